@@ -1,0 +1,92 @@
+import { readFile } from 'node:fs/promises'
+import { z } from 'zod'
+
+/**
+ * One organisation file describes a test or demo organisation; the mail stack generates the whole
+ * Dovecot and Postfix configuration from it, so that the server and the tests always agree.
+ */
+const address = z.string().regex(/^[^@\s]+@[^@\s]+$/, 'an e-mail address')
+
+const member = z.object({
+  address,
+  /** R2: may send mail that appears to come from the shared mailbox itself. */
+  sendAs: z.boolean().default(false),
+  /** R3: may send "member on behalf of shared mailbox". */
+  sendOnBehalf: z.boolean().default(false),
+})
+
+const user = z.object({
+  address,
+  name: z.string().min(1),
+  password: z.string().min(1),
+  quotaMB: z.number().positive().default(200),
+})
+
+const sharedMailbox = z.object({
+  address,
+  name: z.string().min(1),
+  /** R5, scaled down for tests: 50 GB unlicensed becomes 50 MB here. */
+  quotaMB: z.number().positive().default(50),
+  members: z.array(member).default([]),
+})
+
+/** Folder names the organisation's server uses; the client must learn them from SPECIAL-USE. */
+const folderNames = z.object({
+  sent: z.string().default('Sent Items'),
+  drafts: z.string().default('Drafts'),
+  trash: z.string().default('Deleted Items'),
+  junk: z.string().default('Junk Email'),
+  archive: z.string().default('Archive'),
+})
+
+export const organisationSchema = z
+  .object({
+    name: z.string().min(1),
+    domains: z.array(z.string().min(1)).min(1),
+    users: z.array(user).min(1),
+    sharedMailboxes: z.array(sharedMailbox).default([]),
+    folders: folderNames.default({
+      sent: 'Sent Items', drafts: 'Drafts', trash: 'Deleted Items', junk: 'Junk Email', archive: 'Archive',
+    }),
+  })
+  .superRefine((org, ctx) => {
+    const inOrg = (a: string) => org.domains.includes(a.split('@')[1] ?? '')
+    const users = new Set(org.users.map((u) => u.address))
+    const all = [...org.users.map((u) => u.address), ...org.sharedMailboxes.map((s) => s.address)]
+    if (new Set(all).size !== all.length) ctx.addIssue({ code: 'custom', message: 'an address is listed twice' })
+    for (const a of all) {
+      if (!inOrg(a)) ctx.addIssue({ code: 'custom', message: `${a} is outside the organisation's domains` })
+    }
+    for (const s of org.sharedMailboxes) {
+      for (const m of s.members) {
+        // R7: only people inside the organisation can be given access.
+        if (!inOrg(m.address)) {
+          ctx.addIssue({ code: 'custom', message: `R7: ${m.address} is external and cannot be a member of ${s.address}` })
+        } else if (!users.has(m.address)) {
+          ctx.addIssue({ code: 'custom', message: `${m.address} (member of ${s.address}) is not a user of the organisation` })
+        }
+      }
+    }
+  })
+
+export type Organisation = z.infer<typeof organisationSchema>
+export type OrgUser = Organisation['users'][number]
+export type OrgSharedMailbox = Organisation['sharedMailboxes'][number]
+
+export function parseOrganisation(json: unknown): Organisation {
+  return organisationSchema.parse(json)
+}
+
+export async function loadOrganisation(path: string): Promise<Organisation> {
+  return parseOrganisation(JSON.parse(await readFile(path, 'utf8')))
+}
+
+/** The logins allowed to use each envelope sender: the owner, and members with Send As (R2). */
+export function senderLogins(org: Organisation): Map<string, string[]> {
+  const map = new Map<string, string[]>()
+  for (const u of org.users) map.set(u.address, [u.address])
+  for (const s of org.sharedMailboxes) {
+    map.set(s.address, s.members.filter((m) => m.sendAs).map((m) => m.address))
+  }
+  return map
+}

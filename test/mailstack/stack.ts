@@ -1,0 +1,179 @@
+import { spawn, execFile, type ChildProcess } from 'node:child_process'
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import {
+  dovecotConfig, denyFile, mastersFile, passwdFile, MAIL_GID, MAIL_UID, R8_REASON, R8_REASON_ENV,
+  type DovecotOptions,
+} from './dovecot-config'
+import { ensureFolder, writeMessages, type SeedMessage } from './maildir'
+import type { Organisation } from './organisation'
+import { postfixMainCf, postfixMasterCf, senderLoginMap, virtualMailboxMap } from './postfix-config'
+import { freePorts, waitForPort } from './ports'
+
+const run = promisify(execFile)
+
+/** The Debian packages the stack needs; printed when one is missing. */
+export const MAIL_STACK_PACKAGES = ['dovecot-imapd', 'dovecot-lmtpd', 'postfix'] as const
+
+/** Rights a member gets on each folder of a shared mailbox (Exchange's "Full Access"). */
+export const MEMBER_RIGHTS = 'lrwstipekx'
+
+export interface MailStack {
+  org: Organisation
+  host: '127.0.0.1'
+  ports: { imap: number; submission: number; smtp: number; lmtp: number; auth: number }
+  dir: string
+  /** Seeds messages into a mailbox's folder (own or shared) without going through IMAP. */
+  seed(address: string, folder: string, messages: SeedMessage[]): Promise<number>
+  /** Runs doveadm against this stack as the mail user (e.g. `acl delete`, `quota get`). */
+  doveadm(...args: string[]): Promise<string>
+  /** Stops Postfix and Dovecot and removes the temporary directory. */
+  stop(): Promise<void>
+}
+
+export interface StartOptions extends DovecotOptions {
+  /** Keep the temporary directory after stop (to read the logs). */
+  keep?: boolean
+}
+
+/** Throws with the exact install command when Dovecot or Postfix is missing. */
+export function checkMailStackPackages(): void {
+  const missing = [['dovecot', '/usr/sbin/dovecot'], ['postfix', '/usr/sbin/postfix'], ['lmtp', '/usr/lib/dovecot/lmtp']]
+    .filter(([, p]) => !existsSync(p!))
+  if (missing.length > 0) {
+    throw new Error(`The test mail stack needs Debian's Dovecot and Postfix (missing: ${missing.map(([n]) => n).join(', ')}).
+Install them with:  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y ${MAIL_STACK_PACKAGES.join(' ')}`)
+  }
+  if (process.getuid?.() !== 0) {
+    throw new Error('The test mail stack must run as root: the Postfix master needs it, Dovecot is started as nobody.')
+  }
+}
+
+function asMailUser(cmd: string, args: string[]): [string, string[]] {
+  return ['setpriv', [`--reuid=${MAIL_UID}`, `--regid=${MAIL_GID}`, '--clear-groups', cmd, ...args]]
+}
+
+async function writeOwned(path: string, content: string, mode = 0o640): Promise<void> {
+  await writeFile(path, content, { mode })
+  await chown(path, MAIL_UID, MAIL_GID)
+}
+
+/**
+ * Starts Dovecot (IMAP, LMTP, auth for Postfix) and Postfix (SMTP and submission) on free
+ * 127.0.0.1 ports, everything generated from the organisation under one temporary directory.
+ */
+export async function startMailStack(org: Organisation, opts: StartOptions = {}): Promise<MailStack> {
+  checkMailStackPackages()
+  const dir = await mkdtemp(join(tmpdir(), 'tandem-stack-'))
+  await chmod(dir, 0o755)
+  const [imap, lmtp, auth, smtp, submission] = await freePorts(5) as [number, number, number, number, number]
+  const ports = { imap, lmtp, auth, smtp, submission }
+
+  // Dovecot: its files belong to the mail user, as it runs unprivileged.
+  const dv = join(dir, 'dovecot')
+  const home = (address: string) => join(dv, 'home', address)
+  for (const d of [dv, join(dv, 'run'), join(dv, 'state'), join(dv, 'home')]) {
+    await mkdir(d, { recursive: true })
+    await chown(d, MAIL_UID, MAIL_GID)
+  }
+  const conf = join(dv, 'dovecot.conf')
+  await writeOwned(conf, dovecotConfig(org, { root: dv, home }, ports, opts))
+  await writeOwned(join(dv, 'users.passwd'), passwdFile(org, { root: dv, home }))
+  await writeOwned(join(dv, 'masters.passwd'), mastersFile(org))
+  await writeOwned(join(dv, 'deny-smtp.passwd'), denyFile(org))
+  await writeOwned(join(dv, 'deny-imap.passwd'), '')
+  await writeOwned(join(dv, 'dovecot.log'), '')
+
+  const f = org.folders
+  const folders = ['INBOX', f.sent, f.drafts, f.trash, f.junk, f.archive]
+  for (const account of [...org.users, ...org.sharedMailboxes]) {
+    await mkdir(home(account.address), { recursive: true })
+    await chown(home(account.address), MAIL_UID, MAIL_GID)
+    for (const folder of folders) await ensureFolder(join(home(account.address), 'Maildir'), folder)
+  }
+  // R1: membership is an ACL on every folder of the shared mailbox (vfile: a dovecot-acl file per
+  // folder); `doveadm acl recalc` below builds the shared-mailbox dictionary from them.
+  for (const shared of org.sharedMailboxes) {
+    const acl = shared.members.map((m) => `user=${m.address} ${MEMBER_RIGHTS}`).join('\n') + '\n'
+    for (const folder of folders) {
+      const folderPath = await ensureFolder(join(home(shared.address), 'Maildir'), folder)
+      await writeOwned(join(folderPath, 'dovecot-acl'), acl)
+    }
+  }
+
+  const [cmd, args] = asMailUser('/usr/sbin/dovecot', ['-F', '-c', conf])
+  const dovecot: ChildProcess = spawn(cmd, args, {
+    env: { PATH: process.env.PATH, [R8_REASON_ENV]: R8_REASON },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  let dovecotErr = ''
+  dovecot.stderr?.on('data', (d) => { dovecotErr += String(d) })
+  const dovecotExit = new Promise<void>((resolve) => dovecot.once('exit', () => resolve()))
+
+  const doveadm = async (...a: string[]) => {
+    const [c, ca] = asMailUser('/usr/bin/doveadm', ['-c', conf, ...a])
+    const { stdout } = await run(c, ca, { env: { PATH: process.env.PATH } })
+    return stdout
+  }
+
+  // Postfix: root-owned config; its master needs root and drops to the postfix user itself.
+  const pf = join(dir, 'postfix')
+  await mkdir(join(pf, 'queue'), { recursive: true })
+  await mkdir(join(pf, 'data'), { recursive: true })
+  await run('chown', ['postfix', join(pf, 'data')])
+  await writeFile(join(pf, 'main.cf'), postfixMainCf(org, pf, ports))
+  await writeFile(join(pf, 'master.cf'), postfixMasterCf(pf, ports))
+  await writeFile(join(pf, 'sender_logins'), senderLoginMap(org))
+  await writeFile(join(pf, 'virtual_mailboxes'), virtualMailboxMap(org))
+
+  let stopped = false
+  const stop = async () => {
+    if (stopped) return
+    stopped = true
+    await run('/usr/sbin/postfix', ['-c', pf, 'stop']).catch(() => undefined)
+    await waitForPidExit(join(pf, 'queue', 'pid', 'master.pid'))
+    dovecot.kill('SIGTERM')
+    await Promise.race([dovecotExit, new Promise((r) => setTimeout(r, 5000))])
+    if (!opts.keep) await rm(dir, { recursive: true, force: true })
+  }
+
+  try {
+    await Promise.race([
+      waitForPort(imap).then(() => waitForPort(lmtp)).then(() => waitForPort(auth)),
+      dovecotExit.then(() => { throw new Error(`Dovecot exited at start:\n${dovecotErr}`) }),
+    ])
+    await doveadm('acl', 'recalc', '-A')
+    await run('/usr/sbin/postfix', ['-c', pf, 'start']).catch(async (e: { stderr?: string }) => {
+      const log = await readFile(join(pf, 'postfix.log'), 'utf8').catch(() => '')
+      throw new Error(`Postfix did not start: ${e.stderr ?? e}\n${log}`)
+    })
+    await waitForPort(smtp)
+    await waitForPort(submission)
+  } catch (e) {
+    await stop()
+    throw e
+  }
+
+  return {
+    org,
+    host: '127.0.0.1',
+    ports,
+    dir,
+    seed: (address, folder, messages) => writeMessages(join(home(address), 'Maildir'), folder, messages),
+    doveadm,
+    stop,
+  }
+}
+
+async function waitForPidExit(pidFile: string, timeoutMs = 10_000): Promise<void> {
+  const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim())
+  if (!pid) return
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    try { process.kill(pid, 0) } catch { return }
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
