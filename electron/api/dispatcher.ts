@@ -1,0 +1,61 @@
+import { ZodError, type z } from 'zod'
+import { calls, isCallName, type CallName, type CallOutput, type CallResult } from '../../shared/api/contract'
+import { ApiFailure, type ApiError } from '../../shared/api/errors'
+
+export type Handlers = {
+  [N in CallName]: (input: z.infer<(typeof calls)[N]['input']>) => Promise<CallOutput<N>> | CallOutput<N>
+}
+
+/** Turns anything thrown into an error that can cross the boundary, without leaking internals. */
+export function toApiError(e: unknown): ApiError {
+  if (e instanceof ApiFailure) return e.error
+  if (e instanceof ZodError) {
+    const issue = e.issues[0]
+    return {
+      code: 'request.invalid',
+      message: issue ? `${issue.path.join('.') || 'request'}: ${issue.message}` : 'The request is not valid.',
+      field: issue?.path.map(String).join('.') || undefined,
+    }
+  }
+  return { code: 'internal', message: 'Something went wrong inside Tandem. Your mail is safe; try again, and report it if it keeps happening.' }
+}
+
+/**
+ * The one door into the main process: every call from any host (Electron IPC, web host) goes
+ * through here. It checks the name, parses the input against the contract, runs the handler, and
+ * checks the output too, so a service bug cannot send the renderer something off-contract.
+ */
+export function createDispatcher(handlers: Handlers, log: (msg: string, e: unknown) => void = () => undefined) {
+  return async function dispatch(name: unknown, input: unknown): Promise<CallResult> {
+    if (!isCallName(name)) {
+      return { ok: false, error: { code: 'request.unknown', message: `Tandem has no call named ${JSON.stringify(String(name)).slice(0, 80)}.` } }
+    }
+    const spec = calls[name]
+    const parsed = spec.input.safeParse(input ?? {})
+    if (!parsed.success) return { ok: false, error: toApiError(parsed.error) }
+    try {
+      const handler = handlers[name] as (i: unknown) => Promise<unknown>
+      const output = spec.output.safeParse(await handler(parsed.data))
+      // Off-contract output is our bug, not the caller's.
+      if (!output.success) throw new Error(`off-contract output: ${output.error.message}`)
+      return { ok: true, value: output.data }
+    } catch (e) {
+      const error = toApiError(e)
+      if (error.code === 'internal') log(`call ${name} failed`, e)
+      return { ok: false, error }
+    }
+  }
+}
+
+export type Dispatch = ReturnType<typeof createDispatcher>
+
+/** Binds the contract's calls to a MailService. */
+export function serviceHandlers(service: import('../service/mail-service').MailService): Handlers {
+  return {
+    'app.info': () => service.appInfo(),
+    'session.signIn': (input) => service.signIn(input),
+    'session.current': () => service.current(),
+    'session.signOut': async () => { await service.signOut(); return { ok: true as const } },
+    'folders.list': (input) => service.listFolders(input.mailboxId),
+  }
+}

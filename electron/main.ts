@@ -1,0 +1,120 @@
+import { app, BrowserWindow, ipcMain, safeStorage, session, shell, type IpcMainInvokeEvent } from 'electron'
+import { readFile, writeFile, mkdir } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { IPC_CALL, IPC_EVENT } from '../shared/api/names'
+import { createDispatcher, serviceHandlers } from './api/dispatcher'
+import { MailService } from './service/mail-service'
+import type { SecretStore } from './service/secret-store'
+import { FileStateStore } from './service/state-store'
+import { contentSecurityPolicy } from './security/csp'
+import { isAllowedExternalUrl } from './security/external-links'
+import { serverSettingsSchema } from '../shared/domain'
+
+// Electron is this file and preload.ts only; everything else is the plain-Node mail service.
+
+/** Passwords encrypted with the OS keychain (safeStorage), in one file under userData. */
+class SafeStorageSecrets implements SecretStore {
+  constructor(private readonly file: string) {}
+  private async all(): Promise<Record<string, string>> {
+    try { return JSON.parse(await readFile(this.file, 'utf8')) as Record<string, string> } catch { return {} }
+  }
+  private async save(all: Record<string, string>) {
+    await mkdir(join(this.file, '..'), { recursive: true })
+    await writeFile(this.file, JSON.stringify(all), { mode: 0o600 })
+  }
+  async get(key: string) {
+    const v = (await this.all())[key]
+    return v && safeStorage.isEncryptionAvailable() ? safeStorage.decryptString(Buffer.from(v, 'base64')) : undefined
+  }
+  async set(key: string, secret: string) {
+    // Without a keychain, the password stays in memory for this launch only.
+    if (!safeStorage.isEncryptionAvailable()) return
+    const all = await this.all()
+    all[key] = safeStorage.encryptString(secret).toString('base64')
+    await this.save(all)
+  }
+  async delete(key: string) {
+    const all = await this.all()
+    delete all[key]
+    await this.save(all)
+  }
+}
+
+let mainWindow: BrowserWindow | null = null
+const here = dirname(fileURLToPath(import.meta.url))
+const rendererUrl = process.env.ELECTRON_RENDERER_URL
+const rendererFile = join(here, '../renderer/index.html')
+
+/** Only our own renderer's top frame may call the service. */
+function isTrustedSender(e: IpcMainInvokeEvent): boolean {
+  const frame = e.senderFrame
+  if (!frame || !mainWindow || e.sender !== mainWindow.webContents || frame !== e.sender.mainFrame) return false
+  const url = new URL(frame.url)
+  if (rendererUrl) return url.origin === new URL(rendererUrl).origin
+  return url.protocol === 'file:' && decodeURIComponent(url.pathname).endsWith('/renderer/index.html')
+}
+
+function createWindow(): void {
+  mainWindow = new BrowserWindow({
+    width: 1280,
+    height: 820,
+    minWidth: 800,
+    minHeight: 520,
+    title: 'Tandem',
+    show: false,
+    webPreferences: {
+      preload: join(here, '../preload/preload.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: true,
+    },
+  })
+  mainWindow.once('ready-to-show', () => mainWindow?.show())
+  if (rendererUrl) void mainWindow.loadURL(rendererUrl)
+  else void mainWindow.loadFile(rendererFile)
+}
+
+async function boot(): Promise<void> {
+  app.enableSandbox()
+  await app.whenReady()
+  const csp = contentSecurityPolicy()
+  session.defaultSession.webRequest.onHeadersReceived((details, cb) => {
+    cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [csp] } })
+  })
+  session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false))
+
+  const suggested = process.env.TANDEM_SUGGESTED_SERVER
+  const service = new MailService({
+    secrets: new SafeStorageSecrets(join(app.getPath('userData'), 'secrets.json')),
+    state: new FileStateStore(join(app.getPath('userData'), 'state.json')),
+    emit: (name, payload) => mainWindow?.webContents.send(IPC_EVENT, name, payload),
+    host: 'electron',
+    version: app.getVersion(),
+    suggestedServer: suggested ? serverSettingsSchema.parse(JSON.parse(suggested)) : null,
+  })
+  await service.start()
+  const dispatch = createDispatcher(serviceHandlers(service), (msg, e) => console.error(msg, e))
+  // The only ipcMain handler: sender checked, then the dispatcher validates against the contract.
+  ipcMain.handle(IPC_CALL, (e, name: unknown, input: unknown) => {
+    if (!isTrustedSender(e)) return { ok: false, error: { code: 'request.invalid', message: 'Refused: not from Tandem\'s window.' } }
+    return dispatch(name, input)
+  })
+
+  app.on('web-contents-created', (_e, contents) => {
+    contents.on('will-navigate', (ev) => ev.preventDefault())
+    contents.on('will-attach-webview', (ev) => ev.preventDefault())
+    contents.setWindowOpenHandler(({ url }) => {
+      if (isAllowedExternalUrl(url)) void shell.openExternal(url)
+      return { action: 'deny' }
+    })
+  })
+  createWindow()
+  app.on('activate', () => { if (BrowserWindow.getAllWindows().length === 0) createWindow() })
+  app.on('window-all-closed', () => { if (process.platform !== 'darwin') app.quit() })
+  app.on('before-quit', () => { void service.stop() })
+}
+
+void boot()

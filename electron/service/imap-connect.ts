@@ -1,0 +1,79 @@
+import { ImapFlow } from 'imapflow'
+import type { Endpoint } from '../../shared/domain'
+import { ApiFailure } from '../../shared/api/errors'
+import { explainSignInRefusal } from '../../shared/rules/sign-in'
+import { insecureEndpointReason } from '../../shared/rules/connection-security'
+
+export interface ImapLogin {
+  endpoint: Endpoint
+  /** The login name: the person's address, or a delegate login for a shared mailbox. */
+  user: string
+  password: string
+}
+
+interface ImapError extends Error {
+  code?: string
+  authenticationFailed?: boolean
+  serverResponseCode?: string
+  response?: string
+  responseText?: string
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'NoConnection', 'CONNECT_TIMEOUT', 'GREETING_TIMEOUT', 'ClosedAfterConnectText', 'EConnectionClosed'])
+
+/** Opens an authenticated IMAP connection, or fails with an ApiFailure written for people. */
+export async function connectImap(login: ImapLogin, knownShared: ReadonlySet<string> = new Set()): Promise<ImapFlow> {
+  const insecure = insecureEndpointReason('IMAP', login.endpoint)
+  if (insecure) throw new ApiFailure({ code: 'security.insecure', message: insecure, field: 'server' })
+  const { host, port, security } = login.endpoint
+  const client = new ImapFlow({
+    host,
+    port,
+    secure: security === 'tls',
+    doSTARTTLS: security === 'starttls' ? true : security === 'none' ? false : undefined,
+    auth: { user: login.user, pass: login.password },
+    logger: false,
+    connectionTimeout: 15_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 5 * 60_000,
+  })
+  // An 'error' event without a listener would crash the process; failures reach the caller below.
+  client.on('error', () => undefined)
+  try {
+    await client.connect()
+    return client
+  } catch (e) {
+    client.close()
+    throw describeConnectError(e as ImapError, login, knownShared)
+  }
+}
+
+export function describeConnectError(err: ImapError, login: ImapLogin, knownShared: ReadonlySet<string>): ApiFailure {
+  const { host, port } = login.endpoint
+  if (err.authenticationFailed) {
+    const address = login.user.includes('*') ? login.user.split('*')[1]! : login.user
+    return new ApiFailure(explainSignInRefusal({
+      address,
+      responseCode: err.serverResponseCode,
+      responseText: err.response ?? err.responseText,
+    }, knownShared))
+  }
+  if (err.code && NETWORK_CODES.has(err.code)) {
+    return new ApiFailure({
+      code: 'network.unreachable',
+      field: 'server',
+      message: `Tandem could not reach the mail server ${host}:${port} (${err.code}). Check the server name and port, and your network connection.`,
+    })
+  }
+  if (/certificate|TLS|SSL|self.signed/i.test(`${err.code ?? ''} ${err.message}`)) {
+    return new ApiFailure({
+      code: 'security.tls',
+      field: 'server',
+      message: `The secure connection to ${host}:${port} failed: ${err.message}. Check the security setting; do not continue if you did not expect this.`,
+    })
+  }
+  return new ApiFailure({
+    code: 'server.error',
+    message: `The mail server ${host}:${port} answered unexpectedly: ${err.message}`,
+  })
+}

@@ -1,0 +1,42 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
+
+/** Small, non-secret state the service keeps between launches (e.g. shared mailboxes seen). */
+export interface StateStore {
+  read<T>(key: string): Promise<T | undefined>
+  write<T>(key: string, value: T): Promise<void>
+}
+
+export class MemoryStateStore implements StateStore {
+  private readonly values = new Map<string, unknown>()
+  async read<T>(key: string) { return this.values.get(key) as T | undefined }
+  async write<T>(key: string, value: T) { this.values.set(key, structuredClone(value)) }
+}
+
+/** One JSON file, replaced atomically on each write. */
+export class FileStateStore implements StateStore {
+  private cache: Record<string, unknown> | undefined
+  constructor(private readonly file: string) {}
+
+  private async load(): Promise<Record<string, unknown>> {
+    if (!this.cache) {
+      try {
+        this.cache = JSON.parse(await readFile(this.file, 'utf8')) as Record<string, unknown>
+      } catch {
+        this.cache = {}
+      }
+    }
+    return this.cache
+  }
+
+  async read<T>(key: string) { return (await this.load())[key] as T | undefined }
+
+  async write<T>(key: string, value: T) {
+    const all = await this.load()
+    all[key] = value
+    await mkdir(dirname(this.file), { recursive: true })
+    const tmp = `${this.file}.${process.pid}.tmp`
+    await writeFile(tmp, JSON.stringify(all, null, 2), { mode: 0o600 })
+    await rename(tmp, this.file)
+  }
+}

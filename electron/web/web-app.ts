@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { ServerSettings } from '../../shared/domain'
+import { createDispatcher, serviceHandlers } from '../api/dispatcher'
+import { MailService } from '../service/mail-service'
+import { MemorySecretStore } from '../service/secret-store'
+import { FileStateStore, MemoryStateStore, type StateStore } from '../service/state-store'
+import { WebHost } from './web-host'
+
+export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
+
+export interface WebAppOptions {
+  rendererDir?: string
+  port?: number
+  /** Where non-secret state is kept between launches; memory when absent. */
+  stateFile?: string
+  suggestedServer?: ServerSettings | null
+  log?: (line: string) => void
+}
+
+export interface WebApp {
+  url: string
+  origin: string
+  token: string
+  service: MailService
+  stop(): Promise<void>
+}
+
+/** Runs the mail service and the web host together, as `npm run web` and the e2e tests do. */
+export async function startWebApp(opts: WebAppOptions = {}): Promise<WebApp> {
+  const log = opts.log ?? ((line: string) => console.error(line))
+  const rendererDir = opts.rendererDir ?? join(projectRoot, 'out', 'renderer')
+  const version = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version
+  const state: StateStore = opts.stateFile ? new FileStateStore(opts.stateFile) : new MemoryStateStore()
+  let host: WebHost | null = null
+  const service = new MailService({
+    secrets: new MemorySecretStore(),
+    state,
+    emit: (name, payload) => host?.broadcast(name, payload),
+    host: 'web',
+    version,
+    suggestedServer: opts.suggestedServer ?? null,
+  })
+  await service.start()
+  const dispatch = createDispatcher(serviceHandlers(service), (msg, e) => log(`${msg}: ${(e as Error)?.stack ?? e}`))
+  host = new WebHost({ rendererDir, dispatch, port: opts.port ?? 0, log })
+  await host.start()
+  const h = host
+  return {
+    url: h.url,
+    origin: h.origin,
+    token: h.token,
+    service,
+    async stop() {
+      await h.stop()
+      await service.stop()
+    },
+  }
+}

@@ -1,0 +1,123 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import type { Duplex } from 'node:stream'
+import { WebSocketServer, type WebSocket } from 'ws'
+import { clientMessageSchema, type ServerMessage } from '../../shared/api/wire'
+import type { Dispatch } from '../api/dispatcher'
+import { readStatic, resolveStatic } from './static-files'
+import { contentSecurityPolicy } from '../security/csp'
+
+export interface WebHostOptions {
+  /** The built renderer (electron-vite's out/renderer). */
+  rendererDir: string
+  dispatch: Dispatch
+  /** 0 picks a free port. */
+  port?: number
+  log?: (line: string) => void
+}
+
+/**
+ * Serves the built renderer on 127.0.0.1 and the API over a WebSocket. It exists because the
+ * Electron runtime cannot be downloaded on our build machines; the renderer cannot tell the two
+ * apart. The socket requires the per-launch token (given to the person in the URL's fragment,
+ * which browsers never send to a server) and an Origin of this very host, so neither another
+ * local program nor a web page in the same browser can drive the service.
+ */
+export class WebHost {
+  readonly token = randomBytes(24).toString('base64url')
+  private server: Server | null = null
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 })
+  private readonly sockets = new Set<WebSocket>()
+  private port = 0
+
+  constructor(private readonly opts: WebHostOptions) {}
+
+  get origin(): string { return `http://127.0.0.1:${this.port}` }
+
+  /** The address to open: the token rides in the fragment. */
+  get url(): string { return `${this.origin}/#token=${this.token}` }
+
+  async start(): Promise<void> {
+    const server = createServer((req, res) => { void this.serveFile(req, res) })
+    server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head))
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(this.opts.port ?? 0, '127.0.0.1', () => resolve())
+    })
+    this.server = server
+    this.port = (server.address() as { port: number }).port
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.terminate()
+    this.wss.close()
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()))
+    this.server = null
+  }
+
+  /** Pushes an event to every connected renderer. */
+  broadcast(name: string, payload: unknown): void {
+    const msg: ServerMessage = { type: 'event', name, payload }
+    const text = JSON.stringify(msg)
+    for (const s of this.sockets) if (s.readyState === s.OPEN) s.send(text)
+  }
+
+  private async serveFile(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const headers = {
+      'Content-Security-Policy': contentSecurityPolicy({ connect: [`ws://127.0.0.1:${this.port}`] }),
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cache-Control': 'no-store',
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, headers).end()
+      return
+    }
+    const found = await resolveStatic(this.opts.rendererDir, new URL(req.url ?? '/', this.origin).pathname)
+    if (!found) {
+      res.writeHead(404, { ...headers, 'Content-Type': 'text/plain' }).end('Not found')
+      return
+    }
+    res.writeHead(200, { ...headers, 'Content-Type': found.type })
+    res.end(req.method === 'HEAD' ? undefined : await readStatic(found.file))
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(req.url ?? '/', this.origin)
+    const refuse = (status: number, text: string) => {
+      this.opts.log?.(`web host: refused a WebSocket (${text})`)
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n\r\n`)
+    }
+    if (url.pathname !== '/api') return refuse(404, 'Not Found')
+    if (req.headers.origin !== this.origin) return refuse(403, 'Forbidden')
+    const given = Buffer.from(url.searchParams.get('token') ?? '')
+    const expected = Buffer.from(this.token)
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return refuse(401, 'Unauthorized')
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws))
+  }
+
+  private accept(ws: WebSocket): void {
+    this.sockets.add(ws)
+    ws.on('close', () => this.sockets.delete(ws))
+    ws.on('message', (data) => { void this.onMessage(ws, data.toString()) })
+  }
+
+  private async onMessage(ws: WebSocket, text: string): Promise<void> {
+    let raw: unknown
+    try {
+      raw = JSON.parse(text)
+    } catch {
+      ws.close(1007, 'not JSON')
+      return
+    }
+    const parsed = clientMessageSchema.safeParse(raw)
+    if (!parsed.success) {
+      ws.close(1008, 'not a call')
+      return
+    }
+    const result = await this.opts.dispatch(parsed.data.name, parsed.data.input)
+    const reply: ServerMessage = { type: 'result', id: parsed.data.id, result }
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply))
+  }
+}

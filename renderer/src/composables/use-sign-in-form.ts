@@ -1,0 +1,71 @@
+import { computed, reactive, ref, watch } from 'vue'
+import { signInRequestSchema, type SignInRequest } from '../../../shared/api/contract'
+import type { Security, ServerSettings } from '../../../shared/domain'
+import { useSessionStore } from '../stores/session'
+
+const PORTS: Record<'imap' | 'smtp', Record<Security, number>> = {
+  imap: { tls: 993, starttls: 143, none: 143 },
+  smtp: { tls: 465, starttls: 587, none: 587 },
+}
+
+/** What a sign-in form starts with when the launcher suggests nothing: the usual names and ports. */
+export function guessServer(address: string): ServerSettings {
+  const domain = address.split('@')[1]?.trim().toLowerCase() || 'example.com'
+  return {
+    imap: { host: `imap.${domain}`, port: PORTS.imap.tls, security: 'tls' },
+    smtp: { host: `smtp.${domain}`, port: PORTS.smtp.starttls, security: 'starttls' },
+  }
+}
+
+/** State and behaviour of the sign-in form; the component only lays it out. */
+export function useSignInForm() {
+  const store = useSessionStore()
+  const address = ref('')
+  const password = ref('')
+  const showServer = ref(false)
+  const serverTouched = ref(false)
+  const server = reactive<ServerSettings>(store.info?.suggestedServer ?? guessServer(''))
+  const fieldErrors = ref<Record<string, string>>({})
+
+  // Follow the address's domain until the person edits the server settings themselves.
+  watch(address, (a) => {
+    if (serverTouched.value || store.info?.suggestedServer) return
+    Object.assign(server, guessServer(a))
+  })
+
+  function setSecurity(kind: 'imap' | 'smtp', security: Security): void {
+    serverTouched.value = true
+    server[kind].security = security
+    server[kind].port = PORTS[kind][security]
+  }
+
+  const errors = computed(() => {
+    const e = { ...fieldErrors.value }
+    const serverError = store.error
+    if (serverError) e[serverError.field ?? 'form'] = serverError.message
+    return e
+  })
+
+  async function submit(): Promise<boolean> {
+    fieldErrors.value = {}
+    store.error = null
+    const parsed = signInRequestSchema.safeParse({ address: address.value, password: password.value, server })
+    if (!parsed.success) {
+      const out: Record<string, string> = {}
+      for (const issue of parsed.error.issues) {
+        const key = issue.path[0] === 'server' ? 'server' : String(issue.path[0] ?? 'form')
+        out[key] ??= issue.message
+      }
+      fieldErrors.value = out
+      if (out.server) showServer.value = true
+      return false
+    }
+    const ok = await store.signIn(parsed.data as SignInRequest)
+    const failure = store.error as { field?: string } | null
+    if (!ok && failure?.field === 'server') showServer.value = true
+    if (!ok && failure?.field === 'password') password.value = ''
+    return ok
+  }
+
+  return { address, password, server, showServer, errors, busy: computed(() => store.signingIn), setSecurity, touchServer: () => { serverTouched.value = true }, submit }
+}

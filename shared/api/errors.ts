@@ -1,0 +1,54 @@
+import { z } from 'zod'
+
+/** Rule IDs of ../shared/design/shared-mailbox-rules.md that an error can name. */
+export const ruleIdSchema = z.enum(['R1', 'R2', 'R3', 'R4', 'R5', 'R6', 'R7', 'R8', 'R9', 'R10', 'R11', 'R12', 'R13', 'R14', 'R15'])
+export type RuleId = z.infer<typeof ruleIdSchema>
+
+export const errorCodeSchema = z.enum([
+  /** The request did not match the contract. */
+  'request.invalid',
+  /** No such call. */
+  'request.unknown',
+  /** The call needs a signed-in user. */
+  'session.required',
+  /** The server refused the address and password. */
+  'auth.failed',
+  /** A shared mailbox tried to sign in (R8). */
+  'auth.sharedMailbox',
+  /** The server refused the sign-in for another reason it gave. */
+  'auth.refused',
+  /** The server could not be reached. */
+  'network.unreachable',
+  /** The connection would send a password unprotected to another machine. */
+  'security.insecure',
+  /** TLS failed (certificate, protocol). */
+  'security.tls',
+  /** The server answered something we could not work with. */
+  'server.error',
+  /** Anything else: a bug on our side. */
+  'internal',
+])
+export type ErrorCode = z.infer<typeof errorCodeSchema>
+
+/** What crosses the boundary when a call fails: serialisable, written for people. */
+export const apiErrorSchema = z.object({
+  code: errorCodeSchema,
+  rule: ruleIdSchema.optional(),
+  /** What happened and what to do next. */
+  message: z.string(),
+  /** Which input field the error is about, when there is one (the form shows it there). */
+  field: z.string().optional(),
+})
+export type ApiError = z.infer<typeof apiErrorSchema>
+
+/** Thrown on both sides of the boundary when a call fails with an {@link ApiError}. */
+export class ApiFailure extends Error {
+  readonly error: ApiError
+  constructor(error: ApiError) {
+    super(error.message)
+    this.name = 'ApiFailure'
+    this.error = error
+  }
+  get code(): ErrorCode { return this.error.code }
+  get rule(): RuleId | undefined { return this.error.rule }
+}

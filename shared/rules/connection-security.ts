@@ -1,0 +1,16 @@
+import type { Endpoint } from '../domain'
+
+/** Loopback names and addresses: the only places a password may travel unencrypted. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '')
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h)
+}
+
+/**
+ * Returns why an endpoint is unsafe to send a password to, or null. Plain connections are
+ * refused to anything but this machine: a password must not cross a network in the clear.
+ */
+export function insecureEndpointReason(kind: 'IMAP' | 'SMTP', e: Endpoint): string | null {
+  if (e.security !== 'none' || isLoopbackHost(e.host)) return null
+  return `${kind} to ${e.host} would send your password unencrypted. Choose TLS or STARTTLS (ask your administrator which one the server offers).`
+}

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest'
+import { createDispatcher, type Handlers } from '../../../electron/api/dispatcher'
+import { callNames, calls, eventNames, events } from '../../../shared/api/contract'
+import { CALL_NAMES, EVENT_NAMES } from '../../../shared/api/names'
+import { ApiFailure } from '../../../shared/api/errors'
+
+const server = { imap: { host: '127.0.0.1', port: 1143, security: 'none' }, smtp: { host: '127.0.0.1', port: 1587, security: 'none' } }
+const session = {
+  account: { id: 'alice@contoso.test', address: 'alice@contoso.test', server },
+  mailboxes: [{ id: 'own:alice@contoso.test', accountId: 'alice@contoso.test', kind: 'own', address: 'alice@contoso.test', name: 'alice@contoso.test' }],
+}
+
+function handlers(overrides: Partial<Handlers> = {}): { h: Handlers; seen: unknown[] } {
+  const seen: unknown[] = []
+  const h: Handlers = {
+    'app.info': () => ({ name: 'Tandem', version: '0.0.0', host: 'web', suggestedServer: null }),
+    'session.signIn': (input) => { seen.push(input); return session as never },
+    'session.current': () => null,
+    'session.signOut': () => ({ ok: true }),
+    'folders.list': () => [],
+    ...overrides,
+  }
+  return { h, seen }
+}
+
+describe('the contract', () => {
+  it('names every call and event the preload exposes, and no other', () => {
+    expect([...CALL_NAMES].sort()).toEqual([...callNames].sort())
+    expect([...EVENT_NAMES].sort()).toEqual([...eventNames].sort())
+    for (const n of callNames) {
+      expect(calls[n].input).toBeDefined()
+      expect(calls[n].output).toBeDefined()
+    }
+    for (const n of eventNames) expect(events[n]).toBeDefined()
+  })
+})
+
+describe('the dispatcher (the one door into main)', () => {
+  it('answers a valid call with the handler\'s value', async () => {
+    const { h } = handlers()
+    const r = await createDispatcher(h)('app.info', {})
+    expect(r).toEqual({ ok: true, value: { name: 'Tandem', version: '0.0.0', host: 'web', suggestedServer: null } })
+  })
+
+  it('refuses an unknown call with a typed error, without calling anything', async () => {
+    const { h } = handlers()
+    expect(await createDispatcher(h)('mail.sendAnything', {})).toMatchObject({ ok: false, error: { code: 'request.unknown' } })
+    expect(await createDispatcher(h)('__proto__', {})).toMatchObject({ ok: false, error: { code: 'request.unknown' } })
+    expect(await createDispatcher(h)(42, {})).toMatchObject({ ok: false, error: { code: 'request.unknown' } })
+  })
+
+  it.each([
+    ['a missing password', { address: 'alice@contoso.test', server }, 'password'],
+    ['an address that is not one', { address: 'alice', password: 'x', server }, 'address'],
+    ['a port out of range', { address: 'alice@contoso.test', password: 'x', server: { ...server, imap: { ...server.imap, port: 70000 } } }, 'server.imap.port'],
+    ['an unknown security mode', { address: 'alice@contoso.test', password: 'x', server: { ...server, smtp: { ...server.smtp, security: 'ssl3' } } }, 'server.smtp.security'],
+    ['an extra field', { address: 'alice@contoso.test', password: 'x', server, asShared: true }, ''],
+    ['no object at all', 'alice', ''],
+  ])('refuses a sign-in with %s before the service sees it', async (_what, input, field) => {
+    const { h, seen } = handlers()
+    const r = await createDispatcher(h)('session.signIn', input)
+    expect(r.ok).toBe(false)
+    if (!r.ok) {
+      expect(r.error.code).toBe('request.invalid')
+      if (field) expect(r.error.field).toBe(field)
+    }
+    expect(seen).toEqual([])
+  })
+
+  it('normalises the address before the service sees it', async () => {
+    const { h, seen } = handlers()
+    await createDispatcher(h)('session.signIn', { address: '  Alice@Contoso.TEST ', password: 'pw', server })
+    expect(seen).toEqual([{ address: 'alice@contoso.test', password: 'pw', server }])
+  })
+
+  it('passes a service\'s ApiFailure through, rule included', async () => {
+    const { h } = handlers({ 'session.signIn': () => { throw new ApiFailure({ code: 'auth.sharedMailbox', rule: 'R8', message: 'shared' }) } })
+    const r = await createDispatcher(h)('session.signIn', { address: 'support@contoso.test', password: 'x', server })
+    expect(r).toEqual({ ok: false, error: { code: 'auth.sharedMailbox', rule: 'R8', message: 'shared' } })
+  })
+
+  it('hides internals of an unexpected failure and reports it to the log', async () => {
+    const logged: string[] = []
+    const { h } = handlers({ 'folders.list': () => { throw new Error('secret stack detail') } })
+    const r = await createDispatcher(h, (m) => logged.push(m))('folders.list', { mailboxId: 'x' })
+    expect(r).toMatchObject({ ok: false, error: { code: 'internal' } })
+    expect(JSON.stringify(r)).not.toContain('secret stack detail')
+    expect(logged).toEqual(['call folders.list failed'])
+  })
+
+  it('checks the output too, so a service bug cannot send something off-contract', async () => {
+    const { h } = handlers({ 'folders.list': () => [{ id: 1 }] as never })
+    expect(await createDispatcher(h)('folders.list', { mailboxId: 'x' })).toMatchObject({ ok: false, error: { code: 'internal' } })
+  })
+})

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest'
+import { loadOrganisation, parseOrganisation } from '../../mailstack/organisation'
+import { dovecotConfig, denyFile, mastersFile, passwdFile } from '../../mailstack/dovecot-config'
+import { postfixMasterCf, senderLoginMap, virtualMailboxMap } from '../../mailstack/postfix-config'
+
+const org = await loadOrganisation(new URL('../../fixtures/orgs/contoso.json', import.meta.url).pathname)
+const paths = { root: '/tmp/x/dovecot', home: (a: string) => `/tmp/x/dovecot/home/${a}` }
+const ports = { imap: 10143, lmtp: 10024, auth: 10025 }
+
+describe('the Contoso organisation file', () => {
+  it('has the users and shared mailboxes the tests rely on', () => {
+    expect(org.users.map((u) => u.address)).toEqual(['alice@contoso.test', 'bob@contoso.test', 'carol@contoso.test', 'dave@contoso.test'])
+    expect(org.sharedMailboxes.map((s) => [s.address, s.name])).toEqual([['support@contoso.test', 'Contoso Support'], ['reception@contoso.test', 'Reception Desk']])
+  })
+})
+
+describe('generated configuration', () => {
+  it('lets only Send As holders use a shared envelope sender (R2)', () => {
+    const map = senderLoginMap(org)
+    expect(map).toContain('support@contoso.test support@contoso.test,alice@contoso.test\n')
+    expect(map).toContain('reception@contoso.test reception@contoso.test,carol@contoso.test\n')
+    expect(map).toContain('bob@contoso.test bob@contoso.test\n')
+    expect(map).not.toMatch(/support@contoso\.test .*bob@/)
+  })
+
+  it('never lists a shared mailbox as a master login, and denies it SMTP AUTH (R8)', () => {
+    expect(mastersFile(org)).not.toContain('support@')
+    expect(mastersFile(org)).toContain('alice@contoso.test:')
+    expect(denyFile(org).trim().split('\n')).toEqual(['support@contoso.test:::::::', 'reception@contoso.test:::::::'])
+    const conf = dovecotConfig(org, paths, ports)
+    expect(conf).toContain('username_filter = support@contoso.test reception@contoso.test')
+    expect(conf.indexOf('deny = yes')).toBeLessThan(conf.indexOf('master = yes'))
+  })
+
+  it('gives shared mailboxes an unusable password and their own quota (R5, R8)', () => {
+    const line = passwdFile(org, paths).split('\n').find((l) => l.startsWith('support@'))!
+    expect(line).toMatch(/\{PLAIN\}!disabled-/)
+    expect(line).toContain(`userdb_quota_rule=*:bytes=${50 * 1024 * 1024}`)
+  })
+
+  it('listens on loopback only', () => {
+    expect(dovecotConfig(org, paths, ports)).toContain('listen = 127.0.0.1')
+    expect(postfixMasterCf('/tmp/x/postfix', { smtp: 1, submission: 2, lmtp: 3, auth: 4 })).toMatch(/^127\.0\.0\.1:2 inet/m)
+    expect(virtualMailboxMap(org).trim().split('\n')).toHaveLength(6)
+  })
+
+  it('refuses an external member (R7) and a member who is not a user', () => {
+    const base = { name: 'X', domains: ['x.test'], users: [{ address: 'a@x.test', name: 'A', password: 'p' }] }
+    expect(() => parseOrganisation({ ...base, sharedMailboxes: [{ address: 's@x.test', name: 'S', members: [{ address: 'someone@gmail.com' }] }] })).toThrow(/R7/)
+    expect(() => parseOrganisation({ ...base, sharedMailboxes: [{ address: 's@x.test', name: 'S', members: [{ address: 'ghost@x.test' }] }] })).toThrow(/not a user/)
+  })
+})

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest'
+import { explainSignInRefusal } from '../../../shared/rules/sign-in'
+
+const none = new Set<string>()
+
+describe('explainSignInRefusal', () => {
+  it.each([
+    ['a shared mailbox this device has seen, with a generic refusal (R8)', { address: 'support@contoso.test', responseCode: 'AUTHENTICATIONFAILED', responseText: 'Authentication failed.' }, new Set(['support@contoso.test']), 'auth.sharedMailbox', 'R8'],
+    ['a server that names the shared mailbox in its reason (R8)', { address: 'support@contoso.test', responseCode: 'CONTACTADMIN', responseText: 'This is a shared mailbox (R8): it cannot sign in.' }, none, 'auth.sharedMailbox', 'R8'],
+    ['a wrong password', { address: 'alice@contoso.test', responseCode: 'AUTHENTICATIONFAILED', responseText: 'Authentication failed.' }, none, 'auth.failed', undefined],
+    ['a refusal without any code', { address: 'alice@contoso.test' }, none, 'auth.failed', undefined],
+    ['another reason the server gave', { address: 'alice@contoso.test', responseCode: 'CONTACTADMIN', responseText: 'Account locked by policy' }, none, 'auth.refused', undefined],
+  ])('explains %s', (_what, refusal, known, code, rule) => {
+    const e = explainSignInRefusal(refusal, known)
+    expect(e.code).toBe(code)
+    expect(e.rule).toBe(rule)
+  })
+
+  it('tells a shared mailbox to sign in as themselves, naming it (R8)', () => {
+    const e = explainSignInRefusal({ address: 'Support@Contoso.test' }, new Set(['support@contoso.test']))
+    expect(e.message).toContain('support@contoso.test is a shared mailbox')
+    expect(e.message).toContain('R8')
+    expect(e.message).toMatch(/sign in with your own address/i)
+    expect(e.field).toBe('address')
+  })
+
+  it('points a wrong password at the password field', () => {
+    expect(explainSignInRefusal({ address: 'a@b.test' }, none)).toMatchObject({ field: 'password' })
+  })
+})
