@@ -121,9 +121,7 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
 
   // Postfix: root-owned config; its master needs root and drops to the postfix user itself.
   const pf = join(dir, 'postfix')
-  await mkdir(join(pf, 'queue'), { recursive: true })
-  await mkdir(join(pf, 'data'), { recursive: true })
-  await run('chown', ['postfix', join(pf, 'data')])
+  await makePostfixQueue(pf)
   await writeFile(join(pf, 'main.cf'), postfixMainCf(org, pf, ports))
   await writeFile(join(pf, 'master.cf'), postfixMasterCf(pf, ports))
   await writeFile(join(pf, 'sender_logins'), senderLoginMap(org))
@@ -133,10 +131,11 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
   const stop = async () => {
     if (stopped) return
     stopped = true
-    await run('/usr/sbin/postfix', ['-c', pf, 'stop']).catch(() => undefined)
-    await waitForPidExit(join(pf, 'queue', 'pid', 'master.pid'))
     dovecot.kill('SIGTERM')
-    await Promise.race([dovecotExit, new Promise((r) => setTimeout(r, 5000))])
+    await Promise.all([
+      exitCode('/usr/sbin/postfix', ['-c', pf, 'stop']).then(() => waitForPidExit(join(pf, 'queue', 'pid', 'master.pid'))),
+      Promise.race([dovecotExit, new Promise((r) => setTimeout(r, 5000))]),
+    ])
     if (!opts.keep) await rm(dir, { recursive: true, force: true })
   }
 
@@ -146,10 +145,13 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
       dovecotExit.then(() => { throw new Error(`Dovecot exited at start:\n${dovecotErr}`) }),
     ])
     await doveadm('acl', 'recalc', '-A')
-    await run('/usr/sbin/postfix', ['-c', pf, 'start']).catch(async (e: { stderr?: string }) => {
+    // The master directly (-w: return once it is ready): `postfix start` would spend a second
+    // in `postfix check` on a queue we have just laid out ourselves.
+    const code = await exitCode('/usr/lib/postfix/sbin/master', ['-c', pf, '-w'])
+    if (code !== 0) {
       const log = await readFile(join(pf, 'postfix.log'), 'utf8').catch(() => '')
-      throw new Error(`Postfix did not start: ${e.stderr ?? e}\n${log}`)
-    })
+      throw new Error(`Postfix did not start (exit ${code}):\n${log}`)
+    }
     await waitForPort(smtp)
     await waitForPort(submission)
   } catch (e) {
@@ -166,6 +168,37 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
     doveadm,
     stop,
   }
+}
+
+/** The queue tree `postfix check` would create, with Postfix's owners and modes. */
+async function makePostfixQueue(pf: string): Promise<void> {
+  const q = join(pf, 'queue')
+  await mkdir(join(q, 'pid'), { recursive: true })
+  await mkdir(join(pf, 'data'), { recursive: true })
+  const owned: [string, string, number][] = [
+    ...['active', 'bounce', 'corrupt', 'defer', 'deferred', 'flush', 'hold', 'incoming', 'private', 'saved', 'trace']
+      .map((d): [string, string, number] => [d, 'postfix:root', 0o700]),
+    ['maildrop', 'postfix:postdrop', 0o730],
+    ['public', 'postfix:postdrop', 0o710],
+  ]
+  for (const [d, , mode] of owned) {
+    await mkdir(join(q, d))
+    await chmod(join(q, d), mode)
+  }
+  await run('chown', ['postfix', join(pf, 'data')])
+  for (const [d, owner] of owned) await run('chown', [owner, join(q, d)])
+}
+
+/**
+ * Runs a command that daemonises and resolves with its exit code. stdio is not piped: the daemon
+ * would inherit the pipes and execFile would wait until it closes them.
+ */
+function exitCode(cmd: string, args: string[]): Promise<number | null> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: 'ignore' })
+    child.once('error', () => resolve(-1))
+    child.once('exit', (code) => resolve(code))
+  })
 }
 
 async function waitForPidExit(pidFile: string, timeoutMs = 10_000): Promise<void> {

@@ -1,0 +1,91 @@
+import { mkdtemp, writeFile, mkdir } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
+import { createDispatcher, serviceHandlers } from '../../../electron/api/dispatcher'
+import { MailService } from '../../../electron/service/mail-service'
+import { MemorySecretStore } from '../../../electron/service/secret-store'
+import { MemoryStateStore } from '../../../electron/service/state-store'
+import { WebHost } from '../../../electron/web/web-host'
+
+let host: WebHost
+let root: string
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'tandem-renderer-'))
+  await mkdir(join(root, 'assets'))
+  await writeFile(join(root, 'index.html'), '<!doctype html><title>Tandem</title>')
+  await writeFile(join(root, 'assets', 'app.js'), 'console.log(1)')
+  await writeFile(join(tmpdir(), 'tandem-secret.txt'), 'not for you')
+  const service = new MailService({ secrets: new MemorySecretStore(), state: new MemoryStateStore(), emit: () => undefined, host: 'web', version: '9.9.9' })
+  await service.start()
+  host = new WebHost({ rendererDir: root, dispatch: createDispatcher(serviceHandlers(service)) })
+  await host.start()
+})
+afterAll(async () => { await host.stop() })
+
+function connect(opts: { token?: string; origin?: string; path?: string }): Promise<{ ws: WebSocket | null; status: number | null }> {
+  const url = `${host.origin.replace('http', 'ws')}${opts.path ?? '/api'}?token=${opts.token ?? ''}`
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, { origin: opts.origin })
+    ws.once('open', () => resolve({ ws, status: null }))
+    ws.once('unexpected-response', (_req, res) => resolve({ ws: null, status: res.statusCode ?? null }))
+    ws.once('error', () => resolve({ ws: null, status: -1 }))
+  })
+}
+
+function call(ws: WebSocket, name: string, input: unknown, id = 1): Promise<unknown> {
+  return new Promise((resolve) => {
+    ws.once('message', (d) => resolve(JSON.parse(d.toString())))
+    ws.send(JSON.stringify({ type: 'call', id, name, input }))
+  })
+}
+
+describe('the web host', () => {
+  it('binds to loopback only', () => {
+    expect(host.origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    expect(host.url).toBe(`${host.origin}/#token=${host.token}`)
+  })
+
+  it('refuses a WebSocket without the launch token', async () => {
+    expect((await connect({ origin: host.origin })).status).toBe(401)
+    expect((await connect({ origin: host.origin, token: 'x'.repeat(host.token.length) })).status).toBe(401)
+  })
+
+  it('refuses a WebSocket from another origin, even with the token', async () => {
+    expect((await connect({ token: host.token, origin: 'http://evil.test' })).status).toBe(403)
+    expect((await connect({ token: host.token })).status).toBe(403)
+    expect((await connect({ token: host.token, origin: 'http://localhost:1' })).status).toBe(403)
+  })
+
+  it('answers calls from its own page with the token', async () => {
+    const { ws } = await connect({ token: host.token, origin: host.origin })
+    expect(ws).not.toBeNull()
+    expect(await call(ws!, 'app.info', {})).toEqual({ type: 'result', id: 1, result: { ok: true, value: { name: 'Tandem', version: '9.9.9', host: 'web', suggestedServer: null } } })
+    expect(await call(ws!, 'folders.list', { mailboxId: 'own:x' }, 2)).toMatchObject({ id: 2, result: { ok: false, error: { code: 'session.required' } } })
+    expect(await call(ws!, 'session.signIn', { address: 'nope' }, 3)).toMatchObject({ id: 3, result: { ok: false, error: { code: 'request.invalid' } } })
+    ws!.close()
+  })
+
+  it('closes a socket that sends something that is not a call', async () => {
+    const { ws } = await connect({ token: host.token, origin: host.origin })
+    const closed = new Promise<number>((resolve) => ws!.once('close', (code) => resolve(code)))
+    ws!.send('{"type":"exec","cmd":"rm -rf /"}')
+    expect(await closed).toBe(1008)
+  })
+
+  it('serves the renderer with a strict CSP and nothing outside its folder', async () => {
+    const res = await fetch(`${host.origin}/`)
+    expect(res.status).toBe(200)
+    const csp = res.headers.get('content-security-policy')!
+    expect(csp).toContain("default-src 'none'")
+    expect(csp).toContain("script-src 'self'")
+    expect(csp).not.toContain('unsafe-eval')
+    expect(csp).not.toContain("'unsafe-inline'")
+    expect((await fetch(`${host.origin}/assets/app.js`)).status).toBe(200)
+    expect((await fetch(`${host.origin}/..%2ftandem-secret.txt`)).status).toBe(404)
+    expect((await fetch(`${host.origin}/assets/..%2f..%2ftandem-secret.txt`)).status).toBe(404)
+    expect((await fetch(`${host.origin}/`, { method: 'POST' })).status).toBe(405)
+  })
+})
