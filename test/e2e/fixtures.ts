@@ -1,0 +1,69 @@
+import { existsSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test as base, _electron, type Page } from '@playwright/test'
+import { startWebApp, projectRoot } from '../../electron/web/web-app'
+import { loadOrganisation } from '../mailstack/organisation'
+import { startMailStack, type MailStack } from '../mailstack/stack'
+import type { ServerSettings } from '../../shared/domain'
+
+const CONTOSO = join(projectRoot, 'test', 'fixtures', 'orgs', 'contoso.json')
+
+export function serverOf(stack: MailStack): ServerSettings {
+  return {
+    imap: { host: stack.host, port: stack.ports.imap, security: 'none' },
+    smtp: { host: stack.host, port: stack.ports.submission, security: 'none' },
+  }
+}
+
+/** Electron is used when asked for and its binary is really there; otherwise the web host. */
+function electronBinary(): string | null {
+  if (process.env.TANDEM_E2E_ELECTRON !== '1') return null
+  const path = join(projectRoot, 'node_modules', 'electron', 'dist', process.platform === 'darwin' ? 'Electron.app/Contents/MacOS/Electron' : 'electron')
+  return existsSync(path) ? path : null
+}
+
+interface Fixtures {
+  /** The Tandem window, freshly launched, its sign-in form suggesting this worker's stack. */
+  app: Page
+}
+
+export const test = base.extend<Fixtures, { stack: MailStack }>({
+  // Playwright reads a fixture's dependencies from its first parameter's pattern: none here.
+  // eslint-disable-next-line no-empty-pattern
+  stack: [async ({}, use) => {
+    const stack = await startMailStack(await loadOrganisation(CONTOSO))
+    await use(stack)
+    await stack.stop()
+  }, { scope: 'worker' }],
+
+  app: async ({ page, stack }, use) => {
+    const suggestedServer = serverOf(stack)
+    const electron = electronBinary()
+    if (electron) {
+      const userData = await mkdtemp(join(tmpdir(), 'tandem-e2e-'))
+      const app = await _electron.launch({
+        executablePath: electron,
+        args: [join(projectRoot, 'out', 'main', 'main.js'), `--user-data-dir=${userData}`, '--no-sandbox'],
+        env: { ...process.env, TANDEM_SUGGESTED_SERVER: JSON.stringify(suggestedServer) },
+      })
+      await use(await app.firstWindow())
+      await app.close()
+      await rm(userData, { recursive: true, force: true })
+      return
+    }
+    const web = await startWebApp({ suggestedServer, log: () => undefined })
+    await page.goto(web.url)
+    await use(page)
+    await web.stop()
+  },
+})
+
+export { expect } from '@playwright/test'
+
+export function passwordOf(stack: MailStack, address: string): string {
+  const u = stack.org.users.find((x) => x.address === address)
+  if (!u) throw new Error(`${address} is not a user`)
+  return u.password
+}
