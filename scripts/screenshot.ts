@@ -1,0 +1,33 @@
+// Takes the README's screenshot of the real UI: the Contoso stack, the web host, Debian's
+// Chromium. Usage: npx tsx scripts/screenshot.ts [out.png]
+import { join } from 'node:path'
+import { chromium } from '@playwright/test'
+import { loadOrganisation } from '../test/mailstack/organisation'
+import { startMailStack } from '../test/mailstack/stack'
+import { projectRoot, startWebApp } from '../electron/web/web-app'
+import { CHROMIUM_ARGS } from '../playwright.config'
+
+async function main(): Promise<void> {
+  const out = process.argv[2] ?? join(projectRoot, 'resources', 'screenshot.png')
+  const org = await loadOrganisation(join(projectRoot, 'test', 'fixtures', 'orgs', 'contoso.json'))
+  const stack = await startMailStack(org)
+  const server = { imap: { host: stack.host, port: stack.ports.imap, security: 'none' as const }, smtp: { host: stack.host, port: stack.ports.submission, security: 'none' as const } }
+  const web = await startWebApp({ suggestedServer: server, log: () => undefined })
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
+  try {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 640 }, deviceScaleFactor: 1 })
+    await page.goto(web.url)
+    await page.getByLabel('E-mail address').fill('bob@contoso.test')
+    await page.getByLabel('Password').fill(org.users.find((u) => u.address === 'bob@contoso.test')!.password)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('treeitem').first().waitFor()
+    await page.screenshot({ path: out })
+    console.log(`wrote ${out}`)
+  } finally {
+    await browser.close()
+    await web.stop()
+    await stack.stop()
+  }
+}
+
+void main()
