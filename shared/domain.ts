@@ -26,6 +26,12 @@ export type Endpoint = z.infer<typeof endpointSchema>
 export const serverSettingsSchema = z.object({
   imap: endpointSchema,
   smtp: endpointSchema,
+  /**
+   * How a member logs in to a shared mailbox's own session, with {shared} and {user}
+   * placeholders (Exchange: "{user}\\{shared}"; Dovecot master users: "{shared}*{user}"). When
+   * absent, shared mailboxes are worked through the person's own connection (shared namespace).
+   */
+  delegateLogin: z.string().max(200).regex(/\{shared\}/).regex(/\{user\}/).nullable().optional(),
 })
 export type ServerSettings = z.infer<typeof serverSettingsSchema>
 
@@ -36,6 +42,15 @@ export const accountSchema = z.object({
 })
 export type Account = z.infer<typeof accountSchema>
 
+export const quotaSchema = z.object({
+  /** Bytes used and allowed (R5); limit null when the server sets none. */
+  used: z.number().nonnegative(),
+  limit: z.number().positive().nullable(),
+  level: z.enum(['ok', 'warning', 'full']),
+  percent: z.number().nullable(),
+})
+export type Quota = z.infer<typeof quotaSchema>
+
 /** A mailbox the user works in: their own, or a shared mailbox they are a member of (R1). */
 export const mailboxSchema = z.object({
   id: z.string(),
@@ -43,6 +58,7 @@ export const mailboxSchema = z.object({
   kind: z.enum(['own', 'shared']),
   address: emailAddressSchema,
   name: z.string(),
+  quota: quotaSchema.nullable().default(null),
 })
 export type Mailbox = z.infer<typeof mailboxSchema>
 
@@ -62,8 +78,73 @@ export const folderSchema = z.object({
   role: folderRoleSchema,
   subscribed: z.boolean(),
   selectable: z.boolean(),
+  rights: z.object({
+    read: z.boolean(),
+    write: z.boolean(),
+    seen: z.boolean(),
+    insert: z.boolean(),
+    delete: z.boolean(),
+  }).default({ read: true, write: true, seen: true, insert: true, delete: true }),
 })
 export type Folder = z.infer<typeof folderSchema>
+export type FolderRights = Folder['rights']
+
+export const addressSchema = z.object({ name: z.string(), address: z.string() })
+export type Address = z.infer<typeof addressSchema>
+
+/** One message as the list needs it: headers and flags, no body. Kept small: it is cached by the thousand. */
+export const messageSummarySchema = z.object({
+  id: z.string(),
+  folderId: z.string(),
+  mailboxId: z.string(),
+  uid: z.number().int().positive(),
+  messageId: z.string().nullable(),
+  inReplyTo: z.string().nullable(),
+  subject: z.string(),
+  from: z.array(addressSchema),
+  to: z.array(addressSchema),
+  cc: z.array(addressSchema),
+  /** INTERNALDATE or Date header, ms since the epoch. */
+  date: z.number(),
+  size: z.number().int().nonnegative(),
+  flags: z.array(z.string()),
+  hasAttachments: z.boolean(),
+  /** Conversation key: normalised subject plus participants' domain, for grouping. */
+  threadKey: z.string(),
+})
+export type MessageSummary = z.infer<typeof messageSummarySchema>
+
+export const attachmentSchema = z.object({
+  partId: z.string(),
+  filename: z.string(),
+  contentType: z.string(),
+  size: z.number().int().nonnegative(),
+  inline: z.boolean(),
+})
+export type Attachment = z.infer<typeof attachmentSchema>
+
+/** A message body as the reader needs it. HTML is raw here: the renderer sanitizes it. */
+export const messageBodySchema = z.object({
+  folderId: z.string(),
+  uid: z.number().int(),
+  html: z.string().nullable(),
+  text: z.string().nullable(),
+  attachments: z.array(attachmentSchema),
+  /** Problems met while parsing (broken MIME, unknown charset), shown above the body. */
+  warnings: z.array(z.string()),
+  /** True when the body was cut to a readable size. */
+  truncated: z.boolean(),
+})
+export type MessageBody = z.infer<typeof messageBodySchema>
+
+/** Where a folder's cache stands, so a sync fetches only what changed. */
+export const folderSyncStateSchema = z.object({
+  uidValidity: z.string(),
+  uidNext: z.number().int(),
+  highestModseq: z.string().nullable(),
+  count: z.number().int(),
+})
+export type FolderSyncState = z.infer<typeof folderSyncStateSchema>
 
 export const sessionSchema = z.object({
   account: accountSchema,

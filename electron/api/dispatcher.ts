@@ -57,5 +57,13 @@ export function serviceHandlers(service: import('../service/mail-service').MailS
     'session.current': () => service.current(),
     'session.signOut': async () => { await service.signOut(); return { ok: true as const } },
     'folders.list': (input) => service.listFolders(input.mailboxId),
+    'mailboxes.refresh': () => service.refreshMailboxes(),
+    'messages.sync': (input) => service.syncMessages(input),
+    'messages.body': (input) => service.body(input.folderId, input.uid),
+    'messages.setFlags': async (input) => { await service.setFlags(input.folderId, input.uids, input.add, input.remove); return { ok: true as const } },
+    'messages.move': (input) => service.move(input.folderId, input.uids, input.toFolderId),
+    'messages.delete': (input) => service.delete(input.folderId, input.uids),
+    'attachments.link': (input) => service.attachmentLink(input.folderId, input.uid, input.partId),
+    'content.remoteImage': async (input) => ({ dataUrl: await service.remoteImage(input.url) }),
   }
 }

@@ -1,6 +1,8 @@
 import type { ImapFlow, ListResponse } from 'imapflow'
 import type { Folder } from '../../shared/domain'
 import { compareFolders, folderRole } from '../../shared/rules/folder-role'
+import { folderRights } from '../../shared/rules/rights'
+import { myRights } from './imap-raw'
 
 /** Prefixes of the server's shared and other-users namespaces (RFC 2342), from NAMESPACE. */
 export function otherNamespacePrefixes(client: ImapFlow): { prefix: string; delimiter: string }[] {
@@ -14,18 +16,24 @@ function inNamespace(path: string, prefixes: { prefix: string }[]): boolean {
 }
 
 /**
- * The folders of the signed-in person's own mailbox: everything LISTed outside the shared and
- * other-users namespaces. Roles come from SPECIAL-USE; only a server without SPECIAL-USE gets
- * imapflow's guesses from well-known names.
+ * The folders of the mailbox a session is signed in to (the person's own, or a shared mailbox's
+ * delegate session): everything LISTed outside the shared and other-users namespaces, with the
+ * person's rights. Roles come from SPECIAL-USE; only a server without SPECIAL-USE gets imapflow's
+ * guesses from well-known names.
  */
-export async function listOwnFolders(client: ImapFlow, mailboxId: string): Promise<Folder[]> {
+export async function listMailboxFolders(client: ImapFlow, mailboxId: string): Promise<Folder[]> {
   const others = otherNamespacePrefixes(client)
   const hasSpecialUse = client.capabilities.has('SPECIAL-USE')
-  const listed = await client.list()
-  return listed
-    .filter((f) => !inNamespace(f.path, others))
-    .map((f) => toFolder(f, mailboxId, hasSpecialUse))
-    .sort(compareFolders)
+  const listed = (await client.list()).filter((f) => !inNamespace(f.path, others))
+  const folders: Folder[] = []
+  for (const f of listed) {
+    const folder = toFolder(f, mailboxId, hasSpecialUse)
+    folder.rights = folderRights(folder.selectable ? await myRights(client, f.path) : null)
+    // A folder the person cannot even read (R1: the server decides) is not theirs to see.
+    if (folder.selectable && !folder.rights.read) continue
+    folders.push(folder)
+  }
+  return folders.sort(compareFolders)
 }
 
 export function toFolder(f: ListResponse, mailboxId: string, trustServerOnly: boolean): Folder {
@@ -41,24 +49,13 @@ export function toFolder(f: ListResponse, mailboxId: string, trustServerOnly: bo
     role: folderRole(f.path, trustServerOnly ? flags : [], specialUse),
     subscribed: f.subscribed,
     selectable: !flags.some((x) => /^\\noselect$|^\\nonexistent$/i.test(x)),
+    rights: { read: true, write: true, seen: true, insert: true, delete: true },
   }
 }
 
-/**
- * Addresses of the shared mailboxes this person can see (R1: the server decides), as the first
- * level under each shared namespace prefix. Used to recognise them later (R8 at sign-in).
- */
-export async function discoverSharedAddresses(client: ImapFlow): Promise<string[]> {
-  const found = new Set<string>()
-  const namespaces = otherNamespacePrefixes(client)
-  if (namespaces.length === 0) return []
-  const entries = await client.list({ listOnly: true })
-  for (const ns of namespaces) {
-    for (const e of entries) {
-      if (!e.path.startsWith(ns.prefix)) continue
-      const owner = e.path.slice(ns.prefix.length).split(ns.delimiter)[0]
-      if (owner && owner.includes('@')) found.add(owner.toLowerCase())
-    }
-  }
-  return [...found].sort()
+/** Splits a folder id into its mailbox id and server path (the path may contain "|"? never the id's first). */
+export function parseFolderId(folderId: string): { mailboxId: string; path: string } {
+  const at = folderId.indexOf('|')
+  if (at < 0) return { mailboxId: folderId, path: '' }
+  return { mailboxId: folderId.slice(0, at), path: folderId.slice(at + 1) }
 }

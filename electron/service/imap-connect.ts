@@ -22,7 +22,10 @@ interface ImapError extends Error {
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'NoConnection', 'CONNECT_TIMEOUT', 'GREETING_TIMEOUT', 'ClosedAfterConnectText', 'EConnectionClosed'])
 
 /** Opens an authenticated IMAP connection, or fails with an ApiFailure written for people. */
-export async function connectImap(login: ImapLogin, knownShared: ReadonlySet<string> = new Set()): Promise<ImapFlow> {
+/** Options for one connection: a watcher IDLEs at once instead of after imapflow's 15 s. */
+export interface ConnectOptions { autoIdleDelay?: number }
+
+export async function connectImap(login: ImapLogin, knownShared: ReadonlySet<string> = new Set(), opts: ConnectOptions = {}): Promise<ImapFlow> {
   const insecure = insecureEndpointReason('IMAP', login.endpoint)
   if (insecure) throw new ApiFailure({ code: 'security.insecure', message: insecure, field: 'server' })
   const { host, port, security } = login.endpoint
@@ -36,6 +39,7 @@ export async function connectImap(login: ImapLogin, knownShared: ReadonlySet<str
     connectionTimeout: 15_000,
     greetingTimeout: 10_000,
     socketTimeout: 5 * 60_000,
+    ...(opts.autoIdleDelay !== undefined ? { autoIdleDelay: opts.autoIdleDelay } : {}),
   })
   // An 'error' event without a listener would crash the process; failures reach the caller below.
   client.on('error', () => undefined)

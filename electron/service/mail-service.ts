@@ -1,22 +1,34 @@
-import type { ImapFlow } from 'imapflow'
 import { ApiFailure } from '../../shared/api/errors'
-import type { AppInfo, EventName, EventPayload, SignInRequest } from '../../shared/api/contract'
-import type { Folder, Mailbox, ServerSettings, Session } from '../../shared/domain'
+import type { AppInfo, CallOutput, SignInRequest } from '../../shared/api/contract'
+import type { Folder, FolderSyncState, Mailbox, MessageBody, ServerSettings, Session } from '../../shared/domain'
 import { insecureEndpointReason } from '../../shared/rules/connection-security'
+import { AttachmentTickets } from './attachments'
+import { loadBody } from './bodies'
+import { discoverMemberships, type SharedMembership } from './directory'
+import { parseFolderId } from './folders'
 import { connectImap, type ImapLogin } from './imap-connect'
-import { discoverSharedAddresses, listOwnFolders } from './folders'
+import { MailboxRuntime, type Emit } from './mailbox-runtime'
+import { fetchRemoteImage } from './remote-content'
 import type { SecretStore } from './secret-store'
 import type { StateStore } from './state-store'
+import { syncFolder } from './sync'
+import { moveMessages, setFlags, trashFor } from './triage'
 
 export interface MailServiceDeps {
   secrets: SecretStore
   state: StateStore
   /** Pushes an event to the renderer(s). */
-  emit: <N extends EventName>(name: N, payload: EventPayload<N>) => void
+  emit: Emit
   host: AppInfo['host']
   version: string
   /** Server settings a launcher suggests for the sign-in form (the demo's loopback stack). */
   suggestedServer?: ServerSettings | null
+  /** Turns an attachment ticket into a URL the host serves (web route or Electron protocol). */
+  attachmentUrl?: (ticket: string) => string
+  /** How often synced folders are polled for changes made elsewhere (R15). */
+  pollMs?: number
+  /** Fetches remote images the person allowed (tests give their own). */
+  fetcher?: typeof fetch
 }
 
 const KNOWN_SHARED = 'knownSharedMailboxes'
@@ -24,8 +36,12 @@ const KNOWN_SHARED = 'knownSharedMailboxes'
 interface Active {
   session: Session
   login: ImapLogin
-  own: ImapFlow | null
+  own: MailboxRuntime
+  runtimes: Map<string, MailboxRuntime>
 }
+
+const sharedMessage = (address: string) =>
+  `${address} is a shared mailbox, and shared mailboxes cannot sign in (R8). Sign in with your own address and password: the shared mailboxes you are a member of appear next to your own mailbox.`
 
 /**
  * The mail service: all network work and the rules. Plain Node, no Electron; constructed with
@@ -34,6 +50,7 @@ interface Active {
 export class MailService {
   private active: Active | null = null
   private knownShared = new Set<string>()
+  private readonly tickets = new AttachmentTickets()
 
   constructor(private readonly deps: MailServiceDeps) {}
 
@@ -42,7 +59,7 @@ export class MailService {
   }
 
   async stop(): Promise<void> {
-    await this.closeConnections()
+    await this.closeAll()
   }
 
   /** Name, version and launch hints. */
@@ -51,29 +68,30 @@ export class MailService {
   }
 
   /**
-   * Signs a person in over IMAP. Refuses shared mailboxes (R8) before the password leaves when
-   * the address is known to be shared; otherwise the server's refusal is explained.
+   * Signs a person in over IMAP, then finds the shared mailboxes the server says they belong to
+   * (R1). Refuses shared mailboxes (R8) before the password leaves when the address is known to
+   * be shared; otherwise the server's refusal is explained.
    */
   async signIn(req: SignInRequest): Promise<Session> {
     const smtpProblem = insecureEndpointReason('SMTP', req.server.smtp)
     if (smtpProblem) throw new ApiFailure({ code: 'security.insecure', message: smtpProblem, field: 'server' })
     if (this.knownShared.has(req.address)) {
-      throw new ApiFailure({
-        code: 'auth.sharedMailbox', rule: 'R8', field: 'address',
-        message: `${req.address} is a shared mailbox, and shared mailboxes cannot sign in (R8). Sign in with your own address and password: the shared mailboxes you are a member of appear next to your own mailbox.`,
-      })
+      throw new ApiFailure({ code: 'auth.sharedMailbox', rule: 'R8', field: 'address', message: sharedMessage(req.address) })
     }
     const login: ImapLogin = { endpoint: req.server.imap, user: req.address, password: req.password }
     const client = await connectImap(login, this.knownShared)
-    await this.closeConnections()
+    await this.closeAll()
     const accountId = req.address
-    const own: Mailbox = { id: `own:${req.address}`, accountId, kind: 'own', address: req.address, name: req.address }
-    const session: Session = { account: { id: accountId, address: req.address, server: req.server }, mailboxes: [own] }
-    this.active = { session, login, own: this.watch(client, own.id) }
+    const ownBox: Mailbox = { id: `own:${req.address}`, accountId, kind: 'own', address: req.address, name: req.address, quota: null }
+    const own = new MailboxRuntime(ownBox, login, { kind: 'session' }, { emit: this.deps.emit, pollMs: this.deps.pollMs }, client)
+    this.active = {
+      session: { account: { id: accountId, address: req.address, server: req.server }, mailboxes: [ownBox] },
+      login, own, runtimes: new Map([[ownBox.id, own]]),
+    }
     await this.deps.secrets.set(`imap:${accountId}`, req.password)
-    await this.rememberShared(await discoverSharedAddresses(client))
-    this.deps.emit('connection.state', { mailboxId: own.id, state: 'online' })
-    return session
+    await own.refreshQuota().catch(() => null)
+    await this.reconcile(await discoverMemberships(client))
+    return this.active.session
   }
 
   current(): Session | null {
@@ -82,19 +100,97 @@ export class MailService {
 
   async signOut(): Promise<void> {
     const accountId = this.active?.session.account.id
-    await this.closeConnections()
-    this.active = null
+    await this.closeAll()
     if (accountId) await this.deps.secrets.delete(`imap:${accountId}`)
   }
 
-  /** Folders of one of the session's mailboxes. */
-  async listFolders(mailboxId: string): Promise<Folder[]> {
+  /** Asks the server again for memberships (R1) and quotas; emits session.changed when anything moved. */
+  async refreshMailboxes(): Promise<Session> {
     const active = this.requireSession()
-    const mailbox = active.session.mailboxes.find((m) => m.id === mailboxId)
-    if (!mailbox) {
-      throw new ApiFailure({ code: 'request.invalid', field: 'mailboxId', message: `There is no mailbox ${mailboxId} in this session.` })
+    // A fresh session: a long-lived one may keep the server's cached view of its ACLs.
+    const probe = await connectImap(active.login, this.knownShared)
+    const memberships = await discoverMemberships(probe).finally(() => probe.logout().catch(() => probe.close()))
+    const before = JSON.stringify(active.session.mailboxes)
+    await Promise.all([...active.runtimes.values()].map((r) => r.refreshQuota().catch(() => null)))
+    await this.reconcile(memberships)
+    if (JSON.stringify(active.session.mailboxes) !== before) this.deps.emit('session.changed', active.session)
+    return active.session
+  }
+
+  /** Folders of one of the session's mailboxes, with the person's rights. */
+  async listFolders(mailboxId: string): Promise<Folder[]> {
+    const runtime = this.runtime(mailboxId)
+    const folders = await runtime.refreshFolders()
+    void runtime.startWatching().catch(() => undefined)
+    return folders
+  }
+
+  /** Brings one folder's cache up to date; new messages go out as sync.messages events. */
+  async syncMessages(input: { folderId: string; since: FolderSyncState | null; knownUids: number }): Promise<CallOutput<'messages.sync'>> {
+    const { runtime, folder } = this.folder(input.folderId)
+    const result = await syncFolder(await runtime.connection(), { ...input, mailboxId: runtime.mailbox.id, path: folder.path },
+      (messages, done, total) => this.deps.emit('sync.messages', { folderId: folder.id, messages, done, total }))
+    runtime.watch(folder.path)
+    return result
+  }
+
+  async body(folderId: string, uid: number): Promise<MessageBody> {
+    const { runtime, folder } = this.folder(folderId)
+    return loadBody(await runtime.connection(), folder.id, folder.path, uid)
+  }
+
+  async setFlags(folderId: string, uids: number[], add: string[], remove: string[]): Promise<void> {
+    const { runtime, folder } = this.folder(folderId)
+    await setFlags(await runtime.connection(), folder, uids, add, remove)
+  }
+
+  async move(folderId: string, uids: number[], toFolderId: string): Promise<CallOutput<'messages.move'>> {
+    const { runtime, folder } = this.folder(folderId)
+    const to = runtime.folderById(toFolderId)
+    if (to.mailboxId !== folder.mailboxId) {
+      throw new ApiFailure({ code: 'request.invalid', message: 'Messages can only be moved within one mailbox.' })
     }
-    return listOwnFolders(await this.ownConnection(active), mailbox.id)
+    return { toFolderId: to.id, uidMap: await moveMessages(await runtime.connection(), folder, to, uids) }
+  }
+
+  /** Deletes by moving to Deleted Items (R10), in shared mailboxes as in the person's own. */
+  async delete(folderId: string, uids: number[]): Promise<CallOutput<'messages.delete'>> {
+    const { runtime, folder } = this.folder(folderId)
+    const trash = trashFor(runtime.mailbox, runtime.folders, folder)
+    return { toFolderId: trash.id, uidMap: await moveMessages(await runtime.connection(), folder, trash, uids) }
+  }
+
+  /** A one-time link to stream an attachment; the host redeems it with openAttachment. */
+  attachmentLink(folderId: string, uid: number, partId: string): { url: string } {
+    const { folder } = this.folder(folderId)
+    const ticket = this.tickets.issue({ mailboxId: folder.mailboxId, path: folder.path, uid, partId })
+    return { url: (this.deps.attachmentUrl ?? ((t) => `/attachments/${t}`))(ticket) }
+  }
+
+  /** Streams an attachment for a redeemed ticket, holding the folder only while it streams. */
+  async openAttachment(ticketId: string): Promise<{ filename: string; contentType: string; stream: NodeJS.ReadableStream } | null> {
+    const t = this.tickets.redeem(ticketId)
+    if (!t || !this.active) return null
+    const runtime = this.active.runtimes.get(t.mailboxId)
+    if (!runtime) return null
+    const client = await runtime.connection()
+    const lock = await client.getMailboxLock(t.path, { readOnly: true })
+    try {
+      const dl = await client.download(String(t.uid), t.partId, { uid: true })
+      if (!dl || !('content' in dl) || !dl.content) { lock.release(); return null }
+      const meta = dl.meta as { filename?: string; contentType?: string }
+      dl.content.once('end', () => lock.release())
+      dl.content.once('error', () => lock.release())
+      dl.content.once('close', () => lock.release())
+      return { filename: meta.filename ?? 'attachment', contentType: meta.contentType ?? 'application/octet-stream', stream: dl.content }
+    } catch (e) {
+      lock.release()
+      throw e
+    }
+  }
+
+  remoteImage(url: string): Promise<string | null> {
+    return fetchRemoteImage(url, this.deps.fetcher)
   }
 
   private requireSession(): Active {
@@ -102,28 +198,47 @@ export class MailService {
     return this.active
   }
 
-  /** The own mailbox's connection, reopened with the kept password if it dropped. */
-  private async ownConnection(active: Active): Promise<ImapFlow> {
-    if (active.own?.usable) return active.own
-    const mailboxId = active.session.mailboxes[0]!.id
-    this.deps.emit('connection.state', { mailboxId, state: 'connecting' })
-    const password = await this.deps.secrets.get(`imap:${active.session.account.id}`)
-    if (!password) throw new ApiFailure({ code: 'session.required', message: 'Your session has ended. Sign in again.' })
-    try {
-      active.own = this.watch(await connectImap({ ...active.login, password }, this.knownShared), mailboxId)
-    } catch (e) {
-      this.deps.emit('connection.state', { mailboxId, state: 'offline', detail: (e as Error).message })
-      throw e
-    }
-    this.deps.emit('connection.state', { mailboxId, state: 'online' })
-    return active.own
+  private runtime(mailboxId: string): MailboxRuntime {
+    const r = this.requireSession().runtimes.get(mailboxId)
+    if (!r) throw new ApiFailure({ code: 'request.invalid', field: 'mailboxId', message: `There is no mailbox ${mailboxId} in this session. You may no longer be a member of it.` })
+    return r
   }
 
-  private watch(client: ImapFlow, mailboxId: string): ImapFlow {
-    client.on('close', () => {
-      if (this.active?.own === client) this.deps.emit('connection.state', { mailboxId, state: 'offline', detail: 'The connection to the server closed.' })
-    })
-    return client
+  private folder(folderId: string): { runtime: MailboxRuntime; folder: Folder } {
+    const runtime = this.runtime(parseFolderId(folderId).mailboxId)
+    return { runtime, folder: runtime.folderById(folderId) }
+  }
+
+  /** Adds runtimes for new memberships and stops those the server no longer grants (R1). */
+  private async reconcile(memberships: SharedMembership[]): Promise<void> {
+    const active = this.requireSession()
+    const template = active.session.account.server.delegateLogin
+    const wanted = new Map(memberships.map((m) => [`shared:${m.address}`, m]))
+    for (const [id, runtime] of active.runtimes) {
+      if (runtime.mailbox.kind === 'shared' && !wanted.has(id)) {
+        active.runtimes.delete(id)
+        await runtime.stop()
+      }
+    }
+    for (const [id, m] of wanted) {
+      const existing = active.runtimes.get(id)
+      if (existing) {
+        existing.mailbox = { ...existing.mailbox, name: m.entry?.name ?? m.address }
+        continue
+      }
+      const mailbox: Mailbox = { id, accountId: active.session.account.id, kind: 'shared', address: m.address, name: m.entry?.name ?? m.address, quota: null }
+      const runtime = template
+        ? new MailboxRuntime(mailbox, { ...active.login, user: template.replace('{shared}', m.address).replace('{user}', active.login.user) }, { kind: 'session' }, { emit: this.deps.emit, pollMs: this.deps.pollMs })
+        : new MailboxRuntime(mailbox, active.login, { kind: 'namespace', inboxPath: m.sharedPath, prefix: m.prefix }, { emit: this.deps.emit, pollMs: this.deps.pollMs })
+      active.runtimes.set(id, runtime)
+      await runtime.refreshQuota().catch(() => null)
+    }
+    active.session = {
+      ...active.session,
+      mailboxes: [...active.runtimes.values()].map((r) => r.mailbox)
+        .sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'own' ? -1 : 1)),
+    }
+    await this.rememberShared(memberships.map((m) => m.address))
   }
 
   private async rememberShared(addresses: string[]): Promise<void> {
@@ -132,9 +247,11 @@ export class MailService {
     if (this.knownShared.size !== before) await this.deps.state.write(KNOWN_SHARED, [...this.knownShared].sort())
   }
 
-  private async closeConnections(): Promise<void> {
-    const own = this.active?.own
-    if (this.active) this.active.own = null
-    if (own) await own.logout().catch(() => own.close())
+  private async closeAll(): Promise<void> {
+    const runtimes = [...(this.active?.runtimes.values() ?? [])]
+    this.active = null
+    await Promise.all(runtimes.map((r) => r.stop()))
   }
 }
+
+

@@ -1,13 +1,17 @@
 import { z } from 'zod'
 import { apiErrorSchema } from './errors'
 import {
-  connectionStateSchema, emailAddressSchema, folderSchema, serverSettingsSchema, sessionSchema,
+  connectionStateSchema, emailAddressSchema, folderSchema, folderSyncStateSchema, messageBodySchema,
+  messageSummarySchema, serverSettingsSchema, sessionSchema,
 } from '../domain'
 
 /** A call: the schema of its input and of its output. */
 export interface CallSpec<I extends z.ZodType, O extends z.ZodType> { input: I; output: O }
 const call = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O): CallSpec<I, O> => ({ input, output })
 const none = z.object({}).strict()
+const id = z.string().min(1).max(1000)
+const uids = z.array(z.number().int().positive()).min(1).max(50_000)
+const flagName = z.string().regex(/^\\?[A-Za-z0-9$_.-]+$/).max(64)
 
 export const signInRequestSchema = z.object({
   address: emailAddressSchema,
@@ -36,8 +40,37 @@ export const calls = {
   'session.current': call(none, sessionSchema.nullable()),
   /** Signs out, closes connections and forgets the password. */
   'session.signOut': call(none, z.object({ ok: z.literal(true) })),
-  /** Lists the folders of one mailbox, with roles from SPECIAL-USE. */
+  /** Lists the folders of one mailbox, with roles from SPECIAL-USE and the person's rights. */
   'folders.list': call(z.object({ mailboxId: z.string().min(1).max(400) }).strict(), z.array(folderSchema)),
+  /** Asks the server again which shared mailboxes the person belongs to (R1) and their quotas. */
+  'mailboxes.refresh': call(none, sessionSchema),
+  /**
+   * Brings a folder's cache up to date from the state the renderer holds. New messages arrive
+   * as 'sync.messages' events before this resolves; flag changes and removals come back here.
+   */
+  'messages.sync': call(z.object({ folderId: id, since: folderSyncStateSchema.nullable(), knownUids: z.number().int().nonnegative() }).strict(), z.object({
+    state: folderSyncStateSchema,
+    /** True when the cache must be dropped first (UIDVALIDITY changed). */
+    reset: z.boolean(),
+    changed: z.array(z.object({ uid: z.number().int(), flags: z.array(z.string()) })),
+    /** UIDs that are gone; null when the server could not say (then `present` is given). */
+    vanished: z.array(z.number().int()).nullable(),
+    /** Every UID in the folder, when vanished could not be computed incrementally. */
+    present: z.array(z.number().int()).nullable(),
+    added: z.number().int(),
+  })),
+  /** A message's body, parsed in the main process. */
+  'messages.body': call(z.object({ folderId: id, uid: z.number().int().positive() }).strict(), messageBodySchema),
+  /** Adds and removes flags (\\Seen, \\Flagged…) on the server. */
+  'messages.setFlags': call(z.object({ folderId: id, uids, add: z.array(flagName).max(10), remove: z.array(flagName).max(10) }).strict(), z.object({ ok: z.literal(true) })),
+  /** Moves messages to another folder of the same mailbox; returns their new UIDs. */
+  'messages.move': call(z.object({ folderId: id, uids, toFolderId: id }).strict(), z.object({ toFolderId: z.string(), uidMap: z.array(z.tuple([z.number().int(), z.number().int()])) })),
+  /** Deletes by moving to the mailbox's Deleted Items (R10: never a silent expunge). */
+  'messages.delete': call(z.object({ folderId: id, uids }).strict(), z.object({ toFolderId: z.string(), uidMap: z.array(z.tuple([z.number().int(), z.number().int()])) })),
+  /** A short-lived link that streams one attachment from the server. */
+  'attachments.link': call(z.object({ folderId: id, uid: z.number().int().positive(), partId: z.string().regex(/^[0-9.]+$/).max(40) }).strict(), z.object({ url: z.string() })),
+  /** Fetches one remote image the person allowed, as a data: URL (the renderer never goes online). */
+  'content.remoteImage': call(z.object({ url: z.string().url().max(4000) }).strict(), z.object({ dataUrl: z.string().nullable() })),
 } as const
 
 export type CallName = keyof typeof calls
@@ -51,6 +84,12 @@ export const events = {
   'connection.state': connectionStateSchema,
   /** The session ended on the main side (sign-out elsewhere, password rejected later). */
   'session.ended': z.object({ reason: z.string() }),
+  /** The session's mailboxes changed: one added or removed (R1), a quota moved. */
+  'session.changed': sessionSchema,
+  /** New messages for a folder's cache, in batches, during 'messages.sync'. */
+  'sync.messages': z.object({ folderId: z.string(), messages: z.array(messageSummarySchema), done: z.number().int(), total: z.number().int() }),
+  /** Something changed in a folder on the server (IDLE or poll): sync it. */
+  'folder.changed': z.object({ folderId: z.string() }),
 } as const
 
 export type EventName = keyof typeof events

@@ -23,6 +23,12 @@ export const errorCodeSchema = z.enum([
   'security.insecure',
   /** TLS failed (certificate, protocol). */
   'security.tls',
+  /** The person's rights on the folder do not allow this (the server's ACL). */
+  'permission.denied',
+  /** The message or folder is no longer there (another member moved or deleted it). */
+  'message.gone',
+  /** The mailbox has no folder for this (e.g. no Deleted Items). */
+  'folder.missing',
   /** The server answered something we could not work with. */
   'server.error',
   /** Anything else: a bug on our side. */

@@ -2,8 +2,11 @@
  * The names of every call and event, without their schemas, for the sandboxed preload (which
  * bundles no validation library). contract.ts checks at compile time that these match it.
  */
-export const CALL_NAMES = ['app.info', 'session.signIn', 'session.current', 'session.signOut', 'folders.list'] as const
-export const EVENT_NAMES = ['connection.state', 'session.ended'] as const
+export const CALL_NAMES = [
+  'app.info', 'session.signIn', 'session.current', 'session.signOut', 'folders.list', 'mailboxes.refresh',
+  'messages.sync', 'messages.body', 'messages.setFlags', 'messages.move', 'messages.delete', 'attachments.link', 'content.remoteImage',
+] as const
+export const EVENT_NAMES = ['connection.state', 'session.ended', 'session.changed', 'sync.messages', 'folder.changed'] as const
 
 /** IPC channels between preload and main. */
 export const IPC_CALL = 'tandem:call'

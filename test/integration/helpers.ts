@@ -12,6 +12,28 @@ export function serverSettings(stack: MailStack): ServerSettings {
   return {
     imap: { host: stack.host, port: stack.ports.imap, security: 'none' },
     smtp: { host: stack.host, port: stack.ports.submission, security: 'none' },
+    // The test stack's delegate login (Dovecot master users): member opens shared*member.
+    delegateLogin: '{shared}*{user}',
+  }
+}
+
+/** An independent IMAP session, as another member's client would have. */
+export async function otherClient(stack: MailStack, user: string, pass: string): Promise<import('imapflow').ImapFlow> {
+  const { ImapFlow } = await import('imapflow')
+  const c = new ImapFlow({ host: stack.host, port: stack.ports.imap, secure: false, doSTARTTLS: false, auth: { user, pass }, logger: false })
+  c.on('error', () => undefined)
+  await c.connect()
+  return c
+}
+
+/** Waits until check() is truthy, polling; fails with the message after the timeout. */
+export async function eventually<T>(check: () => Promise<T> | T, message: string, timeoutMs = 8000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const v = await check()
+    if (v) return v
+    if (Date.now() > deadline) throw new Error(`timed out: ${message}`)
+    await new Promise((r) => setTimeout(r, 100))
   }
 }
 
@@ -26,7 +48,7 @@ export interface TestService {
   events: { name: EventName; payload: unknown }[]
 }
 
-export async function newService(state: StateStore = new MemoryStateStore()): Promise<TestService> {
+export async function newService(state: StateStore = new MemoryStateStore(), pollMs = 500): Promise<TestService> {
   const events: TestService['events'] = []
   const service = new MailService({
     secrets: new MemorySecretStore(),
@@ -34,6 +56,7 @@ export async function newService(state: StateStore = new MemoryStateStore()): Pr
     emit: <N extends EventName>(name: N, payload: EventPayload<N>) => { events.push({ name, payload }) },
     host: 'web',
     version: 'test',
+    pollMs,
   })
   await service.start()
   return { service, events }

@@ -131,6 +131,8 @@ plugin {
   # ACLs apply to the person, also in a delegate (master) login; %{master_user} breaks the session.
   acl_user = %{auth_user}
   acl_shared_dict = file:${r}/state/shared-mailboxes.db
+  # Rights changed by the administrator apply at once (default: re-read every 30 s).
+  acl_cache_secs = 0
   # ns= keeps shared folders out of the member's own quota root.
   quota = count:User quota:ns=
   quota_vsizes = yes

@@ -4,12 +4,13 @@ import { existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import nodemailer from 'nodemailer'
 import {
   dovecotConfig, denyFile, mastersFile, passwdFile, MAIL_GID, MAIL_UID, R8_REASON, R8_REASON_ENV,
   type DovecotOptions,
 } from './dovecot-config'
 import { ensureFolder, writeMessages, type SeedMessage } from './maildir'
-import type { Organisation } from './organisation'
+import type { Organisation, OrgSharedMailbox } from './organisation'
 import { postfixMainCf, postfixMasterCf, senderLoginMap, virtualMailboxMap } from './postfix-config'
 import { freePorts, waitForPort } from './ports'
 
@@ -17,6 +18,17 @@ const run = promisify(execFile)
 
 /** The Debian packages the stack needs; printed when one is missing. */
 export const MAIL_STACK_PACKAGES = ['dovecot-imapd', 'dovecot-lmtpd', 'postfix'] as const
+
+/** The METADATA entry Tandem reads a shared mailbox's name and grants from. */
+export const DIRECTORY_ENTRY = '/shared/vendor/tandem/mailbox'
+
+export function directoryEntry(shared: OrgSharedMailbox): { name: string; sendAs: string[]; sendOnBehalf: string[] } {
+  return {
+    name: shared.name,
+    sendAs: shared.members.filter((m) => m.sendAs).map((m) => m.address),
+    sendOnBehalf: shared.members.filter((m) => m.sendOnBehalf).map((m) => m.address),
+  }
+}
 
 /** Rights a member gets on each folder of a shared mailbox (Exchange's "Full Access"). */
 export const MEMBER_RIGHTS = 'lrwstipekx'
@@ -26,10 +38,21 @@ export interface MailStack {
   host: '127.0.0.1'
   ports: { imap: number; submission: number; smtp: number; lmtp: number; auth: number }
   dir: string
-  /** Seeds messages into a mailbox's folder (own or shared) without going through IMAP. */
+  /**
+   * Seeds messages into a mailbox's folder (own or shared) without going through IMAP: for
+   * filling mailboxes before clients open them (a session that has the folder open may not see
+   * files written in the same second).
+   */
   seed(address: string, folder: string, messages: SeedMessage[]): Promise<number>
+  /** Delivers one message to a mailbox's INBOX over LMTP, as Postfix does: live sessions see it. */
+  deliver(address: string, raw: string | Buffer, from?: string): Promise<void>
   /** Runs doveadm against this stack as the mail user (e.g. `acl delete`, `quota get`). */
   doveadm(...args: string[]): Promise<string>
+  /**
+   * What an administrator does: sets (or with null, removes) a member's rights on folders of a
+   * shared mailbox (all of its folders when none is named), then rebuilds the shared dictionary.
+   */
+  setRights(shared: string, member: string, rights: string | null, folders?: string[]): Promise<void>
   /** Stops Postfix and Dovecot and removes the temporary directory. */
   stop(): Promise<void>
 }
@@ -145,6 +168,12 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
       dovecotExit.then(() => { throw new Error(`Dovecot exited at start:\n${dovecotErr}`) }),
     ])
     await doveadm('acl', 'recalc', '-A')
+    // The directory entry members read (display name and grants): set by the administrator,
+    // published as IMAP METADATA on the shared mailbox's INBOX. Members with the w right could
+    // write it too; Tandem never does.
+    for (const shared of org.sharedMailboxes) {
+      await doveadm('mailbox', 'metadata', 'set', '-u', shared.address, 'INBOX', DIRECTORY_ENTRY, JSON.stringify(directoryEntry(shared)))
+    }
     // The master directly (-w: return once it is ready): `postfix start` would spend a second
     // in `postfix check` on a queue we have just laid out ourselves.
     const code = await exitCode('/usr/lib/postfix/sbin/master', ['-c', pf, '-w'])
@@ -165,9 +194,26 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
     ports,
     dir,
     seed: (address, folder, messages) => writeMessages(join(home(address), 'Maildir'), folder, messages),
+    async deliver(address, raw, from = 'sender@example.net') {
+      const transport = nodemailer.createTransport({ host: '127.0.0.1', port: ports.lmtp, lmtp: true, secure: false, ignoreTLS: true })
+      await transport.sendMail({ envelope: { from, to: [address] }, raw })
+      transport.close()
+    },
     doveadm,
+    async setRights(shared, member, rights, only) {
+      for (const folder of only ?? folders) {
+        if (rights === null) await doveadm('acl', 'delete', '-u', shared, folder, `user=${member}`)
+        else await doveadm('acl', 'set', '-u', shared, folder, `user=${member}`, ...rightNames(rights))
+      }
+      await doveadm('acl', 'recalc', '-A')
+    },
     stop,
   }
+}
+
+const RIGHT_NAMES: Record<string, string> = { l: 'lookup', r: 'read', w: 'write', s: 'write-seen', t: 'write-deleted', i: 'insert', p: 'post', e: 'expunge', k: 'create', x: 'delete', a: 'admin' }
+function rightNames(letters: string): string[] {
+  return [...letters].map((c) => RIGHT_NAMES[c] ?? c)
 }
 
 /** The queue tree `postfix check` would create, with Postfix's owners and modes. */

@@ -7,12 +7,21 @@ import { ApiFailure } from '../../../shared/api/errors'
 const server = { imap: { host: '127.0.0.1', port: 1143, security: 'none' }, smtp: { host: '127.0.0.1', port: 1587, security: 'none' } }
 const session = {
   account: { id: 'alice@contoso.test', address: 'alice@contoso.test', server },
-  mailboxes: [{ id: 'own:alice@contoso.test', accountId: 'alice@contoso.test', kind: 'own', address: 'alice@contoso.test', name: 'alice@contoso.test' }],
+  mailboxes: [{ id: 'own:alice@contoso.test', accountId: 'alice@contoso.test', kind: 'own', address: 'alice@contoso.test', name: 'alice@contoso.test', quota: null }],
 }
 
 function handlers(overrides: Partial<Handlers> = {}): { h: Handlers; seen: unknown[] } {
   const seen: unknown[] = []
+  const unused = () => { throw new Error('not used in this test') }
   const h: Handlers = {
+    'mailboxes.refresh': unused,
+    'messages.sync': unused,
+    'messages.body': unused,
+    'messages.setFlags': unused,
+    'messages.move': unused,
+    'messages.delete': unused,
+    'attachments.link': unused,
+    'content.remoteImage': unused,
     'app.info': () => ({ name: 'Tandem', version: '0.0.0', host: 'web', suggestedServer: null }),
     'session.signIn': (input) => { seen.push(input); return session as never },
     'session.current': () => null,

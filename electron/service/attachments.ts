@@ -1,0 +1,36 @@
+import { randomBytes } from 'node:crypto'
+
+export interface AttachmentTicket {
+  mailboxId: string
+  path: string
+  uid: number
+  partId: string
+  expires: number
+}
+
+/**
+ * One-time, short-lived capabilities for streaming an attachment: the renderer gets a URL with
+ * an unguessable id, the host (web server or Electron protocol) redeems it once.
+ */
+export class AttachmentTickets {
+  private readonly tickets = new Map<string, AttachmentTicket>()
+  constructor(private readonly ttlMs = 60_000) {}
+
+  issue(t: Omit<AttachmentTicket, 'expires'>): string {
+    this.sweep()
+    const id = randomBytes(24).toString('base64url')
+    this.tickets.set(id, { ...t, expires: Date.now() + this.ttlMs })
+    return id
+  }
+
+  redeem(id: string): AttachmentTicket | null {
+    const t = this.tickets.get(id)
+    this.tickets.delete(id)
+    return t && t.expires > Date.now() ? t : null
+  }
+
+  private sweep(): void {
+    const now = Date.now()
+    for (const [id, t] of this.tickets) if (t.expires <= now) this.tickets.delete(id)
+  }
+}

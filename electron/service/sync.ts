@@ -1,0 +1,96 @@
+import type { ImapFlow } from 'imapflow'
+import type { FolderSyncState, MessageSummary } from '../../shared/domain'
+import { SUMMARY_QUERY, cacheableFlags, toSummary } from './summaries'
+
+export interface SyncResult {
+  state: FolderSyncState
+  reset: boolean
+  changed: { uid: number; flags: string[] }[]
+  vanished: number[] | null
+  present: number[] | null
+  added: number
+}
+
+export interface SyncRequest {
+  folderId: string
+  mailboxId: string
+  path: string
+  since: FolderSyncState | null
+  /** How many messages the cache holds for this folder. */
+  knownUids: number
+}
+
+/** Messages are handed over in batches so that fetching, the IPC hop and IndexedDB writes overlap. */
+export const SYNC_BATCH = 1000
+
+/**
+ * Brings one folder's cache up to date. New messages go out through `emit` in batches as they
+ * arrive; flag changes come from CONDSTORE (only what changed since the cache's HIGHESTMODSEQ)
+ * or, on a server without it, from one light FETCH of all flags. Removals are found by counting:
+ * when cache + new ≠ server count, one UID SEARCH tells which UIDs remain.
+ */
+export async function syncFolder(client: ImapFlow, req: SyncRequest, emit: (batch: MessageSummary[], done: number, total: number) => void): Promise<SyncResult> {
+  const condstoreCapable = client.capabilities.has('CONDSTORE')
+  const lock = await client.getMailboxLock(req.path, { readOnly: true })
+  try {
+    // imapflow does not re-select a mailbox that is already selected, and the server keeps that
+    // session's view until it is told to sync: NOOP, then STATUS gives the current UIDNEXT,
+    // count and HIGHESTMODSEQ. (Re-selecting via CLOSE would expunge \Deleted mail: never, R10.)
+    await client.noop()
+    const st = await client.status(req.path, { messages: true, uidNext: true, uidValidity: true, ...(condstoreCapable ? { highestModseq: true } : {}) })
+    if (!st) throw new Error(`could not read the status of ${req.path}`)
+    const mb = client.mailbox
+    if (!mb) throw new Error(`could not open ${req.path}`)
+    const highestModseq = st.highestModseq ?? mb.highestModseq
+    const condstore = condstoreCapable && highestModseq !== undefined
+    const state: FolderSyncState = {
+      uidValidity: String(st.uidValidity ?? mb.uidValidity),
+      uidNext: st.uidNext ?? mb.uidNext,
+      highestModseq: condstore ? String(highestModseq) : null,
+      count: st.messages ?? mb.exists,
+    }
+    const reset = !req.since || req.since.uidValidity !== state.uidValidity
+    const since = reset ? null : req.since!
+    const firstNew = since ? since.uidNext : 1
+
+    let added = 0
+    let highestUid = 0
+    if (state.count > 0 && state.uidNext > firstNew) {
+      const total = since ? Math.max(0, state.count - req.knownUids) : state.count
+      let batch: MessageSummary[] = []
+      for await (const m of client.fetch(`${firstNew}:*`, SUMMARY_QUERY, { uid: true })) {
+        // "n:*" also returns the highest message when nothing is at or above n.
+        if (m.uid < firstNew) continue
+        batch.push(toSummary(m, req.folderId, req.mailboxId))
+        added++
+        highestUid = Math.max(highestUid, m.uid)
+        if (batch.length >= SYNC_BATCH) { emit(batch, added, Math.max(total, added)); batch = [] }
+      }
+      if (batch.length) emit(batch, added, Math.max(total, added))
+    }
+    // Mail that arrived between STATUS and FETCH is in the cache now: never fetch it twice.
+    state.uidNext = Math.max(state.uidNext, highestUid + 1)
+
+    const changed: { uid: number; flags: string[] }[] = []
+    if (since && state.count > 0 && firstNew > 1) {
+      const sinceModseq = condstore && since.highestModseq ? BigInt(since.highestModseq) : null
+      if (sinceModseq === null || sinceModseq < BigInt(state.highestModseq ?? 0)) {
+        const opts = sinceModseq !== null ? { uid: true, changedSince: sinceModseq } : { uid: true }
+        for await (const m of client.fetch(`1:${firstNew - 1}`, { uid: true, flags: true }, opts)) {
+          if (m.uid < firstNew) changed.push({ uid: m.uid, flags: cacheableFlags(m.flags) })
+        }
+      }
+    }
+
+    let present: number[] | null = null
+    const vanished: number[] | null = since && req.knownUids + added === state.count ? [] : null
+    if (vanished === null && since) {
+      const all = await client.search({ all: true }, { uid: true })
+      present = Array.isArray(all) ? all : []
+      state.count = present.length
+    }
+    return { state, reset, changed, vanished, present, added }
+  } finally {
+    lock.release()
+  }
+}
