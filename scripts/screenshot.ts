@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { chromium } from '@playwright/test'
 import { loadOrganisation } from '../test/mailstack/organisation'
 import { startMailStack } from '../test/mailstack/stack'
+import { supportInbox } from '../test/mailstack/demo-mail'
 import { projectRoot, startWebApp } from '../electron/web/web-app'
 import { CHROMIUM_ARGS } from '../playwright.config'
 
@@ -11,16 +12,21 @@ async function main(): Promise<void> {
   const out = process.argv[2] ?? join(projectRoot, 'resources', 'screenshot.png')
   const org = await loadOrganisation(join(projectRoot, 'test', 'fixtures', 'orgs', 'contoso.json'))
   const stack = await startMailStack(org)
-  const server = { imap: { host: stack.host, port: stack.ports.imap, security: 'none' as const }, smtp: { host: stack.host, port: stack.ports.submission, security: 'none' as const } }
+  await stack.seed('support@contoso.test', 'INBOX', await supportInbox(300, 'Contoso Support <support@contoso.test>'))
+  const server = { imap: { host: stack.host, port: stack.ports.imap, security: 'none' as const }, smtp: { host: stack.host, port: stack.ports.submission, security: 'none' as const }, delegateLogin: '{shared}*{user}' }
   const web = await startWebApp({ suggestedServer: server, log: () => undefined })
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
   try {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 640 }, deviceScaleFactor: 1 })
+    const page = await browser.newPage({ viewport: { width: 1360, height: 760 }, deviceScaleFactor: 1 })
+    page.on('console', (m) => { if (m.type() === 'error') console.error('console:', m.text()) })
+    page.on('pageerror', (e) => console.error('pageerror:', e.message))
     await page.goto(web.url)
     await page.getByLabel('E-mail address').fill('bob@contoso.test')
     await page.getByLabel('Password').fill(org.users.find((u) => u.address === 'bob@contoso.test')!.password)
     await page.getByRole('button', { name: 'Sign in' }).click()
-    await page.getByRole('treeitem').first().waitFor()
+    await page.locator('section[data-kind="shared"] button[data-role="inbox"]').click()
+    await page.locator('.row').nth(2).click()
+    await page.waitForTimeout(800)
     await page.screenshot({ path: out })
     console.log(`wrote ${out}`)
   } finally {

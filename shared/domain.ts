@@ -78,6 +78,9 @@ export const folderSchema = z.object({
   role: folderRoleSchema,
   subscribed: z.boolean(),
   selectable: z.boolean(),
+  /** Unread and total messages when the server told (LIST-STATUS / STATUS). */
+  unseen: z.number().int().nullable().default(null),
+  total: z.number().int().nullable().default(null),
   rights: z.object({
     read: z.boolean(),
     write: z.boolean(),

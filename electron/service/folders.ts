@@ -24,7 +24,7 @@ function inNamespace(path: string, prefixes: { prefix: string }[]): boolean {
 export async function listMailboxFolders(client: ImapFlow, mailboxId: string): Promise<Folder[]> {
   const others = otherNamespacePrefixes(client)
   const hasSpecialUse = client.capabilities.has('SPECIAL-USE')
-  const listed = (await client.list()).filter((f) => !inNamespace(f.path, others))
+  const listed = (await client.list({ statusQuery: { unseen: true, messages: true } })).filter((f) => !inNamespace(f.path, others))
   const folders: Folder[] = []
   for (const f of listed) {
     const folder = toFolder(f, mailboxId, hasSpecialUse)
@@ -48,6 +48,8 @@ export function toFolder(f: ListResponse, mailboxId: string, trustServerOnly: bo
     delimiter: f.delimiter ?? null,
     role: folderRole(f.path, trustServerOnly ? flags : [], specialUse),
     subscribed: f.subscribed,
+    unseen: f.status?.unseen ?? null,
+    total: f.status?.messages ?? null,
     selectable: !flags.some((x) => /^\\noselect$|^\\nonexistent$/i.test(x)),
     rights: { read: true, write: true, seen: true, insert: true, delete: true },
   }

@@ -15,6 +15,16 @@ export function normaliseSubject(subject: string): string {
   return subject.replace(/^\s*((re|fwd?|aw|wg|sv|vs|tr|ref)\s*(\[\d+\])?\s*:\s*)+/i, '').trim().toLowerCase()
 }
 
+/**
+ * A conversation is the same subject between the same people: "Change delivery address" from
+ * two customers is two conversations. The mailbox's own address is left out of the people.
+ */
+export function threadKey(subject: string, people: Address[], mailboxId: string): string {
+  const self = mailboxId.slice(mailboxId.indexOf(':') + 1).toLowerCase()
+  const others = [...new Set(people.map((p) => p.address.toLowerCase()).filter((a) => a && a !== self))].sort()
+  return `${normaliseSubject(subject)}|${others.join(',')}`
+}
+
 export function toSummary(m: FetchMessageObject, folderId: string, mailboxId: string): MessageSummary {
   const env = m.envelope
   const subject = (env?.subject ?? '').slice(0, 1000)
@@ -34,7 +44,7 @@ export function toSummary(m: FetchMessageObject, folderId: string, mailboxId: st
     size: m.size ?? 0,
     flags: cacheableFlags(m.flags),
     hasAttachments: m.bodyStructure ? attachmentsOf(m.bodyStructure).some((a) => !a.inline) : false,
-    threadKey: normaliseSubject(subject),
+    threadKey: threadKey(subject, [...addresses(env?.from), ...addresses(env?.to), ...addresses(env?.cc)], mailboxId),
   }
 }
 

@@ -16,6 +16,8 @@ export interface WebAppOptions {
   /** Where non-secret state is kept between launches; memory when absent. */
   stateFile?: string
   suggestedServer?: ServerSettings | null
+  /** How often synced folders are polled for changes made elsewhere. */
+  pollMs?: number
   log?: (line: string) => void
 }
 
@@ -41,10 +43,12 @@ export async function startWebApp(opts: WebAppOptions = {}): Promise<WebApp> {
     host: 'web',
     version,
     suggestedServer: opts.suggestedServer ?? null,
+    attachmentUrl: (ticket) => `/attachments/${ticket}`,
+    pollMs: opts.pollMs,
   })
   await service.start()
   const dispatch = createDispatcher(serviceHandlers(service), (msg, e) => log(`${msg}: ${(e as Error)?.stack ?? e}`))
-  host = new WebHost({ rendererDir, dispatch, port: opts.port ?? 0, log })
+  host = new WebHost({ rendererDir, dispatch, port: opts.port ?? 0, log, attachment: (t) => service.openAttachment(t) })
   await host.start()
   const h = host
   return {

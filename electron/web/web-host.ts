@@ -13,6 +13,8 @@ export interface WebHostOptions {
   dispatch: Dispatch
   /** 0 picks a free port. */
   port?: number
+  /** Streams an attachment for a one-time ticket issued through the API. */
+  attachment?: (ticket: string) => Promise<{ filename: string; contentType: string; stream: NodeJS.ReadableStream } | null>
   log?: (line: string) => void
 }
 
@@ -74,7 +76,25 @@ export class WebHost {
       res.writeHead(405, headers).end()
       return
     }
-    const found = await resolveStatic(this.opts.rendererDir, new URL(req.url ?? '/', this.origin).pathname)
+    const pathname = new URL(req.url ?? '/', this.origin).pathname
+    const ticket = /^\/attachments\/([A-Za-z0-9_-]{20,64})$/.exec(pathname)?.[1]
+    if (ticket && this.opts.attachment) {
+      const file = await this.opts.attachment(ticket).catch(() => null)
+      if (!file) {
+        res.writeHead(404, { ...headers, 'Content-Type': 'text/plain' }).end('This download link has expired. Click the attachment again.')
+        return
+      }
+      // Always a download, never rendered on this origin: an HTML attachment must not run here.
+      res.writeHead(200, {
+        ...headers,
+        'Content-Type': 'application/octet-stream',
+        'Content-Disposition': `attachment; filename*=UTF-8''${encodeURIComponent(file.filename)}`,
+        'Content-Security-Policy': 'sandbox; default-src \'none\'',
+      })
+      file.stream.pipe(res)
+      return
+    }
+    const found = await resolveStatic(this.opts.rendererDir, pathname)
     if (!found) {
       res.writeHead(404, { ...headers, 'Content-Type': 'text/plain' }).end('Not found')
       return

@@ -14,6 +14,7 @@ export function serverOf(stack: MailStack): ServerSettings {
   return {
     imap: { host: stack.host, port: stack.ports.imap, security: 'none' },
     smtp: { host: stack.host, port: stack.ports.submission, security: 'none' },
+    delegateLogin: '{shared}*{user}',
   }
 }
 

@@ -1,28 +1,68 @@
 import { defineStore } from 'pinia'
-import { ref } from 'vue'
+import { computed, ref } from 'vue'
 import { ApiFailure, type ApiError } from '../../../shared/api/errors'
 import type { Folder } from '../../../shared/domain'
 import { useApi } from '../api/use-api'
+import { useSessionStore } from './session'
 
-/** The folders of each mailbox and which one is selected. */
+/** The folders of each mailbox and which one is selected: from the cache first, then the server. */
 export const useFoldersStore = defineStore('folders', () => {
   const api = useApi()
+  const session = useSessionStore()
   const byMailbox = ref<Record<string, Folder[]>>({})
   const loading = ref<Record<string, boolean>>({})
   const errors = ref<Record<string, ApiError | undefined>>({})
   const selectedId = ref<string | null>(null)
 
+  const all = computed(() => Object.values(byMailbox.value).flat())
+  const selected = computed(() => all.value.find((f) => f.id === selectedId.value) ?? null)
+  const byId = (id: string) => all.value.find((f) => f.id === id) ?? null
+
   async function load(mailboxId: string): Promise<void> {
+    const db = session.db
+    if (db && !byMailbox.value[mailboxId]) {
+      const cached = await db.folders.where('mailboxId').equals(mailboxId).toArray()
+      if (cached.length) set(mailboxId, cached)
+    }
     loading.value = { ...loading.value, [mailboxId]: true }
     try {
       const folders = await api.call('folders.list', { mailboxId })
-      byMailbox.value = { ...byMailbox.value, [mailboxId]: folders }
+      set(mailboxId, folders)
       errors.value = { ...errors.value, [mailboxId]: undefined }
-      if (!selectedId.value) selectedId.value = folders.find((f) => f.role === 'inbox')?.id ?? folders[0]?.id ?? null
+      if (db) {
+        await db.transaction('rw', db.folders, async () => {
+          await db.folders.where('mailboxId').equals(mailboxId).delete()
+          await db.folders.bulkPut(folders)
+        })
+      }
     } catch (e) {
       errors.value = { ...errors.value, [mailboxId]: e instanceof ApiFailure ? e.error : { code: 'internal', message: String(e) } }
     } finally {
       loading.value = { ...loading.value, [mailboxId]: false }
+    }
+  }
+
+  function set(mailboxId: string, folders: Folder[]): void {
+    byMailbox.value = { ...byMailbox.value, [mailboxId]: folders }
+    if (!selectedId.value) selectedId.value = folders.find((f) => f.role === 'inbox')?.id ?? folders[0]?.id ?? null
+  }
+
+  /** Adjusts a folder's unread count after a local change (the next sync corrects it). */
+  function bumpUnseen(folderId: string, delta: number): void {
+    const f = byId(folderId)
+    if (f && f.unseen !== null) f.unseen = Math.max(0, f.unseen + delta)
+  }
+
+  function setCounts(folderId: string, unseen: number, total: number): void {
+    const f = byId(folderId)
+    if (f) { f.unseen = unseen; f.total = total }
+  }
+
+  function forget(mailboxId: string): void {
+    const { [mailboxId]: _gone, ...rest } = byMailbox.value
+    byMailbox.value = rest
+    if (selected.value === null || selected.value.mailboxId === mailboxId) {
+      selectedId.value = Object.values(rest).flat().find((f) => f.role === 'inbox')?.id ?? null
     }
   }
 
@@ -35,5 +75,5 @@ export const useFoldersStore = defineStore('folders', () => {
     selectedId.value = null
   }
 
-  return { byMailbox, loading, errors, selectedId, load, select, reset }
+  return { byMailbox, loading, errors, selectedId, selected, all, byId, load, select, reset, forget, bumpUnseen, setCounts }
 })

@@ -4,6 +4,7 @@ import type { AppInfo, SignInRequest } from '../../../shared/api/contract'
 import { ApiFailure, type ApiError } from '../../../shared/api/errors'
 import type { ConnectionState, Session } from '../../../shared/domain'
 import { useApi } from '../api/use-api'
+import { cacheFor, type TandemDb } from '../cache/db'
 
 /** Who is signed in, and the connection state of each of their mailboxes. */
 export const useSessionStore = defineStore('session', () => {
@@ -16,6 +17,30 @@ export const useSessionStore = defineStore('session', () => {
   const connections = ref<Record<string, ConnectionState>>({})
 
   const signedIn = computed(() => session.value !== null)
+  /** The signed-in person's cache. */
+  const db = computed<TandemDb | null>(() => (session.value ? cacheFor(session.value.account.address) : null))
+  /** Called with the ids of mailboxes the person lost (R1), after their cache is purged. */
+  const removedListeners = new Set<(ids: string[]) => void>()
+
+  /** Applies a new list of mailboxes: anything no longer there is purged from the cache (R1). */
+  async function apply(next: Session): Promise<void> {
+    const before = session.value?.mailboxes.map((m) => m.id) ?? []
+    session.value = next
+    const gone = before.filter((id) => !next.mailboxes.some((m) => m.id === id))
+    if (gone.length && db.value) {
+      for (const id of gone) await db.value.purgeMailbox(id)
+      for (const l of removedListeners) l(gone)
+    }
+  }
+
+  async function refresh(): Promise<void> {
+    if (!session.value) return
+    try {
+      await apply(await api.call('mailboxes.refresh', {}))
+    } catch {
+      // Offline: the cache keeps serving; the next refresh tries again.
+    }
+  }
 
   async function load(): Promise<void> {
     try {
@@ -29,6 +54,7 @@ export const useSessionStore = defineStore('session', () => {
     }
     api.on('connection.state', (s) => { connections.value = { ...connections.value, [s.mailboxId]: s } })
     api.on('session.ended', () => { session.value = null })
+    api.on('session.changed', (next) => { void apply(next) })
   }
 
   async function signIn(req: SignInRequest): Promise<boolean> {
@@ -50,5 +76,5 @@ export const useSessionStore = defineStore('session', () => {
     session.value = null
   }
 
-  return { info, session, loaded, signingIn, error, connections, signedIn, load, signIn, signOut }
+  return { info, session, loaded, signingIn, error, connections, signedIn, db, load, signIn, signOut, refresh, onMailboxesRemoved: (l: (ids: string[]) => void) => removedListeners.add(l) }
 })

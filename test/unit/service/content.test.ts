@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { fetchRemoteImage, isPrivateHost } from '../../../electron/service/remote-content'
-import { attachmentsOf, normaliseSubject, textPartsOf, cacheableFlags } from '../../../electron/service/summaries'
+import { attachmentsOf, normaliseSubject, textPartsOf, cacheableFlags, threadKey } from '../../../electron/service/summaries'
 
 describe('remote images the person allowed', () => {
   it.each([['127.0.0.1', true], ['localhost', true], ['10.1.2.3', true], ['172.20.0.1', true], ['192.168.1.1', true], ['169.254.169.254', true],
@@ -22,6 +22,14 @@ describe('remote images the person allowed', () => {
 describe('message summaries', () => {
   it('groups conversations by the subject people keep', () => {
     expect(['Re: Order 12', 'RE: Fwd: order 12', 'AW: WG: Order 12', 'Re[2]: Order 12', 'Order 12'].map(normaliseSubject)).toEqual(Array(5).fill('order 12'))
+  })
+
+  it('keeps conversations with different people apart, and leaves the mailbox itself out', () => {
+    const a = threadKey('Change delivery address', [{ name: '', address: 'maya@n.example' }, { name: '', address: 'support@contoso.test' }], 'shared:support@contoso.test')
+    const b = threadKey('Re: Change delivery address', [{ name: '', address: 'support@contoso.test' }, { name: '', address: 'Maya@n.example' }], 'shared:support@contoso.test')
+    const c = threadKey('Change delivery address', [{ name: '', address: 'noah@w.example' }, { name: '', address: 'support@contoso.test' }], 'shared:support@contoso.test')
+    expect(a).toBe(b)
+    expect(a).not.toBe(c)
   })
 
   it('keeps \\Recent out of the cache', () => {

@@ -1,0 +1,47 @@
+import Dexie, { type Table } from 'dexie'
+import type { Folder, FolderSyncState, MessageBody, MessageSummary } from '../../../shared/domain'
+
+export interface SyncRow extends FolderSyncState { folderId: string; mailboxId: string }
+export interface BodyRow extends MessageBody { id: string; mailboxId: string; /** Lower-case text for search. */ searchText: string }
+
+/**
+ * The local cache: one IndexedDB database per signed-in person. The index set is kept small —
+ * every index costs write time on a 20 000-message first sync (performance-floor.md).
+ */
+export class TandemDb extends Dexie {
+  folders!: Table<Folder, string>
+  messages!: Table<MessageSummary, string>
+  bodies!: Table<BodyRow, string>
+  sync!: Table<SyncRow, string>
+
+  constructor(address: string) {
+    super(`tandem:${address.toLowerCase()}`)
+    this.version(1).stores({
+      folders: 'id, mailboxId',
+      messages: 'id, [folderId+date], mailboxId',
+      bodies: 'id, mailboxId',
+      sync: 'folderId, mailboxId',
+    })
+  }
+
+  /** Drops everything cached of a mailbox the person is no longer a member of (R1). */
+  async purgeMailbox(mailboxId: string): Promise<void> {
+    await this.transaction('rw', [this.folders, this.messages, this.bodies, this.sync], async () => {
+      await this.folders.where('mailboxId').equals(mailboxId).delete()
+      await this.messages.where('mailboxId').equals(mailboxId).delete()
+      await this.bodies.where('mailboxId').equals(mailboxId).delete()
+      await this.sync.where('mailboxId').equals(mailboxId).delete()
+    })
+  }
+}
+
+let current: TandemDb | null = null
+
+/** The database of the person signed in now (opened on first use). */
+export function cacheFor(address: string): TandemDb {
+  if (!current || current.name !== `tandem:${address.toLowerCase()}`) {
+    current?.close()
+    current = new TandemDb(address)
+  }
+  return current
+}

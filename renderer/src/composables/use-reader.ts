@@ -1,0 +1,83 @@
+import { computed, ref, watch } from 'vue'
+import type { MessageSummary } from '../../../shared/domain'
+import { formatBytes } from '../../../shared/rules/quota'
+import { useApi } from '../api/use-api'
+import { frameDocument, sanitizeMail, textDocument } from '../mail/sanitize'
+import { useMessagesStore } from '../stores/messages'
+import { useSessionStore } from '../stores/session'
+
+const allowKey = (me: string) => `tandem.remoteAllowed.${me}`
+
+/** What the reader shows of the focused message, with remote content blocked until allowed. */
+export function useReader() {
+  const api = useApi()
+  const messages = useMessagesStore()
+  const session = useSessionStore()
+  const allowedForMessage = ref<Set<string>>(new Set())
+  const images = ref<Record<string, string | null>>({})
+  const loadingImages = ref(false)
+
+  const me = computed(() => session.session?.account.address ?? '')
+  const senders = ref<string[]>([])
+  watch(me, (a) => { senders.value = a ? JSON.parse(localStorage.getItem(allowKey(a)) ?? '[]') as string[] : [] }, { immediate: true })
+
+  const message = computed(() => messages.focused)
+  const sender = computed(() => message.value?.from[0]?.address.toLowerCase() ?? '')
+  const allowed = computed(() => !!message.value && (allowedForMessage.value.has(message.value.id) || senders.value.includes(sender.value)))
+  const safe = computed(() => (messages.body?.html ? sanitizeMail(messages.body.html) : null))
+
+  const srcdoc = computed(() => {
+    const body = messages.body
+    if (!body || body.folderId !== message.value?.folderId || body.uid !== message.value?.uid) return null
+    if (safe.value) {
+      let html = safe.value.html
+      if (allowed.value) {
+        html = html.replace(/data-tandem-src="([^"]*)"/g, (whole, url: string) => {
+          const data = images.value[url.replace(/&amp;/g, '&')]
+          return data ? `src="${data}"` : whole
+        })
+      }
+      return frameDocument(html)
+    }
+    return textDocument(body.text ?? '')
+  })
+
+  /** Remote images are fetched by the main process, never by the renderer, and only now. */
+  watch([allowed, safe], async ([ok, s]) => {
+    if (!ok || !s?.remote.length) return
+    loadingImages.value = true
+    for (const url of new Set(s.remote.map((u) => u.replace(/&amp;/g, '&')))) {
+      if (url in images.value) continue
+      const abs = url.startsWith('//') ? `https:${url}` : url
+      try { images.value = { ...images.value, [url]: (await api.call('content.remoteImage', { url: abs })).dataUrl } } catch { images.value = { ...images.value, [url]: null } }
+    }
+    loadingImages.value = false
+  }, { immediate: true })
+
+  function allowOnce(): void {
+    if (message.value) allowedForMessage.value = new Set([...allowedForMessage.value, message.value.id])
+  }
+
+  function allowSender(): void {
+    if (!sender.value || senders.value.includes(sender.value)) return
+    senders.value = [...senders.value, sender.value]
+    localStorage.setItem(allowKey(me.value), JSON.stringify(senders.value))
+  }
+
+  async function save(m: MessageSummary, partId: string, filename: string): Promise<void> {
+    const { url } = await api.call('attachments.link', { folderId: m.folderId, uid: m.uid, partId })
+    const a = document.createElement('a')
+    a.href = url
+    a.download = filename
+    a.rel = 'noopener'
+    document.body.appendChild(a)
+    a.click()
+    a.remove()
+  }
+
+  function openLink(url: string): void {
+    window.open(url, '_blank', 'noopener,noreferrer')
+  }
+
+  return { message, srcdoc, safe, allowed, loadingImages, sender, allowOnce, allowSender, save, openLink, formatBytes }
+}

@@ -1,0 +1,248 @@
+import { defineStore } from 'pinia'
+import Dexie from 'dexie'
+import { computed, ref, shallowRef, triggerRef } from 'vue'
+import { ApiFailure, type ApiError } from '../../../shared/api/errors'
+import type { MessageBody, MessageSummary } from '../../../shared/domain'
+import { useApi } from '../api/use-api'
+import { useFoldersStore } from './folders'
+import { useSessionStore } from './session'
+
+const isSeen = (m: MessageSummary) => m.flags.includes('\\Seen')
+
+/**
+ * The messages of the selected folder, read from the cache, and the sync that fills it.
+ * Sync batches arrive as events and are written with bulkPut as they come, so fetching, the
+ * IPC hop and IndexedDB writes overlap.
+ */
+export const useMessagesStore = defineStore('messages', () => {
+  const api = useApi()
+  const session = useSessionStore()
+  const folders = useFoldersStore()
+
+  /** Newest first. shallowRef: 100 000 rows must not become deep reactive proxies. */
+  const list = shallowRef<MessageSummary[]>([])
+  const listFolderId = ref<string | null>(null)
+  const selection = ref<Set<string>>(new Set())
+  const focusedId = ref<string | null>(null)
+  const progress = ref<Record<string, { done: number; total: number } | undefined>>({})
+  const syncErrors = ref<Record<string, ApiError | undefined>>({})
+  const body = ref<MessageBody | null>(null)
+  const bodyError = ref<ApiError | null>(null)
+
+  /** Search results, when a search is showing: the list the keyboard and the reader work on. */
+  const searchRows = shallowRef<MessageSummary[] | null>(null)
+  const visible = computed(() => searchRows.value ?? list.value)
+  const focused = computed(() => visible.value.find((m) => m.id === focusedId.value) ?? null)
+  let writes: Promise<unknown> = Promise.resolve()
+  const syncing = new Map<string, Promise<void>>()
+  const again = new Set<string>()
+  /** Ids written by the sync running for each folder (to drop the rest after a UIDVALIDITY reset). */
+  const written = new Map<string, Set<string>>()
+
+  function wire(): void {
+    api.on('sync.messages', ({ folderId, messages, done, total }) => {
+      const db = session.db
+      if (!db) return
+      progress.value = { ...progress.value, [folderId]: { done, total } }
+      const seen = written.get(folderId)
+      if (seen) for (const m of messages) seen.add(m.id)
+      writes = writes.then(() => db.messages.bulkPut(messages))
+      if (folderId === listFolderId.value) {
+        list.value = mergeNewest(list.value, messages)
+      }
+    })
+    api.on('folder.changed', ({ folderId }) => { void sync(folderId) })
+    session.onMailboxesRemoved((ids) => {
+      if (listFolderId.value && ids.some((id) => listFolderId.value!.startsWith(`${id}|`))) {
+        list.value = []
+        listFolderId.value = null
+        body.value = null
+      }
+      for (const id of ids) folders.forget(id)
+    })
+  }
+
+  function mergeNewest(current: MessageSummary[], incoming: MessageSummary[]): MessageSummary[] {
+    const ids = new Set(current.map((m) => m.id))
+    const merged = current.concat(incoming.filter((m) => !ids.has(m.id)))
+    return merged.sort((a, b) => b.date - a.date)
+  }
+
+  /** Shows a folder from the cache at once, then syncs it. */
+  async function open(folderId: string): Promise<void> {
+    const db = session.db
+    if (!db) return
+    listFolderId.value = folderId
+    selection.value = new Set()
+    const rows = await db.messages.where('[folderId+date]').between([folderId, Dexie.minKey], [folderId, Dexie.maxKey]).reverse().toArray()
+    if (listFolderId.value !== folderId) return
+    list.value = rows
+    focusedId.value = rows[0]?.id ?? null
+    if (focusedId.value) void loadBody(focusedId.value)
+    await sync(folderId)
+  }
+
+  /** One sync at a time per folder; a change during it schedules one more. */
+  function sync(folderId: string): Promise<void> {
+    const running = syncing.get(folderId)
+    if (running) { again.add(folderId); return running }
+    const p = runSync(folderId).finally(() => {
+      syncing.delete(folderId)
+      if (again.delete(folderId)) void sync(folderId)
+    })
+    syncing.set(folderId, p)
+    return p
+  }
+
+  async function runSync(folderId: string): Promise<void> {
+    const db = session.db
+    if (!db) return
+    const mailboxId = folderId.slice(0, folderId.indexOf('|'))
+    const state = await db.sync.get(folderId)
+    const known = await db.messages.where('[folderId+date]').between([folderId, Dexie.minKey], [folderId, Dexie.maxKey]).primaryKeys()
+    const fresh = new Set<string>()
+    written.set(folderId, fresh)
+    try {
+      const res = await api.call('messages.sync', {
+        folderId,
+        since: state ? { uidValidity: state.uidValidity, uidNext: state.uidNext, highestModseq: state.highestModseq, count: state.count } : null,
+        knownUids: known.length,
+      })
+      await writes
+      const uidOf = (id: string) => Number(id.slice(id.lastIndexOf('|') + 1))
+      await db.transaction('rw', db.messages, db.sync, db.bodies, async () => {
+        if (res.reset && state) {
+          // UIDVALIDITY changed: everything cached before this sync is void.
+          const stale = known.filter((id) => !fresh.has(id))
+          await db.messages.bulkDelete(stale)
+          await db.bodies.bulkDelete(stale)
+        }
+        for (const c of res.changed) await db.messages.update(`${folderId}|${c.uid}`, { flags: c.flags })
+        let gone: string[] = res.vanished?.map((uid) => `${folderId}|${uid}`) ?? []
+        if (res.present) {
+          const present = new Set(res.present)
+          const all = await db.messages.where('[folderId+date]').between([folderId, Dexie.minKey], [folderId, Dexie.maxKey]).primaryKeys()
+          gone = all.filter((id) => !present.has(uidOf(id)))
+        }
+        if (gone.length) {
+          await db.messages.bulkDelete(gone)
+          await db.bodies.bulkDelete(gone)
+        }
+        await db.sync.put({ folderId, mailboxId, ...res.state })
+      })
+      syncErrors.value = { ...syncErrors.value, [folderId]: undefined }
+      if (listFolderId.value === folderId && (res.changed.length || res.present || res.vanished?.length || res.reset)) {
+        list.value = await db.messages.where('[folderId+date]').between([folderId, Dexie.minKey], [folderId, Dexie.maxKey]).reverse().toArray()
+        if (focusedId.value && !list.value.some((m) => m.id === focusedId.value)) focusedId.value = list.value[0]?.id ?? null
+      }
+      if (listFolderId.value === folderId) {
+        folders.setCounts(folderId, list.value.filter((m) => !isSeen(m)).length, list.value.length)
+      }
+    } catch (e) {
+      syncErrors.value = { ...syncErrors.value, [folderId]: e instanceof ApiFailure ? e.error : { code: 'internal', message: String(e) } }
+    } finally {
+      written.delete(folderId)
+      progress.value = { ...progress.value, [folderId]: undefined }
+    }
+  }
+
+  /** The body from the cache, else from the server (then cached for offline reading). */
+  async function loadBody(id: string): Promise<void> {
+    const db = session.db
+    const m = visible.value.find((x) => x.id === id)
+    if (!db || !m) return
+    bodyError.value = null
+    const cached = await db.bodies.get(id)
+    if (cached) { if (focusedId.value === id) body.value = cached; return }
+    if (focusedId.value === id) body.value = null
+    try {
+      const b = await api.call('messages.body', { folderId: m.folderId, uid: m.uid })
+      const searchText = `${b.text ?? ''} ${b.html ? b.html.replace(/<[^>]*>/g, ' ') : ''}`.toLowerCase().slice(0, 200_000)
+      await db.bodies.put({ ...b, id, mailboxId: m.mailboxId, searchText })
+      if (focusedId.value === id) body.value = b
+    } catch (e) {
+      if (focusedId.value === id) bodyError.value = e instanceof ApiFailure ? e.error : { code: 'internal', message: String(e) }
+    }
+  }
+
+  function focus(id: string | null, opts: { extend?: boolean; toggle?: boolean } = {}): void {
+    if (!id) return
+    if (opts.toggle) {
+      const next = new Set(selection.value)
+      if (next.has(id)) next.delete(id)
+      else next.add(id)
+      selection.value = next
+    } else if (opts.extend && focusedId.value) {
+      const a = visible.value.findIndex((m) => m.id === focusedId.value)
+      const b = visible.value.findIndex((m) => m.id === id)
+      selection.value = new Set(visible.value.slice(Math.min(a, b), Math.max(a, b) + 1).map((m) => m.id))
+    } else {
+      selection.value = new Set()
+    }
+    focusedId.value = id
+    void loadBody(id)
+  }
+
+  function step(delta: number, extend = false): void {
+    const rows = visible.value
+    const at = rows.findIndex((m) => m.id === focusedId.value)
+    const next = rows[Math.max(0, Math.min(rows.length - 1, at + delta))]
+    if (next) focus(next.id, { extend })
+  }
+
+  /** The messages an action applies to: the selection, else the focused message. */
+  const targets = computed<MessageSummary[]>(() => {
+    if (selection.value.size) return visible.value.filter((m) => selection.value.has(m.id))
+    return focused.value ? [focused.value] : []
+  })
+
+  /** Replaces rows in the list and the cache after a local change. */
+  async function patch(updated: MessageSummary[]): Promise<void> {
+    const byId = new Map(updated.map((m) => [m.id, m]))
+    list.value = list.value.map((m) => byId.get(m.id) ?? m)
+    triggerRef(list)
+    if (searchRows.value) searchRows.value = searchRows.value.map((m) => byId.get(m.id) ?? m)
+    await session.db?.messages.bulkPut(updated)
+  }
+
+  async function removeLocal(ids: string[]): Promise<MessageSummary[]> {
+    const gone = new Set(ids)
+    const removed = visible.value.filter((m) => gone.has(m.id))
+    const at = visible.value.findIndex((m) => m.id === focusedId.value)
+    list.value = list.value.filter((m) => !gone.has(m.id))
+    if (searchRows.value) searchRows.value = searchRows.value.filter((m) => !gone.has(m.id))
+    if (focusedId.value && gone.has(focusedId.value)) {
+      focusedId.value = visible.value[Math.min(at, visible.value.length - 1)]?.id ?? null
+      if (focusedId.value) void loadBody(focusedId.value)
+      else body.value = null
+    }
+    selection.value = new Set()
+    await session.db?.messages.bulkDelete(ids)
+    return removed
+  }
+
+  async function restoreLocal(rows: MessageSummary[]): Promise<void> {
+    await session.db?.messages.bulkPut(rows)
+    if (rows[0]?.folderId === listFolderId.value) list.value = mergeNewest(list.value, rows)
+  }
+
+  function showSearch(rows: MessageSummary[] | null): void {
+    searchRows.value = rows
+    selection.value = new Set()
+    if (rows && rows[0]) { focusedId.value = rows[0].id; void loadBody(rows[0].id) }
+  }
+
+  function reset(): void {
+    searchRows.value = null
+    list.value = []
+    listFolderId.value = null
+    selection.value = new Set()
+    focusedId.value = null
+    body.value = null
+  }
+
+  return {
+    list, visible, searchRows, showSearch, listFolderId, selection, focusedId, focused, progress, syncErrors, body, bodyError, targets,
+    wire, open, sync, loadBody, focus, step, patch, removeLocal, restoreLocal, reset,
+  }
+})
