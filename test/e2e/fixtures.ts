@@ -6,6 +6,8 @@ import { test as base, _electron, type Page } from '@playwright/test'
 import { startWebApp, projectRoot } from '../../electron/web/web-app'
 import { loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
+import { supportInbox } from '../mailstack/demo-mail'
+import { hostileMail } from './mail-fixtures'
 import type { ServerSettings } from '../../shared/domain'
 
 const CONTOSO = join(projectRoot, 'test', 'fixtures', 'orgs', 'contoso.json')
@@ -35,11 +37,19 @@ export const test = base.extend<Fixtures, { stack: MailStack }>({
   // eslint-disable-next-line no-empty-pattern
   stack: [async ({}, use) => {
     const stack = await startMailStack(await loadOrganisation(CONTOSO))
+    await stack.seed('support@contoso.test', 'INBOX', await supportInbox(60, 'Contoso Support <support@contoso.test>'))
+    await stack.seed('bob@contoso.test', 'INBOX', [{ raw: hostileMail(), date: new Date() }])
     await use(stack)
     await stack.stop()
   }, { scope: 'worker' }],
 
   app: async ({ page, stack }, use) => {
+    await launch(page, stack, use)
+  },
+})
+
+/** Opens Tandem on a given stack (tests that stop or change their own stack use this). */
+export async function launch(page: Page, stack: MailStack, use: (p: Page) => Promise<void>): Promise<void> {
     const suggestedServer = serverOf(stack)
     const electron = electronBinary()
     if (electron) {
@@ -54,12 +64,24 @@ export const test = base.extend<Fixtures, { stack: MailStack }>({
       await rm(userData, { recursive: true, force: true })
       return
     }
-    const web = await startWebApp({ suggestedServer, log: () => undefined })
+    const web = await startWebApp({ suggestedServer, log: () => undefined, pollMs: 500 })
     await page.goto(web.url)
     await use(page)
     await web.stop()
-  },
-})
+}
+
+/** Signs in through the form. */
+export async function signIn(page: Page, stack: MailStack, address: string): Promise<void> {
+  await page.getByLabel('E-mail address').fill(address)
+  await page.getByLabel('Password').fill(passwordOf(stack, address))
+  await page.getByLabel('Password').press('Enter')
+  await page.getByTestId('signed-in-as').waitFor()
+}
+
+/** Opens a mailbox's folder by role from the sidebar. */
+export async function openFolder(page: Page, mailbox: string, role: string): Promise<void> {
+  await page.getByRole('navigation', { name: 'Mailboxes' }).getByRole('region', { name: mailbox }).locator(`button[data-role="${role}"]`).click()
+}
 
 export { expect } from '@playwright/test'
 

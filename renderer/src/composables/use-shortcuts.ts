@@ -34,8 +34,10 @@ export function useShortcuts(focusSearch: () => void, clearSearch: () => void) {
       if (typing) t?.blur()
       return
     }
-    if (typing || e.ctrlKey || e.metaKey || e.altKey || pendingDelete.value) return
+    if (typing || e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || pendingDelete.value) return
     const key = e.key
+    // A focused button or link keeps Enter and Space for itself.
+    if ((key === 'Enter' || key === ' ') && t && /^(BUTTON|A|SUMMARY)$/.test(t.tagName)) return
     const run: Record<string, () => void> = {
       j: () => messages.step(1, e.shiftKey), J: () => messages.step(1, true), ArrowDown: () => messages.step(1, e.shiftKey),
       k: () => messages.step(-1, e.shiftKey), K: () => messages.step(-1, true), ArrowUp: () => messages.step(-1, e.shiftKey),

