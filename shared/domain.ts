@@ -112,8 +112,10 @@ export const messageSummarySchema = z.object({
   size: z.number().int().nonnegative(),
   flags: z.array(z.string()),
   hasAttachments: z.boolean(),
-  /** Conversation key: normalised subject plus participants' domain, for grouping. */
+  /** Conversation key: normalised subject plus the people in it, for grouping. */
   threadKey: z.string(),
+  /** The start of the text, once the body is in the cache (filled by the renderer). */
+  snippet: z.string().optional(),
 })
 export type MessageSummary = z.infer<typeof messageSummarySchema>
 

@@ -54,13 +54,13 @@ export async function loadBody(client: ImapFlow, folderId: string, path: string,
     const html = parts.html ? await read(parts.html.part) : null
     const text = parts.text ? await read(parts.text.part) : null
     let fallback: string | null = null
-    if (html === null && text === null) {
+    if (!html?.trim() && !text?.trim()) {
       // No usable text part (broken or unusual MIME): show the raw source as text, cut short.
       const raw = await client.download(String(uid), undefined, { uid: true, maxBytes: 64 * 1024 }).catch(() => null)
       if (raw && 'content' in raw && raw.content) fallback = (await readLimited(raw.content, 64 * 1024)).text.toString('utf8')
       warnings.push('This message has no readable text part; its raw content is shown.')
     }
-    return { folderId, uid, html, text: text ?? fallback, attachments, warnings, truncated }
+    return { folderId, uid, html: html?.trim() ? html : null, text: text?.trim() ? text : fallback, attachments, warnings, truncated }
   } finally {
     lock.release()
   }

@@ -137,12 +137,48 @@ export const useMessagesStore = defineStore('messages', () => {
       }
       if (listFolderId.value === folderId) {
         folders.setCounts(folderId, list.value.filter((m) => !isSeen(m)).length, list.value.length)
+        void prefetch(folderId)
       }
     } catch (e) {
       syncErrors.value = { ...syncErrors.value, [folderId]: e instanceof ApiFailure ? e.error : { code: 'internal', message: String(e) } }
     } finally {
       written.delete(folderId)
       progress.value = { ...progress.value, [folderId]: undefined }
+    }
+  }
+
+  /** The first words of a body, for the list. */
+  function snippetOf(b: MessageBody): string {
+    const text = b.text ?? (b.html ? new DOMParser().parseFromString(b.html, 'text/html').body.textContent ?? '' : '')
+    return text.replace(/^>.*$/gm, '').replace(/\s+/g, ' ').trim().slice(0, 160)
+  }
+
+  /** Caches a body (for offline reading and search) and gives its row a snippet. */
+  async function storeBody(m: MessageSummary, b: MessageBody): Promise<void> {
+    const db = session.db
+    if (!db) return
+    const searchText = `${b.text ?? ''} ${b.html ? b.html.replace(/<[^>]*>/g, ' ') : ''}`.toLowerCase().slice(0, 200_000)
+    await db.bodies.put({ ...b, id: m.id, mailboxId: m.mailboxId, searchText })
+    const snippet = snippetOf(b)
+    await db.messages.update(m.id, { snippet })
+    if (list.value.some((x) => x.id === m.id)) {
+      list.value = list.value.map((x) => (x.id === m.id ? { ...x, snippet } : x))
+    }
+  }
+
+  /** Fetches the bodies of the newest messages in the background, one at a time. */
+  async function prefetch(folderId: string, count = 25): Promise<void> {
+    const db = session.db
+    if (!db) return
+    const wanted = list.value.filter((m) => m.folderId === folderId && m.snippet === undefined).slice(0, count)
+    for (const m of wanted) {
+      if (listFolderId.value !== folderId) return
+      if (await db.bodies.get(m.id)) continue
+      try {
+        await storeBody(m, await api.call('messages.body', { folderId: m.folderId, uid: m.uid }))
+      } catch {
+        return
+      }
     }
   }
 
@@ -157,8 +193,7 @@ export const useMessagesStore = defineStore('messages', () => {
     if (focusedId.value === id) body.value = null
     try {
       const b = await api.call('messages.body', { folderId: m.folderId, uid: m.uid })
-      const searchText = `${b.text ?? ''} ${b.html ? b.html.replace(/<[^>]*>/g, ' ') : ''}`.toLowerCase().slice(0, 200_000)
-      await db.bodies.put({ ...b, id, mailboxId: m.mailboxId, searchText })
+      await storeBody(m, b)
       if (focusedId.value === id) body.value = b
     } catch (e) {
       if (focusedId.value === id) bodyError.value = e instanceof ApiFailure ? e.error : { code: 'internal', message: String(e) }
