@@ -163,3 +163,26 @@ export const connectionStateSchema = z.object({
   detail: z.string().optional(),
 })
 export type ConnectionState = z.infer<typeof connectionStateSchema>
+
+/**
+ * Who a message can be sent as: the person (self), a shared mailbox with Send As (R2), or
+ * "person on behalf of" a shared mailbox (R3). Built by the main process from grants it loaded
+ * itself; the renderer gets a read-only copy.
+ */
+export const identitySchema = z.object({
+  id: z.string(),
+  kind: z.enum(['self', 'sendAs', 'onBehalf']),
+  /** The mailbox the message is from, and whose Sent folder gets the copy. */
+  mailboxId: z.string(),
+  from: addressSchema,
+  /** The Sender header for on-behalf sends (R3). */
+  sender: addressSchema.nullable(),
+  /** What the From picker shows. */
+  label: z.string(),
+  /** Why encryption is unavailable, or null when it may be offered (R4). */
+  noEncryption: z.string().nullable(),
+})
+export type Identity = z.infer<typeof identitySchema>
+
+export const grantsSchema = z.object({ sendAs: z.array(z.string()), sendOnBehalf: z.array(z.string()) })
+export type Grants = z.infer<typeof grantsSchema>

@@ -65,5 +65,7 @@ export function serviceHandlers(service: import('../service/mail-service').MailS
     'messages.delete': (input) => service.delete(input.folderId, input.uids),
     'attachments.link': (input) => service.attachmentLink(input.folderId, input.uid, input.partId),
     'content.remoteImage': async (input) => ({ dataUrl: await service.remoteImage(input.url) }),
+    'compose.identities': () => service.identities(),
+    'messages.send': (input) => service.send(input),
   }
 }

@@ -1,10 +1,13 @@
 import { ApiFailure } from '../../shared/api/errors'
-import type { AppInfo, CallOutput, SignInRequest } from '../../shared/api/contract'
-import type { Folder, FolderSyncState, Mailbox, MessageBody, ServerSettings, Session } from '../../shared/domain'
+import type { AppInfo, CallOutput, SendRequest, SignInRequest } from '../../shared/api/contract'
+import type { Folder, FolderSyncState, Grants, Identity, Mailbox, MessageBody, ServerSettings, Session } from '../../shared/domain'
+import { authoriseSend, identitiesFor } from '../../shared/rules/identities'
 import { insecureEndpointReason } from '../../shared/rules/connection-security'
 import { AttachmentTickets } from './attachments'
 import { loadBody } from './bodies'
-import { discoverMemberships, type SharedMembership } from './directory'
+import { DIRECTORY_ENTRY, discoverMemberships, parseDirectoryEntry, type SharedMembership } from './directory'
+import { getMetadata } from './imap-raw'
+import { composeMessage, newMessageId, submit } from './send'
 import { parseFolderId } from './folders'
 import { connectImap, type ImapLogin } from './imap-connect'
 import { MailboxRuntime, type Emit } from './mailbox-runtime'
@@ -38,6 +41,13 @@ interface Active {
   login: ImapLogin
   own: MailboxRuntime
   runtimes: Map<string, MailboxRuntime>
+  /** The person's display name, from the directory entry on their own INBOX. */
+  name: string
+  /**
+   * Send As / On Behalf grants per shared mailbox, as the administrator published them (read
+   * only: Tandem never writes them, and nothing the renderer says changes them).
+   */
+  grants: Map<string, Grants>
 }
 
 const sharedMessage = (address: string) =>
@@ -84,9 +94,10 @@ export class MailService {
     const accountId = req.address
     const ownBox: Mailbox = { id: `own:${req.address}`, accountId, kind: 'own', address: req.address, name: req.address, quota: null }
     const own = new MailboxRuntime(ownBox, login, { kind: 'session' }, { emit: this.deps.emit, pollMs: this.deps.pollMs }, client)
+    const name = parseDirectoryEntry(await getMetadata(client, 'INBOX', DIRECTORY_ENTRY))?.name ?? ''
     this.active = {
       session: { account: { id: accountId, address: req.address, server: req.server }, mailboxes: [ownBox] },
-      login, own, runtimes: new Map([[ownBox.id, own]]),
+      login, own, runtimes: new Map([[ownBox.id, own]]), name, grants: new Map(),
     }
     await this.deps.secrets.set(`imap:${accountId}`, req.password)
     await own.refreshQuota().catch(() => null)
@@ -160,6 +171,46 @@ export class MailService {
     return { toFolderId: trash.id, uidMap: await moveMessages(await runtime.connection(), folder, trash, uids) }
   }
 
+  /** The identities the person may send as, from the grants this service loaded (R2, R3). */
+  identities(): Identity[] {
+    const active = this.requireSession()
+    const own = active.own.mailbox
+    const shared = [...active.runtimes.values()].filter((r) => r.mailbox.kind === 'shared')
+      .map((r) => ({ mailbox: r.mailbox, grants: active.grants.get(r.mailbox.id) ?? { sendAs: [], sendOnBehalf: [] } }))
+    return identitiesFor({ address: active.session.account.address, name: active.name }, own, shared)
+  }
+
+  /**
+   * Sends, whatever the renderer asked, only as the rules allow: the identity must be one this
+   * service built (R2, R3), shared mail is never encrypted (R4), a full mailbox cannot send
+   * (R6, checked against a fresh quota). The copy goes to the Sent folder of the identity's
+   * mailbox — the shared mailbox's own Sent for Send As and On Behalf.
+   */
+  async send(req: SendRequest): Promise<CallOutput<'messages.send'>> {
+    const active = this.requireSession()
+    const claimed = active.runtimes.get(this.identities().find((i) => i.id === req.identityId)?.mailboxId ?? '')
+    await claimed?.refreshQuota().catch(() => null)
+    active.session = { ...active.session, mailboxes: active.session.mailboxes.map((m) => active.runtimes.get(m.id)?.mailbox ?? m) }
+    const verdict = authoriseSend(req, this.identities(), active.session.mailboxes)
+    if (!verdict.ok) throw new ApiFailure(verdict.error)
+    const identity = verdict.identity
+    if (req.encrypt) {
+      throw new ApiFailure({ code: 'send.noCertificate', field: 'encrypt', message: 'Encryption needs your S/MIME certificate, and none is set up in Tandem yet. Send without encryption, or import your certificate first.' })
+    }
+    const password = await this.deps.secrets.get(`imap:${active.session.account.id}`)
+    if (!password) throw new ApiFailure({ code: 'session.required', message: 'Your session has ended. Sign in again.' })
+    const messageId = newMessageId(identity.from.address)
+    const person = active.session.account.address
+    await submit({ endpoint: active.session.account.server.smtp, user: person, password }, identity, person, req, await composeMessage(identity, req, messageId, false))
+    const runtime = active.runtimes.get(identity.mailboxId)!
+    if (!runtime.folders.length) await runtime.refreshFolders()
+    const sent = runtime.folders.find((f) => f.role === 'sent')
+    if (!sent) return { messageId, sentFolderId: null }
+    const client = await runtime.connection()
+    await client.append(sent.path, await composeMessage(identity, req, messageId, true), ['\\Seen'])
+    return { messageId, sentFolderId: sent.id }
+  }
+
   /** A one-time link to stream an attachment; the host redeems it with openAttachment. */
   attachmentLink(folderId: string, uid: number, partId: string): { url: string } {
     const { folder } = this.folder(folderId)
@@ -217,10 +268,12 @@ export class MailService {
     for (const [id, runtime] of active.runtimes) {
       if (runtime.mailbox.kind === 'shared' && !wanted.has(id)) {
         active.runtimes.delete(id)
+        active.grants.delete(id)
         await runtime.stop()
       }
     }
     for (const [id, m] of wanted) {
+      active.grants.set(id, { sendAs: m.entry?.sendAs ?? [], sendOnBehalf: m.entry?.sendOnBehalf ?? [] })
       const existing = active.runtimes.get(id)
       if (existing) {
         existing.mailbox = { ...existing.mailbox, name: m.entry?.name ?? m.address }

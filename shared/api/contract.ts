@@ -1,8 +1,8 @@
 import { z } from 'zod'
 import { apiErrorSchema } from './errors'
 import {
-  connectionStateSchema, emailAddressSchema, folderSchema, folderSyncStateSchema, messageBodySchema,
-  messageSummarySchema, serverSettingsSchema, sessionSchema,
+  addressSchema, connectionStateSchema, emailAddressSchema, folderSchema, folderSyncStateSchema, identitySchema,
+  messageBodySchema, messageSummarySchema, serverSettingsSchema, sessionSchema,
 } from '../domain'
 
 /** A call: the schema of its input and of its output. */
@@ -19,6 +19,21 @@ export const signInRequestSchema = z.object({
   server: serverSettingsSchema,
 }).strict()
 export type SignInRequest = z.infer<typeof signInRequestSchema>
+
+const recipient = addressSchema.extend({ address: emailAddressSchema, name: z.string().max(200) })
+export const sendRequestSchema = z.object({
+  identityId: z.string().min(1).max(400),
+  to: z.array(recipient).max(500),
+  cc: z.array(recipient).max(500),
+  bcc: z.array(recipient).max(500),
+  subject: z.string().max(998),
+  text: z.string().max(5 * 1024 * 1024),
+  html: z.string().max(10 * 1024 * 1024).nullable(),
+  inReplyTo: z.string().max(998).nullable(),
+  references: z.array(z.string().max(998)).max(100),
+  encrypt: z.boolean(),
+}).strict().refine((r) => r.to.length + r.cc.length + r.bcc.length > 0, { message: 'Add at least one recipient', path: ['to'] })
+export type SendRequest = z.infer<typeof sendRequestSchema>
 
 export const appInfoSchema = z.object({
   name: z.string(),
@@ -69,6 +84,10 @@ export const calls = {
   'messages.delete': call(z.object({ folderId: id, uids }).strict(), z.object({ toFolderId: z.string(), uidMap: z.array(z.tuple([z.number().int(), z.number().int()])) })),
   /** A short-lived link that streams one attachment from the server. */
   'attachments.link': call(z.object({ folderId: id, uid: z.number().int().positive(), partId: z.string().regex(/^[0-9.]+$/).max(40) }).strict(), z.object({ url: z.string() })),
+  /** The identities the person may send as (R2, R3), from grants the main process loaded. */
+  'compose.identities': call(none, z.array(identitySchema)),
+  /** Sends a message, authorised again in main (R2, R3, R4, R6); the copy goes to that mailbox's Sent. */
+  'messages.send': call(sendRequestSchema, z.object({ messageId: z.string(), sentFolderId: z.string().nullable() })),
   /** Fetches one remote image the person allowed, as a data: URL (the renderer never goes online). */
   'content.remoteImage': call(z.object({ url: z.string().url().max(4000) }).strict(), z.object({ dataUrl: z.string().nullable() })),
 } as const

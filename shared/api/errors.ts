@@ -29,6 +29,16 @@ export const errorCodeSchema = z.enum([
   'message.gone',
   /** The mailbox has no folder for this (e.g. no Deleted Items). */
   'folder.missing',
+  /** The person may not send from that identity (R2, R3). */
+  'send.notAllowed',
+  /** Encryption was asked for a shared identity (R4). */
+  'send.encryptionShared',
+  /** The identity's mailbox is full (R6). */
+  'send.mailboxFull',
+  /** Encryption needs a certificate that is not set up. */
+  'send.noCertificate',
+  /** The SMTP server refused the message. */
+  'send.refused',
   /** The server answered something we could not work with. */
   'server.error',
   /** Anything else: a bug on our side. */

@@ -174,6 +174,10 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
     for (const shared of org.sharedMailboxes) {
       await doveadm('mailbox', 'metadata', 'set', '-u', shared.address, 'INBOX', DIRECTORY_ENTRY, JSON.stringify(directoryEntry(shared)))
     }
+    // People's display names, the same way (a directory would give them on a real server).
+    for (const user of org.users) {
+      await doveadm('mailbox', 'metadata', 'set', '-u', user.address, 'INBOX', DIRECTORY_ENTRY, JSON.stringify({ name: user.name }))
+    }
     // The master directly (-w: return once it is ready): `postfix start` would spend a second
     // in `postfix check` on a queue we have just laid out ourselves.
     const code = await exitCode('/usr/lib/postfix/sbin/master', ['-c', pf, '-w'])

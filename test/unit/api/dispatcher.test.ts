@@ -22,6 +22,8 @@ function handlers(overrides: Partial<Handlers> = {}): { h: Handlers; seen: unkno
     'messages.delete': unused,
     'attachments.link': unused,
     'content.remoteImage': unused,
+    'compose.identities': unused,
+    'messages.send': unused,
     'app.info': () => ({ name: 'Tandem', version: '0.0.0', host: 'web', suggestedServer: null }),
     'session.signIn': (input) => { seen.push(input); return session as never },
     'session.current': () => null,

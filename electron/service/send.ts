@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto'
+import nodemailer from 'nodemailer'
+import MailComposer from 'nodemailer/lib/mail-composer'
+import type { SendRequest } from '../../shared/api/contract'
+import { ApiFailure } from '../../shared/api/errors'
+import type { Endpoint, Identity } from '../../shared/domain'
+import { insecureEndpointReason } from '../../shared/rules/connection-security'
+
+export interface SmtpLogin { endpoint: Endpoint; user: string; password: string }
+
+/** A Message-ID fixed before the first attempt, so a retry can be recognised (issue 5). */
+export function newMessageId(from: string): string {
+  return `<${Date.now().toString(36)}.${randomBytes(9).toString('base64url')}@${from.split('@')[1] ?? 'tandem.invalid'}>`
+}
+
+/** The MIME message: From and Sender as the identity says (R2: no Sender; R3: Sender = member). */
+export async function composeMessage(identity: Identity, req: SendRequest, messageId: string, keepBcc: boolean): Promise<Buffer> {
+  const composer = new MailComposer({
+    from: identity.from,
+    ...(identity.kind === 'onBehalf' && identity.sender ? { sender: identity.sender } : {}),
+    to: req.to, cc: req.cc, bcc: req.bcc,
+    subject: req.subject,
+    text: req.text,
+    ...(req.html ? { html: req.html } : {}),
+    ...(req.inReplyTo ? { inReplyTo: req.inReplyTo } : {}),
+    ...(req.references.length ? { references: req.references } : {}),
+    messageId,
+    date: new Date(),
+    headers: { 'X-Mailer': 'Tandem' },
+  })
+  const node = composer.compile()
+  ;(node as unknown as { keepBcc: boolean }).keepBcc = keepBcc
+  return node.build()
+}
+
+/**
+ * Submits over SMTP as the person. The envelope sender is the shared address for Send As (the
+ * server checks it against the login) and the person for On Behalf and own mail: nodemailer
+ * would take it from From, so it is set explicitly.
+ */
+export async function submit(login: SmtpLogin, identity: Identity, person: string, req: SendRequest, raw: Buffer): Promise<void> {
+  const insecure = insecureEndpointReason('SMTP', login.endpoint)
+  if (insecure) throw new ApiFailure({ code: 'security.insecure', message: insecure })
+  const { host, port, security } = login.endpoint
+  const transport = nodemailer.createTransport({
+    host, port,
+    secure: security === 'tls',
+    requireTLS: security === 'starttls',
+    ignoreTLS: security === 'none',
+    auth: { user: login.user, pass: login.password },
+    connectionTimeout: 15_000,
+  })
+  try {
+    await transport.sendMail({
+      envelope: { from: identity.kind === 'sendAs' ? identity.from.address : person, to: [...req.to, ...req.cc, ...req.bcc].map((r) => r.address) },
+      raw,
+    })
+  } catch (e) {
+    const err = e as { responseCode?: number; response?: string; code?: string; message: string }
+    const text = err.response ?? err.message
+    const rule = err.responseCode === 553 ? (identity.kind === 'sendAs' ? 'R2' : undefined) : undefined
+    throw new ApiFailure({
+      code: err.code === 'ECONNECTION' || err.code === 'ETIMEDOUT' ? 'network.unreachable' : 'send.refused',
+      ...(rule ? { rule } : {}),
+      field: rule ? 'from' : undefined,
+      message: `The mail server did not accept the message${err.responseCode ? ` (${err.responseCode})` : ''}: ${text}. Nothing was sent.`,
+    })
+  } finally {
+    transport.close()
+  }
+}

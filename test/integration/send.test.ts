@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ImapFlow } from 'imapflow'
+import { simpleParser } from 'mailparser'
+import type { SendRequest } from '../../shared/api/contract'
+import { loadOrganisation } from '../mailstack/organisation'
+import { startMailStack, type MailStack } from '../mailstack/stack'
+import { CONTOSO, eventually, newService, otherClient, password, serverSettings, type TestService } from './helpers'
+
+let stack: MailStack
+beforeAll(async () => { stack = await startMailStack(await loadOrganisation(CONTOSO)) })
+afterAll(async () => { await stack?.stop() })
+
+const services: TestService[] = []
+afterAll(async () => { await Promise.all(services.map((s) => s.service.stop())) })
+async function as(user: string): Promise<TestService> {
+  const t = await newService()
+  await t.service.signIn({ address: user, password: password(stack, user), server: serverSettings(stack) })
+  services.push(t)
+  return t
+}
+
+const request = (identityId: string, subject: string, extra: Partial<SendRequest> = {}): SendRequest => ({
+  identityId, to: [{ name: 'Dave Dunn', address: 'dave@contoso.test' }], cc: [], bcc: [], subject,
+  text: `Body of ${subject}`, html: null, inReplyTo: null, references: [], encrypt: false, ...extra,
+})
+
+/** The headers of the message with this subject in a folder, read back over IMAP. */
+async function arrived(client: ImapFlow, folder: string, subject: string) {
+  return eventually(async () => {
+    await client.mailboxOpen(folder)
+    const uids = await client.search({ subject }, { uid: true })
+    if (!uids || !uids.length) return null
+    const m = await client.fetchOne(String(uids[0]), { source: true }, { uid: true })
+    return m ? simpleParser(m.source!) : null
+  }, `${subject} in ${folder}`)
+}
+
+describe('sending with the right identity, proved at the server', () => {
+  it('offers each person exactly their identities (R2, R3)', async () => {
+    expect((await as('alice@contoso.test')).service.identities().map((i) => i.label)).toEqual(['Alice Archer <alice@contoso.test>', 'Contoso Support <support@contoso.test>'])
+    expect((await as('bob@contoso.test')).service.identities().map((i) => i.label)).toEqual(['Bob Baker <bob@contoso.test>', 'Bob Baker on behalf of Contoso Support'])
+    expect((await as('carol@contoso.test')).service.identities().map((i) => i.label)).toEqual(['Carol Chen <carol@contoso.test>', 'Reception Desk <reception@contoso.test>'])
+  })
+
+  it('alice sends as support: From support, no Sender, copy in support\'s Sent Items (R2)', async () => {
+    const alice = await as('alice@contoso.test')
+    const res = await alice.service.send(request('sendAs:support@contoso.test', 'Send-as from alice'))
+    expect(res.sentFolderId).toBe('shared:support@contoso.test|Sent Items')
+    const dave = await otherClient(stack, 'dave@contoso.test', password(stack, 'dave@contoso.test'))
+    const got = await arrived(dave, 'INBOX', 'Send-as from alice')
+    expect(got.from?.value).toEqual([{ name: 'Contoso Support', address: 'support@contoso.test' }])
+    expect(got.headers.has('sender')).toBe(false)
+    expect(got.messageId).toBe(res.messageId)
+    await dave.logout()
+    // Bob, another member, finds it in the shared mailbox's Sent Items, not in alice's own.
+    const bob = await otherClient(stack, 'support@contoso.test*bob@contoso.test', password(stack, 'bob@contoso.test'))
+    expect((await arrived(bob, 'Sent Items', 'Send-as from alice')).messageId).toBe(res.messageId)
+    await bob.logout()
+    const aliceOwn = await otherClient(stack, 'alice@contoso.test', password(stack, 'alice@contoso.test'))
+    await aliceOwn.mailboxOpen('Sent Items')
+    expect(await aliceOwn.search({ subject: 'Send-as from alice' }, { uid: true })).toEqual([])
+    await aliceOwn.logout()
+  })
+
+  it('bob sends on behalf: From support, Sender bob (R3)', async () => {
+    const bob = await as('bob@contoso.test')
+    await bob.service.send(request('onBehalf:support@contoso.test', 'On behalf from bob'))
+    const dave = await otherClient(stack, 'dave@contoso.test', password(stack, 'dave@contoso.test'))
+    const got = await arrived(dave, 'INBOX', 'On behalf from bob')
+    expect(got.from?.value).toEqual([{ name: 'Contoso Support', address: 'support@contoso.test' }])
+    expect(got.headers.get('sender')).toMatchObject({ value: [{ address: 'bob@contoso.test' }] })
+    await dave.logout()
+  })
+
+  it('refuses bob\'s send-as without the grant, and carol any use of support, before anything leaves (R2, R3)', async () => {
+    const bob = await as('bob@contoso.test')
+    await expect(bob.service.send(request('sendAs:support@contoso.test', 'Forbidden send-as'))).rejects.toMatchObject({ error: { code: 'send.notAllowed', rule: 'R2' } })
+    const carol = await as('carol@contoso.test')
+    await expect(carol.service.send(request('onBehalf:support@contoso.test', 'Forbidden on-behalf'))).rejects.toMatchObject({ error: { rule: 'R3' } })
+    await expect(carol.service.send(request('sendAs:support@contoso.test', 'Forbidden send-as 2'))).rejects.toMatchObject({ error: { rule: 'R2' } })
+    await new Promise((r) => setTimeout(r, 500))
+    const dave = await otherClient(stack, 'dave@contoso.test', password(stack, 'dave@contoso.test'))
+    await dave.mailboxOpen('INBOX')
+    expect(await dave.search({ subject: 'Forbidden' }, { uid: true })).toEqual([])
+    await dave.logout()
+  })
+
+  it('refuses an encrypted send from a shared identity (R4)', async () => {
+    const alice = await as('alice@contoso.test')
+    await expect(alice.service.send(request('sendAs:support@contoso.test', 'Encrypted shared', { encrypt: true }))).rejects.toMatchObject({ error: { code: 'send.encryptionShared', rule: 'R4' } })
+  })
+
+  it('threads a reply: In-Reply-To and References arrive', async () => {
+    const alice = await as('alice@contoso.test')
+    await alice.service.send(request('self:alice@contoso.test', 'Re: Threaded', { inReplyTo: '<orig@example.net>', references: ['<root@example.net>', '<orig@example.net>'] }))
+    const dave = await otherClient(stack, 'dave@contoso.test', password(stack, 'dave@contoso.test'))
+    const got = await arrived(dave, 'INBOX', 'Re: Threaded')
+    expect(got.inReplyTo).toBe('<orig@example.net>')
+    expect(got.references).toEqual(['<root@example.net>', '<orig@example.net>'])
+    await dave.logout()
+  })
+
+  it('refuses to send from a full shared mailbox (R6)', async () => {
+    const { parseOrganisation } = await import('../mailstack/organisation')
+    const small = await startMailStack(parseOrganisation({
+      name: 'Full', domains: ['f.test'], users: [{ address: 'fay@f.test', name: 'Fay', password: 'fay-pw' }],
+      sharedMailboxes: [{ address: 'desk@f.test', name: 'Desk', quotaMB: 0.05, members: [{ address: 'fay@f.test', sendAs: true }] }],
+    }))
+    try {
+      await small.seed('desk@f.test', 'INBOX', [{ raw: `Subject: big\r\n\r\n${'x'.repeat(60 * 1024)}\r\n` }])
+      const t = await newService()
+      await t.service.signIn({ address: 'fay@f.test', password: 'fay-pw', server: serverSettings(small) })
+      await expect(t.service.send({ ...request('sendAs:desk@f.test', 'From a full desk'), to: [{ name: '', address: 'fay@f.test' }] }))
+        .rejects.toMatchObject({ error: { code: 'send.mailboxFull', rule: 'R6' } })
+      await t.service.send({ ...request('self:fay@f.test', 'From Fay herself'), to: [{ name: '', address: 'fay@f.test' }] })
+      await t.service.stop()
+    } finally {
+      await small.stop()
+    }
+  })
+})
