@@ -27,11 +27,11 @@ export async function otherClient(stack: MailStack, user: string, pass: string):
 }
 
 /** Waits until check() is truthy, polling; fails with the message after the timeout. */
-export async function eventually<T>(check: () => Promise<T> | T, message: string, timeoutMs = 8000): Promise<T> {
+export async function eventually<T>(check: () => Promise<T> | T, message: string, timeoutMs = 8000): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const v = await check()
-    if (v) return v
+    if (v) return v as NonNullable<T>
     if (Date.now() > deadline) throw new Error(`timed out: ${message}`)
     await new Promise((r) => setTimeout(r, 100))
   }

@@ -1,5 +1,7 @@
 import { onBeforeUnmount, onMounted, ref } from 'vue'
 import { useMessagesStore } from '../stores/messages'
+import { useComposeStore, type ComposeMode } from '../stores/compose'
+import { useFoldersStore } from '../stores/folders'
 import { useMessageActions, pendingDelete } from './use-message-actions'
 
 /** Every shortcut, for the ? dialog and for the handler below: one list, so they cannot drift apart. */
@@ -9,6 +11,11 @@ export const SHORTCUTS: { keys: string[]; what: string }[] = [
   { keys: ['Shift+j', 'Shift+↓'], what: 'Extend the selection' },
   { keys: ['x'], what: 'Select or unselect the message' },
   { keys: ['Enter'], what: 'Open the message (marks it read)' },
+  { keys: ['c'], what: 'New message (from the selected mailbox when you may)' },
+  { keys: ['r'], what: 'Reply' },
+  { keys: ['a'], what: 'Reply all' },
+  { keys: ['f'], what: 'Forward' },
+  { keys: ['Ctrl+Enter'], what: 'Send (while writing)' },
   { keys: ['e'], what: 'Archive' },
   { keys: ['#', 'Delete'], what: 'Delete (to Deleted Items; shared mailboxes ask first)' },
   { keys: ['u'], what: 'Mark read / unread' },
@@ -22,7 +29,14 @@ export const SHORTCUTS: { keys: string[]; what: string }[] = [
 export function useShortcuts(focusSearch: () => void, clearSearch: () => void) {
   const messages = useMessagesStore()
   const actions = useMessageActions()
+  const compose = useComposeStore()
+  const folders = useFoldersStore()
   const helpOpen = ref(false)
+  const write = (mode: ComposeMode) => {
+    const m = messages.focused
+    if (mode !== 'new' && !m) return
+    void compose.start(mode, folders.selected?.mailboxId ?? null, m && mode !== 'new' ? { message: m, body: messages.body?.uid === m.uid && messages.body.folderId === m.folderId ? messages.body : null } : undefined)
+  }
 
   function onKey(e: KeyboardEvent): void {
     const t = e.target as HTMLElement | null
@@ -34,7 +48,7 @@ export function useShortcuts(focusSearch: () => void, clearSearch: () => void) {
       if (typing) t?.blur()
       return
     }
-    if (typing || e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || pendingDelete.value) return
+    if (typing || e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || pendingDelete.value || compose.open) return
     const key = e.key
     // A focused button or link keeps Enter and Space for itself.
     if ((key === 'Enter' || key === ' ') && t && /^(BUTTON|A|SUMMARY)$/.test(t.tagName)) return
@@ -43,6 +57,10 @@ export function useShortcuts(focusSearch: () => void, clearSearch: () => void) {
       k: () => messages.step(-1, e.shiftKey), K: () => messages.step(-1, true), ArrowUp: () => messages.step(-1, e.shiftKey),
       x: () => messages.focus(messages.focusedId, { toggle: true }),
       Enter: () => { if (messages.focused) void actions.markRead(messages.focused) },
+      c: () => write('new'),
+      r: () => write('reply'),
+      a: () => write('replyAll'),
+      f: () => write('forward'),
       e: () => void actions.archive(),
       '#': () => void actions.remove(),
       Delete: () => void actions.remove(),
@@ -60,5 +78,5 @@ export function useShortcuts(focusSearch: () => void, clearSearch: () => void) {
 
   onMounted(() => window.addEventListener('keydown', onKey))
   onBeforeUnmount(() => window.removeEventListener('keydown', onKey))
-  return { helpOpen }
+  return { helpOpen, write }
 }
