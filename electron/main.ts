@@ -1,6 +1,10 @@
-import { app, BrowserWindow, ipcMain, safeStorage, session, shell, type IpcMainInvokeEvent } from 'electron'
-import { readFile, writeFile, mkdir } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { app, BrowserWindow, ipcMain, protocol, safeStorage, session, shell, type IpcMainInvokeEvent } from 'electron'
+import { createWriteStream } from 'node:fs'
+import { readFile, writeFile, mkdir, mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { basename, dirname, join } from 'node:path'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import { fileURLToPath } from 'node:url'
 import { IPC_CALL, IPC_EVENT } from '../shared/api/names'
 import { createDispatcher, serviceHandlers } from './api/dispatcher'
@@ -40,6 +44,10 @@ class SafeStorageSecrets implements SecretStore {
     await this.save(all)
   }
 }
+
+/** Attachments stream through this scheme, one-time ticket in the path (never a file: URL). */
+const ATTACHMENT_SCHEME = 'tandem-attachment'
+protocol.registerSchemesAsPrivileged([{ scheme: ATTACHMENT_SCHEME, privileges: { stream: true } }])
 
 let mainWindow: BrowserWindow | null = null
 const here = dirname(fileURLToPath(import.meta.url))
@@ -94,8 +102,33 @@ async function boot(): Promise<void> {
     host: 'electron',
     version: app.getVersion(),
     suggestedServer: suggested ? serverSettingsSchema.parse(JSON.parse(suggested)) : null,
+    attachmentUrl: (ticket) => `${ATTACHMENT_SCHEME}://file/${ticket}`,
   })
   await service.start()
+  const ticketOf = (url: string) => new URL(url).pathname.replace(/^\/+/, '')
+
+  // Save: the renderer's download link streams from here; Electron asks where to save it.
+  protocol.handle(ATTACHMENT_SCHEME, async (request) => {
+    const file = await service.openAttachment(ticketOf(request.url)).catch(() => null)
+    if (!file) return new Response('This download link has expired. Click the attachment again.', { status: 404 })
+    return new Response(Readable.toWeb(file.stream as Readable) as ReadableStream, {
+      headers: {
+        'content-type': 'application/octet-stream',
+        'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(file.filename)}`,
+        'content-security-policy': 'sandbox',
+      },
+    })
+  })
+
+  /** Open: the attachment goes to a private temporary folder and the system opens it. */
+  async function openAttachment(url: string): Promise<void> {
+    const file = await service.openAttachment(ticketOf(url))
+    if (!file) return
+    const dir = await mkdtemp(join(tmpdir(), 'tandem-open-'))
+    const path = join(dir, basename(file.filename).replace(/[\\/:*?"<>|]/g, '_') || 'attachment')
+    await pipeline(file.stream as Readable, createWriteStream(path, { mode: 0o600 }))
+    await shell.openPath(path)
+  }
   const dispatch = createDispatcher(serviceHandlers(service), (msg, e) => console.error(msg, e))
   // The only ipcMain handler: sender checked, then the dispatcher validates against the contract.
   ipcMain.handle(IPC_CALL, (e, name: unknown, input: unknown) => {
@@ -107,7 +140,8 @@ async function boot(): Promise<void> {
     contents.on('will-navigate', (ev) => ev.preventDefault())
     contents.on('will-attach-webview', (ev) => ev.preventDefault())
     contents.setWindowOpenHandler(({ url }) => {
-      if (isAllowedExternalUrl(url)) void shell.openExternal(url)
+      if (url.startsWith(`${ATTACHMENT_SCHEME}:`)) void openAttachment(url).catch((e) => console.error('open attachment', e))
+      else if (isAllowedExternalUrl(url)) void shell.openExternal(url)
       return { action: 'deny' }
     })
   })

@@ -63,7 +63,7 @@ export function serviceHandlers(service: import('../service/mail-service').MailS
     'messages.setFlags': async (input) => { await service.setFlags(input.folderId, input.uids, input.add, input.remove); return { ok: true as const } },
     'messages.move': (input) => service.move(input.folderId, input.uids, input.toFolderId),
     'messages.delete': (input) => service.delete(input.folderId, input.uids),
-    'attachments.link': (input) => service.attachmentLink(input.folderId, input.uid, input.partId),
+    'attachments.link': (input) => service.attachmentLink(input.folderId, input.uid, input.partId, input.open),
     'content.remoteImage': async (input) => ({ dataUrl: await service.remoteImage(input.url) }),
     'compose.identities': () => service.identities(),
     'messages.send': (input) => service.send(input),

@@ -5,8 +5,13 @@ export interface AttachmentTicket {
   path: string
   uid: number
   partId: string
+  /** Shown in place (safe types only) rather than saved. */
+  open: boolean
   expires: number
 }
+
+/** Types a browser shows without running anything; everything else is always saved. */
+export const VIEWABLE = /^(image\/(png|jpeg|gif|webp|bmp)|application\/pdf|text\/plain)$/i
 
 /**
  * One-time, short-lived capabilities for streaming an attachment: the renderer gets a URL with

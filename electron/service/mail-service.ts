@@ -3,7 +3,7 @@ import type { AppInfo, CallOutput, SendRequest, SignInRequest } from '../../shar
 import type { Folder, FolderSyncState, Grants, Identity, Mailbox, MessageBody, ServerSettings, Session } from '../../shared/domain'
 import { authoriseSend, identitiesFor } from '../../shared/rules/identities'
 import { insecureEndpointReason } from '../../shared/rules/connection-security'
-import { AttachmentTickets } from './attachments'
+import { AttachmentTickets, VIEWABLE } from './attachments'
 import { loadBody } from './bodies'
 import { DIRECTORY_ENTRY, discoverMemberships, parseDirectoryEntry, type SharedMembership } from './directory'
 import { getMetadata } from './imap-raw'
@@ -212,14 +212,14 @@ export class MailService {
   }
 
   /** A one-time link to stream an attachment; the host redeems it with openAttachment. */
-  attachmentLink(folderId: string, uid: number, partId: string): { url: string } {
+  attachmentLink(folderId: string, uid: number, partId: string, open = false): { url: string } {
     const { folder } = this.folder(folderId)
-    const ticket = this.tickets.issue({ mailboxId: folder.mailboxId, path: folder.path, uid, partId })
+    const ticket = this.tickets.issue({ mailboxId: folder.mailboxId, path: folder.path, uid, partId, open })
     return { url: (this.deps.attachmentUrl ?? ((t) => `/attachments/${t}`))(ticket) }
   }
 
   /** Streams an attachment for a redeemed ticket, holding the folder only while it streams. */
-  async openAttachment(ticketId: string): Promise<{ filename: string; contentType: string; stream: NodeJS.ReadableStream } | null> {
+  async openAttachment(ticketId: string): Promise<{ filename: string; contentType: string; inline: boolean; stream: NodeJS.ReadableStream } | null> {
     const t = this.tickets.redeem(ticketId)
     if (!t || !this.active) return null
     const runtime = this.active.runtimes.get(t.mailboxId)
@@ -233,7 +233,8 @@ export class MailService {
       dl.content.once('end', () => lock.release())
       dl.content.once('error', () => lock.release())
       dl.content.once('close', () => lock.release())
-      return { filename: meta.filename ?? 'attachment', contentType: meta.contentType ?? 'application/octet-stream', stream: dl.content }
+      const contentType = (meta.contentType ?? 'application/octet-stream').toLowerCase()
+      return { filename: meta.filename ?? 'attachment', contentType, inline: t.open && VIEWABLE.test(contentType), stream: dl.content }
     } catch (e) {
       lock.release()
       throw e

@@ -14,7 +14,7 @@ export interface WebHostOptions {
   /** 0 picks a free port. */
   port?: number
   /** Streams an attachment for a one-time ticket issued through the API. */
-  attachment?: (ticket: string) => Promise<{ filename: string; contentType: string; stream: NodeJS.ReadableStream } | null>
+  attachment?: (ticket: string) => Promise<{ filename: string; contentType: string; inline: boolean; stream: NodeJS.ReadableStream } | null>
   log?: (line: string) => void
 }
 
@@ -84,12 +84,13 @@ export class WebHost {
         res.writeHead(404, { ...headers, 'Content-Type': 'text/plain' }).end('This download link has expired. Click the attachment again.')
         return
       }
-      // Always a download, never rendered on this origin: an HTML attachment must not run here.
+      // Shown in place only for types that run nothing (images, PDF, plain text), and even then
+      // sandboxed; anything else is a download, never rendered on this origin.
       res.writeHead(200, {
         ...headers,
-        'Content-Type': 'application/octet-stream',
-        'Content-Disposition': `attachment; filename*=UTF-8''${encodeURIComponent(file.filename)}`,
-        'Content-Security-Policy': 'sandbox; default-src \'none\'',
+        'Content-Type': file.inline ? file.contentType : 'application/octet-stream',
+        'Content-Disposition': `${file.inline ? 'inline' : 'attachment'}; filename*=UTF-8''${encodeURIComponent(file.filename)}`,
+        'Content-Security-Policy': 'sandbox; default-src \'none\'; img-src \'self\'; object-src \'self\'',
       })
       file.stream.pipe(res)
       return

@@ -83,7 +83,7 @@ export const calls = {
   /** Deletes by moving to the mailbox's Deleted Items (R10: never a silent expunge). */
   'messages.delete': call(z.object({ folderId: id, uids }).strict(), z.object({ toFolderId: z.string(), uidMap: z.array(z.tuple([z.number().int(), z.number().int()])) })),
   /** A short-lived link that streams one attachment from the server. */
-  'attachments.link': call(z.object({ folderId: id, uid: z.number().int().positive(), partId: z.string().regex(/^[0-9.]+$/).max(40) }).strict(), z.object({ url: z.string() })),
+  'attachments.link': call(z.object({ folderId: id, uid: z.number().int().positive(), partId: z.string().regex(/^[0-9.]+$/).max(40), open: z.boolean().default(false) }).strict(), z.object({ url: z.string() })),
   /** The identities the person may send as (R2, R3), from grants the main process loaded. */
   'compose.identities': call(none, z.array(identitySchema)),
   /** Sends a message, authorised again in main (R2, R3, R4, R6); the copy goes to that mailbox's Sent. */

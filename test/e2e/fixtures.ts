@@ -7,7 +7,7 @@ import { startWebApp, projectRoot } from '../../electron/web/web-app'
 import { loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
 import { supportInbox } from '../mailstack/demo-mail'
-import { hostileMail } from './mail-fixtures'
+import { attachmentsMail, hostileMail } from './mail-fixtures'
 import type { ServerSettings } from '../../shared/domain'
 
 const CONTOSO = join(projectRoot, 'test', 'fixtures', 'orgs', 'contoso.json')
@@ -38,7 +38,7 @@ export const test = base.extend<Fixtures, { stack: MailStack }>({
   stack: [async ({}, use) => {
     const stack = await startMailStack(await loadOrganisation(CONTOSO))
     await stack.seed('support@contoso.test', 'INBOX', await supportInbox(60, 'Contoso Support <support@contoso.test>'))
-    await stack.seed('bob@contoso.test', 'INBOX', [{ raw: hostileMail(), date: new Date() }])
+    await stack.seed('bob@contoso.test', 'INBOX', [{ raw: hostileMail(), date: new Date() }, { raw: attachmentsMail(), date: new Date(Date.now() - 60_000) }])
     await use(stack)
     await stack.stop()
   }, { scope: 'worker' }],

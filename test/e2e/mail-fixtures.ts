@@ -21,3 +21,17 @@ export function hostileMail(): string {
     '',
   ].join('\r\n')
 }
+
+/** A mail with a plain-text attachment and an HTML attachment that carries a script. */
+export function attachmentsMail(): string {
+  const b = 'tandem-boundary-1'
+  return [
+    'From: Olivia Ops <olivia@contoso.test>', 'To: bob@contoso.test', 'Subject: Logs and a page',
+    'Message-ID: <attachments-1@contoso.test>', `Date: ${new Date().toUTCString()}`, 'MIME-Version: 1.0',
+    `Content-Type: multipart/mixed; boundary="${b}"`, '',
+    `--${b}`, 'Content-Type: text/plain; charset=utf-8', '', 'Two files attached.', '',
+    `--${b}`, 'Content-Type: text/plain; name="notes.txt"', 'Content-Disposition: attachment; filename="notes.txt"', '', 'line one of the notes', '',
+    `--${b}`, 'Content-Type: text/html; name="page.html"', 'Content-Disposition: attachment; filename="page.html"', '', '<script>window.opener && (window.opener.__pwned = 4)</script><p>page</p>', '',
+    `--${b}--`, '',
+  ].join('\r\n')
+}

@@ -84,6 +84,33 @@ test.describe('own and shared mailboxes side by side', () => {
     expect(leaving).toEqual([])
   })
 
+  test('attachments stream from the server: safe types open, anything else is only saved', async ({ app, stack }) => {
+    await signIn(app, stack, 'bob@contoso.test')
+    await openFolder(app, 'bob@contoso.test', 'inbox')
+    await rows(app).filter({ hasText: 'Logs and a page' }).click()
+    const list = app.getByRole('list', { name: 'Attachments' })
+    await expect(list).toContainText('notes.txt')
+    const [popup] = await Promise.all([app.waitForEvent('popup'), list.getByRole('button', { name: 'notes.txt', exact: true }).click()])
+    await expect(popup.locator('body')).toContainText('line one of the notes')
+    await popup.close()
+    const [download] = await Promise.all([app.waitForEvent('download'), list.getByRole('button', { name: 'Save page.html' }).click()])
+    expect(download.suggestedFilename()).toBe('page.html')
+    const saved = await download.createReadStream()
+    const chunks: Buffer[] = []
+    for await (const c of saved) chunks.push(c as Buffer)
+    expect(Buffer.concat(chunks).toString()).toContain('<script>')
+    // "Open" on HTML must not render it on Tandem's origin: the server sends it as a download.
+    const served: { type: string; disposition: string }[] = []
+    app.context().on('response', (r) => {
+      if (r.url().includes('/attachments/')) served.push({ type: r.headers()['content-type'] ?? '', disposition: r.headers()['content-disposition'] ?? '' })
+    })
+    await list.getByRole('button', { name: 'page.html', exact: true }).click()
+    await expect.poll(() => served.length).toBeGreaterThan(0)
+    expect(served[0]!.type).toBe('application/octet-stream')
+    expect(served[0]!.disposition).toMatch(/^attachment;/)
+    expect(await app.evaluate(() => (window as unknown as { __pwned?: number }).__pwned ?? null)).toBeNull()
+  })
+
   test('keyboard triage reaches the server, where another member sees it', async ({ app, stack }) => {
     await signIn(app, stack, 'bob@contoso.test')
     await openFolder(app, 'Contoso Support', 'inbox')

@@ -64,8 +64,14 @@ export function useReader() {
     localStorage.setItem(allowKey(me.value), JSON.stringify(senders.value))
   }
 
+  /** Opens an attachment the system's way: shown in a new window for safe types, else saved. */
+  async function openAttachment(m: MessageSummary, partId: string): Promise<void> {
+    const { url } = await api.call('attachments.link', { folderId: m.folderId, uid: m.uid, partId, open: true })
+    window.open(url, '_blank', 'noopener,noreferrer')
+  }
+
   async function save(m: MessageSummary, partId: string, filename: string): Promise<void> {
-    const { url } = await api.call('attachments.link', { folderId: m.folderId, uid: m.uid, partId })
+    const { url } = await api.call('attachments.link', { folderId: m.folderId, uid: m.uid, partId, open: false })
     const a = document.createElement('a')
     a.href = url
     a.download = filename
@@ -79,5 +85,5 @@ export function useReader() {
     window.open(url, '_blank', 'noopener,noreferrer')
   }
 
-  return { message, srcdoc, safe, allowed, loadingImages, sender, allowOnce, allowSender, save, openLink, formatBytes }
+  return { message, srcdoc, safe, allowed, loadingImages, sender, allowOnce, allowSender, save, openAttachment, openLink, formatBytes }
 }
