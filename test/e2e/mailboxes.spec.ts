@@ -84,6 +84,24 @@ test.describe('own and shared mailboxes side by side', () => {
     expect(leaving).toEqual([])
   })
 
+  test('another member\'s changes show up by themselves within seconds (R15)', async ({ app, stack }) => {
+    await signIn(app, stack, 'bob@contoso.test')
+    await openFolder(app, 'Contoso Support', 'inbox')
+    await expect(app.getByTestId('list-count')).toContainText('messages')
+    const count = async () => Number((await app.getByTestId('list-count').textContent())!.split(' ')[0]!.replace(/\D/g, ''))
+    const before = await count()
+    // Alice, in her own client: new mail arrives, and she flags the newest message.
+    await stack.deliver('support@contoso.test', 'From: New Customer <new@customer.example>\r\nTo: support@contoso.test\r\nSubject: Arrived while bob watched\r\n\r\nHello\r\n')
+    await expect(rows(app).filter({ hasText: 'Arrived while bob watched' })).toBeVisible({ timeout: 8000 })
+    expect(await count()).toBe(before + 1)
+    const alice = await memberSession(stack, 'support@contoso.test*alice@contoso.test', passwordOf(stack, 'alice@contoso.test'))
+    await alice.mailboxOpen('INBOX')
+    const uids = (await alice.search({ subject: 'Arrived while bob watched' }, { uid: true })) as number[]
+    await alice.messageFlagsAdd(String(uids[0]), ['\\Flagged'], { uid: true })
+    await alice.logout()
+    await expect(rows(app).filter({ hasText: 'Arrived while bob watched' }).getByText('⚑')).toBeVisible({ timeout: 8000 })
+  })
+
   test('attachments stream from the server: safe types open, anything else is only saved', async ({ app, stack }) => {
     await signIn(app, stack, 'bob@contoso.test')
     await openFolder(app, 'bob@contoso.test', 'inbox')
