@@ -67,5 +67,8 @@ export function serviceHandlers(service: import('../service/mail-service').MailS
     'content.remoteImage': async (input) => ({ dataUrl: await service.remoteImage(input.url) }),
     'compose.identities': () => service.identities(),
     'messages.send': (input) => service.send(input),
+    'smime.status': () => service.smimeStatus(),
+    'smime.importIdentity': async (input) => { await service.importSmimeIdentity(input.p12, input.password); return { ok: true as const } },
+    'smime.importCertificate': async (input) => ({ addresses: await service.importCertificate(input.certificate) }),
   }
 }

@@ -25,7 +25,7 @@ async function readLimited(stream: NodeJS.ReadableStream, limit: number): Promis
  * stay on the server until asked for), decoded to UTF-8 by imapflow. Broken structure or an
  * unknown charset gives what can be shown plus a warning, never a failure of the list.
  */
-export async function loadBody(client: ImapFlow, folderId: string, path: string, uid: number): Promise<MessageBody> {
+export async function loadBody(client: ImapFlow, folderId: string, path: string, uid: number): Promise<{ body: MessageBody; signature: Buffer | null }> {
   const lock = await client.getMailboxLock(path, { readOnly: true })
   try {
     const warnings: string[] = []
@@ -60,7 +60,14 @@ export async function loadBody(client: ImapFlow, folderId: string, path: string,
       if (raw && 'content' in raw && raw.content) fallback = (await readLimited(raw.content, 64 * 1024)).text.toString('utf8')
       warnings.push('This message has no readable text part; its raw content is shown.')
     }
-    return { folderId, uid, html: html?.trim() ? html : null, text: text?.trim() ? text : fallback, attachments, warnings, truncated }
+    let signature: Buffer | null = null
+    const sigPart = attachments.find((a) => /^application\/(x-)?pkcs7-signature$/.test(a.contentType))
+    if (sigPart && sigPart.size < 64 * 1024) {
+      const dl = await client.download(String(uid), sigPart.partId, { uid: true }).catch(() => null)
+      if (dl && 'content' in dl && dl.content) signature = (await readLimited(dl.content, 64 * 1024)).text
+    }
+    const body = { folderId, uid, html: html?.trim() ? html : null, text: text?.trim() ? text : fallback, attachments, warnings, truncated }
+    return { body, signature }
   } finally {
     lock.release()
   }

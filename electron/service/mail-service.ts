@@ -7,7 +7,8 @@ import { AttachmentTickets, VIEWABLE } from './attachments'
 import { loadBody } from './bodies'
 import { DIRECTORY_ENTRY, discoverMemberships, parseDirectoryEntry, type SharedMembership } from './directory'
 import { getMetadata } from './imap-raw'
-import { composeMessage, newMessageId, submit } from './send'
+import { composeMessage, composeEncrypted, newMessageId, submit } from './send'
+import { certificatesFromSignature, readCertificate, readPkcs12, type SmimeIdentity } from './smime'
 import { parseFolderId } from './folders'
 import { connectImap, type ImapLogin } from './imap-connect'
 import { MailboxRuntime, type Emit } from './mailbox-runtime'
@@ -35,6 +36,8 @@ export interface MailServiceDeps {
 }
 
 const KNOWN_SHARED = 'knownSharedMailboxes'
+const CERTIFICATES = 'smimeCertificates'
+const NO_CERTIFICATE = 'To encrypt, import your S/MIME certificate first (Security, in the top bar).'
 
 interface Active {
   session: Session
@@ -48,6 +51,8 @@ interface Active {
    * only: Tandem never writes them, and nothing the renderer says changes them).
    */
   grants: Map<string, Grants>
+  /** The person's own S/MIME certificate and key (kept in the secret store), if imported. */
+  smime: SmimeIdentity | null
 }
 
 const sharedMessage = (address: string) =>
@@ -98,6 +103,7 @@ export class MailService {
     this.active = {
       session: { account: { id: accountId, address: req.address, server: req.server }, mailboxes: [ownBox] },
       login, own, runtimes: new Map([[ownBox.id, own]]), name, grants: new Map(),
+      smime: JSON.parse(await this.deps.secrets.get(`smime:${accountId}`) ?? 'null') as SmimeIdentity | null,
     }
     await this.deps.secrets.set(`imap:${accountId}`, req.password)
     await own.refreshQuota().catch(() => null)
@@ -147,7 +153,10 @@ export class MailService {
 
   async body(folderId: string, uid: number): Promise<MessageBody> {
     const { runtime, folder } = this.folder(folderId)
-    return loadBody(await runtime.connection(), folder.id, folder.path, uid)
+    const { body, signature } = await loadBody(await runtime.connection(), folder.id, folder.path, uid)
+    // Signed mail carries the sender's certificate: keep it, to encrypt to them later.
+    if (signature) await this.rememberCertificates(certificatesFromSignature(signature)).catch(() => undefined)
+    return body
   }
 
   async setFlags(folderId: string, uids: number[], add: string[], remove: string[]): Promise<void> {
@@ -177,7 +186,46 @@ export class MailService {
     const own = active.own.mailbox
     const shared = [...active.runtimes.values()].filter((r) => r.mailbox.kind === 'shared')
       .map((r) => ({ mailbox: r.mailbox, grants: active.grants.get(r.mailbox.id) ?? { sendAs: [], sendOnBehalf: [] } }))
-    return identitiesFor({ address: active.session.account.address, name: active.name }, own, shared)
+    const all = identitiesFor({ address: active.session.account.address, name: active.name }, own, shared)
+    return all.map((i) => (i.kind === 'self' && !active.smime ? { ...i, noEncryption: NO_CERTIFICATE } : i))
+  }
+
+  /** What S/MIME can do now: the person's certificate, and whose certificates are known. */
+  async smimeStatus(): Promise<{ identity: { addresses: string[]; expires: string } | null; recipients: string[] }> {
+    const active = this.requireSession()
+    const certs = await this.deps.state.read<Record<string, string>>(CERTIFICATES) ?? {}
+    let identity: { addresses: string[]; expires: string } | null = null
+    if (active.smime) {
+      const info = readCertificate(active.smime.certPem)
+      identity = { addresses: info.addresses, expires: (await import('node-forge')).default.pki.certificateFromPem(active.smime.certPem).validity.notAfter.toISOString() }
+    }
+    return { identity, recipients: Object.keys(certs).sort() }
+  }
+
+  /** Imports the person's own certificate and key from a PKCS#12 file; the key stays in main. */
+  async importSmimeIdentity(p12Base64: string, password: string): Promise<void> {
+    const active = this.requireSession()
+    const read = readPkcs12(p12Base64, password)
+    if (!read.addresses.includes(active.session.account.address)) {
+      throw new ApiFailure({ code: 'request.invalid', message: `That certificate is for ${read.addresses.join(', ') || 'no e-mail address'}, not for ${active.session.account.address}.` })
+    }
+    active.smime = { certPem: read.certPem, keyPem: read.keyPem }
+    await this.deps.secrets.set(`smime:${active.session.account.id}`, JSON.stringify(active.smime))
+    await this.rememberCertificates([{ certPem: read.certPem, addresses: read.addresses }])
+  }
+
+  /** Imports a recipient's certificate. */
+  async importCertificate(data: string): Promise<string[]> {
+    const cert = readCertificate(data)
+    await this.rememberCertificates([cert])
+    return cert.addresses
+  }
+
+  private async rememberCertificates(found: { certPem: string; addresses: string[] }[]): Promise<void> {
+    if (!found.length) return
+    const certs = await this.deps.state.read<Record<string, string>>(CERTIFICATES) ?? {}
+    for (const c of found) for (const a of c.addresses) certs[a] = c.certPem
+    await this.deps.state.write(CERTIFICATES, certs)
   }
 
   /**
@@ -194,20 +242,29 @@ export class MailService {
     const verdict = authoriseSend(req, this.identities(), active.session.mailboxes)
     if (!verdict.ok) throw new ApiFailure(verdict.error)
     const identity = verdict.identity
+    let encryptTo: string[] | null = null
     if (req.encrypt) {
-      throw new ApiFailure({ code: 'send.noCertificate', field: 'encrypt', message: 'Encryption needs your S/MIME certificate, and none is set up in Tandem yet. Send without encryption, or import your certificate first.' })
+      if (!active.smime) throw new ApiFailure({ code: 'send.noCertificate', field: 'encrypt', message: NO_CERTIFICATE })
+      const certs = await this.deps.state.read<Record<string, string>>(CERTIFICATES) ?? {}
+      const recipients = [...req.to, ...req.cc, ...req.bcc].map((r) => r.address)
+      const missing = recipients.filter((a) => !certs[a])
+      if (missing.length) {
+        throw new ApiFailure({ code: 'send.noCertificate', field: 'encrypt', message: `Tandem has no certificate for ${missing.join(', ')}, so the message cannot be encrypted to them. Ask them for a signed message or their certificate, or send without encryption.` })
+      }
+      encryptTo = [active.smime.certPem, ...recipients.map((a) => certs[a]!)]
     }
     const password = await this.deps.secrets.get(`imap:${active.session.account.id}`)
     if (!password) throw new ApiFailure({ code: 'session.required', message: 'Your session has ended. Sign in again.' })
     const messageId = newMessageId(identity.from.address)
     const person = active.session.account.address
-    await submit({ endpoint: active.session.account.server.smtp, user: person, password }, identity, person, req, await composeMessage(identity, req, messageId, false))
+    const raw = encryptTo && active.smime ? await composeEncrypted(identity, req, messageId, active.smime, encryptTo) : await composeMessage(identity, req, messageId, false)
+    await submit({ endpoint: active.session.account.server.smtp, user: person, password }, identity, person, req, raw)
     const runtime = active.runtimes.get(identity.mailboxId)!
     if (!runtime.folders.length) await runtime.refreshFolders()
     const sent = runtime.folders.find((f) => f.role === 'sent')
     if (!sent) return { messageId, sentFolderId: null }
     const client = await runtime.connection()
-    await client.append(sent.path, await composeMessage(identity, req, messageId, true), ['\\Seen'])
+    await client.append(sent.path, encryptTo ? raw : await composeMessage(identity, req, messageId, true), ['\\Seen'])
     return { messageId, sentFolderId: sent.id }
   }
 

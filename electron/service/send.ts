@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import nodemailer from 'nodemailer'
 import MailComposer from 'nodemailer/lib/mail-composer'
+import MimeNode from 'nodemailer/lib/mime-node'
+import { envelope, innerEntity, sign, type SmimeIdentity } from './smime'
 import type { SendRequest } from '../../shared/api/contract'
 import { ApiFailure } from '../../shared/api/errors'
 import type { Endpoint, Identity } from '../../shared/domain'
@@ -68,4 +70,28 @@ export async function submit(login: SmtpLogin, identity: Identity, person: strin
   } finally {
     transport.close()
   }
+}
+
+/**
+ * A personal message signed and encrypted with S/MIME: the headers stay outside, the body is
+ * application/pkcs7-mime (enveloped data) for the sender and every recipient. Never for a
+ * shared identity (R4: authoriseSend refuses it before this is reached).
+ */
+export async function composeEncrypted(identity: Identity, req: SendRequest, messageId: string, me: SmimeIdentity, certPems: string[]): Promise<Buffer> {
+  if (identity.kind !== 'self') throw new ApiFailure({ code: 'send.encryptionShared', rule: 'R4', message: 'Mail from a shared mailbox cannot be encrypted (R4).' })
+  const der = envelope(sign(innerEntity(req.text, req.html), me), certPems)
+  const root = new MimeNode('application/pkcs7-mime; smime-type=enveloped-data; name="smime.p7m"')
+  root.setHeader('From', identity.from)
+  if (req.to.length) root.setHeader('To', req.to)
+  if (req.cc.length) root.setHeader('Cc', req.cc)
+  root.setHeader('Subject', req.subject)
+  root.setHeader('Message-ID', messageId)
+  root.setHeader('Date', new Date().toUTCString())
+  if (req.inReplyTo) root.setHeader('In-Reply-To', req.inReplyTo)
+  if (req.references.length) root.setHeader('References', req.references.join(' '))
+  root.setHeader('X-Mailer', 'Tandem')
+  root.setHeader('Content-Disposition', 'attachment; filename="smime.p7m"')
+  root.setHeader('Content-Transfer-Encoding', 'base64')
+  root.setContent(der)
+  return root.build()
 }

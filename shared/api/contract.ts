@@ -88,6 +88,12 @@ export const calls = {
   'compose.identities': call(none, z.array(identitySchema)),
   /** Sends a message, authorised again in main (R2, R3, R4, R6); the copy goes to that mailbox's Sent. */
   'messages.send': call(sendRequestSchema, z.object({ messageId: z.string(), sentFolderId: z.string().nullable() })),
+  /** The person's S/MIME certificate (if imported) and whose certificates are known. */
+  'smime.status': call(none, z.object({ identity: z.object({ addresses: z.array(z.string()), expires: z.string() }).nullable(), recipients: z.array(z.string()) })),
+  /** Imports the person's certificate and private key from a PKCS#12 file (base64); the key stays in main. */
+  'smime.importIdentity': call(z.object({ p12: z.string().min(1).max(200_000), password: z.string().max(1024) }).strict(), z.object({ ok: z.literal(true) })),
+  /** Imports a recipient's certificate (PEM, or DER in base64). */
+  'smime.importCertificate': call(z.object({ certificate: z.string().min(1).max(100_000) }).strict(), z.object({ addresses: z.array(z.string()) })),
   /** Fetches one remote image the person allowed, as a data: URL (the renderer never goes online). */
   'content.remoteImage': call(z.object({ url: z.string().url().max(4000) }).strict(), z.object({ dataUrl: z.string().nullable() })),
 } as const

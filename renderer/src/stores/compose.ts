@@ -29,8 +29,8 @@ export const useComposeStore = defineStore('compose', () => {
   const error = ref<ApiError | null>(null)
   const identity = computed(() => identities.value.find((i) => i.id === identityId.value) ?? null)
 
-  /** Why the encrypt option is off for this identity (R4), or that no certificate is set up. */
-  const encryptBlocked = computed(() => identity.value?.noEncryption ?? 'Encryption needs your S/MIME certificate; none is set up in Tandem yet.')
+  /** Why the encrypt option is off for this identity (R4, or no certificate yet), or null. */
+  const encryptBlocked = computed(() => identity.value?.noEncryption ?? null)
 
   async function start(mode: ComposeMode, mailboxId: string | null, source?: { message: MessageSummary; body: MessageBody | null }): Promise<void> {
     identities.value = await api.call('compose.identities', {})

@@ -1,0 +1,32 @@
+import { writeFile, mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { makeCa } from '../fixtures/smime'
+import { test, expect, signIn } from './fixtures'
+
+test('importing a certificate turns Encrypt on for personal mail only (R4)', async ({ app, stack }) => {
+  const ca = makeCa()
+  const mine = ca.issue('alice@contoso.test', 'Alice Archer')
+  const dir = await mkdtemp(join(tmpdir(), 'tandem-p12-'))
+  await writeFile(join(dir, 'alice.p12'), Buffer.from(mine.p12, 'base64'))
+  await signIn(app, stack, 'alice@contoso.test')
+  await app.getByRole('button', { name: 'New message' }).click()
+  const dialog = app.getByRole('dialog', { name: 'New message' })
+  await expect(dialog.getByRole('checkbox', { name: 'Encrypt' })).toBeDisabled()
+  await expect(dialog).toContainText('import your S/MIME certificate')
+  await dialog.getByRole('button', { name: 'Discard' }).click()
+
+  await app.getByRole('button', { name: 'Security' }).click()
+  const security = app.getByRole('dialog', { name: 'Security (S/MIME)' })
+  await security.getByLabel('Certificate file', { exact: true }).setInputFiles(join(dir, 'alice.p12'))
+  await security.getByLabel('Certificate password').fill(mine.password)
+  await security.getByRole('button', { name: 'Import' }).click()
+  await expect(security.getByTestId('smime-identity')).toContainText('alice@contoso.test')
+  await security.getByRole('button', { name: 'Close' }).click()
+
+  await app.getByRole('button', { name: 'New message' }).click()
+  await expect(dialog.getByRole('checkbox', { name: 'Encrypt' })).toBeEnabled()
+  await dialog.getByLabel('From').selectOption('sendAs:support@contoso.test')
+  await expect(dialog.getByRole('checkbox', { name: 'Encrypt' })).toBeDisabled()
+  await expect(dialog).toContainText('R4')
+})
