@@ -7,7 +7,7 @@ import { AttachmentTickets, VIEWABLE } from './attachments'
 import { loadBody } from './bodies'
 import { DIRECTORY_ENTRY, discoverMemberships, parseDirectoryEntry, type SharedMembership } from './directory'
 import { getMetadata } from './imap-raw'
-import { composeMessage, composeEncrypted, newMessageId, submit } from './send'
+import { composeMessage, composeEncrypted, newMessageId, smtpSizeLimit, submit } from './send'
 import { certificatesFromSignature, readCertificate, readPkcs12, type SmimeIdentity } from './smime'
 import { parseFolderId } from './folders'
 import { connectImap, type ImapLogin } from './imap-connect'
@@ -188,6 +188,44 @@ export class MailService {
       .map((r) => ({ mailbox: r.mailbox, grants: active.grants.get(r.mailbox.id) ?? { sendAs: [], sendOnBehalf: [] } }))
     const all = identitiesFor({ address: active.session.account.address, name: active.name }, own, shared)
     return all.map((i) => (i.kind === 'self' && !active.smime ? { ...i, noEncryption: NO_CERTIFICATE } : i))
+  }
+
+  /**
+   * Saves a draft in the Drafts folder of the identity's mailbox (a shared mailbox's drafts are
+   * visible to its other members). The previous version is removed by UID only where the
+   * server has UIDPLUS: a plain EXPUNGE would also erase other members' deleted mail (R10).
+   */
+  async saveDraft(req: SendRequest, previous: { folderId: string; uid: number } | null): Promise<{ folderId: string; uid: number | null }> {
+    const active = this.requireSession()
+    const verdict = authoriseSend({ identityId: req.identityId, encrypt: false }, this.identities(), active.session.mailboxes.map((m) => ({ ...m, quota: null })))
+    if (!verdict.ok) throw new ApiFailure(verdict.error)
+    const runtime = active.runtimes.get(verdict.identity.mailboxId)!
+    if (!runtime.folders.length) await runtime.refreshFolders()
+    const drafts = runtime.folders.find((f) => f.role === 'drafts')
+    if (!drafts) throw new ApiFailure({ code: 'folder.missing', message: `${runtime.mailbox.name} has no Drafts folder, so the draft stays only in this window.` })
+    const client = await runtime.connection()
+    const appended = await client.append(drafts.path, await composeMessage(verdict.identity, { ...req, encrypt: false }, newMessageId(verdict.identity.from.address), true), ['\\Draft', '\\Seen'])
+    if (previous) await this.deleteDraft(previous.folderId, previous.uid).catch(() => undefined)
+    return { folderId: drafts.id, uid: appended && appended.uid ? appended.uid : null }
+  }
+
+  /** Removes one draft by UID (UIDPLUS only; otherwise it stays rather than risk others' mail). */
+  async deleteDraft(folderId: string, uid: number): Promise<void> {
+    const { runtime, folder } = this.folder(folderId)
+    if (folder.role !== 'drafts') throw new ApiFailure({ code: 'request.invalid', message: 'Only drafts can be removed this way.' })
+    const client = await runtime.connection()
+    if (!client.capabilities.has('UIDPLUS')) return
+    const lock = await client.getMailboxLock(folder.path)
+    try {
+      await client.messageDelete(String(uid), { uid: true })
+    } finally {
+      lock.release()
+    }
+  }
+
+  /** The submission server's message size limit, for the compose window. */
+  async sizeLimit(): Promise<number | null> {
+    return smtpSizeLimit(this.requireSession().session.account.server.smtp)
   }
 
   /** What S/MIME can do now: the person's certificate, and whose certificates are known. */

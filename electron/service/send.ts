@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import nodemailer from 'nodemailer'
 import MailComposer from 'nodemailer/lib/mail-composer'
 import MimeNode from 'nodemailer/lib/mime-node'
+import SMTPConnection from 'nodemailer/lib/smtp-connection'
 import { envelope, innerEntity, sign, type SmimeIdentity } from './smime'
 import type { SendRequest } from '../../shared/api/contract'
 import { ApiFailure } from '../../shared/api/errors'
@@ -29,6 +30,7 @@ export async function composeMessage(identity: Identity, req: SendRequest, messa
     messageId,
     date: new Date(),
     headers: { 'X-Mailer': 'Tandem' },
+    attachments: attachmentsOf(req),
   })
   const node = composer.compile()
   ;(node as unknown as { keepBcc: boolean }).keepBcc = keepBcc
@@ -79,7 +81,10 @@ export async function submit(login: SmtpLogin, identity: Identity, person: strin
  */
 export async function composeEncrypted(identity: Identity, req: SendRequest, messageId: string, me: SmimeIdentity, certPems: string[]): Promise<Buffer> {
   if (identity.kind !== 'self') throw new ApiFailure({ code: 'send.encryptionShared', rule: 'R4', message: 'Mail from a shared mailbox cannot be encrypted (R4).' })
-  const der = envelope(sign(innerEntity(req.text, req.html), me), certPems)
+  const entity = req.attachments.length
+    ? await new MailComposer({ text: req.text, ...(req.html ? { html: req.html } : {}), attachments: attachmentsOf(req) }).compile().build()
+    : innerEntity(req.text, req.html)
+  const der = envelope(sign(entity, me), certPems)
   const root = new MimeNode('application/pkcs7-mime; smime-type=enveloped-data; name="smime.p7m"')
   root.setHeader('From', identity.from)
   if (req.to.length) root.setHeader('To', req.to)
@@ -94,4 +99,29 @@ export async function composeEncrypted(identity: Identity, req: SendRequest, mes
   root.setHeader('Content-Transfer-Encoding', 'base64')
   root.setContent(der)
   return root.build()
+}
+
+function attachmentsOf(req: SendRequest) {
+  return req.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType || 'application/octet-stream', content: Buffer.from(a.contentBase64, 'base64') }))
+}
+
+/**
+ * The submission server's SIZE limit (RFC 1870) from its EHLO answer. nodemailer parses it but
+ * keeps it private (_maxAllowedSize); reading it beats guessing and having a send bounce.
+ */
+export async function smtpSizeLimit(endpoint: Endpoint): Promise<number | null> {
+  const { host, port, security } = endpoint
+  const conn = new SMTPConnection({ host, port, secure: security === 'tls', ignoreTLS: security === 'none', requireTLS: security === 'starttls', connectionTimeout: 10_000 })
+  try {
+    await new Promise<void>((resolve, reject) => {
+      conn.once('error', reject)
+      conn.connect(() => resolve())
+    })
+    const size = (conn as unknown as { _maxAllowedSize?: number })._maxAllowedSize
+    return size && size > 0 ? size : null
+  } catch {
+    return null
+  } finally {
+    conn.quit()
+  }
 }

@@ -28,7 +28,7 @@ export interface WebHostOptions {
 export class WebHost {
   readonly token = randomBytes(24).toString('base64url')
   private server: Server | null = null
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 })
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 80 * 1024 * 1024 }) // room for a send with attachments
   private readonly sockets = new Set<WebSocket>()
   private port = 0
 

@@ -21,7 +21,8 @@ export const signInRequestSchema = z.object({
 export type SignInRequest = z.infer<typeof signInRequestSchema>
 
 const recipient = addressSchema.extend({ address: emailAddressSchema, name: z.string().max(200) })
-export const sendRequestSchema = z.object({
+/** A message being written (a draft may still lack recipients). */
+export const draftSchema = z.object({
   identityId: z.string().min(1).max(400),
   to: z.array(recipient).max(500),
   cc: z.array(recipient).max(500),
@@ -32,7 +33,14 @@ export const sendRequestSchema = z.object({
   inReplyTo: z.string().max(998).nullable(),
   references: z.array(z.string().max(998)).max(100),
   encrypt: z.boolean(),
-}).strict().refine((r) => r.to.length + r.cc.length + r.bcc.length > 0, { message: 'Add at least one recipient', path: ['to'] })
+  attachments: z.array(z.object({
+    filename: z.string().min(1).max(255),
+    contentType: z.string().max(200),
+    /** The file, base64: attachments are small enough to cross once (the server's SIZE bounds them). */
+    contentBase64: z.string().max(70 * 1024 * 1024),
+  }).strict()).max(100).default([]),
+}).strict()
+export const sendRequestSchema = draftSchema.refine((r) => r.to.length + r.cc.length + r.bcc.length > 0, { message: 'Add at least one recipient', path: ['to'] })
 export type SendRequest = z.infer<typeof sendRequestSchema>
 
 export const appInfoSchema = z.object({
@@ -84,6 +92,13 @@ export const calls = {
   'messages.delete': call(z.object({ folderId: id, uids }).strict(), z.object({ toFolderId: z.string(), uidMap: z.array(z.tuple([z.number().int(), z.number().int()])) })),
   /** A short-lived link that streams one attachment from the server. */
   'attachments.link': call(z.object({ folderId: id, uid: z.number().int().positive(), partId: z.string().regex(/^[0-9.]+$/).max(40), open: z.boolean().default(false) }).strict(), z.object({ url: z.string() })),
+  /** Saves a draft into the Drafts of the identity's mailbox, replacing the previous version. */
+  'drafts.save': call(z.object({ draft: draftSchema, previous: z.object({ folderId: id, uid: z.number().int().positive() }).nullable() }).strict(),
+    z.object({ folderId: z.string(), uid: z.number().int().nullable() })),
+  /** Removes a saved draft (after sending, or when the person discards it). */
+  'drafts.delete': call(z.object({ folderId: id, uid: z.number().int().positive() }).strict(), z.object({ ok: z.literal(true) })),
+  /** What the submission server accepts: its SIZE limit in bytes, or null when it states none. */
+  'compose.limits': call(none, z.object({ maxBytes: z.number().int().positive().nullable() })),
   /** The identities the person may send as (R2, R3), from grants the main process loaded. */
   'compose.identities': call(none, z.array(identitySchema)),
   /** Sends a message, authorised again in main (R2, R3, R4, R6); the copy goes to that mailbox's Sent. */

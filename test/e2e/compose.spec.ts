@@ -56,3 +56,50 @@ test.describe('compose with the right identity', () => {
     await expect(app.getByRole('dialog', { name: 'New message' }).getByRole('checkbox', { name: 'Encrypt' })).toBeDisabled()
   })
 })
+
+test('a message from Contoso Support autosaves to its Drafts, takes a file, and the draft goes once sent', async ({ app, stack }) => {
+  const { mkdtemp, writeFile } = await import('node:fs/promises')
+  const { join } = await import('node:path')
+  const { tmpdir } = await import('node:os')
+  const dir = await mkdtemp(join(tmpdir(), 'tandem-attach-'))
+  await writeFile(join(dir, 'opening-hours.txt'), 'Mon-Fri 9-17\n')
+  const support = async () => {
+    const c = new ImapFlow({ host: stack.host, port: stack.ports.imap, secure: false, doSTARTTLS: false, auth: { user: 'support@contoso.test*bob@contoso.test', pass: passwordOf(stack, 'bob@contoso.test') }, logger: false })
+    c.on('error', () => undefined)
+    await c.connect()
+    return c
+  }
+  const inDrafts = async (subject: string) => {
+    const c = await support()
+    try { await c.mailboxOpen('Drafts'); return ((await c.search({ subject }, { uid: true })) || []).length } finally { await c.logout() }
+  }
+
+  await signIn(app, stack, 'alice@contoso.test')
+  await openFolder(app, 'Contoso Support', 'inbox')
+  await app.keyboard.press('c')
+  const dialog = app.getByRole('dialog', { name: 'New message' })
+  await expect(dialog.getByLabel('From')).toHaveValue('sendAs:support@contoso.test')
+  await dialog.getByLabel('To', { exact: true }).fill('dave@contoso.test')
+  await dialog.getByLabel('Subject').fill('Our opening hours')
+  await dialog.getByLabel('Message text').fill('Please find them attached.')
+  await dialog.getByLabel('Attach files').setInputFiles(join(dir, 'opening-hours.txt'))
+  await expect(dialog.getByRole('list', { name: 'Attached files' })).toContainText('opening-hours.txt')
+  await expect(dialog.getByTestId('size-use')).toContainText('of 25 MB')
+  await expect(dialog.getByRole('status')).toContainText('Draft saved', { timeout: 10_000 })
+  await expect.poll(() => inDrafts('Our opening hours')).toBe(1)
+
+  await dialog.getByRole('button', { name: 'Send' }).click()
+  await expect(dialog).toHaveCount(0)
+  await expect.poll(() => inDrafts('Our opening hours')).toBe(0)
+  const dave = new ImapFlow({ host: stack.host, port: stack.ports.imap, secure: false, doSTARTTLS: false, auth: { user: 'dave@contoso.test', pass: passwordOf(stack, 'dave@contoso.test') }, logger: false })
+  dave.on('error', () => undefined)
+  await dave.connect()
+  await expect.poll(async () => {
+    await dave.mailboxOpen('INBOX')
+    const uids = (await dave.search({ subject: 'Our opening hours' }, { uid: true })) || []
+    if (!uids.length) return null
+    const m = await dave.fetchOne(String(uids[0]), { source: true }, { uid: true })
+    return m && m.source!.toString().includes('filename=opening-hours.txt')
+  }).toBe(true)
+  await dave.logout()
+})

@@ -14,7 +14,7 @@ test('importing a certificate turns Encrypt on for personal mail only (R4)', asy
   const dialog = app.getByRole('dialog', { name: 'New message' })
   await expect(dialog.getByRole('checkbox', { name: 'Encrypt' })).toBeDisabled()
   await expect(dialog).toContainText('import your S/MIME certificate')
-  await dialog.getByRole('button', { name: 'Discard' }).click()
+  await dialog.getByRole('button', { name: 'Close' }).click()
 
   await app.getByRole('button', { name: 'Security' }).click()
   const security = app.getByRole('dialog', { name: 'Security (S/MIME)' })

@@ -21,7 +21,7 @@ async function as(user: string): Promise<TestService> {
 
 const request = (identityId: string, subject: string, extra: Partial<SendRequest> = {}): SendRequest => ({
   identityId, to: [{ name: 'Dave Dunn', address: 'dave@contoso.test' }], cc: [], bcc: [], subject,
-  text: `Body of ${subject}`, html: null, inReplyTo: null, references: [], encrypt: false, ...extra,
+  text: `Body of ${subject}`, html: null, inReplyTo: null, references: [], encrypt: false, attachments: [], ...extra,
 })
 
 /** The headers of the message with this subject in a folder, read back over IMAP. */
@@ -100,6 +100,18 @@ describe('sending with the right identity, proved at the server', () => {
     await dave.logout()
   })
 
+  it('sends attachments, within the server\'s SIZE limit', async () => {
+    const alice = await as('alice@contoso.test')
+    expect(await alice.service.sizeLimit()).toBe(26214400)
+    await alice.service.send(request('self:alice@contoso.test', 'With a file', {
+      attachments: [{ filename: 'rota.csv', contentType: 'text/csv', contentBase64: Buffer.from('day,who\nmon,alice\n').toString('base64') }],
+    }))
+    const dave = await otherClient(stack, 'dave@contoso.test', password(stack, 'dave@contoso.test'))
+    const got = await arrived(dave, 'INBOX', 'With a file')
+    expect(got.attachments.map((a) => [a.filename, a.content.toString()])).toEqual([['rota.csv', 'day,who\nmon,alice\n']])
+    await dave.logout()
+  })
+
   it('refuses to send from a full shared mailbox (R6)', async () => {
     const { parseOrganisation } = await import('../mailstack/organisation')
     const small = await startMailStack(parseOrganisation({
@@ -117,5 +129,29 @@ describe('sending with the right identity, proved at the server', () => {
     } finally {
       await small.stop()
     }
+  })
+})
+
+describe('drafts', () => {
+  it('saves drafts into the Drafts of the identity\'s mailbox, one version at a time, and removes them', async () => {
+    const alice = await as('alice@contoso.test')
+    const draft = request('sendAs:support@contoso.test', 'Draft reply to a customer')
+    const first = await alice.service.saveDraft(draft, null)
+    expect(first.folderId).toBe('shared:support@contoso.test|Drafts')
+    const second = await alice.service.saveDraft({ ...draft, text: 'Second version' }, { folderId: first.folderId, uid: first.uid! })
+    const bob = await otherClient(stack, 'support@contoso.test*bob@contoso.test', password(stack, 'bob@contoso.test'))
+    await bob.mailboxOpen('Drafts')
+    const uids = (await bob.search({ subject: 'Draft reply to a customer' }, { uid: true })) as number[]
+    expect(uids).toEqual([second.uid])
+    const m = await bob.fetchOne(String(second.uid), { flags: true, source: true }, { uid: true })
+    expect(m && [...m.flags!]).toContain('\\Draft')
+    expect(m && m.source!.toString()).toContain('Second version')
+    await alice.service.deleteDraft(second.folderId, second.uid!)
+    await bob.mailboxOpen('Drafts')
+    expect(await bob.search({ subject: 'Draft reply to a customer' }, { uid: true })).toEqual([])
+    await bob.logout()
+    // A draft cannot be saved under an identity the person does not have (R2).
+    const carol = await as('carol@contoso.test')
+    await expect(carol.service.saveDraft(request('sendAs:support@contoso.test', 'x'), null)).rejects.toMatchObject({ error: { rule: 'R2' } })
   })
 })

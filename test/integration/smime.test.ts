@@ -21,7 +21,7 @@ afterAll(async () => { await alice?.service.stop(); await stack?.stop() })
 
 const request = (identityId: string, subject: string, encrypt = true) => ({
   identityId, to: [{ name: 'Dave Dunn', address: 'dave@contoso.test' }], cc: [], bcc: [], subject,
-  text: `Confidential: ${subject}`, html: null, inReplyTo: null, references: [], encrypt,
+  text: `Confidential: ${subject}`, html: null, inReplyTo: null, references: [], encrypt, attachments: [],
 })
 
 describe('S/MIME for personal mail, never for shared (R4)', () => {

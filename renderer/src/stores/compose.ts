@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia'
-import { computed, ref } from 'vue'
+import { computed, ref, watch } from 'vue'
 import { ApiFailure, type ApiError } from '../../../shared/api/errors'
 import type { Identity, MessageBody, MessageSummary } from '../../../shared/domain'
 import { defaultIdentity } from '../../../shared/rules/identities'
@@ -26,14 +26,28 @@ export const useComposeStore = defineStore('compose', () => {
   const inReplyTo = ref<string | null>(null)
   const references = ref<string[]>([])
   const sending = ref(false)
+  const attachments = ref<{ filename: string; contentType: string; size: number; contentBase64: string }[]>([])
+  /** The server's SIZE limit; base64 makes a file about a third larger on the wire. */
+  const maxBytes = ref<number | null>(null)
+  const wireSize = computed(() => Math.ceil(attachments.value.reduce((n, a) => n + a.size, 0) * 1.37) + text.value.length)
   const error = ref<ApiError | null>(null)
+  /** Where the latest saved version of this draft is, and when it was saved. */
+  const draft = ref<{ folderId: string; uid: number | null } | null>(null)
+  const savedAt = ref<Date | null>(null)
+  let saveTimer: ReturnType<typeof setTimeout> | null = null
+  let starting = false
   const identity = computed(() => identities.value.find((i) => i.id === identityId.value) ?? null)
 
   /** Why the encrypt option is off for this identity (R4, or no certificate yet), or null. */
   const encryptBlocked = computed(() => identity.value?.noEncryption ?? null)
 
   async function start(mode: ComposeMode, mailboxId: string | null, source?: { message: MessageSummary; body: MessageBody | null }): Promise<void> {
+    starting = true
     identities.value = await api.call('compose.identities', {})
+    attachments.value = []
+    draft.value = null
+    savedAt.value = null
+    void api.call('compose.limits', {}).then((l) => { maxBytes.value = l.maxBytes }).catch(() => undefined)
     const mailbox = session.session?.mailboxes.find((m) => m.id === (source?.message.mailboxId ?? mailboxId))
     const pick = defaultIdentity(identities.value, mailbox?.id ?? null, mailbox?.name)
     identityId.value = pick.identity.id
@@ -60,6 +74,73 @@ export const useComposeStore = defineStore('compose', () => {
       }
     }
     open.value = true
+    setTimeout(() => { starting = false }, 0)
+  }
+
+  const request = () => {
+    const lists = { to: parseAddressList(to.value), cc: parseAddressList(cc.value), bcc: parseAddressList(bcc.value) }
+    return {
+      identityId: identityId.value, to: lists.to.addresses, cc: lists.cc.addresses, bcc: lists.bcc.addresses,
+      subject: subject.value, text: text.value, html: null, inReplyTo: inReplyTo.value, references: references.value, encrypt: encrypt.value,
+      attachments: attachments.value.map(({ filename, contentType, contentBase64 }) => ({ filename, contentType, contentBase64 })),
+    }
+  }
+  const hasContent = () => !!(to.value.trim() || subject.value.trim() || text.value.trim() || attachments.value.length)
+
+  /** Saves the draft now into the Drafts of the chosen identity's mailbox. */
+  async function saveDraft(): Promise<void> {
+    if (saveTimer) { clearTimeout(saveTimer); saveTimer = null }
+    if (!hasContent()) return
+    try {
+      const prev = draft.value?.uid ? { folderId: draft.value.folderId, uid: draft.value.uid } : null
+      draft.value = await api.call('drafts.save', { draft: request(), previous: prev })
+      savedAt.value = new Date()
+    } catch {
+      // Offline or refused: the text stays in this window; the next change tries again.
+    }
+  }
+
+  // Autosave a few seconds after the person stops typing.
+  watch([identityId, to, cc, bcc, subject, text, attachments], () => {
+    if (!open.value || starting) return
+    if (saveTimer) clearTimeout(saveTimer)
+    saveTimer = setTimeout(() => { void saveDraft() }, 2500)
+  })
+
+  /** Closes the window, keeping what was written as a draft. */
+  async function close(): Promise<void> {
+    open.value = false
+    if (hasContent()) await saveDraft()
+  }
+
+  /** Throws the draft away, also on the server. */
+  async function discard(): Promise<void> {
+    if (saveTimer) { clearTimeout(saveTimer); saveTimer = null }
+    open.value = false
+    if (draft.value?.uid) await api.call('drafts.delete', { folderId: draft.value.folderId, uid: draft.value.uid }).catch(() => undefined)
+    draft.value = null
+  }
+
+  /** Adds files; refuses what would take the message over the server's limit, saying so. */
+  async function attach(files: FileList | File[]): Promise<void> {
+    for (const file of Array.from(files)) {
+      const projected = wireSize.value + Math.ceil(file.size * 1.37)
+      if (maxBytes.value && projected > maxBytes.value) {
+        error.value = { code: 'request.invalid', field: 'attachments', message: `${file.name} would make the message larger than the server accepts (${Math.round(maxBytes.value / 1024 / 1024)} MB). Share it another way, or send it separately.` }
+        continue
+      }
+      const contentBase64 = await new Promise<string>((resolve, reject) => {
+        const r = new FileReader()
+        r.onload = () => resolve(String(r.result).replace(/^data:[^,]*,/, ''))
+        r.onerror = () => reject(r.error)
+        r.readAsDataURL(file)
+      })
+      attachments.value = [...attachments.value, { filename: file.name, contentType: file.type || 'application/octet-stream', size: file.size, contentBase64 }]
+    }
+  }
+
+  function detach(index: number): void {
+    attachments.value = attachments.value.filter((_, i) => i !== index)
   }
 
   async function send(): Promise<boolean> {
@@ -73,8 +154,12 @@ export const useComposeStore = defineStore('compose', () => {
       await api.call('messages.send', {
         identityId: identityId.value, to: lists.to.addresses, cc: lists.cc.addresses, bcc: lists.bcc.addresses,
         subject: subject.value, text: text.value, html: null, inReplyTo: inReplyTo.value, references: references.value, encrypt: encrypt.value,
+        attachments: attachments.value.map(({ filename, contentType, contentBase64 }) => ({ filename, contentType, contentBase64 })),
       })
       open.value = false
+      if (saveTimer) { clearTimeout(saveTimer); saveTimer = null }
+      if (draft.value?.uid) await api.call('drafts.delete', { folderId: draft.value.folderId, uid: draft.value.uid }).catch(() => undefined)
+      draft.value = null
       return true
     } catch (e) {
       error.value = e instanceof ApiFailure ? e.error : { code: 'internal', message: String(e) }
@@ -84,5 +169,8 @@ export const useComposeStore = defineStore('compose', () => {
     }
   }
 
-  return { open, identities, identityId, identity, note, to, cc, bcc, subject, text, encrypt, encryptBlocked, sending, error, start, send, close: () => { open.value = false } }
+  return {
+    open, identities, identityId, identity, note, to, cc, bcc, subject, text, encrypt, encryptBlocked, sending, error,
+    attachments, maxBytes, wireSize, attach, detach, start, send, close, discard, saveDraft, draft, savedAt,
+  }
 })

@@ -42,9 +42,14 @@ export const useFoldersStore = defineStore('folders', () => {
     }
   }
 
+  /** True while the selection is Tandem's choice, not the person's. */
+  let autoSelected = true
+
+  /** Starts on the person's own Inbox, whichever mailbox's folders arrive first. */
   function set(mailboxId: string, folders: Folder[]): void {
     byMailbox.value = { ...byMailbox.value, [mailboxId]: folders }
-    if (!selectedId.value) selectedId.value = folders.find((f) => f.role === 'inbox')?.id ?? folders[0]?.id ?? null
+    const inbox = folders.find((f) => f.role === 'inbox')?.id ?? folders[0]?.id ?? null
+    if (!selectedId.value || (autoSelected && mailboxId.startsWith('own:'))) selectedId.value = inbox
   }
 
   /** Adjusts a folder's unread count after a local change (the next sync corrects it). */
@@ -67,12 +72,14 @@ export const useFoldersStore = defineStore('folders', () => {
   }
 
   function select(id: string): void {
+    autoSelected = false
     selectedId.value = id
   }
 
   function reset(): void {
     byMailbox.value = {}
     selectedId.value = null
+    autoSelected = true
   }
 
   return { byMailbox, loading, errors, selectedId, selected, all, byId, load, select, reset, forget, bumpUnseen, setCounts }
