@@ -103,3 +103,40 @@ test('a message from Contoso Support autosaves to its Drafts, takes a file, and 
   }).toBe(true)
   await dave.logout()
 })
+
+test('rich text with a signature and autocomplete from cached contacts arrives as HTML and text', async ({ app, stack }) => {
+  await signIn(app, stack, 'bob@contoso.test')
+  await openFolder(app, 'bob@contoso.test', 'inbox')
+  await expect(app.getByTestId('list-count')).toContainText('message')
+  await app.keyboard.press('c')
+  const dialog = app.getByRole('dialog', { name: 'New message' })
+  // Autocomplete: Alice wrote to bob (cached), so "ali" offers her.
+  await dialog.getByLabel('To', { exact: true }).pressSequentially('ali')
+  await expect(dialog.getByRole('listbox').getByRole('option').first()).toContainText('alice@contoso.test')
+  await dialog.getByLabel('To', { exact: true }).press('Enter')
+  await expect(dialog.getByLabel('To', { exact: true })).toHaveValue(/Alice Archer <alice@contoso\.test>/)
+  await dialog.getByRole('button', { name: 'Signature' }).click()
+  await dialog.getByLabel(/Signature for/).fill('Bob Baker, Support')
+  await dialog.getByLabel(/Signature for/).blur()
+  await dialog.getByRole('button', { name: 'Done' }).click()
+  await dialog.getByText('Rich text').click()
+  await dialog.getByLabel('Subject').fill('Rich hello')
+  const body = dialog.getByRole('textbox', { name: 'Message text' })
+  await body.click()
+  await app.keyboard.press('Control+Home')
+  await app.keyboard.press('Control+b')
+  await app.keyboard.type('Important')
+  await dialog.getByRole('button', { name: 'Send' }).click()
+  await expect(dialog).toHaveCount(0)
+  const c = new ImapFlow({ host: stack.host, port: stack.ports.imap, secure: false, doSTARTTLS: false, auth: { user: 'bob@contoso.test', pass: passwordOf(stack, 'bob@contoso.test') }, logger: false })
+  c.on('error', () => undefined)
+  await c.connect()
+  await expect.poll(async () => {
+    await c.mailboxOpen('Sent Items')
+    const uids = (await c.search({ subject: 'Rich hello' }, { uid: true })) || []
+    if (!uids.length) return null
+    const src = (await c.fetchOne(String(uids[0]), { source: true }, { uid: true }) || null)?.source?.toString() ?? ''
+    return { html: /text\/html/.test(src) && /<b>Important<\/b>/.test(src.replace(/=\r?\n/g, '')), text: /text\/plain/.test(src), sig: src.includes('Bob Baker, Support') }
+  }).toEqual({ html: true, text: true, sig: true })
+  await c.logout()
+})

@@ -26,7 +26,7 @@ export function hostileMail(): string {
 export function attachmentsMail(): string {
   const b = 'tandem-boundary-1'
   return [
-    'From: Olivia Ops <olivia@contoso.test>', 'To: bob@contoso.test', 'Subject: Logs and a page',
+    'From: Alice Archer <alice@contoso.test>', 'To: bob@contoso.test', 'Subject: Logs and a page',
     'Message-ID: <attachments-1@contoso.test>', `Date: ${new Date().toUTCString()}`, 'MIME-Version: 1.0',
     `Content-Type: multipart/mixed; boundary="${b}"`, '',
     `--${b}`, 'Content-Type: text/plain; charset=utf-8', '', 'Two files attached.', '',

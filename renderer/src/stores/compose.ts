@@ -5,6 +5,7 @@ import type { Identity, MessageBody, MessageSummary } from '../../../shared/doma
 import { defaultIdentity } from '../../../shared/rules/identities'
 import { formatAddress, parseAddressList, replySubject } from '../../../shared/rules/addresses'
 import { useApi } from '../api/use-api'
+import DOMPurify from 'dompurify'
 import { useSessionStore } from './session'
 
 export type ComposeMode = 'new' | 'reply' | 'replyAll' | 'forward'
@@ -22,6 +23,9 @@ export const useComposeStore = defineStore('compose', () => {
   const bcc = ref('')
   const subject = ref('')
   const text = ref('')
+  /** Rich text mode: the editor's HTML; `text` is then derived from it for the plain part. */
+  const rich = ref(localStorage.getItem('tandem.compose.rich') === '1')
+  const html = ref('')
   const encrypt = ref(false)
   const inReplyTo = ref<string | null>(null)
   const references = ref<string[]>([])
@@ -36,6 +40,10 @@ export const useComposeStore = defineStore('compose', () => {
   const savedAt = ref<Date | null>(null)
   let saveTimer: ReturnType<typeof setTimeout> | null = null
   let starting = false
+  /** Signatures per identity, kept per person on this device. */
+  const signatures = ref<Record<string, string>>({})
+  const sigKey = () => `tandem.signatures.${session.session?.account.address ?? ''}`
+  const block = (id: string) => (signatures.value[id] ? `\n\n-- \n${signatures.value[id]}` : '')
   const identity = computed(() => identities.value.find((i) => i.id === identityId.value) ?? null)
 
   /** Why the encrypt option is off for this identity (R4, or no certificate yet), or null. */
@@ -43,6 +51,7 @@ export const useComposeStore = defineStore('compose', () => {
 
   async function start(mode: ComposeMode, mailboxId: string | null, source?: { message: MessageSummary; body: MessageBody | null }): Promise<void> {
     starting = true
+    signatures.value = JSON.parse(localStorage.getItem(sigKey()) ?? '{}') as Record<string, string>
     identities.value = await api.call('compose.identities', {})
     attachments.value = []
     draft.value = null
@@ -73,19 +82,54 @@ export const useComposeStore = defineStore('compose', () => {
         references.value = [m.inReplyTo, m.messageId].filter((x): x is string => !!x)
       }
     }
+    // The signature goes above any quoted text, as people expect.
+    text.value = block(identityId.value) + text.value
+    if (rich.value) html.value = toHtml(text.value)
     open.value = true
     setTimeout(() => { starting = false }, 0)
   }
 
+  /** Swaps the signature block when the From identity changes. */
+  watch(identityId, (next, prev) => {
+    if (!open.value || !prev) return
+    const old = block(prev)
+    text.value = old && text.value.includes(old) ? text.value.replace(old, block(next)) : text.value
+  })
+
+  function setSignature(id: string, value: string): void {
+    const before = block(id)
+    signatures.value = { ...signatures.value, [id]: value }
+    localStorage.setItem(sigKey(), JSON.stringify(signatures.value))
+    if (id === identityId.value) text.value = before && text.value.includes(before) ? text.value.replace(before, block(id)) : text.value + block(id)
+  }
+
+  const escape = (t: string) => t.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!)
+  const toHtml = (t: string) => escape(t).replace(/\n/g, '<br>')
+  const toText = (h: string) => {
+    const doc = new DOMParser().parseFromString(h.replace(/<br\s*\/?>/gi, '\n').replace(/<\/(p|div|li|h\d)>/gi, '$&\n'), 'text/html')
+    return (doc.body.textContent ?? '').replace(/\n{3,}/g, '\n\n')
+  }
+
+  /** Switches between plain and rich text, keeping what was written. */
+  function setRich(on: boolean): void {
+    if (on === rich.value) return
+    if (on) html.value = toHtml(text.value)
+    else text.value = toText(html.value)
+    rich.value = on
+    localStorage.setItem('tandem.compose.rich', on ? '1' : '0')
+  }
+
   const request = () => {
+    const outgoingHtml = rich.value ? DOMPurify.sanitize(html.value, { FORBID_TAGS: ['script', 'iframe', 'form', 'object', 'embed', 'style'], FORBID_ATTR: ['style'] }) as unknown as string : null
+    const plain = rich.value ? toText(html.value) : text.value
     const lists = { to: parseAddressList(to.value), cc: parseAddressList(cc.value), bcc: parseAddressList(bcc.value) }
     return {
       identityId: identityId.value, to: lists.to.addresses, cc: lists.cc.addresses, bcc: lists.bcc.addresses,
-      subject: subject.value, text: text.value, html: null, inReplyTo: inReplyTo.value, references: references.value, encrypt: encrypt.value,
+      subject: subject.value, text: plain, html: outgoingHtml, inReplyTo: inReplyTo.value, references: references.value, encrypt: encrypt.value,
       attachments: attachments.value.map(({ filename, contentType, contentBase64 }) => ({ filename, contentType, contentBase64 })),
     }
   }
-  const hasContent = () => !!(to.value.trim() || subject.value.trim() || text.value.trim() || attachments.value.length)
+  const hasContent = () => !!(to.value.trim() || subject.value.trim() || text.value.trim() || (rich.value && toText(html.value).trim()) || attachments.value.length)
 
   /** Saves the draft now into the Drafts of the chosen identity's mailbox. */
   async function saveDraft(): Promise<void> {
@@ -101,7 +145,7 @@ export const useComposeStore = defineStore('compose', () => {
   }
 
   // Autosave a few seconds after the person stops typing.
-  watch([identityId, to, cc, bcc, subject, text, attachments], () => {
+  watch([identityId, to, cc, bcc, subject, text, html, attachments], () => {
     if (!open.value || starting) return
     if (saveTimer) clearTimeout(saveTimer)
     saveTimer = setTimeout(() => { void saveDraft() }, 2500)
@@ -145,17 +189,13 @@ export const useComposeStore = defineStore('compose', () => {
 
   async function send(): Promise<boolean> {
     error.value = null
-    const lists = { to: parseAddressList(to.value), cc: parseAddressList(cc.value), bcc: parseAddressList(bcc.value) }
-    for (const [field, l] of Object.entries(lists)) {
+    for (const [field, value] of Object.entries({ to: to.value, cc: cc.value, bcc: bcc.value })) {
+      const l = parseAddressList(value)
       if (l.invalid.length) { error.value = { code: 'request.invalid', field, message: `Not an e-mail address: ${l.invalid.join(', ')}` }; return false }
     }
     sending.value = true
     try {
-      await api.call('messages.send', {
-        identityId: identityId.value, to: lists.to.addresses, cc: lists.cc.addresses, bcc: lists.bcc.addresses,
-        subject: subject.value, text: text.value, html: null, inReplyTo: inReplyTo.value, references: references.value, encrypt: encrypt.value,
-        attachments: attachments.value.map(({ filename, contentType, contentBase64 }) => ({ filename, contentType, contentBase64 })),
-      })
+      await api.call('messages.send', request())
       open.value = false
       if (saveTimer) { clearTimeout(saveTimer); saveTimer = null }
       if (draft.value?.uid) await api.call('drafts.delete', { folderId: draft.value.folderId, uid: draft.value.uid }).catch(() => undefined)
@@ -171,6 +211,6 @@ export const useComposeStore = defineStore('compose', () => {
 
   return {
     open, identities, identityId, identity, note, to, cc, bcc, subject, text, encrypt, encryptBlocked, sending, error,
-    attachments, maxBytes, wireSize, attach, detach, start, send, close, discard, saveDraft, draft, savedAt,
+    attachments, maxBytes, wireSize, attach, detach, start, send, close, discard, saveDraft, draft, savedAt, signatures, setSignature, rich, html, setRich,
   }
 })
