@@ -91,6 +91,7 @@ describe('the test mail stack', () => {
     }).sendMail({ envelope: { from, to: ['dave@contoso.test'] }, raw: `From: ${from}\r\nTo: dave@contoso.test\r\nSubject: envelope ${user}\r\n\r\nhi\r\n` })
     await expect(send('alice@contoso.test', 'support@contoso.test')).resolves.toMatchObject({ accepted: ['dave@contoso.test'] })
     await expect(send('bob@contoso.test', 'support@contoso.test')).rejects.toMatchObject({ responseCode: 553 })
+    await expect(send('bob@contoso.test', 'support@contoso.test')).rejects.toThrow(/553 5\.7\.1 <support@contoso\.test>: Sender address rejected: not owned by user bob@contoso\.test/)
     await expect(send('carol@contoso.test', 'support@contoso.test')).rejects.toThrow(/not owned by user carol@contoso\.test/)
     await expect(send('bob@contoso.test', 'bob@contoso.test')).resolves.toMatchObject({ accepted: ['dave@contoso.test'] })
   })

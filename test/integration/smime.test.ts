@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { simpleParser } from 'mailparser'
-import { decrypt } from '../../electron/service/smime'
+import { decrypt, innerEntity, sign } from '../../electron/service/smime'
 import { makeCa } from '../fixtures/smime'
 import { loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
@@ -59,6 +59,20 @@ describe('S/MIME for personal mail, never for shared (R4)', () => {
     expect(inner).toContain('multipart/signed')
     const parsed = await simpleParser(inner)
     expect(parsed.text).toContain('Confidential: Encrypted salary review')
+  })
+
+  it('learns a correspondent\'s certificate from signed mail they sent', async () => {
+    const carolCert = ca.issue('carol@contoso.test', 'Carol Chen')
+    const signed = sign(innerEntity('Signed hello from carol', null), { certPem: carolCert.certPem, keyPem: carolCert.keyPem })
+    const raw = Buffer.concat([Buffer.from('From: Carol Chen <carol@contoso.test>\r\nTo: alice@contoso.test\r\nSubject: Signed hello\r\nMIME-Version: 1.0\r\n'), signed])
+    await stack.deliver('alice@contoso.test', raw)
+    expect((await alice.service.smimeStatus()).recipients).not.toContain('carol@contoso.test')
+    await alice.service.listFolders('own:alice@contoso.test')
+    await alice.service.syncMessages({ folderId: 'own:alice@contoso.test|INBOX', since: null, knownUids: 0 })
+    const m = alice.events.filter((e) => e.name === 'sync.messages').flatMap((e) => (e.payload as { messages: { subject: string; uid: number }[] }).messages).find((x) => x.subject === 'Signed hello')!
+    const body = await alice.service.body('own:alice@contoso.test|INBOX', m.uid)
+    expect(body.text).toContain('Signed hello from carol')
+    expect((await alice.service.smimeStatus()).recipients).toContain('carol@contoso.test')
   })
 
   it('still refuses to encrypt from the shared mailbox (R4)', async () => {
