@@ -8,7 +8,8 @@ import { loadBody } from './bodies'
 import { DIRECTORY_ENTRY, discoverMemberships, parseDirectoryEntry, type SharedMembership } from './directory'
 import { getMetadata } from './imap-raw'
 import { composeMessage, composeEncrypted, newMessageId, smtpSizeLimit, submit } from './send'
-import { certificatesFromSignature, readCertificate, readPkcs12, type SmimeIdentity } from './smime'
+import { certificatesFromSignature, type SmimeIdentity } from './smime'
+import { SmimeKeyring } from './smime-keyring'
 import { parseFolderId } from './folders'
 import { connectImap, type ImapLogin } from './imap-connect'
 import { MailboxRuntime, type Emit } from './mailbox-runtime'
@@ -36,7 +37,6 @@ export interface MailServiceDeps {
 }
 
 const KNOWN_SHARED = 'knownSharedMailboxes'
-const CERTIFICATES = 'smimeCertificates'
 const NO_CERTIFICATE = 'To encrypt, import your S/MIME certificate first (Security, in the top bar).'
 
 interface Active {
@@ -66,8 +66,11 @@ export class MailService {
   private active: Active | null = null
   private knownShared = new Set<string>()
   private readonly tickets = new AttachmentTickets()
+  private readonly keyring: SmimeKeyring
 
-  constructor(private readonly deps: MailServiceDeps) {}
+  constructor(private readonly deps: MailServiceDeps) {
+    this.keyring = new SmimeKeyring(deps.secrets, deps.state)
+  }
 
   async start(): Promise<void> {
     this.knownShared = new Set(await this.deps.state.read<string[]>(KNOWN_SHARED) ?? [])
@@ -103,7 +106,7 @@ export class MailService {
     this.active = {
       session: { account: { id: accountId, address: req.address, server: req.server }, mailboxes: [ownBox] },
       login, own, runtimes: new Map([[ownBox.id, own]]), name, grants: new Map(),
-      smime: JSON.parse(await this.deps.secrets.get(`smime:${accountId}`) ?? 'null') as SmimeIdentity | null,
+      smime: await this.keyring.identity(accountId),
     }
     await this.deps.secrets.set(`imap:${accountId}`, req.password)
     await own.refreshQuota().catch(() => null)
@@ -155,7 +158,7 @@ export class MailService {
     const { runtime, folder } = this.folder(folderId)
     const { body, signature } = await loadBody(await runtime.connection(), folder.id, folder.path, uid)
     // Signed mail carries the sender's certificate: keep it, to encrypt to them later.
-    if (signature) await this.rememberCertificates(certificatesFromSignature(signature)).catch(() => undefined)
+    if (signature) await this.keyring.remember(certificatesFromSignature(signature)).catch(() => undefined)
     return body
   }
 
@@ -229,41 +232,19 @@ export class MailService {
   }
 
   /** What S/MIME can do now: the person's certificate, and whose certificates are known. */
-  async smimeStatus(): Promise<{ identity: { addresses: string[]; expires: string } | null; recipients: string[] }> {
-    const active = this.requireSession()
-    const certs = await this.deps.state.read<Record<string, string>>(CERTIFICATES) ?? {}
-    let identity: { addresses: string[]; expires: string } | null = null
-    if (active.smime) {
-      const info = readCertificate(active.smime.certPem)
-      identity = { addresses: info.addresses, expires: (await import('node-forge')).default.pki.certificateFromPem(active.smime.certPem).validity.notAfter.toISOString() }
-    }
-    return { identity, recipients: Object.keys(certs).sort() }
+  smimeStatus() {
+    return this.keyring.status(this.requireSession().smime)
   }
 
   /** Imports the person's own certificate and key from a PKCS#12 file; the key stays in main. */
   async importSmimeIdentity(p12Base64: string, password: string): Promise<void> {
     const active = this.requireSession()
-    const read = readPkcs12(p12Base64, password)
-    if (!read.addresses.includes(active.session.account.address)) {
-      throw new ApiFailure({ code: 'request.invalid', message: `That certificate is for ${read.addresses.join(', ') || 'no e-mail address'}, not for ${active.session.account.address}.` })
-    }
-    active.smime = { certPem: read.certPem, keyPem: read.keyPem }
-    await this.deps.secrets.set(`smime:${active.session.account.id}`, JSON.stringify(active.smime))
-    await this.rememberCertificates([{ certPem: read.certPem, addresses: read.addresses }])
+    active.smime = await this.keyring.importIdentity(active.session.account.id, active.session.account.address, p12Base64, password)
   }
 
   /** Imports a recipient's certificate. */
-  async importCertificate(data: string): Promise<string[]> {
-    const cert = readCertificate(data)
-    await this.rememberCertificates([cert])
-    return cert.addresses
-  }
-
-  private async rememberCertificates(found: { certPem: string; addresses: string[] }[]): Promise<void> {
-    if (!found.length) return
-    const certs = await this.deps.state.read<Record<string, string>>(CERTIFICATES) ?? {}
-    for (const c of found) for (const a of c.addresses) certs[a] = c.certPem
-    await this.deps.state.write(CERTIFICATES, certs)
+  importCertificate(data: string): Promise<string[]> {
+    return this.keyring.importCertificate(data)
   }
 
   /**
@@ -283,13 +264,11 @@ export class MailService {
     let encryptTo: string[] | null = null
     if (req.encrypt) {
       if (!active.smime) throw new ApiFailure({ code: 'send.noCertificate', field: 'encrypt', message: NO_CERTIFICATE })
-      const certs = await this.deps.state.read<Record<string, string>>(CERTIFICATES) ?? {}
-      const recipients = [...req.to, ...req.cc, ...req.bcc].map((r) => r.address)
-      const missing = recipients.filter((a) => !certs[a])
+      const { found, missing } = await this.keyring.certificatesFor([...req.to, ...req.cc, ...req.bcc].map((r) => r.address))
       if (missing.length) {
         throw new ApiFailure({ code: 'send.noCertificate', field: 'encrypt', message: `Tandem has no certificate for ${missing.join(', ')}, so the message cannot be encrypted to them. Ask them for a signed message or their certificate, or send without encryption.` })
       }
-      encryptTo = [active.smime.certPem, ...recipients.map((a) => certs[a]!)]
+      encryptTo = [active.smime.certPem, ...found]
     }
     const password = await this.deps.secrets.get(`imap:${active.session.account.id}`)
     if (!password) throw new ApiFailure({ code: 'session.required', message: 'Your session has ended. Sign in again.' })
