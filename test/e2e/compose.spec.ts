@@ -1,6 +1,5 @@
 import type { Page } from '@playwright/test'
-import { ImapFlow } from 'imapflow'
-import { test, expect, openFolder, passwordOf, signIn } from './fixtures'
+import { test, expect, imapAs, openFolder, passwordOf, signIn } from './fixtures'
 
 const fromOptions = (page: Page) => page.getByRole('dialog', { name: 'New message' }).getByLabel('From').locator('option')
 
@@ -33,9 +32,7 @@ test.describe('compose with the right identity', () => {
     await dialog.getByLabel('To', { exact: true }).fill('Dave Dunn <dave@contoso.test>')
     await dialog.getByLabel('Message text').press('Control+Enter')
     await expect(dialog).toHaveCount(0)
-    const c = new ImapFlow({ host: stack.host, port: stack.ports.imap, secure: false, doSTARTTLS: false, auth: { user: 'support@contoso.test*alice@contoso.test', pass: passwordOf(stack, 'alice@contoso.test') }, logger: false })
-    c.on('error', () => undefined)
-    await c.connect()
+    const c = await imapAs(stack, 'support@contoso.test*alice@contoso.test', passwordOf(stack, 'alice@contoso.test'))
     await expect.poll(async () => {
       await c.mailboxOpen('Sent Items')
       const uids = await c.search({ subject: subject.replace(/^(Re: )+/, '') }, { uid: true })
@@ -64,9 +61,7 @@ test('a message from Contoso Support autosaves to its Drafts, takes a file, and 
   const dir = await mkdtemp(join(tmpdir(), 'tandem-attach-'))
   await writeFile(join(dir, 'opening-hours.txt'), 'Mon-Fri 9-17\n')
   const support = async () => {
-    const c = new ImapFlow({ host: stack.host, port: stack.ports.imap, secure: false, doSTARTTLS: false, auth: { user: 'support@contoso.test*bob@contoso.test', pass: passwordOf(stack, 'bob@contoso.test') }, logger: false })
-    c.on('error', () => undefined)
-    await c.connect()
+    const c = await imapAs(stack, 'support@contoso.test*bob@contoso.test', passwordOf(stack, 'bob@contoso.test'))
     return c
   }
   const inDrafts = async (subject: string) => {
@@ -91,9 +86,7 @@ test('a message from Contoso Support autosaves to its Drafts, takes a file, and 
   await dialog.getByRole('button', { name: 'Send' }).click()
   await expect(dialog).toHaveCount(0)
   await expect.poll(() => inDrafts('Our opening hours')).toBe(0)
-  const dave = new ImapFlow({ host: stack.host, port: stack.ports.imap, secure: false, doSTARTTLS: false, auth: { user: 'dave@contoso.test', pass: passwordOf(stack, 'dave@contoso.test') }, logger: false })
-  dave.on('error', () => undefined)
-  await dave.connect()
+  const dave = await imapAs(stack, 'dave@contoso.test', passwordOf(stack, 'dave@contoso.test'))
   await expect.poll(async () => {
     await dave.mailboxOpen('INBOX')
     const uids = (await dave.search({ subject: 'Our opening hours' }, { uid: true })) || []
@@ -128,9 +121,7 @@ test('rich text with a signature and autocomplete from cached contacts arrives a
   await app.keyboard.type('Important')
   await dialog.getByRole('button', { name: 'Send' }).click()
   await expect(dialog).toHaveCount(0)
-  const c = new ImapFlow({ host: stack.host, port: stack.ports.imap, secure: false, doSTARTTLS: false, auth: { user: 'bob@contoso.test', pass: passwordOf(stack, 'bob@contoso.test') }, logger: false })
-  c.on('error', () => undefined)
-  await c.connect()
+  const c = await imapAs(stack, 'bob@contoso.test', passwordOf(stack, 'bob@contoso.test'))
   await expect.poll(async () => {
     await c.mailboxOpen('Sent Items')
     const uids = (await c.search({ subject: 'Rich hello' }, { uid: true })) || []

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test as base, _electron, type Page } from '@playwright/test'
+import { ImapFlow } from 'imapflow'
 import { startWebApp, projectRoot } from '../../electron/web/web-app'
 import { loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
@@ -84,6 +85,14 @@ export async function openFolder(page: Page, mailbox: string, role: string): Pro
 }
 
 export { expect } from '@playwright/test'
+
+/** Another member's own client, straight to the server (login may be a delegate login). */
+export async function imapAs(stack: MailStack, login: string, password: string): Promise<ImapFlow> {
+  const c = new ImapFlow({ host: stack.host, port: stack.ports.imap, secure: false, doSTARTTLS: false, auth: { user: login, pass: password }, logger: false })
+  c.on('error', () => undefined)
+  await c.connect()
+  return c
+}
 
 export function passwordOf(stack: MailStack, address: string): string {
   const u = stack.org.users.find((x) => x.address === address)

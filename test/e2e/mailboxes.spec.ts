@@ -1,21 +1,14 @@
 import type { Page } from '@playwright/test'
-import { ImapFlow } from 'imapflow'
 import { loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
 import { supportInbox } from '../mailstack/demo-mail'
-import { test, expect, launch, openFolder, passwordOf, signIn } from './fixtures'
+import { test, expect, imapAs, launch, openFolder, passwordOf, signIn } from './fixtures'
 import { projectRoot } from '../../electron/web/web-app'
 
 const sidebar = (page: Page) => page.getByRole('navigation', { name: 'Mailboxes' })
 const rows = (page: Page) => page.getByRole('listbox', { name: 'Message list' }).locator('.row')
 
-/** Another member's own client, straight to the server. */
-async function memberSession(stack: MailStack, login: string, password: string): Promise<ImapFlow> {
-  const c = new ImapFlow({ host: stack.host, port: stack.ports.imap, secure: false, doSTARTTLS: false, auth: { user: login, pass: password }, logger: false })
-  c.on('error', () => undefined)
-  await c.connect()
-  return c
-}
+const memberSession = imapAs
 
 type Which = { uid: number } | { messageId: string }
 
