@@ -1,0 +1,138 @@
+// `npm run bench [-- --size N --runs R]`: starts its own mail stack, seeds a shared INBOX, and
+// measures Tandem against references taken in the same run. Prints figures; never fails on time.
+import { cpus, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { chromium } from '@playwright/test'
+import { ImapFlow } from 'imapflow'
+import { loadOrganisation } from '../test/mailstack/organisation'
+import { startMailStack, type MailStack } from '../test/mailstack/stack'
+import { projectRoot, startWebApp } from '../electron/web/web-app'
+import { CHROMIUM_ARGS } from '../playwright.config'
+import { benchMessages } from './fixtures'
+
+const { values } = parseArgs({ options: { size: { type: 'string', default: '20000' }, runs: { type: 'string', default: '3' } } })
+const SIZE = Number(values.size)
+const RUNS = Math.max(3, Number(values.runs))
+
+interface Row { figure: string; unit: string; samples: number[]; note?: string }
+const rows: Row[] = []
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]! }
+const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(s.length * p))]! }
+
+async function imap(stack: MailStack, user: string, pass: string): Promise<ImapFlow> {
+  const c = new ImapFlow({ host: stack.host, port: stack.ports.imap, secure: false, doSTARTTLS: false, auth: { user, pass }, logger: false })
+  c.on('error', () => undefined)
+  await c.connect()
+  return c
+}
+
+async function main(): Promise<void> {
+  const org = await loadOrganisation(join(projectRoot, 'test', 'fixtures', 'orgs', 'contoso.json'))
+  const stack = await startMailStack(org)
+  const pw = (a: string) => org.users.find((u) => u.address === a)!.password
+  const seedStart = performance.now()
+  await stack.seed('support@contoso.test', 'INBOX', benchMessages(SIZE, 'support@contoso.test'))
+  const seedMs = performance.now() - seedStart
+  const server = { imap: { host: stack.host, port: stack.ports.imap, security: 'none' as const }, smtp: { host: stack.host, port: stack.ports.submission, security: 'none' as const }, delegateLogin: '{shared}*{user}' }
+  const web = await startWebApp({ suggestedServer: server, log: () => undefined })
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, '--enable-precise-memory-info'] })
+  try {
+    // Reference: a bare imapflow FETCH of the same fields from the same server.
+    const ref: number[] = []
+    for (let r = 0; r < RUNS; r++) {
+      const c = await imap(stack, 'support@contoso.test*bob@contoso.test', pw('bob@contoso.test'))
+      await c.mailboxOpen('INBOX', { readOnly: true })
+      const t0 = performance.now()
+      let n = 0
+      for await (const m of c.fetch('1:*', { uid: true, flags: true, envelope: true, size: true, internalDate: true })) { if (m.uid) n++ }
+      ref.push(performance.now() - t0)
+      await c.logout()
+      if (n !== SIZE) throw new Error(`reference fetched ${n} of ${SIZE}`)
+    }
+    rows.push({ figure: `bare imapflow FETCH of ${SIZE} headers (reference)`, unit: 'ms', samples: ref })
+
+    const initial: number[] = []
+    const incremental: number[] = []
+    const openCached: number[] = []
+    const search: number[] = []
+    let heap = 0
+    for (let r = 0; r < RUNS; r++) {
+      const context = await browser.newContext({ viewport: { width: 1360, height: 800 } })
+      const page = await context.newPage()
+      await page.goto(web.url)
+      // The service keeps its session across pages; each new context has an empty cache.
+      await page.locator('#address, [data-testid="signed-in-as"]').first().waitFor()
+      if (await page.locator('#address').count()) {
+        await page.getByLabel('E-mail address').fill('bob@contoso.test')
+        await page.getByLabel('Password').fill(pw('bob@contoso.test'))
+        await page.getByLabel('Password').press('Enter')
+      }
+      const supportInbox = page.locator('section[data-kind="shared"] button[data-role="inbox"]')
+      await supportInbox.waitFor()
+      // Initial sync: IMAP → main → renderer → IndexedDB, until the list shows every message.
+      const t0 = performance.now()
+      await supportInbox.click()
+      await page.waitForFunction((n) => Number((document.querySelector('[data-testid="list-count"]')?.textContent ?? '').split(' ')[0]!.replace(/\D/g, '')) >= n && !document.querySelector('.sync-progress'), SIZE, { timeout: 300_000, polling: 20 })
+      initial.push(performance.now() - t0)
+
+      // Incremental: another member flags 50, moves 25 away, and 25 new mails arrive.
+      const alice = await imap(stack, 'support@contoso.test*alice@contoso.test', pw('alice@contoso.test'))
+      await alice.mailboxOpen('INBOX')
+      const base = 100 + r * 200
+      await alice.messageFlagsAdd(`${base}:${base + 49}`, ['\\Flagged'])
+      await alice.messageMove(`${base + 50}:${base + 74}`, 'Archive')
+      await alice.logout()
+      const t1 = performance.now()
+      for (let i = 0; i < 25; i++) await stack.deliver('support@contoso.test', `Subject: incremental ${r}-${i}\r\n\r\nnew\r\n`)
+      await page.waitForFunction(() => !!Array.from(document.querySelectorAll('.subject-line')).find((e) => e.textContent?.includes('incremental')), undefined, { timeout: 60_000, polling: 20 })
+      incremental.push(performance.now() - t1)
+
+      // Opening the cached folder again in a fresh page: time to the first rendered rows.
+      await page.reload()
+      await supportInbox.waitFor()
+      await page.locator('section[data-kind="own"] button[data-role="inbox"]').click()
+      const t2 = performance.now()
+      await supportInbox.click()
+      await page.locator('.row').first().waitFor()
+      openCached.push(performance.now() - t2)
+
+      // Offline-capable search over the cache: 20 queries (UI time, including its 120 ms debounce).
+      for (const q of ['refund', 'invoice question', 'delivery', 'case 12', 'c42@', 'warranty plan', 'portal', 'zzz-none', 'upgrade', 'address', 'question #1999', 'billing', 'shipment', 'password', 'order', 'Maya', 'Priya', 'account', 'replacement', 'plan']) {
+        const box = page.getByRole('searchbox', { name: 'Search mail' })
+        await box.fill('')
+        await page.waitForFunction(() => !/ found$/.test(document.querySelector('.pane-title')?.textContent ?? ''), undefined, { timeout: 10_000, polling: 5 })
+        const s0 = performance.now()
+        await box.fill(q)
+        await page.waitForFunction(() => / found$/.test(document.querySelector('.pane-title')?.textContent ?? ''), undefined, { timeout: 60_000, polling: 5 })
+        search.push(performance.now() - s0)
+      }
+      const cdp = await context.newCDPSession(page)
+      await cdp.send('Performance.enable')
+      const metrics = await cdp.send('Performance.getMetrics').catch(() => ({ metrics: [] as { name: string; value: number }[] }))
+      heap = Math.max(heap, (metrics.metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0) / 1024 / 1024)
+      await context.close()
+    }
+    rows.push({ figure: `initial header sync of ${SIZE} into the cache (via the UI)`, unit: 'ms', samples: initial, note: `${(median(initial) / median(ref)).toFixed(2)}× the reference; target ≤ 1.5×` })
+    rows.push({ figure: 'incremental sync: 50 flags, 25 moves, 25 new by another member', unit: 'ms', samples: incremental, note: 'until the new mail shows; target ≤ 2000 ms' })
+    rows.push({ figure: `open the cached ${SIZE}-message folder: first rows`, unit: 'ms', samples: openCached, note: 'target ≤ 150 ms' })
+    rows.push({ figure: `search over ${SIZE} cached (20 queries × ${RUNS})`, unit: 'ms', samples: search, note: `p95 ${Math.round(pct(search, 0.95))} ms; includes 120 ms input debounce; target ≤ 100 ms median` })
+    rows.push({ figure: 'renderer JS heap after the runs', unit: 'MB', samples: [heap], note: 'target ≤ 250 MB' })
+    rows.push({ figure: 'service process RSS (web host + service)', unit: 'MB', samples: [process.memoryUsage().rss / 1024 / 1024], note: 'target ≤ 200 MB' })
+  } finally {
+    await browser.close()
+    await web.stop()
+    await stack.stop()
+  }
+  console.log(`Tandem benchmark — ${new Date().toISOString()}`)
+  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 1024 ** 3)} GB; node ${process.version}; Debian Chromium; size ${SIZE}; runs ${RUNS}; seeding ${Math.round(seedMs)} ms`)
+  console.log('')
+  console.log(`| figure | median | min | max | note |`)
+  console.log(`|---|---|---|---|---|`)
+  for (const r of rows) {
+    const f = (x: number) => `${Math.round(x)} ${r.unit}`
+    console.log(`| ${r.figure} | ${f(median(r.samples))} | ${f(Math.min(...r.samples))} | ${f(Math.max(...r.samples))} | ${r.note ?? ''} |`)
+  }
+}
+
+void main().catch((e) => { console.error(e); process.exit(1) })
