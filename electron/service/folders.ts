@@ -55,7 +55,7 @@ export function toFolder(f: ListResponse, mailboxId: string, trustServerOnly: bo
   }
 }
 
-/** Splits a folder id into its mailbox id and server path (the path may contain "|"? never the id's first). */
+/** Splits a folder id ("mailboxId|path") at its first "|": mailbox ids never contain one, paths may. */
 export function parseFolderId(folderId: string): { mailboxId: string; path: string } {
   const at = folderId.indexOf('|')
   if (at < 0) return { mailboxId: folderId, path: '' }
