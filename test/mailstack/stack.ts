@@ -159,7 +159,12 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
       exitCode('/usr/sbin/postfix', ['-c', pf, 'stop']).then(() => waitForPidExit(join(pf, 'queue', 'pid', 'master.pid'))),
       Promise.race([dovecotExit, new Promise((r) => setTimeout(r, 5000))]),
     ])
-    if (!opts.keep) await rm(dir, { recursive: true, force: true })
+    // A Dovecot child still serving a client may write index files for a moment after the
+    // master exits: retry the removal (ENOTEMPTY/EBUSY) instead of failing the caller.
+    if (!opts.keep) {
+      await rm(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 })
+        .catch((e: Error) => console.warn(`mail stack: could not remove ${dir}: ${e.message}`))
+    }
   }
 
   try {
