@@ -24,6 +24,11 @@ export class TandemDb extends Dexie {
     })
   }
 
+  /** The cached messages of one folder, in date order (the [folderId+date] index). */
+  inFolder(folderId: string) {
+    return this.messages.where('[folderId+date]').between([folderId, Dexie.minKey], [folderId, Dexie.maxKey])
+  }
+
   /** Drops everything cached of a mailbox the person is no longer a member of (R1). */
   async purgeMailbox(mailboxId: string): Promise<void> {
     await this.transaction('rw', [this.folders, this.messages, this.bodies, this.sync], async () => {

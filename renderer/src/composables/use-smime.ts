@@ -1,17 +1,9 @@
 import { ref } from 'vue'
 import type { CallOutput } from '../../../shared/api/contract'
-import { ApiFailure } from '../../../shared/api/errors'
+import { apiErrorOf } from '../api/failure'
 import { useApi } from '../api/use-api'
+import { fileToBase64 } from '../mail/files'
 
-/** Reads a chosen file as base64 (certificates never leave this window except to main). */
-function base64Of(file: File): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const r = new FileReader()
-    r.onload = () => resolve(String(r.result).replace(/^data:[^,]*,/, ''))
-    r.onerror = () => reject(r.error)
-    r.readAsDataURL(file)
-  })
-}
 
 /** S/MIME settings: status, and importing the person's PKCS#12 or a recipient's certificate. */
 export function useSmime() {
@@ -28,10 +20,10 @@ export function useSmime() {
     error.value = null; done.value = null
     if (!file) { error.value = 'Choose your .p12 or .pfx file.'; return }
     try {
-      await api.call('smime.importIdentity', { p12: await base64Of(file), password })
+      await api.call('smime.importIdentity', { p12: await fileToBase64(file), password })
       done.value = 'Your certificate is set up: you can now encrypt and sign your own mail.'
       await refresh()
-    } catch (e) { error.value = e instanceof ApiFailure ? e.message : String(e) }
+    } catch (e) { error.value = apiErrorOf(e).message }
   }
 
   async function importCertificate(file: File | undefined): Promise<void> {
@@ -39,10 +31,10 @@ export function useSmime() {
     if (!file) return
     try {
       const text = await file.text()
-      const { addresses } = await api.call('smime.importCertificate', { certificate: text.includes('-----BEGIN') ? text : await base64Of(file) })
+      const { addresses } = await api.call('smime.importCertificate', { certificate: text.includes('-----BEGIN') ? text : await fileToBase64(file) })
       done.value = `Certificate added for ${addresses.join(', ')}.`
       await refresh()
-    } catch (e) { error.value = e instanceof ApiFailure ? e.message : String(e) }
+    } catch (e) { error.value = apiErrorOf(e).message }
   }
 
   return { status, error, done, refresh, importIdentity, importCertificate }

@@ -1,6 +1,9 @@
 import { defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
-import { ApiFailure, type ApiError } from '../../../shared/api/errors'
+import type { ApiError } from '../../../shared/api/errors'
+import { apiErrorOf } from '../api/failure'
+import { fileToBase64 } from '../mail/files'
+import { htmlToText } from '../mail/text'
 import type { Identity, MessageBody, MessageSummary } from '../../../shared/domain'
 import { defaultIdentity } from '../../../shared/rules/identities'
 import { formatAddress, parseAddressList, replySubject } from '../../../shared/rules/addresses'
@@ -105,23 +108,19 @@ export const useComposeStore = defineStore('compose', () => {
 
   const escape = (t: string) => t.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!)
   const toHtml = (t: string) => escape(t).replace(/\n/g, '<br>')
-  const toText = (h: string) => {
-    const doc = new DOMParser().parseFromString(h.replace(/<br\s*\/?>/gi, '\n').replace(/<\/(p|div|li|h\d)>/gi, '$&\n'), 'text/html')
-    return (doc.body.textContent ?? '').replace(/\n{3,}/g, '\n\n')
-  }
 
   /** Switches between plain and rich text, keeping what was written. */
   function setRich(on: boolean): void {
     if (on === rich.value) return
     if (on) html.value = toHtml(text.value)
-    else text.value = toText(html.value)
+    else text.value = htmlToText(html.value)
     rich.value = on
     localStorage.setItem('tandem.compose.rich', on ? '1' : '0')
   }
 
   const request = () => {
     const outgoingHtml = rich.value ? DOMPurify.sanitize(html.value, { FORBID_TAGS: ['script', 'iframe', 'form', 'object', 'embed', 'style'], FORBID_ATTR: ['style'] }) as unknown as string : null
-    const plain = rich.value ? toText(html.value) : text.value
+    const plain = rich.value ? htmlToText(html.value) : text.value
     const lists = { to: parseAddressList(to.value), cc: parseAddressList(cc.value), bcc: parseAddressList(bcc.value) }
     return {
       identityId: identityId.value, to: lists.to.addresses, cc: lists.cc.addresses, bcc: lists.bcc.addresses,
@@ -129,7 +128,7 @@ export const useComposeStore = defineStore('compose', () => {
       attachments: attachments.value.map(({ filename, contentType, contentBase64 }) => ({ filename, contentType, contentBase64 })),
     }
   }
-  const hasContent = () => !!(to.value.trim() || subject.value.trim() || text.value.trim() || (rich.value && toText(html.value).trim()) || attachments.value.length)
+  const hasContent = () => !!(to.value.trim() || subject.value.trim() || text.value.trim() || (rich.value && htmlToText(html.value).trim()) || attachments.value.length)
 
   /** Saves the draft now into the Drafts of the chosen identity's mailbox. */
   async function saveDraft(): Promise<void> {
@@ -173,12 +172,7 @@ export const useComposeStore = defineStore('compose', () => {
         error.value = { code: 'request.invalid', field: 'attachments', message: `${file.name} would make the message larger than the server accepts (${Math.round(maxBytes.value / 1024 / 1024)} MB). Share it another way, or send it separately.` }
         continue
       }
-      const contentBase64 = await new Promise<string>((resolve, reject) => {
-        const r = new FileReader()
-        r.onload = () => resolve(String(r.result).replace(/^data:[^,]*,/, ''))
-        r.onerror = () => reject(r.error)
-        r.readAsDataURL(file)
-      })
+      const contentBase64 = await fileToBase64(file)
       attachments.value = [...attachments.value, { filename: file.name, contentType: file.type || 'application/octet-stream', size: file.size, contentBase64 }]
     }
   }
@@ -202,7 +196,7 @@ export const useComposeStore = defineStore('compose', () => {
       draft.value = null
       return true
     } catch (e) {
-      error.value = e instanceof ApiFailure ? e.error : { code: 'internal', message: String(e) }
+      error.value = apiErrorOf(e)
       return false
     } finally {
       sending.value = false

@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { ApiFailure, type ApiError } from '../../../shared/api/errors'
+import type { ApiError } from '../../../shared/api/errors'
+import { apiErrorOf } from '../api/failure'
 import type { Folder } from '../../../shared/domain'
 import { useApi } from '../api/use-api'
 import { useSessionStore } from './session'
@@ -36,7 +37,7 @@ export const useFoldersStore = defineStore('folders', () => {
         })
       }
     } catch (e) {
-      errors.value = { ...errors.value, [mailboxId]: e instanceof ApiFailure ? e.error : { code: 'internal', message: String(e) } }
+      errors.value = { ...errors.value, [mailboxId]: apiErrorOf(e) }
     } finally {
       loading.value = { ...loading.value, [mailboxId]: false }
     }

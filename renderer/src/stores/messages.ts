@@ -1,7 +1,8 @@
 import { defineStore } from 'pinia'
-import Dexie from 'dexie'
 import { computed, ref, shallowRef, triggerRef } from 'vue'
-import { ApiFailure, type ApiError } from '../../../shared/api/errors'
+import type { ApiError } from '../../../shared/api/errors'
+import { apiErrorOf } from '../api/failure'
+import { htmlToText } from '../mail/text'
 import type { MessageBody, MessageSummary } from '../../../shared/domain'
 import { useApi } from '../api/use-api'
 import { useFoldersStore } from './folders'
@@ -74,7 +75,7 @@ export const useMessagesStore = defineStore('messages', () => {
     if (!db) return
     listFolderId.value = folderId
     selection.value = new Set()
-    const rows = await db.messages.where('[folderId+date]').between([folderId, Dexie.minKey], [folderId, Dexie.maxKey]).reverse().toArray()
+    const rows = await db.inFolder(folderId).reverse().toArray()
     if (listFolderId.value !== folderId) return
     list.value = rows
     focusedId.value = rows[0]?.id ?? null
@@ -99,7 +100,7 @@ export const useMessagesStore = defineStore('messages', () => {
     if (!db) return
     const mailboxId = folderId.slice(0, folderId.indexOf('|'))
     const state = await db.sync.get(folderId)
-    const known = await db.messages.where('[folderId+date]').between([folderId, Dexie.minKey], [folderId, Dexie.maxKey]).primaryKeys()
+    const known = await db.inFolder(folderId).primaryKeys()
     const fresh = new Set<string>()
     written.set(folderId, fresh)
     try {
@@ -121,7 +122,7 @@ export const useMessagesStore = defineStore('messages', () => {
         let gone: string[] = res.vanished?.map((uid) => `${folderId}|${uid}`) ?? []
         if (res.present) {
           const present = new Set(res.present)
-          const all = await db.messages.where('[folderId+date]').between([folderId, Dexie.minKey], [folderId, Dexie.maxKey]).primaryKeys()
+          const all = await db.inFolder(folderId).primaryKeys()
           gone = all.filter((id) => !present.has(uidOf(id)))
         }
         if (gone.length) {
@@ -132,7 +133,7 @@ export const useMessagesStore = defineStore('messages', () => {
       })
       syncErrors.value = { ...syncErrors.value, [folderId]: undefined }
       if (listFolderId.value === folderId && (res.changed.length || res.present || res.vanished?.length || res.reset)) {
-        list.value = await db.messages.where('[folderId+date]').between([folderId, Dexie.minKey], [folderId, Dexie.maxKey]).reverse().toArray()
+        list.value = await db.inFolder(folderId).reverse().toArray()
         if (focusedId.value && !list.value.some((m) => m.id === focusedId.value)) focusedId.value = list.value[0]?.id ?? null
       }
       if (listFolderId.value === folderId) {
@@ -140,26 +141,23 @@ export const useMessagesStore = defineStore('messages', () => {
         void prefetch(folderId)
       }
     } catch (e) {
-      syncErrors.value = { ...syncErrors.value, [folderId]: e instanceof ApiFailure ? e.error : { code: 'internal', message: String(e) } }
+      syncErrors.value = { ...syncErrors.value, [folderId]: apiErrorOf(e) }
     } finally {
       written.delete(folderId)
       progress.value = { ...progress.value, [folderId]: undefined }
     }
   }
 
-  /** The first words of a body, for the list. */
-  function snippetOf(b: MessageBody): string {
-    const text = b.text ?? (b.html ? new DOMParser().parseFromString(b.html, 'text/html').body.textContent ?? '' : '')
-    return text.replace(/^>.*$/gm, '').replace(/\s+/g, ' ').trim().slice(0, 160)
-  }
 
   /** Caches a body (for offline reading and search) and gives its row a snippet. */
   async function storeBody(m: MessageSummary, b: MessageBody): Promise<void> {
     const db = session.db
     if (!db) return
-    const searchText = `${b.text ?? ''} ${b.html ? b.html.replace(/<[^>]*>/g, ' ') : ''}`.toLowerCase().slice(0, 200_000)
+    // One conversion of the HTML serves both the search text and the snippet.
+    const fromHtml = b.html ? htmlToText(b.html) : ''
+    const searchText = `${b.text ?? ''} ${fromHtml}`.toLowerCase().slice(0, 200_000)
     await db.bodies.put({ ...b, id: m.id, mailboxId: m.mailboxId, searchText })
-    const snippet = snippetOf(b)
+    const snippet = (b.text ?? fromHtml).replace(/^>.*$/gm, '').replace(/\s+/g, ' ').trim().slice(0, 160)
     await db.messages.update(m.id, { snippet })
     if (list.value.some((x) => x.id === m.id)) {
       list.value = list.value.map((x) => (x.id === m.id ? { ...x, snippet } : x))
@@ -196,7 +194,7 @@ export const useMessagesStore = defineStore('messages', () => {
       await storeBody(m, b)
       if (focusedId.value === id) body.value = b
     } catch (e) {
-      if (focusedId.value === id) bodyError.value = e instanceof ApiFailure ? e.error : { code: 'internal', message: String(e) }
+      if (focusedId.value === id) bodyError.value = apiErrorOf(e)
     }
   }
 

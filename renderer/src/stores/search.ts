@@ -1,5 +1,4 @@
 import { defineStore } from 'pinia'
-import Dexie from 'dexie'
 import { ref } from 'vue'
 import type { MessageSummary } from '../../../shared/domain'
 import { useFoldersStore } from './folders'
@@ -31,7 +30,7 @@ export const useSearchStore = defineStore('search', () => {
     running.value = true
     const folder = folders.selected
     const base = scope.value === 'folder' && folder
-      ? db.messages.where('[folderId+date]').between([folder.id, Dexie.minKey], [folder.id, Dexie.maxKey])
+      ? db.inFolder(folder.id)
       : scope.value === 'mailbox' && folder
         ? db.messages.where('mailboxId').equals(folder.mailboxId)
         : db.messages.toCollection()

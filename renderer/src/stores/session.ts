@@ -1,7 +1,8 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { AppInfo, SignInRequest } from '../../../shared/api/contract'
-import { ApiFailure, type ApiError } from '../../../shared/api/errors'
+import type { ApiError } from '../../../shared/api/errors'
+import { apiErrorOf } from '../api/failure'
 import type { ConnectionState, Session } from '../../../shared/domain'
 import { useApi } from '../api/use-api'
 import { cacheFor, type TandemDb } from '../cache/db'
@@ -48,7 +49,7 @@ export const useSessionStore = defineStore('session', () => {
       info.value = appInfo
       session.value = current
     } catch (e) {
-      error.value = e instanceof ApiFailure ? e.error : { code: 'internal', message: String(e) }
+      error.value = apiErrorOf(e)
     } finally {
       loaded.value = true
     }
@@ -64,7 +65,7 @@ export const useSessionStore = defineStore('session', () => {
       session.value = await api.call('session.signIn', req)
       return true
     } catch (e) {
-      error.value = e instanceof ApiFailure ? e.error : { code: 'internal', message: String(e) }
+      error.value = apiErrorOf(e)
       return false
     } finally {
       signingIn.value = false
