@@ -255,10 +255,11 @@ export class MailService {
    */
   async send(req: SendRequest): Promise<CallOutput<'messages.send'>> {
     const active = this.requireSession()
-    const claimed = active.runtimes.get(this.identities().find((i) => i.id === req.identityId)?.mailboxId ?? '')
+    const identities = this.identities()
+    const claimed = active.runtimes.get(identities.find((i) => i.id === req.identityId)?.mailboxId ?? '')
     await claimed?.refreshQuota().catch(() => null)
-    active.session = { ...active.session, mailboxes: active.session.mailboxes.map((m) => active.runtimes.get(m.id)?.mailbox ?? m) }
-    const verdict = authoriseSend(req, this.identities(), active.session.mailboxes)
+    this.publishMailboxes(active)
+    const verdict = authoriseSend(req, identities, active.session.mailboxes)
     if (!verdict.ok) throw new ApiFailure(verdict.error)
     const identity = verdict.identity
     let encryptTo: string[] | null = null
@@ -361,12 +362,17 @@ export class MailService {
       active.runtimes.set(id, runtime)
       await runtime.refreshQuota().catch(() => null)
     }
+    this.publishMailboxes(active)
+    await this.rememberShared(memberships.map((m) => m.address))
+  }
+
+  /** The session's mailboxes as the runtimes hold them now (quota included): own first, then by name. */
+  private publishMailboxes(active: Active): void {
     active.session = {
       ...active.session,
       mailboxes: [...active.runtimes.values()].map((r) => r.mailbox)
         .sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'own' ? -1 : 1)),
     }
-    await this.rememberShared(memberships.map((m) => m.address))
   }
 
   private async rememberShared(addresses: string[]): Promise<void> {
