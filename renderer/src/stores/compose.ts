@@ -158,8 +158,13 @@ export const useComposeStore = defineStore('compose', () => {
 
   /** Throws the draft away, also on the server. */
   async function discard(): Promise<void> {
-    if (saveTimer) { clearTimeout(saveTimer); saveTimer = null }
     open.value = false
+    await dropDraft()
+  }
+
+  /** Stops autosaving and removes the saved draft (after sending, or when thrown away). */
+  async function dropDraft(): Promise<void> {
+    if (saveTimer) { clearTimeout(saveTimer); saveTimer = null }
     if (draft.value?.uid) await api.call('drafts.delete', { folderId: draft.value.folderId, uid: draft.value.uid }).catch(() => undefined)
     draft.value = null
   }
@@ -191,9 +196,7 @@ export const useComposeStore = defineStore('compose', () => {
     try {
       await api.call('messages.send', request())
       open.value = false
-      if (saveTimer) { clearTimeout(saveTimer); saveTimer = null }
-      if (draft.value?.uid) await api.call('drafts.delete', { folderId: draft.value.folderId, uid: draft.value.uid }).catch(() => undefined)
-      draft.value = null
+      await dropDraft()
       return true
     } catch (e) {
       error.value = apiErrorOf(e)
