@@ -161,6 +161,8 @@ export const connectionStateSchema = z.object({
   mailboxId: z.string(),
   state: z.enum(['online', 'connecting', 'offline']),
   detail: z.string().optional(),
+  /** When offline: the time (ms since the epoch) of the next automatic attempt (R9). */
+  retryAt: z.number().optional(),
 })
 export type ConnectionState = z.infer<typeof connectionStateSchema>
 

@@ -1,3 +1,4 @@
+import type { ImapFlow } from 'imapflow'
 import { ApiFailure } from '../../shared/api/errors'
 import type { AppInfo, CallOutput, SendRequest, SignInRequest } from '../../shared/api/contract'
 import type { Folder, FolderSyncState, Grants, Identity, Mailbox, MessageBody, ServerSettings, Session } from '../../shared/domain'
@@ -7,17 +8,18 @@ import { AttachmentTickets, VIEWABLE } from './attachments'
 import { loadBody } from './bodies'
 import { DIRECTORY_ENTRY, discoverMemberships, parseDirectoryEntry, type SharedMembership } from './directory'
 import { getMetadata } from './imap-raw'
-import { composeMessage, composeEncrypted, newMessageId, smtpSizeLimit, submit } from './send'
+import { composeMessage, composeEncrypted, newMessageId, smtpSizeLimit, submit, SubmitFailure } from './send'
+import { OutboxJournal } from './outbox-journal'
 import { certificatesFromSignature, type SmimeIdentity } from './smime'
 import { SmimeKeyring } from './smime-keyring'
 import { parseFolderId } from './folders'
 import { connectImap, type ImapLogin } from './imap-connect'
-import { MailboxRuntime, type Emit } from './mailbox-runtime'
+import { MailboxRuntime, type BackoffPolicy, type Emit } from './mailbox-runtime'
 import { fetchRemoteImage } from './remote-content'
 import type { SecretStore } from './secret-store'
 import type { StateStore } from './state-store'
 import { syncFolder } from './sync'
-import { moveMessages, setFlags, trashFor } from './triage'
+import { answeredSince, findByMessageId, moveMessages, setFlags, trashFor } from './triage'
 
 export interface MailServiceDeps {
   secrets: SecretStore
@@ -34,7 +36,13 @@ export interface MailServiceDeps {
   pollMs?: number
   /** Fetches remote images the person allowed (tests give their own). */
   fetcher?: typeof fetch
+  /** Reconnection backoff (R9); tests make it short. */
+  backoff?: Partial<BackoffPolicy>
 }
+
+/** What the service remembers of the last session, to start offline with it (issue 5). */
+interface SessionSnapshot { session: Session; name: string; memberships: SharedMembership[] }
+const LAST_SESSION = 'lastSession'
 
 const KNOWN_SHARED = 'knownSharedMailboxes'
 const NO_CERTIFICATE = 'To encrypt, import your S/MIME certificate first (Security, in the top bar).'
@@ -64,16 +72,53 @@ const sharedMessage = (address: string) =>
  */
 export class MailService {
   private active: Active | null = null
+  private memberships: SharedMembership[] = []
   private knownShared = new Set<string>()
   private readonly tickets = new AttachmentTickets()
   private readonly keyring: SmimeKeyring
+  private readonly journal: OutboxJournal
 
   constructor(private readonly deps: MailServiceDeps) {
     this.keyring = new SmimeKeyring(deps.secrets, deps.state)
+    this.journal = new OutboxJournal(deps.state)
   }
 
+  /**
+   * Loads what the service keeps between launches. When the last session's password is still
+   * in the secret store (the OS keychain under Electron), the session comes back at once, even
+   * with the server down: the renderer shows its cache, and the mailboxes connect when they can
+   * (R9 backoff), with no sign-in form in the way.
+   */
   async start(): Promise<void> {
     this.knownShared = new Set(await this.deps.state.read<string[]>(KNOWN_SHARED) ?? [])
+    const last = await this.deps.state.read<SessionSnapshot>(LAST_SESSION)
+    const password = last ? await this.deps.secrets.get(`imap:${last.session.account.id}`) : undefined
+    if (last && password) await this.resume(last, password)
+  }
+
+  private runtimeOptions() {
+    return { emit: this.deps.emit, pollMs: this.deps.pollMs, backoff: this.deps.backoff }
+  }
+
+  private async resume(last: SessionSnapshot, password: string): Promise<void> {
+    const { account } = last.session
+    const login: ImapLogin = { endpoint: account.server.imap, user: account.address, password }
+    const ownBox = last.session.mailboxes.find((m) => m.kind === 'own')!
+    const own = new MailboxRuntime(ownBox, login, { kind: 'session' }, this.runtimeOptions())
+    this.active = {
+      session: { account, mailboxes: [ownBox] }, login, own, runtimes: new Map([[ownBox.id, own]]),
+      name: last.name, grants: new Map(), smime: await this.keyring.identity(account.id),
+    }
+    this.memberships = last.memberships
+    // Quotas as last seen until the server answers; each runtime reconnects by itself.
+    await this.reconcile(last.memberships, last.session.mailboxes)
+    void own.connection().catch(() => undefined)
+  }
+
+  /** Keeps the session (not the password: that is the secret store's) for an offline start. */
+  private async remember(): Promise<void> {
+    if (!this.active) return
+    await this.deps.state.write<SessionSnapshot>(LAST_SESSION, { session: this.active.session, name: this.active.name, memberships: this.memberships })
   }
 
   async stop(): Promise<void> {
@@ -101,7 +146,7 @@ export class MailService {
     await this.closeAll()
     const accountId = req.address
     const ownBox: Mailbox = { id: `own:${req.address}`, accountId, kind: 'own', address: req.address, name: req.address, quota: null }
-    const own = new MailboxRuntime(ownBox, login, { kind: 'session' }, { emit: this.deps.emit, pollMs: this.deps.pollMs }, client)
+    const own = new MailboxRuntime(ownBox, login, { kind: 'session' }, this.runtimeOptions(), client)
     const name = parseDirectoryEntry(await getMetadata(client, 'INBOX', DIRECTORY_ENTRY))?.name ?? ''
     this.active = {
       session: { account: { id: accountId, address: req.address, server: req.server }, mailboxes: [ownBox] },
@@ -122,6 +167,7 @@ export class MailService {
     const accountId = this.active?.session.account.id
     await this.closeAll()
     if (accountId) await this.deps.secrets.delete(`imap:${accountId}`)
+    await this.deps.state.write(LAST_SESSION, undefined)
   }
 
   /** Asks the server again for memberships (R1) and quotas; emits session.changed when anything moved. */
@@ -162,25 +208,25 @@ export class MailService {
     return body
   }
 
-  async setFlags(folderId: string, uids: number[], add: string[], remove: string[]): Promise<void> {
+  async setFlags(folderId: string, uids: number[], add: string[], remove: string[]): Promise<number[]> {
     const { runtime, folder } = this.folder(folderId)
-    await setFlags(await runtime.connection(), folder, uids, add, remove)
+    return setFlags(await runtime.connection(), folder, uids, add, remove)
   }
 
-  async move(folderId: string, uids: number[], toFolderId: string): Promise<CallOutput<'messages.move'>> {
+  async move(folderId: string, uids: number[], toFolderId: string, messageIds?: (string | null)[]): Promise<CallOutput<'messages.move'>> {
     const { runtime, folder } = this.folder(folderId)
     const to = runtime.folderById(toFolderId)
     if (to.mailboxId !== folder.mailboxId) {
       throw new ApiFailure({ code: 'request.invalid', message: 'Messages can only be moved within one mailbox.' })
     }
-    return { toFolderId: to.id, uidMap: await moveMessages(await runtime.connection(), folder, to, uids) }
+    return { toFolderId: to.id, ...await moveMessages(await runtime.connection(), folder, to, uids, messageIds) }
   }
 
   /** Deletes by moving to Deleted Items (R10), in shared mailboxes as in the person's own. */
-  async delete(folderId: string, uids: number[]): Promise<CallOutput<'messages.delete'>> {
+  async delete(folderId: string, uids: number[], messageIds?: (string | null)[]): Promise<CallOutput<'messages.delete'>> {
     const { runtime, folder } = this.folder(folderId)
     const trash = trashFor(runtime.mailbox, runtime.folders, folder)
-    return { toFolderId: trash.id, uidMap: await moveMessages(await runtime.connection(), folder, trash, uids) }
+    return { toFolderId: trash.id, ...await moveMessages(await runtime.connection(), folder, trash, uids, messageIds) }
   }
 
   /** The identities the person may send as, from the grants this service loaded (R2, R3). */
@@ -198,7 +244,7 @@ export class MailService {
    * visible to its other members). The previous version is removed by UID only where the
    * server has UIDPLUS: a plain EXPUNGE would also erase other members' deleted mail (R10).
    */
-  async saveDraft(req: SendRequest, previous: { folderId: string; uid: number } | null): Promise<{ folderId: string; uid: number | null }> {
+  async saveDraft(req: SendRequest, previous: { folderId: string; uid: number } | null, version?: { key: string; n: number }): Promise<{ folderId: string; uid: number | null }> {
     const active = this.requireSession()
     const verdict = authoriseSend({ identityId: req.identityId, encrypt: false }, this.identities(), active.session.mailboxes.map((m) => ({ ...m, quota: null })))
     if (!verdict.ok) throw new ApiFailure(verdict.error)
@@ -207,9 +253,30 @@ export class MailService {
     const drafts = runtime.folders.find((f) => f.role === 'drafts')
     if (!drafts) throw new ApiFailure({ code: 'folder.missing', message: `${runtime.mailbox.name} has no Drafts folder, so the draft stays only in this window.` })
     const client = await runtime.connection()
-    const appended = await client.append(drafts.path, await composeMessage(verdict.identity, { ...req, encrypt: false }, newMessageId(verdict.identity.from.address), true), ['\\Draft', '\\Seen'])
-    if (previous) await this.deleteDraft(previous.folderId, previous.uid).catch(() => undefined)
-    return { folderId: drafts.id, uid: appended && appended.uid ? appended.uid : null }
+    const domain = verdict.identity.from.address.split('@')[1] ?? 'tandem.invalid'
+    // A queued draft's version fixes its Message-ID: a replay finds it saved and does not save it twice.
+    const messageId = version ? `<draft.${version.key}.${version.n}@${domain}>` : newMessageId(verdict.identity.from.address)
+    let uid = version ? await findByMessageId(client, drafts.path, messageId) : null
+    if (!uid) {
+      const appended = await client.append(drafts.path, await composeMessage(verdict.identity, { ...req, encrypt: false }, messageId, true), ['\\Draft', '\\Seen'])
+      uid = appended && appended.uid ? appended.uid : null
+    }
+    if (version) await this.dropOlderDrafts(client, drafts, version.key, uid)
+    else if (previous) await this.deleteDraft(previous.folderId, previous.uid).catch(() => undefined)
+    return { folderId: drafts.id, uid }
+  }
+
+  /** Removes the earlier saved versions of a queued draft (found by their Message-IDs). */
+  private async dropOlderDrafts(client: ImapFlow, drafts: Folder, key: string, keep: number | null): Promise<void> {
+    if (!client.capabilities.has('UIDPLUS')) return
+    const lock = await client.getMailboxLock(drafts.path)
+    try {
+      const found = await client.search({ header: { 'message-id': `draft.${key}.` } }, { uid: true })
+      const older = (found || []).filter((u) => u !== keep)
+      if (older.length) await client.messageDelete(older.join(','), { uid: true })
+    } finally {
+      lock.release()
+    }
   }
 
   /** Removes one draft by UID (UIDPLUS only; otherwise it stays rather than risk others' mail). */
@@ -273,17 +340,65 @@ export class MailService {
     }
     const password = await this.deps.secrets.get(`imap:${active.session.account.id}`)
     if (!password) throw new ApiFailure({ code: 'session.required', message: 'Your session has ended. Sign in again.' })
-    const messageId = newMessageId(identity.from.address)
+    const domain = identity.from.address.split('@')[1] ?? 'tandem.invalid'
+    // A queued message keeps one Message-ID through every attempt (issue 5).
+    const messageId = req.outboxId ? `<${req.outboxId}@${domain}>` : newMessageId(identity.from.address)
     const person = active.session.account.address
-    const raw = encryptTo && active.smime ? await composeEncrypted(identity, req, messageId, active.smime, encryptTo) : await composeMessage(identity, req, messageId, false)
-    await submit({ endpoint: active.session.account.server.smtp, user: person, password }, identity, person, req, raw)
     const runtime = active.runtimes.get(identity.mailboxId)!
     if (!runtime.folders.length) await runtime.refreshFolders()
-    const sent = runtime.folders.find((f) => f.role === 'sent')
-    if (!sent) return { messageId, sentFolderId: null }
-    const client = await runtime.connection()
-    await client.append(sent.path, encryptTo ? raw : await composeMessage(identity, req, messageId, true), ['\\Seen'])
-    return { messageId, sentFolderId: sent.id }
+    const sent = runtime.folders.find((f) => f.role === 'sent') ?? null
+    const build = async (forSent: boolean) => (encryptTo && active.smime
+      ? composeEncrypted(identity, req, messageId, active.smime, encryptTo)
+      : composeMessage(identity, req, messageId, forSent))
+    const saveCopy = async (): Promise<void> => {
+      if (!sent) return
+      const client = await runtime.connection()
+      if (req.outboxId && await findByMessageId(client, sent.path, messageId)) return
+      await client.append(sent.path, await build(true), ['\\Seen'])
+    }
+    const outboxId = req.outboxId
+    if (outboxId) {
+      const stage = await this.journal.stage(outboxId)
+      const inSent = sent ? await findByMessageId(await runtime.connection(), sent.path, messageId) : null
+      if (stage === 'accepted' || inSent) {
+        // An earlier attempt got it to the server: complete the Sent copy, never send again.
+        await saveCopy()
+        await this.journal.mark(outboxId, null)
+        return { messageId, sentFolderId: sent?.id ?? null, already: true }
+      }
+      if (stage === 'submitting' && !req.resend) {
+        throw new ApiFailure({
+          code: 'send.uncertain',
+          message: 'Tandem stopped while the mail server was taking this message, so it may already have gone. Check with a recipient (or in their reply), then choose Send again or Discard. Tandem does not resend by itself, so that nobody gets it twice.',
+        })
+      }
+      if (req.inReplyTo && req.queuedAt && !req.answeredOk && sent) {
+        const other = await answeredSince(await runtime.connection(), sent.path, req.inReplyTo, req.queuedAt, messageId)
+        if (other) {
+          throw new ApiFailure({
+            code: 'send.conversationAnswered',
+            message: `${other.who} already answered this conversation from ${runtime.mailbox.name} at ${new Date(other.at).toLocaleString()} ("${other.subject}"). Read it first; then send yours anyway, or change it.`,
+          })
+        }
+      }
+    }
+    const raw = await build(false)
+    try {
+      await submit({ endpoint: active.session.account.server.smtp, user: person, password }, identity, person, req, raw,
+        outboxId ? () => this.journal.mark(outboxId, 'submitting', messageId) : undefined)
+    } catch (e) {
+      // Refused, or lost before the hand-over: it did not go, and may be sent again.
+      if (outboxId && !(e instanceof SubmitFailure && e.maybeSent)) await this.journal.mark(outboxId, null)
+      throw e
+    }
+    if (outboxId) await this.journal.mark(outboxId, 'accepted', messageId)
+    try {
+      await saveCopy()
+    } catch {
+      throw new ApiFailure({ code: 'network.unreachable', message: `The message was sent, but its copy for ${runtime.mailbox.name}'s Sent folder could not be saved yet. Tandem saves it when the connection is back, and does not send the message again.` })
+    }
+    if (outboxId) await this.journal.mark(outboxId, null)
+    return { messageId, sentFolderId: sent?.id ?? null }
   }
 
   /** A one-time link to stream an attachment; the host redeems it with openAttachment. */
@@ -337,8 +452,9 @@ export class MailService {
   }
 
   /** Adds runtimes for new memberships and stops those the server no longer grants (R1). */
-  private async reconcile(memberships: SharedMembership[]): Promise<void> {
+  private async reconcile(memberships: SharedMembership[], lastSeen: Mailbox[] = []): Promise<void> {
     const active = this.requireSession()
+    this.memberships = memberships
     const template = active.session.account.server.delegateLogin
     const wanted = new Map(memberships.map((m) => [`shared:${m.address}`, m]))
     for (const [id, runtime] of active.runtimes) {
@@ -355,15 +471,19 @@ export class MailService {
         existing.mailbox = { ...existing.mailbox, name: m.entry?.name ?? m.address }
         continue
       }
-      const mailbox: Mailbox = { id, accountId: active.session.account.id, kind: 'shared', address: m.address, name: m.entry?.name ?? m.address, quota: null }
+      const quota = lastSeen.find((x) => x.id === id)?.quota ?? null
+      const mailbox: Mailbox = { id, accountId: active.session.account.id, kind: 'shared', address: m.address, name: m.entry?.name ?? m.address, quota }
       const runtime = template
-        ? new MailboxRuntime(mailbox, { ...active.login, user: template.replace('{shared}', m.address).replace('{user}', active.login.user) }, { kind: 'session' }, { emit: this.deps.emit, pollMs: this.deps.pollMs })
-        : new MailboxRuntime(mailbox, active.login, { kind: 'namespace', inboxPath: m.sharedPath, prefix: m.prefix }, { emit: this.deps.emit, pollMs: this.deps.pollMs })
+        ? new MailboxRuntime(mailbox, { ...active.login, user: template.replace('{shared}', m.address).replace('{user}', active.login.user) }, { kind: 'session' }, this.runtimeOptions())
+        : new MailboxRuntime(mailbox, active.login, { kind: 'namespace', inboxPath: m.sharedPath, prefix: m.prefix }, this.runtimeOptions())
       active.runtimes.set(id, runtime)
-      await runtime.refreshQuota().catch(() => null)
+      // Starting offline: the mailbox is there from the cache at once; its quota comes when it connects.
+      const refreshing = runtime.refreshQuota().catch(() => null)
+      if (!lastSeen.length) await refreshing
     }
     this.publishMailboxes(active)
     await this.rememberShared(memberships.map((m) => m.address))
+    await this.remember()
   }
 
   /** The session's mailboxes as the runtimes hold them now (quota included): own first, then by name. */

@@ -22,19 +22,54 @@ export interface RuntimeOptions {
   emit: Emit
   /** How often folders that were synced are checked for changes (STATUS), besides IDLE on INBOX. */
   pollMs?: number
+  /** Reconnection after a refused or dropped connection (R9); tests make it short. */
+  backoff?: Partial<BackoffPolicy>
 }
+
+export interface BackoffPolicy {
+  /** The first wait; each failure doubles it, up to maxMs. */
+  baseMs: number
+  maxMs: number
+  /** 0..1, for the jitter (tests pass a fixed one). */
+  random: () => number
+}
+
+const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 1000, maxMs: 60_000, random: Math.random }
+
+/**
+ * Exponential backoff with "equal jitter": half the window fixed, half random, so that thirty
+ * agents whose connections the server dropped at the same moment do not come back in step (R9).
+ */
+export function backoffDelay(failures: number, policy: BackoffPolicy): number {
+  const window = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, failures - 1))
+  return Math.round(window / 2 + (window / 2) * policy.random())
+}
+
+/** Failures that a later attempt may not meet: anything but a wrong password or an unsafe setting. */
+const retryable = (e: unknown) => !(e instanceof ApiFailure) || !['auth.failed', 'auth.sharedMailbox', 'security.insecure', 'security.tls'].includes(e.code)
 
 interface Seen { messages: number; uidNext: number; modseq: string | null }
 
-/** One mailbox's connections: a working one (reopened on demand) and an IDLE watcher on INBOX. */
+/**
+ * One mailbox's connections — never more than two (R9): a working one and an IDLE watcher on
+ * INBOX. A refused or dropped connection is retried in the background with exponential backoff
+ * and jitter; meanwhile calls fail at once with the time of the next attempt, and the renderer
+ * keeps serving its cache and queueing the person's actions.
+ */
 export class MailboxRuntime {
   folders: Folder[] = []
   private client: ImapFlow | null = null
   private connecting: Promise<ImapFlow> | null = null
   private watcher: ImapFlow | null = null
+  private watching = false
   private pollTimer: NodeJS.Timeout | null = null
   private readonly watched = new Map<string, Seen | null>()
   private stopped = false
+  private failures = 0
+  private retryAt = 0
+  private retryTimer: NodeJS.Timeout | null = null
+  private lastError = ''
+  private readonly backoff: BackoffPolicy
 
   constructor(
     public mailbox: Mailbox,
@@ -43,19 +78,42 @@ export class MailboxRuntime {
     private readonly opts: RuntimeOptions,
     first: ImapFlow | null = null,
   ) {
+    this.backoff = { ...DEFAULT_BACKOFF, ...opts.backoff }
     if (first) this.adopt(first)
   }
 
-  /** The working connection, reopened with backoff-free retry on the next call if it dropped. */
+  /**
+   * The working connection. While a reconnection is scheduled (R9) this fails at once, saying
+   * when the next attempt is, instead of adding to the load of a server that refuses us.
+   */
   async connection(): Promise<ImapFlow> {
     if (this.stopped) throw new ApiFailure({ code: 'session.required', message: 'You are signed out. Sign in to continue.' })
     if (this.client?.usable) return this.client
+    if (!this.connecting && Date.now() < this.retryAt) throw this.waitingFailure()
+    return this.connect()
+  }
+
+  /** The state the renderer shows: online, connecting, or offline until the next attempt. */
+  private waitingFailure(): ApiFailure {
+    const seconds = Math.max(1, Math.ceil((this.retryAt - Date.now()) / 1000))
+    return new ApiFailure({
+      code: 'network.unreachable',
+      rule: 'R9',
+      message: `${this.mailbox.name}: reconnecting in ${seconds} s${this.lastError ? ` (${this.lastError})` : ''}. Tandem keeps your changes and sends them when the connection is back.`,
+    })
+  }
+
+  private connect(): Promise<ImapFlow> {
     if (!this.connecting) {
       this.opts.emit('connection.state', { mailboxId: this.mailbox.id, state: 'connecting' })
       this.connecting = connectImap(this.login)
-        .then((c) => { this.adopt(c); return c })
+        .then((c) => {
+          if (this.stopped) { void c.logout().catch(() => c.close()); throw new ApiFailure({ code: 'session.required', message: 'You are signed out. Sign in to continue.' }) }
+          this.adopt(c)
+          return c
+        })
         .catch((e: unknown) => {
-          this.opts.emit('connection.state', { mailboxId: this.mailbox.id, state: 'offline', detail: (e as Error).message })
+          if (!this.stopped) this.failed(e)
           throw e
         })
         .finally(() => { this.connecting = null })
@@ -63,14 +121,40 @@ export class MailboxRuntime {
     return this.connecting
   }
 
+  /** Schedules the next attempt with backoff and jitter, and says so. */
+  private failed(e: unknown): void {
+    this.failures += 1
+    this.lastError = e instanceof ApiFailure ? e.message : (e as Error).message
+    if (!retryable(e)) {
+      this.retryAt = 0
+      this.opts.emit('connection.state', { mailboxId: this.mailbox.id, state: 'offline', detail: this.lastError })
+      return
+    }
+    const delay = backoffDelay(this.failures, this.backoff)
+    this.retryAt = Date.now() + delay
+    this.opts.emit('connection.state', { mailboxId: this.mailbox.id, state: 'offline', detail: this.lastError, retryAt: this.retryAt })
+    if (this.retryTimer) clearTimeout(this.retryTimer)
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null
+      if (!this.stopped && !this.client?.usable) void this.connect().catch(() => undefined)
+    }, delay)
+    this.retryTimer.unref()
+  }
+
   private adopt(client: ImapFlow): void {
     this.client = client
+    this.failures = 0
+    this.retryAt = 0
+    this.lastError = ''
     client.on('close', () => {
-      if (this.client === client && !this.stopped) {
-        this.opts.emit('connection.state', { mailboxId: this.mailbox.id, state: 'offline', detail: 'The connection to the server closed.' })
-      }
+      if (this.client !== client || this.stopped) return
+      this.client = null
+      // Dropped (server restart, network gone, too many connections): come back by ourselves.
+      this.failed(new Error('The connection to the server closed.'))
     })
     this.opts.emit('connection.state', { mailboxId: this.mailbox.id, state: 'online' })
+    // After a reconnection the watcher comes back too.
+    if (this.watching && !this.watcher) void this.startWatching().catch(() => undefined)
   }
 
   folderById(folderId: string): Folder {
@@ -119,11 +203,13 @@ export class MailboxRuntime {
   async startWatching(): Promise<void> {
     const inboxPath = this.scope.kind === 'session' ? 'INBOX' : this.scope.inboxPath
     const inbox = this.folders.find((f) => f.path === inboxPath)
+    this.watching = true
     if (inbox) this.watch(inbox.path)
-    if (!this.watcher && inbox) {
+    if (!this.watcher && inbox && !this.stopped) {
       try {
         const w = await connectImap(this.login, undefined, { autoIdleDelay: 100 })
         w.on('error', () => undefined)
+        w.on('close', () => { if (this.watcher === w) this.watcher = null })
         let timer: NodeJS.Timeout | null = null
         const changed = () => {
           if (timer) return
@@ -133,6 +219,7 @@ export class MailboxRuntime {
         w.on('expunge', changed)
         w.on('flags', changed)
         await w.mailboxOpen(inbox.path, { readOnly: true })
+        if (this.stopped) { void w.logout().catch(() => w.close()); return }
         this.watcher = w
       } catch {
         // Without the watcher the poll below still finds changes.
@@ -167,6 +254,7 @@ export class MailboxRuntime {
   async stop(): Promise<void> {
     this.stopped = true
     if (this.pollTimer) clearInterval(this.pollTimer)
+    if (this.retryTimer) clearTimeout(this.retryTimer)
     const all = [this.client, this.watcher].filter((c): c is ImapFlow => !!c)
     this.client = null
     this.watcher = null

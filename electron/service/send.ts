@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto'
-import nodemailer from 'nodemailer'
 import MailComposer from 'nodemailer/lib/mail-composer'
 import MimeNode from 'nodemailer/lib/mime-node'
 import SMTPConnection from 'nodemailer/lib/smtp-connection'
@@ -37,40 +36,58 @@ export async function composeMessage(identity: Identity, req: SendRequest, messa
   return node.build()
 }
 
+/** What happened to a submission that failed: definitely not sent, or perhaps sent. */
+export class SubmitFailure extends ApiFailure {
+  constructor(error: ApiFailure['error'], readonly maybeSent: boolean) { super(error) }
+}
+
 /**
  * Submits over SMTP as the person. The envelope sender is the shared address for Send As (the
  * server checks it against the login) and the person for On Behalf and own mail: nodemailer
- * would take it from From, so it is set explicitly.
+ * would take it from From, so it is set explicitly. `beforeHandOver` runs after the connection
+ * and the login succeeded, just before the envelope and the message go: from then until the
+ * server's answer, a crash leaves it unknown whether the message went (the outbox journal).
  */
-export async function submit(login: SmtpLogin, identity: Identity, person: string, req: SendRequest, raw: Buffer): Promise<void> {
+export async function submit(login: SmtpLogin, identity: Identity, person: string, req: SendRequest, raw: Buffer, beforeHandOver?: () => Promise<void>): Promise<void> {
   const insecure = insecureEndpointReason('SMTP', login.endpoint)
   if (insecure) throw new ApiFailure({ code: 'security.insecure', message: insecure })
   const { host, port, security } = login.endpoint
-  const transport = nodemailer.createTransport({
+  const conn = new SMTPConnection({
     host, port,
     secure: security === 'tls',
     requireTLS: security === 'starttls',
     ignoreTLS: security === 'none',
-    auth: { user: login.user, pass: login.password },
     connectionTimeout: 15_000,
+    socketTimeout: 60_000,
   })
+  let handedOver = false
   try {
-    await transport.sendMail({
-      envelope: { from: identity.kind === 'sendAs' ? identity.from.address : person, to: [...req.to, ...req.cc, ...req.bcc].map((r) => r.address) },
-      raw,
+    await new Promise<void>((resolve, reject) => {
+      conn.once('error', reject)
+      conn.connect(() => resolve())
     })
+    await new Promise<void>((resolve, reject) => conn.login({ user: login.user, pass: login.password }, (err) => (err ? reject(err) : resolve())))
+    await beforeHandOver?.()
+    handedOver = true
+    const env = { from: identity.kind === 'sendAs' ? identity.from.address : person, to: [...req.to, ...req.cc, ...req.bcc].map((r) => r.address) }
+    await new Promise<void>((resolve, reject) => conn.send(env, raw, (err) => (err ? reject(err) : resolve())))
   } catch (e) {
+    if (e instanceof ApiFailure) throw e
     const err = e as { responseCode?: number; response?: string; code?: string; message: string }
     const text = err.response ?? err.message
     const rule = err.responseCode === 553 ? (identity.kind === 'sendAs' ? 'R2' : undefined) : undefined
-    throw new ApiFailure({
-      code: err.code === 'ECONNECTION' || err.code === 'ETIMEDOUT' ? 'network.unreachable' : 'send.refused',
+    // A refusal the server stated means nothing went; a lost connection after the hand-over may have.
+    const maybeSent = handedOver && !err.responseCode
+    throw new SubmitFailure({
+      code: err.responseCode ? 'send.refused' : 'network.unreachable',
       ...(rule ? { rule } : {}),
       field: rule ? 'from' : undefined,
-      message: `The mail server did not accept the message${err.responseCode ? ` (${err.responseCode})` : ''}: ${text}. Nothing was sent.`,
-    })
+      message: err.responseCode
+        ? `The mail server did not accept the message (${err.responseCode}): ${text}. Nothing was sent.`
+        : `The connection to the mail server ${host}:${port} failed (${err.code ?? text}). Tandem keeps the message in the Outbox and tries again.`,
+    }, maybeSent)
   } finally {
-    transport.close()
+    conn.quit()
   }
 }
 

@@ -13,9 +13,10 @@ export class MemoryStateStore implements StateStore {
   async write<T>(key: string, value: T) { this.values.set(key, structuredClone(value)) }
 }
 
-/** One JSON file, replaced atomically on each write. */
+/** One JSON file, replaced atomically on each write (writes one after the other). */
 export class FileStateStore implements StateStore {
   private cache: Record<string, unknown> | undefined
+  private writing: Promise<void> = Promise.resolve()
   constructor(private readonly file: string) {}
 
   private async load(): Promise<Record<string, unknown>> {
@@ -31,12 +32,17 @@ export class FileStateStore implements StateStore {
 
   async read<T>(key: string) { return (await this.load())[key] as T | undefined }
 
-  async write<T>(key: string, value: T) {
-    const all = await this.load()
-    all[key] = value
-    await mkdir(dirname(this.file), { recursive: true })
-    const tmp = `${this.file}.${process.pid}.tmp`
-    await writeFile(tmp, JSON.stringify(all, null, 2), { mode: 0o600 })
-    await rename(tmp, this.file)
+  write<T>(key: string, value: T): Promise<void> {
+    const next = this.writing.then(async () => {
+      const all = await this.load()
+      if (value === undefined) delete all[key]
+      else all[key] = value
+      await mkdir(dirname(this.file), { recursive: true })
+      const tmp = `${this.file}.${process.pid}.tmp`
+      await writeFile(tmp, JSON.stringify(all, null, 2), { mode: 0o600 })
+      await rename(tmp, this.file)
+    })
+    this.writing = next.catch(() => undefined)
+    return next
   }
 }

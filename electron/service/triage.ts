@@ -14,36 +14,77 @@ export function checkFlagRights(folder: Folder, flags: string[]): void {
   }
 }
 
-export async function setFlags(client: ImapFlow, folder: Folder, uids: number[], add: string[], remove: string[]): Promise<void> {
+/** Which of these UIDs are still in the open folder (a queued action may meet a changed folder). */
+async function stillThere(client: ImapFlow, uids: number[]): Promise<Set<number>> {
+  const found = await client.search({ uid: uids.join(',') }, { uid: true })
+  return new Set(found || [])
+}
+
+/**
+ * Sets and clears flags; returns the UIDs that are gone (another member moved or deleted the
+ * message meanwhile), which the renderer reports instead of retrying.
+ */
+export async function setFlags(client: ImapFlow, folder: Folder, uids: number[], add: string[], remove: string[]): Promise<number[]> {
   checkFlagRights(folder, [...add, ...remove])
   const lock = await client.getMailboxLock(folder.path)
   try {
-    const range = uids.join(',')
-    if (add.length) await client.messageFlagsAdd(range, add, { uid: true })
-    if (remove.length) await client.messageFlagsRemove(range, remove, { uid: true })
+    const present = await stillThere(client, uids)
+    const range = uids.filter((u) => present.has(u)).join(',')
+    if (range && add.length) await client.messageFlagsAdd(range, add, { uid: true })
+    if (range && remove.length) await client.messageFlagsRemove(range, remove, { uid: true })
+    return uids.filter((u) => !present.has(u))
   } finally {
     lock.release()
   }
 }
 
-/** Moves within one mailbox (MOVE, or COPY + expunge on servers without it); returns the new UIDs. */
-export async function moveMessages(client: ImapFlow, from: Folder, to: Folder, uids: number[]): Promise<[number, number][]> {
+/** The UID of the message with this Message-ID in a folder, if it is there. */
+export async function findByMessageId(client: ImapFlow, path: string, messageId: string): Promise<number | null> {
+  const lock = await client.getMailboxLock(path, { readOnly: true })
+  try {
+    const found = await client.search({ header: { 'message-id': messageId } }, { uid: true })
+    return found && found.length ? found[found.length - 1]! : null
+  } finally {
+    lock.release()
+  }
+}
+
+/**
+ * Moves within one mailbox (MOVE, or COPY + expunge on servers without it); returns the new
+ * UIDs. A message no longer in the source was either moved by an earlier attempt of this very
+ * action (found in the destination by its Message-ID: counted as moved) or by someone else
+ * (returned as gone), so a replayed move never fails in a loop and never moves twice.
+ */
+export async function moveMessages(client: ImapFlow, from: Folder, to: Folder, uids: number[], messageIds: (string | null)[] = []): Promise<{ uidMap: [number, number][]; gone: number[] }> {
   if (!from.rights.delete) {
     throw new ApiFailure({ code: 'permission.denied', message: `You may not remove messages from ${from.name}.` })
   }
   if (!to.rights.insert) {
     throw new ApiFailure({ code: 'permission.denied', message: `You may not put messages into ${to.name}.` })
   }
+  const uidMap: [number, number][] = []
+  const missing: number[] = []
   const lock = await client.getMailboxLock(from.path)
   try {
-    const result = await client.messageMove(uids.join(','), to.path, { uid: true })
-    if (!result) {
-      throw new ApiFailure({ code: 'message.gone', message: `The messages are no longer in ${from.name}; another member may have moved them.` })
+    const present = await stillThere(client, uids)
+    const range = uids.filter((u) => present.has(u))
+    missing.push(...uids.filter((u) => !present.has(u)))
+    if (range.length) {
+      const result = await client.messageMove(range.join(','), to.path, { uid: true })
+      if (!result) throw new ApiFailure({ code: 'message.gone', message: `The messages are no longer in ${from.name}; another member may have moved them.` })
+      if (result.uidMap) uidMap.push(...result.uidMap.entries())
     }
-    return result.uidMap ? [...result.uidMap.entries()] : []
   } finally {
     lock.release()
   }
+  const gone: number[] = []
+  for (const uid of missing) {
+    const messageId = messageIds[uids.indexOf(uid)]
+    const there = messageId ? await findByMessageId(client, to.path, messageId) : null
+    if (there) uidMap.push([uid, there])
+    else gone.push(uid)
+  }
+  return { uidMap, gone }
 }
 
 /**
@@ -65,4 +106,25 @@ export function trashFor(mailbox: Mailbox, folders: Folder[], from: Folder): Fol
     })
   }
   return trash
+}
+
+/**
+ * Another reply to the same message saved in a Sent folder after `since` (not ours): a member
+ * answered the conversation while our reply waited in the outbox (issue 5).
+ */
+export async function answeredSince(client: ImapFlow, sentPath: string, inReplyTo: string, since: number, ours: string): Promise<{ who: string; at: number; subject: string } | null> {
+  const lock = await client.getMailboxLock(sentPath, { readOnly: true })
+  try {
+    const uids = await client.search({ header: { 'in-reply-to': inReplyTo }, since: new Date(since - 86_400_000) }, { uid: true })
+    if (!uids || !uids.length) return null
+    for await (const m of client.fetch(uids.join(','), { uid: true, envelope: true, internalDate: true }, { uid: true })) {
+      const at = m.internalDate ? new Date(m.internalDate).getTime() : 0
+      if (m.envelope?.messageId === ours || at < since) continue
+      const person = m.envelope?.sender?.[0] ?? m.envelope?.from?.[0]
+      return { who: person?.name || person?.address || 'Another member', at, subject: m.envelope?.subject ?? '' }
+    }
+    return null
+  } finally {
+    lock.release()
+  }
 }

@@ -12,6 +12,8 @@ const none = z.object({}).strict()
 const id = z.string().min(1).max(1000)
 const uids = z.array(z.number().int().positive()).min(1).max(50_000)
 const flagName = z.string().regex(/^\\?[A-Za-z0-9$_.-]+$/).max(64)
+const messageIds = z.array(z.string().max(998).nullable()).max(50_000)
+const moved = z.object({ toFolderId: z.string(), uidMap: z.array(z.tuple([z.number().int(), z.number().int()])), gone: z.array(z.number().int()) })
 
 export const signInRequestSchema = z.object({
   address: emailAddressSchema,
@@ -40,7 +42,20 @@ export const draftSchema = z.object({
     contentBase64: z.string().max(70 * 1024 * 1024),
   }).strict()).max(100).default([]),
 }).strict()
-export const sendRequestSchema = draftSchema.refine((r) => r.to.length + r.cc.length + r.bcc.length > 0, { message: 'Add at least one recipient', path: ['to'] })
+/**
+ * How the outbox names a queued message: its id fixes the Message-ID (so a retry is recognised
+ * in the Sent folder, issue 5), when it was queued (for "answered meanwhile"), and what the
+ * person has confirmed after a warning.
+ */
+const outboxFields = {
+  outboxId: z.string().uuid().optional(),
+  queuedAt: z.number().int().positive().optional(),
+  /** The person chose to send again although an earlier attempt may have gone. */
+  resend: z.boolean().optional(),
+  /** The person chose to send although another member answered the conversation meanwhile. */
+  answeredOk: z.boolean().optional(),
+}
+export const sendRequestSchema = draftSchema.extend(outboxFields).refine((r) => r.to.length + r.cc.length + r.bcc.length > 0, { message: 'Add at least one recipient', path: ['to'] })
 export type SendRequest = z.infer<typeof sendRequestSchema>
 
 export const appInfoSchema = z.object({
@@ -85,15 +100,25 @@ export const calls = {
   /** A message's body, parsed in the main process. */
   'messages.body': call(z.object({ folderId: id, uid: z.number().int().positive() }).strict(), messageBodySchema),
   /** Adds and removes flags (\\Seen, \\Flagged…) on the server. */
-  'messages.setFlags': call(z.object({ folderId: id, uids, add: z.array(flagName).max(10), remove: z.array(flagName).max(10) }).strict(), z.object({ ok: z.literal(true) })),
-  /** Moves messages to another folder of the same mailbox; returns their new UIDs. */
-  'messages.move': call(z.object({ folderId: id, uids, toFolderId: id }).strict(), z.object({ toFolderId: z.string(), uidMap: z.array(z.tuple([z.number().int(), z.number().int()])) })),
+  'messages.setFlags': call(z.object({ folderId: id, uids, add: z.array(flagName).max(10), remove: z.array(flagName).max(10) }).strict(),
+    z.object({ ok: z.literal(true), /** UIDs no longer in the folder (another member moved or deleted them). */ gone: z.array(z.number().int()) })),
+  /**
+   * Moves messages to another folder of the same mailbox; returns their new UIDs. With the
+   * messages' Message-IDs (in the order of uids) a replayed move recognises messages an earlier
+   * attempt already moved; `gone` are those someone else moved or deleted.
+   */
+  'messages.move': call(z.object({ folderId: id, uids, toFolderId: id, messageIds: messageIds.optional() }).strict(), moved),
   /** Deletes by moving to the mailbox's Deleted Items (R10: never a silent expunge). */
-  'messages.delete': call(z.object({ folderId: id, uids }).strict(), z.object({ toFolderId: z.string(), uidMap: z.array(z.tuple([z.number().int(), z.number().int()])) })),
+  'messages.delete': call(z.object({ folderId: id, uids, messageIds: messageIds.optional() }).strict(), moved),
   /** A short-lived link that streams one attachment from the server. */
   'attachments.link': call(z.object({ folderId: id, uid: z.number().int().positive(), partId: z.string().regex(/^[0-9.]+$/).max(40), open: z.boolean().default(false) }).strict(), z.object({ url: z.string() })),
   /** Saves a draft into the Drafts of the identity's mailbox, replacing the previous version. */
-  'drafts.save': call(z.object({ draft: draftSchema, previous: z.object({ folderId: id, uid: z.number().int().positive() }).nullable() }).strict(),
+  'drafts.save': call(z.object({
+    draft: draftSchema,
+    previous: z.object({ folderId: id, uid: z.number().int().positive() }).nullable(),
+    /** A queued draft: its key and version fix the Message-ID, so a replay never saves it twice. */
+    version: z.object({ key: z.string().uuid(), n: z.number().int().nonnegative() }).optional(),
+  }).strict(),
     z.object({ folderId: z.string(), uid: z.number().int().nullable() })),
   /** Removes a saved draft (after sending, or when the person discards it). */
   'drafts.delete': call(z.object({ folderId: id, uid: z.number().int().positive() }).strict(), z.object({ ok: z.literal(true) })),
@@ -102,7 +127,7 @@ export const calls = {
   /** The identities the person may send as (R2, R3), from grants the main process loaded. */
   'compose.identities': call(none, z.array(identitySchema)),
   /** Sends a message, authorised again in main (R2, R3, R4, R6); the copy goes to that mailbox's Sent. */
-  'messages.send': call(sendRequestSchema, z.object({ messageId: z.string(), sentFolderId: z.string().nullable() })),
+  'messages.send': call(sendRequestSchema, z.object({ messageId: z.string(), sentFolderId: z.string().nullable(), /** An earlier attempt had already sent it. */ already: z.boolean().optional() })),
   /** The person's S/MIME certificate (if imported) and whose certificates are known. */
   'smime.status': call(none, z.object({ identity: z.object({ addresses: z.array(z.string()), expires: z.string() }).nullable(), recipients: z.array(z.string()) })),
   /** Imports the person's certificate and private key from a PKCS#12 file (base64); the key stays in main. */

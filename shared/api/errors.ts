@@ -39,6 +39,10 @@ export const errorCodeSchema = z.enum([
   'send.noCertificate',
   /** The SMTP server refused the message. */
   'send.refused',
+  /** An earlier attempt stopped while the server was taking the message: it may have gone. */
+  'send.uncertain',
+  /** Another member answered the conversation after this reply was queued. */
+  'send.conversationAnswered',
   /** The server answered something we could not work with. */
   'server.error',
   /** Anything else: a bug on our side. */

@@ -53,6 +53,10 @@ export interface MailStack {
    * shared mailbox (all of its folders when none is named), then rebuilds the shared dictionary.
    */
   setRights(shared: string, member: string, rights: string | null, folders?: string[]): Promise<void>
+  /** Stops Dovecot and Postfix, keeping every mailbox: the network is "down" until resume(). */
+  pause(): Promise<void>
+  /** Starts them again on the same ports with the same mail. */
+  resume(): Promise<void>
   /** Stops Postfix and Dovecot and removes the temporary directory. */
   stop(): Promise<void>
 }
@@ -127,14 +131,25 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
     }
   }
 
-  const [cmd, args] = asMailUser('/usr/sbin/dovecot', ['-F', '-c', conf])
-  const dovecot: ChildProcess = spawn(cmd, args, {
-    env: { PATH: process.env.PATH, [R8_REASON_ENV]: R8_REASON },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  })
   let dovecotErr = ''
-  dovecot.stderr?.on('data', (d) => { dovecotErr += String(d) })
-  const dovecotExit = new Promise<void>((resolve) => dovecot.once('exit', () => resolve()))
+  let dovecotExit: Promise<void> = Promise.resolve()
+  let dovecot: ChildProcess | null = null
+  const startDovecot = () => {
+    const [cmd, args] = asMailUser('/usr/sbin/dovecot', ['-F', '-c', conf])
+    const child: ChildProcess = spawn(cmd, args, {
+      env: { PATH: process.env.PATH, [R8_REASON_ENV]: R8_REASON },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
+    dovecotErr = ''
+    child.stderr?.on('data', (d) => { dovecotErr += String(d) })
+    dovecotExit = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+    dovecot = child
+  }
+  const waitForDovecot = () => Promise.race([
+    waitForPort(imap).then(() => waitForPort(lmtp)).then(() => waitForPort(auth)),
+    dovecotExit.then(() => { throw new Error(`Dovecot exited at start:\n${dovecotErr}`) }),
+  ])
+  startDovecot()
 
   const doveadm = async (...a: string[]) => {
     const [c, ca] = asMailUser('/usr/bin/doveadm', ['-c', conf, ...a])
@@ -150,15 +165,32 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
   await writeFile(join(pf, 'sender_logins'), senderLoginMap(org))
   await writeFile(join(pf, 'virtual_mailboxes'), virtualMailboxMap(org))
 
-  let stopped = false
-  const stop = async () => {
-    if (stopped) return
-    stopped = true
-    dovecot.kill('SIGTERM')
+  // The master directly (-w: return once it is ready): `postfix start` would spend a second
+  // in `postfix check` on a queue we have just laid out ourselves.
+  const startPostfix = async () => {
+    const code = await exitCode('/usr/lib/postfix/sbin/master', ['-c', pf, '-w'])
+    if (code !== 0) {
+      const log = await readFile(join(pf, 'postfix.log'), 'utf8').catch(() => '')
+      throw new Error(`Postfix did not start (exit ${code}):\n${log}`)
+    }
+    await waitForPort(smtp)
+    await waitForPort(submission)
+  }
+  /** Stops both servers and waits until their ports are closed; the data stays. */
+  const halt = async () => {
+    dovecot?.kill('SIGTERM')
     await Promise.all([
       exitCode('/usr/sbin/postfix', ['-c', pf, 'stop']).then(() => waitForPidExit(join(pf, 'queue', 'pid', 'master.pid'))),
       Promise.race([dovecotExit, new Promise((r) => setTimeout(r, 5000))]),
     ])
+  }
+
+  let stopped = false
+  let paused = false
+  const stop = async () => {
+    if (stopped) return
+    stopped = true
+    if (!paused) await halt()
     // A Dovecot child still serving a client may write index files for a moment after the
     // master exits: retry the removal (ENOTEMPTY/EBUSY) instead of failing the caller.
     if (!opts.keep) {
@@ -168,10 +200,7 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
   }
 
   try {
-    await Promise.race([
-      waitForPort(imap).then(() => waitForPort(lmtp)).then(() => waitForPort(auth)),
-      dovecotExit.then(() => { throw new Error(`Dovecot exited at start:\n${dovecotErr}`) }),
-    ])
+    await waitForDovecot()
     await doveadm('acl', 'recalc', '-A')
     // The directory entry members read (display name and grants): set by the administrator,
     // published as IMAP METADATA on the shared mailbox's INBOX. Members with the w right could
@@ -183,15 +212,7 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
     for (const user of org.users) {
       await doveadm('mailbox', 'metadata', 'set', '-u', user.address, 'INBOX', DIRECTORY_ENTRY, JSON.stringify({ name: user.name }))
     }
-    // The master directly (-w: return once it is ready): `postfix start` would spend a second
-    // in `postfix check` on a queue we have just laid out ourselves.
-    const code = await exitCode('/usr/lib/postfix/sbin/master', ['-c', pf, '-w'])
-    if (code !== 0) {
-      const log = await readFile(join(pf, 'postfix.log'), 'utf8').catch(() => '')
-      throw new Error(`Postfix did not start (exit ${code}):\n${log}`)
-    }
-    await waitForPort(smtp)
-    await waitForPort(submission)
+    await startPostfix()
   } catch (e) {
     await stop()
     throw e
@@ -209,6 +230,18 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
       transport.close()
     },
     doveadm,
+    async pause() {
+      if (paused || stopped) return
+      paused = true
+      await halt()
+    },
+    async resume() {
+      if (!paused || stopped) return
+      startDovecot()
+      await waitForDovecot()
+      await startPostfix()
+      paused = false
+    },
     async setRights(shared, member, rights, only) {
       for (const folder of only ?? folders) {
         if (rights === null) await doveadm('acl', 'delete', '-u', shared, folder, `user=${member}`)
