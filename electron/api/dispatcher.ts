@@ -1,6 +1,7 @@
 import { ZodError, type z } from 'zod'
 import { calls, isCallName, type CallName, type CallOutput, type CallResult } from '../../shared/api/contract'
 import { ApiFailure, type ApiError } from '../../shared/api/errors'
+import { asConnectionLoss } from '../service/sync'
 
 export type Handlers = {
   [N in CallName]: (input: z.infer<(typeof calls)[N]['input']>) => Promise<CallOutput<N>> | CallOutput<N>
@@ -9,6 +10,8 @@ export type Handlers = {
 /** Turns anything thrown into an error that can cross the boundary, without leaking internals. */
 export function toApiError(e: unknown): ApiError {
   if (e instanceof ApiFailure) return e.error
+  const lost = asConnectionLoss(e)
+  if (lost instanceof ApiFailure) return lost.error
   if (e instanceof ZodError) {
     const issue = e.issues[0]
     return {

@@ -1,3 +1,4 @@
+import { ApiFailure } from '../../shared/api/errors'
 import type { ImapFlow } from 'imapflow'
 import type { FolderSyncState, MessageSummary } from '../../shared/domain'
 import { SUMMARY_QUERY, cacheableFlags, toSummary } from './summaries'
@@ -66,6 +67,8 @@ export async function syncFolder(client: ImapFlow, req: SyncRequest, emit: (batc
         highestUid = Math.max(highestUid, m.uid)
         if (batch.length >= SYNC_BATCH) { emit(batch, added, Math.max(total, added)); batch = [] }
       }
+      // imapflow ends the iteration quietly when the connection drops: never take that for the end.
+      dropped(client)
       if (batch.length) emit(batch, added, Math.max(total, added))
     }
     // Mail that arrived between STATUS and FETCH is in the cache now: never fetch it twice.
@@ -79,6 +82,7 @@ export async function syncFolder(client: ImapFlow, req: SyncRequest, emit: (batc
         for await (const m of client.fetch(`1:${firstNew - 1}`, { uid: true, flags: true }, opts)) {
           if (m.uid < firstNew) changed.push({ uid: m.uid, flags: cacheableFlags(m.flags) })
         }
+        dropped(client)
       }
     }
 
@@ -89,8 +93,27 @@ export async function syncFolder(client: ImapFlow, req: SyncRequest, emit: (batc
       present = Array.isArray(all) ? all : []
       state.count = present.length
     }
+    dropped(client)
     return { state, reset, changed, vanished, present, added }
   } finally {
     lock.release()
+  }
+}
+
+/** imapflow's errors when the connection is gone (closed, reset, not available). */
+const CONNECTION_LOST = new Set(['EConnectionClosed', 'NoConnection', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'])
+
+/** A lost connection during a command, as the renderer understands it; anything else unchanged. */
+export function asConnectionLoss(e: unknown): unknown {
+  const code = (e as { code?: string } | null)?.code
+  return code && CONNECTION_LOST.has(code)
+    ? new ApiFailure({ code: 'network.unreachable', rule: 'R9', message: 'The connection to the server dropped. What arrived is kept; the rest follows when Tandem reconnects.' })
+    : e
+}
+
+/** Fails the sync when the connection went away under it: what was fetched is kept, the rest comes next time. */
+function dropped(client: ImapFlow): void {
+  if (!client.usable) {
+    throw new ApiFailure({ code: 'network.unreachable', rule: 'R9', message: 'The connection to the server dropped during the sync. What arrived is kept; the rest follows when Tandem reconnects.' })
   }
 }

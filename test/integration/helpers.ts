@@ -1,5 +1,6 @@
 import { MailService } from '../../electron/service/mail-service'
-import { MemorySecretStore } from '../../electron/service/secret-store'
+import { MemorySecretStore, type SecretStore } from '../../electron/service/secret-store'
+import type { BackoffPolicy } from '../../electron/service/mailbox-runtime'
 import { MemoryStateStore, type StateStore } from '../../electron/service/state-store'
 import type { EventName, EventPayload } from '../../shared/api/contract'
 import type { ServerSettings } from '../../shared/domain'
@@ -48,10 +49,11 @@ export interface TestService {
   events: { name: EventName; payload: unknown }[]
 }
 
-export async function newService(state: StateStore = new MemoryStateStore(), pollMs = 500): Promise<TestService> {
+export async function newService(state: StateStore = new MemoryStateStore(), pollMs = 500, opts: { secrets?: SecretStore; backoff?: Partial<BackoffPolicy> } = {}): Promise<TestService> {
   const events: TestService['events'] = []
   const service = new MailService({
-    secrets: new MemorySecretStore(),
+    secrets: opts.secrets ?? new MemorySecretStore(),
+    backoff: opts.backoff,
     state,
     emit: <N extends EventName>(name: N, payload: EventPayload<N>) => { events.push({ name, payload }) },
     host: 'web',

@@ -53,8 +53,11 @@ export interface MailStack {
    * shared mailbox (all of its folders when none is named), then rebuilds the shared dictionary.
    */
   setRights(shared: string, member: string, rights: string | null, folders?: string[]): Promise<void>
-  /** Stops Dovecot and Postfix, keeping every mailbox: the network is "down" until resume(). */
-  pause(): Promise<void>
+  /**
+   * Stops Dovecot and Postfix, keeping every mailbox: the network is "down" until resume().
+   * abrupt: kills the running IMAP sessions first, mid-command, instead of a clean shutdown.
+   */
+  pause(opts?: { abrupt?: boolean }): Promise<void>
   /** Starts them again on the same ports with the same mail. */
   resume(): Promise<void>
   /** Stops Postfix and Dovecot and removes the temporary directory. */
@@ -177,7 +180,9 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
     await waitForPort(submission)
   }
   /** Stops both servers and waits until their ports are closed; the data stays. */
-  const halt = async () => {
+  const halt = async (abrupt = false) => {
+    // Abrupt: every IMAP session dies at once, mid-command, as in a crash or a cut cable.
+    if (abrupt && dovecot?.pid) await killImapSessions(dovecot.pid)
     dovecot?.kill('SIGTERM')
     await Promise.all([
       exitCode('/usr/sbin/postfix', ['-c', pf, 'stop']).then(() => waitForPidExit(join(pf, 'queue', 'pid', 'master.pid'))),
@@ -230,10 +235,10 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
       transport.close()
     },
     doveadm,
-    async pause() {
+    async pause(opts = {}) {
       if (paused || stopped) return
       paused = true
-      await halt()
+      await halt(opts.abrupt)
     },
     async resume() {
       if (!paused || stopped) return
@@ -296,5 +301,27 @@ async function waitForPidExit(pidFile: string, timeoutMs = 10_000): Promise<void
   while (Date.now() < deadline) {
     try { process.kill(pid, 0) } catch { return }
     await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+/** SIGKILLs the IMAP processes under a Dovecot master (started through setpriv: its grandchildren). */
+async function killImapSessions(root: number): Promise<void> {
+  const { readdir, readFile: read } = await import('node:fs/promises')
+  const procs: { pid: number; ppid: number; comm: string }[] = []
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    const stat = await read(`/proc/${entry}/stat`, 'utf8').catch(() => '')
+    if (!stat) continue
+    // pid (comm) state ppid …: comm may hold spaces, so read after the last ')'.
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+    procs.push({ pid: Number(entry), ppid: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]), comm })
+  }
+  const under = new Set([root])
+  for (let grew = true; grew;) {
+    grew = false
+    for (const p of procs) if (!under.has(p.pid) && under.has(p.ppid)) { under.add(p.pid); grew = true }
+  }
+  for (const p of procs) {
+    if (under.has(p.pid) && /^imap/.test(p.comm)) { try { process.kill(p.pid, 'SIGKILL') } catch { /* already gone */ } }
   }
 }

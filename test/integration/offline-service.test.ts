@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { ImapFlow } from 'imapflow'
+import nodemailer from 'nodemailer'
+import type { SendRequest } from '../../shared/api/contract'
+import { toApiError } from '../../electron/api/dispatcher'
+import type { ConnectionState } from '../../shared/domain'
+import { MemorySecretStore } from '../../electron/service/secret-store'
+import { MemoryStateStore } from '../../electron/service/state-store'
+import { loadOrganisation } from '../mailstack/organisation'
+import { startMailStack, type MailStack } from '../mailstack/stack'
+import { CONTOSO, eventually, newService, otherClient, password, serverSettings, type TestService } from './helpers'
+
+/**
+ * The service side of issue 5 against real Dovecot and Postfix: replayed actions that meet a
+ * changed mailbox, sends retried after a crash, reconnecting with backoff (R9), an offline start.
+ */
+let stack: MailStack
+const FAST = { baseMs: 200, maxMs: 1500 }
+const BACKLOG = 8000
+const OWN = 'own:alice@contoso.test'
+const BACKLOG_ID = `${OWN}|Backlog`
+beforeAll(async () => {
+  stack = await startMailStack(await loadOrganisation(CONTOSO), { maxUserIpConnections: 3 })
+  await stack.seed('support@contoso.test', 'INBOX', Array.from({ length: 20 }, (_, i) => ({
+    raw: `From: Customer ${i} <c${i}@example.net>\nTo: support@contoso.test\nSubject: Ticket ${i}\nMessage-ID: <ticket-${i}@example.net>\nDate: Mon, 2 Nov 2026 09:00:00 +0000\n\nHello ${i}\n`,
+  })))
+  // A folder the first sync takes a moment over (long Cc lists make its header FETCH ~10 MB).
+  const cc = Array.from({ length: 20 }, (_, j) => `Watcher ${j} <watcher${j}@example.net>`).join(', ')
+  await stack.seed('alice@contoso.test', 'Backlog', Array.from({ length: BACKLOG }, (_, i) => ({
+    raw: `From: Customer ${i} <c${i}@example.net>\nTo: alice@contoso.test\nCc: ${cc}\nSubject: Old ticket ${i}\nMessage-ID: <old-${i}@example.net>\n\nHello ${i}\n`,
+  })))
+})
+afterAll(async () => { await stack?.stop() })
+
+const services: TestService[] = []
+// Each test's sessions end with it: the connection limit below is per mailbox and shared.
+afterEach(async () => { await Promise.all(services.splice(0).map((s) => s.service.stop())) })
+async function as(user: string, opts: Parameters<typeof newService>[2] & { state?: MemoryStateStore } = {}): Promise<TestService> {
+  const t = await newService(opts.state ?? new MemoryStateStore(), 500, { backoff: FAST, ...opts })
+  await t.service.signIn({ address: user, password: password(stack, user), server: serverSettings(stack) })
+  services.push(t)
+  return t
+}
+const SUPPORT = 'shared:support@contoso.test'
+const INBOX = `${SUPPORT}|INBOX`
+const states = (t: TestService, mailboxId: string) => t.events.filter((e) => e.name === 'connection.state').map((e) => e.payload as ConnectionState).filter((s) => s.mailboxId === mailboxId)
+/** What the renderer would receive for a failed call (the dispatcher's translation). */
+const failureOf = async (p: Promise<unknown>) => p.then(() => null, (e: unknown) => toApiError(e))
+
+async function uidsOf(client: ImapFlow, folder: string, messageId: string): Promise<number[]> {
+  await client.mailboxOpen(folder)
+  return (await client.search({ header: { 'message-id': messageId } }, { uid: true })) || []
+}
+
+const request = (subject: string, extra: Partial<SendRequest> = {}): SendRequest => ({
+  identityId: 'onBehalf:support@contoso.test', to: [{ name: 'Dave Dunn', address: 'dave@contoso.test' }], cc: [], bcc: [], subject,
+  text: `Body of ${subject}`, html: null, inReplyTo: null, references: [], encrypt: false, attachments: [], ...extra,
+})
+
+describe('replayed actions meet a mailbox others changed', () => {
+  it('reports messages another member moved instead of failing, and never moves twice', async () => {
+    const bob = await as('bob@contoso.test')
+    await bob.service.listFolders(SUPPORT)
+    const alice = await otherClient(stack, 'support@contoso.test*alice@contoso.test', password(stack, 'alice@contoso.test'))
+    const [taken] = await uidsOf(alice, 'INBOX', '<ticket-1@example.net>')
+    await alice.messageMove(String(taken), 'Archive', { uid: true })
+    const [mine] = await uidsOf(alice, 'INBOX', '<ticket-2@example.net>')
+    await alice.logout()
+    // A flag on the message alice moved: dropped (gone), the other one set.
+    expect(await bob.service.setFlags(INBOX, [taken!, mine!], ['\\Flagged'], [])).toEqual([taken])
+    // The same move twice (a replay after a crash): the second finds it in Archive, by Message-ID.
+    const first = await bob.service.move(INBOX, [mine!], `${SUPPORT}|Archive`, ['<ticket-2@example.net>'])
+    const again = await bob.service.move(INBOX, [mine!], `${SUPPORT}|Archive`, ['<ticket-2@example.net>'])
+    expect(first.gone).toEqual([])
+    expect(again).toEqual({ toFolderId: `${SUPPORT}|Archive`, uidMap: first.uidMap, gone: [] })
+    // Deleting what someone else already moved away: reported as gone.
+    expect((await bob.service.delete(INBOX, [taken!], ['<ticket-1@example.net>'])).gone).toEqual([taken])
+    const dave = await otherClient(stack, 'support@contoso.test*alice@contoso.test', password(stack, 'alice@contoso.test'))
+    expect(await uidsOf(dave, 'Archive', '<ticket-2@example.net>')).toHaveLength(1)
+    expect(await uidsOf(dave, 'Deleted Items', '<ticket-1@example.net>')).toHaveLength(0)
+    await dave.logout()
+  })
+})
+
+describe('a queued send goes exactly once', () => {
+  async function delivered(messageId: string) {
+    const dave = await otherClient(stack, 'dave@contoso.test', password(stack, 'dave@contoso.test'))
+    const sentBox = await otherClient(stack, 'support@contoso.test*bob@contoso.test', password(stack, 'bob@contoso.test'))
+    try {
+      return { inbox: (await uidsOf(dave, 'INBOX', messageId)).length, sent: (await uidsOf(sentBox, 'Sent Items', messageId)).length }
+    } finally {
+      await dave.logout(); await sentBox.logout()
+    }
+  }
+
+  it('completes only the Sent copy when an earlier attempt got the message to the server', async () => {
+    const state = new MemoryStateStore()
+    const bob = await as('bob@contoso.test', { state })
+    const outboxId = randomUUID()
+    const messageId = `<${outboxId}@contoso.test>`
+    // The earlier attempt: Postfix accepted it, then Tandem was killed before the Sent copy.
+    const smtp = nodemailer.createTransport({ host: stack.host, port: stack.ports.submission, secure: false, ignoreTLS: true, auth: { user: 'bob@contoso.test', pass: password(stack, 'bob@contoso.test') } })
+    await smtp.sendMail({ envelope: { from: 'bob@contoso.test', to: ['dave@contoso.test'] }, from: 'Contoso Support <support@contoso.test>', sender: 'bob@contoso.test', to: 'dave@contoso.test', subject: 'Crashed after accept', text: 'x', messageId })
+    smtp.close()
+    await state.write('outboxJournal', { [outboxId]: { stage: 'accepted', messageId, at: Date.now() } })
+    const res = await bob.service.send(request('Crashed after accept', { outboxId }))
+    expect(res).toMatchObject({ messageId, already: true })
+    await eventually(async () => (await delivered(messageId)).inbox === 1, 'the first delivery')
+    expect(await delivered(messageId)).toEqual({ inbox: 1, sent: 1 })
+    // Once more (the renderer crashed before it heard back): still nothing sent again.
+    expect((await bob.service.send(request('Crashed after accept', { outboxId }))).already).toBe(true)
+    await new Promise((r) => setTimeout(r, 1000))
+    expect(await delivered(messageId)).toEqual({ inbox: 1, sent: 1 })
+  })
+
+  it('finds a message in Sent even when the journal is lost, and asks when a hand-over was cut off', async () => {
+    const state = new MemoryStateStore()
+    const bob = await as('bob@contoso.test', { state })
+    const sent = await bob.service.send(request('First attempt', { outboxId: randomUUID(), queuedAt: Date.now() }))
+    await state.write('outboxJournal', {})
+    const outboxId = sent.messageId.slice(1, sent.messageId.indexOf('@'))
+    expect((await bob.service.send(request('First attempt', { outboxId }))).already).toBe(true)
+    await eventually(async () => (await delivered(sent.messageId)).inbox === 1, 'delivery')
+    expect(await delivered(sent.messageId)).toEqual({ inbox: 1, sent: 1 })
+
+    // Killed between handing the message over and the server's answer: unknown, so Tandem asks.
+    const cut = randomUUID()
+    await state.write('outboxJournal', { [cut]: { stage: 'submitting', messageId: `<${cut}@contoso.test>`, at: Date.now() } })
+    expect(await failureOf(bob.service.send(request('Cut off', { outboxId: cut })))).toMatchObject({ code: 'send.uncertain' })
+    const resent = await bob.service.send(request('Cut off', { outboxId: cut, resend: true }))
+    await eventually(async () => (await delivered(resent.messageId)).inbox === 1, 'the resend')
+    expect(await state.read('outboxJournal')).toEqual({})
+  })
+
+  it('warns before a queued reply goes to a conversation another member answered meanwhile', async () => {
+    const parent = '<ticket-7@example.net>'
+    const queuedAt = Date.now() - 2000
+    const alice = await as('alice@contoso.test')
+    await alice.service.send({ ...request('Re: Ticket 7', { inReplyTo: parent, references: [parent] }), identityId: 'sendAs:support@contoso.test' })
+    const bob = await as('bob@contoso.test')
+    const err = await failureOf(bob.service.send(request('Re: Ticket 7', { outboxId: randomUUID(), queuedAt, inReplyTo: parent, references: [parent] })))
+    expect(err).toMatchObject({ code: 'send.conversationAnswered' })
+    expect(err!.message).toContain('Contoso Support')
+    const ok = await bob.service.send(request('Re: Ticket 7', { outboxId: randomUUID(), queuedAt, inReplyTo: parent, references: [parent], answeredOk: true }))
+    await eventually(async () => (await delivered(ok.messageId)).inbox === 1, 'the confirmed reply')
+  })
+})
+
+describe('too many connections and a server that goes away (R9)', () => {
+  it('retries a refused connection with backoff, says when, and comes back by itself', async () => {
+    // Three sessions of other members hold the shared mailbox's connection limit (3 per user+IP).
+    const holders = await Promise.all(['alice', 'alice', 'alice'].map(() => otherClient(stack, 'support@contoso.test*alice@contoso.test', password(stack, 'alice@contoso.test'))))
+    const late = await as('bob@contoso.test')
+    const err = await failureOf(late.service.listFolders(SUPPORT))
+    expect(err).not.toBeNull()
+    const offline = await eventually(() => states(late, SUPPORT).find((s) => s.state === 'offline' && s.retryAt), 'an offline state with the next attempt')
+    expect(offline.retryAt! - Date.now()).toBeLessThan(FAST.maxMs + 100)
+    // Meanwhile calls fail at once, naming R9 and the wait, without a new connection.
+    const fast = await failureOf(late.service.listFolders(SUPPORT))
+    expect(fast).toMatchObject({ code: 'network.unreachable', rule: 'R9' })
+    expect(fast!.message).toMatch(/Contoso Support: reconnecting in \d+ s/)
+    await Promise.all(holders.map((h) => h.logout()))
+    await eventually(() => states(late, SUPPORT).at(-1)?.state === 'online', 'back online without a call', 10_000)
+    expect((await late.service.listFolders(SUPPORT)).some((f) => f.role === 'inbox')).toBe(true)
+  })
+
+  it('survives the server stopping mid-sync, starts offline from what it remembers, and reconnects', async () => {
+    const state = new MemoryStateStore()
+    const secrets = new MemorySecretStore()
+    const first = await as('alice@contoso.test', { state, secrets })
+    await first.service.listFolders(SUPPORT)
+    await first.service.listFolders(OWN)
+    const syncing = failureOf(first.service.syncMessages({ folderId: BACKLOG_ID, since: null, knownUids: 0 }))
+    // Killed while the sync runs. What the client had already received (the kernel's socket
+    // buffers hold megabytes) may complete it; otherwise it fails as a lost connection — never
+    // as an internal error, and never with a partial result taken for the whole folder.
+    await eventually(() => first.events.some((e) => e.name === 'sync.messages'), 'the first batch')
+    await stack.pause({ abrupt: true })
+    const outcome = await syncing
+    const received = first.events.filter((e) => e.name === 'sync.messages').reduce((n, e) => n + (e.payload as { messages: unknown[] }).messages.length, 0)
+    if (outcome === null) expect(received).toBe(BACKLOG)
+    else expect(outcome).toMatchObject({ code: 'network.unreachable' })
+    await eventually(() => states(first, OWN).some((s) => s.state === 'offline' && s.retryAt), 'offline with a retry time')
+    await first.service.stop()
+
+    // A new launch with the server still down: the session is there at once, from what was kept.
+    const second = await newService(state, 500, { secrets, backoff: FAST })
+    services.push(second)
+    const session = second.service.current()
+    expect(session?.mailboxes.map((m) => m.name)).toEqual(['alice@contoso.test', 'Contoso Support'])
+    expect(second.service.identities().map((i) => i.id)).toContain('sendAs:support@contoso.test')
+    const down = await failureOf(second.service.listFolders(SUPPORT))
+    expect(down?.code).toBe('network.unreachable')
+
+    await stack.resume()
+    await eventually(() => states(second, SUPPORT).at(-1)?.state === 'online' || null, 'reconnected by itself', 10_000)
+    await second.service.listFolders(OWN)
+    const done = await second.service.syncMessages({ folderId: BACKLOG_ID, since: null, knownUids: 0 })
+    expect(done.added).toBe(BACKLOG)
+  })
+})
