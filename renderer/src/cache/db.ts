@@ -1,5 +1,6 @@
 import Dexie, { type Table } from 'dexie'
 import type { Folder, FolderSyncState, MessageBody, MessageSummary } from '../../../shared/domain'
+import type { Task } from '../queue/task-queue'
 
 export interface SyncRow extends FolderSyncState { folderId: string; mailboxId: string }
 export interface BodyRow extends MessageBody { id: string; mailboxId: string; /** Lower-case text for search. */ searchText: string }
@@ -13,6 +14,10 @@ export class TandemDb extends Dexie {
   messages!: Table<MessageSummary, string>
   bodies!: Table<BodyRow, string>
   sync!: Table<SyncRow, string>
+  /** The person's actions waiting for the server, in order (issue 5): triage, sends, drafts. */
+  tasks!: Table<Task, number>
+  /** Per-device choices, e.g. which folders keep bodies offline. */
+  settings!: Table<{ key: string; value: unknown }, string>
 
   constructor(address: string) {
     super(`tandem:${address.toLowerCase()}`)
@@ -21,6 +26,10 @@ export class TandemDb extends Dexie {
       messages: 'id, [folderId+date], mailboxId',
       bodies: 'id, mailboxId',
       sync: 'folderId, mailboxId',
+    })
+    this.version(2).stores({
+      tasks: '++seq, &id, mailboxId',
+      settings: 'key',
     })
   }
 
@@ -31,7 +40,9 @@ export class TandemDb extends Dexie {
 
   /** Drops everything cached of a mailbox the person is no longer a member of (R1). */
   async purgeMailbox(mailboxId: string): Promise<void> {
-    await this.transaction('rw', [this.folders, this.messages, this.bodies, this.sync], async () => {
+    await this.transaction('rw', [this.folders, this.messages, this.bodies, this.sync, this.tasks], async () => {
+      // Triage there can no longer happen; queued messages stay in the outbox, for the person to change.
+      await this.tasks.where('mailboxId').equals(mailboxId).filter((t) => t.kind !== 'send' && t.kind !== 'draft').delete()
       await this.folders.where('mailboxId').equals(mailboxId).delete()
       await this.messages.where('mailboxId').equals(mailboxId).delete()
       await this.bodies.where('mailboxId').equals(mailboxId).delete()

@@ -1,10 +1,9 @@
 import { ref } from 'vue'
-import { ApiFailure } from '../../../shared/api/errors'
 import type { Folder, MessageSummary } from '../../../shared/domain'
-import { useApi } from '../api/use-api'
 import { useFoldersStore } from '../stores/folders'
 import { useMessagesStore } from '../stores/messages'
 import { useNoticesStore } from '../stores/notices'
+import { useQueueStore } from '../stores/queue'
 import { useSessionStore } from '../stores/session'
 
 const SEEN = '\\Seen'
@@ -18,16 +17,19 @@ export const pendingDelete = ref<{ mailboxName: string; count: number; confirm: 
  * server; a refusal puts things back and says why. Moves and deletes can be undone.
  */
 export function useMessageActions() {
-  const api = useApi()
   const messages = useMessagesStore()
   const folders = useFoldersStore()
   const session = useSessionStore()
   const notices = useNoticesStore()
 
-  const fail = (e: unknown) => notices.show(e instanceof ApiFailure ? e.message : `That did not work: ${String(e)}`, { kind: 'error' })
+  const queue = useQueueStore()
   const folderOf = (m: MessageSummary) => folders.byId(m.folderId)
   const uidsOf = (ms: MessageSummary[]) => ms.map((m) => m.uid)
 
+  /**
+   * Flags change in the list and the cache at once; the change is a durable task that reaches
+   * the server now or, offline, when the connection is back (issue 5).
+   */
   async function setFlag(flag: string, on: boolean, targets = messages.targets): Promise<void> {
     const changing = targets.filter((m) => m.flags.includes(flag) !== on)
     if (!changing.length) return
@@ -36,51 +38,59 @@ export function useMessageActions() {
       notices.show(`You may not change that in ${folder.name}.`, { kind: 'error' })
       return
     }
-    const before = changing.map((m) => ({ ...m }))
     await messages.patch(changing.map((m) => ({ ...m, flags: on ? [...m.flags, flag] : m.flags.filter((f) => f !== flag) })))
     if (flag === SEEN) folders.bumpUnseen(changing[0]!.folderId, on ? -changing.length : changing.length)
-    try {
-      await api.call('messages.setFlags', { folderId: changing[0]!.folderId, uids: uidsOf(changing), add: on ? [flag] : [], remove: on ? [] : [flag] })
-    } catch (e) {
-      await messages.patch(before)
-      if (flag === SEEN) folders.bumpUnseen(changing[0]!.folderId, on ? changing.length : -changing.length)
-      fail(e)
-    }
+    await queue.add({
+      kind: 'flags', id: crypto.randomUUID(), mailboxId: changing[0]!.mailboxId, folderId: changing[0]!.folderId,
+      uids: uidsOf(changing), add: on ? [flag] : [], remove: on ? [] : [flag],
+    })
   }
 
   const toggleRead = () => setFlag(SEEN, !messages.targets.every((m) => m.flags.includes(SEEN)))
   const toggleFlag = () => setFlag(FLAGGED, !messages.targets.every((m) => m.flags.includes(FLAGGED)))
   const markRead = (m: MessageSummary) => setFlag(SEEN, true, [m])
 
-  /** Moves (or deletes, via the server's Deleted Items) with Undo for ten seconds. */
+  /**
+   * Moves (or deletes, via the server's Deleted Items) at once in the list, as a queued task,
+   * with Undo for ten seconds: before the task ran, Undo just takes it back; after, it queues
+   * the move back.
+   */
   async function relocate(kind: 'move' | 'delete', targets: MessageSummary[], to?: Folder): Promise<void> {
     if (!targets.length) return
     const from = folderOf(targets[0]!)
     if (!from) return
+    const dest = kind === 'delete' ? (folders.byMailbox[from.mailboxId] ?? []).find((f) => f.role === 'trash') ?? null : to ?? null
     const removed = await messages.removeLocal(targets.map((m) => m.id))
-    try {
-      const res = kind === 'delete'
-        ? await api.call('messages.delete', { folderId: from.id, uids: uidsOf(targets) })
-        : await api.call('messages.move', { folderId: from.id, uids: uidsOf(targets), toFolderId: to!.id })
-      const dest = folders.byId(res.toFolderId)
-      const moved = new Map(res.uidMap)
-      const what = targets.length === 1 ? '1 message' : `${targets.length} messages`
-      notices.show(`${kind === 'delete' ? 'Deleted' : 'Moved'} ${what}${dest ? ` to ${dest.name}` : ''}.`, {
-        action: moved.size ? {
-          label: 'Undo',
-          run: async () => {
-            try {
-              await api.call('messages.move', { folderId: res.toFolderId, uids: [...moved.values()], toFolderId: from.id })
-              notices.show(`Put ${what} back in ${from.role === 'inbox' ? 'Inbox' : from.name}.`)
-              void messages.sync(from.id)
-            } catch (e) { fail(e) }
-          },
-        } : undefined,
-      })
-    } catch (e) {
+    const task = await queue.add({
+      kind, id: crypto.randomUUID(), mailboxId: from.mailboxId, folderId: from.id, uids: uidsOf(targets),
+      messageIds: targets.map((m) => m.messageId ?? null), toFolderId: kind === 'move' ? to!.id : null,
+    })
+    const what = targets.length === 1 ? '1 message' : `${targets.length} messages`
+    notices.show(`${kind === 'delete' ? 'Deleted' : 'Moved'} ${what}${dest ? ` to ${dest.name}` : ''}.`, {
+      action: { label: 'Undo', run: () => undo(task.id, from, removed) },
+    })
+  }
+
+  async function undo(taskId: string, from: Folder, removed: MessageSummary[]): Promise<void> {
+    const back = `Put ${removed.length === 1 ? '1 message' : `${removed.length} messages`} back in ${from.role === 'inbox' ? 'Inbox' : from.name}.`
+    if (await queue.cancel(taskId)) {
+      // It never reached the server: nothing to reverse there.
       await messages.restoreLocal(removed)
-      fail(e)
+      notices.show(back)
+      return
     }
+    await queue.flush()
+    const res = queue.resultOf(taskId) as { toFolderId: string; uidMap: [number, number][] } | undefined
+    if (!res || !res.uidMap.length) { notices.show('That can no longer be undone here: find the messages in the folder they went to.', { kind: 'error' }); return }
+    const byOld = new Map(removed.map((m) => [m.uid, m]))
+    await queue.add({
+      kind: 'move', id: crypto.randomUUID(), mailboxId: from.mailboxId, folderId: res.toFolderId,
+      uids: res.uidMap.map(([, now]) => now), messageIds: res.uidMap.map(([old]) => byOld.get(old)?.messageId ?? null), toFolderId: from.id,
+    })
+    await messages.restoreLocal(removed)
+    notices.show(back)
+    await queue.flush()
+    void messages.sync(from.id)
   }
 
   function archive(): Promise<void> {

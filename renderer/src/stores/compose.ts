@@ -1,7 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
 import type { ApiError } from '../../../shared/api/errors'
-import { apiErrorOf } from '../api/failure'
 import { fileToBase64 } from '../mail/files'
 import { htmlToText } from '../mail/text'
 import type { Identity, MessageBody, MessageSummary } from '../../../shared/domain'
@@ -10,6 +9,9 @@ import { formatAddress, parseAddressList, replySubject } from '../../../shared/r
 import { useApi } from '../api/use-api'
 import DOMPurify from 'dompurify'
 import { useSessionStore } from './session'
+import { useQueueStore } from './queue'
+import { useNoticesStore } from './notices'
+import type { SendTask } from '../queue/task-queue'
 
 export type ComposeMode = 'new' | 'reply' | 'replyAll' | 'forward'
 
@@ -17,7 +19,16 @@ export type ComposeMode = 'new' | 'reply' | 'replyAll' | 'forward'
 export const useComposeStore = defineStore('compose', () => {
   const api = useApi()
   const session = useSessionStore()
+  const queue = useQueueStore()
+  const notices = useNoticesStore()
   const open = ref(false)
+  /** The queued message being changed, when compose was opened from the outbox. */
+  const editing = ref<string | null>(null)
+  /** Saved versions of this draft share a key; each has its own number (a fixed Message-ID). */
+  let draftKey = crypto.randomUUID()
+  let draftN = 0
+  /** True while the newest version waits on this device for the connection. */
+  const draftQueued = ref(false)
   const identities = ref<Identity[]>([])
   const identityId = ref('')
   const note = ref<string | null>(null)
@@ -59,6 +70,10 @@ export const useComposeStore = defineStore('compose', () => {
     attachments.value = []
     draft.value = null
     savedAt.value = null
+    editing.value = null
+    draftKey = crypto.randomUUID()
+    draftN = 0
+    draftQueued.value = false
     void api.call('compose.limits', {}).then((l) => { maxBytes.value = l.maxBytes }).catch(() => undefined)
     const mailbox = session.session?.mailboxes.find((m) => m.id === (source?.message.mailboxId ?? mailboxId))
     const pick = defaultIdentity(identities.value, mailbox?.id ?? null, mailbox?.name)
@@ -130,17 +145,32 @@ export const useComposeStore = defineStore('compose', () => {
   }
   const hasContent = () => !!(to.value.trim() || subject.value.trim() || text.value.trim() || (rich.value && htmlToText(html.value).trim()) || attachments.value.length)
 
-  /** Saves the draft now into the Drafts of the chosen identity's mailbox. */
+  /**
+   * Saves the draft now into the Drafts of the chosen identity's mailbox — through the queue,
+   * so that offline it is kept on this device and saved when the connection is back.
+   */
   async function saveDraft(): Promise<void> {
     if (saveTimer) { clearTimeout(saveTimer); saveTimer = null }
-    if (!hasContent()) return
-    try {
-      const prev = draft.value?.uid ? { folderId: draft.value.folderId, uid: draft.value.uid } : null
-      draft.value = await api.call('drafts.save', { draft: request(), previous: prev })
+    if (!hasContent() || !identity.value) return
+    await dropQueuedDrafts()
+    const n = ++draftN
+    const outcome = await queue.addAndWait({ kind: 'draft', id: `${draftKey}.${n}`, key: draftKey, n, mailboxId: identity.value.mailboxId, request: request() })
+    if (outcome.kind === 'done') {
+      draft.value = outcome.result as { folderId: string; uid: number | null }
       savedAt.value = new Date()
-    } catch {
-      // Offline or refused: the text stays in this window; the next change tries again.
+      draftQueued.value = false
+    } else if (outcome.kind === 'waiting') {
+      draftQueued.value = true
+      savedAt.value = new Date()
+    } else {
+      // Refused (e.g. no Drafts folder there): the text stays in this window.
+      await queue.cancel(`${draftKey}.${n}`)
     }
+  }
+
+  /** Only the newest version of a draft matters: older ones still queued are dropped. */
+  async function dropQueuedDrafts(): Promise<void> {
+    for (const t of queue.tasks) if (t.kind === 'draft' && t.key === draftKey) await queue.cancel(t.id)
   }
 
   // Autosave a few seconds after the person stops typing.
@@ -165,6 +195,7 @@ export const useComposeStore = defineStore('compose', () => {
   /** Stops autosaving and removes the saved draft (after sending, or when thrown away). */
   async function dropDraft(): Promise<void> {
     if (saveTimer) { clearTimeout(saveTimer); saveTimer = null }
+    await dropQueuedDrafts()
     if (draft.value?.uid) await api.call('drafts.delete', { folderId: draft.value.folderId, uid: draft.value.uid }).catch(() => undefined)
     draft.value = null
   }
@@ -186,7 +217,8 @@ export const useComposeStore = defineStore('compose', () => {
     attachments.value = attachments.value.filter((_, i) => i !== index)
   }
 
-  async function send(): Promise<boolean> {
+  /** Sends through the outbox: 'sent', 'queued' (offline; goes later), or false (refused, or invalid). */
+  async function send(): Promise<'sent' | 'queued' | false> {
     error.value = null
     for (const [field, value] of Object.entries({ to: to.value, cc: cc.value, bcc: bcc.value })) {
       const l = parseAddressList(value)
@@ -194,20 +226,49 @@ export const useComposeStore = defineStore('compose', () => {
     }
     sending.value = true
     try {
-      await api.call('messages.send', request())
+      // The message goes through the outbox: its id fixes the Message-ID for every attempt.
+      const id = crypto.randomUUID()
+      const mailboxId = identity.value?.mailboxId ?? ''
+      const outcome = await queue.addAndWait({ kind: 'send', id, mailboxId, request: { ...request(), queuedAt: Date.now() } })
+      if (outcome.kind === 'held') {
+        // Refused (R2, R3, R4, R6…): nothing left; the reason shows next to the field, and the
+        // message stays here to change rather than in the outbox.
+        await queue.cancel(id)
+        error.value = outcome.error
+        return false
+      }
+      if (editing.value) await queue.cancel(editing.value)
       open.value = false
       await dropDraft()
-      return true
-    } catch (e) {
-      error.value = apiErrorOf(e)
-      return false
+      if (outcome.kind === 'waiting') {
+        notices.show('Offline: the message waits in the Outbox and goes when you reconnect.')
+        return 'queued'
+      }
+      return 'sent'
     } finally {
       sending.value = false
     }
   }
 
+  /** Opens a queued message from the outbox to change it; sending replaces the queued one. */
+  async function editQueued(task: SendTask): Promise<void> {
+    await start('new', task.mailboxId)
+    const r = task.request
+    const list = (xs: typeof r.to) => xs.map(formatAddress).join(', ')
+    identityId.value = r.identityId
+    to.value = list(r.to); cc.value = list(r.cc); bcc.value = list(r.bcc)
+    subject.value = r.subject
+    text.value = r.text
+    if (rich.value) html.value = r.html ?? toHtml(r.text)
+    inReplyTo.value = r.inReplyTo
+    references.value = r.references
+    attachments.value = r.attachments.map((a) => ({ ...a, size: Math.floor(a.contentBase64.length * 0.75) }))
+    note.value = task.error ? task.error.message : null
+    editing.value = task.id
+  }
+
   return {
     open, identities, identityId, identity, note, to, cc, bcc, subject, text, encrypt, encryptBlocked, sending, error,
-    attachments, maxBytes, wireSize, attach, detach, start, send, close, discard, saveDraft, draft, savedAt, signatures, setSignature, rich, html, setRich,
+    attachments, maxBytes, wireSize, attach, detach, start, send, close, discard, saveDraft, draft, savedAt, draftQueued, editing, editQueued, signatures, setSignature, rich, html, setRich,
   }
 })

@@ -6,6 +6,7 @@ import { htmlToText } from '../mail/text'
 import type { MessageBody, MessageSummary } from '../../../shared/domain'
 import { useApi } from '../api/use-api'
 import { useFoldersStore } from './folders'
+import { useQueueStore } from './queue'
 import { useSessionStore } from './session'
 
 const isSeen = (m: MessageSummary) => m.flags.includes('\\Seen')
@@ -19,6 +20,7 @@ export const useMessagesStore = defineStore('messages', () => {
   const api = useApi()
   const session = useSessionStore()
   const folders = useFoldersStore()
+  const queue = useQueueStore()
 
   /** Newest first. shallowRef: 100 000 rows must not become deep reactive proxies. */
   const list = shallowRef<MessageSummary[]>([])
@@ -98,6 +100,8 @@ export const useMessagesStore = defineStore('messages', () => {
   async function runSync(folderId: string): Promise<void> {
     const db = session.db
     if (!db) return
+    // The server gets our queued changes first, so the sync does not undo them on screen.
+    await queue.flush()
     const mailboxId = folderId.slice(0, folderId.indexOf('|'))
     const state = await db.sync.get(folderId)
     const known = await db.inFolder(folderId).primaryKeys()
@@ -111,7 +115,7 @@ export const useMessagesStore = defineStore('messages', () => {
       })
       await writes
       const uidOf = (id: string) => Number(id.slice(id.lastIndexOf('|') + 1))
-      await db.transaction('rw', db.messages, db.sync, db.bodies, async () => {
+      await db.transaction('rw', [db.messages, db.sync, db.bodies, db.tasks], async () => {
         if (res.reset && state) {
           // UIDVALIDITY changed: everything cached before this sync is void.
           const stale = known.filter((id) => !fresh.has(id))
@@ -130,9 +134,10 @@ export const useMessagesStore = defineStore('messages', () => {
           await db.bodies.bulkDelete(gone)
         }
         await db.sync.put({ folderId, mailboxId, ...res.state })
+        await overlayPending(folderId)
       })
       syncErrors.value = { ...syncErrors.value, [folderId]: undefined }
-      if (listFolderId.value === folderId && (res.changed.length || res.present || res.vanished?.length || res.reset)) {
+      if (listFolderId.value === folderId && (res.changed.length || res.present || res.vanished?.length || res.reset || queue.pending)) {
         list.value = await db.inFolder(folderId).reverse().toArray()
         if (focusedId.value && !list.value.some((m) => m.id === focusedId.value)) focusedId.value = list.value[0]?.id ?? null
       }
@@ -148,6 +153,20 @@ export const useMessagesStore = defineStore('messages', () => {
     }
   }
 
+
+  /** What is still queued for this folder stays applied over what the server said (issue 5). */
+  async function overlayPending(folderId: string): Promise<void> {
+    const db = session.db
+    if (!db) return
+    for (const t of await db.tasks.where('mailboxId').equals(folderId.slice(0, folderId.indexOf('|'))).toArray()) {
+      if (t.kind === 'flags' && t.folderId === folderId) {
+        const rows = (await db.messages.bulkGet(t.uids.map((u) => `${folderId}|${u}`))).filter((m): m is MessageSummary => !!m)
+        await db.messages.bulkPut(rows.map((m) => ({ ...m, flags: [...m.flags.filter((f) => !t.remove.includes(f) && !t.add.includes(f)), ...t.add] })))
+      } else if ((t.kind === 'move' || t.kind === 'delete') && t.folderId === folderId) {
+        await db.messages.bulkDelete(t.uids.map((u) => `${folderId}|${u}`))
+      }
+    }
+  }
 
   /** Caches a body (for offline reading and search) and gives its row a snippet. */
   async function storeBody(m: MessageSummary, b: MessageBody): Promise<void> {

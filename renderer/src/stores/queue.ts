@@ -1,0 +1,101 @@
+import { defineStore } from 'pinia'
+import { computed, shallowRef, watch } from 'vue'
+import type { ApiError } from '../../../shared/api/errors'
+import { useApi } from '../api/use-api'
+import { TaskQueue, type NewTask, type SendTask, type Task } from '../queue/task-queue'
+import { useNoticesStore } from './notices'
+import { useSessionStore } from './session'
+
+export type Outcome = { kind: 'done'; result: unknown } | { kind: 'held'; error: ApiError } | { kind: 'waiting'; error: ApiError | null }
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`
+
+/**
+ * The person's queued actions (issue 5): the durable TaskQueue over the signed-in person's
+ * cache, what it counts, the outbox, and the notices for what could not be done.
+ */
+export const useQueueStore = defineStore('queue', () => {
+  const api = useApi()
+  const session = useSessionStore()
+  const notices = useNoticesStore()
+  const tasks = shallowRef<Task[]>([])
+  /** Results of finished moves, by task id, for Undo after they reached the server. */
+  const results = new Map<string, unknown>()
+  const waiters = new Map<string, (o: Outcome) => void>()
+  const folderListeners = new Set<(folderId: string) => void>()
+  let queue: TaskQueue | null = null
+
+  const pending = computed(() => tasks.value.filter((t) => t.status === 'pending').length)
+  const outbox = computed(() => tasks.value.filter((t): t is SendTask => t.kind === 'send'))
+  const held = computed(() => tasks.value.filter((t) => t.status === 'held'))
+
+  async function reload(): Promise<void> {
+    const db = session.db
+    tasks.value = db ? await db.tasks.orderBy('seq').toArray() : []
+  }
+
+  const settle = (id: string, o: Outcome) => { waiters.get(id)?.(o); waiters.delete(id) }
+
+  function start(): void {
+    queue?.stop()
+    const db = session.db
+    if (!db) { queue = null; tasks.value = []; return }
+    queue = new TaskQueue(db.tasks, (name, input) => api.call(name, input), {
+      changed: () => { void reload() },
+      done: (task, result, gone) => {
+        results.set(task.id, result)
+        settle(task.id, { kind: 'done', result })
+        if (gone.length) {
+          notices.show(`${plural(gone.length, 'change was', 'changes were')} not made: another member had already moved or deleted ${gone.length === 1 ? 'that message' : 'those messages'}.`, { kind: 'error' })
+        }
+        if ('folderId' in task) for (const l of folderListeners) l(task.folderId)
+      },
+      dropped: (task, error) => {
+        settle(task.id, { kind: 'held', error })
+        notices.show(`A change could not be made and was dropped: ${error.message}`, { kind: 'error' })
+        if ('folderId' in task) for (const l of folderListeners) l(task.folderId)
+      },
+      held: (task, error) => {
+        settle(task.id, { kind: 'held', error })
+        if (!waiters.has(task.id) && task.kind === 'send') notices.show(`"${task.request.subject || '(no subject)'}" is held in the Outbox: ${error.message}`, { kind: 'error' })
+      },
+    })
+    void reload().then(() => queue?.kick())
+  }
+
+  // One queue per signed-in person, running whenever they are.
+  watch(() => session.db, () => start(), { immediate: true })
+  // Back online: replay. Also now and then, for anything that waited.
+  api.on('connection.state', (s) => { if (s.state === 'online') void queue?.kick() })
+  setInterval(() => { if (pending.value) void queue?.kick() }, 15_000)
+
+  async function add(task: NewTask): Promise<Task> {
+    if (!queue) start()
+    return queue!.add(task)
+  }
+
+  /**
+   * Adds a task and waits for what became of it: carried out, held (refused), or waiting for
+   * the connection (then it stays queued and goes later).
+   */
+  async function addAndWait(task: NewTask): Promise<Outcome> {
+    const outcome = new Promise<Outcome>((resolve) => waiters.set(task.id, resolve))
+    await add(task)
+    await queue!.kick()
+    const row = await session.db?.tasks.where('id').equals(task.id).first()
+    if (row && row.status === 'pending') settle(task.id, { kind: 'waiting', error: row.error })
+    return outcome
+  }
+
+  /** Runs what is queued now (before a sync, so the server has our changes first). */
+  const flush = () => queue?.kick() ?? Promise.resolve()
+  const cancel = (id: string) => queue?.cancel(id) ?? Promise.resolve(null)
+  const update = (id: string, changes: Parameters<TaskQueue['update']>[1]) => queue?.update(id, changes) ?? Promise.resolve()
+
+  return {
+    tasks, pending, outbox, held, add, addAndWait, flush, cancel, update, reload,
+    resultOf: (id: string) => results.get(id),
+    isQueued: (id: string) => tasks.value.some((t) => t.id === id),
+    onFolderDone: (l: (folderId: string) => void) => folderListeners.add(l),
+  }
+})
