@@ -58,6 +58,7 @@ export function serviceHandlers(service: import('../service/mail-service').MailS
     'app.info': () => service.appInfo(),
     'session.signIn': (input) => service.signIn(input),
     'session.current': () => service.current(),
+    'session.connections': () => service.connections(),
     'session.signOut': async () => { await service.signOut(); return { ok: true as const } },
     'folders.list': (input) => service.listFolders(input.mailboxId),
     'mailboxes.refresh': () => service.refreshMailboxes(),

@@ -1,7 +1,7 @@
 import type { ImapFlow } from 'imapflow'
 import { ApiFailure } from '../../shared/api/errors'
 import type { AppInfo, CallOutput, SendRequest, SignInRequest } from '../../shared/api/contract'
-import type { Folder, FolderSyncState, Grants, Identity, Mailbox, MessageBody, ServerSettings, Session } from '../../shared/domain'
+import type { ConnectionState, Folder, FolderSyncState, Grants, Identity, Mailbox, MessageBody, ServerSettings, Session } from '../../shared/domain'
 import { authoriseSend, identitiesFor } from '../../shared/rules/identities'
 import { insecureEndpointReason } from '../../shared/rules/connection-security'
 import { AttachmentTickets, VIEWABLE } from './attachments'
@@ -161,6 +161,11 @@ export class MailService {
 
   current(): Session | null {
     return this.active?.session ?? null
+  }
+
+  /** Each mailbox's connection state as last announced. */
+  connections(): ConnectionState[] {
+    return [...(this.active?.runtimes.values() ?? [])].map((r) => r.state)
   }
 
   async signOut(): Promise<void> {

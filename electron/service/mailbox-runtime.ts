@@ -1,6 +1,6 @@
 import type { ImapFlow } from 'imapflow'
 import type { EventName, EventPayload } from '../../shared/api/contract'
-import type { Folder, Mailbox, Quota } from '../../shared/domain'
+import type { ConnectionState, Folder, Mailbox, Quota } from '../../shared/domain'
 import { folderRights } from '../../shared/rules/rights'
 import { compareFolders } from '../../shared/rules/folder-role'
 import { quotaState } from '../../shared/rules/quota'
@@ -70,6 +70,8 @@ export class MailboxRuntime {
   private retryTimer: NodeJS.Timeout | null = null
   private lastError = ''
   private readonly backoff: BackoffPolicy
+  /** The state last announced (a reloaded renderer asks for it). */
+  state: ConnectionState
 
   constructor(
     public mailbox: Mailbox,
@@ -79,6 +81,7 @@ export class MailboxRuntime {
     first: ImapFlow | null = null,
   ) {
     this.backoff = { ...DEFAULT_BACKOFF, ...opts.backoff }
+    this.state = { mailboxId: mailbox.id, state: first ? 'online' : 'connecting' }
     if (first) this.adopt(first)
   }
 
@@ -93,6 +96,11 @@ export class MailboxRuntime {
     return this.connect()
   }
 
+  private announce(state: ConnectionState): void {
+    this.state = state
+    this.opts.emit('connection.state', state)
+  }
+
   /** The state the renderer shows: online, connecting, or offline until the next attempt. */
   private waitingFailure(): ApiFailure {
     const seconds = Math.max(1, Math.ceil((this.retryAt - Date.now()) / 1000))
@@ -105,7 +113,7 @@ export class MailboxRuntime {
 
   private connect(): Promise<ImapFlow> {
     if (!this.connecting) {
-      this.opts.emit('connection.state', { mailboxId: this.mailbox.id, state: 'connecting' })
+      this.announce({ mailboxId: this.mailbox.id, state: 'connecting' })
       this.connecting = connectImap(this.login)
         .then((c) => {
           if (this.stopped) { void c.logout().catch(() => c.close()); throw new ApiFailure({ code: 'session.required', message: 'You are signed out. Sign in to continue.' }) }
@@ -127,12 +135,12 @@ export class MailboxRuntime {
     this.lastError = e instanceof ApiFailure ? e.message : (e as Error).message
     if (!retryable(e)) {
       this.retryAt = 0
-      this.opts.emit('connection.state', { mailboxId: this.mailbox.id, state: 'offline', detail: this.lastError })
+      this.announce({ mailboxId: this.mailbox.id, state: 'offline', detail: this.lastError })
       return
     }
     const delay = backoffDelay(this.failures, this.backoff)
     this.retryAt = Date.now() + delay
-    this.opts.emit('connection.state', { mailboxId: this.mailbox.id, state: 'offline', detail: this.lastError, retryAt: this.retryAt })
+    this.announce({ mailboxId: this.mailbox.id, state: 'offline', detail: this.lastError, retryAt: this.retryAt })
     if (this.retryTimer) clearTimeout(this.retryTimer)
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null
@@ -149,10 +157,12 @@ export class MailboxRuntime {
     client.on('close', () => {
       if (this.client !== client || this.stopped) return
       this.client = null
-      // Dropped (server restart, network gone, too many connections): come back by ourselves.
-      this.failed(new Error('The connection to the server closed.'))
+      // Dropped (server restart, idle timeout, network gone): one attempt at once; should that
+      // fail, the backoff takes over.
+      this.announce({ mailboxId: this.mailbox.id, state: 'offline', detail: 'The connection to the server closed.' })
+      void this.connect().catch(() => undefined)
     })
-    this.opts.emit('connection.state', { mailboxId: this.mailbox.id, state: 'online' })
+    this.announce({ mailboxId: this.mailbox.id, state: 'online' })
     // After a reconnection the watcher comes back too.
     if (this.watching && !this.watcher) void this.startWatching().catch(() => undefined)
   }

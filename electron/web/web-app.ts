@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import type { ServerSettings } from '../../shared/domain'
 import { createDispatcher, serviceHandlers } from '../api/dispatcher'
 import { MailService } from '../service/mail-service'
+import type { BackoffPolicy } from '../service/mailbox-runtime'
 import { MemorySecretStore } from '../service/secret-store'
 import { FileStateStore, MemoryStateStore, type StateStore } from '../service/state-store'
 import { WebHost } from './web-host'
@@ -18,6 +19,8 @@ export interface WebAppOptions {
   suggestedServer?: ServerSettings | null
   /** How often synced folders are polled for changes made elsewhere. */
   pollMs?: number
+  /** Reconnection backoff (R9); tests shorten it. */
+  backoff?: Partial<BackoffPolicy>
   log?: (line: string) => void
 }
 
@@ -45,6 +48,7 @@ export async function startWebApp(opts: WebAppOptions = {}): Promise<WebApp> {
     suggestedServer: opts.suggestedServer ?? null,
     attachmentUrl: (ticket) => `/attachments/${ticket}`,
     pollMs: opts.pollMs,
+    backoff: opts.backoff,
   })
   await service.start()
   const dispatch = createDispatcher(serviceHandlers(service), (msg, e) => log(`${msg}: ${(e as Error)?.stack ?? e}`))

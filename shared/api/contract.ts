@@ -76,6 +76,8 @@ export const calls = {
   'session.signIn': call(signInRequestSchema, sessionSchema),
   /** The signed-in session, or null. */
   'session.current': call(none, sessionSchema.nullable()),
+  /** The connection state of each of the session's mailboxes now (a reloaded window starts from it). */
+  'session.connections': call(none, z.array(connectionStateSchema)),
   /** Signs out, closes connections and forgets the password. */
   'session.signOut': call(none, z.object({ ok: z.literal(true) })),
   /** Lists the folders of one mailbox, with roles from SPECIAL-USE and the person's rights. */

@@ -28,6 +28,15 @@ export function explainSignInRefusal(refusal: SignInRefusal, knownShared: Readon
     }
   }
   const code = (refusal.responseCode ?? '').toUpperCase()
+  // RFC 5530: a temporary failure (e.g. the server is shutting down, or its auth service is
+  // busy). Not the person's fault, and worth another attempt.
+  if (code === 'UNAVAILABLE') {
+    return {
+      code: 'server.error',
+      rule: 'R9',
+      message: `The server cannot sign ${address} in just now${text ? ` ("${text}")` : ''}. Tandem tries again by itself; your changes wait meanwhile.`,
+    }
+  }
   if (code && code !== 'AUTHENTICATIONFAILED' && text && !/^authentication failed\.?$/i.test(text)) {
     return {
       code: 'auth.refused',

@@ -176,7 +176,7 @@ describe('too many connections and a server that goes away (R9)', () => {
     // buffers hold megabytes) may complete it; otherwise it fails as a lost connection — never
     // as an internal error, and never with a partial result taken for the whole folder.
     await eventually(() => first.events.some((e) => e.name === 'sync.messages'), 'the first batch')
-    await stack.pause({ abrupt: true })
+    await stack.pause()
     const outcome = await syncing
     const received = first.events.filter((e) => e.name === 'sync.messages').reduce((n, e) => n + (e.payload as { messages: unknown[] }).messages.length, 0)
     if (outcome === null) expect(received).toBe(BACKLOG)

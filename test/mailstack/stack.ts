@@ -55,9 +55,9 @@ export interface MailStack {
   setRights(shared: string, member: string, rights: string | null, folders?: string[]): Promise<void>
   /**
    * Stops Dovecot and Postfix, keeping every mailbox: the network is "down" until resume().
-   * abrupt: kills the running IMAP sessions first, mid-command, instead of a clean shutdown.
+   * The running IMAP sessions are killed first, mid-command, as in a crash.
    */
-  pause(opts?: { abrupt?: boolean }): Promise<void>
+  pause(): Promise<void>
   /** Starts them again on the same ports with the same mail. */
   resume(): Promise<void>
   /** Stops Postfix and Dovecot and removes the temporary directory. */
@@ -180,9 +180,10 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
     await waitForPort(submission)
   }
   /** Stops both servers and waits until their ports are closed; the data stays. */
-  const halt = async (abrupt = false) => {
-    // Abrupt: every IMAP session dies at once, mid-command, as in a crash or a cut cable.
-    if (abrupt && dovecot?.pid) await killImapSessions(dovecot.pid)
+  const halt = async () => {
+    // Every IMAP session dies at once, mid-command, as in a crash or a cut cable. (Dovecot's
+    // master alone, on SIGTERM, keeps waiting for its connected clients for many seconds.)
+    if (dovecot?.pid) await killImapSessions(dovecot.pid)
     dovecot?.kill('SIGTERM')
     await Promise.all([
       exitCode('/usr/sbin/postfix', ['-c', pf, 'stop']).then(() => waitForPidExit(join(pf, 'queue', 'pid', 'master.pid'))),
@@ -235,10 +236,10 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
       transport.close()
     },
     doveadm,
-    async pause(opts = {}) {
+    async pause() {
       if (paused || stopped) return
       paused = true
-      await halt(opts.abrupt)
+      await halt()
     },
     async resume() {
       if (!paused || stopped) return

@@ -61,7 +61,9 @@ export interface TaskHooks {
 
 /** Failures that another attempt later can get past: the network, the server, the session. */
 const TRANSIENT = new Set<ErrorCode>(['network.unreachable', 'session.required', 'server.error'])
-export const isTransient = (e: ApiError) => TRANSIENT.has(e.code)
+/** A surprise (a bug, an odd server answer) gets a few more attempts before it is given up with a notice. */
+const SURPRISE_ATTEMPTS = 5
+export const isTransient = (e: ApiError, attempts = 0) => TRANSIENT.has(e.code) || (e.code === 'internal' && attempts < SURPRISE_ATTEMPTS)
 
 const errorOf = (e: unknown): ApiError => (e instanceof ApiFailure ? e.error : { code: 'internal', message: String(e) })
 
@@ -141,7 +143,7 @@ export class TaskQueue {
       this.inFlight = null
       if (this.stopped) return false
       const error = errorOf(e)
-      if (isTransient(error)) {
+      if (isTransient(error, task.attempts)) {
         await this.tasks.update(task.seq!, { attempts: task.attempts + 1, error })
         this.hooks.changed?.()
         return false

@@ -52,6 +52,7 @@ export const useQueueStore = defineStore('queue', () => {
       },
       dropped: (task, error) => {
         settle(task.id, { kind: 'held', error })
+        console.warn('tandem: dropped task', task.kind, error.code, error.message)
         notices.show(`A change could not be made and was dropped: ${error.message}`, { kind: 'error' })
         if ('folderId' in task) for (const l of folderListeners) l(task.folderId)
       },

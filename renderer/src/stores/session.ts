@@ -48,6 +48,7 @@ export const useSessionStore = defineStore('session', () => {
       const [appInfo, current] = await Promise.all([api.call('app.info', {}), api.call('session.current', {})])
       info.value = appInfo
       session.value = current
+      if (current) await loadConnections()
     } catch (e) {
       error.value = apiErrorOf(e)
     } finally {
@@ -56,6 +57,12 @@ export const useSessionStore = defineStore('session', () => {
     api.on('connection.state', (s) => { connections.value = { ...connections.value, [s.mailboxId]: s } })
     api.on('session.ended', () => { session.value = null })
     api.on('session.changed', (next) => { void apply(next) })
+  }
+
+  /** Where each mailbox's connection stands now (after a reload no event has come yet). */
+  async function loadConnections(): Promise<void> {
+    const states = await api.call('session.connections', {}).catch(() => [])
+    connections.value = Object.fromEntries(states.map((s) => [s.mailboxId, s]))
   }
 
   async function signIn(req: SignInRequest): Promise<boolean> {

@@ -15,6 +15,7 @@ function handlers(overrides: Partial<Handlers> = {}): { h: Handlers; seen: unkno
   const unused = () => { throw new Error('not used in this test') }
   const h: Handlers = {
     'mailboxes.refresh': unused,
+    'session.connections': unused,
     'messages.sync': unused,
     'messages.body': unused,
     'messages.setFlags': unused,

@@ -27,4 +27,10 @@ describe('explainSignInRefusal', () => {
   it('points a wrong password at the password field', () => {
     expect(explainSignInRefusal({ address: 'a@b.test' }, none)).toMatchObject({ field: 'password' })
   })
+
+  it('takes UNAVAILABLE (RFC 5530) as a passing failure to retry, not a wrong password (R9)', () => {
+    const e = explainSignInRefusal({ address: 'a@b.test', responseCode: 'UNAVAILABLE', responseText: 'Temporary authentication failure.' }, none)
+    expect(e).toMatchObject({ code: 'server.error', rule: 'R9' })
+    expect(e.message).toContain('tries again by itself')
+  })
 })

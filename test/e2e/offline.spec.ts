@@ -1,0 +1,135 @@
+import type { Page } from '@playwright/test'
+import { loadOrganisation } from '../mailstack/organisation'
+import { startMailStack, type MailStack } from '../mailstack/stack'
+import { supportInbox } from '../mailstack/demo-mail'
+import { expect, imapAs, openFolder, passwordOf, serverOf, signIn, test } from './fixtures'
+import { projectRoot, startWebApp } from '../../electron/web/web-app'
+
+/**
+ * Issue 5 end to end: the mail servers stop, bob triages ten messages in Contoso Support, reloads
+ * the window, the servers come back — and alice's own IMAP session sees every one of the ten.
+ */
+const rows = (page: Page) => page.getByRole('listbox', { name: 'Message list' }).locator('.row')
+const focusedUid = async (page: Page) => {
+  const id = await page.locator('.row[data-focused="true"]').getAttribute('data-id')
+  return Number(id!.slice(id!.lastIndexOf('|') + 1))
+}
+
+interface OnServer { folder: string; flags: string[] }
+
+/** Where each Message-ID of the support mailbox is now, and its flags, as alice's client sees it. */
+async function supportState(stack: MailStack): Promise<Map<string, OnServer>> {
+  const c = await imapAs(stack, 'support@contoso.test*alice@contoso.test', passwordOf(stack, 'alice@contoso.test'))
+  const out = new Map<string, OnServer>()
+  try {
+    for (const folder of ['INBOX', 'Archive', 'Deleted Items']) {
+      await c.mailboxOpen(folder, { readOnly: true })
+      for await (const m of c.fetch('1:*', { uid: true, flags: true, envelope: true })) {
+        if (m.envelope?.messageId) out.set(m.envelope.messageId, { folder, flags: [...(m.flags ?? [])].filter((f) => f !== '\\Recent') })
+      }
+    }
+  } finally {
+    await c.logout()
+  }
+  return out
+}
+
+let own: MailStack
+test.beforeEach(async () => {
+  own = await startMailStack(await loadOrganisation(`${projectRoot}/test/fixtures/orgs/contoso.json`))
+  await own.seed('support@contoso.test', 'INBOX', await supportInbox(30, 'Contoso Support <support@contoso.test>', 5))
+})
+test.afterEach(async () => { await own?.stop() })
+
+test('offline triage survives a reload and reaches the server when it is back (issue 5)', async ({ page }) => {
+  test.setTimeout(120_000)
+  // Fast reconnection for the test (the app's default backs off up to a minute).
+  const web = await startWebApp({ suggestedServer: serverOf(own), log: () => undefined, pollMs: 500, backoff: { baseMs: 300, maxMs: 2000 } })
+  const dropped: string[] = []
+  page.on('console', (m) => { if (m.text().includes('dropped task')) dropped.push(m.text()) })
+  try {
+    await page.goto(web.url)
+    await signIn(page, own, 'bob@contoso.test')
+    await openFolder(page, 'Contoso Support', 'inbox')
+    await expect(page.getByTestId('list-count')).toContainText('30 messages')
+    const before = await supportState(own)
+    const uidToMessageId = new Map<number, string>()
+    for (const id of await rows(page).evaluateAll((els) => els.map((e) => e.getAttribute('data-id')!))) {
+      const uid = Number(id.slice(id.lastIndexOf('|') + 1))
+      const c = await imapAs(own, 'support@contoso.test*alice@contoso.test', passwordOf(own, 'alice@contoso.test'))
+      await c.mailboxOpen('INBOX', { readOnly: true })
+      const m = await c.fetchOne(String(uid), { envelope: true }, { uid: true })
+      await c.logout()
+      uidToMessageId.set(uid, m && m.envelope ? m.envelope.messageId! : '')
+    }
+
+    await own.pause()
+    const banner = page.getByTestId('connection-banner')
+    await expect(banner).toContainText('Offline — changes will be sent when you reconnect')
+    await expect(page.getByRole('region', { name: 'Contoso Support' }).getByTestId('mailbox-connection')).toContainText(/reconnecting|connecting|offline/)
+
+    // Ten actions, each on its own message, by keyboard.
+    const expected = new Map<string, { folder?: string; flagged?: boolean; seen?: boolean }>()
+    const note = async (what: { folder?: string; flagged?: boolean; seen?: boolean }) => {
+      const id = uidToMessageId.get(await focusedUid(page))!
+      expected.set(id, { ...expected.get(id), ...what })
+    }
+    await rows(page).first().click()
+    for (let i = 0; i < 3; i++) {
+      if (i) await page.keyboard.press('j')
+      await note({ flagged: true })
+      await page.keyboard.press('s')
+    }
+    for (let i = 0; i < 3; i++) {
+      await page.keyboard.press('j')
+      const wasUnread = await page.locator('.row[data-focused="true"]').getAttribute('data-unread') === 'true'
+      await note({ seen: wasUnread })
+      await page.keyboard.press('u')
+      await expect(page.locator('.row[data-focused="true"]')).toHaveAttribute('data-unread', String(!wasUnread))
+    }
+    await page.keyboard.press('j')
+    for (let i = 0; i < 2; i++) {
+      await note({ folder: 'Archive' })
+      await page.keyboard.press('e')
+      await expect(page.getByTestId('list-count')).toContainText(`${29 - i} messages`)
+    }
+    await note({ folder: 'Deleted Items' })
+    await page.keyboard.press('#')
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Delete for everyone' }).click()
+    await expect(page.getByTestId('list-count')).toContainText('27 messages')
+    await note({ flagged: true })
+    await page.keyboard.press('s')
+    expect(expected.size).toBe(10)
+    await expect(page.getByTestId('pending-count')).toHaveText(/\d+ changes waiting/)
+    const waiting = Number((await page.getByTestId('pending-count').textContent())!.split(' ')[0])
+    expect(waiting).toBeGreaterThanOrEqual(10)
+
+    expect(dropped).toEqual([])
+    // A reload (or a crash of the window): the queue and the local view come back from IndexedDB.
+    await page.reload()
+    await expect(page.getByTestId('signed-in-as')).toBeVisible()
+    await openFolder(page, 'Contoso Support', 'inbox')
+    await expect(page.getByTestId('list-count')).toContainText('27 messages')
+    await expect(page.getByTestId('connection-banner')).toContainText('Offline')
+    // Still waiting, all of them (reading a message for a moment may have added a read mark).
+    await expect(page.getByTestId('pending-count')).toHaveText(/\d+ changes waiting/)
+    expect(Number((await page.getByTestId('pending-count').textContent())!.split(' ')[0])).toBeGreaterThanOrEqual(waiting)
+
+    // The servers come back: the queue replays by itself, and another member sees all of it.
+    await own.resume()
+    await expect(page.getByTestId('connection-banner')).toHaveCount(0, { timeout: 30_000 })
+    const after = await supportState(own)
+    for (const [messageId, want] of expected) {
+      const got = after.get(messageId)
+      expect(got, messageId).toBeDefined()
+      expect(got!.folder, messageId).toBe(want.folder ?? 'INBOX')
+      if (want.flagged !== undefined) expect(got!.flags.includes('\\Flagged'), messageId).toBe(want.flagged)
+      if (want.seen !== undefined) expect(got!.flags.includes('\\Seen'), messageId).toBe(want.seen)
+    }
+    // Nothing else moved, nothing twice.
+    expect(after.size).toBe(before.size)
+    await expect(page.getByTestId('list-count')).toContainText('27 messages')
+  } finally {
+    await web.stop()
+  }
+})
