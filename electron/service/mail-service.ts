@@ -198,7 +198,7 @@ export class MailService {
 
   /** Brings one folder's cache up to date; new messages go out as sync.messages events. */
   async syncMessages(input: { folderId: string; since: FolderSyncState | null; knownUids: number }): Promise<CallOutput<'messages.sync'>> {
-    const { runtime, folder } = this.folder(input.folderId)
+    const { runtime, folder } = await this.folder(input.folderId)
     const result = await syncFolder(await runtime.connection(), { ...input, mailboxId: runtime.mailbox.id, path: folder.path },
       (messages, done, total) => this.deps.emit('sync.messages', { folderId: folder.id, messages, done, total }))
     runtime.watch(folder.path)
@@ -206,7 +206,7 @@ export class MailService {
   }
 
   async body(folderId: string, uid: number): Promise<MessageBody> {
-    const { runtime, folder } = this.folder(folderId)
+    const { runtime, folder } = await this.folder(folderId)
     const { body, signature } = await loadBody(await runtime.connection(), folder.id, folder.path, uid)
     // Signed mail carries the sender's certificate: keep it, to encrypt to them later.
     if (signature) await this.keyring.remember(certificatesFromSignature(signature)).catch(() => undefined)
@@ -214,12 +214,12 @@ export class MailService {
   }
 
   async setFlags(folderId: string, uids: number[], add: string[], remove: string[]): Promise<number[]> {
-    const { runtime, folder } = this.folder(folderId)
+    const { runtime, folder } = await this.folder(folderId)
     return setFlags(await runtime.connection(), folder, uids, add, remove)
   }
 
   async move(folderId: string, uids: number[], toFolderId: string, messageIds?: (string | null)[]): Promise<CallOutput<'messages.move'>> {
-    const { runtime, folder } = this.folder(folderId)
+    const { runtime, folder } = await this.folder(folderId)
     const to = runtime.folderById(toFolderId)
     if (to.mailboxId !== folder.mailboxId) {
       throw new ApiFailure({ code: 'request.invalid', message: 'Messages can only be moved within one mailbox.' })
@@ -229,7 +229,7 @@ export class MailService {
 
   /** Deletes by moving to Deleted Items (R10), in shared mailboxes as in the person's own. */
   async delete(folderId: string, uids: number[], messageIds?: (string | null)[]): Promise<CallOutput<'messages.delete'>> {
-    const { runtime, folder } = this.folder(folderId)
+    const { runtime, folder } = await this.folder(folderId)
     const trash = trashFor(runtime.mailbox, runtime.folders, folder)
     return { toFolderId: trash.id, ...await moveMessages(await runtime.connection(), folder, trash, uids, messageIds) }
   }
@@ -286,7 +286,7 @@ export class MailService {
 
   /** Removes one draft by UID (UIDPLUS only; otherwise it stays rather than risk others' mail). */
   async deleteDraft(folderId: string, uid: number): Promise<void> {
-    const { runtime, folder } = this.folder(folderId)
+    const { runtime, folder } = await this.folder(folderId)
     if (folder.role !== 'drafts') throw new ApiFailure({ code: 'request.invalid', message: 'Only drafts can be removed this way.' })
     const client = await runtime.connection()
     if (!client.capabilities.has('UIDPLUS')) return
@@ -365,8 +365,9 @@ export class MailService {
     if (outboxId) {
       const stage = await this.journal.stage(outboxId)
       const inSent = sent ? await findByMessageId(await runtime.connection(), sent.path, messageId) : null
-      if (stage === 'accepted' || inSent) {
-        // An earlier attempt got it to the server: complete the Sent copy, never send again.
+      if (stage === 'accepted' || inSent || req.alreadySent) {
+        // An earlier attempt got it to the server (or the person found it did): complete the
+        // Sent copy, never send again.
         await saveCopy()
         await this.journal.mark(outboxId, null)
         return { messageId, sentFolderId: sent?.id ?? null, already: true }
@@ -407,8 +408,8 @@ export class MailService {
   }
 
   /** A one-time link to stream an attachment; the host redeems it with openAttachment. */
-  attachmentLink(folderId: string, uid: number, partId: string, open = false): { url: string } {
-    const { folder } = this.folder(folderId)
+  async attachmentLink(folderId: string, uid: number, partId: string, open = false): Promise<{ url: string }> {
+    const { folder } = await this.folder(folderId)
     const ticket = this.tickets.issue({ mailboxId: folder.mailboxId, path: folder.path, uid, partId, open })
     return { url: (this.deps.attachmentUrl ?? ((t) => `/attachments/${t}`))(ticket) }
   }
@@ -451,8 +452,13 @@ export class MailService {
     return r
   }
 
-  private folder(folderId: string): { runtime: MailboxRuntime; folder: Folder } {
+  /**
+   * A folder of the session. After a restart the service knows no folders until it lists them,
+   * and a queued action may come first (issue 5): then they are listed once, here.
+   */
+  private async folder(folderId: string): Promise<{ runtime: MailboxRuntime; folder: Folder }> {
     const runtime = this.runtime(parseFolderId(folderId).mailboxId)
+    if (!runtime.folders.some((f) => f.id === folderId)) await runtime.refreshFolders()
     return { runtime, folder: runtime.folderById(folderId) }
   }
 

@@ -52,6 +52,8 @@ const outboxFields = {
   queuedAt: z.number().int().positive().optional(),
   /** The person chose to send again although an earlier attempt may have gone. */
   resend: z.boolean().optional(),
+  /** The person found that an uncertain attempt did go: only its Sent copy is saved, nothing is sent. */
+  alreadySent: z.boolean().optional(),
   /** The person chose to send although another member answered the conversation meanwhile. */
   answeredOk: z.boolean().optional(),
 }

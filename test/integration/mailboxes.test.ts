@@ -167,7 +167,7 @@ describe('shared mailboxes side by side', () => {
     expect(body.html).toContain('<b>support</b>')
     expect(body.text).toContain('Text of case 300')
     expect(body.attachments).toEqual([expect.objectContaining({ filename: 'invoice.csv', contentType: 'text/csv' })])
-    const { url } = t.service.attachmentLink(m.folderId, m.uid, body.attachments[0]!.partId)
+    const { url } = await t.service.attachmentLink(m.folderId, m.uid, body.attachments[0]!.partId)
     const file = await t.service.openAttachment(url.split('/').pop()!)
     const chunks: Buffer[] = []
     for await (const c of file!.stream as AsyncIterable<Buffer>) chunks.push(c)

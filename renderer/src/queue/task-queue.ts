@@ -184,6 +184,6 @@ export class TaskQueue {
 }
 
 function stripOutbox(r: SendRequest) {
-  const { outboxId: _o, queuedAt: _q, resend: _r, answeredOk: _a, ...draft } = r
+  const { outboxId: _o, queuedAt: _q, resend: _r, answeredOk: _a, alreadySent: _s, ...draft } = r
   return draft
 }
