@@ -151,4 +151,6 @@ async function boot(): Promise<void> {
   app.on('before-quit', () => { void service.stop() })
 }
 
+// A mail server that drops connections mid-command must never take the app down with it.
+process.on('unhandledRejection', (e) => { console.error('tandem: unhandled rejection:', e) })
 void boot()

@@ -236,18 +236,21 @@ export class MailboxRuntime {
       }
     }
     if (!this.pollTimer) {
-      this.pollTimer = setInterval(() => { void this.poll() }, this.opts.pollMs ?? 3000)
+      this.pollTimer = setInterval(() => { void this.poll().catch(() => undefined) }, this.opts.pollMs ?? 3000)
       this.pollTimer.unref()
     }
   }
 
   private polling = false
   private async poll(): Promise<void> {
-    if (this.polling || this.stopped || !this.client?.usable) return
+    const client = this.client
+    if (this.polling || this.stopped || !client?.usable) return
     this.polling = true
     try {
       for (const [path, before] of this.watched) {
-        const s = await this.client.status(path, { messages: true, uidNext: true, highestModseq: true }).catch(() => false as const)
+        // The connection may drop between two folders: then the next poll, on the new one, goes on.
+        if (!client.usable || this.client !== client) return
+        const s = await client.status(path, { messages: true, uidNext: true, highestModseq: true }).catch(() => false as const)
         if (!s) continue
         const now: Seen = { messages: s.messages ?? 0, uidNext: s.uidNext ?? 0, modseq: s.highestModseq !== undefined ? String(s.highestModseq) : null }
         this.watched.set(path, now)

@@ -31,6 +31,8 @@ async function main(): Promise<void> {
     .catch(() => startWebApp({ rendererDir, port: 0, stateFile, suggestedServer }))
   console.log(`Tandem is running at ${app.url}`)
   console.log('Open that address in a browser (the token in it is this launch\'s key). Ctrl+C stops.')
+  // A mail server that drops connections must never take the service down with it.
+  process.on('unhandledRejection', (e) => { console.error('tandem: unhandled rejection:', e) })
   const stop = () => { void app.stop().then(() => process.exit(0)) }
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)

@@ -133,3 +133,36 @@ test('offline triage survives a reload and reaches the server when it is back (i
     await web.stop()
   }
 })
+
+test('mail kept for offline reading opens with the server down, also in folders never opened (issue 5)', async ({ page }) => {
+  await own.seed('bob@contoso.test', 'Archive', Array.from({ length: 12 }, (_, i) => ({
+    raw: `From: Erin <erin@partner.example>\r\nTo: bob@contoso.test\r\nSubject: Project note ${i}\r\nMessage-ID: <project-${i}@partner.example>\r\n\r\nThe kiwifruit plan, part ${i}.\r\n`,
+  })))
+  const web = await startWebApp({ suggestedServer: serverOf(own), log: () => undefined, pollMs: 500, backoff: { baseMs: 300, maxMs: 2000 } })
+  try {
+    await page.goto(web.url)
+    await signIn(page, own, 'bob@contoso.test')
+    await openFolder(page, 'Contoso Support', 'inbox')
+    // bob's own mailbox is kept whole by default: the background round fetches the bodies of his
+    // Archive, which he never opened here.
+    const kept = () => page.evaluate(() => new Promise<number>((resolve) => {
+      const open = indexedDB.open('tandem:bob@contoso.test')
+      open.onsuccess = () => {
+        const req = open.result.transaction('bodies').objectStore('bodies').getAllKeys()
+        req.onsuccess = () => { resolve((req.result as string[]).filter((k) => k.includes('|Archive|')).length); open.result.close() }
+      }
+    }))
+    await expect.poll(kept, { timeout: 20_000 }).toBe(12)
+    const shared = page.getByRole('combobox', { name: 'Keep offline for Contoso Support' })
+    await expect(shared).toHaveValue('recent')
+
+    await own.pause()
+    await openFolder(page, 'bob@contoso.test', 'archive')
+    await expect(page.getByTestId('list-count')).toContainText('12 messages')
+    await page.getByRole('listbox', { name: 'Message list' }).locator('.row', { hasText: 'Project note 7' }).click()
+    await expect(page.frameLocator('iframe.mail-frame').locator('body')).toContainText('The kiwifruit plan, part 7.')
+    await expect(page.getByTestId('connection-banner')).toContainText('Offline')
+  } finally {
+    await web.stop()
+  }
+})

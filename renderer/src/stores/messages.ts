@@ -295,6 +295,6 @@ export const useMessagesStore = defineStore('messages', () => {
 
   return {
     list, visible, searchRows, showSearch, listFolderId, selection, focusedId, focused, progress, syncErrors, body, bodyError, targets,
-    wire, open, sync, loadBody, focus, step, patch, removeLocal, restoreLocal, reset,
+    wire, open, sync, loadBody, storeBody, focus, step, patch, removeLocal, restoreLocal, reset,
   }
 })
