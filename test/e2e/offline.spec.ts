@@ -166,3 +166,59 @@ test('mail kept for offline reading opens with the server down, also in folders 
     await web.stop()
   }
 })
+
+test('a message written offline waits in the Outbox, can be changed there, and goes once when back (issue 5)', async ({ page }) => {
+  const web = await startWebApp({ suggestedServer: serverOf(own), log: () => undefined, pollMs: 500, backoff: { baseMs: 300, maxMs: 2000 } })
+  try {
+    await page.goto(web.url)
+    await signIn(page, own, 'bob@contoso.test')
+    await openFolder(page, 'Contoso Support', 'inbox')
+    await expect(page.getByTestId('list-count')).toContainText('30 messages')
+    await own.pause()
+    await expect(page.getByTestId('connection-banner')).toContainText('Offline')
+
+    await page.getByRole('button', { name: 'New message' }).click()
+    const dialog = page.getByRole('dialog', { name: 'New message' })
+    await expect(dialog.getByLabel('From')).toHaveValue('onBehalf:support@contoso.test')
+    await dialog.getByLabel('To', { exact: true }).fill('Dave Dunn <dave@contoso.test>')
+    await dialog.getByLabel('Subject').fill('Written on the train')
+    await dialog.getByLabel('Message text').fill('First version.')
+    await dialog.getByLabel('Message text').press('Control+Enter')
+    await expect(dialog).toHaveCount(0)
+    await expect(page.getByRole('status').filter({ hasText: 'waits in the Outbox' })).toBeVisible()
+
+    // The Outbox shows it; change it before it goes.
+    await page.getByTestId('outbox-link').click()
+    const outbox = page.getByRole('dialog', { name: 'Outbox' })
+    await expect(outbox).toContainText('Written on the train')
+    await expect(outbox).toContainText('from Contoso Support')
+    await outbox.getByRole('button', { name: 'Edit' }).click()
+    await expect(dialog.getByLabel('Subject')).toHaveValue('Written on the train')
+    await dialog.getByLabel('Subject').fill('Written on the train, corrected')
+    await dialog.getByLabel('Message text').press('Control+Enter')
+    await expect(dialog).toHaveCount(0)
+    await page.getByTestId('outbox-link').click()
+    await expect(outbox.locator('li')).toHaveCount(1)
+    await expect(outbox).toContainText('Written on the train, corrected')
+    await outbox.getByRole('button', { name: 'Close' }).click()
+
+    await own.resume()
+    await expect(page.getByTestId('connection-banner')).toHaveCount(0, { timeout: 30_000 })
+    const dave = await imapAs(own, 'dave@contoso.test', passwordOf(own, 'dave@contoso.test'))
+    try {
+      const subjects = async () => {
+        await dave.mailboxOpen('INBOX', { readOnly: true })
+        const out: string[] = []
+        for await (const m of dave.fetch('1:*', { envelope: true })) out.push(m.envelope!.subject!)
+        return out.filter((x) => x.startsWith('Written on the train'))
+      }
+      await expect.poll(subjects, { timeout: 15_000 }).toEqual(['Written on the train, corrected'])
+      await new Promise((r) => setTimeout(r, 1000))
+      expect(await subjects()).toEqual(['Written on the train, corrected'])
+    } finally {
+      await dave.logout()
+    }
+  } finally {
+    await web.stop()
+  }
+})

@@ -3,7 +3,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { ImapFlow } from 'imapflow'
 import nodemailer from 'nodemailer'
 import type { SendRequest } from '../../shared/api/contract'
-import { toApiError } from '../../electron/api/dispatcher'
+import { ApiFailure } from '../../shared/api/errors'
+import 'fake-indexeddb/auto'
+import { createDispatcher, serviceHandlers, toApiError } from '../../electron/api/dispatcher'
+import { ApiClient } from '../../renderer/src/api/client'
+import { TandemDb } from '../../renderer/src/cache/db'
+import { TaskQueue, type Task } from '../../renderer/src/queue/task-queue'
+import { DIRECTORY_ENTRY, directoryEntry } from '../mailstack/stack'
 import type { ConnectionState } from '../../shared/domain'
 import { MemorySecretStore } from '../../electron/service/secret-store'
 import { MemoryStateStore } from '../../electron/service/state-store'
@@ -53,7 +59,7 @@ async function uidsOf(client: ImapFlow, folder: string, messageId: string): Prom
   return (await client.search({ header: { 'message-id': messageId } }, { uid: true })) || []
 }
 
-const request = (subject: string, extra: Partial<SendRequest> = {}): SendRequest => ({
+const makeRequest = (subject: string, extra: Partial<SendRequest> = {}): SendRequest => ({
   identityId: 'onBehalf:support@contoso.test', to: [{ name: 'Dave Dunn', address: 'dave@contoso.test' }], cc: [], bcc: [], subject,
   text: `Body of ${subject}`, html: null, inReplyTo: null, references: [], encrypt: false, attachments: [], ...extra,
 })
@@ -104,12 +110,12 @@ describe('a queued send goes exactly once', () => {
     await smtp.sendMail({ envelope: { from: 'bob@contoso.test', to: ['dave@contoso.test'] }, from: 'Contoso Support <support@contoso.test>', sender: 'bob@contoso.test', to: 'dave@contoso.test', subject: 'Crashed after accept', text: 'x', messageId })
     smtp.close()
     await state.write('outboxJournal', { [outboxId]: { stage: 'accepted', messageId, at: Date.now() } })
-    const res = await bob.service.send(request('Crashed after accept', { outboxId }))
+    const res = await bob.service.send(makeRequest('Crashed after accept', { outboxId }))
     expect(res).toMatchObject({ messageId, already: true })
     await eventually(async () => (await delivered(messageId)).inbox === 1, 'the first delivery')
     expect(await delivered(messageId)).toEqual({ inbox: 1, sent: 1 })
     // Once more (the renderer crashed before it heard back): still nothing sent again.
-    expect((await bob.service.send(request('Crashed after accept', { outboxId }))).already).toBe(true)
+    expect((await bob.service.send(makeRequest('Crashed after accept', { outboxId }))).already).toBe(true)
     await new Promise((r) => setTimeout(r, 1000))
     expect(await delivered(messageId)).toEqual({ inbox: 1, sent: 1 })
   })
@@ -117,18 +123,18 @@ describe('a queued send goes exactly once', () => {
   it('finds a message in Sent even when the journal is lost, and asks when a hand-over was cut off', async () => {
     const state = new MemoryStateStore()
     const bob = await as('bob@contoso.test', { state })
-    const sent = await bob.service.send(request('First attempt', { outboxId: randomUUID(), queuedAt: Date.now() }))
+    const sent = await bob.service.send(makeRequest('First attempt', { outboxId: randomUUID(), queuedAt: Date.now() }))
     await state.write('outboxJournal', {})
     const outboxId = sent.messageId.slice(1, sent.messageId.indexOf('@'))
-    expect((await bob.service.send(request('First attempt', { outboxId }))).already).toBe(true)
+    expect((await bob.service.send(makeRequest('First attempt', { outboxId }))).already).toBe(true)
     await eventually(async () => (await delivered(sent.messageId)).inbox === 1, 'delivery')
     expect(await delivered(sent.messageId)).toEqual({ inbox: 1, sent: 1 })
 
     // Killed between handing the message over and the server's answer: unknown, so Tandem asks.
     const cut = randomUUID()
     await state.write('outboxJournal', { [cut]: { stage: 'submitting', messageId: `<${cut}@contoso.test>`, at: Date.now() } })
-    expect(await failureOf(bob.service.send(request('Cut off', { outboxId: cut })))).toMatchObject({ code: 'send.uncertain' })
-    const resent = await bob.service.send(request('Cut off', { outboxId: cut, resend: true }))
+    expect(await failureOf(bob.service.send(makeRequest('Cut off', { outboxId: cut })))).toMatchObject({ code: 'send.uncertain' })
+    const resent = await bob.service.send(makeRequest('Cut off', { outboxId: cut, resend: true }))
     await eventually(async () => (await delivered(resent.messageId)).inbox === 1, 'the resend')
     expect(await state.read('outboxJournal')).toEqual({})
   })
@@ -137,12 +143,12 @@ describe('a queued send goes exactly once', () => {
     const parent = '<ticket-7@example.net>'
     const queuedAt = Date.now() - 2000
     const alice = await as('alice@contoso.test')
-    await alice.service.send({ ...request('Re: Ticket 7', { inReplyTo: parent, references: [parent] }), identityId: 'sendAs:support@contoso.test' })
+    await alice.service.send({ ...makeRequest('Re: Ticket 7', { inReplyTo: parent, references: [parent] }), identityId: 'sendAs:support@contoso.test' })
     const bob = await as('bob@contoso.test')
-    const err = await failureOf(bob.service.send(request('Re: Ticket 7', { outboxId: randomUUID(), queuedAt, inReplyTo: parent, references: [parent] })))
+    const err = await failureOf(bob.service.send(makeRequest('Re: Ticket 7', { outboxId: randomUUID(), queuedAt, inReplyTo: parent, references: [parent] })))
     expect(err).toMatchObject({ code: 'send.conversationAnswered' })
     expect(err!.message).toContain('Contoso Support')
-    const ok = await bob.service.send(request('Re: Ticket 7', { outboxId: randomUUID(), queuedAt, inReplyTo: parent, references: [parent], answeredOk: true }))
+    const ok = await bob.service.send(makeRequest('Re: Ticket 7', { outboxId: randomUUID(), queuedAt, inReplyTo: parent, references: [parent], answeredOk: true }))
     await eventually(async () => (await delivered(ok.messageId)).inbox === 1, 'the confirmed reply')
   })
 })
@@ -198,5 +204,36 @@ describe('too many connections and a server that goes away (R9)', () => {
     await second.service.listFolders(OWN)
     const done = await second.service.syncMessages({ folderId: BACKLOG_ID, since: null, knownUids: 0 })
     expect(done.added).toBe(BACKLOG)
+  })
+})
+
+describe('authorisation is checked again at replay (R2)', () => {
+  it('holds a queued send-as in the outbox, with R2, when the grant went while the person was offline', async () => {
+    const db = new TandemDb('alice@contoso.test.replay-r2')
+    const id = randomUUID()
+    const request = { ...makeRequest('Queued while allowed'), identityId: 'sendAs:support@contoso.test' }
+    // Queued offline while alice still had Send As.
+    const offline = new TaskQueue(db.tasks, () => Promise.reject(new ApiFailure({ code: 'network.unreachable', message: 'offline' })))
+    await offline.add({ kind: 'send', id, mailboxId: SUPPORT, request })
+    const support = stack.org.sharedMailboxes.find((m) => m.address === 'support@contoso.test')!
+    await stack.doveadm('mailbox', 'metadata', 'set', '-u', support.address, 'INBOX', DIRECTORY_ENTRY, JSON.stringify({ ...directoryEntry(support), sendAs: [] }))
+    try {
+      // Back online: a new session loads the grants the administrator publishes now.
+      const alice = await as('alice@contoso.test')
+      const dispatch = createDispatcher(serviceHandlers(alice.service))
+      const api = new ApiClient({ call: (name, input) => dispatch(name, input), on: () => () => undefined })
+      const held: { task: Task; code: string; rule?: string }[] = []
+      const queue = new TaskQueue(db.tasks, (name, input) => api.call(name, input), { held: (task, e) => { held.push({ task, code: e.code, rule: e.rule }) } })
+      await queue.kick()
+      expect(held).toEqual([{ task: expect.objectContaining({ id }), code: 'send.notAllowed', rule: 'R2' }])
+      expect(await db.tasks.toArray()).toEqual([expect.objectContaining({ id, status: 'held', error: expect.objectContaining({ rule: 'R2' }) })])
+      // Nothing left: dave never got it.
+      const dave = await otherClient(stack, 'dave@contoso.test', password(stack, 'dave@contoso.test'))
+      expect(await uidsOf(dave, 'INBOX', `<${id}@contoso.test>`)).toEqual([])
+      await dave.logout()
+    } finally {
+      await stack.doveadm('mailbox', 'metadata', 'set', '-u', support.address, 'INBOX', DIRECTORY_ENTRY, JSON.stringify(directoryEntry(support)))
+      db.close()
+    }
   })
 })

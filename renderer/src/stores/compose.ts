@@ -226,6 +226,18 @@ export const useComposeStore = defineStore('compose', () => {
     }
     sending.value = true
     try {
+      if (editing.value) {
+        // Changing a queued message replaces it: take the old one out first (after its attempt
+        // in flight, if one is); if it went meanwhile, say so rather than send a second one.
+        let old = await queue.cancel(editing.value)
+        if (!old) { await queue.flush(); old = await queue.cancel(editing.value) }
+        if (!old) {
+          error.value = { code: 'request.invalid', message: 'That message had already gone before your changes, so they were not sent. Send this as a new message if it is still needed.' }
+          editing.value = null
+          return false
+        }
+        editing.value = null
+      }
       // The message goes through the outbox: its id fixes the Message-ID for every attempt.
       const id = crypto.randomUUID()
       const mailboxId = identity.value?.mailboxId ?? ''
@@ -237,7 +249,6 @@ export const useComposeStore = defineStore('compose', () => {
         error.value = outcome.error
         return false
       }
-      if (editing.value) await queue.cancel(editing.value)
       open.value = false
       await dropDraft()
       if (outcome.kind === 'waiting') {
