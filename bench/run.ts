@@ -82,7 +82,9 @@ async function main(): Promise<void> {
     const initial: number[] = []
     const incremental: number[] = []
     const openCached: number[] = []
+    const openCachedApp: number[] = []
     const search: number[] = []
+    const searchApp: number[] = []
     let heap = 0
     for (let r = 0; r < RUNS; r++) {
       const context = await browser.newContext({ viewport: { width: 1360, height: 800 } })
@@ -126,6 +128,8 @@ async function main(): Promise<void> {
       await supportInbox.click()
       await page.locator('.row').first().waitFor()
       openCached.push(performance.now() - t2)
+      // The app's own User Timing of the same thing (cache read + render), without the harness's polling.
+      openCachedApp.push(await page.evaluate(() => performance.getEntriesByName('tandem:first-rows').at(-1)?.duration ?? NaN))
 
       // Offline-capable search over the cache: 20 queries (UI time, including its 120 ms debounce).
       for (const q of ['refund', 'invoice question', 'delivery', 'case 12', 'c42@', 'warranty plan', 'portal', 'zzz-none', 'upgrade', 'address', 'question #1999', 'billing', 'shipment', 'password', 'order', 'Maya', 'Priya', 'account', 'replacement', 'plan']) {
@@ -136,6 +140,7 @@ async function main(): Promise<void> {
         await box.fill(q)
         await page.waitForFunction(() => / found$/.test(document.querySelector('.pane-title')?.textContent ?? ''), undefined, { timeout: 60_000, polling: 5 })
         search.push(performance.now() - s0)
+        searchApp.push(await page.evaluate(() => performance.getEntriesByName('tandem:search').at(-1)?.duration ?? NaN))
       }
       const cdp = await context.newCDPSession(page)
       await cdp.send('Performance.enable')
@@ -146,7 +151,9 @@ async function main(): Promise<void> {
     rows.push({ figure: `initial header sync of ${SIZE} into the cache (via the UI)`, unit: 'ms', samples: initial, note: `${(median(initial) / median(ref)).toFixed(2)}× the reference; target ≤ 1.5×` })
     rows.push({ figure: 'incremental sync: 50 flags, 25 moves, 25 new by another member', unit: 'ms', samples: incremental, note: 'until the new mail shows; target ≤ 2000 ms' })
     rows.push({ figure: `open the cached ${SIZE}-message folder: first rows`, unit: 'ms', samples: openCached, note: 'target ≤ 150 ms' })
-    rows.push({ figure: `search over ${SIZE} cached (20 queries × ${RUNS})`, unit: 'ms', samples: search, note: `p95 ${Math.round(pct(search, 0.95))} ms; includes 120 ms input debounce; target ≤ 100 ms median` })
+    rows.push({ figure: `open the cached ${SIZE}-message folder: first rows, in the app (User Timing)`, unit: 'ms', samples: openCachedApp, note: 'cache read + render, as the app measures it' })
+    rows.push({ figure: `search over ${SIZE} cached, as typed (20 queries × ${RUNS})`, unit: 'ms', samples: search, note: `p95 ${Math.round(pct(search, 0.95))} ms; includes the 120 ms input debounce` })
+    rows.push({ figure: `search over ${SIZE} cached, the search itself (User Timing)`, unit: 'ms', samples: searchApp, note: `p95 ${Math.round(pct(searchApp, 0.95))} ms; target ≤ 100 ms median` })
     rows.push({ figure: 'renderer JS heap after the runs', unit: 'MB', samples: [heap], note: 'target ≤ 250 MB' })
     rows.push({ figure: 'service process RSS (web host + mail service)', unit: 'MB', samples: [rssMB(web.child.pid!)], note: 'target ≤ 200 MB' })
   } finally {
