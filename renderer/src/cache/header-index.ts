@@ -1,6 +1,11 @@
 import type { MessageSummary } from '../../../shared/domain'
 import type { TandemDb } from './db'
 
+/** A body longer than this is searched from IndexedDB instead of held in memory. */
+const BODY_CAP = 16_000
+/** All bodies' text held in memory, in characters (about twice that in bytes). */
+const BODY_BUDGET = 25_000_000
+
 export interface HeaderEntry { id: string; folderId: string; mailboxId: string; date: number; text: string }
 
 /** What search matches in a message's headers: subject and every name and address, lower-case. */
@@ -16,6 +21,46 @@ export class HeaderIndex {
   private entries: HeaderEntry[] | null = null
   private building: Promise<HeaderEntry[]> | null = null
   private version = 0
+  /** Body text of cached bodies, up to a budget; the rest is read from IndexedDB when searched. */
+  private bodies: Map<string, string> | null = null
+  private bodiesLoading: Promise<void> | null = null
+  private readonly overflow = new Set<string>()
+  private bodyChars = 0
+
+  /** Keeps a body's search text in memory while the budget lasts (issue 6: no full scan per query). */
+  addBody(id: string, text: string): void {
+    if (!this.bodies) return
+    if (text.length > BODY_CAP || this.bodyChars + text.length > BODY_BUDGET) { this.overflow.add(id); return }
+    this.bodyChars += text.length - (this.bodies.get(id)?.length ?? 0)
+    this.bodies.set(id, text)
+    this.overflow.delete(id)
+  }
+
+  /** Ids of cached bodies that contain every word. */
+  async bodyHits(db: TandemDb, words: string[]): Promise<Set<string>> {
+    if (!this.bodies) {
+      this.bodiesLoading ??= (async () => {
+        this.bodies = new Map()
+        await db.bodies.each((b) => this.addBody(b.id, b.searchText))
+      })()
+      await this.bodiesLoading
+    }
+    const hits = new Set<string>()
+    for (const [id, text] of this.bodies!) if (words.every((w) => text.includes(w))) hits.add(id)
+    if (this.overflow.size) {
+      for (const b of await db.bodies.bulkGet([...this.overflow])) if (b && words.every((w) => b.searchText.includes(w))) hits.add(b.id)
+    }
+    return hits
+  }
+
+  /** A new person's cache: start over. */
+  reset(): void {
+    this.invalidate()
+    this.bodies = null
+    this.bodiesLoading = null
+    this.overflow.clear()
+    this.bodyChars = 0
+  }
 
   /** Called by whatever writes messages (sync, triage, purge): the next search rebuilds. */
   invalidate(): void {

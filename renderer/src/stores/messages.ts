@@ -153,7 +153,7 @@ export const useMessagesStore = defineStore('messages', () => {
         await db.sync.put({ folderId, mailboxId, ...res.state })
         await overlayPending(folderId)
       })
-      search.invalidate()
+      if (res.changed.length || res.added || res.present || res.vanished?.length || res.reset) search.invalidate()
       syncErrors.value = { ...syncErrors.value, [folderId]: undefined }
       if (listFolderId.value === folderId && (res.changed.length || res.present || res.vanished?.length || res.reset || queue.pending)) {
         list.value = await db.inFolder(folderId).reverse().toArray()
@@ -194,6 +194,7 @@ export const useMessagesStore = defineStore('messages', () => {
     const fromHtml = b.html ? htmlToText(b.html) : ''
     const searchText = `${b.text ?? ''} ${fromHtml}`.toLowerCase().slice(0, 200_000)
     await db.bodies.put({ ...b, id: m.id, mailboxId: m.mailboxId, searchText })
+    search.addBody(m.id, searchText)
     const snippet = (b.text ?? fromHtml).replace(/^>.*$/gm, '').replace(/\s+/g, ' ').trim().slice(0, 160)
     await db.messages.update(m.id, { snippet })
     if (list.value.some((x) => x.id === m.id)) {

@@ -24,7 +24,7 @@ export const useSearchStore = defineStore('search', () => {
   /** How many matched (results holds the newest MAX_SHOWN of them). */
   const total = ref(0)
   const index = new HeaderIndex()
-  watch(() => session.db, () => index.invalidate())
+  watch(() => session.db, () => index.reset())
   let generation = 0
 
   async function run(): Promise<void> {
@@ -41,8 +41,7 @@ export const useSearchStore = defineStore('search', () => {
         ? (e: { mailboxId: string }) => e.mailboxId === folder.mailboxId
         : () => true
     const entries = await index.get(db)
-    const bodyHits = new Set<string>()
-    await db.bodies.each((b) => { if (words.every((w) => b.searchText.includes(w))) bodyHits.add(b.id) })
+    const bodyHits = await index.bodyHits(db, words)
     const matches = entries.filter((e) => inScope(e) && (bodyHits.has(e.id) || words.every((w) => e.text.includes(w))))
     const found = (await db.messages.bulkGet(matches.slice(0, MAX_SHOWN).map((e) => e.id))).filter((m): m is MessageSummary => !!m)
     if (mine !== generation) return
@@ -58,5 +57,5 @@ export const useSearchStore = defineStore('search', () => {
     results.value = null
   }
 
-  return { query, scope, results, total, running, run, clear, invalidate: () => index.invalidate() }
+  return { query, scope, results, total, running, run, clear, invalidate: () => index.invalidate(), addBody: (id: string, text: string) => index.addBody(id, text) }
 })
