@@ -131,6 +131,7 @@ export const useMessagesStore = defineStore('messages', () => {
         knownUids: known.length,
       })
       await writes
+      let removedAny = false
       const uidOf = (id: string) => Number(id.slice(id.lastIndexOf('|') + 1))
       await db.transaction('rw', [db.messages, db.sync, db.bodies, db.tasks], async () => {
         if (res.reset && state) {
@@ -147,13 +148,15 @@ export const useMessagesStore = defineStore('messages', () => {
           gone = all.filter((id) => !present.has(uidOf(id)))
         }
         if (gone.length) {
+          removedAny = true
           await db.messages.bulkDelete(gone)
           await db.bodies.bulkDelete(gone)
         }
         await db.sync.put({ folderId, mailboxId, ...res.state })
         await overlayPending(folderId)
       })
-      if (res.changed.length || res.added || res.present || res.vanished?.length || res.reset) search.invalidate()
+      // Flags are not searched: only new or removed messages change the search index.
+      if (res.added || removedAny || res.reset) search.invalidate()
       syncErrors.value = { ...syncErrors.value, [folderId]: undefined }
       if (listFolderId.value === folderId && (res.changed.length || res.present || res.vanished?.length || res.reset || queue.pending)) {
         list.value = await db.inFolder(folderId).reverse().toArray()
@@ -274,7 +277,6 @@ export const useMessagesStore = defineStore('messages', () => {
     triggerRef(list)
     if (searchRows.value) searchRows.value = searchRows.value.map((m) => byId.get(m.id) ?? m)
     await session.db?.messages.bulkPut(updated)
-    search.invalidate()
   }
 
   async function removeLocal(ids: string[]): Promise<MessageSummary[]> {
