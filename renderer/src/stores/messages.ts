@@ -302,8 +302,10 @@ export const useMessagesStore = defineStore('messages', () => {
     if (rows[0]?.folderId === listFolderId.value) list.value = mergeNewest(list.value, rows)
   }
 
-  function showSearch(rows: MessageSummary[] | null): void {
+  /** Shows search results (null: the folder again); keepFocus when more rows of the same search arrive. */
+  function showSearch(rows: MessageSummary[] | null, opts: { keepFocus?: boolean } = {}): void {
     searchRows.value = rows
+    if (opts.keepFocus) return
     selection.value = new Set()
     if (rows && rows[0]) { focusedId.value = rows[0].id; void loadBody(rows[0].id) }
   }

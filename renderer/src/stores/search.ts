@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia'
-import { ref, watch } from 'vue'
+import { ref, shallowRef, watch } from 'vue'
 import type { MessageSummary } from '../../../shared/domain'
 import { useFoldersStore } from './folders'
 import { useSessionStore } from './session'
@@ -7,6 +7,7 @@ import { HeaderIndex } from '../cache/header-index'
 
 /** The newest matches shown; the title still counts them all. */
 const MAX_SHOWN = 5000
+const FIRST_SHOWN = 200
 
 export type SearchScope = 'folder' | 'mailbox' | 'all'
 
@@ -19,7 +20,8 @@ export const useSearchStore = defineStore('search', () => {
   const folders = useFoldersStore()
   const query = ref('')
   const scope = ref<SearchScope>('folder')
-  const results = ref<MessageSummary[] | null>(null)
+  /** shallowRef: thousands of rows must not become deep reactive proxies. */
+  const results = shallowRef<MessageSummary[] | null>(null)
   const running = ref(false)
   /** How many matched (results holds the newest MAX_SHOWN of them). */
   const total = ref(0)
@@ -27,11 +29,12 @@ export const useSearchStore = defineStore('search', () => {
   watch(() => session.db, () => index.reset())
   let generation = 0
 
-  async function run(): Promise<void> {
+  /** Runs the query; `show` gets the first rows at once, and all of them (more: true) when there are more. */
+  async function run(show?: (rows: MessageSummary[] | null, more: boolean) => void): Promise<void> {
     const db = session.db
     const words = query.value.toLowerCase().split(/\s+/).filter(Boolean)
     const mine = ++generation
-    if (!db || !words.length) { results.value = null; return }
+    if (!db || !words.length) { results.value = null; total.value = 0; show?.(null, false); return }
     running.value = true
     const started = performance.now()
     const folder = folders.selected
@@ -43,13 +46,22 @@ export const useSearchStore = defineStore('search', () => {
     const entries = await index.get(db)
     const bodyHits = await index.bodyHits(db, words)
     const matches = entries.filter((e) => inScope(e) && (bodyHits.has(e.id) || words.every((w) => e.text.includes(w))))
-    const found = (await db.messages.bulkGet(matches.slice(0, MAX_SHOWN).map((e) => e.id))).filter((m): m is MessageSummary => !!m)
+    const rowsOf = async (from: number, to: number) => (await db.messages.bulkGet(matches.slice(from, to).map((e) => e.id))).filter((m): m is MessageSummary => !!m)
+    // A screenful first (issue 6: a broad query used to load thousands of rows before showing one).
+    const first = await rowsOf(0, FIRST_SHOWN)
     if (mine !== generation) return
     total.value = matches.length
-    results.value = found
+    results.value = first
     running.value = false
     // User Timing for the benchmark: the search itself, without the input's debounce.
     performance.measure('tandem:search', { start: started, end: performance.now() })
+    show?.(first, false)
+    if (matches.length > FIRST_SHOWN) {
+      const rest = await rowsOf(FIRST_SHOWN, MAX_SHOWN)
+      if (mine !== generation) return
+      results.value = [...first, ...rest]
+      show?.(results.value, true)
+    }
   }
 
   function clear(): void {
