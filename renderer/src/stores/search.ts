@@ -26,7 +26,16 @@ export const useSearchStore = defineStore('search', () => {
   /** How many matched (results holds the newest MAX_SHOWN of them). */
   const total = ref(0)
   const index = new HeaderIndex()
-  watch(() => session.db, () => index.reset())
+  watch(() => session.db, () => { index.reset(); warmSoon() })
+  // Rebuild the index once things are quiet, so the next search does not pay for it.
+  let warmTimer: ReturnType<typeof setTimeout> | null = null
+  function warmSoon(): void {
+    if (warmTimer) clearTimeout(warmTimer)
+    warmTimer = setTimeout(() => {
+      const db = session.db
+      if (db) void index.get(db).then(() => index.bodyHits(db, [])).catch(() => undefined)
+    }, 3000)
+  }
   let generation = 0
 
   /** Runs the query; `show` gets the first rows at once, and all of them (more: true) when there are more. */
@@ -69,5 +78,5 @@ export const useSearchStore = defineStore('search', () => {
     results.value = null
   }
 
-  return { query, scope, results, total, running, run, clear, invalidate: () => index.invalidate(), addBody: (id: string, text: string) => index.addBody(id, text) }
+  return { query, scope, results, total, running, run, clear, invalidate: () => { index.invalidate(); warmSoon() }, addBody: (id: string, text: string) => index.addBody(id, text) }
 })
