@@ -10,6 +10,8 @@ export interface SyncResult {
   vanished: number[] | null
   present: number[] | null
   added: number
+  /** Bytes this sync read from the server (issue 6: an incremental sync must not refetch). */
+  received: number
 }
 
 export interface SyncRequest {
@@ -33,6 +35,7 @@ export const SYNC_BATCH = 1000
 export async function syncFolder(client: ImapFlow, req: SyncRequest, emit: (batch: MessageSummary[], done: number, total: number) => void): Promise<SyncResult> {
   const condstoreCapable = client.capabilities.has('CONDSTORE')
   const lock = await client.getMailboxLock(req.path, { readOnly: true })
+  const receivedBefore = client.stats().received
   try {
     // imapflow does not re-select a mailbox that is already selected, and the server keeps that
     // session's view until it is told to sync: NOOP, then STATUS gives the current UIDNEXT,
@@ -94,7 +97,7 @@ export async function syncFolder(client: ImapFlow, req: SyncRequest, emit: (batc
       state.count = present.length
     }
     dropped(client)
-    return { state, reset, changed, vanished, present, added }
+    return { state, reset, changed, vanished, present, added, received: client.stats().received - receivedBefore }
   } finally {
     lock.release()
   }

@@ -120,6 +120,7 @@ export const useMessagesStore = defineStore('messages', () => {
     // The server gets our queued changes first, so the sync does not undo them on screen.
     await queue.flush()
     const mailboxId = folderId.slice(0, folderId.indexOf('|'))
+    const syncStarted = performance.now()
     const state = await db.sync.get(folderId)
     const known = await db.inFolder(folderId).primaryKeys()
     const fresh = new Set<string>()
@@ -158,6 +159,8 @@ export const useMessagesStore = defineStore('messages', () => {
       // Flags are not searched: only new or removed messages change the search index.
       if (res.added || removed.length || res.reset) search.invalidate()
       syncErrors.value = { ...syncErrors.value, [folderId]: undefined }
+      // User Timing for the benchmark: how long, and how many bytes came from the server.
+      performance.measure('tandem:sync', { start: syncStarted, end: performance.now(), detail: { folderId, received: res.received, added: res.added, changed: res.changed.length } })
       if (listFolderId.value === folderId && (res.reset || queue.pending)) {
         // Start over from the cache (which holds what is still queued on top).
         list.value = await db.inFolder(folderId).reverse().toArray()
