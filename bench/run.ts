@@ -160,14 +160,16 @@ async function main(): Promise<void> {
       openCached.push(performance.now() - t2)
       // The app's own User Timing of the same thing (cache read + render), without the harness's polling.
       openCachedApp.push(await page.evaluate(() => performance.getEntriesByName('tandem:first-rows').at(-1)?.duration ?? NaN))
-      // Scrolling through it: 3 s at 400 px a frame; a frame later than 25 ms counts as dropped ones.
-      const scroll = await page.evaluate(() => new Promise<{ frames: number; dropped: number }>((resolve) => {
-        const el = document.querySelector('.message-scroller') as HTMLElement
-        let frames = 0
-        let dropped = 0
-        let last = performance.now()
+      // Scrolling through it, once every row is in the list (the newest screenful comes first):
+      // 3 s at 400 px a frame; a frame later than 25 ms counts as the frames it displaced.
+      await page.waitForFunction((n) => Number((document.querySelector('[data-testid="list-count"]')?.textContent ?? '').split(' ')[0]!.replace(/\D/g, '')) >= n, SIZE, { timeout: 60_000, polling: 50 })
+      await page.waitForTimeout(500)
+      // (A string: tsx would wrap named functions in a helper the page does not have.)
+      const scroll = await page.evaluate(`new Promise((resolve) => {
+        const el = document.querySelector('.message-scroller')
+        let frames = 0, dropped = 0, last = performance.now()
         const end = last + 3000
-        const tick = (now: number) => {
+        const tick = (now) => {
           const d = now - last
           last = now
           frames++
@@ -177,7 +179,7 @@ async function main(): Promise<void> {
           else resolve({ frames, dropped })
         }
         requestAnimationFrame(tick)
-      }))
+      })`) as { frames: number; dropped: number }
       scrollFrames.push(scroll.frames)
       droppedFrames.push(scroll.dropped)
 
@@ -199,7 +201,7 @@ async function main(): Promise<void> {
       await context.close()
     }
     rows.push({ figure: `initial header sync of ${SIZE} into the cache (via the UI)`, unit: 'ms', samples: initial, note: `${(median(initial) / median(ref)).toFixed(2)}× the reference; target ≤ 1.5×` })
-    rows.push({ figure: 'incremental sync: 50 flags, 25 moves, 25 new by another member', unit: 'ms', samples: incremental, note: 'until the new mail shows; target ≤ 2000 ms' })
+    rows.push({ figure: 'incremental sync: 50 flags, 25 moves, 25 new by another member', unit: 'ms', samples: incremental, note: 'until all 25 new are in IndexedDB; target ≤ 2000 ms' })
     rows.push({ figure: `open the cached ${SIZE}-message folder: first rows`, unit: 'ms', samples: openCached, note: 'target ≤ 150 ms' })
     rows.push({ figure: 'bytes read from the server by the incremental sync', unit: 'KB', samples: incrementalBytes.map((b) => b / 1024), note: `${(100 * median(incrementalBytes) / Math.max(1, median(initialBytes))).toFixed(1)}% of the initial sync's ${(median(initialBytes) / 1024 / 1024).toFixed(1)} MB: nothing refetched in full` })
     rows.push({ figure: `frames dropped scrolling the cached ${SIZE} for 3 s`, unit: 'frames', samples: droppedFrames, note: `of ${median(scrollFrames)} frames drawn (400 px per frame)` })
