@@ -33,9 +33,9 @@ export class TandemDb extends Dexie {
     })
   }
 
-  /** The cached messages of one folder, in date order (the [folderId+date] index). */
-  inFolder(folderId: string) {
-    return this.messages.where('[folderId+date]').between([folderId, Dexie.minKey], [folderId, Dexie.maxKey])
+  /** The cached messages of one folder (from a date on), in date order (the [folderId+date] index). */
+  inFolder(folderId: string, since: number = Dexie.minKey as number) {
+    return this.messages.where('[folderId+date]').between([folderId, since], [folderId, Dexie.maxKey], true, true)
   }
 
   /** Drops everything cached of a mailbox the person is no longer a member of (R1). */

@@ -1,6 +1,9 @@
 import type { Table } from 'dexie'
 import type { CallInput, CallName, CallOutput, SendRequest } from '../../../shared/api/contract'
-import { ApiFailure, type ApiError, type ErrorCode } from '../../../shared/api/errors'
+import type { ApiError, ErrorCode } from '../../../shared/api/errors'
+import { apiErrorOf } from '../api/failure'
+import { oneAtATime } from './one-at-a-time'
+import { plain } from '../cache/plain'
 
 /**
  * The person's actions as durable tasks (issue 5; architecture: "pending operations in Dexie,
@@ -65,12 +68,9 @@ const TRANSIENT = new Set<ErrorCode>(['network.unreachable', 'session.required',
 const SURPRISE_ATTEMPTS = 5
 export const isTransient = (e: ApiError, attempts = 0) => TRANSIENT.has(e.code) || (e.code === 'internal' && attempts < SURPRISE_ATTEMPTS)
 
-const errorOf = (e: unknown): ApiError => (e instanceof ApiFailure ? e.error : { code: 'internal', message: String(e) })
-
 export class TaskQueue {
-  private running: Promise<void> | null = null
-  private again = false
   private stopped = false
+  private readonly drainOnce = oneAtATime(() => this.drain())
   /** The task being carried out now: it can no longer be cancelled, only undone. */
   private inFlight: string | null = null
 
@@ -78,8 +78,7 @@ export class TaskQueue {
 
   /** Stores a task (durably, before anything else happens) and starts the queue. */
   async add(task: NewTask): Promise<Task> {
-    // Plain data only: what the UI hands over may hold reactive proxies, which IndexedDB cannot store.
-    const row = JSON.parse(JSON.stringify({ ...task, status: 'pending', createdAt: Date.now(), attempts: 0, error: null })) as Task
+    const row = plain({ ...task, status: 'pending', createdAt: Date.now(), attempts: 0, error: null }) as Task
     row.seq = await this.tasks.add(row)
     this.hooks.changed?.()
     void this.kick()
@@ -88,13 +87,7 @@ export class TaskQueue {
 
   /** Runs what is pending; resolves when nothing more can be done now. */
   kick(): Promise<void> {
-    if (this.stopped) return Promise.resolve()
-    if (this.running) { this.again = true; return this.running }
-    this.running = this.drain().finally(() => {
-      this.running = null
-      if (this.again && !this.stopped) { this.again = false; void this.kick() }
-    })
-    return this.running
+    return this.stopped ? Promise.resolve() : this.drainOnce()
   }
 
   /** Like a crash: nothing this queue still has in flight is recorded. */
@@ -117,7 +110,7 @@ export class TaskQueue {
   async update(id: string, changes: Partial<SendTask> | Partial<DraftTask>): Promise<void> {
     const row = await this.tasks.where('id').equals(id).first()
     if (!row) return
-    await this.tasks.update(row.seq!, JSON.parse(JSON.stringify({ ...changes, status: 'pending', error: null })) as Partial<Task>)
+    await this.tasks.update(row.seq!, plain({ ...changes, status: 'pending', error: null }) as Partial<Task>)
     this.hooks.changed?.()
     void this.kick()
   }
@@ -138,11 +131,10 @@ export class TaskQueue {
     let result: unknown
     this.inFlight = task.id
     try {
-      result = await this.execute(task)
+      result = await this.execute(task).finally(() => { this.inFlight = null })
     } catch (e) {
-      this.inFlight = null
       if (this.stopped) return false
-      const error = errorOf(e)
+      const error = apiErrorOf(e)
       if (isTransient(error, task.attempts)) {
         await this.tasks.update(task.seq!, { attempts: task.attempts + 1, error })
         this.hooks.changed?.()
@@ -158,7 +150,6 @@ export class TaskQueue {
       this.hooks.changed?.()
       return true
     }
-    this.inFlight = null
     if (this.stopped) return false
     await this.tasks.delete(task.seq!)
     const gone = (result as { gone?: number[] } | undefined)?.gone ?? []

@@ -6,6 +6,8 @@ import { useApi } from '../api/use-api'
 import { useFoldersStore } from './folders'
 import { useMessagesStore } from './messages'
 import { useSessionStore } from './session'
+import { oneAtATime } from '../queue/one-at-a-time'
+import { plain } from '../cache/plain'
 
 /** At most this many bodies per round, so a first round on a big mailbox does not hog the server. */
 const ROUND = 400
@@ -23,8 +25,6 @@ export const useOfflineStore = defineStore('offline', () => {
   const messages = useMessagesStore()
   const policies = ref<Record<string, OfflinePolicy>>({})
   const progress = ref<{ done: number; total: number } | null>(null)
-  let running: Promise<void> | null = null
-  let again = false
 
   const key = (mailboxId: string) => `offline:${mailboxId}`
 
@@ -48,7 +48,7 @@ export const useOfflineStore = defineStore('offline', () => {
 
   async function setPolicy(mailboxId: string, policy: OfflinePolicy): Promise<void> {
     policies.value = { ...policies.value, [mailboxId]: policy }
-    await session.db?.settings.put({ key: key(mailboxId), value: JSON.parse(JSON.stringify(policy)) })
+    await session.db?.settings.put({ key: key(mailboxId), value: plain(policy) })
     void keep()
   }
 
@@ -57,15 +57,7 @@ export const useOfflineStore = defineStore('offline', () => {
   const setFolder = (folder: Folder, on: boolean) => setPolicy(folder.mailboxId, withFolder(policyOf(folder.mailboxId), folder, on, Date.now()))
 
   /** One round over every mailbox that is online; a request while it runs schedules one more. */
-  function keep(): Promise<void> {
-    if (running) { again = true; return running }
-    running = round().finally(() => {
-      running = null
-      progress.value = null
-      if (again) { again = false; void keep() }
-    })
-    return running
-  }
+  const keep = oneAtATime(() => round().finally(() => { progress.value = null }))
 
   async function round(): Promise<void> {
     const db = session.db
@@ -83,7 +75,7 @@ export const useOfflineStore = defineStore('offline', () => {
     for (const { folder, since } of wanted) {
       // Headers first: a folder nobody opened on this device has none cached yet.
       if (!(await db.sync.get(folder.id))) await messages.sync(folder.id)
-      const rows = await db.inFolder(folder.id).reverse().filter((m) => m.date >= since).toArray()
+      const rows = await db.inFolder(folder.id, since).reverse().toArray()
       const have = new Set(await db.bodies.where('id').anyOf(rows.map((r) => r.id)).primaryKeys())
       todo.push(...rows.filter((r) => !have.has(r.id)))
       if (todo.length >= ROUND) break
@@ -106,5 +98,5 @@ export const useOfflineStore = defineStore('offline', () => {
   api.on('connection.state', (s) => { if (s.state === 'online') setTimeout(() => { void keep() }, 1000) })
   setInterval(() => { void keep() }, EVERY_MS)
 
-  return { policies, progress, policyOf, windowOf, setMode, setFolder, keep, load }
+  return { policies, progress, policyOf, windowOf, setMode, setFolder, keep }
 })

@@ -22,7 +22,6 @@ export const useQueueStore = defineStore('queue', () => {
   /** Results of finished moves, by task id, for Undo after they reached the server. */
   const results = new Map<string, unknown>()
   const waiters = new Map<string, (o: Outcome) => void>()
-  const folderListeners = new Set<(folderId: string) => void>()
   let queue: TaskQueue | null = null
 
   const pending = computed(() => tasks.value.filter((t) => t.status === 'pending').length)
@@ -48,13 +47,11 @@ export const useQueueStore = defineStore('queue', () => {
         if (gone.length) {
           notices.show(`${plural(gone.length, 'change was', 'changes were')} not made: another member had already moved or deleted ${gone.length === 1 ? 'that message' : 'those messages'}.`, { kind: 'error' })
         }
-        if ('folderId' in task) for (const l of folderListeners) l(task.folderId)
       },
       dropped: (task, error) => {
         settle(task.id, { kind: 'held', error })
         console.warn('tandem: dropped task', task.kind, error.code, error.message)
         notices.show(`A change could not be made and was dropped: ${error.message}`, { kind: 'error' })
-        if ('folderId' in task) for (const l of folderListeners) l(task.folderId)
       },
       held: (task, error) => {
         settle(task.id, { kind: 'held', error })
@@ -94,9 +91,7 @@ export const useQueueStore = defineStore('queue', () => {
   const update = (id: string, changes: Parameters<TaskQueue['update']>[1]) => queue?.update(id, changes) ?? Promise.resolve()
 
   return {
-    tasks, pending, outbox, held, add, addAndWait, flush, cancel, update, reload,
+    tasks, pending, outbox, held, add, addAndWait, flush, cancel, update,
     resultOf: (id: string) => results.get(id),
-    isQueued: (id: string) => tasks.value.some((t) => t.id === id),
-    onFolderDone: (l: (folderId: string) => void) => folderListeners.add(l),
   }
 })
