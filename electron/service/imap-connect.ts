@@ -81,3 +81,14 @@ export function describeConnectError(err: ImapError, login: ImapLogin, knownShar
     message: `The mail server ${host}:${port} answered unexpectedly: ${err.message}`,
   })
 }
+
+/** The error for a connection lost during a command (R9): the renderer keeps what it has and retries. */
+export function connectionLost(): ApiFailure {
+  return new ApiFailure({ code: 'network.unreachable', rule: 'R9', message: 'The connection to the server dropped. What arrived is kept; the rest follows when Tandem reconnects.' })
+}
+
+/** A lost connection during a command (imapflow's or the socket's codes), as the renderer understands it; anything else unchanged. */
+export function asConnectionLoss(e: unknown): unknown {
+  const code = (e as { code?: string } | null)?.code
+  return code && (NETWORK_CODES.has(code) || code === 'EPIPE') ? connectionLost() : e
+}

@@ -8,7 +8,7 @@ import { AttachmentTickets, VIEWABLE } from './attachments'
 import { loadBody } from './bodies'
 import { DIRECTORY_ENTRY, discoverMemberships, parseDirectoryEntry, type SharedMembership } from './directory'
 import { getMetadata } from './imap-raw'
-import { composeMessage, composeEncrypted, newMessageId, smtpSizeLimit, submit, SubmitFailure } from './send'
+import { composeMessage, composeEncrypted, messageIdFor, newMessageId, smtpSizeLimit, submit, SubmitFailure } from './send'
 import { OutboxJournal } from './outbox-journal'
 import { certificatesFromSignature, type SmimeIdentity } from './smime'
 import { SmimeKeyring } from './smime-keyring'
@@ -19,7 +19,7 @@ import { fetchRemoteImage } from './remote-content'
 import type { SecretStore } from './secret-store'
 import type { StateStore } from './state-store'
 import { syncFolder } from './sync'
-import { answeredSince, findByMessageId, moveMessages, setFlags, trashFor } from './triage'
+import { answeredSince, deleteByUid, findAllByMessageId, findByMessageId, moveMessages, setFlags, trashFor } from './triage'
 
 export interface MailServiceDeps {
   secrets: SecretStore
@@ -254,13 +254,12 @@ export class MailService {
     const verdict = authoriseSend({ identityId: req.identityId, encrypt: false }, this.identities(), active.session.mailboxes.map((m) => ({ ...m, quota: null })))
     if (!verdict.ok) throw new ApiFailure(verdict.error)
     const runtime = active.runtimes.get(verdict.identity.mailboxId)!
-    if (!runtime.folders.length) await runtime.refreshFolders()
-    const drafts = runtime.folders.find((f) => f.role === 'drafts')
+    const drafts = await runtime.folderWithRole('drafts')
     if (!drafts) throw new ApiFailure({ code: 'folder.missing', message: `${runtime.mailbox.name} has no Drafts folder, so the draft stays only in this window.` })
     const client = await runtime.connection()
-    const domain = verdict.identity.from.address.split('@')[1] ?? 'tandem.invalid'
     // A queued draft's version fixes its Message-ID: a replay finds it saved and does not save it twice.
-    const messageId = version ? `<draft.${version.key}.${version.n}@${domain}>` : newMessageId(verdict.identity.from.address)
+    const from = verdict.identity.from.address
+    const messageId = version ? messageIdFor(`draft.${version.key}.${version.n}`, from) : newMessageId(from)
     let uid = version ? await findByMessageId(client, drafts.path, messageId) : null
     if (!uid) {
       const appended = await client.append(drafts.path, await composeMessage(verdict.identity, { ...req, encrypt: false }, messageId, true), ['\\Draft', '\\Seen'])
@@ -273,29 +272,15 @@ export class MailService {
 
   /** Removes the earlier saved versions of a queued draft (found by their Message-IDs). */
   private async dropOlderDrafts(client: ImapFlow, drafts: Folder, key: string, keep: number | null): Promise<void> {
-    if (!client.capabilities.has('UIDPLUS')) return
-    const lock = await client.getMailboxLock(drafts.path)
-    try {
-      const found = await client.search({ header: { 'message-id': `draft.${key}.` } }, { uid: true })
-      const older = (found || []).filter((u) => u !== keep)
-      if (older.length) await client.messageDelete(older.join(','), { uid: true })
-    } finally {
-      lock.release()
-    }
+    const found = await findAllByMessageId(client, drafts.path, `draft.${key}.`)
+    await deleteByUid(client, drafts.path, found.filter((u) => u !== keep))
   }
 
   /** Removes one draft by UID (UIDPLUS only; otherwise it stays rather than risk others' mail). */
   async deleteDraft(folderId: string, uid: number): Promise<void> {
     const { runtime, folder } = await this.folder(folderId)
     if (folder.role !== 'drafts') throw new ApiFailure({ code: 'request.invalid', message: 'Only drafts can be removed this way.' })
-    const client = await runtime.connection()
-    if (!client.capabilities.has('UIDPLUS')) return
-    const lock = await client.getMailboxLock(folder.path)
-    try {
-      await client.messageDelete(String(uid), { uid: true })
-    } finally {
-      lock.release()
-    }
+    await deleteByUid(await runtime.connection(), folder.path, [uid])
   }
 
   /** The submission server's message size limit, for the compose window. */
@@ -345,21 +330,17 @@ export class MailService {
     }
     const password = await this.deps.secrets.get(`imap:${active.session.account.id}`)
     if (!password) throw new ApiFailure({ code: 'session.required', message: 'Your session has ended. Sign in again.' })
-    const domain = identity.from.address.split('@')[1] ?? 'tandem.invalid'
     // A queued message keeps one Message-ID through every attempt (issue 5).
-    const messageId = req.outboxId ? `<${req.outboxId}@${domain}>` : newMessageId(identity.from.address)
+    const messageId = req.outboxId ? messageIdFor(req.outboxId, identity.from.address) : newMessageId(identity.from.address)
     const person = active.session.account.address
     const runtime = active.runtimes.get(identity.mailboxId)!
-    if (!runtime.folders.length) await runtime.refreshFolders()
-    const sent = runtime.folders.find((f) => f.role === 'sent') ?? null
+    const sent = await runtime.folderWithRole('sent')
     const build = async (forSent: boolean) => (encryptTo && active.smime
       ? composeEncrypted(identity, req, messageId, active.smime, encryptTo)
       : composeMessage(identity, req, messageId, forSent))
+    // Called only when the Sent folder has no copy yet (checked below, or just sent).
     const saveCopy = async (): Promise<void> => {
-      if (!sent) return
-      const client = await runtime.connection()
-      if (req.outboxId && await findByMessageId(client, sent.path, messageId)) return
-      await client.append(sent.path, await build(true), ['\\Seen'])
+      if (sent) await (await runtime.connection()).append(sent.path, await build(true), ['\\Seen'])
     }
     const outboxId = req.outboxId
     if (outboxId) {
@@ -368,7 +349,7 @@ export class MailService {
       if (stage === 'accepted' || inSent || req.alreadySent) {
         // An earlier attempt got it to the server (or the person found it did): complete the
         // Sent copy, never send again.
-        await saveCopy()
+        if (!inSent) await saveCopy()
         await this.journal.mark(outboxId, null)
         return { messageId, sentFolderId: sent?.id ?? null, already: true }
       }

@@ -173,6 +173,12 @@ export class MailboxRuntime {
     return f
   }
 
+  /** The mailbox's folder with this role (listing the folders first if none are known yet), or null. */
+  async folderWithRole(role: Folder['role']): Promise<Folder | null> {
+    if (!this.folders.length) await this.refreshFolders()
+    return this.folders.find((f) => f.role === role) ?? null
+  }
+
   async refreshFolders(): Promise<Folder[]> {
     const client = await this.connection()
     if (this.scope.kind === 'session') {

@@ -10,9 +10,14 @@ import { insecureEndpointReason } from '../../shared/rules/connection-security'
 
 export interface SmtpLogin { endpoint: Endpoint; user: string; password: string }
 
-/** A Message-ID fixed before the first attempt, so a retry can be recognised (issue 5). */
+/** A Message-ID with this local part, in the sending address's domain. */
+export function messageIdFor(local: string, from: string): string {
+  return `<${local}@${from.split('@')[1] ?? 'tandem.invalid'}>`
+}
+
+/** A fresh, unique Message-ID (queued messages get a fixed one from their outbox id instead). */
 export function newMessageId(from: string): string {
-  return `<${Date.now().toString(36)}.${randomBytes(9).toString('base64url')}@${from.split('@')[1] ?? 'tandem.invalid'}>`
+  return messageIdFor(`${Date.now().toString(36)}.${randomBytes(9).toString('base64url')}`, from)
 }
 
 /** The MIME message: From and Sender as the identity says (R2: no Sender; R3: Sender = member). */

@@ -1,4 +1,4 @@
-import { ApiFailure } from '../../shared/api/errors'
+import { connectionLost } from './imap-connect'
 import type { ImapFlow } from 'imapflow'
 import type { FolderSyncState, MessageSummary } from '../../shared/domain'
 import { SUMMARY_QUERY, cacheableFlags, toSummary } from './summaries'
@@ -103,20 +103,7 @@ export async function syncFolder(client: ImapFlow, req: SyncRequest, emit: (batc
   }
 }
 
-/** imapflow's errors when the connection is gone (closed, reset, not available). */
-const CONNECTION_LOST = new Set(['EConnectionClosed', 'NoConnection', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'])
-
-/** A lost connection during a command, as the renderer understands it; anything else unchanged. */
-export function asConnectionLoss(e: unknown): unknown {
-  const code = (e as { code?: string } | null)?.code
-  return code && CONNECTION_LOST.has(code)
-    ? new ApiFailure({ code: 'network.unreachable', rule: 'R9', message: 'The connection to the server dropped. What arrived is kept; the rest follows when Tandem reconnects.' })
-    : e
-}
-
 /** Fails the sync when the connection went away under it: what was fetched is kept, the rest comes next time. */
 function dropped(client: ImapFlow): void {
-  if (!client.usable) {
-    throw new ApiFailure({ code: 'network.unreachable', rule: 'R9', message: 'The connection to the server dropped during the sync. What arrived is kept; the rest follows when Tandem reconnects.' })
-  }
+  if (!client.usable) throw connectionLost()
 }

@@ -38,12 +38,30 @@ export async function setFlags(client: ImapFlow, folder: Folder, uids: number[],
   }
 }
 
-/** The UID of the message with this Message-ID in a folder, if it is there. */
-export async function findByMessageId(client: ImapFlow, path: string, messageId: string): Promise<number | null> {
+/** The UIDs of the messages whose Message-ID contains this text (IMAP SEARCH HEADER is a substring match). */
+export async function findAllByMessageId(client: ImapFlow, path: string, messageId: string): Promise<number[]> {
   const lock = await client.getMailboxLock(path, { readOnly: true })
   try {
-    const found = await client.search({ header: { 'message-id': messageId } }, { uid: true })
-    return found && found.length ? found[found.length - 1]! : null
+    return (await client.search({ header: { 'message-id': messageId } }, { uid: true })) || []
+  } finally {
+    lock.release()
+  }
+}
+
+/** The UID of the message with this Message-ID in a folder, if it is there. */
+export async function findByMessageId(client: ImapFlow, path: string, messageId: string): Promise<number | null> {
+  return (await findAllByMessageId(client, path, messageId)).at(-1) ?? null
+}
+
+/**
+ * Removes messages by UID — only where the server has UIDPLUS (UID EXPUNGE): a plain EXPUNGE
+ * would also erase other members' deleted mail (R10), so without it they stay.
+ */
+export async function deleteByUid(client: ImapFlow, path: string, uids: number[]): Promise<void> {
+  if (!uids.length || !client.capabilities.has('UIDPLUS')) return
+  const lock = await client.getMailboxLock(path)
+  try {
+    await client.messageDelete(uids.join(','), { uid: true })
   } finally {
     lock.release()
   }

@@ -17,6 +17,7 @@ import { TaskQueue, type NewTask, type SendTask, type Task } from '../../rendere
 import { projectRoot } from '../../electron/web/web-app'
 import { loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
+import { prng } from '../mailstack/demo-mail'
 import { CONTOSO, eventually, otherClient, password, serverSettings } from './helpers'
 
 /**
@@ -32,18 +33,6 @@ const ACTIONS = 60
 const BOB = 'bob@contoso.test'
 const OWN = `own:${BOB}`
 const SUPPORT = 'shared:support@contoso.test'
-
-/** mulberry32: small, seeded, good enough to pick actions and kill times reproducibly. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 let stack: MailStack
 let work: string
@@ -98,7 +87,7 @@ async function inboxUids(client: ImapFlow): Promise<Map<string, number>> {
 
 describe('offline actions, replayed through a service killed at random points', () => {
   it(`loses nothing and does nothing twice (seed ${SEED}, ${KILLS}+ kill points)`, async () => {
-    const random = rng(SEED)
+    const random = prng(SEED)
     const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)]!
     const db = new TandemDb(`${BOB}.kill-${SEED}`)
     const stateFile = join(work, 'state.json')
