@@ -86,6 +86,18 @@ export async function openFolder(page: Page, mailbox: string, role: string): Pro
 
 export { expect } from '@playwright/test'
 
+/** How many message summaries the page's IndexedDB cache holds for a mailbox (summaries live in blocks). */
+export function cachedSummaries(page: Page, address: string, mailboxId: string): Promise<number> {
+  return page.evaluate(([address, mailboxId]) => new Promise<number>((resolve, reject) => {
+    const open = indexedDB.open(`tandem:${address}`)
+    open.onerror = () => reject(open.error)
+    open.onsuccess = () => {
+      const req = open.result.transaction('blocks').objectStore('blocks').index('mailboxId').getAll(mailboxId)
+      req.onsuccess = () => { resolve((req.result as { rows: unknown[] }[]).reduce((n, b) => n + b.rows.length, 0)); open.result.close() }
+    }
+  }), [address, mailboxId] as const)
+}
+
 /** Another member's own client, straight to the server (login may be a delegate login). */
 export async function imapAs(stack: MailStack, login: string, password: string): Promise<ImapFlow> {
   const c = new ImapFlow({ host: stack.host, port: stack.ports.imap, secure: false, doSTARTTLS: false, auth: { user: login, pass: password }, logger: false })

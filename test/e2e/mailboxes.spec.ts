@@ -2,7 +2,7 @@ import type { Page } from '@playwright/test'
 import { loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
 import { supportInbox } from '../mailstack/demo-mail'
-import { test, expect, imapAs, launch, openFolder, passwordOf, signIn } from './fixtures'
+import { test, expect, imapAs, cachedSummaries, launch, openFolder, passwordOf, signIn } from './fixtures'
 import { projectRoot } from '../../electron/web/web-app'
 
 const sidebar = (page: Page) => page.getByRole('navigation', { name: 'Mailboxes' })
@@ -44,14 +44,7 @@ test.describe('own and shared mailboxes side by side', () => {
     await rows(app).nth(1).click()
     await expect(app.getByTestId('reader-from')).not.toBeEmpty()
     // The cache holds what was synced: rows in IndexedDB for the shared mailbox.
-    const cached = await app.evaluate(() => new Promise<number>((resolve, reject) => {
-      const open = indexedDB.open('tandem:bob@contoso.test')
-      open.onerror = () => reject(open.error)
-      open.onsuccess = () => {
-        const req = open.result.transaction('messages').objectStore('messages').index('mailboxId').count('shared:support@contoso.test')
-        req.onsuccess = () => { resolve(req.result); open.result.close() }
-      }
-    }))
+    const cached = await cachedSummaries(app, 'bob@contoso.test', 'shared:support@contoso.test')
     // Other tests in this worker may have archived or deleted a few of the 60 seeded messages.
     expect(cached).toBeGreaterThan(40)
   })
@@ -211,13 +204,7 @@ test.describe('with a stack of its own', () => {
       await own.setRights('support@contoso.test', 'bob@contoso.test', null)
       await app.evaluate(() => window.dispatchEvent(new Event('focus')))
       await expect(sidebar(app).locator('.mailbox-name')).toHaveText(['bob@contoso.test'])
-      const left = await app.evaluate(() => new Promise<number>((resolve) => {
-        const open = indexedDB.open('tandem:bob@contoso.test')
-        open.onsuccess = () => {
-          const req = open.result.transaction('messages').objectStore('messages').index('mailboxId').count('shared:support@contoso.test')
-          req.onsuccess = () => { resolve(req.result); open.result.close() }
-        }
-      }))
+      const left = await cachedSummaries(app, 'bob@contoso.test', 'shared:support@contoso.test')
       expect(left).toBe(0)
     })
   })

@@ -1,23 +1,27 @@
 import Dexie, { type Table } from 'dexie'
-import type { Folder, FolderSyncState, MessageBody, MessageSummary } from '../../../shared/domain'
+import type { Folder, FolderSyncState, MessageBody } from '../../../shared/domain'
 import type { Task } from '../queue/task-queue'
+import { SummaryBlocks, type BlockRow, type KeyRow } from './summary-blocks'
 
 export interface SyncRow extends FolderSyncState { folderId: string; mailboxId: string }
 export interface BodyRow extends MessageBody { id: string; mailboxId: string; /** Lower-case text for search. */ searchText: string }
 
 /**
- * The local cache: one IndexedDB database per signed-in person. The index set is kept small —
- * every index costs write time on a 20 000-message first sync (performance-floor.md).
+ * The local cache: one IndexedDB database per signed-in person. Records and indexes are kept
+ * few — each costs write time on a 20 000-message first sync (issue 6; summary-blocks.ts).
  */
 export class TandemDb extends Dexie {
   folders!: Table<Folder, string>
-  messages!: Table<MessageSummary, string>
+  blocks!: Table<BlockRow, [string, number]>
+  keys!: Table<KeyRow, [string, number]>
   bodies!: Table<BodyRow, string>
   sync!: Table<SyncRow, string>
   /** The person's actions waiting for the server, in order (issue 5): triage, sends, drafts. */
   tasks!: Table<Task, number>
   /** Per-device choices, e.g. which folders keep bodies offline. */
   settings!: Table<{ key: string; value: unknown }, string>
+  /** The message summaries (stored in blocks; see summary-blocks.ts). */
+  readonly summaries: SummaryBlocks
 
   constructor(address: string) {
     super(`tandem:${address.toLowerCase()}`)
@@ -31,20 +35,23 @@ export class TandemDb extends Dexie {
       tasks: '++seq, &id, mailboxId',
       settings: 'key',
     })
-  }
-
-  /** The cached messages of one folder (from a date on), in date order (the [folderId+date] index). */
-  inFolder(folderId: string, since: number = Dexie.minKey as number) {
-    return this.messages.where('[folderId+date]').between([folderId, since], [folderId, Dexie.maxKey], true, true)
+    // Summaries move from one record per message to blocks (issue 6). The cache is only a
+    // cache: folders sync again from scratch; queued tasks and bodies stay.
+    this.version(3).stores({
+      messages: null,
+      blocks: '[folderId+block], mailboxId',
+      keys: '[folderId+block], mailboxId',
+    }).upgrade((tx) => tx.table('sync').clear())
+    this.summaries = new SummaryBlocks(this, this.blocks, this.keys)
   }
 
   /** Drops everything cached of a mailbox the person is no longer a member of (R1). */
   async purgeMailbox(mailboxId: string): Promise<void> {
-    await this.transaction('rw', [this.folders, this.messages, this.bodies, this.sync, this.tasks], async () => {
+    await this.transaction('rw', [this.folders, ...this.summaries.tables, this.bodies, this.sync, this.tasks], async () => {
       // Triage there can no longer happen; queued messages stay in the outbox, for the person to change.
       await this.tasks.where('mailboxId').equals(mailboxId).filter((t) => t.kind !== 'send' && t.kind !== 'draft').delete()
       await this.folders.where('mailboxId').equals(mailboxId).delete()
-      await this.messages.where('mailboxId').equals(mailboxId).delete()
+      await this.summaries.purgeMailbox(mailboxId)
       await this.bodies.where('mailboxId').equals(mailboxId).delete()
       await this.sync.where('mailboxId').equals(mailboxId).delete()
     })

@@ -1,5 +1,6 @@
 import type { MessageSummary } from '../../../shared/domain'
 import type { TandemDb } from './db'
+import type { CacheChange } from './summary-blocks'
 
 /** A body longer than this is searched from IndexedDB instead of held in memory. */
 const BODY_CAP = 16_000
@@ -13,19 +14,28 @@ export const headerText = (m: MessageSummary) =>
   `${m.subject} ${[...m.from, ...m.to, ...m.cc].map((a) => `${a.name} ${a.address}`).join(' ')}`.toLowerCase()
 
 /**
- * The searchable header text of every cached message, in memory, newest first (issue 6: a
- * search used to read and stringify every row out of IndexedDB for each query). A few dozen
- * bytes per message; rebuilt from the cache on the first search after anything changed.
+ * The searchable header text of every cached message, in memory (issue 6: a search used to read
+ * and stringify every row out of IndexedDB for each query). A few dozen bytes per message; built
+ * from the cache once, then kept up to date from the cache's own change notices.
  */
 export class HeaderIndex {
-  private entries: HeaderEntry[] | null = null
-  private building: Promise<HeaderEntry[]> | null = null
+  private entries: Map<string, HeaderEntry> | null = null
+  private building: Promise<Map<string, HeaderEntry>> | null = null
+  /** Changes heard while the index was being built, applied once it is. */
+  private pending: CacheChange[] = []
   private version = 0
   /** Body text of cached bodies, up to a budget; the rest is read from IndexedDB when searched. */
   private bodies: Map<string, string> | null = null
   private bodiesLoading: Promise<void> | null = null
   private readonly overflow = new Set<string>()
   private bodyChars = 0
+
+  /** Follows a change of the cache (see SummaryBlocks.onChange). */
+  apply(change: CacheChange): void {
+    if ('reset' in change) { this.invalidate(); return }
+    if (this.entries) applyTo(this.entries, change)
+    else if (this.building) this.pending.push(change)
+  }
 
   /** Keeps a body's search text in memory while the budget lasts (issue 6: no full scan per query). */
   addBody(id: string, text: string): void {
@@ -62,26 +72,36 @@ export class HeaderIndex {
     this.bodyChars = 0
   }
 
-  /** Called by whatever writes messages (sync, triage, purge): the next search rebuilds. */
+  /** The next search builds the index again from the cache. */
   invalidate(): void {
     this.version++
     this.entries = null
     this.building = null
+    this.pending = []
   }
 
-  async get(db: TandemDb): Promise<HeaderEntry[]> {
+  /** Every entry, by message id (built from the cache on first use). */
+  async get(db: TandemDb): Promise<Map<string, HeaderEntry>> {
     if (this.entries) return this.entries
     if (!this.building) {
       const version = this.version
-      const build = (async () => {
-        const out: HeaderEntry[] = []
-        await db.messages.each((m) => { out.push({ id: m.id, folderId: m.folderId, mailboxId: m.mailboxId, date: m.date, text: headerText(m) }) })
-        out.sort((a, b) => b.date - a.date)
-        if (version === this.version) this.entries = out
+      this.building = (async () => {
+        const out = new Map<string, HeaderEntry>()
+        await db.summaries.each((m) => { out.set(m.id, entryOf(m)) })
+        if (version !== this.version) return out
+        for (const c of this.pending) applyTo(out, c)
+        this.pending = []
+        this.entries = out
         return out
       })()
-      this.building = build
     }
     return this.building
   }
+}
+
+const entryOf = (m: MessageSummary): HeaderEntry => ({ id: m.id, folderId: m.folderId, mailboxId: m.mailboxId, date: m.date, text: headerText(m) })
+
+function applyTo(entries: Map<string, HeaderEntry>, change: CacheChange): void {
+  if ('added' in change) for (const m of change.added) entries.set(m.id, entryOf(m))
+  else if ('removed' in change) for (const id of change.removed) entries.delete(id)
 }

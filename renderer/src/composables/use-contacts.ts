@@ -15,7 +15,9 @@ export function useContacts() {
     const db = session.db
     if (!db) return
     const seen = new Map<string, Address & { count: number }>()
-    await db.messages.limit(50_000).each((m) => {
+    let n = 0
+    await db.summaries.each((m) => {
+      if (n++ >= 50_000) return
       for (const a of [...m.from, ...m.to, ...m.cc]) {
         const key = a.address.toLowerCase()
         if (!key) continue

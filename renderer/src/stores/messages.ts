@@ -5,6 +5,7 @@ import { apiErrorOf } from '../api/failure'
 import { htmlToText } from '../mail/text'
 import type { MessageBody, MessageSummary } from '../../../shared/domain'
 import { useApi } from '../api/use-api'
+import { mergeNewest, messageId } from '../cache/summary-blocks'
 import { useFoldersStore } from './folders'
 import { useQueueStore } from './queue'
 import { useSearchStore } from './search'
@@ -13,6 +14,8 @@ import { useSessionStore } from './session'
 const isSeen = (m: MessageSummary) => m.flags.includes('\\Seen')
 /** Rows read before the first paint of a cached folder: more than a tall window shows. */
 const FIRST_PAGE = 150
+/** How often rows arriving from a running sync are merged into the list on screen. */
+const SHOW_EVERY_MS = 250
 
 /**
  * The messages of the selected folder, read from the cache, and the sync that fills it.
@@ -46,6 +49,13 @@ export const useMessagesStore = defineStore('messages', () => {
   /** Ids written by the sync running for each folder (to drop the rest after a UIDVALIDITY reset). */
   const written = new Map<string, Set<string>>()
 
+  // Search results from the open folder come from these rows, not from another read of the cache.
+  let byId: { rows: MessageSummary[]; map: Map<string, MessageSummary> } | null = null
+  search.useRowsInMemory((id) => {
+    if (byId?.rows !== list.value) byId = { rows: list.value, map: new Map(list.value.map((m) => [m.id, m])) }
+    return byId.map.get(id)
+  })
+
   function wire(): void {
     api.on('sync.messages', ({ folderId, messages, done, total }) => {
       const db = session.db
@@ -53,10 +63,8 @@ export const useMessagesStore = defineStore('messages', () => {
       progress.value = { ...progress.value, [folderId]: { done, total } }
       const seen = written.get(folderId)
       if (seen) for (const m of messages) seen.add(m.id)
-      writes = writes.then(() => db.messages.bulkPut(messages)).then(() => search.invalidate())
-      if (folderId === listFolderId.value) {
-        list.value = mergeNewest(list.value, messages)
-      }
+      writes = writes.then(() => db.summaries.put(messages))
+      if (folderId === listFolderId.value) showSoon(messages)
     })
     api.on('folder.changed', ({ folderId }) => { void sync(folderId) })
     session.onMailboxesRemoved((ids) => {
@@ -66,14 +74,26 @@ export const useMessagesStore = defineStore('messages', () => {
         body.value = null
       }
       for (const id of ids) folders.forget(id)
-      search.invalidate()
     })
   }
 
-  function mergeNewest(current: MessageSummary[], incoming: MessageSummary[]): MessageSummary[] {
-    const ids = new Set(current.map((m) => m.id))
-    const merged = current.concat(incoming.filter((m) => !ids.has(m.id)))
-    return merged.sort((a, b) => b.date - a.date)
+  /**
+   * Rows a sync brought for the list on screen, shown a few times a second rather than per
+   * batch (issue 6: merging and re-rendering 100 000 rows a hundred times cost seconds).
+   */
+  let incoming: MessageSummary[] = []
+  let showTimer: ReturnType<typeof setTimeout> | null = null
+  function showSoon(rows: MessageSummary[]): void {
+    incoming.push(...rows)
+    // The first rows at once, so an empty folder fills without delay.
+    showTimer ??= setTimeout(showIncoming, list.value.length ? SHOW_EVERY_MS : 0)
+  }
+  function showIncoming(): void {
+    if (showTimer) clearTimeout(showTimer)
+    showTimer = null
+    const rows = incoming.filter((m) => m.folderId === listFolderId.value)
+    incoming = []
+    if (rows.length) list.value = mergeNewest(list.value, rows)
   }
 
   /** Shows a folder from the cache at once, then syncs it. */
@@ -85,7 +105,8 @@ export const useMessagesStore = defineStore('messages', () => {
     // The newest screenful first, so the list paints at once; the rest right after (issue 6:
     // reading 20 000 rows out of IndexedDB before the first paint cost a quarter second).
     const started = performance.now()
-    const first = await db.inFolder(folderId).reverse().limit(FIRST_PAGE).toArray()
+    incoming = []
+    const first = await db.summaries.newest(folderId, FIRST_PAGE)
     if (listFolderId.value !== folderId) return
     list.value = first
     // User Timing for the benchmark (bench/run.ts reads it): cache read + render of the first rows.
@@ -94,7 +115,7 @@ export const useMessagesStore = defineStore('messages', () => {
     if (focusedId.value) void loadBody(focusedId.value)
     if (first.length === FIRST_PAGE) {
       await new Promise((r) => requestAnimationFrame(() => r(null)))
-      const rows = await db.inFolder(folderId).reverse().toArray()
+      const rows = await db.summaries.folder(folderId)
       if (listFolderId.value !== folderId) return
       // Keep what a sync batch added meanwhile.
       list.value = mergeNewest(rows, list.value)
@@ -123,7 +144,7 @@ export const useMessagesStore = defineStore('messages', () => {
     const syncStarted = performance.now()
     const state = await db.sync.get(folderId)
     // Only the number is sent (issue 6: materialising 100 000 keys per sync cost half a second).
-    const knownCount = await db.inFolder(folderId).count()
+    const knownCount = await db.summaries.count(folderId)
     const fresh = new Set<string>()
     written.set(folderId, fresh)
     try {
@@ -133,38 +154,34 @@ export const useMessagesStore = defineStore('messages', () => {
         knownUids: knownCount,
       })
       await writes
+      showIncoming()
       let removed: string[] = []
-      const uidOf = (id: string) => Number(id.slice(id.lastIndexOf('|') + 1))
-      await db.transaction('rw', [db.messages, db.sync, db.bodies, db.tasks], async () => {
+      await db.transaction('rw', [...db.summaries.tables, db.sync, db.bodies, db.tasks], async () => {
         if (res.reset && state) {
           // UIDVALIDITY changed: everything cached before this sync is void.
-          const stale = (await db.inFolder(folderId).primaryKeys()).filter((id) => !fresh.has(id))
-          await db.messages.bulkDelete(stale)
+          const stale = await db.summaries.clearFolder(folderId, fresh)
           await db.bodies.bulkDelete(stale)
         }
-        for (const c of res.changed) await db.messages.update(`${folderId}|${c.uid}`, { flags: c.flags })
-        let gone: string[] = res.vanished?.map((uid) => `${folderId}|${uid}`) ?? []
+        if (res.changed.length) await db.summaries.update(new Map(res.changed.map((c) => [messageId(folderId, c.uid), { flags: c.flags }])))
+        let gone: number[] = res.vanished ?? []
         if (res.present) {
           const present = new Set(res.present)
-          const all = await db.inFolder(folderId).primaryKeys()
-          gone = all.filter((id) => !present.has(uidOf(id)))
+          gone = (await db.summaries.uids(folderId)).filter((uid) => !present.has(uid))
         }
         if (gone.length) {
-          removed = gone
-          await db.messages.bulkDelete(gone)
-          await db.bodies.bulkDelete(gone)
+          removed = gone.map((uid) => messageId(folderId, uid))
+          await db.summaries.remove(removed)
+          await db.bodies.bulkDelete(removed)
         }
         await db.sync.put({ folderId, mailboxId, ...res.state })
         await overlayPending(folderId)
       })
-      // Flags are not searched: only new or removed messages change the search index.
-      if (res.added || removed.length || res.reset) search.invalidate()
       syncErrors.value = { ...syncErrors.value, [folderId]: undefined }
       // User Timing for the benchmark: how long, and how many bytes came from the server.
       performance.measure('tandem:sync', { start: syncStarted, end: performance.now(), detail: { folderId, received: res.received, added: res.added, changed: res.changed.length } })
       if (listFolderId.value === folderId && (res.reset || queue.pending)) {
         // Start over from the cache (which holds what is still queued on top).
-        list.value = await db.inFolder(folderId).reverse().toArray()
+        list.value = await db.summaries.folder(folderId)
       } else if (listFolderId.value === folderId && (res.changed.length || removed.length)) {
         // Apply the changes to the rows in memory (issue 6: re-reading 20 000 rows after every
         // incremental sync cost a third of a second).
@@ -192,10 +209,10 @@ export const useMessagesStore = defineStore('messages', () => {
     if (!db) return
     for (const t of await db.tasks.where('mailboxId').equals(folderId.slice(0, folderId.indexOf('|'))).toArray()) {
       if (t.kind === 'flags' && t.folderId === folderId) {
-        const rows = (await db.messages.bulkGet(t.uids.map((u) => `${folderId}|${u}`))).filter((m): m is MessageSummary => !!m)
-        await db.messages.bulkPut(rows.map((m) => ({ ...m, flags: [...m.flags.filter((f) => !t.remove.includes(f) && !t.add.includes(f)), ...t.add] })))
+        const rows = (await db.summaries.get(t.uids.map((u) => messageId(folderId, u)))).filter((m): m is MessageSummary => !!m)
+        await db.summaries.update(new Map(rows.map((m) => [m.id, { flags: [...m.flags.filter((f) => !t.remove.includes(f) && !t.add.includes(f)), ...t.add] }])))
       } else if ((t.kind === 'move' || t.kind === 'delete') && t.folderId === folderId) {
-        await db.messages.bulkDelete(t.uids.map((u) => `${folderId}|${u}`))
+        await db.summaries.remove(t.uids.map((u) => messageId(folderId, u)))
       }
     }
   }
@@ -210,7 +227,7 @@ export const useMessagesStore = defineStore('messages', () => {
     await db.bodies.put({ ...b, id: m.id, mailboxId: m.mailboxId, searchText })
     search.addBody(m.id, searchText)
     const snippet = (b.text ?? fromHtml).replace(/^>.*$/gm, '').replace(/\s+/g, ' ').trim().slice(0, 160)
-    await db.messages.update(m.id, { snippet })
+    await db.summaries.update(new Map([[m.id, { snippet }]]))
     if (list.value.some((x) => x.id === m.id)) {
       list.value = list.value.map((x) => (x.id === m.id ? { ...x, snippet } : x))
     }
@@ -287,7 +304,7 @@ export const useMessagesStore = defineStore('messages', () => {
     list.value = list.value.map((m) => byId.get(m.id) ?? m)
     triggerRef(list)
     if (searchRows.value) searchRows.value = searchRows.value.map((m) => byId.get(m.id) ?? m)
-    await session.db?.messages.bulkPut(updated)
+    await session.db?.summaries.put(updated)
   }
 
   async function removeLocal(ids: string[]): Promise<MessageSummary[]> {
@@ -302,14 +319,12 @@ export const useMessagesStore = defineStore('messages', () => {
       else body.value = null
     }
     selection.value = new Set()
-    await session.db?.messages.bulkDelete(ids)
-    search.invalidate()
+    await session.db?.summaries.remove(ids)
     return removed
   }
 
   async function restoreLocal(rows: MessageSummary[]): Promise<void> {
-    await session.db?.messages.bulkPut(rows)
-    search.invalidate()
+    await session.db?.summaries.put(rows)
     if (rows[0]?.folderId === listFolderId.value) list.value = mergeNewest(list.value, rows)
   }
 

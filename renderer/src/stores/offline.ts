@@ -75,7 +75,7 @@ export const useOfflineStore = defineStore('offline', () => {
     for (const { folder, since } of wanted) {
       // Headers first: a folder nobody opened on this device has none cached yet.
       if (!(await db.sync.get(folder.id))) await messages.sync(folder.id)
-      const rows = await db.inFolder(folder.id, since).reverse().toArray()
+      const rows = await db.summaries.newest(folder.id, Infinity, since)
       const have = new Set(await db.bodies.where('id').anyOf(rows.map((r) => r.id)).primaryKeys())
       todo.push(...rows.filter((r) => !have.has(r.id)))
       if (todo.length >= ROUND) break

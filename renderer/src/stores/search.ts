@@ -3,7 +3,7 @@ import { ref, shallowRef, watch } from 'vue'
 import type { MessageSummary } from '../../../shared/domain'
 import { useFoldersStore } from './folders'
 import { useSessionStore } from './session'
-import { HeaderIndex } from '../cache/header-index'
+import { HeaderIndex, type HeaderEntry } from '../cache/header-index'
 
 /** The newest matches shown; the title still counts them all. */
 const MAX_SHOWN = 5000
@@ -26,16 +26,19 @@ export const useSearchStore = defineStore('search', () => {
   /** How many matched (results holds the newest MAX_SHOWN of them). */
   const total = ref(0)
   const index = new HeaderIndex()
-  watch(() => session.db, () => { index.reset(); warmSoon() })
-  // Rebuild the index once things are quiet, so the next search does not pay for it.
+  // The index follows every change of the cache; it is built once per person, a few seconds
+  // after sign-in, so that the first search does not pay for it either.
+  let unfollow: (() => void) | null = null
   let warmTimer: ReturnType<typeof setTimeout> | null = null
-  function warmSoon(): void {
+  watch(() => session.db, (db) => {
+    unfollow?.()
+    unfollow = db ? db.summaries.onChange((c) => index.apply(c)) : null
+    index.reset()
     if (warmTimer) clearTimeout(warmTimer)
-    warmTimer = setTimeout(() => {
-      const db = session.db
-      if (db) void index.get(db).then(() => index.bodyHits(db, [])).catch(() => undefined)
-    }, 3000)
-  }
+    if (db) warmTimer = setTimeout(() => { void index.get(db).then(() => index.bodyHits(db, [])).catch(() => undefined) }, 3000)
+  }, { immediate: true })
+  /** Rows already in memory (the open folder's list), so results need not be read from the cache. */
+  let inMemory: (id: string) => MessageSummary | undefined = () => undefined
   let generation = 0
 
   /** Runs the query; `show` gets the first rows at once, and all of them (more: true) when there are more. */
@@ -54,8 +57,16 @@ export const useSearchStore = defineStore('search', () => {
         : () => true
     const entries = await index.get(db)
     const bodyHits = await index.bodyHits(db, words)
-    const matches = entries.filter((e) => inScope(e) && (bodyHits.has(e.id) || words.every((w) => e.text.includes(w))))
-    const rowsOf = async (from: number, to: number) => (await db.messages.bulkGet(matches.slice(from, to).map((e) => e.id))).filter((m): m is MessageSummary => !!m)
+    const matches: HeaderEntry[] = []
+    for (const e of entries.values()) if (inScope(e) && (bodyHits.has(e.id) || words.every((w) => e.text.includes(w)))) matches.push(e)
+    matches.sort((a, b) => b.date - a.date)
+    const rowsOf = async (from: number, to: number) => {
+      const ids = matches.slice(from, to).map((e) => e.id)
+      const known = ids.map(inMemory)
+      const missing = ids.filter((_, i) => !known[i])
+      const read = new Map((await db.summaries.get(missing)).filter((m): m is MessageSummary => !!m).map((m) => [m.id, m]))
+      return ids.map((id, i) => known[i] ?? read.get(id)).filter((m): m is MessageSummary => !!m)
+    }
     // A screenful first (issue 6: a broad query used to load thousands of rows before showing one).
     const first = await rowsOf(0, FIRST_SHOWN)
     if (mine !== generation) return
@@ -78,5 +89,9 @@ export const useSearchStore = defineStore('search', () => {
     results.value = null
   }
 
-  return { query, scope, results, total, running, run, clear, invalidate: () => { index.invalidate(); warmSoon() }, addBody: (id: string, text: string) => index.addBody(id, text) }
+  return {
+    query, scope, results, total, running, run, clear,
+    addBody: (id: string, text: string) => index.addBody(id, text),
+    useRowsInMemory: (lookup: (id: string) => MessageSummary | undefined) => { inMemory = lookup },
+  }
 })

@@ -1,0 +1,91 @@
+import 'fake-indexeddb/auto'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { MessageSummary } from '../../../shared/domain'
+import { TandemDb } from '../../../renderer/src/cache/db'
+import { BLOCK_UIDS, mergeNewest, type CacheChange } from '../../../renderer/src/cache/summary-blocks'
+
+const FOLDER = 'shared:support@example.test|INBOX'
+const OTHER = 'own:bob@example.test|INBOX'
+
+function summary(folderId: string, uid: number, date = uid * 1000): MessageSummary {
+  return {
+    id: `${folderId}|${uid}`, folderId, mailboxId: folderId.slice(0, folderId.indexOf('|')), uid, messageId: `<m${uid}@example.test>`, inReplyTo: null,
+    subject: `message ${uid}`, from: [{ name: 'Maya', address: 'maya@example.test' }], to: [], cc: [], date, size: 100, flags: [], hasAttachments: false, threadKey: `message ${uid}|maya@example.test`,
+  }
+}
+
+let db: TandemDb
+let n = 0
+afterEach(async () => { db.close(); await db.delete() })
+const open = () => { db = new TandemDb(`blocks-${++n}@example.test`); return db }
+
+describe('summaries stored in UID blocks (issue 6)', () => {
+  it('stores a few hundred summaries as a handful of records and reads them back exactly', async () => {
+    const d = open()
+    const rows = Array.from({ length: 1000 }, (_, i) => summary(FOLDER, i + 1))
+    await d.summaries.put(rows)
+    await d.summaries.put([summary(OTHER, 7)])
+    expect(await d.blocks.count()).toBe(Math.ceil(1001 / BLOCK_UIDS) + 1)
+    expect(await d.keys.count()).toBe(await d.blocks.count())
+    expect(await d.summaries.count(FOLDER)).toBe(1000)
+    expect((await d.summaries.uids(FOLDER)).sort((a, b) => a - b)).toEqual(rows.map((m) => m.uid))
+    const all = await d.summaries.folder(FOLDER)
+    expect(all.map((m) => m.uid)).toEqual(rows.map((m) => m.uid).reverse())
+    expect(all[0]).toEqual(rows[999])
+    expect(await d.summaries.get([`${FOLDER}|5`, `${FOLDER}|5000`, `${OTHER}|7`])).toEqual([rows[4], undefined, summary(OTHER, 7)])
+  })
+
+  it('finds the newest by date, not by UID, and from a date on', async () => {
+    const d = open()
+    // An old UID with the newest date (a message moved in keeps its date).
+    await d.summaries.put([...Array.from({ length: 600 }, (_, i) => summary(FOLDER, i + 1)), summary(FOLDER, 3, 10_000_000)])
+    const newest = await d.summaries.newest(FOLDER, 3)
+    expect(newest.map((m) => m.uid)).toEqual([3, 600, 599])
+    const since = await d.summaries.newest(FOLDER, Infinity, 595_000)
+    expect(since.map((m) => m.uid)).toEqual([3, 600, 599, 598, 597, 596, 595])
+  })
+
+  it('updates and removes single messages, drops emptied blocks, and says what changed', async () => {
+    const d = open()
+    const heard: CacheChange[] = []
+    d.summaries.onChange((c) => heard.push(c))
+    await d.summaries.put([summary(FOLDER, 1), summary(FOLDER, 2), summary(FOLDER, BLOCK_UIDS * 3)])
+    await d.summaries.update(new Map([[`${FOLDER}|2`, { flags: ['\\Seen'], snippet: 'hello' }], [`${FOLDER}|99`, { flags: ['\\Flagged'] }]]))
+    const [two, missing] = await d.summaries.get([`${FOLDER}|2`, `${FOLDER}|99`])
+    expect(two).toMatchObject({ uid: 2, flags: ['\\Seen'], snippet: 'hello', subject: 'message 2' })
+    expect(missing).toBeUndefined()
+    const removed = await d.summaries.remove([`${FOLDER}|${BLOCK_UIDS * 3}`, `${FOLDER}|1`, `${FOLDER}|12345`])
+    expect(removed.map((m) => m.uid).sort((a, b) => a - b)).toEqual([1, BLOCK_UIDS * 3])
+    expect(await d.blocks.count()).toBe(1)
+    expect(await d.summaries.uids(FOLDER)).toEqual([2])
+    // Flags and snippets are not searched: only additions and removals are told.
+    expect(heard).toHaveLength(2)
+    expect(heard[0]).toEqual({ added: [summary(FOLDER, 1), summary(FOLDER, 2), summary(FOLDER, BLOCK_UIDS * 3)] })
+    expect((heard[1] as { removed: string[] }).removed.sort()).toEqual([`${FOLDER}|1`, `${FOLDER}|${BLOCK_UIDS * 3}`])
+  })
+
+  it('keeps only what a sync after a UIDVALIDITY change wrote, and purges a mailbox (R1)', async () => {
+    const d = open()
+    await d.summaries.put([summary(FOLDER, 1), summary(FOLDER, 2), summary(FOLDER, 400), summary(OTHER, 1)])
+    const dropped = await d.summaries.clearFolder(FOLDER, new Set([`${FOLDER}|2`]))
+    expect(dropped.sort()).toEqual([`${FOLDER}|1`, `${FOLDER}|400`])
+    expect(await d.summaries.uids(FOLDER)).toEqual([2])
+    const heard: CacheChange[] = []
+    d.summaries.onChange((c) => heard.push(c))
+    await d.purgeMailbox('shared:support@example.test')
+    expect(await d.summaries.count(FOLDER)).toBe(0)
+    expect(await d.summaries.count(OTHER)).toBe(1)
+    expect(heard).toEqual([{ reset: true }])
+  })
+})
+
+describe('mergeNewest', () => {
+  it('merges newest first, keeps rows already listed (a pending local change wins) and drops repeats', () => {
+    const listed = [summary(FOLDER, 9), summary(FOLDER, 5), summary(FOLDER, 2)]
+    listed[1] = { ...listed[1]!, flags: ['\\Flagged'] }
+    const merged = mergeNewest(listed, [summary(FOLDER, 1), summary(FOLDER, 5), summary(FOLDER, 7), summary(FOLDER, 7), summary(FOLDER, 10)])
+    expect(merged.map((m) => m.uid)).toEqual([10, 9, 7, 5, 2, 1])
+    expect(merged.find((m) => m.uid === 5)!.flags).toEqual(['\\Flagged'])
+    expect(mergeNewest(listed, [summary(FOLDER, 9)])).toBe(listed)
+  })
+})
