@@ -173,11 +173,16 @@ export class SummaryBlocks {
   /** The newest `n` summaries of a folder (from the key rows, then only the blocks that hold them). */
   async newest(folderId: string, n: number, since = -Infinity): Promise<MessageSummary[]> {
     const keys = await this.folderRange(this.keys, folderId).toArray() as KeyRow[]
-    const all: { uid: number; date: number }[] = []
-    for (const k of keys) k.uids.forEach((uid, i) => { if (k.dates[i]! >= since) all.push({ uid, date: k.dates[i]! }) })
-    all.sort((a, b) => b.date - a.date)
-    const rows = await this.get(all.slice(0, n).map((x) => messageId(folderId, x.uid)))
-    return rows.filter((m): m is MessageSummary => !!m).sort(byDateDesc)
+    // The n-th newest date, from a numeric sort of the dates alone (no object per message).
+    const dates = new Float64Array(keys.reduce((sum, k) => sum + k.dates.length, 0))
+    let at = 0
+    for (const k of keys) for (const d of k.dates) dates[at++] = d
+    dates.sort()
+    const cut = Math.max(since, n >= dates.length ? -Infinity : dates[dates.length - n]!)
+    const ids: string[] = []
+    for (const k of keys) k.uids.forEach((uid, i) => { if (k.dates[i]! >= cut) ids.push(messageId(folderId, uid)) })
+    const rows = (await this.get(ids)).filter((m): m is MessageSummary => !!m).sort(byDateDesc)
+    return rows.length > n ? rows.slice(0, n) : rows
   }
 
   /** The UIDs cached for a folder. */

@@ -43,6 +43,13 @@ describe('summaries stored in UID blocks (issue 6)', () => {
     expect(newest.map((m) => m.uid)).toEqual([3, 600, 599])
     const since = await d.summaries.newest(FOLDER, Infinity, 595_000)
     expect(since.map((m) => m.uid)).toEqual([3, 600, 599, 598, 597, 596, 595])
+    // Messages sharing the date at the cut: still exactly n rows, newest first.
+    await d.summaries.put([summary(FOLDER, 700, 599_000), summary(FOLDER, 701, 599_000)])
+    const tied = await d.summaries.newest(FOLDER, 4)
+    expect(tied).toHaveLength(4)
+    expect(tied.slice(0, 2).map((m) => m.uid)).toEqual([3, 600])
+    expect(tied.slice(2).every((m) => m.date === 599_000)).toBe(true)
+    expect(await d.summaries.newest(FOLDER, 10_000)).toHaveLength(602)
   })
 
   it('updates and removes single messages, drops emptied blocks, and says what changed', async () => {
