@@ -13,6 +13,7 @@ import { startMailStack, type MailStack } from '../test/mailstack/stack'
 import { projectRoot } from '../electron/web/web-app'
 import { CHROMIUM_ARGS } from '../playwright.config'
 import { benchMessages } from './fixtures'
+import { SUMMARY_QUERY } from '../electron/service/summaries'
 
 const { values } = parseArgs({ options: { size: { type: 'string', default: '20000' }, runs: { type: 'string', default: '3' } } })
 const SIZE = Number(values.size)
@@ -74,21 +75,24 @@ async function main(): Promise<void> {
   const web = await startService(server)
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, '--enable-precise-memory-info'] })
   try {
-    // Reference: a bare imapflow FETCH of the same fields from the same server.
-    step(`reference FETCH × ${RUNS}`)
-    const ref: number[] = []
-    for (let r = 0; r < RUNS; r++) {
+    // Reference: a bare imapflow FETCH of the same items the app's sync asks for (SUMMARY_QUERY,
+    // BODYSTRUCTURE included for the attachment mark), from the same server, in a session of its
+    // own. Taken in every run right before the app's sync, so both see the same machine; one
+    // unmeasured FETCH first, so the server's cache is as warm for the first run as for the others.
+    const referenceFetch = async (): Promise<number> => {
       const c = await imap(stack, 'support@contoso.test*bob@contoso.test', pw('bob@contoso.test'))
       await c.mailboxOpen('INBOX', { readOnly: true })
       const t0 = performance.now()
       let n = 0
-      for await (const m of c.fetch('1:*', { uid: true, flags: true, envelope: true, size: true, internalDate: true })) { if (m.uid) n++ }
-      ref.push(performance.now() - t0)
+      for await (const m of c.fetch('1:*', SUMMARY_QUERY, { uid: true })) { if (m.uid) n++ }
+      const ms = performance.now() - t0
       await c.logout()
-      if (n !== SIZE) throw new Error(`reference fetched ${n} of ${SIZE}`)
+      if (n < SIZE) throw new Error(`reference fetched ${n} of ${SIZE}`)
+      return ms
     }
-    rows.push({ figure: `bare imapflow FETCH of ${SIZE} headers (reference)`, unit: 'ms', samples: ref })
-
+    step('warming the server with one unmeasured FETCH')
+    await referenceFetch()
+    const ref: number[] = []
     const initial: number[] = []
     const incremental: number[] = []
     const incrementalServer: number[] = []
@@ -102,6 +106,9 @@ async function main(): Promise<void> {
     const scrollFrames: number[] = []
     let heap = 0
     for (let r = 0; r < RUNS; r++) {
+      // The reference first, while nothing of Tandem's runs (the previous run's page is closed).
+      step(`run ${r + 1}/${RUNS}: reference FETCH`)
+      ref.push(await referenceFetch())
       const context = await browser.newContext({ viewport: { width: 1360, height: 800 } })
       const page = await context.newPage()
       await page.goto(web.url)
@@ -114,15 +121,30 @@ async function main(): Promise<void> {
       }
       const supportInbox = page.locator('section[data-kind="shared"] button[data-role="inbox"]')
       await supportInbox.waitFor()
-      // Let the sign-in's own work (own Inbox sync, body prefetch) settle before measuring.
-      await page.getByTestId('list-count').waitFor()
-      await page.waitForTimeout(1500)
-      // Initial sync: IMAP → main → renderer → IndexedDB, until the list shows every message.
+      // Initial sync: IMAP → main → renderer → IndexedDB. Right after sign-in the offline keeper
+      // (issue 5) starts it in the background, and opening the folder joins the sync that runs:
+      // so the figure is the app's own User Timing of that first sync, from its start until its
+      // last write to IndexedDB has committed, whoever started it. The harness then checks the
+      // list shows every message and counts the rows in IndexedDB itself.
       step(`run ${r + 1}/${RUNS}: initial sync`)
-      const t0 = performance.now()
       await supportInbox.click()
-      await page.waitForFunction((n) => Number((document.querySelector('[data-testid="list-count"]')?.textContent ?? '').split(' ')[0]!.replace(/\D/g, '')) >= n && !document.querySelector('.sync-progress'), SIZE, { timeout: 300_000, polling: 20 })
-      initial.push(performance.now() - t0)
+      const firstSync = await page.waitForFunction((n) => {
+        const e = performance.getEntriesByName('tandem:sync').find((e) => (e as PerformanceMeasure).detail?.folderId === 'shared:support@contoso.test|INBOX' && Number((e as PerformanceMeasure).detail?.added) >= n)
+        return e ? e.duration : false
+      }, SIZE, { timeout: 300_000, polling: 50 })
+      initial.push(await firstSync.jsonValue() as number)
+      await page.waitForFunction((n) => Number((document.querySelector('[data-testid="list-count"]')?.textContent ?? '').split(' ')[0]!.replace(/\D/g, '')) >= n && !document.querySelector('.sync-progress'), SIZE, { timeout: 300_000, polling: 50 })
+      const cached = await page.evaluate(() => new Promise<number>((resolve, reject) => {
+        const open = indexedDB.open('tandem:bob@contoso.test')
+        open.onerror = () => reject(open.error)
+        open.onsuccess = () => {
+          const folderId = 'shared:support@contoso.test|INBOX'
+          const req = open.result.transaction('keys').objectStore('keys').getAll(IDBKeyRange.bound([folderId, -Infinity], [folderId, Infinity]))
+          req.onerror = () => reject(req.error)
+          req.onsuccess = () => { resolve((req.result as { uids: number[] }[]).reduce((n, k) => n + k.uids.length, 0)); open.result.close() }
+        }
+      }))
+      if (cached < SIZE) throw new Error(`IndexedDB holds ${cached} of ${SIZE} after the initial sync`)
       const receivedSoFar = () => page.evaluate(() => performance.getEntriesByName('tandem:sync')
         .filter((e) => (e as PerformanceMeasure).detail?.folderId === 'shared:support@contoso.test|INBOX')
         .reduce((n, e) => n + Number((e as PerformanceMeasure).detail?.received ?? 0), 0))
@@ -184,10 +206,24 @@ async function main(): Promise<void> {
       await page.reload()
       await supportInbox.waitFor()
       await page.locator('section[data-kind="own"] button[data-role="inbox"]').click()
-      const t2 = performance.now()
+      await page.waitForTimeout(500)
+      // From the click (its event time) to the first of this folder's rows in the DOM and the
+      // frame after it painted, timed inside the page: the harness's own round trips stay out.
+      await page.evaluate(`window.__firstRows = new Promise((resolve, reject) => {
+        let clicked = 0
+        setTimeout(() => reject(new Error('no row of the shared Inbox appeared within 30 s (click seen: ' + !!clicked + ', first row: ' + document.querySelector('.row')?.getAttribute('data-id') + ')')), 30000)
+        document.addEventListener('click', (e) => { clicked = e.timeStamp }, { capture: true, once: true })
+        const seen = () => document.querySelector('.row[data-id^="shared:support@contoso.test|INBOX|"]')
+        const obs = new MutationObserver(() => {
+          if (!clicked || !seen()) return
+          obs.disconnect()
+          requestAnimationFrame(() => setTimeout(() => resolve(performance.now() - clicked), 0))
+        })
+        // The virtual list may reuse its row elements and only change their data-id.
+        obs.observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ['data-id'] })
+      }); null`) // (null: evaluate would wait for a promise it is given)
       await supportInbox.click()
-      await page.locator('.row').first().waitFor()
-      openCached.push(performance.now() - t2)
+      openCached.push(await page.evaluate('window.__firstRows') as number)
       // The app's own User Timing of the same thing (cache read + render), without the harness's polling.
       openCachedApp.push(await page.evaluate(() => performance.getEntriesByName('tandem:first-rows').at(-1)?.duration ?? NaN))
       // Scrolling through it, once every row is in the list (the newest screenful comes first):
@@ -231,10 +267,11 @@ async function main(): Promise<void> {
       heap = Math.max(heap, (metrics.metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0) / 1024 / 1024)
       await context.close()
     }
-    rows.push({ figure: `initial header sync of ${SIZE} into the cache (via the UI)`, unit: 'ms', samples: initial, note: `${(median(initial) / median(ref)).toFixed(2)}× the reference; target ≤ 1.5×` })
+    rows.push({ figure: `bare imapflow FETCH of ${SIZE} summaries, the app's FETCH items (reference)`, unit: 'ms', samples: ref, note: 'one per run, while the app is closed' })
+    rows.push({ figure: `initial header sync of ${SIZE} into the cache (User Timing: sync start → last IndexedDB commit)`, unit: 'ms', samples: initial, note: `${(median(initial) / median(ref)).toFixed(2)}× the reference; target ≤ 1.5×` })
     rows.push({ figure: 'incremental sync: 50 flags, 25 moves, 25 new by another member', unit: 'ms', samples: incremental, note: 'until all 25 new are in IndexedDB; target ≤ 2000 ms' })
     rows.push({ figure: 'the same 25 new, seen by a bare IMAP session (reference)', unit: 'ms', samples: incrementalServer, note: 'delivery + the server\'s own work: the floor under the figure above' })
-    rows.push({ figure: `open the cached ${SIZE}-message folder: first rows`, unit: 'ms', samples: openCached, note: 'target ≤ 150 ms' })
+    rows.push({ figure: `open the cached ${SIZE}-message folder: click → first rows painted`, unit: 'ms', samples: openCached, note: 'target ≤ 150 ms' })
     rows.push({ figure: 'bytes read from the server by the incremental sync', unit: 'KB', samples: incrementalBytes.map((b) => b / 1024), note: `${(100 * median(incrementalBytes) / Math.max(1, median(initialBytes))).toFixed(1)}% of the initial sync's ${(median(initialBytes) / 1024 / 1024).toFixed(1)} MB: nothing refetched in full` })
     rows.push({ figure: `frames dropped scrolling the cached ${SIZE} for 3 s`, unit: 'frames', samples: droppedFrames, note: `of ${median(scrollFrames)} frames drawn (400 px per frame)` })
     rows.push({ figure: `open the cached ${SIZE}-message folder: first rows, in the app (User Timing)`, unit: 'ms', samples: openCachedApp, note: 'cache read + render, as the app measures it' })
