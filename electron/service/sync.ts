@@ -30,12 +30,20 @@ export const SYNC_BATCH = 1000
  * Brings one folder's cache up to date. New messages go out through `emit` in batches as they
  * arrive; flag changes come from CONDSTORE (only what changed since the cache's HIGHESTMODSEQ)
  * or, on a server without it, from one light FETCH of all flags. Removals are found by counting:
- * when cache + new ≠ server count, one UID SEARCH tells which UIDs remain.
+ * when cache + new ≠ server count, QRESYNC's VANISHED (EARLIER) names the UIDs that went; when
+ * the server lacks QRESYNC, or the counts still do not add up, one UID SEARCH tells which remain.
  */
 export async function syncFolder(client: ImapFlow, req: SyncRequest, emit: (batch: MessageSummary[], done: number, total: number) => void): Promise<SyncResult> {
   const condstoreCapable = client.capabilities.has('CONDSTORE')
   const lock = await client.getMailboxLock(req.path, { readOnly: true })
   const receivedBefore = client.stats().received
+  // With QRESYNC enabled the server reports removals as VANISHED, which imapflow hands out as
+  // 'expunge' events with a UID: during the NOOP (since this session last looked) and in the
+  // answer to the CHANGEDSINCE fetch below (EARLIER: since the cache's HIGHESTMODSEQ).
+  const qresync = client.enabled.has('QRESYNC')
+  const gone = new Set<number>()
+  const onExpunge = (e: { path: string; uid?: number; vanished?: boolean }) => { if (e.vanished && e.uid && e.path === req.path) gone.add(e.uid) }
+  if (qresync) client.on('expunge', onExpunge)
   try {
     // imapflow does not re-select a mailbox that is already selected, and the server keeps that
     // session's view until it is told to sync: NOOP, then STATUS gives the current UIDNEXT,
@@ -90,7 +98,12 @@ export async function syncFolder(client: ImapFlow, req: SyncRequest, emit: (batc
     }
 
     let present: number[] | null = null
-    const vanished: number[] | null = since && req.knownUids + added === state.count ? [] : null
+    let vanished: number[] | null = since && req.knownUids + added === state.count ? [] : null
+    if (vanished === null && since && qresync && condstore && since.highestModseq) {
+      // Only UIDs the cache can hold count; the rest of the answer is the server's to add (RFC 7162).
+      const known = [...gone].filter((uid) => uid < firstNew)
+      if (req.knownUids + added - known.length === state.count) vanished = known
+    }
     if (vanished === null && since) {
       const all = await client.search({ all: true }, { uid: true })
       present = Array.isArray(all) ? all : []
@@ -99,6 +112,7 @@ export async function syncFolder(client: ImapFlow, req: SyncRequest, emit: (batc
     dropped(client)
     return { state, reset, changed, vanished, present, added, received: client.stats().received - receivedBefore }
   } finally {
+    if (qresync) client.off('expunge', onExpunge)
     lock.release()
   }
 }

@@ -19,9 +19,9 @@ export function serverSettings(stack: MailStack): ServerSettings {
 }
 
 /** An independent IMAP session, as another member's client would have. */
-export async function otherClient(stack: MailStack, user: string, pass: string): Promise<import('imapflow').ImapFlow> {
+export async function otherClient(stack: MailStack, user: string, pass: string, opts: { qresync?: boolean } = {}): Promise<import('imapflow').ImapFlow> {
   const { ImapFlow } = await import('imapflow')
-  const c = new ImapFlow({ host: stack.host, port: stack.ports.imap, secure: false, doSTARTTLS: false, auth: { user, pass }, logger: false })
+  const c = new ImapFlow({ host: stack.host, port: stack.ports.imap, secure: false, doSTARTTLS: false, auth: { user, pass }, logger: false, ...opts })
   c.on('error', () => undefined)
   await c.connect()
   return c

@@ -3,6 +3,7 @@ import MailComposer from 'nodemailer/lib/mail-composer'
 import type { MessageSummary } from '../../shared/domain'
 import { loadOrganisation, parseOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
+import { syncFolder } from '../../electron/service/sync'
 import { CONTOSO, eventually, newService, otherClient, password, serverSettings, type TestService } from './helpers'
 
 let stack: MailStack
@@ -94,8 +95,10 @@ describe('shared mailboxes side by side', () => {
     expect(next.streamed.map((m) => m.subject).sort()).toEqual(['Case 100', 'Case 101'])
     // CONDSTORE: only the changed message's flags come back, not all 30.
     expect(next.result.changed).toEqual([{ uid: flagged, flags: ['\\Flagged'] }])
-    expect(next.result.present).not.toContain(moved)
-    expect(next.result.present).toHaveLength(31)
+    // QRESYNC (Dovecot has it): the moved message is named by VANISHED, no list of every UID.
+    expect(next.result.vanished).toEqual([moved])
+    expect(next.result.present).toBeNull()
+    expect(next.result.state.count).toBe(31)
 
     // Nothing changed: nothing fetched.
     const idle = await sync(t, inbox, next.result.state, 31)
@@ -105,6 +108,36 @@ describe('shared mailboxes side by side', () => {
     expect(first.result.received).toBeGreaterThan(0)
     expect(next.result.received).toBeLessThan(first.result.received / 3)
     expect(idle.result.received).toBeLessThan(next.result.received)
+  })
+
+  it('without QRESYNC, finds removals by the UIDs that remain, and with it by VANISHED (issue 6)', async () => {
+    const alice = await otherClient(stack, 'support@contoso.test*alice@contoso.test', password(stack, 'alice@contoso.test'))
+    // A session like a server without QRESYNC would give: imapflow enables it only when asked.
+    const plain = await otherClient(stack, 'support@contoso.test*bob@contoso.test', password(stack, 'bob@contoso.test'))
+    const bob = await otherClient(stack, 'support@contoso.test*bob@contoso.test', password(stack, 'bob@contoso.test'), { qresync: true })
+    try {
+      expect(plain.enabled.has('QRESYNC')).toBe(false)
+      expect(bob.enabled.has('QRESYNC')).toBe(true)
+      const req = { folderId: 'shared:support@contoso.test|INBOX', mailboxId: 'shared:support@contoso.test', path: 'INBOX', since: null, knownUids: 0 }
+      const uids: number[] = []
+      const first = await syncFolder(plain, req, (batch) => { uids.push(...batch.map((m) => m.uid)) })
+      await alice.mailboxOpen('INBOX')
+      const [a, b] = [uids[5]!, uids[6]!]
+      const moved = await alice.messageMove(`${a},${b}`, 'Archive', { uid: true })
+      const next = { ...req, since: first.state, knownUids: uids.length }
+      const withoutQresync = await syncFolder(plain, next, () => undefined)
+      expect(withoutQresync.vanished).toBeNull()
+      expect(withoutQresync.present).toEqual(uids.filter((u) => u !== a && u !== b))
+      const withQresync = await syncFolder(bob, next, () => undefined)
+      expect(withQresync.present).toBeNull()
+      expect(withQresync.vanished!.sort((x, y) => x - y)).toEqual([a, b])
+      expect(withQresync.state.count).toBe(uids.length - 2)
+      // Moved back, as they were: later tests count on the Inbox.
+      await alice.mailboxOpen('Archive')
+      await alice.messageMove([...(moved ? moved.uidMap?.values() ?? [] : [])].join(','), 'INBOX', { uid: true })
+    } finally {
+      for (const c of [alice, plain, bob]) await c.logout()
+    }
   })
 
   it('tells the renderer within seconds when another member changes a folder (IDLE)', async () => {
