@@ -42,6 +42,10 @@ export class TandemDb extends Dexie {
       blocks: '[folderId+block], mailboxId',
       keys: '[folderId+block], mailboxId',
     }).upgrade((tx) => tx.table('sync').clear())
+    // Key rows carry their block's latest date, indexed: the newest page reads a few (issue 6).
+    this.version(4).stores({
+      keys: '[folderId+block], mailboxId, [folderId+maxDate]',
+    }).upgrade((tx) => tx.table('keys').toCollection().modify((k: KeyRow) => { k.maxDate = k.dates.reduce((a, d) => Math.max(a, d), -Infinity) }))
     this.summaries = new SummaryBlocks(this, this.blocks, this.keys)
   }
 

@@ -1,8 +1,9 @@
 import 'fake-indexeddb/auto'
+import Dexie from 'dexie'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { MessageSummary } from '../../../shared/domain'
 import { TandemDb } from '../../../renderer/src/cache/db'
-import { BLOCK_UIDS, mergeNewest, type CacheChange } from '../../../renderer/src/cache/summary-blocks'
+import { BLOCK_UIDS, mergeNewest, type CacheChange, type KeyRow } from '../../../renderer/src/cache/summary-blocks'
 
 const FOLDER = 'shared:support@example.test|INBOX'
 const OTHER = 'own:bob@example.test|INBOX'
@@ -50,6 +51,37 @@ describe('summaries stored in UID blocks (issue 6)', () => {
     expect(tied.slice(0, 2).map((m) => m.uid)).toEqual([3, 600])
     expect(tied.slice(2).every((m) => m.date === 599_000)).toBe(true)
     expect(await d.summaries.newest(FOLDER, 10_000)).toHaveLength(602)
+  })
+
+  it('reads only the newest blocks for the first page, and still finds an old UID with a late date', async () => {
+    const d = open()
+    // 5 000 messages in 20 blocks; the first UID of every block carries a late date.
+    const rows = Array.from({ length: 5000 }, (_, i) => summary(FOLDER, i + 1, (i + 1) % BLOCK_UIDS === 0 ? 1e9 + i : (i + 1) * 1000))
+    await d.summaries.put(rows)
+    const brute = (n: number, since = -Infinity) => rows.filter((m) => m.date >= since).sort((a, b) => b.date - a.date).slice(0, n).map((m) => m.uid)
+    for (const n of [1, 3, 10, 150, 300, 5000, Infinity]) expect((await d.summaries.newest(FOLDER, n)).map((m) => m.uid)).toEqual(brute(n))
+    expect((await d.summaries.newest(FOLDER, 50, 4_990_000)).map((m) => m.uid)).toEqual(brute(50, 4_990_000))
+    // The first page of a folder in date order reads 4 key rows, not all 20.
+    await d.summaries.put(Array.from({ length: 5000 }, (_, i) => summary(OTHER, i + 1)))
+    const reads: number[] = []
+    const spy = (k: KeyRow) => { reads.push(k.block); return k }
+    d.keys.hook('reading', spy)
+    expect((await d.summaries.newest(OTHER, 10)).map((m) => m.uid)).toEqual(Array.from({ length: 10 }, (_, i) => 5000 - i))
+    d.keys.hook('reading').unsubscribe(spy)
+    expect(reads).toEqual([19, 18, 17, 16])
+  })
+
+  it('gives key rows written before version 4 their latest date on upgrade', async () => {
+    const name = `tandem:upgrade-${++n}@example.test`
+    const old = new Dexie(name)
+    old.version(3).stores({ folders: 'id, mailboxId', bodies: 'id, mailboxId', sync: 'folderId, mailboxId', tasks: '++seq, &id, mailboxId', settings: 'key', blocks: '[folderId+block], mailboxId', keys: '[folderId+block], mailboxId' })
+    const rows = [summary(FOLDER, 1, 5000), summary(FOLDER, 2, 9000), summary(FOLDER, 300, 7000)]
+    await old.table('blocks').bulkPut([{ folderId: FOLDER, block: 0, mailboxId: rows[0]!.mailboxId, rows: rows.slice(0, 2) }, { folderId: FOLDER, block: 1, mailboxId: rows[0]!.mailboxId, rows: rows.slice(2) }])
+    await old.table('keys').bulkPut([{ folderId: FOLDER, block: 0, mailboxId: rows[0]!.mailboxId, uids: [1, 2], dates: [5000, 9000] }, { folderId: FOLDER, block: 1, mailboxId: rows[0]!.mailboxId, uids: [300], dates: [7000] }])
+    old.close()
+    db = new TandemDb(name.slice('tandem:'.length))
+    expect((await db.keys.toArray()).map((k) => k.maxDate)).toEqual([9000, 7000])
+    expect((await db.summaries.newest(FOLDER, 2)).map((m) => m.uid)).toEqual([2, 300])
   })
 
   it('updates and removes single messages, drops emptied blocks, and says what changed', async () => {
