@@ -16,6 +16,8 @@ const isSeen = (m: MessageSummary) => m.flags.includes('\\Seen')
 const FIRST_PAGE = 150
 /** How often rows arriving from a running sync are merged into the list on screen. */
 const SHOW_EVERY_MS = 250
+/** A sync bringing at most this many new messages shows them as they come. */
+const SMALL_SYNC = 1000
 
 /**
  * The messages of the selected folder, read from the cache, and the sync that fills it.
@@ -64,7 +66,7 @@ export const useMessagesStore = defineStore('messages', () => {
       const seen = written.get(folderId)
       if (seen) for (const m of messages) seen.add(m.id)
       writes = writes.then(() => db.summaries.put(messages))
-      if (folderId === listFolderId.value) showSoon(messages)
+      if (folderId === listFolderId.value) showSoon(messages, total)
     })
     api.on('folder.changed', ({ folderId }) => { void sync(folderId) })
     session.onMailboxesRemoved((ids) => {
@@ -83,11 +85,12 @@ export const useMessagesStore = defineStore('messages', () => {
    */
   let incoming: MessageSummary[] = []
   let showTimer: ReturnType<typeof setTimeout> | null = null
-  function showSoon(rows: MessageSummary[]): void {
+  function showSoon(rows: MessageSummary[], total: number): void {
     incoming.push(...rows)
-    // The first rows at once, so an empty folder fills without delay.
-    // A longer list costs more per merge and render: 250 ms up to 25 000 rows, 1 s at 100 000.
-    showTimer ??= setTimeout(showIncoming, list.value.length ? Math.max(SHOW_EVERY_MS, list.value.length / 100) : 0)
+    // New mail of a small sync, and the first rows of an empty folder, at once. During a big
+    // sync a longer list costs more per merge and render: every 250 ms up to 25 000 rows, 1 s at 100 000.
+    const wait = !list.value.length || total <= SMALL_SYNC ? 0 : Math.max(SHOW_EVERY_MS, list.value.length / 100)
+    showTimer ??= setTimeout(showIncoming, wait)
   }
   function showIncoming(): void {
     if (showTimer) clearTimeout(showTimer)
