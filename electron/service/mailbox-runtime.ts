@@ -227,9 +227,11 @@ export class MailboxRuntime {
         w.on('error', () => undefined)
         w.on('close', () => { if (this.watcher === w) this.watcher = null })
         let timer: NodeJS.Timeout | null = null
+        // Untagged responses come in bursts (EXISTS, then FETCH); one notice per burst. Short:
+        // a burst is one read from the socket, and the renderer folds notices during a sync into one more.
         const changed = () => {
           if (timer) return
-          timer = setTimeout(() => { timer = null; this.opts.emit('folder.changed', { folderId: inbox.id }) }, 150)
+          timer = setTimeout(() => { timer = null; this.opts.emit('folder.changed', { folderId: inbox.id }) }, 50)
         }
         w.on('exists', changed)
         w.on('expunge', changed)
