@@ -1,7 +1,7 @@
 import Dexie, { type Table } from 'dexie'
 import type { Folder, FolderSyncState, MessageBody } from '../../../shared/domain'
 import type { Task } from '../queue/task-queue'
-import { SummaryBlocks, type BlockRow, type KeyRow } from './summary-blocks'
+import { SummaryBlocks, latestOf, type BlockRow, type KeyRow } from './summary-blocks'
 
 export interface SyncRow extends FolderSyncState { folderId: string; mailboxId: string }
 export interface BodyRow extends MessageBody { id: string; mailboxId: string; /** Lower-case text for search. */ searchText: string }
@@ -45,7 +45,7 @@ export class TandemDb extends Dexie {
     // Key rows carry their block's latest date, indexed: the newest page reads a few (issue 6).
     this.version(4).stores({
       keys: '[folderId+block], mailboxId, [folderId+maxDate]',
-    }).upgrade((tx) => tx.table('keys').toCollection().modify((k: KeyRow) => { k.maxDate = k.dates.reduce((a, d) => Math.max(a, d), -Infinity) }))
+    }).upgrade((tx) => tx.table('keys').toCollection().modify((k: KeyRow) => { k.maxDate = latestOf(k.dates) }))
     this.summaries = new SummaryBlocks(this, this.blocks, this.keys)
   }
 

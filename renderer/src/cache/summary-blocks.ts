@@ -17,10 +17,13 @@ export interface BlockRow { folderId: string; block: number; mailboxId: string; 
  */
 export interface KeyRow { folderId: string; block: number; mailboxId: string; uids: number[]; dates: number[]; maxDate: number }
 
+/** The latest of a block's dates (its key row's `maxDate`). */
+export const latestOf = (dates: number[]): number => dates.reduce((a, d) => Math.max(a, d), -Infinity)
+
 /** The key row of a block's rows. */
 export function keyRowOf(b: BlockRow): KeyRow {
   const dates = b.rows.map((m) => m.date)
-  return { folderId: b.folderId, block: b.block, mailboxId: b.mailboxId, uids: b.rows.map((m) => m.uid), dates, maxDate: dates.reduce((a, d) => Math.max(a, d), -Infinity) }
+  return { folderId: b.folderId, block: b.block, mailboxId: b.mailboxId, uids: b.rows.map((m) => m.uid), dates, maxDate: latestOf(dates) }
 }
 
 /** What changed in the cache, for whoever keeps something derived from it (the search index). */
@@ -187,8 +190,11 @@ export class SummaryBlocks {
    */
   async newest(folderId: string, n: number, since = -Infinity): Promise<MessageSummary[]> {
     const byLatest = () => this.keys.where('[folderId+maxDate]').between([folderId, since], [folderId, Dexie.maxKey], true, true).reverse()
+    const keys: KeyRow[] = []
     for (let take = Number.isFinite(n) ? 4 : Infinity; ; take *= 4) {
-      const keys = Number.isFinite(take) ? await byLatest().limit(take).toArray() : await byLatest().toArray()
+      // Only the rows not read in an earlier round.
+      const more = byLatest().offset(keys.length)
+      keys.push(...(Number.isFinite(take) ? await more.limit(take - keys.length).toArray() : await more.toArray()))
       // The n-th newest date, from a numeric sort of the dates alone (no object per message).
       const dates = new Float64Array(keys.reduce((sum, k) => sum + k.dates.length, 0))
       let at = 0
