@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { chromium } from '@playwright/test'
+import { chromium, type Page } from '@playwright/test'
 import { build } from 'esbuild'
 import { ImapFlow } from 'imapflow'
 import { loadOrganisation } from '../test/mailstack/organisation'
@@ -19,6 +19,9 @@ import { BLOCK_UIDS } from '../renderer/src/cache/summary-blocks'
 const { values } = parseArgs({ options: { size: { type: 'string', default: '20000' }, runs: { type: 'string', default: '3' } } })
 const SIZE = Number(values.size)
 const RUNS = Math.max(3, Number(values.runs))
+/** The folder measured, and the cache it lands in (bob's, who is a member of Contoso Support). */
+const FOLDER = 'shared:support@contoso.test|INBOX'
+const CACHE_DB = 'tandem:bob@contoso.test'
 
 interface Row { figure: string; unit: string; samples: number[]; note?: string }
 const rows: Row[] = []
@@ -53,6 +56,12 @@ async function startService(server: object): Promise<{ url: string; child: Child
 function rssMB(pid: number): number {
   const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
   return Number(kb ?? 0) / 1024
+}
+
+/** Until the list's count shows `n` messages (and, when `settled`, no sync is in progress). */
+async function listShows(page: Page, n: number, settled: boolean, timeout: number): Promise<void> {
+  await page.waitForFunction(([n, settled]) => Number((document.querySelector('[data-testid="list-count"]')?.textContent ?? '').split(' ')[0]!.replace(/\D/g, '')) >= n
+    && !(settled && document.querySelector('.sync-progress')), [n, settled] as const, { timeout, polling: 50 })
 }
 
 async function imap(stack: MailStack, user: string, pass: string): Promise<ImapFlow> {
@@ -130,26 +139,25 @@ async function main(): Promise<void> {
       // list shows every message and counts the rows in IndexedDB itself.
       step(`run ${r + 1}/${RUNS}: initial sync`)
       await supportInbox.click()
-      const firstSync = await page.waitForFunction((n) => {
-        const e = performance.getEntriesByName('tandem:sync').find((e) => (e as PerformanceMeasure).detail?.folderId === 'shared:support@contoso.test|INBOX' && Number((e as PerformanceMeasure).detail?.added) >= n)
+      const firstSync = await page.waitForFunction(([n, folderId]) => {
+        const e = performance.getEntriesByName('tandem:sync').find((e) => (e as PerformanceMeasure).detail?.folderId === folderId && Number((e as PerformanceMeasure).detail?.added) >= n)
         return e ? e.duration : false
-      }, SIZE, { timeout: 300_000, polling: 50 })
+      }, [SIZE, FOLDER] as const, { timeout: 300_000, polling: 50 })
       initial.push(await firstSync.jsonValue() as number)
-      await page.waitForFunction((n) => Number((document.querySelector('[data-testid="list-count"]')?.textContent ?? '').split(' ')[0]!.replace(/\D/g, '')) >= n && !document.querySelector('.sync-progress'), SIZE, { timeout: 300_000, polling: 50 })
-      const cached = await page.evaluate(() => new Promise<number>((resolve, reject) => {
-        const open = indexedDB.open('tandem:bob@contoso.test')
+      await listShows(page, SIZE, true, 300_000)
+      const cached = await page.evaluate(([dbName, folderId]) => new Promise<number>((resolve, reject) => {
+        const open = indexedDB.open(dbName)
         open.onerror = () => reject(open.error)
         open.onsuccess = () => {
-          const folderId = 'shared:support@contoso.test|INBOX'
           const req = open.result.transaction('keys').objectStore('keys').getAll(IDBKeyRange.bound([folderId, -Infinity], [folderId, Infinity]))
           req.onerror = () => reject(req.error)
           req.onsuccess = () => { resolve((req.result as { uids: number[] }[]).reduce((n, k) => n + k.uids.length, 0)); open.result.close() }
         }
-      }))
+      }), [CACHE_DB, FOLDER] as const)
       if (cached < SIZE) throw new Error(`IndexedDB holds ${cached} of ${SIZE} after the initial sync`)
-      const receivedSoFar = () => page.evaluate(() => performance.getEntriesByName('tandem:sync')
-        .filter((e) => (e as PerformanceMeasure).detail?.folderId === 'shared:support@contoso.test|INBOX')
-        .reduce((n, e) => n + Number((e as PerformanceMeasure).detail?.received ?? 0), 0))
+      const receivedSoFar = () => page.evaluate((folderId) => performance.getEntriesByName('tandem:sync')
+        .filter((e) => (e as PerformanceMeasure).detail?.folderId === folderId)
+        .reduce((n, e) => n + Number((e as PerformanceMeasure).detail?.received ?? 0), 0), FOLDER)
       const afterInitial = await receivedSoFar()
       initialBytes.push(afterInitial)
 
@@ -177,11 +185,10 @@ async function main(): Promise<void> {
       await alice.logout()
       // What the cache holds of the 100 changes: the blocks of the changed UIDs and the newest
       // blocks, read by the page straight from IndexedDB.
-      const reflected = () => page.evaluate(([r, base, per]) => new Promise<boolean>((resolve, reject) => {
-        const open = indexedDB.open('tandem:bob@contoso.test')
+      const reflected = () => page.evaluate(([r, base, per, dbName, folderId]) => new Promise<boolean>((resolve, reject) => {
+        const open = indexedDB.open(dbName)
         open.onerror = () => reject(open.error)
         open.onsuccess = () => {
-          const folderId = 'shared:support@contoso.test|INBOX'
           const store = open.result.transaction('blocks').objectStore('blocks')
           type Row = { uid: number; subject: string; flags: string[] }
           const changed = store.getAll(IDBKeyRange.bound([folderId, Math.floor(base / per)], [folderId, Math.floor((base + 74) / per)]))
@@ -203,7 +210,7 @@ async function main(): Promise<void> {
           }
           newest.onerror = () => reject(newest.error)
         }
-      }), [r, base, BLOCK_UIDS] as const)
+      }), [r, base, BLOCK_UIDS, CACHE_DB, FOLDER] as const)
       while (!(await reflected())) {
         if (performance.now() - t1 > 120_000) throw new Error('the 100 changes did not all reach the cache within 2 minutes')
         await new Promise((res) => setTimeout(res, 20))
@@ -227,7 +234,7 @@ async function main(): Promise<void> {
         let clicked = 0
         setTimeout(() => reject(new Error('no row of the shared Inbox appeared within 30 s (click seen: ' + !!clicked + ', first row: ' + document.querySelector('.row')?.getAttribute('data-id') + ')')), 30000)
         document.addEventListener('click', (e) => { clicked = e.timeStamp }, { capture: true, once: true })
-        const seen = () => document.querySelector('.row[data-id^="shared:support@contoso.test|INBOX|"]')
+        const seen = () => document.querySelector('.row[data-id^="${FOLDER}|"]')
         const obs = new MutationObserver(() => {
           if (!clicked || !seen()) return
           obs.disconnect()
@@ -242,7 +249,7 @@ async function main(): Promise<void> {
       openCachedApp.push(await page.evaluate(() => performance.getEntriesByName('tandem:first-rows').at(-1)?.duration ?? NaN))
       // Scrolling through it, once every row is in the list (the newest screenful comes first):
       // 3 s at 400 px a frame; a frame later than 25 ms counts as the frames it displaced.
-      await page.waitForFunction((n) => Number((document.querySelector('[data-testid="list-count"]')?.textContent ?? '').split(' ')[0]!.replace(/\D/g, '')) >= n, SIZE, { timeout: 60_000, polling: 50 })
+      await listShows(page, SIZE, false, 60_000)
       await page.waitForTimeout(500)
       // (A string: tsx would wrap named functions in a helper the page does not have.)
       const scroll = await page.evaluate(`new Promise((resolve) => {
