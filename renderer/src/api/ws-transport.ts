@@ -34,6 +34,9 @@ export function wsTransport(token: string, url = `ws://${window.location.host}/a
     opened = new Promise<WebSocket>((resolve, reject) => {
       const ws = new WebSocket(`${url}?token=${encodeURIComponent(token)}`)
       ws.onopen = () => { retry = 0; socket = ws; resolve(ws) }
+      // A failed connection is followed by close, which settles everything. Listening here also
+      // matters outside a browser: Node's `ws` throws an error nobody listens to, and then never closes.
+      ws.onerror = () => undefined
       ws.onmessage = (ev) => {
         const parsed = serverMessageSchema.safeParse(JSON.parse(String(ev.data)))
         if (!parsed.success) return
