@@ -50,6 +50,12 @@ export const useMessagesStore = defineStore('messages', () => {
   const again = new Set<string>()
   /** Ids written by the sync running for each folder (to drop the rest after a UIDVALIDITY reset). */
   const written = new Map<string, Set<string>>()
+  /**
+   * Ids changed here while a sync of their folder was on its way: the server's answer may predate
+   * the change (its task can even have finished meanwhile), so that sync leaves them alone and one
+   * more sync brings the server's word on them.
+   */
+  const changedHere = new Map<string, Set<string>>()
 
   // Search results from the open folder come from these rows, not from another read of the cache.
   let byId: { rows: MessageSummary[]; map: Map<string, MessageSummary> } | null = null
@@ -142,6 +148,8 @@ export const useMessagesStore = defineStore('messages', () => {
   async function runSync(folderId: string): Promise<void> {
     const db = session.db
     if (!db) return
+    const mine = new Set<string>()
+    changedHere.set(folderId, mine)
     // The server gets our queued changes first, so the sync does not undo them on screen.
     await queue.flush()
     const mailboxId = folderId.slice(0, folderId.indexOf('|'))
@@ -159,6 +167,8 @@ export const useMessagesStore = defineStore('messages', () => {
       })
       await writes
       showIncoming()
+      const changed = res.changed.filter((c) => !mine.has(messageId(folderId, c.uid)))
+      if (changed.length < res.changed.length) again.add(folderId)
       let removed: string[] = []
       await db.transaction('rw', [...db.summaries.tables, db.sync, db.bodies, db.tasks], async () => {
         if (res.reset && state) {
@@ -166,7 +176,7 @@ export const useMessagesStore = defineStore('messages', () => {
           const stale = await db.summaries.clearFolder(folderId, fresh)
           await db.bodies.bulkDelete(stale)
         }
-        if (res.changed.length) await db.summaries.update(new Map(res.changed.map((c) => [messageId(folderId, c.uid), { flags: c.flags }])))
+        if (changed.length) await db.summaries.update(new Map(changed.map((c) => [messageId(folderId, c.uid), { flags: c.flags }])))
         let gone: number[] = res.vanished ?? []
         if (res.present) {
           const present = new Set(res.present)
@@ -182,14 +192,14 @@ export const useMessagesStore = defineStore('messages', () => {
       })
       syncErrors.value = { ...syncErrors.value, [folderId]: undefined }
       // User Timing for the benchmark: how long, and how many bytes came from the server.
-      performance.measure('tandem:sync', { start: syncStarted, end: performance.now(), detail: { folderId, received: res.received, added: res.added, changed: res.changed.length } })
+      performance.measure('tandem:sync', { start: syncStarted, end: performance.now(), detail: { folderId, received: res.received, added: res.added, changed: changed.length } })
       if (listFolderId.value === folderId && (res.reset || queue.pending)) {
         // Start over from the cache (which holds what is still queued on top).
         list.value = await db.summaries.folder(folderId)
-      } else if (listFolderId.value === folderId && (res.changed.length || removed.length)) {
+      } else if (listFolderId.value === folderId && (changed.length || removed.length)) {
         // Apply the changes to the rows in memory (issue 6: re-reading 20 000 rows after every
         // incremental sync cost a third of a second).
-        const flags = new Map(res.changed.map((c) => [`${folderId}|${c.uid}`, c.flags]))
+        const flags = new Map(changed.map((c) => [messageId(folderId, c.uid), c.flags]))
         const gone = new Set(removed)
         list.value = list.value.filter((m) => !gone.has(m.id)).map((m) => (flags.has(m.id) ? { ...m, flags: flags.get(m.id)! } : m))
       }
@@ -202,6 +212,7 @@ export const useMessagesStore = defineStore('messages', () => {
       syncErrors.value = { ...syncErrors.value, [folderId]: apiErrorOf(e) }
     } finally {
       written.delete(folderId)
+      changedHere.delete(folderId)
       progress.value = { ...progress.value, [folderId]: undefined }
     }
   }
@@ -305,6 +316,7 @@ export const useMessagesStore = defineStore('messages', () => {
   /** Replaces rows in the list and the cache after a local change. */
   async function patch(updated: MessageSummary[]): Promise<void> {
     const byId = new Map(updated.map((m) => [m.id, m]))
+    for (const m of updated) changedHere.get(m.folderId)?.add(m.id)
     list.value = list.value.map((m) => byId.get(m.id) ?? m)
     triggerRef(list)
     if (searchRows.value) searchRows.value = searchRows.value.map((m) => byId.get(m.id) ?? m)
