@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import type { ImapFlow } from 'imapflow'
 
 export interface AttachmentTicket {
   mailboxId: string
@@ -37,5 +38,25 @@ export class AttachmentTickets {
   private sweep(): void {
     const now = Date.now()
     for (const [id, t] of this.tickets) if (t.expires <= now) this.tickets.delete(id)
+  }
+}
+
+export interface OpenedAttachment { filename: string; contentType: string; inline: boolean; stream: NodeJS.ReadableStream }
+
+/** Streams a ticket's part from the server, holding the folder only while it streams. */
+export async function streamAttachment(client: ImapFlow, t: AttachmentTicket): Promise<OpenedAttachment | null> {
+  const lock = await client.getMailboxLock(t.path, { readOnly: true })
+  try {
+    const dl = await client.download(String(t.uid), t.partId, { uid: true })
+    if (!dl || !('content' in dl) || !dl.content) { lock.release(); return null }
+    const meta = dl.meta as { filename?: string; contentType?: string }
+    dl.content.once('end', () => lock.release())
+    dl.content.once('error', () => lock.release())
+    dl.content.once('close', () => lock.release())
+    const contentType = (meta.contentType ?? 'application/octet-stream').toLowerCase()
+    return { filename: meta.filename ?? 'attachment', contentType, inline: t.open && VIEWABLE.test(contentType), stream: dl.content }
+  } catch (e) {
+    lock.release()
+    throw e
   }
 }

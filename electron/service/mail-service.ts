@@ -1,15 +1,15 @@
-import type { ImapFlow } from 'imapflow'
 import { ApiFailure } from '../../shared/api/errors'
 import type { AppInfo, CallOutput, SendRequest, SignInRequest } from '../../shared/api/contract'
 import type { ConnectionState, Folder, FolderSyncState, Grants, Identity, Mailbox, MessageBody, ServerSettings, Session } from '../../shared/domain'
 import { authoriseSend, identitiesFor } from '../../shared/rules/identities'
 import { insecureEndpointReason } from '../../shared/rules/connection-security'
-import { AttachmentTickets, VIEWABLE } from './attachments'
+import { AttachmentTickets, streamAttachment, type OpenedAttachment } from './attachments'
 import { loadBody } from './bodies'
 import { DIRECTORY_ENTRY, discoverMemberships, parseDirectoryEntry, type SharedMembership } from './directory'
 import { getMetadata } from './imap-raw'
-import { composeMessage, composeEncrypted, messageIdFor, newMessageId, smtpSizeLimit, submit, SubmitFailure } from './send'
+import { smtpSizeLimit } from './send'
 import { OutboxJournal } from './outbox-journal'
+import { NO_CERTIFICATE, Outgoing } from './outgoing'
 import { certificatesFromSignature, type SmimeIdentity } from './smime'
 import { SmimeKeyring } from './smime-keyring'
 import { parseFolderId } from './folders'
@@ -19,7 +19,7 @@ import { fetchRemoteImage } from './remote-content'
 import type { SecretStore } from './secret-store'
 import type { StateStore } from './state-store'
 import { syncFolder } from './sync'
-import { answeredSince, deleteByUid, findAllByMessageId, findByMessageId, moveMessages, setFlags, trashFor } from './triage'
+import { deleteByUid, moveMessages, setFlags, trashFor } from './triage'
 
 export interface MailServiceDeps {
   secrets: SecretStore
@@ -45,7 +45,6 @@ interface SessionSnapshot { session: Session; name: string; memberships: SharedM
 const LAST_SESSION = 'lastSession'
 
 const KNOWN_SHARED = 'knownSharedMailboxes'
-const NO_CERTIFICATE = 'To encrypt, import your S/MIME certificate first (Security, in the top bar).'
 
 interface Active {
   session: Session
@@ -76,11 +75,11 @@ export class MailService {
   private knownShared = new Set<string>()
   private readonly tickets = new AttachmentTickets()
   private readonly keyring: SmimeKeyring
-  private readonly journal: OutboxJournal
+  private readonly outgoing: Outgoing
 
   constructor(private readonly deps: MailServiceDeps) {
     this.keyring = new SmimeKeyring(deps.secrets, deps.state)
-    this.journal = new OutboxJournal(deps.state)
+    this.outgoing = new Outgoing(new OutboxJournal(deps.state), this.keyring)
   }
 
   /**
@@ -245,35 +244,16 @@ export class MailService {
   }
 
   /**
-   * Saves a draft in the Drafts folder of the identity's mailbox (a shared mailbox's drafts are
-   * visible to its other members). The previous version is removed by UID only where the
-   * server has UIDPLUS: a plain EXPUNGE would also erase other members' deleted mail (R10).
+   * Saves a draft in the Drafts folder of the identity's mailbox (R2, R3 as for sending; never
+   * encrypted). Without a queued version, the previous one is removed by UID.
    */
   async saveDraft(req: SendRequest, previous: { folderId: string; uid: number } | null, version?: { key: string; n: number }): Promise<{ folderId: string; uid: number | null }> {
     const active = this.requireSession()
     const verdict = authoriseSend({ identityId: req.identityId, encrypt: false }, this.identities(), active.session.mailboxes.map((m) => ({ ...m, quota: null })))
     if (!verdict.ok) throw new ApiFailure(verdict.error)
-    const runtime = active.runtimes.get(verdict.identity.mailboxId)!
-    const drafts = await runtime.folderWithRole('drafts')
-    if (!drafts) throw new ApiFailure({ code: 'folder.missing', message: `${runtime.mailbox.name} has no Drafts folder, so the draft stays only in this window.` })
-    const client = await runtime.connection()
-    // A queued draft's version fixes its Message-ID: a replay finds it saved and does not save it twice.
-    const from = verdict.identity.from.address
-    const messageId = version ? messageIdFor(`draft.${version.key}.${version.n}`, from) : newMessageId(from)
-    let uid = version ? await findByMessageId(client, drafts.path, messageId) : null
-    if (!uid) {
-      const appended = await client.append(drafts.path, await composeMessage(verdict.identity, { ...req, encrypt: false }, messageId, true), ['\\Draft', '\\Seen'])
-      uid = appended && appended.uid ? appended.uid : null
-    }
-    if (version) await this.dropOlderDrafts(client, drafts, version.key, uid)
-    else if (previous) await this.deleteDraft(previous.folderId, previous.uid).catch(() => undefined)
-    return { folderId: drafts.id, uid }
-  }
-
-  /** Removes the earlier saved versions of a queued draft (found by their Message-IDs). */
-  private async dropOlderDrafts(client: ImapFlow, drafts: Folder, key: string, keep: number | null): Promise<void> {
-    const found = await findAllByMessageId(client, drafts.path, `draft.${key}.`)
-    await deleteByUid(client, drafts.path, found.filter((u) => u !== keep))
+    const saved = await this.outgoing.saveDraft({ identity: verdict.identity, runtime: active.runtimes.get(verdict.identity.mailboxId)! }, req, version)
+    if (!version && previous) await this.deleteDraft(previous.folderId, previous.uid).catch(() => undefined)
+    return saved
   }
 
   /** Removes one draft by UID (UIDPLUS only; otherwise it stays rather than risk others' mail). */
@@ -318,74 +298,10 @@ export class MailService {
     this.publishMailboxes(active)
     const verdict = authoriseSend(req, identities, active.session.mailboxes)
     if (!verdict.ok) throw new ApiFailure(verdict.error)
-    const identity = verdict.identity
-    let encryptTo: string[] | null = null
-    if (req.encrypt) {
-      if (!active.smime) throw new ApiFailure({ code: 'send.noCertificate', field: 'encrypt', message: NO_CERTIFICATE })
-      const { found, missing } = await this.keyring.certificatesFor([...req.to, ...req.cc, ...req.bcc].map((r) => r.address))
-      if (missing.length) {
-        throw new ApiFailure({ code: 'send.noCertificate', field: 'encrypt', message: `Tandem has no certificate for ${missing.join(', ')}, so the message cannot be encrypted to them. Ask them for a signed message or their certificate, or send without encryption.` })
-      }
-      encryptTo = [active.smime.certPem, ...found]
-    }
     const password = await this.deps.secrets.get(`imap:${active.session.account.id}`)
     if (!password) throw new ApiFailure({ code: 'session.required', message: 'Your session has ended. Sign in again.' })
-    // A queued message keeps one Message-ID through every attempt (issue 5).
-    const messageId = req.outboxId ? messageIdFor(req.outboxId, identity.from.address) : newMessageId(identity.from.address)
-    const person = active.session.account.address
-    const runtime = active.runtimes.get(identity.mailboxId)!
-    const sent = await runtime.folderWithRole('sent')
-    const build = async (forSent: boolean) => (encryptTo && active.smime
-      ? composeEncrypted(identity, req, messageId, active.smime, encryptTo)
-      : composeMessage(identity, req, messageId, forSent))
-    // Called only when the Sent folder has no copy yet (checked below, or just sent).
-    const saveCopy = async (): Promise<void> => {
-      if (sent) await (await runtime.connection()).append(sent.path, await build(true), ['\\Seen'])
-    }
-    const outboxId = req.outboxId
-    if (outboxId) {
-      const stage = await this.journal.stage(outboxId)
-      const inSent = sent ? await findByMessageId(await runtime.connection(), sent.path, messageId) : null
-      if (stage === 'accepted' || inSent || req.alreadySent) {
-        // An earlier attempt got it to the server (or the person found it did): complete the
-        // Sent copy, never send again.
-        if (!inSent) await saveCopy()
-        await this.journal.mark(outboxId, null)
-        return { messageId, sentFolderId: sent?.id ?? null, already: true }
-      }
-      if (stage === 'submitting' && !req.resend) {
-        throw new ApiFailure({
-          code: 'send.uncertain',
-          message: 'Tandem stopped while the mail server was taking this message, so it may already have gone. Check with a recipient (or in their reply), then choose Send again or Discard. Tandem does not resend by itself, so that nobody gets it twice.',
-        })
-      }
-      if (req.inReplyTo && req.queuedAt && !req.answeredOk && sent) {
-        const other = await answeredSince(await runtime.connection(), sent.path, req.inReplyTo, req.queuedAt, messageId)
-        if (other) {
-          throw new ApiFailure({
-            code: 'send.conversationAnswered',
-            message: `${other.who} already answered this conversation from ${runtime.mailbox.name} at ${new Date(other.at).toLocaleString()} ("${other.subject}"). Read it first; then send yours anyway, or change it.`,
-          })
-        }
-      }
-    }
-    const raw = await build(false)
-    try {
-      await submit({ endpoint: active.session.account.server.smtp, user: person, password }, identity, person, req, raw,
-        outboxId ? () => this.journal.mark(outboxId, 'submitting', messageId) : undefined)
-    } catch (e) {
-      // Refused, or lost before the hand-over: it did not go, and may be sent again.
-      if (outboxId && !(e instanceof SubmitFailure && e.maybeSent)) await this.journal.mark(outboxId, null)
-      throw e
-    }
-    if (outboxId) await this.journal.mark(outboxId, 'accepted', messageId)
-    try {
-      await saveCopy()
-    } catch {
-      throw new ApiFailure({ code: 'network.unreachable', message: `The message was sent, but its copy for ${runtime.mailbox.name}'s Sent folder could not be saved yet. Tandem saves it when the connection is back, and does not send the message again.` })
-    }
-    if (outboxId) await this.journal.mark(outboxId, null)
-    return { messageId, sentFolderId: sent?.id ?? null }
+    const login = { endpoint: active.session.account.server.smtp, user: active.session.account.address, password }
+    return this.outgoing.send({ identity: verdict.identity, runtime: active.runtimes.get(verdict.identity.mailboxId)! }, req, login, active.smime)
   }
 
   /** A one-time link to stream an attachment; the host redeems it with openAttachment. */
@@ -396,28 +312,13 @@ export class MailService {
   }
 
   /** Streams an attachment for a redeemed ticket, holding the folder only while it streams. */
-  async openAttachment(ticketId: string): Promise<{ filename: string; contentType: string; inline: boolean; stream: NodeJS.ReadableStream } | null> {
+  async openAttachment(ticketId: string): Promise<OpenedAttachment | null> {
     const t = this.tickets.redeem(ticketId)
-    if (!t || !this.active) return null
-    const runtime = this.active.runtimes.get(t.mailboxId)
-    if (!runtime) return null
-    const client = await runtime.connection()
-    const lock = await client.getMailboxLock(t.path, { readOnly: true })
-    try {
-      const dl = await client.download(String(t.uid), t.partId, { uid: true })
-      if (!dl || !('content' in dl) || !dl.content) { lock.release(); return null }
-      const meta = dl.meta as { filename?: string; contentType?: string }
-      dl.content.once('end', () => lock.release())
-      dl.content.once('error', () => lock.release())
-      dl.content.once('close', () => lock.release())
-      const contentType = (meta.contentType ?? 'application/octet-stream').toLowerCase()
-      return { filename: meta.filename ?? 'attachment', contentType, inline: t.open && VIEWABLE.test(contentType), stream: dl.content }
-    } catch (e) {
-      lock.release()
-      throw e
-    }
+    const runtime = t && this.active?.runtimes.get(t.mailboxId)
+    return t && runtime ? streamAttachment(await runtime.connection(), t) : null
   }
 
+  /** A remote image the person allowed in one message, fetched here (never by the renderer). */
   remoteImage(url: string): Promise<string | null> {
     return fetchRemoteImage(url, this.deps.fetcher)
   }

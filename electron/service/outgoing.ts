@@ -1,0 +1,125 @@
+import type { ImapFlow } from 'imapflow'
+import { ApiFailure } from '../../shared/api/errors'
+import type { CallOutput, SendRequest } from '../../shared/api/contract'
+import type { Folder, Identity } from '../../shared/domain'
+import type { MailboxRuntime } from './mailbox-runtime'
+import type { OutboxJournal } from './outbox-journal'
+import { composeEncrypted, composeMessage, messageIdFor, newMessageId, submit, SubmitFailure, type SmtpLogin } from './send'
+import type { SmimeIdentity } from './smime'
+import type { SmimeKeyring } from './smime-keyring'
+import { answeredSince, deleteByUid, findAllByMessageId, findByMessageId } from './triage'
+
+export const NO_CERTIFICATE = 'To encrypt, import your S/MIME certificate first (Security, in the top bar).'
+
+/** An identity the service has authorised (R2, R3, R6), with the mailbox it sends from. */
+export interface Authorised {
+  identity: Identity
+  /** The identity's mailbox: its Drafts and Sent folders take the copies. */
+  runtime: MailboxRuntime
+}
+
+/**
+ * What leaves the person's hands: drafts in the identity's Drafts folder, and sending exactly
+ * once — through restarts and lost connections — with the copy in the identity's Sent folder.
+ * The caller has authorised the identity; this module never widens what it may do.
+ */
+export class Outgoing {
+  constructor(private readonly journal: OutboxJournal, private readonly keyring: SmimeKeyring) {}
+
+  /**
+   * Saves a draft (a shared mailbox's drafts are visible to its other members). A queued draft's
+   * version fixes its Message-ID: a replay finds it saved and does not save it twice, and the
+   * older versions go by UID (UIDPLUS only: a plain EXPUNGE would also erase others' mail, R10).
+   */
+  async saveDraft({ identity, runtime }: Authorised, req: SendRequest, version?: { key: string; n: number }): Promise<{ folderId: string; uid: number | null }> {
+    const drafts = await runtime.folderWithRole('drafts')
+    if (!drafts) throw new ApiFailure({ code: 'folder.missing', message: `${runtime.mailbox.name} has no Drafts folder, so the draft stays only in this window.` })
+    const client = await runtime.connection()
+    const from = identity.from.address
+    const messageId = version ? messageIdFor(`draft.${version.key}.${version.n}`, from) : newMessageId(from)
+    let uid = version ? await findByMessageId(client, drafts.path, messageId) : null
+    if (!uid) {
+      const appended = await client.append(drafts.path, await composeMessage(identity, { ...req, encrypt: false }, messageId, true), ['\\Draft', '\\Seen'])
+      uid = appended && appended.uid ? appended.uid : null
+    }
+    if (version) await this.dropOlderDrafts(client, drafts, version.key, uid)
+    return { folderId: drafts.id, uid }
+  }
+
+  /** Removes the earlier saved versions of a queued draft (found by their Message-IDs). */
+  private async dropOlderDrafts(client: ImapFlow, drafts: Folder, key: string, keep: number | null): Promise<void> {
+    const found = await findAllByMessageId(client, drafts.path, `draft.${key}.`)
+    await deleteByUid(client, drafts.path, found.filter((u) => u !== keep))
+  }
+
+  /**
+   * Sends as the person (the SMTP login) from the authorised identity. Encrypted only for the
+   * person's own identity, to recipients whose certificates are known (R4). A queued message
+   * (outboxId) keeps one Message-ID through every attempt, and the journal says how far an
+   * earlier attempt got: accepted or already in Sent → only the Sent copy is completed; stopped
+   * during the hand-over → the person decides (send.uncertain), Tandem never resends by itself.
+   */
+  async send({ identity, runtime }: Authorised, req: SendRequest, login: SmtpLogin, smime: SmimeIdentity | null): Promise<CallOutput<'messages.send'>> {
+    let encryptTo: string[] | null = null
+    if (req.encrypt) {
+      if (!smime) throw new ApiFailure({ code: 'send.noCertificate', field: 'encrypt', message: NO_CERTIFICATE })
+      const { found, missing } = await this.keyring.certificatesFor([...req.to, ...req.cc, ...req.bcc].map((r) => r.address))
+      if (missing.length) {
+        throw new ApiFailure({ code: 'send.noCertificate', field: 'encrypt', message: `Tandem has no certificate for ${missing.join(', ')}, so the message cannot be encrypted to them. Ask them for a signed message or their certificate, or send without encryption.` })
+      }
+      encryptTo = [smime.certPem, ...found]
+    }
+    const messageId = req.outboxId ? messageIdFor(req.outboxId, identity.from.address) : newMessageId(identity.from.address)
+    const sent = await runtime.folderWithRole('sent')
+    const build = async (forSent: boolean) => (encryptTo && smime
+      ? composeEncrypted(identity, req, messageId, smime, encryptTo)
+      : composeMessage(identity, req, messageId, forSent))
+    // Called only when the Sent folder has no copy yet (checked below, or just sent).
+    const saveCopy = async (): Promise<void> => {
+      if (sent) await (await runtime.connection()).append(sent.path, await build(true), ['\\Seen'])
+    }
+    const outboxId = req.outboxId
+    if (outboxId) {
+      const stage = await this.journal.stage(outboxId)
+      const inSent = sent ? await findByMessageId(await runtime.connection(), sent.path, messageId) : null
+      if (stage === 'accepted' || inSent || req.alreadySent) {
+        // An earlier attempt got it to the server (or the person found it did): complete the
+        // Sent copy, never send again.
+        if (!inSent) await saveCopy()
+        await this.journal.mark(outboxId, null)
+        return { messageId, sentFolderId: sent?.id ?? null, already: true }
+      }
+      if (stage === 'submitting' && !req.resend) {
+        throw new ApiFailure({
+          code: 'send.uncertain',
+          message: 'Tandem stopped while the mail server was taking this message, so it may already have gone. Check with a recipient (or in their reply), then choose Send again or Discard. Tandem does not resend by itself, so that nobody gets it twice.',
+        })
+      }
+      if (req.inReplyTo && req.queuedAt && !req.answeredOk && sent) {
+        const other = await answeredSince(await runtime.connection(), sent.path, req.inReplyTo, req.queuedAt, messageId)
+        if (other) {
+          throw new ApiFailure({
+            code: 'send.conversationAnswered',
+            message: `${other.who} already answered this conversation from ${runtime.mailbox.name} at ${new Date(other.at).toLocaleString()} ("${other.subject}"). Read it first; then send yours anyway, or change it.`,
+          })
+        }
+      }
+    }
+    const raw = await build(false)
+    try {
+      await submit(login, identity, login.user, req, raw, outboxId ? () => this.journal.mark(outboxId, 'submitting', messageId) : undefined)
+    } catch (e) {
+      // Refused, or lost before the hand-over: it did not go, and may be sent again.
+      if (outboxId && !(e instanceof SubmitFailure && e.maybeSent)) await this.journal.mark(outboxId, null)
+      throw e
+    }
+    if (outboxId) await this.journal.mark(outboxId, 'accepted', messageId)
+    try {
+      await saveCopy()
+    } catch {
+      throw new ApiFailure({ code: 'network.unreachable', message: `The message was sent, but its copy for ${runtime.mailbox.name}'s Sent folder could not be saved yet. Tandem saves it when the connection is back, and does not send the message again.` })
+    }
+    if (outboxId) await this.journal.mark(outboxId, null)
+    return { messageId, sentFolderId: sent?.id ?? null }
+  }
+}
