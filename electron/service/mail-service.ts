@@ -301,7 +301,13 @@ export class MailService {
     const password = await this.deps.secrets.get(`imap:${active.session.account.id}`)
     if (!password) throw new ApiFailure({ code: 'session.required', message: 'Your session has ended. Sign in again.' })
     const login = { endpoint: active.session.account.server.smtp, user: active.session.account.address, password }
-    return this.outgoing.send({ identity: verdict.identity, runtime: active.runtimes.get(verdict.identity.mailboxId)! }, req, login, active.smime)
+    const sent = await this.outgoing.send({ identity: verdict.identity, runtime: active.runtimes.get(verdict.identity.mailboxId)! }, req, login, active.smime)
+    // The message went: its draft goes too. Not being able to remove it now must not look like a failed send.
+    for (const { key, mailboxId } of req.replacesDrafts ?? []) {
+      const runtime = active.runtimes.get(mailboxId)
+      if (runtime) await this.outgoing.dropDraft(runtime, key).catch(() => undefined)
+    }
+    return sent
   }
 
   /** A one-time link to stream an attachment; the host redeems it with openAttachment. */

@@ -46,6 +46,12 @@ export class Outgoing {
     return { folderId: drafts.id, uid }
   }
 
+  /** Removes every saved version of a draft from the mailbox's Drafts (after it was sent). */
+  async dropDraft(runtime: MailboxRuntime, key: string): Promise<void> {
+    const drafts = await runtime.folderWithRole('drafts')
+    if (drafts) await this.dropOlderDrafts(await runtime.connection(), drafts, key, null)
+  }
+
   /** Removes the earlier saved versions of a queued draft (found by their Message-IDs). */
   private async dropOlderDrafts(client: ImapFlow, drafts: Folder, key: string, keep: number | null): Promise<void> {
     const found = await findAllByMessageId(client, drafts.path, `draft.${key}.`)

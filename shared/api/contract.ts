@@ -56,6 +56,11 @@ const outboxFields = {
   alreadySent: z.boolean().optional(),
   /** The person chose to send although another member answered the conversation meanwhile. */
   answeredOk: z.boolean().optional(),
+  /**
+   * The autosaved drafts this message replaces (a draft's key, the mailbox whose Drafts hold it):
+   * every saved version goes once the message has gone, also when it went later from the outbox.
+   */
+  replacesDrafts: z.array(z.object({ key: z.string().uuid(), mailboxId: z.string().min(1).max(400) }).strict()).max(20).optional(),
 }
 export const sendRequestSchema = draftSchema.extend(outboxFields).refine((r) => r.to.length + r.cc.length + r.bcc.length > 0, { message: 'Add at least one recipient', path: ['to'] })
 export type SendRequest = z.infer<typeof sendRequestSchema>

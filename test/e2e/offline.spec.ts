@@ -175,15 +175,21 @@ test('a message written offline waits in the Outbox, can be changed there, and g
     await signIn(page, own, 'bob@contoso.test')
     await openFolder(page, 'Contoso Support', 'inbox')
     await expect(page.getByTestId('list-count')).toContainText('30 messages')
-    await own.pause()
-    await expect(page.getByTestId('connection-banner')).toContainText('Offline')
-
+    // Started while still online: the draft is saved in Contoso Support's Drafts.
+    const draftsOnServer = async () => {
+      const c = await imapAs(own, 'support@contoso.test*alice@contoso.test', passwordOf(own, 'alice@contoso.test'))
+      try { await c.mailboxOpen('Drafts'); return ((await c.search({ subject: 'Written on the train' }, { uid: true })) || []).length } finally { await c.logout() }
+    }
     await page.getByRole('button', { name: 'New message' }).click()
     const dialog = page.getByRole('dialog', { name: 'New message' })
     await expect(dialog.getByLabel('From')).toHaveValue('onBehalf:support@contoso.test')
     await dialog.getByLabel('To', { exact: true }).fill('Dave Dunn <dave@contoso.test>')
     await dialog.getByLabel('Subject').fill('Written on the train')
     await dialog.getByLabel('Message text').fill('First version.')
+    await expect(dialog.getByRole('status')).toContainText('Draft saved', { timeout: 10_000 })
+    expect(await draftsOnServer()).toBe(1)
+    await own.pause()
+    await expect(page.getByTestId('connection-banner')).toContainText('Offline')
     await dialog.getByLabel('Message text').press('Control+Enter')
     await expect(dialog).toHaveCount(0)
     await expect(page.getByRole('status').filter({ hasText: 'waits in the Outbox' })).toBeVisible()
@@ -216,6 +222,8 @@ test('a message written offline waits in the Outbox, can be changed there, and g
       await expect.poll(subjects, { timeout: 15_000 }).toEqual(['Written on the train, corrected'])
       await new Promise((r) => setTimeout(r, 1000))
       expect(await subjects()).toEqual(['Written on the train, corrected'])
+      // The draft saved before going offline went with the message, not left behind.
+      expect(await draftsOnServer()).toBe(0)
     } finally {
       await dave.logout()
     }

@@ -154,4 +154,31 @@ describe('drafts', () => {
     const carol = await as('carol@contoso.test')
     await expect(carol.service.saveDraft(request('sendAs:support@contoso.test', 'x'), null)).rejects.toMatchObject({ error: { rule: 'R2' } })
   })
+
+  it('removes a sent message\'s saved drafts from every mailbox it was saved in, and only once it went (issue 5)', async () => {
+    const { randomUUID } = await import('node:crypto')
+    const alice = await as('alice@contoso.test')
+    const key = randomUUID()
+    const subject = `Written partly offline ${key}`
+    // Two versions in Contoso Support's Drafts, then the From changed: a version in alice's own.
+    await alice.service.saveDraft(request('sendAs:support@contoso.test', subject), null, { key, n: 1 })
+    await alice.service.saveDraft(request('sendAs:support@contoso.test', subject, { text: 'v2' }), null, { key, n: 2 })
+    const other = randomUUID()
+    await alice.service.saveDraft(request('self:alice@contoso.test', subject, { text: 'v3' }), null, { key: other, n: 1 })
+    const replacesDrafts = [{ key, mailboxId: 'shared:support@contoso.test' }, { key: other, mailboxId: 'own:alice@contoso.test' }]
+    const support = await otherClient(stack, 'support@contoso.test*bob@contoso.test', password(stack, 'bob@contoso.test'))
+    const own = await otherClient(stack, 'alice@contoso.test', password(stack, 'alice@contoso.test'))
+    const drafts = async (c: ImapFlow) => { await c.mailboxOpen('Drafts'); return ((await c.search({ subject }, { uid: true })) || []).length }
+    expect([await drafts(support), await drafts(own)]).toEqual([1, 1])
+    // Refused (a message too big for the server is one way): nothing went, the drafts stay.
+    const huge = { filename: 'big.bin', contentType: 'application/octet-stream', contentBase64: Buffer.alloc(60 * 1024 * 1024).toString('base64') }
+    await expect(alice.service.send(request('self:alice@contoso.test', subject, { attachments: [huge], replacesDrafts }))).rejects.toBeTruthy()
+    expect([await drafts(support), await drafts(own)]).toEqual([1, 1])
+    // Sent from the outbox: the message arrives and its drafts are gone, in both mailboxes.
+    await alice.service.send(request('self:alice@contoso.test', subject, { outboxId: randomUUID(), queuedAt: Date.now(), replacesDrafts }))
+    const dave = await otherClient(stack, 'dave@contoso.test', password(stack, 'dave@contoso.test'))
+    expect((await arrived(dave, 'INBOX', subject)).subject).toBe(subject)
+    expect([await drafts(support), await drafts(own)]).toEqual([0, 0])
+    await Promise.all([support.logout(), own.logout(), dave.logout()])
+  })
 })

@@ -175,6 +175,6 @@ export class TaskQueue {
 }
 
 function stripOutbox(r: SendRequest) {
-  const { outboxId: _o, queuedAt: _q, resend: _r, answeredOk: _a, alreadySent: _s, ...draft } = r
+  const { outboxId: _o, queuedAt: _q, resend: _r, answeredOk: _a, alreadySent: _s, replacesDrafts: _d, ...draft } = r
   return draft
 }

@@ -27,6 +27,8 @@ export const useComposeStore = defineStore('compose', () => {
   /** Saved versions of this draft share a key; each has its own number (a fixed Message-ID). */
   let draftKey = crypto.randomUUID()
   let draftN = 0
+  /** Drafts saved (or queued to be saved) for this message, removed once it has gone. */
+  let savedDrafts: { key: string; mailboxId: string }[] = []
   /** True while the newest version waits on this device for the connection. */
   const draftQueued = ref(false)
   const identities = ref<Identity[]>([])
@@ -73,6 +75,7 @@ export const useComposeStore = defineStore('compose', () => {
     editing.value = null
     draftKey = crypto.randomUUID()
     draftN = 0
+    savedDrafts = []
     draftQueued.value = false
     void api.call('compose.limits', {}).then((l) => { maxBytes.value = l.maxBytes }).catch(() => undefined)
     const mailbox = session.session?.mailboxes.find((m) => m.id === (source?.message.mailboxId ?? mailboxId))
@@ -154,7 +157,9 @@ export const useComposeStore = defineStore('compose', () => {
     if (!hasContent() || !identity.value) return
     await dropQueuedDrafts()
     const n = ++draftN
-    const outcome = await queue.addAndWait({ kind: 'draft', id: `${draftKey}.${n}`, key: draftKey, n, mailboxId: identity.value.mailboxId, request: request() })
+    const mailboxId = identity.value.mailboxId
+    if (!savedDrafts.some((d) => d.key === draftKey && d.mailboxId === mailboxId)) savedDrafts.push({ key: draftKey, mailboxId })
+    const outcome = await queue.addAndWait({ kind: 'draft', id: `${draftKey}.${n}`, key: draftKey, n, mailboxId, request: request() })
     if (outcome.kind === 'done') {
       draft.value = outcome.result as { folderId: string; uid: number | null }
       savedAt.value = new Date()
@@ -192,10 +197,15 @@ export const useComposeStore = defineStore('compose', () => {
     await dropDraft()
   }
 
-  /** Stops autosaving and removes the saved draft (after sending, or when thrown away). */
-  async function dropDraft(): Promise<void> {
+  /** Stops autosaving; versions still queued are not saved any more. */
+  async function stopDrafts(): Promise<void> {
     if (saveTimer) { clearTimeout(saveTimer); saveTimer = null }
     await dropQueuedDrafts()
+  }
+
+  /** Stops autosaving and removes the saved draft (when thrown away). */
+  async function dropDraft(): Promise<void> {
+    await stopDrafts()
     if (draft.value?.uid) await api.call('drafts.delete', { folderId: draft.value.folderId, uid: draft.value.uid }).catch(() => undefined)
     draft.value = null
   }
@@ -241,7 +251,9 @@ export const useComposeStore = defineStore('compose', () => {
       // The message goes through the outbox: its id fixes the Message-ID for every attempt.
       const id = crypto.randomUUID()
       const mailboxId = identity.value?.mailboxId ?? ''
-      const outcome = await queue.addAndWait({ kind: 'send', id, mailboxId, request: { ...request(), queuedAt: Date.now() } })
+      // The drafts go with the message, on the server: also when it waits in the outbox (offline).
+      const replacesDrafts = savedDrafts.length ? { replacesDrafts: savedDrafts } : {}
+      const outcome = await queue.addAndWait({ kind: 'send', id, mailboxId, request: { ...request(), queuedAt: Date.now(), ...replacesDrafts } })
       if (outcome.kind === 'held') {
         // Refused (R2, R3, R4, R6…): nothing left; the reason shows next to the field, and the
         // message stays here to change rather than in the outbox.
@@ -250,7 +262,8 @@ export const useComposeStore = defineStore('compose', () => {
         return false
       }
       open.value = false
-      await dropDraft()
+      await stopDrafts()
+      draft.value = null
       if (outcome.kind === 'waiting') {
         notices.show('Offline: the message waits in the Outbox and goes when you reconnect.')
         return 'queued'
@@ -273,6 +286,8 @@ export const useComposeStore = defineStore('compose', () => {
     if (rich.value) html.value = r.html ?? toHtml(r.text)
     inReplyTo.value = r.inReplyTo
     references.value = r.references
+    // The queued message's drafts are this one's too: they go when the changed message goes.
+    savedDrafts = [...(r.replacesDrafts ?? [])]
     attachments.value = r.attachments.map((a) => ({ ...a, size: Math.floor(a.contentBase64.length * 0.75) }))
     note.value = task.error ? task.error.message : null
     editing.value = task.id
