@@ -8,6 +8,8 @@ import { useSessionStore } from './session'
 
 export type Outcome = { kind: 'done'; result: unknown } | { kind: 'held'; error: ApiError } | { kind: 'waiting'; error: ApiError | null }
 
+const RESULT_KEPT_MS = 60_000
+
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`
 
 /**
@@ -19,8 +21,16 @@ export const useQueueStore = defineStore('queue', () => {
   const session = useSessionStore()
   const notices = useNoticesStore()
   const tasks = shallowRef<Task[]>([])
-  /** Results of finished moves, by task id, for Undo after they reached the server. */
-  const results = new Map<string, unknown>()
+  /**
+   * Results of finished tasks (a move's new UIDs), by task id, for Undo after they reached the
+   * server. Undo is offered for seconds, so a result is kept for a minute, not for the session.
+   */
+  const results = new Map<string, { result: unknown; at: number }>()
+  const keepResult = (id: string, result: unknown) => {
+    const now = Date.now()
+    for (const [k, r] of results) if (now - r.at > RESULT_KEPT_MS) results.delete(k)
+    results.set(id, { result, at: now })
+  }
   const waiters = new Map<string, (o: Outcome) => void>()
   let queue: TaskQueue | null = null
 
@@ -42,7 +52,7 @@ export const useQueueStore = defineStore('queue', () => {
     queue = new TaskQueue(db.tasks, (name, input) => api.call(name, input), {
       changed: () => { void reload() },
       done: (task, result, gone) => {
-        results.set(task.id, result)
+        keepResult(task.id, result)
         settle(task.id, { kind: 'done', result })
         if (gone.length) {
           notices.show(`${plural(gone.length, 'change was', 'changes were')} not made: another member had already moved or deleted ${gone.length === 1 ? 'that message' : 'those messages'}.`, { kind: 'error' })
@@ -92,6 +102,6 @@ export const useQueueStore = defineStore('queue', () => {
 
   return {
     tasks, pending, outbox, held, add, addAndWait, flush, cancel, update,
-    resultOf: (id: string) => results.get(id),
+    resultOf: (id: string) => results.get(id)?.result,
   }
 })
