@@ -222,9 +222,10 @@ export class SummaryBlocks {
     return n
   }
 
-  /** Walks every cached summary, block by block. */
-  async each(visit: (m: MessageSummary) => void): Promise<void> {
-    await this.blocks.each((b) => { for (const m of b.rows) visit(m) })
+  /** Walks every cached summary, block by block; with `maxBlocks`, reads no more blocks than that. */
+  async each(visit: (m: MessageSummary) => void, maxBlocks = Infinity): Promise<void> {
+    const blocks = Number.isFinite(maxBlocks) ? this.blocks.limit(maxBlocks) : this.blocks.toCollection()
+    await blocks.each((b) => { for (const m of b.rows) visit(m) })
   }
 
   /** Drops a folder's summaries except `keep` (after a UIDVALIDITY change); returns the ids dropped. */

@@ -1,6 +1,7 @@
 import { ref } from 'vue'
 import type { Address } from '../../../shared/domain'
 import { formatAddress } from '../../../shared/rules/addresses'
+import { BLOCK_UIDS } from '../cache/summary-blocks'
 import { useSessionStore } from '../stores/session'
 
 /**
@@ -15,16 +16,16 @@ export function useContacts() {
     const db = session.db
     if (!db) return
     const seen = new Map<string, Address & { count: number }>()
-    let n = 0
+    // About 50 000 messages are plenty to know whom the person writes with; reading a cache of
+    // hundreds of thousands whenever a compose window opens is not.
     await db.summaries.each((m) => {
-      if (n++ >= 50_000) return
       for (const a of [...m.from, ...m.to, ...m.cc]) {
         const key = a.address.toLowerCase()
         if (!key) continue
         const c = seen.get(key)
         if (c) { c.count++; if (!c.name && a.name) c.name = a.name } else seen.set(key, { name: a.name, address: key, count: 1 })
       }
-    })
+    }, Math.ceil(50_000 / BLOCK_UIDS))
     contacts.value = [...seen.values()].sort((a, b) => b.count - a.count)
   }
 

@@ -116,6 +116,17 @@ describe('summaries stored in UID blocks (issue 6)', () => {
     expect(await d.summaries.count(OTHER)).toBe(1)
     expect(heard).toEqual([{ reset: true }])
   })
+
+  it('walks every summary, or stops after a number of blocks (contacts read no more than they need)', async () => {
+    const d = open()
+    await d.summaries.put(Array.from({ length: BLOCK_UIDS * 4 }, (_, i) => summary(FOLDER, i)))
+    let all = 0
+    await d.summaries.each(() => { all++ })
+    expect(all).toBe(BLOCK_UIDS * 4)
+    let some = 0
+    await d.summaries.each(() => { some++ }, 2)
+    expect(some).toBe(BLOCK_UIDS * 2)
+  })
 })
 
 describe('mergeNewest', () => {
