@@ -72,8 +72,15 @@ export class SummaryBlocks {
     return () => this.listeners.delete(listener)
   }
 
+  /**
+   * Tells the listeners once the change is stored: inside a caller's transaction, when that
+   * commits (a rolled-back sync must not leave the search index ahead of the cache).
+   */
   private tell(change: CacheChange): void {
-    for (const l of this.listeners) l(change)
+    const notify = () => { for (const l of this.listeners) l(change) }
+    const outer = Dexie.currentTransaction
+    if (outer) outer.on('complete', notify)
+    else notify()
   }
 
   /** The tables a caller's own transaction must include to call the writing methods inside it. */

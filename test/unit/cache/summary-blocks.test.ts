@@ -117,6 +117,25 @@ describe('summaries stored in UID blocks (issue 6)', () => {
     expect(heard).toEqual([{ reset: true }])
   })
 
+  it('tells of a change made inside a larger transaction only once that commits, never when it rolls back', async () => {
+    const d = open()
+    await d.summaries.put([summary(FOLDER, 1), summary(FOLDER, 2)])
+    const heard: CacheChange[] = []
+    d.summaries.onChange((c) => heard.push(c))
+    await expect(d.transaction('rw', [...d.summaries.tables, d.sync], async () => {
+      await d.summaries.remove([`${FOLDER}|1`])
+      expect(heard).toEqual([])
+      throw new Error('the sync failed half-way')
+    })).rejects.toThrow('half-way')
+    expect(heard).toEqual([])
+    expect(await d.summaries.uids(FOLDER)).toEqual([1, 2])
+    await d.transaction('rw', [...d.summaries.tables, d.sync], async () => {
+      await d.summaries.remove([`${FOLDER}|1`])
+      expect(heard).toEqual([])
+    })
+    expect(heard).toEqual([{ removed: [`${FOLDER}|1`] }])
+  })
+
   it('walks every summary, or stops after a number of blocks (contacts read no more than they need)', async () => {
     const d = open()
     await d.summaries.put(Array.from({ length: BLOCK_UIDS * 4 }, (_, i) => summary(FOLDER, i)))
