@@ -71,7 +71,7 @@ export function serviceHandlers(service: import('../service/mail-service').MailS
     'content.remoteImage': async (input) => ({ dataUrl: await service.remoteImage(input.url) }),
     'compose.identities': () => service.identities(),
     'drafts.save': (input) => service.saveDraft(input.draft, input.previous, input.version),
-    'drafts.delete': async (input) => { await service.deleteDraft(input.folderId, input.uid); return { ok: true as const } },
+    'drafts.delete': async (input) => { await service.discardDraft(input.mailboxId, input.key); return { ok: true as const } },
     'compose.limits': async () => ({ maxBytes: await service.sizeLimit() }),
     'messages.send': (input) => service.send(input),
     'smime.status': () => service.smimeStatus(),

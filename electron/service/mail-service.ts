@@ -256,6 +256,11 @@ export class MailService {
     return saved
   }
 
+  /** Removes every saved version of a discarded draft from the mailbox's Drafts (by Message-ID). */
+  async discardDraft(mailboxId: string, key: string): Promise<void> {
+    await this.outgoing.dropDraft(this.runtime(mailboxId), key)
+  }
+
   /** Removes one draft by UID (UIDPLUS only; otherwise it stays rather than risk others' mail). */
   async deleteDraft(folderId: string, uid: number): Promise<void> {
     const { runtime, folder } = await this.folder(folderId)

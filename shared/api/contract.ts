@@ -131,8 +131,8 @@ export const calls = {
     version: z.object({ key: z.string().uuid(), n: z.number().int().nonnegative() }).optional(),
   }).strict(),
     z.object({ folderId: z.string(), uid: z.number().int().nullable() })),
-  /** Removes a saved draft (after sending, or when the person discards it). */
-  'drafts.delete': call(z.object({ folderId: id, uid: z.number().int().positive() }).strict(), z.object({ ok: z.literal(true) })),
+  /** Removes every saved version of a draft (by its key) from a mailbox's Drafts: the person discarded it. */
+  'drafts.delete': call(z.object({ mailboxId: z.string().min(1).max(400), key: z.string().uuid() }).strict(), z.object({ ok: z.literal(true) })),
   /** What the submission server accepts: its SIZE limit in bytes, or null when it states none. */
   'compose.limits': call(none, z.object({ maxBytes: z.number().int().positive().nullable() })),
   /** The identities the person may send as (R2, R3), from grants the main process loaded. */

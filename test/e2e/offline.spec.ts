@@ -231,3 +231,34 @@ test('a message written offline waits in the Outbox, can be changed there, and g
     await web.stop()
   }
 })
+
+test('a draft deleted while offline leaves the server\'s Drafts when the connection is back (issue 5)', async ({ page }) => {
+  const web = await startWebApp({ suggestedServer: serverOf(own), log: () => undefined, pollMs: 500, backoff: { baseMs: 300, maxMs: 2000 } })
+  const subject = 'Second thoughts on the train'
+  const draftsOnServer = async () => {
+    const c = await imapAs(own, 'support@contoso.test*alice@contoso.test', passwordOf(own, 'alice@contoso.test'))
+    try { await c.mailboxOpen('Drafts'); return ((await c.search({ subject }, { uid: true })) || []).length } finally { await c.logout() }
+  }
+  try {
+    await page.goto(web.url)
+    await signIn(page, own, 'bob@contoso.test')
+    await openFolder(page, 'Contoso Support', 'inbox')
+    await page.getByRole('button', { name: 'New message' }).click()
+    const dialog = page.getByRole('dialog', { name: 'New message' })
+    await dialog.getByLabel('To', { exact: true }).fill('dave@contoso.test')
+    await dialog.getByLabel('Subject').fill(subject)
+    await dialog.getByLabel('Message text').fill('Maybe not.')
+    await expect(dialog.getByRole('status')).toContainText('Draft saved', { timeout: 10_000 })
+    expect(await draftsOnServer()).toBe(1)
+    await own.pause()
+    await expect(page.getByTestId('connection-banner')).toContainText('Offline')
+    await dialog.getByRole('button', { name: 'Delete draft' }).click()
+    await expect(dialog).toHaveCount(0)
+    await page.waitForTimeout(500)
+    await own.resume()
+    await expect(page.getByTestId('connection-banner')).toHaveCount(0, { timeout: 30_000 })
+    await expect.poll(draftsOnServer, { timeout: 15_000 }).toBe(0)
+  } finally {
+    await web.stop()
+  }
+})

@@ -149,6 +149,16 @@ describe('drafts', () => {
     await alice.service.deleteDraft(second.folderId, second.uid!)
     await bob.mailboxOpen('Drafts')
     expect(await bob.search({ subject: 'Draft reply to a customer' }, { uid: true })).toEqual([])
+    // Discarded: every saved version of it goes, found by its key; nothing else in Drafts.
+    const { randomUUID } = await import('node:crypto')
+    const key = randomUUID()
+    for (const n of [1, 2]) await alice.service.saveDraft({ ...draft, text: `Version ${n}` }, null, { key, n })
+    await alice.service.saveDraft(request('sendAs:support@contoso.test', 'Another draft'), null, { key: randomUUID(), n: 1 })
+    const count = async (subject: string) => { await bob.mailboxOpen('Drafts'); return ((await bob.search({ subject }, { uid: true })) || []).length }
+    expect(await count('Draft reply to a customer')).toBe(1) // version 2 replaced version 1
+    await alice.service.discardDraft('shared:support@contoso.test', key)
+    expect([await count('Draft reply to a customer'), await count('Another draft')]).toEqual([0, 1])
+    await expect(alice.service.discardDraft('shared:reception@contoso.test', key)).rejects.toMatchObject({ error: { code: 'request.invalid' } })
     await bob.logout()
     // A draft cannot be saved under an identity the person does not have (R2).
     const carol = await as('carol@contoso.test')

@@ -46,7 +46,9 @@ export interface MoveTask extends TaskBase {
 }
 export interface SendTask extends TaskBase { kind: 'send'; request: SendRequest }
 export interface DraftTask extends TaskBase { kind: 'draft'; request: SendRequest; key: string; n: number }
-export type Task = FlagsTask | MoveTask | SendTask | DraftTask
+/** A discarded draft: every saved version of it (by key) leaves the mailbox's Drafts. */
+export interface DiscardDraftTask extends TaskBase { kind: 'discardDraft'; key: string }
+export type Task = FlagsTask | MoveTask | SendTask | DraftTask | DiscardDraftTask
 export type NewTask = Task extends infer T ? T extends Task ? Omit<T, 'seq' | 'status' | 'createdAt' | 'attempts' | 'error'> : never : never
 
 export type Call = <N extends CallName>(name: N, input: CallInput<N>) => Promise<CallOutput<N>>
@@ -170,6 +172,8 @@ export class TaskQueue {
         return this.call('messages.send', { ...task.request, outboxId: task.id, queuedAt: task.request.queuedAt ?? task.createdAt })
       case 'draft':
         return this.call('drafts.save', { draft: stripOutbox(task.request), previous: null, version: { key: task.key, n: task.n } })
+      case 'discardDraft':
+        return this.call('drafts.delete', { mailboxId: task.mailboxId, key: task.key })
     }
   }
 }

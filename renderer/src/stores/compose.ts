@@ -203,10 +203,17 @@ export const useComposeStore = defineStore('compose', () => {
     await dropQueuedDrafts()
   }
 
-  /** Stops autosaving and removes the saved draft (when thrown away). */
+  /**
+   * Stops autosaving and removes what was saved of this draft from the server, through the
+   * queue: offline it goes when the connection is back. Drafts of a queued message being
+   * changed stay: that message still replaces them when it goes.
+   */
   async function dropDraft(): Promise<void> {
     await stopDrafts()
-    if (draft.value?.uid) await api.call('drafts.delete', { folderId: draft.value.folderId, uid: draft.value.uid }).catch(() => undefined)
+    for (const d of savedDrafts.filter((x) => x.key === draftKey)) {
+      await queue.add({ kind: 'discardDraft', id: crypto.randomUUID(), mailboxId: d.mailboxId, key: d.key })
+    }
+    savedDrafts = savedDrafts.filter((x) => x.key !== draftKey)
     draft.value = null
   }
 
