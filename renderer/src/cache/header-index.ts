@@ -46,6 +46,18 @@ export class HeaderIndex {
     this.overflow.delete(id)
   }
 
+  /**
+   * The entries in scope whose headers contain every word (lower-case), or whose cached body
+   * does, in no particular order.
+   */
+  async search(db: TandemDb, words: string[], inScope: (e: HeaderEntry) => boolean): Promise<HeaderEntry[]> {
+    const entries = await this.get(db)
+    const bodyHits = await this.bodyHits(db, words)
+    const out: HeaderEntry[] = []
+    for (const e of entries.values()) if (inScope(e) && (bodyHits.has(e.id) || words.every((w) => e.text.includes(w)))) out.push(e)
+    return out
+  }
+
   /** Ids of cached bodies that contain every word. */
   async bodyHits(db: TandemDb, words: string[]): Promise<Set<string>> {
     if (!this.bodies) {

@@ -3,7 +3,7 @@ import { ref, shallowRef, watch } from 'vue'
 import type { MessageSummary } from '../../../shared/domain'
 import { useFoldersStore } from './folders'
 import { useSessionStore } from './session'
-import { HeaderIndex, type HeaderEntry } from '../cache/header-index'
+import { HeaderIndex } from '../cache/header-index'
 
 /** The newest matches shown; the title still counts them all. */
 const MAX_SHOWN = 5000
@@ -55,10 +55,7 @@ export const useSearchStore = defineStore('search', () => {
       : scope.value === 'mailbox' && folder
         ? (e: { mailboxId: string }) => e.mailboxId === folder.mailboxId
         : () => true
-    const entries = await index.get(db)
-    const bodyHits = await index.bodyHits(db, words)
-    const matches: HeaderEntry[] = []
-    for (const e of entries.values()) if (inScope(e) && (bodyHits.has(e.id) || words.every((w) => e.text.includes(w)))) matches.push(e)
+    const matches = await index.search(db, words, inScope)
     matches.sort((a, b) => b.date - a.date)
     const rowsOf = async (from: number, to: number) => {
       const ids = matches.slice(from, to).map((e) => e.id)
