@@ -49,11 +49,13 @@ export const useSearchStore = defineStore('search', () => {
     if (!db || !words.length) { results.value = null; total.value = 0; show?.(null, false); return }
     running.value = true
     const started = performance.now()
-    const folder = folders.selected
-    const inScope = scope.value === 'folder' && folder
-      ? (e: { folderId: string }) => e.folderId === folder.id
-      : scope.value === 'mailbox' && folder
-        ? (e: { mailboxId: string }) => e.mailboxId === folder.mailboxId
+    // Plain strings, not the reactive folder: this runs once per cached message.
+    const folderId = folders.selected?.id
+    const mailboxId = folders.selected?.mailboxId
+    const inScope = scope.value === 'folder' && folderId
+      ? (e: { folderId: string }) => e.folderId === folderId
+      : scope.value === 'mailbox' && mailboxId
+        ? (e: { mailboxId: string }) => e.mailboxId === mailboxId
         : () => true
     const matches = await index.search(db, words, inScope)
     matches.sort((a, b) => b.date - a.date)
