@@ -1,5 +1,6 @@
 import { ref } from 'vue'
 import type { Folder, MessageSummary } from '../../../shared/domain'
+import { folderLabel } from '../mail/folder-label'
 import { useFoldersStore } from '../stores/folders'
 import { useMessagesStore } from '../stores/messages'
 import { useNoticesStore } from '../stores/notices'
@@ -72,7 +73,7 @@ export function useMessageActions() {
   }
 
   async function undo(taskId: string, from: Folder, removed: MessageSummary[]): Promise<void> {
-    const back = `Put ${removed.length === 1 ? '1 message' : `${removed.length} messages`} back in ${from.role === 'inbox' ? 'Inbox' : from.name}.`
+    const back = `Put ${removed.length === 1 ? '1 message' : `${removed.length} messages`} back in ${folderLabel(from)}.`
     if (await queue.cancel(taskId)) {
       // It never reached the server: nothing to reverse there.
       await messages.restoreLocal(removed)
