@@ -83,13 +83,22 @@ export const useSearchStore = defineStore('search', () => {
     }
   }
 
+  /**
+   * Builds the index now if it is not yet (the person is about to search: the box has focus),
+   * rather than with the first query or when the start-up timer fires.
+   */
+  function prepare(): void {
+    const db = session.db
+    if (db) void index.get(db).catch(() => undefined)
+  }
+
   function clear(): void {
     query.value = ''
     results.value = null
   }
 
   return {
-    query, scope, results, total, running, run, clear,
+    query, scope, results, total, running, run, prepare, clear,
     addBody: (id: string, text: string) => index.addBody(id, text),
     useRowsInMemory: (lookup: (id: string) => MessageSummary | undefined) => { inMemory = lookup },
   }
