@@ -118,6 +118,28 @@ test.describe('own and shared mailboxes side by side', () => {
     expect(await app.evaluate(() => (window as unknown as { __pwned?: number }).__pwned ?? null)).toBeNull()
   })
 
+  test('opening the shared Inbox shows its newest message without marking it read for everyone; choosing it does', async ({ app, stack }) => {
+    // Everything unread, as another member's session leaves it.
+    const alice = await memberSession(stack, 'support@contoso.test*alice@contoso.test', passwordOf(stack, 'alice@contoso.test'))
+    await alice.mailboxOpen('INBOX')
+    await alice.messageFlagsRemove('1:*', ['\\Seen'])
+    await alice.logout()
+    await signIn(app, stack, 'bob@contoso.test')
+    await openFolder(app, 'Contoso Support', 'inbox')
+    const first = app.locator('.row[data-focused="true"]')
+    await expect(first).toHaveAttribute('data-unread', 'true')
+    const uid = await focusedUid(app)
+    await expect(app.getByRole('complementary', { name: 'Message' }).locator('h2')).not.toBeEmpty()
+    // Well past the moment a chosen message would be marked read.
+    await app.waitForTimeout(2500)
+    expect((await onServer(stack, { uid }))!.flags).not.toContain('\\Seen')
+    await expect(first).toHaveAttribute('data-unread', 'true')
+    // The person clicks it: now it is read, for everyone.
+    await first.click()
+    await expect.poll(async () => (await onServer(stack, { uid }))?.flags).toContain('\\Seen')
+    await expect(first).toHaveAttribute('data-unread', 'false')
+  })
+
   test('keyboard triage reaches the server, where another member sees it', async ({ app, stack }) => {
     await signIn(app, stack, 'bob@contoso.test')
     await openFolder(app, 'Contoso Support', 'inbox')

@@ -36,6 +36,13 @@ export const useMessagesStore = defineStore('messages', () => {
   const listFolderId = ref<string | null>(null)
   const selection = ref<Set<string>>(new Set())
   const focusedId = ref<string | null>(null)
+  /**
+   * Whether the person chose the focused message (click, keyboard, the next one after a triage
+   * action) rather than the list focusing its first row by itself. Only a chosen message is
+   * marked read after a moment: in a shared mailbox the read state is everyone's, and opening
+   * the Inbox must not tell the other members that its newest message was dealt with.
+   */
+  const focusedByPerson = ref(false)
   const progress = ref<Record<string, { done: number; total: number } | undefined>>({})
   const syncErrors = ref<Record<string, ApiError | undefined>>({})
   const body = ref<MessageBody | null>(null)
@@ -104,6 +111,12 @@ export const useMessagesStore = defineStore('messages', () => {
     const rows = incoming.filter((m) => m.folderId === listFolderId.value)
     incoming = []
     if (rows.length) list.value = mergeNewest(list.value, rows)
+    // A folder opened before its first rows arrived shows its newest message, as a cached one does.
+    if (!focusedId.value && !searchRows.value && list.value[0]) {
+      focusedId.value = list.value[0].id
+      focusedByPerson.value = false
+      void loadBody(list.value[0].id)
+    }
   }
 
   /** Shows a folder from the cache at once, then syncs it. */
@@ -122,6 +135,7 @@ export const useMessagesStore = defineStore('messages', () => {
     // User Timing for the benchmark (bench/run.ts reads it): cache read + render of the first rows.
     void nextTick(() => performance.measure('tandem:first-rows', { start: started, end: performance.now() }))
     focusedId.value = first[0]?.id ?? null
+    focusedByPerson.value = false
     if (focusedId.value) void loadBody(focusedId.value)
     if (first.length === FIRST_PAGE) {
       await new Promise((r) => requestAnimationFrame(() => r(null)))
@@ -203,7 +217,10 @@ export const useMessagesStore = defineStore('messages', () => {
         const gone = new Set(removed)
         list.value = list.value.filter((m) => !gone.has(m.id)).map((m) => (flags.has(m.id) ? { ...m, flags: flags.get(m.id)! } : m))
       }
-      if (listFolderId.value === folderId && focusedId.value && !list.value.some((m) => m.id === focusedId.value)) focusedId.value = list.value[0]?.id ?? null
+      if (listFolderId.value === folderId && focusedId.value && !list.value.some((m) => m.id === focusedId.value)) {
+        focusedId.value = list.value[0]?.id ?? null
+        focusedByPerson.value = false
+      }
       if (listFolderId.value === folderId) {
         folders.setCounts(folderId, list.value.filter((m) => !isSeen(m)).length, list.value.length)
         void prefetch(folderId)
@@ -297,6 +314,7 @@ export const useMessagesStore = defineStore('messages', () => {
       selection.value = new Set()
     }
     focusedId.value = id
+    focusedByPerson.value = true
     void loadBody(id)
   }
 
@@ -349,7 +367,7 @@ export const useMessagesStore = defineStore('messages', () => {
     searchRows.value = rows
     if (opts.keepFocus) return
     selection.value = new Set()
-    if (rows && rows[0]) { focusedId.value = rows[0].id; void loadBody(rows[0].id) }
+    if (rows && rows[0]) { focusedId.value = rows[0].id; focusedByPerson.value = false; void loadBody(rows[0].id) }
   }
 
   function reset(): void {
@@ -362,7 +380,7 @@ export const useMessagesStore = defineStore('messages', () => {
   }
 
   return {
-    list, visible, searchRows, showSearch, listFolderId, selection, focusedId, focused, progress, syncErrors, body, bodyError, targets,
+    list, visible, searchRows, showSearch, listFolderId, selection, focusedId, focusedByPerson, focused, progress, syncErrors, body, bodyError, targets,
     wire, open, sync, loadBody, storeBody, focus, step, patch, removeLocal, restoreLocal, reset,
   }
 })
