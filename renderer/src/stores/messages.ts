@@ -6,12 +6,12 @@ import { htmlToText } from '../mail/text'
 import type { MessageBody, MessageSummary } from '../../../shared/domain'
 import { useApi } from '../api/use-api'
 import { mergeNewest, messageId } from '../cache/summary-blocks'
+import { unreadCount } from '../mail/per-list'
 import { useFoldersStore } from './folders'
 import { useQueueStore } from './queue'
 import { useSearchStore } from './search'
 import { useSessionStore } from './session'
 
-const isSeen = (m: MessageSummary) => m.flags.includes('\\Seen')
 /** Rows read before the first paint of a cached folder: more than a tall window shows. */
 const FIRST_PAGE = 150
 /** How often rows arriving from a running sync are merged into the list on screen. */
@@ -113,8 +113,7 @@ export const useMessagesStore = defineStore('messages', () => {
     if (rows.length) list.value = mergeNewest(list.value, rows)
     // A folder opened before its first rows arrived shows its newest message, as a cached one does.
     if (!focusedId.value && !searchRows.value && list.value[0]) {
-      focusedId.value = list.value[0].id
-      focusedByPerson.value = false
+      focusFirst(list.value[0].id)
       void loadBody(list.value[0].id)
     }
   }
@@ -134,8 +133,7 @@ export const useMessagesStore = defineStore('messages', () => {
     list.value = first
     // User Timing for the benchmark (bench/run.ts reads it): cache read + render of the first rows.
     void nextTick(() => performance.measure('tandem:first-rows', { start: started, end: performance.now() }))
-    focusedId.value = first[0]?.id ?? null
-    focusedByPerson.value = false
+    focusFirst(first[0]?.id ?? null)
     if (focusedId.value) void loadBody(focusedId.value)
     if (first.length === FIRST_PAGE) {
       await new Promise((r) => requestAnimationFrame(() => r(null)))
@@ -217,12 +215,9 @@ export const useMessagesStore = defineStore('messages', () => {
         const gone = new Set(removed)
         list.value = list.value.filter((m) => !gone.has(m.id)).map((m) => (flags.has(m.id) ? { ...m, flags: flags.get(m.id)! } : m))
       }
-      if (listFolderId.value === folderId && focusedId.value && !list.value.some((m) => m.id === focusedId.value)) {
-        focusedId.value = list.value[0]?.id ?? null
-        focusedByPerson.value = false
-      }
+      if (listFolderId.value === folderId && focusedId.value && !list.value.some((m) => m.id === focusedId.value)) focusFirst(list.value[0]?.id ?? null)
       if (listFolderId.value === folderId) {
-        folders.setCounts(folderId, list.value.filter((m) => !isSeen(m)).length, list.value.length)
+        folders.setCounts(folderId, unreadCount(list.value), list.value.length)
         void prefetch(folderId)
       }
     } catch (e) {
@@ -299,6 +294,12 @@ export const useMessagesStore = defineStore('messages', () => {
     }
   }
 
+  /** Focuses a row the person did not choose (a folder's newest, the first result): shown, not read. */
+  function focusFirst(id: string | null): void {
+    focusedId.value = id
+    focusedByPerson.value = false
+  }
+
   function focus(id: string | null, opts: { extend?: boolean; toggle?: boolean } = {}): void {
     if (!id) return
     if (opts.toggle) {
@@ -367,7 +368,7 @@ export const useMessagesStore = defineStore('messages', () => {
     searchRows.value = rows
     if (opts.keepFocus) return
     selection.value = new Set()
-    if (rows && rows[0]) { focusedId.value = rows[0].id; focusedByPerson.value = false; void loadBody(rows[0].id) }
+    if (rows && rows[0]) { focusFirst(rows[0].id); void loadBody(rows[0].id) }
   }
 
   function reset(): void {
