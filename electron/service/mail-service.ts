@@ -1,6 +1,6 @@
 import { ApiFailure } from '../../shared/api/errors'
 import type { AppInfo, CallOutput, SendRequest, SignInRequest } from '../../shared/api/contract'
-import type { ConnectionState, Folder, FolderSyncState, Grants, Identity, Mailbox, MessageBody, ServerSettings, Session } from '../../shared/domain'
+import type { ConnectionState, Folder, FolderSyncState, Identity, Mailbox, MessageBody, ServerSettings, Session } from '../../shared/domain'
 import { authoriseSend, identitiesFor } from '../../shared/rules/identities'
 import { insecureEndpointReason } from '../../shared/rules/connection-security'
 import { AttachmentTickets, streamAttachment, type OpenedAttachment } from './attachments'
@@ -15,6 +15,7 @@ import { SmimeKeyring } from './smime-keyring'
 import { parseFolderId } from './folders'
 import { connectImap, type ImapLogin } from './imap-connect'
 import { MailboxRuntime, type BackoffPolicy, type Emit } from './mailbox-runtime'
+import { publishMailboxes, reconcileMemberships, type SessionMailboxes } from './memberships'
 import { fetchRemoteImage } from './remote-content'
 import type { SecretStore } from './secret-store'
 import type { StateStore } from './state-store'
@@ -46,18 +47,10 @@ const LAST_SESSION = 'lastSession'
 
 const KNOWN_SHARED = 'knownSharedMailboxes'
 
-interface Active {
-  session: Session
-  login: ImapLogin
+interface Active extends SessionMailboxes {
   own: MailboxRuntime
-  runtimes: Map<string, MailboxRuntime>
   /** The person's display name, from the directory entry on their own INBOX. */
   name: string
-  /**
-   * Send As / On Behalf grants per shared mailbox, as the administrator published them (read
-   * only: Tandem never writes them, and nothing the renderer says changes them).
-   */
-  grants: Map<string, Grants>
   /** The person's own S/MIME certificate and key (kept in the secret store), if imported. */
   smime: SmimeIdentity | null
 }
@@ -300,7 +293,7 @@ export class MailService {
     const identities = this.identities()
     const claimed = active.runtimes.get(identities.find((i) => i.id === req.identityId)?.mailboxId ?? '')
     await claimed?.refreshQuota().catch(() => null)
-    this.publishMailboxes(active)
+    publishMailboxes(active)
     const verdict = authoriseSend(req, identities, active.session.mailboxes)
     if (!verdict.ok) throw new ApiFailure(verdict.error)
     const password = await this.deps.secrets.get(`imap:${active.session.account.id}`)
@@ -355,48 +348,12 @@ export class MailService {
     return { runtime, folder: runtime.folderById(folderId) }
   }
 
-  /** Adds runtimes for new memberships and stops those the server no longer grants (R1). */
+  /** Runtimes for the memberships the server reports (R1), then kept for an offline start. */
   private async reconcile(memberships: SharedMembership[], lastSeen: Mailbox[] = []): Promise<void> {
-    const active = this.requireSession()
     this.memberships = memberships
-    const template = active.session.account.server.delegateLogin
-    const wanted = new Map(memberships.map((m) => [`shared:${m.address}`, m]))
-    for (const [id, runtime] of active.runtimes) {
-      if (runtime.mailbox.kind === 'shared' && !wanted.has(id)) {
-        active.runtimes.delete(id)
-        active.grants.delete(id)
-        await runtime.stop()
-      }
-    }
-    for (const [id, m] of wanted) {
-      active.grants.set(id, { sendAs: m.entry?.sendAs ?? [], sendOnBehalf: m.entry?.sendOnBehalf ?? [] })
-      const existing = active.runtimes.get(id)
-      if (existing) {
-        existing.mailbox = { ...existing.mailbox, name: m.entry?.name ?? m.address }
-        continue
-      }
-      const quota = lastSeen.find((x) => x.id === id)?.quota ?? null
-      const mailbox: Mailbox = { id, accountId: active.session.account.id, kind: 'shared', address: m.address, name: m.entry?.name ?? m.address, quota }
-      const runtime = template
-        ? new MailboxRuntime(mailbox, { ...active.login, user: template.replace('{shared}', m.address).replace('{user}', active.login.user) }, { kind: 'session' }, this.runtimeOptions())
-        : new MailboxRuntime(mailbox, active.login, { kind: 'namespace', inboxPath: m.sharedPath, prefix: m.prefix }, this.runtimeOptions())
-      active.runtimes.set(id, runtime)
-      // Starting offline: the mailbox is there from the cache at once; its quota comes when it connects.
-      const refreshing = runtime.refreshQuota().catch(() => null)
-      if (!lastSeen.length) await refreshing
-    }
-    this.publishMailboxes(active)
+    await reconcileMemberships(this.requireSession(), memberships, lastSeen, this.runtimeOptions())
     await this.rememberShared(memberships.map((m) => m.address))
     await this.remember()
-  }
-
-  /** The session's mailboxes as the runtimes hold them now (quota included): own first, then by name. */
-  private publishMailboxes(active: Active): void {
-    active.session = {
-      ...active.session,
-      mailboxes: [...active.runtimes.values()].map((r) => r.mailbox)
-        .sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'own' ? -1 : 1)),
-    }
   }
 
   private async rememberShared(addresses: string[]): Promise<void> {

@@ -1,0 +1,60 @@
+import type { Grants, Mailbox, Session } from '../../shared/domain'
+import type { SharedMembership } from './directory'
+import type { ImapLogin } from './imap-connect'
+import { MailboxRuntime, type RuntimeOptions } from './mailbox-runtime'
+
+/** The parts of a signed-in session that follow the person's memberships. */
+export interface SessionMailboxes {
+  session: Session
+  login: ImapLogin
+  runtimes: Map<string, MailboxRuntime>
+  /**
+   * Send As / On Behalf grants per shared mailbox, as the administrator published them (read
+   * only: Tandem never writes them, and nothing the renderer says changes them).
+   */
+  grants: Map<string, Grants>
+}
+
+/**
+ * Adds a runtime for each new membership and stops those the server no longer grants (R1); the
+ * grants and names follow the directory entries. `lastSeen` (an offline start) gives the quotas
+ * known before; then nothing waits for the server.
+ */
+export async function reconcileMemberships(active: SessionMailboxes, memberships: SharedMembership[], lastSeen: Mailbox[], options: RuntimeOptions): Promise<void> {
+  const template = active.session.account.server.delegateLogin
+  const wanted = new Map(memberships.map((m) => [`shared:${m.address}`, m]))
+  for (const [id, runtime] of active.runtimes) {
+    if (runtime.mailbox.kind === 'shared' && !wanted.has(id)) {
+      active.runtimes.delete(id)
+      active.grants.delete(id)
+      await runtime.stop()
+    }
+  }
+  for (const [id, m] of wanted) {
+    active.grants.set(id, { sendAs: m.entry?.sendAs ?? [], sendOnBehalf: m.entry?.sendOnBehalf ?? [] })
+    const existing = active.runtimes.get(id)
+    if (existing) {
+      existing.mailbox = { ...existing.mailbox, name: m.entry?.name ?? m.address }
+      continue
+    }
+    const quota = lastSeen.find((x) => x.id === id)?.quota ?? null
+    const mailbox: Mailbox = { id, accountId: active.session.account.id, kind: 'shared', address: m.address, name: m.entry?.name ?? m.address, quota }
+    const runtime = template
+      ? new MailboxRuntime(mailbox, { ...active.login, user: template.replace('{shared}', m.address).replace('{user}', active.login.user) }, { kind: 'session' }, options)
+      : new MailboxRuntime(mailbox, active.login, { kind: 'namespace', inboxPath: m.sharedPath, prefix: m.prefix }, options)
+    active.runtimes.set(id, runtime)
+    // Starting offline: the mailbox is there from the cache at once; its quota comes when it connects.
+    const refreshing = runtime.refreshQuota().catch(() => null)
+    if (!lastSeen.length) await refreshing
+  }
+  publishMailboxes(active)
+}
+
+/** The session's mailboxes as the runtimes hold them now (quota included): own first, then by name. */
+export function publishMailboxes(active: SessionMailboxes): void {
+  active.session = {
+    ...active.session,
+    mailboxes: [...active.runtimes.values()].map((r) => r.mailbox)
+      .sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'own' ? -1 : 1)),
+  }
+}
