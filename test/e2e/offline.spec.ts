@@ -17,6 +17,12 @@ const focusedUid = async (page: Page) => {
 
 interface OnServer { folder: string; flags: string[] }
 
+/** How many drafts with this subject Contoso Support's Drafts hold, as another member sees them. */
+async function supportDrafts(stack: MailStack, subject: string): Promise<number> {
+  const c = await imapAs(stack, 'support@contoso.test*alice@contoso.test', passwordOf(stack, 'alice@contoso.test'))
+  try { await c.mailboxOpen('Drafts'); return ((await c.search({ subject }, { uid: true })) || []).length } finally { await c.logout() }
+}
+
 /** Where each Message-ID of the support mailbox is now, and its flags, as alice's client sees it. */
 async function supportState(stack: MailStack): Promise<Map<string, OnServer>> {
   const c = await imapAs(stack, 'support@contoso.test*alice@contoso.test', passwordOf(stack, 'alice@contoso.test'))
@@ -176,10 +182,7 @@ test('a message written offline waits in the Outbox, can be changed there, and g
     await openFolder(page, 'Contoso Support', 'inbox')
     await expect(page.getByTestId('list-count')).toContainText('30 messages')
     // Started while still online: the draft is saved in Contoso Support's Drafts.
-    const draftsOnServer = async () => {
-      const c = await imapAs(own, 'support@contoso.test*alice@contoso.test', passwordOf(own, 'alice@contoso.test'))
-      try { await c.mailboxOpen('Drafts'); return ((await c.search({ subject: 'Written on the train' }, { uid: true })) || []).length } finally { await c.logout() }
-    }
+    const draftsOnServer = () => supportDrafts(own, 'Written on the train')
     await page.getByRole('button', { name: 'New message' }).click()
     const dialog = page.getByRole('dialog', { name: 'New message' })
     await expect(dialog.getByLabel('From')).toHaveValue('onBehalf:support@contoso.test')
@@ -235,10 +238,7 @@ test('a message written offline waits in the Outbox, can be changed there, and g
 test('a draft deleted while offline leaves the server\'s Drafts when the connection is back (issue 5)', async ({ page }) => {
   const web = await startWebApp({ suggestedServer: serverOf(own), log: () => undefined, pollMs: 500, backoff: { baseMs: 300, maxMs: 2000 } })
   const subject = 'Second thoughts on the train'
-  const draftsOnServer = async () => {
-    const c = await imapAs(own, 'support@contoso.test*alice@contoso.test', passwordOf(own, 'alice@contoso.test'))
-    try { await c.mailboxOpen('Drafts'); return ((await c.search({ subject }, { uid: true })) || []).length } finally { await c.logout() }
-  }
+  const draftsOnServer = () => supportDrafts(own, subject)
   try {
     await page.goto(web.url)
     await signIn(page, own, 'bob@contoso.test')
