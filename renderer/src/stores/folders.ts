@@ -38,6 +38,7 @@ export const useFoldersStore = defineStore('folders', () => {
       }
     } catch (e) {
       errors.value = { ...errors.value, [mailboxId]: apiErrorOf(e) }
+      autoSelect()
     } finally {
       loading.value = { ...loading.value, [mailboxId]: false }
     }
@@ -46,11 +47,27 @@ export const useFoldersStore = defineStore('folders', () => {
   /** True while the selection is Tandem's choice, not the person's. */
   let autoSelected = true
 
-  /** Starts on the person's own Inbox, whichever mailbox's folders arrive first. */
   function set(mailboxId: string, folders: Folder[]): void {
     byMailbox.value = { ...byMailbox.value, [mailboxId]: folders }
-    const inbox = folders.find((f) => f.role === 'inbox')?.id ?? folders[0]?.id ?? null
-    if (!selectedId.value || (autoSelected && mailboxId.startsWith('own:'))) selectedId.value = inbox
+    autoSelect()
+  }
+
+  const inboxOf = (folders: Folder[] | undefined) => folders?.find((f) => f.role === 'inbox')?.id ?? folders?.[0]?.id ?? null
+  const isOwn = (mailboxId: string) => session.session?.mailboxes.find((m) => m.id === mailboxId)?.kind === 'own'
+
+  /**
+   * Starts on the person's own Inbox, whichever mailbox's folders arrive first: a shared Inbox
+   * shown for a moment would make "New message" write from the shared mailbox. Only when the own
+   * mailbox's folders cannot be had does the first shared Inbox stand in, until they come.
+   */
+  function autoSelect(): void {
+    if (!autoSelected) return
+    const own = Object.keys(byMailbox.value).find(isOwn)
+    const ownInbox = own ? inboxOf(byMailbox.value[own]) : null
+    if (ownInbox) selectedId.value = ownInbox
+    else if (!selectedId.value && Object.keys(errors.value).some((id) => isOwn(id) && errors.value[id])) {
+      selectedId.value = Object.values(byMailbox.value).map(inboxOf).find((id) => id !== null) ?? null
+    }
   }
 
   /** Adjusts a folder's unread count after a local change (the next sync corrects it). */

@@ -1,0 +1,179 @@
+import 'fake-indexeddb/auto'
+import { randomUUID } from 'node:crypto'
+import { createPinia, setActivePinia } from 'pinia'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createApp } from 'vue'
+import { createDispatcher, serviceHandlers } from '../../electron/api/dispatcher'
+import { MailService } from '../../electron/service/mail-service'
+import { MemorySecretStore } from '../../electron/service/secret-store'
+import { MemoryStateStore } from '../../electron/service/state-store'
+import type { CallName, CallResult, EventName } from '../../shared/api/contract'
+import { ApiClient } from '../../renderer/src/api/client'
+import { API_KEY } from '../../renderer/src/api/use-api'
+import { useMessagesStore } from '../../renderer/src/stores/messages'
+import { useQueueStore } from '../../renderer/src/stores/queue'
+import { useSessionStore } from '../../renderer/src/stores/session'
+import { useFoldersStore } from '../../renderer/src/stores/folders'
+import { loadOrganisation } from '../mailstack/organisation'
+import { startMailStack, type MailStack } from '../mailstack/stack'
+import { CONTOSO, eventually, otherClient, password, serverSettings } from './helpers'
+
+/**
+ * The renderer's stores (Pinia, the IndexedDB cache: fake-indexeddb in Node) over the real
+ * service and Dovecot, with the one hop between them under the test's control: an answer can be
+ * held back, as a slow line or a busy main process would hold it.
+ */
+const BOB = 'bob@contoso.test'
+const INBOX = 'shared:support@contoso.test|INBOX'
+
+let stack: MailStack
+const services: MailService[] = []
+beforeAll(async () => {
+  stack = await startMailStack(await loadOrganisation(CONTOSO))
+  await stack.seed('support@contoso.test', 'INBOX', Array.from({ length: 5 }, (_, i) => ({
+    raw: `From: Customer ${i} <c${i}@example.net>\nTo: support@contoso.test\nSubject: Case ${i}\nMessage-ID: <race-${i}@example.net>\n\nHello ${i}\n`,
+  })))
+})
+afterAll(async () => {
+  for (const s of services) await s.stop()
+  await stack?.stop()
+})
+
+/** Stands between the stores and the service: gets each call's answer, may hold or replace it. */
+type Hop = (name: CallName, input: unknown, answer: () => Promise<CallResult>) => Promise<CallResult>
+
+/** The renderer's stores over a service of their own, every call through `hop`. */
+async function renderer(hop: Hop = (_n, _i, answer) => answer()) {
+  const listeners = new Map<string, Set<(p: unknown) => void>>()
+  const service = new MailService({
+    secrets: new MemorySecretStore(), state: new MemoryStateStore(), host: 'web', version: 'test', pollMs: 60_000,
+    // No folder.changed notices: the syncs in these tests are the ones they start.
+    emit: (name, payload) => { if (name !== 'folder.changed') for (const l of listeners.get(name) ?? []) l(payload) },
+  })
+  services.push(service)
+  await service.start()
+  const dispatch = createDispatcher(serviceHandlers(service))
+  const api = new ApiClient({
+    call: (name: CallName, input: unknown) => hop(name, input, () => dispatch(name, input)),
+    on(name: EventName, listener) {
+      if (!listeners.has(name)) listeners.set(name, new Set())
+      listeners.get(name)!.add(listener)
+      return () => { listeners.get(name)!.delete(listener) }
+    },
+  })
+  const app = createApp({})
+  const pinia = createPinia()
+  app.use(pinia)
+  setActivePinia(pinia)
+  app.provide(API_KEY, api)
+  return app.runWithContext(() => ({ session: useSessionStore(), messages: useMessagesStore(), queue: useQueueStore(), folders: useFoldersStore() }))
+}
+
+describe('the list and the cache while a sync is on its way', () => {
+  it('a message read here while a sync ran stays read: the sync\'s older answer does not undo it, one more sync brings the rest', async () => {
+    let hold: { answered: boolean; release: () => void } | null = null
+    const { session, messages, queue } = await renderer(async (name, _input, answer) => {
+      const result = await answer()
+      if (name === 'messages.sync' && hold) {
+        const h = hold
+        hold = null
+        h.answered = true
+        await new Promise<void>((r) => { h.release = r })
+      }
+      return result
+    })
+    messages.wire()
+    expect(await session.signIn({ address: BOB, password: password(stack, BOB), server: serverSettings(stack) })).toBe(true)
+    await messages.open(INBOX)
+    expect(messages.list).toHaveLength(5)
+    const target = messages.list[2]!
+    expect(target.flags).not.toContain('\\Seen')
+
+    // Another member flags the message: the next sync will bring its flags.
+    const alice = await otherClient(stack, 'support@contoso.test*alice@contoso.test', password(stack, 'alice@contoso.test'))
+    await alice.mailboxOpen('INBOX')
+    await alice.messageFlagsAdd(String(target.uid), ['\\Flagged'], { uid: true })
+    const flagsOnServer = async () => [...((await alice.fetchOne(String(target.uid), { flags: true }, { uid: true })) || { flags: new Set<string>() }).flags ?? []]
+
+    // That sync's answer is held back; meanwhile bob reads the message, as the reader does after
+    // a moment, and the change reaches the server before the answer reaches the list.
+    const h = { answered: false, release: () => undefined }
+    hold = h
+    const syncing = messages.sync(INBOX)
+    await eventually(() => h.answered, 'the sync\'s answer')
+    await messages.patch([{ ...target, flags: [...target.flags, '\\Seen'] }])
+    await queue.add({ kind: 'flags', id: randomUUID(), mailboxId: target.mailboxId, folderId: INBOX, uids: [target.uid], add: ['\\Seen'], remove: [] })
+    await eventually(async () => (await flagsOnServer()).includes('\\Seen'), 'the read flag on the server')
+    await eventually(() => queue.pending === 0 || null, 'the queue to empty')
+    h.release()
+    await syncing
+
+    // The list and the cache still show it read.
+    const row = () => messages.list.find((m) => m.id === target.id)!
+    expect(row().flags).toContain('\\Seen')
+    expect((await session.db!.summaries.get([target.id]))[0]!.flags).toContain('\\Seen')
+    // One more sync followed by itself and brought the other member's flag, keeping the read one.
+    await eventually(() => row().flags.includes('\\Flagged') || null, 'the other member\'s flag')
+    expect(row().flags.sort()).toEqual(['\\Flagged', '\\Seen'])
+    expect((await session.db!.summaries.get([target.id]))[0]!.flags.sort()).toEqual(['\\Flagged', '\\Seen'])
+    expect((await flagsOnServer()).filter((f) => f !== '\\Recent').sort()).toEqual(['\\Flagged', '\\Seen'])
+    await alice.logout()
+    session.db!.close()
+  })
+})
+
+describe('which folder the window starts on', () => {
+  /** Holds one mailbox's folder list until released, and fails it while `failing`, as a slow or broken first connection would. */
+  function holdFolders(mailboxId: string) {
+    let release = () => undefined as void
+    const released = new Promise<void>((r) => { release = r })
+    const control = { failing: false, release: () => release() }
+    const hop: Hop = async (name, input, answer) => {
+      if (name === 'folders.list' && (input as { mailboxId: string }).mailboxId === mailboxId) {
+        await released
+        if (control.failing) throw Object.assign(new Error('The server did not answer.'), { code: 'network' })
+      }
+      return answer()
+    }
+    return { hop, control }
+  }
+
+  it('is the own Inbox even when a shared mailbox\'s folders arrive first, so "New message" writes from the own address', async () => {
+    const CAROL = 'carol@contoso.test'
+    const RECEPTION = 'shared:reception@contoso.test'
+    const { hop, control } = holdFolders(`own:${CAROL}`)
+    const { session, folders } = await renderer(hop)
+    expect(await session.signIn({ address: CAROL, password: password(stack, CAROL), server: serverSettings(stack) })).toBe(true)
+    const own = folders.load(`own:${CAROL}`)
+    await folders.load(RECEPTION)
+    expect(folders.byMailbox[RECEPTION]?.length).toBeGreaterThan(0)
+    expect(folders.selectedId).toBeNull()
+    control.release()
+    await own
+    expect(folders.selected).toMatchObject({ mailboxId: `own:${CAROL}`, role: 'inbox' })
+    session.db!.close()
+  })
+
+  it('is the shared Inbox while the own mailbox\'s folders cannot be had, and the person\'s choice stays theirs', async () => {
+    const ALICE = 'alice@contoso.test'
+    const SUPPORT = 'shared:support@contoso.test'
+    const { hop, control } = holdFolders(`own:${ALICE}`)
+    control.failing = true
+    const { session, folders } = await renderer(hop)
+    expect(await session.signIn({ address: ALICE, password: password(stack, ALICE), server: serverSettings(stack) })).toBe(true)
+    await folders.load(SUPPORT)
+    expect(folders.selectedId).toBeNull()
+    control.release()
+    await folders.load(`own:${ALICE}`)
+    expect(folders.errors[`own:${ALICE}`]).toBeTruthy()
+    expect(folders.selected).toMatchObject({ mailboxId: SUPPORT, role: 'inbox' })
+    // The person picks a folder; the own mailbox's folders arriving later do not take it away.
+    const sent = folders.byMailbox[SUPPORT]!.find((f) => f.role === 'sent')!
+    folders.select(sent.id)
+    control.failing = false
+    await folders.load(`own:${ALICE}`)
+    expect(folders.byMailbox[`own:${ALICE}`]?.length).toBeGreaterThan(0)
+    expect(folders.selectedId).toBe(sent.id)
+    session.db!.close()
+  })
+})
