@@ -28,6 +28,7 @@ const INBOX = 'shared:support@contoso.test|INBOX'
 
 let stack: MailStack
 const services: MailService[] = []
+const caches: { close(): void }[] = []
 beforeAll(async () => {
   stack = await startMailStack(await loadOrganisation(CONTOSO))
   await stack.seed('support@contoso.test', 'INBOX', Array.from({ length: 5 }, (_, i) => ({
@@ -35,6 +36,7 @@ beforeAll(async () => {
   })))
 })
 afterAll(async () => {
+  for (const c of caches) c.close()
   for (const s of services) await s.stop()
   await stack?.stop()
 })
@@ -66,13 +68,17 @@ async function renderer(hop: Hop = (_n, _i, answer) => answer()) {
   app.use(pinia)
   setActivePinia(pinia)
   app.provide(API_KEY, api)
-  return app.runWithContext(() => ({ session: useSessionStore(), messages: useMessagesStore(), queue: useQueueStore(), folders: useFoldersStore() }))
+  const stores = app.runWithContext(() => ({ session: useSessionStore(), messages: useMessagesStore(), queue: useQueueStore(), folders: useFoldersStore() }))
+  return { ...stores, signIn: async (address: string) => {
+    expect(await stores.session.signIn({ address, password: password(stack, address), server: serverSettings(stack) })).toBe(true)
+    caches.push(stores.session.db!)
+  } }
 }
 
 describe('the list and the cache while a sync is on its way', () => {
   it('a message read here while a sync ran stays read: the sync\'s older answer does not undo it, one more sync brings the rest', async () => {
     let hold: { answered: boolean; release: () => void } | null = null
-    const { session, messages, queue } = await renderer(async (name, _input, answer) => {
+    const { session, messages, queue, signIn } = await renderer(async (name, _input, answer) => {
       const result = await answer()
       if (name === 'messages.sync' && hold) {
         const h = hold
@@ -83,7 +89,7 @@ describe('the list and the cache while a sync is on its way', () => {
       return result
     })
     messages.wire()
-    expect(await session.signIn({ address: BOB, password: password(stack, BOB), server: serverSettings(stack) })).toBe(true)
+    await signIn(BOB)
     await messages.open(INBOX)
     expect(messages.list).toHaveLength(5)
     const target = messages.list[2]!
@@ -118,7 +124,6 @@ describe('the list and the cache while a sync is on its way', () => {
     expect((await session.db!.summaries.get([target.id]))[0]!.flags.sort()).toEqual(['\\Flagged', '\\Seen'])
     expect((await flagsOnServer()).filter((f) => f !== '\\Recent').sort()).toEqual(['\\Flagged', '\\Seen'])
     await alice.logout()
-    session.db!.close()
   })
 })
 
@@ -142,8 +147,8 @@ describe('which folder the window starts on', () => {
     const CAROL = 'carol@contoso.test'
     const RECEPTION = 'shared:reception@contoso.test'
     const { hop, control } = holdFolders(`own:${CAROL}`)
-    const { session, folders } = await renderer(hop)
-    expect(await session.signIn({ address: CAROL, password: password(stack, CAROL), server: serverSettings(stack) })).toBe(true)
+    const { folders, signIn } = await renderer(hop)
+    await signIn(CAROL)
     const own = folders.load(`own:${CAROL}`)
     await folders.load(RECEPTION)
     expect(folders.byMailbox[RECEPTION]?.length).toBeGreaterThan(0)
@@ -151,7 +156,6 @@ describe('which folder the window starts on', () => {
     control.release()
     await own
     expect(folders.selected).toMatchObject({ mailboxId: `own:${CAROL}`, role: 'inbox' })
-    session.db!.close()
   })
 
   it('is the shared Inbox while the own mailbox\'s folders cannot be had, and the person\'s choice stays theirs', async () => {
@@ -159,8 +163,8 @@ describe('which folder the window starts on', () => {
     const SUPPORT = 'shared:support@contoso.test'
     const { hop, control } = holdFolders(`own:${ALICE}`)
     control.failing = true
-    const { session, folders } = await renderer(hop)
-    expect(await session.signIn({ address: ALICE, password: password(stack, ALICE), server: serverSettings(stack) })).toBe(true)
+    const { folders, signIn } = await renderer(hop)
+    await signIn(ALICE)
     await folders.load(SUPPORT)
     expect(folders.selectedId).toBeNull()
     control.release()
@@ -174,6 +178,40 @@ describe('which folder the window starts on', () => {
     await folders.load(`own:${ALICE}`)
     expect(folders.byMailbox[`own:${ALICE}`]?.length).toBeGreaterThan(0)
     expect(folders.selectedId).toBe(sent.id)
-    session.db!.close()
+  })
+})
+
+describe('when another member removes the message being read', () => {
+  it('the next message down takes its place, with its body, and is not marked read', async () => {
+    const { messages, signIn } = await renderer()
+    messages.wire()
+    await signIn(BOB)
+    await messages.open(INBOX)
+    // A pair where the one below is still unread (the first test read one of them).
+    const at = messages.list.findIndex((m, i) => i > 0 && !messages.list[i + 1]?.flags.includes('\\Seen') && !!messages.list[i + 1])
+    expect(at).toBeGreaterThan(0)
+    const [reading, next] = [messages.list[at], messages.list[at + 1]]
+    messages.focus(reading!.id)
+    expect(messages.focusedByPerson).toBe(true)
+
+    const alice = await otherClient(stack, 'support@contoso.test*alice@contoso.test', password(stack, 'alice@contoso.test'))
+    try {
+      await alice.mailboxOpen('INBOX')
+      const moved = await alice.messageMove(String(reading!.uid), 'Archive', { uid: true })
+      if (!moved || !moved.uidMap) throw new Error('the server gave no COPYUID for the move')
+      await messages.sync(INBOX)
+
+      expect(messages.list.some((m) => m.id === reading!.id)).toBe(false)
+      expect(messages.focusedId).toBe(next!.id)
+      expect(messages.focusedByPerson).toBe(false)
+      await eventually(() => messages.body?.uid === next!.uid || null, 'the next message\'s body')
+      const flags = (await alice.fetchOne(String(next!.uid), { flags: true }, { uid: true }))
+      expect(flags && [...flags.flags ?? []]).not.toContain('\\Seen')
+      // Moved back, as it was.
+      await alice.mailboxOpen('Archive')
+      await alice.messageMove([...moved.uidMap.values()].join(','), 'INBOX', { uid: true })
+    } finally {
+      await alice.logout()
+    }
   })
 })

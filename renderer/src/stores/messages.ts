@@ -205,6 +205,8 @@ export const useMessagesStore = defineStore('messages', () => {
       syncErrors.value = { ...syncErrors.value, [folderId]: undefined }
       // User Timing for the benchmark: how long, and how many bytes came from the server.
       performance.measure('tandem:sync', { start: syncStarted, end: performance.now(), detail: { folderId, received: res.received, added: res.added, changed: changed.length } })
+      // Where the focused row stood, so its neighbour can take its place if another member removed it.
+      const focusedAt = listFolderId.value === folderId && focusedId.value ? list.value.findIndex((m) => m.id === focusedId.value) : -1
       if (listFolderId.value === folderId && (res.reset || queue.pending)) {
         // Start over from the cache (which holds what is still queued on top).
         list.value = await db.summaries.folder(folderId)
@@ -215,7 +217,12 @@ export const useMessagesStore = defineStore('messages', () => {
         const gone = new Set(removed)
         list.value = list.value.filter((m) => !gone.has(m.id)).map((m) => (flags.has(m.id) ? { ...m, flags: flags.get(m.id)! } : m))
       }
-      if (listFolderId.value === folderId && focusedId.value && !list.value.some((m) => m.id === focusedId.value)) focusFirst(list.value[0]?.id ?? null)
+      if (listFolderId.value === folderId && focusedId.value && !list.value.some((m) => m.id === focusedId.value)) {
+        // The next message down takes the place of the one that went, shown but not marked read.
+        const next = list.value[Math.min(Math.max(focusedAt, 0), list.value.length - 1)]
+        focusFirst(next?.id ?? null)
+        if (next) void loadBody(next.id)
+      }
       if (listFolderId.value === folderId) {
         folders.setCounts(folderId, unreadCount(list.value), list.value.length)
         void prefetch(folderId)
