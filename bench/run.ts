@@ -7,9 +7,9 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { chromium, type Page } from '@playwright/test'
 import { build } from 'esbuild'
-import { ImapFlow } from 'imapflow'
 import { loadOrganisation } from '../test/mailstack/organisation'
-import { startMailStack, type MailStack } from '../test/mailstack/stack'
+import { startMailStack } from '../test/mailstack/stack'
+import { imapSession, passwordOf } from '../test/mailstack/sessions'
 import { projectRoot } from '../electron/web/web-app'
 import { CHROMIUM_ARGS } from '../playwright.config'
 import { benchMessages } from './fixtures'
@@ -64,17 +64,9 @@ async function listShows(page: Page, n: number, settled: boolean, timeout: numbe
     && !(settled && document.querySelector('.sync-progress')), [n, settled] as const, { timeout, polling: 50 })
 }
 
-async function imap(stack: MailStack, user: string, pass: string): Promise<ImapFlow> {
-  const c = new ImapFlow({ host: stack.host, port: stack.ports.imap, secure: false, doSTARTTLS: false, auth: { user, pass }, logger: false })
-  c.on('error', () => undefined)
-  await c.connect()
-  return c
-}
-
 async function main(): Promise<void> {
   const org = await loadOrganisation(join(projectRoot, 'test', 'fixtures', 'orgs', 'contoso.json'))
   const stack = await startMailStack(org)
-  const pw = (a: string) => org.users.find((u) => u.address === a)!.password
   const seedStart = performance.now()
   await stack.seed('support@contoso.test', 'INBOX', benchMessages(SIZE, 'support@contoso.test'))
   const seedMs = performance.now() - seedStart
@@ -97,7 +89,7 @@ async function main(): Promise<void> {
     // own. Taken in every run right before the app's sync, so both see the same machine; one
     // unmeasured FETCH first, so the server's cache is as warm for the first run as for the others.
     const referenceFetch = async (): Promise<number> => {
-      const c = await imap(stack, 'support@contoso.test*bob@contoso.test', pw('bob@contoso.test'))
+      const c = await imapSession(stack, 'support@contoso.test*bob@contoso.test', passwordOf(stack, 'bob@contoso.test'))
       await c.mailboxOpen('INBOX', { readOnly: true })
       const t0 = performance.now()
       let n = 0
@@ -135,7 +127,7 @@ async function main(): Promise<void> {
       await page.locator('#address, [data-testid="signed-in-as"]').first().waitFor()
       if (await page.locator('#address').count()) {
         await page.getByLabel('E-mail address').fill('bob@contoso.test')
-        await page.getByLabel('Password').fill(pw('bob@contoso.test'))
+        await page.getByLabel('Password').fill(passwordOf(stack, 'bob@contoso.test'))
         await page.getByLabel('Password').press('Enter')
       }
       const supportInbox = page.locator('section[data-kind="shared"] button[data-role="inbox"]')
@@ -173,10 +165,10 @@ async function main(): Promise<void> {
       // Incremental: another member flags 50 and moves 25 away, and 25 new mails arrive. Two
       // clocks from the first change: until a bare session sees the server hold all 100, and
       // until IndexedDB reflects them; the incremental sync is the time between the two.
-      const alice = await imap(stack, 'support@contoso.test*alice@contoso.test', pw('alice@contoso.test'))
+      const alice = await imapSession(stack, 'support@contoso.test*alice@contoso.test', passwordOf(stack, 'alice@contoso.test'))
       await alice.mailboxOpen('INBOX')
       // A session of its own, with nothing selected, for the reference below.
-      const watcher = await imap(stack, 'support@contoso.test*alice@contoso.test', pw('alice@contoso.test'))
+      const watcher = await imapSession(stack, 'support@contoso.test*alice@contoso.test', passwordOf(stack, 'alice@contoso.test'))
       const uidNext = async () => { const st = await watcher.status('INBOX', { uidNext: true }); return st ? st.uidNext ?? 0 : 0 }
       const uidNextBefore = await uidNext()
       const base = 100 + r * 200

@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test'
-import { test, expect, imapAs, openFolder, passwordOf, signIn } from './fixtures'
+import { test, expect, imapSession, openFolder, passwordOf, signIn } from './fixtures'
 
 const fromOptions = (page: Page) => page.getByRole('dialog', { name: 'New message' }).getByLabel('From').locator('option')
 
@@ -32,7 +32,7 @@ test.describe('compose with the right identity', () => {
     await dialog.getByLabel('To', { exact: true }).fill('Dave Dunn <dave@contoso.test>')
     await dialog.getByLabel('Message text').press('Control+Enter')
     await expect(dialog).toHaveCount(0)
-    const c = await imapAs(stack, 'support@contoso.test*alice@contoso.test', passwordOf(stack, 'alice@contoso.test'))
+    const c = await imapSession(stack, 'support@contoso.test*alice@contoso.test', passwordOf(stack, 'alice@contoso.test'))
     await expect.poll(async () => {
       await c.mailboxOpen('Sent Items')
       const uids = await c.search({ subject: subject.replace(/^(Re: )+/, '') }, { uid: true })
@@ -61,7 +61,7 @@ test('a message from Contoso Support autosaves to its Drafts, takes a file, and 
   const dir = await mkdtemp(join(tmpdir(), 'tandem-attach-'))
   await writeFile(join(dir, 'opening-hours.txt'), 'Mon-Fri 9-17\n')
   const support = async () => {
-    const c = await imapAs(stack, 'support@contoso.test*bob@contoso.test', passwordOf(stack, 'bob@contoso.test'))
+    const c = await imapSession(stack, 'support@contoso.test*bob@contoso.test', passwordOf(stack, 'bob@contoso.test'))
     return c
   }
   const inDrafts = async (subject: string) => {
@@ -86,7 +86,7 @@ test('a message from Contoso Support autosaves to its Drafts, takes a file, and 
   await dialog.getByRole('button', { name: 'Send' }).click()
   await expect(dialog).toHaveCount(0)
   await expect.poll(() => inDrafts('Our opening hours')).toBe(0)
-  const dave = await imapAs(stack, 'dave@contoso.test', passwordOf(stack, 'dave@contoso.test'))
+  const dave = await imapSession(stack, 'dave@contoso.test', passwordOf(stack, 'dave@contoso.test'))
   await expect.poll(async () => {
     await dave.mailboxOpen('INBOX')
     const uids = (await dave.search({ subject: 'Our opening hours' }, { uid: true })) || []
@@ -121,7 +121,7 @@ test('rich text with a signature and autocomplete from cached contacts arrives a
   await app.keyboard.type('Important')
   await dialog.getByRole('button', { name: 'Send' }).click()
   await expect(dialog).toHaveCount(0)
-  const c = await imapAs(stack, 'bob@contoso.test', passwordOf(stack, 'bob@contoso.test'))
+  const c = await imapSession(stack, 'bob@contoso.test', passwordOf(stack, 'bob@contoso.test'))
   await expect.poll(async () => {
     await c.mailboxOpen('Sent Items')
     const uids = (await c.search({ subject: 'Rich hello' }, { uid: true })) || []

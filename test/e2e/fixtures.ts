@@ -3,11 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test as base, _electron, type Page } from '@playwright/test'
-import { ImapFlow } from 'imapflow'
 import { startWebApp, projectRoot } from '../../electron/web/web-app'
 import { loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
 import { supportInbox } from '../mailstack/demo-mail'
+import { passwordOf } from '../mailstack/sessions'
 import { attachmentsMail, hostileMail } from './mail-fixtures'
 import type { ServerSettings } from '../../shared/domain'
 
@@ -85,6 +85,7 @@ export async function openFolder(page: Page, mailbox: string, role: string): Pro
 }
 
 export { expect } from '@playwright/test'
+export { imapSession, passwordOf } from '../mailstack/sessions'
 
 /** How many message summaries the page's IndexedDB cache holds for a mailbox (summaries live in blocks). */
 export function cachedSummaries(page: Page, address: string, mailboxId: string): Promise<number> {
@@ -99,15 +100,3 @@ export function cachedSummaries(page: Page, address: string, mailboxId: string):
 }
 
 /** Another member's own client, straight to the server (login may be a delegate login). */
-export async function imapAs(stack: MailStack, login: string, password: string): Promise<ImapFlow> {
-  const c = new ImapFlow({ host: stack.host, port: stack.ports.imap, secure: false, doSTARTTLS: false, auth: { user: login, pass: password }, logger: false })
-  c.on('error', () => undefined)
-  await c.connect()
-  return c
-}
-
-export function passwordOf(stack: MailStack, address: string): string {
-  const u = stack.org.users.find((x) => x.address === address)
-  if (!u) throw new Error(`${address} is not a user`)
-  return u.password
-}

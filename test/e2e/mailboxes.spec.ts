@@ -2,13 +2,13 @@ import type { Page } from '@playwright/test'
 import { loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
 import { supportInbox } from '../mailstack/demo-mail'
-import { test, expect, imapAs, cachedSummaries, launch, openFolder, passwordOf, signIn } from './fixtures'
+import { test, expect, imapSession, cachedSummaries, launch, openFolder, passwordOf, signIn } from './fixtures'
 import { projectRoot } from '../../electron/web/web-app'
 
 const sidebar = (page: Page) => page.getByRole('navigation', { name: 'Mailboxes' })
 const rows = (page: Page) => page.getByRole('listbox', { name: 'Message list' }).locator('.row')
 
-const memberSession = imapAs
+const memberSession = imapSession
 
 type Which = { uid: number } | { messageId: string }
 

@@ -2,7 +2,7 @@ import type { Page } from '@playwright/test'
 import { loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
 import { supportInbox } from '../mailstack/demo-mail'
-import { expect, imapAs, openFolder, passwordOf, serverOf, signIn, test } from './fixtures'
+import { expect, imapSession, openFolder, passwordOf, serverOf, signIn, test } from './fixtures'
 import { projectRoot, startWebApp } from '../../electron/web/web-app'
 
 /**
@@ -19,13 +19,13 @@ interface OnServer { folder: string; flags: string[] }
 
 /** How many drafts with this subject Contoso Support's Drafts hold, as another member sees them. */
 async function supportDrafts(stack: MailStack, subject: string): Promise<number> {
-  const c = await imapAs(stack, 'support@contoso.test*alice@contoso.test', passwordOf(stack, 'alice@contoso.test'))
+  const c = await imapSession(stack, 'support@contoso.test*alice@contoso.test', passwordOf(stack, 'alice@contoso.test'))
   try { await c.mailboxOpen('Drafts'); return ((await c.search({ subject }, { uid: true })) || []).length } finally { await c.logout() }
 }
 
 /** Where each Message-ID of the support mailbox is now, and its flags, as alice's client sees it. */
 async function supportState(stack: MailStack): Promise<Map<string, OnServer>> {
-  const c = await imapAs(stack, 'support@contoso.test*alice@contoso.test', passwordOf(stack, 'alice@contoso.test'))
+  const c = await imapSession(stack, 'support@contoso.test*alice@contoso.test', passwordOf(stack, 'alice@contoso.test'))
   const out = new Map<string, OnServer>()
   try {
     for (const folder of ['INBOX', 'Archive', 'Deleted Items']) {
@@ -62,7 +62,7 @@ test('offline triage survives a reload and reaches the server when it is back (i
     const uidToMessageId = new Map<number, string>()
     for (const id of await rows(page).evaluateAll((els) => els.map((e) => e.getAttribute('data-id')!))) {
       const uid = Number(id.slice(id.lastIndexOf('|') + 1))
-      const c = await imapAs(own, 'support@contoso.test*alice@contoso.test', passwordOf(own, 'alice@contoso.test'))
+      const c = await imapSession(own, 'support@contoso.test*alice@contoso.test', passwordOf(own, 'alice@contoso.test'))
       await c.mailboxOpen('INBOX', { readOnly: true })
       const m = await c.fetchOne(String(uid), { envelope: true }, { uid: true })
       await c.logout()
@@ -214,7 +214,7 @@ test('a message written offline waits in the Outbox, can be changed there, and g
 
     await own.resume()
     await expect(page.getByTestId('connection-banner')).toHaveCount(0, { timeout: 30_000 })
-    const dave = await imapAs(own, 'dave@contoso.test', passwordOf(own, 'dave@contoso.test'))
+    const dave = await imapSession(own, 'dave@contoso.test', passwordOf(own, 'dave@contoso.test'))
     try {
       const subjects = async () => {
         await dave.mailboxOpen('INBOX', { readOnly: true })

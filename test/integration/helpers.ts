@@ -6,6 +6,8 @@ import type { EventName, EventPayload } from '../../shared/api/contract'
 import type { ServerSettings } from '../../shared/domain'
 import type { MailStack } from '../mailstack/stack'
 
+export { imapSession, passwordOf } from '../mailstack/sessions'
+
 export const CONTOSO = new URL('../fixtures/orgs/contoso.json', import.meta.url).pathname
 
 /** The settings a person would type for this stack (loopback, so plain connections are allowed). */
@@ -16,15 +18,6 @@ export function serverSettings(stack: MailStack): ServerSettings {
     // The test stack's delegate login (Dovecot master users): member opens shared*member.
     delegateLogin: '{shared}*{user}',
   }
-}
-
-/** An independent IMAP session, as another member's client would have. */
-export async function otherClient(stack: MailStack, user: string, pass: string, opts: { qresync?: boolean } = {}): Promise<import('imapflow').ImapFlow> {
-  const { ImapFlow } = await import('imapflow')
-  const c = new ImapFlow({ host: stack.host, port: stack.ports.imap, secure: false, doSTARTTLS: false, auth: { user, pass }, logger: false, ...opts })
-  c.on('error', () => undefined)
-  await c.connect()
-  return c
 }
 
 /** Waits until check() is truthy, polling; fails with the message after the timeout. */
@@ -38,11 +31,6 @@ export async function eventually<T>(check: () => Promise<T> | T, message: string
   }
 }
 
-export function password(stack: MailStack, address: string): string {
-  const u = stack.org.users.find((x) => x.address === address)
-  if (!u) throw new Error(`${address} is not a user of ${stack.org.name}`)
-  return u.password
-}
 
 export interface TestService {
   service: MailService

@@ -18,7 +18,7 @@ import { projectRoot } from '../../electron/web/web-app'
 import { loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
 import { prng } from '../mailstack/demo-mail'
-import { CONTOSO, eventually, otherClient, password, serverSettings } from './helpers'
+import { CONTOSO, eventually, imapSession, passwordOf, serverSettings } from './helpers'
 
 /**
  * Issue 5's property: a random sequence of offline actions across bob's own mailbox and
@@ -91,11 +91,11 @@ describe('offline actions, replayed through a service killed at random points', 
     const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)]!
     const db = new TandemDb(`${BOB}.kill-${SEED}`)
     const stateFile = join(work, 'state.json')
-    const signIn = { address: BOB, password: password(stack, BOB), server: serverSettings(stack) }
+    const signIn = { address: BOB, password: passwordOf(stack, BOB), server: serverSettings(stack) }
 
     // What the server holds at the start, through independent sessions.
-    const ownImap = await otherClient(stack, BOB, password(stack, BOB))
-    const supportImap = await otherClient(stack, 'support@contoso.test*alice@contoso.test', password(stack, 'alice@contoso.test'))
+    const ownImap = await imapSession(stack, BOB, passwordOf(stack, BOB))
+    const supportImap = await imapSession(stack, 'support@contoso.test*alice@contoso.test', passwordOf(stack, 'alice@contoso.test'))
     const messages: Expected[] = []
     for (const [mailboxId, client] of [[OWN, ownImap], [SUPPORT, supportImap]] as const) {
       for (const [messageId, uid] of await inboxUids(client)) messages.push({ mailboxId, messageId, uid, folder: 'INBOX', flags: new Set() })
@@ -174,7 +174,7 @@ describe('offline actions, replayed through a service killed at random points', 
       expect(dropped.map((d) => `${d.task.kind}: ${d.error.code} ${d.error.message}`)).toEqual([])
       const uncertain = held.filter((h) => h.error.code === 'send.uncertain')
       expect(held.filter((h) => h.error.code !== 'send.uncertain').map((h) => h.error)).toEqual([])
-      const dave = await otherClient(stack, 'dave@contoso.test', password(stack, 'dave@contoso.test'))
+      const dave = await imapSession(stack, 'dave@contoso.test', passwordOf(stack, 'dave@contoso.test'))
       const deliveredCount = async (id: string) => {
         await dave.mailboxOpen('INBOX', { readOnly: true })
         return ((await dave.search({ header: { 'message-id': `<${id}@contoso.test>` } }, { uid: true })) || []).length

@@ -4,7 +4,7 @@ import type { MessageSummary } from '../../shared/domain'
 import { loadOrganisation, parseOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
 import { syncFolder } from '../../electron/service/sync'
-import { CONTOSO, eventually, newService, otherClient, password, serverSettings, type TestService } from './helpers'
+import { CONTOSO, eventually, newService, imapSession, passwordOf, serverSettings, type TestService } from './helpers'
 
 let stack: MailStack
 
@@ -21,7 +21,7 @@ afterAll(async () => { await stack?.stop() })
 
 async function signIn(user: string): Promise<TestService> {
   const t = await newService()
-  await t.service.signIn({ address: user, password: password(stack, user), server: serverSettings(stack) })
+  await t.service.signIn({ address: user, password: passwordOf(stack, user), server: serverSettings(stack) })
   return t
 }
 
@@ -81,7 +81,7 @@ describe('shared mailboxes side by side', () => {
     expect(first.streamed[0]).toMatchObject({ subject: 'Case 0', from: [{ name: 'Customer 0', address: 'c0@example.net' }], mailboxId: 'shared:support@contoso.test' })
 
     // Alice, in her own client: flags one, moves one to Archive, and two new mails arrive.
-    const alice = await otherClient(stack, 'support@contoso.test*alice@contoso.test', password(stack, 'alice@contoso.test'))
+    const alice = await imapSession(stack, 'support@contoso.test*alice@contoso.test', passwordOf(stack, 'alice@contoso.test'))
     await alice.mailboxOpen('INBOX')
     const [flagged, moved] = [first.streamed[3]!.uid, first.streamed[4]!.uid]
     await alice.messageFlagsAdd(String(flagged), ['\\Flagged'], { uid: true })
@@ -111,10 +111,10 @@ describe('shared mailboxes side by side', () => {
   })
 
   it('without QRESYNC, finds removals by the UIDs that remain, and with it by VANISHED (issue 6)', async () => {
-    const alice = await otherClient(stack, 'support@contoso.test*alice@contoso.test', password(stack, 'alice@contoso.test'))
+    const alice = await imapSession(stack, 'support@contoso.test*alice@contoso.test', passwordOf(stack, 'alice@contoso.test'))
     // A session like a server without QRESYNC would give: imapflow enables it only when asked.
-    const plain = await otherClient(stack, 'support@contoso.test*bob@contoso.test', password(stack, 'bob@contoso.test'))
-    const bob = await otherClient(stack, 'support@contoso.test*bob@contoso.test', password(stack, 'bob@contoso.test'), { qresync: true })
+    const plain = await imapSession(stack, 'support@contoso.test*bob@contoso.test', passwordOf(stack, 'bob@contoso.test'))
+    const bob = await imapSession(stack, 'support@contoso.test*bob@contoso.test', passwordOf(stack, 'bob@contoso.test'), { qresync: true })
     try {
       expect(plain.enabled.has('QRESYNC')).toBe(false)
       expect(bob.enabled.has('QRESYNC')).toBe(true)
@@ -148,7 +148,7 @@ describe('shared mailboxes side by side', () => {
     await sync(t, 'shared:support@contoso.test|INBOX')
     const from = t.events.length
     await new Promise((r) => setTimeout(r, 300))
-    const alice = await otherClient(stack, 'support@contoso.test*alice@contoso.test', password(stack, 'alice@contoso.test'))
+    const alice = await imapSession(stack, 'support@contoso.test*alice@contoso.test', passwordOf(stack, 'alice@contoso.test'))
     await alice.append('INBOX', await mail(200))
     await alice.logout()
     await eventually(() => t.events.slice(from).some((e) => e.name === 'folder.changed' && (e.payload as { folderId: string }).folderId === 'shared:support@contoso.test|INBOX'), 'folder.changed for the support INBOX', 5000)
@@ -164,7 +164,7 @@ describe('shared mailboxes side by side', () => {
     const moved = await t.service.move(moveMe.folderId, [moveMe.uid], 'shared:support@contoso.test|Archive')
     expect(moved.uidMap).toHaveLength(1)
 
-    const alice = await otherClient(stack, 'support@contoso.test*alice@contoso.test', password(stack, 'alice@contoso.test'))
+    const alice = await imapSession(stack, 'support@contoso.test*alice@contoso.test', passwordOf(stack, 'alice@contoso.test'))
     await alice.mailboxOpen('INBOX')
     const seen = await alice.fetchOne(String(target.uid), { flags: true }, { uid: true })
     expect(seen && [...seen.flags!].sort()).toEqual(['\\Flagged', '\\Seen'])
@@ -181,7 +181,7 @@ describe('shared mailboxes side by side', () => {
     const victim = streamed.find((m) => m.subject === 'Case 9')!
     const del = await t.service.delete(victim.folderId, [victim.uid])
     expect(del.toFolderId).toBe('shared:support@contoso.test|Deleted Items')
-    const bob = await otherClient(stack, 'support@contoso.test*bob@contoso.test', password(stack, 'bob@contoso.test'))
+    const bob = await imapSession(stack, 'support@contoso.test*bob@contoso.test', passwordOf(stack, 'bob@contoso.test'))
     await bob.mailboxOpen('Deleted Items')
     const inTrash = await bob.fetchOne(String(del.uidMap[0]![1]), { envelope: true }, { uid: true })
     expect(inTrash && inTrash.envelope!.subject).toBe('Case 9')

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ImapFlow } from 'imapflow'
 import nodemailer from 'nodemailer'
 import { loadOrganisation, parseOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
-import { CONTOSO, password } from './helpers'
+import { CONTOSO, imapSession, passwordOf } from './helpers'
 
 let a: MailStack
 let b: MailStack
@@ -20,13 +19,6 @@ beforeAll(async () => {
   ;[a, b] = await Promise.all([startMailStack(contoso), startMailStack(fabrikam)])
 })
 afterAll(async () => { await Promise.all([a?.stop(), b?.stop()]) })
-
-async function imap(stack: MailStack, user: string, pass: string): Promise<ImapFlow> {
-  const c = new ImapFlow({ host: stack.host, port: stack.ports.imap, secure: false, doSTARTTLS: false, auth: { user, pass }, logger: false })
-  c.on('error', () => undefined)
-  await c.connect()
-  return c
-}
 
 function message(i: number, to = 'support@contoso.test'): string {
   return `From: Customer ${i} <customer${i}@example.net>\nTo: ${to}\nSubject: Order ${i}\nMessage-ID: <order-${i}@example.net>\nDate: Tue, 24 Nov 2026 10:00:00 +0000\n\nHello, question ${i}.\n`
@@ -47,7 +39,7 @@ describe('the test mail stack', () => {
       'dave@contoso.test': [],
     }
     for (const [user, mailboxes] of Object.entries(expected)) {
-      const c = await imap(a, user, password(a, user))
+      const c = await imapSession(a, user, passwordOf(a, user))
       const tops = (await c.list()).filter((f) => f.path.startsWith('shared/') && f.parent.length === 1).map((f) => f.path)
       expect(tops.sort(), user).toEqual(mailboxes)
       await c.logout()
@@ -61,7 +53,7 @@ describe('the test mail stack', () => {
       raw: message(i), flags: i % 3 === 0 ? ['\\Seen'] : [], date: new Date(Date.UTC(2026, 10, 1) + i * 60_000),
     })))
     const seedMs = Date.now() - started
-    const c = await imap(a, 'support@contoso.test*alice@contoso.test', password(a, 'alice@contoso.test'))
+    const c = await imapSession(a, 'support@contoso.test*alice@contoso.test', passwordOf(a, 'alice@contoso.test'))
     const status = await c.status('INBOX', { messages: true, unseen: true })
     if (!status) throw new Error('STATUS failed')
     expect(status.messages).toBe(n)
@@ -75,7 +67,7 @@ describe('the test mail stack', () => {
   })
 
   it('gives a delegate session the shared mailbox\'s quota (R5) and enforces it', async () => {
-    const c = await imap(b, 'sales@fabrikam.test*erin@fabrikam.test', 'erin-pw')
+    const c = await imapSession(b, 'sales@fabrikam.test*erin@fabrikam.test', 'erin-pw')
     const q = await c.getQuota('INBOX')
     expect(q && q.storage?.limit).toBe(1024 * 1024)
     const big = `From: x@fabrikam.test\r\nSubject: big\r\n\r\n${'x'.repeat(700 * 1024)}\r\n`
@@ -87,7 +79,7 @@ describe('the test mail stack', () => {
 
   it('lets the server check the envelope sender against the login (R2 at the server)', async () => {
     const send = (user: string, from: string) => nodemailer.createTransport({
-      host: a.host, port: a.ports.submission, secure: false, ignoreTLS: true, auth: { user, pass: password(a, user) },
+      host: a.host, port: a.ports.submission, secure: false, ignoreTLS: true, auth: { user, pass: passwordOf(a, user) },
     }).sendMail({ envelope: { from, to: ['dave@contoso.test'] }, raw: `From: ${from}\r\nTo: dave@contoso.test\r\nSubject: envelope ${user}\r\n\r\nhi\r\n` })
     await expect(send('alice@contoso.test', 'support@contoso.test')).resolves.toMatchObject({ accepted: ['dave@contoso.test'] })
     await expect(send('bob@contoso.test', 'support@contoso.test')).rejects.toMatchObject({ responseCode: 553 })
@@ -97,7 +89,7 @@ describe('the test mail stack', () => {
   })
 
   it('delivers submitted mail through LMTP into the recipient\'s Dovecot mailbox', async () => {
-    const c = await imap(a, 'dave@contoso.test', password(a, 'dave@contoso.test'))
+    const c = await imapSession(a, 'dave@contoso.test', passwordOf(a, 'dave@contoso.test'))
     let subjects: string[] = []
     for (let i = 0; i < 50 && subjects.length < 2; i++) {
       await c.mailboxOpen('INBOX')

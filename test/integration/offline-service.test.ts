@@ -15,7 +15,7 @@ import { MemorySecretStore } from '../../electron/service/secret-store'
 import { MemoryStateStore } from '../../electron/service/state-store'
 import { loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
-import { CONTOSO, eventually, newService, otherClient, password, serverSettings, type TestService } from './helpers'
+import { CONTOSO, eventually, newService, imapSession, passwordOf, serverSettings, type TestService } from './helpers'
 
 /**
  * The service side of issue 5 against real Dovecot and Postfix: replayed actions that meet a
@@ -44,7 +44,7 @@ const services: TestService[] = []
 afterEach(async () => { await Promise.all(services.splice(0).map((s) => s.service.stop())) })
 async function as(user: string, opts: Parameters<typeof newService>[2] & { state?: MemoryStateStore } = {}): Promise<TestService> {
   const t = await newService(opts.state ?? new MemoryStateStore(), 500, { backoff: FAST, ...opts })
-  await t.service.signIn({ address: user, password: password(stack, user), server: serverSettings(stack) })
+  await t.service.signIn({ address: user, password: passwordOf(stack, user), server: serverSettings(stack) })
   services.push(t)
   return t
 }
@@ -68,7 +68,7 @@ describe('replayed actions meet a mailbox others changed', () => {
   it('reports messages another member moved instead of failing, and never moves twice', async () => {
     const bob = await as('bob@contoso.test')
     await bob.service.listFolders(SUPPORT)
-    const alice = await otherClient(stack, 'support@contoso.test*alice@contoso.test', password(stack, 'alice@contoso.test'))
+    const alice = await imapSession(stack, 'support@contoso.test*alice@contoso.test', passwordOf(stack, 'alice@contoso.test'))
     const [taken] = await uidsOf(alice, 'INBOX', '<ticket-1@example.net>')
     await alice.messageMove(String(taken), 'Archive', { uid: true })
     const [mine] = await uidsOf(alice, 'INBOX', '<ticket-2@example.net>')
@@ -82,7 +82,7 @@ describe('replayed actions meet a mailbox others changed', () => {
     expect(again).toEqual({ toFolderId: `${SUPPORT}|Archive`, uidMap: first.uidMap, gone: [] })
     // Deleting what someone else already moved away: reported as gone.
     expect((await bob.service.delete(INBOX, [taken!], ['<ticket-1@example.net>'])).gone).toEqual([taken])
-    const dave = await otherClient(stack, 'support@contoso.test*alice@contoso.test', password(stack, 'alice@contoso.test'))
+    const dave = await imapSession(stack, 'support@contoso.test*alice@contoso.test', passwordOf(stack, 'alice@contoso.test'))
     expect(await uidsOf(dave, 'Archive', '<ticket-2@example.net>')).toHaveLength(1)
     expect(await uidsOf(dave, 'Deleted Items', '<ticket-1@example.net>')).toHaveLength(0)
     await dave.logout()
@@ -91,8 +91,8 @@ describe('replayed actions meet a mailbox others changed', () => {
 
 describe('a queued send goes exactly once', () => {
   async function delivered(messageId: string) {
-    const dave = await otherClient(stack, 'dave@contoso.test', password(stack, 'dave@contoso.test'))
-    const sentBox = await otherClient(stack, 'support@contoso.test*bob@contoso.test', password(stack, 'bob@contoso.test'))
+    const dave = await imapSession(stack, 'dave@contoso.test', passwordOf(stack, 'dave@contoso.test'))
+    const sentBox = await imapSession(stack, 'support@contoso.test*bob@contoso.test', passwordOf(stack, 'bob@contoso.test'))
     try {
       return { inbox: (await uidsOf(dave, 'INBOX', messageId)).length, sent: (await uidsOf(sentBox, 'Sent Items', messageId)).length }
     } finally {
@@ -106,7 +106,7 @@ describe('a queued send goes exactly once', () => {
     const outboxId = randomUUID()
     const messageId = `<${outboxId}@contoso.test>`
     // The earlier attempt: Postfix accepted it, then Tandem was killed before the Sent copy.
-    const smtp = nodemailer.createTransport({ host: stack.host, port: stack.ports.submission, secure: false, ignoreTLS: true, auth: { user: 'bob@contoso.test', pass: password(stack, 'bob@contoso.test') } })
+    const smtp = nodemailer.createTransport({ host: stack.host, port: stack.ports.submission, secure: false, ignoreTLS: true, auth: { user: 'bob@contoso.test', pass: passwordOf(stack, 'bob@contoso.test') } })
     await smtp.sendMail({ envelope: { from: 'bob@contoso.test', to: ['dave@contoso.test'] }, from: 'Contoso Support <support@contoso.test>', sender: 'bob@contoso.test', to: 'dave@contoso.test', subject: 'Crashed after accept', text: 'x', messageId })
     smtp.close()
     await state.write('outboxJournal', { [outboxId]: { stage: 'accepted', messageId, at: Date.now() } })
@@ -156,7 +156,7 @@ describe('a queued send goes exactly once', () => {
 describe('too many connections and a server that goes away (R9)', () => {
   it('retries a refused connection with backoff, says when, and comes back by itself', async () => {
     // Three sessions of other members hold the shared mailbox's connection limit (3 per user+IP).
-    const holders = await Promise.all(['alice', 'alice', 'alice'].map(() => otherClient(stack, 'support@contoso.test*alice@contoso.test', password(stack, 'alice@contoso.test'))))
+    const holders = await Promise.all(['alice', 'alice', 'alice'].map(() => imapSession(stack, 'support@contoso.test*alice@contoso.test', passwordOf(stack, 'alice@contoso.test'))))
     const late = await as('bob@contoso.test')
     const err = await failureOf(late.service.listFolders(SUPPORT))
     expect(err).not.toBeNull()
@@ -229,7 +229,7 @@ describe('authorisation is checked again at replay (R2)', () => {
       expect(held).toEqual([{ task: expect.objectContaining({ id }), code: 'send.notAllowed', rule: 'R2' }])
       expect(await db.tasks.toArray()).toEqual([expect.objectContaining({ id, status: 'held', error: expect.objectContaining({ rule: 'R2' }) })])
       // Nothing left: dave never got it.
-      const dave = await otherClient(stack, 'dave@contoso.test', password(stack, 'dave@contoso.test'))
+      const dave = await imapSession(stack, 'dave@contoso.test', passwordOf(stack, 'dave@contoso.test'))
       expect(await uidsOf(dave, 'INBOX', `<${id}@contoso.test>`)).toEqual([])
       await dave.logout()
     } finally {

@@ -16,7 +16,7 @@ import { useSessionStore } from '../../renderer/src/stores/session'
 import { useFoldersStore } from '../../renderer/src/stores/folders'
 import { loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
-import { CONTOSO, eventually, otherClient, password, serverSettings } from './helpers'
+import { CONTOSO, eventually, imapSession, passwordOf, serverSettings } from './helpers'
 
 /**
  * The renderer's stores (Pinia, the IndexedDB cache: fake-indexeddb in Node) over the real
@@ -70,7 +70,7 @@ async function renderer(hop: Hop = (_n, _i, answer) => answer()) {
   app.provide(API_KEY, api)
   const stores = app.runWithContext(() => ({ session: useSessionStore(), messages: useMessagesStore(), queue: useQueueStore(), folders: useFoldersStore() }))
   return { ...stores, signIn: async (address: string) => {
-    expect(await stores.session.signIn({ address, password: password(stack, address), server: serverSettings(stack) })).toBe(true)
+    expect(await stores.session.signIn({ address, password: passwordOf(stack, address), server: serverSettings(stack) })).toBe(true)
     caches.push(stores.session.db!)
   } }
 }
@@ -96,7 +96,7 @@ describe('the list and the cache while a sync is on its way', () => {
     expect(target.flags).not.toContain('\\Seen')
 
     // Another member flags the message: the next sync will bring its flags.
-    const alice = await otherClient(stack, 'support@contoso.test*alice@contoso.test', password(stack, 'alice@contoso.test'))
+    const alice = await imapSession(stack, 'support@contoso.test*alice@contoso.test', passwordOf(stack, 'alice@contoso.test'))
     await alice.mailboxOpen('INBOX')
     await alice.messageFlagsAdd(String(target.uid), ['\\Flagged'], { uid: true })
     const flagsOnServer = async () => [...((await alice.fetchOne(String(target.uid), { flags: true }, { uid: true })) || { flags: new Set<string>() }).flags ?? []]
@@ -194,7 +194,7 @@ describe('when another member removes the message being read', () => {
     messages.focus(reading!.id)
     expect(messages.focusedByPerson).toBe(true)
 
-    const alice = await otherClient(stack, 'support@contoso.test*alice@contoso.test', password(stack, 'alice@contoso.test'))
+    const alice = await imapSession(stack, 'support@contoso.test*alice@contoso.test', passwordOf(stack, 'alice@contoso.test'))
     try {
       await alice.mailboxOpen('INBOX')
       const moved = await alice.messageMove(String(reading!.uid), 'Archive', { uid: true })

@@ -4,7 +4,7 @@ import { simpleParser } from 'mailparser'
 import type { SendRequest } from '../../shared/api/contract'
 import { loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
-import { CONTOSO, eventually, newService, otherClient, password, serverSettings, type TestService } from './helpers'
+import { CONTOSO, eventually, newService, imapSession, passwordOf, serverSettings, type TestService } from './helpers'
 
 let stack: MailStack
 beforeAll(async () => { stack = await startMailStack(await loadOrganisation(CONTOSO)) })
@@ -14,7 +14,7 @@ const services: TestService[] = []
 afterAll(async () => { await Promise.all(services.map((s) => s.service.stop())) })
 async function as(user: string): Promise<TestService> {
   const t = await newService()
-  await t.service.signIn({ address: user, password: password(stack, user), server: serverSettings(stack) })
+  await t.service.signIn({ address: user, password: passwordOf(stack, user), server: serverSettings(stack) })
   services.push(t)
   return t
 }
@@ -46,17 +46,17 @@ describe('sending with the right identity, proved at the server', () => {
     const alice = await as('alice@contoso.test')
     const res = await alice.service.send(request('sendAs:support@contoso.test', 'Send-as from alice'))
     expect(res.sentFolderId).toBe('shared:support@contoso.test|Sent Items')
-    const dave = await otherClient(stack, 'dave@contoso.test', password(stack, 'dave@contoso.test'))
+    const dave = await imapSession(stack, 'dave@contoso.test', passwordOf(stack, 'dave@contoso.test'))
     const got = await arrived(dave, 'INBOX', 'Send-as from alice')
     expect(got.from?.value).toEqual([{ name: 'Contoso Support', address: 'support@contoso.test' }])
     expect(got.headers.has('sender')).toBe(false)
     expect(got.messageId).toBe(res.messageId)
     await dave.logout()
     // Bob, another member, finds it in the shared mailbox's Sent Items, not in alice's own.
-    const bob = await otherClient(stack, 'support@contoso.test*bob@contoso.test', password(stack, 'bob@contoso.test'))
+    const bob = await imapSession(stack, 'support@contoso.test*bob@contoso.test', passwordOf(stack, 'bob@contoso.test'))
     expect((await arrived(bob, 'Sent Items', 'Send-as from alice')).messageId).toBe(res.messageId)
     await bob.logout()
-    const aliceOwn = await otherClient(stack, 'alice@contoso.test', password(stack, 'alice@contoso.test'))
+    const aliceOwn = await imapSession(stack, 'alice@contoso.test', passwordOf(stack, 'alice@contoso.test'))
     await aliceOwn.mailboxOpen('Sent Items')
     expect(await aliceOwn.search({ subject: 'Send-as from alice' }, { uid: true })).toEqual([])
     await aliceOwn.logout()
@@ -65,7 +65,7 @@ describe('sending with the right identity, proved at the server', () => {
   it('bob sends on behalf: From support, Sender bob (R3)', async () => {
     const bob = await as('bob@contoso.test')
     await bob.service.send(request('onBehalf:support@contoso.test', 'On behalf from bob'))
-    const dave = await otherClient(stack, 'dave@contoso.test', password(stack, 'dave@contoso.test'))
+    const dave = await imapSession(stack, 'dave@contoso.test', passwordOf(stack, 'dave@contoso.test'))
     const got = await arrived(dave, 'INBOX', 'On behalf from bob')
     expect(got.from?.value).toEqual([{ name: 'Contoso Support', address: 'support@contoso.test' }])
     expect(got.headers.get('sender')).toMatchObject({ value: [{ address: 'bob@contoso.test' }] })
@@ -79,7 +79,7 @@ describe('sending with the right identity, proved at the server', () => {
     await expect(carol.service.send(request('onBehalf:support@contoso.test', 'Forbidden on-behalf'))).rejects.toMatchObject({ error: { rule: 'R3' } })
     await expect(carol.service.send(request('sendAs:support@contoso.test', 'Forbidden send-as 2'))).rejects.toMatchObject({ error: { rule: 'R2' } })
     await new Promise((r) => setTimeout(r, 500))
-    const dave = await otherClient(stack, 'dave@contoso.test', password(stack, 'dave@contoso.test'))
+    const dave = await imapSession(stack, 'dave@contoso.test', passwordOf(stack, 'dave@contoso.test'))
     await dave.mailboxOpen('INBOX')
     expect(await dave.search({ subject: 'Forbidden' }, { uid: true })).toEqual([])
     await dave.logout()
@@ -93,7 +93,7 @@ describe('sending with the right identity, proved at the server', () => {
   it('threads a reply: In-Reply-To and References arrive', async () => {
     const alice = await as('alice@contoso.test')
     await alice.service.send(request('self:alice@contoso.test', 'Re: Threaded', { inReplyTo: '<orig@example.net>', references: ['<root@example.net>', '<orig@example.net>'] }))
-    const dave = await otherClient(stack, 'dave@contoso.test', password(stack, 'dave@contoso.test'))
+    const dave = await imapSession(stack, 'dave@contoso.test', passwordOf(stack, 'dave@contoso.test'))
     const got = await arrived(dave, 'INBOX', 'Re: Threaded')
     expect(got.inReplyTo).toBe('<orig@example.net>')
     expect(got.references).toEqual(['<root@example.net>', '<orig@example.net>'])
@@ -106,7 +106,7 @@ describe('sending with the right identity, proved at the server', () => {
     await alice.service.send(request('self:alice@contoso.test', 'With a file', {
       attachments: [{ filename: 'rota.csv', contentType: 'text/csv', contentBase64: Buffer.from('day,who\nmon,alice\n').toString('base64') }],
     }))
-    const dave = await otherClient(stack, 'dave@contoso.test', password(stack, 'dave@contoso.test'))
+    const dave = await imapSession(stack, 'dave@contoso.test', passwordOf(stack, 'dave@contoso.test'))
     const got = await arrived(dave, 'INBOX', 'With a file')
     expect(got.attachments.map((a) => [a.filename, a.content.toString()])).toEqual([['rota.csv', 'day,who\nmon,alice\n']])
     await dave.logout()
@@ -139,7 +139,7 @@ describe('drafts', () => {
     const first = await alice.service.saveDraft(draft, null)
     expect(first.folderId).toBe('shared:support@contoso.test|Drafts')
     const second = await alice.service.saveDraft({ ...draft, text: 'Second version' }, { folderId: first.folderId, uid: first.uid! })
-    const bob = await otherClient(stack, 'support@contoso.test*bob@contoso.test', password(stack, 'bob@contoso.test'))
+    const bob = await imapSession(stack, 'support@contoso.test*bob@contoso.test', passwordOf(stack, 'bob@contoso.test'))
     await bob.mailboxOpen('Drafts')
     const uids = (await bob.search({ subject: 'Draft reply to a customer' }, { uid: true })) as number[]
     expect(uids).toEqual([second.uid])
@@ -176,8 +176,8 @@ describe('drafts', () => {
     const other = randomUUID()
     await alice.service.saveDraft(request('self:alice@contoso.test', subject, { text: 'v3' }), null, { key: other, n: 1 })
     const replacesDrafts = [{ key, mailboxId: 'shared:support@contoso.test' }, { key: other, mailboxId: 'own:alice@contoso.test' }]
-    const support = await otherClient(stack, 'support@contoso.test*bob@contoso.test', password(stack, 'bob@contoso.test'))
-    const own = await otherClient(stack, 'alice@contoso.test', password(stack, 'alice@contoso.test'))
+    const support = await imapSession(stack, 'support@contoso.test*bob@contoso.test', passwordOf(stack, 'bob@contoso.test'))
+    const own = await imapSession(stack, 'alice@contoso.test', passwordOf(stack, 'alice@contoso.test'))
     const drafts = async (c: ImapFlow) => { await c.mailboxOpen('Drafts'); return ((await c.search({ subject }, { uid: true })) || []).length }
     expect([await drafts(support), await drafts(own)]).toEqual([1, 1])
     // Refused (a message too big for the server is one way): nothing went, the drafts stay.
@@ -186,7 +186,7 @@ describe('drafts', () => {
     expect([await drafts(support), await drafts(own)]).toEqual([1, 1])
     // Sent from the outbox: the message arrives and its drafts are gone, in both mailboxes.
     await alice.service.send(request('self:alice@contoso.test', subject, { outboxId: randomUUID(), queuedAt: Date.now(), replacesDrafts }))
-    const dave = await otherClient(stack, 'dave@contoso.test', password(stack, 'dave@contoso.test'))
+    const dave = await imapSession(stack, 'dave@contoso.test', passwordOf(stack, 'dave@contoso.test'))
     expect((await arrived(dave, 'INBOX', subject)).subject).toBe(subject)
     expect([await drafts(support), await drafts(own)]).toEqual([0, 0])
     await Promise.all([support.logout(), own.logout(), dave.logout()])

@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ImapFlow } from 'imapflow'
 import nodemailer from 'nodemailer'
 import { ApiFailure } from '../../shared/api/errors'
 import { MemoryStateStore } from '../../electron/service/state-store'
 import { loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
 import { freePorts } from '../mailstack/ports'
-import { CONTOSO, newService, password, serverSettings } from './helpers'
+import { CONTOSO, imapSession, newService, passwordOf, serverSettings } from './helpers'
 
 let stack: MailStack
 
@@ -22,7 +21,7 @@ async function failure(p: Promise<unknown>): Promise<ApiFailure> {
 describe('sign-in against the real server', () => {
   it('signs alice in and lists her own folders with roles from SPECIAL-USE', async () => {
     const { service, events } = await newService()
-    const session = await service.signIn({ address: 'alice@contoso.test', password: password(stack, 'alice@contoso.test'), server: serverSettings(stack) })
+    const session = await service.signIn({ address: 'alice@contoso.test', password: passwordOf(stack, 'alice@contoso.test'), server: serverSettings(stack) })
     expect(session.account.address).toBe('alice@contoso.test')
     expect(session.mailboxes.map(({ quota: _q, ...m }) => m)).toEqual([
       { id: 'own:alice@contoso.test', accountId: 'alice@contoso.test', kind: 'own', address: 'alice@contoso.test', name: 'alice@contoso.test' },
@@ -60,7 +59,7 @@ describe('sign-in against the real server', () => {
   it('recognises a shared mailbox it saw in a member\'s session even when the server says nothing more (R8)', async () => {
     const state = new MemoryStateStore()
     const first = await newService(state)
-    await first.service.signIn({ address: 'bob@contoso.test', password: password(stack, 'bob@contoso.test'), server: serverSettings(stack) })
+    await first.service.signIn({ address: 'bob@contoso.test', password: passwordOf(stack, 'bob@contoso.test'), server: serverSettings(stack) })
     await first.service.stop()
     expect(await state.read('knownSharedMailboxes')).toEqual(['support@contoso.test'])
     // A later launch on the same device: refused before any password is sent.
@@ -71,17 +70,14 @@ describe('sign-in against the real server', () => {
 
   it('is refused by the server itself: IMAP LOGIN and SMTP AUTH as a shared mailbox fail (R8)', async () => {
     for (const pass of ['', 'guess', 'anything at all']) {
-      const client = new ImapFlow({ host: stack.host, port: stack.ports.imap, secure: false, doSTARTTLS: false, auth: { user: 'support@contoso.test', pass: pass || 'x' }, logger: false })
-      client.on('error', () => undefined)
-      const err = await client.connect().then(() => null, (x: { authenticationFailed?: boolean }) => x)
+      const err = await imapSession(stack, 'support@contoso.test', pass || 'x').then(() => null, (x: { authenticationFailed?: boolean }) => x)
       expect(err?.authenticationFailed).toBe(true)
     }
     const smtp = nodemailer.createTransport({ host: stack.host, port: stack.ports.submission, secure: false, ignoreTLS: true, auth: { user: 'support@contoso.test', pass: 'anything at all' } })
     const err = await smtp.verify().then(() => null, (x: { responseCode?: number }) => x)
     expect(err?.responseCode).toBe(535)
     // The delegate login is the member's own password, not the mailbox's.
-    const delegate = new ImapFlow({ host: stack.host, port: stack.ports.imap, secure: false, doSTARTTLS: false, auth: { user: 'support@contoso.test*alice@contoso.test', pass: password(stack, 'alice@contoso.test') }, logger: false })
-    await delegate.connect()
+    const delegate = await imapSession(stack, 'support@contoso.test*alice@contoso.test', passwordOf(stack, 'alice@contoso.test'))
     await delegate.logout()
   })
 
@@ -101,7 +97,7 @@ describe('sign-in against the real server', () => {
 
   it('signs out: the session and its connection are gone', async () => {
     const { service } = await newService()
-    await service.signIn({ address: 'carol@contoso.test', password: password(stack, 'carol@contoso.test'), server: serverSettings(stack) })
+    await service.signIn({ address: 'carol@contoso.test', password: passwordOf(stack, 'carol@contoso.test'), server: serverSettings(stack) })
     await service.signOut()
     expect(service.current()).toBeNull()
     expect((await failure(service.listFolders('own:carol@contoso.test'))).error.code).toBe('session.required')
@@ -109,7 +105,7 @@ describe('sign-in against the real server', () => {
 
   it('reconnects on the next call when the server dropped the connection', async () => {
     const { service, events } = await newService()
-    await service.signIn({ address: 'dave@contoso.test', password: password(stack, 'dave@contoso.test'), server: serverSettings(stack) })
+    await service.signIn({ address: 'dave@contoso.test', password: passwordOf(stack, 'dave@contoso.test'), server: serverSettings(stack) })
     await stack.doveadm('kick', 'dave@contoso.test')
     await new Promise((r) => setTimeout(r, 300))
     const folders = await service.listFolders('own:dave@contoso.test')

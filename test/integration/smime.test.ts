@@ -4,7 +4,7 @@ import { decrypt, innerEntity, sign } from '../../electron/service/smime'
 import { makeCa } from '../fixtures/smime'
 import { loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
-import { CONTOSO, eventually, newService, otherClient, password, serverSettings, type TestService } from './helpers'
+import { CONTOSO, eventually, newService, imapSession, passwordOf, serverSettings, type TestService } from './helpers'
 
 let stack: MailStack
 let alice: TestService
@@ -15,7 +15,7 @@ const daveCert = ca.issue('dave@contoso.test', 'Dave Dunn')
 beforeAll(async () => {
   stack = await startMailStack(await loadOrganisation(CONTOSO))
   alice = await newService()
-  await alice.service.signIn({ address: 'alice@contoso.test', password: password(stack, 'alice@contoso.test'), server: serverSettings(stack) })
+  await alice.service.signIn({ address: 'alice@contoso.test', password: passwordOf(stack, 'alice@contoso.test'), server: serverSettings(stack) })
 })
 afterAll(async () => { await alice?.service.stop(); await stack?.stop() })
 
@@ -45,7 +45,7 @@ describe('S/MIME for personal mail, never for shared (R4)', () => {
   it('sends an encrypted personal message that arrives as application/pkcs7-mime and decrypts with the recipient\'s key', async () => {
     expect(await alice.service.importCertificate(daveCert.certPem)).toEqual(['dave@contoso.test'])
     await alice.service.send(request('self:alice@contoso.test', 'Encrypted salary review'))
-    const dave = await otherClient(stack, 'dave@contoso.test', password(stack, 'dave@contoso.test'))
+    const dave = await imapSession(stack, 'dave@contoso.test', passwordOf(stack, 'dave@contoso.test'))
     const raw = await eventually(async () => {
       await dave.mailboxOpen('INBOX')
       const uids = await dave.search({ subject: 'Encrypted salary review' }, { uid: true })
