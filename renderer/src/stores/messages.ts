@@ -217,12 +217,8 @@ export const useMessagesStore = defineStore('messages', () => {
         const gone = new Set(removed)
         list.value = list.value.filter((m) => !gone.has(m.id)).map((m) => (flags.has(m.id) ? { ...m, flags: flags.get(m.id)! } : m))
       }
-      if (listFolderId.value === folderId && focusedId.value && !list.value.some((m) => m.id === focusedId.value)) {
-        // The next message down takes the place of the one that went, shown but not marked read.
-        const next = list.value[Math.min(Math.max(focusedAt, 0), list.value.length - 1)]
-        focusFirst(next?.id ?? null)
-        if (next) void loadBody(next.id)
-      }
+      // Another member removed the message on screen: shown in its place, not marked read.
+      if (listFolderId.value === folderId && focusedId.value && !list.value.some((m) => m.id === focusedId.value)) takePlaceOf(focusedAt, list.value, false)
       if (listFolderId.value === folderId) {
         folders.setCounts(folderId, unreadCount(list.value), list.value.length)
         void prefetch(folderId)
@@ -307,6 +303,18 @@ export const useMessagesStore = defineStore('messages', () => {
     focusedByPerson.value = false
   }
 
+  /**
+   * The focused message went: the next one down (the one now at its place in `rows`) is focused
+   * and its body shown, chosen by the person when they removed it (a triage action), else not.
+   */
+  function takePlaceOf(at: number, rows: MessageSummary[], byPerson: boolean): void {
+    const next = rows[Math.min(Math.max(at, 0), rows.length - 1)]
+    focusedId.value = next?.id ?? null
+    focusedByPerson.value = byPerson && !!next
+    if (next) void loadBody(next.id)
+    else body.value = null
+  }
+
   function focus(id: string | null, opts: { extend?: boolean; toggle?: boolean } = {}): void {
     if (!id) return
     if (opts.toggle) {
@@ -355,11 +363,7 @@ export const useMessagesStore = defineStore('messages', () => {
     const at = visible.value.findIndex((m) => m.id === focusedId.value)
     list.value = list.value.filter((m) => !gone.has(m.id))
     if (searchRows.value) searchRows.value = searchRows.value.filter((m) => !gone.has(m.id))
-    if (focusedId.value && gone.has(focusedId.value)) {
-      focusedId.value = visible.value[Math.min(at, visible.value.length - 1)]?.id ?? null
-      if (focusedId.value) void loadBody(focusedId.value)
-      else body.value = null
-    }
+    if (focusedId.value && gone.has(focusedId.value)) takePlaceOf(at, visible.value, focusedByPerson.value)
     selection.value = new Set()
     await session.db?.summaries.remove(ids)
     return removed
