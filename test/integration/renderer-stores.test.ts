@@ -14,6 +14,7 @@ import { useMessagesStore } from '../../renderer/src/stores/messages'
 import { useQueueStore } from '../../renderer/src/stores/queue'
 import { useSessionStore } from '../../renderer/src/stores/session'
 import { useFoldersStore } from '../../renderer/src/stores/folders'
+import { useMessageActions } from '../../renderer/src/composables/use-message-actions'
 import { loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
 import { CONTOSO, eventually, imapSession, passwordOf, serverSettings } from './helpers'
@@ -68,7 +69,7 @@ async function renderer(hop: Hop = (_n, _i, answer) => answer()) {
   app.use(pinia)
   setActivePinia(pinia)
   app.provide(API_KEY, api)
-  const stores = app.runWithContext(() => ({ session: useSessionStore(), messages: useMessagesStore(), queue: useQueueStore(), folders: useFoldersStore() }))
+  const stores = app.runWithContext(() => ({ session: useSessionStore(), messages: useMessagesStore(), queue: useQueueStore(), folders: useFoldersStore(), actions: useMessageActions() }))
   return { ...stores, signIn: async (address: string) => {
     expect(await stores.session.signIn({ address, password: passwordOf(stack, address), server: serverSettings(stack) })).toBe(true)
     caches.push(stores.session.db!)
@@ -124,6 +125,49 @@ describe('the list and the cache while a sync is on its way', () => {
     expect((await session.db!.summaries.get([target.id]))[0]!.flags.sort()).toEqual(['\\Flagged', '\\Seen'])
     expect((await flagsOnServer()).filter((f) => f !== '\\Recent').sort()).toEqual(['\\Flagged', '\\Seen'])
     await alice.logout()
+  })
+})
+
+describe('a change made just as a sync starts', () => {
+  it('reaches the server before the sync asks it, so the sync\'s answer does not put the old flags back', async () => {
+    // The change's own call is slow to leave (a busy main process), and the sync's answer is
+    // slow to come back, so it arrives after the change went through: only a sync that waits
+    // for the change asks the server after it is there; an older answer would win here.
+    let queueEmpty = () => true
+    const { messages, queue, actions, signIn } = await renderer(async (name, _input, answer) => {
+      if (name === 'messages.setFlags') await new Promise((r) => setTimeout(r, 150))
+      const result = await answer()
+      if (name === 'messages.sync') await eventually(() => queueEmpty() || null, 'the queue to empty')
+      return result
+    })
+    queueEmpty = () => queue.pending === 0
+    messages.wire()
+    await signIn(BOB)
+    await messages.open(INBOX)
+    const target = messages.list.find((m) => !m.flags.includes('\\Seen') && !m.flags.includes('\\Flagged'))!
+    expect(target).toBeTruthy()
+    const row = () => messages.list.find((m) => m.id === target.id)!
+    // Flagged first (on the server too): its flags changed since the last sync, so the next
+    // sync's answer names this message, with the flags the server has when it answers.
+    messages.focus(target.id)
+    await actions.toggleFlag()
+    await eventually(() => queue.pending === 0 || null, 'the flag to reach the server')
+    // Read here, and a sync starting in the same moment (another member's change, the poll).
+    const reading = actions.markRead(row())
+    const syncing = messages.sync(INBOX)
+    await Promise.all([reading, syncing])
+    await eventually(() => queue.pending === 0 || null, 'the queue to empty')
+    expect(row().flags.sort()).toEqual(['\\Flagged', '\\Seen'])
+    const alice = await imapSession(stack, 'support@contoso.test*alice@contoso.test', passwordOf(stack, 'alice@contoso.test'))
+    try {
+      await alice.mailboxOpen('INBOX')
+      const onServer = await alice.fetchOne(String(target.uid), { flags: true }, { uid: true })
+      expect([...(onServer && onServer.flags) || []].filter((f) => f !== '\\Recent').sort()).toEqual(['\\Flagged', '\\Seen'])
+      // As it was, for the tests after this one.
+      await alice.messageFlagsRemove(String(target.uid), ['\\Flagged', '\\Seen'], { uid: true })
+    } finally {
+      await alice.logout()
+    }
   })
 })
 

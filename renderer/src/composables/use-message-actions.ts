@@ -39,12 +39,16 @@ export function useMessageActions() {
       notices.show(`You may not change that in ${folder.name}.`, { kind: 'error' })
       return
     }
-    await messages.patch(changing.map((m) => ({ ...m, flags: on ? [...m.flags, flag] : m.flags.filter((f) => f !== flag) })))
-    if (flag === SEEN) folders.bumpUnseen(changing[0]!.folderId, on ? -changing.length : changing.length)
-    await queue.add({
+    // The list changes and the task is stored in the same tick: a sync starting any time after
+    // the person sees the change finds the task queued, and sends it before asking the server
+    // (otherwise its older answer would put the old flags back on screen).
+    const stored = messages.patch(changing.map((m) => ({ ...m, flags: on ? [...m.flags, flag] : m.flags.filter((f) => f !== flag) })))
+    const queued = queue.add({
       kind: 'flags', id: crypto.randomUUID(), mailboxId: changing[0]!.mailboxId, folderId: changing[0]!.folderId,
       uids: uidsOf(changing), add: on ? [flag] : [], remove: on ? [] : [flag],
     })
+    if (flag === SEEN) folders.bumpUnseen(changing[0]!.folderId, on ? -changing.length : changing.length)
+    await Promise.all([stored, queued])
   }
 
   const toggleRead = () => setFlag(SEEN, !messages.targets.every((m) => m.flags.includes(SEEN)))
