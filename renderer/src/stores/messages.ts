@@ -7,6 +7,7 @@ import type { MessageBody, MessageSummary } from '../../../shared/domain'
 import { useApi } from '../api/use-api'
 import { mergeNewest, messageId } from '../cache/summary-blocks'
 import { unreadCount } from '../mail/per-list'
+import { overlayPending } from '../queue/overlay-pending'
 import { useFoldersStore } from './folders'
 import { useQueueStore } from './queue'
 import { useSearchStore } from './search'
@@ -200,7 +201,7 @@ export const useMessagesStore = defineStore('messages', () => {
           await db.bodies.bulkDelete(removed)
         }
         await db.sync.put({ folderId, mailboxId, ...res.state })
-        await overlayPending(folderId)
+        await overlayPending(db, folderId)
       })
       syncErrors.value = { ...syncErrors.value, [folderId]: undefined }
       // User Timing for the benchmark: how long, and how many bytes came from the server.
@@ -232,20 +233,6 @@ export const useMessagesStore = defineStore('messages', () => {
     }
   }
 
-
-  /** What is still queued for this folder stays applied over what the server said (issue 5). */
-  async function overlayPending(folderId: string): Promise<void> {
-    const db = session.db
-    if (!db) return
-    for (const t of await db.tasks.where('mailboxId').equals(folderId.slice(0, folderId.indexOf('|'))).toArray()) {
-      if (t.kind === 'flags' && t.folderId === folderId) {
-        const rows = (await db.summaries.get(t.uids.map((u) => messageId(folderId, u)))).filter((m): m is MessageSummary => !!m)
-        await db.summaries.update(new Map(rows.map((m) => [m.id, { flags: [...m.flags.filter((f) => !t.remove.includes(f) && !t.add.includes(f)), ...t.add] }])))
-      } else if ((t.kind === 'move' || t.kind === 'delete') && t.folderId === folderId) {
-        await db.summaries.remove(t.uids.map((u) => messageId(folderId, u)))
-      }
-    }
-  }
 
   /** Caches a body (for offline reading and search) and gives its row a snippet. */
   async function storeBody(m: MessageSummary, b: MessageBody): Promise<void> {
