@@ -113,10 +113,7 @@ export const useMessagesStore = defineStore('messages', () => {
     incoming = []
     if (rows.length) list.value = mergeNewest(list.value, rows)
     // A folder opened before its first rows arrived shows its newest message, as a cached one does.
-    if (!focusedId.value && !searchRows.value && list.value[0]) {
-      focusFirst(list.value[0].id)
-      void loadBody(list.value[0].id)
-    }
+    if (!focusedId.value && !searchRows.value && list.value[0]) focusFirst(list.value[0].id)
   }
 
   /** Shows a folder from the cache at once, then syncs it. */
@@ -135,7 +132,6 @@ export const useMessagesStore = defineStore('messages', () => {
     // User Timing for the benchmark (bench/run.ts reads it): cache read + render of the first rows.
     void nextTick(() => performance.measure('tandem:first-rows', { start: started, end: performance.now() }))
     focusFirst(first[0]?.id ?? null)
-    if (focusedId.value) void loadBody(focusedId.value)
     if (first.length === FIRST_PAGE) {
       await new Promise((r) => requestAnimationFrame(() => r(null)))
       const rows = await db.summaries.folder(folderId)
@@ -288,6 +284,7 @@ export const useMessagesStore = defineStore('messages', () => {
   function focusFirst(id: string | null): void {
     focusedId.value = id
     focusedByPerson.value = false
+    if (id) void loadBody(id)
   }
 
   /**
@@ -366,7 +363,7 @@ export const useMessagesStore = defineStore('messages', () => {
     searchRows.value = rows
     if (opts.keepFocus) return
     selection.value = new Set()
-    if (rows && rows[0]) { focusFirst(rows[0].id); void loadBody(rows[0].id) }
+    if (rows && rows[0]) focusFirst(rows[0].id)
   }
 
   function reset(): void {
