@@ -317,7 +317,7 @@ async function main(): Promise<void> {
   console.log(`Tandem benchmark — ${new Date().toISOString()}`)
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 1024 ** 3)} GB; node ${process.version}`)
   console.log(`versions: Tandem ${versions.tandem}, imapflow ${versions.imapflow}, Dovecot ${versions.dovecot}, Chromium ${versions.chromium} (Debian)`)
-  console.log(`size: ${SIZE} messages in the shared INBOX; ${RUNS} runs; seeding over LMTP ${Math.round(seedMs)} ms`)
+  console.log(`size: ${SIZE} messages in the shared INBOX; ${RUNS} runs; seeded straight into the Maildir (direct delivery) in ${Math.round(seedMs)} ms`)
   console.log('')
   console.log(`| figure | median | min | max | note |`)
   console.log(`|---|---|---|---|---|`)
