@@ -1,14 +1,12 @@
 import { app, BrowserWindow, ipcMain, protocol, safeStorage, session, shell, type IpcMainInvokeEvent } from 'electron'
-import { createWriteStream } from 'node:fs'
-import { readFile, writeFile, mkdir, mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { basename, dirname, join } from 'node:path'
+import { readFile, writeFile, mkdir } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import { fileURLToPath } from 'node:url'
 import { IPC_CALL, IPC_EVENT } from '../shared/api/names'
 import { createDispatcher, serviceHandlers } from './api/dispatcher'
 import { MailService } from './service/mail-service'
+import { attachmentHeaders } from './service/attachments'
 import type { SecretStore } from './service/secret-store'
 import { FileStateStore } from './service/state-store'
 import { contentSecurityPolicy } from './security/csp'
@@ -90,6 +88,8 @@ async function boot(): Promise<void> {
   await app.whenReady()
   const csp = contentSecurityPolicy()
   session.defaultSession.webRequest.onHeadersReceived((details, cb) => {
+    // An attachment keeps its own policy (a sandbox that runs nothing, see attachmentHeaders).
+    if (details.url.startsWith(`${ATTACHMENT_SCHEME}:`)) return cb({ responseHeaders: details.responseHeaders })
     cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [csp] } })
   })
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false))
@@ -107,27 +107,28 @@ async function boot(): Promise<void> {
   await service.start()
   const ticketOf = (url: string) => new URL(url).pathname.replace(/^\/+/, '')
 
-  // Save: the renderer's download link streams from here; Electron asks where to save it.
+  // The renderer's attachment links stream from here: a checked viewable type in place (in the
+  // viewer below), anything else as a download, for which Electron asks where to save it.
   protocol.handle(ATTACHMENT_SCHEME, async (request) => {
     const file = await service.openAttachment(ticketOf(request.url)).catch(() => null)
     if (!file) return new Response('This download link has expired. Click the attachment again.', { status: 404 })
-    return new Response(Readable.toWeb(file.stream as Readable) as ReadableStream, {
-      headers: {
-        'content-type': 'application/octet-stream',
-        'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(file.filename)}`,
-        'content-security-policy': 'sandbox',
-      },
-    })
+    return new Response(Readable.toWeb(file.stream as Readable) as ReadableStream, { headers: attachmentHeaders(file) })
   })
 
-  /** Open: the attachment goes to a private temporary folder and the system opens it. */
-  async function openAttachment(url: string): Promise<void> {
-    const file = await service.openAttachment(ticketOf(url))
-    if (!file) return
-    const dir = await mkdtemp(join(tmpdir(), 'tandem-open-'))
-    const path = join(dir, basename(file.filename).replace(/[\\/:*?"<>|]/g, '_') || 'attachment')
-    await pipeline(file.stream as Readable, createWriteStream(path, { mode: 0o600 }))
-    await shell.openPath(path)
+  /**
+   * Open: images, PDF and text show in a window of Tandem's own, sandboxed, without preload or
+   * scripts; nothing is ever written to disk and handed to the system to run. A type the
+   * service cannot prove viewable arrives as a download instead.
+   */
+  function openAttachment(url: string): void {
+    const viewer = new BrowserWindow({
+      width: 900,
+      height: 700,
+      title: 'Tandem — attachment',
+      autoHideMenuBar: true,
+      webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false, webSecurity: true, javascript: false, plugins: true, spellcheck: false },
+    })
+    void viewer.loadURL(url)
   }
   const dispatch = createDispatcher(serviceHandlers(service), (msg, e) => console.error(msg, e))
   // The only ipcMain handler: sender checked, then the dispatcher validates against the contract.
@@ -140,7 +141,7 @@ async function boot(): Promise<void> {
     contents.on('will-navigate', (ev) => ev.preventDefault())
     contents.on('will-attach-webview', (ev) => ev.preventDefault())
     contents.setWindowOpenHandler(({ url }) => {
-      if (url.startsWith(`${ATTACHMENT_SCHEME}:`)) void openAttachment(url).catch((e) => console.error('open attachment', e))
+      if (url.startsWith(`${ATTACHMENT_SCHEME}:`)) openAttachment(url)
       else if (isAllowedExternalUrl(url)) void shell.openExternal(url)
       return { action: 'deny' }
     })

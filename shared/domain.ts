@@ -125,6 +125,8 @@ export const attachmentSchema = z.object({
   contentType: z.string(),
   size: z.number().int().nonnegative(),
   inline: z.boolean(),
+  /** A type Tandem shows itself, in a sandbox (images, PDF, text); anything else is only saved. */
+  viewable: z.boolean().default(false),
 })
 export type Attachment = z.infer<typeof attachmentSchema>
 

@@ -76,6 +76,7 @@ export function serviceHandlers(service: import('../service/mail-service').MailS
     'messages.send': (input) => service.send(input),
     'smime.status': () => service.smimeStatus(),
     'smime.importIdentity': async (input) => { await service.importSmimeIdentity(input.p12, input.password); return { ok: true as const } },
-    'smime.importCertificate': async (input) => ({ addresses: await service.importCertificate(input.certificate) }),
+    'smime.importCertificate': (input) => service.importCertificate(input.certificate),
+    'smime.resolveChange': async (input) => { await service.resolveCertificateChange(input.address, input.accept); return { ok: true as const } },
   }
 }

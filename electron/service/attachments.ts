@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto'
+import { PassThrough } from 'node:stream'
 import type { ImapFlow } from 'imapflow'
+import { checkedType, isViewableType, safeFilename } from '../../shared/rules/attachments'
 
 export interface AttachmentTicket {
   mailboxId: string
@@ -10,9 +12,6 @@ export interface AttachmentTicket {
   open: boolean
   expires: number
 }
-
-/** Types a browser shows without running anything; everything else is always saved. */
-export const VIEWABLE = /^(image\/(png|jpeg|gif|webp|bmp)|application\/pdf|text\/plain)$/i
 
 /**
  * One-time, short-lived capabilities for streaming an attachment: the renderer gets a URL with
@@ -41,9 +40,55 @@ export class AttachmentTickets {
   }
 }
 
-export interface OpenedAttachment { filename: string; contentType: string; inline: boolean; stream: NodeJS.ReadableStream }
+export interface OpenedAttachment {
+  /** Safe to show and save under (see safeFilename). */
+  filename: string
+  /** The type its first bytes prove for a viewable type, else application/octet-stream. */
+  contentType: string
+  /** Shown in place in a sandboxed viewer; otherwise only ever saved. */
+  inline: boolean
+  stream: NodeJS.ReadableStream
+}
 
-/** Streams a ticket's part from the server, holding the folder only while it streams. */
+const SNIFF_BYTES = 16
+
+/** The first bytes of a stream, and a stream that still gives all of it. */
+async function peek(stream: NodeJS.ReadableStream): Promise<{ head: Uint8Array; whole: NodeJS.ReadableStream }> {
+  const chunks: Buffer[] = []
+  let size = 0
+  let ended = false
+  const readable = stream as NodeJS.ReadableStream & { read(): Buffer | null }
+  while (size < SNIFF_BYTES && !ended) {
+    const chunk = readable.read()
+    if (chunk) { chunks.push(chunk); size += chunk.length; continue }
+    const more = await new Promise<boolean>((resolve, reject) => {
+      const done = (v: boolean) => { readable.off('readable', onReadable); readable.off('end', onEnd); readable.off('error', onError); resolve(v) }
+      const onReadable = () => done(true)
+      const onEnd = () => done(false)
+      const onError = (e: Error) => { readable.off('readable', onReadable); readable.off('end', onEnd); reject(e) }
+      readable.once('readable', onReadable)
+      readable.once('end', onEnd)
+      readable.once('error', onError)
+    })
+    ended = !more
+  }
+  const head = Buffer.concat(chunks)
+  const whole = new PassThrough()
+  if (ended) {
+    whole.end(head)
+  } else {
+    whole.write(head)
+    stream.pipe(whole)
+    stream.once('error', (e) => whole.destroy(e as Error))
+  }
+  return { head, whole }
+}
+
+/**
+ * Streams a ticket's part from the server, holding the folder only while it streams. The name
+ * and type are the sender's: the name is cleaned, and a type Tandem would show is believed only
+ * when the content's first bytes prove it.
+ */
 export async function streamAttachment(client: ImapFlow, t: AttachmentTicket): Promise<OpenedAttachment | null> {
   const lock = await client.getMailboxLock(t.path, { readOnly: true })
   try {
@@ -53,10 +98,28 @@ export async function streamAttachment(client: ImapFlow, t: AttachmentTicket): P
     dl.content.once('end', () => lock.release())
     dl.content.once('error', () => lock.release())
     dl.content.once('close', () => lock.release())
-    const contentType = (meta.contentType ?? 'application/octet-stream').toLowerCase()
-    return { filename: meta.filename ?? 'attachment', contentType, inline: t.open && VIEWABLE.test(contentType), stream: dl.content }
+    const declared = (meta.contentType ?? 'application/octet-stream').toLowerCase()
+    const { head, whole } = await peek(dl.content)
+    const contentType = isViewableType(declared) ? checkedType(declared, head) : 'application/octet-stream'
+    const inline = t.open && contentType !== 'application/octet-stream'
+    return { filename: safeFilename(meta.filename, contentType), contentType, inline, stream: whole }
   } catch (e) {
     lock.release()
     throw e
+  }
+}
+
+/**
+ * The HTTP headers an attachment is served with, by the web host and by Electron's protocol:
+ * a checked viewable type in place under a sandbox that runs nothing, anything else as a
+ * download that is never rendered.
+ */
+export function attachmentHeaders(file: Pick<OpenedAttachment, 'filename' | 'contentType' | 'inline'>): Record<string, string> {
+  return {
+    'Content-Type': file.inline ? (file.contentType === 'text/plain' ? 'text/plain; charset=utf-8' : file.contentType) : 'application/octet-stream',
+    'Content-Disposition': `${file.inline ? 'inline' : 'attachment'}; filename*=UTF-8''${encodeURIComponent(file.filename)}`,
+    'Content-Security-Policy': 'sandbox; default-src \'none\'; img-src \'self\'; object-src \'self\'',
+    'X-Content-Type-Options': 'nosniff',
+    'Cache-Control': 'no-store',
   }
 }

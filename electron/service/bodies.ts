@@ -1,5 +1,5 @@
-import type { ImapFlow } from 'imapflow'
-import type { MessageBody } from '../../shared/domain'
+import type { ImapFlow, MessageStructureObject } from 'imapflow'
+import type { Attachment, MessageBody } from '../../shared/domain'
 import { attachmentsOf, textPartsOf } from './summaries'
 
 /** Bodies above this are cut: the reader shows the start and says so. */
@@ -20,16 +20,54 @@ async function readLimited(stream: NodeJS.ReadableStream, limit: number): Promis
   return { text: Buffer.concat(chunks), truncated: false }
 }
 
+/** A multipart/signed message's signed entity (exactly as on the wire), its signature, and its From. */
+export interface SignedParts { content: Buffer; signature: Buffer; from: string }
+
+const SIGNATURE_LIMIT = 64 * 1024
+const SIGNED_LIMIT = 8 * 1024 * 1024
+
+/**
+ * For signed mail, the bytes the signature covers: the first part of the multipart/signed, with
+ * its MIME headers (BODY[n.MIME] + BODY[n]), and the detached signature beside it.
+ */
+async function signedParts(client: ImapFlow, uid: number, structure: MessageStructureObject | undefined, attachments: Attachment[], from: string | null): Promise<SignedParts | null> {
+  const sigPart = attachments.find((a) => /^application\/(x-)?pkcs7-signature$/.test(a.contentType))
+  if (!structure || !sigPart || !from || sigPart.size > SIGNATURE_LIMIT) return null
+  const parentId = sigPart.partId.includes('.') ? sigPart.partId.slice(0, sigPart.partId.lastIndexOf('.')) : ''
+  const parent = parentId ? findPart(structure, parentId) : structure
+  if (!parent || parent.type.toLowerCase() !== 'multipart/signed' || (parent.childNodes?.length ?? 0) !== 2) return null
+  const contentId = parentId ? `${parentId}.1` : '1'
+  if ((parent.childNodes![0]!.size ?? 0) > SIGNED_LIMIT) return null
+  const parts = await client.fetchOne(String(uid), { bodyParts: [`${contentId}.mime`, contentId, sigPart.partId] }, { uid: true }).catch(() => false as const)
+  const get = (k: string) => (parts ? parts.bodyParts?.get(k) ?? null : null)
+  const headers = get(`${contentId}.mime`)
+  const content = get(contentId)
+  const rawSignature = get(sigPart.partId)
+  if (!headers || !content || !rawSignature) return null
+  // The signature part is base64 on the wire; the signed entity is taken byte for byte.
+  const signature = Buffer.from(rawSignature.toString('latin1').replace(/[^A-Za-z0-9+/=]/g, ''), 'base64')
+  return { content: Buffer.concat([headers, content]), signature, from }
+}
+
+function findPart(node: MessageStructureObject, part: string): MessageStructureObject | null {
+  if (node.part === part) return node
+  for (const c of node.childNodes ?? []) {
+    const found = findPart(c, part)
+    if (found) return found
+  }
+  return null
+}
+
 /**
  * Loads what the reader shows of one message: the HTML and plain-text parts only (attachments
  * stay on the server until asked for), decoded to UTF-8 by imapflow. Broken structure or an
  * unknown charset gives what can be shown plus a warning, never a failure of the list.
  */
-export async function loadBody(client: ImapFlow, folderId: string, path: string, uid: number): Promise<{ body: MessageBody; signature: Buffer | null }> {
+export async function loadBody(client: ImapFlow, folderId: string, path: string, uid: number): Promise<{ body: MessageBody; signed: SignedParts | null }> {
   const lock = await client.getMailboxLock(path, { readOnly: true })
   try {
     const warnings: string[] = []
-    const msg = await client.fetchOne(String(uid), { uid: true, bodyStructure: true }, { uid: true })
+    const msg = await client.fetchOne(String(uid), { uid: true, bodyStructure: true, envelope: true }, { uid: true })
     if (!msg) throw new Error(`message ${uid} is no longer in ${path}`)
     const structure = msg.bodyStructure
     const parts = structure ? textPartsOf(structure) : { html: null, text: null }
@@ -60,14 +98,9 @@ export async function loadBody(client: ImapFlow, folderId: string, path: string,
       if (raw && 'content' in raw && raw.content) fallback = (await readLimited(raw.content, 64 * 1024)).text.toString('utf8')
       warnings.push('This message has no readable text part; its raw content is shown.')
     }
-    let signature: Buffer | null = null
-    const sigPart = attachments.find((a) => /^application\/(x-)?pkcs7-signature$/.test(a.contentType))
-    if (sigPart && sigPart.size < 64 * 1024) {
-      const dl = await client.download(String(uid), sigPart.partId, { uid: true }).catch(() => null)
-      if (dl && 'content' in dl && dl.content) signature = (await readLimited(dl.content, 64 * 1024)).text
-    }
+    const signed = await signedParts(client, uid, structure, attachments, msg.envelope?.from?.[0]?.address ?? null)
     const body = { folderId, uid, html: html?.trim() ? html : null, text: text?.trim() ? text : fallback, attachments, warnings, truncated }
-    return { body, signature }
+    return { body, signed }
   } finally {
     lock.release()
   }

@@ -10,7 +10,8 @@ import { getMetadata } from './imap-raw'
 import { smtpSizeLimit } from './send'
 import { OutboxJournal } from './outbox-journal'
 import { NO_CERTIFICATE, Outgoing } from './outgoing'
-import { certificatesFromSignature, type SmimeIdentity } from './smime'
+import type { SmimeIdentity } from './smime'
+import { verifyDetachedSignature } from './smime-verify'
 import { SmimeKeyring } from './smime-keyring'
 import { parseFolderId } from './folders'
 import { connectImap, type ImapLogin } from './imap-connect'
@@ -199,9 +200,13 @@ export class MailService {
 
   async body(folderId: string, uid: number): Promise<MessageBody> {
     const { runtime, folder } = await this.folder(folderId)
-    const { body, signature } = await loadBody(await runtime.connection(), folder.id, folder.path, uid)
-    // Signed mail carries the sender's certificate: keep it, to encrypt to them later.
-    if (signature) await this.keyring.remember(certificatesFromSignature(signature)).catch(() => undefined)
+    const { body, signed } = await loadBody(await runtime.connection(), folder.id, folder.path, uid)
+    // Signed mail carries the sender's certificate: kept (to encrypt to them later) only when the
+    // signature holds over this message, for its From address, with a certificate valid now.
+    if (signed) {
+      const verdict = await verifyDetachedSignature(signed.content, signed.signature, signed.from).catch(() => null)
+      if (verdict?.ok) await this.keyring.learn(signed.from, verdict.signer.certPem).catch(() => undefined)
+    }
     return body
   }
 
@@ -277,9 +282,15 @@ export class MailService {
     active.smime = await this.keyring.importIdentity(active.session.account.id, active.session.account.address, p12Base64, password)
   }
 
-  /** Imports a recipient's certificate. */
-  importCertificate(data: string): Promise<string[]> {
+  /** Imports a recipient's certificate (valid now; a changed one waits for the person). */
+  importCertificate(data: string): Promise<{ addresses: string[]; pending: string[] }> {
     return this.keyring.importCertificate(data)
+  }
+
+  /** The person's answer to a correspondent's changed certificate. */
+  resolveCertificateChange(address: string, accept: boolean): Promise<void> {
+    this.requireSession()
+    return this.keyring.resolveChange(address, accept)
   }
 
   /**

@@ -3,8 +3,15 @@ import { ApiFailure } from '../../shared/api/errors'
 import type { SecretStore } from './secret-store'
 import type { StateStore } from './state-store'
 import { readCertificate, readPkcs12, type SmimeIdentity } from './smime'
+import { fingerprintOf } from './smime-verify'
+import type { CallOutput } from '../../shared/api/contract'
 
 const CERTIFICATES = 'smimeCertificates'
+/** Certificates that differ from the known one for their address, waiting for the person. */
+const PENDING = 'smimeCertificateChanges'
+
+interface PendingCertificate { certPem: string; seenAt: string }
+export type SmimeStatus = CallOutput<'smime.status'>
 
 /**
  * Where S/MIME material lives: the person's certificate and private key in the secret store
@@ -18,7 +25,7 @@ export class SmimeKeyring {
     return JSON.parse(await this.secrets.get(`smime:${accountId}`) ?? 'null') as SmimeIdentity | null
   }
 
-  /** Imports the person's PKCS#12; refuses a certificate for another address. */
+  /** Imports the person's PKCS#12; refuses a certificate for another address. Their own replaces the old one: they chose it. */
   async importIdentity(accountId: string, address: string, p12Base64: string, password: string): Promise<SmimeIdentity> {
     const read = readPkcs12(p12Base64, password)
     if (!read.addresses.includes(address)) {
@@ -26,21 +33,64 @@ export class SmimeKeyring {
     }
     const identity = { certPem: read.certPem, keyPem: read.keyPem }
     await this.secrets.set(`smime:${accountId}`, JSON.stringify(identity))
-    await this.remember([{ certPem: read.certPem, addresses: read.addresses }])
+    const certs = await this.state.read<Record<string, string>>(CERTIFICATES) ?? {}
+    certs[address.toLowerCase()] = read.certPem
+    await this.state.write(CERTIFICATES, certs)
     return identity
   }
 
-  async importCertificate(data: string): Promise<string[]> {
+  /**
+   * Imports a recipient's certificate, by the same rules as one that arrives with mail: valid
+   * now, for an address; replacing a different known certificate waits for the person.
+   */
+  async importCertificate(data: string): Promise<{ addresses: string[]; pending: string[] }> {
     const cert = readCertificate(data)
-    await this.remember([cert])
-    return cert.addresses
+    const c = forge.pki.certificateFromPem(cert.certPem)
+    const now = new Date()
+    if (c.validity.notBefore > now || c.validity.notAfter < now) {
+      throw new ApiFailure({ code: 'request.invalid', message: `That certificate is not valid now (valid ${c.validity.notBefore.toISOString().slice(0, 10)} to ${c.validity.notAfter.toISOString().slice(0, 10)}). Ask its owner for a current one.` })
+    }
+    if (!cert.addresses.length) throw new ApiFailure({ code: 'request.invalid', message: 'That certificate names no e-mail address, so Tandem cannot tell whose it is.' })
+    const pending: string[] = []
+    for (const address of cert.addresses) if ((await this.learn(address, cert.certPem)) === 'pending') pending.push(address)
+    return { addresses: cert.addresses, pending }
   }
 
-  async remember(found: { certPem: string; addresses: string[] }[]): Promise<void> {
-    if (!found.length) return
+  /**
+   * Keeps a certificate for one address. A first certificate is kept; the same one again is
+   * nothing; a different one never replaces the known one silently — it waits, with both
+   * fingerprints, until the person decides (a forged signature must not redirect their
+   * encrypted mail to someone else's key).
+   */
+  async learn(address: string, certPem: string): Promise<'kept' | 'known' | 'pending'> {
+    const a = address.toLowerCase()
     const certs = await this.state.read<Record<string, string>>(CERTIFICATES) ?? {}
-    for (const c of found) for (const a of c.addresses) certs[a] = c.certPem
-    await this.state.write(CERTIFICATES, certs)
+    const known = certs[a]
+    if (known && fingerprintOf(known) === fingerprintOf(certPem)) return 'known'
+    if (!known) {
+      certs[a] = certPem
+      await this.state.write(CERTIFICATES, certs)
+      return 'kept'
+    }
+    const pending = await this.state.read<Record<string, PendingCertificate>>(PENDING) ?? {}
+    pending[a] = { certPem, seenAt: new Date().toISOString() }
+    await this.state.write(PENDING, pending)
+    return 'pending'
+  }
+
+  /** The person's answer to a changed certificate: use the new one, or keep the known one. */
+  async resolveChange(address: string, accept: boolean): Promise<void> {
+    const a = address.toLowerCase()
+    const pending = await this.state.read<Record<string, PendingCertificate>>(PENDING) ?? {}
+    const change = pending[a]
+    if (!change) throw new ApiFailure({ code: 'request.invalid', message: `No changed certificate for ${a} is waiting.` })
+    if (accept) {
+      const certs = await this.state.read<Record<string, string>>(CERTIFICATES) ?? {}
+      certs[a] = change.certPem
+      await this.state.write(CERTIFICATES, certs)
+    }
+    delete pending[a]
+    await this.state.write(PENDING, pending)
   }
 
   /** Certificates for these addresses, and the addresses that have none. */
@@ -49,11 +99,19 @@ export class SmimeKeyring {
     return { found: addresses.filter((a) => certs[a]).map((a) => certs[a]!), missing: addresses.filter((a) => !certs[a]) }
   }
 
-  async status(own: SmimeIdentity | null): Promise<{ identity: { addresses: string[]; expires: string } | null; recipients: string[] }> {
+  async status(own: SmimeIdentity | null): Promise<SmimeStatus> {
     const certs = await this.state.read<Record<string, string>>(CERTIFICATES) ?? {}
+    const pending = await this.state.read<Record<string, PendingCertificate>>(PENDING) ?? {}
     const identity = own
       ? { addresses: readCertificate(own.certPem).addresses, expires: forge.pki.certificateFromPem(own.certPem).validity.notAfter.toISOString() }
       : null
-    return { identity, recipients: Object.keys(certs).sort() }
+    const changes = Object.entries(pending).filter(([a]) => certs[a]).map(([address, p]) => ({
+      address,
+      current: fingerprintOf(certs[address]!),
+      proposed: fingerprintOf(p.certPem),
+      proposedExpires: forge.pki.certificateFromPem(p.certPem).validity.notAfter.toISOString(),
+      seenAt: p.seenAt,
+    }))
+    return { identity, recipients: Object.keys(certs).sort(), changes }
   }
 }

@@ -50,16 +50,6 @@ export function readCertificate(data: string): { certPem: string; addresses: str
   }
 }
 
-/** Certificates carried in a detached signature (application/pkcs7-signature) of signed mail. */
-export function certificatesFromSignature(der: Buffer): { certPem: string; addresses: string[] }[] {
-  try {
-    const p7 = forge.pkcs7.messageFromAsn1(forge.asn1.fromDer(der.toString('binary'))) as { certificates?: forge.pki.Certificate[] }
-    return (p7.certificates ?? []).map((c) => ({ certPem: forge.pki.certificateToPem(c), addresses: certificateAddresses(c) }))
-  } catch {
-    return []
-  }
-}
-
 /** The MIME entity that gets signed and encrypted: the body, as text and optionally HTML. */
 export function innerEntity(text: string, html: string | null): Buffer {
   const part = (type: string, body: string) => `Content-Type: ${type}; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n${b64lines(Buffer.from(body, 'utf8'))}`

@@ -6,6 +6,7 @@ import { clientMessageSchema, type ServerMessage } from '../../shared/api/wire'
 import type { Dispatch } from '../api/dispatcher'
 import { readStatic, resolveStatic } from './static-files'
 import { contentSecurityPolicy } from '../security/csp'
+import { attachmentHeaders, type OpenedAttachment } from '../service/attachments'
 
 export interface WebHostOptions {
   /** The built renderer (electron-vite's out/renderer). */
@@ -14,7 +15,7 @@ export interface WebHostOptions {
   /** 0 picks a free port. */
   port?: number
   /** Streams an attachment for a one-time ticket issued through the API. */
-  attachment?: (ticket: string) => Promise<{ filename: string; contentType: string; inline: boolean; stream: NodeJS.ReadableStream } | null>
+  attachment?: (ticket: string) => Promise<OpenedAttachment | null>
   log?: (line: string) => void
 }
 
@@ -84,14 +85,9 @@ export class WebHost {
         res.writeHead(404, { ...headers, 'Content-Type': 'text/plain' }).end('This download link has expired. Click the attachment again.')
         return
       }
-      // Shown in place only for types that run nothing (images, PDF, plain text), and even then
-      // sandboxed; anything else is a download, never rendered on this origin.
-      res.writeHead(200, {
-        ...headers,
-        'Content-Type': file.inline ? file.contentType : 'application/octet-stream',
-        'Content-Disposition': `${file.inline ? 'inline' : 'attachment'}; filename*=UTF-8''${encodeURIComponent(file.filename)}`,
-        'Content-Security-Policy': 'sandbox; default-src \'none\'; img-src \'self\'; object-src \'self\'',
-      })
+      // Shown in place only for checked types that run nothing (images, PDF, plain text), and
+      // even then sandboxed; anything else is a download, never rendered on this origin.
+      res.writeHead(200, { ...headers, ...attachmentHeaders(file) })
       file.stream.pipe(res)
       return
     }

@@ -140,11 +140,18 @@ export const calls = {
   /** Sends a message, authorised again in main (R2, R3, R4, R6); the copy goes to that mailbox's Sent. */
   'messages.send': call(sendRequestSchema, z.object({ messageId: z.string(), sentFolderId: z.string().nullable(), /** An earlier attempt had already sent it. */ already: z.boolean().optional() })),
   /** The person's S/MIME certificate (if imported) and whose certificates are known. */
-  'smime.status': call(none, z.object({ identity: z.object({ addresses: z.array(z.string()), expires: z.string() }).nullable(), recipients: z.array(z.string()) })),
+  'smime.status': call(none, z.object({
+    identity: z.object({ addresses: z.array(z.string()), expires: z.string() }).nullable(),
+    recipients: z.array(z.string()),
+    /** A correspondent's certificate that differs from the known one: kept aside until the person decides. */
+    changes: z.array(z.object({ address: z.string(), current: z.string(), proposed: z.string(), proposedExpires: z.string(), seenAt: z.string() })),
+  })),
+  /** The person's answer to a changed certificate: accept uses the new one, otherwise the known one stays. */
+  'smime.resolveChange': call(z.object({ address: z.string().min(3).max(320), accept: z.boolean() }).strict(), z.object({ ok: z.literal(true) })),
   /** Imports the person's certificate and private key from a PKCS#12 file (base64); the key stays in main. */
   'smime.importIdentity': call(z.object({ p12: z.string().min(1).max(200_000), password: z.string().max(1024) }).strict(), z.object({ ok: z.literal(true) })),
   /** Imports a recipient's certificate (PEM, or DER in base64). */
-  'smime.importCertificate': call(z.object({ certificate: z.string().min(1).max(100_000) }).strict(), z.object({ addresses: z.array(z.string()) })),
+  'smime.importCertificate': call(z.object({ certificate: z.string().min(1).max(100_000) }).strict(), z.object({ addresses: z.array(z.string()), /** Addresses whose known certificate this one would replace: the person decides. */ pending: z.array(z.string()) })),
   /** Fetches one remote image the person allowed, as a data: URL (the renderer never goes online). */
   'content.remoteImage': call(z.object({ url: z.string().url().max(4000) }).strict(), z.object({ dataUrl: z.string().nullable() })),
 } as const

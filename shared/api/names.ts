@@ -6,6 +6,7 @@ export const CALL_NAMES = [
   'app.info', 'session.signIn', 'session.current', 'session.connections', 'session.signOut', 'folders.list', 'mailboxes.refresh',
   'messages.sync', 'messages.body', 'messages.setFlags', 'messages.move', 'messages.delete', 'attachments.link', 'content.remoteImage',
   'compose.identities', 'compose.limits', 'messages.send', 'drafts.save', 'drafts.delete', 'smime.status', 'smime.importIdentity', 'smime.importCertificate',
+  'smime.resolveChange',
 ] as const
 export const EVENT_NAMES = ['connection.state', 'session.ended', 'session.changed', 'sync.messages', 'folder.changed'] as const
 

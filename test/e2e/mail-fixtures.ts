@@ -22,7 +22,7 @@ export function hostileMail(): string {
   ].join('\r\n')
 }
 
-/** A mail with a plain-text attachment and an HTML attachment that carries a script. */
+/** A mail with a plain-text attachment and hostile ones: HTML with a script, a program behind a bidi trick, SVG, a fake PNG. */
 export function attachmentsMail(): string {
   const b = 'tandem-boundary-1'
   return [
@@ -32,6 +32,12 @@ export function attachmentsMail(): string {
     `--${b}`, 'Content-Type: text/plain; charset=utf-8', '', 'Two files attached.', '',
     `--${b}`, 'Content-Type: text/plain; name="notes.txt"', 'Content-Disposition: attachment; filename="notes.txt"', '', 'line one of the notes', '',
     `--${b}`, 'Content-Type: text/html; name="page.html"', 'Content-Disposition: attachment; filename="page.html"', '', '<script>window.opener && (window.opener.__pwned = 4)</script><p>page</p>', '',
+    // A Windows program whose name, with a right-to-left override, reads "invoiceexe.pdf".
+    `--${b}`, 'Content-Type: application/pdf; name="=?utf-8?B?aW52b2ljZeKArmZkcC5leGU=?="', 'Content-Transfer-Encoding: base64',
+    'Content-Disposition: attachment; filename*=utf-8\'\'invoice%E2%80%AEfdp.exe', '', Buffer.from('MZ\x90\x00fake program').toString('base64'), '',
+    `--${b}`, 'Content-Type: image/svg+xml; name="logo.svg"', 'Content-Disposition: attachment; filename="logo.svg"', '', '<svg xmlns="http://www.w3.org/2000/svg" onload="window.opener && (window.opener.__pwned = 5)"/>', '',
+    // Says PNG, is HTML: the viewer must not believe the sender's type.
+    `--${b}`, 'Content-Type: image/png; name="chart.png"', 'Content-Disposition: attachment; filename="chart.png"', '', '<script>window.opener && (window.opener.__pwned = 6)</script>', '',
     `--${b}--`, '',
   ].join('\r\n')
 }

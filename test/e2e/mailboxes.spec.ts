@@ -91,7 +91,7 @@ test.describe('own and shared mailboxes side by side', () => {
     await expect(rows(app).filter({ hasText: 'Arrived while bob watched' }).getByText('⚑')).toBeVisible({ timeout: 8000 })
   })
 
-  test('attachments stream from the server: safe types open, anything else is only saved', async ({ app, stack }) => {
+  test('attachments stream from the server: checked images, PDF and text open in place; .exe, .html, .svg are only saved', async ({ app, stack }) => {
     await signIn(app, stack, 'bob@contoso.test')
     await openFolder(app, 'bob@contoso.test', 'inbox')
     await rows(app).filter({ hasText: 'Logs and a page' }).click()
@@ -100,18 +100,28 @@ test.describe('own and shared mailboxes side by side', () => {
     const [popup] = await Promise.all([app.waitForEvent('popup'), list.getByRole('button', { name: 'notes.txt', exact: true }).click()])
     await expect(popup.locator('body')).toContainText('line one of the notes')
     await popup.close()
+    // The bidi override is gone from the name, which shows its real extension; it offers Save only.
+    await expect(list).toContainText('invoicefdp.exe')
+    await expect(list.getByTestId('attachment-ext').filter({ hasText: /^EXE$/ })).toHaveCount(1)
+    expect(await list.textContent()).not.toContain('\u202E')
+    for (const name of ['invoicefdp.exe', 'page.html', 'logo.svg']) {
+      await expect(list.getByRole('button', { name, exact: true })).toHaveCount(0)
+      await expect(list.getByRole('button', { name: `Save ${name}` })).toBeVisible()
+    }
     const [download] = await Promise.all([app.waitForEvent('download'), list.getByRole('button', { name: 'Save page.html' }).click()])
     expect(download.suggestedFilename()).toBe('page.html')
     const saved = await download.createReadStream()
     const chunks: Buffer[] = []
     for await (const c of saved) chunks.push(c as Buffer)
     expect(Buffer.concat(chunks).toString()).toContain('<script>')
-    // "Open" on HTML must not render it on Tandem's origin: the server sends it as a download.
+    const [exe] = await Promise.all([app.waitForEvent('download'), list.getByRole('button', { name: 'Save invoicefdp.exe' }).click()])
+    expect(exe.suggestedFilename()).toBe('invoicefdp.exe')
+    // "chart.png" says PNG but is HTML: opening it must not render it; it comes as a download.
     const served: { type: string; disposition: string }[] = []
     app.context().on('response', (r) => {
       if (r.url().includes('/attachments/')) served.push({ type: r.headers()['content-type'] ?? '', disposition: r.headers()['content-disposition'] ?? '' })
     })
-    await list.getByRole('button', { name: 'page.html', exact: true }).click()
+    await list.getByRole('button', { name: 'chart.png', exact: true }).click()
     await expect.poll(() => served.length).toBeGreaterThan(0)
     expect(served[0]!.type).toBe('application/octet-stream')
     expect(served[0]!.disposition).toMatch(/^attachment;/)

@@ -35,6 +35,8 @@ export async function eventually<T>(check: () => Promise<T> | T, message: string
 export interface TestService {
   service: MailService
   events: { name: EventName; payload: unknown }[]
+  /** What the service keeps between launches (tests read it as an independent witness). */
+  state: StateStore
 }
 
 export async function newService(state: StateStore = new MemoryStateStore(), pollMs = 500, opts: { secrets?: SecretStore; backoff?: Partial<BackoffPolicy> } = {}): Promise<TestService> {
@@ -49,5 +51,5 @@ export async function newService(state: StateStore = new MemoryStateStore(), pol
     pollMs,
   })
   await service.start()
-  return { service, events }
+  return { service, events, state }
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { simpleParser } from 'mailparser'
 import { decrypt, innerEntity, sign } from '../../electron/service/smime'
+import { fingerprintOf } from '../../electron/service/smime-verify'
 import { makeCa } from '../fixtures/smime'
 import { loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
@@ -11,6 +12,29 @@ let alice: TestService
 const ca = makeCa()
 const aliceCert = ca.issue('alice@contoso.test', 'Alice Archer')
 const daveCert = ca.issue('dave@contoso.test', 'Dave Dunn')
+const carolCert = ca.issue('carol@contoso.test', 'Carol Chen')
+
+type Issued = ReturnType<ReturnType<typeof makeCa>['issue']>
+async function deliverSigned(from: string, name: string, subject: string, cert: Issued): Promise<void> {
+  const signed = sign(innerEntity(`${subject} from ${name}`, null), { certPem: cert.certPem, keyPem: cert.keyPem })
+  await stack.deliver('alice@contoso.test', Buffer.concat([Buffer.from(`From: ${name} <${from}>\r\nTo: alice@contoso.test\r\nSubject: ${subject}\r\nMIME-Version: 1.0\r\n`), signed]))
+}
+
+/** Opens a message in alice's Inbox as the reader would (the body is where certificates are learned). */
+async function readBySubject(subject: string) {
+  await alice.service.listFolders('own:alice@contoso.test')
+  const uid = await eventually(async () => {
+    await alice.service.syncMessages({ folderId: 'own:alice@contoso.test|INBOX', since: null, knownUids: 0 })
+    return alice.events.filter((e) => e.name === 'sync.messages').flatMap((e) => (e.payload as { messages: { subject: string; uid: number }[] }).messages).find((x) => x.subject === subject)?.uid ?? null
+  }, `"${subject}" in alice's Inbox`)
+  return alice.service.body('own:alice@contoso.test|INBOX', uid)
+}
+
+/** The fingerprint of the certificate alice's Tandem would encrypt to for an address. */
+async function knownFingerprint(address: string): Promise<string | null> {
+  const certs = await alice.state.read<Record<string, string>>('smimeCertificates')
+  return certs?.[address] ? fingerprintOf(certs[address]) : null
+}
 
 beforeAll(async () => {
   stack = await startMailStack(await loadOrganisation(CONTOSO))
@@ -43,7 +67,7 @@ describe('S/MIME for personal mail, never for shared (R4)', () => {
   })
 
   it('sends an encrypted personal message that arrives as application/pkcs7-mime and decrypts with the recipient\'s key', async () => {
-    expect(await alice.service.importCertificate(daveCert.certPem)).toEqual(['dave@contoso.test'])
+    expect(await alice.service.importCertificate(daveCert.certPem)).toEqual({ addresses: ['dave@contoso.test'], pending: [] })
     await alice.service.send(request('self:alice@contoso.test', 'Encrypted salary review'))
     const dave = await imapSession(stack, 'dave@contoso.test', passwordOf(stack, 'dave@contoso.test'))
     const raw = await eventually(async () => {
@@ -62,17 +86,55 @@ describe('S/MIME for personal mail, never for shared (R4)', () => {
   })
 
   it('learns a correspondent\'s certificate from signed mail they sent', async () => {
-    const carolCert = ca.issue('carol@contoso.test', 'Carol Chen')
-    const signed = sign(innerEntity('Signed hello from carol', null), { certPem: carolCert.certPem, keyPem: carolCert.keyPem })
-    const raw = Buffer.concat([Buffer.from('From: Carol Chen <carol@contoso.test>\r\nTo: alice@contoso.test\r\nSubject: Signed hello\r\nMIME-Version: 1.0\r\n'), signed])
-    await stack.deliver('alice@contoso.test', raw)
+    await deliverSigned('carol@contoso.test', 'Carol Chen', 'Signed hello', carolCert)
     expect((await alice.service.smimeStatus()).recipients).not.toContain('carol@contoso.test')
-    await alice.service.listFolders('own:alice@contoso.test')
-    await alice.service.syncMessages({ folderId: 'own:alice@contoso.test|INBOX', since: null, knownUids: 0 })
-    const m = alice.events.filter((e) => e.name === 'sync.messages').flatMap((e) => (e.payload as { messages: { subject: string; uid: number }[] }).messages).find((x) => x.subject === 'Signed hello')!
-    const body = await alice.service.body('own:alice@contoso.test|INBOX', m.uid)
-    expect(body.text).toContain('Signed hello from carol')
+    const body = await readBySubject('Signed hello')
+    expect(body.text).toContain('Signed hello from Carol Chen')
     expect((await alice.service.smimeStatus()).recipients).toContain('carol@contoso.test')
+    expect(await knownFingerprint('carol@contoso.test')).toBe(fingerprintOf(carolCert.certPem))
+  })
+
+  it('never lets one opened mail replace a known certificate: the change waits for the person, with both fingerprints', async () => {
+    const known = (await alice.service.smimeStatus())
+    expect(known.recipients).toContain('carol@contoso.test')
+    // Mallory's own, validly signed certificate that names carol's address.
+    const impostor = makeCa().issue('carol@contoso.test', 'Carol Chen')
+    await deliverSigned('carol@contoso.test', 'Carol Chen', 'New key, please use it', impostor)
+    await readBySubject('New key, please use it')
+    const status = await alice.service.smimeStatus()
+    expect(status.changes).toEqual([expect.objectContaining({ address: 'carol@contoso.test', current: fingerprintOf(carolCert.certPem), proposed: fingerprintOf(impostor.certPem) })])
+    // Mail to carol still goes to her known key until the person accepts the change.
+    await alice.service.resolveCertificateChange('carol@contoso.test', false)
+    expect((await alice.service.smimeStatus()).changes).toEqual([])
+    expect(await knownFingerprint('carol@contoso.test')).toBe(fingerprintOf(carolCert.certPem))
+  })
+
+  it('learns nothing from a signature that names another address, or that does not hold over the message', async () => {
+    const ceoLookalike = makeCa().issue('mallory@evil.test', 'The CEO')
+    await deliverSigned('ceo@contoso.test', 'The CEO', 'Signed by someone else', ceoLookalike)
+    // Eve's genuine signature, on a message whose signed part was changed after signing.
+    const eve = ca.issue('eve@contoso.test', 'Eve')
+    const signed = sign(innerEntity('Original words', null), { certPem: eve.certPem, keyPem: eve.keyPem }).toString('binary')
+    const tampered = signed.replace(/Content-Transfer-Encoding: base64\r\n\r\n[A-Za-z0-9+/=\r\n]+?\r\n--/, `Content-Transfer-Encoding: base64\r\n\r\n${Buffer.from('Changed words').toString('base64')}\r\n--`)
+    expect(tampered).not.toBe(signed)
+    await stack.deliver('alice@contoso.test', Buffer.concat([Buffer.from('From: Eve <eve@contoso.test>\r\nTo: alice@contoso.test\r\nSubject: Tampered\r\nMIME-Version: 1.0\r\n'), Buffer.from(tampered, 'binary')]))
+    await readBySubject('Signed by someone else')
+    await readBySubject('Tampered')
+    const status = await alice.service.smimeStatus()
+    expect(status.recipients).not.toContain('ceo@contoso.test')
+    expect(status.recipients).not.toContain('mallory@evil.test')
+    expect(status.recipients).not.toContain('eve@contoso.test')
+    expect(status.changes).toEqual([])
+  })
+
+  it('imports a recipient certificate only while it is valid, and asks before replacing a known one', async () => {
+    const impostor = makeCa().issue('dave@contoso.test', 'Dave Dunn')
+    expect(await alice.service.importCertificate(impostor.certPem)).toEqual({ addresses: ['dave@contoso.test'], pending: ['dave@contoso.test'] })
+    expect(await knownFingerprint('dave@contoso.test')).toBe(fingerprintOf(daveCert.certPem))
+    await alice.service.resolveCertificateChange('dave@contoso.test', true)
+    expect(await knownFingerprint('dave@contoso.test')).toBe(fingerprintOf(impostor.certPem))
+    const expired = makeCa().issue('erin@contoso.test', 'Erin', 'p', { expired: true })
+    await expect(alice.service.importCertificate(expired.certPem)).rejects.toThrow(/not valid now/)
   })
 
   it('still refuses to encrypt from the shared mailbox (R4)', async () => {

@@ -31,11 +31,23 @@ export function useSmime() {
     if (!file) return
     try {
       const text = await file.text()
-      const { addresses } = await api.call('smime.importCertificate', { certificate: text.includes('-----BEGIN') ? text : await fileToBase64(file) })
-      done.value = `Certificate added for ${addresses.join(', ')}.`
+      const { addresses, pending } = await api.call('smime.importCertificate', { certificate: text.includes('-----BEGIN') ? text : await fileToBase64(file) })
+      done.value = pending.length
+        ? `This certificate differs from the one Tandem knows for ${pending.join(', ')}: compare the fingerprints below before you use it.`
+        : `Certificate added for ${addresses.join(', ')}.`
       await refresh()
     } catch (e) { error.value = apiErrorOf(e).message }
   }
 
-  return { status, error, done, refresh, importIdentity, importCertificate }
+  /** The person's answer to a correspondent's changed certificate. */
+  async function resolveChange(address: string, accept: boolean): Promise<void> {
+    error.value = null; done.value = null
+    try {
+      await api.call('smime.resolveChange', { address, accept })
+      done.value = accept ? `Mail encrypted to ${address} now uses the new certificate.` : `The known certificate for ${address} stays.`
+      await refresh()
+    } catch (e) { error.value = apiErrorOf(e).message }
+  }
+
+  return { status, error, done, refresh, importIdentity, importCertificate, resolveChange }
 }
