@@ -59,6 +59,8 @@ export const mailboxSchema = z.object({
   address: emailAddressSchema,
   name: z.string(),
   quota: quotaSchema.nullable().default(null),
+  /** Something the person should know about how this mailbox is set up (e.g. its grants were ignored). */
+  warning: z.string().nullable().optional(),
 })
 export type Mailbox = z.infer<typeof mailboxSchema>
 

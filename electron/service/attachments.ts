@@ -57,10 +57,10 @@ async function peek(stream: NodeJS.ReadableStream): Promise<{ head: Uint8Array; 
   const chunks: Buffer[] = []
   let size = 0
   let ended = false
-  const readable = stream as NodeJS.ReadableStream & { read(): Buffer | null }
+  const readable = stream as NodeJS.ReadableStream & { read(): Buffer | string | null }
   while (size < SNIFF_BYTES && !ended) {
     const chunk = readable.read()
-    if (chunk) { chunks.push(chunk); size += chunk.length; continue }
+    if (chunk) { const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk; chunks.push(b); size += b.length; continue }
     const more = await new Promise<boolean>((resolve, reject) => {
       const done = (v: boolean) => { readable.off('readable', onReadable); readable.off('end', onEnd); readable.off('error', onError); resolve(v) }
       const onReadable = () => done(true)

@@ -19,6 +19,7 @@ import { MailboxRuntime, type BackoffPolicy, type Emit } from './mailbox-runtime
 import { publishMailboxes, reconcileMemberships, type SessionMailboxes } from './memberships'
 import { fetchRemoteImage } from './remote-content'
 import type { SecretStore } from './secret-store'
+import { consoleLogger, type Logger } from './logger'
 import type { StateStore } from './state-store'
 import { syncFolder } from './sync'
 import { deleteByUid, moveMessages, setFlags, trashFor } from './triage'
@@ -40,6 +41,8 @@ export interface MailServiceDeps {
   fetcher?: typeof fetch
   /** Reconnection backoff (R9); tests make it short. */
   backoff?: Partial<BackoffPolicy>
+  /** Where warnings go (default: the console). */
+  log?: Logger
 }
 
 /** What the service remembers of the last session, to start offline with it (issue 5). */
@@ -90,7 +93,7 @@ export class MailService {
   }
 
   private runtimeOptions() {
-    return { emit: this.deps.emit, pollMs: this.deps.pollMs, backoff: this.deps.backoff }
+    return { emit: this.deps.emit, pollMs: this.deps.pollMs, backoff: this.deps.backoff, log: this.deps.log ?? consoleLogger }
   }
 
   private async resume(last: SessionSnapshot, password: string): Promise<void> {

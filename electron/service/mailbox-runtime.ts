@@ -8,6 +8,7 @@ import { ApiFailure } from '../../shared/api/errors'
 import { connectImap, type ImapLogin } from './imap-connect'
 import { listMailboxFolders, toFolder } from './folders'
 import { myRights } from './imap-raw'
+import type { Logger } from './logger'
 
 export type Emit = <N extends EventName>(name: N, payload: EventPayload<N>) => void
 
@@ -20,6 +21,8 @@ export type MailboxScope = { kind: 'session' } | { kind: 'namespace'; inboxPath:
 
 export interface RuntimeOptions {
   emit: Emit
+  /** Where the service's warnings go. */
+  log?: Logger
   /** How often folders that were synced are checked for changes (STATUS), besides IDLE on INBOX. */
   pollMs?: number
   /** Reconnection after a refused or dropped connection (R9); tests make it short. */
@@ -58,6 +61,8 @@ interface Seen { messages: number; uidNext: number; modseq: string | null }
  */
 export class MailboxRuntime {
   folders: Folder[] = []
+  /** The folder holding the mailbox's directory entry (no mail; not shown), relative to the mailbox. */
+  hiddenFolder: string | null = null
   private client: ImapFlow | null = null
   private connecting: Promise<ImapFlow> | null = null
   private watcher: ImapFlow | null = null
@@ -182,10 +187,11 @@ export class MailboxRuntime {
   async refreshFolders(): Promise<Folder[]> {
     const client = await this.connection()
     if (this.scope.kind === 'session') {
-      this.folders = await listMailboxFolders(client, this.mailbox.id)
+      this.folders = (await listMailboxFolders(client, this.mailbox.id)).filter((f) => f.path !== this.hiddenFolder)
     } else {
       const { inboxPath, prefix } = this.scope
-      const listed = (await client.list()).filter((f) => f.path === inboxPath || f.path.startsWith(prefix))
+      const hidden = this.hiddenFolder === null ? null : prefix + this.hiddenFolder
+      const listed = (await client.list()).filter((f) => (f.path === inboxPath || f.path.startsWith(prefix)) && f.path !== hidden)
       const folders: Folder[] = []
       for (const f of listed) {
         const folder = toFolder(f, this.mailbox.id, client.capabilities.has('SPECIAL-USE'))

@@ -32,16 +32,20 @@ export async function reconcileMemberships(active: SessionMailboxes, memberships
   }
   for (const [id, m] of wanted) {
     active.grants.set(id, { sendAs: m.entry?.sendAs ?? [], sendOnBehalf: m.entry?.sendOnBehalf ?? [] })
+    if (m.warning) options.log?.('warn', `${m.address}: ${m.warning}`)
     const existing = active.runtimes.get(id)
     if (existing) {
-      existing.mailbox = { ...existing.mailbox, name: m.entry?.name ?? m.address }
+      const { warning: _old, ...rest } = existing.mailbox
+      existing.mailbox = { ...rest, name: m.entry?.name ?? m.address, ...(m.warning ? { warning: m.warning } : {}) }
+      existing.hiddenFolder = m.directoryFolder ?? null
       continue
     }
     const quota = lastSeen.find((x) => x.id === id)?.quota ?? null
-    const mailbox: Mailbox = { id, accountId: active.session.account.id, kind: 'shared', address: m.address, name: m.entry?.name ?? m.address, quota }
+    const mailbox: Mailbox = { id, accountId: active.session.account.id, kind: 'shared', address: m.address, name: m.entry?.name ?? m.address, quota, ...(m.warning ? { warning: m.warning } : {}) }
     const runtime = template
       ? new MailboxRuntime(mailbox, { ...active.login, user: template.replace('{shared}', m.address).replace('{user}', active.login.user) }, { kind: 'session' }, options)
       : new MailboxRuntime(mailbox, active.login, { kind: 'namespace', inboxPath: m.sharedPath, prefix: m.prefix }, options)
+    runtime.hiddenFolder = m.directoryFolder ?? null
     active.runtimes.set(id, runtime)
     // Starting offline: the mailbox is there from the cache at once; its quota comes when it connects.
     const refreshing = runtime.refreshQuota().catch(() => null)

@@ -1,6 +1,7 @@
 import { MailService } from '../../electron/service/mail-service'
 import { MemorySecretStore, type SecretStore } from '../../electron/service/secret-store'
 import type { BackoffPolicy } from '../../electron/service/mailbox-runtime'
+import type { Logger } from '../../electron/service/logger'
 import { MemoryStateStore, type StateStore } from '../../electron/service/state-store'
 import type { EventName, EventPayload } from '../../shared/api/contract'
 import type { ServerSettings } from '../../shared/domain'
@@ -39,11 +40,12 @@ export interface TestService {
   state: StateStore
 }
 
-export async function newService(state: StateStore = new MemoryStateStore(), pollMs = 500, opts: { secrets?: SecretStore; backoff?: Partial<BackoffPolicy> } = {}): Promise<TestService> {
+export async function newService(state: StateStore = new MemoryStateStore(), pollMs = 500, opts: { secrets?: SecretStore; backoff?: Partial<BackoffPolicy>; log?: Logger } = {}): Promise<TestService> {
   const events: TestService['events'] = []
   const service = new MailService({
     secrets: opts.secrets ?? new MemorySecretStore(),
     backoff: opts.backoff,
+    log: opts.log,
     state,
     emit: <N extends EventName>(name: N, payload: EventPayload<N>) => { events.push({ name, payload }) },
     host: 'web',

@@ -9,7 +9,7 @@ import { createDispatcher, serviceHandlers, toApiError } from '../../electron/ap
 import { ApiClient } from '../../renderer/src/api/client'
 import { TandemDb } from '../../renderer/src/cache/db'
 import { TaskQueue, type Task } from '../../renderer/src/queue/task-queue'
-import { DIRECTORY_ENTRY, directoryEntry } from '../mailstack/stack'
+import { directoryEntry } from '../mailstack/stack'
 import type { ConnectionState } from '../../shared/domain'
 import { MemorySecretStore } from '../../electron/service/secret-store'
 import { MemoryStateStore } from '../../electron/service/state-store'
@@ -217,7 +217,7 @@ describe('authorisation is checked again at replay (R2)', () => {
     const offline = new TaskQueue(db.tasks, () => Promise.reject(new ApiFailure({ code: 'network.unreachable', message: 'offline' })))
     await offline.add({ kind: 'send', id, mailboxId: SUPPORT, request })
     const support = stack.org.sharedMailboxes.find((m) => m.address === 'support@contoso.test')!
-    await stack.doveadm('mailbox', 'metadata', 'set', '-u', support.address, 'INBOX', DIRECTORY_ENTRY, JSON.stringify({ ...directoryEntry(support), sendAs: [] }))
+    await stack.publishDirectory(support.address, { ...directoryEntry(support), sendAs: [] })
     try {
       // Back online: a new session loads the grants the administrator publishes now.
       const alice = await as('alice@contoso.test')
@@ -233,7 +233,7 @@ describe('authorisation is checked again at replay (R2)', () => {
       expect(await uidsOf(dave, 'INBOX', `<${id}@contoso.test>`)).toEqual([])
       await dave.logout()
     } finally {
-      await stack.doveadm('mailbox', 'metadata', 'set', '-u', support.address, 'INBOX', DIRECTORY_ENTRY, JSON.stringify(directoryEntry(support)))
+      await stack.publishDirectory(support.address, directoryEntry(support))
       db.close()
     }
   })

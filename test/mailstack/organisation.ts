@@ -37,6 +37,8 @@ const folderNames = z.object({
   trash: z.string().default('Deleted Items'),
   junk: z.string().default('Junk Email'),
   archive: z.string().default('Archive'),
+  /** The shared mailboxes' folder for the directory entry, where members may only read (R2, R3). */
+  directory: z.string().default('Directory'),
 })
 
 export const organisationSchema = z
@@ -46,7 +48,7 @@ export const organisationSchema = z
     users: z.array(user).min(1),
     sharedMailboxes: z.array(sharedMailbox).default([]),
     folders: folderNames.default({
-      sent: 'Sent Items', drafts: 'Drafts', trash: 'Deleted Items', junk: 'Junk Email', archive: 'Archive',
+      sent: 'Sent Items', drafts: 'Drafts', trash: 'Deleted Items', junk: 'Junk Email', archive: 'Archive', directory: 'Directory',
     }),
   })
   .superRefine((org, ctx) => {

@@ -32,6 +32,20 @@ export function directoryEntry(shared: OrgSharedMailbox): { name: string; sendAs
 
 /** Rights a member gets on each folder of a shared mailbox (Exchange's "Full Access"). */
 export const MEMBER_RIGHTS = 'lrwstipekx'
+/**
+ * The directory entry as the administrator publishes it (docs/admin.md): a message with the
+ * X-Tandem-Directory header and the entry as plain JSON, in a folder members can only read.
+ */
+export function directoryMessage(shared: string, entry: object): string {
+  return [
+    `From: Mail administrator <postmaster@${shared.split('@')[1]}>`, `To: <${shared}>`,
+    `Subject: Tandem directory entry for ${shared}`, `Date: ${new Date().toUTCString()}`, 'X-Tandem-Directory: 1',
+    'MIME-Version: 1.0', 'Content-Type: application/json; charset=utf-8', 'Content-Transfer-Encoding: 8bit', '', JSON.stringify(entry), '',
+  ].join('\r\n')
+}
+
+/** Rights a member gets on the shared mailbox's directory folder: see it, read it, nothing more. */
+export const DIRECTORY_RIGHTS = 'lr'
 
 export interface MailStack {
   org: Organisation
@@ -48,6 +62,8 @@ export interface MailStack {
   deliver(address: string, raw: string | Buffer, from?: string): Promise<void>
   /** Runs doveadm against this stack as the mail user (e.g. `acl delete`, `quota get`). */
   doveadm(...args: string[]): Promise<string>
+  /** Publishes a shared mailbox's directory entry (name, grants) as its administrator would. */
+  publishDirectory(shared: string, entry: object): Promise<string>
   /**
    * What an administrator does: sets (or with null, removes) a member's rights on folders of a
    * shared mailbox (all of its folders when none is named), then rebuilds the shared dictionary.
@@ -132,6 +148,9 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
       const folderPath = await ensureFolder(join(home(shared.address), 'Maildir'), folder)
       await writeOwned(join(folderPath, 'dovecot-acl'), acl)
     }
+    // The directory entry's folder: members may look and read, never write (R2, R3).
+    const directory = await ensureFolder(join(home(shared.address), 'Maildir'), f.directory)
+    await writeOwned(join(directory, 'dovecot-acl'), shared.members.map((m) => `user=${m.address} ${DIRECTORY_RIGHTS}`).join('\n') + '\n')
   }
 
   let dovecotErr = ''
@@ -159,6 +178,17 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
     const { stdout } = await run(c, ca, { env: { PATH: process.env.PATH } })
     return stdout
   }
+  /** `doveadm save`: appends one message to a folder as the server's administrator (stdin). */
+  const doveadmSave = (address: string, folder: string, raw: string) => new Promise<string>((resolve, reject) => {
+    const [c, ca] = asMailUser('/usr/bin/doveadm', ['-c', conf, 'save', '-u', address, '-m', folder])
+    const child = spawn(c, ca, { env: { PATH: process.env.PATH }, stdio: ['pipe', 'ignore', 'pipe'] })
+    let err = ''
+    child.stderr.on('data', (d) => { err += String(d) })
+    child.once('error', reject)
+    child.once('exit', (code) => (code === 0 ? resolve('') : reject(new Error(`doveadm save: exit ${code}: ${err}`))))
+    child.stdin.end(raw)
+  })
+  const publishDirectory = (shared: string, entry: object) => doveadmSave(shared, f.directory, directoryMessage(shared, entry))
 
   // Postfix: root-owned config; its master needs root and drops to the postfix user itself.
   const pf = join(dir, 'postfix')
@@ -209,11 +239,9 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
     await waitForDovecot()
     await doveadm('acl', 'recalc', '-A')
     // The directory entry members read (display name and grants): set by the administrator,
-    // published as IMAP METADATA on the shared mailbox's INBOX. Members with the w right could
-    // write it too; Tandem never does.
-    for (const shared of org.sharedMailboxes) {
-      await doveadm('mailbox', 'metadata', 'set', '-u', shared.address, 'INBOX', DIRECTORY_ENTRY, JSON.stringify(directoryEntry(shared)))
-    }
+    // as IMAP METADATA on a folder of the shared mailbox where members have no w right, so no
+    // member can write a grant for themselves. Tandem never writes it.
+    for (const shared of org.sharedMailboxes) await publishDirectory(shared.address, directoryEntry(shared))
     // People's display names, the same way (a directory would give them on a real server).
     for (const user of org.users) {
       await doveadm('mailbox', 'metadata', 'set', '-u', user.address, 'INBOX', DIRECTORY_ENTRY, JSON.stringify({ name: user.name }))
@@ -253,8 +281,13 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
         if (rights === null) await doveadm('acl', 'delete', '-u', shared, folder, `user=${member}`)
         else await doveadm('acl', 'set', '-u', shared, folder, `user=${member}`, ...rightNames(rights))
       }
+      if (!only) {
+        if (rights === null) await doveadm('acl', 'delete', '-u', shared, f.directory, `user=${member}`)
+        else await doveadm('acl', 'set', '-u', shared, f.directory, `user=${member}`, ...rightNames(DIRECTORY_RIGHTS))
+      }
       await doveadm('acl', 'recalc', '-A')
     },
+    publishDirectory,
     stop,
   }
 }

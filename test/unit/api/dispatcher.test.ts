@@ -28,6 +28,7 @@ function handlers(overrides: Partial<Handlers> = {}): { h: Handlers; seen: unkno
     'drafts.save': unused,
     'drafts.delete': unused,
     'messages.send': unused,
+    'smime.resolveChange': unused,
     'smime.status': unused,
     'smime.importIdentity': unused,
     'smime.importCertificate': unused,
