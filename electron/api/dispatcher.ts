@@ -70,7 +70,7 @@ export function serviceHandlers(service: import('../service/mail-service').MailS
     'attachments.link': (input) => service.attachmentLink(input.folderId, input.uid, input.partId, input.open),
     'content.remoteImage': async (input) => ({ dataUrl: await service.remoteImage(input.url) }),
     'compose.identities': () => service.identities(),
-    'drafts.save': (input) => service.saveDraft(input.draft, input.previous, input.version),
+    'drafts.save': (input) => service.saveDraft(input.draft, input.version),
     'drafts.delete': async (input) => { await service.discardDraft(input.mailboxId, input.key); return { ok: true as const } },
     'compose.limits': async () => ({ maxBytes: await service.sizeLimit() }),
     'messages.send': (input) => service.send(input),

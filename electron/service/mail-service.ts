@@ -22,7 +22,7 @@ import type { SecretStore } from './secret-store'
 import { consoleLogger, type Logger } from './logger'
 import type { StateStore } from './state-store'
 import { syncFolder } from './sync'
-import { deleteByUid, moveMessages, setFlags, trashFor } from './triage'
+import { moveMessages, setFlags, trashFor } from './triage'
 
 export interface MailServiceDeps {
   secrets: SecretStore
@@ -76,7 +76,7 @@ export class MailService {
 
   constructor(private readonly deps: MailServiceDeps) {
     this.keyring = new SmimeKeyring(deps.secrets, deps.state)
-    this.outgoing = new Outgoing(new OutboxJournal(deps.state), this.keyring)
+    this.outgoing = new Outgoing(new OutboxJournal(deps.state), this.keyring, deps.state)
   }
 
   /**
@@ -246,27 +246,19 @@ export class MailService {
 
   /**
    * Saves a draft in the Drafts folder of the identity's mailbox (R2, R3 as for sending; never
-   * encrypted). Without a queued version, the previous one is removed by UID.
+   * encrypted). A version (key, n) replaces this device's earlier versions of the same draft,
+   * and only those: another member's drafts are never removed (R10).
    */
-  async saveDraft(req: SendRequest, previous: { folderId: string; uid: number } | null, version?: { key: string; n: number }): Promise<{ folderId: string; uid: number | null }> {
+  async saveDraft(req: SendRequest, version?: { key: string; n: number }): Promise<{ folderId: string; uid: number | null }> {
     const active = this.requireSession()
     const verdict = authoriseSend({ identityId: req.identityId, encrypt: false }, this.identities(), active.session.mailboxes.map((m) => ({ ...m, quota: null })))
     if (!verdict.ok) throw new ApiFailure(verdict.error)
-    const saved = await this.outgoing.saveDraft({ identity: verdict.identity, runtime: active.runtimes.get(verdict.identity.mailboxId)! }, req, version)
-    if (!version && previous) await this.deleteDraft(previous.folderId, previous.uid).catch(() => undefined)
-    return saved
+    return this.outgoing.saveDraft({ identity: verdict.identity, runtime: active.runtimes.get(verdict.identity.mailboxId)! }, req, version)
   }
 
-  /** Removes every saved version of a discarded draft from the mailbox's Drafts (by Message-ID). */
+  /** Removes every version this device saved of a discarded draft from the mailbox's Drafts. */
   async discardDraft(mailboxId: string, key: string): Promise<void> {
     await this.outgoing.dropDraft(this.runtime(mailboxId), key)
-  }
-
-  /** Removes one draft by UID (UIDPLUS only; otherwise it stays rather than risk others' mail). */
-  async deleteDraft(folderId: string, uid: number): Promise<void> {
-    const { runtime, folder } = await this.folder(folderId)
-    if (folder.role !== 'drafts') throw new ApiFailure({ code: 'request.invalid', message: 'Only drafts can be removed this way.' })
-    await deleteByUid(await runtime.connection(), folder.path, [uid])
   }
 
   /** The submission server's message size limit, for the compose window. */

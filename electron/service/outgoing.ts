@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'node:crypto'
 import type { ImapFlow } from 'imapflow'
 import { ApiFailure } from '../../shared/api/errors'
 import type { CallOutput, SendRequest } from '../../shared/api/contract'
@@ -7,7 +8,10 @@ import type { OutboxJournal } from './outbox-journal'
 import { composeEncrypted, composeMessage, messageIdFor, newMessageId, submit, SubmitFailure, type SmtpLogin } from './send'
 import type { SmimeIdentity } from './smime'
 import type { SmimeKeyring } from './smime-keyring'
+import type { StateStore } from './state-store'
 import { answeredSince, deleteByUid, findAllByMessageId, findByMessageId } from './triage'
+
+const DRAFT_SECRET = 'draftSecret'
 
 export const NO_CERTIFICATE = 'To encrypt, import your S/MIME certificate first (Security, in the top bar).'
 
@@ -24,7 +28,26 @@ export interface Authorised {
  * The caller has authorised the identity; this module never widens what it may do.
  */
 export class Outgoing {
-  constructor(private readonly journal: OutboxJournal, private readonly keyring: SmimeKeyring) {}
+  private secret: Promise<string> | null = null
+  constructor(private readonly journal: OutboxJournal, private readonly keyring: SmimeKeyring, private readonly state: StateStore) {}
+
+  /**
+   * The part of a queued draft's Message-ID that only this device can make: an HMAC of the
+   * draft's key under a secret kept on this device. Members see each other's draft keys in a
+   * shared Drafts folder; without this, a crafted call with a colleague's key would remove
+   * their drafts (R10). Replays on this device find their own versions; nobody else's match.
+   */
+  private async draftStem(key: string): Promise<string> {
+    this.secret ??= (async () => {
+      const kept = await this.state.read<string>(DRAFT_SECRET)
+      if (kept) return kept
+      const made = randomBytes(32).toString('hex')
+      await this.state.write(DRAFT_SECRET, made)
+      return made
+    })()
+    const tag = createHmac('sha256', await this.secret).update(key).digest('hex').slice(0, 16)
+    return `draft.${key}.${tag}.`
+  }
 
   /**
    * Saves a draft (a shared mailbox's drafts are visible to its other members). A queued draft's
@@ -36,7 +59,7 @@ export class Outgoing {
     if (!drafts) throw new ApiFailure({ code: 'folder.missing', message: `${runtime.mailbox.name} has no Drafts folder, so the draft stays only in this window.` })
     const client = await runtime.connection()
     const from = identity.from.address
-    const messageId = version ? messageIdFor(`draft.${version.key}.${version.n}`, from) : newMessageId(from)
+    const messageId = version ? messageIdFor(`${await this.draftStem(version.key)}${version.n}`, from) : newMessageId(from)
     let uid = version ? await findByMessageId(client, drafts.path, messageId) : null
     if (!uid) {
       const appended = await client.append(drafts.path, await composeMessage(identity, { ...req, encrypt: false }, messageId, true), ['\\Draft', '\\Seen'])
@@ -54,7 +77,7 @@ export class Outgoing {
 
   /** Removes the earlier saved versions of a queued draft (found by their Message-IDs). */
   private async dropOlderDrafts(client: ImapFlow, drafts: Folder, key: string, keep: number | null): Promise<void> {
-    const found = await findAllByMessageId(client, drafts.path, `draft.${key}.`)
+    const found = await findAllByMessageId(client, drafts.path, await this.draftStem(key))
     await deleteByUid(client, drafts.path, found.filter((u) => u !== keep))
   }
 

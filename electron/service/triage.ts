@@ -25,6 +25,11 @@ async function stillThere(client: ImapFlow, uids: number[]): Promise<Set<number>
  * message meanwhile), which the renderer reports instead of retrying.
  */
 export async function setFlags(client: ImapFlow, folder: Folder, uids: number[], add: string[], remove: string[]): Promise<number[]> {
+  // \Deleted is the first half of an expunge: deleting is a move to Deleted Items (R10), never a
+  // flag (with only the w right, a crafted call could otherwise mark anyone's mail for removal).
+  if ([...add, ...remove].some((f) => f.toLowerCase() === '\\deleted')) {
+    throw new ApiFailure({ code: 'permission.denied', rule: 'R10', message: 'Tandem does not set or clear \\Deleted: deleting moves messages to Deleted Items, so they can be restored (R10).' })
+  }
   checkFlagRights(folder, [...add, ...remove])
   const lock = await client.getMailboxLock(folder.path)
   try {

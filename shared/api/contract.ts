@@ -123,15 +123,17 @@ export const calls = {
   'messages.delete': call(z.object({ folderId: id, uids, messageIds: messageIds.optional() }).strict(), moved),
   /** A short-lived link that streams one attachment from the server. */
   'attachments.link': call(z.object({ folderId: id, uid: z.number().int().positive(), partId: z.string().regex(/^[0-9.]+$/).max(40), open: z.boolean().default(false) }).strict(), z.object({ url: z.string() })),
-  /** Saves a draft into the Drafts of the identity's mailbox, replacing the previous version. */
+  /**
+   * Saves a draft into the Drafts of the identity's mailbox, replacing this device's earlier
+   * versions of it (never by UID: a UID could be anyone's draft, R10).
+   */
   'drafts.save': call(z.object({
     draft: draftSchema,
-    previous: z.object({ folderId: id, uid: z.number().int().positive() }).nullable(),
     /** A queued draft: its key and version fix the Message-ID, so a replay never saves it twice. */
     version: z.object({ key: z.string().uuid(), n: z.number().int().nonnegative() }).optional(),
   }).strict(),
     z.object({ folderId: z.string(), uid: z.number().int().nullable() })),
-  /** Removes every saved version of a draft (by its key) from a mailbox's Drafts: the person discarded it. */
+  /** Removes every version this device saved of a draft (by its key) from a mailbox's Drafts: the person discarded it. */
   'drafts.delete': call(z.object({ mailboxId: z.string().min(1).max(400), key: z.string().uuid() }).strict(), z.object({ ok: z.literal(true) })),
   /** What the submission server accepts: its SIZE limit in bytes, or null when it states none. */
   'compose.limits': call(none, z.object({ maxBytes: z.number().int().positive().nullable() })),

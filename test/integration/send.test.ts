@@ -136,24 +136,27 @@ describe('drafts', () => {
   it('saves drafts into the Drafts of the identity\'s mailbox, one version at a time, and removes them', async () => {
     const alice = await as('alice@contoso.test')
     const draft = request('sendAs:support@contoso.test', 'Draft reply to a customer')
-    const first = await alice.service.saveDraft(draft, null)
+    const { randomUUID } = await import('node:crypto')
+    const first = await alice.service.saveDraft(draft, { key: randomUUID(), n: 1 })
     expect(first.folderId).toBe('shared:support@contoso.test|Drafts')
-    const second = await alice.service.saveDraft({ ...draft, text: 'Second version' }, { folderId: first.folderId, uid: first.uid! })
+    const firstKey = randomUUID()
+    await alice.service.saveDraft(draft, { key: firstKey, n: 1 })
+    const second = await alice.service.saveDraft({ ...draft, text: 'Second version' }, { key: firstKey, n: 2 })
     const bob = await imapSession(stack, 'support@contoso.test*bob@contoso.test', passwordOf(stack, 'bob@contoso.test'))
     await bob.mailboxOpen('Drafts')
     const uids = (await bob.search({ subject: 'Draft reply to a customer' }, { uid: true })) as number[]
-    expect(uids).toEqual([second.uid])
+    expect(uids).toEqual([first.uid, second.uid])
     const m = await bob.fetchOne(String(second.uid), { flags: true, source: true }, { uid: true })
     expect(m && [...m.flags!]).toContain('\\Draft')
     expect(m && m.source!.toString()).toContain('Second version')
-    await alice.service.deleteDraft(second.folderId, second.uid!)
+    await alice.service.discardDraft('shared:support@contoso.test', firstKey)
     await bob.mailboxOpen('Drafts')
-    expect(await bob.search({ subject: 'Draft reply to a customer' }, { uid: true })).toEqual([])
+    expect(await bob.search({ subject: 'Draft reply to a customer' }, { uid: true })).toEqual([first.uid])
+    await bob.messageDelete(String(first.uid), { uid: true })
     // Discarded: every saved version of it goes, found by its key; nothing else in Drafts.
-    const { randomUUID } = await import('node:crypto')
     const key = randomUUID()
-    for (const n of [1, 2]) await alice.service.saveDraft({ ...draft, text: `Version ${n}` }, null, { key, n })
-    await alice.service.saveDraft(request('sendAs:support@contoso.test', 'Another draft'), null, { key: randomUUID(), n: 1 })
+    for (const n of [1, 2]) await alice.service.saveDraft({ ...draft, text: `Version ${n}` }, { key, n })
+    await alice.service.saveDraft(request('sendAs:support@contoso.test', 'Another draft'), { key: randomUUID(), n: 1 })
     const count = async (subject: string) => { await bob.mailboxOpen('Drafts'); return ((await bob.search({ subject }, { uid: true })) || []).length }
     expect(await count('Draft reply to a customer')).toBe(1) // version 2 replaced version 1
     await alice.service.discardDraft('shared:support@contoso.test', key)
@@ -162,7 +165,28 @@ describe('drafts', () => {
     await bob.logout()
     // A draft cannot be saved under an identity the person does not have (R2).
     const carol = await as('carol@contoso.test')
-    await expect(carol.service.saveDraft(request('sendAs:support@contoso.test', 'x'), null)).rejects.toMatchObject({ error: { rule: 'R2' } })
+    await expect(carol.service.saveDraft(request('sendAs:support@contoso.test', 'x'), { key: randomUUID(), n: 1 })).rejects.toMatchObject({ error: { rule: 'R2' } })
+  })
+
+  it('a crafted call cannot remove a colleague\'s draft, nor set \\Deleted (R10)', async () => {
+    const { randomUUID } = await import('node:crypto')
+    const alice = await as('alice@contoso.test')
+    const bob = await as('bob@contoso.test')
+    // Bob's draft in the shared Drafts; its key is visible to every member in its Message-ID.
+    const key = randomUUID()
+    const subject = `Bob's half-written answer ${key}`
+    const saved = await bob.service.saveDraft(request('onBehalf:support@contoso.test', subject), { key, n: 1 })
+    await alice.service.discardDraft('shared:support@contoso.test', key)
+    await alice.service.saveDraft(request('sendAs:support@contoso.test', subject, { text: 'alice, same key' }), { key, n: 7 })
+    await alice.service.send(request('sendAs:support@contoso.test', `${subject} (sent)`, { replacesDrafts: [{ key, mailboxId: 'shared:support@contoso.test' }] }))
+    const witness = await imapSession(stack, 'support@contoso.test*bob@contoso.test', passwordOf(stack, 'bob@contoso.test'))
+    await witness.mailboxOpen('Drafts')
+    expect(await witness.search({ uid: String(saved.uid) }, { uid: true })).toEqual([saved.uid])
+    // \Deleted would let a member with only the w right mark mail for expunge.
+    await witness.mailboxOpen('INBOX')
+    await expect(alice.service.setFlags('shared:support@contoso.test|INBOX', [1], ['\\Deleted'], [])).rejects.toMatchObject({ error: { rule: 'R10' } })
+    await expect(alice.service.setFlags('shared:support@contoso.test|INBOX', [1], [], ['\\DELETED'])).rejects.toMatchObject({ error: { rule: 'R10' } })
+    await witness.logout()
   })
 
   it('removes a sent message\'s saved drafts from every mailbox it was saved in, and only once it went (issue 5)', async () => {
@@ -171,10 +195,10 @@ describe('drafts', () => {
     const key = randomUUID()
     const subject = `Written partly offline ${key}`
     // Two versions in Contoso Support's Drafts, then the From changed: a version in alice's own.
-    await alice.service.saveDraft(request('sendAs:support@contoso.test', subject), null, { key, n: 1 })
-    await alice.service.saveDraft(request('sendAs:support@contoso.test', subject, { text: 'v2' }), null, { key, n: 2 })
+    await alice.service.saveDraft(request('sendAs:support@contoso.test', subject), { key, n: 1 })
+    await alice.service.saveDraft(request('sendAs:support@contoso.test', subject, { text: 'v2' }), { key, n: 2 })
     const other = randomUUID()
-    await alice.service.saveDraft(request('self:alice@contoso.test', subject, { text: 'v3' }), null, { key: other, n: 1 })
+    await alice.service.saveDraft(request('self:alice@contoso.test', subject, { text: 'v3' }), { key: other, n: 1 })
     const replacesDrafts = [{ key, mailboxId: 'shared:support@contoso.test' }, { key: other, mailboxId: 'own:alice@contoso.test' }]
     const support = await imapSession(stack, 'support@contoso.test*bob@contoso.test', passwordOf(stack, 'bob@contoso.test'))
     const own = await imapSession(stack, 'alice@contoso.test', passwordOf(stack, 'alice@contoso.test'))

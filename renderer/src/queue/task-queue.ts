@@ -171,7 +171,7 @@ export class TaskQueue {
       case 'send':
         return this.call('messages.send', { ...task.request, outboxId: task.id, queuedAt: task.request.queuedAt ?? task.createdAt })
       case 'draft':
-        return this.call('drafts.save', { draft: stripOutbox(task.request), previous: null, version: { key: task.key, n: task.n } })
+        return this.call('drafts.save', { draft: stripOutbox(task.request), version: { key: task.key, n: task.n } })
       case 'discardDraft':
         return this.call('drafts.delete', { mailboxId: task.mailboxId, key: task.key })
     }
