@@ -17,6 +17,11 @@ export function hostileMail(): string {
     '<img src="x" onerror="window.parent.__pwned = 2">',
     '<a href="javascript:window.parent.__pwned=3">click me</a>',
     '<a href="https://example.org/terms">terms</a>',
+    // Remote references in the spellings browsers accept that simple filters miss.
+    '<img src="\\\\evil.example/backslash.gif"><img src="https:evil.example/noslash.gif">',
+    '<style>@import "https://evil.example/import.css"; p { background: u\\rl(https://evil.example/escaped.png) }',
+    'div { background-image: image-set("https://evil.example/set.png" 1x) }</style>',
+    '<map name="m"><area shape="rect" coords="0,0,10,10" href="javascript:window.parent.__pwned=7"></map>',
     '</body></html>',
     '',
   ].join('\r\n')

@@ -1,4 +1,5 @@
 import DOMPurify from 'dompurify'
+import { isLocalRef, neutralizeCss, remoteImageUrl } from './remote-refs'
 
 export interface SafeHtml {
   /** Sanitized HTML with every remote reference disabled. */
@@ -9,54 +10,63 @@ export interface SafeHtml {
   remote: string[]
 }
 
-const REMOTE = /^\s*(https?:)?\/\//i
-const CSS_URL = /url\(\s*(['"]?)\s*((?:https?:)?\/\/[^'")]+)\1\s*\)/gi
+/** Attributes that load what they name (href only where it is not a link). */
+const LOADING_ATTRS = ['src', 'srcset', 'background', 'poster', 'data', 'lowsrc', 'dynsrc', 'xlink:href', 'href']
+const LINKS = new Set(['A', 'AREA'])
 
 /**
  * Makes mail HTML safe to show: DOMPurify removes scripts, event handlers, forms, frames and
- * other active content; then every remote reference (img src/srcset, background, CSS url(),
- * link stylesheets) is disabled, so opening a mail sends nothing anywhere until the person
- * allows it. The result also runs in a sandboxed frame without scripts, under the app's CSP.
+ * other active content; then every reference that is not known to be local (data: images, cid:
+ * parts, anchors) is disabled — img src, srcset, backgrounds, CSS url()/image-set()/@import in
+ * any spelling a browser accepts — so opening a mail sends nothing anywhere until the person
+ * allows it, and the count says how much was held back. The result also runs in a sandboxed
+ * frame without scripts, under a CSP that allows no remote load.
  */
 export function sanitizeMail(raw: string): SafeHtml {
   const remote: string[] = []
   let blocked = 0
   const purifier = DOMPurify()
-  purifier.addHook('uponSanitizeElement', (node) => {
-    if ((node as Element).tagName === 'LINK') blocked++
+  purifier.addHook('uponSanitizeElement', (node, data) => {
+    if (data.tagName === 'link') blocked++
+    if (data.tagName === 'style' && node.textContent) {
+      const safe = neutralizeCss(node.textContent)
+      blocked += safe.blocked
+      if (safe.css !== node.textContent) node.textContent = safe.css
+    }
   })
   purifier.addHook('afterSanitizeAttributes', (node) => {
     const el = node as Element
-    for (const attr of ['src', 'srcset', 'background', 'poster', 'data']) {
-      const v = el.getAttribute?.(attr)
-      if (v && (REMOTE.test(v) || (attr === 'srcset' && /(https?:)?\/\//i.test(v)))) {
-        if (attr === 'src' && el.tagName === 'IMG') { el.setAttribute('data-tandem-src', v); remote.push(v) }
-        el.removeAttribute(attr)
-        blocked++
+    if (!el.getAttribute) return
+    for (const attr of LOADING_ATTRS) {
+      if (attr === 'href' && LINKS.has(el.tagName)) continue
+      const v = el.getAttribute(attr)
+      if (v === null) continue
+      const local = attr === 'srcset' ? v.split(',').every((c) => isLocalRef(c.trim().split(/\s+/)[0] ?? '')) : isLocalRef(v)
+      if (local) continue
+      if (attr === 'src' && el.tagName === 'IMG') {
+        const url = remoteImageUrl(v)
+        if (url) { el.setAttribute('data-tandem-src', url); remote.push(url) }
       }
+      el.removeAttribute(attr)
+      blocked++
     }
-    const style = el.getAttribute?.('style')
-    if (style && CSS_URL.test(style)) {
-      CSS_URL.lastIndex = 0
-      el.setAttribute('style', style.replace(CSS_URL, () => { blocked++; return 'none' }))
+    const style = el.getAttribute('style')
+    if (style) {
+      const safe = neutralizeCss(style)
+      blocked += safe.blocked
+      if (safe.css !== style) el.setAttribute('style', safe.css)
     }
-    if (el.tagName === 'A') {
+    if (LINKS.has(el.tagName)) {
       const href = el.getAttribute('href') ?? ''
-      if (!/^(https?:|mailto:|#)/i.test(href.trim())) el.removeAttribute('href')
+      if (!/^(https?:\/\/|mailto:|#)/i.test(href.trim())) el.removeAttribute('href')
       el.setAttribute('rel', 'noopener noreferrer')
       el.removeAttribute('target')
-    }
-  })
-  purifier.addHook('uponSanitizeElement', (node, data) => {
-    if (data.tagName === 'style' && node.textContent && CSS_URL.test(node.textContent)) {
-      CSS_URL.lastIndex = 0
-      node.textContent = node.textContent.replace(CSS_URL, () => { blocked++; return 'none' })
     }
   })
   const html = purifier.sanitize(raw, {
     WHOLE_DOCUMENT: false,
     ADD_TAGS: ['style'],
-    FORBID_TAGS: ['script', 'iframe', 'frame', 'frameset', 'object', 'embed', 'form', 'input', 'button', 'textarea', 'select', 'link', 'meta', 'base', 'svg', 'math', 'audio', 'video'],
+    FORBID_TAGS: ['script', 'iframe', 'frame', 'frameset', 'object', 'embed', 'form', 'input', 'button', 'textarea', 'select', 'link', 'meta', 'base', 'svg', 'math', 'audio', 'video', 'portal', 'template'],
     FORBID_ATTR: ['action', 'formaction', 'ping'],
     ALLOW_DATA_ATTR: false,
   }) as unknown as string
