@@ -17,7 +17,7 @@ import { parseFolderId } from './folders'
 import { connectImap, type ImapLogin } from './imap-connect'
 import { MailboxRuntime, type BackoffPolicy, type Emit } from './mailbox-runtime'
 import { publishMailboxes, reconcileMemberships, type SessionMailboxes } from './memberships'
-import { fetchRemoteImage } from './remote-content'
+import { fetchRemoteImage, type FetchPolicy } from './remote-content'
 import type { SecretStore } from './secret-store'
 import { consoleLogger, type Logger } from './logger'
 import type { StateStore } from './state-store'
@@ -37,8 +37,8 @@ export interface MailServiceDeps {
   attachmentUrl?: (ticket: string) => string
   /** How often synced folders are polled for changes made elsewhere (R15). */
   pollMs?: number
-  /** Fetches remote images the person allowed (tests give their own). */
-  fetcher?: typeof fetch
+  /** Which addresses remote images may come from (tests add their own loopback listener). */
+  remotePolicy?: FetchPolicy
   /** Reconnection backoff (R9); tests make it short. */
   backoff?: Partial<BackoffPolicy>
   /** Where warnings go (default: the console). */
@@ -330,7 +330,7 @@ export class MailService {
 
   /** A remote image the person allowed in one message, fetched here (never by the renderer). */
   remoteImage(url: string): Promise<string | null> {
-    return fetchRemoteImage(url, this.deps.fetcher)
+    return fetchRemoteImage(url, this.deps.remotePolicy)
   }
 
   private requireSession(): Active {

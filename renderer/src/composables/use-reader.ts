@@ -4,26 +4,22 @@ import { formatBytes } from '../../../shared/rules/quota'
 import { useApi } from '../api/use-api'
 import { frameDocument, sanitizeMail, textDocument } from '../mail/sanitize'
 import { useMessagesStore } from '../stores/messages'
-import { useSessionStore } from '../stores/session'
 
-const allowKey = (me: string) => `tandem.remoteAllowed.${me}`
-
-/** What the reader shows of the focused message, with remote content blocked until allowed. */
+/**
+ * What the reader shows of the focused message, with remote content blocked until allowed for
+ * this message. There is no "always from this sender": the From address is the sender's to
+ * write, and Tandem cannot tell which Authentication-Results header the organisation's own
+ * server added, so a sender allowed once could be anyone who claims that address.
+ */
 export function useReader() {
   const api = useApi()
   const messages = useMessagesStore()
-  const session = useSessionStore()
   const allowedForMessage = ref<Set<string>>(new Set())
   const images = ref<Record<string, string | null>>({})
   const loadingImages = ref(false)
 
-  const me = computed(() => session.session?.account.address ?? '')
-  const senders = ref<string[]>([])
-  watch(me, (a) => { senders.value = a ? JSON.parse(localStorage.getItem(allowKey(a)) ?? '[]') as string[] : [] }, { immediate: true })
-
   const message = computed(() => messages.focused)
-  const sender = computed(() => message.value?.from[0]?.address.toLowerCase() ?? '')
-  const allowed = computed(() => !!message.value && (allowedForMessage.value.has(message.value.id) || senders.value.includes(sender.value)))
+  const allowed = computed(() => !!message.value && allowedForMessage.value.has(message.value.id))
   const safe = computed(() => (messages.body?.html ? sanitizeMail(messages.body.html) : null))
 
   const srcdoc = computed(() => {
@@ -58,12 +54,6 @@ export function useReader() {
     if (message.value) allowedForMessage.value = new Set([...allowedForMessage.value, message.value.id])
   }
 
-  function allowSender(): void {
-    if (!sender.value || senders.value.includes(sender.value)) return
-    senders.value = [...senders.value, sender.value]
-    localStorage.setItem(allowKey(me.value), JSON.stringify(senders.value))
-  }
-
   /** Opens an attachment the system's way: shown in a new window for safe types, else saved. */
   async function openAttachment(m: MessageSummary, partId: string): Promise<void> {
     const { url } = await api.call('attachments.link', { folderId: m.folderId, uid: m.uid, partId, open: true })
@@ -85,5 +75,5 @@ export function useReader() {
     window.open(url, '_blank', 'noopener,noreferrer')
   }
 
-  return { message, srcdoc, safe, allowed, loadingImages, sender, allowOnce, allowSender, save, openAttachment, openLink, formatBytes }
+  return { message, srcdoc, safe, allowed, loadingImages, allowOnce, save, openAttachment, openLink, formatBytes }
 }
