@@ -253,7 +253,7 @@ export class MailService {
     const active = this.requireSession()
     const verdict = authoriseSend({ identityId: req.identityId, encrypt: false }, this.identities(), active.session.mailboxes.map((m) => ({ ...m, quota: null })))
     if (!verdict.ok) throw new ApiFailure(verdict.error)
-    return this.outgoing.saveDraft({ identity: verdict.identity, runtime: active.runtimes.get(verdict.identity.mailboxId)! }, req, version)
+    return this.outgoing.saveDraft({ identity: verdict.identity, runtime: active.runtimes.get(verdict.identity.mailboxId)! }, req, version, active.smime)
   }
 
   /** Removes every version this device saved of a discarded draft from the mailbox's Drafts. */

@@ -54,7 +54,7 @@ export class Outgoing {
    * version fixes its Message-ID: a replay finds it saved and does not save it twice, and the
    * older versions go by UID (UIDPLUS only: a plain EXPUNGE would also erase others' mail, R10).
    */
-  async saveDraft({ identity, runtime }: Authorised, req: SendRequest, version?: { key: string; n: number }): Promise<{ folderId: string; uid: number | null }> {
+  async saveDraft({ identity, runtime }: Authorised, req: SendRequest, version: { key: string; n: number } | undefined, smime: SmimeIdentity | null): Promise<{ folderId: string; uid: number | null }> {
     const drafts = await runtime.folderWithRole('drafts')
     if (!drafts) throw new ApiFailure({ code: 'folder.missing', message: `${runtime.mailbox.name} has no Drafts folder, so the draft stays only in this window.` })
     const client = await runtime.connection()
@@ -62,11 +62,24 @@ export class Outgoing {
     const messageId = version ? messageIdFor(`${await this.draftStem(version.key)}${version.n}`, from) : newMessageId(from)
     let uid = version ? await findByMessageId(client, drafts.path, messageId) : null
     if (!uid) {
-      const appended = await client.append(drafts.path, await composeMessage(identity, { ...req, encrypt: false }, messageId, true), ['\\Draft', '\\Seen'])
+      const appended = await client.append(drafts.path, await this.draftMessage(identity, req, messageId, smime), ['\\Draft', '\\Seen'])
       uid = appended && appended.uid ? appended.uid : null
     }
     if (version) await this.dropOlderDrafts(client, drafts, version.key, uid)
     return { folderId: drafts.id, uid }
+  }
+
+  /**
+   * A draft as stored on the server. One marked Encrypt is encrypted to the sender alone: a
+   * draft must not leave in clear what the sent message will hide (a shared mailbox's Drafts are
+   * read by every member; R4 keeps shared identities from encrypting at all). Without the
+   * person's certificate it is not stored on the server: it stays in the window until sent.
+   */
+  private async draftMessage(identity: Identity, req: SendRequest, messageId: string, smime: SmimeIdentity | null): Promise<Buffer> {
+    if (!req.encrypt) return composeMessage(identity, req, messageId, true)
+    if (identity.kind !== 'self') throw new ApiFailure({ code: 'send.encryptionShared', rule: 'R4', field: 'encrypt', message: 'Mail from a shared mailbox cannot be encrypted (R4), so this draft is not saved encrypted either. Turn Encrypt off or send from your own address.' })
+    if (!smime) throw new ApiFailure({ code: 'send.noCertificate', field: 'encrypt', message: `${NO_CERTIFICATE} Until then this encrypted draft stays only in this window.` })
+    return composeEncrypted(identity, { ...req, bcc: [] }, messageId, smime, [smime.certPem])
   }
 
   /** Removes every saved version of a draft from the mailbox's Drafts (after it was sent). */
@@ -92,6 +105,11 @@ export class Outgoing {
     let encryptTo: string[] | null = null
     if (req.encrypt) {
       if (!smime) throw new ApiFailure({ code: 'send.noCertificate', field: 'encrypt', message: NO_CERTIFICATE })
+      // Every recipient's certificate is named in the envelope, which all recipients can read:
+      // a Bcc recipient there would be a Bcc no more.
+      if (req.bcc.length) {
+        throw new ApiFailure({ code: 'send.encryptedBcc', field: 'bcc', message: 'Encrypted mail cannot have Bcc recipients: every recipient could see whose certificates it was encrypted to. Send the Bcc recipients a separate encrypted message, or move them to To or Cc.' })
+      }
       const { found, missing } = await this.keyring.certificatesFor([...req.to, ...req.cc, ...req.bcc].map((r) => r.address))
       if (missing.length) {
         throw new ApiFailure({ code: 'send.noCertificate', field: 'encrypt', message: `Tandem has no certificate for ${missing.join(', ')}, so the message cannot be encrypted to them. Ask them for a signed message or their certificate, or send without encryption.` })

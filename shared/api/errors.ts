@@ -37,6 +37,8 @@ export const errorCodeSchema = z.enum([
   'send.mailboxFull',
   /** Encryption needs a certificate that is not set up. */
   'send.noCertificate',
+  /** Encrypted mail with Bcc recipients: the envelope would name them to everyone. */
+  'send.encryptedBcc',
   /** The SMTP server refused the message. */
   'send.refused',
   /** An earlier attempt stopped while the server was taking the message: it may have gone. */

@@ -137,6 +137,28 @@ describe('S/MIME for personal mail, never for shared (R4)', () => {
     await expect(alice.service.importCertificate(expired.certPem)).rejects.toThrow(/not valid now/)
   })
 
+  it('saves a draft marked Encrypt encrypted to the sender alone, never in clear', async () => {
+    const { randomUUID } = await import('node:crypto')
+    const saved = await alice.service.saveDraft(request('self:alice@contoso.test', 'Encrypted draft of a salary letter'), { key: randomUUID(), n: 1 })
+    const own = await imapSession(stack, 'alice@contoso.test', passwordOf(stack, 'alice@contoso.test'))
+    await own.mailboxOpen('Drafts')
+    const raw = (await own.fetchOne(String(saved.uid), { source: true }, { uid: true }) || null)?.source
+    await own.logout()
+    expect(raw).toBeTruthy()
+    expect(raw!.toString()).not.toContain('Confidential')
+    const outer = await simpleParser(raw!)
+    expect(outer.headers.get('content-type')).toMatchObject({ value: 'application/pkcs7-mime' })
+    const inner = decrypt(outer.attachments[0]!.content, aliceCert.keyPem, aliceCert.certPem).toString()
+    expect((await simpleParser(inner)).text).toContain('Confidential: Encrypted draft of a salary letter')
+    // Dave's key cannot open it: the draft is for alice alone.
+    expect(() => decrypt(outer.attachments[0]!.content, daveCert.keyPem, daveCert.certPem)).toThrow()
+  })
+
+  it('refuses encrypted mail with Bcc recipients, whose certificates the envelope would show to all', async () => {
+    const withBcc = { ...request('self:alice@contoso.test', 'Encrypted with a Bcc'), bcc: [{ name: 'Carol Chen', address: 'carol@contoso.test' }] }
+    await expect(alice.service.send(withBcc)).rejects.toMatchObject({ error: { code: 'send.encryptedBcc', field: 'bcc' } })
+  })
+
   it('still refuses to encrypt from the shared mailbox (R4)', async () => {
     await expect(alice.service.send(request('sendAs:support@contoso.test', 'Shared encrypted'))).rejects.toMatchObject({ error: { rule: 'R4' } })
   })
