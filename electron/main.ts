@@ -1,5 +1,4 @@
-import { app, BrowserWindow, ipcMain, protocol, safeStorage, session, shell, type IpcMainInvokeEvent } from 'electron'
-import { readFile, writeFile, mkdir } from 'node:fs/promises'
+import { app, BrowserWindow, ipcMain, Menu, protocol, safeStorage, session, shell, type IpcMainInvokeEvent } from 'electron'
 import { dirname, join } from 'node:path'
 import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
@@ -7,41 +6,13 @@ import { IPC_CALL, IPC_EVENT } from '../shared/api/names'
 import { createDispatcher, serviceHandlers } from './api/dispatcher'
 import { MailService } from './service/mail-service'
 import { attachmentHeaders } from './service/attachments'
-import type { SecretStore } from './service/secret-store'
+import { KeychainSecrets } from './service/keychain-secrets'
 import { FileStateStore } from './service/state-store'
 import { contentSecurityPolicy } from './security/csp'
 import { isAllowedExternalUrl } from './security/external-links'
 import { serverSettingsSchema } from '../shared/domain'
 
 // Electron is this file and preload.ts only; everything else is the plain-Node mail service.
-
-/** Passwords encrypted with the OS keychain (safeStorage), in one file under userData. */
-class SafeStorageSecrets implements SecretStore {
-  constructor(private readonly file: string) {}
-  private async all(): Promise<Record<string, string>> {
-    try { return JSON.parse(await readFile(this.file, 'utf8')) as Record<string, string> } catch { return {} }
-  }
-  private async save(all: Record<string, string>) {
-    await mkdir(join(this.file, '..'), { recursive: true })
-    await writeFile(this.file, JSON.stringify(all), { mode: 0o600 })
-  }
-  async get(key: string) {
-    const v = (await this.all())[key]
-    return v && safeStorage.isEncryptionAvailable() ? safeStorage.decryptString(Buffer.from(v, 'base64')) : undefined
-  }
-  async set(key: string, secret: string) {
-    // Without a keychain, the password stays in memory for this launch only.
-    if (!safeStorage.isEncryptionAvailable()) return
-    const all = await this.all()
-    all[key] = safeStorage.encryptString(secret).toString('base64')
-    await this.save(all)
-  }
-  async delete(key: string) {
-    const all = await this.all()
-    delete all[key]
-    await this.save(all)
-  }
-}
 
 /** Attachments stream through this scheme, one-time ticket in the path (never a file: URL). */
 const ATTACHMENT_SCHEME = 'tandem-attachment'
@@ -76,6 +47,8 @@ function createWindow(): void {
       nodeIntegration: false,
       webSecurity: true,
       spellcheck: true,
+      // A packaged Tandem has no DevTools: a mail or a person at the keyboard must not get a console into the window.
+      devTools: !app.isPackaged,
     },
   })
   mainWindow.once('ready-to-show', () => mainWindow?.show())
@@ -83,20 +56,46 @@ function createWindow(): void {
   else void mainWindow.loadFile(rendererFile)
 }
 
+/** A mailto: link the system handed to Tandem (first launch or a second instance). */
+function mailtoFrom(argv: string[]): string | null {
+  return argv.find((a) => /^mailto:/i.test(a)) ?? null
+}
+
 async function boot(): Promise<void> {
   app.enableSandbox()
+  // One Tandem at a time: two would share one state file and one keychain entry. A second
+  // launch (e.g. a mailto: link clicked elsewhere) hands its link to the first and quits.
+  if (!app.requestSingleInstanceLock()) { app.quit(); return }
+  let pendingMailto = mailtoFrom(process.argv)
+  const deliverMailto = () => {
+    if (pendingMailto && mainWindow && !mainWindow.webContents.isLoading()) {
+      mainWindow.webContents.send(IPC_EVENT, 'app.mailto', { url: pendingMailto })
+      pendingMailto = null
+    }
+  }
+  app.on('second-instance', (_e, argv) => {
+    pendingMailto = mailtoFrom(argv) ?? pendingMailto
+    if (mainWindow) { if (mainWindow.isMinimized()) mainWindow.restore(); mainWindow.focus() }
+    deliverMailto()
+  })
+  app.on('open-url', (e, url) => { e.preventDefault(); if (/^mailto:/i.test(url)) { pendingMailto = url; deliverMailto() } })
   await app.whenReady()
+  if (app.isPackaged) Menu.setApplicationMenu(null)
   const csp = contentSecurityPolicy()
   session.defaultSession.webRequest.onHeadersReceived((details, cb) => {
     // An attachment keeps its own policy (a sandbox that runs nothing, see attachmentHeaders).
     if (details.url.startsWith(`${ATTACHMENT_SCHEME}:`)) return cb({ responseHeaders: details.responseHeaders })
     cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [csp] } })
   })
-  session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false))
+  // A mail client needs no camera, microphone, location, MIDI, USB…: every request and every
+  // check is refused, except desktop notifications for Tandem's own window.
+  session.defaultSession.setPermissionRequestHandler((wc, perm, cb) => cb(perm === 'notifications' && wc === mainWindow?.webContents))
+  session.defaultSession.setPermissionCheckHandler((wc, perm) => perm === 'notifications' && !!wc && wc === mainWindow?.webContents)
 
   const suggested = process.env.TANDEM_SUGGESTED_SERVER
+  const secrets = new KeychainSecrets(join(app.getPath('userData'), 'secrets.json'), safeStorage)
   const service = new MailService({
-    secrets: new SafeStorageSecrets(join(app.getPath('userData'), 'secrets.json')),
+    secrets,
     state: new FileStateStore(join(app.getPath('userData'), 'state.json')),
     emit: (name, payload) => mainWindow?.webContents.send(IPC_EVENT, name, payload),
     host: 'electron',
@@ -104,7 +103,9 @@ async function boot(): Promise<void> {
     suggestedServer: suggested ? serverSettingsSchema.parse(JSON.parse(suggested)) : null,
     attachmentUrl: (ticket) => `${ATTACHMENT_SCHEME}://file/${ticket}`,
   })
-  await service.start()
+  // Whatever goes wrong resuming the last session (an unreadable keychain entry, a broken state
+  // file), the window opens: the person can always sign in again.
+  await service.start().catch((e: unknown) => console.error('tandem: could not resume the last session:', e))
   const ticketOf = (url: string) => new URL(url).pathname.replace(/^\/+/, '')
 
   // The renderer's attachment links stream from here: a checked viewable type in place (in the
@@ -139,6 +140,8 @@ async function boot(): Promise<void> {
 
   app.on('web-contents-created', (_e, contents) => {
     contents.on('will-navigate', (ev) => ev.preventDefault())
+    // Frames too (a mail's frame, an attachment viewer): nothing navigates anywhere.
+    contents.on('will-frame-navigate', (ev) => { if (!/^about:(srcdoc|blank)$/.test(ev.url)) ev.preventDefault() })
     contents.on('will-attach-webview', (ev) => ev.preventDefault())
     contents.setWindowOpenHandler(({ url }) => {
       if (url.startsWith(`${ATTACHMENT_SCHEME}:`)) openAttachment(url)
@@ -147,6 +150,7 @@ async function boot(): Promise<void> {
     })
   })
   createWindow()
+  mainWindow?.webContents.on('did-finish-load', deliverMailto)
   app.on('activate', () => { if (BrowserWindow.getAllWindows().length === 0) createWindow() })
   app.on('window-all-closed', () => { if (process.platform !== 'darwin') app.quit() })
   app.on('before-quit', () => { void service.stop() })

@@ -123,7 +123,7 @@ export class MailService {
 
   /** Name, version and launch hints. */
   appInfo(): AppInfo {
-    return { name: 'Tandem', version: this.deps.version, host: this.deps.host, suggestedServer: this.deps.suggestedServer ?? null }
+    return { name: 'Tandem', version: this.deps.version, host: this.deps.host, suggestedServer: this.deps.suggestedServer ?? null, secretsPersist: this.deps.secrets.persistent !== false }
   }
 
   /**

@@ -72,6 +72,8 @@ export const appInfoSchema = z.object({
   host: z.enum(['electron', 'web']),
   /** Server settings the launcher suggests for the sign-in form (empty on a plain install). */
   suggestedServer: serverSettingsSchema.nullable(),
+  /** False when passwords last only until Tandem closes (no secure keychain on this computer). */
+  secretsPersist: z.boolean(),
 })
 export type AppInfo = z.infer<typeof appInfoSchema>
 
@@ -175,6 +177,8 @@ export const events = {
   'sync.messages': z.object({ folderId: z.string(), messages: z.array(messageSummarySchema), done: z.number().int(), total: z.number().int() }),
   /** Something changed in a folder on the server (IDLE or poll): sync it. */
   'folder.changed': z.object({ folderId: z.string() }),
+  /** The system handed Tandem a mailto: link (a second launch, or the first): open a new message. */
+  'app.mailto': z.object({ url: z.string().max(200_000) }),
 } as const
 
 export type EventName = keyof typeof events

@@ -6,6 +6,7 @@ import { htmlToText } from '../mail/text'
 import type { Identity, MessageBody, MessageSummary } from '../../../shared/domain'
 import { defaultIdentity } from '../../../shared/rules/identities'
 import { formatAddress, parseAddressList, replySubject } from '../../../shared/rules/addresses'
+import { parseMailto } from '../../../shared/rules/mailto'
 import { useApi } from '../api/use-api'
 import DOMPurify from 'dompurify'
 import { useSessionStore } from './session'
@@ -300,7 +301,21 @@ export const useComposeStore = defineStore('compose', () => {
     editing.value = task.id
   }
 
+  /** A new message from a mailto: link another program handed to Tandem (opened once signed in). */
+  let pendingMailto: string | null = null
+  async function fromMailto(url: string): Promise<void> {
+    const fields = parseMailto(url)
+    if (!fields) return
+    if (!session.session) { pendingMailto = url; return }
+    await start('new', null)
+    to.value = fields.to; cc.value = fields.cc; bcc.value = fields.bcc; subject.value = fields.subject
+    if (fields.body) text.value = `${fields.body}${text.value}`
+  }
+  api.on('app.mailto', ({ url }) => { void fromMailto(url) })
+  watch(() => session.session, (s) => { if (s && pendingMailto) { const url = pendingMailto; pendingMailto = null; void fromMailto(url) } })
+
   return {
+    fromMailto,
     open, identities, identityId, identity, note, to, cc, bcc, subject, text, encrypt, encryptBlocked, sending, error,
     attachments, maxBytes, wireSize, attach, detach, start, send, close, discard, saveDraft, draft, savedAt, draftQueued, editing, editQueued, signatures, setSignature, rich, html, setRich,
   }
