@@ -19,6 +19,12 @@ export interface WebHostOptions {
   log?: (line: string) => void
 }
 
+/** Calls that may carry attachments; every other message must stay under SMALL_MESSAGE. */
+const LARGE_CALLS = new Set(['messages.send', 'drafts.save'])
+const SMALL_MESSAGE = 1024 * 1024
+/** Calls one socket may have running at once (the renderer needs a handful; a flood is refused). */
+const MAX_IN_FLIGHT = 64
+
 /**
  * Serves the built renderer on 127.0.0.1 and the API over a WebSocket. It exists because the
  * Electron runtime cannot be downloaded on our build machines; the renderer cannot tell the two
@@ -29,7 +35,8 @@ export interface WebHostOptions {
 export class WebHost {
   readonly token = randomBytes(24).toString('base64url')
   private server: Server | null = null
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 80 * 1024 * 1024 }) // room for a send with attachments
+  // Room for a send (or draft) with attachments; every other call must be small (below).
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 80 * 1024 * 1024 })
   private readonly sockets = new Set<WebSocket>()
   private port = 0
 
@@ -65,6 +72,14 @@ export class WebHost {
     for (const s of this.sockets) if (s.readyState === s.OPEN) s.send(text)
   }
 
+  /**
+   * DNS rebinding: a web page on evil.example whose name later resolves to 127.0.0.1 reaches
+   * this port from the person's browser with Host: evil.example. Only our own host is served.
+   */
+  private ownHost(req: IncomingMessage): boolean {
+    return req.headers.host === `127.0.0.1:${this.port}`
+  }
+
   private async serveFile(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const headers = {
       'Content-Security-Policy': contentSecurityPolicy({ connect: [`ws://127.0.0.1:${this.port}`] }),
@@ -72,6 +87,10 @@ export class WebHost {
       'Referrer-Policy': 'no-referrer',
       'Cross-Origin-Opener-Policy': 'same-origin',
       'Cache-Control': 'no-store',
+    }
+    if (!this.ownHost(req)) {
+      res.writeHead(421, { ...headers, 'Content-Type': 'text/plain' }).end('Misdirected request')
+      return
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, headers).end()
@@ -106,6 +125,7 @@ export class WebHost {
       this.opts.log?.(`web host: refused a WebSocket (${text})`)
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n\r\n`)
     }
+    if (!this.ownHost(req)) return refuse(421, 'Misdirected Request')
     if (url.pathname !== '/api') return refuse(404, 'Not Found')
     if (req.headers.origin !== this.origin) return refuse(403, 'Forbidden')
     const given = Buffer.from(url.searchParams.get('token') ?? '')
@@ -116,11 +136,12 @@ export class WebHost {
 
   private accept(ws: WebSocket): void {
     this.sockets.add(ws)
+    const inFlight = { n: 0 }
     ws.on('close', () => this.sockets.delete(ws))
-    ws.on('message', (data) => { void this.onMessage(ws, data.toString()) })
+    ws.on('message', (data) => { void this.onMessage(ws, data.toString(), inFlight) })
   }
 
-  private async onMessage(ws: WebSocket, text: string): Promise<void> {
+  private async onMessage(ws: WebSocket, text: string, inFlight: { n: number }): Promise<void> {
     let raw: unknown
     try {
       raw = JSON.parse(text)
@@ -133,7 +154,17 @@ export class WebHost {
       ws.close(1008, 'not a call')
       return
     }
-    const result = await this.opts.dispatch(parsed.data.name, parsed.data.input)
+    if (text.length > SMALL_MESSAGE && !LARGE_CALLS.has(parsed.data.name)) {
+      ws.close(1009, 'message too big')
+      return
+    }
+    if (inFlight.n >= MAX_IN_FLIGHT) {
+      const busy: ServerMessage = { type: 'result', id: parsed.data.id, result: { ok: false, error: { code: 'request.invalid', message: 'Too many requests at once; try again in a moment.' } } }
+      ws.send(JSON.stringify(busy))
+      return
+    }
+    inFlight.n++
+    const result = await this.opts.dispatch(parsed.data.name, parsed.data.input).finally(() => { inFlight.n-- })
     const reply: ServerMessage = { type: 'result', id: parsed.data.id, result }
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply))
   }

@@ -3,7 +3,8 @@ import type { Endpoint } from '../domain'
 /** Loopback names and addresses: the only places a password may travel unencrypted. */
 export function isLoopbackHost(host: string): boolean {
   const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '')
-  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h)
+  const v4 = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h)
+  return h === 'localhost' || h === '::1' || (!!v4 && v4.slice(1).every((o) => Number(o) <= 255))
 }
 
 /**

@@ -3,7 +3,7 @@ import { insecureEndpointReason, isLoopbackHost } from '../../../shared/rules/co
 
 describe('connection security', () => {
   it.each([['127.0.0.1', true], ['127.8.9.10', true], ['localhost', true], ['::1', true], ['[::1]', true],
-    ['mail.contoso.test', false], ['10.0.0.1', false], ['127.0.0.1.evil.test', false]])('%s is loopback: %s', (host, yes) => {
+    ['mail.contoso.test', false], ['10.0.0.1', false], ['127.0.0.1.evil.test', false], ['127.999.999.999', false], ['127.0.0.256', false]])('%s is loopback: %s', (host, yes) => {
     expect(isLoopbackHost(host)).toBe(yes)
   })
 

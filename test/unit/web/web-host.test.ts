@@ -89,4 +89,33 @@ describe('the web host', () => {
     expect((await fetch(`${host.origin}/assets/..%2f..%2ftandem-secret.txt`)).status).toBe(404)
     expect((await fetch(`${host.origin}/`, { method: 'POST' })).status).toBe(405)
   })
+
+  it('serves nothing to another Host (DNS rebinding), page or socket', async () => {
+    const { request } = await import('node:http')
+    const status = (path: string, hostHeader: string, upgrade = false) => new Promise<number>((resolve) => {
+      const req = request({ host: '127.0.0.1', port: Number(new URL(host.origin).port), path, headers: { host: hostHeader, ...(upgrade ? { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', origin: host.origin } : {}) } }, (res) => { res.resume(); resolve(res.statusCode ?? 0) })
+      req.once('upgrade', (res, socket) => { socket.destroy(); resolve(res.statusCode ?? 101) })
+      req.once('error', () => resolve(-1))
+      req.end()
+    })
+    expect(await status('/', 'evil.example')).toBe(421)
+    expect(await status('/', `evil.example:${new URL(host.origin).port}`)).toBe(421)
+    expect(await status(`/api?token=${host.token}`, 'evil.example', true)).toBe(421)
+    expect(await status('/', new URL(host.origin).host)).toBe(200)
+  })
+
+  it('closes a socket that sends a large message outside a send, and refuses a flood of calls', async () => {
+    const { ws } = await connect({ token: host.token, origin: host.origin })
+    const closed = new Promise<number>((resolve) => ws!.once('close', (code) => resolve(code)))
+    ws!.send(JSON.stringify({ type: 'call', id: 1, name: 'messages.setFlags', input: { pad: 'x'.repeat(2 * 1024 * 1024) } }))
+    expect(await closed).toBe(1009)
+    const second = (await connect({ token: host.token, origin: host.origin })).ws!
+    const replies: { result: { ok: boolean; error?: { message: string } } }[] = []
+    const all = new Promise<void>((resolve) => second.on('message', (d) => { replies.push(JSON.parse(d.toString())); if (replies.length === 200) resolve() }))
+    for (let i = 0; i < 200; i++) second.send(JSON.stringify({ type: 'call', id: i, name: 'content.remoteImage', input: { url: 'http://127.0.0.1:9/never.png' } }))
+    await all
+    expect(replies.filter((r) => r.result.error?.message.includes('Too many requests')).length).toBeGreaterThan(0)
+    second.close()
+  })
 })
+
