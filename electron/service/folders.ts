@@ -21,14 +21,31 @@ function inNamespace(path: string, prefixes: { prefix: string }[]): boolean {
  * person's rights. Roles come from SPECIAL-USE; only a server without SPECIAL-USE gets imapflow's
  * guesses from well-known names.
  */
-export async function listMailboxFolders(client: ImapFlow, mailboxId: string): Promise<Folder[]> {
+/**
+ * MYRIGHTS answers per folder path, kept for a minute: listing folders asks once per folder, and
+ * a window coming back into focus again and again must not ask the server every time.
+ */
+export class RightsCache {
+  private readonly known = new Map<string, { rights: string | null; at: number }>()
+  constructor(private readonly ttlMs = 60_000) {}
+
+  async of(client: ImapFlow, path: string): Promise<string | null> {
+    const hit = this.known.get(path)
+    if (hit && Date.now() - hit.at < this.ttlMs) return hit.rights
+    const rights = await myRights(client, path)
+    this.known.set(path, { rights, at: Date.now() })
+    return rights
+  }
+}
+
+export async function listMailboxFolders(client: ImapFlow, mailboxId: string, rights: RightsCache = new RightsCache(0)): Promise<Folder[]> {
   const others = otherNamespacePrefixes(client)
   const hasSpecialUse = client.capabilities.has('SPECIAL-USE')
   const listed = (await client.list({ statusQuery: { unseen: true, messages: true } })).filter((f) => !inNamespace(f.path, others))
   const folders: Folder[] = []
   for (const f of listed) {
     const folder = toFolder(f, mailboxId, hasSpecialUse)
-    folder.rights = folderRights(folder.selectable ? await myRights(client, f.path) : null)
+    folder.rights = folderRights(folder.selectable ? await rights.of(client, f.path) : null)
     // A folder the person cannot even read (R1: the server decides) is not theirs to see.
     if (folder.selectable && !folder.rights.read) continue
     folders.push(folder)

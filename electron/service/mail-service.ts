@@ -171,8 +171,18 @@ export class MailService {
     await this.deps.state.write(LAST_SESSION, undefined)
   }
 
-  /** Asks the server again for memberships (R1) and quotas; emits session.changed when anything moved. */
-  async refreshMailboxes(): Promise<Session> {
+  private refreshing: Promise<Session> | null = null
+
+  /**
+   * Asks the server again for memberships (R1) and quotas; emits session.changed when anything
+   * moved. Calls while one runs share its answer (one fresh login, not one per window event).
+   */
+  refreshMailboxes(): Promise<Session> {
+    this.refreshing ??= this.refreshNow().finally(() => { this.refreshing = null })
+    return this.refreshing
+  }
+
+  private async refreshNow(): Promise<Session> {
     const active = this.requireSession()
     // A fresh session: a long-lived one may keep the server's cached view of its ACLs.
     const probe = await connectImap(active.login, this.knownShared)

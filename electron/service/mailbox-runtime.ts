@@ -6,8 +6,7 @@ import { compareFolders } from '../../shared/rules/folder-role'
 import { quotaState } from '../../shared/rules/quota'
 import { ApiFailure } from '../../shared/api/errors'
 import { connectImap, type ImapLogin } from './imap-connect'
-import { listMailboxFolders, toFolder } from './folders'
-import { myRights } from './imap-raw'
+import { listMailboxFolders, RightsCache, toFolder } from './folders'
 import type { Logger } from './logger'
 
 export type Emit = <N extends EventName>(name: N, payload: EventPayload<N>) => void
@@ -63,6 +62,7 @@ export class MailboxRuntime {
   folders: Folder[] = []
   /** The folder holding the mailbox's directory entry (no mail; not shown), relative to the mailbox. */
   hiddenFolder: string | null = null
+  private readonly rights = new RightsCache()
   private client: ImapFlow | null = null
   private connecting: Promise<ImapFlow> | null = null
   private watcher: ImapFlow | null = null
@@ -156,12 +156,17 @@ export class MailboxRuntime {
 
   private adopt(client: ImapFlow): void {
     this.client = client
-    this.failures = 0
     this.retryAt = 0
     this.lastError = ''
+    // A login is not yet a working connection: a server that accepts it and drops at once would
+    // otherwise be reconnected to in a tight loop. The failure count goes back to zero only
+    // once a command has succeeded on this connection.
+    let proven = false
+    void client.noop().then(() => { if (this.client === client) { proven = true; this.failures = 0 } }).catch(() => undefined)
     client.on('close', () => {
       if (this.client !== client || this.stopped) return
       this.client = null
+      if (!proven) { this.failed(new Error('The server closed the connection right after signing in.')); return }
       // Dropped (server restart, idle timeout, network gone): one attempt at once; should that
       // fail, the backoff takes over.
       this.announce({ mailboxId: this.mailbox.id, state: 'offline', detail: 'The connection to the server closed.' })
@@ -187,7 +192,7 @@ export class MailboxRuntime {
   async refreshFolders(): Promise<Folder[]> {
     const client = await this.connection()
     if (this.scope.kind === 'session') {
-      this.folders = (await listMailboxFolders(client, this.mailbox.id)).filter((f) => f.path !== this.hiddenFolder)
+      this.folders = (await listMailboxFolders(client, this.mailbox.id, this.rights)).filter((f) => f.path !== this.hiddenFolder)
     } else {
       const { inboxPath, prefix } = this.scope
       const hidden = this.hiddenFolder === null ? null : prefix + this.hiddenFolder
@@ -197,7 +202,7 @@ export class MailboxRuntime {
         const folder = toFolder(f, this.mailbox.id, client.capabilities.has('SPECIAL-USE'))
         if (f.path === inboxPath) { folder.role = 'inbox'; folder.name = 'INBOX' }
         folder.parents = f.path === inboxPath ? [] : f.path.slice(prefix.length).split(f.delimiter).slice(0, -1)
-        folder.rights = folderRights(await myRights(client, f.path))
+        folder.rights = folderRights(await this.rights.of(client, f.path))
         folders.push(folder)
       }
       this.folders = folders.sort(compareFolders)
