@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { PassThrough } from 'node:stream'
 import type { ImapFlow } from 'imapflow'
-import { checkedType, isViewableType, safeFilename } from '../../shared/rules/attachments'
+import { checkedType, safeFilename, viewableType } from '../../shared/rules/attachments'
 
 export interface AttachmentTicket {
   mailboxId: string
@@ -100,7 +100,8 @@ export async function streamAttachment(client: ImapFlow, t: AttachmentTicket): P
     dl.content.once('close', () => lock.release())
     const declared = (meta.contentType ?? 'application/octet-stream').toLowerCase()
     const { head, whole } = await peek(dl.content)
-    const contentType = isViewableType(declared) ? checkedType(declared, head) : 'application/octet-stream'
+    const viewAs = viewableType(declared, meta.filename)
+    const contentType = viewAs ? checkedType(viewAs, head) : 'application/octet-stream'
     const inline = t.open && contentType !== 'application/octet-stream'
     return { filename: safeFilename(meta.filename, contentType), contentType, inline, stream: whole }
   } catch (e) {

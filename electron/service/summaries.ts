@@ -1,6 +1,6 @@
 import type { FetchMessageObject, MessageAddressObject, MessageStructureObject } from 'imapflow'
 import type { Address, Attachment, MessageSummary } from '../../shared/domain'
-import { isViewableType, safeFilename } from '../../shared/rules/attachments'
+import { safeFilename, viewableType } from '../../shared/rules/attachments'
 
 /** What every header sync fetches: enough for the list, nothing of the body. */
 export const SUMMARY_QUERY = { uid: true, flags: true, envelope: true, size: true, internalDate: true, bodyStructure: true } as const
@@ -58,13 +58,13 @@ export function attachmentsOf(node: MessageStructureObject): Attachment[] {
     const isText = /^text\/(plain|html)$/i.test(n.type)
     if (n.disposition === 'attachment' || (filename && !isText) || (filename && n.disposition !== 'inline')) {
       const contentType = n.type.toLowerCase()
-      const viewable = isViewableType(contentType)
+      const viewAs = viewableType(contentType, filename)
       out.push({
         partId: n.part ?? '1',
         // The sender's name, cleaned as it will be saved (no bidi tricks, no path parts).
-        filename: safeFilename(filename, viewable ? contentType : undefined),
+        filename: safeFilename(filename, viewAs ?? undefined),
         contentType,
-        viewable,
+        viewable: viewAs !== null,
         size: n.size ?? 0,
         inline: n.disposition === 'inline' && !!n.id,
       })

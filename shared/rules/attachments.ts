@@ -22,6 +22,18 @@ export function isViewableType(contentType: string): boolean {
   return Object.hasOwn(VIEWABLE, contentType.split(';')[0]!.trim().toLowerCase())
 }
 
+/**
+ * The type to show an attachment as, or null when it is only ever saved: a viewable declared
+ * type whose name has no extension or one of that type's. A name that says `.exe` is saved as
+ * what it says, whatever type the sender declared, so the list never shows a program as a PDF.
+ */
+export function viewableType(declared: string, filename: string | null | undefined): string | null {
+  const type = declared.split(';')[0]!.trim().toLowerCase()
+  if (!Object.hasOwn(VIEWABLE, type)) return null
+  const ext = extensionOf(safeFilename(filename))
+  return !ext || VIEWABLE[type]!.includes(ext) ? type : null
+}
+
 const startsWith = (head: Uint8Array, bytes: number[], at = 0) => bytes.every((b, i) => head[at + i] === b)
 const ascii = (s: string) => [...s].map((c) => c.charCodeAt(0))
 

@@ -65,6 +65,9 @@ export function sanitizeMail(raw: string): SafeHtml {
   })
   const html = purifier.sanitize(raw, {
     WHOLE_DOCUMENT: false,
+    // Parse as body content: a <head>'s <style> and <link> then pass through the hooks above —
+    // kept (styles) or removed and counted (stylesheets) — instead of vanishing uncounted.
+    FORCE_BODY: true,
     ADD_TAGS: ['style'],
     FORBID_TAGS: ['script', 'iframe', 'frame', 'frameset', 'object', 'embed', 'form', 'input', 'button', 'textarea', 'select', 'link', 'meta', 'base', 'svg', 'math', 'audio', 'video', 'portal', 'template'],
     FORBID_ATTR: ['action', 'formaction', 'ping'],

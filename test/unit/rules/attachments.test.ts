@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { checkedType, extensionOf, isViewableType, safeFilename } from '../../../shared/rules/attachments'
+import { checkedType, extensionOf, isViewableType, safeFilename, viewableType } from '../../../shared/rules/attachments'
 
 const bytes = (...parts: (string | number[])[]) =>
   new Uint8Array(parts.flatMap((p) => (typeof p === 'string' ? [...p].map((c) => c.charCodeAt(0)) : p)))
@@ -62,6 +62,13 @@ describe('isViewableType: only images, PDF and plain text open in place', () => 
     ['constructor', false], ['__proto__', false],
   ])('%s → %s', (type, viewable) => {
     expect(isViewableType(type)).toBe(viewable)
+  })
+
+  it.each([
+    ['application/pdf', 'invoice\u202Efdp.exe', null], ['application/pdf', 'scan.pdf', 'application/pdf'], ['image/png', 'photo.exe', null],
+    ['image/png', 'no-extension', 'image/png'], ['text/plain', 'notes.txt', 'text/plain'], ['text/plain', 'run.bat', null], ['text/html', 'page.html', null],
+  ])('declared %s named %j is shown as %s', (type, name, shown) => {
+    expect(viewableType(type, name)).toBe(shown)
   })
 
   it('names the real extension', () => {
