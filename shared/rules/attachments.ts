@@ -17,11 +17,6 @@ const VIEWABLE: Record<string, string[]> = {
   'text/plain': ['txt', 'text', 'log', 'csv'],
 }
 
-/** True when the declared type is one Tandem shows itself (the content is checked again when it streams). */
-export function isViewableType(contentType: string): boolean {
-  return Object.hasOwn(VIEWABLE, contentType.split(';')[0]!.trim().toLowerCase())
-}
-
 /**
  * The type to show an attachment as, or null when it is only ever saved: a viewable declared
  * type whose name has no extension or one of that type's. A name that says `.exe` is saved as

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { checkedType, extensionOf, isViewableType, safeFilename, viewableType } from '../../../shared/rules/attachments'
+import { checkedType, extensionOf, safeFilename, viewableType } from '../../../shared/rules/attachments'
 
 const bytes = (...parts: (string | number[])[]) =>
   new Uint8Array(parts.flatMap((p) => (typeof p === 'string' ? [...p].map((c) => c.charCodeAt(0)) : p)))
@@ -54,14 +54,14 @@ describe('checkedType: a type Tandem would show is believed only when the conten
   })
 })
 
-describe('isViewableType: only images, PDF and plain text open in place', () => {
+describe('viewableType: only images, PDF and plain text open in place, and only under their own extension', () => {
   it.each([
     ['image/png', true], ['application/pdf', true], ['text/plain; charset=utf-8', true],
     ['text/html', false], ['image/svg+xml', false], ['application/x-msdownload', false],
     ['application/hta', false], ['application/javascript', false], ['application/octet-stream', false],
     ['constructor', false], ['__proto__', false],
   ])('%s → %s', (type, viewable) => {
-    expect(isViewableType(type)).toBe(viewable)
+    expect(viewableType(type, null) !== null).toBe(viewable)
   })
 
   it.each([
