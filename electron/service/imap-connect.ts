@@ -37,7 +37,7 @@ export async function connectImap(login: ImapLogin, knownShared: ReadonlySet<str
     auth: { user: login.user, pass: login.password },
     logger: false,
     // QRESYNC (RFC 7162) when the server has it: a sync learns which UIDs vanished from the
-    // VANISHED (EARLIER) answer to its CHANGEDSINCE fetch instead of listing every UID (issue 6).
+    // VANISHED (EARLIER) answer to its CHANGEDSINCE fetch instead of listing every UID.
     qresync: true,
     connectionTimeout: 15_000,
     greetingTimeout: 10_000,

@@ -45,7 +45,7 @@ export interface MailServiceDeps {
   log?: Logger
 }
 
-/** What the service remembers of the last session, to start offline with it (issue 5). */
+/** What the service remembers of the last session, to start offline with it. */
 interface SessionSnapshot { session: Session; name: string; memberships: SharedMembership[] }
 const LAST_SESSION = 'lastSession'
 
@@ -255,9 +255,10 @@ export class MailService {
   }
 
   /**
-   * Saves a draft in the Drafts folder of the identity's mailbox (R2, R3 as for sending; never
-   * encrypted). A version (key, n) replaces this device's earlier versions of the same draft,
-   * and only those: another member's drafts are never removed (R10).
+   * Saves a draft in the Drafts folder of the identity's mailbox (R2, R3 as for sending; one
+   * marked Encrypt is encrypted to the sender alone). A version (key, n) replaces this device's
+   * earlier versions of the same draft, and only those: another member's drafts are never
+   * removed (R10).
    */
   async saveDraft(req: SendRequest, version?: { key: string; n: number }): Promise<{ folderId: string; uid: number | null }> {
     const active = this.requireSession()
@@ -356,7 +357,7 @@ export class MailService {
 
   /**
    * A folder of the session. After a restart the service knows no folders until it lists them,
-   * and a queued action may come first (issue 5): then they are listed once, here.
+   * and a queued action may come first: then they are listed once, here.
    */
   private async folder(folderId: string): Promise<{ runtime: MailboxRuntime; folder: Folder }> {
     const runtime = this.runtime(parseFolderId(folderId).mailboxId)

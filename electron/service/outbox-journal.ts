@@ -1,7 +1,7 @@
 import type { StateStore } from './state-store'
 
 /**
- * Where each outgoing message stands, kept on disk by the main process (issue 5): written just
+ * Where each outgoing message stands, kept on disk by the main process: written just
  * before the message is handed to the SMTP server ('submitting') and as soon as the server has
  * accepted it ('accepted'), removed once the Sent copy is saved. With the Sent folder, which
  * holds the message under its fixed Message-ID, this is what makes a retried send safe:

@@ -10,7 +10,7 @@ export interface SyncResult {
   vanished: number[] | null
   present: number[] | null
   added: number
-  /** Bytes this sync read from the server (issue 6: an incremental sync must not refetch). */
+  /** Bytes this sync read from the server (an incremental sync must not refetch). */
   received: number
 }
 

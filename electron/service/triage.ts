@@ -133,7 +133,7 @@ export function trashFor(mailbox: Mailbox, folders: Folder[], from: Folder): Fol
 
 /**
  * Another reply to the same message saved in a Sent folder after `since` (not ours): a member
- * answered the conversation while our reply waited in the outbox (issue 5).
+ * answered the conversation while our reply waited in the outbox.
  */
 export async function answeredSince(client: ImapFlow, sentPath: string, inReplyTo: string, since: number, ours: string): Promise<{ who: string; at: number; subject: string } | null> {
   const lock = await client.getMailboxLock(sentPath, { readOnly: true })

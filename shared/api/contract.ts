@@ -44,7 +44,7 @@ export const draftSchema = z.object({
 }).strict()
 /**
  * How the outbox names a queued message: its id fixes the Message-ID (so a retry is recognised
- * in the Sent folder, issue 5), when it was queued (for "answered meanwhile"), and what the
+ * in the Sent folder), when it was queued (for "answered meanwhile"), and what the
  * person has confirmed after a warning.
  */
 const outboxFields = {

@@ -1,7 +1,7 @@
 import type { Folder, Mailbox } from '../domain'
 
 /**
- * Which messages keep their full body on this device for offline reading (issue 5). Headers of
+ * Which messages keep their full body on this device for offline reading. Headers of
  * synced folders are always cached; bodies cost space and server load, so shared mailboxes —
  * which can be large and busy — keep only recent Inbox and Sent by default, the person's own
  * mailbox everything. The person can add (or leave out) single folders.

@@ -47,7 +47,7 @@ test.beforeEach(async () => {
 })
 test.afterEach(async () => { await own?.stop() })
 
-test('offline triage survives a reload and reaches the server when it is back (issue 5)', async ({ page }) => {
+test('offline triage survives a reload and reaches the server when it is back', async ({ page }) => {
   test.setTimeout(120_000)
   // Fast reconnection for the test (the app's default backs off up to a minute).
   const web = await startWebApp({ suggestedServer: serverOf(own), log: () => undefined, pollMs: 500, backoff: { baseMs: 300, maxMs: 2000 } })
@@ -141,7 +141,7 @@ test('offline triage survives a reload and reaches the server when it is back (i
   }
 })
 
-test('mail kept for offline reading opens with the server down, also in folders never opened (issue 5)', async ({ page }) => {
+test('mail kept for offline reading opens with the server down, also in folders never opened', async ({ page }) => {
   await own.seed('bob@contoso.test', 'Archive', Array.from({ length: 12 }, (_, i) => ({
     raw: `From: Erin <erin@partner.example>\r\nTo: bob@contoso.test\r\nSubject: Project note ${i}\r\nMessage-ID: <project-${i}@partner.example>\r\n\r\nThe kiwifruit plan, part ${i}.\r\n`,
   })))
@@ -174,7 +174,7 @@ test('mail kept for offline reading opens with the server down, also in folders 
   }
 })
 
-test('a message written offline waits in the Outbox, can be changed there, and goes once when back (issue 5)', async ({ page }) => {
+test('a message written offline waits in the Outbox, can be changed there, and goes once when back', async ({ page }) => {
   const web = await startWebApp({ suggestedServer: serverOf(own), log: () => undefined, pollMs: 500, backoff: { baseMs: 300, maxMs: 2000 } })
   try {
     await page.goto(web.url)
@@ -235,7 +235,7 @@ test('a message written offline waits in the Outbox, can be changed there, and g
   }
 })
 
-test('a draft deleted while offline leaves the server\'s Drafts when the connection is back (issue 5)', async ({ page }) => {
+test('a draft deleted while offline leaves the server\'s Drafts when the connection is back', async ({ page }) => {
   const web = await startWebApp({ suggestedServer: serverOf(own), log: () => undefined, pollMs: 500, backoff: { baseMs: 300, maxMs: 2000 } })
   const subject = 'Second thoughts on the train'
   const draftsOnServer = () => supportDrafts(own, subject)

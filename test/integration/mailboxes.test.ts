@@ -110,7 +110,7 @@ describe('shared mailboxes side by side', () => {
     expect(idle.result.received).toBeLessThan(next.result.received)
   })
 
-  it('without QRESYNC, finds removals by the UIDs that remain, and with it by VANISHED (issue 6)', async () => {
+  it('without QRESYNC, finds removals by the UIDs that remain, and with it by VANISHED', async () => {
     const alice = await imapSession(stack, 'support@contoso.test*alice@contoso.test', passwordOf(stack, 'alice@contoso.test'))
     // A session like a server without QRESYNC would give: imapflow enables it only when asked.
     const plain = await imapSession(stack, 'support@contoso.test*bob@contoso.test', passwordOf(stack, 'bob@contoso.test'))

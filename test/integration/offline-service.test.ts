@@ -18,7 +18,7 @@ import { startMailStack, type MailStack } from '../mailstack/stack'
 import { CONTOSO, eventually, newService, imapSession, passwordOf, serverSettings, type TestService } from './helpers'
 
 /**
- * The service side of issue 5 against real Dovecot and Postfix: replayed actions that meet a
+ * The service side of offline work against real Dovecot and Postfix: replayed actions that meet a
  * changed mailbox, sends retried after a crash, reconnecting with backoff (R9), an offline start.
  */
 let stack: MailStack

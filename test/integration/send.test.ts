@@ -189,7 +189,7 @@ describe('drafts', () => {
     await witness.logout()
   })
 
-  it('removes a sent message\'s saved drafts from every mailbox it was saved in, and only once it went (issue 5)', async () => {
+  it('removes a sent message\'s saved drafts from every mailbox it was saved in, and only once it went', async () => {
     const { randomUUID } = await import('node:crypto')
     const alice = await as('alice@contoso.test')
     const key = randomUUID()

@@ -8,7 +8,7 @@ export interface BodyRow extends MessageBody { id: string; mailboxId: string; /*
 
 /**
  * The local cache: one IndexedDB database per signed-in person. Records and indexes are kept
- * few — each costs write time on a 20 000-message first sync (issue 6; summary-blocks.ts).
+ * few — each costs write time on a 20 000-message first sync (summary-blocks.ts).
  */
 export class TandemDb extends Dexie {
   folders!: Table<Folder, string>
@@ -16,7 +16,7 @@ export class TandemDb extends Dexie {
   keys!: Table<KeyRow, [string, number]>
   bodies!: Table<BodyRow, string>
   sync!: Table<SyncRow, string>
-  /** The person's actions waiting for the server, in order (issue 5): triage, sends, drafts. */
+  /** The person's actions waiting for the server, in order: triage, sends, drafts. */
   tasks!: Table<Task, number>
   /** Per-device choices, e.g. which folders keep bodies offline. */
   settings!: Table<{ key: string; value: unknown }, string>
@@ -35,14 +35,14 @@ export class TandemDb extends Dexie {
       tasks: '++seq, &id, mailboxId',
       settings: 'key',
     })
-    // Summaries move from one record per message to blocks (issue 6). The cache is only a
+    // Summaries move from one record per message to blocks. The cache is only a
     // cache: folders sync again from scratch; queued tasks and bodies stay.
     this.version(3).stores({
       messages: null,
       blocks: '[folderId+block], mailboxId',
       keys: '[folderId+block], mailboxId',
     }).upgrade((tx) => tx.table('sync').clear())
-    // Key rows carry their block's latest date, indexed: the newest page reads a few (issue 6).
+    // Key rows carry their block's latest date, indexed: the newest page reads a few.
     this.version(4).stores({
       keys: '[folderId+block], mailboxId, [folderId+maxDate]',
     }).upgrade((tx) => tx.table('keys').toCollection().modify((k: KeyRow) => { k.maxDate = latestOf(k.dates) }))

@@ -14,7 +14,7 @@ export const headerText = (m: MessageSummary) =>
   `${m.subject} ${[...m.from, ...m.to, ...m.cc].map((a) => `${a.name} ${a.address}`).join(' ')}`.toLowerCase()
 
 /**
- * The searchable header text of every cached message, in memory (issue 6: a search used to read
+ * The searchable header text of every cached message, in memory (a search used to read
  * and stringify every row out of IndexedDB for each query). A few dozen bytes per message; built
  * from the cache once, then kept up to date from the cache's own change notices.
  */
@@ -37,7 +37,7 @@ export class HeaderIndex {
     else if (this.building) this.pending.push(change)
   }
 
-  /** Keeps a body's search text in memory while the budget lasts (issue 6: no full scan per query). */
+  /** Keeps a body's search text in memory while the budget lasts (no full scan per query). */
   addBody(id: string, text: string): void {
     if (!this.bodies) return
     if (text.length > BODY_CAP || this.bodyChars + text.length > BODY_BUDGET) { this.overflow.add(id); return }

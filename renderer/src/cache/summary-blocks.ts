@@ -3,7 +3,7 @@ import type { MessageSummary } from '../../../shared/domain'
 
 /**
  * How many UIDs one block covers. IndexedDB in Chromium costs about 120 µs per record whatever
- * its size (issue 6: 20 000 summaries as 20 000 records took 2.8 s, as blocks of ~250 rows
+ * its size (20 000 summaries as 20 000 records took 2.8 s, as blocks of ~250 rows
  * 0.3 s), so message summaries are stored in blocks of neighbouring UIDs. A message's block
  * follows from its id alone, so a change to one message reads and writes one block.
  */
@@ -192,7 +192,7 @@ export class SummaryBlocks {
   /**
    * The newest `n` summaries of a folder, dated `since` or later. The key rows are read newest
    * block first (by their latest date), a few at a time, until no unread block can hold one of
-   * the n newest; then only the blocks that hold them (issue 6: at 100 000 messages, reading
+   * the n newest; then only the blocks that hold them (at 100 000 messages, reading
    * every key row before the first paint cost tens of milliseconds).
    */
   async newest(folderId: string, n: number, since = -Infinity): Promise<MessageSummary[]> {

@@ -29,7 +29,7 @@ export function useMessageActions() {
 
   /**
    * Flags change in the list and the cache at once; the change is a durable task that reaches
-   * the server now or, offline, when the connection is back (issue 5).
+   * the server now or, offline, when the connection is back.
    */
   async function setFlag(flag: string, on: boolean, targets = messages.targets): Promise<void> {
     const changing = targets.filter((m) => m.flags.includes(flag) !== on)

@@ -1,7 +1,7 @@
 import type { MessageSummary } from '../../../shared/domain'
 
 /**
- * A figure of a list of messages, computed once per list (issue 6: switching between a search
+ * A figure of a list of messages, computed once per list (switching between a search
  * and a 100 000-message folder recounted threads and unread mail of the whole folder each time).
  * Lists are never changed in place — every change makes a new array — so the array is the key.
  */

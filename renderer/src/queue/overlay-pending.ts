@@ -3,7 +3,7 @@ import type { TandemDb } from '../cache/db'
 import { messageId } from '../cache/summary-blocks'
 
 /**
- * What is still queued for a folder stays applied over what the server said (issue 5): called
+ * What is still queued for a folder stays applied over what the server said: called
  * inside a sync's transaction after the server's answer is written, so a change made offline
  * (a flag, a move, a delete) is not undone on screen before it reaches the server.
  */

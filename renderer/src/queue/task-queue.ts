@@ -6,7 +6,7 @@ import { oneAtATime } from './one-at-a-time'
 import { plain } from '../cache/plain'
 
 /**
- * The person's actions as durable tasks (issue 5; architecture: "pending operations in Dexie,
+ * The person's actions as durable tasks (architecture: "pending operations in Dexie,
  * replayed in order, each authorised again by main"). Plain TypeScript over a Dexie table, so
  * the same code runs in the renderer and in the tests that kill the service under it.
  *

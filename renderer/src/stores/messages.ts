@@ -95,7 +95,7 @@ export const useMessagesStore = defineStore('messages', () => {
 
   /**
    * Rows a sync brought for the list on screen, shown a few times a second rather than per
-   * batch (issue 6: merging and re-rendering 100 000 rows a hundred times cost seconds).
+   * batch (merging and re-rendering 100 000 rows a hundred times cost seconds).
    */
   let incoming: MessageSummary[] = []
   let showTimer: ReturnType<typeof setTimeout> | null = null
@@ -122,7 +122,7 @@ export const useMessagesStore = defineStore('messages', () => {
     if (!db) return
     listFolderId.value = folderId
     selection.value = new Set()
-    // The newest screenful first, so the list paints at once; the rest right after (issue 6:
+    // The newest screenful first, so the list paints at once; the rest right after (
     // reading 20 000 rows out of IndexedDB before the first paint cost a quarter second).
     const started = performance.now()
     incoming = []
@@ -164,7 +164,7 @@ export const useMessagesStore = defineStore('messages', () => {
     const mailboxId = folderId.slice(0, folderId.indexOf('|'))
     const syncStarted = performance.now()
     const state = await db.sync.get(folderId)
-    // Only the number is sent (issue 6: materialising 100 000 keys per sync cost half a second).
+    // Only the number is sent (materialising 100 000 keys per sync cost half a second).
     const knownCount = await db.summaries.count(folderId)
     const fresh = new Set<string>()
     written.set(folderId, fresh)
@@ -208,7 +208,7 @@ export const useMessagesStore = defineStore('messages', () => {
         // Start over from the cache (which holds what is still queued on top).
         list.value = await db.summaries.folder(folderId)
       } else if (listFolderId.value === folderId && (changed.length || removed.length)) {
-        // Apply the changes to the rows in memory (issue 6: re-reading 20 000 rows after every
+        // Apply the changes to the rows in memory (re-reading 20 000 rows after every
         // incremental sync cost a third of a second).
         const flags = new Map(changed.map((c) => [messageId(folderId, c.uid), c.flags]))
         const gone = new Set(removed)

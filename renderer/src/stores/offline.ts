@@ -14,7 +14,7 @@ const ROUND = 400
 const EVERY_MS = 5 * 60_000
 
 /**
- * Keeps mail readable offline (issue 5): per mailbox, which folders keep full bodies on this
+ * Keeps mail readable offline: per mailbox, which folders keep full bodies on this
  * device (shared/rules/offline.ts), and a background round that syncs those folders' headers
  * and downloads the bodies that are missing, one at a time, while the mailbox is online.
  */

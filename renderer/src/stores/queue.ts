@@ -13,7 +13,7 @@ const RESULT_KEPT_MS = 60_000
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`
 
 /**
- * The person's queued actions (issue 5): the durable TaskQueue over the signed-in person's
+ * The person's queued actions: the durable TaskQueue over the signed-in person's
  * cache, what it counts, the outbox, and the notices for what could not be done.
  */
 export const useQueueStore = defineStore('queue', () => {

@@ -66,7 +66,7 @@ export const useSearchStore = defineStore('search', () => {
       const read = new Map((await db.summaries.get(missing)).filter((m): m is MessageSummary => !!m).map((m) => [m.id, m]))
       return ids.map((id, i) => known[i] ?? read.get(id)).filter((m): m is MessageSummary => !!m)
     }
-    // A screenful first (issue 6: a broad query used to load thousands of rows before showing one).
+    // A screenful first (a broad query used to load thousands of rows before showing one).
     const first = await rowsOf(0, FIRST_SHOWN)
     if (mine !== generation) return
     total.value = matches.length

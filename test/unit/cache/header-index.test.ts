@@ -21,7 +21,7 @@ const everywhere = () => true
 const ids = (es: HeaderEntry[]) => es.map((e) => e.id).sort()
 const sorted = (xs: string[]) => [...xs].sort()
 
-describe('the header index (issue 6: offline search)', () => {
+describe('the header index (offline search)', () => {
   it('finds every word in subject, names and addresses, within the scope, and follows the cache\'s changes', async () => {
     db = new TandemDb('index@example.test')
     await db.summaries.put([

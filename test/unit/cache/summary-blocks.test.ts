@@ -20,7 +20,7 @@ let n = 0
 afterEach(async () => { db.close(); await db.delete() })
 const open = () => { db = new TandemDb(`blocks-${++n}@example.test`); return db }
 
-describe('summaries stored in UID blocks (issue 6)', () => {
+describe('summaries stored in UID blocks', () => {
   it('stores a few hundred summaries as a handful of records and reads them back exactly', async () => {
     const d = open()
     const rows = Array.from({ length: 1000 }, (_, i) => summary(FOLDER, i + 1))

@@ -6,7 +6,7 @@ const inbox = { id: 'shared:s|INBOX', role: 'inbox' as const }
 const sent = { id: 'shared:s|Sent', role: 'sent' as const }
 const archive = { id: 'shared:s|Archive', role: 'archive' as const }
 
-describe('which bodies stay offline (issue 5)', () => {
+describe('which bodies stay offline', () => {
   it('keeps everything of the own mailbox, the last 30 days of Inbox and Sent of a shared one', () => {
     expect(offlineWindow(defaultOfflinePolicy('own'), archive, now)).toEqual({ since: 0 })
     const shared = defaultOfflinePolicy('shared')
