@@ -133,7 +133,7 @@ async function main(): Promise<void> {
       const supportInbox = page.locator('section[data-kind="shared"] button[data-role="inbox"]')
       await supportInbox.waitFor()
       // Initial sync: IMAP → main → renderer → IndexedDB. Right after sign-in the offline keeper
-      // (issue 5) starts it in the background, and opening the folder joins the sync that runs:
+      // starts it in the background, and opening the folder joins the sync that runs:
       // so the figure is the app's own User Timing of that first sync, from its start until its
       // last write to IndexedDB has committed, whoever started it. The harness then checks the
       // list shows every message and counts the rows in IndexedDB itself.
