@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     imap: { host: stack.host, port: stack.ports.imap, security: 'none' as const },
     smtp: { host: stack.host, port: stack.ports.submission, security: 'none' as const },
     // Contoso's server opens shared mailboxes with Dovecot master-user logins (shared*member).
-    delegateLogin: '{shared}*{user}',
+    delegateLogin: `{shared}${stack.org.layout.masterSeparator}{user}`,
   }
   console.log(`\nContoso's mail server: IMAP 127.0.0.1:${stack.ports.imap}, SMTP submission 127.0.0.1:${stack.ports.submission} (loopback only).`)
   console.log('Sign in as:')

@@ -22,6 +22,8 @@ export const DIRECTORY_ENTRY = '/shared/vendor/tandem/mailbox'
 
 const entrySchema = z.object({
   name: z.string().trim().min(1).max(200),
+  /** The mailbox's address, where the server names owners by bare user name. */
+  address: z.string().regex(/^[^@\s]+@[^@\s]+$/).max(320).optional(),
   sendAs: z.array(z.string()).default([]),
   sendOnBehalf: z.array(z.string()).default([]),
 })
@@ -103,26 +105,31 @@ export async function readDirectoryEntry(client: ImapFlow, inbox: string, folder
 /**
  * The shared mailboxes this person is a member of, as the server says (R1): the first level
  * under each shared namespace prefix that LIST shows them (the server only lists mailboxes whose
- * ACL grants them lookup).
+ * ACL grants them lookup). The owner segment is whatever the server uses — an address, or a
+ * bare user name (Dovecot's %%n): then the address comes from the directory entry, else from
+ * the user name and the person's own domain. No separator, prefix or folder name is assumed.
  */
-export async function discoverMemberships(client: ImapFlow): Promise<SharedMembership[]> {
+export async function discoverMemberships(client: ImapFlow, me: string): Promise<SharedMembership[]> {
   const namespaces = otherNamespacePrefixes(client)
   if (namespaces.length === 0) return []
   const listed = await client.list({ listOnly: true })
-  const found = new Map<string, SharedMembership & { delimiter: string }>()
+  const owners = new Map<string, { owner: string; prefix: string; delimiter: string }>()
   for (const ns of namespaces) {
     for (const f of listed) {
       if (!f.path.startsWith(ns.prefix)) continue
       const owner = f.path.slice(ns.prefix.length).split(ns.delimiter)[0]
-      if (!owner || !owner.includes('@') || found.has(owner.toLowerCase())) continue
-      const sharedPath = ns.prefix + owner
-      found.set(owner.toLowerCase(), { address: owner.toLowerCase(), sharedPath, prefix: sharedPath + ns.delimiter, entry: null, delimiter: ns.delimiter })
+      if (!owner || owners.has(ns.prefix + owner)) continue
+      owners.set(ns.prefix + owner, { owner, prefix: ns.prefix + owner + ns.delimiter, delimiter: ns.delimiter })
     }
   }
-  const out: SharedMembership[] = []
-  for (const { delimiter, ...m } of found.values()) {
-    const topLevel = listed.map((f) => f.path).filter((p) => p.startsWith(m.prefix) && !p.slice(m.prefix.length).includes(delimiter))
-    out.push({ ...m, ...await readDirectoryEntry(client, m.sharedPath, topLevel, (p) => p.slice(m.prefix.length)) })
+  const found = new Map<string, SharedMembership>()
+  const domain = me.split('@')[1] ?? ''
+  for (const [sharedPath, { owner, prefix, delimiter }] of owners) {
+    const topLevel = listed.map((f) => f.path).filter((p) => p.startsWith(prefix) && !p.slice(prefix.length).includes(delimiter))
+    const read = await readDirectoryEntry(client, sharedPath, topLevel, (p) => p.slice(prefix.length))
+    const address = (read.entry?.address ?? (owner.includes('@') ? owner : `${owner}@${domain}`)).toLowerCase()
+    if (address === me.toLowerCase() || found.has(address)) continue
+    found.set(address, { address, sharedPath, prefix, ...read })
   }
-  return out.sort((a, b) => a.address.localeCompare(b.address))
+  return [...found.values()].sort((a, b) => a.address.localeCompare(b.address))
 }

@@ -9,6 +9,8 @@ export interface ImapLogin {
   /** The login name: the person's address, or a delegate login for a shared mailbox. */
   user: string
   password: string
+  /** For a delegate login, the person whose password it is (errors name them, not the login). */
+  person?: string
 }
 
 interface ImapError extends Error {
@@ -58,7 +60,7 @@ export async function connectImap(login: ImapLogin, knownShared: ReadonlySet<str
 export function describeConnectError(err: ImapError, login: ImapLogin, knownShared: ReadonlySet<string>): ApiFailure {
   const { host, port } = login.endpoint
   if (err.authenticationFailed) {
-    const address = login.user.includes('*') ? login.user.split('*')[1]! : login.user
+    const address = login.person ?? login.user
     return new ApiFailure(explainSignInRefusal({
       address,
       responseCode: err.serverResponseCode,

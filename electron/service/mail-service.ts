@@ -151,7 +151,7 @@ export class MailService {
     }
     await this.deps.secrets.set(`imap:${accountId}`, req.password)
     await own.refreshQuota().catch(() => null)
-    await this.reconcile(await discoverMemberships(client))
+    await this.reconcile(await discoverMemberships(client, req.address))
     return this.active.session
   }
 
@@ -186,7 +186,7 @@ export class MailService {
     const active = this.requireSession()
     // A fresh session: a long-lived one may keep the server's cached view of its ACLs.
     const probe = await connectImap(active.login, this.knownShared)
-    const memberships = await discoverMemberships(probe).finally(() => probe.logout().catch(() => probe.close()))
+    const memberships = await discoverMemberships(probe, active.session.account.address).finally(() => probe.logout().catch(() => probe.close()))
     const before = JSON.stringify(active.session.mailboxes)
     await Promise.all([...active.runtimes.values()].map((r) => r.refreshQuota().catch(() => null)))
     await this.reconcile(memberships)

@@ -43,7 +43,7 @@ export async function reconcileMemberships(active: SessionMailboxes, memberships
     const quota = lastSeen.find((x) => x.id === id)?.quota ?? null
     const mailbox: Mailbox = { id, accountId: active.session.account.id, kind: 'shared', address: m.address, name: m.entry?.name ?? m.address, quota, ...(m.warning ? { warning: m.warning } : {}) }
     const runtime = template
-      ? new MailboxRuntime(mailbox, { ...active.login, user: template.replace('{shared}', m.address).replace('{user}', active.login.user) }, { kind: 'session' }, options)
+      ? new MailboxRuntime(mailbox, { ...active.login, user: template.replace('{shared}', m.address).replace('{user}', active.login.user), person: active.login.user }, { kind: 'session' }, options)
       : new MailboxRuntime(mailbox, active.login, { kind: 'namespace', inboxPath: m.sharedPath, prefix: m.prefix }, options)
     runtime.hiddenFolder = m.directoryFolder ?? null
     active.runtimes.set(id, runtime)

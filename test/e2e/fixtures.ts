@@ -17,7 +17,7 @@ export function serverOf(stack: MailStack): ServerSettings {
   return {
     imap: { host: stack.host, port: stack.ports.imap, security: 'none' },
     smtp: { host: stack.host, port: stack.ports.submission, security: 'none' },
-    delegateLogin: '{shared}*{user}',
+    delegateLogin: `{shared}${stack.org.layout.masterSeparator}{user}`,
   }
 }
 

@@ -17,7 +17,7 @@ export function serverSettings(stack: MailStack): ServerSettings {
     imap: { host: stack.host, port: stack.ports.imap, security: 'none' },
     smtp: { host: stack.host, port: stack.ports.submission, security: 'none' },
     // The test stack's delegate login (Dovecot master users): member opens shared*member.
-    delegateLogin: '{shared}*{user}',
+    delegateLogin: `{shared}${stack.org.layout.masterSeparator}{user}`,
   }
 }
 

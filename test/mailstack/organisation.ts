@@ -41,6 +41,18 @@ const folderNames = z.object({
   directory: z.string().default('Directory'),
 })
 
+/**
+ * How the organisation's IMAP server lays out mailboxes: the hierarchy separator, where other
+ * people's shared mailboxes appear (Dovecot's shared namespace prefix; %%u names the owner by
+ * address, %%n by bare user name; null: no shared namespace at all, as on Exchange Online or
+ * Gmail), and the master-user separator of delegate logins (`shared*member`).
+ */
+const layout = z.object({
+  separator: z.enum(['/', '.']).default('/'),
+  sharedPrefix: z.string().regex(/%%[un]/).nullable().default('shared/%%u/'),
+  masterSeparator: z.string().length(1).default('*'),
+})
+
 export const organisationSchema = z
   .object({
     name: z.string().min(1),
@@ -50,6 +62,7 @@ export const organisationSchema = z
     folders: folderNames.default({
       sent: 'Sent Items', drafts: 'Drafts', trash: 'Deleted Items', junk: 'Junk Email', archive: 'Archive', directory: 'Directory',
     }),
+    layout: layout.default({ separator: '/', sharedPrefix: 'shared/%%u/', masterSeparator: '*' }),
   })
   .superRefine((org, ctx) => {
     const inOrg = (a: string) => org.domains.includes(a.split('@')[1] ?? '')
@@ -58,6 +71,10 @@ export const organisationSchema = z
     if (new Set(all).size !== all.length) ctx.addIssue({ code: 'custom', message: 'an address is listed twice' })
     for (const a of all) {
       if (!inOrg(a)) ctx.addIssue({ code: 'custom', message: `${a} is outside the organisation's domains` })
+    }
+    // Dovecot breaks when %%u (an address, with dots) is used under a "." separator.
+    if (org.layout.separator === '.' && org.layout.sharedPrefix?.includes('%%u')) {
+      ctx.addIssue({ code: 'custom', message: 'a "." separator needs a shared prefix with %%n, not %%u' })
     }
     for (const s of org.sharedMailboxes) {
       for (const m of s.members) {
