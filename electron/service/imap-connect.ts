@@ -25,7 +25,11 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMED
 
 /** Opens an authenticated IMAP connection, or fails with an ApiFailure written for people. */
 /** Options for one connection: a watcher IDLEs at once instead of after imapflow's 15 s. */
-export interface ConnectOptions { autoIdleDelay?: number }
+export interface ConnectOptions {
+  autoIdleDelay?: number
+  /** At sign-in: the people who signed in on this device (a generic refusal of anyone else may be R8). */
+  knownPeople?: ReadonlySet<string>
+}
 
 export async function connectImap(login: ImapLogin, knownShared: ReadonlySet<string> = new Set(), opts: ConnectOptions = {}): Promise<ImapFlow> {
   const insecure = insecureEndpointReason('IMAP', login.endpoint)
@@ -53,11 +57,11 @@ export async function connectImap(login: ImapLogin, knownShared: ReadonlySet<str
     return client
   } catch (e) {
     client.close()
-    throw describeConnectError(e as ImapError, login, knownShared)
+    throw describeConnectError(e as ImapError, login, knownShared, opts.knownPeople)
   }
 }
 
-export function describeConnectError(err: ImapError, login: ImapLogin, knownShared: ReadonlySet<string>): ApiFailure {
+export function describeConnectError(err: ImapError, login: ImapLogin, knownShared: ReadonlySet<string>, knownPeople?: ReadonlySet<string>): ApiFailure {
   const { host, port } = login.endpoint
   if (err.authenticationFailed) {
     const address = login.person ?? login.user
@@ -65,7 +69,7 @@ export function describeConnectError(err: ImapError, login: ImapLogin, knownShar
       address,
       responseCode: err.serverResponseCode,
       responseText: err.response ?? err.responseText,
-    }, knownShared))
+    }, knownShared, knownPeople))
   }
   if (err.code && NETWORK_CODES.has(err.code)) {
     return new ApiFailure({

@@ -50,6 +50,7 @@ interface SessionSnapshot { session: Session; name: string; memberships: SharedM
 const LAST_SESSION = 'lastSession'
 
 const KNOWN_SHARED = 'knownSharedMailboxes'
+const KNOWN_PEOPLE = 'knownPeople'
 
 interface Active extends SessionMailboxes {
   own: MailboxRuntime
@@ -70,6 +71,8 @@ export class MailService {
   private active: Active | null = null
   private memberships: SharedMembership[] = []
   private knownShared = new Set<string>()
+  /** People who signed in on this device: a generic refusal of anyone else may be R8. */
+  private knownPeople = new Set<string>()
   private readonly tickets = new AttachmentTickets()
   private readonly keyring: SmimeKeyring
   private readonly outgoing: Outgoing
@@ -87,6 +90,7 @@ export class MailService {
    */
   async start(): Promise<void> {
     this.knownShared = new Set(await this.deps.state.read<string[]>(KNOWN_SHARED) ?? [])
+    this.knownPeople = new Set(await this.deps.state.read<string[]>(KNOWN_PEOPLE) ?? [])
     const last = await this.deps.state.read<SessionSnapshot>(LAST_SESSION)
     const password = last ? await this.deps.secrets.get(`imap:${last.session.account.id}`) : undefined
     if (last && password) await this.resume(last, password)
@@ -138,7 +142,8 @@ export class MailService {
       throw new ApiFailure({ code: 'auth.sharedMailbox', rule: 'R8', field: 'address', message: sharedMessage(req.address) })
     }
     const login: ImapLogin = { endpoint: req.server.imap, user: req.address, password: req.password }
-    const client = await connectImap(login, this.knownShared)
+    const client = await connectImap(login, this.knownShared, { knownPeople: this.knownPeople })
+    await this.rememberPerson(req.address)
     await this.closeAll()
     const accountId = req.address
     const ownBox: Mailbox = { id: `own:${req.address}`, accountId, kind: 'own', address: req.address, name: req.address, quota: null }
@@ -371,6 +376,13 @@ export class MailService {
     await reconcileMemberships(this.requireSession(), memberships, lastSeen, this.runtimeOptions())
     await this.rememberShared(memberships.map((m) => m.address))
     await this.remember()
+  }
+
+  private async rememberPerson(address: string): Promise<void> {
+    const a = address.toLowerCase()
+    if (this.knownPeople.has(a)) return
+    this.knownPeople.add(a)
+    await this.deps.state.write(KNOWN_PEOPLE, [...this.knownPeople].sort())
   }
 
   private async rememberShared(addresses: string[]): Promise<void> {

@@ -14,9 +14,10 @@ const SHARED_HINT = /\bshared mailbox\b|\bR8\b/i
 /**
  * Explains a refused sign-in (R8 first). A server may refuse a shared mailbox with nothing but a
  * generic AUTHENTICATIONFAILED, so the client also uses what it knows: shared mailboxes it has
- * seen through a member's session on this device.
+ * seen through a member's session on this device, and people who signed in on it. An address
+ * it knows as neither, refused with nothing useful, may be either: the error says both.
  */
-export function explainSignInRefusal(refusal: SignInRefusal, knownShared: ReadonlySet<string>): ApiError {
+export function explainSignInRefusal(refusal: SignInRefusal, knownShared: ReadonlySet<string>, knownPeople?: ReadonlySet<string>): ApiError {
   const address = refusal.address.toLowerCase()
   const text = (refusal.responseText ?? '').trim()
   if (knownShared.has(address) || SHARED_HINT.test(text)) {
@@ -41,6 +42,14 @@ export function explainSignInRefusal(refusal: SignInRefusal, knownShared: Readon
     return {
       code: 'auth.refused',
       message: `The server refused the sign-in for ${address}: "${text}". If this keeps happening, contact your administrator.`,
+    }
+  }
+  if (knownPeople && !knownPeople.has(address)) {
+    return {
+      code: 'auth.failed',
+      rule: 'R8',
+      field: 'password',
+      message: `The server did not accept the sign-in for ${address}. Either the password is wrong (passwords are case-sensitive), or ${address} is a shared mailbox: shared mailboxes cannot sign in (R8) — sign in with your own address, and the shared mailboxes you are a member of appear next to yours.`,
     }
   }
   return {

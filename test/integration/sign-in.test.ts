@@ -40,11 +40,24 @@ describe('sign-in against the real server', () => {
 
   it('says the password is wrong when it is, and keeps no session', async () => {
     const { service } = await newService()
+    // alice has signed in on this device before: a refusal now is her password.
+    await service.signIn({ address: 'alice@contoso.test', password: passwordOf(stack, 'alice@contoso.test'), server: serverSettings(stack) })
+    await service.signOut()
     const e = await failure(service.signIn({ address: 'alice@contoso.test', password: 'not-her-password', server: serverSettings(stack) }))
     expect(e.error).toMatchObject({ code: 'auth.failed', field: 'password' })
     expect(e.error.rule).toBeUndefined()
     expect(e.message).toContain('did not accept the password for alice@contoso.test')
     expect(service.current()).toBeNull()
+  })
+
+  it('names both possibilities when the server refuses an address this device does not know with nothing useful (R8)', async () => {
+    const { service } = await newService()
+    // A generic AUTHENTICATIONFAILED: a wrong password, or a shared mailbox on a server that says no more.
+    const e = await failure(service.signIn({ address: 'helpdesk@contoso.test', password: 'a guess', server: serverSettings(stack) }))
+    expect(e.error).toMatchObject({ code: 'auth.failed', rule: 'R8', field: 'password' })
+    expect(e.message).toMatch(/password is wrong/)
+    expect(e.message).toMatch(/shared mailbox.*cannot sign in \(R8\)/)
+    expect(e.message).toMatch(/sign in with your own address/i)
   })
 
   it('refuses a shared mailbox, naming it and telling the user to sign in as themselves (R8)', async () => {

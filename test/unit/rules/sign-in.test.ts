@@ -24,6 +24,16 @@ describe('explainSignInRefusal', () => {
     expect(e.field).toBe('address')
   })
 
+  it('names both possibilities for a generic refusal of an address this device knows as nobody (R8)', () => {
+    const people = new Set(['alice@contoso.test'])
+    expect(explainSignInRefusal({ address: 'Helpdesk@Contoso.test', responseCode: 'AUTHENTICATIONFAILED' }, none, people)).toMatchObject({ code: 'auth.failed', rule: 'R8', field: 'password' })
+    expect(explainSignInRefusal({ address: 'Helpdesk@Contoso.test' }, none, people).message).toMatch(/password is wrong.*or helpdesk@contoso\.test is a shared mailbox/)
+    // Someone who signed in here before: their password.
+    expect(explainSignInRefusal({ address: 'alice@contoso.test' }, none, people).rule).toBeUndefined()
+    // A shared mailbox seen here: the firm R8 answer stays.
+    expect(explainSignInRefusal({ address: 'support@contoso.test' }, new Set(['support@contoso.test']), people).code).toBe('auth.sharedMailbox')
+  })
+
   it('points a wrong password at the password field', () => {
     expect(explainSignInRefusal({ address: 'a@b.test' }, none)).toMatchObject({ field: 'password' })
   })
