@@ -61,6 +61,8 @@ export const mailboxSchema = z.object({
   quota: quotaSchema.nullable().default(null),
   /** Something the person should know about how this mailbox is set up (e.g. its grants were ignored). */
   warning: z.string().nullable().optional(),
+  /** Opened by the person by address (the server does not list it): they may remove it again. */
+  added: z.boolean().optional(),
 })
 export type Mailbox = z.infer<typeof mailboxSchema>
 

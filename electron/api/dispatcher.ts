@@ -62,6 +62,8 @@ export function serviceHandlers(service: import('../service/mail-service').MailS
     'session.signOut': async () => { await service.signOut(); return { ok: true as const } },
     'folders.list': (input) => service.listFolders(input.mailboxId),
     'mailboxes.refresh': () => service.refreshMailboxes(),
+    'mailboxes.add': (input) => service.addSharedMailbox(input.address),
+    'mailboxes.remove': (input) => service.removeSharedMailbox(input.mailboxId),
     'messages.sync': (input) => service.syncMessages(input),
     'messages.body': (input) => service.body(input.folderId, input.uid),
     'messages.setFlags': async (input) => ({ ok: true as const, gone: await service.setFlags(input.folderId, input.uids, input.add, input.remove) }),

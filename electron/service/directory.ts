@@ -40,6 +40,8 @@ export interface SharedMembership {
   directoryFolder?: string | null
   /** Why no entry is trusted although one was found (shown on the mailbox, and logged). */
   warning?: string | null
+  /** Opened by the person by address, not listed by the server's shared namespace. */
+  added?: boolean
 }
 
 export function parseDirectoryEntry(raw: string | null): DirectoryEntry | null {

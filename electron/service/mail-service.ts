@@ -23,6 +23,8 @@ import { consoleLogger, type Logger } from './logger'
 import type { StateStore } from './state-store'
 import { syncFolder } from './sync'
 import { moveMessages, setFlags, trashFor } from './triage'
+import { addedAddresses, openByAddress, setAddedAddresses, stillOpen } from './added-mailboxes'
+import type { ImapFlow } from 'imapflow'
 
 export interface MailServiceDeps {
   secrets: SecretStore
@@ -156,7 +158,7 @@ export class MailService {
     }
     await this.deps.secrets.set(`imap:${accountId}`, req.password)
     await own.refreshQuota().catch(() => null)
-    await this.reconcile(await discoverMemberships(client, req.address))
+    await this.reconcile(await this.withAdded(client, await discoverMemberships(client, req.address)))
     return this.active.session
   }
 
@@ -191,12 +193,68 @@ export class MailService {
     const active = this.requireSession()
     // A fresh session: a long-lived one may keep the server's cached view of its ACLs.
     const probe = await connectImap(active.login, this.knownShared)
-    const memberships = await discoverMemberships(probe, active.session.account.address).finally(() => probe.logout().catch(() => probe.close()))
+    const memberships = await discoverMemberships(probe, active.session.account.address)
+      .then((found) => this.withAdded(probe, found))
+      .finally(() => probe.logout().catch(() => probe.close()))
     const before = JSON.stringify(active.session.mailboxes)
     await Promise.all([...active.runtimes.values()].map((r) => r.refreshQuota().catch(() => null)))
     await this.reconcile(memberships)
     if (JSON.stringify(active.session.mailboxes) !== before) this.deps.emit('session.changed', active.session)
     return active.session
+  }
+
+  /**
+   * Opens a shared mailbox by address (R1: only when the server lets the person open it) and
+   * keeps it for this account; it reopens offline from the cache like any other.
+   */
+  async addSharedMailbox(address: string): Promise<Session> {
+    const active = this.requireSession()
+    const a = address.trim().toLowerCase()
+    if (a === active.session.account.address.toLowerCase()) throw new ApiFailure({ code: 'request.invalid', field: 'address', message: 'That is your own address: your mailbox is already here.' })
+    if (!active.runtimes.has(`shared:${a}`)) {
+      const membership = await openByAddress(await active.own.connection(), active.login, active.session.account.server.delegateLogin, a)
+      const accountId = active.session.account.id
+      await setAddedAddresses(this.deps.state, accountId, [...await addedAddresses(this.deps.state, accountId), a])
+      await this.reconcile([...this.memberships.filter((m) => m.address !== a), membership])
+      this.deps.emit('session.changed', active.session)
+    }
+    return active.session
+  }
+
+  /** Removes a shared mailbox the person opened by address (one the server lists stays: R1 is the server's). */
+  async removeSharedMailbox(mailboxId: string): Promise<Session> {
+    const active = this.requireSession()
+    const m = this.memberships.find((x) => `shared:${x.address}` === mailboxId)
+    if (!m?.added) throw new ApiFailure({ code: 'request.invalid', field: 'mailboxId', message: 'Only a shared mailbox you opened by address can be removed here; the others come with your membership (R1).' })
+    const accountId = active.session.account.id
+    await setAddedAddresses(this.deps.state, accountId, (await addedAddresses(this.deps.state, accountId)).filter((a) => a !== m.address))
+    await this.reconcile(this.memberships.filter((x) => x !== m))
+    this.deps.emit('session.changed', active.session)
+    return active.session
+  }
+
+  /**
+   * The server's memberships plus the mailboxes the person added by address that it still lets
+   * them open. One it refuses (authentication or permission) is dropped for good (R1: the
+   * renderer purges its cache); one that cannot be checked now stays as it was.
+   */
+  private async withAdded(client: ImapFlow, discovered: SharedMembership[]): Promise<SharedMembership[]> {
+    const active = this.requireSession()
+    const accountId = active.session.account.id
+    const added = await addedAddresses(this.deps.state, accountId)
+    const out = [...discovered]
+    const kept: string[] = []
+    for (const address of added) {
+      if (out.some((m) => m.address === address)) { kept.push(address); continue }
+      const now = await stillOpen(client, active.login, active.session.account.server.delegateLogin, address)
+      if (now === false) { (this.deps.log ?? consoleLogger)('info', `${address}: the server no longer lets ${active.session.account.address} open it; removed (R1)`); continue }
+      kept.push(address)
+      const before = this.memberships.find((m) => m.address === address)
+      if (now) out.push(now)
+      else if (before) out.push(before)
+    }
+    if (kept.length !== added.length) await setAddedAddresses(this.deps.state, accountId, kept)
+    return out
   }
 
   /** Folders of one of the session's mailboxes, with the person's rights. */

@@ -2,6 +2,7 @@ import type { Grants, Mailbox, Session } from '../../shared/domain'
 import type { SharedMembership } from './directory'
 import type { ImapLogin } from './imap-connect'
 import { MailboxRuntime, type RuntimeOptions } from './mailbox-runtime'
+import { delegateLogin } from './added-mailboxes'
 
 /** The parts of a signed-in session that follow the person's memberships. */
 export interface SessionMailboxes {
@@ -36,14 +37,16 @@ export async function reconcileMemberships(active: SessionMailboxes, memberships
     const existing = active.runtimes.get(id)
     if (existing) {
       const { warning: _old, ...rest } = existing.mailbox
-      existing.mailbox = { ...rest, name: m.entry?.name ?? m.address, ...(m.warning ? { warning: m.warning } : {}) }
+      existing.mailbox = { ...rest, name: m.entry?.name ?? m.address, ...(m.warning ? { warning: m.warning } : {}), ...(m.added ? { added: true } : {}) }
       existing.hiddenFolder = m.directoryFolder ?? null
       continue
     }
     const quota = lastSeen.find((x) => x.id === id)?.quota ?? null
-    const mailbox: Mailbox = { id, accountId: active.session.account.id, kind: 'shared', address: m.address, name: m.entry?.name ?? m.address, quota, ...(m.warning ? { warning: m.warning } : {}) }
-    const runtime = template
-      ? new MailboxRuntime(mailbox, { ...active.login, user: template.replace('{shared}', m.address).replace('{user}', active.login.user), person: active.login.user }, { kind: 'session' }, options)
+    const mailbox: Mailbox = { id, accountId: active.session.account.id, kind: 'shared', address: m.address, name: m.entry?.name ?? m.address, quota, ...(m.warning ? { warning: m.warning } : {}), ...(m.added ? { added: true } : {}) }
+    const delegate = delegateLogin(active.login, template, m.address)
+    // The mailbox's own session where the server offers one; else inside the person's session.
+    const runtime = delegate
+      ? new MailboxRuntime(mailbox, delegate, { kind: 'session' }, options)
       : new MailboxRuntime(mailbox, active.login, { kind: 'namespace', inboxPath: m.sharedPath, prefix: m.prefix }, options)
     runtime.hiddenFolder = m.directoryFolder ?? null
     active.runtimes.set(id, runtime)

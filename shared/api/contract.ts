@@ -93,6 +93,10 @@ export const calls = {
   'folders.list': call(z.object({ mailboxId: z.string().min(1).max(400) }).strict(), z.array(folderSchema)),
   /** Asks the server again which shared mailboxes the person belongs to (R1) and their quotas. */
   'mailboxes.refresh': call(none, sessionSchema),
+  /** Opens a shared mailbox by address (R1: kept only when the server lets the person open it). */
+  'mailboxes.add': call(z.object({ address: emailAddressSchema }).strict(), sessionSchema),
+  /** Removes a shared mailbox the person opened by address; its cache goes with it. */
+  'mailboxes.remove': call(z.object({ mailboxId: z.string().min(1).max(400) }).strict(), sessionSchema),
   /**
    * Brings a folder's cache up to date from the state the renderer holds. New messages arrive
    * as 'sync.messages' events before this resolves; flag changes and removals come back here.

@@ -6,10 +6,12 @@ import { apiErrorOf } from '../api/failure'
 import type { ConnectionState, Session } from '../../../shared/domain'
 import { useApi } from '../api/use-api'
 import { cacheFor, type TandemDb } from '../cache/db'
+import { useNoticesStore } from './notices'
 
 /** Who is signed in, and the connection state of each of their mailboxes. */
 export const useSessionStore = defineStore('session', () => {
   const api = useApi()
+  const notices = useNoticesStore()
   const info = ref<AppInfo | null>(null)
   const session = ref<Session | null>(null)
   const loaded = ref(false)
@@ -23,14 +25,38 @@ export const useSessionStore = defineStore('session', () => {
   /** Called with the ids of mailboxes the person lost (R1), after their cache is purged. */
   const removedListeners = new Set<(ids: string[]) => void>()
 
+  /** Mailboxes the person removed themselves (no "no longer available" notice for those). */
+  const removedByPerson = new Set<string>()
+
   /** Applies a new list of mailboxes: anything no longer there is purged from the cache (R1). */
   async function apply(next: Session): Promise<void> {
-    const before = session.value?.mailboxes.map((m) => m.id) ?? []
+    const before = session.value?.mailboxes ?? []
     session.value = next
-    const gone = before.filter((id) => !next.mailboxes.some((m) => m.id === id))
+    const gone = before.filter((m) => !next.mailboxes.some((x) => x.id === m.id))
     if (gone.length && db.value) {
-      for (const id of gone) await db.value.purgeMailbox(id)
-      for (const l of removedListeners) l(gone)
+      for (const m of gone) await db.value.purgeMailbox(m.id)
+      for (const l of removedListeners) l(gone.map((m) => m.id))
+    }
+    for (const m of gone) {
+      if (!removedByPerson.delete(m.id)) notices.show(`${m.name} is no longer available to you (R1): Tandem removed it and its cached mail from this device.`, { ms: 10_000 })
+    }
+  }
+
+  /** Opens a shared mailbox by address; returns its name. */
+  async function addShared(address: string): Promise<string> {
+    const next = await api.call('mailboxes.add', { address })
+    await apply(next)
+    return next.mailboxes.find((m) => m.address === address.toLowerCase())?.name ?? address
+  }
+
+  /** Removes a shared mailbox the person opened by address, with its cache. */
+  async function removeShared(mailboxId: string): Promise<void> {
+    removedByPerson.add(mailboxId)
+    try {
+      await apply(await api.call('mailboxes.remove', { mailboxId }))
+    } catch (e) {
+      removedByPerson.delete(mailboxId)
+      throw e
     }
   }
 
@@ -84,5 +110,5 @@ export const useSessionStore = defineStore('session', () => {
     session.value = null
   }
 
-  return { info, session, loaded, signingIn, error, connections, signedIn, db, load, signIn, signOut, refresh, onMailboxesRemoved: (l: (ids: string[]) => void) => removedListeners.add(l) }
+  return { info, session, loaded, signingIn, error, connections, signedIn, db, load, signIn, signOut, refresh, addShared, removeShared, onMailboxesRemoved: (l: (ids: string[]) => void) => removedListeners.add(l) }
 })

@@ -15,6 +15,8 @@ function handlers(overrides: Partial<Handlers> = {}): { h: Handlers; seen: unkno
   const unused = () => { throw new Error('not used in this test') }
   const h: Handlers = {
     'mailboxes.refresh': unused,
+    'mailboxes.add': unused,
+    'mailboxes.remove': unused,
     'session.connections': unused,
     'messages.sync': unused,
     'messages.body': unused,

@@ -1,0 +1,113 @@
+import type { ImapFlow } from 'imapflow'
+import { ApiFailure } from '../../shared/api/errors'
+import { readDirectoryEntry, type SharedMembership } from './directory'
+import { otherNamespacePrefixes } from './folders'
+import { connectImap, type ImapLogin } from './imap-connect'
+import { myRights } from './imap-raw'
+import type { StateStore } from './state-store'
+
+/**
+ * Shared mailboxes the person opened by address ("Open a shared mailbox…"), for servers that
+ * list none (Exchange Online's IMAP, Gmail, many hosted servers) or not this one. Each is kept
+ * only when the server lets the person open it, remembered per account, and dropped again when
+ * the server later refuses it with an authentication or permission failure (R1) — never on a
+ * network failure.
+ */
+
+const key = (accountId: string) => `addedSharedMailboxes:${accountId}`
+
+export async function addedAddresses(state: StateStore, accountId: string): Promise<string[]> {
+  return await state.read<string[]>(key(accountId)) ?? []
+}
+
+export async function setAddedAddresses(state: StateStore, accountId: string, addresses: string[]): Promise<void> {
+  await state.write(key(accountId), [...new Set(addresses)].sort())
+}
+
+/** The delegate login of the server settings for this shared mailbox, or null when there is none. */
+export function delegateLogin(login: ImapLogin, template: string | null | undefined, shared: string): ImapLogin | null {
+  return template ? { ...login, user: template.replace('{shared}', shared).replace('{user}', login.user), person: login.user } : null
+}
+
+const notMember = (address: string, detail?: string) => new ApiFailure({
+  code: 'permission.denied', rule: 'R1', field: 'address',
+  message: `You are not a member of ${address} (R1)${detail ? `: the server said "${detail}"` : ''}. Ask an administrator to give you access; until then Tandem cannot open it.`,
+})
+
+/** Whether a refusal means "no access" (drop the mailbox) rather than "not now" (keep it). */
+export function isAccessRefusal(e: unknown): boolean {
+  return e instanceof ApiFailure && ['auth.failed', 'auth.refused', 'auth.sharedMailbox', 'permission.denied'].includes(e.code)
+}
+
+/** Through the shared namespace of the person's own session, when the server lists the mailbox there. */
+async function viaNamespace(client: ImapFlow, address: string): Promise<SharedMembership | null> {
+  const namespaces = otherNamespacePrefixes(client)
+  if (!namespaces.length) return null
+  const listed = await client.list({ listOnly: true })
+  const local = address.split('@')[0]!
+  for (const ns of namespaces) {
+    for (const owner of [address, local]) {
+      const sharedPath = ns.prefix + owner
+      if (!listed.some((f) => f.path === sharedPath)) continue
+      const prefix = sharedPath + ns.delimiter
+      const topLevel = listed.map((f) => f.path).filter((p) => p.startsWith(prefix) && !p.slice(prefix.length).includes(ns.delimiter))
+      return { address, sharedPath, prefix, added: true, ...await readDirectoryEntry(client, sharedPath, topLevel, (p) => p.slice(prefix.length)) }
+    }
+  }
+  return null
+}
+
+/**
+ * Opens a shared mailbox by address with the delegate login: the login must succeed and the
+ * person must be able to read its INBOX (Dovecot lets a master login in and then shows nothing
+ * to a non-member). Throws the R1 refusal, or the server's own words.
+ */
+async function viaDelegate(login: ImapLogin, address: string): Promise<SharedMembership> {
+  let client: ImapFlow
+  try {
+    client = await connectImap(login)
+  } catch (e) {
+    if (isAccessRefusal(e)) throw notMember(address, (e as ApiFailure).error.code === 'auth.refused' ? (e as ApiFailure).message : undefined)
+    throw e
+  }
+  try {
+    const rights = await myRights(client, 'INBOX')
+    const readable = rights === null ? await client.status('INBOX', { messages: true }).then((s) => !!s, () => false) : rights.includes('r')
+    if (!readable) throw notMember(address)
+    const others = otherNamespacePrefixes(client)
+    const topLevel = (await client.list({ listOnly: true }))
+      .filter((f) => !others.some((n) => f.path.startsWith(n.prefix)) && !(f.delimiter && f.path.includes(f.delimiter)))
+      .map((f) => f.path)
+    return { address, sharedPath: '', prefix: '', added: true, ...await readDirectoryEntry(client, 'INBOX', topLevel, (p) => p) }
+  } finally {
+    await client.logout().catch(() => client.close())
+  }
+}
+
+/**
+ * Opens a shared mailbox by address as the person: through the shared namespace if the server
+ * lists it there, else with the delegate login of the server settings. Without either, says
+ * what the administrator must provide.
+ */
+export async function openByAddress(own: ImapFlow, login: ImapLogin, template: string | null | undefined, address: string): Promise<SharedMembership> {
+  const found = await viaNamespace(own, address)
+  if (found) return found
+  const delegate = delegateLogin(login, template, address)
+  if (delegate) return viaDelegate(delegate, address)
+  throw new ApiFailure({
+    code: 'permission.denied', rule: 'R1', field: 'address',
+    message: `The server does not list ${address} among the mailboxes you may open, and these server settings have no delegate login to open it with. If you are a member, ask your administrator for the delegate login form (Server settings), or whether ${address} is the right address.`,
+  })
+}
+
+/**
+ * Whether the person may still open an added mailbox: true, false (refused: drop it, R1), or
+ * null when the server cannot be asked now (keep it; the cache keeps serving).
+ */
+export async function stillOpen(own: ImapFlow, login: ImapLogin, template: string | null | undefined, address: string): Promise<SharedMembership | false | null> {
+  try {
+    return await openByAddress(own, login, template, address)
+  } catch (e) {
+    return isAccessRefusal(e) ? false : null
+  }
+}

@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { MemoryStateStore } from '../../electron/service/state-store'
+import { parseOrganisation } from '../mailstack/organisation'
+import { startMailStack, type MailStack } from '../mailstack/stack'
+import { newService, passwordOf, serverSettings } from './helpers'
+
+// A server like Exchange Online's IMAP or Gmail as far as Tandem can tell: no shared namespace,
+// so shared mailboxes are opened by address with the delegate login.
+const TAILSPIN = parseOrganisation({
+  name: 'Tailspin',
+  domains: ['tailspin.test'],
+  users: [
+    { address: 'ines@tailspin.test', name: 'Ines Ibarra', password: 'ines-pass-1' },
+    { address: 'jon@tailspin.test', name: 'Jon Jansen', password: 'jon-pass-1' },
+  ],
+  sharedMailboxes: [
+    { address: 'helpdesk@tailspin.test', name: 'Tailspin Helpdesk', members: [{ address: 'ines@tailspin.test', sendAs: true }, { address: 'jon@tailspin.test' }] },
+    { address: 'finance@tailspin.test', name: 'Tailspin Finance', members: [{ address: 'jon@tailspin.test' }] },
+  ],
+  layout: { separator: '/', sharedPrefix: null, masterSeparator: '*' },
+})
+
+let stack: MailStack
+beforeAll(async () => { stack = await startMailStack(TAILSPIN) })
+afterAll(async () => { await stack?.stop() })
+
+const signIn = async (address: string, state = new MemoryStateStore()) => {
+  const t = await newService(state, 500, { backoff: { baseMs: 50, maxMs: 200 } })
+  await t.service.signIn({ address, password: passwordOf(stack, address), server: serverSettings(stack) })
+  return t
+}
+const names = (t: Awaited<ReturnType<typeof signIn>>) => t.service.current()!.mailboxes.map((m) => m.name)
+
+describe('opening a shared mailbox by address (R1)', () => {
+  it('a member opens it, with its name and folders; it is remembered for the account', async () => {
+    const state = new MemoryStateStore()
+    const ines = await signIn('ines@tailspin.test', state)
+    expect(names(ines)).toEqual(['ines@tailspin.test'])
+    const session = await ines.service.addSharedMailbox('Helpdesk@Tailspin.test')
+    expect(session.mailboxes.map((m) => [m.name, m.added])).toEqual([['ines@tailspin.test', undefined], ['Tailspin Helpdesk', true]])
+    expect(ines.events.some((e) => e.name === 'session.changed')).toBe(true)
+    const folders = await ines.service.listFolders('shared:helpdesk@tailspin.test')
+    expect(folders.find((f) => f.role === 'sent')?.name).toBe('Sent Items')
+    expect(ines.service.identities().map((i) => i.id)).toContain('sendAs:helpdesk@tailspin.test')
+    await ines.service.stop()
+    // The next launch on this device: there again, without asking.
+    const again = await signIn('ines@tailspin.test', state)
+    expect(names(again)).toEqual(['ines@tailspin.test', 'Tailspin Helpdesk'])
+    await again.service.stop()
+  })
+
+  it('a non-member is told why, and nothing is added', async () => {
+    const ines = await signIn('ines@tailspin.test')
+    await expect(ines.service.addSharedMailbox('finance@tailspin.test')).rejects.toMatchObject({ error: { code: 'permission.denied', rule: 'R1', message: expect.stringContaining('You are not a member of finance@tailspin.test (R1)') } })
+    await expect(ines.service.addSharedMailbox('ines@tailspin.test')).rejects.toMatchObject({ error: { field: 'address' } })
+    expect(names(ines)).toEqual(['ines@tailspin.test'])
+    await ines.service.stop()
+  })
+
+  it('a dropped network keeps it; a membership revoked on the server removes it (R1); it can be removed by hand', async () => {
+    const jon = await signIn('jon@tailspin.test')
+    await jon.service.addSharedMailbox('finance@tailspin.test')
+    await jon.service.addSharedMailbox('helpdesk@tailspin.test')
+    expect(names(jon)).toEqual(['jon@tailspin.test', 'Tailspin Finance', 'Tailspin Helpdesk'])
+    await stack.pause()
+    await expect(jon.service.refreshMailboxes()).rejects.toBeTruthy()
+    expect(names(jon)).toEqual(['jon@tailspin.test', 'Tailspin Finance', 'Tailspin Helpdesk'])
+    await stack.resume()
+    await stack.setRights('finance@tailspin.test', 'jon@tailspin.test', null)
+    const after = await jon.service.refreshMailboxes()
+    expect(after.mailboxes.map((m) => m.name)).toEqual(['jon@tailspin.test', 'Tailspin Helpdesk'])
+    await expect(jon.service.listFolders('shared:finance@tailspin.test')).rejects.toMatchObject({ error: { code: 'request.invalid' } })
+    const removed = await jon.service.removeSharedMailbox('shared:helpdesk@tailspin.test')
+    expect(removed.mailboxes.map((m) => m.name)).toEqual(['jon@tailspin.test'])
+    expect(await jon.state.read('addedSharedMailboxes:jon@tailspin.test')).toEqual([])
+    await jon.service.stop()
+  })
+})
