@@ -63,6 +63,8 @@ export const mailboxSchema = z.object({
   warning: z.string().nullable().optional(),
   /** Opened by the person by address (the server does not list it): they may remove it again. */
   added: z.boolean().optional(),
+  /** No directory entry publishes its grants: the person may add Send As / On Behalf, unconfirmed. */
+  unpublishedGrants: z.boolean().optional(),
 })
 export type Mailbox = z.infer<typeof mailboxSchema>
 
@@ -189,6 +191,10 @@ export const identitySchema = z.object({
   label: z.string(),
   /** Why encryption is unavailable, or null when it may be offered (R4). */
   noEncryption: z.string().nullable(),
+  /** Added by the person where the server publishes no grants: the server decides when it is used. */
+  unconfirmed: z.boolean().optional(),
+  /** Such an identity the server refused (R2, R3): it stays, marked, until the person removes it. */
+  refused: z.boolean().optional(),
 })
 export type Identity = z.infer<typeof identitySchema>
 

@@ -62,6 +62,7 @@ export function serviceHandlers(service: import('../service/mail-service').MailS
     'session.signOut': async () => { await service.signOut(); return { ok: true as const } },
     'folders.list': (input) => service.listFolders(input.mailboxId),
     'mailboxes.refresh': () => service.refreshMailboxes(),
+    'compose.claimGrant': (input) => service.claimGrant(input.mailboxId, input.kind, input.claimed),
     'mailboxes.add': (input) => service.addSharedMailbox(input.address),
     'mailboxes.remove': (input) => service.removeSharedMailbox(input.mailboxId),
     'messages.sync': (input) => service.syncMessages(input),

@@ -112,6 +112,7 @@ export class MailService {
       name: last.name, grants: new Map(), smime: await this.keyring.identity(account.id),
     }
     this.memberships = last.memberships
+    await this.loadClaims(account.id)
     // Quotas as last seen until the server answers; each runtime reconnects by itself.
     await this.reconcile(last.memberships, last.session.mailboxes)
     void own.connection().catch(() => undefined)
@@ -157,6 +158,7 @@ export class MailService {
       smime: await this.keyring.identity(accountId),
     }
     await this.deps.secrets.set(`imap:${accountId}`, req.password)
+    await this.loadClaims(accountId)
     await own.refreshQuota().catch(() => null)
     await this.reconcile(await this.withAdded(client, await discoverMemberships(client, req.address)))
     return this.active.session
@@ -312,7 +314,12 @@ export class MailService {
     const active = this.requireSession()
     const own = active.own.mailbox
     const shared = [...active.runtimes.values()].filter((r) => r.mailbox.kind === 'shared')
-      .map((r) => ({ mailbox: r.mailbox, grants: active.grants.get(r.mailbox.id) ?? { sendAs: [], sendOnBehalf: [] } }))
+      .map((r) => ({
+        mailbox: r.mailbox,
+        grants: active.grants.get(r.mailbox.id) ?? { sendAs: [], sendOnBehalf: [] },
+        // Only where the server publishes no grants may the person add their own (unconfirmed).
+        ...(r.mailbox.unpublishedGrants ? { claimed: this.claims.get(r.mailbox.address) } : {}),
+      }))
     const all = identitiesFor({ address: active.session.account.address, name: active.name }, own, shared)
     return all.map((i) => (i.kind === 'self' && !active.smime ? { ...i, noEncryption: NO_CERTIFICATE } : i))
   }
@@ -333,6 +340,34 @@ export class MailService {
   /** Removes every version this device saved of a discarded draft from the mailbox's Drafts. */
   async discardDraft(mailboxId: string, key: string): Promise<void> {
     await this.outgoing.dropDraft(this.runtime(mailboxId), key)
+  }
+
+  /**
+   * Adds or removes a Send As / On Behalf identity the person says they have, for a shared
+   * mailbox whose grants the server does not publish. Where a directory entry exists it is the
+   * administrator's word, and such additions are refused (R2, R3).
+   */
+  async claimGrant(mailboxId: string, kind: 'sendAs' | 'onBehalf', claimed: boolean): Promise<Identity[]> {
+    const active = this.requireSession()
+    const runtime = this.runtime(mailboxId)
+    const rule = kind === 'onBehalf' ? 'R3' : 'R2'
+    if (runtime.mailbox.kind !== 'shared' || !runtime.mailbox.unpublishedGrants) {
+      throw new ApiFailure({ code: 'send.notAllowed', rule, field: 'from', message: `${runtime.mailbox.name}'s ${kind === 'onBehalf' ? 'Send on Behalf' : 'Send As'} permissions are published by your administrator (${rule}); Tandem offers exactly those. Ask an administrator if you need another.` })
+    }
+    const address = runtime.mailbox.address
+    const now = this.claims.get(address) ?? { sendAs: false, sendOnBehalf: false, refused: [] }
+    const next = { ...now, [kind === 'onBehalf' ? 'sendOnBehalf' : 'sendAs']: claimed, refused: now.refused.filter((k) => k !== kind) }
+    this.claims.set(address, next)
+    await this.saveClaims(active.session.account.id)
+    return this.identities()
+  }
+
+  private claims = new Map<string, { sendAs: boolean; sendOnBehalf: boolean; refused: ('sendAs' | 'onBehalf')[] }>()
+  private async loadClaims(accountId: string): Promise<void> {
+    this.claims = new Map(Object.entries(await this.deps.state.read<Record<string, { sendAs: boolean; sendOnBehalf: boolean; refused: ('sendAs' | 'onBehalf')[] }>>(`claimedGrants:${accountId}`) ?? {}))
+  }
+  private async saveClaims(accountId: string): Promise<void> {
+    await this.deps.state.write(`claimedGrants:${accountId}`, Object.fromEntries(this.claims))
   }
 
   /** The submission server's message size limit, for the compose window. */
@@ -380,6 +415,18 @@ export class MailService {
     if (!password) throw new ApiFailure({ code: 'session.required', message: 'Your session has ended. Sign in again.' })
     const login = { endpoint: active.session.account.server.smtp, user: active.session.account.address, password }
     const sent = await this.outgoing.send({ identity: verdict.identity, runtime: active.runtimes.get(verdict.identity.mailboxId)! }, req, login, active.smime)
+      .catch(async (e: unknown) => {
+        // The server refused an identity the person added themselves: marked refused in the picker.
+        const kind = verdict.identity.kind
+        if (verdict.identity.unconfirmed && kind !== 'self' && e instanceof ApiFailure && (e.rule === 'R2' || e.rule === 'R3')) {
+          const now = this.claims.get(verdict.identity.from.address)
+          if (now && !now.refused.includes(kind)) {
+            this.claims.set(verdict.identity.from.address, { ...now, refused: [...now.refused, kind] })
+            await this.saveClaims(active.session.account.id)
+          }
+        }
+        throw e
+      })
     // The message went: its draft goes too. Not being able to remove it now must not look like a failed send.
     for (const { key, mailboxId } of req.replacesDrafts ?? []) {
       const runtime = active.runtimes.get(mailboxId)

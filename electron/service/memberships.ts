@@ -37,12 +37,13 @@ export async function reconcileMemberships(active: SessionMailboxes, memberships
     const existing = active.runtimes.get(id)
     if (existing) {
       const { warning: _old, ...rest } = existing.mailbox
-      existing.mailbox = { ...rest, name: m.entry?.name ?? m.address, ...(m.warning ? { warning: m.warning } : {}), ...(m.added ? { added: true } : {}) }
+      const { unpublishedGrants: _was, ...kept } = rest
+      existing.mailbox = { ...kept, name: m.entry?.name ?? m.address, ...extras(m) }
       existing.hiddenFolder = m.directoryFolder ?? null
       continue
     }
     const quota = lastSeen.find((x) => x.id === id)?.quota ?? null
-    const mailbox: Mailbox = { id, accountId: active.session.account.id, kind: 'shared', address: m.address, name: m.entry?.name ?? m.address, quota, ...(m.warning ? { warning: m.warning } : {}), ...(m.added ? { added: true } : {}) }
+    const mailbox: Mailbox = { id, accountId: active.session.account.id, kind: 'shared', address: m.address, name: m.entry?.name ?? m.address, quota, ...extras(m) }
     const delegate = delegateLogin(active.login, template, m.address)
     // The mailbox's own session where the server offers one; else inside the person's session.
     const runtime = delegate
@@ -55,6 +56,11 @@ export async function reconcileMemberships(active: SessionMailboxes, memberships
     if (!lastSeen.length) await refreshing
   }
   publishMailboxes(active)
+}
+
+/** What a mailbox says about how it is set up: a warning, opened by address, no published grants. */
+function extras(m: SharedMembership): Partial<Mailbox> {
+  return { ...(m.warning ? { warning: m.warning } : {}), ...(m.added ? { added: true } : {}), ...(m.entry ? {} : { unpublishedGrants: true }) }
 }
 
 /** The session's mailboxes as the runtimes hold them now (quota included): own first, then by name. */

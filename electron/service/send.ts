@@ -5,6 +5,7 @@ import SMTPConnection from 'nodemailer/lib/smtp-connection'
 import { envelope, innerEntity, sign, type SmimeIdentity } from './smime'
 import type { SendRequest } from '../../shared/api/contract'
 import { ApiFailure } from '../../shared/api/errors'
+import { smtpRefusal } from '../../shared/rules/identities'
 import type { Endpoint, Identity } from '../../shared/domain'
 import { insecureEndpointReason } from '../../shared/rules/connection-security'
 
@@ -80,16 +81,16 @@ export async function submit(login: SmtpLogin, identity: Identity, person: strin
     if (e instanceof ApiFailure) throw e
     const err = e as { responseCode?: number; response?: string; code?: string; message: string }
     const text = err.response ?? err.message
-    const rule = err.responseCode === 553 ? (identity.kind === 'sendAs' ? 'R2' : undefined) : undefined
+    const known = err.responseCode ? smtpRefusal(identity.kind, err.responseCode, text) : null
     // A refusal the server stated means nothing went; a lost connection after the hand-over may have.
     const maybeSent = handedOver && !err.responseCode
     throw new SubmitFailure({
       code: err.responseCode ? 'send.refused' : 'network.unreachable',
-      ...(rule ? { rule } : {}),
-      field: rule ? 'from' : undefined,
-      message: err.responseCode
+      ...(known?.rule ? { rule: known.rule } : {}),
+      field: known?.rule ? 'from' : undefined,
+      message: known?.message ?? (err.responseCode
         ? `The mail server did not accept the message (${err.responseCode}): ${text}. Nothing was sent.`
-        : `The connection to the mail server ${host}:${port} failed (${err.code ?? text}). Tandem keeps the message in the Outbox and tries again.`,
+        : `The connection to the mail server ${host}:${port} failed (${err.code ?? text}). Tandem keeps the message in the Outbox and tries again.`),
     }, maybeSent)
   } finally {
     conn.quit()

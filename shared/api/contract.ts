@@ -145,6 +145,11 @@ export const calls = {
   'compose.limits': call(none, z.object({ maxBytes: z.number().int().positive().nullable() })),
   /** The identities the person may send as (R2, R3), from grants the main process loaded. */
   'compose.identities': call(none, z.array(identitySchema)),
+  /**
+   * Adds or removes a Send As / On Behalf identity the person says they have, where the server
+   * publishes no grants for the mailbox (marked unconfirmed; the server decides at sending).
+   */
+  'compose.claimGrant': call(z.object({ mailboxId: z.string().min(1).max(400), kind: z.enum(['sendAs', 'onBehalf']), claimed: z.boolean() }).strict(), z.array(identitySchema)),
   /** Sends a message, authorised again in main (R2, R3, R4, R6); the copy goes to that mailbox's Sent. */
   'messages.send': call(sendRequestSchema, z.object({ messageId: z.string(), sentFolderId: z.string().nullable(), /** An earlier attempt had already sent it. */ already: z.boolean().optional() })),
   /** The person's S/MIME certificate (if imported) and whose certificates are known. */

@@ -5,7 +5,7 @@
 export const CALL_NAMES = [
   'app.info', 'session.signIn', 'session.current', 'session.connections', 'session.signOut', 'folders.list', 'mailboxes.refresh', 'mailboxes.add', 'mailboxes.remove',
   'messages.sync', 'messages.body', 'messages.setFlags', 'messages.move', 'messages.delete', 'attachments.link', 'content.remoteImage',
-  'compose.identities', 'compose.limits', 'messages.send', 'drafts.save', 'drafts.delete', 'smime.status', 'smime.importIdentity', 'smime.importCertificate',
+  'compose.identities', 'compose.claimGrant', 'compose.limits', 'messages.send', 'drafts.save', 'drafts.delete', 'smime.status', 'smime.importIdentity', 'smime.importCertificate',
   'smime.resolveChange',
 ] as const
 export const EVENT_NAMES = ['connection.state', 'session.ended', 'session.changed', 'sync.messages', 'folder.changed', 'app.mailto'] as const

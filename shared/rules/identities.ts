@@ -2,13 +2,23 @@ import type { ApiError } from '../api/errors'
 import type { Grants, Identity, Mailbox } from '../domain'
 
 export interface Person { address: string; name: string }
-export interface SharedWithGrants { mailbox: Mailbox; grants: Grants }
+export interface SharedWithGrants {
+  mailbox: Mailbox
+  grants: Grants
+  /** Where no grants are published: what the person added themselves, and which the server refused. */
+  claimed?: { sendAs: boolean; sendOnBehalf: boolean; refused: ('sendAs' | 'onBehalf')[] }
+}
+
+const UNCONFIRMED = ' — not confirmed by the server'
+const REFUSED = ' — refused by the server'
 
 const R4_REASON = 'Mail from a shared mailbox cannot be encrypted: the mailbox has no key of its own (R4).'
 
 /**
  * The identities a person may send as: themselves, each shared mailbox they hold Send As for
- * (R2), and each they may send on behalf of (R3). Nothing else.
+ * (R2), and each they may send on behalf of (R3). Where a mailbox publishes no grants (Exchange
+ * publishes none over IMAP), also what the person added themselves, marked unconfirmed: there
+ * the server decides when the message is submitted. Nothing else.
  */
 export function identitiesFor(me: Person, own: Mailbox, shared: SharedWithGrants[]): Identity[] {
   const self = me.address.toLowerCase()
@@ -17,21 +27,28 @@ export function identitiesFor(me: Person, own: Mailbox, shared: SharedWithGrants
     from: { name: me.name, address: self }, sender: null,
     label: me.name ? `${me.name} <${self}>` : self, noEncryption: null,
   }]
-  for (const { mailbox, grants } of shared) {
+  for (const { mailbox, grants, claimed } of shared) {
     const has = (list: string[]) => list.some((a) => a.toLowerCase() === self)
-    if (has(grants.sendAs)) {
-      out.push({
+    const mark = (kind: 'sendAs' | 'onBehalf', wanted: boolean | undefined) => (identity: Identity): Identity => {
+      if (!wanted) return identity
+      const refused = claimed!.refused.includes(kind)
+      return { ...identity, label: identity.label + (refused ? REFUSED : UNCONFIRMED), unconfirmed: true, ...(refused ? { refused: true } : {}) }
+    }
+    const asClaimed = mark('sendAs', claimed?.sendAs && !has(grants.sendAs))
+    const behalfClaimed = mark('onBehalf', claimed?.sendOnBehalf && !has(grants.sendOnBehalf))
+    if (has(grants.sendAs) || claimed?.sendAs) {
+      out.push(asClaimed({
         id: `sendAs:${mailbox.address}`, kind: 'sendAs', mailboxId: mailbox.id,
         from: { name: mailbox.name, address: mailbox.address }, sender: null,
         label: `${mailbox.name} <${mailbox.address}>`, noEncryption: R4_REASON,
-      })
+      }))
     }
-    if (has(grants.sendOnBehalf)) {
-      out.push({
+    if (has(grants.sendOnBehalf) || claimed?.sendOnBehalf) {
+      out.push(behalfClaimed({
         id: `onBehalf:${mailbox.address}`, kind: 'onBehalf', mailboxId: mailbox.id,
         from: { name: mailbox.name, address: mailbox.address }, sender: { name: me.name, address: self },
         label: `${me.name || self} on behalf of ${mailbox.name}`, noEncryption: R4_REASON,
-      })
+      }))
     }
   }
   return out
@@ -76,4 +93,23 @@ export function authoriseSend(req: SendCheck, identities: Identity[], mailboxes:
     return { ok: false, error: { code: 'send.mailboxFull', rule: 'R6', field: 'from', message: `${mailbox.name} is full (R6): you can still read and file mail, but sending from it is blocked until an administrator frees space or assigns a licence.` } }
   }
   return { ok: true, identity }
+}
+
+/**
+ * What a submission server's refusal means for the identity: an R2/R3 refusal of Send As or On
+ * Behalf (Postfix's "553 5.7.1 … not owned by user", at RCPT with its default delay; Exchange's
+ * "554 5.2.252 SendAsDenied"), SMTP AUTH switched off for the tenant (Exchange's 535 5.7.139),
+ * or null for anything else.
+ */
+export function smtpRefusal(kind: Identity['kind'], code: number | undefined, text: string): { rule?: 'R2' | 'R3'; message: string } | null {
+  const denied = /SendAsDenied|5\.2\.252|not owned by user|5\.7\.60\b/i.test(text) || (code === 553 && /5\.7\.1\b/.test(text))
+  if (denied && kind !== 'self') {
+    const rule = kind === 'onBehalf' ? 'R3' : 'R2'
+    const what = kind === 'onBehalf' ? 'send on behalf of this mailbox' : 'send as this mailbox'
+    return { rule, message: `The mail server refused to let you ${what} (${rule}): "${text.trim()}". Nothing was sent; the message stays in the Outbox. Choose another From address, or ask an administrator for the permission.` }
+  }
+  if (code === 535 && /5\.7\.139/.test(text)) {
+    return { message: 'Your organisation has turned off SMTP sending for apps (535 5.7.139): ask your administrator to allow SMTP AUTH for your mailbox. Nothing was sent; the message stays in the Outbox.' }
+  }
+  return null
 }

@@ -26,6 +26,7 @@ function handlers(overrides: Partial<Handlers> = {}): { h: Handlers; seen: unkno
     'attachments.link': unused,
     'content.remoteImage': unused,
     'compose.identities': unused,
+    'compose.claimGrant': unused,
     'compose.limits': unused,
     'drafts.save': unused,
     'drafts.delete': unused,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Mailbox } from '../../../shared/domain'
-import { authoriseSend, defaultIdentity, identitiesFor } from '../../../shared/rules/identities'
+import { authoriseSend, defaultIdentity, identitiesFor, smtpRefusal } from '../../../shared/rules/identities'
 import { quotaState } from '../../../shared/rules/quota'
 
 const box = (id: string, kind: 'own' | 'shared', address: string, name: string, full = false): Mailbox =>
@@ -61,5 +61,26 @@ describe('authoriseSend', () => {
     const v = authoriseSend({ identityId, encrypt }, bob, mailboxes)
     if (rule === null) expect(v.ok).toBe(true)
     else expect(v).toMatchObject({ ok: false, error: { rule, field: 'from' } })
+  })
+})
+
+describe('smtpRefusal: what a submission server\'s refusal means for the identity (R2, R3)', () => {
+  it.each([
+    ['sendAs', 553, '553 5.7.1 <support@contoso.test>: Sender address rejected: not owned by user bob@contoso.test', 'R2'],
+    ['sendAs', 554, '554 5.2.252 SendAsDenied; bob@contoso.test not allowed to send as support@contoso.test', 'R2'],
+    ['onBehalf', 554, '554 5.2.252 SendAsDenied; not allowed to send on behalf', 'R3'],
+    ['self', 553, '553 5.7.1 Sender address rejected', undefined],
+  ] as const)('%s refused with %d is %s', (kind, code, text, rule) => {
+    const r = smtpRefusal(kind, code, text)
+    if (rule) expect(r).toMatchObject({ rule, message: expect.stringContaining(`(${rule})`) })
+    else expect(r).toBeNull()
+  })
+
+  it('names SMTP AUTH switched off for the tenant (535 5.7.139)', () => {
+    expect(smtpRefusal('self', 535, '535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.')?.message).toMatch(/turned off SMTP sending for apps/)
+  })
+
+  it('leaves other refusals alone', () => {
+    expect(smtpRefusal('sendAs', 552, '552 5.3.4 Message size exceeds fixed limit')).toBeNull()
   })
 })
