@@ -63,6 +63,7 @@ export function serviceHandlers(service: import('../service/mail-service').MailS
     'folders.list': (input) => service.listFolders(input.mailboxId),
     'mailboxes.refresh': () => service.refreshMailboxes(),
     'compose.claimGrant': (input) => service.claimGrant(input.mailboxId, input.kind, input.claimed),
+    'server.discover': (input) => service.discoverServer(input.address),
     'mailboxes.add': (input) => service.addSharedMailbox(input.address),
     'mailboxes.remove': (input) => service.removeSharedMailbox(input.mailboxId),
     'messages.sync': (input) => service.syncMessages(input),

@@ -20,6 +20,7 @@ import { publishMailboxes, reconcileMemberships, type SessionMailboxes } from '.
 import { fetchRemoteImage, type FetchPolicy } from './remote-content'
 import type { SecretStore } from './secret-store'
 import { consoleLogger, type Logger } from './logger'
+import { discoverServer, type AutoconfigOptions, type Discovered } from './autoconfig'
 import type { StateStore } from './state-store'
 import { syncFolder } from './sync'
 import { moveMessages, setFlags, trashFor } from './triage'
@@ -45,6 +46,8 @@ export interface MailServiceDeps {
   backoff?: Partial<BackoffPolicy>
   /** Where warnings go (default: the console). */
   log?: Logger
+  /** Where server settings are looked up from an address (tests serve their own). */
+  autoconfig?: AutoconfigOptions
 }
 
 /** What the service remembers of the last session, to start offline with it. */
@@ -126,6 +129,11 @@ export class MailService {
 
   async stop(): Promise<void> {
     await this.closeAll()
+  }
+
+  /** Server settings for an address: its domain's autoconfig, else a preset, else nothing (the form guesses). */
+  discoverServer(address: string): Promise<Discovered> {
+    return discoverServer(address, this.deps.autoconfig)
   }
 
   /** Name, version and launch hints. */

@@ -81,6 +81,16 @@ export type AppInfo = z.infer<typeof appInfoSchema>
 export const calls = {
   /** Name, version and launch hints for the sign-in form. */
   'app.info': call(none, appInfoSchema),
+  /**
+   * Server settings found from an address (the domain's autoconfig, else a preset shipped with
+   * Tandem), before the sign-in form falls back to its guess.
+   */
+  'server.discover': call(z.object({ address: emailAddressSchema }).strict(), z.object({
+    server: serverSettingsSchema.nullable(),
+    source: z.enum(['autoconfig', 'preset']).nullable(),
+    provider: z.string().nullable(),
+    note: z.string().nullable(),
+  })),
   /** Signs a person in over IMAP; the password stays in the main process. */
   'session.signIn': call(signInRequestSchema, sessionSchema),
   /** The signed-in session, or null. */

@@ -2,6 +2,7 @@ import { computed, reactive, ref, watch } from 'vue'
 import { signInRequestSchema, type SignInRequest } from '../../../shared/api/contract'
 import type { Security, ServerSettings } from '../../../shared/domain'
 import { useSessionStore } from '../stores/session'
+import { useApi } from '../api/use-api'
 
 const PORTS: Record<'imap' | 'smtp', Record<Security, number>> = {
   imap: { tls: 993, starttls: 143, none: 143 },
@@ -20,6 +21,7 @@ export function guessServer(address: string): ServerSettings {
 /** State and behaviour of the sign-in form; the component only lays it out. */
 export function useSignInForm() {
   const store = useSessionStore()
+  const api = useApi()
   const address = ref('')
   const password = ref('')
   const showServer = ref(false)
@@ -27,10 +29,29 @@ export function useSignInForm() {
   const server = reactive<ServerSettings>(store.info?.suggestedServer ?? guessServer(''))
   const fieldErrors = ref<Record<string, string>>({})
 
-  // Follow the address's domain until the person edits the server settings themselves.
+  /** Where the settings came from: the domain's autoconfig, a preset, or a guess. */
+  const serverSource = ref<string | null>(null)
+  let lookup: ReturnType<typeof setTimeout> | null = null
+
+  // Follow the address's domain until the person edits the server settings themselves: the
+  // guess at once, then what the domain publishes (autoconfig) or a preset, when there is one.
   watch(address, (a) => {
     if (serverTouched.value || store.info?.suggestedServer) return
-    Object.assign(server, guessServer(a))
+    Object.assign(server, guessServer(a), { delegateLogin: null })
+    serverSource.value = null
+    if (lookup) clearTimeout(lookup)
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(a.trim())) return
+    lookup = setTimeout(() => {
+      void api.call('server.discover', { address: a.trim() }).then((found) => {
+        if (serverTouched.value || address.value !== a) return
+        if (found.server) {
+          Object.assign(server, found.server)
+          serverSource.value = found.source === 'preset' ? `${found.provider} settings` : `Settings published for ${a.trim().split('@')[1]}${found.provider ? ` (${found.provider})` : ''}`
+        } else {
+          serverSource.value = found.note
+        }
+      }).catch(() => undefined)
+    }, 400)
   })
 
   function setSecurity(kind: 'imap' | 'smtp', security: Security): void {
@@ -67,5 +88,5 @@ export function useSignInForm() {
     return ok
   }
 
-  return { address, password, server, showServer, errors, busy: computed(() => store.signingIn), setSecurity, touchServer: () => { serverTouched.value = true }, submit }
+  return { address, password, server, serverSource, showServer, errors, busy: computed(() => store.signingIn), setSecurity, touchServer: () => { serverTouched.value = true }, submit }
 }

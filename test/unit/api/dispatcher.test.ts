@@ -27,6 +27,7 @@ function handlers(overrides: Partial<Handlers> = {}): { h: Handlers; seen: unkno
     'content.remoteImage': unused,
     'compose.identities': unused,
     'compose.claimGrant': unused,
+    'server.discover': unused,
     'compose.limits': unused,
     'drafts.save': unused,
     'drafts.delete': unused,
