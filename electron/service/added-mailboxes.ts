@@ -5,6 +5,7 @@ import { otherNamespacePrefixes } from './folders'
 import { connectImap, type ImapLogin } from './imap-connect'
 import { myRights } from './imap-raw'
 import type { StateStore } from './state-store'
+import type { Logger } from './logger'
 
 /**
  * Shared mailboxes the person opened by address ("Open a shared mailbox…"), for servers that
@@ -101,13 +102,45 @@ export async function openByAddress(own: ImapFlow, login: ImapLogin, template: s
 }
 
 /**
- * Whether the person may still open an added mailbox: true, false (refused: drop it, R1), or
- * null when the server cannot be asked now (keep it; the cache keeps serving).
+ * Whether the person may still open an added mailbox: its membership, false (refused: drop it,
+ * R1), or null when the server cannot be asked now (keep it; the cache keeps serving).
  */
-export async function stillOpen(own: ImapFlow, login: ImapLogin, template: string | null | undefined, address: string): Promise<SharedMembership | false | null> {
+async function stillOpen(own: ImapFlow, login: ImapLogin, template: string | null | undefined, address: string): Promise<SharedMembership | false | null> {
   try {
     return await openByAddress(own, login, template, address)
   } catch (e) {
     return isAccessRefusal(e) ? false : null
   }
+}
+
+export interface AddedContext {
+  state: StateStore
+  accountId: string
+  login: ImapLogin
+  template: string | null | undefined
+  /** The memberships known before (one that cannot be checked now stays as it was). */
+  previous: SharedMembership[]
+  log: Logger
+}
+
+/**
+ * The server's memberships plus the mailboxes the person added by address that it still lets
+ * them open. One it refuses (authentication or permission) is dropped for good (R1: the renderer
+ * purges its cache); one that cannot be checked now stays as it was.
+ */
+export async function withAddedMailboxes(client: ImapFlow, discovered: SharedMembership[], ctx: AddedContext): Promise<SharedMembership[]> {
+  const added = await addedAddresses(ctx.state, ctx.accountId)
+  const out = [...discovered]
+  const kept: string[] = []
+  for (const address of added) {
+    if (out.some((m) => m.address === address)) { kept.push(address); continue }
+    const now = await stillOpen(client, ctx.login, ctx.template, address)
+    if (now === false) { ctx.log('info', `${address}: the server no longer lets ${ctx.login.user} open it; removed (R1)`); continue }
+    kept.push(address)
+    const before = ctx.previous.find((m) => m.address === address)
+    if (now) out.push(now)
+    else if (before) out.push(before)
+  }
+  if (kept.length !== added.length) await setAddedAddresses(ctx.state, ctx.accountId, kept)
+  return out
 }

@@ -24,7 +24,8 @@ import { discoverServer, type AutoconfigOptions, type Discovered } from './autoc
 import type { StateStore } from './state-store'
 import { syncFolder } from './sync'
 import { moveMessages, setFlags, trashFor } from './triage'
-import { addedAddresses, openByAddress, setAddedAddresses, stillOpen } from './added-mailboxes'
+import { ClaimedGrants } from './claimed-grants'
+import { addedAddresses, openByAddress, setAddedAddresses, withAddedMailboxes } from './added-mailboxes'
 import type { ImapFlow } from 'imapflow'
 
 export interface MailServiceDeps {
@@ -81,10 +82,12 @@ export class MailService {
   private readonly tickets = new AttachmentTickets()
   private readonly keyring: SmimeKeyring
   private readonly outgoing: Outgoing
+  private readonly claims: ClaimedGrants
 
   constructor(private readonly deps: MailServiceDeps) {
     this.keyring = new SmimeKeyring(deps.secrets, deps.state)
     this.outgoing = new Outgoing(new OutboxJournal(deps.state), this.keyring, deps.state)
+    this.claims = new ClaimedGrants(deps.state)
   }
 
   /**
@@ -115,7 +118,7 @@ export class MailService {
       name: last.name, grants: new Map(), smime: await this.keyring.identity(account.id),
     }
     this.memberships = last.memberships
-    await this.loadClaims(account.id)
+    await this.claims.load(account.id)
     // Quotas as last seen until the server answers; each runtime reconnects by itself.
     await this.reconcile(last.memberships, last.session.mailboxes)
     void own.connection().catch(() => undefined)
@@ -166,7 +169,7 @@ export class MailService {
       smime: await this.keyring.identity(accountId),
     }
     await this.deps.secrets.set(`imap:${accountId}`, req.password)
-    await this.loadClaims(accountId)
+    await this.claims.load(accountId)
     await own.refreshQuota().catch(() => null)
     await this.reconcile(await this.withAdded(client, await discoverMemberships(client, req.address)))
     return this.active.session
@@ -243,28 +246,13 @@ export class MailService {
     return active.session
   }
 
-  /**
-   * The server's memberships plus the mailboxes the person added by address that it still lets
-   * them open. One it refuses (authentication or permission) is dropped for good (R1: the
-   * renderer purges its cache); one that cannot be checked now stays as it was.
-   */
-  private async withAdded(client: ImapFlow, discovered: SharedMembership[]): Promise<SharedMembership[]> {
+  /** The server's memberships plus the mailboxes the person added by address that it still lets them open. */
+  private withAdded(client: ImapFlow, discovered: SharedMembership[]): Promise<SharedMembership[]> {
     const active = this.requireSession()
-    const accountId = active.session.account.id
-    const added = await addedAddresses(this.deps.state, accountId)
-    const out = [...discovered]
-    const kept: string[] = []
-    for (const address of added) {
-      if (out.some((m) => m.address === address)) { kept.push(address); continue }
-      const now = await stillOpen(client, active.login, active.session.account.server.delegateLogin, address)
-      if (now === false) { (this.deps.log ?? consoleLogger)('info', `${address}: the server no longer lets ${active.session.account.address} open it; removed (R1)`); continue }
-      kept.push(address)
-      const before = this.memberships.find((m) => m.address === address)
-      if (now) out.push(now)
-      else if (before) out.push(before)
-    }
-    if (kept.length !== added.length) await setAddedAddresses(this.deps.state, accountId, kept)
-    return out
+    return withAddedMailboxes(client, discovered, {
+      state: this.deps.state, accountId: active.session.account.id, login: active.login,
+      template: active.session.account.server.delegateLogin, previous: this.memberships, log: this.deps.log ?? consoleLogger,
+    })
   }
 
   /** Folders of one of the session's mailboxes, with the person's rights. */
@@ -356,26 +344,13 @@ export class MailService {
    * administrator's word, and such additions are refused (R2, R3).
    */
   async claimGrant(mailboxId: string, kind: 'sendAs' | 'onBehalf', claimed: boolean): Promise<Identity[]> {
-    const active = this.requireSession()
     const runtime = this.runtime(mailboxId)
     const rule = kind === 'onBehalf' ? 'R3' : 'R2'
     if (runtime.mailbox.kind !== 'shared' || !runtime.mailbox.unpublishedGrants) {
       throw new ApiFailure({ code: 'send.notAllowed', rule, field: 'from', message: `${runtime.mailbox.name}'s ${kind === 'onBehalf' ? 'Send on Behalf' : 'Send As'} permissions are published by your administrator (${rule}); Tandem offers exactly those. Ask an administrator if you need another.` })
     }
-    const address = runtime.mailbox.address
-    const now = this.claims.get(address) ?? { sendAs: false, sendOnBehalf: false, refused: [] }
-    const next = { ...now, [kind === 'onBehalf' ? 'sendOnBehalf' : 'sendAs']: claimed, refused: now.refused.filter((k) => k !== kind) }
-    this.claims.set(address, next)
-    await this.saveClaims(active.session.account.id)
+    await this.claims.set(runtime.mailbox.address, kind, claimed)
     return this.identities()
-  }
-
-  private claims = new Map<string, { sendAs: boolean; sendOnBehalf: boolean; refused: ('sendAs' | 'onBehalf')[] }>()
-  private async loadClaims(accountId: string): Promise<void> {
-    this.claims = new Map(Object.entries(await this.deps.state.read<Record<string, { sendAs: boolean; sendOnBehalf: boolean; refused: ('sendAs' | 'onBehalf')[] }>>(`claimedGrants:${accountId}`) ?? {}))
-  }
-  private async saveClaims(accountId: string): Promise<void> {
-    await this.deps.state.write(`claimedGrants:${accountId}`, Object.fromEntries(this.claims))
   }
 
   /** The submission server's message size limit, for the compose window. */
@@ -427,11 +402,7 @@ export class MailService {
         // The server refused an identity the person added themselves: marked refused in the picker.
         const kind = verdict.identity.kind
         if (verdict.identity.unconfirmed && kind !== 'self' && e instanceof ApiFailure && (e.rule === 'R2' || e.rule === 'R3')) {
-          const now = this.claims.get(verdict.identity.from.address)
-          if (now && !now.refused.includes(kind)) {
-            this.claims.set(verdict.identity.from.address, { ...now, refused: [...now.refused, kind] })
-            await this.saveClaims(active.session.account.id)
-          }
+          await this.claims.refused(verdict.identity.from.address, kind)
         }
         throw e
       })

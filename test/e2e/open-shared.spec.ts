@@ -1,19 +1,14 @@
 import { test, expect, launch, imapSession, passwordOf, signIn, openFolder } from './fixtures'
-import { parseOrganisation } from '../mailstack/organisation'
+import { smallOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
 
 // A server with no shared namespace (like Exchange Online's IMAP or Gmail): the shared mailbox
 // is opened by address, through the delegate login of the server settings.
-const FABRIKAM = parseOrganisation({
-  name: 'Fabrikam',
-  domains: ['fabrikam.test'],
-  users: [
-    { address: 'erin@fabrikam.test', name: 'Erin Ellis', password: 'erin-pass-1' },
-    { address: 'frank@fabrikam.test', name: 'Frank Foster', password: 'frank-pass-1' },
-  ],
-  sharedMailboxes: [
-    { address: 'helpdesk@fabrikam.test', name: 'Fabrikam Helpdesk', members: [{ address: 'erin@fabrikam.test', sendAs: true }] },
-    { address: 'billing@fabrikam.test', name: 'Fabrikam Billing', members: [{ address: 'frank@fabrikam.test' }] },
+const FABRIKAM = smallOrganisation('Fabrikam', 'fabrikam.test', {
+  people: { erin: 'Erin Ellis', frank: 'Frank Foster' },
+  shared: [
+    { local: 'helpdesk', name: 'Fabrikam Helpdesk', members: [{ local: 'erin', sendAs: true }] },
+    { local: 'billing', name: 'Fabrikam Billing', members: [{ local: 'frank' }] },
   ],
   layout: { separator: '/', sharedPrefix: null, masterSeparator: '*' },
 })

@@ -1,21 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MemoryStateStore } from '../../electron/service/state-store'
-import { parseOrganisation } from '../mailstack/organisation'
+import { smallOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
 import { newService, passwordOf, serverSettings } from './helpers'
 
 // A server like Exchange Online's IMAP or Gmail as far as Tandem can tell: no shared namespace,
 // so shared mailboxes are opened by address with the delegate login.
-const TAILSPIN = parseOrganisation({
-  name: 'Tailspin',
-  domains: ['tailspin.test'],
-  users: [
-    { address: 'ines@tailspin.test', name: 'Ines Ibarra', password: 'ines-pass-1' },
-    { address: 'jon@tailspin.test', name: 'Jon Jansen', password: 'jon-pass-1' },
-  ],
-  sharedMailboxes: [
-    { address: 'helpdesk@tailspin.test', name: 'Tailspin Helpdesk', members: [{ address: 'ines@tailspin.test', sendAs: true }, { address: 'jon@tailspin.test' }] },
-    { address: 'finance@tailspin.test', name: 'Tailspin Finance', members: [{ address: 'jon@tailspin.test' }] },
+const TAILSPIN = smallOrganisation('Tailspin', 'tailspin.test', {
+  people: { ines: 'Ines Ibarra', jon: 'Jon Jansen' },
+  shared: [
+    { local: 'helpdesk', name: 'Tailspin Helpdesk', members: [{ local: 'ines', sendAs: true }, { local: 'jon' }] },
+    { local: 'finance', name: 'Tailspin Finance', members: [{ local: 'jon' }] },
   ],
   layout: { separator: '/', sharedPrefix: null, masterSeparator: '*' },
 })

@@ -1,20 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { parseOrganisation } from '../mailstack/organisation'
+import { smallOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
 import { eventually, imapSession, newService, passwordOf, serverSettings } from './helpers'
 
 // Helpdesk publishes no directory entry (as on Exchange, whose IMAP publishes no grants), but
 // its submission server knows who may send as it: ines may, jon may not. Finance publishes one.
-const ADATUM = parseOrganisation({
-  name: 'Adatum',
-  domains: ['adatum.test'],
-  users: [
-    { address: 'ines@adatum.test', name: 'Ines Ibarra', password: 'ines-pass-1' },
-    { address: 'jon@adatum.test', name: 'Jon Jansen', password: 'jon-pass-1' },
-  ],
-  sharedMailboxes: [
-    { address: 'helpdesk@adatum.test', name: 'Adatum Helpdesk', members: [{ address: 'ines@adatum.test', sendAs: true }, { address: 'jon@adatum.test' }] },
-    { address: 'finance@adatum.test', name: 'Adatum Finance', members: [{ address: 'jon@adatum.test' }] },
+const ADATUM = smallOrganisation('Adatum', 'adatum.test', {
+  people: { ines: 'Ines Ibarra', jon: 'Jon Jansen' },
+  shared: [
+    { local: 'helpdesk', name: 'Adatum Helpdesk', members: [{ local: 'ines', sendAs: true }, { local: 'jon' }] },
+    { local: 'finance', name: 'Adatum Finance', members: [{ local: 'jon' }] },
   ],
 })
 

@@ -1,23 +1,17 @@
 import type { ImapFlow } from 'imapflow'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { UNTRUSTED_ENTRY } from '../../electron/service/directory'
-import { parseOrganisation } from '../mailstack/organisation'
+import { smallOrganisation } from '../mailstack/organisation'
 import { directoryMessage, startMailStack, type MailStack } from '../mailstack/stack'
 import { eventually, imapSession, newService, passwordOf, serverSettings } from './helpers'
 
 // An organisation of its own (not Contoso): erin is a member of the helpdesk with no grant at
 // all, frank may send as it. Erin has the w right every member needs for flags.
-const FABRIKAM = parseOrganisation({
-  name: 'Fabrikam',
-  domains: ['fabrikam.test'],
-  users: [
-    { address: 'erin@fabrikam.test', name: 'Erin Ellis', password: 'erin-pass-1' },
-    { address: 'frank@fabrikam.test', name: 'Frank Foster', password: 'frank-pass-1' },
-    { address: 'gina@fabrikam.test', name: 'Gina Gray', password: 'gina-pass-1' },
-  ],
-  sharedMailboxes: [
-    { address: 'helpdesk@fabrikam.test', name: 'Fabrikam Helpdesk', members: [{ address: 'erin@fabrikam.test' }, { address: 'frank@fabrikam.test', sendAs: true }] },
-    { address: 'billing@fabrikam.test', name: 'Fabrikam Billing', members: [{ address: 'erin@fabrikam.test' }] },
+const FABRIKAM = smallOrganisation('Fabrikam', 'fabrikam.test', {
+  people: { erin: 'Erin Ellis', frank: 'Frank Foster', gina: 'Gina Gray' },
+  shared: [
+    { local: 'helpdesk', name: 'Fabrikam Helpdesk', members: [{ local: 'erin' }, { local: 'frank', sendAs: true }] },
+    { local: 'billing', name: 'Fabrikam Billing', members: [{ local: 'erin' }] },
   ],
 })
 const ENTRY = '/shared/vendor/tandem/mailbox'

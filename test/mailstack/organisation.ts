@@ -109,3 +109,22 @@ export function senderLogins(org: Organisation): Map<string, string[]> {
   }
   return map
 }
+
+/**
+ * A small organisation for one test: people by local part and name (password "<local>-pass-1"),
+ * shared mailboxes with their members and grants, and optionally a server layout.
+ */
+export function smallOrganisation(name: string, domain: string, opts: {
+  people: Record<string, string>
+  shared: { local: string; name: string; members: { local: string; sendAs?: boolean; sendOnBehalf?: boolean }[] }[]
+  layout?: Organisation['layout']
+}): Organisation {
+  const at = (local: string) => `${local}@${domain}`
+  return parseOrganisation({
+    name,
+    domains: [domain],
+    users: Object.entries(opts.people).map(([local, person]) => ({ address: at(local), name: person, password: `${local}-pass-1` })),
+    sharedMailboxes: opts.shared.map((s) => ({ address: at(s.local), name: s.name, members: s.members.map((m) => ({ ...m, local: undefined, address: at(m.local) })) })),
+    ...(opts.layout ? { layout: opts.layout } : {}),
+  })
+}
