@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MemoryStateStore } from '../../electron/service/state-store'
+import { MemorySecretStore } from '../../electron/service/secret-store'
 import { smallOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
 import { newService, passwordOf, serverSettings } from './helpers'
@@ -42,6 +43,23 @@ describe('opening a shared mailbox by address (R1)', () => {
     const again = await signIn('ines@tailspin.test', state)
     expect(names(again)).toEqual(['ines@tailspin.test', 'Tailspin Helpdesk'])
     await again.service.stop()
+  })
+
+  it('reopens offline from what this device remembers, with the server down', async () => {
+    const state = new MemoryStateStore()
+    const secrets = new MemorySecretStore()
+    const first = await newService(state, 500, { secrets })
+    await first.service.signIn({ address: 'ines@tailspin.test', password: passwordOf(stack, 'ines@tailspin.test'), server: serverSettings(stack) })
+    await first.service.addSharedMailbox('helpdesk@tailspin.test')
+    await first.service.stop()
+    await stack.pause()
+    try {
+      const offline = await newService(state, 500, { secrets, backoff: { baseMs: 50, maxMs: 200 } })
+      expect(offline.service.current()!.mailboxes.map((m) => [m.name, m.added])).toEqual([['ines@tailspin.test', undefined], ['Tailspin Helpdesk', true]])
+      await offline.service.stop()
+    } finally {
+      await stack.resume()
+    }
   })
 
   it('a non-member is told why, and nothing is added', async () => {
