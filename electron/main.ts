@@ -117,8 +117,8 @@ async function boot(): Promise<void> {
   })
 
   /**
-   * Open: images, PDF and text show in a window of Tandem's own, sandboxed, without preload or
-   * scripts; nothing is ever written to disk and handed to the system to run. A type the
+   * Open: images, PDF and text show in a window of Tandem's own, sandboxed, without preload;
+   * nothing is ever written to disk and handed to the system to run. A type the
    * service cannot prove viewable arrives as a download instead.
    */
   function openAttachment(url: string): void {
@@ -127,7 +127,9 @@ async function boot(): Promise<void> {
       height: 700,
       title: 'Tandem — attachment',
       autoHideMenuBar: true,
-      webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false, webSecurity: true, javascript: false, plugins: true, spellcheck: false },
+      // No preload, sandboxed; the document itself comes with CSP "sandbox", so nothing in it
+      // runs. JavaScript stays on for the window only because Chromium's PDF viewer needs it.
+      webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false, webSecurity: true, plugins: true, spellcheck: false, devTools: !app.isPackaged },
     })
     void viewer.loadURL(url)
   }
