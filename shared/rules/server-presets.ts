@@ -40,10 +40,9 @@ export const PRESETS: ServerPreset[] = [
 
 /** Delegate-login forms people meet, for the server-settings form. */
 export const DELEGATE_LOGINS: { label: string; template: string | null }[] = [
-  { label: 'None: shared mailboxes through my own session', template: null },
-  { label: 'Dovecot master user: shared*me', template: '{shared}*{user}' },
-  { label: 'Exchange / Microsoft 365: me\\shared', template: '{user}\\{shared}' },
-  { label: 'Cyrus / other: shared%me', template: '{shared}%{user}' },
+  { label: 'None (my own session)', template: null },
+  { label: 'Dovecot master user (shared*me)', template: '{shared}*{user}' },
+  { label: 'Exchange (me\\shared)', template: '{user}\\{shared}' },
 ]
 
 /** The preset for a consumer domain, or for settings pointing at a provider's hosts. */
