@@ -83,11 +83,13 @@ export class MailService {
   private readonly keyring: SmimeKeyring
   private readonly outgoing: Outgoing
   private readonly claims: ClaimedGrants
+  private readonly log: Logger
 
   constructor(private readonly deps: MailServiceDeps) {
     this.keyring = new SmimeKeyring(deps.secrets, deps.state)
     this.outgoing = new Outgoing(new OutboxJournal(deps.state), this.keyring, deps.state)
     this.claims = new ClaimedGrants(deps.state)
+    this.log = deps.log ?? consoleLogger
   }
 
   /**
@@ -105,7 +107,7 @@ export class MailService {
   }
 
   private runtimeOptions() {
-    return { emit: this.deps.emit, pollMs: this.deps.pollMs, backoff: this.deps.backoff, log: this.deps.log ?? consoleLogger }
+    return { emit: this.deps.emit, pollMs: this.deps.pollMs, backoff: this.deps.backoff, log: this.log }
   }
 
   private async resume(last: SessionSnapshot, password: string): Promise<void> {
@@ -251,7 +253,7 @@ export class MailService {
     const active = this.requireSession()
     return withAddedMailboxes(client, discovered, {
       state: this.deps.state, accountId: active.session.account.id, login: active.login,
-      template: active.session.account.server.delegateLogin, previous: this.memberships, log: this.deps.log ?? consoleLogger,
+      template: active.session.account.server.delegateLogin, previous: this.memberships, log: this.log,
     })
   }
 
@@ -462,17 +464,19 @@ export class MailService {
     await this.remember()
   }
 
-  private async rememberPerson(address: string): Promise<void> {
-    const a = address.toLowerCase()
-    if (this.knownPeople.has(a)) return
-    this.knownPeople.add(a)
-    await this.deps.state.write(KNOWN_PEOPLE, [...this.knownPeople].sort())
+  /** People who signed in here, and shared mailboxes seen here, kept for the R8 explanations. */
+  private rememberPerson(address: string): Promise<void> {
+    return this.rememberIn(this.knownPeople, KNOWN_PEOPLE, [address.toLowerCase()])
   }
 
-  private async rememberShared(addresses: string[]): Promise<void> {
-    const before = this.knownShared.size
-    for (const a of addresses) this.knownShared.add(a)
-    if (this.knownShared.size !== before) await this.deps.state.write(KNOWN_SHARED, [...this.knownShared].sort())
+  private rememberShared(addresses: string[]): Promise<void> {
+    return this.rememberIn(this.knownShared, KNOWN_SHARED, addresses)
+  }
+
+  private async rememberIn(known: Set<string>, key: string, addresses: string[]): Promise<void> {
+    const before = known.size
+    for (const a of addresses) known.add(a)
+    if (known.size !== before) await this.deps.state.write(key, [...known].sort())
   }
 
   private async closeAll(): Promise<void> {

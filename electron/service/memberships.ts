@@ -36,9 +36,9 @@ export async function reconcileMemberships(active: SessionMailboxes, memberships
     if (m.warning) options.log?.('warn', `${m.address}: ${m.warning}`)
     const existing = active.runtimes.get(id)
     if (existing) {
-      const { warning: _old, ...rest } = existing.mailbox
-      const { unpublishedGrants: _was, ...kept } = rest
-      existing.mailbox = { ...kept, name: m.entry?.name ?? m.address, ...extras(m) }
+      // The extras are recomputed from the membership: a warning or flag no longer true goes.
+      const { warning: _w, added: _a, unpublishedGrants: _u, ...base } = existing.mailbox
+      existing.mailbox = { ...base, name: m.entry?.name ?? m.address, ...extras(m) }
       existing.hiddenFolder = m.directoryFolder ?? null
       continue
     }

@@ -33,9 +33,7 @@ export class SmimeKeyring {
     }
     const identity = { certPem: read.certPem, keyPem: read.keyPem }
     await this.secrets.set(`smime:${accountId}`, JSON.stringify(identity))
-    const certs = await this.state.read<Record<string, string>>(CERTIFICATES) ?? {}
-    certs[address.toLowerCase()] = read.certPem
-    await this.state.write(CERTIFICATES, certs)
+    await this.keep(address, read.certPem)
     return identity
   }
 
@@ -64,12 +62,10 @@ export class SmimeKeyring {
    */
   async learn(address: string, certPem: string): Promise<'kept' | 'known' | 'pending'> {
     const a = address.toLowerCase()
-    const certs = await this.state.read<Record<string, string>>(CERTIFICATES) ?? {}
-    const known = certs[a]
+    const known = (await this.certificates())[a]
     if (known && fingerprintOf(known) === fingerprintOf(certPem)) return 'known'
     if (!known) {
-      certs[a] = certPem
-      await this.state.write(CERTIFICATES, certs)
+      await this.keep(a, certPem)
       return 'kept'
     }
     const pending = await this.state.read<Record<string, PendingCertificate>>(PENDING) ?? {}
@@ -84,23 +80,31 @@ export class SmimeKeyring {
     const pending = await this.state.read<Record<string, PendingCertificate>>(PENDING) ?? {}
     const change = pending[a]
     if (!change) throw new ApiFailure({ code: 'request.invalid', message: `No changed certificate for ${a} is waiting.` })
-    if (accept) {
-      const certs = await this.state.read<Record<string, string>>(CERTIFICATES) ?? {}
-      certs[a] = change.certPem
-      await this.state.write(CERTIFICATES, certs)
-    }
+    if (accept) await this.keep(a, change.certPem)
     delete pending[a]
     await this.state.write(PENDING, pending)
   }
 
+  /** The known correspondents' certificates, by address. */
+  private async certificates(): Promise<Record<string, string>> {
+    return await this.state.read<Record<string, string>>(CERTIFICATES) ?? {}
+  }
+
+  /** Makes this the certificate Tandem encrypts to for the address. */
+  private async keep(address: string, certPem: string): Promise<void> {
+    const certs = await this.certificates()
+    certs[address.toLowerCase()] = certPem
+    await this.state.write(CERTIFICATES, certs)
+  }
+
   /** Certificates for these addresses, and the addresses that have none. */
   async certificatesFor(addresses: string[]): Promise<{ found: string[]; missing: string[] }> {
-    const certs = await this.state.read<Record<string, string>>(CERTIFICATES) ?? {}
+    const certs = await this.certificates()
     return { found: addresses.filter((a) => certs[a]).map((a) => certs[a]!), missing: addresses.filter((a) => !certs[a]) }
   }
 
   async status(own: SmimeIdentity | null): Promise<SmimeStatus> {
-    const certs = await this.state.read<Record<string, string>>(CERTIFICATES) ?? {}
+    const certs = await this.certificates()
     const pending = await this.state.read<Record<string, PendingCertificate>>(PENDING) ?? {}
     const identity = own
       ? { addresses: readCertificate(own.certPem).addresses, expires: forge.pki.certificateFromPem(own.certPem).validity.notAfter.toISOString() }
