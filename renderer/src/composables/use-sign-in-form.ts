@@ -1,6 +1,6 @@
 import { computed, reactive, ref, watch } from 'vue'
 import { signInRequestSchema, type SignInRequest } from '../../../shared/api/contract'
-import type { Security, ServerSettings } from '../../../shared/domain'
+import { emailAddressSchema, type Security, type ServerSettings } from '../../../shared/domain'
 import { useSessionStore } from '../stores/session'
 import { useApi } from '../api/use-api'
 
@@ -40,7 +40,7 @@ export function useSignInForm() {
     Object.assign(server, guessServer(a), { delegateLogin: null })
     serverSource.value = null
     if (lookup) clearTimeout(lookup)
-    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(a.trim())) return
+    if (!emailAddressSchema.safeParse(a).success) return
     lookup = setTimeout(() => {
       void api.call('server.discover', { address: a.trim() }).then((found) => {
         if (serverTouched.value || address.value !== a) return
