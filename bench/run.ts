@@ -13,7 +13,7 @@ import { imapSession, passwordOf } from '../test/mailstack/sessions'
 import { projectRoot } from '../electron/web/web-app'
 import { CHROMIUM_ARGS } from '../playwright.config'
 import { benchMessages } from './fixtures'
-import { SUMMARY_QUERY } from '../electron/service/summaries'
+import { SUMMARY_QUERY } from '../electron/service/operations/summaries'
 import { BLOCK_UIDS } from '../renderer/src/cache/summary-blocks'
 
 const { values } = parseArgs({ options: { size: { type: 'string', default: '20000' }, runs: { type: 'string', default: '3' } } })

@@ -1,7 +1,7 @@
 import { ZodError, type z } from 'zod'
 import { calls, isCallName, type CallName, type CallOutput, type CallResult } from '../../shared/api/contract'
 import { ApiFailure, type ApiError } from '../../shared/api/errors'
-import { asConnectionLoss } from '../service/imap-connect'
+import { asConnectionLoss } from '../service/imap/connect'
 
 export type Handlers = {
   [N in CallName]: (input: z.infer<(typeof calls)[N]['input']>) => Promise<CallOutput<N>> | CallOutput<N>

@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url'
 import type { ServerSettings } from '../../shared/domain'
 import { createDispatcher, serviceHandlers } from '../api/dispatcher'
 import { MailService } from '../service/mail-service'
-import type { BackoffPolicy } from '../service/mailbox-runtime'
-import { MemorySecretStore } from '../service/secret-store'
-import { FileStateStore, MemoryStateStore, type StateStore } from '../service/state-store'
+import type { BackoffPolicy } from '../service/imap/mailbox-runtime'
+import { MemorySecretStore } from '../service/storage/secret-store'
+import { FileStateStore, MemoryStateStore, type StateStore } from '../service/storage/state-store'
 import { WebHost } from './web-host'
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')

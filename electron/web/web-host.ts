@@ -6,7 +6,7 @@ import { clientMessageSchema, type ServerMessage } from '../../shared/api/wire'
 import type { Dispatch } from '../api/dispatcher'
 import { readStatic, resolveStatic } from './static-files'
 import { contentSecurityPolicy } from '../security/csp'
-import { attachmentHeaders, type OpenedAttachment } from '../service/attachments'
+import { attachmentHeaders, type OpenedAttachment } from '../service/operations/attachments'
 
 export interface WebHostOptions {
   /** The built renderer (electron-vite's out/renderer). */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { MemoryStateStore } from '../../electron/service/state-store'
-import { MemorySecretStore } from '../../electron/service/secret-store'
+import { MemoryStateStore } from '../../electron/service/storage/state-store'
+import { MemorySecretStore } from '../../electron/service/storage/secret-store'
 import { smallOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
 import { newService, passwordOf, serverSettings } from './helpers'

@@ -1,6 +1,6 @@
 import type { ImapFlow } from 'imapflow'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { UNTRUSTED_ENTRY } from '../../electron/service/directory'
+import { UNTRUSTED_ENTRY } from '../../electron/service/session/directory'
 import { smallOrganisation } from '../mailstack/organisation'
 import { directoryMessage, startMailStack, type MailStack } from '../mailstack/stack'
 import { eventually, imapSession, newService, passwordOf, serverSettings } from './helpers'

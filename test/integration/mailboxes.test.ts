@@ -3,7 +3,7 @@ import MailComposer from 'nodemailer/lib/mail-composer'
 import type { MessageSummary } from '../../shared/domain'
 import { loadOrganisation, parseOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
-import { syncFolder } from '../../electron/service/sync'
+import { syncFolder } from '../../electron/service/operations/sync'
 import { CONTOSO, eventually, newService, imapSession, passwordOf, serverSettings, type TestService } from './helpers'
 
 let stack: MailStack

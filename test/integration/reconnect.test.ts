@@ -1,7 +1,7 @@
 import { createConnection, createServer, type Server } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { MailboxRuntime } from '../../electron/service/mailbox-runtime'
+import { MailboxRuntime } from '../../electron/service/imap/mailbox-runtime'
 import { loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
 import { CONTOSO, passwordOf } from './helpers'

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import nodemailer from 'nodemailer'
 import { ApiFailure } from '../../shared/api/errors'
-import { MemoryStateStore } from '../../electron/service/state-store'
+import { MemoryStateStore } from '../../electron/service/storage/state-store'
 import { loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
 import { freePorts } from '../mailstack/ports'

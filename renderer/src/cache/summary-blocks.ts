@@ -1,5 +1,6 @@
 import Dexie, { type Table } from 'dexie'
 import type { MessageSummary } from '../../../shared/domain'
+import { messageKey, parseMessageKey } from '../../../shared/ids'
 
 /**
  * How many UIDs one block covers. IndexedDB in Chromium costs about 120 µs per record whatever
@@ -30,11 +31,6 @@ export function keyRowOf(b: BlockRow): KeyRow {
 export type CacheChange = { added: MessageSummary[] } | { removed: string[] } | { reset: true }
 
 export const blockOf = (uid: number) => Math.floor(uid / BLOCK_UIDS)
-export const messageId = (folderId: string, uid: number) => `${folderId}|${uid}`
-export function parseMessageId(id: string): { folderId: string; uid: number } {
-  const at = id.lastIndexOf('|')
-  return { folderId: id.slice(0, at), uid: Number(id.slice(at + 1)) }
-}
 const keyOf = (folderId: string, block: number) => `${folderId}\u0000${block}`
 const byDateDesc = (a: MessageSummary, b: MessageSummary) => b.date - a.date
 
@@ -146,7 +142,7 @@ export class SummaryBlocks {
 
   /** Changes fields of cached summaries (flags, snippet); ids not cached are left alone. */
   async update(changes: Map<string, Partial<MessageSummary>>): Promise<void> {
-    await this.rewrite([...changes.keys()].map(parseMessageId), (current) => {
+    await this.rewrite([...changes.keys()].map(parseMessageKey), (current) => {
       let any = false
       for (const [id, m] of current) {
         const c = changes.get(id)
@@ -160,7 +156,7 @@ export class SummaryBlocks {
   async remove(ids: string[]): Promise<MessageSummary[]> {
     const gone = new Set(ids)
     const removed: MessageSummary[] = []
-    await this.rewrite(ids.map(parseMessageId), (current) => {
+    await this.rewrite(ids.map(parseMessageKey), (current) => {
       let any = false
       for (const id of current.keys()) {
         if (gone.has(id)) { removed.push(current.get(id)!); current.delete(id); any = true }
@@ -175,7 +171,7 @@ export class SummaryBlocks {
   async get(ids: string[]): Promise<(MessageSummary | undefined)[]> {
     const blockKeys = new Map<string, [string, number]>()
     for (const id of ids) {
-      const { folderId, uid } = parseMessageId(id)
+      const { folderId, uid } = parseMessageKey(id)
       blockKeys.set(keyOf(folderId, blockOf(uid)), [folderId, blockOf(uid)])
     }
     const found = new Map<string, MessageSummary>()
@@ -211,7 +207,7 @@ export class SummaryBlocks {
       // Blocks not read are no later than the last one read: enough when the cut is not below it.
       if (keys.length === take && !(cut >= keys.at(-1)!.maxDate)) continue
       const ids: string[] = []
-      for (const k of keys) k.uids.forEach((uid, i) => { if (k.dates[i]! >= cut) ids.push(messageId(folderId, uid)) })
+      for (const k of keys) k.uids.forEach((uid, i) => { if (k.dates[i]! >= cut) ids.push(messageKey(folderId, uid)) })
       const rows = (await this.get(ids)).filter((m): m is MessageSummary => !!m).sort(byDateDesc)
       return rows.length > n ? rows.slice(0, n) : rows
     }
@@ -237,7 +233,7 @@ export class SummaryBlocks {
 
   /** Drops a folder's summaries except `keep` (after a UIDVALIDITY change); returns the ids dropped. */
   async clearFolder(folderId: string, keep: Set<string> = new Set()): Promise<string[]> {
-    const stale = (await this.uids(folderId)).map((uid) => messageId(folderId, uid)).filter((id) => !keep.has(id))
+    const stale = (await this.uids(folderId)).map((uid) => messageKey(folderId, uid)).filter((id) => !keep.has(id))
     await this.remove(stale)
     return stale
   }

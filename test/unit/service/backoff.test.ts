@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { backoffDelay } from '../../../electron/service/mailbox-runtime'
+import { backoffDelay } from '../../../electron/service/imap/mailbox-runtime'
 
 describe('reconnection backoff (R9)', () => {
   const policy = (r: number) => ({ baseMs: 1000, maxMs: 60_000, random: () => r })

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { KeychainSecrets, type OsEncryption } from '../../../electron/service/keychain-secrets'
+import { KeychainSecrets, type OsEncryption } from '../../../electron/service/storage/keychain-secrets'
 
 /** Stands in for Electron's safeStorage: reversible, and tells whether it ever ran. */
 function os(opts: { available?: boolean; backend?: string; broken?: boolean } = {}): OsEncryption & { used: number } {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { innerEntity, sign } from '../../../electron/service/smime'
-import { fingerprintOf, verifyDetachedSignature } from '../../../electron/service/smime-verify'
+import { innerEntity, sign } from '../../../electron/service/crypto/smime'
+import { fingerprintOf, verifyDetachedSignature } from '../../../electron/service/crypto/smime-verify'
 import { makeCa } from '../../fixtures/smime'
 
 /** The parts of a multipart/signed body as a reader sees them: the signed entity and the DER signature. */

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { createDispatcher, serviceHandlers } from '../../../electron/api/dispatcher'
 import { MailService } from '../../../electron/service/mail-service'
-import { MemorySecretStore } from '../../../electron/service/secret-store'
-import { MemoryStateStore } from '../../../electron/service/state-store'
+import { MemorySecretStore } from '../../../electron/service/storage/secret-store'
+import { MemoryStateStore } from '../../../electron/service/storage/state-store'
 import { WebHost } from '../../../electron/web/web-host'
 
 let host: WebHost

@@ -1,7 +1,7 @@
 import type { ImapFlow } from 'imapflow'
 import { z } from 'zod'
-import { getMetadata, myRights } from './imap-raw'
-import { otherNamespacePrefixes } from './folders'
+import { getMetadata, myRights } from '../imap/raw'
+import { otherNamespacePrefixes } from '../imap/folder-listing'
 
 /**
  * The entry an administrator publishes for each shared mailbox: its display name and grants

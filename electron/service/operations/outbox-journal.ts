@@ -1,4 +1,4 @@
-import type { StateStore } from './state-store'
+import type { StateStore } from '../storage/state-store'
 
 /**
  * Where each outgoing message stands, kept on disk by the main process: written just

@@ -1,8 +1,8 @@
 import { ImapFlow } from 'imapflow'
-import type { Endpoint } from '../../shared/domain'
-import { ApiFailure } from '../../shared/api/errors'
-import { explainSignInRefusal } from '../../shared/rules/sign-in'
-import { insecureEndpointReason } from '../../shared/rules/connection-security'
+import type { Endpoint } from '../../../shared/domain'
+import { ApiFailure } from '../../../shared/api/errors'
+import { explainSignInRefusal } from '../../../shared/rules/sign-in'
+import { insecureEndpointReason } from '../../../shared/rules/connection-security'
 
 export interface ImapLogin {
   endpoint: Endpoint

@@ -1,7 +1,8 @@
-import type { Grants, Mailbox, Session } from '../../shared/domain'
+import { mailboxKey } from '../../../shared/ids'
+import type { Grants, Mailbox, Session } from '../../../shared/domain'
 import type { SharedMembership } from './directory'
-import type { ImapLogin } from './imap-connect'
-import { MailboxRuntime, type RuntimeOptions } from './mailbox-runtime'
+import type { ImapLogin } from '../imap/connect'
+import { MailboxRuntime, type RuntimeOptions } from '../imap/mailbox-runtime'
 import { delegateLogin } from './added-mailboxes'
 
 /** The parts of a signed-in session that follow the person's memberships. */
@@ -23,7 +24,7 @@ export interface SessionMailboxes {
  */
 export async function reconcileMemberships(active: SessionMailboxes, memberships: SharedMembership[], lastSeen: Mailbox[], options: RuntimeOptions): Promise<void> {
   const template = active.session.account.server.delegateLogin
-  const wanted = new Map(memberships.map((m) => [`shared:${m.address}`, m]))
+  const wanted = new Map(memberships.map((m) => [mailboxKey('shared', m.address), m]))
   for (const [id, runtime] of active.runtimes) {
     if (runtime.mailbox.kind === 'shared' && !wanted.has(id)) {
       active.runtimes.delete(id)

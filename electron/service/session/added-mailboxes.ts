@@ -1,11 +1,11 @@
 import type { ImapFlow } from 'imapflow'
-import { ApiFailure } from '../../shared/api/errors'
+import { ApiFailure } from '../../../shared/api/errors'
 import { readDirectoryEntry, type SharedMembership } from './directory'
-import { otherNamespacePrefixes } from './folders'
-import { connectImap, type ImapLogin } from './imap-connect'
-import { myRights } from './imap-raw'
-import type { StateStore } from './state-store'
-import type { Logger } from './logger'
+import { otherNamespacePrefixes } from '../imap/folder-listing'
+import { connectImap, type ImapLogin } from '../imap/connect'
+import { myRights } from '../imap/raw'
+import type { StateStore } from '../storage/state-store'
+import type { Logger } from '../logger'
 
 /**
  * Shared mailboxes the person opened by address ("Open a shared mailbox…"), for servers that

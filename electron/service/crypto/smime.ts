@@ -1,5 +1,5 @@
 import forge from 'node-forge'
-import { ApiFailure } from '../../shared/api/errors'
+import { ApiFailure } from '../../../shared/api/errors'
 
 /**
  * S/MIME for personal mail (R4: never for a shared mailbox). node-forge parses PKCS#12 and

@@ -1,5 +1,5 @@
 import type { ImapFlow, MessageStructureObject } from 'imapflow'
-import type { Attachment, MessageBody } from '../../shared/domain'
+import type { Attachment, MessageBody } from '../../../shared/domain'
 import { attachmentsOf, textPartsOf } from './summaries'
 
 /** Bodies above this are cut: the reader shows the start and says so. */

@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto'
 import MailComposer from 'nodemailer/lib/mail-composer'
 import MimeNode from 'nodemailer/lib/mime-node'
 import SMTPConnection from 'nodemailer/lib/smtp-connection'
-import { envelope, innerEntity, sign, type SmimeIdentity } from './smime'
-import type { SendRequest } from '../../shared/api/contract'
-import { ApiFailure } from '../../shared/api/errors'
-import { smtpRefusal } from '../../shared/rules/identities'
-import type { Endpoint, Identity } from '../../shared/domain'
-import { insecureEndpointReason } from '../../shared/rules/connection-security'
+import { envelope, innerEntity, sign, type SmimeIdentity } from '../crypto/smime'
+import type { SendRequest } from '../../../shared/api/contract'
+import { ApiFailure } from '../../../shared/api/errors'
+import { smtpRefusal } from '../../../shared/rules/identities'
+import type { Endpoint, Identity } from '../../../shared/domain'
+import { insecureEndpointReason } from '../../../shared/rules/connection-security'
 
 export interface SmtpLogin { endpoint: Endpoint; user: string; password: string }
 

@@ -1,8 +1,9 @@
+import { folderKey } from '../../../shared/ids'
 import type { ImapFlow, ListResponse } from 'imapflow'
-import type { Folder } from '../../shared/domain'
-import { compareFolders, folderRole } from '../../shared/rules/folder-role'
-import { folderRights } from '../../shared/rules/rights'
-import { myRights } from './imap-raw'
+import type { Folder } from '../../../shared/domain'
+import { compareFolders, folderRole } from '../../../shared/rules/folder-role'
+import { folderRights } from '../../../shared/rules/rights'
+import { myRights } from './raw'
 
 /** Prefixes of the server's shared and other-users namespaces (RFC 2342), from NAMESPACE. */
 export function otherNamespacePrefixes(client: ImapFlow): { prefix: string; delimiter: string }[] {
@@ -15,12 +16,6 @@ function inNamespace(path: string, prefixes: { prefix: string }[]): boolean {
   return prefixes.some((p) => path === p.prefix.replace(/[/.]$/, '') || path.startsWith(p.prefix))
 }
 
-/**
- * The folders of the mailbox a session is signed in to (the person's own, or a shared mailbox's
- * delegate session): everything LISTed outside the shared and other-users namespaces, with the
- * person's rights. Roles come from SPECIAL-USE; only a server without SPECIAL-USE gets imapflow's
- * guesses from well-known names.
- */
 /**
  * MYRIGHTS answers per folder path, kept for a minute: listing folders asks once per folder, and
  * a window coming back into focus again and again must not ask the server every time.
@@ -38,6 +33,12 @@ export class RightsCache {
   }
 }
 
+/**
+ * The folders of the mailbox a session is signed in to (the person's own, or a shared mailbox's
+ * delegate session): everything LISTed outside the shared and other-users namespaces, with the
+ * person's rights. Roles come from SPECIAL-USE; only a server without SPECIAL-USE gets imapflow's
+ * guesses from well-known names.
+ */
 export async function listMailboxFolders(client: ImapFlow, mailboxId: string, rights: RightsCache = new RightsCache(0)): Promise<Folder[]> {
   const others = otherNamespacePrefixes(client)
   const hasSpecialUse = client.capabilities.has('SPECIAL-USE')
@@ -57,7 +58,7 @@ export function toFolder(f: ListResponse, mailboxId: string, trustServerOnly: bo
   const specialUse = !trustServerOnly || f.specialUseSource === 'extension' ? f.specialUse : undefined
   const flags = [...f.flags]
   return {
-    id: `${mailboxId}|${f.path}`,
+    id: folderKey(mailboxId, f.path),
     mailboxId,
     path: f.path,
     name: f.name,
@@ -72,9 +73,34 @@ export function toFolder(f: ListResponse, mailboxId: string, trustServerOnly: bo
   }
 }
 
-/** Splits a folder id ("mailboxId|path") at its first "|": mailbox ids never contain one, paths may. */
-export function parseFolderId(folderId: string): { mailboxId: string; path: string } {
-  const at = folderId.indexOf('|')
-  if (at < 0) return { mailboxId: folderId, path: '' }
-  return { mailboxId: folderId.slice(0, at), path: folderId.slice(at + 1) }
+
+/**
+ * How a mailbox is reached: its own session (the person's mailbox, or a shared mailbox through
+ * a delegate login), or — on servers without delegate logins — the person's session, inside the
+ * shared namespace.
+ */
+export type MailboxScope = { kind: 'session' } | { kind: 'namespace'; inboxPath: string; prefix: string }
+
+/** The path of the mailbox's INBOX as this scope sees it. */
+export const inboxPathOf = (scope: MailboxScope): string => (scope.kind === 'session' ? 'INBOX' : scope.inboxPath)
+
+/**
+ * A mailbox's folders in its scope, without the one that holds its directory entry (`hidden`,
+ * relative to the mailbox). In a namespace, paths keep the server's prefix and separator; the
+ * shared INBOX is the one folder named by its role.
+ */
+export async function listScopedFolders(client: ImapFlow, mailboxId: string, scope: MailboxScope, hidden: string | null, rights: RightsCache): Promise<Folder[]> {
+  if (scope.kind === 'session') return (await listMailboxFolders(client, mailboxId, rights)).filter((f) => f.path !== hidden)
+  const { inboxPath, prefix } = scope
+  const hiddenPath = hidden === null ? null : prefix + hidden
+  const listed = (await client.list()).filter((f) => (f.path === inboxPath || f.path.startsWith(prefix)) && f.path !== hiddenPath)
+  const folders: Folder[] = []
+  for (const f of listed) {
+    const folder = toFolder(f, mailboxId, client.capabilities.has('SPECIAL-USE'))
+    if (f.path === inboxPath) { folder.role = 'inbox'; folder.name = 'INBOX' }
+    folder.parents = f.path === inboxPath ? [] : f.path.slice(prefix.length).split(f.delimiter).slice(0, -1)
+    folder.rights = folderRights(await rights.of(client, f.path))
+    folders.push(folder)
+  }
+  return folders.sort(compareFolders)
 }

@@ -1,10 +1,10 @@
 import forge from 'node-forge'
-import { ApiFailure } from '../../shared/api/errors'
-import type { SecretStore } from './secret-store'
-import type { StateStore } from './state-store'
+import { ApiFailure } from '../../../shared/api/errors'
+import type { SecretStore } from '../storage/secret-store'
+import type { StateStore } from '../storage/state-store'
 import { readCertificate, readPkcs12, type SmimeIdentity } from './smime'
 import { fingerprintOf } from './smime-verify'
-import type { CallOutput } from '../../shared/api/contract'
+import type { CallOutput } from '../../../shared/api/contract'
 
 const CERTIFICATES = 'smimeCertificates'
 /** Certificates that differ from the known one for their address, waiting for the person. */

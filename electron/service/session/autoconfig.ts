@@ -1,7 +1,7 @@
 import { XMLParser } from 'fast-xml-parser'
-import type { ServerSettings, Security } from '../../shared/domain'
-import { isLoopbackHost } from '../../shared/rules/connection-security'
-import { presetFor } from '../../shared/rules/server-presets'
+import type { ServerSettings, Security } from '../../../shared/domain'
+import { isLoopbackHost } from '../../../shared/rules/connection-security'
+import { presetFor } from '../../../shared/rules/server-presets'
 
 /**
  * Server settings found from an address, before the guess imap.<domain>: Thunderbird's

@@ -1,6 +1,7 @@
+import { messageKey } from '../../../shared/ids'
 import type { FetchMessageObject, MessageAddressObject, MessageStructureObject } from 'imapflow'
-import type { Address, Attachment, MessageSummary } from '../../shared/domain'
-import { safeFilename, viewableType } from '../../shared/rules/attachments'
+import type { Address, Attachment, MessageSummary } from '../../../shared/domain'
+import { safeFilename, viewableType } from '../../../shared/rules/attachments'
 
 /** What every header sync fetches: enough for the list, nothing of the body. */
 export const SUMMARY_QUERY = { uid: true, flags: true, envelope: true, size: true, internalDate: true, bodyStructure: true } as const
@@ -31,7 +32,7 @@ export function toSummary(m: FetchMessageObject, folderId: string, mailboxId: st
   const subject = (env?.subject ?? '').slice(0, 1000)
   const date = (m.internalDate instanceof Date ? m.internalDate : env?.date instanceof Date ? env.date : new Date(0)).getTime()
   return {
-    id: `${folderId}|${m.uid}`,
+    id: messageKey(folderId, m.uid),
     folderId,
     mailboxId,
     uid: m.uid,

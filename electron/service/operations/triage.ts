@@ -1,6 +1,6 @@
 import type { ImapFlow } from 'imapflow'
-import { ApiFailure } from '../../shared/api/errors'
-import type { Folder, Mailbox } from '../../shared/domain'
+import { ApiFailure } from '../../../shared/api/errors'
+import type { Folder, Mailbox } from '../../../shared/domain'
 
 const SYSTEM_SEEN = '\\Seen'
 

@@ -1,4 +1,4 @@
-import type { StateStore } from './state-store'
+import type { StateStore } from '../storage/state-store'
 
 export type GrantKind = 'sendAs' | 'onBehalf'
 export interface Claim { sendAs: boolean; sendOnBehalf: boolean; refused: GrantKind[] }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { PassThrough } from 'node:stream'
 import type { ImapFlow } from 'imapflow'
-import { checkedType, safeFilename, viewableType } from '../../shared/rules/attachments'
+import { checkedType, safeFilename, viewableType } from '../../../shared/rules/attachments'
 
 export interface AttachmentTicket {
   mailboxId: string

@@ -1,6 +1,6 @@
-import { connectionLost } from './imap-connect'
+import { connectionLost } from '../imap/connect'
 import type { ImapFlow } from 'imapflow'
-import type { FolderSyncState, MessageSummary } from '../../shared/domain'
+import type { FolderSyncState, MessageSummary } from '../../../shared/domain'
 import { SUMMARY_QUERY, cacheableFlags, toSummary } from './summaries'
 
 export interface SyncResult {

@@ -1,0 +1,116 @@
+import type { ImapFlow } from 'imapflow'
+import type { EventName, EventPayload } from '../../../shared/api/contract'
+import type { ConnectionState, Folder, Mailbox, Quota } from '../../../shared/domain'
+import { quotaState } from '../../../shared/rules/quota'
+import { ApiFailure } from '../../../shared/api/errors'
+import type { ImapLogin } from './connect'
+import { ReconnectingConnection, type BackoffPolicy } from './connection'
+import { inboxPathOf, listScopedFolders, RightsCache, type MailboxScope } from './folder-listing'
+import { FolderWatcher } from './watcher'
+import type { Logger } from '../logger'
+
+export type { BackoffPolicy } from './connection'
+export { backoffDelay } from './connection'
+export type { MailboxScope } from './folder-listing'
+
+export type Emit = <N extends EventName>(name: N, payload: EventPayload<N>) => void
+
+export interface RuntimeOptions {
+  emit: Emit
+  /** Where the service's warnings go. */
+  log?: Logger
+  /** How often folders that were synced are checked for changes (STATUS), besides IDLE on INBOX. */
+  pollMs?: number
+  /** Reconnection after a refused or dropped connection (R9); tests make it short. */
+  backoff?: Partial<BackoffPolicy>
+}
+
+/**
+ * One mailbox as the service holds it: its folders and quota, and its connections — never more
+ * than two (R9): the working one (connection.ts, reconnecting with backoff) and the IDLE
+ * watcher on INBOX (watcher.ts), which comes back after every reconnection.
+ */
+export class MailboxRuntime {
+  folders: Folder[] = []
+  /** The folder holding the mailbox's directory entry (no mail; not shown), relative to the mailbox. */
+  hiddenFolder: string | null = null
+  private readonly rights = new RightsCache()
+  private readonly link: ReconnectingConnection
+  private readonly watcher: FolderWatcher
+
+  constructor(
+    public mailbox: Mailbox,
+    login: ImapLogin,
+    private readonly scope: MailboxScope,
+    opts: RuntimeOptions,
+    first: ImapFlow | null = null,
+  ) {
+    this.watcher = new FolderWatcher({
+      login,
+      changed: (folderId) => opts.emit('folder.changed', { folderId }),
+      client: () => this.link.current,
+      folders: () => this.folders,
+      pollMs: opts.pollMs,
+      log: opts.log,
+    })
+    this.link = new ReconnectingConnection(mailbox.id, () => this.mailbox.name, login, {
+      state: (s) => opts.emit('connection.state', s),
+      // After a reconnection the watcher comes back too.
+      online: () => { if (this.watcher.wanted && !this.watcher.idling) void this.startWatching().catch(() => undefined) },
+    }, opts.backoff, first)
+  }
+
+  /** The state last announced (a reloaded renderer asks for it). */
+  get state(): ConnectionState {
+    return this.link.state
+  }
+
+  /**
+   * The working connection. While a reconnection is scheduled (R9) this fails at once, saying
+   * when the next attempt is.
+   */
+  connection(): Promise<ImapFlow> {
+    return this.link.get()
+  }
+
+  folderById(folderId: string): Folder {
+    const f = this.folders.find((x) => x.id === folderId)
+    if (!f) throw new ApiFailure({ code: 'message.gone', message: 'That folder is no longer there. It may have been renamed or removed.' })
+    return f
+  }
+
+  /** The mailbox's folder with this role (listing the folders first if none are known yet), or null. */
+  async folderWithRole(role: Folder['role']): Promise<Folder | null> {
+    if (!this.folders.length) await this.refreshFolders()
+    return this.folders.find((f) => f.role === role) ?? null
+  }
+
+  async refreshFolders(): Promise<Folder[]> {
+    this.folders = await listScopedFolders(await this.connection(), this.mailbox.id, this.scope, this.hiddenFolder, this.rights)
+    return this.folders
+  }
+
+  /** The mailbox's quota (R5) from the QUOTA extension, or null when the server has none. */
+  async refreshQuota(): Promise<Quota | null> {
+    const client = await this.connection()
+    if (!client.capabilities.has('QUOTA')) return (this.mailbox.quota = null)
+    const q = await client.getQuota(inboxPathOf(this.scope)).catch(() => false as const)
+    const storage = q && q.storage
+    this.mailbox = { ...this.mailbox, quota: storage ? quotaState(storage.usage ?? 0, storage.limit ?? null) : null }
+    return this.mailbox.quota
+  }
+
+  /** Marks a folder as one to keep an eye on (after the renderer first synced it). */
+  watch(path: string): void {
+    this.watcher.watch(path)
+  }
+
+  /** IDLE on INBOX through a second connection, and a short STATUS poll of the other watched folders. */
+  startWatching(): Promise<void> {
+    return this.watcher.start(inboxPathOf(this.scope))
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.watcher.stop(), this.link.stop()])
+  }
+}

@@ -1,0 +1,289 @@
+import { ApiFailure } from '../../../shared/api/errors'
+import type { AppInfo, SignInRequest } from '../../../shared/api/contract'
+import type { ConnectionState, Mailbox, ServerSettings, Session } from '../../../shared/domain'
+import { insecureEndpointReason } from '../../../shared/rules/connection-security'
+import { DIRECTORY_ENTRY, discoverMemberships, parseDirectoryEntry, type SharedMembership } from '../session/directory'
+import { getMetadata } from '../imap/raw'
+import type { SmimeIdentity } from '../crypto/smime'
+import { SmimeKeyring } from '../crypto/smime-keyring'
+import { mailboxKey } from '../../../shared/ids'
+import { connectImap, type ImapLogin } from '../imap/connect'
+import { MailboxRuntime, type BackoffPolicy, type Emit } from '../imap/mailbox-runtime'
+import { reconcileMemberships, type SessionMailboxes } from '../session/memberships'
+import { type FetchPolicy } from '../operations/remote-content'
+import type { SecretStore } from '../storage/secret-store'
+import { consoleLogger, type Logger } from '../logger'
+import { discoverServer, type AutoconfigOptions, type Discovered } from '../session/autoconfig'
+import type { StateStore } from '../storage/state-store'
+import { ClaimedGrants } from '../session/claimed-grants'
+import { addedAddresses, openByAddress, setAddedAddresses, withAddedMailboxes } from '../session/added-mailboxes'
+import type { ImapFlow } from 'imapflow'
+
+export interface MailServiceDeps {
+  secrets: SecretStore
+  state: StateStore
+  /** Pushes an event to the renderer(s). */
+  emit: Emit
+  host: AppInfo['host']
+  version: string
+  /** Server settings a launcher suggests for the sign-in form (the demo's loopback stack). */
+  suggestedServer?: ServerSettings | null
+  /** Turns an attachment ticket into a URL the host serves (web route or Electron protocol). */
+  attachmentUrl?: (ticket: string) => string
+  /** How often synced folders are polled for changes made elsewhere (R15). */
+  pollMs?: number
+  /** Which addresses remote images may come from (tests add their own loopback listener). */
+  remotePolicy?: FetchPolicy
+  /** Reconnection backoff (R9); tests make it short. */
+  backoff?: Partial<BackoffPolicy>
+  /** Where warnings go (default: the console). */
+  log?: Logger
+  /** Where server settings are looked up from an address (tests serve their own). */
+  autoconfig?: AutoconfigOptions
+}
+
+/** What the service remembers of the last session, to start offline with it. */
+interface SessionSnapshot { session: Session; name: string; memberships: SharedMembership[] }
+const LAST_SESSION = 'lastSession'
+
+const KNOWN_SHARED = 'knownSharedMailboxes'
+const KNOWN_PEOPLE = 'knownPeople'
+
+export interface Active extends SessionMailboxes {
+  own: MailboxRuntime
+  /** The person's display name, from the directory entry on their own INBOX. */
+  name: string
+  /** The person's own S/MIME certificate and key (kept in the secret store), if imported. */
+  smime: SmimeIdentity | null
+}
+
+const sharedMessage = (address: string) =>
+  `${address} is a shared mailbox, and shared mailboxes cannot sign in (R8). Sign in with your own address and password: the shared mailboxes you are a member of appear next to your own mailbox.`
+
+
+/**
+ * The session's lifecycle: sign-in (R8), an offline start from what was kept, memberships (R1)
+ * and mailboxes opened by address, sign-out. The mailbox operations build on it (mail-service.ts).
+ */
+export abstract class SessionLifecycle {
+  protected active: Active | null = null
+  protected memberships: SharedMembership[] = []
+  protected knownShared = new Set<string>()
+  /** People who signed in on this device: a generic refusal of anyone else may be R8. */
+  protected knownPeople = new Set<string>()
+  protected readonly keyring: SmimeKeyring
+  protected readonly claims: ClaimedGrants
+  protected readonly log: Logger
+
+
+  constructor(protected readonly deps: MailServiceDeps) {
+    this.keyring = new SmimeKeyring(deps.secrets, deps.state)
+    this.claims = new ClaimedGrants(deps.state)
+    this.log = deps.log ?? consoleLogger
+  }
+
+  /**
+   * Loads what the service keeps between launches. When the last session's password is still
+   * in the secret store (the OS keychain under Electron), the session comes back at once, even
+   * with the server down: the renderer shows its cache, and the mailboxes connect when they can
+   * (R9 backoff), with no sign-in form in the way.
+   */
+  async start(): Promise<void> {
+    this.knownShared = new Set(await this.deps.state.read<string[]>(KNOWN_SHARED) ?? [])
+    this.knownPeople = new Set(await this.deps.state.read<string[]>(KNOWN_PEOPLE) ?? [])
+    const last = await this.deps.state.read<SessionSnapshot>(LAST_SESSION)
+    const password = last ? await this.deps.secrets.get(`imap:${last.session.account.id}`) : undefined
+    if (last && password) await this.resume(last, password)
+  }
+
+  protected runtimeOptions() {
+    return { emit: this.deps.emit, pollMs: this.deps.pollMs, backoff: this.deps.backoff, log: this.log }
+  }
+
+  private async resume(last: SessionSnapshot, password: string): Promise<void> {
+    const { account } = last.session
+    const login: ImapLogin = { endpoint: account.server.imap, user: account.address, password }
+    const ownBox = last.session.mailboxes.find((m) => m.kind === 'own')!
+    const own = new MailboxRuntime(ownBox, login, { kind: 'session' }, this.runtimeOptions())
+    this.active = {
+      session: { account, mailboxes: [ownBox] }, login, own, runtimes: new Map([[ownBox.id, own]]),
+      name: last.name, grants: new Map(), smime: await this.keyring.identity(account.id),
+    }
+    this.memberships = last.memberships
+    await this.claims.load(account.id)
+    // Quotas as last seen until the server answers; each runtime reconnects by itself.
+    await this.reconcile(last.memberships, last.session.mailboxes)
+    void own.connection().catch(() => undefined)
+  }
+
+  /** Keeps the session (not the password: that is the secret store's) for an offline start. */
+  private async remember(): Promise<void> {
+    if (!this.active) return
+    await this.deps.state.write<SessionSnapshot>(LAST_SESSION, { session: this.active.session, name: this.active.name, memberships: this.memberships })
+  }
+
+  async stop(): Promise<void> {
+    await this.closeAll()
+  }
+
+  /** Server settings for an address: its domain's autoconfig, else a preset, else nothing (the form guesses). */
+  discoverServer(address: string): Promise<Discovered> {
+    return discoverServer(address, this.deps.autoconfig)
+  }
+
+  /** Name, version and launch hints. */
+  appInfo(): AppInfo {
+    return { name: 'Tandem', version: this.deps.version, host: this.deps.host, suggestedServer: this.deps.suggestedServer ?? null, secretsPersist: this.deps.secrets.persistent !== false }
+  }
+
+  /**
+   * Signs a person in over IMAP, then finds the shared mailboxes the server says they belong to
+   * (R1). Refuses shared mailboxes (R8) before the password leaves when the address is known to
+   * be shared; otherwise the server's refusal is explained.
+   */
+  async signIn(req: SignInRequest): Promise<Session> {
+    const smtpProblem = insecureEndpointReason('SMTP', req.server.smtp)
+    if (smtpProblem) throw new ApiFailure({ code: 'security.insecure', message: smtpProblem, field: 'server' })
+    if (this.knownShared.has(req.address)) {
+      throw new ApiFailure({ code: 'auth.sharedMailbox', rule: 'R8', field: 'address', message: sharedMessage(req.address) })
+    }
+    const login: ImapLogin = { endpoint: req.server.imap, user: req.address, password: req.password }
+    const client = await connectImap(login, this.knownShared, { knownPeople: this.knownPeople })
+    await this.rememberPerson(req.address)
+    await this.closeAll()
+    const accountId = req.address
+    const ownBox: Mailbox = { id: mailboxKey('own', req.address), accountId, kind: 'own', address: req.address, name: req.address, quota: null }
+    const own = new MailboxRuntime(ownBox, login, { kind: 'session' }, this.runtimeOptions(), client)
+    const name = parseDirectoryEntry(await getMetadata(client, 'INBOX', DIRECTORY_ENTRY))?.name ?? ''
+    this.active = {
+      session: { account: { id: accountId, address: req.address, server: req.server }, mailboxes: [ownBox] },
+      login, own, runtimes: new Map([[ownBox.id, own]]), name, grants: new Map(),
+      smime: await this.keyring.identity(accountId),
+    }
+    await this.deps.secrets.set(`imap:${accountId}`, req.password)
+    await this.claims.load(accountId)
+    await own.refreshQuota().catch(() => null)
+    await this.reconcile(await this.withAdded(client, await discoverMemberships(client, req.address)))
+    return this.active.session
+  }
+
+  current(): Session | null {
+    return this.active?.session ?? null
+  }
+
+  /** Each mailbox's connection state as last announced. */
+  connections(): ConnectionState[] {
+    return [...(this.active?.runtimes.values() ?? [])].map((r) => r.state)
+  }
+
+  async signOut(): Promise<void> {
+    const accountId = this.active?.session.account.id
+    await this.closeAll()
+    if (accountId) await this.deps.secrets.delete(`imap:${accountId}`)
+    await this.deps.state.write(LAST_SESSION, undefined)
+  }
+
+  private refreshing: Promise<Session> | null = null
+
+  /**
+   * Asks the server again for memberships (R1) and quotas; emits session.changed when anything
+   * moved. Calls while one runs share its answer (one fresh login, not one per window event).
+   */
+  refreshMailboxes(): Promise<Session> {
+    this.refreshing ??= this.refreshNow().finally(() => { this.refreshing = null })
+    return this.refreshing
+  }
+
+  private async refreshNow(): Promise<Session> {
+    const active = this.requireSession()
+    // A fresh session: a long-lived one may keep the server's cached view of its ACLs.
+    const probe = await connectImap(active.login, this.knownShared)
+    const memberships = await discoverMemberships(probe, active.session.account.address)
+      .then((found) => this.withAdded(probe, found))
+      .finally(() => probe.logout().catch(() => probe.close()))
+    const before = JSON.stringify(active.session.mailboxes)
+    await Promise.all([...active.runtimes.values()].map((r) => r.refreshQuota().catch(() => null)))
+    await this.reconcile(memberships)
+    if (JSON.stringify(active.session.mailboxes) !== before) this.deps.emit('session.changed', active.session)
+    return active.session
+  }
+
+  /**
+   * Opens a shared mailbox by address (R1: only when the server lets the person open it) and
+   * keeps it for this account; it reopens offline from the cache like any other.
+   */
+  async addSharedMailbox(address: string): Promise<Session> {
+    const active = this.requireSession()
+    const a = address.trim().toLowerCase()
+    if (a === active.session.account.address.toLowerCase()) throw new ApiFailure({ code: 'request.invalid', field: 'address', message: 'That is your own address: your mailbox is already here.' })
+    if (!active.runtimes.has(mailboxKey('shared', a))) {
+      const membership = await openByAddress(await active.own.connection(), active.login, active.session.account.server.delegateLogin, a)
+      const accountId = active.session.account.id
+      await setAddedAddresses(this.deps.state, accountId, [...await addedAddresses(this.deps.state, accountId), a])
+      await this.reconcile([...this.memberships.filter((m) => m.address !== a), membership])
+      this.deps.emit('session.changed', active.session)
+    }
+    return active.session
+  }
+
+  /** Removes a shared mailbox the person opened by address (one the server lists stays: R1 is the server's). */
+  async removeSharedMailbox(mailboxId: string): Promise<Session> {
+    const active = this.requireSession()
+    const m = this.memberships.find((x) => mailboxKey('shared', x.address) === mailboxId)
+    if (!m?.added) throw new ApiFailure({ code: 'request.invalid', field: 'mailboxId', message: 'Only a shared mailbox you opened by address can be removed here; the others come with your membership (R1).' })
+    const accountId = active.session.account.id
+    await setAddedAddresses(this.deps.state, accountId, (await addedAddresses(this.deps.state, accountId)).filter((a) => a !== m.address))
+    await this.reconcile(this.memberships.filter((x) => x !== m))
+    this.deps.emit('session.changed', active.session)
+    return active.session
+  }
+
+  /** The server's memberships plus the mailboxes the person added by address that it still lets them open. */
+  private withAdded(client: ImapFlow, discovered: SharedMembership[]): Promise<SharedMembership[]> {
+    const active = this.requireSession()
+    return withAddedMailboxes(client, discovered, {
+      state: this.deps.state, accountId: active.session.account.id, login: active.login,
+      template: active.session.account.server.delegateLogin, previous: this.memberships, log: this.log,
+    })
+  }
+
+  protected requireSession(): Active {
+    if (!this.active) throw new ApiFailure({ code: 'session.required', message: 'You are signed out. Sign in to continue.' })
+    return this.active
+  }
+
+  protected runtime(mailboxId: string): MailboxRuntime {
+    const r = this.requireSession().runtimes.get(mailboxId)
+    if (!r) throw new ApiFailure({ code: 'request.invalid', field: 'mailboxId', message: `There is no mailbox ${mailboxId} in this session. You may no longer be a member of it.` })
+    return r
+  }
+
+  /** Runtimes for the memberships the server reports (R1), then kept for an offline start. */
+  private async reconcile(memberships: SharedMembership[], lastSeen: Mailbox[] = []): Promise<void> {
+    this.memberships = memberships
+    await reconcileMemberships(this.requireSession(), memberships, lastSeen, this.runtimeOptions())
+    await this.rememberShared(memberships.map((m) => m.address))
+    await this.remember()
+  }
+
+  /** People who signed in here, and shared mailboxes seen here, kept for the R8 explanations. */
+  private rememberPerson(address: string): Promise<void> {
+    return this.rememberIn(this.knownPeople, KNOWN_PEOPLE, [address.toLowerCase()])
+  }
+
+  private rememberShared(addresses: string[]): Promise<void> {
+    return this.rememberIn(this.knownShared, KNOWN_SHARED, addresses)
+  }
+
+  private async rememberIn(known: Set<string>, key: string, addresses: string[]): Promise<void> {
+    const before = known.size
+    for (const a of addresses) known.add(a)
+    if (known.size !== before) await this.deps.state.write(key, [...known].sort())
+  }
+
+  private async closeAll(): Promise<void> {
+    const runtimes = [...(this.active?.runtimes.values() ?? [])]
+    this.active = null
+    await Promise.all(runtimes.map((r) => r.stop()))
+  }
+}
