@@ -4,6 +4,7 @@ import { startMailStack, type MailStack } from '../mailstack/stack'
 import { supportInbox } from '../mailstack/demo-mail'
 import { test, expect, imapSession, cachedSummaries, launch, openFolder, passwordOf, signIn } from './fixtures'
 import { projectRoot } from '../../electron/web/web-app'
+import { uidOfMessage } from '../../shared/ids'
 
 const sidebar = (page: Page) => page.getByRole('navigation', { name: 'Mailboxes' })
 const rows = (page: Page) => page.getByRole('listbox', { name: 'Message list' }).locator('.row')
@@ -29,7 +30,7 @@ async function onServer(stack: MailStack, which: Which, folder = 'INBOX'): Promi
 /** The UID of the focused row (its id is folderId|uid). */
 async function focusedUid(page: Page): Promise<number> {
   const id = await page.locator('.row[data-focused="true"]').getAttribute('data-id')
-  return Number(id!.slice(id!.lastIndexOf('|') + 1))
+  return uidOfMessage(id!)
 }
 
 test.describe('own and shared mailboxes side by side', () => {

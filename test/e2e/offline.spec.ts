@@ -4,6 +4,7 @@ import { startMailStack, type MailStack } from '../mailstack/stack'
 import { supportInbox } from '../mailstack/demo-mail'
 import { expect, imapSession, openFolder, passwordOf, serverOf, signIn, test } from './fixtures'
 import { projectRoot, startWebApp } from '../../electron/web/web-app'
+import { uidOfMessage } from '../../shared/ids'
 
 /**
  * Issue 5 end to end: the mail servers stop, bob triages ten messages in Contoso Support, reloads
@@ -12,7 +13,7 @@ import { projectRoot, startWebApp } from '../../electron/web/web-app'
 const rows = (page: Page) => page.getByRole('listbox', { name: 'Message list' }).locator('.row')
 const focusedUid = async (page: Page) => {
   const id = await page.locator('.row[data-focused="true"]').getAttribute('data-id')
-  return Number(id!.slice(id!.lastIndexOf('|') + 1))
+  return uidOfMessage(id!)
 }
 
 interface OnServer { folder: string; flags: string[] }
@@ -61,7 +62,7 @@ test('offline triage survives a reload and reaches the server when it is back', 
     const before = await supportState(own)
     const uidToMessageId = new Map<number, string>()
     for (const id of await rows(page).evaluateAll((els) => els.map((e) => e.getAttribute('data-id')!))) {
-      const uid = Number(id.slice(id.lastIndexOf('|') + 1))
+      const uid = uidOfMessage(id)
       const c = await imapSession(own, 'support@contoso.test*alice@contoso.test', passwordOf(own, 'alice@contoso.test'))
       await c.mailboxOpen('INBOX', { readOnly: true })
       const m = await c.fetchOne(String(uid), { envelope: true }, { uid: true })

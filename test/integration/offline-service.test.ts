@@ -214,7 +214,7 @@ describe('authorisation is checked again at replay (R2)', () => {
     const id = randomUUID()
     const request = { ...makeRequest('Queued while allowed'), identityId: 'sendAs:support@contoso.test' }
     // Queued offline while alice still had Send As.
-    const offline = new TaskQueue(db.tasks, () => Promise.reject(new ApiFailure({ code: 'network.unreachable', message: 'offline' })))
+    const offline = new TaskQueue(db, () => Promise.reject(new ApiFailure({ code: 'network.unreachable', message: 'offline' })))
     await offline.add({ kind: 'send', id, mailboxId: SUPPORT, request })
     const support = stack.org.sharedMailboxes.find((m) => m.address === 'support@contoso.test')!
     await stack.publishDirectory(support.address, { ...directoryEntry(support), sendAs: [] })
@@ -224,7 +224,7 @@ describe('authorisation is checked again at replay (R2)', () => {
       const dispatch = createDispatcher(serviceHandlers(alice.service))
       const api = new ApiClient({ call: (name, input) => dispatch(name, input), on: () => () => undefined })
       const held: { task: Task; code: string; rule?: string }[] = []
-      const queue = new TaskQueue(db.tasks, (name, input) => api.call(name, input), { held: (task, e) => { held.push({ task, code: e.code, rule: e.rule }) } })
+      const queue = new TaskQueue(db, (name, input) => api.call(name, input), { held: (task, e) => { held.push({ task, code: e.code, rule: e.rule }) } })
       await queue.kick()
       expect(held).toEqual([{ task: expect.objectContaining({ id }), code: 'send.notAllowed', rule: 'R2' }])
       expect(await db.tasks.toArray()).toEqual([expect.objectContaining({ id, status: 'held', error: expect.objectContaining({ rule: 'R2' }) })])

@@ -1,6 +1,7 @@
 import type { ImapFlow } from 'imapflow'
 import { ApiFailure } from '../../../shared/api/errors'
 import type { Folder, Mailbox } from '../../../shared/domain'
+import { deleteDestination, refusedFlagChange } from '../../../shared/rules/deletion'
 
 const SYSTEM_SEEN = '\\Seen'
 
@@ -25,11 +26,8 @@ async function stillThere(client: ImapFlow, uids: number[]): Promise<Set<number>
  * message meanwhile), which the renderer reports instead of retrying.
  */
 export async function setFlags(client: ImapFlow, folder: Folder, uids: number[], add: string[], remove: string[]): Promise<number[]> {
-  // \Deleted is the first half of an expunge: deleting is a move to Deleted Items (R10), never a
-  // flag (with only the w right, a crafted call could otherwise mark anyone's mail for removal).
-  if ([...add, ...remove].some((f) => f.toLowerCase() === '\\deleted')) {
-    throw new ApiFailure({ code: 'permission.denied', rule: 'R10', message: 'Tandem does not set or clear \\Deleted: deleting moves messages to Deleted Items, so they can be restored (R10).' })
-  }
+  const refused = refusedFlagChange([...add, ...remove])
+  if (refused) throw new ApiFailure(refused)
   checkFlagRights(folder, [...add, ...remove])
   const lock = await client.getMailboxLock(folder.path)
   try {
@@ -110,25 +108,11 @@ export async function moveMessages(client: ImapFlow, from: Folder, to: Folder, u
   return { uidMap, gone }
 }
 
-/**
- * Deleting is a move to the mailbox's Deleted Items (R10): in a shared mailbox it affects every
- * member, so it must stay recoverable. No Deleted Items, or already in it: refused, not expunged.
- */
+/** Deleting is a move to the mailbox's Deleted Items (R10): no Deleted Items, or already in it, is refused. */
 export function trashFor(mailbox: Mailbox, folders: Folder[], from: Folder): Folder {
-  const trash = folders.find((f) => f.role === 'trash')
-  if (!trash) {
-    throw new ApiFailure({
-      code: 'folder.missing', rule: 'R10',
-      message: `${mailbox.name} has no Deleted Items folder, so Tandem will not delete there: deleting would remove the message for good${mailbox.kind === 'shared' ? ' for every member' : ''}. Ask your administrator to create one.`,
-    })
-  }
-  if (trash.id === from.id) {
-    throw new ApiFailure({
-      code: 'permission.denied', rule: 'R10',
-      message: `These messages are already in ${trash.name}. Tandem does not erase mail for good; the server's retention removes it in time.`,
-    })
-  }
-  return trash
+  const verdict = deleteDestination(mailbox, folders, from.id)
+  if (!verdict.ok) throw new ApiFailure(verdict.error)
+  return folders.find((f) => f.id === verdict.to.id)!
 }
 
 /**

@@ -1,4 +1,5 @@
 import { mailboxKey } from '../../../shared/ids'
+import { membershipChange } from '../../../shared/rules/membership'
 import type { Grants, Mailbox, Session } from '../../../shared/domain'
 import type { SharedMembership } from './directory'
 import type { ImapLogin } from '../imap/connect'
@@ -25,12 +26,12 @@ export interface SessionMailboxes {
 export async function reconcileMemberships(active: SessionMailboxes, memberships: SharedMembership[], lastSeen: Mailbox[], options: RuntimeOptions): Promise<void> {
   const template = active.session.account.server.delegateLogin
   const wanted = new Map(memberships.map((m) => [mailboxKey('shared', m.address), m]))
-  for (const [id, runtime] of active.runtimes) {
-    if (runtime.mailbox.kind === 'shared' && !wanted.has(id)) {
-      active.runtimes.delete(id)
-      active.grants.delete(id)
-      await runtime.stop()
-    }
+  const change = membershipChange([...active.runtimes.values()].map((r) => r.mailbox), [...wanted.keys()])
+  for (const id of change.remove) {
+    const runtime = active.runtimes.get(id)!
+    active.runtimes.delete(id)
+    active.grants.delete(id)
+    await runtime.stop()
   }
   for (const [id, m] of wanted) {
     active.grants.set(id, { sendAs: m.entry?.sendAs ?? [], sendOnBehalf: m.entry?.sendOnBehalf ?? [] })

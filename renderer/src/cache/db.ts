@@ -1,6 +1,6 @@
 import Dexie, { type Table } from 'dexie'
 import type { Folder, FolderSyncState, MessageBody } from '../../../shared/domain'
-import type { Task } from '../queue/task-queue'
+import type { Task } from '../queue/tasks'
 import { SummaryBlocks, latestOf, type BlockRow, type KeyRow } from './summary-blocks'
 
 export interface SyncRow extends FolderSyncState { folderId: string; mailboxId: string }
@@ -46,6 +46,10 @@ export class TandemDb extends Dexie {
     this.version(4).stores({
       keys: '[folderId+block], mailboxId, [folderId+maxDate]',
     }).upgrade((tx) => tx.table('keys').toCollection().modify((k: KeyRow) => { k.maxDate = latestOf(k.dates) }))
+    // Tasks get explicit statuses: what was "pending" had its effect shown already.
+    this.version(5).stores({}).upgrade((tx) => tx.table('tasks').toCollection().modify((t: { status: string }) => {
+      if (t.status === 'pending') t.status = 'applied'
+    }))
     this.summaries = new SummaryBlocks(this, this.blocks, this.keys)
   }
 

@@ -27,8 +27,19 @@ export function keyRowOf(b: BlockRow): KeyRow {
   return { folderId: b.folderId, block: b.block, mailboxId: b.mailboxId, uids: b.rows.map((m) => m.uid), dates, maxDate: latestOf(dates) }
 }
 
-/** What changed in the cache, for whoever keeps something derived from it (the search index). */
-export type CacheChange = { added: MessageSummary[] } | { removed: string[] } | { reset: true }
+/**
+ * What changed in the cache, for whoever keeps something derived from it: the search index, the
+ * list on screen, the folder counts. `changed` carries each row before and after (a \\Seen that
+ * went tells the unread count what to do).
+ */
+export type CacheChange =
+  | { added: MessageSummary[] }
+  | { changed: { before: MessageSummary; after: MessageSummary }[] }
+  | { removed: string[] }
+  | { reset: true }
+
+/** A change to one cached row: the row as it is to be, or null to remove it. */
+export type RowChange = (row: MessageSummary) => MessageSummary | null
 
 export const blockOf = (uid: number) => Math.floor(uid / BLOCK_UIDS)
 const keyOf = (folderId: string, block: number) => `${folderId}\u0000${block}`
@@ -141,15 +152,33 @@ export class SummaryBlocks {
   }
 
   /** Changes fields of cached summaries (flags, snippet); ids not cached are left alone. */
-  async update(changes: Map<string, Partial<MessageSummary>>): Promise<void> {
-    await this.rewrite([...changes.keys()].map(parseMessageKey), (current) => {
+  update(changes: Map<string, Partial<MessageSummary>>): Promise<void> {
+    return this.modify(changes.keys(), (m) => ({ ...m, ...changes.get(m.id) }))
+  }
+
+  /**
+   * Runs `change` over the cached rows of these ids (those not cached are left alone) and keeps
+   * what it returns: a new row, the same row (nothing to write), or null (removed). The one way
+   * a task's local effect and a sync's answer reach the cache, so listeners hear of both.
+   */
+  async modify(ids: Iterable<string>, change: RowChange): Promise<void> {
+    const wanted = new Set(ids)
+    const changed: { before: MessageSummary; after: MessageSummary }[] = []
+    const removed: string[] = []
+    await this.rewrite([...wanted].map(parseMessageKey), (current) => {
       let any = false
       for (const [id, m] of current) {
-        const c = changes.get(id)
-        if (c) { current.set(id, { ...m, ...c }); any = true }
+        if (!wanted.has(id)) continue
+        const next = change(m)
+        if (next === m) continue
+        any = true
+        if (next) { current.set(id, next); changed.push({ before: m, after: next }) }
+        else { current.delete(id); removed.push(id) }
       }
       return any
     })
+    if (changed.length) this.tell({ changed })
+    if (removed.length) this.tell({ removed })
   }
 
   /** Removes summaries; returns those that were cached. */

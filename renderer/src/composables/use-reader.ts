@@ -4,6 +4,7 @@ import { formatBytes } from '../../../shared/rules/quota'
 import { useApi } from '../api/use-api'
 import { frameDocument, sanitizeMail, textDocument } from '../mail/sanitize'
 import { useMessagesStore } from '../stores/messages'
+import { useBodiesStore } from '../stores/bodies'
 
 /**
  * What the reader shows of the focused message, with remote content blocked until allowed for
@@ -14,16 +15,17 @@ import { useMessagesStore } from '../stores/messages'
 export function useReader() {
   const api = useApi()
   const messages = useMessagesStore()
+  const bodies = useBodiesStore()
   const allowedForMessage = ref<Set<string>>(new Set())
   const images = ref<Record<string, string | null>>({})
   const loadingImages = ref(false)
 
   const message = computed(() => messages.focused)
   const allowed = computed(() => !!message.value && allowedForMessage.value.has(message.value.id))
-  const safe = computed(() => (messages.body?.html ? sanitizeMail(messages.body.html) : null))
+  const safe = computed(() => (bodies.body?.html ? sanitizeMail(bodies.body.html) : null))
 
   const srcdoc = computed(() => {
-    const body = messages.body
+    const body = bodies.body
     if (!body || body.folderId !== message.value?.folderId || body.uid !== message.value?.uid) return null
     if (safe.value) {
       let html = safe.value.html

@@ -1,5 +1,6 @@
 import { onBeforeUnmount, onMounted, ref } from 'vue'
 import { useMessagesStore } from '../stores/messages'
+import { useBodiesStore } from '../stores/bodies'
 import { useComposeStore, type ComposeMode } from '../stores/compose'
 import { useFoldersStore } from '../stores/folders'
 import { useMessageActions, pendingDelete } from './use-message-actions'
@@ -20,6 +21,7 @@ export const SHORTCUTS: { keys: string[]; what: string }[] = [
   { keys: ['#', 'Delete'], what: 'Delete (to Deleted Items; shared mailboxes ask first)' },
   { keys: ['u'], what: 'Mark read / unread' },
   { keys: ['s'], what: 'Flag / unflag' },
+  { keys: ['z'], what: 'Undo the last action (for ten seconds)' },
   { keys: ['/'], what: 'Search' },
   { keys: ['Esc'], what: 'Clear the search or the selection' },
   { keys: ['?'], what: 'Show these shortcuts' },
@@ -28,6 +30,7 @@ export const SHORTCUTS: { keys: string[]; what: string }[] = [
 /** Mail shortcuts on the window; ignored while typing in a field. */
 export function useShortcuts(focusSearch: () => void, clearSearch: () => void) {
   const messages = useMessagesStore()
+  const bodies = useBodiesStore()
   const actions = useMessageActions()
   const compose = useComposeStore()
   const folders = useFoldersStore()
@@ -35,7 +38,7 @@ export function useShortcuts(focusSearch: () => void, clearSearch: () => void) {
   const write = (mode: ComposeMode) => {
     const m = messages.focused
     if (mode !== 'new' && !m) return
-    void compose.start(mode, folders.selected?.mailboxId ?? null, m && mode !== 'new' ? { message: m, body: messages.body?.uid === m.uid && messages.body.folderId === m.folderId ? messages.body : null } : undefined)
+    void compose.start(mode, folders.selected?.mailboxId ?? null, m && mode !== 'new' ? { message: m, body: bodies.body?.uid === m.uid && bodies.body.folderId === m.folderId ? bodies.body : null } : undefined)
   }
 
   function onKey(e: KeyboardEvent): void {
@@ -65,6 +68,7 @@ export function useShortcuts(focusSearch: () => void, clearSearch: () => void) {
       '#': () => void actions.remove(),
       Delete: () => void actions.remove(),
       u: () => void actions.toggleRead(),
+      z: () => void actions.undoLast(),
       s: () => void actions.toggleFlag(),
       '/': () => focusSearch(),
       '?': () => { helpOpen.value = !helpOpen.value },

@@ -1,62 +1,38 @@
 import type { Table } from 'dexie'
-import type { CallInput, CallName, CallOutput, SendRequest } from '../../../shared/api/contract'
 import type { ApiError, ErrorCode } from '../../../shared/api/errors'
+import { messageKey } from '../../../shared/ids'
 import { apiErrorOf } from '../api/failure'
-import { oneAtATime } from './one-at-a-time'
 import { plain } from '../cache/plain'
+import { oneAtATime } from './one-at-a-time'
+import { isOpen, kindOf, type NewTask, type Task } from './tasks'
+import type { Call, LocalCache } from './tasks/types'
+
+export type { Task, NewTask, FlagsTask, MoveTask, SendTask, DraftTask, DiscardDraftTask } from './tasks'
+export type { Call } from './tasks/types'
 
 /**
  * The person's actions as durable tasks (architecture: "pending operations in Dexie,
- * replayed in order, each authorised again by main"). Plain TypeScript over a Dexie table, so
- * the same code runs in the renderer and in the tests that kill the service under it.
+ * replayed in order, each authorised again by main"). Plain TypeScript over Dexie, so the same
+ * code runs in the renderer and in the tests that kill the service under it. What a kind of
+ * task does is its module's (tasks/); the lifecycle is here:
  *
- * - A task holds ids only (folder, UIDs, Message-IDs), except sends and drafts, which hold the
- *   message itself: the outbox.
+ *   add ─▶ queued ─(local effect)─▶ applied ─(main did it)─▶ done ─(a minute)─▶ gone
+ *                                     │  ▲ offline: waits, in order per mailbox
+ *                                     │  └─ transient failure
+ *                                     ├─(refused, send/draft)─▶ held ─(person edits/confirms)─▶ applied
+ *                                     └─(refused, triage)─▶ failed, local effect taken back
+ *
+ * - A task is stored before anything else happens; a crash before its local effect is applied
+ *   leaves it queued, and the next start applies it (effects are idempotent).
  * - Tasks run in order per mailbox. One that fails because the server cannot be reached stops
  *   its mailbox's queue until the next kick (reconnection); the others go on.
- * - Every task is safe to run twice: flags are idempotent, a move finds what an earlier attempt
- *   moved by Message-ID, a send is recognised by its fixed Message-ID (journal + Sent folder in
- *   main). So a crash at any point — after the server acted, before the row was deleted — is
- *   replayed without doing anything twice.
- * - What can never succeed is not retried in a loop: triage on messages someone else moved
- *   away is dropped and reported; a send the rules refuse (R2, R3, R6…) is held in the outbox
- *   with the reason, for the person to change, confirm or cancel.
+ * - Every task is safe to run twice (each module says why), so a crash at any point — after the
+ *   server acted, before the row was marked done — is replayed without doing anything twice.
  */
-interface TaskBase {
-  /** Order of the queue (auto-increment). */
-  seq?: number
-  /** Stable id: the outbox id of a send (it fixes the Message-ID), a key for undo. */
-  id: string
-  mailboxId: string
-  status: 'pending' | 'held'
-  createdAt: number
-  attempts: number
-  /** Why it waits (offline) or is held (refused), as main said it. */
-  error: ApiError | null
-}
-
-export interface FlagsTask extends TaskBase { kind: 'flags'; folderId: string; uids: number[]; add: string[]; remove: string[] }
-export interface MoveTask extends TaskBase {
-  kind: 'move' | 'delete'
-  folderId: string
-  uids: number[]
-  /** Message-IDs in the order of uids: a replay recognises what an earlier attempt moved. */
-  messageIds: (string | null)[]
-  toFolderId: string | null
-}
-export interface SendTask extends TaskBase { kind: 'send'; request: SendRequest }
-export interface DraftTask extends TaskBase { kind: 'draft'; request: SendRequest; key: string; n: number }
-/** A discarded draft: every saved version of it (by key) leaves the mailbox's Drafts. */
-export interface DiscardDraftTask extends TaskBase { kind: 'discardDraft'; key: string }
-export type Task = FlagsTask | MoveTask | SendTask | DraftTask | DiscardDraftTask
-export type NewTask = Task extends infer T ? T extends Task ? Omit<T, 'seq' | 'status' | 'createdAt' | 'attempts' | 'error'> : never : never
-
-export type Call = <N extends CallName>(name: N, input: CallInput<N>) => Promise<CallOutput<N>>
-
 export interface TaskHooks {
   /** Carried out; `gone` lists UIDs another member had moved or deleted (reported, not retried). */
   done?(task: Task, result: unknown, gone: number[]): void
-  /** Could never succeed (e.g. no right to do it): removed, with the reason. */
+  /** Could never succeed (e.g. no right to do it): its effect taken back, with the reason. */
   dropped?(task: Task, error: ApiError): void
   /** A send or draft the server or the rules refused: kept in the outbox with the reason. */
   held?(task: Task, error: ApiError): void
@@ -64,11 +40,21 @@ export interface TaskHooks {
   changed?(): void
 }
 
+/** What the queue keeps its tasks in, and the cache their local effects go to. */
+export interface TaskStore extends LocalCache {
+  tasks: Table<Task, number>
+}
+
+export type UndoOutcome = 'cancelled' | 'reversed' | 'impossible'
+
 /** Failures that another attempt later can get past: the network, the server, the session. */
 const TRANSIENT = new Set<ErrorCode>(['network.unreachable', 'session.required', 'server.error'])
 /** A surprise (a bug, an odd server answer) gets a few more attempts before it is given up with a notice. */
 const SURPRISE_ATTEMPTS = 5
 export const isTransient = (e: ApiError, attempts = 0) => TRANSIENT.has(e.code) || (e.code === 'internal' && attempts < SURPRISE_ATTEMPTS)
+
+/** How long a finished task is kept: Undo is offered for seconds, a sync asked before it lasts seconds. */
+export const FINISHED_KEPT_MS = 60_000
 
 export class TaskQueue {
   private stopped = false
@@ -76,15 +62,30 @@ export class TaskQueue {
   /** The task being carried out now: it can no longer be cancelled, only undone. */
   private inFlight: string | null = null
 
-  constructor(private readonly tasks: Table<Task, number>, private readonly call: Call, private readonly hooks: TaskHooks = {}) {}
+  constructor(private readonly store: TaskStore, private readonly call: Call, private readonly hooks: TaskHooks = {}) {}
 
-  /** Stores a task (durably, before anything else happens) and starts the queue. */
+  private get tasks(): Table<Task, number> {
+    return this.store.tasks
+  }
+
+  /** Stores a task (durably, before anything else happens), shows its effect, and starts the queue. */
   async add(task: NewTask): Promise<Task> {
-    const row = plain({ ...task, status: 'pending', createdAt: Date.now(), attempts: 0, error: null }) as Task
+    const row = plain({ ...task, status: 'queued', createdAt: Date.now(), attempts: 0, error: null }) as Task
     row.seq = await this.tasks.add(row)
+    await this.apply(row)
     this.hooks.changed?.()
     void this.kick()
     return row
+  }
+
+  /** Its local effect, then marked applied (a crash in between: the next start does it again). */
+  private async apply(task: Task): Promise<void> {
+    const kind = kindOf(task)
+    const rows = kind.rows(task)
+    if (rows) await this.store.summaries.modify(rows.uids.map((u) => messageKey(rows.folderId, u)), (row) => kind.overlay(task, row))
+    await kind.applyMore?.(task, this.store)
+    await this.tasks.update(task.seq!, { status: 'applied' })
+    task.status = 'applied'
   }
 
   /** Runs what is pending; resolves when nothing more can be done now. */
@@ -96,44 +97,78 @@ export class TaskQueue {
   stop(): void { this.stopped = true }
 
   /**
-   * Removes a task that has not run yet (undo before it reached the server, outbox cancel).
-   * Null when it is gone already or being carried out right now (then wait for kick()).
+   * Removes a task that has not run yet (undo before it reached the server, outbox cancel) and
+   * takes its local effect back. Null when it is finished or being carried out right now.
    */
   async cancel(id: string): Promise<Task | null> {
     if (this.inFlight === id) return null
     const row = await this.tasks.where('id').equals(id).first()
-    if (!row) return null
+    if (!row || !(isOpen(row) || row.status === 'held')) return null
     await this.tasks.delete(row.seq!)
+    await kindOf(row).revert(row, this.store)
     this.hooks.changed?.()
     return row
   }
 
-  /** Changes a held or pending task (edit a queued message, confirm a warning) and runs it again. */
-  async update(id: string, changes: Partial<SendTask> | Partial<DraftTask>): Promise<void> {
+  /**
+   * Undoes a task: taken back if it has not run, else reversed by its kind's inverse once it is
+   * done (queued like any action, so it works offline too).
+   */
+  async undo(id: string): Promise<UndoOutcome> {
+    if (await this.cancel(id)) return 'cancelled'
+    await this.kick()
     const row = await this.tasks.where('id').equals(id).first()
-    if (!row) return
-    await this.tasks.update(row.seq!, plain({ ...changes, status: 'pending', error: null }) as Partial<Task>)
+    const inverse = row?.status === 'done' ? kindOf(row).inverse(row, row.result) : null
+    if (!inverse) return 'impossible'
+    await this.add(inverse as NewTask)
+    return 'reversed'
+  }
+
+  /** What main answered for a finished task (kept a minute). */
+  async resultOf(id: string): Promise<unknown> {
+    return (await this.tasks.where('id').equals(id).first())?.result
+  }
+
+  /** Changes a held or pending task (edit a queued message, confirm a warning) and runs it again. */
+  async update(id: string, changes: Partial<Task>): Promise<void> {
+    const row = await this.tasks.where('id').equals(id).first()
+    if (!row || !(isOpen(row) || row.status === 'held')) return
+    await this.tasks.update(row.seq!, plain({ ...changes, status: 'applied', error: null }) as Partial<Task>)
     this.hooks.changed?.()
     void this.kick()
   }
 
   private async drain(): Promise<void> {
+    await this.prune()
+    // A crash after storing, before showing: shown now, then run like the rest.
+    for (const t of await this.tasks.filter((x) => x.status === 'queued').toArray()) {
+      if (this.stopped) return
+      await this.apply(t)
+    }
     // Mailboxes whose first task could not reach the server: the rest of them waits, in order.
     const waiting = new Set<string>()
     for (;;) {
       if (this.stopped) return
-      const next = await this.tasks.orderBy('seq').filter((t) => t.status === 'pending' && !waiting.has(t.mailboxId)).first()
+      const next = await this.tasks.orderBy('seq').filter((t) => t.status === 'applied' && !waiting.has(t.mailboxId)).first()
       if (!next) return
       if (!await this.runOne(next)) waiting.add(next.mailboxId)
     }
   }
 
+  /** Finished tasks past their minute. */
+  private async prune(): Promise<void> {
+    const before = Date.now() - FINISHED_KEPT_MS
+    const n = await this.tasks.filter((t) => (t.status === 'done' || t.status === 'failed') && (t.finishedAt ?? 0) < before).delete()
+    if (n) this.hooks.changed?.()
+  }
+
   /** Runs one task; false when it must wait for the connection. */
   private async runOne(task: Task): Promise<boolean> {
+    const kind = kindOf(task)
     let result: unknown
     this.inFlight = task.id
     try {
-      result = await this.execute(task).finally(() => { this.inFlight = null })
+      result = await kind.run(task, this.call).finally(() => { this.inFlight = null })
     } catch (e) {
       if (this.stopped) return false
       const error = apiErrorOf(e)
@@ -142,43 +177,22 @@ export class TaskQueue {
         this.hooks.changed?.()
         return false
       }
-      if (task.kind === 'send' || task.kind === 'draft') {
+      if (kind.refused === 'hold') {
         await this.tasks.update(task.seq!, { status: 'held', error })
         this.hooks.held?.(task, error)
       } else {
-        await this.tasks.delete(task.seq!)
+        await this.tasks.update(task.seq!, { status: 'failed', error, finishedAt: Date.now() })
+        await kind.revert(task, this.store)
         this.hooks.dropped?.(task, error)
       }
       this.hooks.changed?.()
       return true
     }
     if (this.stopped) return false
-    await this.tasks.delete(task.seq!)
+    await this.tasks.update(task.seq!, plain({ status: 'done', finishedAt: Date.now(), result: result ?? null, error: null }) as Partial<Task>)
     const gone = (result as { gone?: number[] } | undefined)?.gone ?? []
     this.hooks.done?.(task, result, gone)
     this.hooks.changed?.()
     return true
   }
-
-  private execute(task: Task): Promise<unknown> {
-    switch (task.kind) {
-      case 'flags':
-        return this.call('messages.setFlags', { folderId: task.folderId, uids: task.uids, add: task.add, remove: task.remove })
-      case 'move':
-        return this.call('messages.move', { folderId: task.folderId, uids: task.uids, toFolderId: task.toFolderId!, messageIds: task.messageIds })
-      case 'delete':
-        return this.call('messages.delete', { folderId: task.folderId, uids: task.uids, messageIds: task.messageIds })
-      case 'send':
-        return this.call('messages.send', { ...task.request, outboxId: task.id, queuedAt: task.request.queuedAt ?? task.createdAt })
-      case 'draft':
-        return this.call('drafts.save', { draft: stripOutbox(task.request), version: { key: task.key, n: task.n } })
-      case 'discardDraft':
-        return this.call('drafts.delete', { mailboxId: task.mailboxId, key: task.key })
-    }
-  }
-}
-
-function stripOutbox(r: SendRequest) {
-  const { outboxId: _o, queuedAt: _q, resend: _r, answeredOk: _a, alreadySent: _s, replacesDrafts: _d, ...draft } = r
-  return draft
 }

@@ -4,6 +4,7 @@ import type { Folder, MessageSummary } from '../../../shared/domain'
 import { defaultOfflinePolicy, offlineWindow, withFolder, type OfflinePolicy } from '../../../shared/rules/offline'
 import { useApi } from '../api/use-api'
 import { useFoldersStore } from './folders'
+import { useBodiesStore } from './bodies'
 import { useMessagesStore } from './messages'
 import { useSessionStore } from './session'
 import { oneAtATime } from '../queue/one-at-a-time'
@@ -23,6 +24,7 @@ export const useOfflineStore = defineStore('offline', () => {
   const session = useSessionStore()
   const folders = useFoldersStore()
   const messages = useMessagesStore()
+  const bodies = useBodiesStore()
   const policies = ref<Record<string, OfflinePolicy>>({})
   const progress = ref<{ done: number; total: number } | null>(null)
 
@@ -85,7 +87,7 @@ export const useOfflineStore = defineStore('offline', () => {
     for (const [i, m] of batch.entries()) {
       if (session.connections[m.mailboxId]?.state === 'offline') continue
       try {
-        await messages.storeBody(m, await api.call('messages.body', { folderId: m.folderId, uid: m.uid }))
+        await bodies.store(m, await api.call('messages.body', { folderId: m.folderId, uid: m.uid }))
       } catch {
         // Gone meanwhile, or the connection dropped: the next round picks up what is left.
       }

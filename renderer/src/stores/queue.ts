@@ -2,13 +2,12 @@ import { defineStore } from 'pinia'
 import { computed, shallowRef, watch } from 'vue'
 import type { ApiError } from '../../../shared/api/errors'
 import { useApi } from '../api/use-api'
-import { TaskQueue, type NewTask, type SendTask, type Task } from '../queue/task-queue'
+import { TaskQueue, type NewTask, type SendTask, type Task, type UndoOutcome } from '../queue/task-queue'
+import { isFinished, isOpen } from '../queue/tasks'
 import { useNoticesStore } from './notices'
 import { useSessionStore } from './session'
 
 export type Outcome = { kind: 'done'; result: unknown } | { kind: 'held'; error: ApiError } | { kind: 'waiting'; error: ApiError | null }
-
-const RESULT_KEPT_MS = 60_000
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`
 
@@ -21,21 +20,13 @@ export const useQueueStore = defineStore('queue', () => {
   const session = useSessionStore()
   const notices = useNoticesStore()
   const tasks = shallowRef<Task[]>([])
-  /**
-   * Results of finished tasks (a move's new UIDs), by task id, for Undo after they reached the
-   * server. Undo is offered for seconds, so a result is kept for a minute, not for the session.
-   */
-  const results = new Map<string, { result: unknown; at: number }>()
-  const keepResult = (id: string, result: unknown) => {
-    const now = Date.now()
-    for (const [k, r] of results) if (now - r.at > RESULT_KEPT_MS) results.delete(k)
-    results.set(id, { result, at: now })
-  }
   const waiters = new Map<string, (o: Outcome) => void>()
   let queue: TaskQueue | null = null
 
-  const pending = computed(() => tasks.value.filter((t) => t.status === 'pending').length)
-  const outbox = computed(() => tasks.value.filter((t): t is SendTask => t.kind === 'send'))
+  /** What the person still has to act on or wait for (finished tasks are kept a minute, out of sight). */
+  const live = computed(() => tasks.value.filter((t) => !isFinished(t)))
+  const pending = computed(() => tasks.value.filter(isOpen).length)
+  const outbox = computed(() => live.value.filter((t): t is SendTask => t.kind === 'send'))
   const held = computed(() => tasks.value.filter((t) => t.status === 'held'))
 
   async function reload(): Promise<void> {
@@ -49,10 +40,9 @@ export const useQueueStore = defineStore('queue', () => {
     queue?.stop()
     const db = session.db
     if (!db) { queue = null; tasks.value = []; return }
-    queue = new TaskQueue(db.tasks, (name, input) => api.call(name, input), {
+    queue = new TaskQueue(db, (name, input) => api.call(name, input), {
       changed: () => { void reload() },
       done: (task, result, gone) => {
-        keepResult(task.id, result)
         settle(task.id, { kind: 'done', result })
         if (gone.length) {
           notices.show(`${plural(gone.length, 'change was', 'changes were')} not made: another member had already moved or deleted ${gone.length === 1 ? 'that message' : 'those messages'}.`, { kind: 'error' })
@@ -61,7 +51,7 @@ export const useQueueStore = defineStore('queue', () => {
       dropped: (task, error) => {
         settle(task.id, { kind: 'held', error })
         console.warn('tandem: dropped task', task.kind, error.code, error.message)
-        notices.show(`A change could not be made and was dropped: ${error.message}`, { kind: 'error' })
+        notices.show(`A change could not be made and was taken back: ${error.message}`, { kind: 'error' })
       },
       held: (task, error) => {
         settle(task.id, { kind: 'held', error })
@@ -91,7 +81,7 @@ export const useQueueStore = defineStore('queue', () => {
     await add(task)
     await queue!.kick()
     const row = await session.db?.tasks.where('id').equals(task.id).first()
-    if (row && row.status === 'pending') settle(task.id, { kind: 'waiting', error: row.error })
+    if (row && isOpen(row)) settle(task.id, { kind: 'waiting', error: row.error })
     return outcome
   }
 
@@ -99,9 +89,10 @@ export const useQueueStore = defineStore('queue', () => {
   const flush = () => queue?.kick() ?? Promise.resolve()
   const cancel = (id: string) => queue?.cancel(id) ?? Promise.resolve(null)
   const update = (id: string, changes: Parameters<TaskQueue['update']>[1]) => queue?.update(id, changes) ?? Promise.resolve()
+  /** Undoes a task: taken back before it ran, else reversed (see TaskQueue.undo). */
+  const undo = (id: string): Promise<UndoOutcome> => queue?.undo(id) ?? Promise.resolve('impossible')
 
   return {
-    tasks, pending, outbox, held, add, addAndWait, flush, cancel, update,
-    resultOf: (id: string) => results.get(id)?.result,
+    tasks: live, pending, outbox, held, add, addAndWait, flush, cancel, update, undo,
   }
 })

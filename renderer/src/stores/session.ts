@@ -6,6 +6,7 @@ import { apiErrorOf } from '../api/failure'
 import type { ConnectionState, Session } from '../../../shared/domain'
 import { useApi } from '../api/use-api'
 import { cacheFor, type TandemDb } from '../cache/db'
+import { membershipChange } from '../../../shared/rules/membership'
 import { useNoticesStore } from './notices'
 
 /** Who is signed in, and the connection state of each of their mailboxes. */
@@ -32,7 +33,8 @@ export const useSessionStore = defineStore('session', () => {
   async function apply(next: Session): Promise<void> {
     const before = session.value?.mailboxes ?? []
     session.value = next
-    const gone = before.filter((m) => !next.mailboxes.some((x) => x.id === m.id))
+    const lost = new Set(membershipChange(before, next.mailboxes.map((m) => m.id)).remove)
+    const gone = before.filter((m) => lost.has(m.id))
     if (gone.length && db.value) {
       for (const m of gone) await db.value.purgeMailbox(m.id)
       for (const l of removedListeners) l(gone.map((m) => m.id))

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { MessageSummary } from '../../../shared/domain'
 import { TandemDb } from '../../../renderer/src/cache/db'
 import { HeaderIndex, type HeaderEntry } from '../../../renderer/src/cache/header-index'
+import { mailboxOfFolder, messageKey } from '../../../shared/ids'
 
 const INBOX = 'shared:support@example.test|INBOX'
 const OWN = 'own:bob@example.test|INBOX'
@@ -10,7 +11,7 @@ const OWN = 'own:bob@example.test|INBOX'
 function summary(folderId: string, uid: number, subject: string, from = 'Maya Patel <maya@example.test>'): MessageSummary {
   const [, name, address] = /^(.*) <(.*)>$/.exec(from)!
   return {
-    id: `${folderId}|${uid}`, folderId, mailboxId: folderId.slice(0, folderId.indexOf('|')), uid, messageId: null, inReplyTo: null,
+    id: messageKey(folderId, uid), folderId, mailboxId: mailboxOfFolder(folderId), uid, messageId: null, inReplyTo: null,
     subject, from: [{ name: name!, address: address! }], to: [], cc: [], date: uid, size: 1, flags: [], hasAttachments: false, threadKey: subject,
   }
 }

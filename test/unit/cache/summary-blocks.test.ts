@@ -4,13 +4,14 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { MessageSummary } from '../../../shared/domain'
 import { TandemDb } from '../../../renderer/src/cache/db'
 import { BLOCK_UIDS, mergeNewest, type CacheChange, type KeyRow } from '../../../renderer/src/cache/summary-blocks'
+import { mailboxOfFolder, messageKey } from '../../../shared/ids'
 
 const FOLDER = 'shared:support@example.test|INBOX'
 const OTHER = 'own:bob@example.test|INBOX'
 
 function summary(folderId: string, uid: number, date = uid * 1000): MessageSummary {
   return {
-    id: `${folderId}|${uid}`, folderId, mailboxId: folderId.slice(0, folderId.indexOf('|')), uid, messageId: `<m${uid}@example.test>`, inReplyTo: null,
+    id: messageKey(folderId, uid), folderId, mailboxId: mailboxOfFolder(folderId), uid, messageId: `<m${uid}@example.test>`, inReplyTo: null,
     subject: `message ${uid}`, from: [{ name: 'Maya', address: 'maya@example.test' }], to: [], cc: [], date, size: 100, flags: [], hasAttachments: false, threadKey: `message ${uid}|maya@example.test`,
   }
 }
@@ -97,10 +98,25 @@ describe('summaries stored in UID blocks', () => {
     expect(removed.map((m) => m.uid).sort((a, b) => a - b)).toEqual([1, BLOCK_UIDS * 3])
     expect(await d.blocks.count()).toBe(1)
     expect(await d.summaries.uids(FOLDER)).toEqual([2])
-    // Flags and snippets are not searched: only additions and removals are told.
-    expect(heard).toHaveLength(2)
+    // Additions, the change (before and after: the unread counts follow it) and the removals.
+    expect(heard).toHaveLength(3)
     expect(heard[0]).toEqual({ added: [summary(FOLDER, 1), summary(FOLDER, 2), summary(FOLDER, BLOCK_UIDS * 3)] })
-    expect((heard[1] as { removed: string[] }).removed.sort()).toEqual([`${FOLDER}|1`, `${FOLDER}|${BLOCK_UIDS * 3}`])
+    expect(heard[1]).toEqual({ changed: [{ before: summary(FOLDER, 2), after: { ...summary(FOLDER, 2), flags: ['\\Seen'], snippet: 'hello' } }] })
+    expect((heard[2] as { removed: string[] }).removed.sort()).toEqual([`${FOLDER}|1`, `${FOLDER}|${BLOCK_UIDS * 3}`])
+  })
+
+  it('modifies rows with one function: a new row is written, the same row is not, null removes it', async () => {
+    const d = open()
+    await d.summaries.put([summary(FOLDER, 1), summary(FOLDER, 2), summary(FOLDER, 3)])
+    const heard: CacheChange[] = []
+    d.summaries.onChange((c) => heard.push(c))
+    await d.summaries.modify([`${FOLDER}|1`, `${FOLDER}|2`, `${FOLDER}|3`, `${FOLDER}|77`], (m) => (m.uid === 1 ? { ...m, flags: ['\\Flagged'] } : m.uid === 2 ? null : m))
+    const rows = await d.summaries.get([`${FOLDER}|1`, `${FOLDER}|2`, `${FOLDER}|3`])
+    expect(rows.map((m) => m?.flags)).toEqual([['\\Flagged'], undefined, []])
+    expect(heard).toEqual([
+      { changed: [{ before: summary(FOLDER, 1), after: { ...summary(FOLDER, 1), flags: ['\\Flagged'] } }] },
+      { removed: [`${FOLDER}|2`] },
+    ])
   })
 
   it('keeps only what a sync after a UIDVALIDITY change wrote, and purges a mailbox (R1)', async () => {
