@@ -8,6 +8,7 @@ import { MailService } from './service/mail-service'
 import { attachmentHeaders } from './service/operations/attachments'
 import { KeychainSecrets } from './service/storage/keychain-secrets'
 import { FileStateStore } from './service/storage/state-store'
+import { consoleLogger } from './service/logger'
 import { contentSecurityPolicy } from './security/csp'
 import { isAllowedExternalUrl } from './security/external-links'
 import { serverSettingsSchema } from '../shared/domain'
@@ -93,10 +94,10 @@ async function boot(): Promise<void> {
   session.defaultSession.setPermissionCheckHandler((wc, perm) => perm === 'notifications' && !!wc && wc === mainWindow?.webContents)
 
   const suggested = process.env.TANDEM_SUGGESTED_SERVER
-  const secrets = new KeychainSecrets(join(app.getPath('userData'), 'secrets.json'), safeStorage)
+  const secrets = new KeychainSecrets(join(app.getPath('userData'), 'secrets.json'), safeStorage, process.platform, consoleLogger)
   const service = new MailService({
     secrets,
-    state: new FileStateStore(join(app.getPath('userData'), 'state.json')),
+    state: new FileStateStore(join(app.getPath('userData'), 'state.json'), consoleLogger),
     emit: (name, payload) => mainWindow?.webContents.send(IPC_EVENT, name, payload),
     host: 'electron',
     version: app.getVersion(),

@@ -37,3 +37,15 @@ export function parseMessageKey(key: string): { folderId: string; uid: number } 
 }
 
 export const uidOfMessage = (key: string): number => parseMessageKey(key).uid
+
+/** How a person sends: as themselves, as a shared mailbox (R2), on its behalf (R3). */
+export type IdentityKind = 'self' | 'sendAs' | 'onBehalf'
+
+/** `self:<address>`, `sendAs:<shared address>`, `onBehalf:<shared address>`. */
+export const identityKey = (kind: IdentityKind, address: string): string => `${kind}:${address}`
+
+/** The kind and address an identity key names; null when it is not one (a renderer may send anything). */
+export function parseIdentityKey(key: string): { kind: IdentityKind; address: string } | null {
+  const m = /^(self|sendAs|onBehalf):(.+)$/.exec(key)
+  return m ? { kind: m[1] as IdentityKind, address: m[2]! } : null
+}

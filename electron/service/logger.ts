@@ -5,3 +5,22 @@ export const consoleLogger: Logger = (level, line) => {
   if (level === 'error') console.error(`tandem: ${line}`)
   else if (level === 'warn') console.warn(`tandem: ${line}`)
 }
+
+/**
+ * What may look like a credential in a line: a value after password/token/secret/authorization,
+ * a Bearer token, a SASL PLAIN or XOAUTH2 payload, a JWT. A server's error text can echo what
+ * it was sent; a log line must not carry it on.
+ */
+const SECRETS: [RegExp, string][] = [
+  [/\b(pass(?:word)?|passwd|pwd|token|access_token|refresh_token|secret|authorization|auth)(["']?\s*[:=]\s*["']?)[^\s"',;&]+/gi, '$1$2[redacted]'],
+  [/\bBearer\s+[\w\-.~+/]+=*/gi, 'Bearer [redacted]'],
+  [/\b(AUTHENTICATE\s+(?:PLAIN|XOAUTH2|OAUTHBEARER|LOGIN)\s+)\S+/gi, '$1[redacted]'],
+  [/\beyJ[\w-]+\.[\w-]+\.[\w-]+/g, '[redacted jwt]'],
+]
+
+export function withoutSecrets(line: string): string {
+  return SECRETS.reduce((s, [re, to]) => s.replace(re, to), line)
+}
+
+/** A logger that strips anything credential-like before the line reaches `inner`. */
+export const redacting = (inner: Logger): Logger => (level, line) => inner(level, withoutSecrets(line))

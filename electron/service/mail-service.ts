@@ -56,8 +56,9 @@ export class MailService extends SessionLifecycle {
     // Signed mail carries the sender's certificate: kept (to encrypt to them later) only when the
     // signature holds over this message, for its From address, with a certificate valid now.
     if (signed) {
-      const verdict = await verifyDetachedSignature(signed.content, signed.signature, signed.from).catch(() => null)
-      if (verdict?.ok) await this.keyring.learn(signed.from, verdict.signer.certPem).catch(() => undefined)
+      const verdict = await verifyDetachedSignature(signed.content, signed.signature, signed.from)
+        .catch((e: unknown) => { this.log('warn', `signature of ${folderId} ${uid} not checked: ${(e as Error).message}`); return null })
+      if (verdict?.ok) await this.keyring.learn(signed.from, verdict.signer.certPem).catch((e: unknown) => this.log('warn', `certificate of ${signed.from} not kept: ${(e as Error).message}`))
     }
     return body
   }
@@ -187,7 +188,7 @@ export class MailService extends SessionLifecycle {
     // The message went: its draft goes too. Not being able to remove it now must not look like a failed send.
     for (const { key, mailboxId } of req.replacesDrafts ?? []) {
       const runtime = active.runtimes.get(mailboxId)
-      if (runtime) await this.outgoing.dropDraft(runtime, key).catch(() => undefined)
+      if (runtime) await this.outgoing.dropDraft(runtime, key).catch((e: unknown) => this.log('warn', `draft ${key} stays in ${runtime.mailbox.name}'s Drafts after sending: ${(e as Error).message}`))
     }
     return sent
   }

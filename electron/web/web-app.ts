@@ -7,6 +7,7 @@ import { MailService } from '../service/mail-service'
 import type { BackoffPolicy } from '../service/imap/mailbox-runtime'
 import { MemorySecretStore } from '../service/storage/secret-store'
 import { FileStateStore, MemoryStateStore, type StateStore } from '../service/storage/state-store'
+import { consoleLogger } from '../service/logger'
 import { WebHost } from './web-host'
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -37,7 +38,7 @@ export async function startWebApp(opts: WebAppOptions = {}): Promise<WebApp> {
   const log = opts.log ?? ((line: string) => console.error(line))
   const rendererDir = opts.rendererDir ?? join(projectRoot, 'out', 'renderer')
   const version = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version
-  const state: StateStore = opts.stateFile ? new FileStateStore(opts.stateFile) : new MemoryStateStore()
+  const state: StateStore = opts.stateFile ? new FileStateStore(opts.stateFile, consoleLogger) : new MemoryStateStore()
   let host: WebHost | null = null
   const service = new MailService({
     secrets: new MemorySecretStore(),

@@ -1,5 +1,6 @@
 import type { ApiError } from '../api/errors'
 import type { Grants, Identity, Mailbox } from '../domain'
+import { identityKey, parseIdentityKey } from '../ids'
 
 export interface Person { address: string; name: string }
 export interface SharedWithGrants {
@@ -23,7 +24,7 @@ const R4_REASON = 'Mail from a shared mailbox cannot be encrypted: the mailbox h
 export function identitiesFor(me: Person, own: Mailbox, shared: SharedWithGrants[]): Identity[] {
   const self = me.address.toLowerCase()
   const out: Identity[] = [{
-    id: `self:${self}`, kind: 'self', mailboxId: own.id,
+    id: identityKey('self', self), kind: 'self', mailboxId: own.id,
     from: { name: me.name, address: self }, sender: null,
     label: me.name ? `${me.name} <${self}>` : self, noEncryption: null,
   }]
@@ -38,14 +39,14 @@ export function identitiesFor(me: Person, own: Mailbox, shared: SharedWithGrants
     const behalfClaimed = mark('onBehalf', claimed?.sendOnBehalf && !has(grants.sendOnBehalf))
     if (has(grants.sendAs) || claimed?.sendAs) {
       out.push(asClaimed({
-        id: `sendAs:${mailbox.address}`, kind: 'sendAs', mailboxId: mailbox.id,
+        id: identityKey('sendAs', mailbox.address), kind: 'sendAs', mailboxId: mailbox.id,
         from: { name: mailbox.name, address: mailbox.address }, sender: null,
         label: `${mailbox.name} <${mailbox.address}>`, noEncryption: R4_REASON,
       }))
     }
     if (has(grants.sendOnBehalf) || claimed?.sendOnBehalf) {
       out.push(behalfClaimed({
-        id: `onBehalf:${mailbox.address}`, kind: 'onBehalf', mailboxId: mailbox.id,
+        id: identityKey('onBehalf', mailbox.address), kind: 'onBehalf', mailboxId: mailbox.id,
         from: { name: mailbox.name, address: mailbox.address }, sender: { name: me.name, address: self },
         label: `${me.name || self} on behalf of ${mailbox.name}`, noEncryption: R4_REASON,
       }))
@@ -80,9 +81,9 @@ export interface SendCheck {
 export function authoriseSend(req: SendCheck, identities: Identity[], mailboxes: Mailbox[]): { ok: true; identity: Identity } | { ok: false; error: ApiError } {
   const identity = identities.find((i) => i.id === req.identityId)
   if (!identity) {
-    const [kind, address] = req.identityId.split(':')
-    const rule = kind === 'onBehalf' ? 'R3' : 'R2'
-    const what = kind === 'onBehalf' ? `send on behalf of ${address}` : `send as ${address ?? 'that address'}`
+    const asked = parseIdentityKey(req.identityId)
+    const rule = asked?.kind === 'onBehalf' ? 'R3' : 'R2'
+    const what = asked?.kind === 'onBehalf' ? `send on behalf of ${asked.address}` : `send as ${asked?.address ?? 'that address'}`
     return { ok: false, error: { code: 'send.notAllowed', rule, field: 'from', message: `You may not ${what} (${rule}): an administrator has not given you that permission. Choose another From address, or ask for the permission.` } }
   }
   if (req.encrypt && identity.kind !== 'self') {

@@ -12,7 +12,7 @@ import { MailboxRuntime, type BackoffPolicy, type Emit } from '../imap/mailbox-r
 import { reconcileMemberships, type SessionMailboxes } from '../session/memberships'
 import { type FetchPolicy } from '../operations/remote-content'
 import type { SecretStore } from '../storage/secret-store'
-import { consoleLogger, type Logger } from '../logger'
+import { consoleLogger, redacting, type Logger } from '../logger'
 import { discoverServer, type AutoconfigOptions, type Discovered } from '../session/autoconfig'
 import type { StateStore } from '../storage/state-store'
 import { ClaimedGrants } from '../session/claimed-grants'
@@ -79,7 +79,7 @@ export abstract class SessionLifecycle {
   constructor(protected readonly deps: MailServiceDeps) {
     this.keyring = new SmimeKeyring(deps.secrets, deps.state)
     this.claims = new ClaimedGrants(deps.state)
-    this.log = deps.log ?? consoleLogger
+    this.log = redacting(deps.log ?? consoleLogger)
   }
 
   /**

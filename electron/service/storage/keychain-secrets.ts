@@ -1,3 +1,4 @@
+import type { Logger } from '../logger'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { SecretStore } from './secret-store'
@@ -23,7 +24,7 @@ export class KeychainSecrets implements SecretStore {
   private readonly session = new Map<string, string>()
   readonly persistent: boolean
 
-  constructor(private readonly file: string, private readonly os: OsEncryption, platform: string = process.platform) {
+  constructor(private readonly file: string, private readonly os: OsEncryption, platform: string = process.platform, private readonly log?: Logger) {
     this.persistent = KeychainSecrets.secure(os, platform)
   }
 
@@ -53,7 +54,9 @@ export class KeychainSecrets implements SecretStore {
     if (!stored) return undefined
     try {
       return this.os.decryptString(Buffer.from(stored, 'base64'))
-    } catch {
+    } catch (e) {
+      // The OS keychain no longer opens it (another user, a reset keyring): asked for again at sign-in.
+      this.log?.('warn', `a stored secret could not be decrypted and was dropped (${(e as Error).message})`)
       delete all[key]
       await this.save(all).catch(() => undefined)
       return undefined

@@ -1,3 +1,4 @@
+import type { Logger } from '../logger'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 
@@ -17,13 +18,15 @@ export class MemoryStateStore implements StateStore {
 export class FileStateStore implements StateStore {
   private cache: Record<string, unknown> | undefined
   private writing: Promise<void> = Promise.resolve()
-  constructor(private readonly file: string) {}
+  constructor(private readonly file: string, private readonly log?: Logger) {}
 
   private async load(): Promise<Record<string, unknown>> {
     if (!this.cache) {
       try {
         this.cache = JSON.parse(await readFile(this.file, 'utf8')) as Record<string, unknown>
-      } catch {
+      } catch (e) {
+        // No file yet is a first start; an unreadable one loses the outbox journal, and says so.
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.log?.('error', `${this.file} could not be read (${(e as Error).message}); starting from nothing`)
         this.cache = {}
       }
     }

@@ -3,6 +3,7 @@ import { computed, nextTick, ref, shallowRef, watch } from 'vue'
 import type { ApiError } from '../../../shared/api/errors'
 import type { MessageSummary } from '../../../shared/domain'
 import { useApi } from '../api/use-api'
+import { mailboxOfFolder } from '../../../shared/ids'
 import { mergeNewest, type CacheChange } from '../cache/summary-blocks'
 import { useSelection } from '../composables/use-selection'
 import { unreadCount } from '../mail/per-list'
@@ -97,7 +98,7 @@ export const useMessagesStore = defineStore('messages', () => {
     })
     api.on('folder.changed', ({ folderId }) => { void sync(folderId) })
     session.onMailboxesRemoved((ids) => {
-      if (listFolderId.value && ids.some((id) => listFolderId.value!.startsWith(`${id}|`))) {
+      if (listFolderId.value && ids.includes(mailboxOfFolder(listFolderId.value))) {
         list.value = []
         listFolderId.value = null
         selection.clear()

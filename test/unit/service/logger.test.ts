@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest'
+import { redacting, withoutSecrets, type Logger } from '../../../electron/service/logger'
+
+describe('the service log never carries a credential', () => {
+  it.each([
+    ['password=hunter2 for noor', 'password=[redacted] for noor'],
+    ['{"password":"s3cr3t!","user":"noor"}', '{"password":"[redacted]","user":"noor"}'],
+    ['Authorization: Bearer eyJhbGciOi.abc-def.ghi_jkl', 'Authorization: [redacted] [redacted jwt]'],
+    ['refresh_token=0.AVYA-xyz&scope=IMAP', 'refresh_token=[redacted]&scope=IMAP'],
+    ['C: A1 AUTHENTICATE XOAUTH2 dXNlcj1ub29yAWF1dGg9QmVhcmVyIHh5egEB', 'C: A1 AUTHENTICATE XOAUTH2 [redacted]'],
+    ['token eyJ0eXAiOiJKV1QifQ.eyJzdWIiOiJub29yIn0.c2ln in a message', 'token [redacted jwt] in a message'],
+  ])('%s', (line, expected) => {
+    expect(withoutSecrets(line)).toBe(expected)
+  })
+
+  it('leaves ordinary lines as they are, and the wrapper applies it to every level', () => {
+    const line = 'helpdesk@fabrikam.test: the server no longer lets noor open it; removed (R1)'
+    expect(withoutSecrets(line)).toBe(line)
+    const seen: string[] = []
+    const log: Logger = redacting((level, l) => seen.push(`${level} ${l}`))
+    log('error', 'login failed: pass=abc')
+    expect(seen).toEqual(['error login failed: pass=[redacted]'])
+  })
+})
