@@ -118,6 +118,8 @@ export class TaskQueue {
     if (await this.cancel(id)) return 'cancelled'
     await this.kick()
     const row = await this.tasks.where('id').equals(id).first()
+    // Refused meanwhile: its effect was taken back already.
+    if (row?.status === 'failed') return 'cancelled'
     const inverse = row?.status === 'done' ? kindOf(row).inverse(row, row.result) : null
     if (!inverse) return 'impossible'
     await this.add(inverse as NewTask)

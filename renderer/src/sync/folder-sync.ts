@@ -20,7 +20,8 @@ export interface SyncOutcome {
 }
 
 export interface FolderSyncEvents {
-  synced?(outcome: SyncOutcome): void
+  /** Awaited: the sync is over when whoever shows it has caught up. */
+  synced?(outcome: SyncOutcome): void | Promise<void>
   failed?(folderId: string, error: ApiError): void
 }
 
@@ -122,7 +123,7 @@ export class FolderSync {
       })
       // User Timing for the benchmark: how long, and how many bytes came from the server.
       performance.measure('tandem:sync', { start: started, end: performance.now(), detail: { folderId, received: res.received, added: res.added, changed: res.changed.length } })
-      this.events.synced?.({ folderId, reset: res.reset, removed, changed: res.changed.length, added: res.added, received: res.received })
+      await this.events.synced?.({ folderId, reset: res.reset, removed, changed: res.changed.length, added: res.added, received: res.received })
     } catch (e) {
       this.events.failed?.(folderId, apiErrorOf(e))
     } finally {
