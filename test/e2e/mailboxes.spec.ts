@@ -171,10 +171,18 @@ test.describe('own and shared mailboxes side by side', () => {
     await app.keyboard.press('j')
     const uid = await focusedUid(app)
     const before = (await onServer(stack, { uid }))!
+    // Reading marks it read after a moment.
+    await expect.poll(async () => (await onServer(stack, { uid }))?.flags).toContain('\\Seen')
+    await app.keyboard.press('s')
+    await expect(app.getByRole('status').filter({ hasText: 'Marked 1 message flagged.' })).toBeVisible()
+    await expect.poll(async () => (await onServer(stack, { uid }))?.flags).toContain('\\Flagged')
+    // z takes the last action back, on the server too; s flags it again.
+    await app.keyboard.press('z')
+    await expect(app.getByRole('status').filter({ hasText: 'Undone: 1 message marked not flagged again.' })).toBeVisible()
+    await expect.poll(async () => (await onServer(stack, { uid }))?.flags.includes('\\Flagged')).toBe(false)
     await app.keyboard.press('s')
     await expect.poll(async () => (await onServer(stack, { uid }))?.flags).toContain('\\Flagged')
-    // Reading marks it read after a moment; u toggles it: the server ends up as the list shows it.
-    await expect.poll(async () => (await onServer(stack, { uid }))?.flags).toContain('\\Seen')
+    // u toggles the read state: the server ends up as the list shows it.
     await app.keyboard.press('u')
     await expect(app.locator('.row[data-focused="true"]')).toHaveAttribute('data-unread', 'true')
     await expect.poll(async () => (await onServer(stack, { uid }))?.flags.includes('\\Seen')).toBe(false)

@@ -60,8 +60,8 @@ export function useMessageActions() {
       kind: 'flags', id: crypto.randomUUID(), mailboxId: changing[0]!.mailboxId, folderId: changing[0]!.folderId,
       uids: changing.map((m) => m.uid), add: on ? [flag] : [], remove: on ? [] : [flag],
     })
-    const what = flag === SEEN ? (on ? 'read' : 'unread') : on ? 'flagged' : 'not flagged'
-    offerUndo(`Marked ${count(changing.length)} ${what}.`, task.id, `${count(changing.length)} back as ${flag === SEEN ? (on ? 'unread' : 'read') : on ? 'not flagged' : 'flagged'}.`, opts)
+    const word = (set: boolean) => (flag === SEEN ? (set ? 'read' : 'unread') : set ? 'flagged' : 'not flagged')
+    offerUndo(`Marked ${count(changing.length)} ${word(on)}.`, task.id, `Undone: ${count(changing.length)} marked ${word(!on)} again.`, opts)
   }
 
   const toggleRead = () => setFlag(SEEN, !messages.targets.every((m) => m.flags.includes(SEEN)))
