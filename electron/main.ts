@@ -99,6 +99,8 @@ async function boot(): Promise<void> {
     secrets,
     state: new FileStateStore(join(app.getPath('userData'), 'state.json'), consoleLogger),
     emit: (name, payload) => mainWindow?.webContents.send(IPC_EVENT, name, payload),
+    // OAuth2 sign-in in the person's own browser (RFC 8252), never in a window of Tandem's.
+    openExternal: async (url) => { if (/^https?:\/\//i.test(url)) await shell.openExternal(url) },
     host: 'electron',
     version: app.getVersion(),
     suggestedServer: suggested ? serverSettingsSchema.parse(JSON.parse(suggested)) : null,

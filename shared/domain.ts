@@ -23,9 +23,29 @@ export const endpointSchema = z.object({
 })
 export type Endpoint = z.infer<typeof endpointSchema>
 
+/**
+ * Sign-in through the organisation's OpenID provider (OAuth2 authorization code with PKCE, in
+ * the person's browser) instead of a password; IMAP and SMTP then use XOAUTH2.
+ */
+export const oauthSettingsSchema = z.object({
+  /** The issuer (OpenID discovery at <issuer>/.well-known/openid-configuration). */
+  issuer: z.string().url().max(500),
+  /** Tandem's registration with that provider: a public client, no secret. */
+  clientId: z.string().min(1).max(200),
+  scopes: z.array(z.string().min(1).max(300)).min(1).max(20),
+  /**
+   * Extra authorization request parameters the provider needs for a refresh token (Google:
+   * access_type=offline, prompt=consent; Microsoft: none). Absent: OpenID Connect's rule applies
+   * (prompt=consent with offline_access).
+   */
+  authParams: z.record(z.string().regex(/^[a-z_]{1,40}$/), z.string().max(200)).optional(),
+})
+export type OAuthSettings = z.infer<typeof oauthSettingsSchema>
+
 export const serverSettingsSchema = z.object({
   imap: endpointSchema,
   smtp: endpointSchema,
+  oauth: oauthSettingsSchema.nullable().optional(),
   /**
    * How a member logs in to a shared mailbox's own session, with {shared} and {user}
    * placeholders (Exchange: "{user}\\{shared}"; Dovecot master users: "{shared}*{user}"). When

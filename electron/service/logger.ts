@@ -12,7 +12,9 @@ export const consoleLogger: Logger = (level, line) => {
  * it was sent; a log line must not carry it on.
  */
 const SECRETS: [RegExp, string][] = [
-  [/\b(pass(?:word)?|passwd|pwd|token|access_token|refresh_token|secret|authorization|auth)(["']?\s*[:=]\s*["']?)[^\s"',;&]+/gi, '$1$2[redacted]'],
+  [/\b(pass(?:word)?|passwd|pwd|secret)(["']?\s*[:=]\s*["']?)[^\s"',;&]+/gi, '$1$2[redacted]'],
+  // Token values are long; "token: the …" in a sentence is not one.
+  [/\b(token|access_token|refresh_token|id_token|code_verifier|authorization|auth)(["']?\s*[:=]\s*["']?)[\w\-.~+/]{12,}=*/gi, '$1$2[redacted]'],
   [/\bBearer\s+[\w\-.~+/]+=*/gi, 'Bearer [redacted]'],
   [/\b(AUTHENTICATE\s+(?:PLAIN|XOAUTH2|OAUTHBEARER|LOGIN)\s+)\S+/gi, '$1[redacted]'],
   [/\beyJ[\w-]+\.[\w-]+\.[\w-]+/g, '[redacted jwt]'],

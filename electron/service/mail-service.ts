@@ -4,7 +4,7 @@ import type { Folder, FolderSyncState, Identity, MessageBody } from '../../share
 import { authoriseSend, identitiesFor } from '../../shared/rules/identities'
 import { AttachmentTickets, streamAttachment, type OpenedAttachment } from './operations/attachments'
 import { loadBody } from './operations/bodies'
-import { smtpSizeLimit } from './operations/send'
+import { smtpSizeLimit, type SmtpLogin } from './operations/send'
 import { OutboxJournal } from './operations/outbox-journal'
 import { NO_CERTIFICATE, Outgoing } from './operations/outgoing'
 import { verifyDetachedSignature } from './crypto/smime-verify'
@@ -173,9 +173,7 @@ export class MailService extends SessionLifecycle {
     publishMailboxes(active)
     const verdict = authoriseSend(req, identities, active.session.mailboxes)
     if (!verdict.ok) throw new ApiFailure(verdict.error)
-    const password = await this.deps.secrets.get(`imap:${active.session.account.id}`)
-    if (!password) throw new ApiFailure({ code: 'session.required', message: 'Your session has ended. Sign in again.' })
-    const login = { endpoint: active.session.account.server.smtp, user: active.session.account.address, password }
+    const login = await this.smtpLogin()
     const sent = await this.outgoing.send({ identity: verdict.identity, runtime: active.runtimes.get(verdict.identity.mailboxId)! }, req, login, active.smime)
       .catch(async (e: unknown) => {
         // The server refused an identity the person added themselves: marked refused in the picker.
@@ -191,6 +189,16 @@ export class MailService extends SessionLifecycle {
       if (runtime) await this.outgoing.dropDraft(runtime, key).catch((e: unknown) => this.log('warn', `draft ${key} stays in ${runtime.mailbox.name}'s Drafts after sending: ${(e as Error).message}`))
     }
     return sent
+  }
+
+  /** How this person signs in to SMTP: their OAuth2 token (XOAUTH2), else their password. */
+  private async smtpLogin(): Promise<SmtpLogin> {
+    const active = this.requireSession()
+    const { account } = active.session
+    if (active.tokens) return { endpoint: account.server.smtp, user: account.address, password: '', accessToken: active.login.accessToken }
+    const password = await this.deps.secrets.get(`imap:${account.id}`)
+    if (!password) throw new ApiFailure({ code: 'session.required', message: 'Your session has ended. Sign in again.' })
+    return { endpoint: account.server.smtp, user: account.address, password }
   }
 
   /** A one-time link to stream an attachment; the host redeems it with openAttachment. */

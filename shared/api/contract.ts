@@ -99,6 +99,15 @@ export const calls = {
   'session.connections': call(none, z.array(connectionStateSchema)),
   /** Signs out, closes connections and forgets the password. */
   'session.signOut': call(none, z.object({ ok: z.literal(true) })),
+  /**
+   * Starts signing in with the organisation's OpenID provider (OAuth2, PKCE, loopback redirect).
+   * `opened`: main opened the sign-in page in the person's browser; otherwise the renderer opens `url`.
+   */
+  'session.oauthBegin': call(z.object({ server: serverSettingsSchema, loginHint: emailAddressSchema.optional() }).strict(),
+    z.object({ flowId: z.string(), url: z.string().url(), opened: z.boolean() })),
+  /** Resolves once the person finished (or abandoned) the sign-in in the browser. */
+  'session.oauthFinish': call(z.object({ flowId: z.string().min(1).max(100) }).strict(), sessionSchema),
+  'session.oauthCancel': call(z.object({ flowId: z.string().min(1).max(100) }).strict(), z.object({ ok: z.literal(true) })),
   /** Lists the folders of one mailbox, with roles from SPECIAL-USE and the person's rights. */
   'folders.list': call(z.object({ mailboxId: z.string().min(1).max(400) }).strict(), z.array(folderSchema)),
   /** Asks the server again which shared mailboxes the person belongs to (R1) and their quotas. */

@@ -17,6 +17,10 @@ export const errorCodeSchema = z.enum([
   'auth.sharedMailbox',
   /** The server refused the sign-in for another reason it gave. */
   'auth.refused',
+  /** The organisation's sign-in (OAuth2) has to be done again: the refresh token was refused or revoked. */
+  'auth.expired',
+  /** The person cancelled the sign-in in the browser, or did not finish it in time. */
+  'auth.cancelled',
   /** The server could not be reached. */
   'network.unreachable',
   /** The connection would send a password unprotected to another machine. */

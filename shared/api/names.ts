@@ -3,7 +3,7 @@
  * bundles no validation library). contract.ts checks at compile time that these match it.
  */
 export const CALL_NAMES = [
-  'app.info', 'server.discover', 'session.signIn', 'session.current', 'session.connections', 'session.signOut', 'folders.list', 'mailboxes.refresh', 'mailboxes.add', 'mailboxes.remove',
+  'app.info', 'server.discover', 'session.signIn', 'session.current', 'session.connections', 'session.signOut', 'session.oauthBegin', 'session.oauthFinish', 'session.oauthCancel', 'folders.list', 'mailboxes.refresh', 'mailboxes.add', 'mailboxes.remove',
   'messages.sync', 'messages.body', 'messages.setFlags', 'messages.move', 'messages.delete', 'attachments.link', 'content.remoteImage',
   'compose.identities', 'compose.claimGrant', 'compose.limits', 'messages.send', 'drafts.save', 'drafts.delete', 'smime.status', 'smime.importIdentity', 'smime.importCertificate',
   'smime.resolveChange',

@@ -16,6 +16,29 @@ export interface DovecotPorts {
 export interface DovecotOptions {
   /** Dovecot's per-user+IP connection limit (R9 tests set it low). */
   maxUserIpConnections?: number
+  /** Accept XOAUTH2 / OAUTHBEARER with the organisation's OpenID provider's JWT access tokens. */
+  oauth?: { issuer: string }
+}
+
+/** Where Dovecot finds the provider's signing keys: `<dir>/<azp or default>/<alg>/<kid>` (PEM). */
+export const OAUTH_KEYS_DIR = 'oauth-keys'
+
+/**
+ * Dovecot's oauth2 passdb settings: tokens are validated locally (signature with the provider's
+ * key, issuer, expiry), and the person is the token's subject. Dovecot 2.3 cannot take a shared
+ * mailbox's address as the user name with a member's token (Microsoft's convention): it requires
+ * the token's person to be the user name. Its closest form is the delegate (master) login,
+ * `shared<sep>member` with the member's token, which Tandem's delegate-login setting covers.
+ */
+export function oauth2Config(paths: DovecotPaths, oauth: { issuer: string }): string {
+  return [
+    'introspection_mode = local',
+    `local_validation_key_dict = fs:posix:prefix=${paths.root}/${OAUTH_KEYS_DIR}/`,
+    'username_attribute = sub',
+    'username_format = %Lu',
+    `issuers = ${oauth.issuer}`,
+    '',
+  ].join('\n')
 }
 
 /** The uid/gid Dovecot runs as and owns the mail files with (nobody/nogroup on Debian). */
@@ -96,7 +119,7 @@ protocols = imap lmtp
 listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login${opts.oauth ? ' xoauth2 oauthbearer' : ''}
 auth_failure_delay = 0
 default_login_user = nobody
 default_internal_user = nobody
@@ -110,12 +133,24 @@ mail_max_userip_connections = ${opts.maxUserIpConnections ?? 50}
 ${r8}passdb {
   driver = passwd-file
   master = yes
-  args = ${r}/masters.passwd
+  args = ${r}/masters.passwd${opts.oauth ? '\n  mechanisms = plain login' : ''}
 }
-passdb {
+${opts.oauth ? `passdb {
+  driver = oauth2
+  master = yes
+  mechanisms = xoauth2 oauthbearer
+  args = ${r}/oauth2.conf.ext
+}
+` : ''}passdb {
   driver = passwd-file
-  args = ${r}/users.passwd
+  args = ${r}/users.passwd${opts.oauth ? '\n  mechanisms = plain login' : ''}
 }
+${opts.oauth ? `passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = ${r}/oauth2.conf.ext
+}
+` : ''}
 userdb {
   driver = passwd-file
   args = ${r}/users.passwd

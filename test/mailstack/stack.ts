@@ -6,9 +6,10 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import nodemailer from 'nodemailer'
 import {
-  dovecotConfig, denyFile, mastersFile, passwdFile, MAIL_GID, MAIL_UID, R8_REASON, R8_REASON_ENV,
+  dovecotConfig, denyFile, mastersFile, oauth2Config, passwdFile, MAIL_GID, MAIL_UID, OAUTH_KEYS_DIR, R8_REASON, R8_REASON_ENV,
   type DovecotOptions,
 } from './dovecot-config'
+import { startOidcProvider, type OidcOptions, type OidcStack } from './oidc'
 import { ensureFolder, writeMessages, type SeedMessage } from './maildir'
 import type { Organisation, OrgSharedMailbox } from './organisation'
 import { postfixMainCf, postfixMasterCf, senderLoginMap, virtualMailboxMap } from './postfix-config'
@@ -52,6 +53,8 @@ export interface MailStack {
   host: '127.0.0.1'
   ports: { imap: number; submission: number; smtp: number; lmtp: number; auth: number }
   dir: string
+  /** The organisation's OpenID provider, when the stack was started with `oauth`. */
+  oidc: OidcStack | null
   /**
    * Seeds messages into a mailbox's folder (own or shared) without going through IMAP: for
    * filling mailboxes before clients open them (a session that has the folder open may not see
@@ -80,9 +83,11 @@ export interface MailStack {
   stop(): Promise<void>
 }
 
-export interface StartOptions extends DovecotOptions {
+export interface StartOptions extends Omit<DovecotOptions, 'oauth'> {
   /** Keep the temporary directory after stop (to read the logs). */
   keep?: boolean
+  /** Start the organisation's OpenID provider too; IMAP and SMTP then take its tokens (XOAUTH2). */
+  oauth?: OidcOptions | true
 }
 
 /** Throws with the exact install command when Dovecot or Postfix is missing. */
@@ -125,8 +130,17 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
     await mkdir(d, { recursive: true })
     await chown(d, MAIL_UID, MAIL_GID)
   }
+  const oidc = opts.oauth ? await startOidcProvider(org, opts.oauth === true ? {} : opts.oauth) : null
   const conf = join(dv, 'dovecot.conf')
-  await writeOwned(conf, dovecotConfig(org, { root: dv, home }, ports, opts))
+  await writeOwned(conf, dovecotConfig(org, { root: dv, home }, ports, { ...opts, oauth: oidc ? { issuer: oidc.issuer } : undefined }))
+  if (oidc) {
+    await writeOwned(join(dv, 'oauth2.conf.ext'), oauth2Config({ root: dv, home }, { issuer: oidc.issuer }))
+    // Tokens carry no azp: Dovecot looks under "default".
+    const keyDir = join(dv, OAUTH_KEYS_DIR, 'default', oidc.signingKey.alg)
+    await mkdir(keyDir, { recursive: true })
+    for (const d of [join(dv, OAUTH_KEYS_DIR), join(dv, OAUTH_KEYS_DIR, 'default'), keyDir]) await chown(d, MAIL_UID, MAIL_GID)
+    await writeOwned(join(keyDir, oidc.signingKey.kid), oidc.signingKey.publicPem)
+  }
   await writeOwned(join(dv, 'users.passwd'), passwdFile(org, { root: dv, home }))
   await writeOwned(join(dv, 'masters.passwd'), mastersFile(org))
   await writeOwned(join(dv, 'deny-smtp.passwd'), denyFile(org))
@@ -227,6 +241,7 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
     if (stopped) return
     stopped = true
     if (!paused) await halt()
+    await oidc?.stop()
     // A Dovecot child still serving a client may write index files for a moment after the
     // master exits: retry the removal (ENOTEMPTY/EBUSY) instead of failing the caller.
     if (!opts.keep) {
@@ -257,6 +272,7 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
     host: '127.0.0.1',
     ports,
     dir,
+    oidc,
     seed: (address, folder, messages) => writeMessages(join(home(address), 'Maildir'), folder, messages),
     async deliver(address, raw, from = 'sender@example.net') {
       const transport = nodemailer.createTransport({ host: '127.0.0.1', port: ports.lmtp, lmtp: true, secure: false, ignoreTLS: true })

@@ -8,9 +8,15 @@ export interface ImapLogin {
   endpoint: Endpoint
   /** The login name: the person's address, or a delegate login for a shared mailbox. */
   user: string
+  /** Empty when the person signed in with OAuth2 (then `accessToken` is used). */
   password: string
   /** For a delegate login, the person whose password it is (errors name them, not the login). */
   person?: string
+  /**
+   * OAuth2: the person's access token (XOAUTH2 / OAUTHBEARER, whichever the server offers);
+   * `renew` after the server refused one. A delegate login uses the same person's token.
+   */
+  accessToken?: (renew?: boolean) => Promise<string>
 }
 
 interface ImapError extends Error {
@@ -34,13 +40,28 @@ export interface ConnectOptions {
 export async function connectImap(login: ImapLogin, knownShared: ReadonlySet<string> = new Set(), opts: ConnectOptions = {}): Promise<ImapFlow> {
   const insecure = insecureEndpointReason('IMAP', login.endpoint)
   if (insecure) throw new ApiFailure({ code: 'security.insecure', message: insecure, field: 'server' })
+  try {
+    return await attempt(login, opts, login.accessToken ? await login.accessToken() : null)
+  } catch (e) {
+    const err = e as ImapError
+    // A token the server refuses may have been revoked or have lapsed early: renewed once.
+    if (!(login.accessToken && err.authenticationFailed)) throw describeConnectError(err, login, knownShared, opts.knownPeople)
+  }
+  try {
+    return await attempt(login, opts, await login.accessToken!(true))
+  } catch (e) {
+    throw describeConnectError(e as ImapError, login, knownShared, opts.knownPeople)
+  }
+}
+
+async function attempt(login: ImapLogin, opts: ConnectOptions, accessToken: string | null): Promise<ImapFlow> {
   const { host, port, security } = login.endpoint
   const client = new ImapFlow({
     host,
     port,
     secure: security === 'tls',
     doSTARTTLS: security === 'starttls' ? true : security === 'none' ? false : undefined,
-    auth: { user: login.user, pass: login.password },
+    auth: accessToken ? { user: login.user, accessToken } : { user: login.user, pass: login.password },
     logger: false,
     // QRESYNC (RFC 7162) when the server has it: a sync learns which UIDs vanished from the
     // VANISHED (EARLIER) answer to its CHANGEDSINCE fetch instead of listing every UID.
@@ -57,12 +78,20 @@ export async function connectImap(login: ImapLogin, knownShared: ReadonlySet<str
     return client
   } catch (e) {
     client.close()
-    throw describeConnectError(e as ImapError, login, knownShared, opts.knownPeople)
+    throw e
   }
 }
 
-export function describeConnectError(err: ImapError, login: ImapLogin, knownShared: ReadonlySet<string>, knownPeople?: ReadonlySet<string>): ApiFailure {
+export function describeConnectError(err: ImapError | ApiFailure, login: ImapLogin, knownShared: ReadonlySet<string>, knownPeople?: ReadonlySet<string>): ApiFailure {
   const { host, port } = login.endpoint
+  if (err instanceof ApiFailure) return err
+  if (err.authenticationFailed && login.accessToken) {
+    return new ApiFailure({
+      code: 'auth.failed',
+      field: 'address',
+      message: `The mail server ${host} did not accept your sign-in for ${login.user}${err.response ? ` ("${err.response}")` : ''}. If you signed in as someone else in the browser, sign out there and sign in again here; your administrator may also need to allow IMAP for your account.`,
+    })
+  }
   if (err.authenticationFailed) {
     const address = login.person ?? login.user
     return new ApiFailure(explainSignInRefusal({

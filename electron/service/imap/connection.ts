@@ -23,7 +23,7 @@ export function backoffDelay(failures: number, policy: BackoffPolicy): number {
 }
 
 /** Failures that a later attempt may not meet: anything but a wrong password or an unsafe setting. */
-const retryable = (e: unknown) => !(e instanceof ApiFailure) || !['auth.failed', 'auth.sharedMailbox', 'security.insecure', 'security.tls'].includes(e.code)
+const retryable = (e: unknown) => !(e instanceof ApiFailure) || !['auth.failed', 'auth.sharedMailbox', 'auth.expired', 'security.insecure', 'security.tls'].includes(e.code)
 
 const signedOut = () => new ApiFailure({ code: 'session.required', message: 'You are signed out. Sign in to continue.' })
 

@@ -8,8 +8,15 @@ import { ApiFailure } from '../../../shared/api/errors'
 import { smtpRefusal } from '../../../shared/rules/identities'
 import type { Endpoint, Identity } from '../../../shared/domain'
 import { insecureEndpointReason } from '../../../shared/rules/connection-security'
+import { xoauth2 } from '../../../shared/rules/oauth'
 
-export interface SmtpLogin { endpoint: Endpoint; user: string; password: string }
+export interface SmtpLogin {
+  endpoint: Endpoint
+  user: string
+  password: string
+  /** OAuth2 (XOAUTH2): the person's access token; `renew` after the server refused one. */
+  accessToken?: (renew?: boolean) => Promise<string>
+}
 
 /** A Message-ID with this local part, in the sending address's domain. */
 export function messageIdFor(local: string, from: string): string {
@@ -67,18 +74,34 @@ export async function submit(login: SmtpLogin, identity: Identity, person: strin
     socketTimeout: 60_000,
   })
   let handedOver = false
+  let tokenFailure: ApiFailure | null = null
   try {
     await new Promise<void>((resolve, reject) => {
       conn.once('error', reject)
       conn.connect(() => resolve())
     })
-    await new Promise<void>((resolve, reject) => conn.login({ user: login.user, pass: login.password }, (err) => (err ? reject(err) : resolve())))
+    const token = login.accessToken
+    const credentials = token
+      ? {
+          user: login.user,
+          // nodemailer asks once more with renew=true when the server refuses the token. A
+          // failure to get one (the sign-in ended) is kept as it is and thrown below.
+          oauth2: {
+            getToken: (renew: boolean, cb: (err: Error | null, token?: string) => void) => {
+              token(renew).then((t) => cb(null, t), (e: unknown) => { tokenFailure = e instanceof ApiFailure ? e : null; cb(new Error((e as Error).message)) })
+            },
+            buildXOAuth2Token: (accessToken: string) => xoauth2(login.user, accessToken),
+          },
+        }
+      : { user: login.user, pass: login.password }
+    await new Promise<void>((resolve, reject) => conn.login(credentials as never, (err) => (err ? reject(err) : resolve())))
     await beforeHandOver?.()
     handedOver = true
     const env = { from: identity.kind === 'sendAs' ? identity.from.address : person, to: [...req.to, ...req.cc, ...req.bcc].map((r) => r.address) }
     await new Promise<void>((resolve, reject) => conn.send(env, raw, (err) => (err ? reject(err) : resolve())))
   } catch (e) {
     if (e instanceof ApiFailure) throw e
+    if (tokenFailure) throw tokenFailure
     const err = e as { responseCode?: number; response?: string; code?: string; message: string }
     const text = err.response ?? err.message
     const known = err.responseCode ? smtpRefusal(identity.kind, err.responseCode, text) : null

@@ -18,6 +18,7 @@ import type { StateStore } from '../storage/state-store'
 import { ClaimedGrants } from '../session/claimed-grants'
 import { addedAddresses, openByAddress, setAddedAddresses, withAddedMailboxes } from '../session/added-mailboxes'
 import type { ImapFlow } from 'imapflow'
+import { OAuthFlows, type TokenSource } from './oauth'
 
 export interface MailServiceDeps {
   secrets: SecretStore
@@ -40,6 +41,11 @@ export interface MailServiceDeps {
   log?: Logger
   /** Where server settings are looked up from an address (tests serve their own). */
   autoconfig?: AutoconfigOptions
+  /**
+   * Opens a URL in the person's own browser (Electron: shell.openExternal, http/https only).
+   * Absent in the web host: the renderer opens the sign-in page in a new tab.
+   */
+  openExternal?: (url: string) => Promise<void>
 }
 
 /** What the service remembers of the last session, to start offline with it. */
@@ -55,7 +61,11 @@ export interface Active extends SessionMailboxes {
   name: string
   /** The person's own S/MIME certificate and key (kept in the secret store), if imported. */
   smime: SmimeIdentity | null
+  /** OAuth2: the person's tokens (IMAP and SMTP use them); null with a password. */
+  tokens: TokenSource | null
 }
+
+const oauthKey = (accountId: string) => `oauth:${accountId}`
 
 const sharedMessage = (address: string) =>
   `${address} is a shared mailbox, and shared mailboxes cannot sign in (R8). Sign in with your own address and password: the shared mailboxes you are a member of appear next to your own mailbox.`
@@ -74,12 +84,16 @@ export abstract class SessionLifecycle {
   protected readonly keyring: SmimeKeyring
   protected readonly claims: ClaimedGrants
   protected readonly log: Logger
+  private readonly oauth: OAuthFlows
+  /** The server settings of each OAuth sign-in under way. */
+  private readonly pendingServers = new Map<string, ServerSettings>()
 
 
   constructor(protected readonly deps: MailServiceDeps) {
     this.keyring = new SmimeKeyring(deps.secrets, deps.state)
     this.claims = new ClaimedGrants(deps.state)
     this.log = redacting(deps.log ?? consoleLogger)
+    this.oauth = new OAuthFlows(deps.secrets, this.log)
   }
 
   /**
@@ -92,22 +106,50 @@ export abstract class SessionLifecycle {
     this.knownShared = new Set(await this.deps.state.read<string[]>(KNOWN_SHARED) ?? [])
     this.knownPeople = new Set(await this.deps.state.read<string[]>(KNOWN_PEOPLE) ?? [])
     const last = await this.deps.state.read<SessionSnapshot>(LAST_SESSION)
-    const password = last ? await this.deps.secrets.get(`imap:${last.session.account.id}`) : undefined
-    if (last && password) await this.resume(last, password)
+    if (!last) return
+    const { account } = last.session
+    if (account.server.oauth) {
+      const tokens = await this.oauth.resume(account.server.oauth, oauthKey(account.id))
+      if (tokens) await this.resume(last, this.tokenLogin(account.server.imap, account.address, tokens), tokens)
+      return
+    }
+    const password = await this.deps.secrets.get(`imap:${account.id}`)
+    if (password) await this.resume(last, { endpoint: account.server.imap, user: account.address, password }, null)
+  }
+
+  /** A login with the person's OAuth2 tokens; a refused refresh token ends the session (kept cache, kept queue). */
+  private tokenLogin(endpoint: ImapLogin['endpoint'], address: string, tokens: TokenSource): ImapLogin {
+    return {
+      endpoint, user: address, password: '',
+      accessToken: (renew) => tokens.token(renew).catch((e: unknown) => {
+        if (e instanceof ApiFailure && e.code === 'auth.expired') void this.expire(tokens, e.message)
+        throw e
+      }),
+    }
+  }
+
+  /**
+   * The organisation's sign-in ended (refresh token refused or revoked): the session closes and
+   * the renderer asks the person to sign in again. The last session is kept, so the cache, the
+   * queue and the outbox journal are there when they do; nothing is sent meanwhile.
+   */
+  private async expire(tokens: TokenSource, reason: string): Promise<void> {
+    if (this.active?.tokens !== tokens) return
+    await this.closeAll()
+    this.deps.emit('session.ended', { reason })
   }
 
   protected runtimeOptions() {
     return { emit: this.deps.emit, pollMs: this.deps.pollMs, backoff: this.deps.backoff, log: this.log }
   }
 
-  private async resume(last: SessionSnapshot, password: string): Promise<void> {
+  private async resume(last: SessionSnapshot, login: ImapLogin, tokens: TokenSource | null): Promise<void> {
     const { account } = last.session
-    const login: ImapLogin = { endpoint: account.server.imap, user: account.address, password }
     const ownBox = last.session.mailboxes.find((m) => m.kind === 'own')!
     const own = new MailboxRuntime(ownBox, login, { kind: 'session' }, this.runtimeOptions())
     this.active = {
       session: { account, mailboxes: [ownBox] }, login, own, runtimes: new Map([[ownBox.id, own]]),
-      name: last.name, grants: new Map(), smime: await this.keyring.identity(account.id),
+      name: last.name, grants: new Map(), smime: await this.keyring.identity(account.id), tokens,
     }
     this.memberships = last.memberships
     await this.claims.load(account.id)
@@ -142,28 +184,74 @@ export abstract class SessionLifecycle {
    * be shared; otherwise the server's refusal is explained.
    */
   async signIn(req: SignInRequest): Promise<Session> {
-    const smtpProblem = insecureEndpointReason('SMTP', req.server.smtp)
-    if (smtpProblem) throw new ApiFailure({ code: 'security.insecure', message: smtpProblem, field: 'server' })
+    this.checkServer(req.server)
     if (this.knownShared.has(req.address)) {
       throw new ApiFailure({ code: 'auth.sharedMailbox', rule: 'R8', field: 'address', message: sharedMessage(req.address) })
     }
     const login: ImapLogin = { endpoint: req.server.imap, user: req.address, password: req.password }
     const client = await connectImap(login, this.knownShared, { knownPeople: this.knownPeople })
-    await this.rememberPerson(req.address)
+    const session = await this.open(req.address, { ...req.server, oauth: null }, login, client, null)
+    await this.deps.secrets.set(`imap:${req.address}`, req.password)
+    return session
+  }
+
+  private checkServer(server: ServerSettings): void {
+    const smtpProblem = insecureEndpointReason('SMTP', server.smtp)
+    if (smtpProblem) throw new ApiFailure({ code: 'security.insecure', message: smtpProblem, field: 'server' })
+  }
+
+  /**
+   * Starts signing in with the organisation's OpenID provider: the sign-in page opens in the
+   * person's browser (or, in the web host, the renderer opens the returned URL in a new tab).
+   */
+  async oauthBegin(server: ServerSettings, loginHint?: string): Promise<{ flowId: string; url: string; opened: boolean }> {
+    this.checkServer(server)
+    const settings = server.oauth
+    if (!settings) throw new ApiFailure({ code: 'request.invalid', field: 'server', message: 'These server settings have no sign-in provider. Sign in with a password, or choose the provider.' })
+    const { flowId, url } = await this.oauth.begin(settings, loginHint)
+    this.pendingServers.set(flowId, server)
+    if (this.deps.openExternal) await this.deps.openExternal(url)
+    return { flowId, url, opened: !!this.deps.openExternal }
+  }
+
+  /** Waits for the browser to come back, then signs in over IMAP with the token (XOAUTH2). */
+  async oauthFinish(flowId: string): Promise<Session> {
+    const server = this.pendingServers.get(flowId)
+    if (!server) throw new ApiFailure({ code: 'request.invalid', message: 'That sign-in is no longer under way. Start it again.' })
+    try {
+      const { address, tokens } = await this.oauth.finish(flowId, oauthKey)
+      if (this.knownShared.has(address)) {
+        await tokens.forget()
+        throw new ApiFailure({ code: 'auth.sharedMailbox', rule: 'R8', field: 'address', message: sharedMessage(address) })
+      }
+      const login = this.tokenLogin(server.imap, address, tokens)
+      const client = await connectImap(login, this.knownShared, { knownPeople: this.knownPeople }).catch(async (e: unknown) => { await tokens.forget(); throw e })
+      return await this.open(address, server, login, client, tokens)
+    } finally {
+      this.pendingServers.delete(flowId)
+    }
+  }
+
+  oauthCancel(flowId: string): void {
+    this.oauth.cancel(flowId)
+  }
+
+  /** The session of a person whose own connection is open: own mailbox, memberships (R1), grants. */
+  private async open(address: string, server: ServerSettings, login: ImapLogin, client: ImapFlow, tokens: TokenSource | null): Promise<Session> {
+    await this.rememberPerson(address)
     await this.closeAll()
-    const accountId = req.address
-    const ownBox: Mailbox = { id: mailboxKey('own', req.address), accountId, kind: 'own', address: req.address, name: req.address, quota: null }
+    const accountId = address
+    const ownBox: Mailbox = { id: mailboxKey('own', address), accountId, kind: 'own', address, name: address, quota: null }
     const own = new MailboxRuntime(ownBox, login, { kind: 'session' }, this.runtimeOptions(), client)
     const name = parseDirectoryEntry(await getMetadata(client, 'INBOX', DIRECTORY_ENTRY))?.name ?? ''
     this.active = {
-      session: { account: { id: accountId, address: req.address, server: req.server }, mailboxes: [ownBox] },
+      session: { account: { id: accountId, address, server }, mailboxes: [ownBox] },
       login, own, runtimes: new Map([[ownBox.id, own]]), name, grants: new Map(),
-      smime: await this.keyring.identity(accountId),
+      smime: await this.keyring.identity(accountId), tokens,
     }
-    await this.deps.secrets.set(`imap:${accountId}`, req.password)
     await this.claims.load(accountId)
     await own.refreshQuota().catch(() => null)
-    await this.reconcile(await this.withAdded(client, await discoverMemberships(client, req.address)))
+    await this.reconcile(await this.withAdded(client, await discoverMemberships(client, address)))
     return this.active.session
   }
 
@@ -180,6 +268,7 @@ export abstract class SessionLifecycle {
     const accountId = this.active?.session.account.id
     await this.closeAll()
     if (accountId) await this.deps.secrets.delete(`imap:${accountId}`)
+    if (accountId) await this.deps.secrets.delete(oauthKey(accountId))
     await this.deps.state.write(LAST_SESSION, undefined)
   }
 

@@ -47,8 +47,11 @@ export interface TaskStore extends LocalCache {
 
 export type UndoOutcome = 'cancelled' | 'reversed' | 'impossible'
 
-/** Failures that another attempt later can get past: the network, the server, the session. */
-const TRANSIENT = new Set<ErrorCode>(['network.unreachable', 'session.required', 'server.error'])
+/**
+ * Failures that another attempt later can get past: the network, the server, the session — also
+ * an organisation sign-in that ended: the task waits until the person has signed in again.
+ */
+const TRANSIENT = new Set<ErrorCode>(['network.unreachable', 'session.required', 'server.error', 'auth.expired'])
 /** A surprise (a bug, an odd server answer) gets a few more attempts before it is given up with a notice. */
 const SURPRISE_ATTEMPTS = 5
 export const isTransient = (e: ApiError, attempts = 0) => TRANSIENT.has(e.code) || (e.code === 'internal' && attempts < SURPRISE_ATTEMPTS)

@@ -5,8 +5,9 @@ describe('the service log never carries a credential', () => {
   it.each([
     ['password=hunter2 for noor', 'password=[redacted] for noor'],
     ['{"password":"s3cr3t!","user":"noor"}', '{"password":"[redacted]","user":"noor"}'],
-    ['Authorization: Bearer eyJhbGciOi.abc-def.ghi_jkl', 'Authorization: [redacted] [redacted jwt]'],
-    ['refresh_token=0.AVYA-xyz&scope=IMAP', 'refresh_token=[redacted]&scope=IMAP'],
+    ['Authorization: Bearer eyJhbGciOi.abc-def.ghi_jkl', 'Authorization: Bearer [redacted]'],
+    ['refresh_token=0.AVYA-xyzAbCdEf12&scope=IMAP', 'refresh_token=[redacted]&scope=IMAP'],
+    ['gave no refresh token: the sign-in lasts', 'gave no refresh token: the sign-in lasts'],
     ['C: A1 AUTHENTICATE XOAUTH2 dXNlcj1ub29yAWF1dGg9QmVhcmVyIHh5egEB', 'C: A1 AUTHENTICATE XOAUTH2 [redacted]'],
     ['token eyJ0eXAiOiJKV1QifQ.eyJzdWIiOiJub29yIn0.c2ln in a message', 'token [redacted jwt] in a message'],
   ])('%s', (line, expected) => {

@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { SendRequest } from '../../shared/api/contract'
+import type { ServerSettings } from '../../shared/domain'
+import { smallOrganisation } from '../mailstack/organisation'
+import { signInOnPage } from '../mailstack/oidc'
+import { startMailStack, type MailStack } from '../mailstack/stack'
+import { eventually, imapSession, newService, passwordOf, serverSettings, type TestService } from './helpers'
+
+/**
+ * Signing in with the organisation's OpenID provider: a real oidc-provider on loopback (its own
+ * login page, JWT access tokens that live 15 s here), Dovecot validating them (XOAUTH2 for IMAP),
+ * Postfix taking them through Dovecot's SASL (XOAUTH2 for SMTP).
+ */
+const TTL_S = 15
+const org = smallOrganisation('Fabrikam', 'fabrikam.test', {
+  people: { noor: 'Noor Nijland', piet: 'Piet Peters', ruth: 'Ruth Rijnders' },
+  shared: [{ local: 'helpdesk', name: 'Fabrikam Helpdesk', members: [{ local: 'noor', sendAs: true }, { local: 'piet', sendOnBehalf: true }] }],
+  layout: { separator: '/', sharedPrefix: 'shared/%%u/', masterSeparator: '*' },
+})
+const D = 'fabrikam.test'
+
+let stack: MailStack
+const services: TestService[] = []
+beforeAll(async () => { stack = await startMailStack(org, { oauth: { accessTokenTtl: TTL_S } }) })
+afterAll(async () => { await Promise.all(services.map((s) => s.service.stop())); await stack?.stop() })
+
+const settings = (): ServerSettings => ({ ...serverSettings(stack), oauth: { issuer: stack.oidc!.issuer, clientId: stack.oidc!.clientId, scopes: stack.oidc!.scopes } })
+
+/** Signs in as the person would: the provider's page in the browser, then back to Tandem. */
+async function signIn(address: string, opts: { password?: string; cancel?: boolean } = {}) {
+  const t = await newService()
+  services.push(t)
+  const { flowId, url, opened } = await t.service.oauthBegin(settings(), address)
+  expect(opened).toBe(false)
+  const finished = t.service.oauthFinish(flowId)
+  finished.catch(() => undefined)
+  const back = await signInOnPage(url, address, opts.password ?? passwordOf(stack, address), { cancel: opts.cancel })
+  // The browser lands on Tandem's loopback listener, which answers it and resumes the sign-in.
+  const page = await fetch(back)
+  expect(await page.text()).toMatch(opts.cancel ? /not completed/ : /You are signed in/)
+  return { t, session: await finished }
+}
+
+const request = (from: string, subject: string, to: string): SendRequest => ({
+  identityId: from, to: [{ name: '', address: to }], cc: [], bcc: [], subject, text: `Body of ${subject}`, html: null, inReplyTo: null, references: [], encrypt: false, attachments: [],
+})
+
+async function arrived(address: string, subject: string) {
+  const c = await imapSession(stack, address, passwordOf(stack, address))
+  try {
+    await c.mailboxOpen('INBOX', { readOnly: true })
+    const uids = (await c.search({ subject }, { uid: true })) || []
+    const out: { from: string; sender: string | null }[] = []
+    for (const uid of uids) {
+      const m = await c.fetchOne(String(uid), { envelope: true }, { uid: true })
+      if (m && m.envelope) out.push({ from: m.envelope.from?.[0]?.address ?? '', sender: m.envelope.sender?.[0]?.address === m.envelope.from?.[0]?.address ? null : m.envelope.sender?.[0]?.address ?? null })
+    }
+    return out
+  } finally {
+    await c.logout()
+  }
+}
+
+describe('OAuth2 sign-in (system browser, PKCE, loopback redirect)', () => {
+  it('signs in on the provider\'s page and opens the person\'s mailbox and shared mailboxes over XOAUTH2 (R1)', async () => {
+    const { t, session } = await signIn(`noor@${D}`)
+    expect(session.account.address).toBe(`noor@${D}`)
+    expect(session.mailboxes.map((m) => m.name)).toEqual([`noor@${D}`, 'Fabrikam Helpdesk'])
+    // The shared mailbox's own session: the delegate login with Noor's token.
+    const folders = await t.service.listFolders(`shared:helpdesk@${D}`)
+    expect(folders.find((f) => f.role === 'inbox')).toBeTruthy()
+    // No password anywhere: the refresh token is the only secret kept.
+    const secrets = (t.service as unknown as { deps: { secrets: { get(k: string): Promise<string | undefined> } } }).deps.secrets
+    expect(await secrets.get(`imap:noor@${D}`)).toBeUndefined()
+    expect((await secrets.get(`oauth:noor@${D}`))?.length).toBeGreaterThan(20)
+  })
+
+  it('sends as the shared mailbox and on behalf of it over SMTP XOAUTH2, with the right headers (R2, R3)', async () => {
+    const noor = await signIn(`noor@${D}`)
+    await noor.t.service.send(request(`sendAs:helpdesk@${D}`, 'OAuth send as', `ruth@${D}`))
+    const piet = await signIn(`piet@${D}`)
+    await piet.t.service.send(request(`onBehalf:helpdesk@${D}`, 'OAuth on behalf', `ruth@${D}`))
+    await eventually(async () => (await arrived(`ruth@${D}`, 'OAuth send as')).length === 1, 'the send-as message', 15_000)
+    await eventually(async () => (await arrived(`ruth@${D}`, 'OAuth on behalf')).length === 1, 'the on-behalf message', 15_000)
+    expect(await arrived(`ruth@${D}`, 'OAuth send as')).toEqual([{ from: `helpdesk@${D}`, sender: null }])
+    expect(await arrived(`ruth@${D}`, 'OAuth on behalf')).toEqual([{ from: `helpdesk@${D}`, sender: `piet@${D}` }])
+    // Piet has no Send As: refused before anything leaves (R2).
+    await expect(piet.t.service.send(request(`sendAs:helpdesk@${D}`, 'Not allowed', `ruth@${D}`))).rejects.toMatchObject({ rule: 'R2' })
+  })
+
+  it('a wrong password stays on the provider\'s page; cancelling there comes back as a clear message', async () => {
+    await expect(signInOnPage((await (await newService()).service.oauthBegin(settings())).url, `ruth@${D}`, 'wrong')).rejects.toThrow(/not right/)
+    await expect(signIn(`ruth@${D}`, { cancel: true })).rejects.toMatchObject({ code: 'auth.cancelled', message: expect.stringMatching(/cancelled in the browser/) })
+  })
+
+  it('renews the access token when it runs out: new connections and sends go on, each message once', async () => {
+    const { t } = await signIn(`ruth@${D}`)
+    await new Promise((r) => setTimeout(r, TTL_S * 1000 + 1500))
+    // A fresh IMAP login (the membership refresh) and an SMTP login, both after the first token expired.
+    await t.service.refreshMailboxes()
+    await t.service.send(request(`self:ruth@${D}`, 'After renewal', `noor@${D}`))
+    await eventually(async () => (await arrived(`noor@${D}`, 'After renewal')).length === 1, 'the message sent after renewal', 15_000)
+    expect(await arrived(`noor@${D}`, 'After renewal')).toHaveLength(1)
+  }, 40_000)
+
+  it('a revoked sign-in ends the session with a clear reason, keeps what was remembered, and a new sign-in works', async () => {
+    const { t } = await signIn(`piet@${D}`)
+    await stack.oidc!.revoke(`piet@${D}`)
+    await new Promise((r) => setTimeout(r, TTL_S * 1000 + 1500))
+    await expect(t.service.send(request(`self:piet@${D}`, 'After revocation', `noor@${D}`))).rejects.toMatchObject({ code: 'auth.expired' })
+    await eventually(() => t.events.find((e) => e.name === 'session.ended'), 'the session to end')
+    expect((t.events.find((e) => e.name === 'session.ended')!.payload as { reason: string }).reason).toMatch(/Sign in again: your mail and your queued changes are kept/)
+    expect(t.service.current()).toBeNull()
+    // The last session is kept for the next sign-in (offline cache, outbox journal).
+    expect(await t.state.read<{ session: { account: { address: string } } }>('lastSession')).toMatchObject({ session: { account: { address: `piet@${D}` } } })
+    expect(await arrived(`noor@${D}`, 'After revocation')).toEqual([])
+    const again = await signIn(`piet@${D}`)
+    expect(again.session.mailboxes.map((m) => m.name)).toEqual([`piet@${D}`, 'Fabrikam Helpdesk'])
+  }, 40_000)
+
+  it('password sign-in still works on the same server', async () => {
+    const t = await newService()
+    services.push(t)
+    const s = await t.service.signIn({ address: `ruth@${D}`, password: passwordOf(stack, `ruth@${D}`), server: serverSettings(stack) })
+    expect(s.mailboxes.map((m) => m.kind)).toEqual(['own'])
+  })
+})
