@@ -18,6 +18,7 @@ export function serverOf(stack: MailStack): ServerSettings {
     imap: { host: stack.host, port: stack.ports.imap, security: 'none' },
     smtp: { host: stack.host, port: stack.ports.submission, security: 'none' },
     delegateLogin: `{shared}${stack.org.layout.masterSeparator}{user}`,
+    ...(stack.oidc ? { oauth: { issuer: stack.oidc.issuer, clientId: stack.oidc.clientId, scopes: stack.oidc.scopes } } : {}),
   }
 }
 

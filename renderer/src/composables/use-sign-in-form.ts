@@ -88,5 +88,25 @@ export function useSignInForm() {
     return ok
   }
 
-  return { address, password, server, serverSource, showServer, errors, busy: computed(() => store.signingIn), setSecurity, touchServer: () => { serverTouched.value = true }, submit }
+  /** The organisation's sign-in provider, when the settings have one: the form offers it first. */
+  const provider = computed(() => {
+    const issuer = server.oauth?.issuer
+    if (!issuer) return null
+    try { return new URL(issuer).host } catch { return null }
+  })
+  /** The person chose to use a password although a provider is offered. */
+  const usePassword = ref(false)
+
+  async function providerSignIn(): Promise<boolean> {
+    fieldErrors.value = {}
+    store.error = null
+    const hint = emailAddressSchema.safeParse(address.value)
+    return store.signInWithProvider(JSON.parse(JSON.stringify(server)) as ServerSettings, hint.success ? hint.data : undefined)
+  }
+
+  return {
+    address, password, server, serverSource, showServer, errors, busy: computed(() => store.signingIn), provider, usePassword,
+    waitingForBrowser: computed(() => store.oauthFlow !== null),
+    setSecurity, touchServer: () => { serverTouched.value = true }, submit, providerSignIn, cancelProvider: () => store.cancelProviderSignIn(),
+  }
 }

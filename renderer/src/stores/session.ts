@@ -1,9 +1,9 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { AppInfo, SignInRequest } from '../../../shared/api/contract'
-import type { ApiError } from '../../../shared/api/errors'
+import { ApiFailure, type ApiError } from '../../../shared/api/errors'
 import { apiErrorOf } from '../api/failure'
-import type { ConnectionState, Session } from '../../../shared/domain'
+import type { ConnectionState, ServerSettings, Session } from '../../../shared/domain'
 import { useApi } from '../api/use-api'
 import { cacheFor, type TandemDb } from '../cache/db'
 import { membershipChange } from '../../../shared/rules/membership'
@@ -83,7 +83,7 @@ export const useSessionStore = defineStore('session', () => {
       loaded.value = true
     }
     api.on('connection.state', (s) => { connections.value = { ...connections.value, [s.mailboxId]: s } })
-    api.on('session.ended', () => { session.value = null })
+    api.on('session.ended', ({ reason }) => { session.value = null; ended.value = reason })
     api.on('session.changed', (next) => { void apply(next) })
   }
 
@@ -98,6 +98,7 @@ export const useSessionStore = defineStore('session', () => {
     error.value = null
     try {
       session.value = await api.call('session.signIn', req)
+      ended.value = null
       return true
     } catch (e) {
       error.value = apiErrorOf(e)
@@ -107,10 +108,53 @@ export const useSessionStore = defineStore('session', () => {
     }
   }
 
+  /** The OAuth2 sign-in under way (the person is in the browser), to cancel it. */
+  const oauthFlow = ref<string | null>(null)
+  /** Why the last session ended on the main side (an organisation sign-in that expired). */
+  const ended = ref<string | null>(null)
+
+  /**
+   * Signs in with the organisation's OpenID provider: the sign-in page opens in the person's
+   * browser (Electron: main opens it; web host: a new tab, opened at the click so no popup
+   * blocker stops it), and Tandem waits until they come back.
+   */
+  async function signInWithProvider(server: ServerSettings, loginHint?: string): Promise<boolean> {
+    signingIn.value = true
+    error.value = null
+    const tab = info.value?.host === 'web' ? window.open('about:blank', '_blank') : null
+    try {
+      const flow = await api.call('session.oauthBegin', { server, ...(loginHint ? { loginHint } : {}) })
+      oauthFlow.value = flow.flowId
+      if (!flow.opened) {
+        if (tab) {
+          // The provider's page must not reach back into Tandem's window.
+          tab.opener = null
+          tab.location.href = flow.url
+        } else if (!window.open(flow.url, '_blank', 'noopener')) {
+          throw new ApiFailure({ code: 'auth.cancelled', message: `Your browser blocked the sign-in page. Allow pop-ups for Tandem, or open ${flow.url} yourself.` })
+        }
+      }
+      session.value = await api.call('session.oauthFinish', { flowId: flow.flowId })
+      ended.value = null
+      return true
+    } catch (e) {
+      tab?.close()
+      error.value = apiErrorOf(e)
+      return false
+    } finally {
+      oauthFlow.value = null
+      signingIn.value = false
+    }
+  }
+
+  async function cancelProviderSignIn(): Promise<void> {
+    if (oauthFlow.value) await api.call('session.oauthCancel', { flowId: oauthFlow.value }).catch(() => undefined)
+  }
+
   async function signOut(): Promise<void> {
     await api.call('session.signOut', {})
     session.value = null
   }
 
-  return { info, session, loaded, signingIn, error, connections, signedIn, db, load, signIn, signOut, refresh, addShared, removeShared, onMailboxesRemoved: (l: (ids: string[]) => void) => removedListeners.add(l) }
+  return { info, session, loaded, signingIn, error, connections, signedIn, db, oauthFlow, ended, load, signIn, signInWithProvider, cancelProviderSignIn, signOut, refresh, addShared, removeShared, onMailboxesRemoved: (l: (ids: string[]) => void) => removedListeners.add(l) }
 })

@@ -1,0 +1,53 @@
+import { test, expect, launch, passwordOf } from './fixtures'
+import { smallOrganisation } from '../mailstack/organisation'
+import { startMailStack, type MailStack } from '../mailstack/stack'
+
+// An organisation whose mail server takes the tokens of its own OpenID provider (as Exchange
+// Online takes Entra ID's): Tandem signs in through the provider's login page in a browser tab.
+const WOODGROVE = smallOrganisation('Woodgrove', 'woodgrove.test', {
+  people: { lena: 'Lena Lindqvist', omar: 'Omar Osei' },
+  shared: [{ local: 'reception', name: 'Woodgrove Reception', members: [{ local: 'lena', sendAs: true }] }],
+  layout: { separator: '.', sharedPrefix: 'Other Users.%%n.', masterSeparator: '*' },
+})
+
+let stack: MailStack
+test.beforeAll(async () => { stack = await startMailStack(WOODGROVE, { oauth: true }) })
+test.afterAll(async () => { await stack?.stop() })
+
+test('signs in on the organisation\'s own sign-in page and opens the person\'s and the shared mailboxes', async ({ page, context }) => {
+  await launch(page, stack, async (app) => {
+    const button = app.getByRole('button', { name: /^Sign in with 127\.0\.0\.1:\d+$/ })
+    await expect(button).toBeVisible()
+    await app.getByLabel('E-mail address').fill('lena@woodgrove.test')
+    const [tab] = await Promise.all([context.waitForEvent('page'), button.click()])
+    await expect(app.getByRole('status').filter({ hasText: 'Finish signing in in your browser' })).toBeVisible()
+    await tab.waitForURL(/\/interaction\//)
+    await expect(tab.getByRole('heading', { name: 'Sign in to Woodgrove' })).toBeVisible()
+    // The provider's page knows nothing of Tandem's window.
+    expect(await tab.evaluate(() => window.opener)).toBeNull()
+    await tab.getByLabel('Email').fill('lena@woodgrove.test')
+    await tab.getByLabel('Password').fill('wrong')
+    await tab.getByRole('button', { name: 'Sign in' }).click()
+    await expect(tab.getByRole('alert')).toContainText('not right')
+    await tab.getByLabel('Password').fill(passwordOf(stack, 'lena@woodgrove.test'))
+    await tab.getByRole('button', { name: 'Sign in' }).click()
+    await expect(tab.getByRole('heading', { name: 'Signed in' })).toBeVisible()
+    await expect(app.getByTestId('signed-in-as')).toContainText('lena@woodgrove.test')
+    const sidebar = app.getByRole('navigation', { name: 'Mailboxes' })
+    await expect(sidebar.locator('.mailbox-name')).toHaveText(['lena@woodgrove.test', 'Woodgrove Reception'])
+  })
+})
+
+test('cancelling on the provider\'s page leaves the form with a clear message; a password still works', async ({ page, context }) => {
+  await launch(page, stack, async (app) => {
+    const [tab] = await Promise.all([context.waitForEvent('page'), app.getByRole('button', { name: /^Sign in with/ }).click()])
+    await tab.waitForURL(/\/interaction\//)
+    await tab.getByRole('link', { name: 'Cancel' }).click()
+    await expect(app.getByRole('alert')).toContainText('cancelled in the browser')
+    await app.getByRole('button', { name: 'Use a password instead' }).click()
+    await app.getByLabel('E-mail address').fill('omar@woodgrove.test')
+    await app.getByLabel('Password').fill(passwordOf(stack, 'omar@woodgrove.test'))
+    await app.getByRole('button', { name: 'Sign in', exact: true }).click()
+    await expect(app.getByTestId('signed-in-as')).toContainText('omar@woodgrove.test')
+  })
+})
