@@ -37,7 +37,8 @@ async function main(): Promise<void> {
     if (spawnSync('npx', ['electron-vite', 'build'], { stdio: 'inherit', cwd: projectRoot }).status !== 0) process.exit(1)
   }
   const org = await loadOrganisation(join(projectRoot, 'test', 'fixtures', 'orgs', 'contoso.json'))
-  const stack = await startMailStack(org)
+  // With the organisation's own OpenID provider: each person can sign in on its page (OAuth2) or with a password.
+  const stack = await startMailStack(org, { oauth: true })
   const stopAll: (() => Promise<void>)[] = [() => stack.stop()]
   const stop = async () => { for (const s of stopAll.reverse()) await s().catch(() => undefined); process.exit(0) }
   process.on('SIGINT', () => { void stop() })
@@ -58,8 +59,10 @@ async function main(): Promise<void> {
     smtp: { host: stack.host, port: stack.ports.submission, security: 'none' as const },
     // Contoso's server opens shared mailboxes with Dovecot master-user logins (shared*member).
     delegateLogin: `{shared}${stack.org.layout.masterSeparator}{user}`,
+    oauth: { issuer: stack.oidc!.issuer, clientId: stack.oidc!.clientId, scopes: stack.oidc!.scopes },
   }
   console.log(`\nContoso's mail server: IMAP 127.0.0.1:${stack.ports.imap}, SMTP submission 127.0.0.1:${stack.ports.submission} (loopback only).`)
+  console.log(`Contoso's sign-in provider (OpenID Connect): ${stack.oidc!.issuer} — "Sign in with" opens its page; "Use a password instead" works too.`)
   console.log('Sign in as:')
   for (const u of org.users) {
     const shared = org.sharedMailboxes.filter((s) => s.members.some((m) => m.address === u.address)).map((s) => s.name)

@@ -1,6 +1,6 @@
 import { computed, reactive, ref, watch } from 'vue'
 import { signInRequestSchema, type SignInRequest } from '../../../shared/api/contract'
-import { emailAddressSchema, type Security, type ServerSettings } from '../../../shared/domain'
+import { emailAddressSchema, serverSettingsSchema, type Security, type ServerSettings } from '../../../shared/domain'
 import { useSessionStore } from '../stores/session'
 import { useApi } from '../api/use-api'
 
@@ -91,7 +91,7 @@ export function useSignInForm() {
   /** The organisation's sign-in provider, when the settings have one: the form offers it first. */
   const provider = computed(() => {
     const issuer = server.oauth?.issuer
-    if (!issuer) return null
+    if (!issuer || !server.oauth?.clientId) return null
     try { return new URL(issuer).host } catch { return null }
   })
   /** The person chose to use a password although a provider is offered. */
@@ -100,6 +100,12 @@ export function useSignInForm() {
   async function providerSignIn(): Promise<boolean> {
     fieldErrors.value = {}
     store.error = null
+    const checked = serverSettingsSchema.safeParse(server)
+    if (!checked.success) {
+      fieldErrors.value = { server: `Check the server settings: ${checked.error.issues[0]?.path.join(' ')} — ${checked.error.issues[0]?.message}` }
+      showServer.value = true
+      return false
+    }
     const hint = emailAddressSchema.safeParse(address.value)
     return store.signInWithProvider(JSON.parse(JSON.stringify(server)) as ServerSettings, hint.success ? hint.data : undefined)
   }
