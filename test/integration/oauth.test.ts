@@ -1,4 +1,12 @@
+import 'fake-indexeddb/auto'
+import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ApiFailure } from '../../shared/api/errors'
+import { createDispatcher, serviceHandlers } from '../../electron/api/dispatcher'
+import { ApiClient } from '../../renderer/src/api/client'
+import { TandemDb } from '../../renderer/src/cache/db'
+import { TaskQueue } from '../../renderer/src/queue/task-queue'
+import { isOpen } from '../../renderer/src/queue/tasks'
 import type { SendRequest } from '../../shared/api/contract'
 import type { ServerSettings } from '../../shared/domain'
 import { smallOrganisation } from '../mailstack/organisation'
@@ -8,10 +16,10 @@ import { eventually, imapSession, newService, passwordOf, serverSettings, type T
 
 /**
  * Signing in with the organisation's OpenID provider: a real oidc-provider on loopback (its own
- * login page, JWT access tokens that live 15 s here), Dovecot validating them (XOAUTH2 for IMAP),
+ * login page, JWT access tokens that live 30 s here), Dovecot validating them (XOAUTH2 for IMAP),
  * Postfix taking them through Dovecot's SASL (XOAUTH2 for SMTP).
  */
-const TTL_S = 15
+const TTL_S = 30
 const org = smallOrganisation('Fabrikam', 'fabrikam.test', {
   people: { noor: 'Noor Nijland', piet: 'Piet Peters', ruth: 'Ruth Rijnders' },
   shared: [{ local: 'helpdesk', name: 'Fabrikam Helpdesk', members: [{ local: 'noor', sendAs: true }, { local: 'piet', sendOnBehalf: true }] }],
@@ -21,7 +29,13 @@ const D = 'fabrikam.test'
 
 let stack: MailStack
 const services: TestService[] = []
-beforeAll(async () => { stack = await startMailStack(org, { oauth: { accessTokenTtl: TTL_S } }) })
+beforeAll(async () => {
+  stack = await startMailStack(org, { oauth: { accessTokenTtl: TTL_S } })
+  await stack.seed(`helpdesk@${D}`, 'INBOX', [1, 2, 3].map((n) => ({
+    raw: `From: Klant ${n} <klant${n}@example.net>\r\nTo: helpdesk@${D}\r\nSubject: Vraag ${n}\r\nMessage-ID: <vraag-${n}@example.net>\r\n\r\nHallo.\r\n`,
+    date: new Date(Date.now() - n * 60_000),
+  })))
+})
 afterAll(async () => { await Promise.all(services.map((s) => s.service.stop())); await stack?.stop() })
 
 const settings = (): ServerSettings => ({ ...serverSettings(stack), oauth: { issuer: stack.oidc!.issuer, clientId: stack.oidc!.clientId, scopes: stack.oidc!.scopes } })
@@ -93,7 +107,8 @@ describe('OAuth2 sign-in (system browser, PKCE, loopback redirect)', () => {
     await expect(signIn(`ruth@${D}`, { cancel: true })).rejects.toMatchObject({ code: 'auth.cancelled', message: expect.stringMatching(/cancelled in the browser/) })
   })
 
-  it('renews the access token when it runs out: new connections and sends go on, each message once', async () => {
+  // The three tests that wait for a token to run out wait together.
+  it.concurrent('renews the access token when it runs out: new connections and sends go on, each message once', async ({ expect }) => {
     const { t } = await signIn(`ruth@${D}`)
     await new Promise((r) => setTimeout(r, TTL_S * 1000 + 1500))
     // A fresh IMAP login (the membership refresh) and an SMTP login, both after the first token expired.
@@ -101,9 +116,10 @@ describe('OAuth2 sign-in (system browser, PKCE, loopback redirect)', () => {
     await t.service.send(request(`self:ruth@${D}`, 'After renewal', `noor@${D}`))
     await eventually(async () => (await arrived(`noor@${D}`, 'After renewal')).length === 1, 'the message sent after renewal', 15_000)
     expect(await arrived(`noor@${D}`, 'After renewal')).toHaveLength(1)
-  }, 40_000)
+  }, 60_000)
 
-  it('a revoked sign-in ends the session with a clear reason, keeps what was remembered, and a new sign-in works', async () => {
+  // The three tests that wait for a token to run out wait together.
+  it.concurrent('a revoked sign-in ends the session with a clear reason, keeps what was remembered, and a new sign-in works', async ({ expect }) => {
     const { t } = await signIn(`piet@${D}`)
     await stack.oidc!.revoke(`piet@${D}`)
     await new Promise((r) => setTimeout(r, TTL_S * 1000 + 1500))
@@ -116,7 +132,43 @@ describe('OAuth2 sign-in (system browser, PKCE, loopback redirect)', () => {
     expect(await arrived(`noor@${D}`, 'After revocation')).toEqual([])
     const again = await signIn(`piet@${D}`)
     expect(again.session.mailboxes.map((m) => m.name)).toEqual([`piet@${D}`, 'Fabrikam Helpdesk'])
-  }, 40_000)
+  }, 60_000)
+
+  // The three tests that wait for a token to run out wait together.
+  it.concurrent('triage queued while offline replays once after the token ran out and the connection dropped', async ({ expect }) => {
+    const { t } = await signIn(`noor@${D}`)
+    const HELPDESK = `shared:helpdesk@${D}`
+    const folders = await t.service.listFolders(HELPDESK)
+    const inbox = folders.find((f) => f.role === 'inbox')!
+    const archive = folders.find((f) => f.role === 'archive')!
+    await t.service.syncMessages({ folderId: inbox.id, since: null, knownUids: 0 })
+    const witness = await imapSession(stack, `helpdesk@${D}*noor@${D}`, passwordOf(stack, `noor@${D}`))
+    await witness.mailboxOpen('INBOX', { readOnly: true })
+    const uidOf = async (n: number) => ((await witness.search({ header: { 'message-id': `<vraag-${n}@example.net>` } }, { uid: true })) || [])[0]!
+    const [u1, u2] = [await uidOf(1), await uidOf(2)]
+    const db = new TandemDb(`noor.oauth-queue-${randomUUID()}@${D}`)
+    const offline = new TaskQueue(db, () => Promise.reject(new ApiFailure({ code: 'network.unreachable', message: 'offline' })))
+    await offline.add({ kind: 'flags', id: randomUUID(), mailboxId: HELPDESK, folderId: inbox.id, uids: [u1], add: ['\\Flagged'], remove: [] })
+    await offline.add({ kind: 'move', id: randomUUID(), mailboxId: HELPDESK, folderId: inbox.id, uids: [u2], messageIds: ['<vraag-2@example.net>'], toFolderId: archive.id })
+    // The token runs out, and the server drops the shared mailbox's connections: only a renewed token gets back in.
+    await new Promise((r) => setTimeout(r, TTL_S * 1000 + 1500))
+    expect(await stack.doveadm('kick', `helpdesk@${D}`)).toMatch(/helpdesk/)
+    const dispatch = createDispatcher(serviceHandlers(t.service))
+    const api = new ApiClient({ call: (name, input) => dispatch(name, input), on: () => () => undefined })
+    const queue = new TaskQueue(db, (name, input) => api.call(name, input))
+    await eventually(async () => { await queue.kick(); return (await db.tasks.filter(isOpen).count()) === 0 }, 'the queue to empty', 30_000)
+    expect((await db.tasks.toArray()).map((x) => x.status)).toEqual(['done', 'done'])
+    const check = await imapSession(stack, `helpdesk@${D}*noor@${D}`, passwordOf(stack, `noor@${D}`))
+    await check.mailboxOpen('INBOX', { readOnly: true })
+    const flags = (await check.fetchOne(String(u1), { flags: true }, { uid: true }))
+    expect(flags && [...flags.flags ?? []]).toContain('\\Flagged')
+    expect(await check.search({ header: { 'message-id': '<vraag-2@example.net>' } }, { uid: true })).toEqual([])
+    await check.mailboxOpen(archive.path, { readOnly: true })
+    expect(((await check.search({ header: { 'message-id': '<vraag-2@example.net>' } }, { uid: true })) || []).length).toBe(1)
+    await check.logout()
+    await witness.logout().catch(() => undefined)
+    db.close()
+  }, 60_000)
 
   it('password sign-in still works on the same server', async () => {
     const t = await newService()
