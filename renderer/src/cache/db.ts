@@ -1,6 +1,6 @@
 import Dexie, { type Table } from 'dexie'
 import type { Folder, FolderSyncState, MessageBody } from '../../../shared/domain'
-import type { Task } from '../queue/tasks'
+import { kindOf, type Task } from '../queue/tasks'
 import { SummaryBlocks, latestOf, type BlockRow, type KeyRow } from './summary-blocks'
 
 export interface SyncRow extends FolderSyncState { folderId: string; mailboxId: string }
@@ -56,8 +56,9 @@ export class TandemDb extends Dexie {
   /** Drops everything cached of a mailbox the person is no longer a member of (R1). */
   async purgeMailbox(mailboxId: string): Promise<void> {
     await this.transaction('rw', [this.folders, ...this.summaries.tables, this.bodies, this.sync, this.tasks], async () => {
-      // Triage there can no longer happen; queued messages stay in the outbox, for the person to change.
-      await this.tasks.where('mailboxId').equals(mailboxId).filter((t) => t.kind !== 'send' && t.kind !== 'draft').delete()
+      // Triage there can no longer happen; what the Outbox holds (kinds that are held, not
+      // dropped, when refused) stays, for the person to change.
+      await this.tasks.where('mailboxId').equals(mailboxId).filter((t) => kindOf(t).refused !== 'hold').delete()
       await this.folders.where('mailboxId').equals(mailboxId).delete()
       await this.summaries.purgeMailbox(mailboxId)
       await this.bodies.where('mailboxId').equals(mailboxId).delete()
