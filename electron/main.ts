@@ -12,6 +12,7 @@ import { consoleLogger } from './service/logger'
 import { contentSecurityPolicy } from './security/csp'
 import { isAllowedExternalUrl } from './security/external-links'
 import { serverSettingsSchema } from '../shared/domain'
+import { parseOAuthClients } from '../shared/rules/server-presets'
 
 // Electron is this file and preload.ts only; everything else is the plain-Node mail service.
 
@@ -104,6 +105,7 @@ async function boot(): Promise<void> {
     host: 'electron',
     version: app.getVersion(),
     suggestedServer: suggested ? serverSettingsSchema.parse(JSON.parse(suggested)) : null,
+    oauthClients: parseOAuthClients(process.env.TANDEM_OAUTH_CLIENTS),
     attachmentUrl: (ticket) => `${ATTACHMENT_SCHEME}://file/${ticket}`,
   })
   // Whatever goes wrong resuming the last session (an unreadable keychain entry, a broken state

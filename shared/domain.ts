@@ -48,10 +48,11 @@ export const serverSettingsSchema = z.object({
   oauth: oauthSettingsSchema.nullable().optional(),
   /**
    * How a member logs in to a shared mailbox's own session, with {shared} and {user}
-   * placeholders (Exchange: "{user}\\{shared}"; Dovecot master users: "{shared}*{user}"). When
+   * placeholders (Exchange: "{user}\\{shared}"; Dovecot master users: "{shared}*{user}"; Exchange
+   * Online with OAuth2: "{shared}", with the member's token). When
    * absent, shared mailboxes are worked through the person's own connection (shared namespace).
    */
-  delegateLogin: z.string().max(200).regex(/\{shared\}/).regex(/\{user\}/).nullable().optional(),
+  delegateLogin: z.string().max(200).regex(/\{shared\}/).nullable().optional(),
 })
 export type ServerSettings = z.infer<typeof serverSettingsSchema>
 

@@ -9,6 +9,7 @@ import { MemorySecretStore } from '../service/storage/secret-store'
 import { FileStateStore, MemoryStateStore, type StateStore } from '../service/storage/state-store'
 import { consoleLogger } from '../service/logger'
 import { WebHost } from './web-host'
+import { parseOAuthClients } from '../../shared/rules/server-presets'
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
@@ -47,6 +48,7 @@ export async function startWebApp(opts: WebAppOptions = {}): Promise<WebApp> {
     host: 'web',
     version,
     suggestedServer: opts.suggestedServer ?? null,
+    oauthClients: parseOAuthClients(process.env.TANDEM_OAUTH_CLIENTS),
     attachmentUrl: (ticket) => `/attachments/${ticket}`,
     pollMs: opts.pollMs,
     backoff: opts.backoff,

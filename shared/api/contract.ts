@@ -74,6 +74,8 @@ export const appInfoSchema = z.object({
   suggestedServer: serverSettingsSchema.nullable(),
   /** False when passwords last only until Tandem closes (no secure keychain on this computer). */
   secretsPersist: z.boolean(),
+  /** Client IDs Tandem is registered under with providers (organisation sign-in in their presets). */
+  oauthClients: z.object({ microsoft365: z.string().max(200).optional(), google: z.string().max(200).optional() }).strict(),
 })
 export type AppInfo = z.infer<typeof appInfoSchema>
 

@@ -1,10 +1,18 @@
-import type { ServerSettings } from '../domain'
+import type { OAuthSettings, ServerSettings } from '../domain'
+
+/** How a provider signs people in with OAuth2, once Tandem has a client ID for it. */
+export interface OAuthPreset extends Omit<OAuthSettings, 'clientId'> {
+  /** The delegate login with a member's token (Exchange Online: the shared address itself). */
+  delegateLogin: string | null
+}
 
 /** A provider whose settings ship with Tandem. */
 export interface ServerPreset {
   id: 'microsoft365' | 'google'
   name: string
   settings: ServerSettings
+  /** Organisation sign-in: used when the build or launcher gives a client ID for the provider. */
+  oauth?: OAuthPreset
   /** Consumer domains that are always this provider. */
   domains: string[]
   /** Host names that show an autoconfig answer is this provider (its delegate login applies). */
@@ -20,6 +28,16 @@ export const PRESETS: ServerPreset[] = [
       imap: { host: 'outlook.office365.com', port: 993, security: 'tls' },
       smtp: { host: 'smtp.office365.com', port: 587, security: 'starttls' },
       delegateLogin: '{user}\\{shared}',
+    },
+    // Exchange Online takes only OAuth2 for IMAP, and password SMTP AUTH ends for existing
+    // tenants in December 2026. A shared mailbox opens with its own address and the member's token.
+    oauth: {
+      issuer: 'https://login.microsoftonline.com/common/v2.0',
+      scopes: ['https://outlook.office.com/IMAP.AccessAsUser.All', 'https://outlook.office.com/SMTP.Send', 'offline_access', 'openid', 'email'],
+      // Entra ID issues a refresh token for offline_access without prompt=consent, which would
+      // ask people whose administrator consented for everyone.
+      authParams: {},
+      delegateLogin: '{shared}',
     },
     domains: ['outlook.com', 'hotmail.com', 'live.com', 'msn.com'],
     hosts: /(^|\.)(office365\.com|outlook\.com)$/i,
@@ -38,11 +56,39 @@ export const PRESETS: ServerPreset[] = [
   },
 ]
 
+/** Client IDs Tandem is registered under, per provider (set by the build or the launcher). */
+export type OAuthClients = Partial<Record<ServerPreset['id'], string>>
+
+/**
+ * The client IDs a launcher gives, as JSON (`TANDEM_OAUTH_CLIENTS='{"microsoft365":"<id>"}'`):
+ * only known providers, only plausible IDs; anything else is ignored.
+ */
+export function parseOAuthClients(json: string | undefined): OAuthClients {
+  if (!json) return {}
+  let raw: unknown
+  try { raw = JSON.parse(json) } catch { return {} }
+  const out: OAuthClients = {}
+  for (const p of PRESETS) {
+    const v = (raw as Record<string, unknown> | null)?.[p.id]
+    if (typeof v === 'string' && /^[\w.-]{1,200}$/.test(v)) out[p.id] = v
+  }
+  return out
+}
+
+/** A preset's settings: with organisation sign-in when Tandem has a client ID for the provider. */
+export function presetSettings(preset: ServerPreset, clients: OAuthClients = {}): ServerSettings {
+  const clientId = clients[preset.id]
+  if (!preset.oauth || !clientId) return { ...preset.settings, oauth: null }
+  const { delegateLogin, ...oauth } = preset.oauth
+  return { ...preset.settings, delegateLogin, oauth: { ...oauth, clientId } }
+}
+
 /** Delegate-login forms people meet, for the server-settings form. */
 export const DELEGATE_LOGINS: { label: string; template: string | null }[] = [
   { label: 'None (my own session)', template: null },
   { label: 'Dovecot master user (shared*me)', template: '{shared}*{user}' },
   { label: 'Exchange (me\\shared)', template: '{user}\\{shared}' },
+  { label: 'Exchange Online with organisation sign-in (the shared address)', template: '{shared}' },
 ]
 
 /** The preset for a consumer domain, or for settings pointing at a provider's hosts. */

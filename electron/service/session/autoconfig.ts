@@ -1,7 +1,7 @@
 import { XMLParser } from 'fast-xml-parser'
 import type { ServerSettings, Security } from '../../../shared/domain'
 import { isLoopbackHost } from '../../../shared/rules/connection-security'
-import { presetFor } from '../../../shared/rules/server-presets'
+import { presetFor, presetSettings, type OAuthClients } from '../../../shared/rules/server-presets'
 
 /**
  * Server settings found from an address, before the guess imap.<domain>: Thunderbird's
@@ -24,6 +24,8 @@ export interface AutoconfigOptions {
   /** Where to look (tests serve real autoconfig files from a loopback server). */
   urls?: (domain: string, address: string) => string[]
   fetcher?: typeof fetch
+  /** Tandem's client IDs: a provider's preset then comes with its organisation sign-in. */
+  clients?: OAuthClients
 }
 
 const MAX_BYTES = 64 * 1024
@@ -91,7 +93,7 @@ export async function discoverServer(address: string, opts: AutoconfigOptions = 
   const domain = (address.split('@')[1] ?? '').trim().toLowerCase()
   if (!HOST.test(domain)) return { server: null, source: null, provider: null, note: null }
   const consumer = presetFor(domain)
-  if (consumer) return { server: consumer.settings, source: 'preset', provider: consumer.name, note: null }
+  if (consumer) return { server: presetSettings(consumer, opts.clients), source: 'preset', provider: consumer.name, note: null }
   let note: string | null = null
   for (const url of (opts.urls ?? defaultUrls)(domain, address)) {
     const xml = await fetchSmall(url, opts.fetcher ?? fetch)
@@ -99,7 +101,9 @@ export async function discoverServer(address: string, opts: AutoconfigOptions = 
     const found = parseAutoconfig(xml, address)
     if (!found) { note = `The server settings published for ${domain} could not be used, so they were ignored.`; continue }
     const preset = presetFor(domain, found.imap.host)
-    return { server: { ...found, delegateLogin: preset?.settings.delegateLogin ?? null }, source: 'autoconfig', provider: preset?.name ?? null, note: null }
+    // A provider's own settings where the published ones point at it (its sign-in, its delegate login).
+    const known = preset ? presetSettings(preset, opts.clients) : null
+    return { server: { ...found, delegateLogin: known?.delegateLogin ?? null, oauth: known?.oauth ?? null }, source: 'autoconfig', provider: preset?.name ?? null, note: null }
   }
   return { server: null, source: null, provider: null, note }
 }

@@ -19,6 +19,7 @@ import { ClaimedGrants } from '../session/claimed-grants'
 import { addedAddresses, openByAddress, setAddedAddresses, withAddedMailboxes } from '../session/added-mailboxes'
 import type { ImapFlow } from 'imapflow'
 import { OAuthFlows, type TokenSource } from './oauth'
+import type { OAuthClients } from '../../../shared/rules/server-presets'
 
 export interface MailServiceDeps {
   secrets: SecretStore
@@ -46,6 +47,8 @@ export interface MailServiceDeps {
    * Absent in the web host: the renderer opens the sign-in page in a new tab.
    */
   openExternal?: (url: string) => Promise<void>
+  /** Tandem's client IDs with providers (the build's, or TANDEM_OAUTH_CLIENTS): their presets then sign in with OAuth2. */
+  oauthClients?: OAuthClients
 }
 
 /** What the service remembers of the last session, to start offline with it. */
@@ -170,12 +173,12 @@ export abstract class SessionLifecycle {
 
   /** Server settings for an address: its domain's autoconfig, else a preset, else nothing (the form guesses). */
   discoverServer(address: string): Promise<Discovered> {
-    return discoverServer(address, this.deps.autoconfig)
+    return discoverServer(address, { ...this.deps.autoconfig, clients: this.deps.oauthClients })
   }
 
   /** Name, version and launch hints. */
   appInfo(): AppInfo {
-    return { name: 'Tandem', version: this.deps.version, host: this.deps.host, suggestedServer: this.deps.suggestedServer ?? null, secretsPersist: this.deps.secrets.persistent !== false }
+    return { name: 'Tandem', version: this.deps.version, host: this.deps.host, suggestedServer: this.deps.suggestedServer ?? null, secretsPersist: this.deps.secrets.persistent !== false, oauthClients: this.deps.oauthClients ?? {} }
   }
 
   /**

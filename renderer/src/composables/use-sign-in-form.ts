@@ -37,7 +37,7 @@ export function useSignInForm() {
   // guess at once, then what the domain publishes (autoconfig) or a preset, when there is one.
   watch(address, (a) => {
     if (serverTouched.value || store.info?.suggestedServer) return
-    Object.assign(server, guessServer(a), { delegateLogin: null })
+    Object.assign(server, guessServer(a), { delegateLogin: null, oauth: null })
     serverSource.value = null
     if (lookup) clearTimeout(lookup)
     if (!emailAddressSchema.safeParse(a).success) return

@@ -39,7 +39,7 @@ function handlers(overrides: Partial<Handlers> = {}): { h: Handlers; seen: unkno
     'smime.status': unused,
     'smime.importIdentity': unused,
     'smime.importCertificate': unused,
-    'app.info': () => ({ name: 'Tandem', version: '0.0.0', host: 'web', suggestedServer: null, secretsPersist: false }),
+    'app.info': () => ({ name: 'Tandem', version: '0.0.0', host: 'web', suggestedServer: null, secretsPersist: false, oauthClients: {} }),
     'session.signIn': (input) => { seen.push(input); return session as never },
     'session.current': () => null,
     'session.signOut': () => ({ ok: true }),
@@ -65,7 +65,7 @@ describe('the dispatcher (the one door into main)', () => {
   it('answers a valid call with the handler\'s value', async () => {
     const { h } = handlers()
     const r = await createDispatcher(h)('app.info', {})
-    expect(r).toEqual({ ok: true, value: { name: 'Tandem', version: '0.0.0', host: 'web', suggestedServer: null, secretsPersist: false } })
+    expect(r).toEqual({ ok: true, value: { name: 'Tandem', version: '0.0.0', host: 'web', suggestedServer: null, secretsPersist: false, oauthClients: {} } })
   })
 
   it('refuses an unknown call with a typed error, without calling anything', async () => {

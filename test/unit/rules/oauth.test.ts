@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { authorizationParams, issuerAllowed, needsRenewal, oauthBearer, refreshRefusal, xoauth2 } from '../../../shared/rules/oauth'
+import { PRESETS, parseOAuthClients, presetSettings } from '../../../shared/rules/server-presets'
 
 describe('SASL strings for OAuth2', () => {
   it('XOAUTH2 is base64 of user=…^Aauth=Bearer …^A^A (Google\'s and Microsoft\'s form)', () => {
@@ -49,5 +50,27 @@ describe('authorization request parameters', () => {
     expect(authorizationParams({ scopes: ['openid'] })).toEqual({})
     expect(authorizationParams({ scopes: ['offline_access'], authParams: {} })).toEqual({})
     expect(authorizationParams({ scopes: ['x'], authParams: { access_type: 'offline', prompt: 'consent' } })).toEqual({ access_type: 'offline', prompt: 'consent' })
+  })
+})
+
+describe('provider presets with organisation sign-in', () => {
+  const m365 = PRESETS.find((p) => p.id === 'microsoft365')!
+  it('Microsoft 365 signs in with OAuth2 once Tandem has a client ID, opening shared mailboxes by their own address', () => {
+    expect(presetSettings(m365, {})).toMatchObject({ imap: { host: 'outlook.office365.com', port: 993, security: 'tls' }, delegateLogin: '{user}\\{shared}', oauth: null })
+    const s = presetSettings(m365, { microsoft365: '11111111-2222-3333-4444-555555555555' })
+    expect(s).toMatchObject({ smtp: { host: 'smtp.office365.com', port: 587, security: 'starttls' }, delegateLogin: '{shared}' })
+    expect(s.oauth).toEqual({
+      issuer: 'https://login.microsoftonline.com/common/v2.0', clientId: '11111111-2222-3333-4444-555555555555', authParams: {},
+      scopes: ['https://outlook.office.com/IMAP.AccessAsUser.All', 'https://outlook.office.com/SMTP.Send', 'offline_access', 'openid', 'email'],
+    })
+    // A preset never changes the shipped object.
+    expect(m365.settings.oauth).toBeUndefined()
+  })
+
+  it.each([
+    [undefined, {}], ['not json', {}], ['{"microsoft365":"abc-123"}', { microsoft365: 'abc-123' }],
+    ['{"microsoft365":"a b"}', {}], ['{"unknown":"x","google":"g.apps"}', { google: 'g.apps' }],
+  ])('client IDs from the launcher %s', (json, clients) => {
+    expect(parseOAuthClients(json)).toEqual(clients)
   })
 })

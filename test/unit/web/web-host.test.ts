@@ -62,7 +62,7 @@ describe('the web host', () => {
   it('answers calls from its own page with the token', async () => {
     const { ws } = await connect({ token: host.token, origin: host.origin })
     expect(ws).not.toBeNull()
-    expect(await call(ws!, 'app.info', {})).toEqual({ type: 'result', id: 1, result: { ok: true, value: { name: 'Tandem', version: '9.9.9', host: 'web', suggestedServer: null, secretsPersist: false } } })
+    expect(await call(ws!, 'app.info', {})).toEqual({ type: 'result', id: 1, result: { ok: true, value: { name: 'Tandem', version: '9.9.9', host: 'web', suggestedServer: null, secretsPersist: false, oauthClients: {} } } })
     expect(await call(ws!, 'folders.list', { mailboxId: 'own:x' }, 2)).toMatchObject({ id: 2, result: { ok: false, error: { code: 'session.required' } } })
     expect(await call(ws!, 'session.signIn', { address: 'nope' }, 3)).toMatchObject({ id: 3, result: { ok: false, error: { code: 'request.invalid' } } })
     ws!.close()
