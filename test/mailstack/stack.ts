@@ -9,7 +9,7 @@ import {
   dovecotConfig, denyFile, mastersFile, oauth2Config, passwdFile, MAIL_GID, MAIL_UID, OAUTH_KEYS_DIR, R8_REASON, R8_REASON_ENV,
   type DovecotOptions,
 } from './dovecot-config'
-import { startOidcProvider, type OidcOptions, type OidcStack } from './oidc'
+import type { OidcOptions, OidcStack } from './oidc'
 import { ensureFolder, writeMessages, type SeedMessage } from './maildir'
 import type { Organisation, OrgSharedMailbox } from './organisation'
 import { postfixMainCf, postfixMasterCf, senderLoginMap, virtualMailboxMap } from './postfix-config'
@@ -130,7 +130,8 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
     await mkdir(d, { recursive: true })
     await chown(d, MAIL_UID, MAIL_GID)
   }
-  const oidc = opts.oauth ? await startOidcProvider(org, opts.oauth === true ? {} : opts.oauth) : null
+  // Loaded only when wanted: oidc-provider is large, and warns about the Node version on load.
+  const oidc = opts.oauth ? await (await import('./oidc')).startOidcProvider(org, opts.oauth === true ? {} : opts.oauth) : null
   const conf = join(dv, 'dovecot.conf')
   await writeOwned(conf, dovecotConfig(org, { root: dv, home }, ports, { ...opts, oauth: oidc ? { issuer: oidc.issuer } : undefined }))
   if (oidc) {
