@@ -51,3 +51,25 @@ test('cancelling on the provider\'s page leaves the form with a clear message; a
     await expect(app.getByTestId('signed-in-as')).toContainText('omar@woodgrove.test')
   })
 })
+
+test('the Microsoft 365 preset offers "Sign in with Microsoft 365" once Tandem has a client ID', async ({ page }) => {
+  process.env.TANDEM_OAUTH_CLIENTS = JSON.stringify({ microsoft365: '11111111-2222-3333-4444-555555555555' })
+  try {
+    await launch(page, stack, async (app) => {
+      await app.getByText('Server settings').click()
+      await app.locator('#server-preset').selectOption({ label: 'Microsoft 365' })
+      await expect(app.getByRole('button', { name: 'Sign in with Microsoft 365' })).toBeVisible()
+      await expect(app.locator('#imap-host')).toHaveValue('outlook.office365.com')
+      await expect(app.locator('#sign-in-method')).toHaveValue('oauth')
+      await expect(app.locator('#oauth-issuer')).toHaveValue('https://login.microsoftonline.com/common/v2.0')
+      await expect(app.locator('#oauth-client')).toHaveValue('11111111-2222-3333-4444-555555555555')
+      await expect(app.locator('#delegate-login')).toHaveValue('{shared}')
+      // Back to a password: the usual form.
+      await app.locator('#sign-in-method').selectOption('password')
+      await expect(app.getByRole('button', { name: 'Sign in', exact: true })).toBeVisible()
+      await expect(app.getByLabel('Password')).toBeVisible()
+    })
+  } finally {
+    delete process.env.TANDEM_OAUTH_CLIENTS
+  }
+})

@@ -1,6 +1,7 @@
 import { computed, reactive, ref, watch } from 'vue'
 import { signInRequestSchema, type SignInRequest } from '../../../shared/api/contract'
 import { emailAddressSchema, serverSettingsSchema, type Security, type ServerSettings } from '../../../shared/domain'
+import { PRESETS } from '../../../shared/rules/server-presets'
 import { useSessionStore } from '../stores/session'
 import { useApi } from '../api/use-api'
 
@@ -92,6 +93,9 @@ export function useSignInForm() {
   const provider = computed(() => {
     const issuer = server.oauth?.issuer
     if (!issuer || !server.oauth?.clientId) return null
+    // "Sign in with Microsoft 365" for a provider Tandem knows, else the provider's host.
+    const known = PRESETS.find((p) => p.oauth?.issuer === issuer)
+    if (known) return known.name
     try { return new URL(issuer).host } catch { return null }
   })
   /** The person chose to use a password although a provider is offered. */
