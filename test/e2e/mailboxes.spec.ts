@@ -72,7 +72,9 @@ test.describe('own and shared mailboxes side by side', () => {
     await expect(app.getByRole('status').filter({ hasText: 'Remote content blocked' })).toContainText('(9)')
     // Allowing images asks the main process, never the page: still nothing leaves the renderer.
     await app.getByRole('button', { name: 'Show images' }).click()
-    await app.waitForTimeout(500)
+    // Each image main fetched redraws the frame; the link is clicked once they are all in.
+    await expect(app.getByTestId('loading-images')).toHaveCount(0)
+    await expect(frame.locator('#visible-text')).toBeVisible()
     expect(leaving).toEqual([])
     // Why the frame keeps allow-same-origin (never allow-scripts): Tandem itself catches a click
     // on a link and opens it outside, instead of the mail navigating its own frame.

@@ -134,6 +134,12 @@ export const useMessagesStore = defineStore('messages', () => {
   async function open(folderId: string): Promise<void> {
     const db = session.db
     if (!db) return
+    // Another folder's rows never stand under this folder's name, not even for the moment the
+    // cache read takes: an action in that moment would act on the wrong message.
+    if (listFolderId.value !== folderId) {
+      list.value = []
+      selection.clear()
+    }
     listFolderId.value = folderId
     selection.selection.value = new Set()
     // The newest screenful first, so the list paints at once; the rest right after (
