@@ -3,7 +3,7 @@ import { MemoryStateStore } from '../../electron/service/storage/state-store'
 import { MemorySecretStore } from '../../electron/service/storage/secret-store'
 import { smallOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
-import { newService, passwordOf, serverSettings } from './helpers'
+import { newService, oauthSignIn, passwordOf, serverSettings } from './helpers'
 
 // A server like Exchange Online's IMAP or Gmail as far as Tandem can tell: no shared namespace,
 // so shared mailboxes are opened by address with the delegate login.
@@ -87,5 +87,35 @@ describe('opening a shared mailbox by address (R1)', () => {
     expect(removed.mailboxes.map((m) => m.name)).toEqual(['jon@tailspin.test'])
     expect(await jon.state.read('addedSharedMailboxes:jon@tailspin.test')).toEqual([])
     await jon.service.stop()
+  })
+})
+
+// The same under organisation sign-in: the delegate login carries the member's token (XOAUTH2).
+const LITWARE = smallOrganisation('Litware', 'litware.test', {
+  people: { kim: 'Kim Kuipers', lev: 'Lev Lindberg' },
+  shared: [{ local: 'support', name: 'Litware Support', members: [{ local: 'kim' }] }],
+  layout: { separator: '.', sharedPrefix: null, masterSeparator: '!' },
+})
+
+describe('opening a shared mailbox by address with organisation sign-in (OAuth2, R1)', () => {
+  let oauthStack: MailStack
+  beforeAll(async () => { oauthStack = await startMailStack(LITWARE, { oauth: true }) })
+  afterAll(async () => { await oauthStack?.stop() })
+
+  it('a member opens it with their token; a non-member is refused (R1); revoking the membership removes it', async () => {
+    const kim = await newService(new MemoryStateStore(), 500, { backoff: { baseMs: 50, maxMs: 200 } })
+    const { session } = await oauthSignIn(kim, oauthStack, 'kim@litware.test')
+    expect(session.mailboxes.map((m) => m.name)).toEqual(['kim@litware.test'])
+    const opened = await kim.service.addSharedMailbox('support@litware.test')
+    expect(opened.mailboxes.map((m) => m.name)).toEqual(['kim@litware.test', 'Litware Support'])
+    expect((await kim.service.listFolders('shared:support@litware.test')).find((f) => f.role === 'inbox')).toBeTruthy()
+    const lev = await newService()
+    await oauthSignIn(lev, oauthStack, 'lev@litware.test')
+    await expect(lev.service.addSharedMailbox('support@litware.test')).rejects.toMatchObject({ error: { code: 'permission.denied', rule: 'R1' } })
+    await oauthStack.setRights('support@litware.test', 'kim@litware.test', null)
+    const after = await kim.service.refreshMailboxes()
+    expect(after.mailboxes.map((m) => m.name)).toEqual(['kim@litware.test'])
+    await kim.service.stop()
+    await lev.service.stop()
   })
 })

@@ -4,8 +4,10 @@ import type { BackoffPolicy } from '../../electron/service/imap/mailbox-runtime'
 import type { Logger } from '../../electron/service/logger'
 import { MemoryStateStore, type StateStore } from '../../electron/service/storage/state-store'
 import type { EventName, EventPayload } from '../../shared/api/contract'
-import type { ServerSettings } from '../../shared/domain'
+import type { ServerSettings, Session } from '../../shared/domain'
 import type { MailStack } from '../mailstack/stack'
+import { signInOnPage } from '../mailstack/oidc-browser'
+import { passwordOf } from '../mailstack/sessions'
 
 export { imapSession, passwordOf } from '../mailstack/sessions'
 
@@ -54,4 +56,23 @@ export async function newService(state: StateStore = new MemoryStateStore(), pol
   })
   await service.start()
   return { service, events, state }
+}
+
+/** The server settings with the stack's OpenID provider (a stack started with `oauth`). */
+export function oauthServerSettings(stack: MailStack): ServerSettings {
+  const op = stack.oidc!
+  return { ...serverSettings(stack), oauth: { issuer: op.issuer, clientId: op.clientId, scopes: op.scopes } }
+}
+
+/**
+ * Signs in as a person would with OAuth2: the provider's own page (as a browser drives it), then
+ * the browser back on the service's loopback listener, which finishes the sign-in.
+ */
+export async function oauthSignIn(t: TestService, stack: MailStack, address: string, opts: { password?: string; cancel?: boolean } = {}): Promise<{ session: Session; page: string }> {
+  const { flowId, url } = await t.service.oauthBegin(oauthServerSettings(stack), address)
+  const finished = t.service.oauthFinish(flowId)
+  finished.catch(() => undefined)
+  const back = await signInOnPage(url, address, opts.password ?? passwordOf(stack, address), { cancel: opts.cancel })
+  const page = await (await fetch(back)).text()
+  return { session: await finished, page }
 }

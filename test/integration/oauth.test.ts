@@ -10,9 +10,9 @@ import { isOpen } from '../../renderer/src/queue/tasks'
 import type { SendRequest } from '../../shared/api/contract'
 import type { ServerSettings } from '../../shared/domain'
 import { smallOrganisation } from '../mailstack/organisation'
-import { signInOnPage } from '../mailstack/oidc'
+import { signInOnPage } from '../mailstack/oidc-browser'
 import { startMailStack, type MailStack } from '../mailstack/stack'
-import { eventually, imapSession, newService, passwordOf, serverSettings, type TestService } from './helpers'
+import { eventually, imapSession, newService, oauthServerSettings, oauthSignIn, passwordOf, serverSettings, type TestService } from './helpers'
 
 /**
  * Signing in with the organisation's OpenID provider: a real oidc-provider on loopback (its own
@@ -38,21 +38,15 @@ beforeAll(async () => {
 })
 afterAll(async () => { await Promise.all(services.map((s) => s.service.stop())); await stack?.stop() })
 
-const settings = (): ServerSettings => ({ ...serverSettings(stack), oauth: { issuer: stack.oidc!.issuer, clientId: stack.oidc!.clientId, scopes: stack.oidc!.scopes } })
+const settings = (): ServerSettings => oauthServerSettings(stack)
 
 /** Signs in as the person would: the provider's page in the browser, then back to Tandem. */
 async function signIn(address: string, opts: { password?: string; cancel?: boolean } = {}) {
   const t = await newService()
   services.push(t)
-  const { flowId, url, opened } = await t.service.oauthBegin(settings(), address)
-  expect(opened).toBe(false)
-  const finished = t.service.oauthFinish(flowId)
-  finished.catch(() => undefined)
-  const back = await signInOnPage(url, address, opts.password ?? passwordOf(stack, address), { cancel: opts.cancel })
-  // The browser lands on Tandem's loopback listener, which answers it and resumes the sign-in.
-  const page = await fetch(back)
-  expect(await page.text()).toMatch(opts.cancel ? /not completed/ : /You are signed in/)
-  return { t, session: await finished }
+  const { session, page } = await oauthSignIn(t, stack, address, opts)
+  expect(page).toMatch(/You are signed in/)
+  return { t, session }
 }
 
 const request = (from: string, subject: string, to: string): SendRequest => ({
