@@ -30,8 +30,13 @@ export type Endpoint = z.infer<typeof endpointSchema>
 export const oauthSettingsSchema = z.object({
   /** The issuer (OpenID discovery at <issuer>/.well-known/openid-configuration). */
   issuer: z.string().url().max(500),
-  /** Tandem's registration with that provider: a public client, no secret. */
+  /** Tandem's registration with that provider: a public client. */
   clientId: z.string().min(1).max(200),
+  /**
+   * Only for providers that insist on one for desktop apps (Google's "installed app" clients):
+   * shipped in the app, so by the provider's own definition not a secret (RFC 8252 §8.5).
+   */
+  clientSecret: z.string().min(1).max(200).optional(),
   scopes: z.array(z.string().min(1).max(300)).min(1).max(20),
   /**
    * Extra authorization request parameters the provider needs for a refresh token (Google:

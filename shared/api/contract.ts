@@ -75,7 +75,10 @@ export const appInfoSchema = z.object({
   /** False when passwords last only until Tandem closes (no secure keychain on this computer). */
   secretsPersist: z.boolean(),
   /** Client IDs Tandem is registered under with providers (organisation sign-in in their presets). */
-  oauthClients: z.object({ microsoft365: z.string().max(200).optional(), google: z.string().max(200).optional() }).strict(),
+  oauthClients: z.object({
+    microsoft365: z.object({ clientId: z.string().max(200), clientSecret: z.string().max(200).optional() }).strict().optional(),
+    google: z.object({ clientId: z.string().max(200), clientSecret: z.string().max(200).optional() }).strict().optional(),
+  }).strict(),
 })
 export type AppInfo = z.infer<typeof appInfoSchema>
 

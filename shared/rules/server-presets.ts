@@ -51,36 +51,50 @@ export const PRESETS: ServerPreset[] = [
       smtp: { host: 'smtp.gmail.com', port: 587, security: 'starttls' },
       delegateLogin: null,
     },
+    // Google: a refresh token only with access_type=offline and prompt=consent; its desktop
+    // clients also send their (public) client secret.
+    oauth: {
+      issuer: 'https://accounts.google.com',
+      scopes: ['https://mail.google.com/', 'openid', 'email'],
+      authParams: { access_type: 'offline', prompt: 'consent' },
+      delegateLogin: null,
+    },
     domains: ['gmail.com', 'googlemail.com'],
     hosts: /(^|\.)(gmail\.com|google\.com|googlemail\.com)$/i,
   },
 ]
 
 /** Client IDs Tandem is registered under, per provider (set by the build or the launcher). */
-export type OAuthClients = Partial<Record<ServerPreset['id'], string>>
+export type OAuthClients = Partial<Record<ServerPreset['id'], { clientId: string; clientSecret?: string }>>
 
 /**
- * The client IDs a launcher gives, as JSON (`TANDEM_OAUTH_CLIENTS='{"microsoft365":"<id>"}'`):
- * only known providers, only plausible IDs; anything else is ignored.
+ * The client IDs a launcher gives, as JSON: `TANDEM_OAUTH_CLIENTS='{"microsoft365":"<id>"}'`, or
+ * `{"google":{"clientId":"<id>","clientSecret":"<installed-app secret>"}}`. Only known providers,
+ * only plausible values; anything else is ignored.
  */
 export function parseOAuthClients(json: string | undefined): OAuthClients {
   if (!json) return {}
   let raw: unknown
   try { raw = JSON.parse(json) } catch { return {} }
+  const plausible = (v: unknown): v is string => typeof v === 'string' && /^[\w.-]{1,200}$/.test(v)
   const out: OAuthClients = {}
   for (const p of PRESETS) {
     const v = (raw as Record<string, unknown> | null)?.[p.id]
-    if (typeof v === 'string' && /^[\w.-]{1,200}$/.test(v)) out[p.id] = v
+    if (plausible(v)) out[p.id] = { clientId: v }
+    else if (v && typeof v === 'object' && plausible((v as { clientId?: unknown }).clientId)) {
+      const secret = (v as { clientSecret?: unknown }).clientSecret
+      out[p.id] = { clientId: (v as { clientId: string }).clientId, ...(plausible(secret) ? { clientSecret: secret } : {}) }
+    }
   }
   return out
 }
 
 /** A preset's settings: with organisation sign-in when Tandem has a client ID for the provider. */
 export function presetSettings(preset: ServerPreset, clients: OAuthClients = {}): ServerSettings {
-  const clientId = clients[preset.id]
-  if (!preset.oauth || !clientId) return { ...preset.settings, oauth: null }
+  const client = clients[preset.id]
+  if (!preset.oauth || !client) return { ...preset.settings, oauth: null }
   const { delegateLogin, ...oauth } = preset.oauth
-  return { ...preset.settings, delegateLogin, oauth: { ...oauth, clientId } }
+  return { ...preset.settings, delegateLogin, oauth: { ...oauth, ...client } }
 }
 
 /** Delegate-login forms people meet, for the server-settings form. */

@@ -53,7 +53,7 @@ test('cancelling on the provider\'s page leaves the form with a clear message; a
 })
 
 test('the Microsoft 365 preset offers "Sign in with Microsoft 365" once Tandem has a client ID', async ({ page }) => {
-  process.env.TANDEM_OAUTH_CLIENTS = JSON.stringify({ microsoft365: '11111111-2222-3333-4444-555555555555' })
+  process.env.TANDEM_OAUTH_CLIENTS = JSON.stringify({ microsoft365: { clientId: '11111111-2222-3333-4444-555555555555' } })
   try {
     await launch(page, stack, async (app) => {
       await app.getByText('Server settings').click()

@@ -27,7 +27,8 @@ async function configFor(settings: OAuthSettings): Promise<client.Configuration>
   }
   const insecure = new URL(settings.issuer).protocol === 'http:'
   try {
-    return await client.discovery(new URL(settings.issuer), settings.clientId, undefined, client.None(), insecure ? { execute: [client.allowInsecureRequests] } : undefined)
+    const auth = settings.clientSecret ? client.ClientSecretPost(settings.clientSecret) : client.None()
+    return await client.discovery(new URL(settings.issuer), settings.clientId, undefined, auth, insecure ? { execute: [client.allowInsecureRequests] } : undefined)
   } catch (e) {
     throw new ApiFailure({ code: 'network.unreachable', field: 'server', message: `Tandem could not reach the sign-in provider ${settings.issuer} (${(e as Error).message}). Check the address and your network connection.` })
   }

@@ -57,19 +57,23 @@ describe('provider presets with organisation sign-in', () => {
   const m365 = PRESETS.find((p) => p.id === 'microsoft365')!
   it('Microsoft 365 signs in with OAuth2 once Tandem has a client ID, opening shared mailboxes by their own address', () => {
     expect(presetSettings(m365, {})).toMatchObject({ imap: { host: 'outlook.office365.com', port: 993, security: 'tls' }, delegateLogin: '{user}\\{shared}', oauth: null })
-    const s = presetSettings(m365, { microsoft365: '11111111-2222-3333-4444-555555555555' })
+    const s = presetSettings(m365, { microsoft365: { clientId: '11111111-2222-3333-4444-555555555555' } })
     expect(s).toMatchObject({ smtp: { host: 'smtp.office365.com', port: 587, security: 'starttls' }, delegateLogin: '{shared}' })
     expect(s.oauth).toEqual({
       issuer: 'https://login.microsoftonline.com/common/v2.0', clientId: '11111111-2222-3333-4444-555555555555', authParams: {},
       scopes: ['https://outlook.office.com/IMAP.AccessAsUser.All', 'https://outlook.office.com/SMTP.Send', 'offline_access', 'openid', 'email'],
     })
+    const google = presetSettings(PRESETS.find((p) => p.id === 'google')!, { google: { clientId: '1-x.apps', clientSecret: 'GOCSPX-abc' } })
+    expect(google.oauth).toMatchObject({ issuer: 'https://accounts.google.com', clientId: '1-x.apps', clientSecret: 'GOCSPX-abc', authParams: { access_type: 'offline', prompt: 'consent' } })
     // A preset never changes the shipped object.
     expect(m365.settings.oauth).toBeUndefined()
   })
 
   it.each([
-    [undefined, {}], ['not json', {}], ['{"microsoft365":"abc-123"}', { microsoft365: 'abc-123' }],
-    ['{"microsoft365":"a b"}', {}], ['{"unknown":"x","google":"g.apps"}', { google: 'g.apps' }],
+    [undefined, {}], ['not json', {}], ['{"microsoft365":"abc-123"}', { microsoft365: { clientId: 'abc-123' } }],
+    ['{"microsoft365":"a b"}', {}], ['{"unknown":"x","google":"g.apps"}', { google: { clientId: 'g.apps' } }],
+    ['{"google":{"clientId":"1-x.apps","clientSecret":"GOCSPX-abc"}}', { google: { clientId: '1-x.apps', clientSecret: 'GOCSPX-abc' } }],
+    ['{"google":{"clientId":"1-x.apps","clientSecret":"no spaces please"}}', { google: { clientId: '1-x.apps' } }],
   ])('client IDs from the launcher %s', (json, clients) => {
     expect(parseOAuthClients(json)).toEqual(clients)
   })
