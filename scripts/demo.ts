@@ -40,7 +40,12 @@ async function main(): Promise<void> {
   // With the organisation's own OpenID provider: each person can sign in on its page (OAuth2) or with a password.
   const stack = await startMailStack(org, { oauth: true })
   const stopAll: (() => Promise<void>)[] = [() => stack.stop()]
-  const stop = async () => { for (const s of stopAll.reverse()) await s().catch(() => undefined); process.exit(0) }
+  // Once, whatever number of signals arrive: a second run would exit before Postfix has stopped.
+  let stopping: Promise<void> | null = null
+  const stop = () => (stopping ??= (async () => {
+    for (const s of [...stopAll].reverse()) await s().catch(() => undefined)
+    process.exit(0)
+  })())
   process.on('SIGINT', () => { void stop() })
   process.on('SIGTERM', () => { void stop() })
 
