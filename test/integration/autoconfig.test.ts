@@ -60,8 +60,14 @@ describe('server settings found from the address', () => {
     const found = await discoverServer('ann@contoso-online.test', { urls: () => [`${base}/missing/config-v1.1.xml`, `${base}/office/.well-known/autoconfig/mail/config-v1.1.xml`] })
     expect(found).toEqual({
       source: 'autoconfig', provider: 'Microsoft 365', note: null,
-      server: { imap: { host: 'outlook.office365.com', port: 993, security: 'tls' }, smtp: { host: 'smtp.office365.com', port: 587, security: 'starttls' }, delegateLogin: '{user}\\{shared}' },
+      server: { imap: { host: 'outlook.office365.com', port: 993, security: 'tls' }, smtp: { host: 'smtp.office365.com', port: 587, security: 'starttls' }, delegateLogin: '{user}\\{shared}', oauth: null },
     })
+    // Once Tandem has a client ID for Microsoft, the same answer signs in with Entra ID, and
+    // shared mailboxes open by their own address with the member's token.
+    const withClient = await discoverServer('ann@contoso-online.test', {
+      urls: () => [`${base}/office/.well-known/autoconfig/mail/config-v1.1.xml`], clients: { microsoft365: { clientId: 'tandem-test-client' } },
+    })
+    expect(withClient.server).toMatchObject({ delegateLogin: '{shared}', oauth: { issuer: 'https://login.microsoftonline.com/common/v2.0', clientId: 'tandem-test-client' } })
   })
 
   it('ships presets for Microsoft and Google consumer domains without asking anyone', async () => {
