@@ -171,6 +171,10 @@ test.describe('own and shared mailboxes side by side', () => {
     await app.locator('body').click({ position: { x: 5, y: 5 } })
     await app.keyboard.press('j')
     await app.keyboard.press('j')
+    // A screen reader hears the focused row: it is the list's active descendant.
+    const focusedRow = app.locator('.row[data-focused="true"]')
+    await expect(app.getByRole('listbox', { name: 'Message list' })).toHaveAttribute('aria-activedescendant', (await focusedRow.getAttribute('id'))!)
+    expect(Number(await focusedRow.getAttribute('aria-posinset'))).toBeGreaterThan(1)
     const uid = await focusedUid(app)
     const before = (await onServer(stack, { uid }))!
     // Reading marks it read after a moment.

@@ -15,6 +15,9 @@ test.describe('signing in', () => {
     await app.keyboard.press('ArrowDown')
     await app.keyboard.press('Enter')
     await expect(title).toHaveText('Drafts')
+    // Roving tabindex: Tab reaches the tree at its selected folder only.
+    await expect(own.locator('button[data-role="drafts"]')).toHaveAttribute('tabindex', '0')
+    await expect(own.locator('button[data-role="inbox"]')).toHaveAttribute('tabindex', '-1')
     // A reload keeps the session: the main side holds it, the tab keeps its launch key.
     await app.reload()
     await expect(app.getByTestId('signed-in-as')).toHaveText('alice@contoso.test')
