@@ -197,10 +197,21 @@ test.describe('own and shared mailboxes side by side', () => {
     await expect(app.getByRole('status').filter({ hasText: 'Moved 1 message to Archive' })).toBeVisible()
     await expect.poll(() => onServer(stack, { messageId: before.messageId }, 'Archive')).not.toBeNull()
     expect(await onServer(stack, { uid })).toBeNull()
+    await app.locator('.row[data-focused="true"]').click()
     await app.keyboard.press('?')
-    await expect(app.getByRole('dialog', { name: 'Keyboard shortcuts' })).toContainText('Archive')
+    const help = app.getByRole('dialog', { name: 'Keyboard shortcuts' })
+    await expect(help).toContainText('Archive')
+    // Focus is in the dialog and stays there, however often Tab is pressed.
+    for (let i = 0; i < 4; i++) {
+      await app.keyboard.press('Tab')
+      expect(await help.evaluate((d) => d.contains(document.activeElement))).toBe(true)
+    }
+    await app.keyboard.press('Shift+Tab')
+    expect(await help.evaluate((d) => d.contains(document.activeElement))).toBe(true)
     await app.keyboard.press('Escape')
     await expect(app.getByRole('dialog', { name: 'Keyboard shortcuts' })).toHaveCount(0)
+    // And goes back where it was.
+    await expect(app.getByRole('listbox', { name: 'Message list' })).toBeFocused()
   })
 
   test('deleting in a shared mailbox warns that it is for everyone, and can be undone (R10)', async ({ app, stack }) => {
