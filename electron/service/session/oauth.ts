@@ -59,6 +59,8 @@ const page = (title: string, text: string) =>
 /** Sign-ins in progress, each with its own loopback listener. */
 export class OAuthFlows {
   private readonly flows = new Map<string, Flow>()
+  /** Flows whose finish() is waiting for the browser (it closes their listener itself). */
+  private readonly waiting = new Set<string>()
 
   constructor(private readonly secrets: SecretStore, private readonly log: Logger) {}
 
@@ -92,7 +94,12 @@ export class OAuthFlows {
     const flowId = randomUUID()
     const timer = setTimeout(() => cancel(new ApiFailure({ code: 'auth.cancelled', message: 'The sign-in was not finished in time. Start it again when you are ready.' })), FLOW_TIMEOUT_MS)
     timer.unref()
-    const cancel = (why: ApiFailure) => { clearTimeout(timer); settle.reject(why) }
+    // Cancelled or timed out: the listener goes too, also when nobody waits for the result any more.
+    const cancel = (why: ApiFailure) => {
+      clearTimeout(timer)
+      settle.reject(why)
+      if (!this.waiting.has(flowId)) this.close(flowId)
+    }
     this.flows.set(flowId, { settings, config, server, verifier, state, nonce, redirectUri, result, cancel })
     const url = client.buildAuthorizationUrl(config, {
       redirect_uri: redirectUri,
@@ -111,6 +118,7 @@ export class OAuthFlows {
   async finish(flowId: string, accountKey: (address: string) => string): Promise<OAuthResult> {
     const flow = this.flows.get(flowId)
     if (!flow) throw new ApiFailure({ code: 'request.invalid', message: 'That sign-in is no longer under way. Start it again.' })
+    this.waiting.add(flowId)
     try {
       const back = await flow.result
       const error = back.searchParams.get('error')
@@ -137,10 +145,17 @@ export class OAuthFlows {
       await source.keep()
       return { address, name: typeof claims?.name === 'string' ? claims.name : null, tokens: source }
     } finally {
-      this.flows.delete(flowId)
-      flow.server.close()
-      flow.server.closeAllConnections()
+      this.waiting.delete(flowId)
+      this.close(flowId)
     }
+  }
+
+  private close(flowId: string): void {
+    const flow = this.flows.get(flowId)
+    if (!flow) return
+    this.flows.delete(flowId)
+    flow.server.close()
+    flow.server.closeAllConnections()
   }
 
   cancel(flowId: string): void {
