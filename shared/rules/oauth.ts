@@ -8,10 +8,6 @@ export function xoauth2(user: string, accessToken: string): string {
   return Buffer.from(`user=${user}\x01auth=Bearer ${accessToken}\x01\x01`, 'utf8').toString('base64')
 }
 
-/** SASL OAUTHBEARER (RFC 7628): base64 of "n,a=<user>,^Aauth=Bearer <token>^A^A". */
-export function oauthBearer(user: string, accessToken: string): string {
-  return Buffer.from(`n,a=${user.replace(/=/g, '=3D').replace(/,/g, '=2C')},\x01auth=Bearer ${accessToken}\x01\x01`, 'utf8').toString('base64')
-}
 
 /** Renewed this long before it expires, so a command never starts with a token about to lapse. */
 export const RENEW_BEFORE_MS = 60_000

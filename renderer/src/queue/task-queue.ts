@@ -4,7 +4,7 @@ import { messageKey } from '../../../shared/ids'
 import { apiErrorOf } from '../api/failure'
 import { plain } from '../cache/plain'
 import { oneAtATime } from './one-at-a-time'
-import { isOpen, kindOf, type NewTask, type Task } from './tasks'
+import { isFinished, isOpen, kindOf, type NewTask, type Task } from './tasks'
 import type { Call, LocalCache } from './tasks/types'
 
 export type { Task, NewTask, FlagsTask, MoveTask, SendTask, DraftTask, DiscardDraftTask } from './tasks'
@@ -56,6 +56,9 @@ const TRANSIENT = new Set<ErrorCode>(['network.unreachable', 'session.required',
 const SURPRISE_ATTEMPTS = 5
 export const isTransient = (e: ApiError, attempts = 0) => TRANSIENT.has(e.code) || (e.code === 'internal' && attempts < SURPRISE_ATTEMPTS)
 
+/** Not yet carried out, or held for the person: it can still be cancelled or changed. */
+const changeable = (t: Task) => isOpen(t) || t.status === 'held'
+
 /** How long a finished task is kept: Undo is offered for seconds, a sync asked before it lasts seconds. */
 export const FINISHED_KEPT_MS = 60_000
 
@@ -106,7 +109,7 @@ export class TaskQueue {
   async cancel(id: string): Promise<Task | null> {
     if (this.inFlight === id) return null
     const row = await this.tasks.where('id').equals(id).first()
-    if (!row || !(isOpen(row) || row.status === 'held')) return null
+    if (!row || !changeable(row)) return null
     await this.tasks.delete(row.seq!)
     await kindOf(row).revert(row, this.store)
     this.hooks.changed?.()
@@ -129,15 +132,10 @@ export class TaskQueue {
     return 'reversed'
   }
 
-  /** What main answered for a finished task (kept a minute). */
-  async resultOf(id: string): Promise<unknown> {
-    return (await this.tasks.where('id').equals(id).first())?.result
-  }
-
   /** Changes a held or pending task (edit a queued message, confirm a warning) and runs it again. */
   async update(id: string, changes: Partial<Task>): Promise<void> {
     const row = await this.tasks.where('id').equals(id).first()
-    if (!row || !(isOpen(row) || row.status === 'held')) return
+    if (!row || !changeable(row)) return
     await this.tasks.update(row.seq!, plain({ ...changes, status: 'applied', error: null }) as Partial<Task>)
     this.hooks.changed?.()
     void this.kick()
@@ -163,7 +161,7 @@ export class TaskQueue {
   /** Finished tasks past their minute. */
   private async prune(): Promise<void> {
     const before = Date.now() - FINISHED_KEPT_MS
-    const n = await this.tasks.filter((t) => (t.status === 'done' || t.status === 'failed') && (t.finishedAt ?? 0) < before).delete()
+    const n = await this.tasks.filter((t) => isFinished(t) && (t.finishedAt ?? 0) < before).delete()
     if (n) this.hooks.changed?.()
   }
 

@@ -61,11 +61,6 @@ export class FolderSync {
     this.writes = this.writes.then(() => this.db.summaries.put(rows))
   }
 
-  /** Resolves when every batch received so far is written. */
-  flushed(): Promise<unknown> {
-    return this.writes
-  }
-
   sync(folderId: string): Promise<void> {
     let run = this.runs.get(folderId)
     if (!run) {
