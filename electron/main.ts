@@ -13,6 +13,7 @@ import { contentSecurityPolicy } from './security/csp'
 import { isAllowedExternalUrl } from './security/external-links'
 import { serverSettingsSchema } from '../shared/domain'
 import { parseOAuthClients } from '../shared/rules/server-presets'
+import { apiError } from '../shared/api/errors'
 
 // Electron is this file and preload.ts only; everything else is the plain-Node mail service.
 
@@ -141,7 +142,7 @@ async function boot(): Promise<void> {
   const dispatch = createDispatcher(serviceHandlers(service), (msg, e) => console.error(msg, e))
   // The only ipcMain handler: sender checked, then the dispatcher validates against the contract.
   ipcMain.handle(IPC_CALL, (e, name: unknown, input: unknown) => {
-    if (!isTrustedSender(e)) return { ok: false, error: { code: 'request.invalid', message: 'Refused: not from Tandem\'s window.' } }
+    if (!isTrustedSender(e)) return { ok: false, error: apiError({ code: 'request.invalid', key: 'errors.request.notFromWindow' }) }
     return dispatch(name, input)
   })
 

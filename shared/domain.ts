@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { textSchema } from './api/errors'
 
 /**
  * Domain types shared by the renderer and the main process. Plain serialisable objects that refer
@@ -86,7 +87,7 @@ export const mailboxSchema = z.object({
   name: z.string(),
   quota: quotaSchema.nullable().default(null),
   /** Something the person should know about how this mailbox is set up (e.g. its grants were ignored). */
-  warning: z.string().nullable().optional(),
+  warning: textSchema.nullable().optional(),
   /** Opened by the person by address (the server does not list it): they may remove it again. */
   added: z.boolean().optional(),
   /** No directory entry publishes its grants: the person may add Send As / On Behalf, unconfirmed. */
@@ -170,7 +171,7 @@ export const messageBodySchema = z.object({
   text: z.string().nullable(),
   attachments: z.array(attachmentSchema),
   /** Problems met while parsing (broken MIME, unknown charset), shown above the body. */
-  warnings: z.array(z.string()),
+  warnings: z.array(textSchema),
   /** True when the body was cut to a readable size. */
   truncated: z.boolean(),
 })
@@ -194,7 +195,7 @@ export type Session = z.infer<typeof sessionSchema>
 export const connectionStateSchema = z.object({
   mailboxId: z.string(),
   state: z.enum(['online', 'connecting', 'offline']),
-  detail: z.string().optional(),
+  detail: textSchema.optional(),
   /** When offline: the time (ms since the epoch) of the next automatic attempt (R9). */
   retryAt: z.number().optional(),
 })
@@ -216,7 +217,7 @@ export const identitySchema = z.object({
   /** What the From picker shows. */
   label: z.string(),
   /** Why encryption is unavailable, or null when it may be offered (R4). */
-  noEncryption: z.string().nullable(),
+  noEncryption: textSchema.nullable(),
   /** Added by the person where the server publishes no grants: the server decides when it is used. */
   unconfirmed: z.boolean().optional(),
   /** Such an identity the server refused (R2, R3): it stays, marked, until the person removes it. */

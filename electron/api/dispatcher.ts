@@ -1,6 +1,6 @@
 import { ZodError, type z } from 'zod'
 import { calls, isCallName, type CallName, type CallOutput, type CallResult } from '../../shared/api/contract'
-import { ApiFailure, type ApiError } from '../../shared/api/errors'
+import { apiError, ApiFailure, type ApiError } from '../../shared/api/errors'
 import { asConnectionLoss } from '../service/imap/connect'
 
 export type Handlers = {
@@ -14,13 +14,11 @@ export function toApiError(e: unknown): ApiError {
   if (lost instanceof ApiFailure) return lost.error
   if (e instanceof ZodError) {
     const issue = e.issues[0]
-    return {
-      code: 'request.invalid',
-      message: issue ? `${issue.path.join('.') || 'request'}: ${issue.message}` : 'The request is not valid.',
-      field: issue?.path.map(String).join('.') || undefined,
-    }
+    return issue
+      ? apiError({ code: 'request.invalid', key: 'errors.request.invalid', params: { detail: `${issue.path.join('.') || 'request'}: ${issue.message}` }, field: issue.path.map(String).join('.') || undefined })
+      : apiError({ code: 'request.invalid', key: 'errors.request.unknownField' })
   }
-  return { code: 'internal', message: 'Something went wrong inside Tandem. Your mail is safe; try again, and report it if it keeps happening.' }
+  return apiError({ code: 'internal', key: 'errors.internal' })
 }
 
 /**
@@ -31,7 +29,7 @@ export function toApiError(e: unknown): ApiError {
 export function createDispatcher(handlers: Handlers, log: (msg: string, e: unknown) => void = () => undefined) {
   return async function dispatch(name: unknown, input: unknown): Promise<CallResult> {
     if (!isCallName(name)) {
-      return { ok: false, error: { code: 'request.unknown', message: `Tandem has no call named ${JSON.stringify(String(name)).slice(0, 80)}.` } }
+      return { ok: false, error: apiError({ code: 'request.unknown', key: 'errors.request.unknownCall', params: { name: JSON.stringify(String(name)).slice(0, 80) } }) }
     }
     const spec = calls[name]
     const parsed = spec.input.safeParse(input ?? {})

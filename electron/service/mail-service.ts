@@ -1,4 +1,4 @@
-import { ApiFailure } from '../../shared/api/errors'
+import { ApiFailure, fail } from '../../shared/api/errors'
 import type { CallOutput, SendRequest } from '../../shared/api/contract'
 import type { Folder, FolderSyncState, Identity, MessageBody } from '../../shared/domain'
 import { authoriseSend, identitiesFor } from '../../shared/rules/identities'
@@ -72,7 +72,7 @@ export class MailService extends SessionLifecycle {
     const { runtime, folder } = await this.folder(folderId)
     const to = runtime.folderById(toFolderId)
     if (to.mailboxId !== folder.mailboxId) {
-      throw new ApiFailure({ code: 'request.invalid', message: 'Messages can only be moved within one mailbox.' })
+      throw fail({ code: 'request.invalid', key: 'errors.request.moveAcrossMailboxes' })
     }
     return { toFolderId: to.id, ...await moveMessages(await runtime.connection(), folder, to, uids, messageIds) }
   }
@@ -126,7 +126,7 @@ export class MailService extends SessionLifecycle {
     const runtime = this.runtime(mailboxId)
     const rule = kind === 'onBehalf' ? 'R3' : 'R2'
     if (runtime.mailbox.kind !== 'shared' || !runtime.mailbox.unpublishedGrants) {
-      throw new ApiFailure({ code: 'send.notAllowed', rule, field: 'from', message: `${runtime.mailbox.name}'s ${kind === 'onBehalf' ? 'Send on Behalf' : 'Send As'} permissions are published by your administrator (${rule}); Tandem offers exactly those. Ask an administrator if you need another.` })
+      throw fail({ code: 'send.notAllowed', rule, field: 'from', key: kind === 'onBehalf' ? 'errors.send.grantsPublishedOnBehalf' : 'errors.send.grantsPublished', params: { mailbox: runtime.mailbox.name } })
     }
     await this.claims.set(runtime.mailbox.address, kind, claimed)
     return this.identities()
@@ -197,7 +197,7 @@ export class MailService extends SessionLifecycle {
     const { account } = active.session
     if (active.tokens) return { endpoint: account.server.smtp, user: account.address, password: '', accessToken: active.login.accessToken }
     const password = await this.deps.secrets.get(`imap:${account.id}`)
-    if (!password) throw new ApiFailure({ code: 'session.required', message: 'Your session has ended. Sign in again.' })
+    if (!password) throw fail({ code: 'session.required', key: 'errors.session.ended' })
     return { endpoint: account.server.smtp, user: account.address, password }
   }
 

@@ -7,6 +7,7 @@ import type { Dispatch } from '../api/dispatcher'
 import { readStatic, resolveStatic } from './static-files'
 import { contentSecurityPolicy } from '../security/csp'
 import { attachmentHeaders, type OpenedAttachment } from '../service/operations/attachments'
+import { apiError } from '../../shared/api/errors'
 
 export interface WebHostOptions {
   /** The built renderer (electron-vite's out/renderer). */
@@ -159,7 +160,7 @@ export class WebHost {
       return
     }
     if (inFlight.n >= MAX_IN_FLIGHT) {
-      const busy: ServerMessage = { type: 'result', id: parsed.data.id, result: { ok: false, error: { code: 'request.invalid', message: 'Too many requests at once; try again in a moment.' } } }
+      const busy: ServerMessage = { type: 'result', id: parsed.data.id, result: { ok: false, error: apiError({ code: 'request.invalid', key: 'errors.request.tooMany' }) } }
       ws.send(JSON.stringify(busy))
       return
     }

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { apiErrorSchema } from './errors'
+import { apiErrorSchema, textSchema } from './errors'
 import {
   addressSchema, connectionStateSchema, emailAddressSchema, folderSchema, folderSyncStateSchema, identitySchema,
   messageBodySchema, messageSummarySchema, serverSettingsSchema, sessionSchema,
@@ -94,7 +94,7 @@ export const calls = {
     server: serverSettingsSchema.nullable(),
     source: z.enum(['autoconfig', 'preset']).nullable(),
     provider: z.string().nullable(),
-    note: z.string().nullable(),
+    note: textSchema.nullable(),
   })),
   /** Signs a person in over IMAP; the password stays in the main process. */
   'session.signIn': call(signInRequestSchema, sessionSchema),
@@ -203,7 +203,7 @@ export const events = {
   /** A mailbox's connection changed state (online, connecting, offline). */
   'connection.state': connectionStateSchema,
   /** The session ended on the main side (sign-out elsewhere, password rejected later). */
-  'session.ended': z.object({ reason: z.string() }),
+  'session.ended': z.object({ error: apiErrorSchema }),
   /** The session's mailboxes changed: one added or removed (R1), a quota moved. */
   'session.changed': sessionSchema,
   /** New messages for a folder's cache, in batches, during 'messages.sync'. */

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { english, type MessageKey, type Params } from '../i18n'
 
 /** Rule IDs of ../shared/design/shared-mailbox-rules.md that an error can name. */
 export const ruleIdSchema = z.enum(['R1', 'R2', 'R3', 'R4', 'R5', 'R6', 'R7', 'R8', 'R9', 'R10', 'R11', 'R12', 'R13', 'R14', 'R15'])
@@ -56,16 +57,46 @@ export const errorCodeSchema = z.enum([
 ])
 export type ErrorCode = z.infer<typeof errorCodeSchema>
 
+const paramsSchema = z.record(z.string().max(60), z.union([z.string().max(2000), z.number()]))
+
 /** What crosses the boundary when a call fails: serialisable, written for people. */
 export const apiErrorSchema = z.object({
   code: errorCodeSchema,
   rule: ruleIdSchema.optional(),
-  /** What happened and what to do next. */
+  /** What happened and what to do next, in English (logs; a renderer without the key). */
   message: z.string(),
+  /** The catalogue's key for the message ("errors.auth.failed"): the renderer shows it in the person's language. */
+  key: z.string().max(120).optional(),
+  /** What the message names: mailbox, address, rule, seconds. */
+  params: paramsSchema.optional(),
   /** Which input field the error is about, when there is one (the form shows it there). */
   field: z.string().optional(),
 })
 export type ApiError = z.infer<typeof apiErrorSchema>
+
+/** Something main tells the person that is not an error (a mailbox's warning, a body's note): the catalogue's key, its parameters, the English text. */
+export const textSchema = z.object({ key: z.string().max(120), params: paramsSchema.optional(), message: z.string() })
+export type Text = z.infer<typeof textSchema>
+
+/** A {@link Text} from the catalogue. */
+export function text(key: MessageKey, params?: Params): Text {
+  return { key, ...(params ? { params } : {}), message: english(key, params) }
+}
+
+/** An error as the catalogue words it: the key and its parameters, with the English text for logs. */
+export function apiError(e: { code: ErrorCode; key: MessageKey; params?: Params; rule?: RuleId; field?: string }): ApiError {
+  return {
+    code: e.code,
+    ...(e.rule ? { rule: e.rule } : {}),
+    ...(e.field ? { field: e.field } : {}),
+    key: e.key,
+    ...(e.params ? { params: e.params } : {}),
+    message: english(e.key, e.params),
+  }
+}
+
+/** {@link apiError}, thrown. */
+export const fail = (e: Parameters<typeof apiError>[0]): ApiFailure => new ApiFailure(apiError(e))
 
 /** Thrown on both sides of the boundary when a call fails with an {@link ApiError}. */
 export class ApiFailure extends Error {

@@ -1,3 +1,4 @@
+import { apiError, type ApiError } from '../api/errors'
 import type { Endpoint } from '../domain'
 
 /** Loopback names and addresses: the only places a password may travel unencrypted. */
@@ -11,7 +12,7 @@ export function isLoopbackHost(host: string): boolean {
  * Returns why an endpoint is unsafe to send a password to, or null. Plain connections are
  * refused to anything but this machine: a password must not cross a network in the clear.
  */
-export function insecureEndpointReason(kind: 'IMAP' | 'SMTP', e: Endpoint): string | null {
+export function insecureEndpointReason(kind: 'IMAP' | 'SMTP', e: Endpoint): ApiError | null {
   if (e.security !== 'none' || isLoopbackHost(e.host)) return null
-  return `${kind} to ${e.host} would send your password unencrypted. Choose TLS or STARTTLS (ask your administrator which one the server offers).`
+  return apiError({ code: 'security.insecure', field: 'server', key: 'errors.security.insecure', params: { kind, host: e.host } })
 }

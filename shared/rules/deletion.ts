@@ -1,4 +1,4 @@
-import type { ApiError } from '../api/errors'
+import { apiError, type ApiError } from '../api/errors'
 
 /**
  * R10: members cannot be prevented from deleting in a shared mailbox. So deleting is a move to
@@ -17,16 +17,13 @@ export function deleteDestination(mailbox: MailboxLike, folders: FolderLike[], f
   if (!trash) {
     return {
       ok: false,
-      error: {
-        code: 'folder.missing', rule: 'R10',
-        message: `${mailbox.name} has no Deleted Items folder, so Tandem will not delete there: deleting would remove the message for good${mailbox.kind === 'shared' ? ' for every member' : ''}. Ask your administrator to create one.`,
-      },
+      error: apiError({ code: 'folder.missing', rule: 'R10', key: mailbox.kind === 'shared' ? 'errors.folder.noTrashShared' : 'errors.folder.noTrash', params: { mailbox: mailbox.name } }),
     }
   }
   if (trash.id === fromId) {
     return {
       ok: false,
-      error: { code: 'permission.denied', rule: 'R10', message: `These messages are already in ${trash.name}. Tandem does not erase mail for good; the server's retention removes it in time.` },
+      error: apiError({ code: 'permission.denied', rule: 'R10', key: 'errors.permission.alreadyInTrash', params: { folder: trash.name } }),
     }
   }
   return { ok: true, to: trash }
@@ -41,5 +38,5 @@ export const deleteNeedsConfirmation = (mailbox: Pick<MailboxLike, 'kind'>): boo
  */
 export function refusedFlagChange(flags: string[]): ApiError | null {
   if (!flags.some((f) => f.toLowerCase() === '\\deleted')) return null
-  return { code: 'permission.denied', rule: 'R10', message: 'Tandem does not set or clear \\Deleted: deleting moves messages to Deleted Items, so they can be restored (R10).' }
+  return apiError({ code: 'permission.denied', rule: 'R10', key: 'errors.permission.deletedFlag' })
 }

@@ -1,4 +1,5 @@
-import type { ApiError } from '../api/errors'
+import { apiError, text, type ApiError, type Text } from '../api/errors'
+import type { MessageKey, Params } from '../i18n'
 import type { Grants, Identity, Mailbox } from '../domain'
 import { identityKey, parseIdentityKey } from '../ids'
 
@@ -13,7 +14,7 @@ export interface SharedWithGrants {
 const UNCONFIRMED = ' — not confirmed by the server'
 const REFUSED = ' — refused by the server'
 
-const R4_REASON = 'Mail from a shared mailbox cannot be encrypted: the mailbox has no key of its own (R4).'
+const R4_REASON = text('compose.noEncryptionShared')
 
 /**
  * The identities a person may send as: themselves, each shared mailbox they hold Send As for
@@ -59,13 +60,13 @@ export function identitiesFor(me: Person, own: Mailbox, shared: SharedWithGrants
  * The identity a reply, forward or new message from a mailbox starts with: Send As over On
  * Behalf; without either, the person's own address and a note saying why.
  */
-export function defaultIdentity(identities: Identity[], mailboxId: string | null, mailboxName = 'this mailbox'): { identity: Identity; note: string | null } {
+export function defaultIdentity(identities: Identity[], mailboxId: string | null, mailboxName = ''): { identity: Identity; note: Text | null } {
   const self = identities.find((i) => i.kind === 'self')!
   if (!mailboxId || mailboxId === self.mailboxId) return { identity: self, note: null }
   const asShared = identities.find((i) => i.mailboxId === mailboxId && i.kind === 'sendAs')
     ?? identities.find((i) => i.mailboxId === mailboxId && i.kind === 'onBehalf')
   if (asShared) return { identity: asShared, note: null }
-  return { identity: self, note: `You may not send as or on behalf of ${mailboxName}, so this goes from your own address.` }
+  return { identity: self, note: text('compose.fromOwnNote', { mailbox: mailboxName }) }
 }
 
 export interface SendCheck {
@@ -83,15 +84,14 @@ export function authoriseSend(req: SendCheck, identities: Identity[], mailboxes:
   if (!identity) {
     const asked = parseIdentityKey(req.identityId)
     const rule = asked?.kind === 'onBehalf' ? 'R3' : 'R2'
-    const what = asked?.kind === 'onBehalf' ? `send on behalf of ${asked.address}` : `send as ${asked?.address ?? 'that address'}`
-    return { ok: false, error: { code: 'send.notAllowed', rule, field: 'from', message: `You may not ${what} (${rule}): an administrator has not given you that permission. Choose another From address, or ask for the permission.` } }
+    return { ok: false, error: apiError({ code: 'send.notAllowed', rule, field: 'from', key: rule === 'R3' ? 'errors.send.notAllowedOnBehalf' : 'errors.send.notAllowedAs', params: { address: asked?.address ?? '?' } }) }
   }
   if (req.encrypt && identity.kind !== 'self') {
-    return { ok: false, error: { code: 'send.encryptionShared', rule: 'R4', field: 'from', message: `${identity.from.name} is a shared mailbox, and mail from it cannot be encrypted (R4): it has no key of its own. Send it unencrypted, or send from your own address to encrypt.` } }
+    return { ok: false, error: apiError({ code: 'send.encryptionShared', rule: 'R4', field: 'from', key: 'errors.send.encryptionShared', params: { mailbox: identity.from.name ?? identity.from.address } }) }
   }
   const mailbox = mailboxes.find((m) => m.id === identity.mailboxId)
   if (mailbox?.quota?.level === 'full') {
-    return { ok: false, error: { code: 'send.mailboxFull', rule: 'R6', field: 'from', message: `${mailbox.name} is full (R6): you can still read and file mail, but sending from it is blocked until an administrator frees space or assigns a licence.` } }
+    return { ok: false, error: apiError({ code: 'send.mailboxFull', rule: 'R6', field: 'from', key: 'errors.send.mailboxFull', params: { mailbox: mailbox.name } }) }
   }
   return { ok: true, identity }
 }
@@ -102,15 +102,12 @@ export function authoriseSend(req: SendCheck, identities: Identity[], mailboxes:
  * "554 5.2.252 SendAsDenied"), SMTP AUTH switched off for the tenant (Exchange's 535 5.7.139),
  * or null for anything else.
  */
-export function smtpRefusal(kind: Identity['kind'], code: number | undefined, text: string): { rule?: 'R2' | 'R3'; message: string } | null {
+export function smtpRefusal(kind: Identity['kind'], code: number | undefined, text: string): { rule?: 'R2' | 'R3'; key: MessageKey; params?: Params } | null {
   const denied = /SendAsDenied|5\.2\.252|not owned by user|5\.7\.60\b/i.test(text) || (code === 553 && /5\.7\.1\b/.test(text))
   if (denied && kind !== 'self') {
     const rule = kind === 'onBehalf' ? 'R3' : 'R2'
-    const what = kind === 'onBehalf' ? 'send on behalf of this mailbox' : 'send as this mailbox'
-    return { rule, message: `The mail server refused to let you ${what} (${rule}): "${text.trim()}". Nothing was sent; the message stays in the Outbox. Choose another From address, or ask an administrator for the permission.` }
+    return { rule, key: rule === 'R3' ? 'errors.send.refusedOnBehalf' : 'errors.send.refusedAs', params: { text: text.trim() } }
   }
-  if (code === 535 && /5\.7\.139/.test(text)) {
-    return { message: 'Your organisation has turned off SMTP sending for apps (535 5.7.139): ask your administrator to allow SMTP AUTH for your mailbox. Nothing was sent; the message stays in the Outbox.' }
-  }
+  if (code === 535 && /5\.7\.139/.test(text)) return { key: 'errors.send.smtpAuthDisabled' }
   return null
 }

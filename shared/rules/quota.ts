@@ -16,10 +16,10 @@ export function quotaState(used: number, limit: number | null): Quota {
 }
 
 /** "1.2 MB of 50 MB" */
-export function formatBytes(n: number): string {
+export function formatBytes(n: number, locale = 'en'): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB']
   let v = n
   let i = 0
   while (v >= 1024 && i < units.length - 1) { v /= 1024; i++ }
-  return `${v >= 10 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`
+  return `${new Intl.NumberFormat(locale, { maximumFractionDigits: v >= 10 || i === 0 ? 0 : 1 }).format(v >= 10 || i === 0 ? Math.round(v) : v)} ${units[i]}`
 }

@@ -98,11 +98,11 @@ export function presetSettings(preset: ServerPreset, clients: OAuthClients = {})
 }
 
 /** Delegate-login forms people meet, for the server-settings form. */
-export const DELEGATE_LOGINS: { label: string; template: string | null }[] = [
-  { label: 'None (my own session)', template: null },
-  { label: 'Dovecot master user (shared*me)', template: '{shared}*{user}' },
-  { label: 'Exchange (me\\shared)', template: '{user}\\{shared}' },
-  { label: 'Exchange Online with organisation sign-in (the shared address)', template: '{shared}' },
+export const DELEGATE_LOGINS: { id: 'none' | 'dovecot' | 'exchange' | 'exchangeOnline'; template: string | null }[] = [
+  { id: 'none', template: null },
+  { id: 'dovecot', template: '{shared}*{user}' },
+  { id: 'exchange', template: '{user}\\{shared}' },
+  { id: 'exchangeOnline', template: '{shared}' },
 ]
 
 /** The preset for a consumer domain, or for settings pointing at a provider's hosts. */

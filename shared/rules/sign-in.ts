@@ -1,4 +1,4 @@
-import type { ApiError } from '../api/errors'
+import { apiError, type ApiError } from '../api/errors'
 
 /** What the IMAP server said when it refused a LOGIN/AUTHENTICATE. */
 export interface SignInRefusal {
@@ -21,40 +21,19 @@ export function explainSignInRefusal(refusal: SignInRefusal, knownShared: Readon
   const address = refusal.address.toLowerCase()
   const text = (refusal.responseText ?? '').trim()
   if (knownShared.has(address) || SHARED_HINT.test(text)) {
-    return {
-      code: 'auth.sharedMailbox',
-      rule: 'R8',
-      field: 'address',
-      message: `${address} is a shared mailbox, and shared mailboxes cannot sign in (R8). Sign in with your own address and password: the shared mailboxes you are a member of appear next to your own mailbox.`,
-    }
+    return apiError({ code: 'auth.sharedMailbox', rule: 'R8', field: 'address', key: 'errors.auth.shared', params: { address } })
   }
   const code = (refusal.responseCode ?? '').toUpperCase()
   // RFC 5530: a temporary failure (e.g. the server is shutting down, or its auth service is
   // busy). Not the person's fault, and worth another attempt.
   if (code === 'UNAVAILABLE') {
-    return {
-      code: 'server.error',
-      rule: 'R9',
-      message: `The server cannot sign ${address} in just now${text ? ` ("${text}")` : ''}. Tandem tries again by itself; your changes wait meanwhile.`,
-    }
+    return apiError({ code: 'server.error', rule: 'R9', key: text ? 'errors.auth.unavailableSaid' : 'errors.auth.unavailable', params: { address, text } })
   }
   if (code && code !== 'AUTHENTICATIONFAILED' && text && !/^authentication failed\.?$/i.test(text)) {
-    return {
-      code: 'auth.refused',
-      message: `The server refused the sign-in for ${address}: "${text}". If this keeps happening, contact your administrator.`,
-    }
+    return apiError({ code: 'auth.refused', key: 'errors.auth.refused', params: { address, text } })
   }
   if (knownPeople && !knownPeople.has(address)) {
-    return {
-      code: 'auth.failed',
-      rule: 'R8',
-      field: 'password',
-      message: `The server did not accept the sign-in for ${address}. Either the password is wrong (passwords are case-sensitive), or ${address} is a shared mailbox: shared mailboxes cannot sign in (R8) — sign in with your own address, and the shared mailboxes you are a member of appear next to yours.`,
-    }
+    return apiError({ code: 'auth.failed', rule: 'R8', field: 'password', key: 'errors.auth.wrongOrShared', params: { address } })
   }
-  return {
-    code: 'auth.failed',
-    field: 'password',
-    message: `The server did not accept the password for ${address}. Check it (passwords are case-sensitive) and try again.`,
-  }
+  return apiError({ code: 'auth.failed', field: 'password', key: 'errors.auth.wrongPassword', params: { address } })
 }

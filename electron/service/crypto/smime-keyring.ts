@@ -1,5 +1,5 @@
 import forge from 'node-forge'
-import { ApiFailure } from '../../../shared/api/errors'
+import { fail } from '../../../shared/api/errors'
 import type { SecretStore } from '../storage/secret-store'
 import type { StateStore } from '../storage/state-store'
 import { readCertificate, readPkcs12, type SmimeIdentity } from './smime'
@@ -29,7 +29,7 @@ export class SmimeKeyring {
   async importIdentity(accountId: string, address: string, p12Base64: string, password: string): Promise<SmimeIdentity> {
     const read = readPkcs12(p12Base64, password)
     if (!read.addresses.includes(address)) {
-      throw new ApiFailure({ code: 'request.invalid', message: `That certificate is for ${read.addresses.join(', ') || 'no e-mail address'}, not for ${address}.` })
+      throw fail({ code: 'request.invalid', key: read.addresses.length ? 'errors.smime.otherAddress' : 'errors.smime.noAddressFor', params: { addresses: read.addresses.join(', '), address } })
     }
     const identity = { certPem: read.certPem, keyPem: read.keyPem }
     await this.secrets.set(`smime:${accountId}`, JSON.stringify(identity))
@@ -46,9 +46,9 @@ export class SmimeKeyring {
     const c = forge.pki.certificateFromPem(cert.certPem)
     const now = new Date()
     if (c.validity.notBefore > now || c.validity.notAfter < now) {
-      throw new ApiFailure({ code: 'request.invalid', message: `That certificate is not valid now (valid ${c.validity.notBefore.toISOString().slice(0, 10)} to ${c.validity.notAfter.toISOString().slice(0, 10)}). Ask its owner for a current one.` })
+      throw fail({ code: 'request.invalid', key: 'errors.smime.notValidNow', params: { from: c.validity.notBefore.toISOString().slice(0, 10), until: c.validity.notAfter.toISOString().slice(0, 10) } })
     }
-    if (!cert.addresses.length) throw new ApiFailure({ code: 'request.invalid', message: 'That certificate names no e-mail address, so Tandem cannot tell whose it is.' })
+    if (!cert.addresses.length) throw fail({ code: 'request.invalid', key: 'errors.smime.noAddress' })
     const pending: string[] = []
     for (const address of cert.addresses) if ((await this.learn(address, cert.certPem)) === 'pending') pending.push(address)
     return { addresses: cert.addresses, pending }
@@ -79,7 +79,7 @@ export class SmimeKeyring {
     const a = address.toLowerCase()
     const pending = await this.state.read<Record<string, PendingCertificate>>(PENDING) ?? {}
     const change = pending[a]
-    if (!change) throw new ApiFailure({ code: 'request.invalid', message: `No changed certificate for ${a} is waiting.` })
+    if (!change) throw fail({ code: 'request.invalid', key: 'errors.smime.noChange', params: { address: a } })
     if (accept) await this.keep(a, change.certPem)
     delete pending[a]
     await this.state.write(PENDING, pending)

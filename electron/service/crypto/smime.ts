@@ -1,5 +1,5 @@
 import forge from 'node-forge'
-import { ApiFailure } from '../../../shared/api/errors'
+import { fail } from '../../../shared/api/errors'
 
 /**
  * S/MIME for personal mail (R4: never for a shared mailbox). node-forge parses PKCS#12 and
@@ -27,7 +27,7 @@ export function readPkcs12(p12Base64: string, password: string): SmimeIdentity &
   try {
     p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(forge.util.decode64(p12Base64)), password)
   } catch {
-    throw new ApiFailure({ code: 'request.invalid', field: 'password', message: 'That file could not be opened: check the password, and that it is a PKCS#12 (.p12 or .pfx) file.' })
+    throw fail({ code: 'request.invalid', field: 'password', key: 'errors.smime.badPkcs12' })
   }
   const keyBag = [
     ...(p12.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag! })[forge.pki.oids.pkcs8ShroudedKeyBag!] ?? []),
@@ -36,7 +36,7 @@ export function readPkcs12(p12Base64: string, password: string): SmimeIdentity &
   const certs = (p12.getBags({ bagType: forge.pki.oids.certBag! })[forge.pki.oids.certBag!] ?? []).map((b) => b.cert).filter((c): c is forge.pki.Certificate => !!c)
   const key = keyBag?.key as forge.pki.rsa.PrivateKey | undefined
   const cert = certs.find((c) => key && (c.publicKey as forge.pki.rsa.PublicKey).n.equals(key.n)) ?? certs[0]
-  if (!key || !cert) throw new ApiFailure({ code: 'request.invalid', message: 'That file holds no certificate with its private key.' })
+  if (!key || !cert) throw fail({ code: 'request.invalid', key: 'errors.smime.noKey' })
   return { certPem: forge.pki.certificateToPem(cert), keyPem: forge.pki.privateKeyToPem(key), addresses: certificateAddresses(cert), expires: cert.validity.notAfter }
 }
 
@@ -46,7 +46,7 @@ export function readCertificate(data: string): { certPem: string; addresses: str
     const cert = data.includes('-----BEGIN') ? forge.pki.certificateFromPem(data) : forge.pki.certificateFromAsn1(forge.asn1.fromDer(forge.util.decode64(data)))
     return { certPem: forge.pki.certificateToPem(cert), addresses: certificateAddresses(cert) }
   } catch {
-    throw new ApiFailure({ code: 'request.invalid', message: 'That file is not a certificate (PEM or DER).' })
+    throw fail({ code: 'request.invalid', key: 'errors.smime.notCertificate' })
   }
 }
 

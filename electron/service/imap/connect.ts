@@ -1,6 +1,6 @@
 import { ImapFlow } from 'imapflow'
 import type { Endpoint } from '../../../shared/domain'
-import { ApiFailure } from '../../../shared/api/errors'
+import { ApiFailure, fail } from '../../../shared/api/errors'
 import { explainSignInRefusal } from '../../../shared/rules/sign-in'
 import { insecureEndpointReason } from '../../../shared/rules/connection-security'
 
@@ -39,7 +39,7 @@ export interface ConnectOptions {
 
 export async function connectImap(login: ImapLogin, knownShared: ReadonlySet<string> = new Set(), opts: ConnectOptions = {}): Promise<ImapFlow> {
   const insecure = insecureEndpointReason('IMAP', login.endpoint)
-  if (insecure) throw new ApiFailure({ code: 'security.insecure', message: insecure, field: 'server' })
+  if (insecure) throw new ApiFailure(insecure)
   try {
     return await attempt(login, opts, login.accessToken ? await login.accessToken() : null)
   } catch (e) {
@@ -86,11 +86,7 @@ export function describeConnectError(err: ImapError | ApiFailure, login: ImapLog
   const { host, port } = login.endpoint
   if (err instanceof ApiFailure) return err
   if (err.authenticationFailed && login.accessToken) {
-    return new ApiFailure({
-      code: 'auth.failed',
-      field: 'address',
-      message: `The mail server ${host} did not accept your sign-in for ${login.user}${err.response ? ` ("${err.response}")` : ''}. If you signed in as someone else in the browser, sign out there and sign in again here; your administrator may also need to allow IMAP for your account.`,
-    })
+    return fail({ code: 'auth.failed', field: 'address', key: err.response ? 'errors.auth.tokenRefusedSaid' : 'errors.auth.tokenRefused', params: { host, user: login.user, text: err.response ?? '' } })
   }
   if (err.authenticationFailed) {
     const address = login.person ?? login.user
@@ -101,28 +97,17 @@ export function describeConnectError(err: ImapError | ApiFailure, login: ImapLog
     }, knownShared, knownPeople))
   }
   if (err.code && NETWORK_CODES.has(err.code)) {
-    return new ApiFailure({
-      code: 'network.unreachable',
-      field: 'server',
-      message: `Tandem could not reach the mail server ${host}:${port} (${err.code}). Check the server name and port, and your network connection.`,
-    })
+    return fail({ code: 'network.unreachable', field: 'server', key: 'errors.network.unreachable', params: { host, port, detail: err.code } })
   }
   if (/certificate|TLS|SSL|self.signed/i.test(`${err.code ?? ''} ${err.message}`)) {
-    return new ApiFailure({
-      code: 'security.tls',
-      field: 'server',
-      message: `The secure connection to ${host}:${port} failed: ${err.message}. Check the security setting; do not continue if you did not expect this.`,
-    })
+    return fail({ code: 'security.tls', field: 'server', key: 'errors.security.tls', params: { host, port, detail: err.message } })
   }
-  return new ApiFailure({
-    code: 'server.error',
-    message: `The mail server ${host}:${port} answered unexpectedly: ${err.message}`,
-  })
+  return fail({ code: 'server.error', key: 'errors.server.unexpected', params: { host, port, detail: err.message } })
 }
 
 /** The error for a connection lost during a command (R9): the renderer keeps what it has and retries. */
 export function connectionLost(): ApiFailure {
-  return new ApiFailure({ code: 'network.unreachable', rule: 'R9', message: 'The connection to the server dropped. What arrived is kept; the rest follows when Tandem reconnects.' })
+  return fail({ code: 'network.unreachable', rule: 'R9', key: 'errors.network.dropped' })
 }
 
 /** A lost connection during a command (imapflow's or the socket's codes), as the renderer understands it; anything else unchanged. */

@@ -1,6 +1,6 @@
 import type { ImapFlow } from 'imapflow'
 import type { ConnectionState } from '../../../shared/domain'
-import { ApiFailure } from '../../../shared/api/errors'
+import { ApiFailure, fail, text } from '../../../shared/api/errors'
 import { connectImap, type ImapLogin } from './connect'
 
 export interface BackoffPolicy {
@@ -25,7 +25,7 @@ export function backoffDelay(failures: number, policy: BackoffPolicy): number {
 /** Failures that a later attempt may not meet: anything but a wrong password or an unsafe setting. */
 const retryable = (e: unknown) => !(e instanceof ApiFailure) || !['auth.failed', 'auth.sharedMailbox', 'auth.expired', 'security.insecure', 'security.tls'].includes(e.code)
 
-const signedOut = () => new ApiFailure({ code: 'session.required', message: 'You are signed out. Sign in to continue.' })
+const signedOut = () => fail({ code: 'session.required', key: 'errors.session.signedOut' })
 
 export interface ConnectionEvents {
   /** The state the renderer shows: online, connecting, or offline until the next attempt. */
@@ -84,10 +84,11 @@ export class ReconnectingConnection {
 
   private waitingFailure(): ApiFailure {
     const seconds = Math.max(1, Math.ceil((this.retryAt - Date.now()) / 1000))
-    return new ApiFailure({
+    return fail({
       code: 'network.unreachable',
       rule: 'R9',
-      message: `${this.nameOf()}: reconnecting in ${seconds} s${this.lastError ? ` (${this.lastError})` : ''}. Tandem keeps your changes and sends them when the connection is back.`,
+      key: this.lastError ? 'errors.network.reconnectingWhy' : 'errors.network.reconnecting',
+      params: { mailbox: this.nameOf(), seconds, detail: this.lastError },
     })
   }
 
@@ -113,14 +114,15 @@ export class ReconnectingConnection {
   private failed(e: unknown): void {
     this.failures += 1
     this.lastError = e instanceof ApiFailure ? e.message : (e as Error).message
+    const detail = e instanceof ApiFailure && e.error.key ? { key: e.error.key, ...(e.error.params ? { params: e.error.params } : {}), message: e.message } : text('errors.network.other', { detail: this.lastError })
     if (!retryable(e)) {
       this.retryAt = 0
-      this.announce({ mailboxId: this.mailboxId, state: 'offline', detail: this.lastError })
+      this.announce({ mailboxId: this.mailboxId, state: 'offline', detail })
       return
     }
     const delay = backoffDelay(this.failures, this.backoff)
     this.retryAt = Date.now() + delay
-    this.announce({ mailboxId: this.mailboxId, state: 'offline', detail: this.lastError, retryAt: this.retryAt })
+    this.announce({ mailboxId: this.mailboxId, state: 'offline', detail, retryAt: this.retryAt })
     if (this.retryTimer) clearTimeout(this.retryTimer)
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null
@@ -141,10 +143,10 @@ export class ReconnectingConnection {
     client.on('close', () => {
       if (this.client !== client || this.stopped) return
       this.client = null
-      if (!proven) { this.failed(new Error('The server closed the connection right after signing in.')); return }
+      if (!proven) { this.failed(fail({ code: 'network.unreachable', key: 'errors.network.closedAfterSignIn' })); return }
       // Dropped (server restart, idle timeout, network gone): one attempt at once; should that
       // fail, the backoff takes over.
-      this.announce({ mailboxId: this.mailboxId, state: 'offline', detail: 'The connection to the server closed.' })
+      this.announce({ mailboxId: this.mailboxId, state: 'offline', detail: text('errors.network.closed') })
       void this.connect().catch(() => undefined)
     })
     this.announce({ mailboxId: this.mailboxId, state: 'online' })

@@ -2,7 +2,7 @@ import type { ImapFlow } from 'imapflow'
 import type { EventName, EventPayload } from '../../../shared/api/contract'
 import type { ConnectionState, Folder, Mailbox, Quota } from '../../../shared/domain'
 import { quotaState } from '../../../shared/rules/quota'
-import { ApiFailure } from '../../../shared/api/errors'
+import { fail } from '../../../shared/api/errors'
 import type { ImapLogin } from './connect'
 import { ReconnectingConnection, type BackoffPolicy } from './connection'
 import { inboxPathOf, listScopedFolders, RightsCache, type MailboxScope } from './folder-listing'
@@ -75,7 +75,7 @@ export class MailboxRuntime {
 
   folderById(folderId: string): Folder {
     const f = this.folders.find((x) => x.id === folderId)
-    if (!f) throw new ApiFailure({ code: 'message.gone', message: 'That folder is no longer there. It may have been renamed or removed.' })
+    if (!f) throw fail({ code: 'message.gone', key: 'errors.folder.gone' })
     return f
   }
 

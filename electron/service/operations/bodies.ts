@@ -1,6 +1,7 @@
 import type { ImapFlow, MessageStructureObject } from 'imapflow'
 import type { Attachment, MessageBody } from '../../../shared/domain'
 import { attachmentsOf, textPartsOf } from './summaries'
+import { text as note, type Text } from '../../../shared/api/errors'
 
 /** Bodies above this are cut: the reader shows the start and says so. */
 export const BODY_LIMIT = 2 * 1024 * 1024
@@ -66,7 +67,7 @@ function findPart(node: MessageStructureObject, part: string): MessageStructureO
 export async function loadBody(client: ImapFlow, folderId: string, path: string, uid: number): Promise<{ body: MessageBody; signed: SignedParts | null }> {
   const lock = await client.getMailboxLock(path, { readOnly: true })
   try {
-    const warnings: string[] = []
+    const warnings: Text[] = []
     const msg = await client.fetchOne(String(uid), { uid: true, bodyStructure: true, envelope: true }, { uid: true })
     if (!msg) throw new Error(`message ${uid} is no longer in ${path}`)
     const structure = msg.bodyStructure
@@ -81,11 +82,11 @@ export async function loadBody(client: ImapFlow, folderId: string, path: string,
         truncated ||= r.truncated
         const charset = (dl.meta as { charset?: string } | undefined)?.charset
         if (charset && !/^(utf-?8|us-ascii|iso-8859-\d+|windows-125\d)$/i.test(charset)) {
-          warnings.push(`This message declares the character set "${charset}"; some characters may show wrongly.`)
+          warnings.push(note('notes.charset', { charset }))
         }
         return r.text.toString('utf8')
       } catch (e) {
-        warnings.push(`Part of this message could not be read (${(e as Error).message}).`)
+        warnings.push(note('notes.unreadablePart', { detail: (e as Error).message }))
         return null
       }
     }
@@ -96,7 +97,7 @@ export async function loadBody(client: ImapFlow, folderId: string, path: string,
       // No usable text part (broken or unusual MIME): show the raw source as text, cut short.
       const raw = await client.download(String(uid), undefined, { uid: true, maxBytes: 64 * 1024 }).catch(() => null)
       if (raw && 'content' in raw && raw.content) fallback = (await readLimited(raw.content, 64 * 1024)).text.toString('utf8')
-      warnings.push('This message has no readable text part; its raw content is shown.')
+      warnings.push(note('notes.rawContent'))
     }
     const signed = await signedParts(client, uid, structure, attachments, msg.envelope?.from?.[0]?.address ?? null)
     const body = { folderId, uid, html: html?.trim() ? html : null, text: text?.trim() ? text : fallback, attachments, warnings, truncated }

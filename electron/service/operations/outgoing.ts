@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import type { ImapFlow } from 'imapflow'
-import { ApiFailure } from '../../../shared/api/errors'
+import { fail, text } from '../../../shared/api/errors'
 import type { CallOutput, SendRequest } from '../../../shared/api/contract'
 import type { Folder, Identity } from '../../../shared/domain'
 import type { MailboxRuntime } from '../imap/mailbox-runtime'
@@ -13,7 +13,7 @@ import { answeredSince, deleteByUid, findAllByMessageId, findByMessageId } from 
 
 const DRAFT_SECRET = 'draftSecret'
 
-export const NO_CERTIFICATE = 'To encrypt, import your S/MIME certificate first (Security, in the top bar).'
+export const NO_CERTIFICATE = text('errors.send.noCertificate')
 
 /** An identity the service has authorised (R2, R3, R6), with the mailbox it sends from. */
 export interface Authorised {
@@ -56,7 +56,7 @@ export class Outgoing {
    */
   async saveDraft({ identity, runtime }: Authorised, req: SendRequest, version: { key: string; n: number } | undefined, smime: SmimeIdentity | null): Promise<{ folderId: string; uid: number | null }> {
     const drafts = await runtime.folderWithRole('drafts')
-    if (!drafts) throw new ApiFailure({ code: 'folder.missing', message: `${runtime.mailbox.name} has no Drafts folder, so the draft stays only in this window.` })
+    if (!drafts) throw fail({ code: 'folder.missing', key: 'errors.folder.noDrafts', params: { mailbox: runtime.mailbox.name } })
     const client = await runtime.connection()
     const from = identity.from.address
     const messageId = version ? messageIdFor(`${await this.draftStem(version.key)}${version.n}`, from) : newMessageId(from)
@@ -77,8 +77,8 @@ export class Outgoing {
    */
   private async draftMessage(identity: Identity, req: SendRequest, messageId: string, smime: SmimeIdentity | null): Promise<Buffer> {
     if (!req.encrypt) return composeMessage(identity, req, messageId, true)
-    if (identity.kind !== 'self') throw new ApiFailure({ code: 'send.encryptionShared', rule: 'R4', field: 'encrypt', message: 'Mail from a shared mailbox cannot be encrypted (R4), so this draft is not saved encrypted either. Turn Encrypt off or send from your own address.' })
-    if (!smime) throw new ApiFailure({ code: 'send.noCertificate', field: 'encrypt', message: `${NO_CERTIFICATE} Until then this encrypted draft stays only in this window.` })
+    if (identity.kind !== 'self') throw fail({ code: 'send.encryptionShared', rule: 'R4', field: 'encrypt', key: 'errors.send.encryptionSharedDraft' })
+    if (!smime) throw fail({ code: 'send.noCertificate', field: 'encrypt', key: 'errors.send.noCertificateDraft' })
     return composeEncrypted(identity, { ...req, bcc: [] }, messageId, smime, [smime.certPem])
   }
 
@@ -104,15 +104,15 @@ export class Outgoing {
   async send({ identity, runtime }: Authorised, req: SendRequest, login: SmtpLogin, smime: SmimeIdentity | null): Promise<CallOutput<'messages.send'>> {
     let encryptTo: string[] | null = null
     if (req.encrypt) {
-      if (!smime) throw new ApiFailure({ code: 'send.noCertificate', field: 'encrypt', message: NO_CERTIFICATE })
+      if (!smime) throw fail({ code: 'send.noCertificate', field: 'encrypt', key: 'errors.send.noCertificate' })
       // Every recipient's certificate is named in the envelope, which all recipients can read:
       // a Bcc recipient there would be a Bcc no more.
       if (req.bcc.length) {
-        throw new ApiFailure({ code: 'send.encryptedBcc', field: 'bcc', message: 'Encrypted mail cannot have Bcc recipients: every recipient could see whose certificates it was encrypted to. Send the Bcc recipients a separate encrypted message, or move them to To or Cc.' })
+        throw fail({ code: 'send.encryptedBcc', field: 'bcc', key: 'errors.send.encryptedBcc' })
       }
       const { found, missing } = await this.keyring.certificatesFor([...req.to, ...req.cc, ...req.bcc].map((r) => r.address))
       if (missing.length) {
-        throw new ApiFailure({ code: 'send.noCertificate', field: 'encrypt', message: `Tandem has no certificate for ${missing.join(', ')}, so the message cannot be encrypted to them. Ask them for a signed message or their certificate, or send without encryption.` })
+        throw fail({ code: 'send.noCertificate', field: 'encrypt', key: 'errors.send.noRecipientCertificate', params: { addresses: missing.join(', ') } })
       }
       encryptTo = [smime.certPem, ...found]
     }
@@ -137,18 +137,12 @@ export class Outgoing {
         return { messageId, sentFolderId: sent?.id ?? null, already: true }
       }
       if (stage === 'submitting' && !req.resend) {
-        throw new ApiFailure({
-          code: 'send.uncertain',
-          message: 'Tandem stopped while the mail server was taking this message, so it may already have gone. Check with a recipient (or in their reply), then choose Send again or Discard. Tandem does not resend by itself, so that nobody gets it twice.',
-        })
+        throw fail({ code: 'send.uncertain', key: 'errors.send.uncertain' })
       }
       if (req.inReplyTo && req.queuedAt && !req.answeredOk && sent) {
         const other = await answeredSince(await runtime.connection(), sent.path, req.inReplyTo, req.queuedAt, messageId)
         if (other) {
-          throw new ApiFailure({
-            code: 'send.conversationAnswered',
-            message: `${other.who} already answered this conversation from ${runtime.mailbox.name} at ${new Date(other.at).toLocaleString()} ("${other.subject}"). Read it first; then send yours anyway, or change it.`,
-          })
+          throw fail({ code: 'send.conversationAnswered', key: 'errors.send.answered', params: { who: other.who, mailbox: runtime.mailbox.name, at: new Date(other.at).getTime(), subject: other.subject } })
         }
       }
     }
@@ -164,7 +158,7 @@ export class Outgoing {
     try {
       await saveCopy()
     } catch {
-      throw new ApiFailure({ code: 'network.unreachable', message: `The message was sent, but its copy for ${runtime.mailbox.name}'s Sent folder could not be saved yet. Tandem saves it when the connection is back, and does not send the message again.` })
+      throw fail({ code: 'network.unreachable', key: 'errors.send.sentCopyLater', params: { mailbox: runtime.mailbox.name } })
     }
     if (outboxId) await this.journal.mark(outboxId, null)
     return { messageId, sentFolderId: sent?.id ?? null }

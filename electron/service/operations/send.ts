@@ -4,7 +4,7 @@ import MimeNode from 'nodemailer/lib/mime-node'
 import SMTPConnection from 'nodemailer/lib/smtp-connection'
 import { envelope, innerEntity, sign, type SmimeIdentity } from '../crypto/smime'
 import type { SendRequest } from '../../../shared/api/contract'
-import { ApiFailure } from '../../../shared/api/errors'
+import { ApiFailure, apiError, fail } from '../../../shared/api/errors'
 import { smtpRefusal } from '../../../shared/rules/identities'
 import type { Endpoint, Identity } from '../../../shared/domain'
 import { insecureEndpointReason } from '../../../shared/rules/connection-security'
@@ -63,7 +63,7 @@ export class SubmitFailure extends ApiFailure {
  */
 export async function submit(login: SmtpLogin, identity: Identity, person: string, req: SendRequest, raw: Buffer, beforeHandOver?: () => Promise<void>): Promise<void> {
   const insecure = insecureEndpointReason('SMTP', login.endpoint)
-  if (insecure) throw new ApiFailure({ code: 'security.insecure', message: insecure })
+  if (insecure) throw new ApiFailure(insecure)
   const { host, port, security } = login.endpoint
   const conn = new SMTPConnection({
     host, port,
@@ -107,14 +107,13 @@ export async function submit(login: SmtpLogin, identity: Identity, person: strin
     const known = err.responseCode ? smtpRefusal(identity.kind, err.responseCode, text) : null
     // A refusal the server stated means nothing went; a lost connection after the hand-over may have.
     const maybeSent = handedOver && !err.responseCode
-    throw new SubmitFailure({
+    throw new SubmitFailure(apiError({
       code: err.responseCode ? 'send.refused' : 'network.unreachable',
-      ...(known?.rule ? { rule: known.rule } : {}),
-      field: known?.rule ? 'from' : undefined,
-      message: known?.message ?? (err.responseCode
-        ? `The mail server did not accept the message (${err.responseCode}): ${text}. Nothing was sent.`
-        : `The connection to the mail server ${host}:${port} failed (${err.code ?? text}). Tandem keeps the message in the Outbox and tries again.`),
-    }, maybeSent)
+      ...(known?.rule ? { rule: known.rule, field: 'from' } : {}),
+      ...(known ?? (err.responseCode
+        ? { key: 'errors.send.refused', params: { code: err.responseCode, text } }
+        : { key: 'errors.send.smtpUnreachable', params: { host, port, detail: err.code ?? text } })),
+    }), maybeSent)
   } finally {
     conn.quit()
   }
@@ -126,7 +125,7 @@ export async function submit(login: SmtpLogin, identity: Identity, person: strin
  * shared identity (R4: authoriseSend refuses it before this is reached).
  */
 export async function composeEncrypted(identity: Identity, req: SendRequest, messageId: string, me: SmimeIdentity, certPems: string[]): Promise<Buffer> {
-  if (identity.kind !== 'self') throw new ApiFailure({ code: 'send.encryptionShared', rule: 'R4', message: 'Mail from a shared mailbox cannot be encrypted (R4).' })
+  if (identity.kind !== 'self') throw fail({ code: 'send.encryptionShared', rule: 'R4', key: 'errors.send.encryptionSharedShort' })
   const entity = req.attachments.length
     ? await new MailComposer({ text: req.text, ...(req.html ? { html: req.html } : {}), attachments: attachmentsOf(req) }).compile().build()
     : innerEntity(req.text, req.html)

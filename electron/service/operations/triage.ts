@@ -1,5 +1,5 @@
 import type { ImapFlow } from 'imapflow'
-import { ApiFailure } from '../../../shared/api/errors'
+import { ApiFailure, fail } from '../../../shared/api/errors'
 import type { Folder, Mailbox } from '../../../shared/domain'
 import { deleteDestination, refusedFlagChange } from '../../../shared/rules/deletion'
 
@@ -10,7 +10,7 @@ export function checkFlagRights(folder: Folder, flags: string[]): void {
   for (const f of flags) {
     const allowed = f.toLowerCase() === SYSTEM_SEEN.toLowerCase() ? folder.rights.seen : folder.rights.write
     if (!allowed) {
-      throw new ApiFailure({ code: 'permission.denied', message: `You may not change ${f} in ${folder.name}: the mailbox's owner has not given you that right.` })
+      throw fail({ code: 'permission.denied', key: 'errors.permission.flag', params: { flag: f, folder: folder.name } })
     }
   }
 }
@@ -78,10 +78,10 @@ export async function deleteByUid(client: ImapFlow, path: string, uids: number[]
  */
 export async function moveMessages(client: ImapFlow, from: Folder, to: Folder, uids: number[], messageIds: (string | null)[] = []): Promise<{ uidMap: [number, number][]; gone: number[] }> {
   if (!from.rights.delete) {
-    throw new ApiFailure({ code: 'permission.denied', message: `You may not remove messages from ${from.name}.` })
+    throw fail({ code: 'permission.denied', key: 'errors.permission.remove', params: { folder: from.name } })
   }
   if (!to.rights.insert) {
-    throw new ApiFailure({ code: 'permission.denied', message: `You may not put messages into ${to.name}.` })
+    throw fail({ code: 'permission.denied', key: 'errors.permission.insert', params: { folder: to.name } })
   }
   const uidMap: [number, number][] = []
   const missing: number[] = []
@@ -92,7 +92,7 @@ export async function moveMessages(client: ImapFlow, from: Folder, to: Folder, u
     missing.push(...uids.filter((u) => !present.has(u)))
     if (range.length) {
       const result = await client.messageMove(range.join(','), to.path, { uid: true })
-      if (!result) throw new ApiFailure({ code: 'message.gone', message: `The messages are no longer in ${from.name}; another member may have moved them.` })
+      if (!result) throw fail({ code: 'message.gone', key: 'errors.message.gone', params: { folder: from.name } })
       if (result.uidMap) uidMap.push(...result.uidMap.entries())
     }
   } finally {

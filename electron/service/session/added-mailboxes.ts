@@ -1,5 +1,5 @@
 import type { ImapFlow } from 'imapflow'
-import { ApiFailure } from '../../../shared/api/errors'
+import { ApiFailure, fail } from '../../../shared/api/errors'
 import { readDirectoryEntry, type SharedMembership } from './directory'
 import { otherNamespacePrefixes } from '../imap/folder-listing'
 import { connectImap, type ImapLogin } from '../imap/connect'
@@ -30,9 +30,9 @@ export function delegateLogin(login: ImapLogin, template: string | null | undefi
   return template ? { ...login, user: template.replace('{shared}', shared).replace('{user}', login.user), person: login.user } : null
 }
 
-const notMember = (address: string, detail?: string) => new ApiFailure({
+const notMember = (address: string, detail?: string) => fail({
   code: 'permission.denied', rule: 'R1', field: 'address',
-  message: `You are not a member of ${address} (R1)${detail ? `: the server said "${detail}"` : ''}. Ask an administrator to give you access; until then Tandem cannot open it.`,
+  key: detail ? 'errors.permission.notMemberSaid' : 'errors.permission.notMember', params: { address, detail: detail ?? '' },
 })
 
 /** Whether a refusal means "no access" (drop the mailbox) rather than "not now" (keep it). */
@@ -95,10 +95,7 @@ export async function openByAddress(own: ImapFlow, login: ImapLogin, template: s
   if (found) return found
   const delegate = delegateLogin(login, template, address)
   if (delegate) return viaDelegate(delegate, address)
-  throw new ApiFailure({
-    code: 'permission.denied', rule: 'R1', field: 'address',
-    message: `The server does not list ${address} among the mailboxes you may open, and these server settings have no delegate login to open it with. If you are a member, ask your administrator for the delegate login form (Server settings), or whether ${address} is the right address.`,
-  })
+  throw fail({ code: 'permission.denied', rule: 'R1', field: 'address', key: 'errors.permission.notListed', params: { address } })
 }
 
 /**

@@ -2,6 +2,7 @@ import { XMLParser } from 'fast-xml-parser'
 import type { ServerSettings, Security } from '../../../shared/domain'
 import { isLoopbackHost } from '../../../shared/rules/connection-security'
 import { presetFor, presetSettings, type OAuthClients } from '../../../shared/rules/server-presets'
+import { text, type Text } from '../../../shared/api/errors'
 
 /**
  * Server settings found from an address, before the guess imap.<domain>: Thunderbird's
@@ -17,7 +18,7 @@ export interface Discovered {
   /** The provider, when a preset applies (its delegate login comes with it). */
   provider: string | null
   /** Why an answer was ignored, for the form. */
-  note: string | null
+  note: Text | null
 }
 
 export interface AutoconfigOptions {
@@ -94,12 +95,12 @@ export async function discoverServer(address: string, opts: AutoconfigOptions = 
   if (!HOST.test(domain)) return { server: null, source: null, provider: null, note: null }
   const consumer = presetFor(domain)
   if (consumer) return { server: presetSettings(consumer, opts.clients), source: 'preset', provider: consumer.name, note: null }
-  let note: string | null = null
+  let note: Text | null = null
   for (const url of (opts.urls ?? defaultUrls)(domain, address)) {
     const xml = await fetchSmall(url, opts.fetcher ?? fetch)
     if (xml === null) continue
     const found = parseAutoconfig(xml, address)
-    if (!found) { note = `The server settings published for ${domain} could not be used, so they were ignored.`; continue }
+    if (!found) { note = text('notes.autoconfigIgnored', { domain }); continue }
     const preset = presetFor(domain, found.imap.host)
     // A provider's own settings where the published ones point at it (its sign-in, its delegate login).
     const known = preset ? presetSettings(preset, opts.clients) : null

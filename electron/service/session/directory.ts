@@ -2,6 +2,7 @@ import type { ImapFlow } from 'imapflow'
 import { z } from 'zod'
 import { getMetadata, myRights } from '../imap/raw'
 import { otherNamespacePrefixes } from '../imap/folder-listing'
+import { text, type Text } from '../../../shared/api/errors'
 
 /**
  * The entry an administrator publishes for each shared mailbox: its display name and grants
@@ -39,7 +40,7 @@ export interface SharedMembership {
   /** The folder holding the trusted entry, relative to the mailbox (hidden from the folder list). */
   directoryFolder?: string | null
   /** Why no entry is trusted although one was found (shown on the mailbox, and logged). */
-  warning?: string | null
+  warning?: Text | null
   /** Opened by the person by address, not listed by the server's shared namespace. */
   added?: boolean
 }
@@ -61,8 +62,7 @@ const canChange = (rights: string) => /[iwtexad]/.test(rights)
 const MAX_PROBED = 25
 const MAX_ENTRY_BYTES = 64 * 1024
 
-export const UNTRUSTED_ENTRY =
-  'Its display name and Send As / Send on Behalf grants were ignored: they are stored where members can change them (R2, R3). Ask your administrator to publish them as Tandem\'s administrator guide says.'
+export const UNTRUSTED_ENTRY = text('notes.untrustedEntry')
 
 /** The newest directory message of a folder, parsed; null when it has none or it is not one. */
 async function newestEntry(client: ImapFlow, path: string): Promise<DirectoryEntry | null> {

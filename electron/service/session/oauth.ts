@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import { randomUUID } from 'node:crypto'
 import * as client from 'openid-client'
-import { ApiFailure } from '../../../shared/api/errors'
+import { ApiFailure, fail } from '../../../shared/api/errors'
 import type { OAuthSettings } from '../../../shared/domain'
 import { authorizationParams, issuerAllowed, needsRenewal, refreshRefusal } from '../../../shared/rules/oauth'
 import type { Logger } from '../logger'
@@ -16,21 +16,18 @@ import type { SecretStore } from '../storage/secret-store'
 
 const FLOW_TIMEOUT_MS = 10 * 60_000
 
-const signInAgain = (issuer: string) => new ApiFailure({
-  code: 'auth.expired',
-  message: `Your sign-in with ${new URL(issuer).host} has ended (it was revoked or has expired). Sign in again: your mail and your queued changes are kept on this device.`,
-})
+const signInAgain = (issuer: string) => fail({ code: 'auth.expired', key: 'errors.auth.expired', params: { host: new URL(issuer).host } })
 
 async function configFor(settings: OAuthSettings): Promise<client.Configuration> {
   if (!issuerAllowed(settings.issuer)) {
-    throw new ApiFailure({ code: 'security.insecure', field: 'server', message: `The sign-in provider ${settings.issuer} is not reached over HTTPS, so Tandem will not use it.` })
+    throw fail({ code: 'security.insecure', field: 'server', key: 'errors.auth.providerNotHttps', params: { issuer: settings.issuer } })
   }
   const insecure = new URL(settings.issuer).protocol === 'http:'
   try {
     const auth = settings.clientSecret ? client.ClientSecretPost(settings.clientSecret) : client.None()
     return await client.discovery(new URL(settings.issuer), settings.clientId, undefined, auth, insecure ? { execute: [client.allowInsecureRequests] } : undefined)
   } catch (e) {
-    throw new ApiFailure({ code: 'network.unreachable', field: 'server', message: `Tandem could not reach the sign-in provider ${settings.issuer} (${(e as Error).message}). Check the address and your network connection.` })
+    throw fail({ code: 'network.unreachable', field: 'server', key: 'errors.auth.providerUnreachable', params: { issuer: settings.issuer, detail: (e as Error).message } })
   }
 }
 
@@ -92,7 +89,7 @@ export class OAuthFlows {
     const redirectBase = () => `http://127.0.0.1:${(server.address() as { port: number }).port}`
     const redirectUri = `${redirectBase()}/callback`
     const flowId = randomUUID()
-    const timer = setTimeout(() => cancel(new ApiFailure({ code: 'auth.cancelled', message: 'The sign-in was not finished in time. Start it again when you are ready.' })), FLOW_TIMEOUT_MS)
+    const timer = setTimeout(() => cancel(fail({ code: 'auth.cancelled', key: 'errors.auth.timedOut' })), FLOW_TIMEOUT_MS)
     timer.unref()
     // Cancelled or timed out: the listener goes too, also when nobody waits for the result any more.
     const cancel = (why: ApiFailure) => {
@@ -117,29 +114,27 @@ export class OAuthFlows {
   /** Waits for the browser to come back, then redeems the code for tokens. */
   async finish(flowId: string, accountKey: (address: string) => string): Promise<OAuthResult> {
     const flow = this.flows.get(flowId)
-    if (!flow) throw new ApiFailure({ code: 'request.invalid', message: 'That sign-in is no longer under way. Start it again.' })
+    if (!flow) throw fail({ code: 'request.invalid', key: 'errors.request.flowGone' })
     this.waiting.add(flowId)
     try {
       const back = await flow.result
       const error = back.searchParams.get('error')
       if (error) {
         const cancelled = error === 'access_denied'
-        throw new ApiFailure({
-          code: cancelled ? 'auth.cancelled' : 'auth.refused',
-          message: cancelled
-            ? 'The sign-in was cancelled in the browser. Sign in again when you are ready.'
-            : `The sign-in provider refused the sign-in (${error}${back.searchParams.get('error_description') ? `: ${back.searchParams.get('error_description')}` : ''}). Your organisation's administrator may need to allow Tandem first.`,
-        })
+        const description = back.searchParams.get('error_description')
+        throw fail(cancelled
+          ? { code: 'auth.cancelled', key: 'errors.auth.cancelledInBrowser' }
+          : { code: 'auth.refused', key: 'errors.auth.providerRefused', params: { detail: `${error}${description ? `: ${description}` : ''}` } })
       }
       let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>
       try {
         tokens = await client.authorizationCodeGrant(flow.config, back, { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce, idTokenExpected: true })
       } catch (e) {
-        throw new ApiFailure({ code: 'auth.refused', message: `The sign-in could not be completed: ${(e as Error).message}. Start it again.` })
+        throw fail({ code: 'auth.refused', key: 'errors.auth.notCompleted', params: { detail: (e as Error).message } })
       }
       const claims = tokens.claims()
       const address = typeof claims?.email === 'string' ? claims.email.toLowerCase() : typeof claims?.preferred_username === 'string' ? claims.preferred_username.toLowerCase() : null
-      if (!address || !/^[^@\s]+@[^@\s]+$/.test(address)) throw new ApiFailure({ code: 'auth.refused', message: 'The sign-in provider did not say which mail address you signed in as. Ask your administrator to include the email claim.' })
+      if (!address || !/^[^@\s]+@[^@\s]+$/.test(address)) throw fail({ code: 'auth.refused', key: 'errors.auth.noEmailClaim' })
       if (!tokens.refresh_token) this.log('warn', `${flow.settings.issuer} gave no refresh token, so the sign-in lasts only until the access token expires`)
       const source = new TokenSource(flow.settings, flow.config, this.secrets, accountKey(address), this.log, tokens.refresh_token ?? null, tokens.access_token, tokens.expiresIn())
       await source.keep()
@@ -159,7 +154,7 @@ export class OAuthFlows {
   }
 
   cancel(flowId: string): void {
-    this.flows.get(flowId)?.cancel(new ApiFailure({ code: 'auth.cancelled', message: 'The sign-in was cancelled. Sign in again when you are ready.' }))
+    this.flows.get(flowId)?.cancel(fail({ code: 'auth.cancelled', key: 'errors.auth.cancelled' }))
   }
 
   /** The tokens of a session kept from an earlier launch (the refresh token from the secret store). */
@@ -228,7 +223,7 @@ export class TokenSource {
         await this.forget()
         throw signInAgain(this.settings.issuer)
       }
-      throw new ApiFailure({ code: 'network.unreachable', message: `Tandem could not renew your sign-in with ${new URL(this.settings.issuer).host} just now (${(e as Error).message}). It tries again; your changes are kept.` })
+      throw fail({ code: 'network.unreachable', key: 'errors.auth.renewLater', params: { host: new URL(this.settings.issuer).host, detail: (e as Error).message } })
     }
     this.accessToken = tokens.access_token
     const expiresIn = tokens.expiresIn()

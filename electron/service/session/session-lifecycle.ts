@@ -1,4 +1,4 @@
-import { ApiFailure } from '../../../shared/api/errors'
+import { ApiFailure, fail, type ApiError } from '../../../shared/api/errors'
 import type { AppInfo, SignInRequest } from '../../../shared/api/contract'
 import type { ConnectionState, Mailbox, ServerSettings, Session } from '../../../shared/domain'
 import { insecureEndpointReason } from '../../../shared/rules/connection-security'
@@ -70,8 +70,7 @@ export interface Active extends SessionMailboxes {
 
 const oauthKey = (accountId: string) => `oauth:${accountId}`
 
-const sharedMessage = (address: string) =>
-  `${address} is a shared mailbox, and shared mailboxes cannot sign in (R8). Sign in with your own address and password: the shared mailboxes you are a member of appear next to your own mailbox.`
+const sharedSignIn = (address: string) => fail({ code: 'auth.sharedMailbox', rule: 'R8', field: 'address', key: 'errors.auth.shared', params: { address } })
 
 
 /**
@@ -125,7 +124,7 @@ export abstract class SessionLifecycle {
     return {
       endpoint, user: address, password: '',
       accessToken: (renew) => tokens.token(renew).catch((e: unknown) => {
-        if (e instanceof ApiFailure && e.code === 'auth.expired') void this.expire(tokens, e.message)
+        if (e instanceof ApiFailure && e.code === 'auth.expired') void this.expire(tokens, e.error)
         throw e
       }),
     }
@@ -136,10 +135,10 @@ export abstract class SessionLifecycle {
    * the renderer asks the person to sign in again. The last session is kept, so the cache, the
    * queue and the outbox journal are there when they do; nothing is sent meanwhile.
    */
-  private async expire(tokens: TokenSource, reason: string): Promise<void> {
+  private async expire(tokens: TokenSource, error: ApiError): Promise<void> {
     if (this.active?.tokens !== tokens) return
     await this.closeAll()
-    this.deps.emit('session.ended', { reason })
+    this.deps.emit('session.ended', { error })
   }
 
   protected runtimeOptions() {
@@ -189,7 +188,7 @@ export abstract class SessionLifecycle {
   async signIn(req: SignInRequest): Promise<Session> {
     this.checkServer(req.server)
     if (this.knownShared.has(req.address)) {
-      throw new ApiFailure({ code: 'auth.sharedMailbox', rule: 'R8', field: 'address', message: sharedMessage(req.address) })
+      throw sharedSignIn(req.address)
     }
     const login: ImapLogin = { endpoint: req.server.imap, user: req.address, password: req.password }
     const client = await connectImap(login, this.knownShared, { knownPeople: this.knownPeople })
@@ -200,7 +199,7 @@ export abstract class SessionLifecycle {
 
   private checkServer(server: ServerSettings): void {
     const smtpProblem = insecureEndpointReason('SMTP', server.smtp)
-    if (smtpProblem) throw new ApiFailure({ code: 'security.insecure', message: smtpProblem, field: 'server' })
+    if (smtpProblem) throw new ApiFailure(smtpProblem)
   }
 
   /**
@@ -210,7 +209,7 @@ export abstract class SessionLifecycle {
   async oauthBegin(server: ServerSettings, loginHint?: string): Promise<{ flowId: string; url: string; opened: boolean }> {
     this.checkServer(server)
     const settings = server.oauth
-    if (!settings) throw new ApiFailure({ code: 'request.invalid', field: 'server', message: 'These server settings have no sign-in provider. Sign in with a password, or choose the provider.' })
+    if (!settings) throw fail({ code: 'request.invalid', field: 'server', key: 'errors.request.noProvider' })
     const { flowId, url } = await this.oauth.begin(settings, loginHint)
     this.pendingServers.set(flowId, server)
     if (this.deps.openExternal) await this.deps.openExternal(url)
@@ -220,12 +219,12 @@ export abstract class SessionLifecycle {
   /** Waits for the browser to come back, then signs in over IMAP with the token (XOAUTH2). */
   async oauthFinish(flowId: string): Promise<Session> {
     const server = this.pendingServers.get(flowId)
-    if (!server) throw new ApiFailure({ code: 'request.invalid', message: 'That sign-in is no longer under way. Start it again.' })
+    if (!server) throw fail({ code: 'request.invalid', key: 'errors.request.flowGone' })
     try {
       const { address, tokens } = await this.oauth.finish(flowId, oauthKey)
       if (this.knownShared.has(address)) {
         await tokens.forget()
-        throw new ApiFailure({ code: 'auth.sharedMailbox', rule: 'R8', field: 'address', message: sharedMessage(address) })
+        throw sharedSignIn(address)
       }
       const login = this.tokenLogin(server.imap, address, tokens)
       const client = await connectImap(login, this.knownShared, { knownPeople: this.knownPeople }).catch(async (e: unknown) => { await tokens.forget(); throw e })
@@ -307,7 +306,7 @@ export abstract class SessionLifecycle {
   async addSharedMailbox(address: string): Promise<Session> {
     const active = this.requireSession()
     const a = address.trim().toLowerCase()
-    if (a === active.session.account.address.toLowerCase()) throw new ApiFailure({ code: 'request.invalid', field: 'address', message: 'That is your own address: your mailbox is already here.' })
+    if (a === active.session.account.address.toLowerCase()) throw fail({ code: 'request.invalid', field: 'address', key: 'errors.request.ownAddress' })
     if (!active.runtimes.has(mailboxKey('shared', a))) {
       const membership = await openByAddress(await active.own.connection(), active.login, active.session.account.server.delegateLogin, a)
       const accountId = active.session.account.id
@@ -322,7 +321,7 @@ export abstract class SessionLifecycle {
   async removeSharedMailbox(mailboxId: string): Promise<Session> {
     const active = this.requireSession()
     const m = this.memberships.find((x) => mailboxKey('shared', x.address) === mailboxId)
-    if (!m?.added) throw new ApiFailure({ code: 'request.invalid', field: 'mailboxId', message: 'Only a shared mailbox you opened by address can be removed here; the others come with your membership (R1).' })
+    if (!m?.added) throw fail({ code: 'request.invalid', field: 'mailboxId', key: 'errors.request.notAddedByYou' })
     const accountId = active.session.account.id
     await setAddedAddresses(this.deps.state, accountId, (await addedAddresses(this.deps.state, accountId)).filter((a) => a !== m.address))
     await this.reconcile(this.memberships.filter((x) => x !== m))
@@ -340,13 +339,13 @@ export abstract class SessionLifecycle {
   }
 
   protected requireSession(): Active {
-    if (!this.active) throw new ApiFailure({ code: 'session.required', message: 'You are signed out. Sign in to continue.' })
+    if (!this.active) throw fail({ code: 'session.required', key: 'errors.session.signedOut' })
     return this.active
   }
 
   protected runtime(mailboxId: string): MailboxRuntime {
     const r = this.requireSession().runtimes.get(mailboxId)
-    if (!r) throw new ApiFailure({ code: 'request.invalid', field: 'mailboxId', message: `There is no mailbox ${mailboxId} in this session. You may no longer be a member of it.` })
+    if (!r) throw fail({ code: 'request.invalid', field: 'mailboxId', key: 'errors.request.noSuchMailbox', params: { mailboxId } })
     return r
   }
 

@@ -7,6 +7,7 @@ import { useMessagesStore } from '../stores/messages'
 import { useNoticesStore } from '../stores/notices'
 import { useQueueStore } from '../stores/queue'
 import { useSessionStore } from '../stores/session'
+import { say, tr } from '../i18n'
 
 const SEEN = '\\Seen'
 const FLAGGED = '\\Flagged'
@@ -17,8 +18,6 @@ export const pendingDelete = ref<{ mailboxName: string; count: number; confirm: 
 
 /** The last action the person can still undo (the z key), while its notice shows. */
 const lastUndo = ref<{ run: () => Promise<void>; until: number } | null>(null)
-
-const count = (n: number) => (n === 1 ? '1 message' : `${n} messages`)
 
 /**
  * Triage. Each action is a task (queue/tasks): stored first, shown at once, carried out on the
@@ -38,13 +37,13 @@ export function useMessageActions() {
     const run = async () => {
       lastUndo.value = null
       const outcome = await queue.undo(taskId)
-      if (outcome === 'impossible') { notices.show('That can no longer be undone here: find the messages in the folder they went to.', { kind: 'error' }); return }
+      if (outcome === 'impossible') { notices.show(tr('actions.cannotUndo'), { kind: 'error' }); return }
       notices.show(undone)
       // Moved back on the server: they have new UIDs there, which the next sync brings.
       if (outcome === 'reversed' && opts.resync) { const folderId = opts.resync; void queue.flush().then(() => messages.sync(folderId)) }
     }
     lastUndo.value = { run, until: Date.now() + UNDO_MS }
-    if (!opts.quiet) notices.show(text, { action: { label: 'Undo', run: () => { void run() } }, ms: UNDO_MS })
+    if (!opts.quiet) notices.show(text, { action: { label: tr('actions.undo'), run: () => { void run() } }, ms: UNDO_MS })
   }
 
   /** Flags change in the cache (and so on screen) at once, as a durable task. */
@@ -53,15 +52,16 @@ export function useMessageActions() {
     if (!changing.length) return
     const folder = folderOf(changing[0]!)
     if (folder && !(flag === SEEN ? folder.rights.seen : folder.rights.write)) {
-      notices.show(`You may not change that in ${folder.name}.`, { kind: 'error' })
+      notices.show(tr('actions.notAllowedChange', { folder: folderLabel(folder) }), { kind: 'error' })
       return
     }
     const task = await queue.add({
       kind: 'flags', id: crypto.randomUUID(), mailboxId: changing[0]!.mailboxId, folderId: changing[0]!.folderId,
       uids: changing.map((m) => m.uid), add: on ? [flag] : [], remove: on ? [] : [flag],
     })
-    const word = (set: boolean) => (flag === SEEN ? (set ? 'read' : 'unread') : set ? 'flagged' : 'not flagged')
-    offerUndo(`Marked ${count(changing.length)} ${word(on)}.`, task.id, `Undone: ${count(changing.length)} marked ${word(!on)} again.`, opts)
+    const word = (set: boolean) => (flag === SEEN ? (set ? 'Read' : 'Unread') : set ? 'Flagged' : 'Unflagged')
+    const count = changing.length
+    offerUndo(tr(`actions.marked${word(on)}`, { count }), task.id, tr(`actions.undone${word(!on)}`, { count }), opts)
   }
 
   const toggleRead = () => setFlag(SEEN, !messages.targets.every((m) => m.flags.includes(SEEN)))
@@ -78,7 +78,8 @@ export function useMessageActions() {
       kind, id: crypto.randomUUID(), mailboxId: from.mailboxId, folderId: from.id, uids: targets.map((m) => m.uid),
       messageIds: targets.map((m) => m.messageId ?? null), toFolderId: kind === 'move' ? to.id : null, before: targets,
     })
-    offerUndo(`${kind === 'delete' ? 'Deleted' : 'Moved'} ${count(targets.length)} to ${to.name}.`, task.id, `Put ${count(targets.length)} back in ${folderLabel(from)}.`, { resync: from.id })
+    const count = targets.length
+    offerUndo(tr(kind === 'delete' ? 'actions.deleted' : 'actions.moved', { count, folder: folderLabel(to) }), task.id, tr('actions.putBack', { count, folder: folderLabel(from) }), { resync: from.id })
   }
 
   function archive(): Promise<void> {
@@ -86,7 +87,7 @@ export function useMessageActions() {
     const first = targets[0]
     if (!first) return Promise.resolve()
     const to = (folders.byMailbox[first.mailboxId] ?? []).find((f) => f.role === 'archive')
-    if (!to) { notices.show('This mailbox has no Archive folder.', { kind: 'error' }); return Promise.resolve() }
+    if (!to) { notices.show(tr('actions.noArchive'), { kind: 'error' }); return Promise.resolve() }
     if (to.id === first.folderId) return Promise.resolve()
     return relocate('move', targets, to)
   }
@@ -105,11 +106,11 @@ export function useMessageActions() {
     const mailbox = session.session?.mailboxes.find((m) => m.id === first.mailboxId)
     if (!folder || !mailbox) return Promise.resolve()
     if (!folder.rights.delete) {
-      notices.show(`You may not delete in ${folder.name}.`, { kind: 'error' })
+      notices.show(tr('actions.notAllowedDelete', { folder: folderLabel(folder) }), { kind: 'error' })
       return Promise.resolve()
     }
     const verdict = deleteDestination(mailbox, folders.byMailbox[mailbox.id] ?? [], folder.id)
-    if (!verdict.ok) { notices.show(verdict.error.message, { kind: 'error' }); return Promise.resolve() }
+    if (!verdict.ok) { notices.show(say(verdict.error), { kind: 'error' }); return Promise.resolve() }
     const to = verdict.to as Folder
     if (!deleteNeedsConfirmation(mailbox)) return relocate('delete', targets, to)
     return new Promise((resolve) => {

@@ -1,6 +1,5 @@
 import { computed, ref, watch } from 'vue'
 import type { MessageSummary } from '../../../shared/domain'
-import { formatBytes } from '../../../shared/rules/quota'
 import { useApi } from '../api/use-api'
 import { frameDocument, sanitizeMail, textDocument } from '../mail/sanitize'
 import { useMessagesStore } from '../stores/messages'
@@ -77,5 +76,5 @@ export function useReader() {
     window.open(url, '_blank', 'noopener,noreferrer')
   }
 
-  return { message, srcdoc, safe, allowed, loadingImages, allowOnce, save, openAttachment, openLink, formatBytes }
+  return { message, srcdoc, safe, allowed, loadingImages, allowOnce, save, openAttachment, openLink }
 }

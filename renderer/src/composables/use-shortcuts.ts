@@ -4,27 +4,28 @@ import { useBodiesStore } from '../stores/bodies'
 import { useComposeStore, type ComposeMode } from '../stores/compose'
 import { useFoldersStore } from '../stores/folders'
 import { useMessageActions, pendingDelete } from './use-message-actions'
+import type { MessageKey } from '../../../shared/i18n'
 
 /** Every shortcut, for the ? dialog and for the handler below: one list, so they cannot drift apart. */
-export const SHORTCUTS: { keys: string[]; what: string }[] = [
-  { keys: ['j', '↓'], what: 'Next message' },
-  { keys: ['k', '↑'], what: 'Previous message' },
-  { keys: ['Shift+j', 'Shift+↓'], what: 'Extend the selection' },
-  { keys: ['x'], what: 'Select or unselect the message' },
-  { keys: ['Enter'], what: 'Open the message (marks it read)' },
-  { keys: ['c'], what: 'New message (from the selected mailbox when you may)' },
-  { keys: ['r'], what: 'Reply' },
-  { keys: ['a'], what: 'Reply all' },
-  { keys: ['f'], what: 'Forward' },
-  { keys: ['Ctrl+Enter'], what: 'Send (while writing)' },
-  { keys: ['e'], what: 'Archive' },
-  { keys: ['#', 'Delete'], what: 'Delete (to Deleted Items; shared mailboxes ask first)' },
-  { keys: ['u'], what: 'Mark read / unread' },
-  { keys: ['s'], what: 'Flag / unflag' },
-  { keys: ['z'], what: 'Undo the last action (for ten seconds)' },
-  { keys: ['/'], what: 'Search' },
-  { keys: ['Esc'], what: 'Clear the search or the selection' },
-  { keys: ['?'], what: 'Show these shortcuts' },
+export const SHORTCUTS: { keys: string[]; what: MessageKey }[] = [
+  { keys: ['j', '↓'], what: 'shortcuts.next' },
+  { keys: ['k', '↑'], what: 'shortcuts.previous' },
+  { keys: ['Shift+j', 'Shift+↓'], what: 'shortcuts.extend' },
+  { keys: ['x'], what: 'shortcuts.select' },
+  { keys: ['Enter'], what: 'shortcuts.open' },
+  { keys: ['c'], what: 'shortcuts.compose' },
+  { keys: ['r'], what: 'shortcuts.reply' },
+  { keys: ['a'], what: 'shortcuts.replyAll' },
+  { keys: ['f'], what: 'shortcuts.forward' },
+  { keys: ['Ctrl+Enter'], what: 'shortcuts.send' },
+  { keys: ['e'], what: 'shortcuts.archive' },
+  { keys: ['#', 'Delete'], what: 'shortcuts.delete' },
+  { keys: ['u'], what: 'shortcuts.read' },
+  { keys: ['s'], what: 'shortcuts.flag' },
+  { keys: ['z'], what: 'shortcuts.undo' },
+  { keys: ['/'], what: 'shortcuts.search' },
+  { keys: ['Esc'], what: 'shortcuts.clear' },
+  { keys: ['?'], what: 'shortcuts.help' },
 ]
 
 /** Mail shortcuts on the window; ignored while typing in a field. */

@@ -4,6 +4,8 @@ import { emailAddressSchema, serverSettingsSchema, type Security, type ServerSet
 import { PRESETS } from '../../../shared/rules/server-presets'
 import { useSessionStore } from '../stores/session'
 import { useApi } from '../api/use-api'
+import { text, type Text } from '../../../shared/api/errors'
+import { say, tr } from '../i18n'
 
 const PORTS: Record<'imap' | 'smtp', Record<Security, number>> = {
   imap: { tls: 993, starttls: 143, none: 143 },
@@ -31,7 +33,7 @@ export function useSignInForm() {
   const fieldErrors = ref<Record<string, string>>({})
 
   /** Where the settings came from: the domain's autoconfig, a preset, or a guess. */
-  const serverSource = ref<string | null>(null)
+  const serverSource = ref<Text | null>(null)
   let lookup: ReturnType<typeof setTimeout> | null = null
 
   // Follow the address's domain until the person edits the server settings themselves: the
@@ -47,7 +49,9 @@ export function useSignInForm() {
         if (serverTouched.value || address.value !== a) return
         if (found.server) {
           Object.assign(server, found.server)
-          serverSource.value = found.source === 'preset' ? `${found.provider} settings` : `Settings published for ${a.trim().split('@')[1]}${found.provider ? ` (${found.provider})` : ''}`
+          const domain = a.trim().split('@')[1] ?? ''
+          serverSource.value = found.source === 'preset' ? text('signIn.sourcePreset', { provider: found.provider ?? domain })
+            : found.provider ? text('signIn.sourcePublishedBy', { domain, provider: found.provider }) : text('signIn.sourcePublished', { domain })
         } else {
           serverSource.value = found.note
         }
@@ -64,7 +68,7 @@ export function useSignInForm() {
   const errors = computed(() => {
     const e = { ...fieldErrors.value }
     const serverError = store.error
-    if (serverError) e[serverError.field ?? 'form'] = serverError.message
+    if (serverError) e[serverError.field ?? 'form'] = say(serverError)
     return e
   })
 
@@ -76,7 +80,7 @@ export function useSignInForm() {
       const out: Record<string, string> = {}
       for (const issue of parsed.error.issues) {
         const key = issue.path[0] === 'server' ? 'server' : String(issue.path[0] ?? 'form')
-        out[key] ??= issue.message
+        out[key] ??= key === 'address' ? tr('signIn.addressInvalid') : key === 'password' ? tr('signIn.passwordMissing') : key === 'server' ? tr('signIn.checkServer', { field: issue.path.slice(1).join(' ') }) : tr('errors.request.unknownField')
       }
       fieldErrors.value = out
       if (out.server) showServer.value = true
@@ -106,7 +110,7 @@ export function useSignInForm() {
     store.error = null
     const checked = serverSettingsSchema.safeParse(server)
     if (!checked.success) {
-      fieldErrors.value = { server: `Check the server settings: ${checked.error.issues[0]?.path.join(' ')} — ${checked.error.issues[0]?.message}` }
+      fieldErrors.value = { server: tr('signIn.checkServer', { field: checked.error.issues[0]?.path.join(' ') ?? '' }) }
       showServer.value = true
       return false
     }

@@ -3,6 +3,7 @@ import type { CallOutput } from '../../../shared/api/contract'
 import { apiErrorOf } from '../api/failure'
 import { useApi } from '../api/use-api'
 import { fileToBase64 } from '../mail/files'
+import { say, tr } from '../i18n'
 
 
 /** S/MIME settings: status, and importing the person's PKCS#12 or a recipient's certificate. */
@@ -18,12 +19,12 @@ export function useSmime() {
 
   async function importIdentity(file: File | undefined, password: string): Promise<void> {
     error.value = null; done.value = null
-    if (!file) { error.value = 'Choose your .p12 or .pfx file.'; return }
+    if (!file) { error.value = tr('dialogs.chooseP12'); return }
     try {
       await api.call('smime.importIdentity', { p12: await fileToBase64(file), password })
-      done.value = 'Your certificate is set up: you can now encrypt and sign your own mail.'
+      done.value = tr('dialogs.identitySet')
       await refresh()
-    } catch (e) { error.value = apiErrorOf(e).message }
+    } catch (e) { error.value = say(apiErrorOf(e)) }
   }
 
   async function importCertificate(file: File | undefined): Promise<void> {
@@ -33,10 +34,10 @@ export function useSmime() {
       const text = await file.text()
       const { addresses, pending } = await api.call('smime.importCertificate', { certificate: text.includes('-----BEGIN') ? text : await fileToBase64(file) })
       done.value = pending.length
-        ? `This certificate differs from the one Tandem knows for ${pending.join(', ')}: compare the fingerprints below before you use it.`
-        : `Certificate added for ${addresses.join(', ')}.`
+        ? tr('dialogs.certificateDiffers', { addresses: pending.join(', ') })
+        : tr('dialogs.certificateAdded', { addresses: addresses.join(', ') })
       await refresh()
-    } catch (e) { error.value = apiErrorOf(e).message }
+    } catch (e) { error.value = say(apiErrorOf(e)) }
   }
 
   /** The person's answer to a correspondent's changed certificate. */
@@ -44,9 +45,9 @@ export function useSmime() {
     error.value = null; done.value = null
     try {
       await api.call('smime.resolveChange', { address, accept })
-      done.value = accept ? `Mail encrypted to ${address} now uses the new certificate.` : `The known certificate for ${address} stays.`
+      done.value = accept ? tr('dialogs.usesNew', { address }) : tr('dialogs.keepsKnown', { address })
       await refresh()
-    } catch (e) { error.value = apiErrorOf(e).message }
+    } catch (e) { error.value = say(apiErrorOf(e)) }
   }
 
   return { status, error, done, refresh, importIdentity, importCertificate, resolveChange }

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
-import type { ApiError } from '../../../shared/api/errors'
+import { apiError, type ApiError, type Text } from '../../../shared/api/errors'
 import { fileToBase64 } from '../mail/files'
 import { htmlToText } from '../mail/text'
 import type { Identity, MessageBody, MessageSummary } from '../../../shared/domain'
@@ -13,6 +13,7 @@ import { useSessionStore } from './session'
 import { useQueueStore } from './queue'
 import { useNoticesStore } from './notices'
 import type { SendTask } from '../queue/task-queue'
+import { bytes, dateTime, tr } from '../i18n'
 
 export type ComposeMode = 'new' | 'reply' | 'replyAll' | 'forward'
 
@@ -34,7 +35,7 @@ export const useComposeStore = defineStore('compose', () => {
   const draftQueued = ref(false)
   const identities = ref<Identity[]>([])
   const identityId = ref('')
-  const note = ref<string | null>(null)
+  const note = ref<Text | ApiError | null>(null)
   const to = ref('')
   const cc = ref('')
   const bcc = ref('')
@@ -90,16 +91,16 @@ export const useComposeStore = defineStore('compose', () => {
       const mine = new Set(identities.value.map((i) => i.from.address))
       const others = (list: typeof m.to) => list.filter((a) => !mine.has(a.address.toLowerCase()))
       const quoted = (source.body?.text ?? '').split('\n').map((l) => `> ${l}`).join('\n')
-      const who = m.from[0] ? formatAddress(m.from[0]) : 'someone'
-      const when = new Date(m.date).toLocaleString()
+      const who = m.from[0] ? formatAddress(m.from[0]) : tr('compose.someone')
+      const when = dateTime(new Date(m.date))
       if (mode === 'forward') {
         subject.value = replySubject(m.subject, 'Fwd')
-        text.value = `\n\n---------- Forwarded message ----------\nFrom: ${who}\nDate: ${when}\nSubject: ${m.subject}\nTo: ${m.to.map(formatAddress).join(', ')}\n\n${source.body?.text ?? ''}`
+        text.value = `\n\n${tr('compose.forwarded')}\n${tr('reader.from')}: ${who}\n${tr('reader.date')}: ${when}\n${tr('compose.subject')}: ${m.subject}\n${tr('reader.to')}: ${m.to.map(formatAddress).join(', ')}\n\n${source.body?.text ?? ''}`
       } else {
         subject.value = replySubject(m.subject, 'Re')
         to.value = [...m.from, ...(mode === 'replyAll' ? others(m.to) : [])].map(formatAddress).join(', ')
         if (mode === 'replyAll') cc.value = others(m.cc).map(formatAddress).join(', ')
-        text.value = `\n\nOn ${when}, ${who} wrote:\n${quoted}`
+        text.value = `\n\n${tr('compose.wrote', { when, who })}\n${quoted}`
         inReplyTo.value = m.messageId
         references.value = [m.inReplyTo, m.messageId].filter((x): x is string => !!x)
       }
@@ -223,7 +224,7 @@ export const useComposeStore = defineStore('compose', () => {
     for (const file of Array.from(files)) {
       const projected = wireSize.value + Math.ceil(file.size * 1.37)
       if (maxBytes.value && projected > maxBytes.value) {
-        error.value = { code: 'request.invalid', field: 'attachments', message: `${file.name} would make the message larger than the server accepts (${Math.round(maxBytes.value / 1024 / 1024)} MB). Share it another way, or send it separately.` }
+        error.value = apiError({ code: 'request.invalid', field: 'attachments', key: 'compose.tooLarge', params: { name: file.name, max: bytes(maxBytes.value) } })
         continue
       }
       const contentBase64 = await fileToBase64(file)
@@ -240,7 +241,7 @@ export const useComposeStore = defineStore('compose', () => {
     error.value = null
     for (const [field, value] of Object.entries({ to: to.value, cc: cc.value, bcc: bcc.value })) {
       const l = parseAddressList(value)
-      if (l.invalid.length) { error.value = { code: 'request.invalid', field, message: `Not an e-mail address: ${l.invalid.join(', ')}` }; return false }
+      if (l.invalid.length) { error.value = apiError({ code: 'request.invalid', field, key: 'compose.notAddress', params: { addresses: l.invalid.join(', ') } }); return false }
     }
     sending.value = true
     try {
@@ -250,7 +251,7 @@ export const useComposeStore = defineStore('compose', () => {
         let old = await queue.cancel(editing.value)
         if (!old) { await queue.flush(); old = await queue.cancel(editing.value) }
         if (!old) {
-          error.value = { code: 'request.invalid', message: 'That message had already gone before your changes, so they were not sent. Send this as a new message if it is still needed.' }
+          error.value = apiError({ code: 'request.invalid', key: 'compose.alreadyGone' })
           editing.value = null
           return false
         }
@@ -273,7 +274,7 @@ export const useComposeStore = defineStore('compose', () => {
       await stopDrafts()
       draft.value = null
       if (outcome.kind === 'waiting') {
-        notices.show('Offline: the message waits in the Outbox and goes when you reconnect.')
+        notices.show(tr('compose.queuedOffline'))
         return 'queued'
       }
       return 'sent'
@@ -297,7 +298,7 @@ export const useComposeStore = defineStore('compose', () => {
     // The queued message's drafts are this one's too: they go when the changed message goes.
     savedDrafts = [...(r.replacesDrafts ?? [])]
     attachments.value = r.attachments.map((a) => ({ ...a, size: Math.floor(a.contentBase64.length * 0.75) }))
-    note.value = task.error ? task.error.message : null
+    note.value = task.error ?? null
     editing.value = task.id
   }
 

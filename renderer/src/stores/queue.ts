@@ -6,10 +6,9 @@ import { TaskQueue, type NewTask, type SendTask, type Task, type UndoOutcome } f
 import { isFinished, isOpen } from '../queue/tasks'
 import { useNoticesStore } from './notices'
 import { useSessionStore } from './session'
+import { say, tr } from '../i18n'
 
 export type Outcome = { kind: 'done'; result: unknown } | { kind: 'held'; error: ApiError } | { kind: 'waiting'; error: ApiError | null }
-
-const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`
 
 /**
  * The person's queued actions: the durable TaskQueue over the signed-in person's
@@ -45,17 +44,17 @@ export const useQueueStore = defineStore('queue', () => {
       done: (task, result, gone) => {
         settle(task.id, { kind: 'done', result })
         if (gone.length) {
-          notices.show(`${plural(gone.length, 'change was', 'changes were')} not made: another member had already moved or deleted ${gone.length === 1 ? 'that message' : 'those messages'}.`, { kind: 'error' })
+          notices.show(tr('actions.gone', { count: gone.length }), { kind: 'error' })
         }
       },
       dropped: (task, error) => {
         settle(task.id, { kind: 'held', error })
         console.warn('tandem: dropped task', task.kind, error.code, error.message)
-        notices.show(`A change could not be made and was taken back: ${error.message}`, { kind: 'error' })
+        notices.show(tr('actions.takenBack', { reason: say(error) }), { kind: 'error' })
       },
       held: (task, error) => {
         settle(task.id, { kind: 'held', error })
-        if (!waiters.has(task.id) && task.kind === 'send') notices.show(`"${task.request.subject || '(no subject)'}" is held in the Outbox: ${error.message}`, { kind: 'error' })
+        if (!waiters.has(task.id) && task.kind === 'send') notices.show(tr('actions.held', { subject: task.request.subject || tr('list.noSubject'), reason: say(error) }), { kind: 'error' })
       },
     })
     void reload().then(() => queue?.kick())

@@ -1,13 +1,14 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { AppInfo, SignInRequest } from '../../../shared/api/contract'
-import { ApiFailure, type ApiError } from '../../../shared/api/errors'
+import { fail, type ApiError } from '../../../shared/api/errors'
 import { apiErrorOf } from '../api/failure'
 import type { ConnectionState, ServerSettings, Session } from '../../../shared/domain'
 import { useApi } from '../api/use-api'
 import { cacheFor, type TandemDb } from '../cache/db'
 import { membershipChange } from '../../../shared/rules/membership'
 import { useNoticesStore } from './notices'
+import { tr } from '../i18n'
 
 /** Who is signed in, and the connection state of each of their mailboxes. */
 export const useSessionStore = defineStore('session', () => {
@@ -40,7 +41,7 @@ export const useSessionStore = defineStore('session', () => {
       for (const l of removedListeners) l(gone.map((m) => m.id))
     }
     for (const m of gone) {
-      if (!removedByPerson.delete(m.id)) notices.show(`${m.name} is no longer available to you (R1): Tandem removed it and its cached mail from this device.`, { ms: 10_000 })
+      if (!removedByPerson.delete(m.id)) notices.show(tr('sidebar.lostMembership', { mailbox: m.name }), { ms: 10_000 })
     }
   }
 
@@ -83,7 +84,7 @@ export const useSessionStore = defineStore('session', () => {
       loaded.value = true
     }
     api.on('connection.state', (s) => { connections.value = { ...connections.value, [s.mailboxId]: s } })
-    api.on('session.ended', ({ reason }) => { session.value = null; ended.value = reason })
+    api.on('session.ended', ({ error: why }) => { session.value = null; ended.value = why })
     api.on('session.changed', (next) => { void apply(next) })
   }
 
@@ -111,7 +112,7 @@ export const useSessionStore = defineStore('session', () => {
   /** The OAuth2 sign-in under way (the person is in the browser), to cancel it. */
   const oauthFlow = ref<string | null>(null)
   /** Why the last session ended on the main side (an organisation sign-in that expired). */
-  const ended = ref<string | null>(null)
+  const ended = ref<ApiError | null>(null)
 
   /**
    * Signs in with the organisation's OpenID provider: the sign-in page opens in the person's
@@ -131,7 +132,7 @@ export const useSessionStore = defineStore('session', () => {
           tab.opener = null
           tab.location.href = flow.url
         } else if (!window.open(flow.url, '_blank', 'noopener')) {
-          throw new ApiFailure({ code: 'auth.cancelled', message: `Your browser blocked the sign-in page. Allow pop-ups for Tandem, or open ${flow.url} yourself.` })
+          throw fail({ code: 'auth.cancelled', key: 'errors.auth.popupBlocked', params: { url: flow.url } })
         }
       }
       session.value = await api.call('session.oauthFinish', { flowId: flow.flowId })

@@ -8,7 +8,7 @@ describe('connection security', () => {
   })
 
   it('refuses to send a password unencrypted to another machine', () => {
-    expect(insecureEndpointReason('IMAP', { host: 'mail.contoso.test', port: 143, security: 'none' })).toMatch(/unencrypted/)
+    expect(insecureEndpointReason('IMAP', { host: 'mail.contoso.test', port: 143, security: 'none' })?.message).toMatch(/unencrypted/)
     expect(insecureEndpointReason('IMAP', { host: '127.0.0.1', port: 143, security: 'none' })).toBeNull()
     expect(insecureEndpointReason('SMTP', { host: 'mail.contoso.test', port: 587, security: 'starttls' })).toBeNull()
   })

@@ -1,0 +1,60 @@
+import { createI18n } from 'vue-i18n'
+import type { ApiError, Text } from '../../shared/api/errors'
+import { formatBytes } from '../../shared/rules/quota'
+import { catalogues, localParams, LOCALES, pickLocale, type Locale, type MessageKey, type Params } from '../../shared/i18n'
+
+const CHOICE = 'tandem.locale'
+
+/** The person's choice, kept on this device; null follows the system. */
+export function chosenLocale(): Locale | null {
+  const v = localStorage.getItem(CHOICE)
+  return LOCALES.find((l) => l === v) ?? null
+}
+
+/** The system's language (Electron's locale, the browser's languages), if Tandem speaks it. */
+export const systemLocale = (): Locale => pickLocale(navigator.languages?.length ? navigator.languages : [navigator.language])
+
+export const i18n = createI18n({
+  legacy: false,
+  locale: chosenLocale() ?? systemLocale(),
+  fallbackLocale: 'en',
+  messages: catalogues,
+  missingWarn: false,
+  fallbackWarn: false,
+})
+document.documentElement.lang = i18n.global.locale.value
+
+/** Switches the language now (null: follow the system again) and keeps the choice. */
+export function setLocale(l: Locale | null): void {
+  if (l) localStorage.setItem(CHOICE, l)
+  else localStorage.removeItem(CHOICE)
+  i18n.global.locale.value = l ?? systemLocale()
+  document.documentElement.lang = i18n.global.locale.value
+}
+
+export const locale = (): Locale => i18n.global.locale.value as Locale
+
+/**
+ * A catalogue message in the person's language. A count (params.count) chooses the plural form;
+ * timestamps (at, …At) are dates of the locale.
+ */
+export function tr(key: MessageKey, params: Params = {}): string {
+  const named = localParams(params, locale())
+  return typeof params.count === 'number' ? i18n.global.t(key, named, params.count) : i18n.global.t(key, named)
+}
+
+/** What main said (an error, a warning), in the person's language; its English text when the key is unknown. */
+export function say(e: Pick<ApiError | Text, 'message'> & { key?: string; params?: Params }): string {
+  return e.key && i18n.global.te(e.key, 'en') ? tr(e.key as MessageKey, e.params ?? {}) : e.message
+}
+
+/** A number as the locale writes it (1,234 / 1.234). */
+export const num = (n: number): string => new Intl.NumberFormat(locale()).format(n)
+/** A time of day (14:05). */
+export const time = (d: Date | number): string => new Intl.DateTimeFormat(locale(), { hour: '2-digit', minute: '2-digit' }).format(d)
+/** A date (12 Mar 2026). */
+export const date = (d: Date | number, opts: Intl.DateTimeFormatOptions = { dateStyle: 'medium' }): string => new Intl.DateTimeFormat(locale(), opts).format(d)
+/** A date and time. */
+export const dateTime = (d: Date | number): string => new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' }).format(d)
+/** A size (1.2 MB / 1,2 MB). */
+export const bytes = (n: number): string => formatBytes(n, locale())

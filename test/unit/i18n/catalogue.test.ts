@@ -1,0 +1,103 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { compile } from '@intlify/core-base'
+import { describe, expect, it } from 'vitest'
+import { catalogues, english, flatten, localParams, pickLocale } from '../../../shared/i18n'
+
+const root = join(__dirname, '..', '..', '..')
+const en = new Map(flatten(catalogues.en))
+const nl = new Map(flatten(catalogues.nl))
+
+/** The parameters a message names ({mailbox}), not its literals ({'@'}). */
+const params = (m: string) => [...m.matchAll(/\{\s*([A-Za-z_]\w*)\s*\}/g)].map((x) => x[1]).sort()
+const forms = (m: string) => m.split(/(?<!\{'\|'\})\|/).length
+const rules = (m: string) => [...m.matchAll(/\bR\d{1,2}\b/g)].map((x) => x[0]).sort()
+
+/** Keys whose Dutch is rightly the same as the English: names, codes, pure placeholders. */
+const SAME_IN_BOTH = new Set([
+  'errors.network.other', 'app.languages.en', 'app.languages.nl', 'server.provider', 'server.host',
+  'sidebar.offline', 'sidebar.offlineState', 'shell.bannerOffline', 'notify.one', 'notify.manyBody', 'notify.titleBadge',
+])
+
+describe('the catalogue: English and Dutch complete', () => {
+  it('has the same keys in both languages', () => {
+    expect([...nl.keys()].filter((k) => !en.has(k))).toEqual([])
+    expect([...en.keys()].filter((k) => !nl.has(k))).toEqual([])
+  })
+
+  it('names the same parameters, plural forms and rule numbers in both', () => {
+    for (const [key, e] of en) {
+      const n = nl.get(key)!
+      expect.soft(params(n), key).toEqual(params(e))
+      expect.soft(forms(n), key).toBe(forms(e))
+      expect.soft(rules(n), key).toEqual(rules(e))
+    }
+  })
+
+  it('compiles every message with vue-i18n', () => {
+    for (const [locale, map] of [['en', en], ['nl', nl]] as const) {
+      for (const [key, message] of map) {
+        const errors: string[] = []
+        compile(message, { key, locale, onError: (err) => { errors.push(err.message) } })
+        expect.soft(errors, `${locale}:${key}`).toEqual([])
+      }
+    }
+  })
+
+  it('has Dutch for every message, except names and codes that are the same in both', () => {
+    const untranslated = [...en].filter(([k, v]) => nl.get(k) === v && !SAME_IN_BOTH.has(k)).map(([k]) => k)
+    expect(untranslated).toEqual([])
+  })
+
+  it('calls the folder roles what Microsoft 365 calls them in Dutch', () => {
+    expect(catalogues.nl.folders).toMatchObject({
+      inbox: 'Postvak IN', sent: 'Verzonden items', trash: 'Verwijderde items', drafts: 'Concepten', archive: 'Archief', junk: 'Ongewenste e-mail',
+    })
+    expect(catalogues.nl.sidebar.claimSendAs).toContain('Verzenden als')
+    expect(catalogues.nl.sidebar.claimOnBehalf).toContain('Verzenden namens')
+    expect(catalogues.nl.errors.auth.shared).toContain('gedeeld postvak')
+  })
+
+  it('holds every key the code names', () => {
+    const files: string[] = []
+    const walk = (dir: string) => {
+      for (const name of readdirSync(dir)) {
+        const p = join(dir, name)
+        if (statSync(p).isDirectory()) { if (name !== 'i18n' || !dir.endsWith('shared')) walk(p) }
+        else if (/\.(ts|vue)$/.test(name)) files.push(p)
+      }
+    }
+    for (const d of ['renderer/src', 'electron', 'shared']) walk(join(root, d))
+    const sections = Object.keys(catalogues.en).join('|')
+    // tr('…'), text('…'), english('…'), key: '…' (an ApiError), what/label: '…' (tables of keys), a ? '…' : '…'
+    const literal = new RegExp(`(?:(?:tr|text|english)\\(\\s*|(?:key|what|label):\\s*|\\?\\s*|['"]\\s*:\\s*)['"]((?:${sections})\\.[A-Za-z0-9_.]+)['"]`, 'g')
+    const named = new Set<string>()
+    for (const f of files) for (const m of readFileSync(f, 'utf8').matchAll(literal)) named.add(m[1]!)
+    expect(named.size).toBeGreaterThan(300)
+    expect([...named].filter((k) => !en.has(k))).toEqual([])
+  })
+})
+
+describe('formatting', () => {
+  it('formats English in main, with plural forms chosen by count', () => {
+    expect(english('errors.auth.shared', { address: 'support@contoso.test' })).toMatch(/^support@contoso\.test is a shared mailbox.*\(R8\)/)
+    expect(english('actions.moved', { count: 1, folder: 'Archive' })).toBe('Moved 1 message to Archive.')
+    expect(english('actions.moved', { count: 3, folder: 'Archive' })).toBe('Moved 3 messages to Archive.')
+    expect(english('signIn.addressPlaceholder')).toBe('you@example.com')
+    expect(english('server.delegateTemplate')).toBe('Login form ({shared} and {user})')
+  })
+
+  it('picks the first language Tandem speaks from the system\'s list', () => {
+    expect(pickLocale(['nl-NL', 'en-US'])).toBe('nl')
+    expect(pickLocale(['de-DE', 'nl-BE'])).toBe('nl')
+    expect(pickLocale(['fr-FR'])).toBe('en')
+    expect(pickLocale([])).toBe('en')
+  })
+
+  it('writes timestamps as dates of the locale', () => {
+    const at = Date.UTC(2026, 2, 12, 14, 5)
+    expect(localParams({ at, seconds: 30 }, 'nl').at).toMatch(/12 mrt 2026/)
+    expect(localParams({ at, seconds: 30 }, 'en').at).toMatch(/Mar 12, 2026/)
+    expect(localParams({ at, seconds: 30 }, 'nl').seconds).toBe(30)
+  })
+})
