@@ -17,6 +17,8 @@ export default defineConfig({
     browserName: 'chromium',
     headless: true,
     launchOptions: { executablePath: process.env.TANDEM_CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS },
+    // English unless a test asks for another language (the Dutch walk uses nl-NL).
+    locale: 'en-US',
     trace: 'retain-on-failure',
   },
 })

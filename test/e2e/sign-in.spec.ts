@@ -54,7 +54,7 @@ test.describe('signing in', () => {
   test('checks the form before asking the server', async ({ app }) => {
     await app.getByLabel('E-mail address').fill('alice')
     await app.getByRole('button', { name: 'Sign in' }).click()
-    await expect(app.getByRole('alert').first()).toContainText('Enter an e-mail address')
+    await expect(app.getByRole('alert').first()).toContainText('Enter your e-mail address')
     await expect(app.getByText('Enter your password')).toBeVisible()
   })
 
