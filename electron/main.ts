@@ -1,4 +1,4 @@
-import { app, BrowserWindow, ipcMain, Menu, protocol, safeStorage, session, shell, type IpcMainInvokeEvent } from 'electron'
+import { app, BrowserWindow, ipcMain, Menu, Notification, protocol, safeStorage, session, shell, type IpcMainInvokeEvent } from 'electron'
 import { dirname, join } from 'node:path'
 import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
@@ -101,6 +101,20 @@ async function boot(): Promise<void> {
     secrets,
     state: new FileStateStore(join(app.getPath('userData'), 'state.json'), consoleLogger),
     emit: (name, payload) => mainWindow?.webContents.send(IPC_EVENT, name, payload),
+    // New mail: the renderer decides a notification is due (not muted, not quiet hours, not the
+    // person's own); main shows it, and a click brings the window forward on that message.
+    notify: ({ title, body, target }) => {
+      if (!Notification.isSupported()) return
+      const n = new Notification({ title, body })
+      n.on('click', () => {
+        if (mainWindow?.isMinimized()) mainWindow.restore()
+        mainWindow?.show()
+        mainWindow?.focus()
+        mainWindow?.webContents.send(IPC_EVENT, 'app.notificationClicked', target)
+      })
+      n.show()
+    },
+    badge: (count) => { app.setBadgeCount(count) },
     // OAuth2 sign-in in the person's own browser (RFC 8252), never in a window of Tandem's.
     openExternal: async (url) => { if (/^https?:\/\//i.test(url)) await shell.openExternal(url) },
     host: 'electron',

@@ -54,6 +54,8 @@ export type Dispatch = ReturnType<typeof createDispatcher>
 export function serviceHandlers(service: import('../service/mail-service').MailService): Handlers {
   return {
     'app.info': () => service.appInfo(),
+    'app.notify': (input) => service.notify(input),
+    'app.badge': (input) => service.badge(input.count),
     'session.signIn': (input) => service.signIn(input),
     'session.current': () => service.current(),
     'session.connections': () => service.connections(),

@@ -82,10 +82,26 @@ export const appInfoSchema = z.object({
 })
 export type AppInfo = z.infer<typeof appInfoSchema>
 
+/** What a notification opens when clicked: a message of a folder. */
+export const notificationTargetSchema = z.object({ folderId: z.string().min(1).max(1000), id: z.string().min(1).max(1100) }).strict()
+export type NotificationTarget = z.infer<typeof notificationTargetSchema>
+
 /** Every call from the renderer to the main process, by name. */
 export const calls = {
   /** Name, version and launch hints for the sign-in form. */
   'app.info': call(none, appInfoSchema),
+  /**
+   * Shows a desktop notification of new mail (Electron: main shows it; `shown` false where the
+   * host has none, the web host: the renderer uses the browser's Notification API). Clicking it
+   * comes back as an 'app.notificationClicked' event with the target.
+   */
+  'app.notify': call(z.object({
+    title: z.string().min(1).max(300),
+    body: z.string().max(1000),
+    target: notificationTargetSchema,
+  }).strict(), z.object({ shown: z.boolean() })),
+  /** The unread count of the unmuted Inboxes, for the dock / taskbar badge (0 clears it). */
+  'app.badge': call(z.object({ count: z.number().int().nonnegative().max(10_000_000) }).strict(), z.object({ ok: z.literal(true) })),
   /**
    * Server settings found from an address (the domain's autoconfig, else a preset shipped with
    * Tandem), before the sign-in form falls back to its guess.
@@ -212,6 +228,8 @@ export const events = {
   'folder.changed': z.object({ folderId: z.string() }),
   /** The system handed Tandem a mailto: link (a second launch, or the first): open a new message. */
   'app.mailto': z.object({ url: z.string().max(200_000) }),
+  /** The person clicked a notification main showed: open that message. */
+  'app.notificationClicked': notificationTargetSchema,
 } as const
 
 export type EventName = keyof typeof events

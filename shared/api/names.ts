@@ -3,12 +3,12 @@
  * bundles no validation library). contract.ts checks at compile time that these match it.
  */
 export const CALL_NAMES = [
-  'app.info', 'server.discover', 'session.signIn', 'session.current', 'session.connections', 'session.signOut', 'session.oauthBegin', 'session.oauthFinish', 'session.oauthCancel', 'folders.list', 'mailboxes.refresh', 'mailboxes.add', 'mailboxes.remove',
+  'app.info', 'app.notify', 'app.badge', 'server.discover', 'session.signIn', 'session.current', 'session.connections', 'session.signOut', 'session.oauthBegin', 'session.oauthFinish', 'session.oauthCancel', 'folders.list', 'mailboxes.refresh', 'mailboxes.add', 'mailboxes.remove',
   'messages.sync', 'messages.body', 'messages.setFlags', 'messages.move', 'messages.delete', 'attachments.link', 'content.remoteImage',
   'compose.identities', 'compose.claimGrant', 'compose.limits', 'messages.send', 'drafts.save', 'drafts.delete', 'smime.status', 'smime.importIdentity', 'smime.importCertificate',
   'smime.resolveChange',
 ] as const
-export const EVENT_NAMES = ['connection.state', 'session.ended', 'session.changed', 'sync.messages', 'folder.changed', 'app.mailto'] as const
+export const EVENT_NAMES = ['connection.state', 'session.ended', 'session.changed', 'sync.messages', 'folder.changed', 'app.mailto', 'app.notificationClicked'] as const
 
 /** IPC channels between preload and main. */
 export const IPC_CALL = 'tandem:call'

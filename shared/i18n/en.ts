@@ -465,6 +465,7 @@ export const en = {
     enable: 'Desktop notifications',
     mute: 'Mute {mailbox}',
     quietHours: 'Quiet hours',
+    quietEnable: 'No notifications during quiet hours',
     quietFrom: 'From',
     quietUntil: 'Until',
     blocked: 'The browser blocks notifications for Tandem. Allow them in its site settings.',

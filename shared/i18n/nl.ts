@@ -467,6 +467,7 @@ export const nl: Catalogue = {
     enable: 'Bureaubladmeldingen',
     mute: '{mailbox} dempen',
     quietHours: 'Stille uren',
+    quietEnable: 'Geen meldingen tijdens stille uren',
     quietFrom: 'Van',
     quietUntil: 'Tot',
     blocked: 'De browser blokkeert meldingen voor Tandem. Sta ze toe in de site-instellingen.',

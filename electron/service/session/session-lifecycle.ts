@@ -1,5 +1,5 @@
 import { ApiFailure, fail, type ApiError } from '../../../shared/api/errors'
-import type { AppInfo, SignInRequest } from '../../../shared/api/contract'
+import type { AppInfo, NotificationTarget, SignInRequest } from '../../../shared/api/contract'
 import type { ConnectionState, Mailbox, ServerSettings, Session } from '../../../shared/domain'
 import { insecureEndpointReason } from '../../../shared/rules/connection-security'
 import { DIRECTORY_ENTRY, discoverMemberships, parseDirectoryEntry, type SharedMembership } from '../session/directory'
@@ -47,6 +47,10 @@ export interface MailServiceDeps {
    * Absent in the web host: the renderer opens the sign-in page in a new tab.
    */
   openExternal?: (url: string) => Promise<void>
+  /** Shows a desktop notification (Electron's); absent in the web host, where the browser shows them. */
+  notify?: (n: { title: string; body: string; target: NotificationTarget }) => void
+  /** Sets the dock / taskbar badge (Electron's); absent in the web host. */
+  badge?: (count: number) => void
   /** Tandem's client IDs with providers (the build's, or TANDEM_OAUTH_CLIENTS): their presets then sign in with OAuth2. */
   oauthClients?: OAuthClients
 }
@@ -176,6 +180,18 @@ export abstract class SessionLifecycle {
   }
 
   /** Name, version and launch hints. */
+  /** A notification of new mail, when the host shows them (Electron); the renderer decided it is due. */
+  notify(n: { title: string; body: string; target: NotificationTarget }): { shown: boolean } {
+    if (!this.deps.notify) return { shown: false }
+    this.deps.notify(n)
+    return { shown: true }
+  }
+
+  badge(count: number): { ok: true } {
+    this.deps.badge?.(count)
+    return { ok: true }
+  }
+
   appInfo(): AppInfo {
     return { name: 'Tandem', version: this.deps.version, host: this.deps.host, suggestedServer: this.deps.suggestedServer ?? null, secretsPersist: this.deps.secrets.persistent !== false, oauthClients: this.deps.oauthClients ?? {} }
   }

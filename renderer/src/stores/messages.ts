@@ -91,10 +91,18 @@ export const useMessagesStore = defineStore('messages', () => {
     }
   }
 
+  /** Mail that arrived since a folder last synced on this device (the notifications listen). */
+  const arrivalListeners = new Set<(folderId: string, rows: MessageSummary[]) => void>()
+
   function wire(): void {
     api.on('sync.messages', ({ folderId, messages, done, total }) => {
       progress.value = { ...progress.value, [folderId]: { done, total } }
       folderSync?.batch(folderId, messages)
+      const news = folderSync?.arrivals(folderId, messages) ?? []
+      if (!news.length) return
+      // A folder not on screen counts its new unread mail here (the list's own is counted when shown).
+      if (folderId !== listFolderId.value) folders.bumpUnseen(folderId, news.filter((m) => !m.flags.includes(SEEN)).length)
+      for (const l of arrivalListeners) l(folderId, news)
     })
     api.on('folder.changed', ({ folderId }) => { void sync(folderId) })
     session.onMailboxesRemoved((ids) => {
@@ -204,6 +212,6 @@ export const useMessagesStore = defineStore('messages', () => {
     list, visible, searchRows, showSearch, listFolderId, progress, syncErrors,
     selection: selection.selection, focusedId: selection.focusedId, focusedByPerson: selection.focusedByPerson, focused: selection.focused, targets: selection.targets,
     focus: selection.focus, step: selection.step, focusPast: selection.focusPast,
-    wire, open, sync, reset,
+    wire, open, sync, reset, onArrivals: (l: (folderId: string, rows: MessageSummary[]) => void) => { arrivalListeners.add(l) },
   }
 })

@@ -45,6 +45,8 @@ export class FolderSync {
   /** Ids written by the sync running for each folder (to drop the rest after a UIDVALIDITY reset). */
   private readonly written = new Map<string, Set<string>>()
   private writes: Promise<unknown> = Promise.resolve()
+  /** Per folder syncing now: where the cache stood before (null: never synced on this device). */
+  private readonly before = new Map<string, { uidValidity: string; uidNext: number } | null>()
 
   constructor(
     private readonly db: TandemDb,
@@ -53,6 +55,17 @@ export class FolderSync {
     private readonly flush: () => Promise<void>,
     private readonly events: FolderSyncEvents = {},
   ) {}
+
+  /**
+   * Which rows of a batch are mail that arrived since the folder last synced on this device:
+   * none on its first sync (that is the mailbox's past, not news), only UIDs past the known
+   * UIDNEXT of the same UIDVALIDITY after that.
+   */
+  arrivals(folderId: string, rows: MessageSummary[]): MessageSummary[] {
+    const was = this.before.get(folderId)
+    if (!was) return []
+    return rows.filter((m) => m.uid >= was.uidNext)
+  }
 
   /** New rows of a running sync. */
   batch(folderId: string, rows: MessageSummary[]): void {
@@ -77,6 +90,7 @@ export class FolderSync {
     const askedAt = Date.now()
     const started = performance.now()
     const state = await db.sync.get(folderId)
+    this.before.set(folderId, state ? { uidValidity: state.uidValidity, uidNext: state.uidNext } : null)
     // Only the number is sent (materialising 100 000 keys per sync cost half a second).
     const knownCount = await db.summaries.count(folderId)
     const fresh = new Set<string>()

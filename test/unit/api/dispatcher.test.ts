@@ -15,6 +15,8 @@ function handlers(overrides: Partial<Handlers> = {}): { h: Handlers; seen: unkno
   const unused = () => { throw new Error('not used in this test') }
   const h: Handlers = {
     'mailboxes.refresh': unused,
+    'app.notify': unused,
+    'app.badge': unused,
     'mailboxes.add': unused,
     'mailboxes.remove': unused,
     'session.connections': unused,
