@@ -117,6 +117,7 @@ export const en = {
     couldNotStart: 'Tandem could not start: {detail}',
     launchToken: "Open Tandem with the full address that `npm run web` printed: it carries this launch's key.",
     serviceLost: "The connection to Tandem's service was lost. Try again.",
+    serviceUnreachable: "Tandem's service is not reachable. Is `npm run web` still running?",
     language: 'Language',
     languageSystem: 'System ({language})',
     languages: { en: 'English', nl: 'Nederlands' },

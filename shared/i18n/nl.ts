@@ -119,6 +119,7 @@ export const nl: Catalogue = {
     couldNotStart: 'Tandem kon niet starten: {detail}',
     launchToken: 'Open Tandem met het volledige adres dat `npm run web` toonde: daarin zit de sleutel van deze start.',
     serviceLost: 'De verbinding met de dienst van Tandem is verbroken. Probeer het opnieuw.',
+    serviceUnreachable: 'De dienst van Tandem is niet bereikbaar. Draait `npm run web` nog?',
     language: 'Taal',
     languageSystem: 'Systeem ({language})',
     languages: { en: 'English', nl: 'Nederlands' },

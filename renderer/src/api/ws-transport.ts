@@ -1,6 +1,7 @@
 import { serverMessageSchema, type ClientMessage } from '../../../shared/api/wire'
 import type { CallResult, EventName } from '../../../shared/api/contract'
 import type { Transport } from './transport'
+import { apiError } from '../../../shared/api/errors'
 
 const TOKEN_KEY = 'tandem.token'
 
@@ -18,7 +19,7 @@ export function takeLaunchToken(loc: Location = window.location, storage: Storag
   return storage.getItem(TOKEN_KEY)
 }
 
-const lost = (message: string): CallResult => ({ ok: false, error: { code: 'network.unreachable', message } })
+const lost = (key: 'app.serviceLost' | 'app.serviceUnreachable'): CallResult => ({ ok: false, error: apiError({ code: 'network.unreachable', key }) })
 
 /** Web host: one WebSocket, reopened with backoff when it drops; calls wait for it. */
 export function wsTransport(token: string, url = `ws://${window.location.host}/api`): Transport {
@@ -51,7 +52,7 @@ export function wsTransport(token: string, url = `ws://${window.location.host}/a
       ws.onclose = () => {
         socket = null
         opened = null
-        for (const [, settle] of pending) settle(lost('The connection to Tandem\'s service was lost. Try again.'))
+        for (const [, settle] of pending) settle(lost('app.serviceLost'))
         pending.clear()
         reject(new Error('closed'))
         // Keep events flowing: reconnect in the background while anyone listens.
@@ -67,7 +68,7 @@ export function wsTransport(token: string, url = `ws://${window.location.host}/a
       try {
         ws = socket ?? await open()
       } catch {
-        return lost('Tandem\'s service is not reachable. Is `npm run web` still running?')
+        return lost('app.serviceUnreachable')
       }
       const id = nextId++
       const msg: ClientMessage = { type: 'call', id, name, input }
