@@ -14,6 +14,7 @@ import { isAllowedExternalUrl } from './security/external-links'
 import { serverSettingsSchema } from '../shared/domain'
 import { parseOAuthClients } from '../shared/rules/server-presets'
 import { apiError } from '../shared/api/errors'
+import { formatIn, pickLocale } from '../shared/i18n'
 
 // Electron is this file and preload.ts only; everything else is the plain-Node mail service.
 
@@ -132,7 +133,7 @@ async function boot(): Promise<void> {
   // viewer below), anything else as a download, for which Electron asks where to save it.
   protocol.handle(ATTACHMENT_SCHEME, async (request) => {
     const file = await service.openAttachment(ticketOf(request.url)).catch(() => null)
-    if (!file) return new Response('This download link has expired. Click the attachment again.', { status: 404 })
+    if (!file) return new Response(formatIn(pickLocale([app.getLocale()]), 'app.attachmentExpired'), { status: 404, headers: { 'Content-Type': 'text/plain; charset=utf-8' } })
     return new Response(Readable.toWeb(file.stream as Readable) as ReadableStream, { headers: attachmentHeaders(file) })
   })
 
@@ -145,7 +146,7 @@ async function boot(): Promise<void> {
     const viewer = new BrowserWindow({
       width: 900,
       height: 700,
-      title: 'Tandem — attachment',
+      title: formatIn(pickLocale([app.getLocale()]), 'app.attachmentTitle'),
       autoHideMenuBar: true,
       // No preload, sandboxed; the document itself comes with CSP "sandbox", so nothing in it
       // runs. JavaScript stays on for the window only because Chromium's PDF viewer needs it.

@@ -8,6 +8,7 @@ import { readStatic, resolveStatic } from './static-files'
 import { contentSecurityPolicy } from '../security/csp'
 import { attachmentHeaders, type OpenedAttachment } from '../service/operations/attachments'
 import { apiError } from '../../shared/api/errors'
+import { acceptedLanguages, formatIn, pickLocale } from '../../shared/i18n'
 
 export interface WebHostOptions {
   /** The built renderer (electron-vite's out/renderer). */
@@ -102,7 +103,7 @@ export class WebHost {
     if (ticket && this.opts.attachment) {
       const file = await this.opts.attachment(ticket).catch(() => null)
       if (!file) {
-        res.writeHead(404, { ...headers, 'Content-Type': 'text/plain' }).end('This download link has expired. Click the attachment again.')
+        res.writeHead(404, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end(formatIn(pickLocale(acceptedLanguages(req.headers['accept-language'])), 'app.attachmentExpired'))
         return
       }
       // Shown in place only for checked types that run nothing (images, PDF, plain text), and

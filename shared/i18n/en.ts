@@ -119,6 +119,8 @@ export const en = {
     serviceLost: "The connection to Tandem's service was lost. Try again.",
     serviceUnreachable: "Tandem's service is not reachable. Is `npm run web` still running?",
     language: 'Language',
+    attachmentExpired: 'This download link has expired. Click the attachment again.',
+    attachmentTitle: 'Tandem — attachment',
     languageSystem: 'System ({language})',
     languages: { en: 'English', nl: 'Nederlands' },
   },

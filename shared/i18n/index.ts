@@ -32,24 +32,38 @@ export function pickLocale(preferred: readonly string[]): Locale {
   return 'en'
 }
 
+/** The languages of an Accept-Language header, most wanted first ("nl-NL,nl;q=0.9,en;q=0.8"). */
+export function acceptedLanguages(header: string | undefined): string[] {
+  return (header ?? '').split(',').map((part, i) => {
+    const [tag = '', ...opts] = part.trim().split(';')
+    const q = Number(opts.find((o) => o.trim().startsWith('q='))?.trim().slice(2) ?? 1)
+    return { tag: tag.trim(), q: Number.isFinite(q) ? q : 0, i }
+  }).filter((l) => l.tag && l.tag !== '*' && l.q > 0).sort((a, b) => b.q - a.q || a.i - b.i).map((l) => l.tag)
+}
+
 /** Each leaf of a catalogue with its dotted key. */
 export function flatten(tree: object, prefix = ''): Array<[string, string]> {
   return Object.entries(tree).flatMap(([k, v]) => (typeof v === 'string' ? [[`${prefix}${k}`, v] as [string, string]] : flatten(v as object, `${prefix}${k}.`)))
 }
 
-let run: ((key: string, named: Params, plural?: number) => unknown) | null = null
-/** A message formatted in English (main's logs and ApiError.message; the renderer translates by key). */
-export function english(key: MessageKey, params: Params = {}): string {
+const runs = new Map<Locale, (key: string, named: Params, plural?: number) => unknown>()
+/** A message formatted in a language, outside the renderer (main: a page it serves, a window title). */
+export function formatIn(locale: Locale, key: MessageKey, params: Params = {}): string {
+  let run = runs.get(locale)
   if (!run) {
     registerMessageCompiler(compile)
     registerMessageResolver(resolveValue)
-    const ctx = createCoreContext({ locale: 'en', messages: { en }, missingWarn: false, fallbackWarn: false })
+    const ctx = createCoreContext({ locale, fallbackLocale: 'en', messages: catalogues, missingWarn: false, fallbackWarn: false })
     type Ctx = Parameters<typeof translate>[0]
     run = (k, named, plural) => (plural === undefined ? translate(ctx as Ctx, k, named) : translate(ctx as Ctx, k, named, plural))
+    runs.set(locale, run)
   }
-  const out = run(key, localParams(params, 'en'), typeof params.count === 'number' ? params.count : undefined)
+  const out = run(key, localParams(params, locale), typeof params.count === 'number' ? params.count : undefined)
   return typeof out === 'string' ? out : key
 }
+
+/** A message formatted in English (main's logs and ApiError.message; the renderer translates by key). */
+export const english = (key: MessageKey, params: Params = {}): string => formatIn('en', key, params)
 
 /** Parameters as a person reads them: a timestamp (a key "at" or ending in "At", ms) as a date and time of the locale. */
 export function localParams(params: Params, locale: string): Params {

@@ -121,6 +121,8 @@ export const nl: Catalogue = {
     serviceLost: 'De verbinding met de dienst van Tandem is verbroken. Probeer het opnieuw.',
     serviceUnreachable: 'De dienst van Tandem is niet bereikbaar. Draait `npm run web` nog?',
     language: 'Taal',
+    attachmentExpired: 'Deze downloadkoppeling is verlopen. Klik opnieuw op de bijlage.',
+    attachmentTitle: 'Tandem — bijlage',
     languageSystem: 'Systeem ({language})',
     languages: { en: 'English', nl: 'Nederlands' },
   },

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { compile } from '@intlify/core-base'
 import { describe, expect, it } from 'vitest'
-import { catalogues, english, flatten, localParams, pickLocale } from '../../../shared/i18n'
+import { acceptedLanguages, catalogues, english, flatten, formatIn, localParams, pickLocale } from '../../../shared/i18n'
 
 const root = join(__dirname, '..', '..', '..')
 const en = new Map(flatten(catalogues.en))
@@ -92,6 +92,14 @@ describe('formatting', () => {
     expect(pickLocale(['de-DE', 'nl-BE'])).toBe('nl')
     expect(pickLocale(['fr-FR'])).toBe('en')
     expect(pickLocale([])).toBe('en')
+    expect(pickLocale(acceptedLanguages('en;q=0.5,nl-NL,de;q=0.8'))).toBe('nl')
+    expect(acceptedLanguages('fr-CH, fr;q=0.9, *;q=0.5, en;q=0')).toEqual(['fr-CH', 'fr'])
+    expect(acceptedLanguages(undefined)).toEqual([])
+  })
+
+  it('formats Dutch in main too, for what main shows itself', () => {
+    expect(formatIn('nl', 'actions.moved', { count: 2, folder: 'Archief' })).toBe('2 berichten verplaatst naar Archief.')
+    expect(formatIn('nl', 'app.attachmentExpired')).toMatch(/verlopen/)
   })
 
   it('writes timestamps as dates of the locale', () => {
