@@ -4,15 +4,20 @@ import { formatBytes } from '../../shared/rules/quota'
 import { catalogues, localParams, LOCALES, pickLocale, type Locale, type MessageKey, type Params } from '../../shared/i18n'
 
 const CHOICE = 'tandem.locale'
+// The stores also run outside a window (the integration tests drive them in Node): no storage,
+// no document, no navigator there, and English.
+const storage = (): Storage | null => (typeof localStorage === 'undefined' ? null : localStorage)
+const setLang = (l: string) => { if (typeof document !== 'undefined') document.documentElement.lang = l }
 
 /** The person's choice, kept on this device; null follows the system. */
 export function chosenLocale(): Locale | null {
-  const v = localStorage.getItem(CHOICE)
+  const v = storage()?.getItem(CHOICE)
   return LOCALES.find((l) => l === v) ?? null
 }
 
 /** The system's language (Electron's locale, the browser's languages), if Tandem speaks it. */
-export const systemLocale = (): Locale => pickLocale(navigator.languages?.length ? navigator.languages : [navigator.language])
+export const systemLocale = (): Locale => (typeof navigator === 'undefined' ? 'en'
+  : pickLocale(navigator.languages?.length ? navigator.languages : [navigator.language]))
 
 export const i18n = createI18n({
   legacy: false,
@@ -22,14 +27,14 @@ export const i18n = createI18n({
   missingWarn: false,
   fallbackWarn: false,
 })
-document.documentElement.lang = i18n.global.locale.value
+setLang(i18n.global.locale.value)
 
 /** Switches the language now (null: follow the system again) and keeps the choice. */
 export function setLocale(l: Locale | null): void {
-  if (l) localStorage.setItem(CHOICE, l)
-  else localStorage.removeItem(CHOICE)
+  if (l) storage()?.setItem(CHOICE, l)
+  else storage()?.removeItem(CHOICE)
   i18n.global.locale.value = l ?? systemLocale()
-  document.documentElement.lang = i18n.global.locale.value
+  setLang(i18n.global.locale.value)
 }
 
 export const locale = (): Locale => i18n.global.locale.value as Locale

@@ -79,7 +79,7 @@ describe('server settings found from the address', () => {
 
   it.each(Object.keys(hostile))('ignores a hostile or broken answer (%s), with a note', async (path) => {
     const found = await discoverServer('ines@northwind.test', { urls: () => [`${base}${path}`] })
-    expect(found).toMatchObject({ server: null, note: expect.stringContaining('ignored') })
+    expect(found).toMatchObject({ server: null, note: { key: 'notes.autoconfigIgnored', message: expect.stringContaining('ignored') } })
   })
 
   it('fetches only https, plain http only from this computer', async () => {

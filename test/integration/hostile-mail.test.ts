@@ -52,7 +52,7 @@ describe('malformed and hostile mail', () => {
     }
     const strange = await t.service.body(list.find((m) => m.subject === 'Broken boundary')!.folderId, list.find((m) => m.subject === 'Broken boundary')!.uid)
     expect(strange.text).toContain('Qapla')
-    expect(strange.warnings.join(' ')).toContain('x-klingon')
+    expect(strange.warnings.map((w) => w.message).join(' ')).toContain('x-klingon')
   })
 
   it('cuts a huge body to a readable size and says so', async () => {

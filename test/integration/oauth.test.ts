@@ -119,7 +119,7 @@ describe('OAuth2 sign-in (system browser, PKCE, loopback redirect)', () => {
     await new Promise((r) => setTimeout(r, TTL_S * 1000 + 1500))
     await expect(t.service.send(request(`self:piet@${D}`, 'After revocation', `noor@${D}`))).rejects.toMatchObject({ code: 'auth.expired' })
     await eventually(() => t.events.find((e) => e.name === 'session.ended'), 'the session to end')
-    expect((t.events.find((e) => e.name === 'session.ended')!.payload as { reason: string }).reason).toMatch(/Sign in again: your mail and your queued changes are kept/)
+    expect((t.events.find((e) => e.name === 'session.ended')!.payload as { error: { key: string; message: string } }).error).toMatchObject({ key: 'errors.auth.expired', message: expect.stringMatching(/Sign in again: your mail and your queued changes are kept/) })
     expect(t.service.current()).toBeNull()
     // The last session is kept for the next sign-in (offline cache, outbox journal).
     expect(await t.state.read<{ session: { account: { address: string } } }>('lastSession')).toMatchObject({ session: { account: { address: `piet@${D}` } } })

@@ -50,7 +50,7 @@ const request = (identityId: string, subject: string, encrypt = true) => ({
 
 describe('S/MIME for personal mail, never for shared (R4)', () => {
   it('cannot encrypt before a certificate is imported, and says so', async () => {
-    expect(alice.service.identities()[0]!.noEncryption).toMatch(/import your S\/MIME certificate/)
+    expect(alice.service.identities()[0]!.noEncryption?.message).toMatch(/import your S\/MIME certificate/)
     await expect(alice.service.send(request('self:alice@contoso.test', 'Too early'))).rejects.toMatchObject({ error: { code: 'send.noCertificate' } })
   })
 

@@ -35,7 +35,7 @@ export async function reconcileMemberships(active: SessionMailboxes, memberships
   }
   for (const [id, m] of wanted) {
     active.grants.set(id, { sendAs: m.entry?.sendAs ?? [], sendOnBehalf: m.entry?.sendOnBehalf ?? [] })
-    if (m.warning) options.log?.('warn', `${m.address}: ${m.warning}`)
+    if (m.warning) options.log?.('warn', `${m.address}: ${m.warning.message}`)
     const existing = active.runtimes.get(id)
     if (existing) {
       // The extras are recomputed from the membership: a warning or flag no longer true goes.
