@@ -1,7 +1,7 @@
 // `npm run bench [-- --size N --runs R]`: starts its own mail stack, seeds a shared INBOX, and
 // measures Tandem against references taken in the same run. Prints figures; never fails on time.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -16,9 +16,11 @@ import { benchMessages } from './fixtures'
 import { SUMMARY_QUERY } from '../electron/service/operations/summaries'
 import { BLOCK_UIDS } from '../renderer/src/cache/summary-blocks'
 
-const { values } = parseArgs({ options: { size: { type: 'string', default: '20000' }, runs: { type: 'string', default: '3' } } })
+const { values } = parseArgs({ options: { size: { type: 'string', default: '20000' }, runs: { type: 'string', default: '3' }, profile: { type: 'string' } } })
+/** With --profile DIR: CPU profiles of the service (whole run) and of the page (the first initial sync), and their top functions. */
+const PROFILE_DIR = values.profile
 const SIZE = Number(values.size)
-const RUNS = Math.max(3, Number(values.runs))
+const RUNS = values.profile ? Number(values.runs) : Math.max(3, Number(values.runs))
 /** The folder measured, and the cache it lands in (bob's, who is a member of Contoso Support). */
 const FOLDER = 'shared:support@contoso.test|INBOX'
 const CACHE_DB = 'tandem:bob@contoso.test'
@@ -38,7 +40,7 @@ const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - 
 async function startService(server: object): Promise<{ url: string; child: ChildProcess }> {
   const bundle = join(projectRoot, 'out', 'bench-service', 'web-main.mjs')
   await build({ entryPoints: [join(projectRoot, 'electron', 'web', 'web-main.ts')], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: bundle, logLevel: 'error' })
-  const child = spawn(process.execPath, [bundle, '--port', '0',
+  const child = spawn(process.execPath, [...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), bundle, '--port', '0',
     '--server', JSON.stringify(server), '--state', join(tmpdir(), `tandem-bench-${process.pid}.json`)], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'] })
   const url = await new Promise<string>((resolve, reject) => {
     let out = ''
@@ -138,12 +140,19 @@ async function main(): Promise<void> {
       // last write to IndexedDB has committed, whoever started it. The harness then checks the
       // list shows every message and counts the rows in IndexedDB itself.
       step(`run ${r + 1}/${RUNS}: initial sync`)
+      const profiler = PROFILE_DIR && r === 0 ? await context.newCDPSession(page) : null
+      if (profiler) { await profiler.send('Profiler.enable'); await profiler.send('Profiler.setSamplingInterval', { interval: 200 }); await profiler.send('Profiler.start') }
       await supportInbox.click()
       const firstSync = await page.waitForFunction(([n, folderId]) => {
         const e = performance.getEntriesByName('tandem:sync').find((e) => (e as PerformanceMeasure).detail?.folderId === folderId && Number((e as PerformanceMeasure).detail?.added) >= n)
         return e ? e.duration : false
       }, [SIZE, FOLDER] as const, { timeout: 300_000, polling: 50 })
       initial.push(await firstSync.jsonValue() as number)
+      if (profiler) {
+        const { profile } = await profiler.send('Profiler.stop')
+        writeFileSync(join(PROFILE_DIR!, 'renderer-initial-sync.cpuprofile'), JSON.stringify(profile))
+        await profiler.detach()
+      }
       await listShows(page, SIZE, true, 300_000)
       const cached = await page.evaluate(([dbName, folderId]) => new Promise<number>((resolve, reject) => {
         const open = indexedDB.open(dbName)
@@ -314,6 +323,14 @@ async function main(): Promise<void> {
     web.child.kill('SIGTERM')
     await stack.stop()
   }
+  if (PROFILE_DIR) {
+    // The service writes its profile as it exits.
+    if (web.child.exitCode === null && web.child.signalCode === null) await new Promise((res) => web.child.once('exit', res))
+    for (const f of readdirSync(PROFILE_DIR).filter((f) => f.endsWith('.cpuprofile'))) {
+      console.log(`\n${f}: the 25 functions with the most self time`)
+      for (const line of topSelfTime(JSON.parse(readFileSync(join(PROFILE_DIR, f), 'utf8')), 25)) console.log(line)
+    }
+  }
   console.log(`Tandem benchmark — ${new Date().toISOString()}`)
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 1024 ** 3)} GB; node ${process.version}`)
   console.log(`versions: Tandem ${versions.tandem}, imapflow ${versions.imapflow}, Dovecot ${versions.dovecot}, Chromium ${versions.chromium} (Debian)`)
@@ -325,6 +342,21 @@ async function main(): Promise<void> {
     const f = (x: number) => `${Math.round(x)} ${r.unit}`
     console.log(`| ${r.figure} | ${f(median(r.samples))} | ${f(Math.min(...r.samples))} | ${f(Math.max(...r.samples))} | ${r.note ?? ''} |`)
   }
+}
+
+interface CpuProfile { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[]; samples: number[]; timeDeltas: number[] }
+/** Self time per function of a V8 CPU profile, most first. */
+function topSelfTime(p: CpuProfile, n: number): string[] {
+  const byId = new Map(p.nodes.map((node) => [node.id, node]))
+  const self = new Map<string, number>()
+  p.samples.forEach((id, i) => {
+    const f = byId.get(id)!.callFrame
+    const name = `${f.functionName || '(anonymous)'} ${f.url.split('/').slice(-2).join('/')}:${f.lineNumber + 1}`
+    self.set(name, (self.get(name) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000)
+  })
+  const total = [...self.values()].reduce((a, b) => a + b, 0)
+  return [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, n)
+    .map(([name, ms]) => `  ${ms.toFixed(0).padStart(7)} ms ${(100 * ms / total).toFixed(1).padStart(5)}%  ${name}`)
 }
 
 void main().catch((e) => { console.error(e); process.exit(1) })

@@ -45,7 +45,7 @@ export class MailService extends SessionLifecycle {
   async syncMessages(input: { folderId: string; since: FolderSyncState | null; knownUids: number }): Promise<CallOutput<'messages.sync'>> {
     const { runtime, folder } = await this.folder(input.folderId)
     const result = await syncFolder(await runtime.connection(), { ...input, mailboxId: runtime.mailbox.id, path: folder.path },
-      (messages, done, total) => this.deps.emit('sync.messages', { folderId: folder.id, messages, done, total }))
+      (rows, done, total) => this.deps.emit('sync.messages', { folderId: folder.id, rows, done, total }))
     runtime.watch(folder.path)
     return result
   }

@@ -1,8 +1,9 @@
 import { z } from 'zod'
 import { apiErrorSchema, textSchema } from './errors'
+import { batchFromWire } from './summary-wire'
 import {
   addressSchema, connectionStateSchema, emailAddressSchema, folderSchema, folderSyncStateSchema, identitySchema,
-  messageBodySchema, messageSummarySchema, serverSettingsSchema, sessionSchema,
+  messageBodySchema, serverSettingsSchema, sessionSchema,
 } from '../domain'
 
 /** A call: the schema of its input and of its output. */
@@ -223,7 +224,13 @@ export const events = {
   /** The session's mailboxes changed: one added or removed (R1), a quota moved. */
   'session.changed': sessionSchema,
   /** New messages for a folder's cache, in batches, during 'messages.sync'. */
-  'sync.messages': z.object({ folderId: z.string(), messages: z.array(messageSummarySchema), done: z.number().int(), total: z.number().int() }),
+  'sync.messages': z.object({ folderId: z.string(), rows: z.array(z.unknown()), done: z.number().int(), total: z.number().int() })
+    // The rows travel in their wire form (summary-wire.ts): checked and rebuilt in one pass.
+    .transform(({ folderId, rows, done, total }, ctx) => {
+      const messages = batchFromWire(folderId, rows)
+      if (!messages) { ctx.addIssue({ code: 'custom', message: 'a message summary is off-contract' }); return z.NEVER }
+      return { folderId, messages, done, total }
+    }),
   /** Something changed in a folder on the server (IDLE or poll): sync it. */
   'folder.changed': z.object({ folderId: z.string() }),
   /** The system handed Tandem a mailto: link (a second launch, or the first): open a new message. */
@@ -233,7 +240,10 @@ export const events = {
 } as const
 
 export type EventName = keyof typeof events
-export type EventPayload<N extends EventName> = z.infer<(typeof events)[N]>
+/** An event as the listener gets it. */
+export type EventPayload<N extends EventName> = z.output<(typeof events)[N]>
+/** An event as main sends it (the same, except where the wire form is leaner: sync.messages). */
+export type EventWire<N extends EventName> = z.input<(typeof events)[N]>
 export const eventNames = Object.keys(events) as EventName[]
 
 /** The result of one call as it crosses the boundary. */

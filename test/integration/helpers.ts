@@ -3,8 +3,8 @@ import { MemorySecretStore, type SecretStore } from '../../electron/service/stor
 import type { BackoffPolicy } from '../../electron/service/imap/mailbox-runtime'
 import type { Logger } from '../../electron/service/logger'
 import { MemoryStateStore, type StateStore } from '../../electron/service/storage/state-store'
-import type { EventName, EventPayload } from '../../shared/api/contract'
-import type { ServerSettings, Session } from '../../shared/domain'
+import { events as contractEvents, type EventName, type EventWire } from '../../shared/api/contract'
+import type { MessageSummary, ServerSettings, Session } from '../../shared/domain'
 import type { MailStack } from '../mailstack/stack'
 import { signInOnPage } from '../mailstack/oidc-browser'
 import { passwordOf } from '../mailstack/sessions'
@@ -35,6 +35,14 @@ export async function eventually<T>(check: () => Promise<T> | T, message: string
 }
 
 
+/**
+ * The messages the service streamed in sync.messages events (from index `from` of the events),
+ * read through the contract as the renderer reads them.
+ */
+export function streamedMessages(events: TestService['events'], from = 0): MessageSummary[] {
+  return events.slice(from).filter((e) => e.name === 'sync.messages').flatMap((e) => contractEvents['sync.messages'].parse(e.payload).messages)
+}
+
 export interface TestService {
   service: MailService
   events: { name: EventName; payload: unknown }[]
@@ -49,7 +57,7 @@ export async function newService(state: StateStore = new MemoryStateStore(), pol
     backoff: opts.backoff,
     log: opts.log,
     state,
-    emit: <N extends EventName>(name: N, payload: EventPayload<N>) => { events.push({ name, payload }) },
+    emit: <N extends EventName>(name: N, payload: EventWire<N>) => { events.push({ name, payload }) },
     host: 'web',
     version: 'test',
     pollMs,

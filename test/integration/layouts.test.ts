@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { MessageSummary, ServerSettings } from '../../shared/domain'
+import type { ServerSettings } from '../../shared/domain'
 import { parseOrganisation, type Organisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
-import { eventually, imapSession, newService, passwordOf, serverSettings, type TestService } from './helpers'
+import { eventually, imapSession, newService, streamedMessages, passwordOf, serverSettings, type TestService } from './helpers'
 
 /**
  * Discovery on the IMAP layouts our users' servers have, each an organisation of its own: the
@@ -65,7 +65,7 @@ for (const { what, org: organisation } of layouts) {
       expect(folders.map((f) => f.name)).not.toContain(organisation.folders.directory)
       const inbox = folders.find((f) => f.role === 'inbox')!
       await ines.service.syncMessages({ folderId: inbox.id, since: null, knownUids: 0 })
-      const messages = ines.events.filter((e) => e.name === 'sync.messages').flatMap((e) => (e.payload as { messages: MessageSummary[] }).messages)
+      const messages = streamedMessages(ines.events)
       expect(messages.map((m) => m.subject)).toContain('Printer on fire')
       await ines.service.send({
         identityId: `sendAs:helpdesk@${domain}`, to: [{ name: '', address: `jon@${domain}` }], cc: [], bcc: [], subject: 'Re: Printer on fire',

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import MailComposer from 'nodemailer/lib/mail-composer'
-import type { MessageSummary } from '../../shared/domain'
 import { loadOrganisation, parseOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
 import { syncFolder } from '../../electron/service/operations/sync'
-import { CONTOSO, eventually, newService, imapSession, passwordOf, serverSettings, type TestService } from './helpers'
+import { CONTOSO, eventually, streamedMessages, newService, imapSession, passwordOf, serverSettings, type TestService } from './helpers'
 
 let stack: MailStack
 
@@ -29,8 +28,7 @@ async function signIn(user: string): Promise<TestService> {
 async function sync(t: TestService, folderId: string, since: Parameters<TestService['service']['syncMessages']>[0]['since'] = null, knownUids = 0) {
   const from = t.events.length
   const result = await t.service.syncMessages({ folderId, since, knownUids })
-  const streamed = t.events.slice(from).filter((e) => e.name === 'sync.messages')
-    .flatMap((e) => (e.payload as { folderId: string; messages: MessageSummary[] }).messages)
+  const streamed = streamedMessages(t.events, from)
   return { result, streamed }
 }
 
@@ -120,7 +118,7 @@ describe('shared mailboxes side by side', () => {
       expect(bob.enabled.has('QRESYNC')).toBe(true)
       const req = { folderId: 'shared:support@contoso.test|INBOX', mailboxId: 'shared:support@contoso.test', path: 'INBOX', since: null, knownUids: 0 }
       const uids: number[] = []
-      const first = await syncFolder(plain, req, (batch) => { uids.push(...batch.map((m) => m.uid)) })
+      const first = await syncFolder(plain, req, (batch) => { uids.push(...batch.map(([uid]) => uid)) })
       await alice.mailboxOpen('INBOX')
       const [a, b] = [uids[5]!, uids[6]!]
       const moved = await alice.messageMove(`${a},${b}`, 'Archive', { uid: true })

@@ -15,7 +15,7 @@ import { MemorySecretStore } from '../../electron/service/storage/secret-store'
 import { MemoryStateStore } from '../../electron/service/storage/state-store'
 import { loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
-import { CONTOSO, eventually, newService, imapSession, passwordOf, serverSettings, type TestService } from './helpers'
+import { CONTOSO, eventually, newService, streamedMessages, imapSession, passwordOf, serverSettings, type TestService } from './helpers'
 
 /**
  * The service side of offline work against real Dovecot and Postfix: replayed actions that meet a
@@ -184,7 +184,7 @@ describe('too many connections and a server that goes away (R9)', () => {
     await eventually(() => first.events.some((e) => e.name === 'sync.messages'), 'the first batch')
     await stack.pause()
     const outcome = await syncing
-    const received = first.events.filter((e) => e.name === 'sync.messages').reduce((n, e) => n + (e.payload as { messages: unknown[] }).messages.length, 0)
+    const received = streamedMessages(first.events).length
     if (outcome === null) expect(received).toBe(BACKLOG)
     else expect(outcome).toMatchObject({ code: 'network.unreachable' })
     await eventually(() => states(first, OWN).some((s) => s.state === 'offline' && s.retryAt), 'offline with a retry time')

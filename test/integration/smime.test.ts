@@ -5,7 +5,7 @@ import { fingerprintOf } from '../../electron/service/crypto/smime-verify'
 import { makeCa } from '../fixtures/smime'
 import { loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
-import { CONTOSO, eventually, newService, imapSession, passwordOf, serverSettings, type TestService } from './helpers'
+import { CONTOSO, eventually, newService, streamedMessages, imapSession, passwordOf, serverSettings, type TestService } from './helpers'
 
 let stack: MailStack
 let alice: TestService
@@ -25,7 +25,7 @@ async function readBySubject(subject: string) {
   await alice.service.listFolders('own:alice@contoso.test')
   const uid = await eventually(async () => {
     await alice.service.syncMessages({ folderId: 'own:alice@contoso.test|INBOX', since: null, knownUids: 0 })
-    return alice.events.filter((e) => e.name === 'sync.messages').flatMap((e) => (e.payload as { messages: { subject: string; uid: number }[] }).messages).find((x) => x.subject === subject)?.uid ?? null
+    return streamedMessages(alice.events).find((x) => x.subject === subject)?.uid ?? null
   }, `"${subject}" in alice's Inbox`)
   return alice.service.body('own:alice@contoso.test|INBOX', uid)
 }

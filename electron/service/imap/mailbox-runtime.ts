@@ -1,5 +1,5 @@
 import type { ImapFlow } from 'imapflow'
-import type { EventName, EventPayload } from '../../../shared/api/contract'
+import type { EventName, EventWire } from '../../../shared/api/contract'
 import type { ConnectionState, Folder, Mailbox, Quota } from '../../../shared/domain'
 import { quotaState } from '../../../shared/rules/quota'
 import { fail } from '../../../shared/api/errors'
@@ -13,7 +13,7 @@ export type { BackoffPolicy } from './connection'
 export { backoffDelay } from './connection'
 export type { MailboxScope } from './folder-listing'
 
-export type Emit = <N extends EventName>(name: N, payload: EventPayload<N>) => void
+export type Emit = <N extends EventName>(name: N, payload: EventWire<N>) => void
 
 export interface RuntimeOptions {
   emit: Emit

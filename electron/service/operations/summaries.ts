@@ -1,6 +1,6 @@
-import { messageKey } from '../../../shared/ids'
 import type { FetchMessageObject, MessageAddressObject, MessageStructureObject } from 'imapflow'
-import type { Address, Attachment, MessageSummary } from '../../../shared/domain'
+import type { Attachment } from '../../../shared/domain'
+import type { WireSummary } from '../../../shared/api/summary-wire'
 import { safeFilename, viewableType } from '../../../shared/rules/attachments'
 
 /** What every header sync fetches: enough for the list, nothing of the body. */
@@ -9,45 +9,48 @@ export const SUMMARY_QUERY = { uid: true, flags: true, envelope: true, size: tru
 /** \Recent belongs to one session (RFC 3501), never to the shared cache. */
 export const cacheableFlags = (flags: Iterable<string> | undefined): string[] => [...(flags ?? [])].filter((f) => f.toLowerCase() !== '\\recent')
 
-const addresses = (list: MessageAddressObject[] | undefined): Address[] =>
-  (list ?? []).slice(0, 50).map((a) => ({ name: (a.name ?? '').slice(0, 200), address: (a.address ?? '').slice(0, 320) }))
-
-/** "Re: Fwd: AW: Order 1" → "order 1": conversations group by what people keep of the subject. */
-export function normaliseSubject(subject: string): string {
-  return subject.replace(/^\s*((re|fwd?|aw|wg|sv|vs|tr|ref)\s*(\[\d+\])?\s*:\s*)+/i, '').trim().toLowerCase()
+/** An address list as the wire carries it, bounded: at most 50, names and addresses cut to size. */
+const flatAddresses = (list: MessageAddressObject[] | undefined): string[] => {
+  const n = Math.min(50, list?.length ?? 0)
+  const out = new Array<string>(2 * n)
+  for (let i = 0; i < n; i++) { out[2 * i] = (list![i]!.name ?? '').slice(0, 200); out[2 * i + 1] = (list![i]!.address ?? '').slice(0, 320) }
+  return out
 }
 
 /**
- * A conversation is the same subject between the same people: "Change delivery address" from
- * two customers is two conversations. The mailbox's own address is left out of the people.
+ * A fetched message as a sync batch carries it (shared/api/summary-wire.ts): everything the
+ * list needs, bounded, in one pass and one array; the renderer derives the cache key and the
+ * conversation key.
  */
-export function threadKey(subject: string, people: Address[], mailboxId: string): string {
-  const self = mailboxId.slice(mailboxId.indexOf(':') + 1).toLowerCase()
-  const others = [...new Set(people.map((p) => p.address.toLowerCase()).filter((a) => a && a !== self))].sort()
-  return `${normaliseSubject(subject)}|${others.join(',')}`
+export function toWireSummary(m: FetchMessageObject): WireSummary {
+  const env = m.envelope
+  const date = (m.internalDate instanceof Date ? m.internalDate : env?.date instanceof Date ? env.date : new Date(0)).getTime()
+  return [
+    m.uid,
+    env?.messageId ?? null,
+    env?.inReplyTo ?? null,
+    (env?.subject ?? '').slice(0, 1000),
+    flatAddresses(env?.from),
+    flatAddresses(env?.to),
+    flatAddresses(env?.cc),
+    Number.isFinite(date) ? date : 0,
+    m.size ?? 0,
+    cacheableFlags(m.flags),
+    m.bodyStructure && hasFiles(m.bodyStructure) ? 1 : 0,
+  ]
 }
 
-export function toSummary(m: FetchMessageObject, folderId: string, mailboxId: string): MessageSummary {
-  const env = m.envelope
-  const subject = (env?.subject ?? '').slice(0, 1000)
-  const date = (m.internalDate instanceof Date ? m.internalDate : env?.date instanceof Date ? env.date : new Date(0)).getTime()
-  return {
-    id: messageKey(folderId, m.uid),
-    folderId,
-    mailboxId,
-    uid: m.uid,
-    messageId: env?.messageId ?? null,
-    inReplyTo: env?.inReplyTo ?? null,
-    subject,
-    from: addresses(env?.from),
-    to: addresses(env?.to),
-    cc: addresses(env?.cc),
-    date: Number.isFinite(date) ? date : 0,
-    size: m.size ?? 0,
-    flags: cacheableFlags(m.flags),
-    hasAttachments: m.bodyStructure ? attachmentsOf(m.bodyStructure).some((a) => !a.inline) : false,
-    threadKey: threadKey(subject, [...addresses(env?.from), ...addresses(env?.to), ...addresses(env?.cc)], mailboxId),
-  }
+/** The filename a leaf part offers, when it is a file (see attachmentsOf). */
+function fileNameOf(n: MessageStructureObject): string | undefined | false {
+  const filename = n.dispositionParameters?.filename ?? n.parameters?.name
+  const isText = /^text\/(plain|html)$/i.test(n.type)
+  return (n.disposition === 'attachment' || (filename && !isText) || (filename && n.disposition !== 'inline')) ? filename : false
+}
+
+/** Whether a message has a part attachmentsOf would list as not inline, without building the list. */
+function hasFiles(n: MessageStructureObject): boolean {
+  if (n.childNodes?.length) return n.childNodes.some(hasFiles)
+  return fileNameOf(n) !== false && !(n.disposition === 'inline' && !!n.id)
 }
 
 /** The parts of a message that are files: a filename or an attachment disposition. */
@@ -55,9 +58,8 @@ export function attachmentsOf(node: MessageStructureObject): Attachment[] {
   const out: Attachment[] = []
   const walk = (n: MessageStructureObject) => {
     if (n.childNodes?.length) { n.childNodes.forEach(walk); return }
-    const filename = n.dispositionParameters?.filename ?? n.parameters?.name
-    const isText = /^text\/(plain|html)$/i.test(n.type)
-    if (n.disposition === 'attachment' || (filename && !isText) || (filename && n.disposition !== 'inline')) {
+    const filename = fileNameOf(n)
+    if (filename !== false) {
       const contentType = n.type.toLowerCase()
       const viewAs = viewableType(contentType, filename)
       out.push({

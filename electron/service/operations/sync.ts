@@ -1,7 +1,8 @@
 import { connectionLost } from '../imap/connect'
 import type { ImapFlow } from 'imapflow'
-import type { FolderSyncState, MessageSummary } from '../../../shared/domain'
-import { SUMMARY_QUERY, cacheableFlags, toSummary } from './summaries'
+import type { FolderSyncState } from '../../../shared/domain'
+import type { WireSummary } from '../../../shared/api/summary-wire'
+import { SUMMARY_QUERY, cacheableFlags, toWireSummary } from './summaries'
 
 export interface SyncResult {
   state: FolderSyncState
@@ -33,7 +34,7 @@ export const SYNC_BATCH = 1000
  * when cache + new ≠ server count, QRESYNC's VANISHED (EARLIER) names the UIDs that went; when
  * the server lacks QRESYNC, or the counts still do not add up, one UID SEARCH tells which remain.
  */
-export async function syncFolder(client: ImapFlow, req: SyncRequest, emit: (batch: MessageSummary[], done: number, total: number) => void): Promise<SyncResult> {
+export async function syncFolder(client: ImapFlow, req: SyncRequest, emit: (batch: WireSummary[], done: number, total: number) => void): Promise<SyncResult> {
   const condstoreCapable = client.capabilities.has('CONDSTORE')
   const lock = await client.getMailboxLock(req.path, { readOnly: true })
   const receivedBefore = client.stats().received
@@ -69,11 +70,11 @@ export async function syncFolder(client: ImapFlow, req: SyncRequest, emit: (batc
     let highestUid = 0
     if (state.count > 0 && state.uidNext > firstNew) {
       const total = since ? Math.max(0, state.count - req.knownUids) : state.count
-      let batch: MessageSummary[] = []
+      let batch: WireSummary[] = []
       for await (const m of client.fetch(`${firstNew}:*`, SUMMARY_QUERY, { uid: true })) {
         // "n:*" also returns the highest message when nothing is at or above n.
         if (m.uid < firstNew) continue
-        batch.push(toSummary(m, req.folderId, req.mailboxId))
+        batch.push(toWireSummary(m))
         added++
         highestUid = Math.max(highestUid, m.uid)
         if (batch.length >= SYNC_BATCH) { emit(batch, added, Math.max(total, added)); batch = [] }

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fetchRemoteImage, isPublicAddress } from '../../../electron/service/operations/remote-content'
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex')
-import { attachmentsOf, normaliseSubject, textPartsOf, cacheableFlags, threadKey } from '../../../electron/service/operations/summaries'
+import { attachmentsOf, textPartsOf, cacheableFlags } from '../../../electron/service/operations/summaries'
+import { normaliseSubject, threadKey } from '../../../shared/rules/threads'
 
 describe('remote images the person allowed never reach this machine or its network', () => {
   let inside: Server
