@@ -108,6 +108,7 @@ async function main(): Promise<void> {
     const incremental: number[] = []
     const incrementalServer: number[] = []
     const openCached: number[] = []
+    const coldOpen: number[] = []
     const openCachedApp: number[] = []
     const search: number[] = []
     const searchApp: number[] = []
@@ -142,7 +143,34 @@ async function main(): Promise<void> {
       step(`run ${r + 1}/${RUNS}: initial sync`)
       const profiler = PROFILE_DIR && r === 0 ? await context.newCDPSession(page) : null
       if (profiler) { await profiler.send('Profiler.enable'); await profiler.send('Profiler.setSamplingInterval', { interval: 200 }); await profiler.send('Profiler.start') }
+      // Cold open: from the click to the newest message painted at the top with 50 or more rows
+      // in the list, timed inside the page (the sync itself may have started at sign-in).
+      // The newest messages: those with the latest INTERNALDATE (several arrive in the same second).
+      const probe = await imapSession(stack, 'support@contoso.test*bob@contoso.test', passwordOf(stack, 'bob@contoso.test'))
+      await probe.mailboxOpen('INBOX', { readOnly: true })
+      const lastOnes: { uid: number; at: number }[] = []
+      for await (const m of probe.fetch(`${Math.max(1, probe.mailbox ? probe.mailbox.exists - 50 : 1)}:*`, { uid: true, internalDate: true })) lastOnes.push({ uid: m.uid, at: new Date(m.internalDate ?? 0).getTime() })
+      await probe.logout()
+      const latest = Math.max(...lastOnes.map((m) => m.at))
+      const newestIds = JSON.stringify(lastOnes.filter((m) => m.at === latest).map((m) => `${FOLDER}|${m.uid}`))
+      await page.evaluate(`window.__coldRows = new Promise((resolve, reject) => {
+        let clicked = 0
+        setTimeout(() => reject(new Error('the newest message of the shared Inbox did not appear within 60 s (first row: ' + document.querySelector('.row')?.textContent + '; count: ' + document.querySelector('[data-testid="list-count"]')?.textContent + ')')), 60000)
+        document.addEventListener('click', (e) => { clicked = e.timeStamp }, { capture: true, once: true })
+        const done = () => {
+          const first = document.querySelector('.row[data-id^="${FOLDER}|"]')
+          const n = Number((document.querySelector('[data-testid="list-count"]')?.textContent ?? '').split(' ')[0].replace(/\\D/g, ''))
+          return first && ${newestIds}.includes(first.getAttribute('data-id')) && n >= 50
+        }
+        const obs = new MutationObserver(() => {
+          if (!clicked || !done()) return
+          obs.disconnect()
+          requestAnimationFrame(() => setTimeout(() => resolve(performance.now() - clicked), 0))
+        })
+        obs.observe(document.body, { childList: true, subtree: true, attributes: true, characterData: true })
+      }); null`)
       await supportInbox.click()
+      coldOpen.push(await page.evaluate('window.__coldRows') as number)
       const firstSync = await page.waitForFunction(([n, folderId]) => {
         const e = performance.getEntriesByName('tandem:sync').find((e) => (e as PerformanceMeasure).detail?.folderId === folderId && Number((e as PerformanceMeasure).detail?.added) >= n)
         return e ? e.duration : false
@@ -306,7 +334,9 @@ async function main(): Promise<void> {
       await context.close()
     }
     rows.push({ figure: `bare imapflow FETCH of ${SIZE} summaries, the app's FETCH items (reference)`, unit: 'ms', samples: ref, note: 'one per run, while the app is closed' })
-    rows.push({ figure: `initial header sync of ${SIZE} into the cache (User Timing: sync start → last IndexedDB commit)`, unit: 'ms', samples: initial, note: `${(median(initial) / median(ref)).toFixed(2)}× the reference; target ≤ 1.5×` })
+    rows.push({ figure: `initial header sync of ${SIZE} into the cache (User Timing: sync start → last IndexedDB commit)`, unit: 'ms', samples: initial, note: `${(median(initial) / median(ref)).toFixed(2)}× the reference (medians)` })
+    rows.push({ figure: '… each run\'s initial sync over that run\'s reference', unit: '×', samples: initial.map((x, i) => x / ref[i]!), note: `per run: ${initial.map((x, i) => (x / ref[i]!).toFixed(2)).join(', ')}; target ≤ 1.2×` })
+    rows.push({ figure: `open the never-synced ${SIZE}-message folder: click → newest message painted at the top, ≥ 50 rows listed`, unit: 'ms', samples: coldOpen, note: 'cold cache; its sync starts at sign-in, moments before; target ≤ 1000 ms' })
     rows.push({ figure: 'incremental sync after another member changed 100 (50 flags, 25 moves, 25 new): the server holds all 100 → IndexedDB reflects them', unit: 'ms', samples: incremental.map((x, i) => x - incrementalServer[i]!), note: 'per run; the IDLE notice, the sync, the IndexedDB write; target ≤ 2000 ms' })
     rows.push({ figure: '… the other member\'s changes themselves: first change → a bare IMAP session sees all 25 new (reference)', unit: 'ms', samples: incrementalServer, note: 'STORE, MOVE, 25 LMTP deliveries: the server\'s time' })
     rows.push({ figure: '… end to end: the other member\'s first change → IndexedDB reflects all 100', unit: 'ms', samples: incremental, note: 'the two rows above together' })
@@ -339,7 +369,7 @@ async function main(): Promise<void> {
   console.log(`| figure | median | min | max | note |`)
   console.log(`|---|---|---|---|---|`)
   for (const r of rows) {
-    const f = (x: number) => `${Math.round(x)} ${r.unit}`
+    const f = (x: number) => (r.unit === '×' ? `${x.toFixed(2)}×` : `${Math.round(x)} ${r.unit}`)
     console.log(`| ${r.figure} | ${f(median(r.samples))} | ${f(Math.min(...r.samples))} | ${f(Math.max(...r.samples))} | ${r.note ?? ''} |`)
   }
 }

@@ -1,5 +1,5 @@
 import { connectionLost } from '../imap/connect'
-import type { ImapFlow } from 'imapflow'
+import type { FetchMessageObject, ImapFlow } from 'imapflow'
 import type { FolderSyncState } from '../../../shared/domain'
 import type { WireSummary } from '../../../shared/api/summary-wire'
 import { SUMMARY_QUERY, cacheableFlags, toWireSummary } from './summaries'
@@ -26,6 +26,9 @@ export interface SyncRequest {
 
 /** Messages are handed over in batches so that fetching, the IPC hop and IndexedDB writes overlap. */
 export const SYNC_BATCH = 1000
+/** A never-synced folder's first chunk (its newest messages), and the most any later chunk asks for. */
+export const NEWEST_FIRST = 200
+export const SYNC_CHUNK = 10_000
 
 /**
  * Brings one folder's cache up to date. New messages go out through `emit` in batches as they
@@ -71,17 +74,41 @@ export async function syncFolder(client: ImapFlow, req: SyncRequest, emit: (batc
     if (state.count > 0 && state.uidNext > firstNew) {
       const total = since ? Math.max(0, state.count - req.knownUids) : state.count
       let batch: WireSummary[] = []
-      for await (const m of client.fetch(`${firstNew}:*`, SUMMARY_QUERY, { uid: true })) {
-        // "n:*" also returns the highest message when nothing is at or above n.
-        if (m.uid < firstNew) continue
+      const take = (m: FetchMessageObject) => {
         batch.push(toWireSummary(m))
         added++
         highestUid = Math.max(highestUid, m.uid)
         if (batch.length >= SYNC_BATCH) { emit(batch, added, Math.max(total, added)); batch = [] }
       }
-      // imapflow ends the iteration quietly when the connection drops: never take that for the end.
-      dropped(client)
-      if (batch.length) emit(batch, added, Math.max(total, added))
+      if (!since) {
+        // A folder never synced here: newest first, so the list shows today's mail while the
+        // past streams in. By message sequence number from the top of this session's view, in
+        // chunks growing from NEWEST_FIRST. An expunge meanwhile moves messages down, never up:
+        // a message may come twice (kept once: only UIDs below every earlier chunk's), none is missed.
+        let below = Infinity
+        let hi = mb.exists
+        for (let size = NEWEST_FIRST; hi >= 1; size = Math.min(size * 4, SYNC_CHUNK)) {
+          const lo = Math.max(1, hi - size + 1)
+          let lowest = below
+          for await (const m of client.fetch(`${lo}:${hi}`, SUMMARY_QUERY)) {
+            if (!(m.uid < below)) continue
+            take(m)
+            lowest = Math.min(lowest, m.uid)
+          }
+          dropped(client)
+          if (batch.length) { emit(batch, added, Math.max(total, added)); batch = [] }
+          below = lowest
+          hi = lo - 1
+        }
+      } else {
+        for await (const m of client.fetch(`${firstNew}:*`, SUMMARY_QUERY, { uid: true })) {
+          // "n:*" also returns the highest message when nothing is at or above n.
+          if (m.uid >= firstNew) take(m)
+        }
+        // imapflow ends the iteration quietly when the connection drops: never take that for the end.
+        dropped(client)
+        if (batch.length) emit(batch, added, Math.max(total, added))
+      }
     }
     // Mail that arrived between STATUS and FETCH is in the cache now: never fetch it twice.
     state.uidNext = Math.max(state.uidNext, highestUid + 1)
