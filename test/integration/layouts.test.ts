@@ -50,6 +50,51 @@ for (const { what, org: organisation } of layouts) {
       return t
     }
 
+    it('syncs a never-opened folder newest first, each message once, while another member moves mail away', async () => {
+      const count = 1500
+      const start = Date.UTC(2026, 5, 1)
+      await stack.seed(`finance@${domain}`, 'INBOX', Array.from({ length: count }, (_, i) => ({
+        raw: `From: Supplier ${i} <s${i}@suppliers.example>\r\nTo: finance@${domain}\r\nSubject: Invoice ${i}\r\nMessage-ID: <inv-${i}@suppliers.example>\r\n\r\nDue.\r\n`,
+        date: new Date(start + i * 60_000),
+      })))
+      const jon = await signIn(`jon@${domain}`)
+      const other = await imapSession(stack, `finance@${domain}${organisation.layout.masterSeparator}jon@${domain}`, passwordOf(stack, `jon@${domain}`))
+      try {
+        await other.mailboxOpen('INBOX')
+        const all = await other.search({ all: true }, { uid: true }) as number[]
+        expect(all).toHaveLength(count)
+        const folderId = `shared:finance@${domain}|INBOX`
+        await jon.service.listFolders(`shared:finance@${domain}`)
+        const from = jon.events.length
+        const syncing = jon.service.syncMessages({ folderId, since: null, knownUids: 0 })
+        // Once the newest have come, another member moves ten of the oldest (not fetched yet).
+        await eventually(() => jon.events.slice(from).some((e) => e.name === 'sync.messages'), 'the first batch')
+        const gone = all.slice(0, 10)
+        await other.messageMove(gone.join(','), organisation.folders.archive, { uid: true })
+        const result = await syncing
+        const batches = jon.events.slice(from).filter((e) => e.name === 'sync.messages')
+        const first = streamedMessages(batches)
+        const firstBatch = streamedMessages(batches.slice(0, 1))
+        // The first batch is the newest messages, by date and by UID.
+        expect(firstBatch.length).toBeGreaterThan(0)
+        const inFirst = new Set(firstBatch.map((m) => m.uid))
+        expect(Math.min(...inFirst)).toBeGreaterThan(Math.max(...first.map((m) => m.uid).filter((u) => !inFirst.has(u))))
+        expect(firstBatch.map((m) => m.subject)).toContain(`Invoice ${count - 1}`)
+        // Every message once; those still there all came; nothing that was never there.
+        const uids = first.map((m) => m.uid)
+        expect(new Set(uids).size).toBe(uids.length)
+        for (const uid of all.slice(10)) expect(uids).toContain(uid)
+        for (const uid of uids) expect(all).toContain(uid)
+        expect(result.added).toBe(uids.length)
+        // The next sync tells which of the moved ones the first still brought are gone.
+        const next = await jon.service.syncMessages({ folderId, since: result.state, knownUids: uids.length })
+        const removed = next.present ? uids.filter((u) => !next.present!.includes(u)) : next.vanished ?? []
+        expect(new Set([...uids.filter((u) => !removed.includes(u))])).toEqual(new Set(all.slice(10)))
+      } finally {
+        await other.logout()
+      }
+    })
+
     it('lists exactly the shared mailboxes each person belongs to, by name and address (R1)', async () => {
       const ines = await signIn(`ines@${domain}`)
       expect(ines.service.current()!.mailboxes.map((m) => [m.name, m.address])).toEqual([[`ines@${domain}`, `ines@${domain}`], [`${organisation.name} Helpdesk`, `helpdesk@${domain}`]])
