@@ -54,6 +54,27 @@ async function startService(server: object): Promise<{ url: string; child: Child
   return { url, child }
 }
 
+/**
+ * Arms a timer in the page, as `window[name]`: from the next click (its event time) until `done`
+ * (a JS expression) holds after a DOM change, and the frame after that has painted. Timed inside
+ * the page, so the harness's own round trips stay out. `failure` is a JS expression for the
+ * error's text (it may read `clicked`); `observe` the MutationObserver's options, as JS.
+ */
+async function armClickTimer(page: Page, name: string, done: string, failure: string, timeoutMs: number, observe: string): Promise<void> {
+  // A string, not a function: tsx would wrap named functions in a helper the page does not have.
+  await page.evaluate(`window.${name} = new Promise((resolve, reject) => {
+    let clicked = 0
+    setTimeout(() => reject(new Error(${failure})), ${timeoutMs})
+    document.addEventListener('click', (e) => { clicked = e.timeStamp }, { capture: true, once: true })
+    const obs = new MutationObserver(() => {
+      if (!clicked || !(${done})) return
+      obs.disconnect()
+      requestAnimationFrame(() => setTimeout(() => resolve(performance.now() - clicked), 0))
+    })
+    obs.observe(document.body, ${observe})
+  }); null`) // (null: evaluate would wait for a promise it is given)
+}
+
 /** Resident memory of a process, from /proc. */
 function rssMB(pid: number): number {
   const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
@@ -141,11 +162,9 @@ async function main(): Promise<void> {
       // last write to IndexedDB has committed, whoever started it. The harness then checks the
       // list shows every message and counts the rows in IndexedDB itself.
       step(`run ${r + 1}/${RUNS}: initial sync`)
-      const profiler = PROFILE_DIR && r === 0 ? await context.newCDPSession(page) : null
-      if (profiler) { await profiler.send('Profiler.enable'); await profiler.send('Profiler.setSamplingInterval', { interval: 200 }); await profiler.send('Profiler.start') }
       // Cold open: from the click to the newest message painted at the top with 50 or more rows
-      // in the list, timed inside the page (the sync itself may have started at sign-in).
-      // The newest messages: those with the latest INTERNALDATE (several arrive in the same second).
+      // in the list (the sync itself may have started at sign-in). The newest messages: those with
+      // the latest INTERNALDATE (several arrive in the same second).
       const probe = await imapSession(stack, 'support@contoso.test*bob@contoso.test', passwordOf(stack, 'bob@contoso.test'))
       await probe.mailboxOpen('INBOX', { readOnly: true })
       const lastOnes: { uid: number; at: number }[] = []
@@ -153,22 +172,14 @@ async function main(): Promise<void> {
       await probe.logout()
       const latest = Math.max(...lastOnes.map((m) => m.at))
       const newestIds = JSON.stringify(lastOnes.filter((m) => m.at === latest).map((m) => `${FOLDER}|${m.uid}`))
-      await page.evaluate(`window.__coldRows = new Promise((resolve, reject) => {
-        let clicked = 0
-        setTimeout(() => reject(new Error('the newest message of the shared Inbox did not appear within 60 s (first row: ' + document.querySelector('.row')?.textContent + '; count: ' + document.querySelector('[data-testid="list-count"]')?.textContent + ')')), 60000)
-        document.addEventListener('click', (e) => { clicked = e.timeStamp }, { capture: true, once: true })
-        const done = () => {
+      await armClickTimer(page, '__coldRows', `(() => {
           const first = document.querySelector('.row[data-id^="${FOLDER}|"]')
           const n = Number((document.querySelector('[data-testid="list-count"]')?.textContent ?? '').split(' ')[0].replace(/\\D/g, ''))
           return first && ${newestIds}.includes(first.getAttribute('data-id')) && n >= 50
-        }
-        const obs = new MutationObserver(() => {
-          if (!clicked || !done()) return
-          obs.disconnect()
-          requestAnimationFrame(() => setTimeout(() => resolve(performance.now() - clicked), 0))
-        })
-        obs.observe(document.body, { childList: true, subtree: true, attributes: true, characterData: true })
-      }); null`)
+        })()`, `'the newest message of the shared Inbox did not appear within 60 s (first row: ' + document.querySelector('.row')?.textContent + '; count: ' + document.querySelector('[data-testid="list-count"]')?.textContent + ')'`,
+      60_000, '{ childList: true, subtree: true, attributes: true, characterData: true }')
+      const profiler = PROFILE_DIR && r === 0 ? await context.newCDPSession(page) : null
+      if (profiler) { await profiler.send('Profiler.enable'); await profiler.send('Profiler.setSamplingInterval', { interval: 200 }); await profiler.send('Profiler.start') }
       await supportInbox.click()
       coldOpen.push(await page.evaluate('window.__coldRows') as number)
       const firstSync = await page.waitForFunction(([n, folderId]) => {
@@ -266,21 +277,11 @@ async function main(): Promise<void> {
       await supportInbox.waitFor()
       await page.locator('section[data-kind="own"] button[data-role="inbox"]').click()
       await page.waitForTimeout(500)
-      // From the click (its event time) to the first of this folder's rows in the DOM and the
-      // frame after it painted, timed inside the page: the harness's own round trips stay out.
-      await page.evaluate(`window.__firstRows = new Promise((resolve, reject) => {
-        let clicked = 0
-        setTimeout(() => reject(new Error('no row of the shared Inbox appeared within 30 s (click seen: ' + !!clicked + ', first row: ' + document.querySelector('.row')?.getAttribute('data-id') + ')')), 30000)
-        document.addEventListener('click', (e) => { clicked = e.timeStamp }, { capture: true, once: true })
-        const seen = () => document.querySelector('.row[data-id^="${FOLDER}|"]')
-        const obs = new MutationObserver(() => {
-          if (!clicked || !seen()) return
-          obs.disconnect()
-          requestAnimationFrame(() => setTimeout(() => resolve(performance.now() - clicked), 0))
-        })
-        // The virtual list may reuse its row elements and only change their data-id.
-        obs.observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ['data-id'] })
-      }); null`) // (null: evaluate would wait for a promise it is given)
+      // From the click to the first of this folder's rows in the DOM. The virtual list may reuse
+      // its row elements and only change their data-id.
+      await armClickTimer(page, '__firstRows', `document.querySelector('.row[data-id^="${FOLDER}|"]')`,
+        `'no row of the shared Inbox appeared within 30 s (click seen: ' + !!clicked + ', first row: ' + document.querySelector('.row')?.getAttribute('data-id') + ')'`,
+        30_000, "{ childList: true, subtree: true, attributes: true, attributeFilter: ['data-id'] }")
       await supportInbox.click()
       openCached.push(await page.evaluate('window.__firstRows') as number)
       // The app's own User Timing of the same thing (cache read + render), without the harness's polling.

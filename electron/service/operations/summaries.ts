@@ -47,10 +47,13 @@ function fileNameOf(n: MessageStructureObject): string | undefined | false {
   return (n.disposition === 'attachment' || (filename && !isText) || (filename && n.disposition !== 'inline')) ? filename : false
 }
 
+/** A file shown inside the text (inline, referenced by its Content-ID), not one to list. */
+const isInline = (n: MessageStructureObject): boolean => n.disposition === 'inline' && !!n.id
+
 /** Whether a message has a part attachmentsOf would list as not inline, without building the list. */
 function hasFiles(n: MessageStructureObject): boolean {
   if (n.childNodes?.length) return n.childNodes.some(hasFiles)
-  return fileNameOf(n) !== false && !(n.disposition === 'inline' && !!n.id)
+  return fileNameOf(n) !== false && !isInline(n)
 }
 
 /** The parts of a message that are files: a filename or an attachment disposition. */
@@ -69,7 +72,7 @@ export function attachmentsOf(node: MessageStructureObject): Attachment[] {
         contentType,
         viewable: viewAs !== null,
         size: n.size ?? 0,
-        inline: n.disposition === 'inline' && !!n.id,
+        inline: isInline(n),
       })
     }
   }

@@ -74,11 +74,12 @@ export async function syncFolder(client: ImapFlow, req: SyncRequest, emit: (batc
     if (state.count > 0 && state.uidNext > firstNew) {
       const total = since ? Math.max(0, state.count - req.knownUids) : state.count
       let batch: WireSummary[] = []
+      const flush = () => { if (batch.length) { emit(batch, added, Math.max(total, added)); batch = [] } }
       const take = (m: FetchMessageObject) => {
         batch.push(toWireSummary(m))
         added++
         highestUid = Math.max(highestUid, m.uid)
-        if (batch.length >= SYNC_BATCH) { emit(batch, added, Math.max(total, added)); batch = [] }
+        if (batch.length >= SYNC_BATCH) flush()
       }
       if (!since) {
         // A folder never synced here: newest first, so the list shows today's mail while the
@@ -96,7 +97,7 @@ export async function syncFolder(client: ImapFlow, req: SyncRequest, emit: (batc
             lowest = Math.min(lowest, m.uid)
           }
           dropped(client)
-          if (batch.length) { emit(batch, added, Math.max(total, added)); batch = [] }
+          flush()
           below = lowest
           hi = lo - 1
         }
@@ -107,7 +108,7 @@ export async function syncFolder(client: ImapFlow, req: SyncRequest, emit: (batc
         }
         // imapflow ends the iteration quietly when the connection drops: never take that for the end.
         dropped(client)
-        if (batch.length) emit(batch, added, Math.max(total, added))
+        flush()
       }
     }
     // Mail that arrived between STATUS and FETCH is in the cache now: never fetch it twice.
