@@ -190,6 +190,12 @@ test.describe('own and shared mailboxes side by side', () => {
     await expect.poll(async () => (await onServer(stack, { uid }))?.flags.includes('\\Flagged')).toBe(false)
     await app.keyboard.press('s')
     await expect.poll(async () => (await onServer(stack, { uid }))?.flags).toContain('\\Flagged')
+    // u and z at typing speed: z takes back the u, not the s before it, though u is still being stored.
+    await app.keyboard.press('u')
+    await app.keyboard.press('z')
+    await expect(app.getByRole('status').filter({ hasText: 'Undone: 1 message marked read again.' })).toBeVisible()
+    await expect(app.locator('.row[data-focused="true"]')).toHaveAttribute('data-unread', 'false')
+    expect((await onServer(stack, { uid }))?.flags).toContain('\\Flagged')
     // u toggles the read state: the server ends up as the list shows it.
     await app.keyboard.press('u')
     await expect(app.locator('.row[data-focused="true"]')).toHaveAttribute('data-unread', 'true')

@@ -18,6 +18,18 @@ export const pendingDelete = ref<{ mailboxName: string; count: number; confirm: 
 
 /** The last action the person can still undo (the z key), while its notice shows. */
 const lastUndo = ref<{ run: () => Promise<void>; until: number } | null>(null)
+/**
+ * Actions still being stored: z waits for them, so "e then z" at typing speed undoes the move
+ * and not whatever came before it (the read mark of opening the message).
+ */
+let storing: Promise<unknown> = Promise.resolve()
+function stored(action: () => Promise<void>): Promise<void> {
+  const work = action()
+  const all = Promise.all([storing, work.catch(() => undefined)])
+  storing = all
+  void all.finally(() => { if (storing === all) storing = Promise.resolve() })
+  return work
+}
 
 /**
  * Triage. Each action is a task (queue/tasks): stored first, shown at once, carried out on the
@@ -47,7 +59,7 @@ export function useMessageActions() {
   }
 
   /** Flags change in the cache (and so on screen) at once, as a durable task. */
-  async function setFlag(flag: string, on: boolean, targets = messages.targets, opts: { quiet?: boolean } = {}): Promise<void> {
+  const setFlag = (flag: string, on: boolean, targets = messages.targets, opts: { quiet?: boolean } = {}): Promise<void> => stored(async () => {
     const changing = targets.filter((m) => m.flags.includes(flag) !== on)
     if (!changing.length) return
     const folder = folderOf(changing[0]!)
@@ -62,7 +74,7 @@ export function useMessageActions() {
     const word = (set: boolean) => (flag === SEEN ? (set ? 'Read' : 'Unread') : set ? 'Flagged' : 'Unflagged')
     const count = changing.length
     offerUndo(tr(`actions.marked${word(on)}`, { count }), task.id, tr(`actions.undone${word(!on)}`, { count }), opts)
-  }
+  })
 
   const toggleRead = () => setFlag(SEEN, !messages.targets.every((m) => m.flags.includes(SEEN)))
   const toggleFlag = () => setFlag(FLAGGED, !messages.targets.every((m) => m.flags.includes(FLAGGED)))
@@ -70,7 +82,7 @@ export function useMessageActions() {
   const markRead = (m: MessageSummary) => setFlag(SEEN, true, [m], { quiet: true })
 
   /** Moves (or deletes, via the server's Deleted Items) at once on screen, as a queued task. */
-  async function relocate(kind: 'move' | 'delete', targets: MessageSummary[], to: Folder): Promise<void> {
+  const relocate = (kind: 'move' | 'delete', targets: MessageSummary[], to: Folder): Promise<void> => stored(async () => {
     const from = folderOf(targets[0]!)
     if (!from) return
     messages.focusPast(targets.map((m) => m.id))
@@ -80,7 +92,7 @@ export function useMessageActions() {
     })
     const count = targets.length
     offerUndo(tr(kind === 'delete' ? 'actions.deleted' : 'actions.moved', { count, folder: folderLabel(to) }), task.id, tr('actions.putBack', { count, folder: folderLabel(from) }), { resync: from.id })
-  }
+  })
 
   function archive(): Promise<void> {
     const targets = messages.targets
@@ -124,10 +136,11 @@ export function useMessageActions() {
   }
 
   /** Undoes the last action, while its ten seconds last. */
-  function undoLast(): Promise<void> {
+  async function undoLast(): Promise<void> {
+    await storing
     const last = lastUndo.value
-    if (!last || Date.now() > last.until) return Promise.resolve()
-    return last.run()
+    if (!last || Date.now() > last.until) return
+    await last.run()
   }
 
   return { toggleRead, toggleFlag, markRead, archive, moveTo, remove, undoLast }
