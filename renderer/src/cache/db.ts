@@ -1,7 +1,7 @@
 import Dexie, { type Table } from 'dexie'
 import type { Folder, FolderSyncState, MessageBody } from '../../../shared/domain'
 import { kindOf, type Task } from '../queue/tasks'
-import { SummaryBlocks, latestOf, type BlockRow, type KeyRow } from './summary-blocks'
+import { SummaryBlocks, latestOf, type BlockRow, type KeyRow, type TallyRow } from './summary-blocks'
 
 export interface SyncRow extends FolderSyncState { folderId: string; mailboxId: string }
 export interface BodyRow extends MessageBody { id: string; mailboxId: string; /** Lower-case text for search. */ searchText: string }
@@ -14,6 +14,7 @@ export class TandemDb extends Dexie {
   folders!: Table<Folder, string>
   blocks!: Table<BlockRow, [string, number]>
   keys!: Table<KeyRow, [string, number]>
+  tallies!: Table<TallyRow, string>
   bodies!: Table<BodyRow, string>
   sync!: Table<SyncRow, string>
   /** The person's actions waiting for the server, in order: triage, sends, drafts. */
@@ -50,7 +51,18 @@ export class TandemDb extends Dexie {
     this.version(5).stores({}).upgrade((tx) => tx.table('tasks').toCollection().modify((t: { status: string }) => {
       if (t.status === 'pending') t.status = 'applied'
     }))
-    this.summaries = new SummaryBlocks(this, this.blocks, this.keys)
+    // How many summaries each folder holds, kept with every write (a sync asks for it, and at
+    // 100 000 messages summing the key rows cost 30-180 ms of each incremental sync).
+    this.version(6).stores({ tallies: 'folderId, mailboxId' }).upgrade(async (tx) => {
+      const tallies = new Map<string, TallyRow>()
+      await tx.table('keys').each((k: KeyRow) => {
+        const t = tallies.get(k.folderId) ?? { folderId: k.folderId, mailboxId: k.mailboxId, count: 0 }
+        t.count += k.uids.length
+        tallies.set(k.folderId, t)
+      })
+      await tx.table('tallies').bulkPut([...tallies.values()])
+    })
+    this.summaries = new SummaryBlocks(this, this.blocks, this.keys, this.tallies)
   }
 
   /** Drops everything cached of a mailbox the person is no longer a member of (R1). */

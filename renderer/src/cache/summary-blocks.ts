@@ -18,6 +18,9 @@ export interface BlockRow { folderId: string; block: number; mailboxId: string; 
  */
 export interface KeyRow { folderId: string; block: number; mailboxId: string; uids: number[]; dates: number[]; maxDate: number }
 
+/** How many summaries a folder holds, written in the same transaction as its blocks. */
+export interface TallyRow { folderId: string; mailboxId: string; count: number }
+
 /** The latest of a block's dates (its key row's `maxDate`). */
 export const latestOf = (dates: number[]): number => dates.reduce((a, d) => Math.max(a, d), -Infinity)
 
@@ -72,7 +75,12 @@ export function mergeNewest(current: MessageSummary[], incoming: MessageSummary[
 export class SummaryBlocks {
   private readonly listeners = new Set<(change: CacheChange) => void>()
 
-  constructor(private readonly db: Dexie, private readonly blocks: Table<BlockRow, [string, number]>, private readonly keys: Table<KeyRow, [string, number]>) {}
+  constructor(
+    private readonly db: Dexie,
+    private readonly blocks: Table<BlockRow, [string, number]>,
+    private readonly keys: Table<KeyRow, [string, number]>,
+    private readonly tallies: Table<TallyRow, string>,
+  ) {}
 
   onChange(listener: (change: CacheChange) => void): () => void {
     this.listeners.add(listener)
@@ -92,7 +100,7 @@ export class SummaryBlocks {
 
   /** The tables a caller's own transaction must include to call the writing methods inside it. */
   get tables(): Table[] {
-    return [this.blocks, this.keys]
+    return [this.blocks, this.keys, this.tallies]
   }
 
   private folderRange(table: Table<BlockRow | KeyRow, [string, number]>, folderId: string) {
@@ -110,19 +118,35 @@ export class SummaryBlocks {
       if (!wanted.has(k)) wanted.set(k, { folderId, block: blockOf(uid), mailboxId })
     }
     if (!wanted.size) return
-    await this.db.transaction('rw', this.blocks, this.keys, async () => {
+    await this.db.transaction('rw', this.blocks, this.keys, this.tallies, async () => {
       const targets = [...wanted.values()]
       const existing = await this.blocks.bulkGet(targets.map((t) => [t.folderId, t.block] as [string, number]))
       const put: BlockRow[] = []
       const drop: [string, number][] = []
+      /** Per folder: its mailbox and how many rows it gains (or loses) here. */
+      const delta = new Map<string, { mailboxId: string; by: number }>()
+      const tally = (folderId: string, mailboxId: string, by: number) => {
+        const d = delta.get(folderId)
+        if (d) d.by += by
+        else delta.set(folderId, { mailboxId, by })
+      }
       targets.forEach((t, i) => {
         const old = existing[i]
         const rows = new Map((old?.rows ?? []).map((m) => [m.id, m]))
         if (!change(rows, keyOf(t.folderId, t.block))) return
         const mailboxId = old?.mailboxId ?? t.mailboxId ?? [...rows.values()][0]?.mailboxId
-        if (!rows.size || !mailboxId) { if (old) drop.push([t.folderId, t.block]); return }
+        if (!rows.size || !mailboxId) {
+          if (old) { drop.push([t.folderId, t.block]); tally(t.folderId, old.mailboxId, -old.rows.length) }
+          return
+        }
+        tally(t.folderId, mailboxId, rows.size - (old?.rows.length ?? 0))
         put.push({ folderId: t.folderId, block: t.block, mailboxId, rows: [...rows.values()].sort((a, b) => a.uid - b.uid) })
       })
+      const moved = [...delta].filter(([, d]) => d.by !== 0)
+      if (moved.length) {
+        const was = await this.tallies.bulkGet(moved.map(([folderId]) => folderId))
+        await this.tallies.bulkPut(moved.map(([folderId, d], i) => ({ folderId, mailboxId: d.mailboxId, count: Math.max(0, (was[i]?.count ?? 0) + d.by) })))
+      }
       if (put.length) {
         await this.blocks.bulkPut(put)
         await this.keys.bulkPut(put.map(keyRowOf))
@@ -248,10 +272,9 @@ export class SummaryBlocks {
     return keys.flatMap((k) => k.uids)
   }
 
+  /** How many summaries a folder holds (one record read, however big the folder). */
   async count(folderId: string): Promise<number> {
-    let n = 0
-    await this.folderRange(this.keys, folderId).each((k) => { n += (k as KeyRow).uids.length })
-    return n
+    return (await this.tallies.get(folderId))?.count ?? 0
   }
 
   /** Walks every cached summary, block by block; with `maxBlocks`, reads no more blocks than that. */
@@ -269,9 +292,10 @@ export class SummaryBlocks {
 
   /** Drops everything cached of a mailbox (R1). */
   async purgeMailbox(mailboxId: string): Promise<void> {
-    await this.db.transaction('rw', this.blocks, this.keys, async () => {
+    await this.db.transaction('rw', this.blocks, this.keys, this.tallies, async () => {
       await this.blocks.where('mailboxId').equals(mailboxId).delete()
       await this.keys.where('mailboxId').equals(mailboxId).delete()
+      await this.tallies.where('mailboxId').equals(mailboxId).delete()
     })
     this.tell({ reset: true })
   }

@@ -83,6 +83,39 @@ describe('summaries stored in UID blocks', () => {
     db = new TandemDb(name.slice('tandem:'.length))
     expect((await db.keys.toArray()).map((k) => k.maxDate)).toEqual([9000, 7000])
     expect((await db.summaries.newest(FOLDER, 2)).map((m) => m.uid)).toEqual([2, 300])
+    // Version 6 counts what the blocks hold.
+    expect(await db.summaries.count(FOLDER)).toBe(3)
+  })
+
+  it('keeps each folder\'s count equal to its rows through every kind of write, and not through a rolled-back one', async () => {
+    const d = open()
+    const counted = async (folderId: string) => {
+      const n = await d.summaries.count(folderId)
+      expect(n).toBe((await d.summaries.uids(folderId)).length)
+      return n
+    }
+    await d.summaries.put(Array.from({ length: 700 }, (_, i) => summary(FOLDER, i + 1)))
+    await d.summaries.put([summary(OTHER, 1), summary(OTHER, 2)])
+    expect(await counted(FOLDER)).toBe(700)
+    // Replacing rows adds nothing.
+    await d.summaries.put([summary(FOLDER, 5), summary(FOLDER, 600), summary(FOLDER, 900)])
+    expect(await counted(FOLDER)).toBe(701)
+    await d.summaries.modify([`${FOLDER}|1`, `${FOLDER}|2`, `${OTHER}|1`], (m) => (m.uid === 1 ? null : { ...m, flags: ['\\Seen'] }))
+    expect(await counted(FOLDER)).toBe(700)
+    expect(await counted(OTHER)).toBe(1)
+    // A whole block goes.
+    await d.summaries.remove(Array.from({ length: BLOCK_UIDS }, (_, i) => `${FOLDER}|${BLOCK_UIDS + i}`))
+    expect(await counted(FOLDER)).toBe(700 - BLOCK_UIDS)
+    await expect(d.transaction('rw', [...d.summaries.tables, d.sync], async () => {
+      await d.summaries.remove([`${FOLDER}|3`])
+      throw new Error('rolled back')
+    })).rejects.toThrow('rolled back')
+    expect(await counted(FOLDER)).toBe(700 - BLOCK_UIDS)
+    await d.summaries.clearFolder(FOLDER, new Set([`${FOLDER}|3`]))
+    expect(await counted(FOLDER)).toBe(1)
+    await d.purgeMailbox(mailboxOfFolder(OTHER))
+    expect(await counted(OTHER)).toBe(0)
+    expect(await d.tallies.count()).toBe(1)
   })
 
   it('updates and removes single messages, drops emptied blocks, and says what changed', async () => {
