@@ -13,10 +13,14 @@ import { MailboxRuntime } from './imap/mailbox-runtime'
 import { publishMailboxes } from './session/memberships'
 import { fetchRemoteImage } from './operations/remote-content'
 import { syncFolder } from './operations/sync'
+import { releaseMemorySoon } from './memory'
 import { moveMessages, setFlags, trashFor } from './operations/triage'
 import { SessionLifecycle, type MailServiceDeps } from './session/session-lifecycle'
 
 export type { MailServiceDeps } from './session/session-lifecycle'
+
+/** A sync that brought at least this many messages is followed by a garbage collection (memory.ts). */
+const BIG_SYNC = 2000
 
 /**
  * The mail service: all network work and the rules. Plain Node, no Electron; constructed with
@@ -47,6 +51,8 @@ export class MailService extends SessionLifecycle {
     const result = await syncFolder(await runtime.connection(), { ...input, mailboxId: runtime.mailbox.id, path: folder.path },
       (rows, done, total) => this.deps.emit('sync.messages', { folderId: folder.id, rows, done, total }))
     runtime.watch(folder.path)
+    // A big first sync leaves its parsed answers behind as garbage: collected once things are quiet.
+    if (result.added >= BIG_SYNC) releaseMemorySoon()
     return result
   }
 
