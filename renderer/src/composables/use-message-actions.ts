@@ -25,9 +25,7 @@ const lastUndo = ref<{ run: () => Promise<void>; until: number } | null>(null)
 let storing: Promise<unknown> = Promise.resolve()
 function stored(action: () => Promise<void>): Promise<void> {
   const work = action()
-  const all = Promise.all([storing, work.catch(() => undefined)])
-  storing = all
-  void all.finally(() => { if (storing === all) storing = Promise.resolve() })
+  storing = Promise.all([storing, work.catch(() => undefined)])
   return work
 }
 
