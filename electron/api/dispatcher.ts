@@ -71,6 +71,8 @@ export function serviceHandlers(service: import('../service/mail-service').MailS
     'mailboxes.remove': (input) => service.removeSharedMailbox(input.mailboxId),
     'messages.sync': (input) => service.syncMessages(input),
     'messages.body': (input) => service.body(input.folderId, input.uid),
+    'team.read': (input) => service.teamRead(input.mailboxId, input.since),
+    'team.record': (input) => service.teamRecord(input),
     'messages.setFlags': async (input) => ({ ok: true as const, gone: await service.setFlags(input.folderId, input.uids, input.add, input.remove) }),
     'messages.move': (input) => service.move(input.folderId, input.uids, input.toFolderId, input.messageIds),
     'messages.delete': (input) => service.delete(input.folderId, input.uids, input.messageIds),

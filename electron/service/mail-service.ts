@@ -14,7 +14,10 @@ import { publishMailboxes } from './session/memberships'
 import { fetchRemoteImage } from './operations/remote-content'
 import { syncFolder } from './operations/sync'
 import { releaseMemorySoon } from './memory'
-import { moveMessages, setFlags, trashFor } from './operations/triage'
+import { appendTeamRecord, ensureTeamFolder, readTeamRecords, recordMessage, recordMessageId, recordSentence, type TeamCursor } from './operations/team'
+import { TEAM_RECORD_VERSION, type TeamRecord } from '../../shared/team/records'
+import type { CallInput } from '../../shared/api/contract'
+import { findByMessageId, moveMessages, setFlags, trashFor } from './operations/triage'
 import { SessionLifecycle, type MailServiceDeps } from './session/session-lifecycle'
 
 export type { MailServiceDeps } from './session/session-lifecycle'
@@ -54,6 +57,35 @@ export class MailService extends SessionLifecycle {
     // A big first sync leaves its parsed answers behind as garbage: collected once things are quiet.
     if (result.added >= BIG_SYNC) releaseMemorySoon()
     return result
+  }
+
+  /** A shared mailbox's team records from the cursor on (docs/team-state.md). */
+  async teamRead(mailboxId: string, since: TeamCursor | null): Promise<CallOutput<'team.read'>> {
+    const { client, path } = await this.sharedRuntime(mailboxId).teamFolder()
+    if (!(await ensureTeamFolder(client, path, false))) return { exists: false, cursor: null, records: [], more: false, skipped: 0, reset: false }
+    return { exists: true, ...(await readTeamRecords(client, path, since)) }
+  }
+
+  /**
+   * Appends one team record as the signed-in member: who acted is the session's address, never
+   * the page's word. A record replayed after a crash is found by its Message-ID, not appended twice.
+   */
+  async teamRecord(input: CallInput<'team.record'>): Promise<{ uid: number | null }> {
+    const runtime = this.sharedRuntime(input.mailboxId)
+    const active = this.requireSession()
+    const record: TeamRecord = { v: TEAM_RECORD_VERSION, id: input.id, conv: input.conv, at: input.at, by: active.session.account.address, action: input.action }
+    const { client, path } = await runtime.teamFolder()
+    await ensureTeamFolder(client, path, true)
+    const already = await findByMessageId(client, path, recordMessageId(record.id))
+    if (already !== null) return { uid: already }
+    const { subject, text } = recordSentence(record, active.name, input.locale ?? 'en')
+    return { uid: await appendTeamRecord(client, path, await recordMessage(record, active.name, subject, text)) }
+  }
+
+  private sharedRuntime(mailboxId: string): MailboxRuntime {
+    const runtime = this.runtime(mailboxId)
+    if (runtime.mailbox.kind !== 'shared') throw fail({ code: 'request.invalid', field: 'mailboxId', key: 'errors.team.notShared' })
+    return runtime
   }
 
   async body(folderId: string, uid: number): Promise<MessageBody> {

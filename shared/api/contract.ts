@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import { conversationIdSchema, teamActionSchema, teamRecordSchema } from '../team/records'
+import { LOCALES } from '../i18n'
 import { apiErrorSchema, textSchema } from './errors'
 import { batchFromWire } from './summary-wire'
 import {
@@ -65,6 +67,9 @@ const outboxFields = {
 }
 export const sendRequestSchema = draftSchema.extend(outboxFields).refine((r) => r.to.length + r.cc.length + r.bcc.length > 0, { message: 'Add at least one recipient', path: ['to'] })
 export type SendRequest = z.infer<typeof sendRequestSchema>
+
+/** Where a member's read of a team folder stopped. */
+export const teamCursorSchema = z.object({ uidValidity: z.string().min(1).max(40), uidNext: z.number().int().positive() }).strict()
 
 export const appInfoSchema = z.object({
   name: z.string(),
@@ -155,6 +160,29 @@ export const calls = {
     /** Bytes read from the server for this sync (the benchmark shows that nothing is refetched). */
     received: z.number().int().nonnegative(),
   })),
+  /**
+   * A shared mailbox's team state records (docs/team-state.md) from the cursor on, at most a
+   * page; ask again while `more`. `exists`: false while nobody has recorded anything there.
+   */
+  'team.read': call(z.object({ mailboxId: z.string().min(1).max(400), since: teamCursorSchema.nullable() }).strict(), z.object({
+    exists: z.boolean(),
+    cursor: teamCursorSchema.nullable(),
+    records: z.array(teamRecordSchema.extend({ uid: z.number().int().positive() })),
+    more: z.boolean(),
+    /** Messages in the folder that are not records (another client's, or hostile): left alone. */
+    skipped: z.number().int().nonnegative(),
+    /** The folder was recreated (UIDVALIDITY): fold again from these records alone. */
+    reset: z.boolean(),
+  })),
+  /** Appends one team record as the signed-in member (main writes who); `locale` for the sentence other clients show. */
+  'team.record': call(z.object({
+    mailboxId: z.string().min(1).max(400),
+    id: z.string().uuid(),
+    conv: conversationIdSchema,
+    at: z.number().int().positive(),
+    action: teamActionSchema,
+    locale: z.enum(LOCALES).default('en'),
+  }).strict(), z.object({ uid: z.number().int().positive().nullable() })),
   /** A message's body, parsed in the main process. */
   'messages.body': call(z.object({ folderId: id, uid: z.number().int().positive() }).strict(), messageBodySchema),
   /** Adds and removes flags (\\Seen, \\Flagged…) on the server. */

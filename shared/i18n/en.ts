@@ -101,6 +101,10 @@ export const en = {
       answered: '{who} already answered this conversation from {mailbox} at {at} ("{subject}"). Read it first; then send yours anyway, or change it.',
       sentCopyLater: "The message was sent, but its copy for {mailbox}'s Sent folder could not be saved yet. Tandem saves it when the connection is back, and does not send the message again.",
     },
+    team: {
+      noFolder: 'The shared mailbox has no "{folder}" folder for team state, and the server does not let you create it. Ask an administrator to create it with read and append rights for the members (see the administrator guide).',
+      notShared: 'Team state (assignments, status, internal notes) is kept only for shared mailboxes.',
+    },
     smime: {
       otherAddress: 'That certificate is for {addresses}, not for {address}.',
       noAddressFor: 'That certificate is for no e-mail address, not for {address}.',
@@ -480,5 +484,24 @@ export const en = {
     charset: 'This message declares the character set "{charset}"; some characters may show wrongly.',
     unreadablePart: 'Part of this message could not be read ({detail}).',
     rawContent: 'This message has no readable text part; its raw content is shown.',
+  },
+  team: {
+    record: {
+      assigned: '{by} assigned this conversation to {to}',
+      claimed: '{by} took this conversation',
+      unassigned: '{by} unassigned this conversation',
+      status: '{by} set the status to {status}',
+      note: '{by} wrote an internal note',
+      noteDelete: '{by} deleted an internal note',
+      noteRestore: '{by} restored an internal note',
+      writing: '{by} is writing a reply',
+      writingStopped: '{by} stopped writing a reply',
+      explain: 'Tandem keeps the team state of this shared mailbox (who has a conversation, its status, internal notes) in this folder. Please leave this message here: it is part of the record every member sees.',
+    },
+    status: {
+      open: 'Open',
+      waiting: 'Waiting',
+      done: 'Done',
+    },
   },
 } as const

@@ -103,6 +103,10 @@ export const nl: Catalogue = {
       answered: '{who} heeft dit gesprek al beantwoord vanuit {mailbox} op {at} ("{subject}"). Lees dat eerst; verzend het jouwe daarna toch, of pas het aan.',
       sentCopyLater: 'Het bericht is verzonden, maar de kopie voor de map Verzonden items van {mailbox} kon nog niet worden opgeslagen. Tandem slaat die op zodra de verbinding terug is, en verzendt het bericht niet nog eens.',
     },
+    team: {
+      noFolder: 'Het gedeelde postvak heeft geen map "{folder}" voor de teamstatus, en de server laat je die niet aanmaken. Vraag een beheerder die aan te maken met lees- en toevoegrechten voor de leden (zie de beheerdershandleiding).',
+      notShared: 'Teamstatus (toewijzingen, status, interne notities) wordt alleen voor gedeelde postvakken bijgehouden.',
+    },
     smime: {
       otherAddress: 'Dat certificaat is voor {addresses}, niet voor {address}.',
       noAddressFor: 'Dat certificaat is voor geen enkel e-mailadres, niet voor {address}.',
@@ -482,5 +486,24 @@ export const nl: Catalogue = {
     charset: 'Dit bericht geeft de tekenset "{charset}" op; sommige tekens worden misschien verkeerd getoond.',
     unreadablePart: 'Een deel van dit bericht kon niet worden gelezen ({detail}).',
     rawContent: 'Dit bericht heeft geen leesbaar tekstdeel; de onbewerkte inhoud wordt getoond.',
+  },
+  team: {
+    record: {
+      assigned: '{by} heeft dit gesprek toegewezen aan {to}',
+      claimed: '{by} heeft dit gesprek opgepakt',
+      unassigned: '{by} heeft de toewijzing van dit gesprek opgeheven',
+      status: '{by} heeft de status op {status} gezet',
+      note: '{by} heeft een interne notitie geschreven',
+      noteDelete: '{by} heeft een interne notitie verwijderd',
+      noteRestore: '{by} heeft een interne notitie teruggezet',
+      writing: '{by} schrijft een antwoord',
+      writingStopped: '{by} schrijft geen antwoord meer',
+      explain: 'Tandem bewaart in deze map de teamstatus van dit gedeelde postvak (wie een gesprek heeft, de status, interne notities). Laat dit bericht hier staan: het hoort bij wat elk lid ziet.',
+    },
+    status: {
+      open: 'Open',
+      waiting: 'Wacht',
+      done: 'Klaar',
+    },
   },
 }

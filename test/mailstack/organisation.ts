@@ -39,6 +39,8 @@ const folderNames = z.object({
   archive: z.string().default('Archive'),
   /** The shared mailboxes' folder for the directory entry, where members may only read (R2, R3). */
   directory: z.string().default('Directory'),
+  /** Tandem's team-state folder, created as the administrator guide says (members: lrsi); null: not created. */
+  team: z.string().nullable().default('Tandem Team'),
 })
 
 /**
@@ -60,7 +62,7 @@ export const organisationSchema = z
     users: z.array(user).min(1),
     sharedMailboxes: z.array(sharedMailbox).default([]),
     folders: folderNames.default({
-      sent: 'Sent Items', drafts: 'Drafts', trash: 'Deleted Items', junk: 'Junk Email', archive: 'Archive', directory: 'Directory',
+      sent: 'Sent Items', drafts: 'Drafts', trash: 'Deleted Items', junk: 'Junk Email', archive: 'Archive', directory: 'Directory', team: 'Tandem Team',
     }),
     layout: layout.default({ separator: '/', sharedPrefix: 'shared/%%u/', masterSeparator: '*' }),
   })

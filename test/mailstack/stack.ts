@@ -47,6 +47,8 @@ export function directoryMessage(shared: string, entry: object): string {
 
 /** Rights a member gets on the shared mailbox's directory folder: see it, read it, nothing more. */
 export const DIRECTORY_RIGHTS = 'lr'
+/** Members' rights on the team-state folder: look, read, seen, insert — an append-only log. */
+export const TEAM_RIGHTS = 'lrsi'
 
 export interface MailStack {
   org: Organisation
@@ -166,6 +168,11 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
     // The directory entry's folder: members may look and read, never write (R2, R3).
     const directory = await ensureFolder(join(home(shared.address), 'Maildir'), f.directory)
     await writeOwned(join(directory, 'dovecot-acl'), shared.members.map((m) => `user=${m.address} ${DIRECTORY_RIGHTS}`).join('\n') + '\n')
+    // The team-state folder (docs/admin.md): members append and read, never change or remove.
+    if (f.team) {
+      const team = await ensureFolder(join(home(shared.address), 'Maildir'), f.team)
+      await writeOwned(join(team, 'dovecot-acl'), shared.members.map((m) => `user=${m.address} ${TEAM_RIGHTS}`).join('\n') + '\n')
+    }
   }
 
   let dovecotErr = ''

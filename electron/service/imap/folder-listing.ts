@@ -85,15 +85,15 @@ export type MailboxScope = { kind: 'session' } | { kind: 'namespace'; inboxPath:
 export const inboxPathOf = (scope: MailboxScope): string => (scope.kind === 'session' ? 'INBOX' : scope.inboxPath)
 
 /**
- * A mailbox's folders in its scope, without the one that holds its directory entry (`hidden`,
- * relative to the mailbox). In a namespace, paths keep the server's prefix and separator; the
+ * A mailbox's folders in its scope, without those that are Tandem's, not mail (`hidden`, relative
+ * to the mailbox: its directory entry's, its team state's). In a namespace, paths keep the server's prefix and separator; the
  * shared INBOX is the one folder named by its role.
  */
-export async function listScopedFolders(client: ImapFlow, mailboxId: string, scope: MailboxScope, hidden: string | null, rights: RightsCache): Promise<Folder[]> {
-  if (scope.kind === 'session') return (await listMailboxFolders(client, mailboxId, rights)).filter((f) => f.path !== hidden)
+export async function listScopedFolders(client: ImapFlow, mailboxId: string, scope: MailboxScope, hidden: string[], rights: RightsCache): Promise<Folder[]> {
+  if (scope.kind === 'session') return (await listMailboxFolders(client, mailboxId, rights)).filter((f) => !hidden.includes(f.path))
   const { inboxPath, prefix } = scope
-  const hiddenPath = hidden === null ? null : prefix + hidden
-  const listed = (await client.list()).filter((f) => (f.path === inboxPath || f.path.startsWith(prefix)) && f.path !== hiddenPath)
+  const hiddenPaths = hidden.map((h) => prefix + h)
+  const listed = (await client.list()).filter((f) => (f.path === inboxPath || f.path.startsWith(prefix)) && !hiddenPaths.includes(f.path))
   const folders: Folder[] = []
   for (const f of listed) {
     const folder = toFolder(f, mailboxId, client.capabilities.has('SPECIAL-USE'))

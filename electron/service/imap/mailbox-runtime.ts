@@ -7,6 +7,7 @@ import type { ImapLogin } from './connect'
 import { ReconnectingConnection, type BackoffPolicy } from './connection'
 import { inboxPathOf, listScopedFolders, RightsCache, type MailboxScope } from './folder-listing'
 import { FolderWatcher } from './watcher'
+import { TEAM_FOLDER, teamFolderPath } from '../operations/team'
 import type { Logger } from '../logger'
 
 export type { BackoffPolicy } from './connection'
@@ -86,8 +87,16 @@ export class MailboxRuntime {
   }
 
   async refreshFolders(): Promise<Folder[]> {
-    this.folders = await listScopedFolders(await this.connection(), this.mailbox.id, this.scope, this.hiddenFolder, this.rights)
+    const client = await this.connection()
+    const hidden = [...(this.hiddenFolder === null ? [] : [this.hiddenFolder]), ...(this.mailbox.kind === 'shared' ? [this.scope.kind === 'namespace' ? TEAM_FOLDER : teamFolderPath(client, null)] : [])]
+    this.folders = await listScopedFolders(client, this.mailbox.id, this.scope, hidden, this.rights)
     return this.folders
+  }
+
+  /** Where this shared mailbox keeps its team state (operations/team.ts), as this session reaches it. */
+  async teamFolder(): Promise<{ client: ImapFlow; path: string }> {
+    const client = await this.connection()
+    return { client, path: teamFolderPath(client, this.scope.kind === 'namespace' ? this.scope.prefix : null) }
   }
 
   /** The mailbox's quota (R5) from the QUOTA extension, or null when the server has none. */

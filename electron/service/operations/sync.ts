@@ -147,6 +147,6 @@ export async function syncFolder(client: ImapFlow, req: SyncRequest, emit: (batc
 }
 
 /** Fails the sync when the connection went away under it: what was fetched is kept, the rest comes next time. */
-function dropped(client: ImapFlow): void {
+export function dropped(client: ImapFlow): void {
   if (!client.usable) throw connectionLost()
 }

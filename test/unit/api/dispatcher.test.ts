@@ -22,6 +22,8 @@ function handlers(overrides: Partial<Handlers> = {}): { h: Handlers; seen: unkno
     'session.connections': unused,
     'messages.sync': unused,
     'messages.body': unused,
+    'team.read': unused,
+    'team.record': unused,
     'messages.setFlags': unused,
     'messages.move': unused,
     'messages.delete': unused,

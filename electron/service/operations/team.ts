@@ -1,0 +1,131 @@
+import type { ImapFlow } from 'imapflow'
+import MailComposer from 'nodemailer/lib/mail-composer'
+import PostalMime from 'postal-mime'
+import { fail } from '../../../shared/api/errors'
+import { dropped } from './sync'
+import { formatIn, type Locale } from '../../../shared/i18n'
+import { parseTeamRecord, serialiseTeamRecord, type StoredTeamRecord, type TeamRecord } from '../../../shared/team/records'
+
+/**
+ * The folder of a shared mailbox that holds its team state (docs/team-state.md), by this name
+ * at the top of the mailbox: the same for every member and every client, so it is not
+ * translated. An administrator may create it with append-only rights for members (lrsi);
+ * otherwise the first member who records something creates it, where the server lets them.
+ */
+export const TEAM_FOLDER = 'Tandem Team'
+
+/** Where the record's JSON starts in its text: everything before it is for people. */
+const MARKER = '-----BEGIN TANDEM TEAM RECORD-----'
+const END = '-----END TANDEM TEAM RECORD-----'
+
+/** Records read per call: the rest comes with the next (the renderer asks again while `more`). */
+export const TEAM_PAGE = 5000
+
+export interface TeamCursor { uidValidity: string; uidNext: number }
+export interface TeamPage { cursor: TeamCursor; records: StoredTeamRecord[]; more: boolean; skipped: number }
+
+/** The team folder's path: at the top of the mailbox as this session sees it, in the server's layout. */
+export function teamFolderPath(client: ImapFlow, prefix: string | null): string {
+  return (prefix ?? client.namespaces?.personal?.[0]?.prefix ?? '') + TEAM_FOLDER
+}
+
+/** Whether the team folder exists; creates it when `create` and the server lets this member. */
+export async function ensureTeamFolder(client: ImapFlow, path: string, create: boolean): Promise<boolean> {
+  const listed = await client.list({ statusQuery: { messages: true } }).catch(() => [])
+  if (listed.some((f) => f.path === path)) return true
+  if (!create) return false
+  try {
+    await client.mailboxCreate(path)
+    return true
+  } catch {
+    throw fail({ code: 'permission.denied', key: 'errors.team.noFolder', params: { folder: TEAM_FOLDER } })
+  }
+}
+
+/**
+ * A record as a message: a sentence for people who open the folder in another client, then
+ * the record itself between markers, in ASCII. \Seen, so no client counts it as unread; it is
+ * appended, never sent, so it never leaves the organisation's server.
+ */
+export async function recordMessage(r: TeamRecord, fromName: string, subject: string, text: string): Promise<Buffer> {
+  return new MailComposer({
+    from: { name: fromName, address: r.by },
+    subject,
+    date: new Date(r.at),
+    messageId: recordMessageId(r.id),
+    headers: { 'X-Tandem-Team': String(r.v), 'Auto-Submitted': 'auto-generated' },
+    text: `${text}\n\n${MARKER}\n${serialiseTeamRecord(r)}\n${END}\n`,
+  }).compile().build()
+}
+
+/** What a record says to a person who opens the folder in another client: its subject and text. */
+export function recordSentence(r: TeamRecord, byName: string, locale: Locale): { subject: string; text: string } {
+  const by = byName || r.by
+  const a = r.action
+  const subject = a.kind === 'assign'
+    ? (a.to === null ? formatIn(locale, 'team.record.unassigned', { by }) : a.expect !== undefined && a.to === r.by ? formatIn(locale, 'team.record.claimed', { by }) : formatIn(locale, 'team.record.assigned', { by, to: a.to }))
+    : a.kind === 'status' ? formatIn(locale, 'team.record.status', { by, status: formatIn(locale, `team.status.${a.status}`) })
+      : a.kind === 'writing' ? formatIn(locale, a.until > 0 ? 'team.record.writing' : 'team.record.writingStopped', { by })
+        : formatIn(locale, `team.record.${a.kind}`, { by })
+  return { subject, text: `${subject}.\n\n${formatIn(locale, 'team.record.explain')}` }
+}
+
+/** The Message-ID a record's message carries: its id, so a replayed record is found, not appended twice. */
+export const recordMessageId = (id: string): string => `<${id}@team.tandem.invalid>`
+
+/** The record in a message's source, or null when it holds none (a hostile or foreign message). */
+export async function recordOf(source: Buffer): Promise<TeamRecord | null> {
+  const mail = await PostalMime.parse(source).catch(() => null)
+  const text = mail?.text ?? ''
+  const start = text.indexOf(MARKER)
+  const end = text.indexOf(END, start + MARKER.length)
+  if (start < 0 || end < 0) return null
+  return parseTeamRecord(text.slice(start + MARKER.length, end).trim())
+}
+
+/** Appends one record; the server's UID for it, when it tells (UIDPLUS). */
+export async function appendTeamRecord(client: ImapFlow, path: string, message: Buffer): Promise<number | null> {
+  const res = await client.append(path, message, ['\\Seen'])
+  return res && typeof res === 'object' && typeof res.uid === 'number' ? res.uid : null
+}
+
+/**
+ * Records from the cursor on (all of them after a UIDVALIDITY change: `reset`), at most
+ * `pageSize`, in UID order. A message that is not a well-formed record is skipped and counted;
+ * the record's author is what it says (any member can append to the folder: docs/team-state.md).
+ */
+export async function readTeamRecords(client: ImapFlow, path: string, since: TeamCursor | null, pageSize = TEAM_PAGE): Promise<TeamPage & { reset: boolean }> {
+  const lock = await client.getMailboxLock(path, { readOnly: true })
+  try {
+    // As in a folder sync: NOOP so this session's view is the server's now.
+    await client.noop()
+    const mb = client.mailbox
+    if (!mb) throw new Error(`could not open ${path}`)
+    const uidValidity = String(mb.uidValidity)
+    const reset = !since || since.uidValidity !== uidValidity
+    const from = reset ? 1 : since.uidNext
+    const found = mb.exists > 0 ? await client.search({ uid: `${from}:*` }, { uid: true }) : []
+    // "n:*" names the highest message also when all are below n.
+    const uids = (found || []).filter((u) => u >= from).sort((a, b) => a - b)
+    const page = uids.slice(0, pageSize)
+    const records: StoredTeamRecord[] = []
+    let skipped = 0
+    if (page.length) {
+      for await (const m of client.fetch(page.join(','), { uid: true, source: { maxLength: MAX_SOURCE } }, { uid: true })) {
+        const r = m.source && m.source.length < MAX_SOURCE ? await recordOf(m.source) : null
+        if (r) records.push({ ...r, uid: m.uid })
+        else skipped++
+      }
+      dropped(client)
+    }
+    records.sort((a, b) => a.uid - b.uid)
+    const more = uids.length > page.length
+    const uidNext = more ? page.at(-1)! + 1 : Math.max(mb.uidNext, (page.at(-1) ?? 0) + 1, from)
+    return { cursor: { uidValidity, uidNext }, records, more, skipped, reset }
+  } finally {
+    lock.release()
+  }
+}
+
+/** A record's message is small; anything bigger is not one (and is not read whole). */
+const MAX_SOURCE = 128 * 1024

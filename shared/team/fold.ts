@@ -1,0 +1,135 @@
+import type { StoredTeamRecord, TeamAction, TeamStatus } from './records'
+
+export interface TeamNote {
+  id: string
+  by: string
+  at: number
+  text: string
+  /** Who deleted it and when; a deleted note is kept, so members can see who and bring it back. */
+  deleted: { by: string; at: number } | null
+}
+
+/** One thing a member did, as every member's fold saw it. */
+export interface TeamEvent {
+  uid: number
+  id: string
+  by: string
+  at: number
+  action: TeamAction
+  /** applied; lost: a claim after someone else's (holder: who had it); ignored: about a note that is not there. */
+  outcome: 'applied' | 'lost' | 'ignored'
+  holder?: string | null
+}
+
+export interface ConversationTeamState {
+  conv: string
+  assignee: string | null
+  /** Who made the assignment as it stands, and when (their clock). */
+  assignedBy: string | null
+  assignedAt: number
+  status: TeamStatus
+  statusBy: string | null
+  statusAt: number
+  /** Time order of the log (the server's), which is the order they were written. */
+  notes: TeamNote[]
+  /** Who is writing a reply, until when (their clock). */
+  writing: Record<string, number>
+  /** Everything done to it, in the log's order: assignments, status, notes (writing marks are not kept). */
+  history: TeamEvent[]
+}
+
+export const emptyTeamState = (conv: string): ConversationTeamState => ({
+  conv, assignee: null, assignedBy: null, assignedAt: 0, status: 'open', statusBy: null, statusAt: 0, notes: [], writing: {}, history: [],
+})
+
+/**
+ * Applies one record to its conversation's state, in place; returns what became of it. The
+ * same records in the same (UID) order give every member the same state: nothing here reads a
+ * clock or anything but the state and the record.
+ */
+export function applyTeamRecord(s: ConversationTeamState, r: StoredTeamRecord): TeamEvent | null {
+  const a = r.action
+  const event = (outcome: TeamEvent['outcome'], holder?: string | null): TeamEvent => ({ uid: r.uid, id: r.id, by: r.by, at: r.at, action: a, outcome, ...(holder !== undefined ? { holder } : {}) })
+  let e: TeamEvent | null
+  switch (a.kind) {
+    case 'assign':
+      if (a.expect !== undefined && a.expect !== s.assignee) { e = event('lost', s.assignee); break }
+      s.assignee = a.to
+      s.assignedBy = r.by
+      s.assignedAt = r.at
+      e = event('applied')
+      break
+    case 'status':
+      s.status = a.status
+      s.statusBy = r.by
+      s.statusAt = r.at
+      e = event('applied')
+      break
+    case 'note':
+      if (s.notes.some((n) => n.id === a.note)) { e = event('ignored'); break }
+      s.notes.push({ id: a.note, by: r.by, at: r.at, text: a.text, deleted: null })
+      e = event('applied')
+      break
+    case 'noteDelete':
+    case 'noteRestore': {
+      const n = s.notes.find((x) => x.id === a.note)
+      if (!n || (a.kind === 'noteDelete') === (n.deleted !== null)) { e = event('ignored'); break }
+      n.deleted = a.kind === 'noteDelete' ? { by: r.by, at: r.at } : null
+      e = event('applied')
+      break
+    }
+    case 'writing':
+      if (a.until > 0) s.writing[r.by] = a.until
+      else delete s.writing[r.by]
+      return null
+  }
+  s.history.push(e)
+  return e
+}
+
+/**
+ * The team state of one shared mailbox, folded from its records in UID order. Records come in
+ * batches (the folder read from where the last read stopped); a record seen before — an action
+ * replayed after a crash, appended twice — counts once, at its first UID.
+ */
+export class TeamFold {
+  readonly conversations = new Map<string, ConversationTeamState>()
+  private readonly seen = new Set<string>()
+  /** The highest UID folded. */
+  lastUid = 0
+
+  /** A fold as a device kept it: its conversations and the highest UID it had folded. */
+  static restore(states: Iterable<ConversationTeamState>, lastUid: number): TeamFold {
+    const f = new TeamFold()
+    for (const s of states) {
+      f.conversations.set(s.conv, s)
+      for (const e of s.history) f.seen.add(e.id)
+    }
+    f.lastUid = lastUid
+    return f
+  }
+
+  /** Folds records above lastUid (sorted here); returns the conversations that changed. */
+  add(records: StoredTeamRecord[]): Map<string, TeamEvent | null> {
+    const changed = new Map<string, TeamEvent | null>()
+    for (const r of [...records].sort((x, y) => x.uid - y.uid)) {
+      if (r.uid <= this.lastUid) continue
+      this.lastUid = r.uid
+      if (this.seen.has(r.id)) continue
+      this.seen.add(r.id)
+      let s = this.conversations.get(r.conv)
+      if (!s) this.conversations.set(r.conv, (s = emptyTeamState(r.conv)))
+      changed.set(r.conv, applyTeamRecord(s, r))
+    }
+    return changed
+  }
+
+  get(conv: string): ConversationTeamState {
+    return this.conversations.get(conv) ?? emptyTeamState(conv)
+  }
+
+  /** What became of one record (by its id), once folded: the claim that lost names who has it. */
+  outcomeOf(conv: string, id: string): TeamEvent | undefined {
+    return this.conversations.get(conv)?.history.find((e) => e.id === id)
+  }
+}

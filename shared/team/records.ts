@@ -1,0 +1,95 @@
+import { z } from 'zod'
+import { emailAddressSchema } from '../domain'
+
+/**
+ * Team state of a shared mailbox (docs/team-state.md): who has a conversation, its status,
+ * internal notes, who is writing a reply. Kept as small records appended to one folder of the
+ * shared mailbox; the server's UID order is the one order every member folds them in.
+ *
+ * Everything here is also what a colleague — or anyone who can append to that folder — can
+ * write, so every field is bounded and checked before it counts.
+ */
+export const TEAM_RECORD_VERSION = 1
+
+/** Open: someone must act; Waiting: on the customer or a third party; Done: nothing left to do. */
+export const teamStatusSchema = z.enum(['open', 'waiting', 'done'])
+export type TeamStatus = z.infer<typeof teamStatusSchema>
+
+/** A conversation as team state names it: a hash of its thread key (shared/rules/threads.ts). */
+export const conversationIdSchema = z.string().regex(/^[0-9a-f]{28}$/)
+
+const uuid = z.string().uuid()
+
+export const teamActionSchema = z.discriminatedUnion('kind', [
+  /**
+   * Who has the conversation (null: nobody). With `expect` it is a claim: it counts only when the
+   * assignee at that point of the log is still `expect` — two claims at once, one wins.
+   */
+  z.object({ kind: z.literal('assign'), to: emailAddressSchema.nullable(), expect: emailAddressSchema.nullable().optional() }).strict(),
+  z.object({ kind: z.literal('status'), status: teamStatusSchema }).strict(),
+  z.object({ kind: z.literal('note'), note: uuid, text: z.string().trim().min(1).max(10_000) }).strict(),
+  z.object({ kind: z.literal('noteDelete'), note: uuid }).strict(),
+  z.object({ kind: z.literal('noteRestore'), note: uuid }).strict(),
+  /** A reply being written, until this moment (the author's clock); 0: stopped. */
+  z.object({ kind: z.literal('writing'), until: z.number().int().nonnegative() }).strict(),
+])
+export type TeamAction = z.infer<typeof teamActionSchema>
+
+/** One record as a member's client writes it. */
+export const teamRecordSchema = z.object({
+  v: z.literal(TEAM_RECORD_VERSION),
+  /** Fixed when the person acts: a replayed record is the same record (kept once). */
+  id: uuid,
+  conv: conversationIdSchema,
+  /** When the person acted, by their device's clock: shown, never used to order. */
+  at: z.number().int().nonnegative(),
+  /** The member who acted (written by the service from the signed-in person, not by the page). */
+  by: emailAddressSchema,
+  action: teamActionSchema,
+}).strict()
+export type TeamRecord = z.infer<typeof teamRecordSchema>
+
+/** A record as the server holds it: its UID in the team folder orders it. */
+export type StoredTeamRecord = TeamRecord & { uid: number }
+
+/** The most a record's JSON may be: a note of 10 000 characters, escaped, and the rest. */
+export const MAX_RECORD_BYTES = 64 * 1024
+
+/** A record from the folder's text; null when it is not a well-formed record of this version. */
+export function parseTeamRecord(json: string): TeamRecord | null {
+  if (json.length > MAX_RECORD_BYTES) return null
+  let value: unknown
+  try { value = JSON.parse(json) } catch { return null }
+  const r = teamRecordSchema.safeParse(value)
+  return r.success ? r.data : null
+}
+
+/**
+ * A record's JSON in ASCII only (\u escapes): no server, client or transfer encoding can change
+ * it, whatever language a note is in.
+ */
+export function serialiseTeamRecord(r: TeamRecord): string {
+  return JSON.stringify(r).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+}
+
+/** cyrb53 (public domain): a fast 53-bit string hash; two seeds make the 106 bits used below. */
+function cyrb53(s: string, seed: number): number {
+  let h1 = 0xdeadbeef ^ seed
+  let h2 = 0x41c6ce57 ^ seed
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charCodeAt(i)
+    h1 = Math.imul(h1 ^ ch, 2654435761)
+    h2 = Math.imul(h2 ^ ch, 1597334677)
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909)
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909)
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0)
+}
+
+/**
+ * The conversation id team records use for a thread key: the same for every member (the key is
+ * built from what every member's cache holds alike), bounded, and no subject in the clear.
+ */
+export function conversationId(threadKey: string): string {
+  return cyrb53(threadKey, 1).toString(16).padStart(14, '0') + cyrb53(threadKey, 2).toString(16).padStart(14, '0')
+}

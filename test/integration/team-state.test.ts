@@ -1,0 +1,212 @@
+import { randomUUID } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ServerSettings } from '../../shared/domain'
+import { TeamFold } from '../../shared/team/fold'
+import { conversationId, type StoredTeamRecord, type TeamAction } from '../../shared/team/records'
+import { readTeamRecords, TEAM_FOLDER } from '../../electron/service/operations/team'
+import { parseOrganisation, type Organisation } from '../mailstack/organisation'
+import { loadOrganisation } from '../mailstack/organisation'
+import { startMailStack, type MailStack } from '../mailstack/stack'
+import { CONTOSO, imapSession, newService, passwordOf, serverSettings, type TestService } from './helpers'
+
+/**
+ * Team state on real servers: two members' services append records to the shared mailbox's
+ * team folder and fold what the server holds. On Contoso (delegate logins, "/") and on a
+ * generated organisation reached inside the shared namespace ("." separator, owners by bare
+ * user name, no delegate login), where the folder's path is the server's, not ours.
+ */
+const northwind = parseOrganisation({
+  name: 'Northwind',
+  domains: ['northwind.test'],
+  users: [
+    { address: 'ines@northwind.test', name: 'Ines Ibarra', password: 'ines-pass-1' },
+    { address: 'jon@northwind.test', name: 'Jon Jansen', password: 'jon-pass-1' },
+  ],
+  sharedMailboxes: [{ address: 'helpdesk@northwind.test', name: 'Northwind Helpdesk', members: [{ address: 'ines@northwind.test' }, { address: 'jon@northwind.test' }] }],
+  layout: { separator: '.', sharedPrefix: 'Other Users.%%n.', masterSeparator: '!' },
+})
+
+interface Case {
+  what: string
+  org: () => Promise<Organisation>
+  shared: string
+  members: [string, string]
+  /** How the members reach the shared mailbox: a delegate login, or the shared namespace. */
+  server: (stack: MailStack) => ServerSettings
+  /** The team folder's path as a bare session of the first member sees it (witness). */
+  witness: (stack: MailStack) => { login: string; path: string }
+}
+
+const cases: Case[] = [
+  {
+    what: 'Contoso, delegate logins',
+    org: () => loadOrganisation(CONTOSO),
+    shared: 'support@contoso.test',
+    members: ['alice@contoso.test', 'bob@contoso.test'],
+    server: serverSettings,
+    witness: () => ({ login: 'support@contoso.test*alice@contoso.test', path: TEAM_FOLDER }),
+  },
+  {
+    what: 'Northwind, inside the shared namespace ("." separator, owner by bare user name)',
+    org: async () => northwind,
+    shared: 'helpdesk@northwind.test',
+    members: ['ines@northwind.test', 'jon@northwind.test'],
+    server: (stack) => { const { delegateLogin: _d, ...s } = serverSettings(stack); return s },
+    witness: () => ({ login: 'ines@northwind.test', path: `Other Users.helpdesk.${TEAM_FOLDER}` }),
+  },
+]
+
+for (const c of cases) {
+  describe(`team state: ${c.what}`, () => {
+    let stack: MailStack
+    const services: TestService[] = []
+    const mailboxId = `shared:${c.shared}`
+    beforeAll(async () => { stack = await startMailStack(await c.org()) })
+    afterAll(async () => { await Promise.all(services.map((s) => s.service.stop())); await stack?.stop() })
+
+    const signIn = async (address: string) => {
+      const t = await newService()
+      services.push(t)
+      await t.service.signIn({ address, password: passwordOf(stack, address), server: c.server(stack) })
+      return t
+    }
+    const record = (t: TestService, conv: string, action: TeamAction, id = randomUUID()) =>
+      t.service.teamRecord({ mailboxId, id, conv, at: Date.now(), action, locale: 'en' }).then((r) => ({ ...r, id }))
+    /** Everything the folder holds, folded as the renderer folds it. */
+    const fold = async (t: TestService) => {
+      const f = new TeamFold()
+      let since = null
+      for (;;) {
+        const page = await t.service.teamRead(mailboxId, since)
+        if (!page.exists) return f
+        f.add(page.records as StoredTeamRecord[])
+        since = page.cursor
+        if (!page.more) return f
+      }
+    }
+
+    it('two members claim one conversation at the same moment: exactly one has it, in both folds; a bare session sees the records', async () => {
+      const [a, b] = [await signIn(c.members[0]), await signIn(c.members[1])]
+      // The administrator created the folder (docs/admin.md); nothing is recorded yet.
+      expect(await a.service.teamRead(mailboxId, null)).toMatchObject({ exists: true, records: [], skipped: 0 })
+      const conv = conversationId(`printer on fire|customer@example.net`)
+      // Both start from "nobody has it"; the server's APPEND order decides.
+      const [ra, rb] = await Promise.all([
+        record(a, conv, { kind: 'assign', to: c.members[0], expect: null }),
+        record(b, conv, { kind: 'assign', to: c.members[1], expect: null }),
+      ])
+      expect(ra.uid).not.toBeNull()
+      expect(rb.uid).not.toBeNull()
+      const [fa, fb] = [await fold(a), await fold(b)]
+      const winner = ra.uid! < rb.uid! ? c.members[0] : c.members[1]
+      expect(fa.get(conv).assignee).toBe(winner)
+      expect(fb.get(conv).assignee).toBe(winner)
+      const loserId = winner === c.members[0] ? rb.id : ra.id
+      expect(fb.outcomeOf(conv, loserId)).toMatchObject({ outcome: 'lost', holder: winner })
+      expect(fa.get(conv).history.map((e) => e.outcome).sort()).toEqual(['applied', 'lost'])
+
+      // An independent IMAP session: two messages in the team folder, seen, from the members, ours.
+      const { login, path } = c.witness(stack)
+      const bare = await imapSession(stack, login, passwordOf(stack, c.members[0]))
+      try {
+        await bare.mailboxOpen(path, { readOnly: true })
+        const seen: { from: string; flags: string[]; header: string }[] = []
+        for await (const m of bare.fetch('1:*', { envelope: true, flags: true, headers: ['x-tandem-team'] })) {
+          seen.push({ from: m.envelope?.from?.[0]?.address ?? '', flags: [...(m.flags ?? [])], header: String(m.headers ?? '') })
+        }
+        expect(seen.map((m) => m.from).sort()).toEqual([...c.members].sort())
+        for (const m of seen) { expect(m.flags).toContain('\\Seen'); expect(m.header).toMatch(/X-Tandem-Team: 1/i) }
+      } finally { await bare.logout() }
+      // Not a folder of mail: the folder list leaves it out.
+      expect((await a.service.listFolders(mailboxId)).map((f) => f.name)).not.toContain(TEAM_FOLDER)
+    })
+
+    it('status, a note and its deletion by another member: both see who did what; a replayed record is appended once', async () => {
+      const [a, b] = [await signIn(c.members[0]), await signIn(c.members[1])]
+      const conv = conversationId(`invoice 7|supplier@example.net`)
+      const note = randomUUID()
+      await record(a, conv, { kind: 'status', status: 'waiting' })
+      const written = await record(a, conv, { kind: 'note', note, text: 'Called them: the invoice is in the post. Ünïcödé ok.' })
+      // The same record again (a task replayed after a crash): found, not appended twice.
+      const again = await record(a, conv, { kind: 'note', note, text: 'Called them: the invoice is in the post. Ünïcödé ok.' }, written.id)
+      expect(again.uid).toBe(written.uid)
+      await record(b, conv, { kind: 'noteDelete', note })
+      const s = (await fold(a)).get(conv)
+      expect(s.status).toBe('waiting')
+      expect(s.statusBy).toBe(c.members[0])
+      expect(s.notes).toEqual([expect.objectContaining({ id: note, by: c.members[0], text: 'Called them: the invoice is in the post. Ünïcödé ok.', deleted: expect.objectContaining({ by: c.members[1] }) })])
+      expect(s.history.map((e) => [e.action.kind, e.by, e.outcome])).toEqual([['status', c.members[0], 'applied'], ['note', c.members[0], 'applied'], ['noteDelete', c.members[1], 'applied']])
+      // The other member restores it: the deletion was not the end of it (R10).
+      await record(a, conv, { kind: 'noteRestore', note })
+      expect((await fold(b)).get(conv).notes[0]!.deleted).toBeNull()
+    })
+
+    it('reads in pages from where it stopped, and skips what is not a record (another client\'s, or hostile)', async () => {
+      const a = await signIn(c.members[0])
+      const conv = conversationId(`paging|someone@example.net`)
+      for (let i = 0; i < 3; i++) await record(a, conv, { kind: 'status', status: i % 2 ? 'open' : 'done' })
+      const { login, path } = c.witness(stack)
+      const bare = await imapSession(stack, login, passwordOf(stack, c.members[0]))
+      try {
+        // A message someone put there by hand, and one that forges a record with a script in it.
+        await bare.append(path, 'From: x@example.net\r\nSubject: hello\r\n\r\nnot a record\r\n')
+        await bare.append(path, 'From: x@example.net\r\nSubject: forged\r\n\r\n-----BEGIN TANDEM TEAM RECORD-----\r\n{"v":1,"id":"not-a-uuid","conv":"<script>","at":1,"by":"x","action":{"kind":"assign","to":"x"}}\r\n-----END TANDEM TEAM RECORD-----\r\n')
+        await bare.mailboxOpen(path, { readOnly: true })
+        const total = bare.mailbox ? bare.mailbox.exists : 0
+        const pages: number[] = []
+        let skipped = 0
+        let since = null
+        const f = new TeamFold()
+        for (;;) {
+          const page = await readTeamRecords(bare, path, since, 2)
+          pages.push(page.records.length + page.skipped)
+          skipped += page.skipped
+          f.add(page.records)
+          since = page.cursor
+          if (!page.more) break
+        }
+        expect(pages.reduce((x, y) => x + y, 0)).toBe(total)
+        expect(pages.every((n) => n <= 2)).toBe(true)
+        expect(skipped).toBe(2)
+        expect(f.get(conv).status).toBe('done')
+        // Nothing new: an empty page, the cursor where it was.
+        const none = await readTeamRecords(bare, path, since, 2)
+        expect(none.records).toEqual([])
+        expect(none.cursor).toEqual(since)
+      } finally { await bare.logout() }
+    })
+  })
+}
+
+describe('team state: a server where the folder is missing and members may not create it', () => {
+  let stack: MailStack
+  let t: TestService
+  const fabrikam = parseOrganisation({
+    name: 'Fabrikam',
+    domains: ['fabrikam.test'],
+    users: [{ address: 'kim@fabrikam.test', name: 'Kim Kowalski', password: 'kim-pass-1' }],
+    sharedMailboxes: [{ address: 'orders@fabrikam.test', name: 'Fabrikam Orders', members: [{ address: 'kim@fabrikam.test' }] }],
+    folders: { sent: 'Sent', drafts: 'Drafts', trash: 'Trash', junk: 'Junk', archive: 'Archive', directory: 'Directory', team: null },
+  })
+  beforeAll(async () => { stack = await startMailStack(fabrikam); t = await newService() })
+  afterAll(async () => { await t?.service.stop(); await stack?.stop() })
+  it('reads as "nothing recorded yet", and refuses to record with the administrator\'s step, losing nothing else', async () => {
+    await t.service.signIn({ address: 'kim@fabrikam.test', password: passwordOf(stack, 'kim@fabrikam.test'), server: serverSettings(stack) })
+    expect(await t.service.teamRead('shared:orders@fabrikam.test', null)).toMatchObject({ exists: false, records: [] })
+    await expect(t.service.teamRecord({ mailboxId: 'shared:orders@fabrikam.test', id: randomUUID(), conv: conversationId('x|y@example.net'), at: Date.now(), action: { kind: 'status', status: 'done' }, locale: 'en' }))
+      .rejects.toMatchObject({ error: { code: 'permission.denied', key: 'errors.team.noFolder' } })
+    // The mailbox itself still works.
+    expect((await t.service.listFolders('shared:orders@fabrikam.test')).some((f) => f.role === 'inbox')).toBe(true)
+  })
+})
+
+describe('team state: only for shared mailboxes', () => {
+  let stack: MailStack
+  let t: TestService
+  beforeAll(async () => { stack = await startMailStack(await loadOrganisation(CONTOSO)); t = await newService() })
+  afterAll(async () => { await t?.service.stop(); await stack?.stop() })
+  it('refuses team records in the person\'s own mailbox', async () => {
+    await t.service.signIn({ address: 'alice@contoso.test', password: passwordOf(stack, 'alice@contoso.test'), server: serverSettings(stack) })
+    await expect(t.service.teamRead('own:alice@contoso.test', null)).rejects.toMatchObject({ error: { key: 'errors.team.notShared' } })
+  })
+})
