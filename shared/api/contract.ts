@@ -52,6 +52,7 @@ export const draftSchema = z.object({
  */
 const outboxFields = {
   outboxId: z.string().uuid().optional(),
+  /** From when another member's answer is news to the person: when they opened the reply (else when it was queued). */
   queuedAt: z.number().int().positive().optional(),
   /** The person chose to send again although an earlier attempt may have gone. */
   resend: z.boolean().optional(),

@@ -308,6 +308,8 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
       if (!only) {
         if (rights === null) await doveadm('acl', 'delete', '-u', shared, f.directory, `user=${member}`)
         else await doveadm('acl', 'set', '-u', shared, f.directory, `user=${member}`, ...rightNames(DIRECTORY_RIGHTS))
+        if (f.team && rights === null) await doveadm('acl', 'delete', '-u', shared, f.team, `user=${member}`)
+        else if (f.team) await doveadm('acl', 'set', '-u', shared, f.team, `user=${member}`, ...rightNames(TEAM_RIGHTS))
       }
       await doveadm('acl', 'recalc', '-A')
     },

@@ -1,4 +1,5 @@
 import Dexie, { type Table } from 'dexie'
+import type { ConversationTeamState } from '../../../shared/team/fold'
 import type { Folder, FolderSyncState, MessageBody } from '../../../shared/domain'
 import { kindOf, type Task } from '../queue/tasks'
 import { SummaryBlocks, latestOf, type BlockRow, type KeyRow, type TallyRow } from './summary-blocks'
@@ -10,6 +11,11 @@ export interface BodyRow extends MessageBody { id: string; mailboxId: string; /*
  * The local cache: one IndexedDB database per signed-in person. Records and indexes are kept
  * few — each costs write time on a 20 000-message first sync (summary-blocks.ts).
  */
+/** One conversation's folded team state, as every member's fold has it. */
+export interface TeamRow extends ConversationTeamState { mailboxId: string }
+/** Where this device's read of a shared mailbox's team folder stopped. */
+export interface TeamCursorRow { mailboxId: string; cursor: { uidValidity: string; uidNext: number }; lastUid: number }
+
 export class TandemDb extends Dexie {
   folders!: Table<Folder, string>
   blocks!: Table<BlockRow, [string, number]>
@@ -21,6 +27,8 @@ export class TandemDb extends Dexie {
   tasks!: Table<Task, number>
   /** Per-device choices, e.g. which folders keep bodies offline. */
   settings!: Table<{ key: string; value: unknown }, string>
+  team!: Table<TeamRow, [string, string]>
+  teamCursors!: Table<TeamCursorRow, string>
   /** The message summaries (stored in blocks; see summary-blocks.ts). */
   readonly summaries: SummaryBlocks
 
@@ -62,12 +70,14 @@ export class TandemDb extends Dexie {
       })
       await tx.table('tallies').bulkPut([...tallies.values()])
     })
+    // Team state of shared mailboxes (docs/team-state.md), folded from their team folders.
+    this.version(7).stores({ team: '[mailboxId+conv], mailboxId', teamCursors: 'mailboxId' })
     this.summaries = new SummaryBlocks(this, this.blocks, this.keys, this.tallies)
   }
 
   /** Drops everything cached of a mailbox the person is no longer a member of (R1). */
   async purgeMailbox(mailboxId: string): Promise<void> {
-    await this.transaction('rw', [this.folders, ...this.summaries.tables, this.bodies, this.sync, this.tasks], async () => {
+    await this.transaction('rw', [this.folders, ...this.summaries.tables, this.bodies, this.sync, this.tasks, this.team, this.teamCursors], async () => {
       // Triage there can no longer happen; what the Outbox holds (kinds that are held, not
       // dropped, when refused) stays, for the person to change.
       await this.tasks.where('mailboxId').equals(mailboxId).filter((t) => kindOf(t).refused !== 'hold').delete()
@@ -75,6 +85,8 @@ export class TandemDb extends Dexie {
       await this.summaries.purgeMailbox(mailboxId)
       await this.bodies.where('mailboxId').equals(mailboxId).delete()
       await this.sync.where('mailboxId').equals(mailboxId).delete()
+      await this.team.where('mailboxId').equals(mailboxId).delete()
+      await this.teamCursors.delete(mailboxId)
     })
   }
 }

@@ -3,6 +3,7 @@ import { useMessagesStore } from '../stores/messages'
 import { useBodiesStore } from '../stores/bodies'
 import { useComposeStore, type ComposeMode } from '../stores/compose'
 import { useFoldersStore } from '../stores/folders'
+import { useTeamStore } from '../stores/team'
 import { useMessageActions, pendingDelete } from './use-message-actions'
 import type { MessageKey } from '../../../shared/i18n'
 
@@ -23,6 +24,7 @@ export const SHORTCUTS: { keys: string[]; what: MessageKey }[] = [
   { keys: ['u'], what: 'shortcuts.read' },
   { keys: ['s'], what: 'shortcuts.flag' },
   { keys: ['z'], what: 'shortcuts.undo' },
+  { keys: ['m'], what: 'shortcuts.claim' },
   { keys: ['/'], what: 'shortcuts.search' },
   { keys: ['Esc'], what: 'shortcuts.clear' },
   { keys: ['?'], what: 'shortcuts.help' },
@@ -33,6 +35,7 @@ export function useShortcuts(focusSearch: () => void, clearSearch: () => void) {
   const messages = useMessagesStore()
   const bodies = useBodiesStore()
   const actions = useMessageActions()
+  const team = useTeamStore()
   const compose = useComposeStore()
   const folders = useFoldersStore()
   const helpOpen = ref(false)
@@ -71,6 +74,7 @@ export function useShortcuts(focusSearch: () => void, clearSearch: () => void) {
       u: () => void actions.toggleRead(),
       z: () => void actions.undoLast(),
       s: () => void actions.toggleFlag(),
+      m: () => { if (messages.focused) void team.claim(messages.focused) },
       '/': () => focusSearch(),
       '?': () => { helpOpen.value = !helpOpen.value },
     }

@@ -12,6 +12,7 @@ import DOMPurify from 'dompurify'
 import { useSessionStore } from './session'
 import { useQueueStore } from './queue'
 import { useNoticesStore } from './notices'
+import { useTeamStore, WRITING_MS } from './team'
 import type { SendTask } from '../queue/task-queue'
 import { bytes, dateTime, tr } from '../i18n'
 
@@ -24,6 +25,25 @@ export const useComposeStore = defineStore('compose', () => {
   const queue = useQueueStore()
   const notices = useNoticesStore()
   const open = ref(false)
+  const team = useTeamStore()
+  /** When the person opened this message to write it: another member's answer after that is news to them. */
+  let openedAt = Date.now()
+  /** The shared mailbox's conversation this answers, for "is writing a reply" (docs/team-state.md). */
+  let answering: MessageSummary | null = null
+  let writingTimer: ReturnType<typeof setInterval> | null = null
+  watch(open, (now) => {
+    if (writingTimer) { clearInterval(writingTimer); writingTimer = null }
+    const m = answering
+    if (!m) return
+    if (now) {
+      void team.writing(m, true)
+      // Renewed while the window is open: a mark lasts a minute, so a crash does not leave it standing.
+      writingTimer = setInterval(() => { void team.writing(m, true) }, WRITING_MS / 2)
+    } else {
+      answering = null
+      void team.writing(m, false)
+    }
+  })
   /** The queued message being changed, when compose was opened from the outbox. */
   const editing = ref<string | null>(null)
   /** Saved versions of this draft share a key; each has its own number (a fixed Message-ID). */
@@ -108,6 +128,8 @@ export const useComposeStore = defineStore('compose', () => {
     // The signature goes above any quoted text, as people expect.
     text.value = block(identityId.value) + text.value
     if (rich.value) html.value = toHtml(text.value)
+    openedAt = Date.now()
+    answering = m && mode !== 'new' ? m : null
     open.value = true
     setTimeout(() => { starting = false }, 0)
   }
@@ -262,7 +284,7 @@ export const useComposeStore = defineStore('compose', () => {
       const mailboxId = identity.value?.mailboxId ?? ''
       // The drafts go with the message, on the server: also when it waits in the outbox (offline).
       const replacesDrafts = savedDrafts.length ? { replacesDrafts: savedDrafts } : {}
-      const outcome = await queue.addAndWait({ kind: 'send', id, mailboxId, request: { ...request(), queuedAt: Date.now(), ...replacesDrafts } })
+      const outcome = await queue.addAndWait({ kind: 'send', id, mailboxId, request: { ...request(), queuedAt: openedAt, ...replacesDrafts } })
       if (outcome.kind === 'held') {
         // Refused (R2, R3, R4, R6…): nothing left; the reason shows next to the field, and the
         // message stays here to change rather than in the outbox.

@@ -2,15 +2,17 @@ import type { MessageSummary } from '../../../../shared/domain'
 import { flagsTask, type FlagsTask } from './flags'
 import { deleteTask, moveTask, type MoveTask } from './relocate'
 import { discardDraftTask, draftTask, sendTask, type DiscardDraftTask, type DraftTask, type SendTask } from './outgoing'
+import { teamTask, type TeamTask } from './team'
 import type { Fresh, TaskKind, TaskStatus } from './types'
 
 export type { FlagsTask } from './flags'
 export type { MoveTask } from './relocate'
 export type { SendTask, DraftTask, DiscardDraftTask } from './outgoing'
+export type { TeamTask } from './team'
 export type { Call, LocalCache, TaskStatus } from './types'
 
 /** Every kind of task. A new kind is a module beside this one and a line here. */
-export type Task = FlagsTask | MoveTask | SendTask | DraftTask | DiscardDraftTask
+export type Task = FlagsTask | MoveTask | SendTask | DraftTask | DiscardDraftTask | TeamTask
 export type NewTask = Task extends infer T ? T extends Task ? Fresh<T> : never : never
 
 const KINDS: { [K in Task['kind']]: TaskKind<Extract<Task, { kind: K }>> } = {
@@ -20,6 +22,7 @@ const KINDS: { [K in Task['kind']]: TaskKind<Extract<Task, { kind: K }>> } = {
   send: sendTask,
   draft: draftTask,
   discardDraft: discardDraftTask,
+  team: teamTask,
 }
 
 /** The module of a task's kind. */

@@ -1,0 +1,133 @@
+import { defineStore } from 'pinia'
+import { computed, ref, shallowRef, watch } from 'vue'
+import type { MessageSummary } from '../../../shared/domain'
+import { applyTeamRecord, type ConversationTeamState } from '../../../shared/team/fold'
+import { conversationId, type TeamAction, type TeamStatus } from '../../../shared/team/records'
+import { useApi } from '../api/use-api'
+import { apiErrorOf } from '../api/failure'
+import { isOpen } from '../queue/tasks'
+import type { TeamTask } from '../queue/tasks/team'
+import { TeamSync } from '../sync/team-sync'
+import { i18n, say, tr } from '../i18n'
+import { useNoticesStore } from './notices'
+import { useQueueStore } from './queue'
+import { useSessionStore } from './session'
+
+/** How often the team folders are read while Tandem is on screen: "is writing" shows within this. */
+export const TEAM_POLL_MS = 3000
+/** A "writing a reply" mark lasts this long unless renewed (a crashed composer does not say it forever). */
+export const WRITING_MS = 60_000
+
+/**
+ * The team state of the person's shared mailboxes (docs/team-state.md): folded from their team
+ * folders (sync/team-sync.ts), cached, with the person's own team actions — durable tasks —
+ * laid over it until the server has them. Every action here is a task, so it works offline.
+ */
+export const useTeamStore = defineStore('team', () => {
+  const api = useApi()
+  const session = useSessionStore()
+  const queue = useQueueStore()
+  const notices = useNoticesStore()
+  /** Bumped whenever a fold changed: what reads state depends on it. */
+  const version = ref(0)
+  const folds = shallowRef(new Map<string, Map<string, ConversationTeamState>>())
+  let sync: TeamSync | null = null
+
+  const me = computed(() => session.session?.account.address ?? '')
+  const sharedIds = computed(() => (session.session?.mailboxes ?? []).filter((m) => m.kind === 'shared').map((m) => m.id))
+
+  watch(() => session.db, (db) => {
+    sync = db ? new TeamSync(db, (name, input) => api.call(name, input)) : null
+    folds.value = new Map()
+    version.value++
+    if (db) void pullAll()
+  }, { immediate: true })
+
+  async function pull(mailboxId: string): Promise<void> {
+    if (!sync) return
+    const changed = await sync.pull(mailboxId)
+    const fold = await sync.fold(mailboxId)
+    if (changed.size || !folds.value.has(mailboxId)) {
+      folds.value.set(mailboxId, fold.conversations)
+      version.value++
+    }
+  }
+
+  let pulling = false
+  async function pullAll(): Promise<void> {
+    if (pulling) return
+    pulling = true
+    try {
+      for (const id of sharedIds.value) await pull(id).catch(() => undefined)
+    } finally { pulling = false }
+  }
+  if (typeof window !== 'undefined') {
+    setInterval(() => { if (typeof document === 'undefined' || document.visibilityState === 'visible') void pullAll() }, TEAM_POLL_MS)
+  }
+
+  const teamTasks = computed(() => queue.tasks.filter((t): t is TeamTask => t.kind === 'team' && isOpen(t)))
+
+  /** A conversation's state as the person sees it: the server's, with their own pending actions laid over. */
+  function stateOf(m: Pick<MessageSummary, 'mailboxId' | 'threadKey'>): ConversationTeamState | null {
+    void version.value
+    if (!sharedIds.value.includes(m.mailboxId)) return null
+    const conv = conversationId(m.threadKey)
+    const base = folds.value.get(m.mailboxId)?.get(conv)
+    const pending = teamTasks.value.filter((t) => t.mailboxId === m.mailboxId && t.conv === conv)
+    const s: ConversationTeamState = base ? structuredClone({ ...base, history: [] }) : { conv, assignee: null, assignedBy: null, assignedAt: 0, status: 'open', statusBy: null, statusAt: 0, notes: [], writing: {}, history: [] }
+    for (const t of pending) applyTeamRecord(s, { v: 1, id: t.id, conv, at: t.at, by: me.value, action: t.action, uid: Number.MAX_SAFE_INTEGER })
+    s.history = base?.history ?? []
+    return s
+  }
+
+  /** The people of a mailbox's team as its records name them, and the person: whom to assign to. */
+  function membersOf(mailboxId: string): string[] {
+    void version.value
+    const seen = new Set<string>([me.value])
+    for (const s of folds.value.get(mailboxId)?.values() ?? []) {
+      if (s.assignee) seen.add(s.assignee)
+      for (const e of s.history) seen.add(e.by)
+    }
+    return [...seen].filter(Boolean).sort()
+  }
+
+  async function act(m: Pick<MessageSummary, 'mailboxId' | 'threadKey'>, action: TeamAction, before?: TeamTask['before']): Promise<TeamTask['id']> {
+    const id = crypto.randomUUID()
+    const outcome = await queue.addAndWait({ kind: 'team', id, mailboxId: m.mailboxId, conv: conversationId(m.threadKey), action, at: Date.now(), locale: i18n.global.locale.value, ...(before ? { before } : {}) })
+    if (outcome.kind === 'done') await pull(m.mailboxId).catch(() => undefined)
+    else if (outcome.kind === 'waiting') notices.show(tr('team.waiting'))
+    else notices.show(say(outcome.error), { kind: 'error' })
+    return id
+  }
+
+  /** "Assign to me": a claim, counted only if nobody took it meanwhile; if someone did, the person is told who. */
+  async function claim(m: MessageSummary): Promise<void> {
+    const s = stateOf(m)
+    if (!s || s.assignee === me.value) return
+    const id = await act(m, { kind: 'assign', to: me.value, expect: s.assignee }, { assignee: s.assignee })
+    const lost = folds.value.get(m.mailboxId)?.get(conversationId(m.threadKey))?.history.find((e) => e.id === id && e.outcome === 'lost')
+    if (lost) notices.show(tr('team.lost', { who: lost.holder ?? tr('team.nobody') }), { kind: 'error' })
+  }
+
+  const assign = (m: MessageSummary, to: string | null) => act(m, { kind: 'assign', to }, { assignee: stateOf(m)?.assignee ?? null })
+  const setStatus = (m: MessageSummary, status: TeamStatus) => act(m, { kind: 'status', status }, { status: stateOf(m)?.status ?? 'open' })
+  const addNote = (m: MessageSummary, text: string) => act(m, { kind: 'note', note: crypto.randomUUID(), text })
+  const deleteNote = (m: MessageSummary, note: string) => act(m, { kind: 'noteDelete', note })
+  const restoreNote = (m: MessageSummary, note: string) => act(m, { kind: 'noteRestore', note })
+
+  /** Says to the others that the person is writing a reply (renewed by the composer), or stopped. */
+  async function writing(m: Pick<MessageSummary, 'mailboxId' | 'threadKey'>, on: boolean): Promise<void> {
+    if (!sharedIds.value.includes(m.mailboxId)) return
+    // Not a task: a mark that is stale a minute later is not worth replaying after a restart.
+    await api.call('team.record', { mailboxId: m.mailboxId, id: crypto.randomUUID(), conv: conversationId(m.threadKey), at: Date.now(), action: { kind: 'writing', until: on ? Date.now() + WRITING_MS : 0 }, locale: i18n.global.locale.value })
+      .catch((e: unknown) => console.warn('tandem: writing mark not recorded', apiErrorOf(e).code))
+  }
+
+  /** Others writing a reply in this conversation now (their marks not expired). */
+  function writers(m: Pick<MessageSummary, 'mailboxId' | 'threadKey'>, now = Date.now()): string[] {
+    const s = stateOf(m)
+    return s ? Object.entries(s.writing).filter(([who, until]) => who !== me.value && until > now).map(([who]) => who) : []
+  }
+
+  return { version, me, stateOf, membersOf, claim, assign, setStatus, addNote, deleteNote, restoreNote, writing, writers, pull, pullAll }
+})

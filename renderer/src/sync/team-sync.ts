@@ -1,0 +1,76 @@
+import type { CallInput, CallName, CallOutput } from '../../../shared/api/contract'
+import { TeamFold, type TeamEvent } from '../../../shared/team/fold'
+import type { StoredTeamRecord } from '../../../shared/team/records'
+import type { TandemDb } from '../cache/db'
+import { plain } from '../cache/plain'
+
+type Call = <N extends CallName>(name: N, input: CallInput<N>) => Promise<CallOutput<N>>
+
+/**
+ * Brings a shared mailbox's team state on this device up to the server's team folder
+ * (docs/team-state.md): reads the records appended since this device last looked, folds them in
+ * UID order, and stores the conversations that changed with the new cursor in one transaction.
+ * Plain TypeScript, no Pinia; one pull per mailbox at a time.
+ */
+export class TeamSync {
+  private readonly folds = new Map<string, Promise<TeamFold>>()
+  private readonly running = new Map<string, Promise<Map<string, TeamEvent | null>>>()
+
+  constructor(private readonly db: TandemDb, private readonly call: Call) {}
+
+  /** The mailbox's fold, from the cache the first time. */
+  fold(mailboxId: string): Promise<TeamFold> {
+    let f = this.folds.get(mailboxId)
+    if (!f) {
+      f = (async () => {
+        const [rows, cursor] = await Promise.all([this.db.team.where('mailboxId').equals(mailboxId).toArray(), this.db.teamCursors.get(mailboxId)])
+        return TeamFold.restore(rows, cursor?.lastUid ?? 0)
+      })()
+      this.folds.set(mailboxId, f)
+    }
+    return f
+  }
+
+  /** Reads what is new; the conversations that changed, with what became of their last record. */
+  pull(mailboxId: string): Promise<Map<string, TeamEvent | null>> {
+    const now = this.running.get(mailboxId)
+    if (now) return now.then(() => this.pull(mailboxId))
+    const p = this.pullNow(mailboxId).finally(() => this.running.delete(mailboxId))
+    this.running.set(mailboxId, p)
+    return p
+  }
+
+  private async pullNow(mailboxId: string): Promise<Map<string, TeamEvent | null>> {
+    let fold = await this.fold(mailboxId)
+    let since = (await this.db.teamCursors.get(mailboxId))?.cursor ?? null
+    const changed = new Map<string, TeamEvent | null>()
+    let reset = false
+    for (;;) {
+      const page = await this.call('team.read', { mailboxId, since })
+      if (!page.exists || !page.cursor) break
+      if (page.reset && since) {
+        // The folder was made anew: what this device folded before no longer holds.
+        fold = new TeamFold()
+        this.folds.set(mailboxId, Promise.resolve(fold))
+        reset = true
+      }
+      for (const [conv, e] of fold.add(page.records as StoredTeamRecord[])) changed.set(conv, e)
+      since = page.cursor
+      if (!page.more) break
+    }
+    if (since) {
+      const cursor = since
+      await this.db.transaction('rw', [this.db.team, this.db.teamCursors], async () => {
+        if (reset) await this.db.team.where('mailboxId').equals(mailboxId).delete()
+        await this.db.team.bulkPut([...changed.keys()].map((conv) => plain({ ...fold.get(conv), mailboxId })))
+        await this.db.teamCursors.put({ mailboxId, cursor, lastUid: fold.lastUid })
+      })
+    }
+    return changed
+  }
+
+  /** Forgets a mailbox's fold (signed out, or no longer a member: the cache is purged elsewhere). */
+  forget(mailboxId: string): void {
+    this.folds.delete(mailboxId)
+  }
+}

@@ -1,0 +1,105 @@
+import type { Browser, Page } from '@playwright/test'
+import { startWebApp } from '../../electron/web/web-app'
+import { smallOrganisation } from '../mailstack/organisation'
+import { imapSession } from '../mailstack/sessions'
+import { startMailStack, type MailStack } from '../mailstack/stack'
+import { test, expect, passwordOf, serverOf } from './fixtures'
+
+/**
+ * Two members of one shared mailbox, each in their own browser context with their own Tandem
+ * (web host), work a conversation together: a claim race, status, an internal note and its
+ * deletion, "is writing a reply". What one does, the other sees from the server.
+ */
+const TAILSPIN = smallOrganisation('Tailspin Toys', 'tailspin.test', {
+  people: { lars: 'Lars Visser', mei: 'Mei Chen' },
+  shared: [{ local: 'helpdesk', name: 'Tailspin Helpdesk', members: [{ local: 'lars' }, { local: 'mei' }] }],
+  layout: { separator: '.', sharedPrefix: 'shared.%%n.', masterSeparator: '*' },
+})
+
+const customerMail = (subject: string) => ['From: Ana García <ana@example.test>', 'To: Tailspin Helpdesk <helpdesk@tailspin.test>', `Subject: ${subject}`,
+  `Date: ${new Date().toUTCString()}`, `Message-ID: <${subject.replace(/\W/g, '')}.${Date.now()}@example.test>`, 'MIME-Version: 1.0',
+  'Content-Type: text/plain; charset=utf-8', '', 'Please help.', ''].join('\r\n')
+
+/** A member's own Tandem: a web host of their own and a browser context, signed in, on the shared Inbox. */
+async function member(browser: Browser, stack: MailStack, address: string): Promise<{ page: Page; stop: () => Promise<void> }> {
+  const web = await startWebApp({ suggestedServer: serverOf(stack), log: () => undefined, pollMs: 500 })
+  const context = await browser.newContext({ viewport: { width: 1360, height: 860 } })
+  const page = await context.newPage()
+  await page.goto(web.url)
+  await page.getByLabel('E-mail address').fill(address)
+  await page.getByLabel('Password').fill(passwordOf(stack, address))
+  await page.getByLabel('Password').press('Enter')
+  await expect(page.getByTestId('signed-in-as')).toHaveText(address)
+  await page.getByRole('navigation', { name: 'Mailboxes' }).getByRole('region', { name: 'Tailspin Helpdesk' }).locator('button[data-role="inbox"]').click()
+  return { page, stop: async () => { await context.close(); await web.stop() } }
+}
+
+test.describe('working a shared inbox as a team', () => {
+  let stack: MailStack
+  test.beforeAll(async () => {
+    stack = await startMailStack(TAILSPIN)
+    await stack.deliver('helpdesk@tailspin.test', customerMail('Printer on fire'))
+    await stack.deliver('helpdesk@tailspin.test', customerMail('Refund for order 7'))
+  })
+  test.afterAll(async () => { await stack?.stop() })
+
+  test('claim race, status, internal note and its deletion, "is writing": each member sees the other\'s', async ({ browser }) => {
+    const lars = await member(browser, stack, 'lars@tailspin.test')
+    const mei = await member(browser, stack, 'mei@tailspin.test')
+    try {
+      const row = (p: Page, subject: string) => p.getByRole('listbox', { name: 'Message list' }).locator('.row', { hasText: subject })
+      for (const p of [lars.page, mei.page]) {
+        await row(p, 'Printer on fire').click()
+        await expect(p.getByTestId('team-panel')).toContainText('Not assigned')
+      }
+
+      // Both press "Assign to me" at once: one has it, in both windows; the other is told who.
+      await Promise.all([lars.page, mei.page].map((p) => p.getByTestId('team-panel').getByRole('button', { name: 'Assign to me' }).click()))
+      await expect.poll(async () => {
+        const [a, b] = await Promise.all([lars.page, mei.page].map((p) => p.getByTestId('team-assignee').textContent()))
+        return [a, b].join(' | ')
+      }, { timeout: 15_000 }).toMatch(/^Assigned to (you \| Assigned to lars@tailspin\.test|mei@tailspin\.test \| Assigned to you)$/)
+      const larsWon = (await lars.page.getByTestId('team-assignee').textContent()) === 'Assigned to you'
+      const loser = larsWon ? mei.page : lars.page
+      const winner = larsWon ? lars.page : mei.page
+      await expect(loser.getByRole('alert').filter({ hasText: 'already has this conversation' }).first()).toBeVisible({ timeout: 10_000 })
+      // The row says who has it, for every member.
+      await expect(row(loser, 'Printer on fire').getByTestId('row-assignee')).toHaveText(larsWon ? 'lars' : 'mei')
+      await expect(row(winner, 'Printer on fire').getByTestId('row-assignee')).toHaveText('you')
+
+      // Status: the loser sets Waiting; the winner's row shows it.
+      await loser.getByTestId('team-status').selectOption('waiting')
+      await expect(row(winner, 'Printer on fire').getByTestId('row-status')).toHaveText('Waiting', { timeout: 15_000 })
+
+      // An internal note, then deleted by the other member: who did it shows, and it can come back.
+      await winner.getByLabel('Internal note for the team').fill('Called Ana: a new printer ships Monday.')
+      await winner.getByRole('button', { name: 'Add note' }).click()
+      await expect(loser.getByTestId('team-note')).toContainText('Called Ana: a new printer ships Monday.', { timeout: 15_000 })
+      await loser.getByTestId('team-note').getByRole('button', { name: 'Delete note' }).click()
+      await expect(winner.getByTestId('team-note')).toContainText(/Note deleted by (lars|mei)@tailspin\.test/, { timeout: 15_000 })
+      await winner.getByTestId('team-note').getByRole('button', { name: 'Restore' }).click()
+      await expect(loser.getByTestId('team-note')).toContainText('Called Ana', { timeout: 15_000 })
+
+      // "Is writing a reply": the winner replies; the other sees it within 5 s, and it goes when the window closes.
+      await winner.keyboard.press('r')
+      await expect(winner.getByRole('dialog')).toBeVisible()
+      await expect(loser.getByTestId('team-writing')).toContainText(/(lars|mei)@tailspin\.test is writing a reply/, { timeout: 5_000 })
+      await winner.getByRole('dialog').getByRole('button', { name: 'Delete draft' }).click()
+      await expect(loser.getByTestId('team-writing')).toHaveCount(0, { timeout: 10_000 })
+
+      // An independent IMAP session sees the records in the shared mailbox's team folder.
+      const bare = await imapSession(stack, 'lars@tailspin.test', passwordOf(stack, 'lars@tailspin.test'))
+      try {
+        const box = await bare.mailboxOpen('shared.helpdesk.Tandem Team', { readOnly: true })
+        expect(box.exists).toBeGreaterThanOrEqual(8)
+        const subjects: string[] = []
+        for await (const m of bare.fetch('1:*', { envelope: true })) subjects.push(m.envelope?.subject ?? '')
+        expect(subjects.some((x) => /set the status to Waiting$/.test(x))).toBe(true)
+        expect(subjects.some((s) => /wrote an internal note$/.test(s))).toBe(true)
+      } finally { await bare.logout() }
+    } finally {
+      await lars.stop()
+      await mei.stop()
+    }
+  })
+})
