@@ -391,6 +391,12 @@ export const en = {
     saved: 'Saved {name}.',
   },
   compose: {
+    collision: {
+      title: '{who} replied {ago}',
+      sendAnyway: 'Send mine anyway',
+      edit: 'Edit my reply',
+      discard: 'Discard mine',
+    },
     newMessage: 'New message',
     draftOffline: 'Draft kept on this device (offline) {time}',
     draftSaved: 'Draft saved {time}',

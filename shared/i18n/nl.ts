@@ -393,6 +393,12 @@ export const nl: Catalogue = {
     saved: '{name} opgeslagen.',
   },
   compose: {
+    collision: {
+      title: '{who} heeft {ago} geantwoord',
+      sendAnyway: 'Toch het mijne verzenden',
+      edit: 'Mijn antwoord bewerken',
+      discard: 'Het mijne weggooien',
+    },
     newMessage: 'Nieuw bericht',
     draftOffline: 'Concept op dit apparaat bewaard (offline) om {time}',
     draftSaved: 'Concept opgeslagen om {time}',

@@ -11,12 +11,13 @@ import { test, expect, passwordOf, serverOf } from './fixtures'
  * deletion, "is writing a reply". What one does, the other sees from the server.
  */
 const TAILSPIN = smallOrganisation('Tailspin Toys', 'tailspin.test', {
-  people: { lars: 'Lars Visser', mei: 'Mei Chen' },
-  shared: [{ local: 'helpdesk', name: 'Tailspin Helpdesk', members: [{ local: 'lars' }, { local: 'mei' }] }],
+  // The customer has a mailbox here too: the test stack delivers only inside the organisation.
+  people: { lars: 'Lars Visser', mei: 'Mei Chen', ana: 'Ana García' },
+  shared: [{ local: 'helpdesk', name: 'Tailspin Helpdesk', members: [{ local: 'lars', sendAs: true }, { local: 'mei', sendAs: true }] }],
   layout: { separator: '.', sharedPrefix: 'shared.%%n.', masterSeparator: '*' },
 })
 
-const customerMail = (subject: string) => ['From: Ana García <ana@example.test>', 'To: Tailspin Helpdesk <helpdesk@tailspin.test>', `Subject: ${subject}`,
+const customerMail = (subject: string) => ['From: Ana García <ana@tailspin.test>', 'To: Tailspin Helpdesk <helpdesk@tailspin.test>', `Subject: ${subject}`,
   `Date: ${new Date().toUTCString()}`, `Message-ID: <${subject.replace(/\W/g, '')}.${Date.now()}@example.test>`, 'MIME-Version: 1.0',
   'Content-Type: text/plain; charset=utf-8', '', 'Please help.', ''].join('\r\n')
 
@@ -87,6 +88,23 @@ test.describe('working a shared inbox as a team', () => {
       await winner.getByRole('dialog').getByRole('button', { name: 'Delete draft' }).click()
       await expect(loser.getByTestId('team-writing')).toHaveCount(0, { timeout: 10_000 })
 
+      // Traffic cop: the loser starts a reply, the winner sends one meanwhile; the loser's send
+      // stops, shows who replied and what, and goes only when they say so.
+      await loser.keyboard.press('r')
+      const loserCompose = loser.getByRole('dialog')
+      await loserCompose.getByLabel('Message text').fill('Hello Ana, we are on it.')
+      await winner.keyboard.press('r')
+      const winnerCompose = winner.getByRole('dialog')
+      await winnerCompose.getByLabel('Message text').fill('Hello Ana, a new printer ships Monday.')
+      await winnerCompose.getByRole('button', { name: 'Send', exact: true }).click()
+      await expect(winnerCompose).toHaveCount(0, { timeout: 15_000 })
+      await loserCompose.getByRole('button', { name: 'Send', exact: true }).click()
+      const collision = loserCompose.getByTestId('collision')
+      await expect(collision).toContainText(/replied (now|.*minute)/, { timeout: 15_000 })
+      await expect(collision.locator('blockquote')).toContainText('a new printer ships Monday')
+      await collision.getByRole('button', { name: 'Send mine anyway' }).click()
+      await expect(loserCompose).toHaveCount(0, { timeout: 15_000 })
+
       // An independent IMAP session sees the records in the shared mailbox's team folder.
       const bare = await imapSession(stack, 'lars@tailspin.test', passwordOf(stack, 'lars@tailspin.test'))
       try {
@@ -96,6 +114,11 @@ test.describe('working a shared inbox as a team', () => {
         for await (const m of bare.fetch('1:*', { envelope: true })) subjects.push(m.envelope?.subject ?? '')
         expect(subjects.some((x) => /set the status to Waiting$/.test(x))).toBe(true)
         expect(subjects.some((s) => /wrote an internal note$/.test(s))).toBe(true)
+        // Both replies are in the shared Sent folder: the second went only when its writer chose.
+        await bare.mailboxOpen('shared.helpdesk.Sent Items', { readOnly: true })
+        const sent: string[] = []
+        for await (const m of bare.fetch('1:*', { envelope: true })) sent.push(m.envelope?.subject ?? '')
+        expect(sent.filter((x) => x === 'Re: Printer on fire')).toHaveLength(2)
       } finally { await bare.logout() }
     } finally {
       await lars.stop()

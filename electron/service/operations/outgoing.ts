@@ -9,6 +9,7 @@ import { composeEncrypted, composeMessage, messageIdFor, newMessageId, submit, S
 import type { SmimeIdentity } from '../crypto/smime'
 import type { SmimeKeyring } from '../crypto/smime-keyring'
 import type { StateStore } from '../storage/state-store'
+import { loadBody } from './bodies'
 import { answeredSince, deleteByUid, findAllByMessageId, findByMessageId } from './triage'
 
 const DRAFT_SECRET = 'draftSecret'
@@ -142,7 +143,9 @@ export class Outgoing {
       if (req.inReplyTo && req.queuedAt && !req.answeredOk && sent) {
         const other = await answeredSince(await runtime.connection(), sent.path, req.inReplyTo, req.queuedAt, messageId)
         if (other) {
-          throw fail({ code: 'send.conversationAnswered', key: 'errors.send.answered', params: { who: other.who, mailbox: runtime.mailbox.name, at: new Date(other.at).getTime(), subject: other.subject } })
+          // The other member's reply itself, so the person can read it before deciding (its text, bounded).
+          const reply = await loadBody(await runtime.connection(), sent.id, sent.path, other.uid).then((b) => (b.body.text ?? '').slice(0, 2000)).catch(() => '')
+          throw fail({ code: 'send.conversationAnswered', key: 'errors.send.answered', params: { who: other.who, mailbox: runtime.mailbox.name, at: new Date(other.at).getTime(), subject: other.subject, reply } })
         }
       }
     }

@@ -119,16 +119,20 @@ export function trashFor(mailbox: Mailbox, folders: Folder[], from: Folder): Fol
  * Another reply to the same message saved in a Sent folder after `since` (not ours): a member
  * answered the conversation while our reply waited in the outbox.
  */
-export async function answeredSince(client: ImapFlow, sentPath: string, inReplyTo: string, since: number, ours: string): Promise<{ who: string; at: number; subject: string } | null> {
+export async function answeredSince(client: ImapFlow, sentPath: string, inReplyTo: string, since: number, ours: string): Promise<{ uid: number; who: string; at: number; subject: string } | null> {
   const lock = await client.getMailboxLock(sentPath, { readOnly: true })
   try {
+    // The folder may have been open on this connection for a while: NOOP, so the search sees what
+    // other members saved since (the server keeps a session's view until it is told to sync).
+    await client.noop()
     const uids = await client.search({ header: { 'in-reply-to': inReplyTo }, since: new Date(since - 86_400_000) }, { uid: true })
     if (!uids || !uids.length) return null
     for await (const m of client.fetch(uids.join(','), { uid: true, envelope: true, internalDate: true }, { uid: true })) {
       const at = m.internalDate ? new Date(m.internalDate).getTime() : 0
-      if (m.envelope?.messageId === ours || at < since) continue
+      // INTERNALDATE has whole seconds: a reply saved in the second the person began counts.
+      if (m.envelope?.messageId === ours || at < Math.floor(since / 1000) * 1000) continue
       const person = m.envelope?.sender?.[0] ?? m.envelope?.from?.[0]
-      return { who: person?.name || person?.address || 'Another member', at, subject: m.envelope?.subject ?? '' }
+      return { uid: m.uid, who: person?.name || person?.address || 'Another member', at, subject: m.envelope?.subject ?? '' }
     }
     return null
   } finally {

@@ -259,7 +259,8 @@ export const useComposeStore = defineStore('compose', () => {
   }
 
   /** Sends through the outbox: 'sent', 'queued' (offline; goes later), or false (refused, or invalid). */
-  async function send(): Promise<'sent' | 'queued' | false> {
+  /** `answeredOk`: the person read another member's answer and sends theirs anyway. */
+  async function send(opts: { answeredOk?: boolean } = {}): Promise<'sent' | 'queued' | false> {
     error.value = null
     for (const [field, value] of Object.entries({ to: to.value, cc: cc.value, bcc: bcc.value })) {
       const l = parseAddressList(value)
@@ -284,7 +285,7 @@ export const useComposeStore = defineStore('compose', () => {
       const mailboxId = identity.value?.mailboxId ?? ''
       // The drafts go with the message, on the server: also when it waits in the outbox (offline).
       const replacesDrafts = savedDrafts.length ? { replacesDrafts: savedDrafts } : {}
-      const outcome = await queue.addAndWait({ kind: 'send', id, mailboxId, request: { ...request(), queuedAt: openedAt, ...replacesDrafts } })
+      const outcome = await queue.addAndWait({ kind: 'send', id, mailboxId, request: { ...request(), queuedAt: openedAt, ...(opts.answeredOk ? { answeredOk: true } : {}), ...replacesDrafts } })
       if (outcome.kind === 'held') {
         // Refused (R2, R3, R4, R6…): nothing left; the reason shows next to the field, and the
         // message stays here to change rather than in the outbox.
