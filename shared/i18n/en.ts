@@ -494,6 +494,7 @@ export const en = {
   },
   team: {
     panel: 'Team',
+    doneArchive: 'Done and archive',
     assignedTo: 'Assigned to {who}',
     unassigned: 'Not assigned',
     claim: 'Assign to me',

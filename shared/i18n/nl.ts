@@ -496,6 +496,7 @@ export const nl: Catalogue = {
   },
   team: {
     panel: 'Team',
+    doneArchive: 'Klaar en archiveren',
     assignedTo: 'Toegewezen aan {who}',
     unassigned: 'Niet toegewezen',
     claim: 'Aan mij toewijzen',

@@ -72,6 +72,20 @@ test.describe('working a shared inbox as a team', () => {
       await loser.getByTestId('team-status').selectOption('waiting')
       await expect(row(winner, 'Printer on fire').getByTestId('row-status')).toHaveText('Waiting', { timeout: 15_000 })
 
+      // Filters: unassigned, mine, by status.
+      await winner.getByTestId('team-filter-who').selectOption('unassigned')
+      await expect(row(winner, 'Printer on fire')).toHaveCount(0)
+      await expect(row(winner, 'Refund for order 7')).toBeVisible()
+      await winner.getByTestId('team-filter-who').selectOption('mine')
+      await expect(row(winner, 'Printer on fire')).toBeVisible()
+      await expect(row(winner, 'Refund for order 7')).toHaveCount(0)
+      await winner.getByTestId('team-filter-who').selectOption('all')
+      await winner.getByTestId('team-filter-status').selectOption('open')
+      await expect(row(winner, 'Printer on fire')).toHaveCount(0)
+      await expect(row(winner, 'Refund for order 7')).toBeVisible()
+      await winner.getByTestId('team-filter-status').selectOption('any')
+      await expect(row(winner, 'Printer on fire')).toBeVisible()
+
       // An internal note, then deleted by the other member: who did it shows, and it can come back.
       await winner.getByLabel('Internal note for the team').fill('Called Ana: a new printer ships Monday.')
       await winner.getByRole('button', { name: 'Add note' }).click()
@@ -105,6 +119,12 @@ test.describe('working a shared inbox as a team', () => {
       await collision.getByRole('button', { name: 'Send mine anyway' }).click()
       await expect(loserCompose).toHaveCount(0, { timeout: 15_000 })
 
+      // Done and archive: the status is recorded, the conversation leaves the Inbox for both.
+      await row(loser, 'Refund for order 7').click()
+      await loser.getByTestId('team-panel').getByRole('button', { name: 'Done and archive' }).click()
+      await expect(row(loser, 'Refund for order 7')).toHaveCount(0, { timeout: 15_000 })
+      await expect(row(winner, 'Refund for order 7')).toHaveCount(0, { timeout: 15_000 })
+
       // An independent IMAP session sees the records in the shared mailbox's team folder.
       const bare = await imapSession(stack, 'lars@tailspin.test', passwordOf(stack, 'lars@tailspin.test'))
       try {
@@ -113,6 +133,7 @@ test.describe('working a shared inbox as a team', () => {
         const subjects: string[] = []
         for await (const m of bare.fetch('1:*', { envelope: true })) subjects.push(m.envelope?.subject ?? '')
         expect(subjects.some((x) => /set the status to Waiting$/.test(x))).toBe(true)
+        expect(subjects.some((x) => /set the status to Done$/.test(x))).toBe(true)
         expect(subjects.some((s) => /wrote an internal note$/.test(s))).toBe(true)
         // Both replies are in the shared Sent folder: the second went only when its writer chose.
         await bare.mailboxOpen('shared.helpdesk.Sent Items', { readOnly: true })

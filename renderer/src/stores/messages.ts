@@ -13,6 +13,7 @@ import { useFoldersStore } from './folders'
 import { useQueueStore } from './queue'
 import { useSearchStore } from './search'
 import { useSessionStore } from './session'
+import { NO_TEAM_FILTER, useTeamStore, type TeamFilter } from './team'
 
 /** Rows read before the first paint of a cached folder: more than a tall window shows. */
 const FIRST_PAGE = 150
@@ -44,7 +45,14 @@ export const useMessagesStore = defineStore('messages', () => {
 
   /** Search results, when a search is showing: the list the keyboard and the reader work on. */
   const searchRows = shallowRef<MessageSummary[] | null>(null)
-  const visible = computed(() => searchRows.value ?? list.value)
+  const team = useTeamStore()
+  /** The team filter over a shared mailbox's list (who has it, status); none elsewhere. */
+  const teamFilter = ref<TeamFilter>({ ...NO_TEAM_FILTER })
+  const visible = computed(() => {
+    const rows = searchRows.value ?? list.value
+    const f = teamFilter.value
+    return f.who === 'all' && f.status === 'any' ? rows : rows.filter((m) => team.matches(m, f))
+  })
   const selection = useSelection(visible, (row) => { void bodies.show(row) })
 
   // Search results from the open folder come from these rows, not from another read of the cache.
@@ -208,8 +216,11 @@ export const useMessagesStore = defineStore('messages', () => {
     selection.clear()
   }
 
+  // Another mailbox: its own team, so the filter starts over.
+  watch(() => (listFolderId.value ? mailboxOfFolder(listFolderId.value) : null), () => { teamFilter.value = { ...NO_TEAM_FILTER } })
+
   return {
-    list, visible, searchRows, showSearch, listFolderId, progress, syncErrors,
+    list, visible, teamFilter, searchRows, showSearch, listFolderId, progress, syncErrors,
     selection: selection.selection, focusedId: selection.focusedId, focusedByPerson: selection.focusedByPerson, focused: selection.focused, targets: selection.targets,
     focus: selection.focus, step: selection.step, focusPast: selection.focusPast,
     wire, open, sync, reset, onArrivals: (l: (folderId: string, rows: MessageSummary[]) => void) => { arrivalListeners.add(l) },

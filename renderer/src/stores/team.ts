@@ -13,6 +13,10 @@ import { useNoticesStore } from './notices'
 import { useQueueStore } from './queue'
 import { useSessionStore } from './session'
 
+/** The list's team filter: everyone's, nobody's, the person's or one member's; and a status or any. */
+export interface TeamFilter { who: 'all' | 'unassigned' | 'mine' | string; status: 'any' | TeamStatus }
+export const NO_TEAM_FILTER: TeamFilter = { who: 'all', status: 'any' }
+
 /** How often the team folders are read while Tandem is on screen: "is writing" shows within this. */
 export const TEAM_POLL_MS = 3000
 /** A "writing a reply" mark lasts this long unless renewed (a crashed composer does not say it forever). */
@@ -80,6 +84,33 @@ export const useTeamStore = defineStore('team', () => {
     return s
   }
 
+  /** Who has a conversation and its status, cheaply (the list filters 100 000 rows by it); null outside shared mailboxes. */
+  function brief(m: Pick<MessageSummary, 'mailboxId' | 'threadKey'>): { assignee: string | null; status: TeamStatus } | null {
+    void version.value
+    if (!sharedIds.value.includes(m.mailboxId)) return null
+    const conv = conversationId(m.threadKey)
+    const base = folds.value.get(m.mailboxId)?.get(conv)
+    let assignee = base?.assignee ?? null
+    let status = base?.status ?? 'open'
+    for (const t of teamTasks.value) {
+      if (t.mailboxId !== m.mailboxId || t.conv !== conv) continue
+      const a = t.action
+      if (a.kind === 'assign' && (a.expect === undefined || a.expect === assignee)) assignee = a.to
+      if (a.kind === 'status') status = a.status
+    }
+    return { assignee, status }
+  }
+
+  /** Whether a row passes the list's team filter: by who has it, and by status. */
+  function matches(m: Pick<MessageSummary, 'mailboxId' | 'threadKey'>, f: TeamFilter): boolean {
+    const b = brief(m)
+    if (!b) return true
+    if (f.status !== 'any' && b.status !== f.status) return false
+    if (f.who === 'all') return true
+    if (f.who === 'unassigned') return b.assignee === null
+    return b.assignee === (f.who === 'mine' ? me.value : f.who)
+  }
+
   /** The people of a mailbox's team as its records name them, and the person: whom to assign to. */
   function membersOf(mailboxId: string): string[] {
     void version.value
@@ -129,5 +160,5 @@ export const useTeamStore = defineStore('team', () => {
     return s ? Object.entries(s.writing).filter(([who, until]) => who !== me.value && until > now).map(([who]) => who) : []
   }
 
-  return { version, me, stateOf, membersOf, claim, assign, setStatus, addNote, deleteNote, restoreNote, writing, writers, pull, pullAll }
+  return { version, me, stateOf, brief, matches, membersOf, claim, assign, setStatus, addNote, deleteNote, restoreNote, writing, writers, pull, pullAll }
 })
