@@ -1,4 +1,7 @@
 import 'fake-indexeddb/auto'
+import { TeamFold } from '../../shared/team/fold'
+import { conversationId } from '../../shared/team/records'
+import { readTeamRecords, type TeamCursor } from '../../electron/service/operations/team'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -102,9 +105,16 @@ describe('offline actions, replayed through a service killed at random points', 
       for (const [messageId, uid] of await inboxUids(client)) messages.push({ mailboxId, messageId, uid, folder: 'INBOX', flags: new Set() })
     }
     const sends: { id: string; identityId: string; mailboxId: string }[] = []
+    const teamNotes: { id: string; note: string; conv: string }[] = []
 
     /** One random action as the UI would queue it, and what it must do to the model. */
     function nextAction(): NewTask {
+      if (random() < 0.15) {
+        // A team action: an internal note on a conversation of Contoso Support.
+        const t = { id: randomUUID(), note: randomUUID(), conv: conversationId(`kill test ${teamNotes.length}|customer@example.net`) }
+        teamNotes.push(t)
+        return { kind: 'team', id: t.id, mailboxId: SUPPORT, conv: t.conv, at: Date.now(), locale: 'en', action: { kind: 'note', note: t.note, text: `Note ${teamNotes.length}` } }
+      }
       const r = random()
       const inInbox = messages.filter((m) => m.folder === 'INBOX')
       if (r >= 0.85 || !inInbox.length) {
@@ -213,8 +223,21 @@ describe('offline actions, replayed through a service killed at random points', 
         await sentBox.mailboxOpen('Sent Items', { readOnly: true })
         expect(((await sentBox.search({ header: { 'message-id': `<${s.id}@contoso.test>` } }, { uid: true })) || []).length, `Sent copies of ${s.id}`).toBe(1)
       }
+      // Every team action: exactly one record in the team folder, folded into its conversation.
+      await supportImap.mailboxOpen('Tandem Team', { readOnly: true })
+      for (const t of teamNotes) {
+        expect(((await supportImap.search({ header: { 'message-id': `<${t.id}@team.tandem.invalid>` } }, { uid: true })) || []).length, `records of ${t.id}`).toBe(1)
+      }
+      const fold = new TeamFold()
+      for (let since = null as TeamCursor | null; ;) {
+        const page = await readTeamRecords(supportImap, 'Tandem Team', since)
+        fold.add(page.records)
+        since = page.cursor
+        if (!page.more) break
+      }
+      for (const t of teamNotes) expect(fold.get(t.conv).notes.map((n) => n.id)).toEqual([t.note])
       await dave.logout()
-      console.log(`kill points: ${kills} (${duringSignIn} during sign-in), actions: ${queued} (${sends.length} sends, ${uncertain.length} uncertain hand-overs resolved by the person), ${((Date.now() - started) / 1000).toFixed(1)} s`)
+      console.log(`kill points: ${kills} (${duringSignIn} during sign-in), actions: ${queued} (${sends.length} sends, ${teamNotes.length} team notes, ${uncertain.length} uncertain hand-overs resolved by the person), ${((Date.now() - started) / 1000).toFixed(1)} s`)
     } finally {
       svc.proc.kill('SIGKILL')
       await svc.exited

@@ -45,6 +45,8 @@ export async function setFlags(client: ImapFlow, folder: Folder, uids: number[],
 export async function findAllByMessageId(client: ImapFlow, path: string, messageId: string): Promise<number[]> {
   const lock = await client.getMailboxLock(path, { readOnly: true })
   try {
+    // A folder already open on this connection keeps its old view until told to sync.
+    await client.noop()
     return (await client.search({ header: { 'message-id': messageId } }, { uid: true })) || []
   } finally {
     lock.release()
