@@ -1,4 +1,11 @@
 import { randomUUID } from 'node:crypto'
+import 'fake-indexeddb/auto'
+import { createDispatcher, serviceHandlers } from '../../electron/api/dispatcher'
+import { ApiFailure } from '../../shared/api/errors'
+import { ApiClient } from '../../renderer/src/api/client'
+import { TandemDb } from '../../renderer/src/cache/db'
+import { TaskQueue } from '../../renderer/src/queue/task-queue'
+import { TeamSync } from '../../renderer/src/sync/team-sync'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ServerSettings } from '../../shared/domain'
 import { TeamFold } from '../../shared/team/fold'
@@ -139,6 +146,37 @@ for (const c of cases) {
       // The other member restores it: the deletion was not the end of it (R10).
       await record(a, conv, { kind: 'noteRestore', note })
       expect((await fold(b)).get(conv).notes[0]!.deleted).toBeNull()
+    })
+
+    it('both members claim offline; replayed later, in either order, one deterministic winner that both devices fold alike', async () => {
+      const [a, b] = [await signIn(c.members[0]), await signIn(c.members[1])]
+      const conv = conversationId(`offline claim|traveller@example.net`)
+      const device = (t: TestService, name: string) => {
+        const dispatch = createDispatcher(serviceHandlers(t.service))
+        const api = new ApiClient({ call: (n, i) => dispatch(n, i), on: () => () => undefined })
+        const db = new TandemDb(`${name}.${randomUUID()}`)
+        return { db, online: new TaskQueue(db, (n, i) => api.call(n, i)), offline: new TaskQueue(db, () => Promise.reject(new ApiFailure({ code: 'network.unreachable', message: 'offline' }))), sync: new TeamSync(db, (n, i) => api.call(n, i)) }
+      }
+      const [da, db] = [device(a, 'a'), device(b, 'b')]
+      // On the train: each sees the conversation unassigned and takes it. Stored, not sent.
+      for (const [d, who] of [[da, c.members[0]], [db, c.members[1]]] as const) {
+        await d.offline.add({ kind: 'team', id: randomUUID(), mailboxId, conv, at: Date.now(), locale: 'en', action: { kind: 'assign', to: who, expect: null }, before: { assignee: null } })
+        await d.offline.kick()
+        expect(await d.db.tasks.filter((t) => t.status === 'applied').count()).toBe(1)
+      }
+      // The second member's device comes back first: its claim is appended first, and wins.
+      await db.online.kick()
+      await da.online.kick()
+      for (const d of [da, db]) expect(await d.db.tasks.filter((t) => t.status !== 'done').count()).toBe(0)
+      await Promise.all([da.sync.pull(mailboxId), db.sync.pull(mailboxId)])
+      const [fa, fb] = [await da.sync.fold(mailboxId), await db.sync.fold(mailboxId)]
+      expect(fa.get(conv).assignee).toBe(c.members[1])
+      expect(fb.get(conv)).toEqual(fa.get(conv))
+      expect(fa.get(conv).history.map((e) => [e.by, e.outcome])).toEqual([[c.members[1], 'applied'], [c.members[0], 'lost']])
+      // Kept on each device: a fresh start folds nothing new and says the same.
+      const row = await da.db.team.get([mailboxId, conv])
+      expect(row?.assignee).toBe(c.members[1])
+      da.db.close(); db.db.close()
     })
 
     it('reads in pages from where it stopped, and skips what is not a record (another client\'s, or hostile)', async () => {
