@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ServerSettings } from '../../shared/domain'
 import { TeamFold } from '../../shared/team/fold'
 import { conversationId, type StoredTeamRecord, type TeamAction } from '../../shared/team/records'
-import { readTeamRecords, TEAM_FOLDER } from '../../electron/service/operations/team'
+import { readTeamRecords, recordMessage, TEAM_FOLDER } from '../../electron/service/operations/team'
 import { parseOrganisation, type Organisation } from '../mailstack/organisation'
 import { loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
@@ -189,6 +189,12 @@ for (const c of cases) {
         // A message someone put there by hand, and one that forges a record with a script in it.
         await bare.append(path, 'From: x@example.net\r\nSubject: hello\r\n\r\nnot a record\r\n')
         await bare.append(path, 'From: x@example.net\r\nSubject: forged\r\n\r\n-----BEGIN TANDEM TEAM RECORD-----\r\n{"v":1,"id":"not-a-uuid","conv":"<script>","at":1,"by":"x","action":{"kind":"assign","to":"x"}}\r\n-----END TANDEM TEAM RECORD-----\r\n')
+        // A record whose header another server dropped: read from its text instead.
+        const stripped = conversationId(`stripped|someone@example.net`)
+        const r = { v: 1 as const, id: randomUUID(), conv: stripped, at: Date.now(), by: c.members[1], action: { kind: 'status' as const, status: 'waiting' as const } }
+        const raw = (await recordMessage(r, 'Someone', 'status', 'set')).toString('utf8').replace(/^X-Tandem-Record:.*\r\n(?:[ \t].*\r\n)*/m, '')
+        expect(raw).not.toMatch(/X-Tandem-Record/i)
+        await bare.append(path, raw)
         await bare.mailboxOpen(path, { readOnly: true })
         const total = bare.mailbox ? bare.mailbox.exists : 0
         const pages: number[] = []
@@ -207,6 +213,7 @@ for (const c of cases) {
         expect(pages.every((n) => n <= 2)).toBe(true)
         expect(skipped).toBe(2)
         expect(f.get(conv).status).toBe('done')
+        expect(f.get(stripped)).toMatchObject({ status: 'waiting', statusBy: c.members[1] })
         // Nothing new: an empty page, the cursor where it was.
         const none = await readTeamRecords(bare, path, since, 2)
         expect(none.records).toEqual([])

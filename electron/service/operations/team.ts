@@ -4,7 +4,7 @@ import PostalMime from 'postal-mime'
 import { fail } from '../../../shared/api/errors'
 import { dropped } from './sync'
 import { formatIn, type Locale } from '../../../shared/i18n'
-import { parseTeamRecord, serialiseTeamRecord, type StoredTeamRecord, type TeamRecord } from '../../../shared/team/records'
+import { MAX_RECORD_BYTES, parseTeamRecord, serialiseTeamRecord, type StoredTeamRecord, type TeamRecord } from '../../../shared/team/records'
 
 /**
  * The folder of a shared mailbox that holds its team state (docs/team-state.md), by this name
@@ -53,7 +53,14 @@ export async function recordMessage(r: TeamRecord, fromName: string, subject: st
     subject,
     date: new Date(r.at),
     messageId: recordMessageId(r.id),
-    headers: { 'X-Tandem-Team': String(r.v), 'Auto-Submitted': 'auto-generated' },
+    headers: {
+      'X-Tandem-Team': String(r.v),
+      'Auto-Submitted': 'auto-generated',
+      // The record again, base64 in a header: FETCH of one header field is what a read asks for
+      // (a fraction of the message, nothing to decode but base64). The text keeps it for people,
+      // and for a server that drops headers it does not know.
+      [RECORD_HEADER]: { prepared: true, value: foldBase64(Buffer.from(serialiseTeamRecord(r)).toString('base64')) },
+    },
     text: `${text}\n\n${MARKER}\n${serialiseTeamRecord(r)}\n${END}\n`,
   }).compile().build()
 }
@@ -72,6 +79,21 @@ export function recordSentence(r: TeamRecord, byName: string, locale: Locale): {
 
 /** The Message-ID a record's message carries: its id, so a replayed record is found, not appended twice. */
 export const recordMessageId = (id: string): string => `<${id}@team.tandem.invalid>`
+
+/** The header a record's message carries it in. */
+const RECORD_HEADER = 'X-Tandem-Record'
+/** Base64 in header lines of 76 characters (RFC 5322 folding: CRLF and a space). */
+const foldBase64 = (b64: string): string => (b64.match(/.{1,76}/g) ?? ['']).join('\r\n ')
+
+/** The record in a message's header field (as FETCHed: "X-Tandem-Record: …", folded), or null. */
+export function recordOfHeader(header: Buffer | string | undefined): TeamRecord | null {
+  const text = String(header ?? '')
+  const at = text.toLowerCase().indexOf(RECORD_HEADER.toLowerCase() + ':')
+  if (at < 0) return null
+  const b64 = text.slice(at + RECORD_HEADER.length + 1).replace(/\s+/g, '')
+  if (!/^[A-Za-z0-9+/=]*$/.test(b64) || b64.length > MAX_RECORD_BYTES * 2) return null
+  return parseTeamRecord(Buffer.from(b64, 'base64').toString('utf8'))
+}
 
 /** The record in a message's source, or null when it holds none (a hostile or foreign message). */
 export async function recordOf(source: Buffer): Promise<TeamRecord | null> {
@@ -111,12 +133,22 @@ export async function readTeamRecords(client: ImapFlow, path: string, since: Tea
     const records: StoredTeamRecord[] = []
     let skipped = 0
     if (page.length) {
-      for await (const m of client.fetch(page.join(','), { uid: true, source: { maxLength: MAX_SOURCE } }, { uid: true })) {
-        const r = m.source && m.source.length < MAX_SOURCE ? await recordOf(m.source) : null
+      // The record's header field for each; the whole (small) message only where that is missing.
+      const whole: number[] = []
+      for await (const m of client.fetch(page.join(','), { uid: true, headers: [RECORD_HEADER] }, { uid: true })) {
+        const r = recordOfHeader(m.headers)
         if (r) records.push({ ...r, uid: m.uid })
-        else skipped++
+        else whole.push(m.uid)
       }
       dropped(client)
+      if (whole.length) {
+        for await (const m of client.fetch(whole.join(','), { uid: true, source: { maxLength: MAX_SOURCE } }, { uid: true })) {
+          const r = m.source && m.source.length < MAX_SOURCE ? await recordOf(m.source) : null
+          if (r) records.push({ ...r, uid: m.uid })
+          else skipped++
+        }
+        dropped(client)
+      }
     }
     records.sort((a, b) => a.uid - b.uid)
     const more = uids.length > page.length
