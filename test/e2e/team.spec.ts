@@ -98,6 +98,9 @@ test.describe('working a shared inbox as a team', () => {
       // "Is writing a reply": the winner replies; the other sees it within 5 s, and it goes when the window closes.
       await winner.keyboard.press('r')
       await expect(winner.getByRole('dialog')).toBeVisible()
+      // Internal notes are never quoted into a reply.
+      await expect(winner.getByRole('dialog').getByLabel('Message text')).not.toHaveValue(/Called Ana/)
+      await expect(winner.getByRole('dialog').getByLabel('Message text')).toHaveValue(/Please help\./)
       await expect(loser.getByTestId('team-writing')).toContainText(/(lars|mei)@tailspin\.test is writing a reply/, { timeout: 5_000 })
       await winner.getByRole('dialog').getByRole('button', { name: 'Delete draft' }).click()
       await expect(loser.getByTestId('team-writing')).toHaveCount(0, { timeout: 10_000 })
