@@ -1,3 +1,4 @@
+import type { ImapFlow } from 'imapflow'
 import { ApiFailure, fail } from '../../shared/api/errors'
 import type { CallOutput, SendRequest } from '../../shared/api/contract'
 import type { Folder, FolderSyncState, Identity, MessageBody } from '../../shared/domain'
@@ -34,6 +35,7 @@ const BIG_SYNC = 2000
 export class MailService extends SessionLifecycle {
   private readonly tickets = new AttachmentTickets()
   private readonly outgoing: Outgoing
+  private readonly teamFolders = new Map<string, { path: string; exists: boolean; at: number }>()
 
   constructor(deps: MailServiceDeps) {
     super(deps)
@@ -62,8 +64,9 @@ export class MailService extends SessionLifecycle {
   /** A shared mailbox's team records from the cursor on (docs/team-state.md). */
   async teamRead(mailboxId: string, since: TeamCursor | null): Promise<CallOutput<'team.read'>> {
     const { client, path } = await this.sharedRuntime(mailboxId).teamFolder()
-    if (!(await ensureTeamFolder(client, path, false))) return { exists: false, cursor: null, records: [], more: false, skipped: 0, reset: false }
-    return { exists: true, ...(await readTeamRecords(client, path, since)) }
+    if (!(await this.teamFolderExists(mailboxId, client, path, false))) return { exists: false, cursor: null, records: [], more: false, skipped: 0, reset: false }
+    // Gone since it was seen (another client deleted it): asked again next time.
+    return { exists: true, ...(await readTeamRecords(client, path, since).catch((e: unknown) => { this.teamFolders.delete(mailboxId); throw e })) }
   }
 
   /**
@@ -75,11 +78,25 @@ export class MailService extends SessionLifecycle {
     const active = this.requireSession()
     const record: TeamRecord = { v: TEAM_RECORD_VERSION, id: input.id, conv: input.conv, at: input.at, by: active.session.account.address, action: input.action }
     const { client, path } = await runtime.teamFolder()
-    await ensureTeamFolder(client, path, true)
+    await this.teamFolderExists(input.mailboxId, client, path, true)
     const already = await findByMessageId(client, path, recordMessageId(record.id))
     if (already !== null) return { uid: already }
     const { subject, text } = recordSentence(record, active.name, input.locale ?? 'en')
-    return { uid: await appendTeamRecord(client, path, await recordMessage(record, active.name, subject, text)) }
+    const message = await recordMessage(record, active.name, subject, text)
+    return { uid: await appendTeamRecord(client, path, message).catch((e: unknown) => { this.teamFolders.delete(input.mailboxId); throw e }) }
+  }
+
+  /**
+   * Whether the team folder is there, asked of the server (LIST) once while it is, and at most
+   * once a minute while it is not: the renderer reads team state every few seconds.
+   */
+  private async teamFolderExists(mailboxId: string, client: ImapFlow, path: string, create: boolean): Promise<boolean> {
+    const known = this.teamFolders.get(mailboxId)
+    if (known?.exists && known.path === path) return true
+    if (!create && known && known.path === path && Date.now() - known.at < 60_000) return false
+    const exists = await ensureTeamFolder(client, path, create)
+    this.teamFolders.set(mailboxId, { path, exists, at: Date.now() })
+    return exists
   }
 
   private sharedRuntime(mailboxId: string): MailboxRuntime {

@@ -31,7 +31,7 @@ export function teamFolderPath(client: ImapFlow, prefix: string | null): string 
 
 /** Whether the team folder exists; creates it when `create` and the server lets this member. */
 export async function ensureTeamFolder(client: ImapFlow, path: string, create: boolean): Promise<boolean> {
-  const listed = await client.list({ statusQuery: { messages: true } }).catch(() => [])
+  const listed = await client.list().catch(() => [])
   if (listed.some((f) => f.path === path)) return true
   if (!create) return false
   try {
