@@ -116,13 +116,17 @@ for (const c of cases) {
       const { login, path } = c.witness(stack)
       const bare = await imapSession(stack, login, passwordOf(stack, c.members[0]))
       try {
-        await bare.mailboxOpen(path, { readOnly: true })
+        const box = await bare.mailboxOpen(path)
+        // Members may not set keywords here (rights lrsi): the server refuses custom keywords in
+        // this folder, as Exchange Online does everywhere. Team state needs none.
+        expect([...(box.permanentFlags ?? [])]).not.toContain('\\*')
+        await expect(bare.messageFlagsAdd('1:*', ['$TandemAssigned'])).resolves.toBe(false)
         const seen: { from: string; flags: string[]; header: string }[] = []
         for await (const m of bare.fetch('1:*', { envelope: true, flags: true, headers: ['x-tandem-team'] })) {
           seen.push({ from: m.envelope?.from?.[0]?.address ?? '', flags: [...(m.flags ?? [])], header: String(m.headers ?? '') })
         }
         expect(seen.map((m) => m.from).sort()).toEqual([...c.members].sort())
-        for (const m of seen) { expect(m.flags).toContain('\\Seen'); expect(m.header).toMatch(/X-Tandem-Team: 1/i) }
+        for (const m of seen) { expect(m.flags).toContain('\\Seen'); expect(m.flags).not.toContain('$TandemAssigned'); expect(m.header).toMatch(/X-Tandem-Team: 1/i) }
       } finally { await bare.logout() }
       // Not a folder of mail: the folder list leaves it out.
       expect((await a.service.listFolders(mailboxId)).map((f) => f.name)).not.toContain(TEAM_FOLDER)
