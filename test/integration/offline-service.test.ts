@@ -150,6 +150,12 @@ describe('a queued send goes exactly once', () => {
     expect(err!.message).toContain('Contoso Support')
     const ok = await bob.service.send(makeRequest('Re: Ticket 7', { outboxId: randomUUID(), queuedAt, inReplyTo: parent, references: [parent], answeredOk: true }))
     await eventually(async () => (await delivered(ok.messageId)).inbox === 1, 'the confirmed reply')
+    // A forward of the same ticket (References only) is stopped the same way, with the other reply's text.
+    const fwd = await failureOf(bob.service.send(makeRequest('Fwd: Ticket 7', { outboxId: randomUUID(), queuedAt, inReplyTo: null, references: [parent] })))
+    expect(fwd).toMatchObject({ code: 'send.conversationAnswered', params: { reply: expect.stringContaining('Body of Re: Ticket 7') } })
+    // Only what came after the person began: a reply saved before counts as known.
+    const later = await bob.service.send(makeRequest('Fwd: Ticket 7', { outboxId: randomUUID(), queuedAt: Date.now() + 5000, inReplyTo: null, references: [parent] }))
+    expect(later.messageId).toBeTruthy()
   })
 })
 

@@ -140,8 +140,10 @@ export class Outgoing {
       if (stage === 'submitting' && !req.resend) {
         throw fail({ code: 'send.uncertain', key: 'errors.send.uncertain' })
       }
-      if (req.inReplyTo && req.queuedAt && !req.answeredOk && sent) {
-        const other = await answeredSince(await runtime.connection(), sent.path, req.inReplyTo, req.queuedAt, messageId)
+      // A reply names the message it answers; a forward only in its References.
+      const about = req.inReplyTo ?? req.references.at(-1) ?? null
+      if (about && req.queuedAt && !req.answeredOk && sent) {
+        const other = await answeredSince(await runtime.connection(), sent.path, about, req.queuedAt, messageId)
         if (other) {
           // The other member's reply itself, so the person can read it before deciding (its text, bounded).
           const reply = await loadBody(await runtime.connection(), sent.id, sent.path, other.uid).then((b) => (b.body.text ?? '').slice(0, 2000)).catch(() => '')

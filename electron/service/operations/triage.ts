@@ -118,8 +118,8 @@ export function trashFor(mailbox: Mailbox, folders: Folder[], from: Folder): Fol
 }
 
 /**
- * Another reply to the same message saved in a Sent folder after `since` (not ours): a member
- * answered the conversation while our reply waited in the outbox.
+ * Another member's reply or forward in the conversation of this message, saved in a Sent folder
+ * after `since` (not ours): it was answered while the person wrote theirs, or while it waited.
  */
 export async function answeredSince(client: ImapFlow, sentPath: string, inReplyTo: string, since: number, ours: string): Promise<{ uid: number; who: string; at: number; subject: string } | null> {
   const lock = await client.getMailboxLock(sentPath, { readOnly: true })
@@ -127,7 +127,8 @@ export async function answeredSince(client: ImapFlow, sentPath: string, inReplyT
     // The folder may have been open on this connection for a while: NOOP, so the search sees what
     // other members saved since (the server keeps a session's view until it is told to sync).
     await client.noop()
-    const uids = await client.search({ header: { 'in-reply-to': inReplyTo }, since: new Date(since - 86_400_000) }, { uid: true })
+    // Replies to it (In-Reply-To), and anything later in its conversation (References).
+    const uids = await client.search({ or: [{ header: { 'in-reply-to': inReplyTo } }, { header: { references: inReplyTo } }], since: new Date(since - 86_400_000) }, { uid: true })
     if (!uids || !uids.length) return null
     for await (const m of client.fetch(uids.join(','), { uid: true, envelope: true, internalDate: true }, { uid: true })) {
       const at = m.internalDate ? new Date(m.internalDate).getTime() : 0

@@ -115,6 +115,9 @@ export const useComposeStore = defineStore('compose', () => {
       const when = dateTime(new Date(m.date))
       if (mode === 'forward') {
         subject.value = replySubject(m.subject, 'Fwd')
+        // A forward stays in the conversation (References, no In-Reply-To): so another member's
+        // reply meanwhile stops it as it stops a reply.
+        references.value = [m.inReplyTo, m.messageId].filter((x): x is string => !!x)
         text.value = `\n\n${tr('compose.forwarded')}\n${tr('reader.from')}: ${who}\n${tr('reader.date')}: ${when}\n${tr('compose.subject')}: ${m.subject}\n${tr('reader.to')}: ${m.to.map(formatAddress).join(', ')}\n\n${source.body?.text ?? ''}`
       } else {
         subject.value = replySubject(m.subject, 'Re')
