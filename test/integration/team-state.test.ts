@@ -5,7 +5,7 @@ import { ApiFailure } from '../../shared/api/errors'
 import { ApiClient } from '../../renderer/src/api/client'
 import { TandemDb } from '../../renderer/src/cache/db'
 import { TaskQueue } from '../../renderer/src/queue/task-queue'
-import { TeamSync } from '../../renderer/src/sync/team-sync'
+import { bucketOf, TeamSync } from '../../renderer/src/sync/team-sync'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ServerSettings } from '../../shared/domain'
 import { TeamFold } from '../../shared/team/fold'
@@ -178,8 +178,10 @@ for (const c of cases) {
       expect(fb.get(conv)).toEqual(fa.get(conv))
       expect(fa.get(conv).history.map((e) => [e.by, e.outcome])).toEqual([[c.members[1], 'applied'], [c.members[0], 'lost']])
       // Kept on each device: a fresh start folds nothing new and says the same.
-      const row = await da.db.team.get([mailboxId, conv])
-      expect(row?.assignee).toBe(c.members[1])
+      const row = await da.db.teamBuckets.get([mailboxId, bucketOf(conv)])
+      expect(row?.states[conv]?.assignee).toBe(c.members[1])
+      const restarted = new TeamSync(da.db, () => Promise.reject(new Error('offline')))
+      expect((await restarted.fold(mailboxId)).get(conv)).toEqual(fa.get(conv))
       da.db.close(); db.db.close()
     })
 

@@ -11,8 +11,12 @@ export interface BodyRow extends MessageBody { id: string; mailboxId: string; /*
  * The local cache: one IndexedDB database per signed-in person. Records and indexes are kept
  * few — each costs write time on a 20 000-message first sync (summary-blocks.ts).
  */
-/** One conversation's folded team state, as every member's fold has it. */
-export interface TeamRow extends ConversationTeamState { mailboxId: string }
+/**
+ * Folded team state, in buckets of conversations (by the first two hex digits of their id): every
+ * IndexedDB record costs about the same whatever its size, so 100 000 conversations are 256
+ * records, not 100 000 (see summary blocks).
+ */
+export interface TeamBucketRow { mailboxId: string; bucket: string; states: Record<string, ConversationTeamState> }
 /** Where this device's read of a shared mailbox's team folder stopped. */
 export interface TeamCursorRow { mailboxId: string; cursor: { uidValidity: string; uidNext: number }; lastUid: number }
 
@@ -27,7 +31,7 @@ export class TandemDb extends Dexie {
   tasks!: Table<Task, number>
   /** Per-device choices, e.g. which folders keep bodies offline. */
   settings!: Table<{ key: string; value: unknown }, string>
-  team!: Table<TeamRow, [string, string]>
+  teamBuckets!: Table<TeamBucketRow, [string, string]>
   teamCursors!: Table<TeamCursorRow, string>
   /** The message summaries (stored in blocks; see summary-blocks.ts). */
   readonly summaries: SummaryBlocks
@@ -72,12 +76,14 @@ export class TandemDb extends Dexie {
     })
     // Team state of shared mailboxes (docs/team-state.md), folded from their team folders.
     this.version(7).stores({ team: '[mailboxId+conv], mailboxId', teamCursors: 'mailboxId' })
+    // One record per conversation cost ~120 µs each to write: buckets instead, read again from the server.
+    this.version(8).stores({ team: null, teamBuckets: '[mailboxId+bucket], mailboxId' }).upgrade((tx) => tx.table('teamCursors').clear())
     this.summaries = new SummaryBlocks(this, this.blocks, this.keys, this.tallies)
   }
 
   /** Drops everything cached of a mailbox the person is no longer a member of (R1). */
   async purgeMailbox(mailboxId: string): Promise<void> {
-    await this.transaction('rw', [this.folders, ...this.summaries.tables, this.bodies, this.sync, this.tasks, this.team, this.teamCursors], async () => {
+    await this.transaction('rw', [this.folders, ...this.summaries.tables, this.bodies, this.sync, this.tasks, this.teamBuckets, this.teamCursors], async () => {
       // Triage there can no longer happen; what the Outbox holds (kinds that are held, not
       // dropped, when refused) stays, for the person to change.
       await this.tasks.where('mailboxId').equals(mailboxId).filter((t) => kindOf(t).refused !== 'hold').delete()
@@ -85,7 +91,7 @@ export class TandemDb extends Dexie {
       await this.summaries.purgeMailbox(mailboxId)
       await this.bodies.where('mailboxId').equals(mailboxId).delete()
       await this.sync.where('mailboxId').equals(mailboxId).delete()
-      await this.team.where('mailboxId').equals(mailboxId).delete()
+      await this.teamBuckets.where('mailboxId').equals(mailboxId).delete()
       await this.teamCursors.delete(mailboxId)
     })
   }

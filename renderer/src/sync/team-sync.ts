@@ -1,8 +1,11 @@
 import type { CallInput, CallName, CallOutput } from '../../../shared/api/contract'
 import { TeamFold, type TeamEvent } from '../../../shared/team/fold'
 import type { StoredTeamRecord } from '../../../shared/team/records'
-import type { TandemDb } from '../cache/db'
+import type { TandemDb, TeamBucketRow } from '../cache/db'
 import { plain } from '../cache/plain'
+
+/** The bucket a conversation's state is stored in (cache/db.ts): 256 of them. */
+export const bucketOf = (conv: string): string => conv.slice(0, 2)
 
 type Call = <N extends CallName>(name: N, input: CallInput<N>) => Promise<CallOutput<N>>
 
@@ -23,8 +26,8 @@ export class TeamSync {
     let f = this.folds.get(mailboxId)
     if (!f) {
       f = (async () => {
-        const [rows, cursor] = await Promise.all([this.db.team.where('mailboxId').equals(mailboxId).toArray(), this.db.teamCursors.get(mailboxId)])
-        return TeamFold.restore(rows, cursor?.lastUid ?? 0)
+        const [buckets, cursor] = await Promise.all([this.db.teamBuckets.where('mailboxId').equals(mailboxId).toArray(), this.db.teamCursors.get(mailboxId)])
+        return TeamFold.restore(buckets.flatMap((b) => Object.values(b.states)), cursor?.lastUid ?? 0)
       })()
       this.folds.set(mailboxId, f)
     }
@@ -60,9 +63,18 @@ export class TeamSync {
     }
     if (since) {
       const cursor = since
-      await this.db.transaction('rw', [this.db.team, this.db.teamCursors], async () => {
-        if (reset) await this.db.team.where('mailboxId').equals(mailboxId).delete()
-        await this.db.team.bulkPut([...changed.keys()].map((conv) => plain({ ...fold.get(conv), mailboxId })))
+      // The buckets the changed conversations are in, rewritten whole.
+      const touched = new Set([...changed.keys()].map(bucketOf))
+      const rows = new Map<string, TeamBucketRow>([...touched].map((bucket) => [bucket, { mailboxId, bucket, states: {} }]))
+      if (touched.size) {
+        for (const [conv, state] of fold.conversations) {
+          const row = rows.get(bucketOf(conv))
+          if (row) row.states[conv] = state
+        }
+      }
+      await this.db.transaction('rw', [this.db.teamBuckets, this.db.teamCursors], async () => {
+        if (reset) await this.db.teamBuckets.where('mailboxId').equals(mailboxId).delete()
+        await this.db.teamBuckets.bulkPut([...rows.values()].map((r) => plain(r)))
         await this.db.teamCursors.put({ mailboxId, cursor, lastUid: fold.lastUid })
       })
     }
