@@ -111,9 +111,17 @@ export const useTeamStore = defineStore('team', () => {
     return b.assignee === (f.who === 'mine' ? me.value : f.who)
   }
 
-  /** The people of a mailbox's team as its records name them, and the person: whom to assign to. */
+  /** The people of a mailbox's team as its records name them, and the person: whom to assign to (worked out once per change). */
+  const membersMemo = new Map<string, { version: number; members: string[] }>()
   function membersOf(mailboxId: string): string[] {
-    void version.value
+    const v = version.value
+    const hit = membersMemo.get(mailboxId)
+    if (hit && hit.version === v) return hit.members
+    const members = membersNow(mailboxId)
+    membersMemo.set(mailboxId, { version: v, members })
+    return members
+  }
+  function membersNow(mailboxId: string): string[] {
     const seen = new Set<string>([me.value])
     for (const s of folds.value.get(mailboxId)?.values() ?? []) {
       if (s.assignee) seen.add(s.assignee)
