@@ -31,13 +31,16 @@ export function teamFolderPath(client: ImapFlow, prefix: string | null): string 
 
 /** Whether the team folder exists; creates it when `create` and the server lets this member. */
 export async function ensureTeamFolder(client: ImapFlow, path: string, create: boolean): Promise<boolean> {
-  const listed = await client.list().catch(() => [])
-  if (listed.some((f) => f.path === path)) return true
+  const there = async () => (await client.list()).some((f) => f.path === path)
+  if (await there()) return true
   if (!create) return false
   try {
     await client.mailboxCreate(path)
     return true
   } catch {
+    // A dropped connection is not a refusal; and another member may have just created it.
+    dropped(client)
+    if (await there()) return true
     throw fail({ code: 'permission.denied', key: 'errors.team.noFolder', params: { folder: TEAM_FOLDER } })
   }
 }

@@ -8,7 +8,7 @@ import { apiErrorOf } from '../api/failure'
 import { isOpen } from '../queue/tasks'
 import type { TeamTask } from '../queue/tasks/team'
 import { TeamSync } from '../sync/team-sync'
-import { i18n, say, tr } from '../i18n'
+import { i18n, tr } from '../i18n'
 import { useNoticesStore } from './notices'
 import { useQueueStore } from './queue'
 import { useSessionStore } from './session'
@@ -135,7 +135,7 @@ export const useTeamStore = defineStore('team', () => {
     const outcome = await queue.addAndWait({ kind: 'team', id, mailboxId: m.mailboxId, conv: conversationId(m.threadKey), action, at: Date.now(), locale: i18n.global.locale.value, ...(before ? { before } : {}) })
     if (outcome.kind === 'done') await pull(m.mailboxId).catch(() => undefined)
     else if (outcome.kind === 'waiting') notices.show(tr('team.waiting'))
-    else notices.show(say(outcome.error), { kind: 'error' })
+    // Refused: the queue has taken it back and said why.
     return id
   }
 
