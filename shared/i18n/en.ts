@@ -515,6 +515,7 @@ export const en = {
     waiting: 'Saved on this device; the team sees it when the connection is back.',
     lost: '{who} already has this conversation.',
     history: {
+      deleted: '{by} deleted {count} messages (in Deleted Items) | {by} deleted a message (in Deleted Items) | {by} deleted {count} messages (in Deleted Items)',
       title: 'History ({count})',
       assigned: '{by} assigned it to {to}',
       unassigned: '{by} unassigned it',
@@ -533,6 +534,7 @@ export const en = {
       anyStatus: 'Any status',
     },
     record: {
+      deleted: '{by} deleted {count} messages of this conversation (in Deleted Items) | {by} deleted a message of this conversation (in Deleted Items) | {by} deleted {count} messages of this conversation (in Deleted Items)',
       assigned: '{by} assigned this conversation to {to}',
       claimed: '{by} took this conversation',
       unassigned: '{by} unassigned this conversation',

@@ -517,6 +517,7 @@ export const nl: Catalogue = {
     waiting: 'Bewaard op dit apparaat; het team ziet het zodra de verbinding terug is.',
     lost: '{who} heeft dit gesprek al.',
     history: {
+      deleted: '{by} heeft {count} berichten verwijderd (in Verwijderde items) | {by} heeft een bericht verwijderd (in Verwijderde items) | {by} heeft {count} berichten verwijderd (in Verwijderde items)',
       title: 'Geschiedenis ({count})',
       assigned: '{by} heeft het toegewezen aan {to}',
       unassigned: '{by} heeft de toewijzing opgeheven',
@@ -535,6 +536,7 @@ export const nl: Catalogue = {
       anyStatus: 'Elke status',
     },
     record: {
+      deleted: '{by} heeft {count} berichten van dit gesprek verwijderd (in Verwijderde items) | {by} heeft een bericht van dit gesprek verwijderd (in Verwijderde items) | {by} heeft {count} berichten van dit gesprek verwijderd (in Verwijderde items)',
       assigned: '{by} heeft dit gesprek toegewezen aan {to}',
       claimed: '{by} heeft dit gesprek opgepakt',
       unassigned: '{by} heeft de toewijzing van dit gesprek opgeheven',

@@ -78,6 +78,9 @@ export function applyTeamRecord(s: ConversationTeamState, r: StoredTeamRecord): 
       e = event('applied')
       break
     }
+    case 'deleted':
+      e = event('applied')
+      break
     case 'writing':
       if (a.until > 0) s.writing[r.by] = a.until
       else delete s.writing[r.by]

@@ -30,6 +30,8 @@ export const teamActionSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('note'), note: uuid, text: z.string().trim().min(1).max(10_000) }).strict(),
   z.object({ kind: z.literal('noteDelete'), note: uuid }).strict(),
   z.object({ kind: z.literal('noteRestore'), note: uuid }).strict(),
+  /** Messages of the conversation a member deleted (R10: they went to Deleted Items), by Message-ID, so others see who. */
+  z.object({ kind: z.literal('deleted'), messageIds: z.array(z.string().min(1).max(998)).min(1).max(50), count: z.number().int().positive().max(100_000) }).strict(),
   /** A reply being written, until this moment (the author's clock); 0: stopped. */
   z.object({ kind: z.literal('writing'), until: z.number().int().nonnegative() }).strict(),
 ])

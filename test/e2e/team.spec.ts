@@ -128,6 +128,17 @@ test.describe('working a shared inbox as a team', () => {
       await expect(row(loser, 'Refund for order 7')).toHaveCount(0, { timeout: 15_000 })
       await expect(row(winner, 'Refund for order 7')).toHaveCount(0, { timeout: 15_000 })
 
+      // A delete in the shared mailbox cannot be prevented (R10), but the team sees who did it:
+      // in Deleted Items the conversation's history names the member.
+      await row(winner, 'Printer on fire').click()
+      await winner.keyboard.press('#')
+      await winner.getByRole('button', { name: 'Delete for everyone' }).click()
+      await expect(row(winner, 'Printer on fire')).toHaveCount(0, { timeout: 15_000 })
+      await loser.getByRole('navigation', { name: 'Mailboxes' }).getByRole('region', { name: 'Tailspin Helpdesk' }).locator('button[data-role="trash"]').click()
+      await row(loser, 'Printer on fire').click()
+      await loser.getByTestId('team-panel').locator('summary').click()
+      await expect(loser.getByTestId('team-panel').locator('.team-history')).toContainText(/(lars|mei)@tailspin\.test deleted a message \(in Deleted Items\)/, { timeout: 15_000 })
+
       // An independent IMAP session sees the records in the shared mailbox's team folder.
       const bare = await imapSession(stack, 'lars@tailspin.test', passwordOf(stack, 'lars@tailspin.test'))
       try {

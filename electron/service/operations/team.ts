@@ -76,6 +76,7 @@ export function recordSentence(r: TeamRecord, byName: string, locale: Locale): {
     ? (a.to === null ? formatIn(locale, 'team.record.unassigned', { by }) : a.expect !== undefined && a.to === r.by ? formatIn(locale, 'team.record.claimed', { by }) : formatIn(locale, 'team.record.assigned', { by, to: a.to }))
     : a.kind === 'status' ? formatIn(locale, 'team.record.status', { by, status: formatIn(locale, `team.status.${a.status}`) })
       : a.kind === 'writing' ? formatIn(locale, a.until > 0 ? 'team.record.writing' : 'team.record.writingStopped', { by })
+        : a.kind === 'deleted' ? formatIn(locale, 'team.record.deleted', { by, count: a.count })
         : formatIn(locale, `team.record.${a.kind}`, { by })
   return { subject, text: `${subject}.\n\n${formatIn(locale, 'team.record.explain')}` }
 }

@@ -7,6 +7,7 @@ import { useMessagesStore } from '../stores/messages'
 import { useNoticesStore } from '../stores/notices'
 import { useQueueStore } from '../stores/queue'
 import { useSessionStore } from '../stores/session'
+import { useTeamStore } from '../stores/team'
 import { say, tr } from '../i18n'
 
 const SEEN = '\\Seen'
@@ -38,6 +39,7 @@ export function useMessageActions() {
   const messages = useMessagesStore()
   const folders = useFoldersStore()
   const session = useSessionStore()
+  const team = useTeamStore()
   const notices = useNoticesStore()
   const queue = useQueueStore()
   const folderOf = (m: MessageSummary) => folders.byId(m.folderId)
@@ -122,12 +124,14 @@ export function useMessageActions() {
     const verdict = deleteDestination(mailbox, folders.byMailbox[mailbox.id] ?? [], folder.id)
     if (!verdict.ok) { notices.show(say(verdict.error), { kind: 'error' }); return Promise.resolve() }
     const to = verdict.to as Folder
-    if (!deleteNeedsConfirmation(mailbox)) return relocate('delete', targets, to)
+    // In a shared mailbox the team sees who deleted what (R10): recorded with the delete.
+    const gone = () => relocate('delete', targets, to).then(() => team.deleted(targets))
+    if (!deleteNeedsConfirmation(mailbox)) return gone()
     return new Promise((resolve) => {
       pendingDelete.value = {
         mailboxName: mailbox.name,
         count: targets.length,
-        confirm: () => { pendingDelete.value = null; void relocate('delete', targets, to).then(resolve) },
+        confirm: () => { pendingDelete.value = null; void gone().then(resolve) },
         cancel: () => { pendingDelete.value = null; resolve() },
       }
     })

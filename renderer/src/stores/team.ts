@@ -154,6 +154,24 @@ export const useTeamStore = defineStore('team', () => {
   const deleteNote = (m: MessageSummary, note: string) => act(m, { kind: 'noteDelete', note })
   const restoreNote = (m: MessageSummary, note: string) => act(m, { kind: 'noteRestore', note })
 
+  /**
+   * R10: deleting in a shared mailbox cannot be prevented, so the team sees who did it: one
+   * record per conversation, naming the messages (by Message-ID) that went to Deleted Items.
+   */
+  async function deleted(rows: MessageSummary[]): Promise<void> {
+    const byConv = new Map<string, MessageSummary[]>()
+    for (const m of rows) {
+      if (!sharedIds.value.includes(m.mailboxId)) continue
+      const k = `${m.mailboxId}\n${m.threadKey}`
+      byConv.set(k, [...(byConv.get(k) ?? []), m])
+    }
+    for (const ms of byConv.values()) {
+      const ids = ms.map((m) => m.messageId).filter((x): x is string => !!x).slice(0, 50)
+      if (!ids.length) continue
+      await queue.add({ kind: 'team', id: crypto.randomUUID(), mailboxId: ms[0]!.mailboxId, conv: conversationId(ms[0]!.threadKey), action: { kind: 'deleted', messageIds: ids, count: ms.length }, at: Date.now(), locale: i18n.global.locale.value })
+    }
+  }
+
   /** Says to the others that the person is writing a reply (renewed by the composer), or stopped. */
   async function writing(m: Pick<MessageSummary, 'mailboxId' | 'threadKey'>, on: boolean): Promise<void> {
     if (!sharedIds.value.includes(m.mailboxId)) return
@@ -168,5 +186,5 @@ export const useTeamStore = defineStore('team', () => {
     return s ? Object.entries(s.writing).filter(([who, until]) => who !== me.value && until > now).map(([who]) => who) : []
   }
 
-  return { version, me, stateOf, brief, matches, membersOf, claim, assign, setStatus, addNote, deleteNote, restoreNote, writing, writers, pull, pullAll }
+  return { version, me, stateOf, brief, matches, membersOf, claim, assign, setStatus, addNote, deleteNote, restoreNote, deleted, writing, writers, pull, pullAll }
 })

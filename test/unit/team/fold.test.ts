@@ -53,6 +53,13 @@ describe('team fold', () => {
     expect(f.get(conv).notes[0]!.deleted).toBeNull()
   })
 
+  it('keeps who deleted which messages of a conversation in its history (R10)', () => {
+    const f = new TeamFold()
+    f.add([rec(1, 'bob@x.test', { kind: 'deleted', messageIds: ['<a@x>', '<b@x>'], count: 2 })])
+    expect(f.get(conv).history).toEqual([expect.objectContaining({ by: 'bob@x.test', outcome: 'applied', action: { kind: 'deleted', messageIds: ['<a@x>', '<b@x>'], count: 2 } })])
+    expect(parseTeamRecord(JSON.stringify({ v: 1, id: uuid(), conv, at: 1, by: 'a@x.test', action: { kind: 'deleted', messageIds: [], count: 1 } }))).toBeNull()
+  })
+
   it('keeps who is writing until they stop, out of the history', () => {
     const f = new TeamFold()
     f.add([rec(1, 'a@x.test', { kind: 'writing', until: 2_000 }), rec(2, 'b@x.test', { kind: 'writing', until: 3_000 }), rec(3, 'a@x.test', { kind: 'writing', until: 0 })])
