@@ -102,6 +102,7 @@ test.describe('working a shared inbox as a team', () => {
       await expect(winner.getByRole('dialog').getByLabel('Message text')).not.toHaveValue(/Called Ana/)
       await expect(winner.getByRole('dialog').getByLabel('Message text')).toHaveValue(/Please help\./)
       await expect(loser.getByTestId('team-writing')).toContainText(/(lars|mei)@tailspin\.test is writing a reply/, { timeout: 5_000 })
+      await expect(row(loser, 'Printer on fire').getByTestId('row-writing')).toHaveAttribute('title', /is writing a reply/)
       await winner.getByRole('dialog').getByRole('button', { name: 'Delete draft' }).click()
       await expect(loser.getByTestId('team-writing')).toHaveCount(0, { timeout: 10_000 })
 
