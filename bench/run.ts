@@ -1,7 +1,7 @@
 // `npm run bench [-- --size N --runs R]`: starts its own mail stack, seeds a shared INBOX, and
 // measures Tandem against references taken in the same run. Prints figures; never fails on time.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -19,6 +19,7 @@ import { BLOCK_UIDS } from '../renderer/src/cache/summary-blocks'
 const { values } = parseArgs({ options: { size: { type: 'string', default: '20000' }, runs: { type: 'string', default: '3' }, profile: { type: 'string' } } })
 /** With --profile DIR: CPU profiles of the service (whole run) and of the page (the first initial sync), and their top functions. */
 const PROFILE_DIR = values.profile
+if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true })
 const SIZE = Number(values.size)
 const RUNS = values.profile ? Number(values.runs) : Math.max(3, Number(values.runs))
 /** The folder measured, and the cache it lands in (bob's, who is a member of Contoso Support). */
