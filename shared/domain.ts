@@ -92,6 +92,8 @@ export const mailboxSchema = z.object({
   added: z.boolean().optional(),
   /** No directory entry publishes its grants: the person may add Send As / On Behalf, unconfirmed. */
   unpublishedGrants: z.boolean().optional(),
+  /** Its members as the administrator's directory entry lists them (team state's "assign to"). */
+  members: z.array(emailAddressSchema).max(1000).optional(),
 })
 export type Mailbox = z.infer<typeof mailboxSchema>
 

@@ -53,6 +53,8 @@ test.describe('working a shared inbox as a team', () => {
         await row(p, 'Printer on fire').click()
         await expect(p.getByTestId('team-panel')).toContainText('Not assigned')
       }
+      // Whom to assign to: the members the administrator's directory entry lists, before anyone did anything.
+      await expect(lars.page.getByTestId('team-panel').getByLabel('Assign to').locator('option')).toHaveText(['Nobody', 'you', 'mei@tailspin.test'])
 
       // Both press "Assign to me" at once: one has it, in both windows; the other is told who.
       await Promise.all([lars.page, mei.page].map((p) => p.getByTestId('team-panel').getByRole('button', { name: 'Assign to me' }).click()))

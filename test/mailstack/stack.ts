@@ -23,9 +23,10 @@ export const MAIL_STACK_PACKAGES = ['dovecot-imapd', 'dovecot-lmtpd', 'postfix']
 /** The METADATA entry Tandem reads a shared mailbox's name and grants from. */
 export const DIRECTORY_ENTRY = '/shared/vendor/tandem/mailbox'
 
-export function directoryEntry(shared: OrgSharedMailbox): { name: string; sendAs: string[]; sendOnBehalf: string[] } {
+export function directoryEntry(shared: OrgSharedMailbox): { name: string; sendAs: string[]; sendOnBehalf: string[]; members: string[] } {
   return {
     name: shared.name,
+    members: shared.members.map((m) => m.address),
     sendAs: shared.members.filter((m) => m.sendAs).map((m) => m.address),
     sendOnBehalf: shared.members.filter((m) => m.sendOnBehalf).map((m) => m.address),
   }

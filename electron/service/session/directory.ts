@@ -27,6 +27,8 @@ const entrySchema = z.object({
   address: z.string().regex(/^[^@\s]+@[^@\s]+$/).max(320).optional(),
   sendAs: z.array(z.string()).default([]),
   sendOnBehalf: z.array(z.string()).default([]),
+  /** The members, as the administrator lists them: whom team state offers to assign to (docs/team-state.md). */
+  members: z.array(z.string().trim().toLowerCase().regex(/^[^@\s"<>]+@[^@\s"<>]+$/).max(320)).max(1000).default([]),
 })
 export type DirectoryEntry = z.infer<typeof entrySchema>
 

@@ -39,7 +39,7 @@ export async function reconcileMemberships(active: SessionMailboxes, memberships
     const existing = active.runtimes.get(id)
     if (existing) {
       // The extras are recomputed from the membership: a warning or flag no longer true goes.
-      const { warning: _w, added: _a, unpublishedGrants: _u, ...base } = existing.mailbox
+      const { warning: _w, added: _a, unpublishedGrants: _u, members: _m, ...base } = existing.mailbox
       existing.mailbox = { ...base, name: m.entry?.name ?? m.address, ...extras(m) }
       existing.hiddenFolder = m.directoryFolder ?? null
       continue
@@ -62,7 +62,10 @@ export async function reconcileMemberships(active: SessionMailboxes, memberships
 
 /** What a mailbox says about how it is set up: a warning, opened by address, no published grants. */
 function extras(m: SharedMembership): Partial<Mailbox> {
-  return { ...(m.warning ? { warning: m.warning } : {}), ...(m.added ? { added: true } : {}), ...(m.entry ? {} : { unpublishedGrants: true }) }
+  return {
+    ...(m.warning ? { warning: m.warning } : {}), ...(m.added ? { added: true } : {}), ...(m.entry ? {} : { unpublishedGrants: true }),
+    ...(m.entry?.members.length ? { members: m.entry.members } : {}),
+  }
 }
 
 /** The session's mailboxes as the runtimes hold them now (quota included): own first, then by name. */

@@ -111,7 +111,7 @@ export const useTeamStore = defineStore('team', () => {
     return b.assignee === (f.who === 'mine' ? me.value : f.who)
   }
 
-  /** The people of a mailbox's team as its records name them, and the person: whom to assign to (worked out once per change). */
+  /** The people of a mailbox's team: its members as the administrator lists them, those its records name, and the person: whom to assign to (worked out once per change). */
   const membersMemo = new Map<string, { version: number; members: string[] }>()
   function membersOf(mailboxId: string): string[] {
     const v = version.value
@@ -122,7 +122,9 @@ export const useTeamStore = defineStore('team', () => {
     return members
   }
   function membersNow(mailboxId: string): string[] {
-    const seen = new Set<string>([me.value])
+    // The administrator's list (the directory entry), and anyone the records name (a former member).
+    const listed = session.session?.mailboxes.find((m) => m.id === mailboxId)?.members ?? []
+    const seen = new Set<string>([me.value, ...listed])
     for (const s of folds.value.get(mailboxId)?.values() ?? []) {
       if (s.assignee) seen.add(s.assignee)
       for (const e of s.history) seen.add(e.by)
