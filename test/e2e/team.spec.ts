@@ -1,6 +1,6 @@
 import type { Browser, Page } from '@playwright/test'
 import { startWebApp } from '../../electron/web/web-app'
-import { smallOrganisation } from '../mailstack/organisation'
+import { smallOrganisation, type Organisation } from '../mailstack/organisation'
 import { imapSession } from '../mailstack/sessions'
 import { startMailStack, type MailStack } from '../mailstack/stack'
 import { test, expect, passwordOf, serverOf } from './fixtures'
@@ -10,19 +10,37 @@ import { test, expect, passwordOf, serverOf } from './fixtures'
  * (web host), work a conversation together: a claim race, status, an internal note and its
  * deletion, "is writing a reply". What one does, the other sees from the server.
  */
-const TAILSPIN = smallOrganisation('Tailspin Toys', 'tailspin.test', {
+interface Setup {
+  what: string
+  org: Organisation
+  domain: string
+  desk: string
+  /** How a member's own session names the shared mailbox's folders (the server's prefix and separator). */
+  path: (folder: string) => string
+  /** Members without the write right: the server refuses custom keywords in every folder, as Exchange Online does. */
+  noKeywords: boolean
+}
+
+const org = (name: string, domain: string, desk: string, layout: Organisation['layout']) => smallOrganisation(name, domain, {
   // The customer has a mailbox here too: the test stack delivers only inside the organisation.
   people: { lars: 'Lars Visser', mei: 'Mei Chen', ana: 'Ana García' },
-  shared: [{ local: 'helpdesk', name: 'Tailspin Helpdesk', members: [{ local: 'lars', sendAs: true }, { local: 'mei', sendAs: true }] }],
-  layout: { separator: '.', sharedPrefix: 'shared.%%n.', masterSeparator: '*' },
+  shared: [{ local: 'helpdesk', name: desk, members: [{ local: 'lars', sendAs: true }, { local: 'mei', sendAs: true }] }],
+  layout,
 })
 
-const customerMail = (subject: string) => ['From: Ana García <ana@tailspin.test>', 'To: Tailspin Helpdesk <helpdesk@tailspin.test>', `Subject: ${subject}`,
+const SETUPS: Setup[] = [
+  { what: 'Tailspin Toys ("." separator, owners by user name)', org: org('Tailspin Toys', 'tailspin.test', 'Tailspin Helpdesk', { separator: '.', sharedPrefix: 'shared.%%n.', masterSeparator: '*' }),
+    domain: 'tailspin.test', desk: 'Tailspin Helpdesk', path: (f) => `shared.helpdesk.${f}`, noKeywords: false },
+  { what: 'Litware, whose IMAP refuses custom keywords ("/" separator, owners by address)', org: org('Litware', 'litware.test', 'Litware Desk', { separator: '/', sharedPrefix: 'shared/%%u/', masterSeparator: '*' }),
+    domain: 'litware.test', desk: 'Litware Desk', path: (f) => `shared/helpdesk@litware.test/${f}`, noKeywords: true },
+]
+
+const customerMail = (domain: string, subject: string) => [`From: Ana García <ana@${domain}>`, `To: Helpdesk <helpdesk@${domain}>`, `Subject: ${subject}`,
   `Date: ${new Date().toUTCString()}`, `Message-ID: <${subject.replace(/\W/g, '')}.${Date.now()}@example.test>`, 'MIME-Version: 1.0',
   'Content-Type: text/plain; charset=utf-8', '', 'Please help.', ''].join('\r\n')
 
 /** A member's own Tandem: a web host of their own and a browser context, signed in, on the shared Inbox. */
-async function member(browser: Browser, stack: MailStack, address: string): Promise<{ page: Page; stop: () => Promise<void> }> {
+async function member(browser: Browser, stack: MailStack, address: string, desk: string): Promise<{ page: Page; stop: () => Promise<void> }> {
   const web = await startWebApp({ suggestedServer: serverOf(stack), log: () => undefined, pollMs: 500 })
   const context = await browser.newContext({ viewport: { width: 1360, height: 860 } })
   const page = await context.newPage()
@@ -31,22 +49,24 @@ async function member(browser: Browser, stack: MailStack, address: string): Prom
   await page.getByLabel('Password').fill(passwordOf(stack, address))
   await page.getByLabel('Password').press('Enter')
   await expect(page.getByTestId('signed-in-as')).toHaveText(address)
-  await page.getByRole('navigation', { name: 'Mailboxes' }).getByRole('region', { name: 'Tailspin Helpdesk' }).locator('button[data-role="inbox"]').click()
+  await page.getByRole('navigation', { name: 'Mailboxes' }).getByRole('region', { name: desk }).locator('button[data-role="inbox"]').click()
   return { page, stop: async () => { await context.close(); await web.stop() } }
 }
 
-test.describe('working a shared inbox as a team', () => {
+for (const setup of SETUPS) {
+test.describe(`working a shared inbox as a team: ${setup.what}`, () => {
   let stack: MailStack
   test.beforeAll(async () => {
-    stack = await startMailStack(TAILSPIN)
-    await stack.deliver('helpdesk@tailspin.test', customerMail('Printer on fire'))
-    await stack.deliver('helpdesk@tailspin.test', customerMail('Refund for order 7'))
+    stack = await startMailStack(setup.org)
+    if (setup.noKeywords) for (const m of ['lars', 'mei']) await stack.setRights(`helpdesk@${setup.domain}`, `${m}@${setup.domain}`, 'lrstipekx')
+    await stack.deliver(`helpdesk@${setup.domain}`, customerMail(setup.domain, 'Printer on fire'))
+    await stack.deliver(`helpdesk@${setup.domain}`, customerMail(setup.domain, 'Refund for order 7'))
   })
   test.afterAll(async () => { await stack?.stop() })
 
   test('claim race, status, internal note and its deletion, "is writing": each member sees the other\'s', async ({ browser }) => {
-    const lars = await member(browser, stack, 'lars@tailspin.test')
-    const mei = await member(browser, stack, 'mei@tailspin.test')
+    const lars = await member(browser, stack, `lars@${setup.domain}`, setup.desk)
+    const mei = await member(browser, stack, `mei@${setup.domain}`, setup.desk)
     try {
       const row = (p: Page, subject: string) => p.getByRole('listbox', { name: 'Message list' }).locator('.row', { hasText: subject })
       for (const p of [lars.page, mei.page]) {
@@ -54,14 +74,14 @@ test.describe('working a shared inbox as a team', () => {
         await expect(p.getByTestId('team-panel')).toContainText('Not assigned')
       }
       // Whom to assign to: the members the administrator's directory entry lists, before anyone did anything.
-      await expect(lars.page.getByTestId('team-panel').getByLabel('Assign to').locator('option')).toHaveText(['Nobody', 'you', 'mei@tailspin.test'])
+      await expect(lars.page.getByTestId('team-panel').getByLabel('Assign to').locator('option')).toHaveText(['Nobody', 'you', `mei@${setup.domain}`])
 
       // Both press "Assign to me" at once: one has it, in both windows; the other is told who.
       await Promise.all([lars.page, mei.page].map((p) => p.getByTestId('team-panel').getByRole('button', { name: 'Assign to me' }).click()))
       await expect.poll(async () => {
         const [a, b] = await Promise.all([lars.page, mei.page].map((p) => p.getByTestId('team-assignee').textContent()))
         return [a, b].join(' | ')
-      }, { timeout: 15_000 }).toMatch(/^Assigned to (you \| Assigned to lars@tailspin\.test|mei@tailspin\.test \| Assigned to you)$/)
+      }, { timeout: 15_000 }).toMatch(new RegExp(`^Assigned to (you \\| Assigned to lars@${setup.domain}|mei@${setup.domain} \\| Assigned to you)$`))
       const larsWon = (await lars.page.getByTestId('team-assignee').textContent()) === 'Assigned to you'
       const loser = larsWon ? mei.page : lars.page
       const winner = larsWon ? lars.page : mei.page
@@ -93,7 +113,7 @@ test.describe('working a shared inbox as a team', () => {
       await winner.getByRole('button', { name: 'Add note' }).click()
       await expect(loser.getByTestId('team-note')).toContainText('Called Ana: a new printer ships Monday.', { timeout: 15_000 })
       await loser.getByTestId('team-note').getByRole('button', { name: 'Delete note' }).click()
-      await expect(winner.getByTestId('team-note')).toContainText(/Note deleted by (lars|mei)@tailspin\.test/, { timeout: 15_000 })
+      await expect(winner.getByTestId('team-note')).toContainText(new RegExp(`Note deleted by (lars|mei)@${setup.domain}`), { timeout: 15_000 })
       await winner.getByTestId('team-note').getByRole('button', { name: 'Restore' }).click()
       await expect(loser.getByTestId('team-note')).toContainText('Called Ana', { timeout: 15_000 })
 
@@ -103,7 +123,7 @@ test.describe('working a shared inbox as a team', () => {
       // Internal notes are never quoted into a reply.
       await expect(winner.getByRole('dialog').getByLabel('Message text')).not.toHaveValue(/Called Ana/)
       await expect(winner.getByRole('dialog').getByLabel('Message text')).toHaveValue(/Please help\./)
-      await expect(loser.getByTestId('team-writing')).toContainText(/(lars|mei)@tailspin\.test is writing a reply/, { timeout: 5_000 })
+      await expect(loser.getByTestId('team-writing')).toContainText(new RegExp(`(lars|mei)@${setup.domain} is writing a reply`), { timeout: 5_000 })
       await expect(row(loser, 'Printer on fire').getByTestId('row-writing')).toHaveAttribute('title', /is writing a reply/)
       await winner.getByRole('dialog').getByRole('button', { name: 'Delete draft' }).click()
       await expect(loser.getByTestId('team-writing')).toHaveCount(0, { timeout: 10_000 })
@@ -137,15 +157,20 @@ test.describe('working a shared inbox as a team', () => {
       await winner.keyboard.press('#')
       await winner.getByRole('button', { name: 'Delete for everyone' }).click()
       await expect(row(winner, 'Printer on fire')).toHaveCount(0, { timeout: 15_000 })
-      await loser.getByRole('navigation', { name: 'Mailboxes' }).getByRole('region', { name: 'Tailspin Helpdesk' }).locator('button[data-role="trash"]').click()
+      await loser.getByRole('navigation', { name: 'Mailboxes' }).getByRole('region', { name: setup.desk }).locator('button[data-role="trash"]').click()
       await row(loser, 'Printer on fire').click()
       await loser.getByTestId('team-panel').locator('summary').click()
-      await expect(loser.getByTestId('team-panel').locator('.team-history')).toContainText(/(lars|mei)@tailspin\.test deleted a message \(in Deleted Items\)/, { timeout: 15_000 })
+      await expect(loser.getByTestId('team-panel').locator('.team-history')).toContainText(new RegExp(`(lars|mei)@${setup.domain} deleted a message \\(in Deleted Items\\)`), { timeout: 15_000 })
 
       // An independent IMAP session sees the records in the shared mailbox's team folder.
-      const bare = await imapSession(stack, 'lars@tailspin.test', passwordOf(stack, 'lars@tailspin.test'))
+      const bare = await imapSession(stack, `lars@${setup.domain}`, passwordOf(stack, `lars@${setup.domain}`))
       try {
-        const box = await bare.mailboxOpen('shared.helpdesk.Tandem Team', { readOnly: true })
+        if (setup.noKeywords) {
+          // This server refuses custom keywords in the shared mailbox, and all of the above worked.
+          const inbox = await bare.mailboxOpen(setup.path('INBOX'))
+          expect([...(inbox.permanentFlags ?? [])]).not.toContain('\\*')
+        }
+        const box = await bare.mailboxOpen(setup.path('Tandem Team'), { readOnly: true })
         expect(box.exists).toBeGreaterThanOrEqual(8)
         const subjects: string[] = []
         for await (const m of bare.fetch('1:*', { envelope: true })) subjects.push(m.envelope?.subject ?? '')
@@ -153,7 +178,7 @@ test.describe('working a shared inbox as a team', () => {
         expect(subjects.some((x) => /set the status to Done$/.test(x))).toBe(true)
         expect(subjects.some((s) => /wrote an internal note$/.test(s))).toBe(true)
         // Both replies are in the shared Sent folder: the second went only when its writer chose.
-        await bare.mailboxOpen('shared.helpdesk.Sent Items', { readOnly: true })
+        await bare.mailboxOpen(setup.path('Sent Items'), { readOnly: true })
         const sent: string[] = []
         for await (const m of bare.fetch('1:*', { envelope: true })) sent.push(m.envelope?.subject ?? '')
         expect(sent.filter((x) => x === 'Re: Printer on fire')).toHaveLength(2)
@@ -164,3 +189,4 @@ test.describe('working a shared inbox as a team', () => {
     }
   })
 })
+}
