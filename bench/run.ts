@@ -1,18 +1,18 @@
 // `npm run bench [-- --size N --runs R]`: starts its own mail stack, seeds a shared INBOX, and
 // measures Tandem against references taken in the same run. Prints figures; never fails on time.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { cpus, tmpdir, totalmem } from 'node:os'
+import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { chromium, type Page } from '@playwright/test'
-import { build } from 'esbuild'
 import { loadOrganisation } from '../test/mailstack/organisation'
 import { startMailStack } from '../test/mailstack/stack'
 import { imapSession, passwordOf } from '../test/mailstack/sessions'
 import { projectRoot } from '../electron/web/web-app'
 import { CHROMIUM_ARGS } from '../playwright.config'
 import { benchMessages } from './fixtures'
+import { startService } from './service'
 import { SUMMARY_QUERY } from '../electron/service/operations/summaries'
 import { BLOCK_UIDS } from '../renderer/src/cache/summary-blocks'
 
@@ -32,28 +32,6 @@ const rows: Row[] = []
 const step = (what: string) => process.stderr.write(`bench: ${what}\n`)
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]! }
 const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(s.length * p))]! }
-
-/**
- * The service in a process of its own, as Electron's main process would be: it must not share
- * an event loop with this harness, and its memory is its own. Bundled, as Electron runs it
- * (under tsx its loader thread alone would add tens of megabytes to the RSS measured).
- */
-async function startService(server: object): Promise<{ url: string; child: ChildProcess }> {
-  const bundle = join(projectRoot, 'out', 'bench-service', 'web-main.mjs')
-  await build({ entryPoints: [join(projectRoot, 'electron', 'web', 'web-main.ts')], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: bundle, logLevel: 'error' })
-  const child = spawn(process.execPath, [...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), bundle, '--port', '0',
-    '--server', JSON.stringify(server), '--state', join(tmpdir(), `tandem-bench-${process.pid}.json`)], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'] })
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = ''
-    child.stdout!.on('data', (d) => {
-      out += String(d)
-      const m = /running at (\S+)/.exec(out)
-      if (m) resolve(m[1]!)
-    })
-    child.once('exit', (code) => reject(new Error(`the service exited (${code})`)))
-  })
-  return { url, child }
-}
 
 /**
  * Arms a timer in the page, as `window[name]`: from the next click (its event time) until `done`
@@ -112,7 +90,7 @@ async function main(): Promise<void> {
   // otherwise compete with the first measurements for the two cores.
   execFileSync('sync')
   const server = { imap: { host: stack.host, port: stack.ports.imap, security: 'none' as const }, smtp: { host: stack.host, port: stack.ports.submission, security: 'none' as const }, delegateLogin: '{shared}*{user}' }
-  const web = await startService(server)
+  const web = await startService(server, PROFILE_DIR)
   const versions = {
     tandem: JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')).version as string,
     imapflow: JSON.parse(readFileSync(join(projectRoot, 'node_modules', 'imapflow', 'package.json'), 'utf8')).version as string,

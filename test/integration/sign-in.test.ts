@@ -25,7 +25,8 @@ describe('sign-in against the real server', () => {
     expect(session.account.address).toBe('alice@contoso.test')
     expect(session.mailboxes.map(({ quota: _q, ...m }) => m)).toEqual([
       { id: 'own:alice@contoso.test', accountId: 'alice@contoso.test', kind: 'own', address: 'alice@contoso.test', name: 'alice@contoso.test' },
-      { id: 'shared:support@contoso.test', accountId: 'alice@contoso.test', kind: 'shared', address: 'support@contoso.test', name: 'Contoso Support' },
+      // Its members as the administrator's directory entry lists them (team state's "assign to").
+      { id: 'shared:support@contoso.test', accountId: 'alice@contoso.test', kind: 'shared', address: 'support@contoso.test', name: 'Contoso Support', members: ['alice@contoso.test', 'bob@contoso.test'] },
     ])
     const folders = await service.listFolders('own:alice@contoso.test')
     expect(folders.map((f) => [f.path, f.role])).toEqual([

@@ -26,8 +26,11 @@ export class TeamSync {
     let f = this.folds.get(mailboxId)
     if (!f) {
       f = (async () => {
+        const started = performance.now()
         const [buckets, cursor] = await Promise.all([this.db.teamBuckets.where('mailboxId').equals(mailboxId).toArray(), this.db.teamCursors.get(mailboxId)])
-        return TeamFold.restore(buckets.flatMap((b) => Object.values(b.states)), cursor?.lastUid ?? 0)
+        const fold = TeamFold.restore(buckets.flatMap((b) => Object.values(b.states)), cursor?.lastUid ?? 0)
+        performance.measure('tandem:team-restore', { start: started, end: performance.now(), detail: { mailboxId, conversations: fold.conversations.size } })
+        return fold
       })()
       this.folds.set(mailboxId, f)
     }
@@ -44,6 +47,7 @@ export class TeamSync {
   }
 
   private async pullNow(mailboxId: string): Promise<Map<string, TeamEvent | null>> {
+    const started = performance.now()
     let fold = await this.fold(mailboxId)
     let since = (await this.db.teamCursors.get(mailboxId))?.cursor ?? null
     const changed = new Map<string, TeamEvent | null>()
@@ -78,6 +82,8 @@ export class TeamSync {
         await this.db.teamCursors.put({ mailboxId, cursor, lastUid: fold.lastUid })
       })
     }
+    // Measured when it brought something (a pull every few seconds would fill the timeline).
+    if (changed.size) performance.measure('tandem:team-pull', { start: started, end: performance.now(), detail: { mailboxId, changed: changed.size, conversations: fold.conversations.size } })
     return changed
   }
 
