@@ -22,7 +22,14 @@ const END = '-----END TANDEM TEAM RECORD-----'
 export const TEAM_PAGE = 5000
 
 export interface TeamCursor { uidValidity: string; uidNext: number }
-export interface TeamPage { cursor: TeamCursor; records: StoredTeamRecord[]; more: boolean; skipped: number }
+export interface TeamPage {
+  cursor: TeamCursor
+  records: StoredTeamRecord[]
+  more: boolean
+  skipped: number
+  /** The folder's UIDVALIDITY changed (or nothing was read before): fold from these alone. */
+  reset: boolean
+}
 
 /** The team folder's path: at the top of the mailbox as this session sees it, in the server's layout. */
 export function teamFolderPath(client: ImapFlow, prefix: string | null): string {
@@ -51,6 +58,7 @@ export async function ensureTeamFolder(client: ImapFlow, path: string, create: b
  * appended, never sent, so it never leaves the organisation's server.
  */
 export async function recordMessage(r: TeamRecord, fromName: string, subject: string, text: string): Promise<Buffer> {
+  const json = serialiseTeamRecord(r)
   return new MailComposer({
     from: { name: fromName, address: r.by },
     subject,
@@ -62,22 +70,26 @@ export async function recordMessage(r: TeamRecord, fromName: string, subject: st
       // The record again, base64 in a header: FETCH of one header field is what a read asks for
       // (a fraction of the message, nothing to decode but base64). The text keeps it for people,
       // and for a server that drops headers it does not know.
-      [RECORD_HEADER]: { prepared: true, value: foldBase64(Buffer.from(serialiseTeamRecord(r)).toString('base64')) },
+      [RECORD_HEADER]: { prepared: true, value: foldBase64(Buffer.from(json).toString('base64')) },
     },
-    text: `${text}\n\n${MARKER}\n${serialiseTeamRecord(r)}\n${END}\n`,
+    text: `${text}\n\n${MARKER}\n${json}\n${END}\n`,
   }).compile().build()
 }
 
 /** What a record says to a person who opens the folder in another client: its subject and text. */
 export function recordSentence(r: TeamRecord, byName: string, locale: Locale): { subject: string; text: string } {
   const by = byName || r.by
-  const a = r.action
-  const subject = a.kind === 'assign'
-    ? (a.to === null ? formatIn(locale, 'team.record.unassigned', { by }) : a.expect !== undefined && a.to === r.by ? formatIn(locale, 'team.record.claimed', { by }) : formatIn(locale, 'team.record.assigned', { by, to: a.to }))
-    : a.kind === 'status' ? formatIn(locale, 'team.record.status', { by, status: formatIn(locale, `team.status.${a.status}`) })
-      : a.kind === 'writing' ? formatIn(locale, a.until > 0 ? 'team.record.writing' : 'team.record.writingStopped', { by })
-        : a.kind === 'deleted' ? formatIn(locale, 'team.record.deleted', { by, count: a.count })
-        : formatIn(locale, `team.record.${a.kind}`, { by })
+  const subject = ((a) => {
+    switch (a.kind) {
+      case 'assign':
+        if (a.to === null) return formatIn(locale, 'team.record.unassigned', { by })
+        return a.expect !== undefined && a.to === r.by ? formatIn(locale, 'team.record.claimed', { by }) : formatIn(locale, 'team.record.assigned', { by, to: a.to })
+      case 'status': return formatIn(locale, 'team.record.status', { by, status: formatIn(locale, `team.status.${a.status}`) })
+      case 'writing': return formatIn(locale, a.until > 0 ? 'team.record.writing' : 'team.record.writingStopped', { by })
+      case 'deleted': return formatIn(locale, 'team.record.deleted', { by, count: a.count })
+      default: return formatIn(locale, `team.record.${a.kind}`, { by })
+    }
+  })(r.action)
   return { subject, text: `${subject}.\n\n${formatIn(locale, 'team.record.explain')}` }
 }
 
@@ -120,7 +132,7 @@ export async function appendTeamRecord(client: ImapFlow, path: string, message: 
  * `pageSize`, in UID order. A message that is not a well-formed record is skipped and counted;
  * the record's author is what it says (any member can append to the folder: docs/team-state.md).
  */
-export async function readTeamRecords(client: ImapFlow, path: string, since: TeamCursor | null, pageSize = TEAM_PAGE): Promise<TeamPage & { reset: boolean }> {
+export async function readTeamRecords(client: ImapFlow, path: string, since: TeamCursor | null, pageSize = TEAM_PAGE): Promise<TeamPage> {
   const lock = await client.getMailboxLock(path, { readOnly: true })
   try {
     // As in a folder sync: NOOP so this session's view is the server's now.

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, watch } from 'vue'
 import type { MessageSummary } from '../../../shared/domain'
-import { applyTeamRecord, type ConversationTeamState } from '../../../shared/team/fold'
+import { applyTeamRecord, emptyTeamState, type ConversationTeamState } from '../../../shared/team/fold'
 import { conversationId, type TeamAction, type TeamStatus } from '../../../shared/team/records'
 import { useApi } from '../api/use-api'
 import { apiErrorOf } from '../api/failure'
@@ -78,10 +78,15 @@ export const useTeamStore = defineStore('team', () => {
     const conv = conversationId(m.threadKey)
     const base = folds.value.get(m.mailboxId)?.get(conv)
     const pending = teamTasks.value.filter((t) => t.mailboxId === m.mailboxId && t.conv === conv)
-    const s: ConversationTeamState = base ? structuredClone({ ...base, history: [] }) : { conv, assignee: null, assignedBy: null, assignedAt: 0, status: 'open', statusBy: null, statusAt: 0, notes: [], writing: {}, history: [] }
-    for (const t of pending) applyTeamRecord(s, { v: 1, id: t.id, conv, at: t.at, by: me.value, action: t.action, uid: Number.MAX_SAFE_INTEGER })
+    const s: ConversationTeamState = base ? structuredClone({ ...base, history: [] }) : emptyTeamState(conv)
+    layOver(s, pending)
     s.history = base?.history ?? []
     return s
+  }
+
+  /** The person's pending actions on a copy of a conversation's state, as the fold will apply them. */
+  function layOver(s: ConversationTeamState, pending: TeamTask[]): void {
+    for (const t of pending) applyTeamRecord(s, { v: 1, id: t.id, conv: s.conv, at: t.at, by: me.value, action: t.action, uid: Number.MAX_SAFE_INTEGER })
   }
 
   /** Who has a conversation and its status, cheaply (the list filters 100 000 rows by it); null outside shared mailboxes. */
@@ -90,15 +95,12 @@ export const useTeamStore = defineStore('team', () => {
     if (!sharedIds.value.includes(m.mailboxId)) return null
     const conv = conversationId(m.threadKey)
     const base = folds.value.get(m.mailboxId)?.get(conv)
-    let assignee = base?.assignee ?? null
-    let status = base?.status ?? 'open'
-    for (const t of teamTasks.value) {
-      if (t.mailboxId !== m.mailboxId || t.conv !== conv) continue
-      const a = t.action
-      if (a.kind === 'assign' && (a.expect === undefined || a.expect === assignee)) assignee = a.to
-      if (a.kind === 'status') status = a.status
-    }
-    return { assignee, status }
+    const pending = teamTasks.value.filter((t) => t.mailboxId === m.mailboxId && t.conv === conv)
+    if (!pending.length) return { assignee: base?.assignee ?? null, status: base?.status ?? 'open' }
+    // Only who has it and the status: no copy of the notes and history for each row filtered.
+    const s = { ...emptyTeamState(conv), assignee: base?.assignee ?? null, status: base?.status ?? 'open' }
+    layOver(s, pending)
+    return { assignee: s.assignee, status: s.status }
   }
 
   /** Whether a row passes the list's team filter: by who has it, and by status. */

@@ -3,6 +3,7 @@ import { TeamFold, type TeamEvent } from '../../../shared/team/fold'
 import type { StoredTeamRecord } from '../../../shared/team/records'
 import type { TandemDb, TeamBucketRow } from '../cache/db'
 import { plain } from '../cache/plain'
+import { oneAtATime } from '../queue/one-at-a-time'
 
 /** The bucket a conversation's state is stored in (cache/db.ts): 256 of them. */
 export const bucketOf = (conv: string): string => conv.slice(0, 2)
@@ -13,11 +14,14 @@ type Call = <N extends CallName>(name: N, input: CallInput<N>) => Promise<CallOu
  * Brings a shared mailbox's team state on this device up to the server's team folder
  * (docs/team-state.md): reads the records appended since this device last looked, folds them in
  * UID order, and stores the conversations that changed with the new cursor in one transaction.
- * Plain TypeScript, no Pinia; one pull per mailbox at a time.
+ * Plain TypeScript, no Pinia; one pull per mailbox at a time (queue/one-at-a-time.ts).
  */
 export class TeamSync {
   private readonly folds = new Map<string, Promise<TeamFold>>()
-  private readonly running = new Map<string, Promise<Map<string, TeamEvent | null>>>()
+  /** One pull per mailbox at a time; a call during one gets one more right after it. */
+  private readonly runs = new Map<string, () => Promise<void>>()
+  /** What the last pull of each mailbox changed. */
+  private readonly changedBy = new Map<string, Map<string, TeamEvent | null>>()
 
   constructor(private readonly db: TandemDb, private readonly call: Call) {}
 
@@ -38,18 +42,21 @@ export class TeamSync {
   }
 
   /** Reads what is new; the conversations that changed, with what became of their last record. */
-  pull(mailboxId: string): Promise<Map<string, TeamEvent | null>> {
-    const now = this.running.get(mailboxId)
-    if (now) return now.then(() => this.pull(mailboxId))
-    const p = this.pullNow(mailboxId).finally(() => this.running.delete(mailboxId))
-    this.running.set(mailboxId, p)
-    return p
+  async pull(mailboxId: string): Promise<Map<string, TeamEvent | null>> {
+    let run = this.runs.get(mailboxId)
+    if (!run) {
+      run = oneAtATime(async () => { this.changedBy.set(mailboxId, await this.pullNow(mailboxId)) })
+      this.runs.set(mailboxId, run)
+    }
+    await run()
+    return this.changedBy.get(mailboxId) ?? new Map()
   }
 
   private async pullNow(mailboxId: string): Promise<Map<string, TeamEvent | null>> {
     const started = performance.now()
     let fold = await this.fold(mailboxId)
-    let since = (await this.db.teamCursors.get(mailboxId))?.cursor ?? null
+    const stored = (await this.db.teamCursors.get(mailboxId))?.cursor ?? null
+    let since = stored
     const changed = new Map<string, TeamEvent | null>()
     let reset = false
     for (;;) {
@@ -65,7 +72,9 @@ export class TeamSync {
       since = page.cursor
       if (!page.more) break
     }
-    if (since) {
+    // A read that found nothing new (most of them: every few seconds) writes nothing.
+    const moved = since !== null && (since.uidValidity !== stored?.uidValidity || since.uidNext !== stored?.uidNext)
+    if (since && (moved || changed.size || reset)) {
       const cursor = since
       // The buckets the changed conversations are in, rewritten whole.
       const touched = new Set([...changed.keys()].map(bucketOf))
@@ -87,8 +96,4 @@ export class TeamSync {
     return changed
   }
 
-  /** Forgets a mailbox's fold (signed out, or no longer a member: the cache is purged elsewhere). */
-  forget(mailboxId: string): void {
-    this.folds.delete(mailboxId)
-  }
 }
