@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { ImapFlow } from 'imapflow'
 import { ApiFailure, fail } from '../../shared/api/errors'
 import type { CallOutput, SendRequest } from '../../shared/api/contract'
@@ -15,7 +16,8 @@ import { publishMailboxes } from './session/memberships'
 import { fetchRemoteImage } from './operations/remote-content'
 import { syncFolder } from './operations/sync'
 import { releaseMemorySoon } from './memory'
-import { appendTeamRecord, ensureTeamFolder, readTeamRecords, recordMessage, recordMessageId, recordSentence, type TeamCursor } from './operations/team'
+import { BATCH_EVERY, compactTeamFolder, readTeamState, verifyBatches } from './operations/team-batches'
+import { appendTeamRecord, ensureTeamFolder, recordMessage, recordMessageId, recordSentence, type TeamCursor } from './operations/team'
 import { TEAM_RECORD_VERSION, type TeamRecord } from '../../shared/team/records'
 import type { CallInput } from '../../shared/api/contract'
 import { findByMessageId, moveMessages, setFlags, trashFor } from './operations/triage'
@@ -36,6 +38,8 @@ export class MailService extends SessionLifecycle {
   private readonly tickets = new AttachmentTickets()
   private readonly outgoing: Outgoing
   private readonly teamFolders = new Map<string, { path: string; exists: boolean; at: number }>()
+  /** Batches of each team folder this service checked against the log: good ones, false ones. */
+  private readonly teamChecked = new Map<string, { uidValidity: string; good: Set<number>; bad: Set<number> }>()
 
   constructor(deps: MailServiceDeps) {
     super(deps)
@@ -62,11 +66,47 @@ export class MailService extends SessionLifecycle {
   }
 
   /** A shared mailbox's team records from the cursor on (docs/team-state.md). */
-  async teamRead(mailboxId: string, since: TeamCursor | null): Promise<CallOutput<'team.read'>> {
+  async teamRead(mailboxId: string, since: TeamCursor | null, distrust: number[] = []): Promise<CallOutput<'team.read'>> {
     const { client, path } = await this.sharedRuntime(mailboxId).teamFolder()
-    if (!(await this.teamFolderExists(mailboxId, client, path, false))) return { exists: false, cursor: null, records: [], more: false, skipped: 0, reset: false }
+    if (!(await this.teamFolderExists(mailboxId, client, path, false))) return { exists: false, cursor: null, records: [], more: false, skipped: 0, reset: false, batches: [] }
+    // Batches this service found false are not started from either (team.compact checks them).
+    const checked = this.teamChecked.get(mailboxId)
+    const untrusted = new Set([...distrust, ...(checked?.bad ?? [])])
     // Gone since it was seen (another client deleted it): asked again next time.
-    return { exists: true, ...(await readTeamRecords(client, path, since).catch((e: unknown) => { this.teamFolders.delete(mailboxId); throw e })) }
+    return { exists: true, ...(await readTeamState(client, path, since, untrusted).catch((e: unknown) => { this.teamFolders.delete(mailboxId); throw e })) }
+  }
+
+  /** Checks batches of a team folder against the records they copy (team-batches.ts). */
+  async teamVerify(mailboxId: string, uids: number[]): Promise<CallOutput<'team.verify'>> {
+    const { client, path } = await this.sharedRuntime(mailboxId).teamFolder()
+    const result = await verifyBatches(client, path, uids)
+    const checked = this.teamCheckedOf(mailboxId)
+    for (const u of uids) (result.bad.some((b) => b.uid === u) ? checked.bad : checked.good).add(u)
+    return result
+  }
+
+  /**
+   * Appends a batch of the team records after the last batch, once enough have piled up. The
+   * threshold differs a little per member, so that of fifty members who look at once, one
+   * writes it and the others find it there.
+   */
+  async teamCompact(mailboxId: string, locale: CallInput<'team.compact'>['locale']): Promise<CallOutput<'team.compact'>> {
+    const runtime = this.sharedRuntime(mailboxId)
+    const active = this.requireSession()
+    const { client, path } = await runtime.teamFolder()
+    if (!(await this.teamFolderExists(mailboxId, client, path, false))) return { batch: null, passedOver: [] }
+    const address = active.session.account.address
+    const threshold = BATCH_EVERY + Math.round((BATCH_EVERY / 2) * ((createHash('sha256').update(address).digest()[0] ?? 0) / 255))
+    const made = await compactTeamFolder(client, path, { address, name: active.name }, locale ?? 'en', threshold, this.teamCheckedOf(mailboxId))
+    if (!made) return { batch: null, passedOver: [] }
+    const { passedOver, ...batch } = made
+    return { batch: batch.uid ? batch : null, passedOver }
+  }
+
+  private teamCheckedOf(mailboxId: string): { uidValidity: string; good: Set<number>; bad: Set<number> } {
+    let c = this.teamChecked.get(mailboxId)
+    if (!c) this.teamChecked.set(mailboxId, (c = { uidValidity: '', good: new Set(), bad: new Set() }))
+    return c
   }
 
   /**

@@ -69,6 +69,12 @@ const outboxFields = {
 export const sendRequestSchema = draftSchema.extend(outboxFields).refine((r) => r.to.length + r.cc.length + r.bcc.length > 0, { message: 'Add at least one recipient', path: ['to'] })
 export type SendRequest = z.infer<typeof sendRequestSchema>
 
+/** A batch of team records in the team folder (shared/team/batches.ts), as its header and From say. */
+const batchInfoSchema = z.object({
+  uid: z.number().int().positive(), from: z.number().int().positive(), upto: z.number().int().positive(),
+  records: z.number().int().positive(), by: z.string().max(320),
+}).strict()
+
 /** Where a member's read of a team folder stopped. */
 export const teamCursorSchema = z.object({ uidValidity: z.string().min(1).max(40), uidNext: z.number().int().positive() }).strict()
 
@@ -165,7 +171,12 @@ export const calls = {
    * A shared mailbox's team state records (docs/team-state.md) from the cursor on, at most a
    * page; ask again while `more`. `exists`: false while nobody has recorded anything there.
    */
-  'team.read': call(z.object({ mailboxId: z.string().min(1).max(400), since: teamCursorSchema.nullable() }).strict(), z.object({
+  'team.read': call(z.object({
+    mailboxId: z.string().min(1).max(400),
+    since: teamCursorSchema.nullable(),
+    /** Batches this device found to differ from the records they copy (team.verify): not started from. */
+    distrust: z.array(z.number().int().positive()).max(1000).default([]),
+  }).strict(), z.object({
     exists: z.boolean(),
     cursor: teamCursorSchema.nullable(),
     records: z.array(teamRecordSchema.extend({ uid: z.number().int().positive() })),
@@ -174,7 +185,21 @@ export const calls = {
     skipped: z.number().int().nonnegative(),
     /** The folder was recreated (UIDVALIDITY): fold again from these records alone. */
     reset: z.boolean(),
+    /** The batches these records came from (a first read): check them later with team.verify. */
+    batches: z.array(batchInfoSchema),
   })),
+  /**
+   * Checks batches against the records they copy, reading every one of those: the batches that
+   * differ (or cannot be read). A device that started from batches asks this in the background.
+   */
+  'team.verify': call(z.object({ mailboxId: z.string().min(1).max(400), batches: z.array(z.number().int().positive()).min(1).max(1000) }).strict(),
+    z.object({ bad: z.array(batchInfoSchema), checked: z.number().int().nonnegative() })),
+  /**
+   * Appends a batch of the records after the last one, when enough have been appended since
+   * (the service decides, and checks the batches before it first); `batch` null when it did not.
+   */
+  'team.compact': call(z.object({ mailboxId: z.string().min(1).max(400), locale: z.enum(LOCALES).default('en') }).strict(),
+    z.object({ batch: batchInfoSchema.nullable(), passedOver: z.array(batchInfoSchema) })),
   /** Appends one team record as the signed-in member (main writes who); `locale` for the sentence other clients show. */
   'team.record': call(z.object({
     mailboxId: z.string().min(1).max(400),

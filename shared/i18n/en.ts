@@ -513,6 +513,7 @@ export const en = {
     addNotePlaceholder: 'Internal note: only members see it; it is never sent or quoted',
     addNote: 'Add note',
     waiting: 'Saved on this device; the team sees it when the connection is back.',
+    batchDistrusted: 'A summary of the team state that {by} appended does not match the team records: Tandem uses the records themselves. Tell your administrator if this happens again.',
     lost: '{who} already has this conversation.',
     history: {
       deleted: '{by} deleted {count} messages (in Deleted Items) | {by} deleted a message (in Deleted Items) | {by} deleted {count} messages (in Deleted Items)',
@@ -544,6 +545,8 @@ export const en = {
       noteRestore: '{by} restored an internal note',
       writing: '{by} is writing a reply',
       writingStopped: '{by} stopped writing a reply',
+      batch: 'Tandem kept {count} team records together, for members who start afresh',
+      batchExplain: 'This message holds copies of team records of this folder, so that a new device reads a few messages instead of every record. The records themselves stay here too. Please leave this message here.',
       explain: 'Tandem keeps the team state of this shared mailbox (who has a conversation, its status, internal notes) in this folder. Please leave this message here: it is part of the record every member sees.',
     },
     status: {

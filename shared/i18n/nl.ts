@@ -515,6 +515,7 @@ export const nl: Catalogue = {
     addNotePlaceholder: 'Interne notitie: alleen leden zien die; ze wordt nooit verzonden of geciteerd',
     addNote: 'Notitie toevoegen',
     waiting: 'Bewaard op dit apparaat; het team ziet het zodra de verbinding terug is.',
+    batchDistrusted: 'Een samenvatting van de teamstatus die {by} heeft toegevoegd klopt niet met de teamrecords: Tandem gebruikt de records zelf. Meld het je beheerder als dit vaker gebeurt.',
     lost: '{who} heeft dit gesprek al.',
     history: {
       deleted: '{by} heeft {count} berichten verwijderd (in Verwijderde items) | {by} heeft een bericht verwijderd (in Verwijderde items) | {by} heeft {count} berichten verwijderd (in Verwijderde items)',
@@ -546,6 +547,8 @@ export const nl: Catalogue = {
       noteRestore: '{by} heeft een interne notitie teruggezet',
       writing: '{by} schrijft een antwoord',
       writingStopped: '{by} schrijft geen antwoord meer',
+      batch: 'Tandem heeft {count} teamrecords samengevoegd, voor leden die opnieuw beginnen',
+      batchExplain: 'Dit bericht bevat kopieën van teamrecords uit deze map, zodat een nieuw apparaat een paar berichten leest in plaats van elk record. De records zelf blijven hier ook staan. Laat dit bericht hier staan.',
       explain: 'Tandem bewaart in deze map de teamstatus van dit gedeelde postvak (wie een gesprek heeft, de status, interne notities). Laat dit bericht hier staan: het hoort bij wat elk lid ziet.',
     },
     status: {

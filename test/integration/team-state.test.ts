@@ -11,6 +11,7 @@ import type { ServerSettings } from '../../shared/domain'
 import { TeamFold } from '../../shared/team/fold'
 import { conversationId, type StoredTeamRecord, type TeamAction } from '../../shared/team/records'
 import { readTeamRecords, recordMessage, TEAM_FOLDER } from '../../electron/service/operations/team'
+import { BATCH_EVERY, batchMessage } from '../../electron/service/operations/team-batches'
 import { parseOrganisation, type Organisation } from '../mailstack/organisation'
 import { loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
@@ -224,6 +225,97 @@ for (const c of cases) {
         const none = await readTeamRecords(bare, path, since, 2)
         expect(none.records).toEqual([])
         expect(none.cursor).toEqual(since)
+      } finally { await bare.logout() }
+    })
+
+    it('batches: a member\'s service batches the records; a new device starts from the batch and folds what the log folds; a false batch is found, passed over, and named', async () => {
+      const [a, b] = [await signIn(c.members[0]), await signIn(c.members[1])]
+      // A busy mailbox: enough records since the last batch (none) for one.
+      const seed: { raw: Buffer; date: Date }[] = []
+      for (let i = 0; i < BATCH_EVERY * 1.6; i++) {
+        const by = c.members[i % 2]!
+        const r = { v: 1 as const, id: randomUUID(), conv: conversationId(`batch ${i}|c${i}@example.net`), at: Date.now(), by, action: { kind: 'assign' as const, to: by, expect: null } }
+        seed.push({ raw: await recordMessage(r, by, 'claimed', 'claimed'), date: new Date() })
+      }
+      await stack.seed(c.shared, TEAM_FOLDER, seed)
+      const made = await a.service.teamCompact(mailboxId, 'nl')
+      expect(made.batch).toMatchObject({ from: 1, by: c.members[0] })
+      expect(made.batch!.records).toBeGreaterThanOrEqual(seed.length)
+      // Too few records since that batch for another.
+      expect((await b.service.teamCompact(mailboxId, 'en')).batch).toBeNull()
+      await record(b, conversationId('batch 0|c0@example.net'), { kind: 'status', status: 'done' })
+
+      const { login, path } = c.witness(stack)
+      const bare = await imapSession(stack, login, passwordOf(stack, c.members[0]))
+      try {
+        // What another client sees: one read message, in the member's language, the records as a gzip.
+        await bare.mailboxOpen(path)
+        const m = await bare.fetchOne(String(made.batch!.uid), { uid: true, flags: true, envelope: true, bodyStructure: true, headers: ['x-tandem-batch'] }, { uid: true })
+        expect(m && [...(m.flags ?? [])]).toContain('\\Seen')
+        expect(m && m.envelope?.subject).toMatch(/teamrecords samengevoegd/)
+        expect(String(m && m.headers)).toMatch(new RegExp(`from=1; upto=${made.batch!.upto}; records=${made.batch!.records}`))
+        expect(JSON.stringify(m && m.bodyStructure)).toMatch(/application\/gzip/)
+        // The log on its own, as a member who reads every record.
+        const logFold = async () => {
+          const f = new TeamFold()
+          let since = null
+          for (;;) {
+            const page = await readTeamRecords(bare, path, since)
+            f.add(page.records)
+            since = page.cursor
+            if (!page.more) return f
+          }
+        }
+        const device = (name: string, t: TestService, told: string[][]) => {
+          const dispatch = createDispatcher(serviceHandlers(t.service))
+          const api = new ApiClient({ call: (n, i) => dispatch(n, i), on: () => () => undefined })
+          const db = new TandemDb(`${name}.${randomUUID()}`)
+          const reads: number[] = []
+          const sync = new TeamSync(db, (n, i) => { if (n === 'team.read') reads.push(1); return api.call(n, i) }, (_m, by) => told.push(by))
+          return { db, sync, reads }
+        }
+        const settled = async (d: { db: TandemDb }) => {
+          for (let i = 0; i < 200; i++) {
+            const row = await d.db.teamCursors.get(mailboxId)
+            if (row && !row.unverified?.length) return row
+            await new Promise((r) => setTimeout(r, 50))
+          }
+          throw new Error('the batches were not checked')
+        }
+        const told: string[][] = []
+        const fresh = device('fresh', b, told)
+        await fresh.sync.pull(mailboxId)
+        // Started from the batch: a handful of reads, not one per 5 000 records.
+        expect(fresh.reads.length).toBeLessThanOrEqual(2)
+        expect((await fresh.db.teamCursors.get(mailboxId))?.unverified).toEqual([made.batch!.uid])
+        const expected = await logFold()
+        expect([...(await fresh.sync.fold(mailboxId)).conversations.entries()].sort()).toEqual([...expected.conversations.entries()].sort())
+        expect((await fresh.sync.fold(mailboxId)).get(conversationId('batch 0|c0@example.net')).status).toBe('done')
+        // Checked in the background against every record it copies: it holds.
+        expect((await settled(fresh)).distrust).toEqual([])
+        expect(told).toEqual([])
+
+        // A member forges a batch of the records after it, with one claim given to someone else.
+        const after = await readTeamRecords(bare, path, { uidValidity: String(bare.mailbox && bare.mailbox.uidValidity), uidNext: made.batch!.upto + 1 })
+        const forged = after.records.map((r, i) => (i === 0 && r.action.kind === 'status' ? { ...r, action: { kind: 'status' as const, status: 'waiting' as const } } : r))
+        expect(forged.length).toBeGreaterThan(0)
+        const fake = await batchMessage(made.batch!.upto + 1, forged, { address: c.members[1], name: 'Forger' }, 'en')
+        await bare.append(path, fake.raw, ['\\Seen'])
+        const victim = device('victim', a, told)
+        await victim.sync.pull(mailboxId)
+        // It starts from both batches, so at first it shows the forgery …
+        expect((await victim.sync.fold(mailboxId)).get(conversationId('batch 0|c0@example.net')).status).toBe('waiting')
+        // … until the check finds the batch false: never started from again, folded from the log, the forger named.
+        const row = await settled(victim)
+        expect(row.distrust).toHaveLength(1)
+        await victim.sync.pull(mailboxId)
+        expect((await victim.sync.fold(mailboxId)).get(conversationId('batch 0|c0@example.net')).status).toBe('done')
+        expect(told).toEqual([[c.members[1]]])
+        const truth = await logFold()
+        expect([...(await victim.sync.fold(mailboxId)).conversations.entries()].sort()).toEqual([...truth.conversations.entries()].sort())
+        // The honest batch still holds; only the false one is passed over.
+        expect((await a.service.teamVerify(mailboxId, [made.batch!.uid])).bad).toEqual([])
+        fresh.db.close(); victim.db.close()
       } finally { await bare.logout() }
     })
   })

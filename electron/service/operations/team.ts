@@ -4,6 +4,7 @@ import PostalMime from 'postal-mime'
 import { fail } from '../../../shared/api/errors'
 import { dropped } from './sync'
 import { formatIn, type Locale } from '../../../shared/i18n'
+import { BATCH_HEADER } from '../../../shared/team/batches'
 import { MAX_RECORD_BYTES, parseTeamRecord, serialiseTeamRecord, type StoredTeamRecord, type TeamRecord } from '../../../shared/team/records'
 
 /**
@@ -111,6 +112,8 @@ export function recordOfHeader(header: Buffer | string | undefined): TeamRecord 
   return parseTeamRecord(Buffer.from(b64, 'base64').toString('utf8'))
 }
 
+const isBatch = (header: Buffer | undefined): boolean => String(header ?? '').toLowerCase().includes(BATCH_HEADER.toLowerCase() + ':')
+
 /** The record in a message's source, or null when it holds none (a hostile or foreign message). */
 export async function recordOf(source: Buffer): Promise<TeamRecord | null> {
   const mail = await PostalMime.parse(source).catch(() => null)
@@ -151,8 +154,10 @@ export async function readTeamRecords(client: ImapFlow, path: string, since: Tea
     if (page.length) {
       // The record's header field for each; the whole (small) message only where that is missing.
       const whole: number[] = []
-      for await (const m of client.fetch(page.join(','), { uid: true, headers: [RECORD_HEADER] }, { uid: true })) {
+      for await (const m of client.fetch(page.join(','), { uid: true, headers: [RECORD_HEADER, BATCH_HEADER] }, { uid: true })) {
         const r = recordOfHeader(m.headers)
+        // A batch (team-batches.ts) is not a record: the records it copies are read on their own.
+        if (!r && isBatch(m.headers)) continue
         if (r) records.push({ ...r, uid: m.uid })
         else whole.push(m.uid)
       }

@@ -18,7 +18,15 @@ export interface BodyRow extends MessageBody { id: string; mailboxId: string; /*
  */
 export interface TeamBucketRow { mailboxId: string; bucket: string; states: Record<string, ConversationTeamState> }
 /** Where this device's read of a shared mailbox's team folder stopped. */
-export interface TeamCursorRow { mailboxId: string; cursor: { uidValidity: string; uidNext: number }; lastUid: number }
+export interface TeamCursorRow {
+  mailboxId: string
+  cursor: { uidValidity: string; uidNext: number }
+  lastUid: number
+  /** Batches of the folder found to differ from the records they copy: never started from again. */
+  distrust?: number[]
+  /** Batches this fold started from that are not yet checked against those records. */
+  unverified?: number[]
+}
 
 export class TandemDb extends Dexie {
   folders!: Table<Folder, string>

@@ -41,7 +41,11 @@ export const useTeamStore = defineStore('team', () => {
   const sharedIds = computed(() => (session.session?.mailboxes ?? []).filter((m) => m.kind === 'shared').map((m) => m.id))
 
   watch(() => session.db, (db) => {
-    sync = db ? new TeamSync(db, (name, input) => api.call(name, input)) : null
+    sync = db
+      ? new TeamSync(db, (name, input) => api.call(name, input),
+        (_mailboxId, by) => notices.show(tr('team.batchDistrusted', { by: by.join(', ') }), { kind: 'error' }),
+        () => (i18n.global.locale.value === 'nl' ? 'nl' : 'en'))
+      : null
     folds.value = new Map()
     version.value++
     if (db) void pullAll()
@@ -51,7 +55,8 @@ export const useTeamStore = defineStore('team', () => {
     if (!sync) return
     const changed = await sync.pull(mailboxId)
     const fold = await sync.fold(mailboxId)
-    if (changed.size || !folds.value.has(mailboxId)) {
+    // A fold made anew (a batch it started from was false) is another map: shown too.
+    if (changed.size || folds.value.get(mailboxId) !== fold.conversations) {
       folds.value.set(mailboxId, fold.conversations)
       version.value++
     }

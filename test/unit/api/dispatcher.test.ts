@@ -24,6 +24,8 @@ function handlers(overrides: Partial<Handlers> = {}): { h: Handlers; seen: unkno
     'messages.body': unused,
     'team.read': unused,
     'team.record': unused,
+    'team.verify': unused,
+    'team.compact': unused,
     'messages.setFlags': unused,
     'messages.move': unused,
     'messages.delete': unused,

@@ -1,0 +1,226 @@
+import { createHash } from 'node:crypto'
+import { gunzipSync, gzipSync } from 'node:zlib'
+import type { ImapFlow, MessageStructureObject } from 'imapflow'
+import MailComposer from 'nodemailer/lib/mail-composer'
+import addressparser from 'nodemailer/lib/addressparser'
+import { dropped } from './sync'
+import { formatIn, type Locale } from '../../../shared/i18n'
+import {
+  BATCH_HEADER, MAX_BATCH_BYTES, MAX_BATCH_RECORDS, batchChain, batchHeaderValue, chainEnd, decodeBatch, encodeBatch, firstDifference, parseBatchHeader,
+  type BatchInfo, type BatchRange,
+} from '../../../shared/team/batches'
+import type { StoredTeamRecord } from '../../../shared/team/records'
+import { appendTeamRecord, readTeamRecords, TEAM_PAGE, type TeamCursor, type TeamPage } from './team'
+
+/** Records appended since the last batch before a member's client writes the next one. */
+export const BATCH_EVERY = 2000
+/** The attachment's type and name: a gzip of the batch's JSON. */
+const BATCH_TYPE = 'application/gzip'
+const BATCH_FILE = 'tandem-team-records.json.gz'
+
+export interface BatchedPage extends TeamPage { batches: BatchInfo[] }
+
+/** The batches in the folder, from their headers (SEARCH, then one FETCH of two header fields). */
+export async function listBatches(client: ImapFlow, path: string): Promise<{ uidValidity: string; uidNext: number; batches: BatchInfo[] }> {
+  const lock = await client.getMailboxLock(path, { readOnly: true })
+  try {
+    await client.noop()
+    const mb = client.mailbox
+    if (!mb) throw new Error(`could not open ${path}`)
+    const batches: BatchInfo[] = []
+    const uids = mb.exists > 0 ? (await client.search({ header: { [BATCH_HEADER]: true } }, { uid: true })) || [] : []
+    if (uids.length) {
+      for await (const m of client.fetch(uids.join(','), { uid: true, headers: [BATCH_HEADER, 'from'] }, { uid: true })) {
+        const fields = headerFields(m.headers)
+        const range = parseBatchHeader(fields.get(BATCH_HEADER.toLowerCase()) ?? '')
+        const by = addressparser(fields.get('from') ?? '')[0]?.address ?? ''
+        if (range) batches.push({ ...range, uid: m.uid, by: by.toLowerCase() })
+      }
+      dropped(client)
+    }
+    return { uidValidity: String(mb.uidValidity), uidNext: mb.uidNext, batches }
+  } finally {
+    lock.release()
+  }
+}
+
+/** Header fields as FETCHed ("Name: value", folded), by lower-case name. */
+function headerFields(raw: Buffer | string | undefined): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const line of String(raw ?? '').replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/)) {
+    const at = line.indexOf(':')
+    if (at > 0) out.set(line.slice(0, at).trim().toLowerCase(), line.slice(at + 1).trim())
+  }
+  return out
+}
+
+/** The gzip part of a batch's message, wherever the server's MIME puts it. */
+function gzipPart(s: MessageStructureObject | undefined): string | null {
+  if (!s) return null
+  if (s.type?.toLowerCase() === BATCH_TYPE) return s.part ?? '1'
+  for (const c of s.childNodes ?? []) {
+    const p = gzipPart(c)
+    if (p) return p
+  }
+  return null
+}
+
+/** A batch's records, checked (shared/team/batches.ts); null when it cannot be used. */
+export async function loadBatch(client: ImapFlow, b: BatchInfo): Promise<StoredTeamRecord[] | null> {
+  const msg = await client.fetchOne(String(b.uid), { uid: true, bodyStructure: true }, { uid: true })
+  const part = msg ? gzipPart(msg.bodyStructure) : null
+  if (!part) return null
+  // Bounded twice: the zipped bytes read, and what they unzip to (a zip bomb is refused).
+  const dl = await client.download(String(b.uid), part, { uid: true, maxBytes: MAX_BATCH_BYTES / 4 })
+  if (!dl || !('content' in dl) || !dl.content) return null
+  const chunks: Buffer[] = []
+  for await (const c of dl.content) chunks.push(c as Buffer)
+  try {
+    const json = gunzipSync(Buffer.concat(chunks), { maxOutputLength: MAX_BATCH_BYTES }).toString('utf8')
+    return decodeBatch(json, b)
+  } catch {
+    return null
+  }
+}
+
+/**
+ * A read of the team folder as `team.read` gives it: a device that has never read it (or whose
+ * folder was made anew) starts from the chain of batches, whose records come as the first page;
+ * then the records after them, one message each. `distrust`: batches this device found false.
+ */
+export async function readTeamState(client: ImapFlow, path: string, since: TeamCursor | null, distrust: ReadonlySet<number>): Promise<BatchedPage> {
+  if (since) {
+    const page = await readTeamRecords(client, path, since)
+    if (!page.reset) return { ...page, batches: [] }
+  }
+  const listed = await listBatches(client, path)
+  const loaded = listed.batches.length ? await loadChain(client, path, listed.batches, distrust) : null
+  if (loaded?.chain.length) {
+    return {
+      cursor: { uidValidity: listed.uidValidity, uidNext: chainEnd(loaded.chain) },
+      records: loaded.records, more: true, skipped: 0, reset: true, batches: loaded.chain,
+    }
+  }
+  return { ...(await readTeamRecords(client, path, null)), batches: [] }
+}
+
+/** The chain's batches' records; a batch that cannot be read or checked is left out and the chain made again. */
+async function loadChain(client: ImapFlow, path: string, batches: BatchInfo[], distrust: ReadonlySet<number>): Promise<{ chain: BatchInfo[]; records: StoredTeamRecord[] }> {
+  const unusable = new Set(distrust)
+  const lock = await client.getMailboxLock(path, { readOnly: true })
+  try {
+    for (;;) {
+      const chain = batchChain(batches, unusable)
+      const records: StoredTeamRecord[] = []
+      let ok = true
+      for (const b of chain) {
+        const rs = await loadBatch(client, b).catch(() => { dropped(client); return null })
+        if (!rs) { unusable.add(b.uid); ok = false; break }
+        for (const r of rs) records.push(r)
+      }
+      if (ok) return { chain, records }
+    }
+  } finally {
+    lock.release()
+  }
+}
+
+/** The log's own records with UIDs from..upto: what batches covering them must hold. */
+async function logRecords(client: ImapFlow, path: string, uidValidity: string, from: number, upto: number): Promise<StoredTeamRecord[]> {
+  const out: StoredTeamRecord[] = []
+  let since: TeamCursor = { uidValidity, uidNext: from }
+  for (;;) {
+    const page = await readTeamRecords(client, path, since, TEAM_PAGE)
+    if (page.reset) throw new Error('the team folder was made anew')
+    for (const r of page.records) if (r.uid <= upto) out.push(r)
+    since = page.cursor
+    if (!page.more || since.uidNext > upto) return out
+  }
+}
+
+/**
+ * Checks batches against the records they copy: the batches (by UID) that differ from the log
+ * in any record — one left out, added or changed — or cannot be read. This reads every record
+ * they cover, which is what a device that starts from batches does in the background.
+ */
+export async function verifyBatches(client: ImapFlow, path: string, uids: number[]): Promise<{ bad: BatchInfo[]; checked: number }> {
+  const listed = await listBatches(client, path)
+  const wanted = listed.batches.filter((b) => uids.includes(b.uid)).sort((a, b) => a.from - b.from)
+  const bad: BatchInfo[] = []
+  let checked = 0
+  if (!wanted.length) return { bad, checked }
+  const log = await logRecords(client, path, listed.uidValidity, wanted[0]!.from, Math.max(...wanted.map((b) => b.upto)))
+  const lock = await client.getMailboxLock(path, { readOnly: true })
+  try {
+    for (const b of wanted) {
+      const rs = await loadBatch(client, b).catch(() => { dropped(client); return null })
+      const own = log.filter((r) => r.uid >= b.from && r.uid <= b.upto)
+      if (!rs || firstDifference(rs, own) !== null) bad.push(b)
+      checked += own.length
+    }
+  } finally {
+    lock.release()
+  }
+  return { bad, checked }
+}
+
+/** What a batch says to a person who opens the folder in another client. */
+export function batchSentence(count: number, locale: Locale): { subject: string; text: string } {
+  const subject = formatIn(locale, 'team.record.batch', { count })
+  return { subject, text: `${subject}.\n\n${formatIn(locale, 'team.record.batchExplain')}` }
+}
+
+/** A batch as a message: the sentence, and the records as a gzip attachment; \Seen, appended, never sent. */
+export async function batchMessage(from: number, records: StoredTeamRecord[], by: { address: string; name: string }, locale: Locale): Promise<{ raw: Buffer; range: BatchRange }> {
+  const range = { from, upto: records.at(-1)!.uid, records: records.length }
+  const zipped = gzipSync(Buffer.from(encodeBatch(records)))
+  const { subject, text } = batchSentence(records.length, locale)
+  const digest = createHash('sha256').update(zipped).digest('hex').slice(0, 32)
+  const raw = await new MailComposer({
+    from: { name: by.name, address: by.address },
+    subject,
+    messageId: `<batch-${range.from}-${range.upto}-${digest}@team.tandem.invalid>`,
+    headers: { 'X-Tandem-Team': '1', 'Auto-Submitted': 'auto-generated', [BATCH_HEADER]: batchHeaderValue(range) },
+    text,
+    attachments: [{ filename: BATCH_FILE, content: zipped, contentType: BATCH_TYPE }],
+  }).compile().build()
+  return { raw, range }
+}
+
+/**
+ * Appends a batch of the records after the chain, when there are `threshold` of them or more,
+ * checking the chain first (a batch that differs from the log is passed over, as every reader
+ * that checked it does). `verified`: batches this service already checked, kept across calls.
+ * The new batch, or null when there were too few records to batch.
+ */
+export async function compactTeamFolder(client: ImapFlow, path: string, by: { address: string; name: string }, locale: Locale, threshold: number,
+  verified: { uidValidity: string; good: Set<number>; bad: Set<number> }): Promise<(BatchInfo & { passedOver: BatchInfo[] }) | null> {
+  const listed = await listBatches(client, path)
+  if (verified.uidValidity !== listed.uidValidity) { verified.uidValidity = listed.uidValidity; verified.good.clear(); verified.bad.clear() }
+  const passedOver: BatchInfo[] = []
+  let chain = batchChain(listed.batches, verified.bad)
+  for (;;) {
+    const unchecked = chain.filter((b) => !verified.good.has(b.uid))
+    if (!unchecked.length) break
+    const { bad } = await verifyBatches(client, path, unchecked.map((b) => b.uid))
+    for (const b of unchecked) (bad.some((x) => x.uid === b.uid) ? verified.bad : verified.good).add(b.uid)
+    passedOver.push(...bad)
+    chain = batchChain(listed.batches, verified.bad)
+  }
+  const from = chainEnd(chain)
+  const lock = await client.getMailboxLock(path, { readOnly: true })
+  let candidates: number
+  try {
+    const found = (await client.search({ uid: `${from}:*` }, { uid: true })) || []
+    candidates = found.filter((u) => u >= from).length - listed.batches.filter((b) => b.uid >= from).length
+  } finally {
+    lock.release()
+  }
+  if (candidates < threshold) return null
+  const records = (await logRecords(client, path, listed.uidValidity, from, Number.MAX_SAFE_INTEGER)).slice(0, MAX_BATCH_RECORDS)
+  if (records.length < threshold) return null
+  const { raw, range } = await batchMessage(from, records, by, locale)
+  const uid = await appendTeamRecord(client, path, raw)
+  if (uid !== null) verified.good.add(uid)
+  return { ...range, uid: uid ?? 0, by: by.address, passedOver }
+}

@@ -1,0 +1,113 @@
+import { serialiseTeamRecord, teamRecordSchema, TEAM_RECORD_VERSION, type StoredTeamRecord } from './records'
+
+/**
+ * Batches of team records (docs/team-state.md, "Batches"): one message of the team folder that
+ * holds copies of many records, so that a device that has never read the folder fetches a few
+ * messages instead of one per record. A batch adds nothing to the log: every record in it is
+ * still in the folder as its own message, and a batch is any member's word, so a device that
+ * starts from batches checks them against those records afterwards and drops a batch that differs.
+ */
+export const BATCH_VERSION = 1
+/** The header a batch's message carries: what it covers, readable without fetching its body. */
+export const BATCH_HEADER = 'X-Tandem-Batch'
+/** The most records one batch may hold, and the most its JSON may be once unzipped. */
+export const MAX_BATCH_RECORDS = 500_000
+export const MAX_BATCH_BYTES = 128 * 1024 * 1024
+
+/** What a batch's header says: the records of the folder with UIDs from..upto, `records` of them. */
+export interface BatchRange { from: number; upto: number; records: number }
+/** A batch as read from the folder: its own UID and who appended it (its From, any member's word). */
+export interface BatchInfo extends BatchRange { uid: number; by: string }
+
+export const batchHeaderValue = (r: BatchRange): string => `v=${BATCH_VERSION}; from=${r.from}; upto=${r.upto}; records=${r.records}`
+
+/** The range a batch header names; null when it is not one of this version or does not hold together. */
+export function parseBatchHeader(value: string): BatchRange | null {
+  const m = /^\s*v=(\d+);\s*from=(\d{1,10});\s*upto=(\d{1,10});\s*records=(\d{1,7})\s*$/.exec(value)
+  if (!m || Number(m[1]) !== BATCH_VERSION) return null
+  const [from, upto, records] = [Number(m[2]), Number(m[3]), Number(m[4])]
+  if (from < 1 || upto < from || records < 1 || records > MAX_BATCH_RECORDS || records > upto - from + 1) return null
+  return { from, upto, records }
+}
+
+/**
+ * The batches a reader starts from: in UID order, each beginning where the one before ended,
+ * each older than itself (it covers only records appended before it). The same batches give
+ * every member the same chain; two members who wrote a batch for the same records at once leave
+ * two, and the first counts. `distrust`: batches this device found to differ from the log.
+ */
+export function batchChain(batches: BatchInfo[], distrust: ReadonlySet<number> = new Set()): BatchInfo[] {
+  const chain: BatchInfo[] = []
+  let next = 1
+  for (const b of [...batches].sort((x, y) => x.uid - y.uid)) {
+    if (distrust.has(b.uid) || b.upto >= b.uid) continue
+    if (b.from !== next) continue
+    chain.push(b)
+    next = b.upto + 1
+  }
+  return chain
+}
+
+/** Where the log is read from after a chain: the first UID no batch of it covers. */
+export const chainEnd = (chain: BatchInfo[]): number => (chain.at(-1)?.upto ?? 0) + 1
+
+/**
+ * A batch's content: the people once, then one row per record, positional —
+ * [uid, id, conv, at, index of by, action] — a third smaller than the records as objects and
+ * quicker to parse.
+ */
+export function encodeBatch(records: StoredTeamRecord[]): string {
+  const people: string[] = []
+  const index = new Map<string, number>()
+  const rows = records.map((r) => {
+    let i = index.get(r.by)
+    if (i === undefined) { i = people.length; people.push(r.by); index.set(r.by, i) }
+    return [r.uid, r.id, r.conv, r.at, i, r.action]
+  })
+  // ASCII, as a record's own JSON: nothing between here and the reader can change it.
+  return JSON.stringify({ v: BATCH_VERSION, people, rows }).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+}
+
+/**
+ * The records a batch holds, every one checked as a record read on its own is, each inside the
+ * range its header names and in UID order, as many as it says; null when any of that fails
+ * (then the batch is not used at all).
+ */
+export function decodeBatch(json: string, range: BatchRange): StoredTeamRecord[] | null {
+  let value: unknown
+  try { value = JSON.parse(json) } catch { return null }
+  if (!value || typeof value !== 'object') return null
+  const { v, people, rows } = value as { v?: unknown; people?: unknown; rows?: unknown }
+  if (v !== BATCH_VERSION || !Array.isArray(people) || !Array.isArray(rows) || rows.length !== range.records) return null
+  const out: StoredTeamRecord[] = []
+  let last = range.from - 1
+  for (const row of rows as unknown[]) {
+    if (!Array.isArray(row) || row.length !== 6) return null
+    const [uid, id, conv, at, who, action] = row as unknown[]
+    if (typeof uid !== 'number' || !Number.isInteger(uid) || uid <= last || uid > range.upto) return null
+    if (typeof who !== 'number' || !Number.isInteger(who) || who < 0 || who >= people.length) return null
+    const parsed = teamRecordSchema.safeParse({ v: TEAM_RECORD_VERSION, id, conv, at, by: people[who], action })
+    if (!parsed.success) return null
+    out.push({ ...parsed.data, uid })
+    last = uid
+  }
+  return out
+}
+
+/**
+ * Whether a batch holds exactly the records of the log in its range: the same UIDs, each the
+ * same record. The first UID where they differ, or null when they agree.
+ */
+export function firstDifference(batch: StoredTeamRecord[], log: StoredTeamRecord[]): number | null {
+  const n = Math.max(batch.length, log.length)
+  for (let i = 0; i < n; i++) {
+    const a = batch[i]
+    const b = log[i]
+    if (!a || !b) return (a ?? b)!.uid
+    if (a.uid !== b.uid) return Math.min(a.uid, b.uid)
+    const { uid: _a, ...ra } = a
+    const { uid: _b, ...rb } = b
+    if (serialiseTeamRecord(ra) !== serialiseTeamRecord(rb)) return a.uid
+  }
+  return null
+}

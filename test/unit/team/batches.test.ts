@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { batchChain, batchHeaderValue, chainEnd, decodeBatch, encodeBatch, firstDifference, parseBatchHeader, type BatchInfo } from '../../../shared/team/batches'
+import { conversationId, type StoredTeamRecord } from '../../../shared/team/records'
+
+const rec = (uid: number, by = 'ana@litware.test', text?: string): StoredTeamRecord => ({
+  v: 1, id: randomUUID(), conv: conversationId(`c${uid}|x@example.net`), at: 1_764_000_000_000 + uid, by,
+  action: text ? { kind: 'note', note: randomUUID(), text } : { kind: 'assign', to: by, expect: null }, uid,
+})
+const info = (uid: number, from: number, upto: number, records = upto - from + 1): BatchInfo => ({ uid, from, upto, records, by: 'ana@litware.test' })
+
+describe('team record batches', () => {
+  it('round-trips records, people once, in ASCII whatever a note is written in', () => {
+    const records = [rec(1), rec(2, 'bo@litware.test', 'Klant belt terug — ünïcødé, 漢字'), rec(5)]
+    const json = encodeBatch(records)
+    expect(json).toMatch(/^[\x20-\x7e]*$/)
+    expect((JSON.parse(json) as { people: string[] }).people).toEqual(['ana@litware.test', 'bo@litware.test'])
+    expect(decodeBatch(json, { from: 1, upto: 5, records: 3 })).toEqual(records)
+  })
+
+  it('refuses a batch that does not hold together: wrong count, UIDs outside its range or out of order, a bad record, a bad person index', () => {
+    const records = [rec(3), rec(4)]
+    const json = encodeBatch(records)
+    expect(decodeBatch(json, { from: 3, upto: 4, records: 3 })).toBeNull()
+    expect(decodeBatch(json, { from: 4, upto: 9, records: 2 })).toBeNull()
+    expect(decodeBatch(json, { from: 1, upto: 3, records: 2 })).toBeNull()
+    const swapped = JSON.parse(json) as { rows: unknown[][] }
+    swapped.rows.reverse()
+    expect(decodeBatch(JSON.stringify(swapped), { from: 3, upto: 4, records: 2 })).toBeNull()
+    const hostile = JSON.parse(json) as { rows: unknown[][]; people: string[] }
+    hostile.rows[0]![2] = '<script>'
+    expect(decodeBatch(JSON.stringify(hostile), { from: 3, upto: 4, records: 2 })).toBeNull()
+    const nobody = JSON.parse(json) as { rows: unknown[][] }
+    nobody.rows[1]![4] = 7
+    expect(decodeBatch(JSON.stringify(nobody), { from: 3, upto: 4, records: 2 })).toBeNull()
+    expect(decodeBatch('{"v":2,"people":[],"rows":[]}', { from: 1, upto: 1, records: 0 })).toBeNull()
+    expect(decodeBatch('not json', { from: 1, upto: 1, records: 1 })).toBeNull()
+  })
+
+  it('reads its header, and refuses one that claims more records than its range holds', () => {
+    expect(parseBatchHeader(batchHeaderValue({ from: 1, upto: 2000, records: 1990 }))).toEqual({ from: 1, upto: 2000, records: 1990 })
+    expect(parseBatchHeader('v=1; from=10; upto=12; records=4')).toBeNull()
+    expect(parseBatchHeader('v=2; from=1; upto=12; records=4')).toBeNull()
+    expect(parseBatchHeader('v=1; from=0; upto=12; records=4')).toBeNull()
+    expect(parseBatchHeader('from=1; upto=2')).toBeNull()
+  })
+
+  it('chains batches in UID order from the first record on: duplicates and gaps are passed over, and so is a batch that covers itself or is distrusted', () => {
+    const a = info(2001, 1, 2000)
+    const twin = info(2002, 1, 2000)
+    const b = info(4100, 2001, 4050)
+    const gap = info(5000, 4060, 4900)
+    const self = info(4200, 4051, 4300)
+    expect(batchChain([b, twin, a, gap, self])).toEqual([a, b])
+    expect(chainEnd([a, b])).toBe(4051)
+    // The first is false: its twin takes its place, and the chain goes on from there.
+    expect(batchChain([b, twin, a], new Set([2001]))).toEqual([twin, b])
+    expect(batchChain([b])).toEqual([])
+    expect(chainEnd([])).toBe(1)
+  })
+
+  it('finds where a batch differs from the log: a record changed, left out or added', () => {
+    const log = [rec(1), rec(2), rec(3)]
+    expect(firstDifference(log.map((r) => ({ ...r })), log)).toBeNull()
+    expect(firstDifference([log[0]!, { ...log[1]!, by: 'eve@litware.test' }, log[2]!], log)).toBe(2)
+    expect(firstDifference([log[0]!, log[2]!], log)).toBe(2)
+    expect(firstDifference([...log, rec(4)], log)).toBe(4)
+  })
+})
