@@ -19,6 +19,7 @@ import { releaseMemorySoon } from './memory'
 import { BATCH_EVERY, compactTeamFolder, readTeamState, verifyBatches } from './operations/team-batches'
 import { appendTeamRecord, ensureTeamFolder, recordMessage, recordMessageId, recordSentence, type TeamCursor } from './operations/team'
 import { TEAM_RECORD_VERSION, type TeamRecord } from '../../shared/team/records'
+import { toTeamWire } from '../../shared/team/wire'
 import type { CallInput } from '../../shared/api/contract'
 import { findByMessageId, moveMessages, setFlags, trashFor } from './operations/triage'
 import { SessionLifecycle, type MailServiceDeps } from './session/session-lifecycle'
@@ -68,12 +69,13 @@ export class MailService extends SessionLifecycle {
   /** A shared mailbox's team records from the cursor on (docs/team-state.md). */
   async teamRead(mailboxId: string, since: TeamCursor | null, distrust: number[] = []): Promise<CallOutput<'team.read'>> {
     const { client, path } = await this.sharedRuntime(mailboxId).teamFolder()
-    if (!(await this.teamFolderExists(mailboxId, client, path, false))) return { exists: false, cursor: null, records: [], more: false, skipped: 0, reset: false, batches: [] }
+    if (!(await this.teamFolderExists(mailboxId, client, path, false))) return { exists: false, cursor: null, records: toTeamWire([]), more: false, skipped: 0, reset: false, batches: [] }
     // Batches this service found false are not started from either (team.compact checks them).
     const checked = this.teamChecked.get(mailboxId)
     const untrusted = new Set([...distrust, ...(checked?.bad ?? [])])
     // Gone since it was seen (another client deleted it): asked again next time.
-    return { exists: true, ...(await readTeamState(client, path, since, untrusted).catch((e: unknown) => { this.teamFolders.delete(mailboxId); throw e })) }
+    const page = await readTeamState(client, path, since, untrusted).catch((e: unknown) => { this.teamFolders.delete(mailboxId); throw e })
+    return { exists: true, ...page, records: toTeamWire(page.records) }
   }
 
   /** Checks batches of a team folder against the records they copy (team-batches.ts). */

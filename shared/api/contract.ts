@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { conversationIdSchema, teamActionSchema, teamRecordSchema } from '../team/records'
+import { conversationIdSchema, teamActionSchema } from '../team/records'
+import { isTeamWire, type TeamWire } from '../team/wire'
 import { LOCALES } from '../i18n'
 import { apiErrorSchema, textSchema } from './errors'
 import { batchFromWire } from './summary-wire'
@@ -179,7 +180,8 @@ export const calls = {
   }).strict(), z.object({
     exists: z.boolean(),
     cursor: teamCursorSchema.nullable(),
-    records: z.array(teamRecordSchema.extend({ uid: z.number().int().positive() })),
+    /** In their wire form (shared/team/wire.ts), checked against the record's schema by the service as it read them. */
+    records: z.custom<TeamWire>(isTeamWire, { message: 'team records are off-contract' }),
     more: z.boolean(),
     /** Messages in the folder that are not records (another client's, or hostile): left alone. */
     skipped: z.number().int().nonnegative(),

@@ -1,3 +1,5 @@
+import { emailAddressSchema } from '../domain'
+import { toTeamWire } from './wire'
 import { serialiseTeamRecord, teamRecordSchema, TEAM_RECORD_VERSION, type StoredTeamRecord } from './records'
 
 /**
@@ -51,22 +53,15 @@ export function batchChain(batches: BatchInfo[], distrust: ReadonlySet<number> =
 /** Where the log is read from after a chain: the first UID no batch of it covers. */
 export const chainEnd = (chain: BatchInfo[]): number => (chain.at(-1)?.upto ?? 0) + 1
 
-/**
- * A batch's content: the people once, then one row per record, positional —
- * [uid, id, conv, at, index of by, action] — a third smaller than the records as objects and
- * quicker to parse.
- */
+/** A batch's content: its version and the records in their wire form (wire.ts). */
 export function encodeBatch(records: StoredTeamRecord[]): string {
-  const people: string[] = []
-  const index = new Map<string, number>()
-  const rows = records.map((r) => {
-    let i = index.get(r.by)
-    if (i === undefined) { i = people.length; people.push(r.by); index.set(r.by, i) }
-    return [r.uid, r.id, r.conv, r.at, i, r.action]
-  })
+  const { people, rows } = toTeamWire(records)
   // ASCII, as a record's own JSON: nothing between here and the reader can change it.
   return JSON.stringify({ v: BATCH_VERSION, people, rows }).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
+
+/** A record's schema but for its author, which a batch names by index into its checked people. */
+const rowSchema = teamRecordSchema.omit({ by: true })
 
 /**
  * The records a batch holds, every one checked as a record read on its own is, each inside the
@@ -79,6 +74,8 @@ export function decodeBatch(json: string, range: BatchRange): StoredTeamRecord[]
   if (!value || typeof value !== 'object') return null
   const { v, people, rows } = value as { v?: unknown; people?: unknown; rows?: unknown }
   if (v !== BATCH_VERSION || !Array.isArray(people) || !Array.isArray(rows) || rows.length !== range.records) return null
+  // Each person checked once, not once per record.
+  if (!people.every((p) => emailAddressSchema.safeParse(p).success)) return null
   const out: StoredTeamRecord[] = []
   let last = range.from - 1
   for (const row of rows as unknown[]) {
@@ -86,9 +83,10 @@ export function decodeBatch(json: string, range: BatchRange): StoredTeamRecord[]
     const [uid, id, conv, at, who, action] = row as unknown[]
     if (typeof uid !== 'number' || !Number.isInteger(uid) || uid <= last || uid > range.upto) return null
     if (typeof who !== 'number' || !Number.isInteger(who) || who < 0 || who >= people.length) return null
-    const parsed = teamRecordSchema.safeParse({ v: TEAM_RECORD_VERSION, id, conv, at, by: people[who], action })
+    const parsed = rowSchema.safeParse({ v: TEAM_RECORD_VERSION, id, conv, at, action })
     if (!parsed.success) return null
-    out.push({ ...parsed.data, uid })
+    const { action: act, ...rest } = parsed.data
+    out.push({ ...rest, by: people[who] as string, action: act, uid })
     last = uid
   }
   return out

@@ -42,6 +42,13 @@ export const emptyTeamState = (conv: string): ConversationTeamState => ({
   conv, assignee: null, assignedBy: null, assignedAt: 0, status: 'open', statusBy: null, statusAt: 0, notes: [], writing: {}, history: [],
 })
 
+/** What became of a record, as its conversation's history keeps it. */
+function eventOf(r: StoredTeamRecord, outcome: TeamEvent['outcome'], holder?: string | null): TeamEvent {
+  const e: TeamEvent = { uid: r.uid, id: r.id, by: r.by, at: r.at, action: r.action, outcome }
+  if (holder !== undefined) e.holder = holder
+  return e
+}
+
 /**
  * Applies one record to its conversation's state, in place; returns what became of it. The
  * same records in the same (UID) order give every member the same state: nothing here reads a
@@ -49,37 +56,36 @@ export const emptyTeamState = (conv: string): ConversationTeamState => ({
  */
 export function applyTeamRecord(s: ConversationTeamState, r: StoredTeamRecord): TeamEvent | null {
   const a = r.action
-  const event = (outcome: TeamEvent['outcome'], holder?: string | null): TeamEvent => ({ uid: r.uid, id: r.id, by: r.by, at: r.at, action: a, outcome, ...(holder !== undefined ? { holder } : {}) })
   let e: TeamEvent | null
   switch (a.kind) {
     case 'assign':
-      if (a.expect !== undefined && a.expect !== s.assignee) { e = event('lost', s.assignee); break }
+      if (a.expect !== undefined && a.expect !== s.assignee) { e = eventOf(r, 'lost', s.assignee); break }
       s.assignee = a.to
       s.assignedBy = r.by
       s.assignedAt = r.at
-      e = event('applied')
+      e = eventOf(r, 'applied')
       break
     case 'status':
       s.status = a.status
       s.statusBy = r.by
       s.statusAt = r.at
-      e = event('applied')
+      e = eventOf(r, 'applied')
       break
     case 'note':
-      if (s.notes.some((n) => n.id === a.note)) { e = event('ignored'); break }
+      if (s.notes.some((n) => n.id === a.note)) { e = eventOf(r, 'ignored'); break }
       s.notes.push({ id: a.note, by: r.by, at: r.at, text: a.text, deleted: null })
-      e = event('applied')
+      e = eventOf(r, 'applied')
       break
     case 'noteDelete':
     case 'noteRestore': {
       const n = s.notes.find((x) => x.id === a.note)
-      if (!n || (a.kind === 'noteDelete') === (n.deleted !== null)) { e = event('ignored'); break }
+      if (!n || (a.kind === 'noteDelete') === (n.deleted !== null)) { e = eventOf(r, 'ignored'); break }
       n.deleted = a.kind === 'noteDelete' ? { by: r.by, at: r.at } : null
-      e = event('applied')
+      e = eventOf(r, 'applied')
       break
     }
     case 'deleted':
-      e = event('applied')
+      e = eventOf(r, 'applied')
       break
     case 'writing':
       if (a.until > 0) s.writing[r.by] = a.until
@@ -115,7 +121,9 @@ export class TeamFold {
   /** Folds records above lastUid (sorted here); returns the conversations that changed. */
   add(records: StoredTeamRecord[]): Map<string, TeamEvent | null> {
     const changed = new Map<string, TeamEvent | null>()
-    for (const r of [...records].sort((x, y) => x.uid - y.uid)) {
+    // Pages come in UID order: sorted (a copy) only when they are not.
+    const inOrder = records.every((r, i) => i === 0 || records[i - 1]!.uid < r.uid)
+    for (const r of inOrder ? records : [...records].sort((x, y) => x.uid - y.uid)) {
       if (r.uid <= this.lastUid) continue
       this.lastUid = r.uid
       if (this.seen.has(r.id)) continue

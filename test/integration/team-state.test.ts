@@ -9,7 +9,8 @@ import { bucketOf, TeamSync } from '../../renderer/src/sync/team-sync'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ServerSettings } from '../../shared/domain'
 import { TeamFold } from '../../shared/team/fold'
-import { conversationId, type StoredTeamRecord, type TeamAction } from '../../shared/team/records'
+import { fromTeamWire } from '../../shared/team/wire'
+import { conversationId, type TeamAction } from '../../shared/team/records'
 import { readTeamRecords, recordMessage, TEAM_FOLDER } from '../../electron/service/operations/team'
 import { BATCH_EVERY, batchMessage } from '../../electron/service/operations/team-batches'
 import { parseOrganisation, type Organisation } from '../mailstack/organisation'
@@ -87,7 +88,7 @@ for (const c of cases) {
       for (;;) {
         const page = await t.service.teamRead(mailboxId, since)
         if (!page.exists) return f
-        f.add(page.records as StoredTeamRecord[])
+        f.add(fromTeamWire(page.records))
         since = page.cursor
         if (!page.more) return f
       }
@@ -96,7 +97,7 @@ for (const c of cases) {
     it('two members claim one conversation at the same moment: exactly one has it, in both folds; a bare session sees the records', async () => {
       const [a, b] = [await signIn(c.members[0]), await signIn(c.members[1])]
       // The administrator created the folder (docs/admin.md); nothing is recorded yet.
-      expect(await a.service.teamRead(mailboxId, null)).toMatchObject({ exists: true, records: [], skipped: 0 })
+      expect(await a.service.teamRead(mailboxId, null)).toMatchObject({ exists: true, records: { people: [], rows: [] }, skipped: 0 })
       const conv = conversationId(`printer on fire|customer@example.net`)
       // Both start from "nobody has it"; the server's APPEND order decides.
       const [ra, rb] = await Promise.all([
@@ -275,7 +276,7 @@ for (const c of cases) {
           return { db, sync, reads }
         }
         const settled = async (d: { db: TandemDb }) => {
-          for (let i = 0; i < 200; i++) {
+          for (let i = 0; i < 600; i++) {
             const row = await d.db.teamCursors.get(mailboxId)
             if (row && !row.unverified?.length) return row
             await new Promise((r) => setTimeout(r, 50))
@@ -335,7 +336,7 @@ describe('team state: a server where the folder is missing and members may not c
   afterAll(async () => { await t?.service.stop(); await stack?.stop() })
   it('reads as "nothing recorded yet", and refuses to record with the administrator\'s step, losing nothing else', async () => {
     await t.service.signIn({ address: 'kim@fabrikam.test', password: passwordOf(stack, 'kim@fabrikam.test'), server: serverSettings(stack) })
-    expect(await t.service.teamRead('shared:orders@fabrikam.test', null)).toMatchObject({ exists: false, records: [] })
+    expect(await t.service.teamRead('shared:orders@fabrikam.test', null)).toMatchObject({ exists: false, records: { people: [], rows: [] } })
     await expect(t.service.teamRecord({ mailboxId: 'shared:orders@fabrikam.test', id: randomUUID(), conv: conversationId('x|y@example.net'), at: Date.now(), action: { kind: 'status', status: 'done' }, locale: 'en' }))
       .rejects.toMatchObject({ error: { code: 'permission.denied', key: 'errors.team.noFolder' } })
     // The mailbox itself still works.

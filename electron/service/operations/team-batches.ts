@@ -54,10 +54,13 @@ function headerFields(raw: Buffer | string | undefined): Map<string, string> {
   return out
 }
 
-/** The gzip part of a batch's message, wherever the server's MIME puts it. */
-function gzipPart(s: MessageStructureObject | undefined): string | null {
+/** The most a batch's gzip part may be. */
+const MAX_ZIPPED = MAX_BATCH_BYTES / 4
+
+/** The gzip part of a batch's message, wherever the server's MIME puts it: its number, encoding and size. */
+function gzipPart(s: MessageStructureObject | undefined): { part: string; encoding: string; size: number | undefined } | null {
   if (!s) return null
-  if (s.type?.toLowerCase() === BATCH_TYPE) return s.part ?? '1'
+  if (s.type?.toLowerCase() === BATCH_TYPE) return { part: s.part ?? '1', encoding: (s.encoding ?? '7bit').toLowerCase(), size: s.size }
   for (const c of s.childNodes ?? []) {
     const p = gzipPart(c)
     if (p) return p
@@ -65,22 +68,54 @@ function gzipPart(s: MessageStructureObject | undefined): string | null {
   return null
 }
 
-/** A batch's records, checked (shared/team/batches.ts); null when it cannot be used. */
-export async function loadBatch(client: ImapFlow, b: BatchInfo): Promise<StoredTeamRecord[] | null> {
-  const msg = await client.fetchOne(String(b.uid), { uid: true, bodyStructure: true }, { uid: true })
-  const part = msg ? gzipPart(msg.bodyStructure) : null
-  if (!part) return null
-  // Bounded twice: the zipped bytes read, and what they unzip to (a zip bomb is refused).
-  const dl = await client.download(String(b.uid), part, { uid: true, maxBytes: MAX_BATCH_BYTES / 4 })
-  if (!dl || !('content' in dl) || !dl.content) return null
-  const chunks: Buffer[] = []
-  for await (const c of dl.content) chunks.push(c as Buffer)
+/** A batch's records from its gzip bytes, checked (shared/team/batches.ts); null when it cannot be used. */
+function unzipBatch(zipped: Buffer, b: BatchInfo): StoredTeamRecord[] | null {
   try {
-    const json = gunzipSync(Buffer.concat(chunks), { maxOutputLength: MAX_BATCH_BYTES }).toString('utf8')
+    // Bounded: what it unzips to (a zip bomb is refused), as the zipped bytes read are.
+    const json = gunzipSync(zipped, { maxOutputLength: MAX_BATCH_BYTES }).toString('utf8')
     return decodeBatch(json, b)
   } catch {
     return null
   }
+}
+
+/** A batch's records, read on its own; null when it cannot be used. */
+export async function loadBatch(client: ImapFlow, b: BatchInfo): Promise<StoredTeamRecord[] | null> {
+  const msg = await client.fetchOne(String(b.uid), { uid: true, bodyStructure: true }, { uid: true })
+  const part = msg ? gzipPart(msg.bodyStructure) : null
+  if (!part) return null
+  const dl = await client.download(String(b.uid), part.part, { uid: true, maxBytes: MAX_ZIPPED })
+  if (!dl || !('content' in dl) || !dl.content) return null
+  const chunks: Buffer[] = []
+  for await (const c of dl.content) chunks.push(c as Buffer)
+  return unzipBatch(Buffer.concat(chunks), b)
+}
+
+/**
+ * The gzip bytes of many batches in two FETCHes (their structures, then their gzip parts),
+ * not two round trips each; those it could not get this way are read on their own.
+ */
+async function zippedOf(client: ImapFlow, batches: BatchInfo[]): Promise<Map<number, Buffer>> {
+  const out = new Map<number, Buffer>()
+  if (!batches.length) return out
+  const parts = new Map<string, { uid: number; encoding: string }[]>()
+  for await (const m of client.fetch(batches.map((b) => b.uid).join(','), { uid: true, bodyStructure: true }, { uid: true })) {
+    const p = gzipPart(m.bodyStructure)
+    if (!p || (p.size ?? 0) > MAX_ZIPPED * 1.4) continue
+    parts.set(p.part, [...(parts.get(p.part) ?? []), { uid: m.uid, encoding: p.encoding }])
+  }
+  for (const [part, list] of parts) {
+    const encoding = new Map(list.map((x) => [x.uid, x.encoding]))
+    for await (const m of client.fetch(list.map((x) => x.uid).join(','), { uid: true, bodyParts: [part] }, { uid: true })) {
+      const raw = m.bodyParts?.get(part)
+      if (!raw) continue
+      const enc = encoding.get(m.uid)
+      if (enc === 'base64') out.set(m.uid, Buffer.from(raw.toString('latin1'), 'base64'))
+      else if (enc === '7bit' || enc === '8bit' || enc === 'binary') out.set(m.uid, raw)
+    }
+  }
+  dropped(client)
+  return out
 }
 
 /**
@@ -109,12 +144,14 @@ async function loadChain(client: ImapFlow, path: string, batches: BatchInfo[], d
   const unusable = new Set(distrust)
   const lock = await client.getMailboxLock(path, { readOnly: true })
   try {
+    const zipped = await zippedOf(client, batchChain(batches, unusable))
     for (;;) {
       const chain = batchChain(batches, unusable)
       const records: StoredTeamRecord[] = []
       let ok = true
       for (const b of chain) {
-        const rs = await loadBatch(client, b).catch(() => { dropped(client); return null })
+        const z = zipped.get(b.uid)
+        const rs = z ? unzipBatch(z, b) : await loadBatch(client, b).catch(() => { dropped(client); return null })
         if (!rs) { unusable.add(b.uid); ok = false; break }
         for (const r of rs) records.push(r)
       }
@@ -152,8 +189,10 @@ export async function verifyBatches(client: ImapFlow, path: string, uids: number
   const log = await logRecords(client, path, listed.uidValidity, wanted[0]!.from, Math.max(...wanted.map((b) => b.upto)))
   const lock = await client.getMailboxLock(path, { readOnly: true })
   try {
+    const zipped = await zippedOf(client, wanted)
     for (const b of wanted) {
-      const rs = await loadBatch(client, b).catch(() => { dropped(client); return null })
+      const z = zipped.get(b.uid)
+      const rs = z ? unzipBatch(z, b) : await loadBatch(client, b).catch(() => { dropped(client); return null })
       const own = log.filter((r) => r.uid >= b.from && r.uid <= b.upto)
       if (!rs || firstDifference(rs, own) !== null) bad.push(b)
       checked += own.length

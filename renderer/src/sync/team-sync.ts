@@ -1,6 +1,6 @@
 import type { CallInput, CallName, CallOutput } from '../../../shared/api/contract'
 import { TeamFold, type TeamEvent } from '../../../shared/team/fold'
-import type { StoredTeamRecord } from '../../../shared/team/records'
+import { fromTeamWire } from '../../../shared/team/wire'
 import type { TandemDb, TeamBucketRow } from '../cache/db'
 import { plain } from '../cache/plain'
 import { oneAtATime } from '../queue/one-at-a-time'
@@ -129,7 +129,7 @@ export class TeamSync {
       }
       // Started from batches: to be checked against the records they copy (afterPull).
       if (page.batches.length) unverified = page.batches.map((b) => b.uid)
-      for (const [conv, e] of fold.add(page.records as StoredTeamRecord[])) changed.set(conv, e)
+      for (const [conv, e] of fold.add(fromTeamWire(page.records))) changed.set(conv, e)
       since = page.cursor
       if (!page.more) break
     }
