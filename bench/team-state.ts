@@ -13,11 +13,23 @@ import { projectRoot } from '../electron/web/web-app'
 import { readTeamRecords, recordMessage, recordSentence, TEAM_FOLDER, type TeamCursor } from '../electron/service/operations/team'
 import { TeamFold } from '../shared/team/fold'
 import { conversationId, type StoredTeamRecord, type TeamRecord } from '../shared/team/records'
-import { BATCH_EVERY, batchMessage, readTeamState, verifyBatches } from '../electron/service/operations/team-batches'
+import { BATCH_EVERY, batchMessage, readTeamState, verifyBatches, type BatchListCache } from '../electron/service/operations/team-batches'
 import { calls } from '../shared/api/contract'
-import { fromTeamWire, toTeamWire } from '../shared/team/wire'
+import { fromTeamWire } from '../shared/team/wire'
+import { chromium } from '@playwright/test'
+import { CHROMIUM_ARGS } from '../playwright.config'
+import { startService } from './service'
+import { topSelfTime } from './profile'
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 
-const { values } = parseArgs({ options: { conversations: { type: 'string', default: '100000' }, runs: { type: 'string', default: '3' } } })
+/** The shared mailbox measured, and the cache of the member who reads it. */
+const MAILBOX = 'shared:support@contoso.test'
+const CACHE_DB = 'tandem:bob@contoso.test'
+
+const { values } = parseArgs({ options: { conversations: { type: 'string', default: '100000' }, runs: { type: 'string', default: '3' }, 'app-only': { type: 'boolean', default: false }, profile: { type: 'string' } } })
+/** With --profile DIR: CPU profiles of the page (first run's cold and warm loads) and of the service, and their top functions. */
+const PROFILE_DIR = values.profile
+if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true })
 const N = Number(values.conversations)
 const RUNS = Number(values.runs)
 const step = (what: string) => process.stderr.write(`bench: ${what}\n`)
@@ -42,6 +54,29 @@ async function main(): Promise<void> {
     }
     step(`seeding them into ${TEAM_FOLDER} (${Math.round(performance.now() - t0)} ms to build)`)
     await stack.seed('support@contoso.test', TEAM_FOLDER, seed)
+    // The batches members' services would have written as the log grew: one per
+    // BATCH_EVERY..1.5×BATCH_EVERY records (team.compact), each appended after what it copies.
+    step('appending the batches members would have written')
+    let batchCount = 0
+    {
+      const c = await imapSession(stack, 'support@contoso.test*bob@contoso.test', passwordOf(stack, 'bob@contoso.test'))
+      // The records as the server numbered them.
+      const all: StoredTeamRecord[] = []
+      for (let since: TeamCursor | null = null; ;) {
+        const page = await readTeamRecords(c, TEAM_FOLDER, since)
+        all.push(...page.records)
+        since = page.cursor
+        if (!page.more) break
+      }
+      const per = Math.round(BATCH_EVERY * 1.25)
+      for (let i = 0; i < N; i += per) {
+        const slice = all.slice(i, i + per)
+        const { raw } = await batchMessage(i === 0 ? 1 : all[i - 1]!.uid + 1, slice, { address: 'bob@contoso.test', name: 'Bob' }, 'en')
+        await c.append(TEAM_FOLDER, raw, ['\\Seen'])
+        batchCount++
+      }
+      await c.logout()
+    }
     execFileSync('sync')
     const cold: number[] = []
     const coldRead: number[] = []
@@ -52,9 +87,8 @@ async function main(): Promise<void> {
     const batchedCheck: number[] = []
     const batchedFold: number[] = []
     const verified: number[] = []
-    let batchCount = 0
     let pages = 0
-    for (let run = 0; run < RUNS; run++) {
+    for (let run = 0; run < (values['app-only'] ? 0 : RUNS); run++) {
       step(`run ${run + 1}/${RUNS}`)
       const c = await imapSession(stack, 'support@contoso.test*bob@contoso.test', passwordOf(stack, 'bob@contoso.test'))
       // Cold: a member who never read the folder reads all of it, page by page, and folds it.
@@ -90,32 +124,22 @@ async function main(): Promise<void> {
       again.add(nothing.records)
       warm.push(performance.now() - w0)
       if (nothing.records.length) throw new Error('a warm read found records')
-      if (run === 0) {
-        // The batches members' services would have written as the log grew: one per
-        // BATCH_EVERY..1.5×BATCH_EVERY records (team.compact), each appended after what it copies.
-        step('appending the batches members would have written')
-        const per = Math.round(BATCH_EVERY * 1.25)
-        for (let i = 0; i < all.length; i += per) {
-          const slice = all.slice(i, i + per)
-          const { raw } = await batchMessage(i === 0 ? 1 : all[i - 1]!.uid + 1, slice, { address: 'bob@contoso.test', name: 'Bob' }, 'en')
-          await c.append(TEAM_FOLDER, raw, ['\\Seen'])
-          batchCount++
-        }
-      }
       // Cold, as a new device now starts: the chain of batches, the records after it, each page
       // checked against the contract as the hop checks it, folded.
       const b0 = performance.now()
       const viaBatches = new TeamFold()
       let at: TeamCursor | null = null
+      // As the service keeps them: the batches listed once for the pages of one chain.
+      const lists: BatchListCache = {}
       let readB = 0
       let checkB = 0
       let foldB = 0
       for (;;) {
         const r0 = performance.now()
-        const page = await readTeamState(c, TEAM_FOLDER, at, new Set())
+        const page = await readTeamState(c, TEAM_FOLDER, at, new Set(), lists)
         const r1 = performance.now()
         // The hop: the wire form, checked by main's door and again by the renderer's, rebuilt.
-        const wire = { exists: true, ...page, records: toTeamWire(page.records) }
+        const wire = { exists: true, ...page }
         calls['team.read'].output.parse(wire)
         const checked = calls['team.read'].output.parse(JSON.parse(JSON.stringify(wire)))
         const r2 = performance.now()
@@ -138,6 +162,7 @@ async function main(): Promise<void> {
       if (bad.length) throw new Error(`${bad.length} batches did not check`)
       await c.logout()
     }
+    const app = await inTheApp(stack)
     console.log(`Tandem team-state benchmark — ${new Date().toISOString()}`)
     console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; node ${process.version}; ${N} conversations, one record each, ${RUNS} runs`)
     console.log('')
@@ -153,9 +178,104 @@ async function main(): Promise<void> {
     row('… of that, the hop: wire form, both doors\' checks, JSON there and back, rebuilt', batchedCheck)
     row('… of that, folding', batchedFold)
     row('background check of the batches against every record they copy', verified)
+    row(`**in the app** (Chromium, web host): sign-in → team state of ${N} conversations on screen, never read on this device`, app.cold)
+    row('… the same device again (page reloaded): from its IndexedDB cache, and one read finding nothing new', app.warm)
   } finally {
     await stack.stop()
   }
+}
+
+/**
+ * The whole path in the app: the service in its own process, the page in Debian's Chromium, a
+ * member signing in on a device that never read the team folder (a new browser context each
+ * run, and a service of its own: the last one's background check must not be in its way), until
+ * the store holds the mailbox's team state (`tandem:team-load`, the app's own User Timing); then,
+ * once the batches it started from were checked, the page reloaded.
+ */
+async function inTheApp(stack: Awaited<ReturnType<typeof startMailStack>>): Promise<{ cold: number[]; warm: number[] }> {
+  const server = { imap: { host: stack.host, port: stack.ports.imap, security: 'none' as const }, smtp: { host: stack.host, port: stack.ports.submission, security: 'none' as const }, delegateLogin: '{shared}*{user}' }
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
+  const cold: number[] = []
+  const warm: number[] = []
+  const services: Awaited<ReturnType<typeof startService>>[] = []
+  try {
+    for (let run = 0; run < RUNS; run++) {
+      step(`in the app, run ${run + 1}/${RUNS}`)
+      const web = await startService(server, run === 0 ? PROFILE_DIR : undefined)
+      services.push(web)
+      const context = await browser.newContext({ viewport: { width: 1360, height: 800 } })
+      const page = await context.newPage()
+      page.on('console', (m) => { if (m.type() === 'warning' || m.type() === 'error') step(`  page: ${m.text()}`) })
+      const loaded = async (): Promise<number> => {
+        const h = await page.waitForFunction((mailboxId) => {
+          const e = performance.getEntriesByName('tandem:team-load').find((x) => (x as PerformanceMeasure).detail?.mailboxId === mailboxId) as PerformanceMeasure | undefined
+          return e ? [e.duration, e.detail.conversations] : false
+        }, MAILBOX, { timeout: 300_000, polling: 50 })
+        const [ms, n] = await h.jsonValue() as [number, number]
+        if (n < N) throw new Error(`the app holds the team state of ${n} of ${N} conversations`)
+        // Where the time went, from the app's other User Timing.
+        const parts = await page.evaluate(() => performance.getEntriesByType('measure').filter((e) => e.name.startsWith('tandem:team')).map((e) => `${e.name} ${Math.round(e.startTime)}+${Math.round(e.duration)}${(e as PerformanceMeasure).detail?.conversations !== undefined ? ` (${(e as PerformanceMeasure).detail.conversations})` : ''}`))
+        step(`  ${Math.round(ms)} ms: ${parts.join(', ')}`)
+        return ms
+      }
+      const profiling = PROFILE_DIR && run === 0 ? await context.newCDPSession(page) : null
+      const profile = async (name: string, what: () => Promise<void>) => {
+        if (profiling) { await profiling.send('Profiler.enable'); await profiling.send('Profiler.setSamplingInterval', { interval: 200 }); await profiling.send('Profiler.start') }
+        await what()
+        if (profiling) writeFileSync(join(PROFILE_DIR!, `page-${name}.cpuprofile`), JSON.stringify((await profiling.send('Profiler.stop')).profile))
+      }
+      await page.goto(web.url)
+      await page.locator('#address, [data-testid="signed-in-as"]').first().waitFor()
+      if (await page.locator('#address').count()) {
+        await page.getByLabel('E-mail address').fill('bob@contoso.test')
+        await page.getByLabel('Password').fill(passwordOf(stack, 'bob@contoso.test'))
+        await page.getByLabel('Password').press('Enter')
+      }
+      await profile('cold', async () => { cold.push(await loaded()) })
+      // Stored, and the background check of the batches it started from done, before the page goes.
+      const settled = ([db, mailboxId]: readonly [string, string]) => new Promise<boolean>((resolve) => {
+        const open = indexedDB.open(db)
+        open.onsuccess = () => {
+          const req = open.result.transaction('teamCursors').objectStore('teamCursors').get(mailboxId)
+          req.onsuccess = () => { resolve(!!req.result && !(req.result as { unverified?: number[] }).unverified?.length); open.result.close() }
+          req.onerror = () => resolve(false)
+        }
+        open.onerror = () => resolve(false)
+      })
+      for (let waited = 0; !(await page.evaluate(settled, [CACHE_DB, MAILBOX] as const)); waited += 500) {
+        if (waited > 300_000) throw new Error('the team state was not stored and checked within 5 minutes')
+        await new Promise((r) => setTimeout(r, 500))
+      }
+      step(`  cached before the reload: ${await page.evaluate(([db, mailboxId]) => new Promise<string>((resolve) => {
+        const open = indexedDB.open(db)
+        open.onsuccess = () => {
+          const tx = open.result.transaction(['teamBriefs', 'teamBuckets'])
+          const a = tx.objectStore('teamBriefs').count(IDBKeyRange.bound([mailboxId, ''], [mailboxId, '\uffff']))
+          const b = tx.objectStore('teamBuckets').count(IDBKeyRange.bound([mailboxId, ''], [mailboxId, '\uffff']))
+          tx.oncomplete = () => { resolve(`${a.result} brief rows, ${b.result} bucket rows`); open.result.close() }
+        }
+      }), [CACHE_DB, MAILBOX] as const)}`)
+      await profile('warm', async () => {
+        await page.reload()
+        warm.push(await loaded())
+      })
+      await context.close()
+      web.child.kill()
+    }
+  } finally {
+    await browser.close()
+    for (const s of services) s.child.kill()
+  }
+  if (PROFILE_DIR) {
+    // The service writes its profile as it exits.
+    const first = services[0]?.child
+    if (first && first.exitCode === null && first.signalCode === null) await new Promise((res) => first.once('exit', res))
+    for (const f of readdirSync(PROFILE_DIR).filter((f) => f.endsWith('.cpuprofile'))) {
+      console.error(`\n${f}: the 25 functions with the most self time`)
+      for (const line of topSelfTime(JSON.parse(readFileSync(join(PROFILE_DIR, f), 'utf8')), 25)) console.error(line)
+    }
+  }
+  return { cold, warm }
 }
 
 main().catch((e: unknown) => { console.error(e); process.exit(1) })

@@ -16,7 +16,7 @@ import { publishMailboxes } from './session/memberships'
 import { fetchRemoteImage } from './operations/remote-content'
 import { syncFolder } from './operations/sync'
 import { releaseMemorySoon } from './memory'
-import { BATCH_EVERY, compactTeamFolder, readTeamState, verifyBatches } from './operations/team-batches'
+import { BATCH_EVERY, compactTeamFolder, readTeamState, verifyBatches, type BatchListCache } from './operations/team-batches'
 import { appendTeamRecord, ensureTeamFolder, recordMessage, recordMessageId, recordSentence, type TeamCursor } from './operations/team'
 import { TEAM_RECORD_VERSION, type TeamRecord } from '../../shared/team/records'
 import { toTeamWire } from '../../shared/team/wire'
@@ -41,6 +41,8 @@ export class MailService extends SessionLifecycle {
   private readonly teamFolders = new Map<string, { path: string; exists: boolean; at: number }>()
   /** Batches of each team folder this service checked against the log: good ones, false ones. */
   private readonly teamChecked = new Map<string, { uidValidity: string; good: Set<number>; bad: Set<number> }>()
+  /** The batches of each team folder as last listed, while a device reads their chain page by page. */
+  private readonly teamLists = new Map<string, BatchListCache>()
 
   constructor(deps: MailServiceDeps) {
     super(deps)
@@ -74,8 +76,8 @@ export class MailService extends SessionLifecycle {
     const checked = this.teamChecked.get(mailboxId)
     const untrusted = new Set([...distrust, ...(checked?.bad ?? [])])
     // Gone since it was seen (another client deleted it): asked again next time.
-    const page = await readTeamState(client, path, since, untrusted).catch((e: unknown) => { this.teamFolders.delete(mailboxId); throw e })
-    return { exists: true, ...page, records: toTeamWire(page.records) }
+    const page = await readTeamState(client, path, since, untrusted, this.teamListsOf(mailboxId)).catch((e: unknown) => { this.teamFolders.delete(mailboxId); throw e })
+    return { exists: true, ...page }
   }
 
   /** Checks batches of a team folder against the records they copy (team-batches.ts). */
@@ -103,6 +105,12 @@ export class MailService extends SessionLifecycle {
     if (!made) return { batch: null, passedOver: [] }
     const { passedOver, ...batch } = made
     return { batch: batch.uid ? batch : null, passedOver }
+  }
+
+  private teamListsOf(mailboxId: string): BatchListCache {
+    let c = this.teamLists.get(mailboxId)
+    if (!c) this.teamLists.set(mailboxId, (c = {}))
+    return c
   }
 
   private teamCheckedOf(mailboxId: string): { uidValidity: string; good: Set<number>; bad: Set<number> } {

@@ -77,7 +77,8 @@ const batchInfoSchema = z.object({
 }).strict()
 
 /** Where a member's read of a team folder stopped. */
-export const teamCursorSchema = z.object({ uidValidity: z.string().min(1).max(40), uidNext: z.number().int().positive() }).strict()
+/** Where a read of a team folder stopped; `chain` while the device is still reading the chain of batches. */
+export const teamCursorSchema = z.object({ uidValidity: z.string().min(1).max(40), uidNext: z.number().int().positive(), chain: z.literal(true).optional() }).strict()
 
 export const appInfoSchema = z.object({
   name: z.string(),

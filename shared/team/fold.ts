@@ -42,6 +42,15 @@ export const emptyTeamState = (conv: string): ConversationTeamState => ({
   conv, assignee: null, assignedBy: null, assignedAt: 0, status: 'open', statusBy: null, statusAt: 0, notes: [], writing: {}, history: [],
 })
 
+/** What the list shows of a conversation: who has it, its status, who is writing a reply (until when). */
+export interface TeamBrief { assignee: string | null; status: TeamStatus; writing?: Record<string, number> }
+
+export function briefOf(s: ConversationTeamState): TeamBrief {
+  const b: TeamBrief = { assignee: s.assignee, status: s.status }
+  if (Object.keys(s.writing).length) b.writing = { ...s.writing }
+  return b
+}
+
 /** What became of a record, as its conversation's history keeps it. */
 function eventOf(r: StoredTeamRecord, outcome: TeamEvent['outcome'], holder?: string | null): TeamEvent {
   const e: TeamEvent = { uid: r.uid, id: r.id, by: r.by, at: r.at, action: r.action, outcome }
@@ -98,24 +107,29 @@ export function applyTeamRecord(s: ConversationTeamState, r: StoredTeamRecord): 
 
 /**
  * The team state of one shared mailbox, folded from its records in UID order. Records come in
- * batches (the folder read from where the last read stopped); a record seen before — an action
- * replayed after a crash, appended twice — counts once, at its first UID.
+ * batches (the folder read from where the last read stopped). A record whose id its
+ * conversation's history already holds — an action replayed after a crash, appended twice —
+ * counts once, at its first UID. Each conversation's state depends on its own records alone, so
+ * a fold that holds only some conversations (a device that loaded part of its cache) folds them
+ * exactly as a fold of all of them does. ('Writing' marks are not kept in the history; one
+ * replayed says again what it said.)
  */
 export class TeamFold {
   readonly conversations = new Map<string, ConversationTeamState>()
-  private readonly seen = new Set<string>()
   /** The highest UID folded. */
   lastUid = 0
 
   /** A fold as a device kept it: its conversations and the highest UID it had folded. */
   static restore(states: Iterable<ConversationTeamState>, lastUid: number): TeamFold {
     const f = new TeamFold()
-    for (const s of states) {
-      f.conversations.set(s.conv, s)
-      for (const e of s.history) f.seen.add(e.id)
-    }
+    f.put(states)
     f.lastUid = lastUid
     return f
+  }
+
+  /** Conversations' states as kept (a bucket of the cache loaded later). */
+  put(states: Iterable<ConversationTeamState>): void {
+    for (const s of states) this.conversations.set(s.conv, s)
   }
 
   /** Folds records above lastUid (sorted here); returns the conversations that changed. */
@@ -126,10 +140,9 @@ export class TeamFold {
     for (const r of inOrder ? records : [...records].sort((x, y) => x.uid - y.uid)) {
       if (r.uid <= this.lastUid) continue
       this.lastUid = r.uid
-      if (this.seen.has(r.id)) continue
-      this.seen.add(r.id)
       let s = this.conversations.get(r.conv)
       if (!s) this.conversations.set(r.conv, (s = emptyTeamState(r.conv)))
+      else if (s.history.some((e) => e.id === r.id)) continue
       changed.set(r.conv, applyTeamRecord(s, r))
     }
     return changed

@@ -18,7 +18,9 @@ export type TeamStatus = z.infer<typeof teamStatusSchema>
 /** A conversation as team state names it: a hash of its thread key (shared/rules/threads.ts). */
 export const conversationIdSchema = z.string().regex(/^[0-9a-f]{28}$/)
 
-const uuid = z.string().uuid()
+/** A record's or a note's id. */
+export const teamIdSchema = z.string().uuid()
+const uuid = teamIdSchema
 
 export const teamActionSchema = z.discriminatedUnion('kind', [
   /**

@@ -10,6 +10,8 @@ import type { StoredTeamRecord, TeamAction } from './records'
 export type TeamWireRow = [number, string, string, number, number, TeamAction]
 export interface TeamWire { people: string[]; rows: TeamWireRow[] }
 
+export const emptyTeamWire = (): TeamWire => ({ people: [], rows: [] })
+
 export function toTeamWire(records: readonly StoredTeamRecord[]): TeamWire {
   const people: string[] = []
   const index = new Map<string, number>()
@@ -19,6 +21,25 @@ export function toTeamWire(records: readonly StoredTeamRecord[]): TeamWire {
     let who = index.get(r.by)
     if (who === undefined) { who = people.length; people.push(r.by); index.set(r.by, who) }
     rows[i] = [r.uid, r.id, r.conv, r.at, who, r.action]
+  }
+  return { people, rows }
+}
+
+/**
+ * Several wires as one, in the order given, keeping only rows with a UID of `from` or more:
+ * each part's people are merged into one list and its rows renumbered, nothing else copied.
+ */
+export function joinTeamWires(parts: readonly TeamWire[], from = 1): TeamWire {
+  const people: string[] = []
+  const index = new Map<string, number>()
+  const rows: TeamWireRow[] = []
+  for (const part of parts) {
+    const map = part.people.map((p) => {
+      let i = index.get(p)
+      if (i === undefined) { i = people.length; people.push(p); index.set(p, i) }
+      return i
+    })
+    for (const row of part.rows) if (row[0] >= from) rows.push([row[0], row[1], row[2], row[3], map[row[4]]!, row[5]])
   }
   return { people, rows }
 }
@@ -40,12 +61,13 @@ export function isTeamWire(x: unknown): x is TeamWire {
   return true
 }
 
+/** One row as a record. */
+export const recordOfRow = (w: TeamWire, row: TeamWireRow): StoredTeamRecord =>
+  ({ v: 1, id: row[1], conv: row[2], at: row[3], by: w.people[row[4]]!, action: row[5], uid: row[0] })
+
 /** The records again, in the rows' order. */
 export function fromTeamWire(w: TeamWire): StoredTeamRecord[] {
   const out = new Array<StoredTeamRecord>(w.rows.length)
-  for (let i = 0; i < w.rows.length; i++) {
-    const [uid, id, conv, at, who, action] = w.rows[i]!
-    out[i] = { v: 1, id, conv, at, by: w.people[who]!, action, uid }
-  }
+  for (let i = 0; i < w.rows.length; i++) out[i] = recordOfRow(w, w.rows[i]!)
   return out
 }

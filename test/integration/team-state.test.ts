@@ -3,16 +3,17 @@ import 'fake-indexeddb/auto'
 import { createDispatcher, serviceHandlers } from '../../electron/api/dispatcher'
 import { ApiFailure } from '../../shared/api/errors'
 import { ApiClient } from '../../renderer/src/api/client'
-import { TandemDb } from '../../renderer/src/cache/db'
+import { statesOf, TandemDb } from '../../renderer/src/cache/db'
 import { TaskQueue } from '../../renderer/src/queue/task-queue'
 import { bucketOf, TeamSync } from '../../renderer/src/sync/team-sync'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ServerSettings } from '../../shared/domain'
 import { TeamFold } from '../../shared/team/fold'
 import { fromTeamWire } from '../../shared/team/wire'
-import { conversationId, type TeamAction } from '../../shared/team/records'
-import { readTeamRecords, recordMessage, TEAM_FOLDER } from '../../electron/service/operations/team'
-import { BATCH_EVERY, batchMessage } from '../../electron/service/operations/team-batches'
+import { conversationId, type StoredTeamRecord, type TeamAction } from '../../shared/team/records'
+import { readTeamRecords, recordMessage, TEAM_FOLDER, type TeamCursor } from '../../electron/service/operations/team'
+import { BATCH_EVERY, batchMessage, listBatches, readTeamState } from '../../electron/service/operations/team-batches'
+import { MIN_BATCH_BYTES } from '../../shared/team/batches'
 import { parseOrganisation, type Organisation } from '../mailstack/organisation'
 import { loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
@@ -181,7 +182,7 @@ for (const c of cases) {
       expect(fa.get(conv).history.map((e) => [e.by, e.outcome])).toEqual([[c.members[1], 'applied'], [c.members[0], 'lost']])
       // Kept on each device: a fresh start folds nothing new and says the same.
       const row = await da.db.teamBuckets.get([mailboxId, bucketOf(conv)])
-      expect(row?.states[conv]?.assignee).toBe(c.members[1])
+      expect(statesOf(row!).find((x) => x.conv === conv)?.assignee).toBe(c.members[1])
       const restarted = new TeamSync(da.db, () => Promise.reject(new Error('offline')))
       expect((await restarted.fold(mailboxId)).get(conv)).toEqual(fa.get(conv))
       da.db.close(); db.db.close()
@@ -296,11 +297,19 @@ for (const c of cases) {
         expect((await settled(fresh)).distrust).toEqual([])
         expect(told).toEqual([])
 
-        // A member forges a batch of the records after it, with one claim given to someone else.
+        // More records since (enough for a batch: it is found among messages of 20 KB or more) …
+        const more: { raw: Buffer; date: Date }[] = []
+        for (let i = 0; i < 600; i++) {
+          const r = { v: 1 as const, id: randomUUID(), conv: conversationId(`later ${i}|l${i}@example.net`), at: Date.now(), by: c.members[0]!, action: { kind: 'status' as const, status: 'waiting' as const } }
+          more.push({ raw: await recordMessage(r, r.by, 'waiting', 'waiting'), date: new Date() })
+        }
+        await stack.seed(c.shared, TEAM_FOLDER, more)
+        // … and a member forges a batch of the records after the first batch, with one status changed.
         const after = await readTeamRecords(bare, path, { uidValidity: String(bare.mailbox && bare.mailbox.uidValidity), uidNext: made.batch!.upto + 1 })
         const forged = after.records.map((r, i) => (i === 0 && r.action.kind === 'status' ? { ...r, action: { kind: 'status' as const, status: 'waiting' as const } } : r))
         expect(forged.length).toBeGreaterThan(0)
         const fake = await batchMessage(made.batch!.upto + 1, forged, { address: c.members[1], name: 'Forger' }, 'en')
+        expect(fake.raw.length).toBeGreaterThan(MIN_BATCH_BYTES)
         await bare.append(path, fake.raw, ['\\Seen'])
         const victim = device('victim', a, told)
         await victim.sync.pull(mailboxId)
@@ -317,6 +326,59 @@ for (const c of cases) {
         // The honest batch still holds; only the false one is passed over.
         expect((await a.service.teamVerify(mailboxId, [made.batch!.uid])).bad).toEqual([])
         fresh.db.close(); victim.db.close()
+      } finally { await bare.logout() }
+    })
+
+    it('a chain of batches is read page by page: the cursor marks the chain until its end, reset only on the first page, a batch that cannot be used is passed over, and the pages hold what the log holds', async () => {
+      const { login, path } = c.witness(stack)
+      const bare = await imapSession(stack, login, passwordOf(stack, c.members[0]))
+      try {
+        const seed: { raw: Buffer; date: Date }[] = []
+        // Enough for batches of a findable size (MIN_BATCH_BYTES) however the tests before ran.
+        for (let i = 0; i < 1500; i++) {
+          const by = c.members[i % 2]!
+          const r = { v: 1 as const, id: randomUUID(), conv: conversationId(`paged ${i}|p${i}@example.net`), at: Date.now(), by, action: { kind: 'status' as const, status: 'waiting' as const } }
+          seed.push({ raw: await recordMessage(r, by, 'waiting', 'waiting'), date: new Date() })
+        }
+        await stack.seed(c.shared, TEAM_FOLDER, seed)
+        const log: StoredTeamRecord[] = []
+        let since: TeamCursor | null = null
+        for (;;) {
+          const page = await readTeamRecords(bare, path, since)
+          log.push(...page.records)
+          since = page.cursor
+          if (!page.more) break
+        }
+        // Batches already there are distrusted here; three honest batches of the log, with a
+        // broken one before the third that covers what the third does.
+        const distrust = new Set((await listBatches(bare, path)).batches.map((b) => b.uid))
+        const third = Math.floor(log.length / 3)
+        const parts = [log.slice(0, third), log.slice(third, 2 * third), log.slice(2 * third)]
+        const who = { address: c.members[0], name: 'Batcher' }
+        const fromOf = (i: number) => (i === 0 ? 1 : parts[i - 1]!.at(-1)!.uid + 1)
+        for (const i of [0, 1]) await bare.append(path, (await batchMessage(fromOf(i), parts[i]!, who, 'en')).raw, ['\\Seen'])
+        const broken = (await batchMessage(fromOf(2), parts[2]!, who, 'en')).raw.toString('latin1').replace(/records=\d+/, `records=${parts[2]!.length - 1}`)
+        await bare.append(path, Buffer.from(broken, 'latin1'), ['\\Seen'])
+        await bare.append(path, (await batchMessage(fromOf(2), parts[2]!, who, 'en')).raw, ['\\Seen'])
+
+        const pages: Awaited<ReturnType<typeof readTeamState>>[] = []
+        let at: TeamCursor | null = null
+        for (;;) {
+          const page = await readTeamState(bare, path, at, distrust, {}, 1)
+          pages.push(page)
+          at = page.cursor
+          if (!page.more) break
+        }
+        // One batch a page (a page of one record here), then the records after the chain.
+        expect(pages.map((p) => p.batches.length)).toEqual([1, 1, 1, 0])
+        expect(pages.map((p) => p.cursor.chain ?? false)).toEqual([true, true, false, false])
+        expect(pages.map((p) => p.reset)).toEqual([true, false, false, false])
+        expect(pages[2]!.batches[0]!.records).toBe(parts[2]!.length)
+        expect(pages.flatMap((p) => fromTeamWire(p.records))).toEqual(log)
+        // A cursor inside the chain whose folder was made anew reads from the start again.
+        const stale = await readTeamState(bare, path, { uidValidity: '1', uidNext: pages[1]!.cursor.uidNext, chain: true }, distrust, {}, 1)
+        expect(stale.reset).toBe(true)
+        expect(fromTeamWire(stale.records)[0]!.uid).toBe(log[0]!.uid)
       } finally { await bare.logout() }
     })
   })

@@ -6,10 +6,11 @@ import addressparser from 'nodemailer/lib/addressparser'
 import { dropped } from './sync'
 import { formatIn, type Locale } from '../../../shared/i18n'
 import {
-  BATCH_HEADER, MAX_BATCH_BYTES, MAX_BATCH_RECORDS, batchChain, batchHeaderValue, chainEnd, decodeBatch, encodeBatch, firstDifference, parseBatchHeader,
+  BATCH_HEADER, MAX_BATCH_BYTES, MAX_BATCH_RECORDS, MIN_BATCH_BYTES, batchChain, batchHeaderValue, chainEnd, decodeBatch, encodeBatch, firstDifference, parseBatchHeader,
   type BatchInfo, type BatchRange,
 } from '../../../shared/team/batches'
 import type { StoredTeamRecord } from '../../../shared/team/records'
+import { fromTeamWire, joinTeamWires, toTeamWire, type TeamWire } from '../../../shared/team/wire'
 import { appendTeamRecord, readTeamRecords, TEAM_PAGE, type TeamCursor, type TeamPage } from './team'
 
 /** Records appended since the last batch before a member's client writes the next one. */
@@ -18,9 +19,7 @@ export const BATCH_EVERY = 2000
 const BATCH_TYPE = 'application/gzip'
 const BATCH_FILE = 'tandem-team-records.json.gz'
 
-export interface BatchedPage extends TeamPage { batches: BatchInfo[] }
-
-/** The batches in the folder, from their headers (SEARCH, then one FETCH of two header fields). */
+/** The batches in the folder, from their headers (SEARCH by size and header, then one FETCH of two header fields). */
 export async function listBatches(client: ImapFlow, path: string): Promise<{ uidValidity: string; uidNext: number; batches: BatchInfo[] }> {
   const lock = await client.getMailboxLock(path, { readOnly: true })
   try {
@@ -28,7 +27,7 @@ export async function listBatches(client: ImapFlow, path: string): Promise<{ uid
     const mb = client.mailbox
     if (!mb) throw new Error(`could not open ${path}`)
     const batches: BatchInfo[] = []
-    const uids = mb.exists > 0 ? (await client.search({ header: { [BATCH_HEADER]: true } }, { uid: true })) || [] : []
+    const uids = mb.exists > 0 ? (await client.search({ larger: MIN_BATCH_BYTES, header: { [BATCH_HEADER]: true } }, { uid: true })) || [] : []
     if (uids.length) {
       for await (const m of client.fetch(uids.join(','), { uid: true, headers: [BATCH_HEADER, 'from'] }, { uid: true })) {
         const fields = headerFields(m.headers)
@@ -69,7 +68,7 @@ function gzipPart(s: MessageStructureObject | undefined): { part: string; encodi
 }
 
 /** A batch's records from its gzip bytes, checked (shared/team/batches.ts); null when it cannot be used. */
-function unzipBatch(zipped: Buffer, b: BatchInfo): StoredTeamRecord[] | null {
+function unzipBatch(zipped: Buffer, b: BatchInfo): TeamWire | null {
   try {
     // Bounded: what it unzips to (a zip bomb is refused), as the zipped bytes read are.
     const json = gunzipSync(zipped, { maxOutputLength: MAX_BATCH_BYTES }).toString('utf8')
@@ -80,7 +79,7 @@ function unzipBatch(zipped: Buffer, b: BatchInfo): StoredTeamRecord[] | null {
 }
 
 /** A batch's records, read on its own; null when it cannot be used. */
-export async function loadBatch(client: ImapFlow, b: BatchInfo): Promise<StoredTeamRecord[] | null> {
+export async function loadBatch(client: ImapFlow, b: BatchInfo): Promise<TeamWire | null> {
   const msg = await client.fetchOne(String(b.uid), { uid: true, bodyStructure: true }, { uid: true })
   const part = msg ? gzipPart(msg.bodyStructure) : null
   if (!part) return null
@@ -118,48 +117,75 @@ async function zippedOf(client: ImapFlow, batches: BatchInfo[]): Promise<Map<num
   return out
 }
 
-/**
- * A read of the team folder as `team.read` gives it: a device that has never read it (or whose
- * folder was made anew) starts from the chain of batches, whose records come as the first page;
- * then the records after them, one message each. `distrust`: batches this device found false.
- */
-export async function readTeamState(client: ImapFlow, path: string, since: TeamCursor | null, distrust: ReadonlySet<number>): Promise<BatchedPage> {
-  if (since) {
-    const page = await readTeamRecords(client, path, since)
-    if (!page.reset) return { ...page, batches: [] }
-  }
-  const listed = await listBatches(client, path)
-  const loaded = listed.batches.length ? await loadChain(client, path, listed.batches, distrust) : null
-  if (loaded?.chain.length) {
-    return {
-      cursor: { uidValidity: listed.uidValidity, uidNext: chainEnd(loaded.chain) },
-      records: loaded.records, more: true, skipped: 0, reset: true, batches: loaded.chain,
-    }
-  }
-  return { ...(await readTeamRecords(client, path, null)), batches: [] }
-}
-
-/** The chain's batches' records; a batch that cannot be read or checked is left out and the chain made again. */
-async function loadChain(client: ImapFlow, path: string, batches: BatchInfo[], distrust: ReadonlySet<number>): Promise<{ chain: BatchInfo[]; records: StoredTeamRecord[] }> {
-  const unusable = new Set(distrust)
+/** Each batch's records, checked; null for one that cannot be used. */
+async function loadBatches(client: ImapFlow, path: string, batches: BatchInfo[]): Promise<Map<number, TeamWire | null>> {
+  const out = new Map<number, TeamWire | null>()
   const lock = await client.getMailboxLock(path, { readOnly: true })
   try {
-    const zipped = await zippedOf(client, batchChain(batches, unusable))
-    for (;;) {
-      const chain = batchChain(batches, unusable)
-      const records: StoredTeamRecord[] = []
-      let ok = true
-      for (const b of chain) {
-        const z = zipped.get(b.uid)
-        const rs = z ? unzipBatch(z, b) : await loadBatch(client, b).catch(() => { dropped(client); return null })
-        if (!rs) { unusable.add(b.uid); ok = false; break }
-        for (const r of rs) records.push(r)
-      }
-      if (ok) return { chain, records }
+    const zipped = await zippedOf(client, batches)
+    for (const b of batches) {
+      const z = zipped.get(b.uid)
+      out.set(b.uid, z ? unzipBatch(z, b) : await loadBatch(client, b).catch(() => { dropped(client); return null }))
     }
   } finally {
     lock.release()
   }
+  return out
+}
+
+/** Records of a chain handed over per `team.read`: the renderer folds one page while the service reads the next. */
+export const CHAIN_PAGE = 10_000
+/** How long a service trusts the batches it listed while a device reads a chain page by page. */
+const LISTED_FOR_MS = 60_000
+
+/** The batches a service listed for one team folder, kept while a device reads the chain. */
+export interface BatchListCache { listed?: Awaited<ReturnType<typeof listBatches>> & { at: number } }
+
+export interface BatchedPage extends Omit<TeamPage, 'records'> { records: TeamWire; batches: BatchInfo[] }
+
+/**
+ * A read of the team folder as `team.read` gives it. A device that has never read it (or whose
+ * folder was made anew) starts from the chain of batches: their records come first, about
+ * CHAIN_PAGE a page (the cursor says `chain` while more of the chain is to come); then the
+ * records after the chain, one message each, as every later read. `distrust`: batches this
+ * device found false; a batch that cannot be read or checked is left out and the chain made again.
+ */
+export async function readTeamState(client: ImapFlow, path: string, since: TeamCursor | null, distrust: ReadonlySet<number>, cache: BatchListCache = {}, pageRecords = CHAIN_PAGE): Promise<BatchedPage> {
+  if (since && !since.chain) {
+    const page = await readTeamRecords(client, path, since)
+    if (!page.reset) return { ...page, records: toTeamWire(page.records), batches: [] }
+  }
+  const fresh = cache.listed && since?.chain && cache.listed.uidValidity === since.uidValidity && Date.now() - cache.listed.at < LISTED_FOR_MS
+  const listed = fresh ? cache.listed! : { ...(await listBatches(client, path)), at: Date.now() }
+  cache.listed = listed
+  // The next page of a chain, unless the folder was made anew meanwhile.
+  const within = since?.chain && since.uidValidity === listed.uidValidity ? since : null
+  const from = within?.uidNext ?? 1
+  const unusable = new Set(distrust)
+  for (;;) {
+    const chain = batchChain(listed.batches, unusable)
+    const ahead = chain.filter((b) => b.upto >= from)
+    if (!ahead.length) break
+    const page: BatchInfo[] = []
+    let count = 0
+    for (const b of ahead) {
+      if (page.length && count >= pageRecords) break
+      page.push(b)
+      count += b.records
+    }
+    const loaded = await loadBatches(client, path, page)
+    const bad = page.filter((b) => !loaded.get(b.uid))
+    if (bad.length) { for (const b of bad) unusable.add(b.uid); continue }
+    const last = page.at(-1)!
+    return {
+      cursor: { uidValidity: listed.uidValidity, uidNext: last.upto + 1, ...(last !== ahead.at(-1) ? { chain: true as const } : {}) },
+      records: joinTeamWires(page.map((b) => loaded.get(b.uid)!), from),
+      more: true, skipped: 0, reset: !within, batches: page,
+    }
+  }
+  // No chain (left) to read from: the records themselves, from where the chain ended.
+  const page = await readTeamRecords(client, path, within ? { uidValidity: within.uidValidity, uidNext: from } : null)
+  return { ...page, reset: page.reset || !within, records: toTeamWire(page.records), batches: [] }
 }
 
 /** The log's own records with UIDs from..upto: what batches covering them must hold. */
@@ -187,18 +213,12 @@ export async function verifyBatches(client: ImapFlow, path: string, uids: number
   let checked = 0
   if (!wanted.length) return { bad, checked }
   const log = await logRecords(client, path, listed.uidValidity, wanted[0]!.from, Math.max(...wanted.map((b) => b.upto)))
-  const lock = await client.getMailboxLock(path, { readOnly: true })
-  try {
-    const zipped = await zippedOf(client, wanted)
-    for (const b of wanted) {
-      const z = zipped.get(b.uid)
-      const rs = z ? unzipBatch(z, b) : await loadBatch(client, b).catch(() => { dropped(client); return null })
-      const own = log.filter((r) => r.uid >= b.from && r.uid <= b.upto)
-      if (!rs || firstDifference(rs, own) !== null) bad.push(b)
-      checked += own.length
-    }
-  } finally {
-    lock.release()
+  const loaded = await loadBatches(client, path, wanted)
+  for (const b of wanted) {
+    const rs = loaded.get(b.uid)
+    const own = log.filter((r) => r.uid >= b.from && r.uid <= b.upto)
+    if (!rs || firstDifference(fromTeamWire(rs), own) !== null) bad.push(b)
+    checked += own.length
   }
   return { bad, checked }
 }
@@ -259,6 +279,8 @@ export async function compactTeamFolder(client: ImapFlow, path: string, by: { ad
   const records = (await logRecords(client, path, listed.uidValidity, from, Number.MAX_SAFE_INTEGER)).slice(0, MAX_BATCH_RECORDS)
   if (records.length < threshold) return null
   const { raw, range } = await batchMessage(from, records, by, locale)
+  // Too small to be found (listBatches): not worth a message of its own.
+  if (raw.length <= MIN_BATCH_BYTES) return null
   const uid = await appendTeamRecord(client, path, raw)
   if (uid !== null) verified.good.add(uid)
   return { ...range, uid: uid ?? 0, by: by.address, passedOver }

@@ -22,7 +22,8 @@ const END = '-----END TANDEM TEAM RECORD-----'
 /** Records read per call: the rest comes with the next (the renderer asks again while `more`). */
 export const TEAM_PAGE = 5000
 
-export interface TeamCursor { uidValidity: string; uidNext: number }
+/** Where a read of the team folder stopped; `chain`: inside the chain of batches (team-batches.ts). */
+export interface TeamCursor { uidValidity: string; uidNext: number; chain?: true }
 export interface TeamPage {
   cursor: TeamCursor
   records: StoredTeamRecord[]

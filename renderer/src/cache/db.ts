@@ -1,7 +1,9 @@
 import Dexie, { type Table } from 'dexie'
 import type { ConversationTeamState } from '../../../shared/team/fold'
+import type { TeamStatus } from '../../../shared/team/records'
 import type { Folder, FolderSyncState, MessageBody } from '../../../shared/domain'
 import { kindOf, type Task } from '../queue/tasks'
+import { unpack } from './packed'
 import { SummaryBlocks, latestOf, type BlockRow, type KeyRow, type TallyRow } from './summary-blocks'
 
 export interface SyncRow extends FolderSyncState { folderId: string; mailboxId: string }
@@ -12,11 +14,26 @@ export interface BodyRow extends MessageBody { id: string; mailboxId: string; /*
  * few — each costs write time on a 20 000-message first sync (summary-blocks.ts).
  */
 /**
- * Folded team state, in buckets of conversations (by the first two hex digits of their id): every
+ * Folded team state, in buckets of conversations (by two hex digits of their id: sync/team-cache.ts): every
  * IndexedDB record costs about the same whatever its size, so 100 000 conversations are 256
- * records, not 100 000 (see summary blocks).
+ * records, not 100 000 (see summary blocks). Two tables: the whole state of each bucket's
+ * conversations (notes, history: read only when one of them is shown or changes), and their
+ * briefs (who has it, status, who is writing: read at every start). Both packed
+ * (cache/packed.ts): at 100 000 conversations Chromium took 1.1 s to write the states as objects;
+ * the whole states are ~38 MB, the briefs a tenth of that (sync/team-cache.ts).
  */
-export interface TeamBucketRow { mailboxId: string; bucket: string; states: Record<string, ConversationTeamState> }
+export interface TeamBucketRow { mailboxId: string; bucket: string; /** ConversationTeamState[], packed. */ states: Uint8Array }
+/** A bucket's briefs (sync/team-cache.ts), packed. */
+export interface TeamBriefRow { mailboxId: string; bucket: string; briefs: Uint8Array }
+/**
+ * Briefs by column, which JSON reads far quicker than a row per conversation: the people the
+ * records name; the conversation ids one after another (28 characters each); per conversation
+ * the index of its assignee among the people (-1: nobody) and its status; who writes where.
+ */
+export interface PackedBriefs { people: string[]; convs: string; assignees: number[]; statuses: TeamStatus[]; writing: Record<string, Record<string, number>> }
+
+/** A bucket's states. */
+export const statesOf = (row: TeamBucketRow): ConversationTeamState[] => unpack<ConversationTeamState[]>(row.states)
 /** Where this device's read of a shared mailbox's team folder stopped. */
 export interface TeamCursorRow {
   mailboxId: string
@@ -40,6 +57,7 @@ export class TandemDb extends Dexie {
   /** Per-device choices, e.g. which folders keep bodies offline. */
   settings!: Table<{ key: string; value: unknown }, string>
   teamBuckets!: Table<TeamBucketRow, [string, string]>
+  teamBriefs!: Table<TeamBriefRow, [string, string]>
   teamCursors!: Table<TeamCursorRow, string>
   /** The message summaries (stored in blocks; see summary-blocks.ts). */
   readonly summaries: SummaryBlocks
@@ -86,12 +104,17 @@ export class TandemDb extends Dexie {
     this.version(7).stores({ team: '[mailboxId+conv], mailboxId', teamCursors: 'mailboxId' })
     // One record per conversation cost ~120 µs each to write: buckets instead, read again from the server.
     this.version(8).stores({ team: null, teamBuckets: '[mailboxId+bucket], mailboxId' }).upgrade((tx) => tx.table('teamCursors').clear())
+    // Buckets packed, briefs apart: folded again from the server.
+    this.version(9).stores({ teamBuckets: '[mailboxId+bucket], mailboxId', teamBriefs: '[mailboxId+bucket], mailboxId' }).upgrade(async (tx) => {
+      await tx.table('teamBuckets').clear()
+      await tx.table('teamCursors').clear()
+    })
     this.summaries = new SummaryBlocks(this, this.blocks, this.keys, this.tallies)
   }
 
   /** Drops everything cached of a mailbox the person is no longer a member of (R1). */
   async purgeMailbox(mailboxId: string): Promise<void> {
-    await this.transaction('rw', [this.folders, ...this.summaries.tables, this.bodies, this.sync, this.tasks, this.teamBuckets, this.teamCursors], async () => {
+    await this.transaction('rw', [this.folders, ...this.summaries.tables, this.bodies, this.sync, this.tasks, this.teamBuckets, this.teamBriefs, this.teamCursors], async () => {
       // Triage there can no longer happen; what the Outbox holds (kinds that are held, not
       // dropped, when refused) stays, for the person to change.
       await this.tasks.where('mailboxId').equals(mailboxId).filter((t) => kindOf(t).refused !== 'hold').delete()
@@ -100,6 +123,7 @@ export class TandemDb extends Dexie {
       await this.bodies.where('mailboxId').equals(mailboxId).delete()
       await this.sync.where('mailboxId').equals(mailboxId).delete()
       await this.teamBuckets.where('mailboxId').equals(mailboxId).delete()
+      await this.teamBriefs.where('mailboxId').equals(mailboxId).delete()
       await this.teamCursors.delete(mailboxId)
     })
   }

@@ -1,13 +1,14 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, watch } from 'vue'
 import type { MessageSummary } from '../../../shared/domain'
-import { applyTeamRecord, emptyTeamState, type ConversationTeamState } from '../../../shared/team/fold'
+import { applyTeamRecord, emptyTeamState, type ConversationTeamState, type TeamBrief } from '../../../shared/team/fold'
 import { conversationId, type TeamAction, type TeamStatus } from '../../../shared/team/records'
 import { useApi } from '../api/use-api'
 import { apiErrorOf } from '../api/failure'
 import { isOpen } from '../queue/tasks'
 import type { TeamTask } from '../queue/tasks/team'
 import { TeamSync } from '../sync/team-sync'
+import { bucketOf, type MailboxTeam } from '../sync/team-cache'
 import { i18n, tr } from '../i18n'
 import { useNoticesStore } from './notices'
 import { useQueueStore } from './queue'
@@ -34,8 +35,11 @@ export const useTeamStore = defineStore('team', () => {
   const notices = useNoticesStore()
   /** Bumped whenever a fold changed: what reads state depends on it. */
   const version = ref(0)
-  const folds = shallowRef(new Map<string, Map<string, ConversationTeamState>>())
+  /** Each shared mailbox's team state on this device (sync/team-cache.ts), once its first pull is done. */
+  const teams = shallowRef(new Map<string, MailboxTeam>())
   let sync: TeamSync | null = null
+  /** When each mailbox's first pull in this window began: how long the person waited is measured. */
+  const waitingSince = new Map<string, number>()
 
   const me = computed(() => session.session?.account.address ?? '')
   const sharedIds = computed(() => (session.session?.mailboxes ?? []).filter((m) => m.kind === 'shared').map((m) => m.id))
@@ -44,22 +48,41 @@ export const useTeamStore = defineStore('team', () => {
     sync = db
       ? new TeamSync(db, (name, input) => api.call(name, input),
         (_mailboxId, by) => notices.show(tr('team.batchDistrusted', { by: by.join(', ') }), { kind: 'error' }),
-        () => (i18n.global.locale.value === 'nl' ? 'nl' : 'en'))
+        () => (i18n.global.locale.value === 'nl' ? 'nl' : 'en'),
+        (team) => shown(team))
       : null
-    folds.value = new Map()
+    teams.value = new Map()
+    waitingSince.clear()
     version.value++
     if (db) void pullAll()
   }, { immediate: true })
 
+  /** A mailbox's team state changed (or is here for the first time): shown. */
+  function shown(team: MailboxTeam): void {
+    const first = !teams.value.has(team.mailboxId)
+    teams.value.set(team.mailboxId, team)
+    version.value++
+    const started = waitingSince.get(team.mailboxId)
+    // How long the person waited for a mailbox's team state in this window (bench/team-state.ts).
+    if (first && started !== undefined) performance.measure('tandem:team-load', { start: started, end: performance.now(), detail: { mailboxId: team.mailboxId, conversations: team.briefs.size } })
+  }
+
+  /** What this device kept of a mailbox's team state, shown at once — offline too; what is new follows. */
+  async function showKept(mailboxId: string): Promise<void> {
+    const s = sync
+    if (!s || teams.value.has(mailboxId)) return
+    if (!waitingSince.has(mailboxId)) waitingSince.set(mailboxId, performance.now())
+    const kept = await s.team(mailboxId)
+    if (kept.cached && s === sync && !teams.value.has(mailboxId)) shown(kept)
+  }
+
   async function pull(mailboxId: string): Promise<void> {
     if (!sync) return
-    const changed = await sync.pull(mailboxId)
-    const fold = await sync.fold(mailboxId)
-    // A fold made anew (a batch it started from was false) is another map: shown too.
-    if (changed.size || folds.value.get(mailboxId) !== fold.conversations) {
-      folds.value.set(mailboxId, fold.conversations)
-      version.value++
-    }
+    const s = sync
+    await showKept(mailboxId)
+    await s.pull(mailboxId)
+    // A pull that found nothing new says nothing: what the cache held is shown.
+    if (s === sync && !teams.value.has(mailboxId)) shown(await s.team(mailboxId))
   }
 
   let pulling = false
@@ -67,7 +90,9 @@ export const useTeamStore = defineStore('team', () => {
     if (pulling) return
     pulling = true
     try {
-      for (const id of sharedIds.value) await pull(id).catch(() => undefined)
+      await Promise.all(sharedIds.value.map((id) => showKept(id).catch(() => undefined)))
+      // Offline or refused: tried again at the next read; the console says why, for whoever looks.
+      for (const id of sharedIds.value) await pull(id).catch((e: unknown) => console.warn(`tandem: team state of ${id} not read:`, e instanceof Error ? e.message : apiErrorOf(e).code))
     } finally { pulling = false }
   }
   if (typeof window !== 'undefined') {
@@ -76,14 +101,21 @@ export const useTeamStore = defineStore('team', () => {
 
   const teamTasks = computed(() => queue.tasks.filter((t): t is TeamTask => t.kind === 'team' && isOpen(t)))
 
-  /** A conversation's state as the person sees it: the server's, with their own pending actions laid over. */
+  /**
+   * A conversation's state as the person sees it: the server's, with their own pending actions
+   * laid over it. Its notes and history come with its bucket of the cache, loaded on first look.
+   */
   function stateOf(m: Pick<MessageSummary, 'mailboxId' | 'threadKey'>): ConversationTeamState | null {
     void version.value
     if (!sharedIds.value.includes(m.mailboxId)) return null
     const conv = conversationId(m.threadKey)
-    const base = folds.value.get(m.mailboxId)?.get(conv)
+    const team = teams.value.get(m.mailboxId)
+    if (team && !team.isLoaded(conv)) void team.load([bucketOf(conv)]).then(() => { version.value++ })
+    const base = team?.stateNow(conv)
+    const b = base ? null : team?.briefs.get(conv)
     const pending = teamTasks.value.filter((t) => t.mailboxId === m.mailboxId && t.conv === conv)
-    const s: ConversationTeamState = base ? structuredClone({ ...base, history: [] }) : emptyTeamState(conv)
+    const s: ConversationTeamState = base ? structuredClone({ ...base, history: [] })
+      : { ...emptyTeamState(conv), ...(b ? { assignee: b.assignee, status: b.status, writing: { ...b.writing } } : {}) }
     layOver(s, pending)
     s.history = base?.history ?? []
     return s
@@ -94,18 +126,18 @@ export const useTeamStore = defineStore('team', () => {
     for (const t of pending) applyTeamRecord(s, { v: 1, id: t.id, conv: s.conv, at: t.at, by: me.value, action: t.action, uid: Number.MAX_SAFE_INTEGER })
   }
 
-  /** Who has a conversation and its status, cheaply (the list filters 100 000 rows by it); null outside shared mailboxes. */
-  function brief(m: Pick<MessageSummary, 'mailboxId' | 'threadKey'>): { assignee: string | null; status: TeamStatus } | null {
+  /** Who has a conversation, its status and who is writing, cheaply (the list filters 100 000 rows by it); null outside shared mailboxes. */
+  function brief(m: Pick<MessageSummary, 'mailboxId' | 'threadKey'>): TeamBrief | null {
     void version.value
     if (!sharedIds.value.includes(m.mailboxId)) return null
     const conv = conversationId(m.threadKey)
-    const base = folds.value.get(m.mailboxId)?.get(conv)
+    const base = teams.value.get(m.mailboxId)?.briefs.get(conv)
     const pending = teamTasks.value.filter((t) => t.mailboxId === m.mailboxId && t.conv === conv)
-    if (!pending.length) return { assignee: base?.assignee ?? null, status: base?.status ?? 'open' }
+    if (!pending.length) return base ?? { assignee: null, status: 'open' }
     // Only who has it and the status: no copy of the notes and history for each row filtered.
     const s = { ...emptyTeamState(conv), assignee: base?.assignee ?? null, status: base?.status ?? 'open' }
     layOver(s, pending)
-    return { assignee: s.assignee, status: s.status }
+    return { assignee: s.assignee, status: s.status, ...(base?.writing ? { writing: base.writing } : {}) }
   }
 
   /** Whether a row passes the list's team filter: by who has it, and by status. */
@@ -131,12 +163,7 @@ export const useTeamStore = defineStore('team', () => {
   function membersNow(mailboxId: string): string[] {
     // The administrator's list (the directory entry), and anyone the records name (a former member).
     const listed = session.session?.mailboxes.find((m) => m.id === mailboxId)?.members ?? []
-    const seen = new Set<string>([me.value, ...listed])
-    for (const s of folds.value.get(mailboxId)?.values() ?? []) {
-      if (s.assignee) seen.add(s.assignee)
-      for (const e of s.history) seen.add(e.by)
-    }
-    return [...seen].filter(Boolean).sort()
+    return [...new Set<string>([me.value, ...listed, ...(teams.value.get(mailboxId)?.people ?? [])])].filter(Boolean).sort()
   }
 
   async function act(m: Pick<MessageSummary, 'mailboxId' | 'threadKey'>, action: TeamAction, before?: TeamTask['before']): Promise<TeamTask['id']> {
@@ -153,7 +180,7 @@ export const useTeamStore = defineStore('team', () => {
     const s = stateOf(m)
     if (!s || s.assignee === me.value) return
     const id = await act(m, { kind: 'assign', to: me.value, expect: s.assignee }, { assignee: s.assignee })
-    const lost = folds.value.get(m.mailboxId)?.get(conversationId(m.threadKey))?.history.find((e) => e.id === id && e.outcome === 'lost')
+    const lost = teams.value.get(m.mailboxId)?.stateNow(conversationId(m.threadKey))?.history.find((e) => e.id === id && e.outcome === 'lost')
     if (lost) notices.show(tr('team.lost', { who: lost.holder ?? tr('team.nobody') }), { kind: 'error' })
   }
 
@@ -191,8 +218,8 @@ export const useTeamStore = defineStore('team', () => {
 
   /** Others writing a reply in this conversation now (their marks not expired). */
   function writers(m: Pick<MessageSummary, 'mailboxId' | 'threadKey'>, now = Date.now()): string[] {
-    const s = stateOf(m)
-    return s ? Object.entries(s.writing).filter(([who, until]) => who !== me.value && until > now).map(([who]) => who) : []
+    const b = brief(m)
+    return Object.entries(b?.writing ?? {}).filter(([who, until]) => who !== me.value && until > now).map(([who]) => who)
   }
 
   return { version, me, stateOf, brief, matches, membersOf, claim, assign, setStatus, addNote, deleteNote, restoreNote, deleted, writing, writers, pull, pullAll }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { batchChain, batchHeaderValue, chainEnd, decodeBatch, encodeBatch, firstDifference, parseBatchHeader, type BatchInfo } from '../../../shared/team/batches'
 import { conversationId, type StoredTeamRecord } from '../../../shared/team/records'
+import { fromTeamWire, joinTeamWires, toTeamWire } from '../../../shared/team/wire'
 
 const rec = (uid: number, by = 'ana@litware.test', text?: string): StoredTeamRecord => ({
   v: 1, id: randomUUID(), conv: conversationId(`c${uid}|x@example.net`), at: 1_764_000_000_000 + uid, by,
@@ -15,7 +16,7 @@ describe('team record batches', () => {
     const json = encodeBatch(records)
     expect(json).toMatch(/^[\x20-\x7e]*$/)
     expect((JSON.parse(json) as { people: string[] }).people).toEqual(['ana@litware.test', 'bo@litware.test'])
-    expect(decodeBatch(json, { from: 1, upto: 5, records: 3 })).toEqual(records)
+    expect(fromTeamWire(decodeBatch(json, { from: 1, upto: 5, records: 3 })!)).toEqual(records)
   })
 
   it('refuses a batch that does not hold together: wrong count, UIDs outside its range or out of order, a bad record, a bad person index', () => {
@@ -65,5 +66,29 @@ describe('team record batches', () => {
     expect(firstDifference([log[0]!, { ...log[1]!, by: 'eve@litware.test' }, log[2]!], log)).toBe(2)
     expect(firstDifference([log[0]!, log[2]!], log)).toBe(2)
     expect(firstDifference([...log, rec(4)], log)).toBe(4)
+  })
+
+  it('checks a batch as a record read on its own: addresses normalised, a bad id, time or action refuses the whole batch', () => {
+    const r = rec(3)
+    const json = JSON.parse(encodeBatch([r])) as { people: string[]; rows: unknown[][] }
+    json.people[0] = ' Ana@Litware.TEST '
+    ;(json.rows[0]![5] as { to: string }).to = 'Ana@Litware.test'
+    expect(fromTeamWire(decodeBatch(JSON.stringify(json), { from: 3, upto: 3, records: 1 })!)).toEqual([r])
+    for (const [i, bad] of [[1, 'not-a-uuid'], [3, -1], [3, 1.5], [5, { kind: 'assign', to: 'nobody' }], [5, { kind: 'status', status: 'closed' }], [5, { kind: 'status', status: 'done', extra: 1 }]] as const) {
+      const broken = JSON.parse(encodeBatch([r])) as { rows: unknown[][] }
+      broken.rows[0]![i] = bad
+      expect(decodeBatch(JSON.stringify(broken), { from: 3, upto: 3, records: 1 }), `row field ${i}: ${JSON.stringify(bad)}`).toBeNull()
+    }
+  })
+})
+
+describe('team records on the wire', () => {
+  it('joins the wires of several batches: one list of people, rows renumbered, those below a UID left out', () => {
+    const a = toTeamWire([rec(1, 'ana@litware.test'), rec(2, 'bo@litware.test')])
+    const b = toTeamWire([rec(3, 'bo@litware.test'), rec(4, 'cy@litware.test')])
+    const joined = joinTeamWires([a, b], 2)
+    expect(joined.people).toEqual(['ana@litware.test', 'bo@litware.test', 'cy@litware.test'])
+    expect(fromTeamWire(joined)).toEqual([...fromTeamWire(a).slice(1), ...fromTeamWire(b)])
+    expect(joinTeamWires([])).toEqual({ people: [], rows: [] })
   })
 })
