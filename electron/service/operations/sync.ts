@@ -1,5 +1,5 @@
 import { connectionLost } from '../imap/connect'
-import type { FetchMessageObject, ImapFlow } from 'imapflow'
+import type { FetchMessageObject, ImapFlow, MailboxObject } from 'imapflow'
 import type { FolderSyncState } from '../../../shared/domain'
 import type { WireSummary } from '../../../shared/api/summary-wire'
 import { SUMMARY_QUERY, cacheableFlags, toWireSummary } from './summaries'
@@ -55,8 +55,7 @@ export async function syncFolder(client: ImapFlow, req: SyncRequest, emit: (batc
     await client.noop()
     const st = await client.status(req.path, { messages: true, uidNext: true, uidValidity: true, ...(condstoreCapable ? { highestModseq: true } : {}) })
     if (!st) throw new Error(`could not read the status of ${req.path}`)
-    const mb = client.mailbox
-    if (!mb) throw new Error(`could not open ${req.path}`)
+    const mb = openedMailbox(client, req.path)
     const highestModseq = st.highestModseq ?? mb.highestModseq
     const condstore = condstoreCapable && highestModseq !== undefined
     const state: FolderSyncState = {
@@ -144,6 +143,13 @@ export async function syncFolder(client: ImapFlow, req: SyncRequest, emit: (batc
     if (qresync) client.off('expunge', onExpunge)
     lock.release()
   }
+}
+
+/** The mailbox a lock opened. A connection closed under the lock (the service stopping, the server gone) is a lost connection, not a fault. */
+export function openedMailbox(client: ImapFlow, path: string): MailboxObject {
+  const mb = client.mailbox
+  if (!mb) { dropped(client); throw new Error(`could not open ${path}`) }
+  return mb
 }
 
 /** Fails the sync when the connection went away under it: what was fetched is kept, the rest comes next time. */

@@ -3,7 +3,7 @@ import { gunzipSync, gzipSync } from 'node:zlib'
 import type { ImapFlow, MessageStructureObject } from 'imapflow'
 import MailComposer from 'nodemailer/lib/mail-composer'
 import addressparser from 'nodemailer/lib/addressparser'
-import { dropped } from './sync'
+import { dropped, openedMailbox } from './sync'
 import { formatIn, type Locale } from '../../../shared/i18n'
 import {
   BATCH_HEADER, MAX_BATCH_BYTES, MAX_BATCH_RECORDS, MIN_BATCH_BYTES, batchChain, batchHeaderValue, chainEnd, decodeBatch, encodeBatch, firstDifference, parseBatchHeader,
@@ -24,8 +24,7 @@ export async function listBatches(client: ImapFlow, path: string): Promise<{ uid
   const lock = await client.getMailboxLock(path, { readOnly: true })
   try {
     await client.noop()
-    const mb = client.mailbox
-    if (!mb) throw new Error(`could not open ${path}`)
+    const mb = openedMailbox(client, path)
     const batches: BatchInfo[] = []
     const uids = mb.exists > 0 ? (await client.search({ larger: MIN_BATCH_BYTES, header: { [BATCH_HEADER]: true } }, { uid: true })) || [] : []
     if (uids.length) {

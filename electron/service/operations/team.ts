@@ -2,7 +2,7 @@ import type { ImapFlow } from 'imapflow'
 import MailComposer from 'nodemailer/lib/mail-composer'
 import PostalMime from 'postal-mime'
 import { fail } from '../../../shared/api/errors'
-import { dropped } from './sync'
+import { dropped, openedMailbox } from './sync'
 import { formatIn, type Locale } from '../../../shared/i18n'
 import { BATCH_HEADER } from '../../../shared/team/batches'
 import { MAX_RECORD_BYTES, parseTeamRecord, serialiseTeamRecord, type StoredTeamRecord, type TeamRecord } from '../../../shared/team/records'
@@ -141,8 +141,7 @@ export async function readTeamRecords(client: ImapFlow, path: string, since: Tea
   try {
     // As in a folder sync: NOOP so this session's view is the server's now.
     await client.noop()
-    const mb = client.mailbox
-    if (!mb) throw new Error(`could not open ${path}`)
+    const mb = openedMailbox(client, path)
     const uidValidity = String(mb.uidValidity)
     const reset = !since || since.uidValidity !== uidValidity
     const from = reset ? 1 : since.uidNext
