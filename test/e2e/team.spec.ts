@@ -117,6 +117,18 @@ test.describe(`working a shared inbox as a team: ${setup.what}`, () => {
       await winner.getByTestId('team-note').getByRole('button', { name: 'Restore' }).click()
       await expect(loser.getByTestId('team-note')).toContainText('Called Ana', { timeout: 15_000 })
 
+      // The loser's window starts again: who has it and the status come from what the device kept,
+      // the note and the history with the conversation when it is opened.
+      await loser.reload()
+      await loser.getByRole('navigation', { name: 'Mailboxes' }).getByRole('region', { name: setup.desk }).locator('button[data-role="inbox"]').click()
+      await expect(row(loser, 'Printer on fire').getByTestId('row-status')).toHaveText('Waiting', { timeout: 15_000 })
+      await expect(row(loser, 'Printer on fire').getByTestId('row-assignee')).toHaveText(larsWon ? 'lars' : 'mei')
+      await row(loser, 'Printer on fire').click()
+      await expect(loser.getByTestId('team-note')).toContainText('Called Ana')
+      await loser.getByTestId('team-panel').locator('summary').click()
+      await expect(loser.getByTestId('team-panel').locator('.team-history')).toContainText(/restored a note/)
+      await loser.getByTestId('team-panel').locator('summary').click()
+
       // "Is writing a reply": the winner replies; the other sees it within 5 s, and it goes when the window closes.
       await winner.keyboard.press('r')
       await expect(winner.getByRole('dialog')).toBeVisible()
