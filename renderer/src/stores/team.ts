@@ -110,7 +110,7 @@ export const useTeamStore = defineStore('team', () => {
     if (!sharedIds.value.includes(m.mailboxId)) return null
     const conv = conversationId(m.threadKey)
     const team = teams.value.get(m.mailboxId)
-    if (team && !team.isLoaded(conv)) void team.load([bucketOf(conv)]).then(() => { version.value++ })
+    if (team && !team.isLoaded(conv)) void team.load([bucketOf(conv)]).then(() => { version.value++ }, (e: unknown) => console.warn('tandem: team state not read from the cache:', e))
     const base = team?.stateNow(conv)
     const b = base ? null : team?.briefs.get(conv)
     const pending = teamTasks.value.filter((t) => t.mailboxId === m.mailboxId && t.conv === conv)

@@ -118,7 +118,9 @@ export class TeamSync {
     const changed = new Map<string, TeamEvent | null>()
     let reset = false
     let unverified = [...(row?.unverified ?? [])]
-    if (this.refold.delete(mailboxId)) {
+    // Made again from the records (a batch it came from was false), or read from the start with
+    // something still in memory (the cache was purged meanwhile: membership lost and given back).
+    if (this.refold.delete(mailboxId) || (!since && team.fold.lastUid > 0)) {
       team.clear()
       since = null
       reset = true

@@ -93,3 +93,24 @@ describe('a pull onto a restarted device', () => {
     expect((await db.teamCursors.get(MAILBOX))?.cursor.uidNext).toBe(next.uid + 1)
   })
 })
+
+describe('a mailbox whose cache was purged while its team state was in memory', () => {
+  it('folds everything again when the membership comes back, and stores it', async () => {
+    db = new TandemDb(`team-cache.${randomUUID()}`)
+    const records = convs.slice(0, 20).map((c) => rec(c, 'ana@example.test', { kind: 'status', status: 'done' }))
+    const { TeamSync } = await import('../../../renderer/src/sync/team-sync')
+    const { toTeamWire } = await import('../../../shared/team/wire')
+    const sync = new TeamSync(db, (async (name: string, input: { since: unknown }) => {
+      if (name !== 'team.read') throw new Error('offline')
+      return input.since
+        ? { exists: true, cursor: { uidValidity: '1', uidNext: uid + 1 }, records: toTeamWire([]), more: false, skipped: 0, reset: false, batches: [] }
+        : { exists: true, cursor: { uidValidity: '1', uidNext: uid + 1 }, records: toTeamWire(records), more: false, skipped: 0, reset: true, batches: [] }
+    }) as never)
+    await sync.pull(MAILBOX)
+    await db.purgeMailbox(MAILBOX) // R1: access removed …
+    await sync.pull(MAILBOX) // … and given back
+    const again = await MailboxTeam.open(db, MAILBOX)
+    expect(again.briefs.size).toBe(20)
+    expect((await again.loadAll()).conversations.size).toBe(20)
+  })
+})
