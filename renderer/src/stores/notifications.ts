@@ -21,8 +21,13 @@ export interface NotifySettings {
 }
 
 const DEFAULTS: NotifySettings = { enabled: true, muted: [], quiet: null }
-/** Mail arriving within this long is one notification per mailbox. */
+/**
+ * Mail arriving less than this apart is one notification per mailbox (a burst: a mailing, a
+ * colleague moving a conversation back), shown this long after the last of it, and never more
+ * than GROUP_MAX_MS after the first.
+ */
 const GROUP_MS = 1200
+const GROUP_MAX_MS = 5000
 
 /**
  * New mail in an Inbox, own or shared, as a desktop notification naming the mailbox and the
@@ -83,7 +88,7 @@ export const useNotificationsStore = defineStore('notifications', () => {
     return (!!from && (from === me || from === mailbox?.address.toLowerCase())) || (!!m.messageId && recentlyMoved.has(m.messageId))
   }
 
-  const pending = new Map<string, { rows: MessageSummary[]; timer: ReturnType<typeof setTimeout> }>()
+  const pending = new Map<string, { rows: MessageSummary[]; first: number; timer: ReturnType<typeof setTimeout> | null }>()
 
   /** New rows a sync brought for a folder, past what this device had seen of it. */
   messages.onArrivals((folderId, rows) => arrived(folderId, rows))
@@ -93,8 +98,11 @@ export const useNotificationsStore = defineStore('notifications', () => {
     const news = rows.filter((m) => !m.flags.includes('\\Seen') && !isOwn(m))
     if (!news.length) return
     const mailboxId = mailboxOfFolder(folderId)
-    const group = pending.get(mailboxId) ?? { rows: [], timer: setTimeout(() => flush(mailboxId), GROUP_MS) }
+    const now = Date.now()
+    const group = pending.get(mailboxId) ?? { rows: [], first: now, timer: null }
     group.rows.push(...news)
+    if (group.timer) clearTimeout(group.timer)
+    group.timer = setTimeout(() => flush(mailboxId), Math.max(0, Math.min(GROUP_MS, group.first + GROUP_MAX_MS - now)))
     pending.set(mailboxId, group)
   }
 
