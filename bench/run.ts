@@ -12,7 +12,7 @@ import { imapSession, passwordOf } from '../test/mailstack/sessions'
 import { projectRoot } from '../electron/web/web-app'
 import { CHROMIUM_ARGS } from '../playwright.config'
 import { benchMessages } from './fixtures'
-import { startService } from './service'
+import { openSignedIn, startService } from './service'
 import { topSelfTime } from './profile'
 import { SUMMARY_QUERY } from '../electron/service/operations/summaries'
 import { BLOCK_UIDS } from '../renderer/src/cache/summary-blocks'
@@ -149,14 +149,8 @@ async function main(): Promise<void> {
       const page = await context.newPage()
       const syncBusy0 = machineBusyMs()
       const serviceCpu0 = cpuMs(web.child.pid!)
-      await page.goto(web.url)
       // The service keeps its session across pages; each new context has an empty cache.
-      await page.locator('#address, [data-testid="signed-in-as"]').first().waitFor()
-      if (await page.locator('#address').count()) {
-        await page.getByLabel('E-mail address').fill('bob@contoso.test')
-        await page.getByLabel('Password').fill(passwordOf(stack, 'bob@contoso.test'))
-        await page.getByLabel('Password').press('Enter')
-      }
+      await openSignedIn(page, web.url, 'bob@contoso.test', passwordOf(stack, 'bob@contoso.test'))
       const supportInbox = page.locator('section[data-kind="shared"] button[data-role="inbox"]')
       await supportInbox.waitFor()
       // Initial sync: IMAP → main → renderer → IndexedDB. Right after sign-in the offline keeper

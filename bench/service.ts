@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { build } from 'esbuild'
+import type { Page } from '@playwright/test'
 import { projectRoot } from '../electron/web/web-app'
 
 /**
@@ -24,4 +25,15 @@ export async function startService(server: object, profileDir?: string): Promise
     child.once('exit', (code) => reject(new Error(`the service exited (${code})`)))
   })
   return { url, child }
+}
+
+/** Opens the app at `url` signed in as `address`: through the form, unless the service kept a session from an earlier page. */
+export async function openSignedIn(page: Page, url: string, address: string, password: string): Promise<void> {
+  await page.goto(url)
+  await page.locator('#address, [data-testid="signed-in-as"]').first().waitFor()
+  if (await page.locator('#address').count()) {
+    await page.getByLabel('E-mail address').fill(address)
+    await page.getByLabel('Password').fill(password)
+    await page.getByLabel('Password').press('Enter')
+  }
 }

@@ -18,7 +18,7 @@ import { calls } from '../shared/api/contract'
 import { fromTeamWire } from '../shared/team/wire'
 import { chromium } from '@playwright/test'
 import { CHROMIUM_ARGS } from '../playwright.config'
-import { startService } from './service'
+import { openSignedIn, startService } from './service'
 import { topSelfTime } from './profile'
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 
@@ -224,13 +224,7 @@ async function inTheApp(stack: Awaited<ReturnType<typeof startMailStack>>): Prom
         await what()
         if (profiling) writeFileSync(join(PROFILE_DIR!, `page-${name}.cpuprofile`), JSON.stringify((await profiling.send('Profiler.stop')).profile))
       }
-      await page.goto(web.url)
-      await page.locator('#address, [data-testid="signed-in-as"]').first().waitFor()
-      if (await page.locator('#address').count()) {
-        await page.getByLabel('E-mail address').fill('bob@contoso.test')
-        await page.getByLabel('Password').fill(passwordOf(stack, 'bob@contoso.test'))
-        await page.getByLabel('Password').press('Enter')
-      }
+      await openSignedIn(page, web.url, 'bob@contoso.test', passwordOf(stack, 'bob@contoso.test'))
       await profile('cold', async () => { cold.push(await loaded()) })
       // Stored, and the background check of the batches it started from done, before the page goes.
       const settled = ([db, mailboxId]: readonly [string, string]) => new Promise<boolean>((resolve) => {

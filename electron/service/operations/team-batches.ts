@@ -78,7 +78,7 @@ function unzipBatch(zipped: Buffer, b: BatchInfo): TeamWire | null {
 }
 
 /** A batch's records, read on its own; null when it cannot be used. */
-export async function loadBatch(client: ImapFlow, b: BatchInfo): Promise<TeamWire | null> {
+async function loadBatch(client: ImapFlow, b: BatchInfo): Promise<TeamWire | null> {
   const msg = await client.fetchOne(String(b.uid), { uid: true, bodyStructure: true }, { uid: true })
   const part = msg ? gzipPart(msg.bodyStructure) : null
   if (!part) return null

@@ -6,8 +6,6 @@ import { plain } from '../cache/plain'
 import { oneAtATime } from '../queue/one-at-a-time'
 import { bucketOf, MailboxTeam } from './team-cache'
 
-export { bucketOf } from './team-cache'
-
 /** How often this device offers to write a batch of a team folder (the service decides whether). */
 export const COMPACT_EVERY_MS = 10 * 60_000
 
