@@ -70,6 +70,7 @@ export function serviceHandlers(service: import('../service/mail-service').MailS
     'mailboxes.add': (input) => service.addSharedMailbox(input.address),
     'mailboxes.remove': (input) => service.removeSharedMailbox(input.mailboxId),
     'messages.sync': (input) => service.syncMessages(input),
+    'messages.threading': (input) => service.threading(input.folderId, input.uids),
     'messages.body': (input) => service.body(input.folderId, input.uid),
     'team.read': (input) => service.teamRead(input.mailboxId, input.since, input.distrust),
     'team.verify': (input) => service.teamVerify(input.mailboxId, input.batches),

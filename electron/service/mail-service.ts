@@ -15,7 +15,7 @@ import { mailboxOfFolder } from '../../shared/ids'
 import { MailboxRuntime } from './imap/mailbox-runtime'
 import { publishMailboxes } from './session/memberships'
 import { fetchRemoteImage } from './operations/remote-content'
-import { syncFolder } from './operations/sync'
+import { syncFolder, threadingOfUids } from './operations/sync'
 import { releaseMemorySoon } from './memory'
 import { BATCH_EVERY, compactTeamFolder, readTeamState, verifyBatches, type BatchListCache } from './operations/team-batches'
 import { appendTeamRecord, ensureTeamFolder, recordMessage, recordMessageId, recordSentence, type TeamCursor } from './operations/team'
@@ -23,6 +23,7 @@ import { TEAM_RECORD_VERSION, type TeamRecord } from '../../shared/team/records'
 import { toTeamWire } from '../../shared/team/wire'
 import type { CallInput } from '../../shared/api/contract'
 import { findByMessageId, moveMessages, setFlags, trashFor } from './operations/triage'
+import { ConversationLookup } from './operations/conversations'
 import { SessionLifecycle, type MailServiceDeps } from './session/session-lifecycle'
 
 export type { MailServiceDeps } from './session/session-lifecycle'
@@ -46,6 +47,8 @@ export class MailService extends SessionLifecycle {
   private readonly teamChecked = new Map<string, { uidValidity: string; good: Set<number>; bad: Set<number> }>()
   /** The batches of each team folder as last listed, while a device reads their chain page by page. */
   private readonly teamLists = new Map<string, BatchListCache>()
+  /** Which conversation a message is in, read from its headers on the server (team records). */
+  private readonly conversations = new ConversationLookup()
 
   constructor(deps: MailServiceDeps) {
     super(deps)
@@ -135,19 +138,24 @@ export class MailService extends SessionLifecycle {
 
   /**
    * Appends one team record as the signed-in member: who acted is the session's address, never
-   * the page's word. A record replayed after a crash is found by its Message-ID, not appended twice.
+   * the page's word, and so is the conversation: the service reads the headers of the message
+   * the action is about and computes its conversation itself (shared/conversation.ts). A record
+   * replayed after a crash is found by its Message-ID, not appended twice.
    */
-  async teamRecord(input: CallInput<'team.record'>): Promise<{ uid: number | null }> {
+  async teamRecord(input: CallInput<'team.record'>): Promise<CallOutput<'team.record'>> {
     const runtime = this.sharedRuntime(input.mailboxId)
     const active = this.requireSession()
-    const record: TeamRecord = { v: TEAM_RECORD_VERSION, id: input.id, conv: input.conv, at: input.at, by: active.session.account.address, action: input.action }
+    if (mailboxOfFolder(input.about.folderId) !== input.mailboxId) throw fail({ code: 'request.invalid', field: 'about', key: 'errors.request.moveAcrossMailboxes' })
     const { client, path } = await runtime.teamFolder()
+    const already = await this.teamFolderExists(input.mailboxId, client, path, false) ? await findByMessageId(client, path, recordMessageId(input.id)) : null
+    if (already !== null) return { uid: already, conversationId: null }
+    if (!runtime.folders.length) await runtime.refreshFolders()
+    const conversationId = await this.conversations.of(await runtime.connection(), runtime.folders, input.about)
+    const record: TeamRecord = { v: TEAM_RECORD_VERSION, id: input.id, conv: conversationId, at: input.at, by: active.session.account.address, action: input.action }
     await this.teamFolderExists(input.mailboxId, client, path, true)
-    const already = await findByMessageId(client, path, recordMessageId(record.id))
-    if (already !== null) return { uid: already }
     const { subject, text } = recordSentence(record, active.name, input.locale ?? 'en')
     const message = await recordMessage(record, active.name, subject, text)
-    return { uid: await appendTeamRecord(client, path, message).catch((e: unknown) => { this.teamFolders.delete(input.mailboxId); throw e }) }
+    return { uid: await appendTeamRecord(client, path, message).catch((e: unknown) => { this.teamFolders.delete(input.mailboxId); throw e }), conversationId }
   }
 
   /**
@@ -167,6 +175,12 @@ export class MailService extends SessionLifecycle {
     const runtime = this.runtime(mailboxId)
     if (runtime.mailbox.kind !== 'shared') throw fail({ code: 'request.invalid', field: 'mailboxId', key: 'errors.team.notShared' })
     return runtime
+  }
+
+  /** Sender, References' root and Thread-Index's of cached messages synced before summaries carried them. */
+  async threading(folderId: string, uids: number[]): Promise<CallOutput<'messages.threading'>> {
+    const { runtime, folder } = await this.folder(folderId)
+    return { rows: await threadingOfUids(await runtime.connection(), folder.path, uids) }
   }
 
   async body(folderId: string, uid: number): Promise<MessageBody> {

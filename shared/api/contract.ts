@@ -17,6 +17,9 @@ const id = z.string().min(1).max(1000)
 const uids = z.array(z.number().int().positive()).min(1).max(50_000)
 const flagName = z.string().regex(/^\\?[A-Za-z0-9$_.-]+$/).max(64)
 const messageIds = z.array(z.string().max(998).nullable()).max(50_000)
+/** One message of a folder, as the window names it: its UID there and its Message-ID (found again by it if it moved). */
+export const messageRefSchema = z.object({ folderId: id, uid: z.number().int().positive(), messageId: z.string().max(998).nullable() }).strict()
+export type MessageRef = z.infer<typeof messageRefSchema>
 const moved = z.object({ toFolderId: z.string(), uidMap: z.array(z.tuple([z.number().int(), z.number().int()])), gone: z.array(z.number().int()) })
 
 export const signInRequestSchema = z.object({
@@ -200,15 +203,26 @@ export const calls = {
    */
   'team.compact': call(z.object({ mailboxId: z.string().min(1).max(400), locale: z.enum(LOCALES).default('en') }).strict(),
     z.object({ batch: batchInfoSchema.nullable(), passedOver: z.array(batchInfoSchema) })),
-  /** Appends one team record as the signed-in member (main writes who); `locale` for the sentence other clients show. */
+  /**
+   * Appends one team record as the signed-in member (main writes who, and the conversation: it
+   * reads the headers of the message the action is `about`); `locale` for the sentence other
+   * clients show. `conversationId`: the one main recorded (null: the record was there already).
+   */
   'team.record': call(z.object({
     mailboxId: z.string().min(1).max(400),
     id: z.string().uuid(),
-    conv: conversationIdSchema,
+    about: messageRefSchema,
     at: z.number().int().positive(),
     action: teamActionSchema,
     locale: z.enum(LOCALES).default('en'),
-  }).strict(), z.object({ uid: z.number().int().positive().nullable() })),
+  }).strict(), z.object({ uid: z.number().int().positive().nullable(), conversationId: conversationIdSchema.nullable() })),
+  /**
+   * What threading needs of cached messages that were synced before summaries carried it:
+   * Sender, References' root and Thread-Index's (rows `[uid, sender, referencesRoot, threadIndex]`,
+   * sender flat as in summary-wire.ts); UIDs no longer in the folder are left out.
+   */
+  'messages.threading': call(z.object({ folderId: id, uids: z.array(z.number().int().positive()).min(1).max(5000) }).strict(),
+    z.object({ rows: z.array(z.tuple([z.number().int().positive(), z.array(z.string().max(400)).max(2), z.string().max(998).nullable(), z.string().max(44).nullable()])).max(5000) })),
   /** A message's body, parsed in the main process. */
   'messages.body': call(z.object({ folderId: id, uid: z.number().int().positive() }).strict(), messageBodySchema),
   /** Adds and removes flags (\\Seen, \\Flagged…) on the server. */

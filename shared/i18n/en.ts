@@ -104,6 +104,7 @@ export const en = {
     },
     team: {
       noFolder: 'The shared mailbox has no "{folder}" folder for team state, and the server does not let you create it. Ask an administrator to create it with read and append rights for the members (see the administrator guide).',
+      messageGone: 'The message this was about is no longer in the shared mailbox (another member may have deleted it), so the team state was not changed. Open the conversation again and repeat it if it still matters.',
       notShared: 'Team state (assignments, status, internal notes) is kept only for shared mailboxes.',
     },
     smime: {
@@ -214,6 +215,13 @@ export const en = {
     bannerSending: 'Sending your changes…',
     pending: 'No changes waiting | 1 change waiting | {count} changes waiting',
     heldInOutbox: '{count} held in the Outbox',
+    countConversations: '{n} conversations | {n} conversation | {n} conversations',
+    countConversationsUnread: '{n} conversations, {unread} unread | {n} conversation, {unread} unread | {n} conversations, {unread} unread',
+    view: 'Show',
+    viewConversations: 'Conversations',
+    viewMessages: 'Single messages',
+    threadingProgress: 'Completing conversations: {done} of {total} messages. Until then a reply may show apart from its conversation.',
+    threadingWaiting: 'Some conversations are not complete yet: {count} messages were kept before Tandem grouped by their References. They are completed when the connection is back; until then a reply may show apart.',
   },
   sidebar: {
     mailboxes: 'Mailboxes',
@@ -278,6 +286,10 @@ export const en = {
     moveTo: 'Move to folder',
     moveToPlaceholder: 'Move to…',
     selected: '{count} selected',
+    to: 'To: {names}',
+    onBehalf: '{sender} on behalf of {from}',
+    inMailbox: '{mailbox} · {folder}',
+    conversation: 'Conversation with {count} messages | Conversation with {count} message | Conversation with {count} messages',
   },
   search: {
     placeholder: 'Search mail  ( / )',

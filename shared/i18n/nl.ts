@@ -106,6 +106,7 @@ export const nl: Catalogue = {
     },
     team: {
       noFolder: 'Het gedeelde postvak heeft geen map "{folder}" voor de teamstatus, en de server laat je die niet aanmaken. Vraag een beheerder die aan te maken met lees- en toevoegrechten voor de leden (zie de beheerdershandleiding).',
+      messageGone: 'Het bericht waar dit over ging staat niet meer in het gedeelde postvak (een ander lid heeft het misschien verwijderd), dus de teamstatus is niet gewijzigd. Open het gesprek opnieuw en herhaal het als het nog nodig is.',
       notShared: 'Teamstatus (toewijzingen, status, interne notities) wordt alleen voor gedeelde postvakken bijgehouden.',
     },
     smime: {
@@ -216,6 +217,13 @@ export const nl: Catalogue = {
     bannerSending: 'Je wijzigingen worden verzonden…',
     pending: 'Geen wijzigingen in de wacht | 1 wijziging in de wacht | {count} wijzigingen in de wacht',
     heldInOutbox: '{count} vastgehouden in Postvak UIT',
+    countConversations: '{n} gesprekken | {n} gesprek | {n} gesprekken',
+    countConversationsUnread: '{n} gesprekken, {unread} ongelezen | {n} gesprek, {unread} ongelezen | {n} gesprekken, {unread} ongelezen',
+    view: 'Weergeven',
+    viewConversations: 'Gesprekken',
+    viewMessages: 'Losse berichten',
+    threadingProgress: 'Gesprekken worden aangevuld: {done} van {total} berichten. Tot dan kan een antwoord los van zijn gesprek staan.',
+    threadingWaiting: 'Sommige gesprekken zijn nog niet compleet: {count} berichten werden bewaard voordat Tandem op hun References groepeerde. Ze worden aangevuld zodra je weer verbinding hebt; tot dan kan een antwoord los staan.',
   },
   sidebar: {
     mailboxes: 'Postvakken',
@@ -280,6 +288,10 @@ export const nl: Catalogue = {
     moveTo: 'Naar map verplaatsen',
     moveToPlaceholder: 'Verplaatsen naar…',
     selected: '{count} geselecteerd',
+    to: 'Aan: {names}',
+    onBehalf: '{sender} namens {from}',
+    inMailbox: '{mailbox} · {folder}',
+    conversation: 'Gesprek met {count} berichten | Gesprek met {count} bericht | Gesprek met {count} berichten',
   },
   search: {
     placeholder: 'E-mail zoeken  ( / )',

@@ -11,6 +11,7 @@ import type { SmimeIdentity } from '../crypto/smime'
 import type { SmimeKeyring } from '../crypto/smime-keyring'
 import type { StateStore } from '../storage/state-store'
 import { loadBody } from './bodies'
+import { conversationIdOf, firstMessageId } from '../../../shared/conversation'
 import { answeredSince, deleteByUid, findAllByMessageId, findByMessageId } from './triage'
 
 const DRAFT_SECRET = 'draftSecret'
@@ -147,10 +148,11 @@ export class Outgoing {
         }
         attempt = before.authorised
       }
-      // A reply names the message it answers; a forward only in its References.
-      const about = req.inReplyTo ?? req.references.at(-1) ?? null
-      if (about && req.queuedAt && !req.answeredOk && sent) {
-        const other = await answeredSince(await runtime.connection(), sent.path, about, req.queuedAt, messageId)
+      // A reply or a forward names its conversation's root first in References (else In-Reply-To).
+      const root = firstMessageId(req.references[0]) ?? firstMessageId(req.inReplyTo)
+      if (root && req.queuedAt && !req.answeredOk && sent) {
+        const ours = conversationIdOf({ messageId, inReplyTo: req.inReplyTo, referencesRoot: firstMessageId(req.references[0]), threadIndex: null, subject: req.subject, from: [identity.from], to: req.to, cc: req.cc }, runtime.mailbox.address)
+        const other = await answeredSince(await runtime.connection(), sent, root, ours, req.queuedAt, messageId)
         if (other) {
           // The other member's reply itself, so the person can read it before deciding (its text, bounded).
           const reply = await loadBody(await runtime.connection(), sent.id, sent.path, other.uid).then((b) => (b.body.text ?? '').slice(0, 2000)).catch(() => '')

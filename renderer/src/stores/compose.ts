@@ -7,6 +7,7 @@ import type { Identity, MessageBody, MessageSummary } from '../../../shared/doma
 import { defaultIdentity } from '../../../shared/rules/identities'
 import { formatAddress, parseAddressList, replySubject } from '../../../shared/rules/addresses'
 import { parseMailto } from '../../../shared/rules/mailto'
+import { replyReferences } from '../../../shared/conversation'
 import { useApi } from '../api/use-api'
 import DOMPurify from 'dompurify'
 import { useSessionStore } from './session'
@@ -17,6 +18,16 @@ import type { SendTask } from '../queue/task-queue'
 import { bytes, dateTime, tr } from '../i18n'
 
 export type ComposeMode = 'new' | 'reply' | 'replyAll' | 'forward'
+
+/**
+ * The References of a reply to (or forward of) a message: its whole chain as its body gave it,
+ * and its Message-ID; trimmed from the middle only (shared/conversation.ts). Without the body,
+ * what the summary keeps: the root, and the parent.
+ */
+function chainOf(m: MessageSummary, body: MessageBody | null): string[] {
+  const known = body?.references?.length ? body.references : [m.referencesRoot, m.inReplyTo].filter((x): x is string => !!x)
+  return replyReferences(known, m.messageId)
+}
 
 /** One message being written: identity, recipients, text, and what it answers. */
 export const useComposeStore = defineStore('compose', () => {
@@ -117,7 +128,7 @@ export const useComposeStore = defineStore('compose', () => {
         subject.value = replySubject(m.subject, 'Fwd')
         // A forward stays in the conversation (References, no In-Reply-To): so another member's
         // reply meanwhile stops it as it stops a reply.
-        references.value = [m.inReplyTo, m.messageId].filter((x): x is string => !!x)
+        references.value = chainOf(m, source.body)
         text.value = `\n\n${tr('compose.forwarded')}\n${tr('reader.from')}: ${who}\n${tr('reader.date')}: ${when}\n${tr('compose.subject')}: ${m.subject}\n${tr('reader.to')}: ${m.to.map(formatAddress).join(', ')}\n\n${source.body?.text ?? ''}`
       } else {
         subject.value = replySubject(m.subject, 'Re')
@@ -125,7 +136,7 @@ export const useComposeStore = defineStore('compose', () => {
         if (mode === 'replyAll') cc.value = others(m.cc).map(formatAddress).join(', ')
         text.value = `\n\n${tr('compose.wrote', { when, who })}\n${quoted}`
         inReplyTo.value = m.messageId
-        references.value = [m.inReplyTo, m.messageId].filter((x): x is string => !!x)
+        references.value = chainOf(m, source.body)
       }
     }
     // The signature goes above any quoted text, as people expect.

@@ -8,6 +8,8 @@ import { mergeNewest, type CacheChange } from '../cache/summary-blocks'
 import { useSelection } from '../composables/use-selection'
 import { unreadCount } from '../mail/per-list'
 import { FolderSync, type SyncOutcome } from '../sync/folder-sync'
+import { ConversationView } from '../mail/conversation-view'
+import { ThreadingRefetch, type ThreadingProgress } from '../sync/threading-refetch'
 import { useBodiesStore } from './bodies'
 import { useFoldersStore } from './folders'
 import { useQueueStore } from './queue'
@@ -22,6 +24,8 @@ const SHOW_EVERY_MS = 250
 /** A sync bringing at most this many new messages shows them as they come. */
 const SMALL_SYNC = 1000
 const SEEN = '\\Seen'
+const VIEW_KEY = 'tandem.list.view'
+export type ListView = 'conversations' | 'messages'
 
 /**
  * The list on screen: the selected folder's messages as the cache holds them (newest first), or
@@ -48,12 +52,31 @@ export const useMessagesStore = defineStore('messages', () => {
   const team = useTeamStore()
   /** The team filter over a shared mailbox's list (who has it, status); none elsewhere. */
   const teamFilter = ref<TeamFilter>({ ...NO_TEAM_FILTER })
+  /** The list shows a row per conversation (its newest message here), or every message. */
+  const view = ref<ListView>(localStorage.getItem(VIEW_KEY) === 'messages' ? 'messages' : 'conversations')
+  /** The open folder's conversations, newest first, each shown by its newest message there. */
+  const conversationRows = shallowRef<MessageSummary[]>([])
+  /** Bumped when the conversations behind the rows change (counts, the reader's timeline). */
+  const conversationsVersion = ref(0)
+  const groupedSearch = computed(() => (searchRows.value ? ConversationView.group(searchRows.value) : null))
   const visible = computed(() => {
-    const rows = searchRows.value ?? list.value
+    const asConversations = view.value === 'conversations'
+    const rows = searchRows.value ? (asConversations ? groupedSearch.value! : searchRows.value) : asConversations ? conversationRows.value : list.value
     const f = teamFilter.value
     return f.who === 'all' && f.status === 'any' ? rows : rows.filter((m) => team.matches(m, f))
   })
   const selection = useSelection(visible, (row) => { void bodies.show(row) })
+  /** The conversation the focus is in: its row follows its newest message. */
+  let focusedConversation: string | null = null
+  watch(() => selection.focused.value, (m) => { if (m) focusedConversation = `${m.mailboxId}\n${m.conversationId}` })
+  function showConversations(rows: MessageSummary[]): void {
+    conversationRows.value = rows
+    conversationsVersion.value++
+    const id = selection.focusedId.value
+    if (!id || !conversations || view.value !== 'conversations' || searchRows.value || rows.some((m) => m.id === id)) return
+    const rep = focusedConversation ? conversations.rowOf(focusedConversation.slice(focusedConversation.indexOf('\n') + 1)) : null
+    if (rep) selection.retarget(id, rep.id)
+  }
 
   // Search results from the open folder come from these rows, not from another read of the cache.
   let byId: { rows: MessageSummary[]; map: Map<string, MessageSummary> } | null = null
@@ -64,15 +87,33 @@ export const useMessagesStore = defineStore('messages', () => {
 
   let folderSync: FolderSync | null = null
   let unfollow: (() => void) | null = null
+  let conversations: ConversationView | null = null
+  team.useLegacyIds((mailboxId, conversationId) => conversations?.legacyIds(mailboxId, conversationId) ?? [])
+  /** Summaries cached before they carried what threading needs, being completed (null: none left). */
+  const threadingProgress = ref<ThreadingProgress | null>(null)
+  let refetch: ThreadingRefetch | null = null
   watch(() => session.db, (db) => {
     unfollow?.()
     unfollow = db ? db.summaries.onChange(follow) : null
+    conversations = db ? new ConversationView({
+      folderRows: (folderId) => db.summaries.folder(folderId),
+      foldersOf: (mailboxId) => folders.byMailbox[mailboxId] ?? [],
+      keepsLegacy: (mailboxId) => session.session?.mailboxes.some((m) => m.id === mailboxId && m.kind === 'shared') ?? false,
+      rows: showConversations,
+    }) : null
+    conversationRows.value = []
     folderSync = db ? new FolderSync(db, (name, input) => api.call(name, input), () => queue.flush(), { synced, failed }) : null
+    threadingProgress.value = null
+    refetch = db ? new ThreadingRefetch(db, (name, input) => api.call(name, input), (p) => { threadingProgress.value = p }) : null
+    // In the background, once the first folder is on screen; again whenever a mailbox is back online.
+    if (refetch) { const r = refetch; setTimeout(() => { if (refetch === r) void r.run() }, 3000) }
   }, { immediate: true })
 
-  /** The list, the search results and the unread counts follow every change of the cache. */
+  /** The list, its conversations, the search results and the unread counts follow every change of the cache. */
   function follow(c: CacheChange): void {
+    const before = conversations?.version
     if ('added' in c) {
+      conversations?.apply(c)
       const open = listFolderId.value
       const rows = c.added.filter((m) => m.folderId === open)
       if (rows.length) showSoon(rows, progress.value[open!]?.total ?? rows.length)
@@ -85,18 +126,25 @@ export const useMessagesStore = defineStore('messages', () => {
       }
       if (c.changed.some((x) => x.after.folderId === listFolderId.value)) list.value = list.value.map((m) => after.get(m.id) ?? m)
       if (searchRows.value) searchRows.value = searchRows.value.map((m) => after.get(m.id) ?? m)
+      conversations?.apply(c)
+      conversations?.flush()
     } else if ('removed' in c) {
       const gone = new Set(c.removed)
       const rows = visible.value
       const focusedAt = selection.focusedId.value && gone.has(selection.focusedId.value) ? rows.findIndex((m) => m.id === selection.focusedId.value) : -1
       list.value = list.value.filter((m) => !gone.has(m.id))
       if (searchRows.value) searchRows.value = searchRows.value.filter((m) => !gone.has(m.id))
+      conversations?.apply(c)
+      conversations?.flush()
       if (selection.selection.value.size) selection.selection.value = new Set([...selection.selection.value].filter((id) => !gone.has(id)))
-      // Removed by someone else (the person's own removals moved the focus first): shown in its place, not marked read.
-      if (focusedAt >= 0) selection.takePlaceOf(focusedAt, visible.value, false)
+      // Removed by someone else (the person's own removals moved the focus first): shown in its
+      // place, not marked read — unless its conversation is still there, by an older message.
+      if (focusedAt >= 0 && selection.focusedId.value && gone.has(selection.focusedId.value)) selection.takePlaceOf(focusedAt, visible.value, false)
     } else {
       // A mailbox purged (R1): what is shown of it goes with the next open.
+      conversations?.apply(c)
     }
+    if (conversations && conversations.version !== before) conversationsVersion.value++
   }
 
   /** Mail that arrived since a folder last synced on this device (the notifications listen). */
@@ -113,6 +161,7 @@ export const useMessagesStore = defineStore('messages', () => {
       for (const l of arrivalListeners) l(folderId, news)
     })
     api.on('folder.changed', ({ folderId }) => { void sync(folderId) })
+    api.on('connection.state', (c) => { if (c.state === 'online' && threadingProgress.value) void refetch?.run() })
     session.onMailboxesRemoved((ids) => {
       if (listFolderId.value && ids.includes(mailboxOfFolder(listFolderId.value))) {
         list.value = []
@@ -165,6 +214,8 @@ export const useMessagesStore = defineStore('messages', () => {
     const first = await db.summaries.newest(folderId, FIRST_PAGE)
     if (listFolderId.value !== folderId) return
     list.value = first
+    conversations?.close()
+    conversationRows.value = ConversationView.group(first)
     // User Timing for the benchmark (bench/run.ts reads it): cache read + render of the first rows.
     void nextTick(() => performance.measure('tandem:first-rows', { start: started, end: performance.now() }))
     selection.focusFirst(first[0]?.id ?? null)
@@ -175,7 +226,17 @@ export const useMessagesStore = defineStore('messages', () => {
       // Keep what a sync batch added meanwhile.
       list.value = mergeNewest(rows, list.value)
     }
+    await showAsConversations(folderId)
     await sync(folderId)
+  }
+
+  /** The open folder's conversations from its whole list (its mailbox's index built once, then kept). */
+  async function showAsConversations(folderId: string): Promise<void> {
+    const v = conversations
+    if (!v) return
+    const rows = await v.open(folderId, list.value)
+    if (listFolderId.value !== folderId || v !== conversations) return
+    showConversations(rows)
   }
 
   function sync(folderId: string): Promise<void> {
@@ -190,6 +251,7 @@ export const useMessagesStore = defineStore('messages', () => {
     if (o.reset && session.db) {
       // Start over from the cache.
       list.value = await session.db.summaries.folder(o.folderId)
+      await showAsConversations(o.folderId)
       if (selection.focusedId.value && !list.value.some((m) => m.id === selection.focusedId.value)) selection.takePlaceOf(0, visible.value, false)
     }
     folders.setCounts(o.folderId, unreadCount(list.value), list.value.length)
@@ -212,15 +274,36 @@ export const useMessagesStore = defineStore('messages', () => {
   function reset(): void {
     searchRows.value = null
     list.value = []
+    conversationRows.value = []
+    conversations?.close()
     listFolderId.value = null
     selection.clear()
+  }
+
+  /** Conversations or single messages, kept on this device. */
+  function setView(next: ListView): void {
+    view.value = next
+    localStorage.setItem(VIEW_KEY, next)
+    selection.selection.value = new Set()
+    // The focus stays on what was read: a conversation's newest message, or that message's conversation.
+    const f = selection.focused.value
+    if (!f && focusedConversation) {
+      const rep = conversations?.rowOf(focusedConversation.slice(focusedConversation.indexOf('\n') + 1))
+      if (rep) selection.focusFirst(rep.id)
+    }
   }
 
   // Another mailbox: its own team, so the filter starts over.
   watch(() => (listFolderId.value ? mailboxOfFolder(listFolderId.value) : null), () => { teamFilter.value = { ...NO_TEAM_FILTER } })
 
   return {
-    list, visible, teamFilter, searchRows, showSearch, listFolderId, progress, syncErrors,
+    list, visible, teamFilter, searchRows, threadingProgress, view, setView, conversationsVersion, conversationRows,
+    /** What a conversation's row shows, in the folder on screen. */
+    conversationInfo: (conversationId: string) => { void conversationsVersion.value; return conversations?.info(conversationId) ?? null },
+    /** A conversation's messages in the folder on screen, oldest first (what an action on its row acts on). */
+    inFolder: (conversationId: string) => { void conversationsVersion.value; return conversations?.inFolder(conversationId) ?? [] },
+    /** A conversation's cached messages in its mailbox's Inbox, Sent, Archive and Drafts (and the open folder), oldest first. */
+    conversationMessages: (mailboxId: string, conversationId: string) => { void conversationsVersion.value; return conversations?.messagesOf(mailboxId, conversationId) ?? [] }, showSearch, listFolderId, progress, syncErrors,
     selection: selection.selection, focusedId: selection.focusedId, focusedByPerson: selection.focusedByPerson, focused: selection.focused, targets: selection.targets,
     focus: selection.focus, step: selection.step, focusPast: selection.focusPast,
     wire, open, sync, reset, onArrivals: (l: (folderId: string, rows: MessageSummary[]) => void) => { arrivalListeners.add(l) },

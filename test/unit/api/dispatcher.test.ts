@@ -22,6 +22,7 @@ function handlers(overrides: Partial<Handlers> = {}): { h: Handlers; seen: unkno
     'session.connections': unused,
     'messages.sync': unused,
     'messages.body': unused,
+    'messages.threading': unused,
     'team.read': unused,
     'team.record': unused,
     'team.verify': unused,
