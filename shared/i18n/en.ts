@@ -319,6 +319,8 @@ export const en = {
     gone: '{count} changes were not made: another member had already moved or deleted those messages. | {count} change was not made: another member had already moved or deleted that message. | {count} changes were not made: another member had already moved or deleted those messages.',
     takenBack: 'A change could not be made and was taken back: {reason}',
     held: '"{subject}" is held in the Outbox: {reason}',
+    doneArchived: 'Done, and {count} message moved to {folder}. | Done, and {count} message moved to {folder}. | Done, and {count} messages moved to {folder}.',
+    undoneDoneArchived: 'Undone: the status is back and {count} message is in {folder} again. | Undone: the status is back and {count} message is in {folder} again. | Undone: the status is back and {count} messages are in {folder} again.',
   },
   dialogs: {
     close: 'Close',
@@ -402,6 +404,15 @@ export const en = {
     loading: 'Loading…',
     body: 'Message body',
     saved: 'Saved {name}.',
+    showQuoted: 'Show quoted text',
+    timeline: 'Conversation',
+    messages: '{count} messages | {count} message | {count} messages',
+    inFolder: 'in {folder}',
+    expand: 'Show the message from {who}, {at}',
+    collapse: 'Fold the message from {who}',
+    internal: 'Internal',
+    internalTitle: 'Only members of the shared mailbox see this; it is never sent or quoted.',
+    partial: 'Only this message is shown: the rest of its conversation is not cached here yet.',
   },
   compose: {
     collision: {

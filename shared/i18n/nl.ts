@@ -321,6 +321,8 @@ export const nl: Catalogue = {
     gone: '{count} wijzigingen zijn niet doorgevoerd: een ander lid had die berichten al verplaatst of verwijderd. | {count} wijziging is niet doorgevoerd: een ander lid had dat bericht al verplaatst of verwijderd. | {count} wijzigingen zijn niet doorgevoerd: een ander lid had die berichten al verplaatst of verwijderd.',
     takenBack: 'Een wijziging kon niet worden doorgevoerd en is teruggedraaid: {reason}',
     held: '"{subject}" wordt vastgehouden in Postvak UIT: {reason}',
+    doneArchived: 'Afgehandeld, en {count} berichten verplaatst naar {folder}. | Afgehandeld, en {count} bericht verplaatst naar {folder}. | Afgehandeld, en {count} berichten verplaatst naar {folder}.',
+    undoneDoneArchived: 'Ongedaan gemaakt: de status is terug en {count} berichten staan weer in {folder}. | Ongedaan gemaakt: de status is terug en {count} bericht staat weer in {folder}. | Ongedaan gemaakt: de status is terug en {count} berichten staan weer in {folder}.',
   },
   dialogs: {
     close: 'Sluiten',
@@ -404,6 +406,15 @@ export const nl: Catalogue = {
     loading: 'Laden…',
     body: 'Berichttekst',
     saved: '{name} opgeslagen.',
+    showQuoted: 'Geciteerde tekst tonen',
+    timeline: 'Gesprek',
+    messages: '{count} berichten | {count} bericht | {count} berichten',
+    inFolder: 'in {folder}',
+    expand: 'Het bericht van {who} tonen, {at}',
+    collapse: 'Het bericht van {who} invouwen',
+    internal: 'Intern',
+    internalTitle: 'Alleen leden van het gedeelde postvak zien dit; het wordt nooit verzonden of geciteerd.',
+    partial: 'Alleen dit bericht wordt getoond: de rest van het gesprek staat hier nog niet in de cache.',
   },
   compose: {
     collision: {

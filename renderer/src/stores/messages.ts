@@ -66,6 +66,23 @@ export const useMessagesStore = defineStore('messages', () => {
     return f.who === 'all' && f.status === 'any' ? rows : rows.filter((m) => team.matches(m, f))
   })
   const selection = useSelection(visible, (row) => { void bodies.show(row) })
+  /**
+   * What an action acts on: shown as conversations, every message of the focused (or selected)
+   * conversations in the folder on screen — those cached now, which the person sees; a message
+   * arriving afterwards has another UID and is never part of a task queued before it. Single
+   * messages and search results: the rows themselves.
+   */
+  const actionTargets = computed<MessageSummary[]>(() => {
+    void conversationsVersion.value
+    const rows = selection.targets.value
+    if (view.value !== 'conversations' || searchRows.value || !conversations) return rows
+    const out: MessageSummary[] = []
+    for (const r of rows) {
+      const all = conversations.inFolder(r.conversationId)
+      out.push(...(all.some((m) => m.id === r.id) ? all : [r]))
+    }
+    return out
+  })
   /** The conversation the focus is in: its row follows its newest message. */
   let focusedConversation: string | null = null
   watch(() => selection.focused.value, (m) => { if (m) focusedConversation = `${m.mailboxId}\n${m.conversationId}` })
@@ -304,7 +321,7 @@ export const useMessagesStore = defineStore('messages', () => {
     inFolder: (conversationId: string) => { void conversationsVersion.value; return conversations?.inFolder(conversationId) ?? [] },
     /** A conversation's cached messages in its mailbox's Inbox, Sent, Archive and Drafts (and the open folder), oldest first. */
     conversationMessages: (mailboxId: string, conversationId: string) => { void conversationsVersion.value; return conversations?.messagesOf(mailboxId, conversationId) ?? [] }, showSearch, listFolderId, progress, syncErrors,
-    selection: selection.selection, focusedId: selection.focusedId, focusedByPerson: selection.focusedByPerson, focused: selection.focused, targets: selection.targets,
+    selection: selection.selection, focusedId: selection.focusedId, focusedByPerson: selection.focusedByPerson, focused: selection.focused, targets: actionTargets,
     focus: selection.focus, step: selection.step, focusPast: selection.focusPast,
     wire, open, sync, reset, onArrivals: (l: (folderId: string, rows: MessageSummary[]) => void) => { arrivalListeners.add(l) },
   }
