@@ -152,6 +152,11 @@ export const messageSummarySchema = z.object({
    * of" a shared mailbox (R3). Null otherwise (the IMAP envelope repeats From when it is absent).
    */
   sender: addressSchema.nullable(),
+  /**
+   * A draft's author as the draft says (X-Tandem-Draft-By): a shared mailbox's Drafts are every
+   * member's. Any member could write it: shown as the draft's word ("Bob's draft"). Null otherwise.
+   */
+  draftBy: addressSchema.nullable(),
   /** The root of References: all threading needs of that header (shared/conversation.ts). */
   referencesRoot: z.string().nullable(),
   /** Outlook's Thread-Index root where the message is a reply (shared/conversation.ts). */

@@ -83,6 +83,7 @@ export function serviceHandlers(service: import('../service/mail-service').MailS
     'content.remoteImage': async (input) => ({ dataUrl: await service.remoteImage(input.url) }),
     'compose.identities': () => service.identities(),
     'drafts.save': (input) => service.saveDraft(input.draft, input.version),
+    'drafts.open': (input) => service.openDraft(input.folderId, input.uid),
     'drafts.delete': async (input) => { await service.discardDraft(input.mailboxId, input.key); return { ok: true as const } },
     'compose.limits': async () => ({ maxBytes: await service.sizeLimit() }),
     'messages.send': (input) => service.send(input),

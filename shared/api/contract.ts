@@ -218,11 +218,11 @@ export const calls = {
   }).strict(), z.object({ uid: z.number().int().positive().nullable(), conversationId: conversationIdSchema.nullable() })),
   /**
    * What threading needs of cached messages that were synced before summaries carried it:
-   * Sender, References' root and Thread-Index's (rows `[uid, sender, referencesRoot, threadIndex]`,
+   * Sender, References' root, Thread-Index's and a draft's author (rows `[uid, sender, referencesRoot, threadIndex, draftBy]`,
    * sender flat as in summary-wire.ts); UIDs no longer in the folder are left out.
    */
   'messages.threading': call(z.object({ folderId: id, uids: z.array(z.number().int().positive()).min(1).max(5000) }).strict(),
-    z.object({ rows: z.array(z.tuple([z.number().int().positive(), z.array(z.string().max(400)).max(2), z.string().max(998).nullable(), z.string().max(44).nullable()])).max(5000) })),
+    z.object({ rows: z.array(z.tuple([z.number().int().positive(), z.array(z.string().max(400)).max(2), z.string().max(998).nullable(), z.string().max(44).nullable(), z.array(z.string().max(400)).max(2)])).max(5000) })),
   /** A message's body, parsed in the main process. */
   'messages.body': call(z.object({ folderId: id, uid: z.number().int().positive() }).strict(), messageBodySchema),
   /** Adds and removes flags (\\Seen, \\Flagged…) on the server. */
@@ -248,6 +248,17 @@ export const calls = {
     version: z.object({ key: z.string().uuid(), n: z.number().int().nonnegative() }).optional(),
   }).strict(),
     z.object({ folderId: z.string(), uid: z.number().int().nullable() })),
+  /**
+   * A saved draft as the composer reopens it. `key` and `n` when this device saved it (editing
+   * replaces it); null for anyone else's draft, which opens as a copy. `identityId` empty when
+   * the person may not send from its From. `by`: who the draft says wrote it (a claim).
+   */
+  'drafts.open': call(z.object({ folderId: id, uid: z.number().int().positive() }).strict(), z.object({
+    draft: draftSchema.omit({ identityId: true }).extend({ identityId: z.string().max(400) }),
+    key: z.string().uuid().nullable(),
+    n: z.number().int().nonnegative(),
+    by: addressSchema.nullable(),
+  })),
   /** Removes every version this device saved of a draft (by its key) from a mailbox's Drafts: the person discarded it. */
   'drafts.delete': call(z.object({ mailboxId: z.string().min(1).max(400), key: z.string().uuid() }).strict(), z.object({ ok: z.literal(true) })),
   /** What the submission server accepts: its SIZE limit in bytes, or null when it states none. */

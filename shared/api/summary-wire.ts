@@ -10,10 +10,10 @@ import { conversationIdOf } from '../conversation'
  * of the initial sync.
  *
  * [uid, messageId, inReplyTo, subject, from, to, cc, date, size, flags, hasAttachments,
- *  sender, referencesRoot, threadIndex]
- * with each address list flat: [name, address, name, address, …] (sender: [] or one pair).
+ *  sender, referencesRoot, threadIndex, draftBy]
+ * with each address list flat: [name, address, name, address, …] (sender, draftBy: [] or one pair).
  */
-export type WireSummary = [number, string | null, string | null, string, string[], string[], string[], number, number, string[], 0 | 1, string[], string | null, string | null]
+export type WireSummary = [number, string | null, string | null, string, string[], string[], string[], number, number, string[], 0 | 1, string[], string | null, string | null, string[]]
 
 const flat = (list: Address[]): string[] => {
   const out = new Array<string>(list.length * 2)
@@ -27,7 +27,7 @@ export type WireFields = Omit<MessageSummary, 'id' | 'folderId' | 'mailboxId' | 
 /** The wire form of a summary (its folder and mailbox travel with the batch). */
 export function toWire(m: WireFields): WireSummary {
   return [m.uid, m.messageId, m.inReplyTo, m.subject, flat(m.from), flat(m.to), flat(m.cc), m.date, m.size, m.flags, m.hasAttachments ? 1 : 0,
-    m.sender ? flat([m.sender]) : [], m.referencesRoot, m.threadIndex]
+    m.sender ? flat([m.sender]) : [], m.referencesRoot, m.threadIndex, m.draftBy ? flat([m.draftBy]) : []]
 }
 
 const isStr = (x: unknown): x is string => typeof x === 'string'
@@ -45,15 +45,15 @@ const addressesOf = (list: string[]): Address[] => {
  * the whole batch is refused, as an off-contract event is).
  */
 export function fromWire(folderId: string, mailboxId: string, row: unknown): MessageSummary | null {
-  if (!Array.isArray(row) || row.length !== 14) return null
-  const [uid, messageId, inReplyTo, subject, from, to, cc, date, size, flags, att, sender, refRoot, threadIndex] = row as unknown[]
+  if (!Array.isArray(row) || row.length !== 15) return null
+  const [uid, messageId, inReplyTo, subject, from, to, cc, date, size, flags, att, sender, refRoot, threadIndex, draftBy] = row as unknown[]
   if (!(Number.isInteger(uid) && (uid as number) > 0 && strOrNull(messageId) && strOrNull(inReplyTo) && isStr(subject)
     && pairs(from) && pairs(to) && pairs(cc) && typeof date === 'number' && Number.isInteger(size) && (size as number) >= 0
-    && strings(flags) && (att === 0 || att === 1) && pairs(sender) && sender.length <= 2 && strOrNull(refRoot) && strOrNull(threadIndex))) return null
+    && strings(flags) && (att === 0 || att === 1) && pairs(sender) && sender.length <= 2 && strOrNull(refRoot) && strOrNull(threadIndex) && pairs(draftBy) && draftBy.length <= 2)) return null
   const m: MessageSummary = {
     id: messageKey(folderId, uid as number), folderId, mailboxId, uid: uid as number, messageId, inReplyTo, subject,
     from: addressesOf(from), to: addressesOf(to), cc: addressesOf(cc), date, size: size as number, flags, hasAttachments: att === 1,
-    sender: sender.length ? addressesOf(sender)[0]! : null, referencesRoot: refRoot, threadIndex, conversationId: '',
+    sender: sender.length ? addressesOf(sender)[0]! : null, referencesRoot: refRoot, threadIndex, draftBy: draftBy.length ? addressesOf(draftBy)[0]! : null, conversationId: '',
   }
   m.conversationId = conversationIdOf(m, addressOfMailbox(mailboxId))
   return m

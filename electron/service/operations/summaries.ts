@@ -8,7 +8,7 @@ import { firstMessageId, headerField, referencesRoot, threadIndexRoot } from '..
  * The header fields threading needs besides the envelope (which has Message-ID, In-Reply-To and
  * Sender): References and Outlook's Thread-Index, as BODY.PEEK[HEADER.FIELDS (…)].
  */
-export const THREADING_HEADERS = ['references', 'thread-index']
+export const THREADING_HEADERS = ['references', 'thread-index', 'x-tandem-draft-by']
 
 /** What every header sync fetches: enough for the list and its conversations, nothing of the body. */
 export const SUMMARY_QUERY = { uid: true, flags: true, envelope: true, size: true, internalDate: true, bodyStructure: true, headers: THREADING_HEADERS } as const
@@ -39,6 +39,13 @@ export function threadingOf(headers: Buffer | undefined): { referencesRoot: stri
   return { referencesRoot: referencesRoot(headerField(raw, 'references')), threadIndex: threadIndexRoot(headerField(raw, 'thread-index')) }
 }
 
+/** A draft's author as it says ("Name" <address>), flat for the wire, bounded; [] when none or malformed. */
+function draftByOf(headers: Buffer | undefined): string[] {
+  const raw = headers ? headers.subarray(0, 64 * 1024).toString('utf8') : ''
+  const m = /^\s*"?([^"<]*)"?\s*<([^<>\s@]+@[^<>\s@]+)>\s*$/.exec(headerField(raw, 'x-tandem-draft-by') ?? '')
+  return m ? [m[1]!.trim().slice(0, 200), m[2]!.toLowerCase().slice(0, 320)] : []
+}
+
 /**
  * A fetched message as a sync batch carries it (shared/api/summary-wire.ts): everything the
  * list needs, bounded, in one pass and one array; the renderer derives the cache key and the
@@ -63,6 +70,7 @@ export function toWireSummary(m: FetchMessageObject): WireSummary {
     senderOf(env),
     threading.referencesRoot,
     threading.threadIndex,
+    draftByOf(m.headers),
   ]
 }
 

@@ -161,13 +161,13 @@ export function dropped(client: ImapFlow): void {
  * What threading needs of messages cached before summaries carried it (the renderer fetches it
  * again in the background): the same fields a sync now brings, for these UIDs only.
  */
-export async function threadingOfUids(client: ImapFlow, path: string, uids: number[]): Promise<[number, string[], string | null, string | null][]> {
+export async function threadingOfUids(client: ImapFlow, path: string, uids: number[]): Promise<[number, string[], string | null, string | null, string[]][]> {
   const lock = await client.getMailboxLock(path, { readOnly: true })
   try {
-    const out: [number, string[], string | null, string | null][] = []
+    const out: [number, string[], string | null, string | null, string[]][] = []
     for await (const m of client.fetch(uids.join(','), { uid: true, envelope: true, headers: THREADING_HEADERS }, { uid: true })) {
       const w = toWireSummary(m)
-      out.push([m.uid, w[11], w[12], w[13]])
+      out.push([m.uid, w[11], w[12], w[13], w[14]])
     }
     dropped(client)
     return out

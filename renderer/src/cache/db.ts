@@ -130,7 +130,7 @@ export class TandemDb extends Dexie {
       await tx.table('blocks').toCollection().modify((b: BlockRow) => {
         b.rows = b.rows.map((old) => {
           const { threadKey: _gone, ...rest } = old as MessageSummary & { threadKey?: string }
-          const m: MessageSummary = { ...rest, sender: null, referencesRoot: null, threadIndex: null, conversationId: '', threadingPending: true }
+          const m: MessageSummary = { ...rest, sender: null, draftBy: null, referencesRoot: null, threadIndex: null, conversationId: '', threadingPending: true }
           m.conversationId = conversationIdOf(m, addressOfMailbox(m.mailboxId))
           if (wanted.size) {
             const k = `${m.mailboxId}\n${legacyConversationId(m)}`

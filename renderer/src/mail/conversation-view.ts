@@ -129,9 +129,12 @@ export class ConversationView {
     return this.list?.inFolder(conversationId) ?? []
   }
 
-  /** A conversation's cached messages in its mailbox's conversation folders, oldest first. */
-  messagesOf(mailboxId: string, conversationId: string): readonly MessageSummary[] {
-    return this.indexes.get(mailboxId)?.messages(conversationId) ?? []
+  /**
+   * A conversation's cached messages in its mailbox's conversation folders, oldest first: a new
+   * array (the index changes its own in place; what the window computes from it must see a change).
+   */
+  messagesOf(mailboxId: string, conversationId: string): MessageSummary[] {
+    return [...(this.indexes.get(mailboxId)?.messages(conversationId) ?? [])]
   }
 
   /** The ids of before its messages had (team records of before: shared/team/carry-over.ts). */

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
-import { apiError, type ApiError, type Text } from '../../../shared/api/errors'
+import { apiError, text as asNote, type ApiError, type Text } from '../../../shared/api/errors'
 import { fileToBase64 } from '../mail/files'
 import { htmlToText } from '../mail/text'
 import type { Identity, MessageBody, MessageSummary } from '../../../shared/domain'
@@ -144,7 +144,43 @@ export const useComposeStore = defineStore('compose', () => {
     if (rich.value) html.value = toHtml(text.value)
     openedAt = Date.now()
     answering = m && mode !== 'new' ? m : null
+    pristine = written()
     open.value = true
+    setTimeout(() => { starting = false }, 0)
+  }
+
+  /**
+   * Reopens a saved draft from a Drafts folder. One this device saved goes on as the same draft
+   * (its next version replaces it); anyone else's — another member's in a shared mailbox, or one
+   * written elsewhere — opens as a copy, saved as a draft of the person's own: never two people
+   * silently editing one draft.
+   */
+  async function openDraft(m: MessageSummary): Promise<void> {
+    const opened = await api.call('drafts.open', { folderId: m.folderId, uid: m.uid })
+    await start('new', m.mailboxId)
+    starting = true
+    const d = opened.draft
+    const list = (xs: typeof d.to) => xs.map(formatAddress).join(', ')
+    if (d.identityId && identities.value.some((i) => i.id === d.identityId)) identityId.value = d.identityId
+    else note.value = asNote('compose.draftNoIdentity')
+    to.value = list(d.to); cc.value = list(d.cc); bcc.value = list(d.bcc)
+    subject.value = d.subject
+    text.value = d.text
+    if (rich.value) html.value = d.html ?? toHtml(d.text)
+    inReplyTo.value = d.inReplyTo
+    references.value = d.references
+    attachments.value = d.attachments.map((a) => ({ ...a, size: Math.floor(a.contentBase64.length * 0.75) }))
+    if (opened.key) {
+      draftKey = opened.key as typeof draftKey
+      draftN = opened.n
+      savedDrafts = [{ key: opened.key, mailboxId: m.mailboxId }]
+      draft.value = { folderId: m.folderId, uid: m.uid }
+    } else {
+      note.value = opened.by ? asNote('compose.draftCopy', { who: opened.by.name || opened.by.address }) : asNote('compose.draftCopyUnknown')
+    }
+    // The conversation it answers, for "is writing a reply".
+    if (d.inReplyTo) answering = m
+    pristine = written()
     setTimeout(() => { starting = false }, 0)
   }
 
@@ -184,7 +220,16 @@ export const useComposeStore = defineStore('compose', () => {
       attachments: attachments.value.map(({ filename, contentType, contentBase64 }) => ({ filename, contentType, contentBase64 })),
     }
   }
-  const hasContent = () => !!(to.value.trim() || subject.value.trim() || text.value.trim() || (rich.value && htmlToText(html.value).trim()) || attachments.value.length)
+  /**
+   * What the person wrote, as a comparable string: the text as plain text (a rich editor's
+   * rewriting of the same HTML is no change), the recipients, the subject, the files.
+   */
+  const written = () => JSON.stringify([identityId.value, to.value.trim(), cc.value.trim(), bcc.value.trim(), subject.value.trim(),
+    (rich.value ? htmlToText(html.value) : text.value).trim(), attachments.value.map((a) => [a.filename, a.size])])
+  /** The message as it was opened (a new reply with its quote and signature, a reopened draft): saving it would save nothing of the person's. */
+  let pristine = ''
+  /** The person changed something since the window opened: only then is there a draft to keep. */
+  const hasContent = () => written() !== pristine
 
   /**
    * Saves the draft now into the Drafts of the chosen identity's mailbox — through the queue,
@@ -218,15 +263,22 @@ export const useComposeStore = defineStore('compose', () => {
 
   // Autosave a few seconds after the person stops typing.
   watch([identityId, to, cc, bcc, subject, text, html, attachments], () => {
-    if (!open.value || starting) return
+    if (!open.value || starting || !hasContent()) return
     if (saveTimer) clearTimeout(saveTimer)
     saveTimer = setTimeout(() => { void saveDraft() }, 2500)
   })
 
-  /** Closes the window, keeping what was written as a draft. */
-  async function close(): Promise<void> {
+  /**
+   * Closes the window, keeping what was written as a draft: where it went (the identity's
+   * mailbox's Drafts, or this device until the connection is back), or null when nothing was
+   * written — an untouched reply or new message leaves no draft behind.
+   */
+  async function close(): Promise<{ mailboxId: string; queued: boolean } | null> {
     open.value = false
-    if (hasContent()) await saveDraft()
+    const mailboxId = identity.value?.mailboxId ?? null
+    if (!hasContent() || !mailboxId) { if (saveTimer) { clearTimeout(saveTimer); saveTimer = null }; return null }
+    await saveDraft()
+    return draft.value || draftQueued.value ? { mailboxId, queued: draftQueued.value } : null
   }
 
   /** Throws the draft away, also on the server. */
@@ -365,6 +417,6 @@ export const useComposeStore = defineStore('compose', () => {
   return {
     fromMailto,
     open, identities, identityId, identity, note, to, cc, bcc, subject, text, encrypt, encryptBlocked, sending, error,
-    attachments, maxBytes, wireSize, attach, detach, start, send, close, discard, saveDraft, draft, savedAt, draftQueued, editing, editQueued, signatures, setSignature, rich, html, setRich,
+    attachments, maxBytes, wireSize, attach, detach, start, openDraft, send, close, discard, saveDraft, draft, savedAt, draftQueued, editing, editQueued, signatures, setSignature, rich, html, setRich,
   }
 })

@@ -51,7 +51,7 @@ export class ThreadingRefetch {
       for (const [folderId, uids] of pending) {
         for (let i = 0; i < uids.length; i += THREADING_CHUNK) {
           const chunk = uids.slice(i, i + THREADING_CHUNK)
-          let rows: [number, string[], string | null, string | null][]
+          let rows: [number, string[], string | null, string | null, string[]][]
           try {
             rows = (await this.call('messages.threading', { folderId, uids: chunk })).rows
           } catch (e) {
@@ -74,13 +74,14 @@ export class ThreadingRefetch {
 }
 
 /** A row with what the server said of its threading, its conversation computed again. */
-function completer(rows: [number, string[], string | null, string | null][]): (m: MessageSummary) => MessageSummary {
+function completer(rows: [number, string[], string | null, string | null, string[]][]): (m: MessageSummary) => MessageSummary {
   const byUid = new Map(rows.map((r) => [r[0], r]))
   return (m) => {
     const r = byUid.get(m.uid)
     if (!r || !m.threadingPending) return m
     const { threadingPending: _done, ...rest } = m
-    const next: MessageSummary = { ...rest, sender: r[1].length === 2 ? { name: r[1][0]!, address: r[1][1]! } : null, referencesRoot: r[2], threadIndex: r[3] }
+    const pair = (x: string[]) => (x.length === 2 ? { name: x[0]!, address: x[1]! } : null)
+    const next: MessageSummary = { ...rest, sender: pair(r[1]), referencesRoot: r[2], threadIndex: r[3], draftBy: pair(r[4]) }
     next.conversationId = conversationIdOf(next, addressOfMailbox(m.mailboxId))
     return next
   }

@@ -41,6 +41,7 @@ function handlers(overrides: Partial<Handlers> = {}): { h: Handlers; seen: unkno
     'compose.limits': unused,
     'outbox.decide': unused,
     'drafts.save': unused,
+    'drafts.open': unused,
     'drafts.delete': unused,
     'messages.send': unused,
     'smime.resolveChange': unused,

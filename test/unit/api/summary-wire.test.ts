@@ -9,7 +9,7 @@ const summary: MessageSummary = {
   id: `${folderId}|42`, folderId, mailboxId: 'shared:helpdesk@fabrikam.test', uid: 42, messageId: '<a@x>', inReplyTo: null,
   subject: 'Re: Printer on fire', from: [{ name: 'Ana García', address: 'ana@customers.example' }], to: [{ name: '', address: 'helpdesk@fabrikam.test' }],
   cc: [{ name: 'B', address: 'b@x.example' }, { name: '', address: 'c@x.example' }], date: 1_790_000_000_000, size: 2048, flags: ['\\Seen', '$Forwarded'],
-  hasAttachments: true, sender: { name: 'Bob Baker', address: 'bob@fabrikam.test' }, referencesRoot: '<root@customers.example>', threadIndex: null,
+  hasAttachments: true, sender: { name: 'Bob Baker', address: 'bob@fabrikam.test' }, draftBy: null, referencesRoot: '<root@customers.example>', threadIndex: null,
   conversationId: conversationIdFromRoot('m:<root@customers.example>'),
 }
 

@@ -12,7 +12,7 @@ const OTHER = 'own:bob@example.test|INBOX'
 function summary(folderId: string, uid: number, date = uid * 1000): MessageSummary {
   return {
     id: messageKey(folderId, uid), folderId, mailboxId: mailboxOfFolder(folderId), uid, messageId: `<m${uid}@example.test>`, inReplyTo: null,
-    subject: `message ${uid}`, from: [{ name: 'Maya', address: 'maya@example.test' }], to: [], cc: [], date, size: 100, flags: [], hasAttachments: false, sender: null, referencesRoot: null, threadIndex: null, conversationId: `message ${uid}|maya@example.test`,
+    subject: `message ${uid}`, from: [{ name: 'Maya', address: 'maya@example.test' }], to: [], cc: [], date, size: 100, flags: [], hasAttachments: false, sender: null, draftBy: null, referencesRoot: null, threadIndex: null, conversationId: `message ${uid}|maya@example.test`,
   }
 }
 

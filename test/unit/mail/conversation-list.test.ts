@@ -14,7 +14,7 @@ function msg(folderId: string, conversationId: string, date: number, opts: Parti
   return {
     id: `${folderId}|${u}`, folderId, mailboxId: MAILBOX, uid: u, messageId: `<m${u}@x>`, inReplyTo: null, subject: conversationId,
     from: [{ name: 'Élodie Martin', address: 'elodie@customer.example' }], to: [{ name: 'Support', address: 'support@contoso.test' }], cc: [],
-    date, size: 1, flags: [], hasAttachments: false, sender: null, referencesRoot: null, threadIndex: null, conversationId, ...opts,
+    date, size: 1, flags: [], hasAttachments: false, sender: null, draftBy: null, referencesRoot: null, threadIndex: null, conversationId, ...opts,
   }
 }
 

@@ -108,7 +108,7 @@ describe('carrying team state over to conversations from headers', () => {
     const asked: number[] = []
     const call = (async (_name: string, input: { folderId: string; uids: number[] }) => {
       asked.push(...input.uids)
-      return { rows: input.uids.map((u) => { const t = onServer[`${input.folderId}|${u}`]!; return [u, t[0], t[1], t[2]] }) }
+      return { rows: input.uids.map((u) => { const t = onServer[`${input.folderId}|${u}`]!; return [u, t[0], t[1], t[2], []] }) }
     }) as unknown as Call
     const progress: unknown[] = []
     await new ThreadingRefetch(db, call, (p) => progress.push(p)).run()

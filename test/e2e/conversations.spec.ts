@@ -1,0 +1,146 @@
+import type { Browser, Page } from '@playwright/test'
+import { startWebApp } from '../../electron/web/web-app'
+import { smallOrganisation, type Organisation } from '../mailstack/organisation'
+import { imapSession } from '../mailstack/sessions'
+import { startMailStack, type MailStack } from '../mailstack/stack'
+import { test, expect, passwordOf, serverOf } from './fixtures'
+
+/**
+ * The conversation as the unit, on two generated organisations of different layouts: a
+ * customer's mail, one member's reply as the mailbox (Send As), another's on behalf (R3), an
+ * internal note — one row and one timeline for both members, the on-behalf author shown to the
+ * customer who receives it; Done and archive, queued offline, moves the messages the member saw
+ * and leaves the customer's newer message in the Inbox, as an independent IMAP session sees.
+ */
+interface Setup { what: string; org: Organisation; domain: string; desk: string; noKeywords: boolean }
+
+const org = (name: string, domain: string, desk: string, layout: Organisation['layout']) => smallOrganisation(name, domain, {
+  // The customer has a mailbox here too: the test stack delivers only inside the organisation.
+  people: { lars: 'Lars Visser', mei: 'Mei Chen', ana: 'Ana García' },
+  shared: [{ local: 'helpdesk', name: desk, members: [{ local: 'lars', sendAs: true }, { local: 'mei', sendOnBehalf: true }] }],
+  layout,
+})
+
+const SETUPS: Setup[] = [
+  { what: 'Tailspin Toys ("." separator, owners by user name)', org: org('Tailspin Toys', 'tailspin.test', 'Tailspin Helpdesk', { separator: '.', sharedPrefix: 'shared.%%n.', masterSeparator: '*' }),
+    domain: 'tailspin.test', desk: 'Tailspin Helpdesk', noKeywords: false },
+  { what: 'Litware, whose IMAP refuses custom keywords ("/" separator, owners by address)', org: org('Litware', 'litware.test', 'Litware Desk', { separator: '/', sharedPrefix: 'shared/%%u/', masterSeparator: '*' }),
+    domain: 'litware.test', desk: 'Litware Desk', noKeywords: true },
+]
+
+const customerMail = (domain: string, subject: string, messageId: string, references: string[] = []) => [
+  `From: Ana García <ana@${domain}>`, `To: Helpdesk <helpdesk@${domain}>`, `Subject: ${subject}`, `Date: ${new Date().toUTCString()}`, `Message-ID: ${messageId}`,
+  ...(references.length ? [`In-Reply-To: ${references.at(-1)}`, `References: ${references.join(' ')}`] : []),
+  'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '', `${subject}: please help.`, ''].join('\r\n')
+
+/** A person's own Tandem: a web host of their own and a browser context, signed in. */
+async function person(browser: Browser, stack: MailStack, address: string): Promise<{ page: Page; stop: () => Promise<void> }> {
+  const web = await startWebApp({ suggestedServer: serverOf(stack), log: () => undefined, pollMs: 500 })
+  const context = await browser.newContext({ viewport: { width: 1360, height: 860 } })
+  const page = await context.newPage()
+  await page.goto(web.url)
+  await page.getByLabel('E-mail address').fill(address)
+  await page.getByLabel('Password').fill(passwordOf(stack, address))
+  await page.getByLabel('Password').press('Enter')
+  // Three windows and their services share two cores here: signing in can take a while.
+  await expect(page.getByTestId('signed-in-as')).toHaveText(address, { timeout: 30_000 })
+  return { page, stop: async () => { await context.close(); await web.stop() } }
+}
+/** A folder of a mailbox in the sidebar, by its name (its button also says how many are unread). */
+const openFolder = (p: Page, mailbox: string, name: string) => p.getByRole('navigation', { name: 'Mailboxes' }).getByRole('region', { name: mailbox }).getByRole('button', { name: new RegExp(`^${name}\\b`) }).first().click()
+const row = (p: Page, subject: string) => p.getByRole('listbox', { name: 'Message list' }).getByRole('option').filter({ hasText: subject })
+const timeline = (p: Page) => p.getByRole('list', { name: 'Conversation' })
+
+async function reply(p: Page, text: string): Promise<void> {
+  await p.keyboard.press('r')
+  const dialog = p.getByRole('dialog')
+  await dialog.getByLabel('Message text').fill(text)
+  await dialog.getByRole('button', { name: 'Send', exact: true }).click()
+  await expect(dialog).toHaveCount(0, { timeout: 20_000 })
+}
+
+for (const setup of SETUPS) {
+test.describe(`conversations: ${setup.what}`, () => {
+  let stack: MailStack
+  test.beforeAll(async () => {
+    stack = await startMailStack(setup.org)
+    if (setup.noKeywords) for (const m of ['lars', 'mei']) await stack.setRights(`helpdesk@${setup.domain}`, `${m}@${setup.domain}`, 'lrstipekx')
+  })
+  test.afterAll(async () => { await stack?.stop() })
+
+  test('a customer\'s mail, two members\' replies (one on behalf) and a note: one row and one timeline for both; Done and archive leaves a newer message in place', async ({ browser }) => {
+    test.setTimeout(240_000)
+    const root = `<printer.${setup.domain}@customer.example>`
+    const followUp = `<printer.again.${setup.domain}@customer.example>`
+    await stack.deliver(`helpdesk@${setup.domain}`, customerMail(setup.domain, 'Printer on fire', root))
+    const lars = await person(browser, stack, `lars@${setup.domain}`)
+    const mei = await person(browser, stack, `mei@${setup.domain}`)
+    const ana = await person(browser, stack, `ana@${setup.domain}`)
+    try {
+      for (const p of [lars.page, mei.page]) await openFolder(p, setup.desk, 'Inbox')
+      // Lars answers as the mailbox (Send As); then Mei, on behalf of it (R3).
+      await row(lars.page, 'Printer on fire').click()
+      await reply(lars.page, 'Lars here: a technician is on the way.')
+      await row(mei.page, 'Printer on fire').click()
+      await reply(mei.page, 'Mei here: we ordered a new drum too.')
+      await mei.page.getByLabel('Internal note for the team').fill('Drum ordered from the supplier, ref 4471.')
+      await mei.page.getByRole('button', { name: 'Add note' }).click()
+      await stack.deliver(`helpdesk@${setup.domain}`, customerMail(setup.domain, 'Re: Printer on fire', followUp, [root]))
+
+      for (const p of [lars.page, mei.page]) {
+        // One row: the customer's two messages and the team's two replies in the shared Sent.
+        await expect(row(p, 'Printer on fire')).toHaveCount(1, { timeout: 30_000 })
+        await expect(row(p, 'Printer on fire').getByTestId('row-count')).toHaveText('4', { timeout: 30_000 })
+        await row(p, 'Printer on fire').click()
+        const t = timeline(p)
+        await expect(t.getByTestId('timeline-message')).toHaveCount(4)
+        await expect(t.getByTestId('timeline-author')).toHaveText(['Ana García', setup.desk, `Mei Chen on behalf of ${setup.desk}`, 'Ana García'])
+        // The team's replies are in Sent Items: said on their line.
+        await expect(t.getByTestId('timeline-message').nth(1).getByTestId('timeline-folder')).toHaveText('in Sent Items')
+        // The note is at its time, after Mei's reply, and visibly internal.
+        const note = t.getByRole('listitem').filter({ has: p.getByTestId('team-note') })
+        await expect(note).toContainText('Drum ordered from the supplier')
+        await expect(note).toContainText('Internal')
+      }
+
+      // The customer receives the on-behalf reply: its author is shown as Outlook shows it.
+      await openFolder(ana.page, `ana@${setup.domain}`, 'Inbox')
+      await row(ana.page, 'Printer on fire').first().click()
+      await expect(timeline(ana.page).getByTestId('timeline-author')).toContainText([`Mei Chen on behalf of ${setup.desk}`], { timeout: 30_000 })
+
+      // Offline, Lars closes the conversation: Done and archive of the two messages he sees.
+      await row(lars.page, 'Printer on fire').click()
+      await expect(timeline(lars.page).getByTestId('timeline-message')).toHaveCount(4)
+      await stack.pause()
+      await expect(lars.page.getByTestId('connection-banner')).toContainText('Offline', { timeout: 30_000 })
+      await lars.page.getByTestId('team-panel').getByRole('button', { name: 'Done and archive' }).click()
+      await expect(row(lars.page, 'Printer on fire')).toHaveCount(0)
+      // Meanwhile the customer writes again: it reaches the server, unseen by Lars.
+      const latest = `<printer.third.${setup.domain}@customer.example>`
+      await stack.seed(`helpdesk@${setup.domain}`, 'INBOX', [{ raw: Buffer.from(customerMail(setup.domain, 'Re: Printer on fire', latest, [root, followUp])), date: new Date() }])
+      await stack.resume()
+      await expect(lars.page.getByTestId('connection-banner')).toHaveCount(0, { timeout: 60_000 })
+      // The newer message is in the Inbox, its conversation Done until someone looks again.
+      await expect(row(lars.page, 'Printer on fire')).toHaveCount(1, { timeout: 30_000 })
+      await expect(row(mei.page, 'Printer on fire').getByTestId('row-status')).toHaveText('Done', { timeout: 30_000 })
+
+      // An independent IMAP session (the mailbox's own, as a delegate): what Lars saw is in Archive, the newer message still in the Inbox.
+      const bare = await imapSession(stack, `helpdesk@${setup.domain}*lars@${setup.domain}`, passwordOf(stack, `lars@${setup.domain}`))
+      try {
+        const ids = async (folder: string) => {
+          await bare.mailboxOpen(folder, { readOnly: true })
+          const out: string[] = []
+          for await (const m of bare.fetch('1:*', { envelope: true })) out.push(m.envelope?.messageId ?? '')
+          return out.sort()
+        }
+        expect(await ids('INBOX')).toEqual([latest])
+        expect(await ids('Archive')).toEqual([root, followUp].sort())
+      } finally { await bare.logout() }
+    } finally {
+      await lars.stop()
+      await mei.stop()
+      await ana.stop()
+    }
+  })
+})
+}
