@@ -349,7 +349,6 @@ export const en = {
     recipientCertificate: "A recipient's certificate (.pem / .cer / .crt)",
     recipientCertificateFile: 'Recipient certificate file',
     certificatesArrive: 'Certificates also arrive by themselves with signed mail you read.',
-    known: 'Known: {addresses}',
     changedFor: 'Changed certificate for {address}',
     changedText: '{address} signed mail with a different certificate ({at}). Someone may be pretending to be them: check the fingerprint with them by phone or in person before you use it.',
     knownFingerprint: 'Known',
@@ -371,7 +370,6 @@ export const en = {
     fingerprint: 'Fingerprint',
     newVerifiedBy: 'The new one is issued by {issuer}, whom you trust.',
     newUnverified: 'No issuer you trust vouches for the new one.',
-    notUsed: 'The new certificate was not taken into use.',
   },
   confirm: {
     refuse: 'Cancel',

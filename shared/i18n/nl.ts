@@ -351,7 +351,6 @@ export const nl: Catalogue = {
     recipientCertificate: 'Certificaat van een ontvanger (.pem / .cer / .crt)',
     recipientCertificateFile: 'Certificaatbestand van de ontvanger',
     certificatesArrive: 'Certificaten komen ook vanzelf binnen met ondertekende e-mail die je leest.',
-    known: 'Bekend: {addresses}',
     changedFor: 'Gewijzigd certificaat voor {address}',
     changedText: '{address} ondertekende e-mail met een ander certificaat ({at}). Misschien doet iemand zich als hen voor: controleer de vingerafdruk met hen, telefonisch of persoonlijk, voordat je het gebruikt.',
     knownFingerprint: 'Bekend',
@@ -373,7 +372,6 @@ export const nl: Catalogue = {
     fingerprint: 'Vingerafdruk',
     newVerifiedBy: 'Het nieuwe is uitgegeven door {issuer}, die je vertrouwt.',
     newUnverified: 'Geen uitgever die je vertrouwt staat in voor het nieuwe.',
-    notUsed: 'Het nieuwe certificaat is niet in gebruik genomen.',
   },
   confirm: {
     refuse: 'Annuleren',
