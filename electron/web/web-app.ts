@@ -9,6 +9,7 @@ import { MemorySecretStore } from '../service/storage/secret-store'
 import { FileStateStore, MemoryStateStore, type StateStore } from '../service/storage/state-store'
 import { consoleLogger } from '../service/logger'
 import { WebHost } from './web-host'
+import type { AutoconfigOptions } from '../service/session/autoconfig'
 import { ConfirmPage } from './confirm-page'
 import { parseOAuthClients } from '../../shared/rules/server-presets'
 
@@ -25,6 +26,10 @@ export interface WebAppOptions {
   /** Reconnection backoff (R9); tests shorten it. */
   backoff?: Partial<BackoffPolicy>
   log?: (line: string) => void
+  /** Where server settings are looked up from an address (tests and screenshots serve their own). */
+  autoconfig?: AutoconfigOptions
+  /** The certificates an S/MIME chain must end at to count as verified (default: the system's roots). */
+  trustAnchors?: readonly string[]
 }
 
 export interface WebApp {
@@ -62,6 +67,8 @@ export async function startWebApp(opts: WebAppOptions = {}): Promise<WebApp> {
     attachmentUrl: (ticket) => `/attachments/${ticket}`,
     pollMs: opts.pollMs,
     backoff: opts.backoff,
+    autoconfig: opts.autoconfig,
+    trustAnchors: opts.trustAnchors,
   })
   await service.start()
   const dispatch = createDispatcher(serviceHandlers(service), (msg, e) => log(`${msg}: ${(e as Error)?.stack ?? e}`))

@@ -170,7 +170,7 @@ export const en = {
     sourcePublishedBy: 'Settings published for {domain} ({provider})',
     serversFound: 'Tandem will connect to {imap} (incoming) and {smtp} (outgoing), as published at {source}.',
     serversPreset: 'Tandem will connect to {imap} (incoming) and {smtp} (outgoing), {provider} servers.',
-    serversOutside: '{hosts} is not part of {domain}, the domain of your address. Sign in only if your organisation told you to use these servers.',
+    serversOutside: '{hosts} is not part of {domain}, the domain of your address. Sign in only if your organisation told you to use it. | {hosts} is not part of {domain}, the domain of your address. Sign in only if your organisation told you to use it. | {hosts} are not part of {domain}, the domain of your address. Sign in only if your organisation told you to use these servers.',
     signInAs: 'Sign in as {address}',
   },
   server: {
@@ -384,7 +384,7 @@ export const en = {
       title: 'Use your {provider} sign-in at these servers?',
       body: 'You signed in as {address} with {provider}. Tandem will send that sign-in to {imap} (incoming mail) and {smtp} (outgoing mail), now and every time it connects.',
       after: "Confirm only if these are your organisation's mail servers: whoever receives your sign-in can read your mail. Tandem remembers your answer for these servers.",
-      outside: 'Careful: {hosts} is not part of {domain}, the domain of your address.',
+      outside: 'Careful: {hosts} is not part of {domain}, the domain of your address. | Careful: {hosts} is not part of {domain}, the domain of your address. | Careful: {hosts} are not part of {domain}, the domain of your address.',
       accept: 'Use these servers',
     },
     claim: {

@@ -172,7 +172,7 @@ export const nl: Catalogue = {
     sourcePublishedBy: 'Instellingen gepubliceerd voor {domain} ({provider})',
     serversFound: 'Tandem maakt verbinding met {imap} (inkomend) en {smtp} (uitgaand), zoals gepubliceerd op {source}.',
     serversPreset: 'Tandem maakt verbinding met {imap} (inkomend) en {smtp} (uitgaand), servers van {provider}.',
-    serversOutside: '{hosts} hoort niet bij {domain}, het domein van je adres. Meld je alleen aan als je organisatie je heeft gezegd deze servers te gebruiken.',
+    serversOutside: '{hosts} hoort niet bij {domain}, het domein van je adres. Meld je alleen aan als je organisatie je heeft gezegd die te gebruiken. | {hosts} hoort niet bij {domain}, het domein van je adres. Meld je alleen aan als je organisatie je heeft gezegd die te gebruiken. | {hosts} horen niet bij {domain}, het domein van je adres. Meld je alleen aan als je organisatie je heeft gezegd deze servers te gebruiken.',
     signInAs: 'Aanmelden als {address}',
   },
   server: {
@@ -386,7 +386,7 @@ export const nl: Catalogue = {
       title: 'Je aanmelding bij {provider} gebruiken bij deze servers?',
       body: 'Je hebt je als {address} aangemeld bij {provider}. Tandem stuurt die aanmelding naar {imap} (inkomende e-mail) en {smtp} (uitgaande e-mail), nu en bij elke verbinding.',
       after: 'Bevestig alleen als dit de mailservers van je organisatie zijn: wie je aanmelding ontvangt, kan je e-mail lezen. Tandem onthoudt je antwoord voor deze servers.',
-      outside: 'Let op: {hosts} hoort niet bij {domain}, het domein van je adres.',
+      outside: 'Let op: {hosts} hoort niet bij {domain}, het domein van je adres. | Let op: {hosts} hoort niet bij {domain}, het domein van je adres. | Let op: {hosts} horen niet bij {domain}, het domein van je adres.',
       accept: 'Deze servers gebruiken',
     },
     claim: {

@@ -72,7 +72,8 @@ export function toFolder(f: ListResponse, mailboxId: string, trustServerOnly: bo
     parents: f.parent,
     delimiter: f.delimiter ?? null,
     role: folderRole(f.path, trustServerOnly ? flags : [], specialUse),
-    subscribed: f.subscribed,
+    // imapflow leaves it undefined for a folder the person never subscribed to (one an administrator made).
+    subscribed: !!f.subscribed,
     unseen: f.status?.unseen ?? null,
     total: f.status?.messages ?? null,
     selectable: !flags.some((x) => /^\\noselect$|^\\nonexistent$/i.test(x)),
