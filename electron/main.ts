@@ -1,4 +1,4 @@
-import { app, BrowserWindow, ipcMain, Menu, Notification, protocol, safeStorage, session, shell, type IpcMainInvokeEvent } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, protocol, safeStorage, session, shell, type IpcMainInvokeEvent } from 'electron'
 import { dirname, join } from 'node:path'
 import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
@@ -14,7 +14,9 @@ import { isAllowedExternalUrl } from './security/external-links'
 import { serverSettingsSchema } from '../shared/domain'
 import { parseOAuthClients } from '../shared/rules/server-presets'
 import { apiError } from '../shared/api/errors'
-import { formatIn, pickLocale } from '../shared/i18n'
+import { formatIn, pickLocale, type MessageKey } from '../shared/i18n'
+import type { Text } from '../shared/api/errors'
+import type { ConfirmQuestion } from './service/confirm'
 
 // Electron is this file and preload.ts only; everything else is the plain-Node mail service.
 
@@ -58,6 +60,27 @@ function createWindow(): void {
   mainWindow.once('ready-to-show', () => mainWindow?.show())
   if (rendererUrl) void mainWindow.loadURL(rendererUrl)
   else void mainWindow.loadFile(rendererFile)
+}
+
+/**
+ * Main's own questions (electron/service/confirm.ts) as a native dialog: drawn by the system,
+ * outside the window's reach, so no code in the renderer can answer it. Closing it means no.
+ */
+async function askNatively(q: ConfirmQuestion): Promise<boolean> {
+  const locale = pickLocale([app.getLocale()])
+  const t = (x: Text) => formatIn(locale, x.key as MessageKey, x.params ?? {})
+  const options = {
+    type: q.warning ? 'warning' as const : 'question' as const,
+    title: 'Tandem',
+    message: t(q.title),
+    detail: [...q.body.map(t), ...(q.warning ? [t(q.warning)] : [])].join('\n\n'),
+    buttons: [t(q.refuse), t(q.accept)],
+    defaultId: 0,
+    cancelId: 0,
+    noLink: true,
+  }
+  const { response } = mainWindow ? await dialog.showMessageBox(mainWindow, options) : await dialog.showMessageBox(options)
+  return response === 1
 }
 
 /** A mailto: link the system handed to Tandem (first launch or a second instance). */
@@ -116,6 +139,7 @@ async function boot(): Promise<void> {
       n.show()
     },
     badge: (count) => { app.setBadgeCount(count) },
+    confirm: askNatively,
     // OAuth2 sign-in in the person's own browser (RFC 8252), never in a window of Tandem's.
     openExternal: async (url) => { if (/^https?:\/\//i.test(url)) await shell.openExternal(url) },
     host: 'electron',

@@ -60,7 +60,7 @@ export function serviceHandlers(service: import('../service/mail-service').MailS
     'session.current': () => service.current(),
     'session.connections': () => service.connections(),
     'session.signOut': async () => { await service.signOut(); return { ok: true as const } },
-    'session.oauthBegin': (input) => service.oauthBegin(input.server, input.loginHint),
+    'session.oauthBegin': (input) => service.oauthBegin(input.server, input.loginHint, input.selectAccount ?? false),
     'session.oauthFinish': (input) => service.oauthFinish(input.flowId),
     'session.oauthCancel': (input) => { service.oauthCancel(input.flowId); return { ok: true as const } },
     'folders.list': (input) => service.listFolders(input.mailboxId),
@@ -91,6 +91,6 @@ export function serviceHandlers(service: import('../service/mail-service').MailS
     'smime.status': () => service.smimeStatus(),
     'smime.importIdentity': async (input) => { await service.importSmimeIdentity(input.p12, input.password); return { ok: true as const } },
     'smime.importCertificate': (input) => service.importCertificate(input.certificate),
-    'smime.resolveChange': async (input) => { await service.resolveCertificateChange(input.address, input.accept); return { ok: true as const } },
+    'smime.resolveChange': async (input) => ({ ok: true as const, ...await service.resolveCertificateChange(input.address, input.accept) }),
   }
 }

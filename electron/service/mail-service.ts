@@ -12,7 +12,7 @@ import { OutboxJournal, type OutboxDecision } from './operations/outbox-journal'
 import { SmtpWatch } from './operations/smtp-watch'
 import { NO_CERTIFICATE, Outgoing } from './operations/outgoing'
 import { verifyDetachedSignature } from './crypto/smime-verify'
-import { mailboxOfFolder } from '../../shared/ids'
+import { mailboxKey, mailboxOfFolder, parseIdentityKey } from '../../shared/ids'
 import { MailboxRuntime } from './imap/mailbox-runtime'
 import { publishMailboxes } from './session/memberships'
 import { fetchRemoteImage } from './operations/remote-content'
@@ -26,6 +26,10 @@ import type { CallInput } from '../../shared/api/contract'
 import { findByMessageId, moveMessages, setFlags, trashFor } from './operations/triage'
 import { ConversationLookup } from './operations/conversations'
 import { SessionLifecycle, type MailServiceDeps } from './session/session-lifecycle'
+import { serverChecksSenders } from '../../shared/rules/server-presets'
+import { serverRefusesForeignSender } from './operations/sender-check'
+import { certificateQuestion, claimQuestion, notConfirmed } from './confirm'
+import type { GrantKind } from './session/claimed-grants'
 
 export type { MailServiceDeps } from './session/session-lifecycle'
 
@@ -50,6 +54,8 @@ export class MailService extends SessionLifecycle {
   private readonly teamLists = new Map<string, BatchListCache>()
   /** Which conversation a message is in, read from its headers on the server (team records). */
   private readonly conversations = new ConversationLookup()
+  /** Whether this session's submission server refuses envelope senders the person does not own (null: not known yet). */
+  private senderCheck: { account: string; refuses: boolean } | null = null
 
   constructor(deps: MailServiceDeps) {
     super(deps)
@@ -192,7 +198,7 @@ export class MailService extends SessionLifecycle {
     if (signed) {
       const verdict = await verifyDetachedSignature(signed.content, signed.signature, signed.from)
         .catch((e: unknown) => { this.log('warn', `signature of ${folderId} ${uid} not checked: ${(e as Error).message}`); return null })
-      if (verdict?.ok) await this.keyring.learn(signed.from, verdict.signer.certPem).catch((e: unknown) => this.log('warn', `certificate of ${signed.from} not kept: ${(e as Error).message}`))
+      if (verdict?.ok) await this.keyring.learn(signed.from, verdict.signer.certPem, verdict.signer.chain).catch((e: unknown) => this.log('warn', `certificate of ${signed.from} not kept: ${(e as Error).message}`))
     }
     return body
   }
@@ -222,13 +228,18 @@ export class MailService extends SessionLifecycle {
   identities(): Identity[] {
     const active = this.requireSession()
     const own = active.own.mailbox
+    const claimable = this.claimable()
     const shared = [...active.runtimes.values()].filter((r) => r.mailbox.kind === 'shared')
-      .map((r) => ({
-        mailbox: r.mailbox,
-        grants: active.grants.get(r.mailbox.id) ?? { sendAs: [], sendOnBehalf: [] },
-        // Only where the server publishes no grants may the person add their own (unconfirmed).
-        ...(r.mailbox.unpublishedGrants ? { claimed: this.claims.get(r.mailbox.address) } : {}),
-      }))
+      .map((r) => {
+        const claimed = r.mailbox.unpublishedGrants ? this.claims.get(r.mailbox.address) : undefined
+        return {
+          mailbox: r.mailbox,
+          grants: active.grants.get(r.mailbox.id) ?? { sendAs: [], sendOnBehalf: [] },
+          // Only where the directory publishes no grants may the person add their own (unconfirmed),
+          // and only those the server itself would refuse when wrong.
+          ...(claimed ? { claimed: { ...claimed, sendAs: claimed.sendAs && claimable.includes('sendAs'), sendOnBehalf: claimed.sendOnBehalf && claimable.includes('onBehalf') } } : {}),
+        }
+      })
     const all = identitiesFor({ address: active.session.account.address, name: active.name }, own, shared)
     return all.map((i) => (i.kind === 'self' && !active.smime ? { ...i, noEncryption: NO_CERTIFICATE } : i))
   }
@@ -267,15 +278,45 @@ export class MailService extends SessionLifecycle {
   }
 
   /**
-   * Adds or removes a Send As / On Behalf identity the person says they have, for a shared
-   * mailbox whose grants the server does not publish. Where a directory entry exists it is the
-   * administrator's word, and such additions are refused (R2, R3).
+   * Grants the person may claim themselves now: those the submission server enforces itself —
+   * a provider's that refuses both (Exchange Online), or Send As where this server refuses an
+   * envelope sender the person does not own. Never On Behalf on the person's word alone: where
+   * nothing at the server checks the Sender header, a window could otherwise create a grant.
    */
-  async claimGrant(mailboxId: string, kind: 'sendAs' | 'onBehalf', claimed: boolean): Promise<Identity[]> {
+  private claimable(): GrantKind[] {
+    const active = this.requireSession()
+    const kinds = new Set(serverChecksSenders(active.session.account.server))
+    if (this.senderCheck?.account === active.session.account.address && this.senderCheck.refuses) kinds.add('sendAs')
+    return [...kinds]
+  }
+
+  /** Finds out (once a session) whether the submission server checks envelope senders (sender-check.ts). */
+  private async checkSenders(domain: string): Promise<void> {
+    const account = this.requireSession().session.account.address
+    if (this.senderCheck?.account === account) return
+    const refuses = await serverRefusesForeignSender(await this.smtpLogin(), domain)
+    if (refuses !== null) this.senderCheck = { account, refuses }
+  }
+
+  /**
+   * Adds or removes a Send As / On Behalf identity the person says they have, for a shared
+   * mailbox whose grants the directory does not publish. Where a directory entry exists it is
+   * the administrator's word, and such additions are refused (R2, R3); so are grants nothing at
+   * the server would check. An addition is confirmed by the person through main, never by the
+   * window's word (confirm.ts); a removal needs nobody's.
+   */
+  async claimGrant(mailboxId: string, kind: GrantKind, claimed: boolean): Promise<Identity[]> {
     const runtime = this.runtime(mailboxId)
     const rule = kind === 'onBehalf' ? 'R3' : 'R2'
     if (runtime.mailbox.kind !== 'shared' || !runtime.mailbox.unpublishedGrants) {
       throw fail({ code: 'send.notAllowed', rule, field: 'from', key: kind === 'onBehalf' ? 'errors.send.grantsPublishedOnBehalf' : 'errors.send.grantsPublished', params: { mailbox: runtime.mailbox.name } })
+    }
+    if (claimed) {
+      if (kind === 'sendAs') await this.checkSenders(runtime.mailbox.address.split('@')[1] ?? '')
+      if (!this.claimable().includes(kind)) {
+        throw fail({ code: 'send.notAllowed', rule, field: 'from', key: kind === 'onBehalf' ? 'errors.send.unverifiableOnBehalf' : 'errors.send.unverifiableAs', params: { mailbox: runtime.mailbox.name } })
+      }
+      if (!(await this.confirm(claimQuestion(kind, runtime.mailbox.name, runtime.mailbox.address)).catch(() => false))) throw notConfirmed('claim')
     }
     await this.claims.set(runtime.mailbox.address, kind, claimed)
     return this.identities()
@@ -302,10 +343,19 @@ export class MailService extends SessionLifecycle {
     return this.keyring.importCertificate(data)
   }
 
-  /** The person's answer to a correspondent's changed certificate. */
-  resolveCertificateChange(address: string, accept: boolean): Promise<void> {
+  /**
+   * A correspondent's changed certificate: keeping the known one needs nobody's word; using the
+   * new one is asked of the person by main (confirm.ts), with both fingerprints — a window's
+   * "accept" alone changes nothing, or a hostile mail could redirect encrypted mail.
+   */
+  async resolveCertificateChange(address: string, accept: boolean): Promise<{ accepted: boolean }> {
     this.requireSession()
-    return this.keyring.resolveChange(address, accept)
+    if (!accept) { await this.keyring.resolveChange(address, false); return { accepted: false } }
+    const change = await this.keyring.pendingChange(address)
+    const yes = await this.confirm(certificateQuestion(change.address, change.current, change.proposed, change.proposedVerifiedBy)).catch(() => false)
+    if (!yes) throw notConfirmed('certificate')
+    await this.keyring.resolveChange(address, true)
+    return { accepted: true }
   }
 
   /**
@@ -316,6 +366,10 @@ export class MailService extends SessionLifecycle {
    */
   async send(req: SendRequest): Promise<CallOutput<'messages.send'>> {
     const active = this.requireSession()
+    // A Send As the person claimed goes only where the server checks senders: found out once a session.
+    const key = parseIdentityKey(req.identityId)
+    const asked = key ? active.runtimes.get(mailboxKey('shared', key.address)) : undefined
+    if (asked?.mailbox.unpublishedGrants && this.claims.get(asked.mailbox.address)?.sendAs) await this.checkSenders(asked.mailbox.address.split('@')[1] ?? '').catch(() => undefined)
     const identities = this.identities()
     const claimed = active.runtimes.get(identities.find((i) => i.id === req.identityId)?.mailboxId ?? '')
     await claimed?.refreshQuota().catch(() => null)

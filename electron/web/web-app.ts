@@ -9,6 +9,8 @@ import { MemorySecretStore } from '../service/storage/secret-store'
 import { FileStateStore, MemoryStateStore, type StateStore } from '../service/storage/state-store'
 import { consoleLogger } from '../service/logger'
 import { WebHost } from './web-host'
+import type { AutoconfigOptions } from '../service/session/autoconfig'
+import { ConfirmPage } from './confirm-page'
 import { parseOAuthClients } from '../../shared/rules/server-presets'
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -24,6 +26,10 @@ export interface WebAppOptions {
   /** Reconnection backoff (R9); tests shorten it. */
   backoff?: Partial<BackoffPolicy>
   log?: (line: string) => void
+  /** Where server settings are looked up from an address (tests and screenshots serve their own). */
+  autoconfig?: AutoconfigOptions
+  /** The certificates an S/MIME chain must end at to count as verified (default: the system's roots). */
+  trustAnchors?: readonly string[]
 }
 
 export interface WebApp {
@@ -31,6 +37,8 @@ export interface WebApp {
   origin: string
   token: string
   service: MailService
+  /** Where the person answers main's own questions (confirm-page.ts). */
+  confirmUrl: string
   stop(): Promise<void>
 }
 
@@ -41,7 +49,14 @@ export async function startWebApp(opts: WebAppOptions = {}): Promise<WebApp> {
   const version = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version
   const state: StateStore = opts.stateFile ? new FileStateStore(opts.stateFile, consoleLogger) : new MemoryStateStore()
   let host: WebHost | null = null
+  // Main's own questions (a claimed grant, a changed certificate, the servers a sign-in goes to)
+  // on a page of the host's own origin; the window is only told that one waits, and where.
+  const confirmPage = new ConfirmPage({
+    announce: (e) => host?.broadcast(e.kind === 'waiting' ? 'confirm.waiting' : 'confirm.settled', e.kind === 'waiting' ? { id: e.id, title: e.title, url: e.url } : { id: e.id }),
+  })
+  await confirmPage.start()
   const service = new MailService({
+    confirm: confirmPage.confirm,
     secrets: new MemorySecretStore(),
     state,
     emit: (name, payload) => host?.broadcast(name, payload),
@@ -52,6 +67,8 @@ export async function startWebApp(opts: WebAppOptions = {}): Promise<WebApp> {
     attachmentUrl: (ticket) => `/attachments/${ticket}`,
     pollMs: opts.pollMs,
     backoff: opts.backoff,
+    autoconfig: opts.autoconfig,
+    trustAnchors: opts.trustAnchors,
   })
   await service.start()
   const dispatch = createDispatcher(serviceHandlers(service), (msg, e) => log(`${msg}: ${(e as Error)?.stack ?? e}`))
@@ -63,8 +80,10 @@ export async function startWebApp(opts: WebAppOptions = {}): Promise<WebApp> {
     origin: h.origin,
     token: h.token,
     service,
+    confirmUrl: confirmPage.url,
     async stop() {
       await h.stop()
+      await confirmPage.stop()
       await service.stop()
     },
   }

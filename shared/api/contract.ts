@@ -126,6 +126,8 @@ export const calls = {
     source: z.enum(['autoconfig', 'preset']).nullable(),
     provider: z.string().nullable(),
     note: textSchema.nullable(),
+    /** The host that published the autoconfig answer (the form shows it with the servers it names). */
+    foundAt: z.string().max(253).nullable(),
   })),
   /** Signs a person in over IMAP; the password stays in the main process. */
   'session.signIn': call(signInRequestSchema, sessionSchema),
@@ -139,7 +141,12 @@ export const calls = {
    * Starts signing in with the organisation's OpenID provider (OAuth2, PKCE, loopback redirect).
    * `opened`: main opened the sign-in page in the person's browser; otherwise the renderer opens `url`.
    */
-  'session.oauthBegin': call(z.object({ server: serverSettingsSchema, loginHint: emailAddressSchema.optional() }).strict(),
+  'session.oauthBegin': call(z.object({
+    server: serverSettingsSchema,
+    loginHint: emailAddressSchema.optional(),
+    /** Ask the provider to let the person choose the account (after a sign-in came back as someone else). */
+    selectAccount: z.boolean().optional(),
+  }).strict(),
     z.object({ flowId: z.string(), url: z.string().url(), opened: z.boolean() })),
   /** Resolves once the person finished (or abandoned) the sign-in in the browser. */
   'session.oauthFinish': call(z.object({ flowId: z.string().min(1).max(100) }).strict(), sessionSchema),
@@ -289,10 +296,25 @@ export const calls = {
     identity: z.object({ addresses: z.array(z.string()), expires: z.string() }).nullable(),
     recipients: z.array(z.string()),
     /** A correspondent's certificate that differs from the known one: kept aside until the person decides. */
-    changes: z.array(z.object({ address: z.string(), current: z.string(), proposed: z.string(), proposedExpires: z.string(), seenAt: z.string() })),
+    changes: z.array(z.object({
+      address: z.string(), current: z.string(), proposed: z.string(), proposedExpires: z.string(), seenAt: z.string(),
+      /** The new certificate's issuer when it chains to an anchor the person trusts, else null. */
+      proposedVerifiedBy: z.string().nullable(),
+    })),
+    /** Each known correspondent's certificate and how far it is trusted. */
+    certificates: z.array(z.object({
+      address: z.string(), fingerprint: z.string(), expires: z.string(),
+      /** verified: chains to an anchor the person trusts; firstSeen: trusted since it was first seen; changed: a different one waits. */
+      state: z.enum(['verified', 'firstSeen', 'changed']),
+      firstSeenAt: z.string().nullable(),
+      verifiedBy: z.string().nullable(),
+    })),
   })),
-  /** The person's answer to a changed certificate: accept uses the new one, otherwise the known one stays. */
-  'smime.resolveChange': call(z.object({ address: z.string().min(3).max(320), accept: z.boolean() }).strict(), z.object({ ok: z.literal(true) })),
+  /**
+   * A changed certificate: `accept: false` keeps the known one; `accept: true` has main ask the
+   * person (a native dialog, or the web host's own page) — the window's word alone changes nothing.
+   */
+  'smime.resolveChange': call(z.object({ address: z.string().min(3).max(320), accept: z.boolean() }).strict(), z.object({ ok: z.literal(true), accepted: z.boolean() })),
   /** Imports the person's certificate and private key from a PKCS#12 file (base64); the key stays in main. */
   'smime.importIdentity': call(z.object({ p12: z.string().min(1).max(200_000), password: z.string().max(1024) }).strict(), z.object({ ok: z.literal(true) })),
   /** Imports a recipient's certificate (PEM, or DER in base64). */
@@ -330,6 +352,13 @@ export const events = {
   'app.mailto': z.object({ url: z.string().max(200_000) }),
   /** The person clicked a notification main showed: open that message. */
   'app.notificationClicked': notificationTargetSchema,
+  /**
+   * Main asks the person something the window must not answer, on a page of its own (web host):
+   * the window says where, and waits. Under Electron the question is a native dialog instead.
+   */
+  'confirm.waiting': z.object({ id: z.string().max(100), title: textSchema, url: z.string().url().max(200) }),
+  /** That question was answered (or gave up). */
+  'confirm.settled': z.object({ id: z.string().max(100) }),
 } as const
 
 export type EventName = keyof typeof events

@@ -41,9 +41,14 @@ export function issuerAllowed(issuer: string): boolean {
 /**
  * The provider-specific parameters of the authorization request. OpenID Connect Core §11: a
  * refresh token (offline_access) is only granted with prompt=consent, unless the provider says
- * otherwise (its preset's `authParams`).
+ * otherwise (its preset's `authParams`). `selectAccount`: the browser came back signed in as
+ * someone other than the person typed, so the provider is asked to let them choose (OpenID
+ * Connect Core §3.1.2.1: prompt values are a space-separated list).
  */
-export function authorizationParams(settings: { scopes: string[]; authParams?: Record<string, string> }): Record<string, string> {
-  if (settings.authParams) return settings.authParams
-  return settings.scopes.includes('offline_access') ? { prompt: 'consent' } : {}
+export function authorizationParams(settings: { scopes: string[]; authParams?: Record<string, string> }, selectAccount = false): Record<string, string> {
+  const base = settings.authParams ?? (settings.scopes.includes('offline_access') ? { prompt: 'consent' } : {})
+  if (!selectAccount) return base
+  const prompts = new Set((base.prompt ?? '').split(' ').filter(Boolean))
+  prompts.add('select_account')
+  return { ...base, prompt: [...prompts].join(' ') }
 }

@@ -15,8 +15,12 @@ export interface ServerPreset {
   oauth?: OAuthPreset
   /** Consumer domains that are always this provider. */
   domains: string[]
-  /** Host names that show an autoconfig answer is this provider (its delegate login applies). */
-  hosts: RegExp
+  /**
+   * Grants its submission server enforces itself, whoever asks: where the organisation's
+   * directory publishes none, a grant the person says they have is acted on only if the server
+   * would refuse a wrong one (R2, R3).
+   */
+  checksSenders: ('sendAs' | 'onBehalf')[]
 }
 
 export const PRESETS: ServerPreset[] = [
@@ -40,7 +44,8 @@ export const PRESETS: ServerPreset[] = [
       delegateLogin: '{shared}',
     },
     domains: ['outlook.com', 'hotmail.com', 'live.com', 'msn.com'],
-    hosts: /(^|\.)(office365\.com|outlook\.com)$/i,
+    // Exchange Online refuses both without the permission: 554 5.2.252 SendAsDenied.
+    checksSenders: ['sendAs', 'onBehalf'],
   },
   {
     id: 'google',
@@ -60,7 +65,8 @@ export const PRESETS: ServerPreset[] = [
       delegateLogin: null,
     },
     domains: ['gmail.com', 'googlemail.com'],
-    hosts: /(^|\.)(gmail\.com|google\.com|googlemail\.com)$/i,
+    // Gmail rewrites a From it does not know rather than refusing it: nothing to rely on.
+    checksSenders: [],
   },
 ]
 
@@ -105,8 +111,20 @@ export const DELEGATE_LOGINS: { id: 'none' | 'dovecot' | 'exchange' | 'exchangeO
   { id: 'exchangeOnline', template: '{shared}' },
 ]
 
-/** The preset for a consumer domain, or for settings pointing at a provider's hosts. */
-export function presetFor(domain: string, imapHost?: string): ServerPreset | null {
+const sameEndpoint = (a: ServerSettings['imap'], b: ServerSettings['imap']) => a.host.toLowerCase() === b.host.toLowerCase() && a.port === b.port && a.security === b.security
+
+/**
+ * The preset for a consumer domain, or for settings that are exactly a provider's servers (both
+ * of them: an answer naming Microsoft's IMAP server and another SMTP server is not Microsoft's,
+ * and must not get its sign-in: shared/rules/token-hosts.ts).
+ */
+export function presetFor(domain: string, servers?: Pick<ServerSettings, 'imap' | 'smtp'>): ServerPreset | null {
   const d = domain.toLowerCase()
-  return PRESETS.find((p) => p.domains.includes(d) || (imapHost !== undefined && p.hosts.test(imapHost))) ?? null
+  return PRESETS.find((p) => p.domains.includes(d) || (servers !== undefined && sameEndpoint(servers.imap, p.settings.imap) && sameEndpoint(servers.smtp, p.settings.smtp))) ?? null
+}
+
+/** The grants the account's submission server enforces itself (a preset's), for grants the person claims. */
+export function serverChecksSenders(server: Pick<ServerSettings, 'imap' | 'smtp'>): ('sendAs' | 'onBehalf')[] {
+  const preset = PRESETS.find((p) => sameEndpoint(server.smtp, p.settings.smtp))
+  return preset ? preset.checksSenders : []
 }

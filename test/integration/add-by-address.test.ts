@@ -119,3 +119,30 @@ describe('opening a shared mailbox by address with organisation sign-in (OAuth2,
     await lev.service.stop()
   })
 })
+
+// A server that names owners by bare user name (Other Users.%%n.): "helpdesk" of any domain
+// would match its helpdesk, so only the organisation's domains open (R7).
+const WINGTIP = smallOrganisation('Wingtip', 'wingtip.test', {
+  people: { ines: 'Ines Ibarra' },
+  shared: [{ local: 'helpdesk', name: 'Wingtip Helpdesk', members: [{ local: 'ines', sendOnBehalf: true }] }],
+  layout: { separator: '.', sharedPrefix: 'Other Users.%%n.', masterSeparator: '*' },
+})
+
+describe('opening by address, only in the organisation\'s domains (R7)', () => {
+  let wingtip: MailStack
+  beforeAll(async () => { wingtip = await startMailStack(WINGTIP) })
+  afterAll(async () => { await wingtip?.stop() })
+
+  it('refuses an address of another domain, even where a mailbox of that user name exists, and opens the organisation\'s own', async () => {
+    const ines = await newService()
+    await ines.service.signIn({ address: 'ines@wingtip.test', password: passwordOf(wingtip, 'ines@wingtip.test'), server: { ...serverSettings(wingtip), delegateLogin: null } })
+    await ines.service.removeSharedMailbox('shared:helpdesk@wingtip.test').catch(() => undefined)
+    await expect(ines.service.addSharedMailbox('helpdesk@bank.example')).rejects.toMatchObject({ error: { code: 'permission.denied', rule: 'R7', field: 'address', message: expect.stringContaining('wingtip.test') } })
+    const addresses = ines.service.current()!.mailboxes.map((m) => m.address)
+    expect(addresses).not.toContain('helpdesk@bank.example')
+    // No identity for an outside address either: nothing to send "on behalf of helpdesk@bank.example" with.
+    expect(ines.service.identities().map((i) => i.id)).not.toContain('onBehalf:helpdesk@bank.example')
+    expect(addresses).toContain('helpdesk@wingtip.test')
+    await ines.service.stop()
+  })
+})

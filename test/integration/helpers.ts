@@ -8,6 +8,7 @@ import { MemoryStateStore, type StateStore } from '../../electron/service/storag
 import { events as contractEvents, type EventName, type EventWire } from '../../shared/api/contract'
 import type { MessageSummary, ServerSettings, Session } from '../../shared/domain'
 import type { MailStack } from '../mailstack/stack'
+import type { Confirm, ConfirmQuestion } from '../../electron/service/confirm'
 import { signInOnPage } from '../mailstack/oidc-browser'
 import { passwordOf } from '../mailstack/sessions'
 
@@ -60,11 +61,21 @@ export interface TestService {
   events: { name: EventName; payload: unknown }[]
   /** What the service keeps between launches (tests read it as an independent witness). */
   state: StateStore
+  /** The questions main asked the person (confirm.ts), in order; `answer` decides the next answers. */
+  asked: ConfirmQuestion[]
+  person: { answer: boolean | ((q: ConfirmQuestion) => boolean) }
 }
 
-export async function newService(state: StateStore = new MemoryStateStore(), pollMs = 500, opts: { secrets?: SecretStore; backoff?: Partial<BackoffPolicy>; log?: Logger } = {}): Promise<TestService> {
+export async function newService(state: StateStore = new MemoryStateStore(), pollMs = 500, opts: { secrets?: SecretStore; backoff?: Partial<BackoffPolicy>; log?: Logger; trustAnchors?: string[] } = {}): Promise<TestService> {
   const events: TestService['events'] = []
+  // The person at the screen, who answers main's own questions (a native dialog under Electron):
+  // yes unless a test says otherwise. The window never answers these.
+  const asked: ConfirmQuestion[] = []
+  const person: TestService['person'] = { answer: true }
+  const confirm: Confirm = async (q) => { asked.push(q); return typeof person.answer === 'function' ? person.answer(q) : person.answer }
   const service = new MailService({
+    confirm,
+    trustAnchors: opts.trustAnchors,
     secrets: opts.secrets ?? new MemorySecretStore(),
     backoff: opts.backoff,
     log: opts.log,
@@ -75,7 +86,7 @@ export async function newService(state: StateStore = new MemoryStateStore(), pol
     pollMs,
   })
   await service.start()
-  return { service, events, state }
+  return { service, events, state, asked, person }
 }
 
 /** The server settings with the stack's OpenID provider (a stack started with `oauth`). */
@@ -88,11 +99,13 @@ export function oauthServerSettings(stack: MailStack): ServerSettings {
  * Signs in as a person would with OAuth2: the provider's own page (as a browser drives it), then
  * the browser back on the service's loopback listener, which finishes the sign-in.
  */
-export async function oauthSignIn(t: TestService, stack: MailStack, address: string, opts: { password?: string; cancel?: boolean } = {}): Promise<{ session: Session; page: string }> {
-  const { flowId, url } = await t.service.oauthBegin(oauthServerSettings(stack), address)
+export async function oauthSignIn(t: TestService, stack: MailStack, address: string, opts: { password?: string; cancel?: boolean; jar?: Map<string, string>; server?: ServerSettings; selectAccount?: boolean; as?: string; shown?: () => void } = {}): Promise<{ session: Session; page: string }> {
+  const { flowId, url } = await t.service.oauthBegin(opts.server ?? oauthServerSettings(stack), address, opts.selectAccount)
   const finished = t.service.oauthFinish(flowId)
   finished.catch(() => undefined)
-  const back = await signInOnPage(url, address, opts.password ?? passwordOf(stack, address), { cancel: opts.cancel })
+  // `as`: who the person signs in as on the provider's page (a browser signed in already shows none).
+  const who = opts.as ?? address
+  const back = await signInOnPage(url, who, opts.password ?? passwordOf(stack, who), { cancel: opts.cancel, jar: opts.jar, shown: opts.shown })
   const page = await (await fetch(back)).text()
   return { session: await finished, page }
 }

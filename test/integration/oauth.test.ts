@@ -1,5 +1,6 @@
 import 'fake-indexeddb/auto'
 import { randomUUID } from 'node:crypto'
+import { createServer as createTcpServer, type AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ApiFailure } from '../../shared/api/errors'
 import { createDispatcher, serviceHandlers } from '../../electron/api/dispatcher'
@@ -169,5 +170,78 @@ describe('OAuth2 sign-in (system browser, PKCE, loopback redirect)', () => {
     services.push(t)
     const s = await t.service.signIn({ address: `ruth@${D}`, password: passwordOf(stack, `ruth@${D}`), server: serverSettings(stack) })
     expect(s.mailboxes.map((m) => m.kind)).toEqual(['own'])
+  })
+})
+
+describe('a token only where its issuer vouches, for the person who typed', () => {
+  /** A listener on this computer standing in for a host the window chose: what reached it. */
+  async function trap(): Promise<{ port: number; seen: string[]; close(): void }> {
+    const seen: string[] = []
+    const server = createTcpServer((socket) => { seen.push('connection'); socket.on('data', (d) => seen.push(String(d))); socket.write('220 ready\r\n') })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+    return { port: (server.address() as AddressInfo).port, seen, close: () => server.close() }
+  }
+
+  it('asks the person, in main\'s own question, before a token goes to servers its provider does not name; once for those servers', async () => {
+    const jar = new Map<string, string>()
+    const t = await newService()
+    services.push(t)
+    await oauthSignIn(t, stack, `ruth@${D}`, { jar })
+    expect(t.asked.map((q) => [q.kind, q.body[0]!.params])).toEqual([['hosts', expect.objectContaining({ address: `ruth@${D}`, imap: `127.0.0.1:${stack.ports.imap}`, smtp: `127.0.0.1:${stack.ports.submission}` })]])
+    // The loopback test servers are outside fabrikam.test: said in the warning.
+    expect(t.asked[0]!.warning?.params).toMatchObject({ hosts: '127.0.0.1', domain: D })
+    await t.service.signOut()
+    await oauthSignIn(t, stack, `ruth@${D}`, { jar })
+    expect(t.asked).toHaveLength(1)
+  })
+
+  it('the window\'s oauthBegin with its own host gets nothing, also while the browser signs in without a prompt', async () => {
+    const jar = new Map<string, string>()
+    const t = await newService()
+    services.push(t)
+    await oauthSignIn(t, stack, `ruth@${D}`, { jar })
+    const evil = await trap()
+    try {
+      const hostile = { ...settings(), smtp: { host: '127.0.0.1', port: evil.port, security: 'none' as const } }
+      // After sign-in no call from the window starts another sign-in (nor changes where the token goes).
+      await expect(t.service.oauthBegin(hostile, `ruth@${D}`)).rejects.toMatchObject({ error: { key: 'errors.auth.signedInAlready' } })
+      await t.service.signOut()
+      // Signed out, the window tries again; the browser is still signed in, so the provider
+      // answers at once. Main asks the person about the new server; the person says no.
+      t.person.answer = false
+      let shown = 0
+      await expect(oauthSignIn(t, stack, `ruth@${D}`, { jar, server: hostile, shown: () => { shown++ } })).rejects.toMatchObject({ error: { key: 'errors.confirm.hosts' } })
+      expect(shown).toBe(0)
+      expect(t.asked.at(-1)).toMatchObject({ kind: 'hosts', body: [expect.objectContaining({ params: expect.objectContaining({ smtp: `127.0.0.1:${evil.port}` }) }), expect.anything()] })
+      expect(evil.seen).toEqual([])
+      expect(t.service.current()).toBeNull()
+      const secrets = (t.service as unknown as { deps: { secrets: { get(k: string): Promise<string | undefined> } } }).deps.secrets
+      expect(await secrets.get(`oauth:ruth@${D}`)).toBeUndefined()
+    } finally {
+      evil.close()
+    }
+  })
+
+  it('a sign-in that comes back as another person says so, opens nothing, and signs in as the typed person with account selection', async () => {
+    // A shared reception PC: the browser is still signed in as piet.
+    const jar = new Map<string, string>()
+    const first = await newService()
+    services.push(first)
+    await oauthSignIn(first, stack, `piet@${D}`, { jar })
+    await first.service.signOut()
+    const t = await newService()
+    services.push(t)
+    let shown = 0
+    await expect(oauthSignIn(t, stack, `noor@${D}`, { jar, as: `piet@${D}`, shown: () => { shown++ } })).rejects.toMatchObject({
+      error: { code: 'auth.refused', field: 'address', key: 'errors.auth.otherPerson', params: { typed: `noor@${D}`, returned: `piet@${D}` } },
+    })
+    expect(shown).toBe(0)
+    expect(t.service.current()).toBeNull()
+    const secrets = (t.service as unknown as { deps: { secrets: { get(k: string): Promise<string | undefined> } } }).deps.secrets
+    expect(await secrets.get(`oauth:piet@${D}`)).toBeUndefined()
+    // "Sign in as noor": the provider shows its page although the browser is signed in.
+    const { session } = await oauthSignIn(t, stack, `noor@${D}`, { jar, selectAccount: true, shown: () => { shown++ } })
+    expect(shown).toBe(1)
+    expect(session.account.address).toBe(`noor@${D}`)
   })
 })

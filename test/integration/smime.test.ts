@@ -38,7 +38,8 @@ async function knownFingerprint(address: string): Promise<string | null> {
 
 beforeAll(async () => {
   stack = await startMailStack(await loadOrganisation(CONTOSO))
-  alice = await newService()
+  // Alice trusts the organisation's CA (an anchor her system would have): its certificates are verified.
+  alice = await newService(undefined, 500, { trustAnchors: [ca.certPem] })
   await alice.service.signIn({ address: 'alice@contoso.test', password: passwordOf(stack, 'alice@contoso.test'), server: serverSettings(stack) })
 })
 afterAll(async () => { await alice?.service.stop(); await stack?.stop() })
@@ -92,6 +93,17 @@ describe('S/MIME for personal mail, never for shared (R4)', () => {
     expect(body.text).toContain('Signed hello from Carol Chen')
     expect((await alice.service.smimeStatus()).recipients).toContain('carol@contoso.test')
     expect(await knownFingerprint('carol@contoso.test')).toBe(fingerprintOf(carolCert.certPem))
+    // Issued by the CA alice trusts: shown as verified, by whom.
+    expect((await alice.service.smimeStatus()).certificates.find((c) => c.address === 'carol@contoso.test')).toMatchObject({ state: 'verified', verifiedBy: 'Contoso Test CA', fingerprint: fingerprintOf(carolCert.certPem) })
+  })
+
+  it('shows a certificate no trusted issuer vouches for as trusted since first seen, with the date', async () => {
+    const frank = makeCa().issue('frank@contoso.test', 'Frank')
+    await deliverSigned('frank@contoso.test', 'Frank', 'Signed by Frank', frank)
+    await readBySubject('Signed by Frank')
+    const entry = (await alice.service.smimeStatus()).certificates.find((c) => c.address === 'frank@contoso.test')
+    expect(entry).toMatchObject({ state: 'firstSeen', verifiedBy: null })
+    expect(Date.now() - Date.parse(entry!.firstSeenAt!)).toBeLessThan(60_000)
   })
 
   it('never lets one opened mail replace a known certificate: the change waits for the person, with both fingerprints', async () => {
@@ -102,8 +114,17 @@ describe('S/MIME for personal mail, never for shared (R4)', () => {
     await deliverSigned('carol@contoso.test', 'Carol Chen', 'New key, please use it', impostor)
     await readBySubject('New key, please use it')
     const status = await alice.service.smimeStatus()
-    expect(status.changes).toEqual([expect.objectContaining({ address: 'carol@contoso.test', current: fingerprintOf(carolCert.certPem), proposed: fingerprintOf(impostor.certPem) })])
-    // Mail to carol still goes to her known key until the person accepts the change.
+    expect(status.changes).toEqual([expect.objectContaining({ address: 'carol@contoso.test', current: fingerprintOf(carolCert.certPem), proposed: fingerprintOf(impostor.certPem), proposedVerifiedBy: null })])
+    expect(status.certificates.find((c) => c.address === 'carol@contoso.test')).toMatchObject({ state: 'changed' })
+    // The window's "accept" alone changes nothing: main asks the person, with both fingerprints.
+    alice.person.answer = false
+    const before = alice.asked.length
+    await expect(alice.service.resolveCertificateChange('carol@contoso.test', true)).rejects.toMatchObject({ error: { key: 'errors.confirm.certificate' } })
+    alice.person.answer = true
+    expect(alice.asked.slice(before)).toEqual([expect.objectContaining({ kind: 'certificate', warning: expect.objectContaining({ params: { address: 'carol@contoso.test' } }) })])
+    expect(JSON.stringify(alice.asked.at(-1)!.body)).toContain(fingerprintOf(impostor.certPem))
+    expect(await knownFingerprint('carol@contoso.test')).toBe(fingerprintOf(carolCert.certPem))
+    // Mail to carol still goes to her known key; keeping it needs nobody's confirmation.
     await alice.service.resolveCertificateChange('carol@contoso.test', false)
     expect((await alice.service.smimeStatus()).changes).toEqual([])
     expect(await knownFingerprint('carol@contoso.test')).toBe(fingerprintOf(carolCert.certPem))
@@ -131,7 +152,9 @@ describe('S/MIME for personal mail, never for shared (R4)', () => {
     const impostor = makeCa().issue('dave@contoso.test', 'Dave Dunn')
     expect(await alice.service.importCertificate(impostor.certPem)).toEqual({ addresses: ['dave@contoso.test'], pending: ['dave@contoso.test'] })
     expect(await knownFingerprint('dave@contoso.test')).toBe(fingerprintOf(daveCert.certPem))
-    await alice.service.resolveCertificateChange('dave@contoso.test', true)
+    const asked = alice.asked.length
+    expect(await alice.service.resolveCertificateChange('dave@contoso.test', true)).toEqual({ accepted: true })
+    expect(alice.asked.slice(asked).map((q) => q.kind)).toEqual(['certificate'])
     expect(await knownFingerprint('dave@contoso.test')).toBe(fingerprintOf(impostor.certPem))
     const expired = makeCa().issue('erin@contoso.test', 'Erin', 'p', { expired: true })
     await expect(alice.service.importCertificate(expired.certPem)).rejects.toThrow(/not valid now/)

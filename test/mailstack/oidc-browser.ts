@@ -3,9 +3,11 @@
  * Signs a person in on the provider's own login page, as a browser would (cookies, redirects,
  * the form), and returns where the provider sent the browser back to: the client's redirect URI
  * with the code or the error. For integration tests; the e2e tests use Chromium itself.
+ * `jar`: the browser's cookies, kept across sign-ins (a browser still signed in: no form at all).
+ * `shown`: called with each login page the provider showed.
  */
-export async function signInOnPage(authorizationUrl: string, login: string, password: string, opts: { cancel?: boolean } = {}): Promise<URL> {
-  const cookies = new Map<string, string>()
+export async function signInOnPage(authorizationUrl: string, login: string, password: string, opts: { cancel?: boolean; jar?: Map<string, string>; shown?: () => void } = {}): Promise<URL> {
+  const cookies = opts.jar ?? new Map<string, string>()
   const keep = (res: Response) => {
     for (const c of res.headers.getSetCookie()) {
       const [pair] = c.split(';')
@@ -18,12 +20,12 @@ export async function signInOnPage(authorizationUrl: string, login: string, pass
   let body: URLSearchParams | null = null
   for (let hops = 0; hops < 20; hops++) {
     if (url.hostname === '127.0.0.1' && url.pathname === '/callback') return url
-    const res = await fetch(url, { method: body ? 'POST' : 'GET', body, redirect: 'manual', headers: { cookie: cookieHeader(), ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) } })
+    const res: Response = await fetch(url, { method: body ? 'POST' : 'GET', body, redirect: 'manual', headers: { cookie: cookieHeader(), ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) } })
     keep(res)
     body = null
     const next = res.headers.get('location')
     if (next) { url = new URL(next, url); continue }
-    const html = await res.text()
+    const html: string = await res.text()
     if (opts.cancel) {
       const abort = /<a href="([^"]+\/abort)"/.exec(html)?.[1]
       if (!abort) throw new Error('the provider\'s page offers no way to cancel')
@@ -32,9 +34,14 @@ export async function signInOnPage(authorizationUrl: string, login: string, pass
     }
     const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1]
     if (!action) throw new Error(`the provider showed no sign-in form at ${url.pathname}: ${html.slice(0, 300)}`)
-    if (html.includes('role="alert"') && hops > 2) throw new Error(`the provider refused the sign-in: ${/role="alert">([^<]*)/.exec(html)?.[1]}`)
+    // A page that posts itself (the provider's form_post, e.g. ending the session of the account
+    // the browser was signed in as before another signs in) is sent as a browser would, as it is.
+    const hidden: [string, string][] = [...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!] as [string, string])
+    const loginForm = /name="login"/.test(html)
+    if (loginForm) opts.shown?.()
+    if (loginForm && html.includes('role="alert"') && hops > 2) throw new Error(`the provider refused the sign-in: ${/role="alert">([^<]*)/.exec(html)?.[1]}`)
     url = new URL(action, url)
-    body = new URLSearchParams({ login, password })
+    body = new URLSearchParams([...hidden, ...(loginForm ? [['login', login], ['password', password]] : [])])
   }
   throw new Error('too many redirects during sign-in')
 }

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
-import Provider from 'oidc-provider'
+import Provider, { interactionPolicy } from 'oidc-provider'
 import type { Organisation } from './organisation'
 import { freePorts } from './ports'
 
@@ -53,6 +53,16 @@ async function formBody(req: IncomingMessage): Promise<URLSearchParams> {
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'))
 }
 
+/**
+ * The usual prompts plus select_account (OpenID Connect Core §3.1.2.1), as Entra ID and Google
+ * offer: the login page even when the browser is signed in already.
+ */
+function selectAccountPolicy() {
+  const policy = interactionPolicy.base()
+  policy.add(new interactionPolicy.Prompt({ name: 'select_account', requestable: true }), 0)
+  return policy
+}
+
 export async function startOidcProvider(org: Organisation, opts: OidcOptions = {}): Promise<OidcStack> {
   const port = opts.port ?? (await freePorts(1))[0]!
   const issuer = `http://127.0.0.1:${port}`
@@ -102,7 +112,7 @@ export async function startOidcProvider(org: Organisation, opts: OidcOptions = {
     },
     issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
     ttl: { AccessToken: ttl, AuthorizationCode: 60, IdToken: 3600, RefreshToken: 14 * 86_400, Interaction: 600, Session: 3600, Grant: 14 * 86_400 },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { policy: selectAccountPolicy(), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     renderError: async (ctx, out) => {
       ctx.type = 'html'
       ctx.body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in error</title></head><body><h1>Sign-in error</h1><pre>${escapeHtml(JSON.stringify(out))}</pre></body></html>`
@@ -115,7 +125,8 @@ export async function startOidcProvider(org: Organisation, opts: OidcOptions = {
     res.setHeader('cache-control', 'no-store')
     const details = await provider.interactionDetails(req, res)
     const [, uid, action] = path.split('/').filter(Boolean) as [string, string, string | undefined]
-    if (!action && details.prompt.name === 'login') {
+    // Asked to choose an account (prompt=select_account): the login page, whoever is signed in.
+    if (!action && (details.prompt.name === 'login' || details.prompt.name === 'select_account')) {
       res.setHeader('content-type', 'text/html; charset=utf-8')
       res.end(loginPage(uid, org.name, null))
       return
@@ -143,7 +154,7 @@ export async function startOidcProvider(org: Organisation, opts: OidcOptions = {
         res.end(loginPage(uid, org.name, 'That email address or password is not right.', login))
         return
       }
-      await provider.interactionFinished(req, res, { login: { accountId: u.address } }, { mergeWithLastSubmission: false })
+      await provider.interactionFinished(req, res, { login: { accountId: u.address }, select_account: {} }, { mergeWithLastSubmission: false })
       return
     }
     if (action === 'abort') {

@@ -37,7 +37,7 @@ const folderNames = z.object({
   trash: z.string().default('Deleted Items'),
   junk: z.string().default('Junk Email'),
   archive: z.string().default('Archive'),
-  /** The shared mailboxes' folder for the directory entry, where members may only read (R2, R3). */
+  /** The directory's folder in the server's public namespace, where only administrators write (R2, R3). */
   directory: z.string().default('Directory'),
   /** Tandem's team-state folder, created as the administrator guide says (members: lrsi); null: not created. */
   team: z.string().nullable().default('Tandem Team'),
@@ -53,6 +53,11 @@ const layout = z.object({
   separator: z.enum(['/', '.']).default('/'),
   sharedPrefix: z.string().regex(/%%[un]/).nullable().default('shared/%%u/'),
   masterSeparator: z.string().length(1).default('*'),
+  /**
+   * The public namespace (NAMESPACE's third part), where the administrator keeps the directory:
+   * absent means "Public" and the separator; null: the server has none (as Exchange Online's IMAP).
+   */
+  publicPrefix: z.string().min(1).nullable().optional(),
 })
 
 export const organisationSchema = z
@@ -65,6 +70,14 @@ export const organisationSchema = z
       sent: 'Sent Items', drafts: 'Drafts', trash: 'Deleted Items', junk: 'Junk Email', archive: 'Archive', directory: 'Directory', team: 'Tandem Team',
     }),
     layout: layout.default({ separator: '/', sharedPrefix: 'shared/%%u/', masterSeparator: '*' }),
+    /**
+     * The server files mail for `local+folder@` into that folder (Dovecot's
+     * lmtp_save_to_detail_mailbox with Postfix's recipient_delimiter): anyone outside can then
+     * put mail into any folder of a mailbox, which Tandem must never take for its own state.
+     */
+    detailDelivery: z.boolean().default(false),
+    /** The submission server refuses envelope senders a login does not own (Postfix's sender login map); false: it checks nothing. */
+    checksSenders: z.boolean().default(true),
   })
   .superRefine((org, ctx) => {
     const inOrg = (a: string) => org.domains.includes(a.split('@')[1] ?? '')
@@ -94,6 +107,17 @@ export type Organisation = z.infer<typeof organisationSchema>
 export type OrgUser = Organisation['users'][number]
 export type OrgSharedMailbox = Organisation['sharedMailboxes'][number]
 
+/** The public namespace's prefix of an organisation's server, or null when it has none. */
+export function publicPrefixOf(org: Organisation): string | null {
+  return org.layout.publicPrefix === undefined ? `Public${org.layout.separator}` : org.layout.publicPrefix
+}
+
+/** The directory folder's path in the public namespace, or null when the server has none. */
+export function directoryPathOf(org: Organisation): string | null {
+  const prefix = publicPrefixOf(org)
+  return prefix === null ? null : prefix + org.folders.directory
+}
+
 export function parseOrganisation(json: unknown): Organisation {
   return organisationSchema.parse(json)
 }
@@ -120,6 +144,8 @@ export function smallOrganisation(name: string, domain: string, opts: {
   people: Record<string, string>
   shared: { local: string; name: string; members: { local: string; sendAs?: boolean; sendOnBehalf?: boolean }[] }[]
   layout?: Organisation['layout']
+  detailDelivery?: boolean
+  checksSenders?: boolean
 }): Organisation {
   const at = (local: string) => `${local}@${domain}`
   return parseOrganisation({
@@ -128,5 +154,7 @@ export function smallOrganisation(name: string, domain: string, opts: {
     users: Object.entries(opts.people).map(([local, person]) => ({ address: at(local), name: person, password: `${local}-pass-1` })),
     sharedMailboxes: opts.shared.map((s) => ({ address: at(s.local), name: s.name, members: s.members.map((m) => ({ ...m, local: undefined, address: at(m.local) })) })),
     ...(opts.layout ? { layout: opts.layout } : {}),
+    ...(opts.detailDelivery ? { detailDelivery: true } : {}),
+    ...(opts.checksSenders === false ? { checksSenders: false } : {}),
   })
 }

@@ -6,12 +6,12 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import nodemailer from 'nodemailer'
 import {
-  dovecotConfig, denyFile, mastersFile, oauth2Config, passwdFile, MAIL_GID, MAIL_UID, OAUTH_KEYS_DIR, R8_REASON, R8_REASON_ENV,
+  dovecotConfig, denyFile, mastersFile, oauth2Config, passwdFile, MAIL_GID, MAIL_UID, OAUTH_KEYS_DIR, PUBLIC_DIR, R8_REASON, R8_REASON_ENV,
   type DovecotOptions,
 } from './dovecot-config'
 import type { OidcOptions, OidcStack } from './oidc'
 import { ensureFolder, writeMessages, type SeedMessage } from './maildir'
-import type { Organisation, OrgSharedMailbox } from './organisation'
+import { directoryPathOf, type Organisation, type OrgSharedMailbox } from './organisation'
 import { postfixMainCf, postfixMasterCf, senderLoginMap, virtualMailboxMap } from './postfix-config'
 import { freePorts, waitForPort } from './ports'
 
@@ -20,11 +20,13 @@ const run = promisify(execFile)
 /** The Debian packages the stack needs; printed when one is missing. */
 export const MAIL_STACK_PACKAGES = ['dovecot-imapd', 'dovecot-lmtpd', 'postfix'] as const
 
-/** The METADATA entry Tandem reads a shared mailbox's name and grants from. */
+/** The METADATA entry a person's own display name may be read from (their own word about themselves). */
 export const DIRECTORY_ENTRY = '/shared/vendor/tandem/mailbox'
 
-export function directoryEntry(shared: OrgSharedMailbox): { name: string; sendAs: string[]; sendOnBehalf: string[]; members: string[] } {
+/** A shared mailbox's directory entry: its address, name, members and grants (docs/admin.md). */
+export function directoryEntry(shared: OrgSharedMailbox): { address: string; name: string; sendAs: string[]; sendOnBehalf: string[]; members: string[] } {
   return {
+    address: shared.address,
     name: shared.name,
     members: shared.members.map((m) => m.address),
     sendAs: shared.members.filter((m) => m.sendAs).map((m) => m.address),
@@ -35,18 +37,20 @@ export function directoryEntry(shared: OrgSharedMailbox): { name: string; sendAs
 /** Rights a member gets on each folder of a shared mailbox (Exchange's "Full Access"). */
 export const MEMBER_RIGHTS = 'lrwstipekx'
 /**
- * The directory entry as the administrator publishes it (docs/admin.md): a message with the
- * X-Tandem-Directory header and the entry as plain JSON, in a folder members can only read.
+ * A directory entry as the administrator publishes it (docs/admin.md): a message with the
+ * X-Tandem-Directory header and the entry as plain JSON, in the public namespace's directory
+ * folder, where people can only read. `about`: the address (or domain) the entry is for.
  */
-export function directoryMessage(shared: string, entry: object): string {
+export function directoryMessage(about: string, entry: object): string {
+  const domain = about.includes('@') ? about.split('@')[1] : about
   return [
-    `From: Mail administrator <postmaster@${shared.split('@')[1]}>`, `To: <${shared}>`,
-    `Subject: Tandem directory entry for ${shared}`, `Date: ${new Date().toUTCString()}`, 'X-Tandem-Directory: 1',
+    `From: Mail administrator <postmaster@${domain}>`,
+    `Subject: Tandem directory entry for ${about}`, `Date: ${new Date().toUTCString()}`, 'X-Tandem-Directory: 1',
     'MIME-Version: 1.0', 'Content-Type: application/json; charset=utf-8', 'Content-Transfer-Encoding: 8bit', '', JSON.stringify(entry), '',
   ].join('\r\n')
 }
 
-/** Rights a member gets on the shared mailbox's directory folder: see it, read it, nothing more. */
+/** Everyone's rights on the public directory folder: see it, read it, nothing more. */
 export const DIRECTORY_RIGHTS = 'lr'
 /** Members' rights on the team-state folder: look, read, seen, insert — an append-only log. */
 export const TEAM_RIGHTS = 'lrsi'
@@ -68,8 +72,15 @@ export interface MailStack {
   deliver(address: string, raw: string | Buffer, from?: string): Promise<void>
   /** Runs doveadm against this stack as the mail user (e.g. `acl delete`, `quota get`). */
   doveadm(...args: string[]): Promise<string>
-  /** Publishes a shared mailbox's directory entry (name, grants) as its administrator would. */
-  publishDirectory(shared: string, entry: object): Promise<string>
+  /**
+   * Publishes a directory entry (a shared mailbox's name, members and grants; a person's name;
+   * the organisation's domains) in the public directory, as the administrator would.
+   */
+  publishDirectory(about: string, entry: object): Promise<string>
+  /** Removes every directory entry about this address, as the administrator would. */
+  withdrawDirectory(about: string): Promise<void>
+  /** The public namespace's directory folder as people's sessions name it, or null without one. */
+  directoryPath: string | null
   /**
    * What an administrator does: sets (or with null, removes) a member's rights on folders of a
    * shared mailbox (all of its folders when none is named), then rebuilds the shared dictionary.
@@ -166,14 +177,22 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
       const folderPath = await ensureFolder(join(home(shared.address), 'Maildir'), folder)
       await writeOwned(join(folderPath, 'dovecot-acl'), acl)
     }
-    // The directory entry's folder: members may look and read, never write (R2, R3).
-    const directory = await ensureFolder(join(home(shared.address), 'Maildir'), f.directory)
-    await writeOwned(join(directory, 'dovecot-acl'), shared.members.map((m) => `user=${m.address} ${DIRECTORY_RIGHTS}`).join('\n') + '\n')
     // The team-state folder (docs/admin.md): members append and read, never change or remove.
     if (f.team) {
       const team = await ensureFolder(join(home(shared.address), 'Maildir'), f.team)
       await writeOwned(join(team, 'dovecot-acl'), shared.members.map((m) => `user=${m.address} ${TEAM_RIGHTS}`).join('\n') + '\n')
     }
+  }
+
+  // The directory lives where no person can write: a folder of the public namespace, which no
+  // person owns, readable by every signed-in person and writable by nobody over IMAP (R2, R3).
+  const directoryPath = directoryPathOf(org)
+  const publicRoot = join(dv, PUBLIC_DIR)
+  if (directoryPath !== null) {
+    await mkdir(publicRoot, { recursive: true })
+    await chown(publicRoot, MAIL_UID, MAIL_GID)
+    const directory = await ensureFolder(publicRoot, org.folders.directory)
+    await writeOwned(join(directory, 'dovecot-acl'), `authenticated ${DIRECTORY_RIGHTS}\n`)
   }
 
   let dovecotErr = ''
@@ -202,8 +221,8 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
     return stdout
   }
   /** `doveadm save`: appends one message to a folder as the server's administrator (stdin). */
-  const doveadmSave = (address: string, folder: string, raw: string) => new Promise<string>((resolve, reject) => {
-    const [c, ca] = asMailUser('/usr/bin/doveadm', ['-c', conf, 'save', '-u', address, '-m', folder])
+  const doveadmSave = (address: string, folder: string, raw: string, options: string[] = []) => new Promise<string>((resolve, reject) => {
+    const [c, ca] = asMailUser('/usr/bin/doveadm', ['-c', conf, ...options, 'save', '-u', address, '-m', folder])
     const child = spawn(c, ca, { env: { PATH: process.env.PATH }, stdio: ['pipe', 'ignore', 'pipe'] })
     let err = ''
     child.stderr.on('data', (d) => { err += String(d) })
@@ -211,13 +230,24 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
     child.once('exit', (code) => (code === 0 ? resolve('') : reject(new Error(`doveadm save: exit ${code}: ${err}`))))
     child.stdin.end(raw)
   })
-  const publishDirectory = (shared: string, entry: object) => doveadmSave(shared, f.directory, directoryMessage(shared, entry))
+  /**
+   * The administrator's own tool: `doveadm save` with the ACL plugin off for that one command
+   * (on a real server, an administrator account with rights on the folder does the same).
+   */
+  const publishDirectory = async (about: string, entry: object) => {
+    if (directoryPath === null) throw new Error(`${org.name}'s server has no public namespace for a directory`)
+    return doveadmSave(org.users[0]!.address, directoryPath, directoryMessage(about, entry), ['-o', 'mail_plugins=quota'])
+  }
+  const withdrawDirectory = async (about: string) => {
+    if (directoryPath === null) return
+    await doveadm('-o', 'mail_plugins=quota', 'expunge', '-u', org.users[0]!.address, 'mailbox', directoryPath, 'header', 'Subject', `entry for ${about}`)
+  }
 
   // Postfix: root-owned config; its master needs root and drops to the postfix user itself.
   const pf = join(dir, 'postfix')
   await makePostfixQueue(pf)
   await writeFile(join(pf, 'main.cf'), postfixMainCf(org, pf, ports))
-  await writeFile(join(pf, 'master.cf'), postfixMasterCf(pf, ports))
+  await writeFile(join(pf, 'master.cf'), postfixMasterCf(pf, ports, org.checksSenders))
   await writeFile(join(pf, 'sender_logins'), senderLoginMap(org))
   await writeFile(join(pf, 'virtual_mailboxes'), virtualMailboxMap(org))
 
@@ -262,13 +292,15 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
   try {
     await waitForDovecot()
     await doveadm('acl', 'recalc', '-A')
-    // The directory entry members read (display name and grants): set by the administrator,
-    // as IMAP METADATA on a folder of the shared mailbox where members have no w right, so no
-    // member can write a grant for themselves. Tandem never writes it.
-    for (const shared of org.sharedMailboxes) await publishDirectory(shared.address, directoryEntry(shared))
-    // People's display names, the same way (a directory would give them on a real server).
-    for (const user of org.users) {
-      await doveadm('mailbox', 'metadata', 'set', '-u', user.address, 'INBOX', DIRECTORY_ENTRY, JSON.stringify({ name: user.name }))
+    // The directory (names, members, grants) as the administrator publishes it, where no person
+    // can write: the public namespace's directory folder. Tandem never writes it.
+    if (directoryPath !== null) {
+      for (const shared of org.sharedMailboxes) await publishDirectory(shared.address, directoryEntry(shared))
+      for (const user of org.users) await publishDirectory(user.address, { address: user.address, name: user.name })
+    }
+    // A server without one: people's own names as they set them themselves (their own word, for their own From).
+    else {
+      for (const user of org.users) await doveadm('mailbox', 'metadata', 'set', '-u', user.address, 'INBOX', DIRECTORY_ENTRY, JSON.stringify({ name: user.name }))
     }
     await startPostfix()
   } catch (e) {
@@ -307,14 +339,14 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
         else await doveadm('acl', 'set', '-u', shared, folder, `user=${member}`, ...rightNames(rights))
       }
       if (!only) {
-        if (rights === null) await doveadm('acl', 'delete', '-u', shared, f.directory, `user=${member}`)
-        else await doveadm('acl', 'set', '-u', shared, f.directory, `user=${member}`, ...rightNames(DIRECTORY_RIGHTS))
         if (f.team && rights === null) await doveadm('acl', 'delete', '-u', shared, f.team, `user=${member}`)
         else if (f.team) await doveadm('acl', 'set', '-u', shared, f.team, `user=${member}`, ...rightNames(TEAM_RIGHTS))
       }
       await doveadm('acl', 'recalc', '-A')
     },
     publishDirectory,
+    withdrawDirectory,
+    directoryPath,
     stop,
   }
 }

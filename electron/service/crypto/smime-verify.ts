@@ -16,6 +16,8 @@ export interface VerifiedSigner {
   certPem: string
   addresses: string[]
   fingerprint: string
+  /** The other certificates the signature carried (intermediates, perhaps): for its chain of trust. */
+  chain: string[]
 }
 
 export type SignatureVerdict =
@@ -56,5 +58,13 @@ export async function verifyDetachedSignature(signedBytes: Buffer, signatureDer:
   const certPem = forge.pki.certificateToPem(cert)
   const addresses = certificateAddresses(cert)
   if (!addresses.includes(fromAddress.toLowerCase())) return { ok: false, reason: 'otherAddress' }
-  return { ok: true, signer: { certPem, addresses, fingerprint: fingerprintOf(certPem) } }
+  const chain: string[] = []
+  for (const c of signed.certificates ?? []) {
+    if (!(c instanceof pkijs.Certificate)) continue
+    try {
+      const pem = forge.pki.certificateToPem(forge.pki.certificateFromAsn1(forge.asn1.fromDer(Buffer.from(c.toSchema().toBER(false)).toString('binary'))))
+      if (pem !== certPem && chain.length < 10) chain.push(pem)
+    } catch { /* a certificate forge cannot read is no link of a chain it can check */ }
+  }
+  return { ok: true, signer: { certPem, addresses, fingerprint: fingerprintOf(certPem), chain } }
 }

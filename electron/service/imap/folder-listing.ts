@@ -12,6 +12,13 @@ export function otherNamespacePrefixes(client: ImapFlow): { prefix: string; deli
     .filter((n): n is { prefix: string; delimiter: string } => typeof n?.prefix === 'string' && n.prefix.length > 0)
 }
 
+/** Prefixes of the other-users namespace only (NAMESPACE's second part): where shared mailboxes are. */
+export function otherUsersNamespaces(client: ImapFlow): { prefix: string; delimiter: string }[] {
+  return (client.namespaces?.other || [])
+    .filter((n) => typeof n?.prefix === 'string' && n.prefix.length > 0)
+    .map((n) => ({ prefix: n.prefix!, delimiter: n.delimiter || '/' }))
+}
+
 function inNamespace(path: string, prefixes: { prefix: string }[]): boolean {
   return prefixes.some((p) => path === p.prefix.replace(/[/.]$/, '') || path.startsWith(p.prefix))
 }
@@ -65,7 +72,8 @@ export function toFolder(f: ListResponse, mailboxId: string, trustServerOnly: bo
     parents: f.parent,
     delimiter: f.delimiter ?? null,
     role: folderRole(f.path, trustServerOnly ? flags : [], specialUse),
-    subscribed: f.subscribed,
+    // imapflow leaves it undefined for a folder the person never subscribed to (one an administrator made).
+    subscribed: !!f.subscribed,
     unseen: f.status?.unseen ?? null,
     total: f.status?.messages ?? null,
     selectable: !flags.some((x) => /^\\noselect$|^\\nonexistent$/i.test(x)),

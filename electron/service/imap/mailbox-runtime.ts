@@ -33,8 +33,6 @@ export interface RuntimeOptions {
  */
 export class MailboxRuntime {
   folders: Folder[] = []
-  /** The folder holding the mailbox's directory entry (no mail; not shown), relative to the mailbox. */
-  hiddenFolder: string | null = null
   private readonly rights = new RightsCache()
   private readonly link: ReconnectingConnection
   private readonly watcher: FolderWatcher
@@ -88,7 +86,7 @@ export class MailboxRuntime {
 
   async refreshFolders(): Promise<Folder[]> {
     const client = await this.connection()
-    const hidden = [...(this.hiddenFolder === null ? [] : [this.hiddenFolder]), ...(this.mailbox.kind === 'shared' ? [this.scope.kind === 'namespace' ? TEAM_FOLDER : teamFolderPath(client, null)] : [])]
+    const hidden = this.mailbox.kind === 'shared' ? [this.scope.kind === 'namespace' ? TEAM_FOLDER : teamFolderPath(client, null)] : []
     this.folders = await listScopedFolders(client, this.mailbox.id, this.scope, hidden, this.rights)
     return this.folders
   }

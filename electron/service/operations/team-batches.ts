@@ -12,6 +12,7 @@ import {
 import type { StoredTeamRecord } from '../../../shared/team/records'
 import { fromTeamWire, joinTeamWires, toTeamWire, type TeamWire } from '../../../shared/team/wire'
 import { appendTeamRecord, readTeamRecords, TEAM_PAGE, type TeamCursor, type TeamPage } from './team'
+import { DELIVERY_TRACE_FIELDS, isDeliveredMail } from '../../../shared/rules/delivered'
 
 /** Records appended since the last batch before a member's client writes the next one. */
 export const BATCH_EVERY = 2000
@@ -28,7 +29,9 @@ export async function listBatches(client: ImapFlow, path: string): Promise<{ uid
     const batches: BatchInfo[] = []
     const uids = mb.exists > 0 ? (await client.search({ larger: MIN_BATCH_BYTES, header: { [BATCH_HEADER]: true } }, { uid: true })) || [] : []
     if (uids.length) {
-      for await (const m of client.fetch(uids.join(','), { uid: true, headers: [BATCH_HEADER, 'from'] }, { uid: true })) {
+      for await (const m of client.fetch(uids.join(','), { uid: true, headers: [BATCH_HEADER, 'from', ...DELIVERY_TRACE_FIELDS] }, { uid: true })) {
+        // Delivered mail is never a batch (a detail address filed into the team folder).
+        if (isDeliveredMail(String(m.headers ?? ''))) continue
         const fields = headerFields(m.headers)
         const range = parseBatchHeader(fields.get(BATCH_HEADER.toLowerCase()) ?? '')
         const by = addressparser(fields.get('from') ?? '')[0]?.address ?? ''

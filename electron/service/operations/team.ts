@@ -6,6 +6,7 @@ import { dropped, openedMailbox } from './sync'
 import { formatIn, type Locale } from '../../../shared/i18n'
 import { BATCH_HEADER } from '../../../shared/team/batches'
 import { MAX_RECORD_BYTES, parseTeamRecord, serialiseTeamRecord, type StoredTeamRecord, type TeamRecord } from '../../../shared/team/records'
+import { DELIVERY_TRACE_FIELDS, isDeliveredMail } from '../../../shared/rules/delivered'
 
 /**
  * The folder of a shared mailbox that holds its team state (docs/team-state.md), by this name
@@ -154,7 +155,9 @@ export async function readTeamRecords(client: ImapFlow, path: string, since: Tea
     if (page.length) {
       // The record's header field for each; the whole (small) message only where that is missing.
       const whole: number[] = []
-      for await (const m of client.fetch(page.join(','), { uid: true, headers: [RECORD_HEADER, BATCH_HEADER] }, { uid: true })) {
+      for await (const m of client.fetch(page.join(','), { uid: true, headers: [RECORD_HEADER, BATCH_HEADER, ...DELIVERY_TRACE_FIELDS] }, { uid: true })) {
+        // Delivered mail is never a record (a detail address filed into this folder: anyone can send one).
+        if (isDeliveredMail(String(m.headers ?? ''))) { skipped++; continue }
         const r = recordOfHeader(m.headers)
         // A batch (team-batches.ts) is not a record: the records it copies are read on their own.
         if (!r && isBatch(m.headers)) continue
@@ -164,7 +167,7 @@ export async function readTeamRecords(client: ImapFlow, path: string, since: Tea
       dropped(client)
       if (whole.length) {
         for await (const m of client.fetch(whole.join(','), { uid: true, source: { maxLength: MAX_SOURCE } }, { uid: true })) {
-          const r = m.source && m.source.length < MAX_SOURCE ? await recordOf(m.source) : null
+          const r = m.source && m.source.length < MAX_SOURCE && !isDeliveredMail(m.source.toString('latin1')) ? await recordOf(m.source) : null
           if (r) records.push({ ...r, uid: m.uid })
           else skipped++
         }

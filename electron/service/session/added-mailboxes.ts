@@ -1,7 +1,8 @@
 import type { ImapFlow } from 'imapflow'
 import { ApiFailure, fail } from '../../../shared/api/errors'
-import { readDirectoryEntry, type SharedMembership } from './directory'
-import { otherNamespacePrefixes } from '../imap/folder-listing'
+import { addressOfOwner, legacyDirectoryWarning, organisationDomains, type Directory, type SharedMembership } from './directory'
+import { addressInDomains } from '../../../shared/rules/organisation'
+import { otherNamespacePrefixes, otherUsersNamespaces } from '../imap/folder-listing'
 import { connectImap, type ImapLogin } from '../imap/connect'
 import { myRights } from '../imap/raw'
 import type { StateStore } from '../storage/state-store'
@@ -40,9 +41,16 @@ export function isAccessRefusal(e: unknown): boolean {
   return e instanceof ApiFailure && ['auth.failed', 'auth.refused', 'auth.sharedMailbox', 'permission.denied'].includes(e.code)
 }
 
-/** Through the shared namespace of the person's own session, when the server lists the mailbox there. */
-async function viaNamespace(client: ImapFlow, address: string): Promise<SharedMembership | null> {
-  const namespaces = otherNamespacePrefixes(client)
+/** What opening a mailbox by address goes by: the directory, and who is signed in. */
+export interface OpenContext { directory: Directory; me: string }
+
+/**
+ * Through the shared namespace of the person's own session, when the server lists the mailbox
+ * there: by its address, or by the bare user name whose address it is (addressOfOwner: never a
+ * same-named mailbox of another domain).
+ */
+async function viaNamespace(client: ImapFlow, address: string, ctx: OpenContext): Promise<SharedMembership | null> {
+  const namespaces = otherUsersNamespaces(client)
   if (!namespaces.length) return null
   const listed = await client.list({ listOnly: true })
   const local = address.split('@')[0]!
@@ -50,9 +58,11 @@ async function viaNamespace(client: ImapFlow, address: string): Promise<SharedMe
     for (const owner of [address, local]) {
       const sharedPath = ns.prefix + owner
       if (!listed.some((f) => f.path === sharedPath)) continue
+      if (addressOfOwner(owner, ctx.me, ctx.directory) !== address) continue
       const prefix = sharedPath + ns.delimiter
       const topLevel = listed.map((f) => f.path).filter((p) => p.startsWith(prefix) && !p.slice(prefix.length).includes(ns.delimiter))
-      return { address, sharedPath, prefix, added: true, ...await readDirectoryEntry(client, sharedPath, topLevel, (p) => p.slice(prefix.length)) }
+      const warning = await legacyDirectoryWarning(client, sharedPath, topLevel, (p) => p.slice(prefix.length))
+      return { address, sharedPath, prefix, added: true, entry: ctx.directory.entries.get(address) ?? null, warning }
     }
   }
   return null
@@ -63,7 +73,7 @@ async function viaNamespace(client: ImapFlow, address: string): Promise<SharedMe
  * person must be able to read its INBOX (Dovecot lets a master login in and then shows nothing
  * to a non-member). Throws the R1 refusal, or the server's own words.
  */
-async function viaDelegate(login: ImapLogin, address: string): Promise<SharedMembership> {
+async function viaDelegate(login: ImapLogin, address: string, ctx: OpenContext): Promise<SharedMembership> {
   let client: ImapFlow
   try {
     client = await connectImap(login)
@@ -79,10 +89,21 @@ async function viaDelegate(login: ImapLogin, address: string): Promise<SharedMem
     const topLevel = (await client.list({ listOnly: true }))
       .filter((f) => !others.some((n) => f.path.startsWith(n.prefix)) && !(f.delimiter && f.path.includes(f.delimiter)))
       .map((f) => f.path)
-    return { address, sharedPath: '', prefix: '', added: true, ...await readDirectoryEntry(client, 'INBOX', topLevel, (p) => p) }
+    const warning = await legacyDirectoryWarning(client, 'INBOX', topLevel, (p) => p)
+    return { address, sharedPath: '', prefix: '', added: true, entry: ctx.directory.entries.get(address) ?? null, warning }
   } finally {
     await client.logout().catch(() => client.close())
   }
+}
+
+/**
+ * Only the organisation's shared mailboxes open by address (R7): its domains are those the
+ * directory speaks for and the person's own (shared/rules/organisation.ts). An address of another
+ * domain could otherwise open a same-named mailbox (a bare user name), or make the person send
+ * "on behalf of" an outside address.
+ */
+export function insideOrganisation(address: string, ctx: OpenContext): boolean {
+  return addressInDomains(address, organisationDomains(ctx.directory, ctx.me))
 }
 
 /**
@@ -90,11 +111,14 @@ async function viaDelegate(login: ImapLogin, address: string): Promise<SharedMem
  * lists it there, else with the delegate login of the server settings. Without either, says
  * what the administrator must provide.
  */
-export async function openByAddress(own: ImapFlow, login: ImapLogin, template: string | null | undefined, address: string): Promise<SharedMembership> {
-  const found = await viaNamespace(own, address)
+export async function openByAddress(own: ImapFlow, login: ImapLogin, template: string | null | undefined, address: string, ctx: OpenContext): Promise<SharedMembership> {
+  if (!insideOrganisation(address, ctx)) {
+    throw fail({ code: 'permission.denied', rule: 'R7', field: 'address', key: 'errors.permission.outsideOrganisation', params: { address, domains: organisationDomains(ctx.directory, ctx.me).join(', ') } })
+  }
+  const found = await viaNamespace(own, address, ctx)
   if (found) return found
   const delegate = delegateLogin(login, template, address)
-  if (delegate) return viaDelegate(delegate, address)
+  if (delegate) return viaDelegate(delegate, address, ctx)
   throw fail({ code: 'permission.denied', rule: 'R1', field: 'address', key: 'errors.permission.notListed', params: { address } })
 }
 
@@ -102,9 +126,9 @@ export async function openByAddress(own: ImapFlow, login: ImapLogin, template: s
  * Whether the person may still open an added mailbox: its membership, false (refused: drop it,
  * R1), or null when the server cannot be asked now (keep it; the cache keeps serving).
  */
-async function stillOpen(own: ImapFlow, login: ImapLogin, template: string | null | undefined, address: string): Promise<SharedMembership | false | null> {
+async function stillOpen(own: ImapFlow, login: ImapLogin, template: string | null | undefined, address: string, ctx: OpenContext): Promise<SharedMembership | false | null> {
   try {
-    return await openByAddress(own, login, template, address)
+    return await openByAddress(own, login, template, address, ctx)
   } catch (e) {
     return isAccessRefusal(e) ? false : null
   }
@@ -118,6 +142,8 @@ export interface AddedContext {
   /** The memberships known before (one that cannot be checked now stays as it was). */
   previous: SharedMembership[]
   log: Logger
+  directory: Directory
+  me: string
 }
 
 /**
@@ -131,7 +157,7 @@ export async function withAddedMailboxes(client: ImapFlow, discovered: SharedMem
   const kept: string[] = []
   for (const address of added) {
     if (out.some((m) => m.address === address)) { kept.push(address); continue }
-    const now = await stillOpen(client, ctx.login, ctx.template, address)
+    const now = await stillOpen(client, ctx.login, ctx.template, address, { directory: ctx.directory, me: ctx.me })
     if (now === false) { ctx.log('info', `${address}: the server no longer lets ${ctx.login.user} open it; removed (R1)`); continue }
     kept.push(address)
     const before = ctx.previous.find((m) => m.address === address)

@@ -8,8 +8,11 @@ import { text, type Text } from '../../../shared/api/errors'
  * Server settings found from an address, before the guess imap.<domain>: Thunderbird's
  * autoconfig format (config-v1.1.xml) from autoconfig.<domain> and from the domain's
  * .well-known path, then the presets that ship with Tandem. Only https is fetched (plain http
- * only from this computer, for tests); the answer is the domain's to write, so it is checked
- * field by field and ignored, with a note, when anything in it is not a plain setting.
+ * only from this computer, for tests), at most 64 KB of it, read as it streams; the answer is the
+ * domain's (or a network attacker's) to write, so it is checked field by field and ignored, with
+ * a note, when anything in it is not a plain setting. It never offers a connection without TLS,
+ * not even to this computer: a password goes in the clear only where the person typed that
+ * themselves. The form shows the servers it found before anything is sent to them.
  */
 
 export interface Discovered {
@@ -19,6 +22,8 @@ export interface Discovered {
   provider: string | null
   /** Why an answer was ignored, for the form. */
   note: Text | null
+  /** The host that published the answer (autoconfig), shown with the servers it names. */
+  foundAt: string | null
 }
 
 export interface AutoconfigOptions {
@@ -61,8 +66,9 @@ export function parseAutoconfig(xml: string, address: string): ServerSettings | 
       const port = Number(s.port)
       const sec = security(s.socketType)
       if (HOST.test(host) && Number.isInteger(port) && port > 0 && port < 65536 && sec) {
-        // A plain connection would send the password in the clear: only to this computer.
-        if (sec === 'none' && !isLoopbackHost(host)) continue
+        // A plain connection would hand the password to whatever listens there (a remote answer
+        // naming localhost:port included): only settings the person typed may be plain.
+        if (sec === 'none') continue
         return { host, port, security: sec }
       }
     }
@@ -82,29 +88,50 @@ function allowedUrl(url: string): boolean {
   }
 }
 
+/** The answer's body, read as it streams and abandoned past `max` bytes (a chunked answer states no length). */
+export async function readCapped(res: Response, max: number): Promise<string | null> {
+  if (Number(res.headers.get('content-length') ?? 0) > max) { await res.body?.cancel().catch(() => undefined); return null }
+  if (!res.body) return null
+  const reader = res.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      size += value.byteLength
+      if (size > max) { await reader.cancel().catch(() => undefined); return null }
+      chunks.push(value)
+    }
+  } catch {
+    return null
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
 async function fetchSmall(url: string, fetcher: typeof fetch): Promise<string | null> {
   if (!allowedUrl(url)) return null
   const res = await fetcher(url, { redirect: 'manual', signal: AbortSignal.timeout(5000), headers: { accept: 'application/xml, text/xml' } }).catch(() => null)
-  if (!res || res.status !== 200 || Number(res.headers.get('content-length') ?? 0) > MAX_BYTES) return null
-  const text = await res.text().catch(() => null)
-  return text && text.length <= MAX_BYTES ? text : null
+  if (!res) return null
+  if (res.status !== 200) { await res.body?.cancel().catch(() => undefined); return null }
+  return readCapped(res, MAX_BYTES)
 }
 
 export async function discoverServer(address: string, opts: AutoconfigOptions = {}): Promise<Discovered> {
   const domain = (address.split('@')[1] ?? '').trim().toLowerCase()
-  if (!HOST.test(domain)) return { server: null, source: null, provider: null, note: null }
+  if (!HOST.test(domain)) return { server: null, source: null, provider: null, note: null, foundAt: null }
   const consumer = presetFor(domain)
-  if (consumer) return { server: presetSettings(consumer, opts.clients), source: 'preset', provider: consumer.name, note: null }
+  if (consumer) return { server: presetSettings(consumer, opts.clients), source: 'preset', provider: consumer.name, note: null, foundAt: null }
   let note: Text | null = null
   for (const url of (opts.urls ?? defaultUrls)(domain, address)) {
     const xml = await fetchSmall(url, opts.fetcher ?? fetch)
     if (xml === null) continue
     const found = parseAutoconfig(xml, address)
     if (!found) { note = text('notes.autoconfigIgnored', { domain }); continue }
-    const preset = presetFor(domain, found.imap.host)
+    const preset = presetFor(domain, found)
     // A provider's own settings where the published ones point at it (its sign-in, its delegate login).
     const known = preset ? presetSettings(preset, opts.clients) : null
-    return { server: { ...found, delegateLogin: known?.delegateLogin ?? null, oauth: known?.oauth ?? null }, source: 'autoconfig', provider: preset?.name ?? null, note: null }
+    return { server: { ...found, delegateLogin: known?.delegateLogin ?? null, oauth: known?.oauth ?? null }, source: 'autoconfig', provider: preset?.name ?? null, note: null, foundAt: new URL(url).hostname }
   }
-  return { server: null, source: null, provider: null, note }
+  return { server: null, source: null, provider: null, note, foundAt: null }
 }

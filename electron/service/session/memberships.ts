@@ -41,7 +41,6 @@ export async function reconcileMemberships(active: SessionMailboxes, memberships
       // The extras are recomputed from the membership: a warning or flag no longer true goes.
       const { warning: _w, added: _a, unpublishedGrants: _u, members: _m, ...base } = existing.mailbox
       existing.mailbox = { ...base, name: m.entry?.name ?? m.address, ...extras(m) }
-      existing.hiddenFolder = m.directoryFolder ?? null
       continue
     }
     const quota = lastSeen.find((x) => x.id === id)?.quota ?? null
@@ -51,7 +50,6 @@ export async function reconcileMemberships(active: SessionMailboxes, memberships
     const runtime = delegate
       ? new MailboxRuntime(mailbox, delegate, { kind: 'session' }, options)
       : new MailboxRuntime(mailbox, active.login, { kind: 'namespace', inboxPath: m.sharedPath, prefix: m.prefix }, options)
-    runtime.hiddenFolder = m.directoryFolder ?? null
     active.runtimes.set(id, runtime)
     // Starting offline: the mailbox is there from the cache at once; its quota comes when it connects.
     const refreshing = runtime.refreshQuota().catch(() => null)

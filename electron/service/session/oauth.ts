@@ -61,8 +61,12 @@ export class OAuthFlows {
 
   constructor(private readonly secrets: SecretStore, private readonly log: Logger) {}
 
-  /** Prepares a sign-in: the URL the person's browser opens. */
-  async begin(settings: OAuthSettings, loginHint?: string): Promise<{ flowId: string; url: string }> {
+  /**
+   * Prepares a sign-in: the URL the person's browser opens. `loginHint`: the address the person
+   * typed; `selectAccount`: the provider asks which account (prompt=select_account).
+   */
+  async begin(settings: OAuthSettings, opts: { loginHint?: string; selectAccount?: boolean } = {}): Promise<{ flowId: string; url: string }> {
+    const { loginHint, selectAccount = false } = opts
     const config = await configFor(settings)
     const verifier = client.randomPKCECodeVerifier()
     const state = client.randomState()
@@ -105,7 +109,7 @@ export class OAuthFlows {
       code_challenge_method: 'S256',
       state,
       nonce,
-      ...authorizationParams(settings),
+      ...authorizationParams(settings, selectAccount),
       ...(loginHint ? { login_hint: loginHint } : {}),
     })
     return { flowId, url: url.href }

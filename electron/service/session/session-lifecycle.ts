@@ -2,7 +2,7 @@ import { ApiFailure, fail, type ApiError } from '../../../shared/api/errors'
 import type { AppInfo, NotificationTarget, SignInRequest } from '../../../shared/api/contract'
 import type { ConnectionState, Mailbox, ServerSettings, Session } from '../../../shared/domain'
 import { insecureEndpointReason } from '../../../shared/rules/connection-security'
-import { DIRECTORY_ENTRY, discoverMemberships, parseDirectoryEntry, type SharedMembership } from '../session/directory'
+import { DIRECTORY_ENTRY, NO_DIRECTORY, discoverMemberships, parseOwnName, readDirectory, type Directory, type SharedMembership } from '../session/directory'
 import { getMetadata } from '../imap/raw'
 import type { SmimeIdentity } from '../crypto/smime'
 import { SmimeKeyring } from '../crypto/smime-keyring'
@@ -18,8 +18,11 @@ import type { StateStore } from '../storage/state-store'
 import { ClaimedGrants } from '../session/claimed-grants'
 import { addedAddresses, openByAddress, setAddedAddresses, withAddedMailboxes } from '../session/added-mailboxes'
 import type { ImapFlow } from 'imapflow'
+import { rootCertificates } from 'node:tls'
 import { OAuthFlows, type TokenSource } from './oauth'
 import type { OAuthClients } from '../../../shared/rules/server-presets'
+import { hostsOutsideDomain, tokenHostsVerdict, presetOfIssuer } from '../../../shared/rules/token-hosts'
+import { hostsQuestion, notConfirmed, refuseAll, type Confirm } from '../confirm'
 
 export interface MailServiceDeps {
   secrets: SecretStore
@@ -53,6 +56,13 @@ export interface MailServiceDeps {
   badge?: (count: number) => void
   /** Tandem's client IDs with providers (the build's, or TANDEM_OAUTH_CLIENTS): their presets then sign in with OAuth2. */
   oauthClients?: OAuthClients
+  /**
+   * Asks the person something the window must not answer (electron/service/confirm.ts): a native
+   * dialog under Electron, the web host's own page. Absent: every such question is answered no.
+   */
+  confirm?: Confirm
+  /** The certificates an S/MIME chain must end at to count as verified (default: the system's roots, Node's bundle). */
+  trustAnchors?: readonly string[]
 }
 
 /** What the service remembers of the last session, to start offline with it. */
@@ -61,6 +71,10 @@ const LAST_SESSION = 'lastSession'
 
 const KNOWN_SHARED = 'knownSharedMailboxes'
 const KNOWN_PEOPLE = 'knownPeople'
+/** The servers each organisation sign-in was confirmed for (issuer, person, IMAP, SMTP), as the person answered. */
+const CONFIRMED_TOKEN_HOSTS = 'confirmedTokenHosts'
+const hostsKey = (issuer: string, address: string, server: ServerSettings) =>
+  JSON.stringify([issuer.replace(/\/+$/, ''), address.toLowerCase(), server.imap.host.toLowerCase(), server.imap.port, server.imap.security, server.smtp.host.toLowerCase(), server.smtp.port, server.smtp.security])
 
 export interface Active extends SessionMailboxes {
   own: MailboxRuntime
@@ -91,15 +105,19 @@ export abstract class SessionLifecycle {
   protected readonly claims: ClaimedGrants
   protected readonly log: Logger
   private readonly oauth: OAuthFlows
-  /** The server settings of each OAuth sign-in under way. */
-  private readonly pendingServers = new Map<string, ServerSettings>()
+  /** The server settings of each OAuth sign-in under way, and the address the person typed. */
+  private readonly pendingServers = new Map<string, { server: ServerSettings; typed: string | null }>()
+  /** The organisation's directory as read this session (null until read: an offline start). */
+  protected directory: Directory | null = null
+  protected readonly confirm: Confirm
 
 
   constructor(protected readonly deps: MailServiceDeps) {
-    this.keyring = new SmimeKeyring(deps.secrets, deps.state)
+    this.keyring = new SmimeKeyring(deps.secrets, deps.state, () => deps.trustAnchors ?? rootCertificates)
     this.claims = new ClaimedGrants(deps.state)
     this.log = redacting(deps.log ?? consoleLogger)
     this.oauth = new OAuthFlows(deps.secrets, this.log)
+    this.confirm = deps.confirm ?? refuseAll
   }
 
   /**
@@ -221,27 +239,64 @@ export abstract class SessionLifecycle {
   /**
    * Starts signing in with the organisation's OpenID provider: the sign-in page opens in the
    * person's browser (or, in the web host, the renderer opens the returned URL in a new tab).
+   * Refused while someone is signed in (after sign-in no call from the window changes where a
+   * token goes), and for a known provider's issuer with servers other than its own.
+   * `selectAccount`: the browser asks which account, after a sign-in that came back as another person.
    */
-  async oauthBegin(server: ServerSettings, loginHint?: string): Promise<{ flowId: string; url: string; opened: boolean }> {
+  async oauthBegin(server: ServerSettings, loginHint?: string, selectAccount = false): Promise<{ flowId: string; url: string; opened: boolean }> {
+    if (this.active) throw fail({ code: 'request.invalid', key: 'errors.auth.signedInAlready', params: { address: this.active.session.account.address } })
     this.checkServer(server)
     const settings = server.oauth
     if (!settings) throw fail({ code: 'request.invalid', field: 'server', key: 'errors.request.noProvider' })
-    const { flowId, url } = await this.oauth.begin(settings, loginHint)
-    this.pendingServers.set(flowId, server)
+    this.checkTokenHosts(server)
+    const { flowId, url } = await this.oauth.begin(settings, { loginHint, selectAccount })
+    this.pendingServers.set(flowId, { server, typed: loginHint?.toLowerCase() ?? null })
     if (this.deps.openExternal) await this.deps.openExternal(url)
     return { flowId, url, opened: !!this.deps.openExternal }
   }
 
+  /** A known provider's tokens go only to its own servers (shared/rules/token-hosts.ts). */
+  private checkTokenHosts(server: ServerSettings): void {
+    if (tokenHostsVerdict(server) !== 'refused') return
+    const preset = presetOfIssuer(server.oauth!.issuer)!
+    throw fail({ code: 'security.insecure', field: 'server', key: 'errors.auth.presetHosts', params: { provider: preset.name, imap: preset.settings.imap.host, smtp: preset.settings.smtp.host } })
+  }
+
+  /**
+   * Any other issuer's token goes only to servers the person confirmed for this sign-in, asked
+   * by main (never the window), with a warning for servers outside the address's domain.
+   */
+  private async confirmTokenHosts(address: string, server: ServerSettings): Promise<void> {
+    if (tokenHostsVerdict(server) !== 'confirm') return
+    const issuer = server.oauth!.issuer
+    const confirmed = new Set(await this.deps.state.read<string[]>(CONFIRMED_TOKEN_HOSTS) ?? [])
+    const key = hostsKey(issuer, address, server)
+    if (confirmed.has(key)) return
+    const yes = await this.confirm(hostsQuestion(issuer, address, server.imap, server.smtp, hostsOutsideDomain(address, server))).catch(() => false)
+    if (!yes) throw notConfirmed('hosts')
+    confirmed.add(key)
+    await this.deps.state.write(CONFIRMED_TOKEN_HOSTS, [...confirmed].sort())
+  }
+
   /** Waits for the browser to come back, then signs in over IMAP with the token (XOAUTH2). */
   async oauthFinish(flowId: string): Promise<Session> {
-    const server = this.pendingServers.get(flowId)
-    if (!server) throw fail({ code: 'request.invalid', key: 'errors.request.flowGone' })
+    const pending = this.pendingServers.get(flowId)
+    if (!pending) throw fail({ code: 'request.invalid', key: 'errors.request.flowGone' })
+    const { server, typed } = pending
     try {
       const { address, tokens } = await this.oauth.finish(flowId, oauthKey)
+      // The browser was still signed in as someone else (a shared reception PC): never open
+      // their mailbox instead; the form offers to sign in as the person typed.
+      if (typed && address !== typed) {
+        await tokens.forget()
+        throw fail({ code: 'auth.refused', field: 'address', key: 'errors.auth.otherPerson', params: { typed, returned: address } })
+      }
       if (this.knownShared.has(address)) {
         await tokens.forget()
         throw sharedSignIn(address)
       }
+      this.checkTokenHosts(server)
+      await this.confirmTokenHosts(address, server).catch(async (e: unknown) => { await tokens.forget(); throw e })
       const login = this.tokenLogin(server.imap, address, tokens)
       const client = await connectImap(login, this.knownShared, { knownPeople: this.knownPeople }).catch(async (e: unknown) => { await tokens.forget(); throw e })
       return await this.open(address, server, login, client, tokens)
@@ -261,7 +316,11 @@ export abstract class SessionLifecycle {
     const accountId = address
     const ownBox: Mailbox = { id: mailboxKey('own', address), accountId, kind: 'own', address, name: address, quota: null }
     const own = new MailboxRuntime(ownBox, login, { kind: 'session' }, this.runtimeOptions(), client)
-    const name = parseDirectoryEntry(await getMetadata(client, 'INBOX', DIRECTORY_ENTRY))?.name ?? ''
+    const listed = await client.list({ listOnly: true })
+    const directory = await readDirectory(client, listed).catch((e: unknown) => { this.log('warn', `the directory could not be read: ${(e as Error).message}`); return NO_DIRECTORY })
+    this.directory = directory
+    // The person's name as the administrator lists it; where the directory names nobody, their own word (their own From only).
+    const name = directory.entries.get(address.toLowerCase())?.name ?? parseOwnName(await getMetadata(client, 'INBOX', DIRECTORY_ENTRY))
     this.active = {
       session: { account: { id: accountId, address, server }, mailboxes: [ownBox] },
       login, own, runtimes: new Map([[ownBox.id, own]]), name, grants: new Map(),
@@ -269,7 +328,7 @@ export abstract class SessionLifecycle {
     }
     await this.claims.load(accountId)
     await own.refreshQuota().catch(() => null)
-    await this.reconcile(await this.withAdded(client, await discoverMemberships(client, address)))
+    await this.reconcile(await this.withAdded(client, await discoverMemberships(client, address, directory, listed)))
     return this.active.session
   }
 
@@ -305,9 +364,11 @@ export abstract class SessionLifecycle {
     const active = this.requireSession()
     // A fresh session: a long-lived one may keep the server's cached view of its ACLs.
     const probe = await connectImap(active.login, this.knownShared)
-    const memberships = await discoverMemberships(probe, active.session.account.address)
-      .then((found) => this.withAdded(probe, found))
-      .finally(() => probe.logout().catch(() => probe.close()))
+    const memberships = await (async () => {
+      const listed = await probe.list({ listOnly: true })
+      this.directory = await readDirectory(probe, listed)
+      return this.withAdded(probe, await discoverMemberships(probe, active.session.account.address, this.directory, listed))
+    })().finally(() => probe.logout().catch(() => probe.close()))
     const before = JSON.stringify(active.session.mailboxes)
     await Promise.all([...active.runtimes.values()].map((r) => r.refreshQuota().catch(() => null)))
     await this.reconcile(memberships)
@@ -324,7 +385,9 @@ export abstract class SessionLifecycle {
     const a = address.trim().toLowerCase()
     if (a === active.session.account.address.toLowerCase()) throw fail({ code: 'request.invalid', field: 'address', key: 'errors.request.ownAddress' })
     if (!active.runtimes.has(mailboxKey('shared', a))) {
-      const membership = await openByAddress(await active.own.connection(), active.login, active.session.account.server.delegateLogin, a)
+      const own = await active.own.connection()
+      this.directory ??= await readDirectory(own)
+      const membership = await openByAddress(own, active.login, active.session.account.server.delegateLogin, a, { directory: this.directory, me: active.session.account.address })
       const accountId = active.session.account.id
       await setAddedAddresses(this.deps.state, accountId, [...await addedAddresses(this.deps.state, accountId), a])
       await this.reconcile([...this.memberships.filter((m) => m.address !== a), membership])
@@ -351,6 +414,7 @@ export abstract class SessionLifecycle {
     return withAddedMailboxes(client, discovered, {
       state: this.deps.state, accountId: active.session.account.id, login: active.login,
       template: active.session.account.server.delegateLogin, previous: this.memberships, log: this.log,
+      directory: this.directory ?? NO_DIRECTORY, me: active.session.account.address,
     })
   }
 
@@ -391,6 +455,7 @@ export abstract class SessionLifecycle {
   private async closeAll(): Promise<void> {
     const runtimes = [...(this.active?.runtimes.values() ?? [])]
     this.active = null
+    this.directory = null
     await Promise.all(runtimes.map((r) => r.stop()))
   }
 }

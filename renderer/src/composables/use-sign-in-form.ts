@@ -2,6 +2,7 @@ import { computed, reactive, ref, watch } from 'vue'
 import { signInRequestSchema, type SignInRequest } from '../../../shared/api/contract'
 import { emailAddressSchema, serverSettingsSchema, type Security, type ServerSettings } from '../../../shared/domain'
 import { PRESETS } from '../../../shared/rules/server-presets'
+import { hostsOutsideDomain } from '../../../shared/rules/token-hosts'
 import { useSessionStore } from '../stores/session'
 import { useApi } from '../api/use-api'
 import { text, type Text } from '../../../shared/api/errors'
@@ -34,6 +35,8 @@ export function useSignInForm() {
 
   /** Where the settings came from: the domain's autoconfig, a preset, or a guess. */
   const serverSource = ref<Text | null>(null)
+  /** What discovery found, while the settings are still its own (the person has not edited them). */
+  const found = ref<{ server: ServerSettings; source: 'autoconfig' | 'preset'; provider: string | null; foundAt: string | null } | null>(null)
   let lookup: ReturnType<typeof setTimeout> | null = null
 
   // Follow the address's domain until the person edits the server settings themselves: the
@@ -42,21 +45,41 @@ export function useSignInForm() {
     if (serverTouched.value || store.info?.suggestedServer) return
     Object.assign(server, guessServer(a), { delegateLogin: null, oauth: null })
     serverSource.value = null
+    found.value = null
     if (lookup) clearTimeout(lookup)
     if (!emailAddressSchema.safeParse(a).success) return
     lookup = setTimeout(() => {
-      void api.call('server.discover', { address: a.trim() }).then((found) => {
+      void api.call('server.discover', { address: a.trim() }).then((result) => {
         if (serverTouched.value || address.value !== a) return
-        if (found.server) {
-          Object.assign(server, found.server)
+        if (result.server) {
+          Object.assign(server, result.server)
           const domain = a.trim().split('@')[1] ?? ''
-          serverSource.value = found.source === 'preset' ? text('signIn.sourcePreset', { provider: found.provider ?? domain })
-            : found.provider ? text('signIn.sourcePublishedBy', { domain, provider: found.provider }) : text('signIn.sourcePublished', { domain })
+          serverSource.value = result.source === 'preset' ? text('signIn.sourcePreset', { provider: result.provider ?? domain })
+            : result.provider ? text('signIn.sourcePublishedBy', { domain, provider: result.provider }) : text('signIn.sourcePublished', { domain })
+          if (result.source) found.value = { server: JSON.parse(JSON.stringify(result.server)) as ServerSettings, source: result.source, provider: result.provider, foundAt: result.foundAt }
         } else {
-          serverSource.value = found.note
+          serverSource.value = result.note
         }
       }).catch(() => undefined)
     }, 400)
+  })
+
+  const endpoint = (e: ServerSettings['imap']) => `${e.host}:${e.port}`
+  /**
+   * The servers discovery found, said before a password or token goes to them (the person sees
+   * where they would sign in), with a warning for hosts outside the address's domain.
+   */
+  const serversNote = computed<Text | null>(() => {
+    const f = found.value
+    if (!f || serverTouched.value) return null
+    const params = { imap: endpoint(f.server.imap), smtp: endpoint(f.server.smtp) }
+    return f.source === 'preset' ? text('signIn.serversPreset', { ...params, provider: f.provider ?? '' }) : text('signIn.serversFound', { ...params, source: f.foundAt ?? '' })
+  })
+  const serversWarning = computed<Text | null>(() => {
+    const f = found.value
+    if (!f || serverTouched.value || f.source === 'preset') return null
+    const outside = hostsOutsideDomain(address.value, f.server)
+    return outside.length ? text('signIn.serversOutside', { hosts: outside.join(', '), count: outside.length, domain: address.value.trim().split('@')[1] ?? '' }) : null
   })
 
   function setSecurity(kind: 'imap' | 'smtp', security: Security): void {
@@ -118,9 +141,22 @@ export function useSignInForm() {
     return store.signInWithProvider(JSON.parse(JSON.stringify(server)) as ServerSettings, hint.success ? hint.data : undefined)
   }
 
+  /** The address the person typed, when the browser signed them in as someone else. */
+  const otherPerson = computed(() => {
+    const e = store.error
+    return e?.key === 'errors.auth.otherPerson' && typeof e.params?.typed === 'string' ? e.params.typed : null
+  })
+  /** Signs in again as the person typed, asking the provider to let them choose the account. */
+  async function signInAsTyped(): Promise<boolean> {
+    const typed = otherPerson.value
+    if (!typed) return false
+    store.error = null
+    return store.signInWithProvider(JSON.parse(JSON.stringify(server)) as ServerSettings, typed, true)
+  }
+
   return {
-    address, password, server, serverSource, showServer, errors, busy: computed(() => store.signingIn), provider, usePassword,
+    address, password, server, serverSource, serversNote, serversWarning, otherPerson, signInAsTyped, showServer, errors, busy: computed(() => store.signingIn), provider, usePassword,
     waitingForBrowser: computed(() => store.oauthFlow !== null),
-    setSecurity, touchServer: () => { serverTouched.value = true }, submit, providerSignIn, cancelProvider: () => store.cancelProviderSignIn(),
+    setSecurity, touchServer: () => { serverTouched.value = true; serverSource.value = null }, submit, providerSignIn, cancelProvider: () => store.cancelProviderSignIn(),
   }
 }

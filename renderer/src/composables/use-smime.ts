@@ -40,12 +40,16 @@ export function useSmime() {
     } catch (e) { error.value = say(apiErrorOf(e)) }
   }
 
-  /** The person's answer to a correspondent's changed certificate. */
+  /**
+   * The person's answer to a correspondent's changed certificate. Using the new one is asked
+   * again by main itself (a native dialog, or Tandem's own confirmation page): this window's
+   * word alone changes nothing.
+   */
   async function resolveChange(address: string, accept: boolean): Promise<void> {
     error.value = null; done.value = null
     try {
-      await api.call('smime.resolveChange', { address, accept })
-      done.value = accept ? tr('dialogs.usesNew', { address }) : tr('dialogs.keepsKnown', { address })
+      const { accepted } = await api.call('smime.resolveChange', { address, accept })
+      done.value = accepted ? tr('dialogs.usesNew', { address }) : tr('dialogs.keepsKnown', { address })
       await refresh()
     } catch (e) { error.value = say(apiErrorOf(e)) }
   }

@@ -119,14 +119,15 @@ export const useSessionStore = defineStore('session', () => {
   /**
    * Signs in with the organisation's OpenID provider: the sign-in page opens in the person's
    * browser (Electron: main opens it; web host: a new tab, opened at the click so no popup
-   * blocker stops it), and Tandem waits until they come back.
+   * blocker stops it), and Tandem waits until they come back. `selectAccount`: the provider lets
+   * the person choose the account (the browser came back as someone else before).
    */
-  async function signInWithProvider(server: ServerSettings, loginHint?: string): Promise<boolean> {
+  async function signInWithProvider(server: ServerSettings, loginHint?: string, selectAccount = false): Promise<boolean> {
     signingIn.value = true
     error.value = null
     const tab = info.value?.host === 'web' ? window.open('about:blank', '_blank') : null
     try {
-      const flow = await api.call('session.oauthBegin', { server, ...(loginHint ? { loginHint } : {}) })
+      const flow = await api.call('session.oauthBegin', { server, ...(loginHint ? { loginHint } : {}), ...(selectAccount ? { selectAccount } : {}) })
       oauthFlow.value = flow.flowId
       if (!flow.opened) {
         if (tab) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { loadOrganisation, parseOrganisation } from '../../mailstack/organisation'
 import { dovecotConfig, denyFile, mastersFile, passwdFile } from '../../mailstack/dovecot-config'
-import { postfixMasterCf, senderLoginMap, virtualMailboxMap } from '../../mailstack/postfix-config'
+import { postfixMainCf, postfixMasterCf, senderLoginMap, virtualMailboxMap } from '../../mailstack/postfix-config'
 
 const org = await loadOrganisation(new URL('../../fixtures/orgs/contoso.json', import.meta.url).pathname)
 const paths = { root: '/tmp/x/dovecot', home: (a: string) => `/tmp/x/dovecot/home/${a}` }
@@ -42,6 +42,18 @@ describe('generated configuration', () => {
     expect(dovecotConfig(org, paths, ports)).toContain('listen = 127.0.0.1')
     expect(postfixMasterCf('/tmp/x/postfix', { smtp: 1, submission: 2, lmtp: 3, auth: 4 })).toMatch(/^127\.0\.0\.1:2 inet/m)
     expect(virtualMailboxMap(org).trim().split('\n')).toHaveLength(6)
+  })
+
+  it('keeps the directory in a public namespace no person owns; files detail addresses into folders only where asked', () => {
+    const conf = dovecotConfig(org, paths, ports)
+    expect(conf).toContain('namespace public {\n  type = public\n  separator = /\n  prefix = Public/\n')
+    expect(conf).not.toContain('lmtp_save_to_detail_mailbox')
+    const detail = { ...org, detailDelivery: true }
+    expect(dovecotConfig(detail, paths, ports)).toContain('recipient_delimiter = +\nlmtp_save_to_detail_mailbox = yes')
+    expect(postfixMainCf(detail, '/tmp/x/postfix', { smtp: 1, submission: 2, lmtp: 3, auth: 4 })).toContain('recipient_delimiter = +')
+    const exchangeLike = { ...org, layout: { ...org.layout, sharedPrefix: null, publicPrefix: null } }
+    expect(dovecotConfig(exchangeLike, paths, ports)).not.toContain('type = public')
+    expect(postfixMasterCf('/tmp/x/postfix', { smtp: 1, submission: 2, lmtp: 3, auth: 4 }, false)).not.toContain('reject_sender_login_mismatch')
   })
 
   it('refuses an external member (R7) and a member who is not a user', () => {
