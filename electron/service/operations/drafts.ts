@@ -2,7 +2,8 @@ import type { ImapFlow } from 'imapflow'
 import PostalMime from 'postal-mime'
 import { fail } from '../../../shared/api/errors'
 import type { CallOutput } from '../../../shared/api/contract'
-import { firstMessageId, messageIdsIn } from '../../../shared/conversation'
+import { firstMessageId, headerField, messageIdsIn } from '../../../shared/conversation'
+import { parseDraftAuthor } from '../../../shared/rules/draft-author'
 import { emailAddressSchema } from '../../../shared/domain'
 import { DRAFT_AUTHOR_HEADER } from './send'
 
@@ -28,9 +29,7 @@ export async function readDraft(client: ImapFlow, path: string, uid: number): Pr
   const list = (xs: { name?: string; address?: string }[] | undefined) => (xs ?? [])
     .map((a) => ({ name: (a.name ?? '').slice(0, 200), address: emailAddressSchema.safeParse(a.address ?? '') }))
     .filter((a) => a.address.success).map((a) => ({ name: a.name, address: a.address.data! })).slice(0, 500)
-  const byHeader = m.headers.find((h) => h.key === DRAFT_AUTHOR_HEADER.toLowerCase())?.value ?? ''
-  const by = /^\s*"?([^"<]*)"?\s*<([^>]+)>\s*$/.exec(byHeader)
-  const byAddress = by ? emailAddressSchema.safeParse(by[2]) : null
+  const by = parseDraftAuthor(headerField(raw.subarray(0, 256 * 1024).toString('latin1').split(/\r?\n\r?\n/, 1)[0]!, DRAFT_AUTHOR_HEADER))
   return {
     request: {
       to: list(m.to), cc: list(m.cc), bcc: list(m.bcc), subject: (m.subject ?? '').slice(0, 998),
@@ -44,6 +43,6 @@ export async function readDraft(client: ImapFlow, path: string, uid: number): Pr
     from: m.from?.address ?? '',
     sender: m.sender?.address ?? null,
     messageId: m.messageId ?? null,
-    by: by && byAddress?.success ? { name: by[1]!.trim().slice(0, 200), address: byAddress.data } : null,
+    by,
   }
 }

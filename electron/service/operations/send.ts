@@ -7,6 +7,7 @@ import { envelope, innerEntity, sign, type SmimeIdentity } from '../crypto/smime
 import type { SendRequest } from '../../../shared/api/contract'
 import { ApiFailure, apiError, fail } from '../../../shared/api/errors'
 import { smtpRefusal } from '../../../shared/rules/identities'
+import { formatDraftAuthor } from '../../../shared/rules/draft-author'
 import type { Endpoint, Identity } from '../../../shared/domain'
 import { insecureEndpointReason } from '../../../shared/rules/connection-security'
 import { xoauth2 } from '../../../shared/rules/oauth'
@@ -50,16 +51,13 @@ export async function composeMessage(identity: Identity, req: SendRequest, messa
     ...(req.references.length ? { references: req.references } : {}),
     messageId,
     date: new Date(),
-    headers: { 'X-Mailer': 'Tandem', ...(draftBy ? { [DRAFT_AUTHOR_HEADER]: formatAuthor(draftBy) } : {}) },
+    headers: { 'X-Mailer': 'Tandem', ...(draftBy ? { [DRAFT_AUTHOR_HEADER]: { prepared: true, value: formatDraftAuthor(draftBy) } } : {}) },
     attachments: attachmentsOf(req),
   })
   const node = composer.compile()
   ;(node as unknown as { keepBcc: boolean }).keepBcc = keepBcc
   return node.build()
 }
-
-/** "Name" <address>, quoted and bounded (the name is the person's own, from the session). */
-const formatAuthor = (a: { name: string; address: string }): string => `"${a.name.replace(/["\\\r\n]/g, '').slice(0, 100)}" <${a.address}>`
 
 /** What happened to a submission that failed: definitely not sent, or perhaps sent. */
 export class SubmitFailure extends ApiFailure {

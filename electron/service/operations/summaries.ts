@@ -3,6 +3,7 @@ import type { Attachment } from '../../../shared/domain'
 import type { WireSummary } from '../../../shared/api/summary-wire'
 import { safeFilename, viewableType } from '../../../shared/rules/attachments'
 import { firstMessageId, headerField, referencesRoot, threadIndexRoot } from '../../../shared/conversation'
+import { parseDraftAuthor } from '../../../shared/rules/draft-author'
 
 /**
  * The header fields threading needs besides the envelope (which has Message-ID, In-Reply-To and
@@ -39,11 +40,10 @@ export function threadingOf(headers: Buffer | undefined): { referencesRoot: stri
   return { referencesRoot: referencesRoot(headerField(raw, 'references')), threadIndex: threadIndexRoot(headerField(raw, 'thread-index')) }
 }
 
-/** A draft's author as it says ("Name" <address>), flat for the wire, bounded; [] when none or malformed. */
+/** A draft's author as it says (shared/rules/draft-author.ts), flat for the wire; [] when none or malformed. */
 function draftByOf(headers: Buffer | undefined): string[] {
-  const raw = headers ? headers.subarray(0, 64 * 1024).toString('utf8') : ''
-  const m = /^\s*"?([^"<]*)"?\s*<([^<>\s@]+@[^<>\s@]+)>\s*$/.exec(headerField(raw, 'x-tandem-draft-by') ?? '')
-  return m ? [m[1]!.trim().slice(0, 200), m[2]!.toLowerCase().slice(0, 320)] : []
+  const a = parseDraftAuthor(headerField(headers ? headers.subarray(0, 64 * 1024).toString('latin1') : '', 'x-tandem-draft-by'))
+  return a ? [a.name, a.address] : []
 }
 
 /**
