@@ -481,6 +481,7 @@ export const en = {
       sendAnyway: 'Send mine anyway',
       edit: 'Edit my reply',
       discard: 'Discard mine',
+      when: 'From {mailbox}, {when}: “{subject}”. Read it first: then send yours anyway, edit it, or discard it.',
     },
     newMessage: 'New message',
     draftOffline: 'Draft kept on this device (offline) {time}',

@@ -483,6 +483,7 @@ export const nl: Catalogue = {
       sendAnyway: 'Toch het mijne verzenden',
       edit: 'Mijn antwoord bewerken',
       discard: 'Het mijne weggooien',
+      when: 'Vanuit {mailbox}, {when}: “{subject}”. Lees het eerst: verzend het jouwe daarna toch, bewerk het of gooi het weg.',
     },
     newMessage: 'Nieuw bericht',
     draftOffline: 'Concept op dit apparaat bewaard (offline) om {time}',

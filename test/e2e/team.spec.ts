@@ -155,6 +155,10 @@ test.describe(`working a shared inbox as a team: ${setup.what}`, () => {
       const collision = loserCompose.getByTestId('collision')
       await expect(collision).toContainText(/replied (now|.*minute)/, { timeout: 15_000 })
       await expect(collision.locator('blockquote')).toContainText('a new printer ships Monday')
+      // One panel, first in the window, and no second message beside it.
+      await expect(loserCompose.getByRole('alert')).toHaveCount(1)
+      // The other member's reply is in the conversation's timeline too.
+      await expect(loser.getByRole('list', { name: 'Conversation' }).getByTestId('timeline-message')).toHaveCount(2, { timeout: 15_000 })
       await collision.getByRole('button', { name: 'Send mine anyway' }).click()
       await expect(loserCompose).toHaveCount(0, { timeout: 15_000 })
 

@@ -14,6 +14,8 @@ import { useSessionStore } from './session'
 import { useQueueStore } from './queue'
 import { useNoticesStore } from './notices'
 import { useTeamStore, WRITING_MS } from './team'
+import { useFoldersStore } from './folders'
+import { useMessagesStore } from './messages'
 import type { SendTask } from '../queue/task-queue'
 import { bytes, dateTime, tr } from '../i18n'
 
@@ -37,6 +39,8 @@ export const useComposeStore = defineStore('compose', () => {
   const notices = useNoticesStore()
   const open = ref(false)
   const team = useTeamStore()
+  const folders = useFoldersStore()
+  const messages = useMessagesStore()
   /** When the person opened this message to write it: another member's answer after that is news to them. */
   let openedAt = Date.now()
   /** The shared mailbox's conversation this answers, for "is writing a reply" (docs/team-state.md). */
@@ -263,7 +267,7 @@ export const useComposeStore = defineStore('compose', () => {
 
   // Autosave a few seconds after the person stops typing.
   watch([identityId, to, cc, bcc, subject, text, html, attachments], () => {
-    if (!open.value || starting || !hasContent()) return
+    if (!open.value || starting || sending.value || !hasContent()) return
     if (saveTimer) clearTimeout(saveTimer)
     saveTimer = setTimeout(() => { void saveDraft() }, 2500)
   })
@@ -333,6 +337,8 @@ export const useComposeStore = defineStore('compose', () => {
       if (l.invalid.length) { error.value = apiError({ code: 'request.invalid', field, key: 'compose.notAddress', params: { addresses: l.invalid.join(', ') } }); return false }
     }
     sending.value = true
+    // No version saved behind the message's back: one landing after it went would stay in Drafts.
+    if (saveTimer) { clearTimeout(saveTimer); saveTimer = null }
     try {
       if (editing.value) {
         // Changing a queued message replaces it: take the old one out first (after its attempt
@@ -367,6 +373,9 @@ export const useComposeStore = defineStore('compose', () => {
         // message stays here to change rather than in the outbox.
         await queue.cancel(id)
         error.value = outcome.error
+        // Another member answered: their reply joins the conversation's timeline now, not at the next poll.
+        const sent = outcome.error.code === 'send.conversationAnswered' ? (folders.byMailbox[mailboxId] ?? []).find((f) => f.role === 'sent') : null
+        if (sent) void messages.sync(sent.id)
         return false
       }
       open.value = false
@@ -380,6 +389,15 @@ export const useComposeStore = defineStore('compose', () => {
     } finally {
       sending.value = false
     }
+  }
+
+  /**
+   * The person read another member's reply in the collision panel and goes on editing theirs:
+   * that reply is news no more, so the next send stops only for one that comes after now.
+   */
+  function acknowledgeAnswer(): void {
+    openedAt = Date.now()
+    error.value = null
   }
 
   /** Opens a queued message from the outbox to change it; sending replaces the queued one. */
@@ -417,6 +435,6 @@ export const useComposeStore = defineStore('compose', () => {
   return {
     fromMailto,
     open, identities, identityId, identity, note, to, cc, bcc, subject, text, encrypt, encryptBlocked, sending, error,
-    attachments, maxBytes, wireSize, attach, detach, start, openDraft, send, close, discard, saveDraft, draft, savedAt, draftQueued, editing, editQueued, signatures, setSignature, rich, html, setRich,
+    attachments, maxBytes, wireSize, attach, detach, start, openDraft, send, acknowledgeAnswer, close, discard, saveDraft, draft, savedAt, draftQueued, editing, editQueued, signatures, setSignature, rich, html, setRich,
   }
 })
