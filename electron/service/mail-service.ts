@@ -94,8 +94,11 @@ export class MailService extends SessionLifecycle {
 
   /** A shared mailbox's team records from the cursor on (docs/team-state.md). */
   async teamRead(mailboxId: string, since: TeamCursor | null, distrust: number[] = []): Promise<CallOutput<'team.read'>> {
-    const { client, path } = await this.sharedRuntime(mailboxId).teamFolder()
+    const runtime = this.sharedRuntime(mailboxId)
+    const { client, path } = await runtime.teamFolder()
     if (!(await this.teamFolderExists(mailboxId, client, path, false))) return { exists: false, cursor: null, records: toTeamWire([]), more: false, skipped: 0, reset: false, batches: [] }
+    // From now on the watcher's poll tells the window when members append (team.changed): no reading every few seconds.
+    runtime.watchTeam(path)
     // Batches this service found false are not started from either (team.compact checks them).
     const checked = this.teamChecked.get(mailboxId)
     const untrusted = new Set([...distrust, ...(checked?.bad ?? [])])

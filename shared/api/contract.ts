@@ -348,6 +348,8 @@ export const events = {
   'smtp.state': z.object({ reachable: z.boolean() }),
   /** Something changed in a folder on the server (IDLE or poll): sync it. */
   'folder.changed': z.object({ folderId: z.string() }),
+  /** Something was appended to a shared mailbox's team folder (main's watcher polls it): read it with team.read. */
+  'team.changed': z.object({ mailboxId: z.string().min(1).max(400) }),
   /** The system handed Tandem a mailto: link (a second launch, or the first): open a new message. */
   'app.mailto': z.object({ url: z.string().max(200_000) }),
   /** The person clicked a notification main showed: open that message. */

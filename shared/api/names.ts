@@ -8,7 +8,7 @@ export const CALL_NAMES = [
   'compose.identities', 'compose.claimGrant', 'compose.limits', 'messages.send', 'outbox.decide', 'drafts.save', 'drafts.open', 'drafts.delete', 'smime.status', 'smime.importIdentity', 'smime.importCertificate',
   'smime.resolveChange',
 ] as const
-export const EVENT_NAMES = ['connection.state', 'session.ended', 'session.changed', 'sync.messages', 'folder.changed', 'smtp.state', 'app.mailto', 'app.notificationClicked', 'confirm.waiting', 'confirm.settled'] as const
+export const EVENT_NAMES = ['connection.state', 'session.ended', 'session.changed', 'sync.messages', 'folder.changed', 'team.changed', 'smtp.state', 'app.mailto', 'app.notificationClicked', 'confirm.waiting', 'confirm.settled'] as const
 
 /** IPC channels between preload and main. */
 export const IPC_CALL = 'tandem:call'

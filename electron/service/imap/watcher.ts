@@ -30,12 +30,18 @@ export class FolderWatcher {
   private pollTimer: NodeJS.Timeout | null = null
   private polling = false
   private readonly watched = new Map<string, Seen | null>()
+  /** Folders that are not among the mailbox's listed ones (the team folder), with who to tell. */
+  private readonly own = new Map<string, () => void>()
 
   constructor(private readonly opts: WatcherOptions) {}
 
-  /** Marks a folder as one to keep an eye on (after the renderer first synced it). */
-  watch(path: string): void {
+  /**
+   * Marks a folder as one to keep an eye on (after the renderer first synced it); `changed`, for
+   * a folder the folder list leaves out (the team folder), is told instead of folder.changed.
+   */
+  watch(path: string, changed?: () => void): void {
     if (!this.watched.has(path)) this.watched.set(path, null)
+    if (changed) this.own.set(path, changed)
   }
 
   /** Whether start() was called (a reconnection then brings the IDLE connection back). */
@@ -88,13 +94,18 @@ export class FolderWatcher {
       for (const [path, before] of this.watched) {
         // The connection may drop between two folders: then the next poll, on the new one, goes on.
         if (!client.usable || this.opts.client() !== client) return
+        // A folder this connection has open keeps the session's view until it is told to sync
+        // (Dovecot answers STATUS of it from that view): NOOP first, or its changes go unseen.
+        if (client.mailbox && client.mailbox.path === path) await client.noop().catch(() => undefined)
         const s = await client.status(path, { messages: true, uidNext: true, highestModseq: true }).catch(() => false as const)
         if (!s) continue
         const now: Seen = { messages: s.messages ?? 0, uidNext: s.uidNext ?? 0, modseq: s.highestModseq !== undefined ? String(s.highestModseq) : null }
         this.watched.set(path, now)
         if (before && (before.messages !== now.messages || before.uidNext !== now.uidNext || before.modseq !== now.modseq)) {
-          const folder = this.opts.folders().find((f) => f.path === path)
-          if (folder) this.opts.changed(folder.id)
+          const own = this.own.get(path)
+          const folder = own ? null : this.opts.folders().find((f) => f.path === path)
+          if (own) own()
+          else if (folder) this.opts.changed(folder.id)
         }
       }
     } finally {

@@ -101,7 +101,7 @@ export class TandemDb extends Dexie {
     this.version(6).stores({ tallies: 'folderId, mailboxId' }).upgrade(async (tx) => {
       const tallies = new Map<string, TallyRow>()
       await tx.table('keys').each((k: KeyRow) => {
-        const t = tallies.get(k.folderId) ?? { folderId: k.folderId, mailboxId: k.mailboxId, count: 0 }
+        const t = tallies.get(k.folderId) ?? { folderId: k.folderId, mailboxId: k.mailboxId, count: 0, unseen: 0 }
         t.count += k.uids.length
         tallies.set(k.folderId, t)
       })
@@ -153,6 +153,16 @@ export class TandemDb extends Dexie {
       await tx.table('teamBuckets').clear()
       await tx.table('teamBriefs').clear()
       await tx.table('teamCursors').clear()
+    })
+    // The unread count is kept with the message count (summary-blocks.ts TallyRow).
+    this.version(11).stores({}).upgrade(async (tx) => {
+      const unseen = new Map<string, number>()
+      await tx.table('blocks').each((b: BlockRow) => {
+        let n = 0
+        for (const m of b.rows) if (!m.flags.includes('\\Seen')) n++
+        unseen.set(b.folderId, (unseen.get(b.folderId) ?? 0) + n)
+      })
+      await tx.table('tallies').toCollection().modify((t: TallyRow) => { t.unseen = unseen.get(t.folderId) ?? 0 })
     })
     this.summaries = new SummaryBlocks(this, this.blocks, this.keys, this.tallies)
   }

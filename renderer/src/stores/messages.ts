@@ -6,10 +6,10 @@ import { useApi } from '../api/use-api'
 import { mailboxOfFolder } from '../../../shared/ids'
 import { mergeNewest, type CacheChange } from '../cache/summary-blocks'
 import { useSelection } from '../composables/use-selection'
-import { unreadCount } from '../mail/per-list'
-import { FolderSync, type SyncOutcome } from '../sync/folder-sync'
+import type { SyncOutcome } from '../sync/folder-sync'
+import { MailboxSession } from '../session/mailbox-session'
 import { ConversationView } from '../mail/conversation-view'
-import { ThreadingRefetch, type ThreadingProgress } from '../sync/threading-refetch'
+import type { ThreadingProgress } from '../sync/threading-refetch'
 import { useBodiesStore } from './bodies'
 import { useFoldersStore } from './folders'
 import { useQueueStore } from './queue'
@@ -23,7 +23,6 @@ const FIRST_PAGE = 150
 const SHOW_EVERY_MS = 250
 /** A sync bringing at most this many new messages shows them as they come. */
 const SMALL_SYNC = 1000
-const SEEN = '\\Seen'
 const VIEW_KEY = 'tandem.list.view'
 export type ListView = 'conversations' | 'messages'
 
@@ -102,48 +101,60 @@ export const useMessagesStore = defineStore('messages', () => {
     return byId.map.get(id)
   })
 
-  let folderSync: FolderSync | null = null
-  let unfollow: (() => void) | null = null
+  /** The person's mailbox session: syncs, events, conversations, counts (session/mailbox-session.ts). */
+  let mailboxSession: MailboxSession | null = null
   let conversations: ConversationView | null = null
   team.useLegacyIds((mailboxId, conversationId) => conversations?.legacyIds(mailboxId, conversationId) ?? [])
   /** Summaries cached before they carried what threading needs, being completed (null: none left). */
   const threadingProgress = ref<ThreadingProgress | null>(null)
-  let refetch: ThreadingRefetch | null = null
   watch(() => session.db, (db) => {
-    unfollow?.()
-    unfollow = db ? db.summaries.onChange(follow) : null
-    conversations = db ? new ConversationView({
-      folderRows: (folderId) => db.summaries.folder(folderId),
+    mailboxSession?.stop()
+    mailboxSession = db ? new MailboxSession({
+      db,
+      call: (name, input) => api.call(name, input),
+      on: (name, listener) => api.on(name, listener),
+      flush: () => queue.flush(),
       foldersOf: (mailboxId) => folders.byMailbox[mailboxId] ?? [],
-      keepsLegacy: (mailboxId) => session.session?.mailboxes.some((m) => m.id === mailboxId && m.kind === 'shared') ?? false,
-      rows: showConversations,
+      isShared: (mailboxId) => session.session?.mailboxes.some((m) => m.id === mailboxId && m.kind === 'shared') ?? false,
+      openFolder: () => listFolderId.value,
+      view: {
+        cacheChanged: follow,
+        searchFollow: (c) => search.follow(c),
+        searchWarm: () => search.warm(),
+        batch: (folderId, done, total, arrived) => {
+          progress.value = { ...progress.value, [folderId]: { done, total } }
+          if (arrived.length) for (const l of arrivalListeners) l(folderId, arrived)
+        },
+        synced, failed,
+        conversations: showConversations,
+        // While a folder's first sync runs, the server's counts stand (the cache is still filling).
+        counts: (folderId, unseen, total) => { if (!progress.value[folderId]) folders.setCounts(folderId, unseen, total) },
+        threading: (p) => { threadingProgress.value = p },
+        teamChanged: (mailboxId) => { void team.pull(mailboxId).catch(() => undefined) },
+        online: (mailboxId) => {
+          if (folders.errors[mailboxId]) void folders.load(mailboxId)
+          void team.pull(mailboxId).catch(() => undefined)
+        },
+      },
     }) : null
+    mailboxSession?.start()
+    conversations = mailboxSession?.conversations ?? null
     conversationRows.value = []
-    folderSync = db ? new FolderSync(db, (name, input) => api.call(name, input), () => queue.flush(), { synced, failed }) : null
     threadingProgress.value = null
-    refetch = db ? new ThreadingRefetch(db, (name, input) => api.call(name, input), (p) => { threadingProgress.value = p }) : null
-    // In the background, once the first folder is on screen; again whenever a mailbox is back online.
-    if (refetch) { const r = refetch; setTimeout(() => { if (refetch === r) void r.run() }, 3000) }
   }, { immediate: true })
 
   /** The list, its conversations, the search results and the unread counts follow every change of the cache. */
   function follow(c: CacheChange): void {
-    const before = conversations?.version
     if ('added' in c) {
-      conversations?.apply(c)
       const open = listFolderId.value
       const rows = c.added.filter((m) => m.folderId === open)
       if (rows.length) showSoon(rows, progress.value[open!]?.total ?? rows.length)
     } else if ('changed' in c) {
       const after = new Map<string, MessageSummary>()
-      for (const { before, after: row } of c.changed) {
-        after.set(row.id, row)
-        const was = before.flags.includes(SEEN)
-        if (was !== row.flags.includes(SEEN)) folders.bumpUnseen(row.folderId, was ? 1 : -1)
-      }
+      for (const { after: row } of c.changed) after.set(row.id, row)
       if (c.changed.some((x) => x.after.folderId === listFolderId.value)) list.value = list.value.map((m) => after.get(m.id) ?? m)
       if (searchRows.value) searchRows.value = searchRows.value.map((m) => after.get(m.id) ?? m)
-      conversations?.apply(c)
+      // The session's conversations have the change: shown now (the reader and the focus follow).
       conversations?.flush()
     } else if ('removed' in c) {
       const gone = new Set(c.removed)
@@ -151,34 +162,20 @@ export const useMessagesStore = defineStore('messages', () => {
       const focusedAt = selection.focusedId.value && gone.has(selection.focusedId.value) ? rows.findIndex((m) => m.id === selection.focusedId.value) : -1
       list.value = list.value.filter((m) => !gone.has(m.id))
       if (searchRows.value) searchRows.value = searchRows.value.filter((m) => !gone.has(m.id))
-      conversations?.apply(c)
       conversations?.flush()
       if (selection.selection.value.size) selection.selection.value = new Set([...selection.selection.value].filter((id) => !gone.has(id)))
       // Removed by someone else (the person's own removals moved the focus first): shown in its
       // place, not marked read — unless its conversation is still there, by an older message.
       if (focusedAt >= 0 && selection.focusedId.value && gone.has(selection.focusedId.value)) selection.takePlaceOf(focusedAt, visible.value, false)
-    } else {
-      // A mailbox purged (R1): what is shown of it goes with the next open.
-      conversations?.apply(c)
     }
-    if (conversations && conversations.version !== before) conversationsVersion.value++
+    // A mailbox purged (R1): what is shown of it goes with the next open.
+    conversationsVersion.value++
   }
 
   /** Mail that arrived since a folder last synced on this device (the notifications listen). */
   const arrivalListeners = new Set<(folderId: string, rows: MessageSummary[]) => void>()
 
   function wire(): void {
-    api.on('sync.messages', ({ folderId, messages, done, total }) => {
-      progress.value = { ...progress.value, [folderId]: { done, total } }
-      folderSync?.batch(folderId, messages)
-      const news = folderSync?.arrivals(folderId, messages) ?? []
-      if (!news.length) return
-      // A folder not on screen counts its new unread mail here (the list's own is counted when shown).
-      if (folderId !== listFolderId.value) folders.bumpUnseen(folderId, news.filter((m) => !m.flags.includes(SEEN)).length)
-      for (const l of arrivalListeners) l(folderId, news)
-    })
-    api.on('folder.changed', ({ folderId }) => { void sync(folderId) })
-    api.on('connection.state', (c) => { if (c.state === 'online' && threadingProgress.value) void refetch?.run() })
     session.onMailboxesRemoved((ids) => {
       if (listFolderId.value && ids.includes(mailboxOfFolder(listFolderId.value))) {
         list.value = []
@@ -244,6 +241,9 @@ export const useMessagesStore = defineStore('messages', () => {
       list.value = mergeNewest(rows, list.value)
     }
     await showAsConversations(folderId)
+    mailboxSession?.syncConversationFolders(mailboxOfFolder(folderId), folderId)
+    // User Timing for the benchmark (bench/conversations.ts): open → every conversation grouped, rows ready.
+    if (listFolderId.value === folderId) performance.measure('tandem:conversations', { start: started, end: performance.now() })
     await sync(folderId)
   }
 
@@ -257,7 +257,7 @@ export const useMessagesStore = defineStore('messages', () => {
   }
 
   function sync(folderId: string): Promise<void> {
-    return folderSync?.sync(folderId) ?? Promise.resolve()
+    return mailboxSession?.sync(folderId) ?? Promise.resolve()
   }
 
   async function synced(o: SyncOutcome): Promise<void> {
@@ -271,7 +271,6 @@ export const useMessagesStore = defineStore('messages', () => {
       await showAsConversations(o.folderId)
       if (selection.focusedId.value && !list.value.some((m) => m.id === selection.focusedId.value)) selection.takePlaceOf(0, visible.value, false)
     }
-    folders.setCounts(o.folderId, unreadCount(list.value), list.value.length)
     void bodies.prefetch(list.value, () => listFolderId.value === o.folderId)
   }
 

@@ -23,8 +23,6 @@ export type ConversationRef = Pick<MessageSummary, 'mailboxId' | 'conversationId
 export interface TeamFilter { who: 'all' | 'unassigned' | 'mine' | string; status: 'any' | TeamStatus }
 export const NO_TEAM_FILTER: TeamFilter = { who: 'all', status: 'any' }
 
-/** How often the team folders are read while Tandem is on screen: "is writing" shows within this. */
-export const TEAM_POLL_MS = 3000
 /** A "writing a reply" mark lasts this long unless renewed (a crashed composer does not say it forever). */
 export const WRITING_MS = 60_000
 
@@ -101,9 +99,8 @@ export const useTeamStore = defineStore('team', () => {
       for (const id of sharedIds.value) await pull(id).catch((e: unknown) => console.warn(`tandem: team state of ${id} not read:`, e instanceof Error ? e.message : apiErrorOf(e).code))
     } finally { pulling = false }
   }
-  if (typeof window !== 'undefined') {
-    setInterval(() => { if (typeof document === 'undefined' || document.visibilityState === 'visible') void pullAll() }, TEAM_POLL_MS)
-  }
+  // What members append is read when main's watcher says the team folder changed (the mailbox
+  // session's team.changed), when a mailbox is back online and when the window comes back.
 
   const teamTasks = computed(() => queue.tasks.filter((t): t is TeamTask => t.kind === 'team' && isOpen(t)))
 

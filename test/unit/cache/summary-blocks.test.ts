@@ -37,6 +37,20 @@ describe('summaries stored in UID blocks', () => {
     expect(await d.summaries.get([`${FOLDER}|5`, `${FOLDER}|5000`, `${OTHER}|7`])).toEqual([rows[4], undefined, summary(OTHER, 7)])
   })
 
+  it('keeps each folder\'s unread count with its message count, through every kind of change', async () => {
+    const d = open()
+    const rows = Array.from({ length: 600 }, (_, i) => ({ ...summary(FOLDER, i + 1), flags: i % 3 ? ['\\Seen'] : [] }))
+    await d.summaries.put(rows)
+    expect(await d.summaries.tallyOf([FOLDER, OTHER])).toEqual([{ count: 600, unseen: 200 }, undefined])
+    // Read two, unread one, across blocks; remove an unread one and a read one.
+    await d.summaries.modify([messageKey(FOLDER, 1), messageKey(FOLDER, 301)], (m) => ({ ...m, flags: ['\\Seen'] }))
+    await d.summaries.modify([messageKey(FOLDER, 2)], (m) => ({ ...m, flags: [] }))
+    await d.summaries.remove([messageKey(FOLDER, 4), messageKey(FOLDER, 5)])
+    const now = (await d.summaries.folder(FOLDER)).filter((m) => !m.flags.includes('\\Seen')).length
+    expect(await d.summaries.tallyOf([FOLDER])).toEqual([{ count: 598, unseen: now }])
+    expect(now).toBe(200 - 2 + 1 - 1)
+  })
+
   it('finds the newest by date, not by UID, and from a date on', async () => {
     const d = open()
     // An old UID with the newest date (a message moved in keeps its date).
