@@ -142,5 +142,83 @@ test.describe(`conversations: ${setup.what}`, () => {
       await ana.stop()
     }
   })
+
+  test('drafts belong to someone: untouched leaves none, kept says where, the author shows, its writer goes on with it and another member writes in a copy', async ({ browser }) => {
+    test.setTimeout(240_000)
+    await stack.deliver(`helpdesk@${setup.domain}`, customerMail(setup.domain, 'Invoice question', `<invoice.${setup.domain}@customer.example>`))
+    const lars = await person(browser, stack, `lars@${setup.domain}`)
+    const mei = await person(browser, stack, `mei@${setup.domain}`)
+    const bare = await imapSession(stack, `helpdesk@${setup.domain}*lars@${setup.domain}`, passwordOf(stack, `lars@${setup.domain}`))
+    const drafts = async () => {
+      await bare.mailboxOpen('Drafts', { readOnly: true })
+      const out: { by: string; text: string }[] = []
+      if (bare.mailbox && bare.mailbox.exists) {
+        for await (const m of bare.fetch('1:*', { envelope: true, headers: ['x-tandem-draft-by'], bodyParts: ['1'] })) {
+          if (m.envelope?.subject !== 'Re: Invoice question') continue
+          out.push({ by: String(m.headers ?? '').replace(/^X-Tandem-Draft-By:\s*/i, '').trim(), text: m.bodyParts?.get('1')?.toString('utf8') ?? '' })
+        }
+      }
+      return out
+    }
+    try {
+      for (const p of [lars.page, mei.page]) await openFolder(p, setup.desk, 'Inbox')
+      await row(lars.page, 'Invoice question').click()
+      // An untouched reply, closed: no draft is queued, none is on the server.
+      await lars.page.keyboard.press('r')
+      await expect(lars.page.getByRole('dialog')).toBeVisible()
+      await lars.page.getByRole('dialog').getByRole('button', { name: 'Close' }).click()
+      await expect(lars.page.getByRole('dialog')).toHaveCount(0)
+      expect(await queuedKinds(lars.page, `lars@${setup.domain}`)).not.toContain('draft')
+      expect(await drafts()).toEqual([])
+      // A reply with something written, closed: kept in the shared Drafts, and the window says where.
+      await lars.page.keyboard.press('r')
+      await lars.page.getByRole('dialog').getByLabel('Message text').fill('Draft by Lars: checking the invoice.')
+      await lars.page.getByRole('dialog').getByRole('button', { name: 'Close' }).click()
+      await expect(lars.page.getByText(`Kept as a draft in Drafts of ${setup.desk}.`)).toBeVisible()
+      await expect.poll(async () => (await drafts()).map((d) => d.by), { timeout: 20_000 }).toEqual([`"Lars Visser" <lars@${setup.domain}>`])
+
+      // The other member sees whose it is, in the Drafts and in its conversation.
+      await row(mei.page, 'Invoice question').click()
+      await expect(timeline(mei.page).getByTestId('timeline-draft')).toHaveText("Lars Visser's draft", { timeout: 30_000 })
+      await openFolder(mei.page, setup.desk, 'Drafts')
+      await expect(row(mei.page, 'Invoice question').getByTestId('row-draft')).toHaveText("Lars Visser's draft")
+      // Opened by her (Enter): a copy, said so; Lars's draft stays as it is.
+      await row(mei.page, 'Invoice question').click()
+      await mei.page.keyboard.press('Enter')
+      const meiCompose = mei.page.getByRole('dialog')
+      await expect(meiCompose.getByTestId('from-note')).toContainText("This is Lars Visser's draft: you are writing in a copy of it")
+      await expect(meiCompose.getByLabel('Message text')).toHaveValue(/Draft by Lars/)
+      await meiCompose.getByLabel('Message text').fill('Mei\'s version: the invoice is paid.')
+      await meiCompose.getByRole('button', { name: 'Close' }).click()
+      await expect.poll(async () => (await drafts()).map((d) => d.by).sort(), { timeout: 20_000 }).toEqual([`"Lars Visser" <lars@${setup.domain}>`, `"Mei Chen" <mei@${setup.domain}>`])
+
+      // Opened by its writer (double-click in the Drafts): the same draft, replaced by his next version.
+      await openFolder(lars.page, setup.desk, 'Drafts')
+      await row(lars.page, 'Invoice question').filter({ hasText: "Lars Visser's draft" }).dblclick()
+      const larsCompose = lars.page.getByRole('dialog')
+      await expect(larsCompose.getByLabel('Message text')).toHaveValue(/Draft by Lars/)
+      await expect(larsCompose.getByTestId('from-note')).toHaveCount(0)
+      await larsCompose.getByLabel('Message text').fill('Draft by Lars, second version.')
+      await larsCompose.getByRole('button', { name: 'Close' }).click()
+      await expect.poll(async () => (await drafts()).map((d) => `${d.by} ${d.text.includes('second version') ? 'v2' : d.text.includes('paid') ? 'copy' : 'v1'}`).sort(), { timeout: 20_000 })
+        .toEqual([`"Lars Visser" <lars@${setup.domain}> v2`, `"Mei Chen" <mei@${setup.domain}> copy`])
+    } finally {
+      await bare.logout()
+      await lars.stop()
+      await mei.stop()
+    }
+  })
 })
+}
+
+/** The kinds of the tasks a window's cache holds (IndexedDB, read by the page itself). */
+function queuedKinds(page: Page, address: string): Promise<string[]> {
+  return page.evaluate((address) => new Promise<string[]>((resolve, reject) => {
+    const open = indexedDB.open(`tandem:${address}`)
+    open.onerror = () => reject(open.error)
+    open.onsuccess = () => {
+      const req = open.result.transaction('tasks').objectStore('tasks').getAll()
+      req.onsuccess = () => { resolve((req.result as { kind: string }[]).map((t) => t.kind)); open.result.close() }
+    }
+  }), address)
 }
