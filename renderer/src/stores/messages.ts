@@ -58,8 +58,13 @@ export const useMessagesStore = defineStore('messages', () => {
   /** Bumped when the conversations behind the rows change (counts, the reader's timeline). */
   const conversationsVersion = ref(0)
   const groupedSearch = computed(() => (searchRows.value ? ConversationView.group(searchRows.value) : null))
+  /**
+   * Whether the rows are conversations. Drafts are always single: each is a thing of its own to
+   * reopen (a conversation may hold one draft per member), as Outlook and Front list them.
+   */
+  const grouped = computed(() => view.value === 'conversations' && (searchRows.value !== null || folders.byId(listFolderId.value ?? '')?.role !== 'drafts'))
   const visible = computed(() => {
-    const asConversations = view.value === 'conversations'
+    const asConversations = grouped.value
     const rows = searchRows.value ? (asConversations ? groupedSearch.value! : searchRows.value) : asConversations ? conversationRows.value : list.value
     const f = teamFilter.value
     return f.who === 'all' && f.status === 'any' ? rows : rows.filter((m) => team.matches(m, f))
@@ -74,7 +79,7 @@ export const useMessagesStore = defineStore('messages', () => {
   const actionTargets = computed<MessageSummary[]>(() => {
     void conversationsVersion.value
     const rows = selection.targets.value
-    if (view.value !== 'conversations' || searchRows.value || !conversations) return rows
+    if (!grouped.value || searchRows.value || !conversations) return rows
     const out: MessageSummary[] = []
     for (const r of rows) {
       const all = conversations.inFolder(r.conversationId)
@@ -89,7 +94,7 @@ export const useMessagesStore = defineStore('messages', () => {
     conversationRows.value = rows
     conversationsVersion.value++
     const id = selection.focusedId.value
-    if (!id || !conversations || view.value !== 'conversations' || searchRows.value || rows.some((m) => m.id === id)) return
+    if (!id || !conversations || !grouped.value || searchRows.value || rows.some((m) => m.id === id)) return
     const rep = focusedConversation ? conversations.rowOf(focusedConversation.slice(focusedConversation.indexOf('\n') + 1)) : null
     if (rep) selection.retarget(id, rep.id)
   }
@@ -313,7 +318,9 @@ export const useMessagesStore = defineStore('messages', () => {
   watch(() => (listFolderId.value ? mailboxOfFolder(listFolderId.value) : null), () => { teamFilter.value = { ...NO_TEAM_FILTER } })
 
   return {
-    list, visible, teamFilter, searchRows, threadingProgress, view, setView, conversationsVersion, conversationRows,
+    list, visible, teamFilter, searchRows, threadingProgress, view, setView,
+    /** The rows are conversations (the view says so, and the folder is not Drafts). */
+    grouped, conversationsVersion, conversationRows,
     /** What a conversation's row shows, in the folder on screen. */
     conversationInfo: (conversationId: string) => { void conversationsVersion.value; return conversations?.info(conversationId) ?? null },
     /** A conversation's messages in the folder on screen, oldest first (what an action on its row acts on). */
