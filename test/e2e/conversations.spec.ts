@@ -194,6 +194,10 @@ test.describe(`conversations: ${setup.what}`, () => {
 
       // Opened by its writer (double-click in the Drafts): the same draft, replaced by his next version.
       await openFolder(lars.page, setup.desk, 'Drafts')
+      // Drafts are listed one by one (a conversation can hold one per member), naming whom they answer.
+      await expect(row(lars.page, 'Invoice question')).toHaveCount(2, { timeout: 30_000 })
+      await expect(row(lars.page, 'Invoice question').getByTestId('row-who')).toHaveText(['To: Ana García', 'To: Ana García'])
+      await expect(lars.page.getByTestId('list-view')).toHaveCount(0)
       await row(lars.page, 'Invoice question').filter({ hasText: "Lars Visser's draft" }).dblclick()
       const larsCompose = lars.page.getByRole('dialog')
       await expect(larsCompose.getByLabel('Message text')).toHaveValue(/Draft by Lars/)
@@ -203,8 +207,72 @@ test.describe(`conversations: ${setup.what}`, () => {
       await expect.poll(async () => (await drafts()).map((d) => `${d.by} ${d.text.includes('second version') ? 'v2' : d.text.includes('paid') ? 'copy' : 'v1'}`).sort(), { timeout: 20_000 })
         .toEqual([`"Lars Visser" <lars@${setup.domain}> v2`, `"Mei Chen" <mei@${setup.domain}> copy`])
     } finally {
-      await bare.logout()
+      // (A session the server closed meanwhile has nothing to log out of.)
+      await bare.logout().catch(() => undefined)
       await lars.stop()
+      await mei.stop()
+    }
+  })
+
+  test('read, unread, delete (R10) and move act on every message of the conversation the member sees, each one task with one Undo', async ({ browser }) => {
+    test.setTimeout(180_000)
+    const root = `<delivery.${setup.domain}@customer.example>`
+    const again = `<delivery.again.${setup.domain}@customer.example>`
+    await stack.deliver(`helpdesk@${setup.domain}`, customerMail(setup.domain, 'Delivery late', root))
+    await stack.deliver(`helpdesk@${setup.domain}`, customerMail(setup.domain, 'Re: Delivery late', again, [root]))
+    const mei = await person(browser, stack, `mei@${setup.domain}`)
+    const bare = await imapSession(stack, `helpdesk@${setup.domain}*mei@${setup.domain}`, passwordOf(stack, `mei@${setup.domain}`))
+    /** What an independent session finds of this conversation in a folder: Message-ID → read or not. */
+    const onServer = async (folder: string) => {
+      const lock = await bare.getMailboxLock(folder, { readOnly: true })
+      try {
+        const out: Record<string, boolean> = {}
+        if (bare.mailbox && bare.mailbox.exists) {
+          for await (const m of bare.fetch('1:*', { envelope: true, flags: true })) {
+            const id = m.envelope?.messageId ?? ''
+            if (id === root || id === again) out[id] = m.flags?.has('\\Seen') ?? false
+          }
+        }
+        return out
+      } finally { lock.release() }
+    }
+    try {
+      await openFolder(mei.page, setup.desk, 'Inbox')
+      const conv = row(mei.page, 'Delivery late')
+      await expect(conv).toHaveCount(1, { timeout: 30_000 })
+      await expect(conv.getByTestId('row-count')).toHaveText('2')
+      await expect(conv).toHaveAttribute('data-unread', 'true')
+      // Opening the conversation reads both of its messages, for every member.
+      await conv.click()
+      await expect.poll(() => onServer('INBOX'), { timeout: 20_000 }).toEqual({ [root]: true, [again]: true })
+      // u: both unread again, one action.
+      await mei.page.keyboard.press('u')
+      await expect(mei.page.getByRole('status').filter({ hasText: 'Marked 2 messages unread.' })).toBeVisible()
+      await expect.poll(() => onServer('INBOX'), { timeout: 20_000 }).toEqual({ [root]: false, [again]: false })
+      await expect(conv).toHaveAttribute('data-unread', 'true')
+
+      // Delete: the shared-mailbox warning names both; they go to Deleted Items together, and come back with one Undo.
+      await mei.page.getByRole('toolbar', { name: 'Message actions' }).getByRole('button', { name: 'Delete' }).click()
+      const dialog = mei.page.getByRole('alertdialog')
+      await expect(dialog).toContainText('deleting these 2 messages removes them for every member (R10)')
+      await dialog.getByRole('button', { name: 'Delete for everyone' }).click()
+      await expect(conv).toHaveCount(0)
+      const trash = setup.org.folders.trash
+      await expect.poll(async () => Object.keys(await onServer(trash)).sort(), { timeout: 20_000 }).toEqual([again, root].sort())
+      expect(await onServer('INBOX')).toEqual({})
+      await mei.page.getByRole('status').filter({ hasText: 'Deleted 2 messages to Deleted Items' }).getByRole('button', { name: 'Undo' }).click()
+      await expect.poll(async () => Object.keys(await onServer('INBOX')).sort(), { timeout: 20_000 }).toEqual([again, root].sort())
+      expect(await onServer(trash)).toEqual({})
+      await expect(conv).toHaveCount(1, { timeout: 30_000 })
+
+      // Move: both to Archive, one notice.
+      await conv.click()
+      await mei.page.getByRole('toolbar', { name: 'Message actions' }).getByRole('combobox', { name: 'Move to folder' }).selectOption({ label: 'Archive' })
+      await expect(mei.page.getByRole('status').filter({ hasText: 'Moved 2 messages to Archive.' })).toBeVisible()
+      await expect.poll(async () => Object.keys(await onServer(setup.org.folders.archive)).sort(), { timeout: 20_000 }).toEqual([again, root].sort())
+      expect(await onServer('INBOX')).toEqual({})
+    } finally {
+      await bare.logout().catch(() => undefined)
       await mei.stop()
     }
   })
