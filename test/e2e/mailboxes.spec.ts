@@ -2,7 +2,7 @@ import type { Page } from '@playwright/test'
 import { loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
 import { supportInbox } from '../mailstack/demo-mail'
-import { test, expect, imapSession, cachedSummaries, launch, openFolder, passwordOf, signIn } from './fixtures'
+import { test, expect, imapSession, cachedSummaries, launch, openFolder, passwordOf, queuedTaskKinds, signIn } from './fixtures'
 import { projectRoot } from '../../electron/web/web-app'
 import { uidOfMessage } from '../../shared/ids'
 
@@ -161,7 +161,7 @@ test.describe('own and shared mailboxes side by side', () => {
     // timer armed for it has run; no read mark was queued, and the server has none.
     await app.clock.install()
     await app.clock.runFor(5000)
-    expect(await taskKinds(app, 'bob@contoso.test')).not.toContain('flags')
+    expect(await queuedTaskKinds(app, 'bob@contoso.test')).not.toContain('flags')
     expect((await onServer(stack, { uid }))!.flags).not.toContain('\\Seen')
     await expect(first).toHaveAttribute('data-unread', 'true')
     // The person clicks it: now it is read, for everyone.
@@ -291,14 +291,3 @@ test.describe('with a stack of its own', () => {
   })
 })
 
-/** The kinds of the tasks the page's cache holds (IndexedDB, read by the page). */
-function taskKinds(page: Page, address: string): Promise<string[]> {
-  return page.evaluate((address) => new Promise<string[]>((resolve, reject) => {
-    const open = indexedDB.open(`tandem:${address}`)
-    open.onerror = () => reject(open.error)
-    open.onsuccess = () => {
-      const req = open.result.transaction('tasks').objectStore('tasks').getAll()
-      req.onsuccess = () => { resolve((req.result as { kind: string }[]).map((t) => t.kind)); open.result.close() }
-    }
-  }), address)
-}

@@ -2,7 +2,7 @@ import type { Page } from '@playwright/test'
 import { loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
 import { supportInbox } from '../mailstack/demo-mail'
-import { expect, imapSession, openFolder, passwordOf, serverOf, signIn, test } from './fixtures'
+import { expect, imapSession, openFolder, passwordOf, queuedTaskKinds, serverOf, signIn, test } from './fixtures'
 import { projectRoot, startWebApp } from '../../electron/web/web-app'
 import { uidOfMessage } from '../../shared/ids'
 
@@ -255,7 +255,8 @@ test('a draft deleted while offline leaves the server\'s Drafts when the connect
     await expect(page.getByTestId('connection-banner')).toContainText('Offline')
     await dialog.getByRole('button', { name: 'Delete draft' }).click()
     await expect(dialog).toHaveCount(0)
-    await page.waitForTimeout(500)
+    // The discard is stored to replay (an event, not a pause): then the server comes back.
+    await expect.poll(() => queuedTaskKinds(page, 'bob@contoso.test')).toContain('discardDraft')
     await own.resume()
     await expect(page.getByTestId('connection-banner')).toHaveCount(0, { timeout: 30_000 })
     await expect.poll(draftsOnServer, { timeout: 15_000 }).toBe(0)
