@@ -8,6 +8,8 @@ import { uidOfMessage } from '../../shared/ids'
 
 const sidebar = (page: Page) => page.getByRole('navigation', { name: 'Mailboxes' })
 const rows = (page: Page) => page.getByRole('listbox', { name: 'Message list' }).locator('.row')
+/** The list as single messages (the view toggle; conversations are the default): these tests are about messages one by one. */
+const singleMessages = (page: Page) => page.getByRole('combobox', { name: 'List' }).selectOption('messages')
 
 const memberSession = imapSession
 
@@ -43,7 +45,8 @@ test.describe('own and shared mailboxes side by side', () => {
     await expect(rows(app)).not.toHaveCount(0)
     await expect(app.getByRole('heading', { level: 2 }).first()).toHaveText('Inbox')
     await rows(app).nth(1).click()
-    await expect(app.getByTestId('reader-from')).not.toBeEmpty()
+    // The conversation's timeline: its messages open there each name their sender.
+    await expect(app.getByTestId('reader-from').first()).not.toBeEmpty()
     // The cache holds what was synced: rows in IndexedDB for the shared mailbox.
     const cached = await cachedSummaries(app, 'bob@contoso.test', 'shared:support@contoso.test')
     // Other tests in this worker may have archived or deleted a few of the 60 seeded messages.
@@ -91,6 +94,7 @@ test.describe('own and shared mailboxes side by side', () => {
   test('another member\'s changes show up by themselves within seconds (R15)', async ({ app, stack }) => {
     await signIn(app, stack, 'bob@contoso.test')
     await openFolder(app, 'Contoso Support', 'inbox')
+    await singleMessages(app)
     // The first sync of this fresh profile has filled the list (not the empty cache's "0 messages").
     await expect(app.getByTestId('list-count')).toContainText(/^[1-9][\d,]* messages/)
     await expect(app.getByRole('status').filter({ hasText: /^Syncing/ })).toHaveCount(0)
@@ -173,6 +177,7 @@ test.describe('own and shared mailboxes side by side', () => {
   test('keyboard triage reaches the server, where another member sees it', async ({ app, stack }) => {
     await signIn(app, stack, 'bob@contoso.test')
     await openFolder(app, 'Contoso Support', 'inbox')
+    await singleMessages(app)
     await expect(app.getByTestId('list-count')).toContainText(/^[1-9][\d,]* messages/)
     await app.locator('body').click({ position: { x: 5, y: 5 } })
     await app.keyboard.press('j')
@@ -262,6 +267,7 @@ test.describe('with a stack of its own', () => {
       await rows(app).filter({ hasText: 'Quarterly figures' }).click()
       await expect(app.frameLocator('iframe.mail-frame').locator('body')).toContainText('zebracorn')
       await openFolder(app, 'Contoso Support', 'inbox')
+      await singleMessages(app)
       await expect(app.getByTestId('list-count')).toContainText('40 messages')
       await own.stop()
       await app.locator('body').click({ position: { x: 5, y: 5 } })
@@ -281,6 +287,7 @@ test.describe('with a stack of its own', () => {
     await launch(page, own, async (app) => {
       await signIn(app, own, 'bob@contoso.test')
       await openFolder(app, 'Contoso Support', 'inbox')
+      await singleMessages(app)
       await expect(app.getByTestId('list-count')).toContainText('40 messages')
       await own.setRights('support@contoso.test', 'bob@contoso.test', null)
       await app.evaluate(() => window.dispatchEvent(new Event('focus')))
