@@ -8,8 +8,9 @@ import type { MessageSummary, ServerSettings, Session } from '../../shared/domai
 import type { MailStack } from '../mailstack/stack'
 import { signInOnPage } from '../mailstack/oidc-browser'
 import { passwordOf } from '../mailstack/sessions'
+import { delegateLoginTemplate } from '../mailstack/organisation'
 
-export { imapSession, passwordOf } from '../mailstack/sessions'
+export { imapSession, memberSession, passwordOf } from '../mailstack/sessions'
 
 export const CONTOSO = new URL('../fixtures/orgs/contoso.json', import.meta.url).pathname
 
@@ -18,8 +19,8 @@ export function serverSettings(stack: MailStack): ServerSettings {
   return {
     imap: { host: stack.host, port: stack.ports.imap, security: 'none' },
     smtp: { host: stack.host, port: stack.ports.submission, security: 'none' },
-    // The test stack's delegate login (Dovecot master users): member opens shared*member.
-    delegateLogin: `{shared}${stack.org.layout.masterSeparator}{user}`,
+    // The organisation's delegate login: Dovecot's master logins (shared*member), or the shared address itself.
+    delegateLogin: delegateLoginTemplate(stack.org),
   }
 }
 

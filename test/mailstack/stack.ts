@@ -6,13 +6,13 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import nodemailer from 'nodemailer'
 import {
-  dovecotConfig, denyFile, mastersFile, oauth2Config, passwdFile, MAIL_GID, MAIL_UID, OAUTH_KEYS_DIR, R8_REASON, R8_REASON_ENV,
+  dovecotConfig, denyFile, mastersFile, oauth2Config, oauth2DelegateConfig, passwdFile, MAIL_GID, MAIL_UID, OAUTH_KEYS_DIR, R8_REASON, R8_REASON_ENV,
   type DovecotOptions,
 } from './dovecot-config'
 import type { OidcOptions, OidcStack } from './oidc'
 import { ensureFolder, writeMessages, type SeedMessage } from './maildir'
 import type { Organisation, OrgSharedMailbox } from './organisation'
-import { postfixMainCf, postfixMasterCf, senderLoginMap, virtualMailboxMap } from './postfix-config'
+import { postfixMainCf, postfixMasterCf, senderLoginMap, sentCopyConfig, transportMap, virtualMailboxMap } from './postfix-config'
 import { freePorts, waitForPort } from './ports'
 
 const run = promisify(execFile)
@@ -134,11 +134,14 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
     await chown(d, MAIL_UID, MAIL_GID)
   }
   // Loaded only when wanted: oidc-provider is large, and warns about the Node version on load.
-  const oidc = opts.oauth ? await (await import('./oidc')).startOidcProvider(org, opts.oauth === true ? {} : opts.oauth) : null
+  // An organisation that signs in with tokens only always has its provider.
+  const oauth = opts.oauth ?? (org.server.signIn === 'oauth' ? true : undefined)
+  const oidc = oauth ? await (await import('./oidc')).startOidcProvider(org, oauth === true ? {} : oauth) : null
   const conf = join(dv, 'dovecot.conf')
   await writeOwned(conf, dovecotConfig(org, { root: dv, home }, ports, { ...opts, oauth: oidc ? { issuer: oidc.issuer } : undefined }))
   if (oidc) {
     await writeOwned(join(dv, 'oauth2.conf.ext'), oauth2Config({ root: dv, home }, { issuer: oidc.issuer }))
+    await writeOwned(join(dv, 'oauth2-delegate.conf.ext'), oauth2DelegateConfig({ root: dv, home }, { issuer: oidc.issuer }))
     // Tokens carry no azp: Dovecot looks under "default".
     const keyDir = join(dv, OAUTH_KEYS_DIR, 'default', oidc.signingKey.alg)
     await mkdir(keyDir, { recursive: true })
@@ -167,8 +170,10 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
       await writeOwned(join(folderPath, 'dovecot-acl'), acl)
     }
     // The directory entry's folder: members may look and read, never write (R2, R3).
-    const directory = await ensureFolder(join(home(shared.address), 'Maildir'), f.directory)
-    await writeOwned(join(directory, 'dovecot-acl'), shared.members.map((m) => `user=${m.address} ${DIRECTORY_RIGHTS}`).join('\n') + '\n')
+    if (f.directory) {
+      const directory = await ensureFolder(join(home(shared.address), 'Maildir'), f.directory)
+      await writeOwned(join(directory, 'dovecot-acl'), shared.members.map((m) => `user=${m.address} ${DIRECTORY_RIGHTS}`).join('\n') + '\n')
+    }
     // The team-state folder (docs/admin.md): members append and read, never change or remove.
     if (f.team) {
       const team = await ensureFolder(join(home(shared.address), 'Maildir'), f.team)
@@ -211,13 +216,23 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
     child.once('exit', (code) => (code === 0 ? resolve('') : reject(new Error(`doveadm save: exit ${code}: ${err}`))))
     child.stdin.end(raw)
   })
-  const publishDirectory = (shared: string, entry: object) => doveadmSave(shared, f.directory, directoryMessage(shared, entry))
+  const publishDirectory = (shared: string, entry: object) => {
+    if (!f.directory) throw new Error(`${org.name} publishes no directory entries (folders.directory is null)`)
+    return doveadmSave(shared, f.directory, directoryMessage(shared, entry))
+  }
 
   // Postfix: root-owned config; its master needs root and drops to the postfix user itself.
   const pf = join(dir, 'postfix')
   await makePostfixQueue(pf)
   await writeFile(join(pf, 'main.cf'), postfixMainCf(org, pf, ports))
-  await writeFile(join(pf, 'master.cf'), postfixMasterCf(pf, ports))
+  // The server's own Sent copies (server.sentCopy): a filer Postfix runs as the mail user.
+  const filer = org.server.sentCopy ? { node: process.execPath, script: join(pf, 'sent-copy-filer.mjs'), config: join(pf, 'sent-copy.json') } : null
+  if (filer) {
+    await writeFile(filer.script, await readFile(new URL('./sent-copy-filer.mjs', import.meta.url), 'utf8'), { mode: 0o644 })
+    await writeFile(filer.config, JSON.stringify(sentCopyConfig(org, conf)), { mode: 0o644 })
+    await writeFile(join(pf, 'transport'), transportMap())
+  }
+  await writeFile(join(pf, 'master.cf'), postfixMasterCf(pf, ports, filer))
   await writeFile(join(pf, 'sender_logins'), senderLoginMap(org))
   await writeFile(join(pf, 'virtual_mailboxes'), virtualMailboxMap(org))
 
@@ -265,10 +280,12 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
     // The directory entry members read (display name and grants): set by the administrator,
     // as IMAP METADATA on a folder of the shared mailbox where members have no w right, so no
     // member can write a grant for themselves. Tandem never writes it.
-    for (const shared of org.sharedMailboxes) await publishDirectory(shared.address, directoryEntry(shared))
-    // People's display names, the same way (a directory would give them on a real server).
-    for (const user of org.users) {
-      await doveadm('mailbox', 'metadata', 'set', '-u', user.address, 'INBOX', DIRECTORY_ENTRY, JSON.stringify({ name: user.name }))
+    if (f.directory) for (const shared of org.sharedMailboxes) await publishDirectory(shared.address, directoryEntry(shared))
+    // People's display names in METADATA, where the server has it (a directory would give them on a real server).
+    if (org.server.metadata) {
+      for (const user of org.users) {
+        await doveadm('mailbox', 'metadata', 'set', '-u', user.address, 'INBOX', DIRECTORY_ENTRY, JSON.stringify({ name: user.name }))
+      }
     }
     await startPostfix()
   } catch (e) {
@@ -307,8 +324,8 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
         else await doveadm('acl', 'set', '-u', shared, folder, `user=${member}`, ...rightNames(rights))
       }
       if (!only) {
-        if (rights === null) await doveadm('acl', 'delete', '-u', shared, f.directory, `user=${member}`)
-        else await doveadm('acl', 'set', '-u', shared, f.directory, `user=${member}`, ...rightNames(DIRECTORY_RIGHTS))
+        if (f.directory && rights === null) await doveadm('acl', 'delete', '-u', shared, f.directory, `user=${member}`)
+        else if (f.directory) await doveadm('acl', 'set', '-u', shared, f.directory, `user=${member}`, ...rightNames(DIRECTORY_RIGHTS))
         if (f.team && rights === null) await doveadm('acl', 'delete', '-u', shared, f.team, `user=${member}`)
         else if (f.team) await doveadm('acl', 'set', '-u', shared, f.team, `user=${member}`, ...rightNames(TEAM_RIGHTS))
       }
