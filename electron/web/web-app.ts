@@ -10,6 +10,7 @@ import { FileStateStore, MemoryStateStore, type StateStore } from '../service/st
 import { consoleLogger } from '../service/logger'
 import { WebHost } from './web-host'
 import { parseOAuthClients } from '../../shared/rules/server-presets'
+import { maxConnectionsFrom } from '../service/imap/connection-budget'
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
@@ -23,6 +24,9 @@ export interface WebAppOptions {
   pollMs?: number
   /** Reconnection backoff (R9); tests shorten it. */
   backoff?: Partial<BackoffPolicy>
+  /** The person's connection budget (R9; else TANDEM_MAX_CONNECTIONS, else 10) and how often a mailbox at rest takes its turn. */
+  maxConnections?: number
+  turnMs?: number
   log?: (line: string) => void
 }
 
@@ -52,6 +56,8 @@ export async function startWebApp(opts: WebAppOptions = {}): Promise<WebApp> {
     attachmentUrl: (ticket) => `/attachments/${ticket}`,
     pollMs: opts.pollMs,
     backoff: opts.backoff,
+    maxConnections: opts.maxConnections ?? maxConnectionsFrom(process.env.TANDEM_MAX_CONNECTIONS),
+    turnMs: opts.turnMs,
   })
   await service.start()
   const dispatch = createDispatcher(serviceHandlers(service), (msg, e) => log(`${msg}: ${(e as Error)?.stack ?? e}`))

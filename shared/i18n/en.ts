@@ -51,6 +51,8 @@ export const en = {
       reconnectingWhy: '{mailbox}: reconnecting in {seconds} s ({detail}). Tandem keeps your changes and sends them when the connection is back.',
       closed: 'The connection to the server closed.',
       closedAfterSignIn: 'The server closed the connection right after signing in.',
+      noSlot: 'Tandem keeps to its own limit of connections to the server; this one waits for its turn.',
+      tooManyConnections: '{host} has too many connections open for this account just now ({detail}). Tandem tries again shortly; you keep working from what is on this device, and your changes wait.',
       other: '{detail}',
     },
     security: {

@@ -53,6 +53,8 @@ export const nl: Catalogue = {
       reconnectingWhy: '{mailbox}: opnieuw verbinden over {seconds} s ({detail}). Tandem bewaart je wijzigingen en verstuurt ze zodra de verbinding terug is.',
       closed: 'De server heeft de verbinding gesloten.',
       closedAfterSignIn: 'De server sloot de verbinding direct na het aanmelden.',
+      noSlot: 'Tandem houdt zich aan een eigen maximum aantal verbindingen met de server; deze wacht op zijn beurt.',
+      tooManyConnections: '{host} heeft op dit moment te veel verbindingen open voor dit account ({detail}). Tandem probeert het zo opnieuw; je werkt verder met wat op dit apparaat staat, en je wijzigingen wachten.',
       other: '{detail}',
     },
     security: {

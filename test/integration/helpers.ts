@@ -51,12 +51,14 @@ export interface TestService {
   state: StateStore
 }
 
-export async function newService(state: StateStore = new MemoryStateStore(), pollMs = 500, opts: { secrets?: SecretStore; backoff?: Partial<BackoffPolicy>; log?: Logger } = {}): Promise<TestService> {
+export async function newService(state: StateStore = new MemoryStateStore(), pollMs = 500, opts: { secrets?: SecretStore; backoff?: Partial<BackoffPolicy>; log?: Logger; maxConnections?: number; turnMs?: number } = {}): Promise<TestService> {
   const events: TestService['events'] = []
   const service = new MailService({
     secrets: opts.secrets ?? new MemorySecretStore(),
     backoff: opts.backoff,
     log: opts.log,
+    maxConnections: opts.maxConnections,
+    turnMs: opts.turnMs,
     state,
     emit: <N extends EventName>(name: N, payload: EventWire<N>) => { events.push({ name, payload }) },
     host: 'web',

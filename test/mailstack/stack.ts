@@ -68,6 +68,8 @@ export interface MailStack {
   deliver(address: string, raw: string | Buffer, from?: string): Promise<void>
   /** Runs doveadm against this stack as the mail user (e.g. `acl delete`, `quota get`). */
   doveadm(...args: string[]): Promise<string>
+  /** The IMAP sessions open on the server now, by login (`doveadm who`): what a connection limit counts. */
+  imapSessions(): Promise<string[]>
   /** Publishes a shared mailbox's directory entry (name, grants) as its administrator would. */
   publishDirectory(shared: string, entry: object): Promise<string>
   /**
@@ -306,6 +308,10 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
       transport.close()
     },
     doveadm,
+    async imapSessions() {
+      const out = await doveadm('who', '-1')
+      return out.split('\n').slice(1).map((l) => l.trim().split(/\s+/)).filter((f) => f[1] === 'imap').map((f) => f[0]!)
+    },
     async pause() {
       if (paused || stopped) return
       paused = true
