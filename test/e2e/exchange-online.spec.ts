@@ -120,6 +120,8 @@ test('signs in with the provider, opens a shared mailbox by address, triages, cl
     } finally {
       await hanna.logout()
     }
+    // One copy in Orders' Sent Items: the server files its own there, and Tandem appends none.
+    await expect.poll(() => inOrders('Sent Items', (c) => subjects(c, { all: true })), { timeout: 15_000 }).toEqual(['Re: Teapot order 10248'])
 
     // Offline: the server goes away; Tom keeps reading and triaging from the cache.
     await stack.pause()
