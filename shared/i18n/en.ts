@@ -253,6 +253,8 @@ export const en = {
     quotaFullTitle: '{mailbox} is full (R6): you can still read and file mail, but sending from it is blocked until space is freed.',
     quotaWarnTitle: '{mailbox} is over 90 % of its storage (R5, R6). Free some space before it fills up.',
     quotaTitle: 'Storage used (R5)',
+    quotaNotReported: 'Storage: not reported by the server',
+    quotaNotReportedTitle: 'This server does not say how much storage the mailbox uses (R5). Tandem does not stop a send for it; the server refuses mail for a full mailbox itself (R6).',
   },
   list: {
     label: 'Message list',

@@ -255,6 +255,8 @@ export const nl: Catalogue = {
     quotaFullTitle: '{mailbox} is vol (R6): je kunt nog e-mail lezen en opbergen, maar verzenden ervandaan is geblokkeerd tot er ruimte is vrijgemaakt.',
     quotaWarnTitle: '{mailbox} gebruikt meer dan 90 % van de opslag (R5, R6). Maak ruimte vrij voordat het vol raakt.',
     quotaTitle: 'Gebruikte opslag (R5)',
+    quotaNotReported: 'Opslag: niet gemeld door de server',
+    quotaNotReportedTitle: 'Deze server meldt niet hoeveel opslag de mailbox gebruikt (R5). Tandem houdt een verzending daarom niet tegen; de server weigert zelf mail voor een volle mailbox (R6).',
   },
   list: {
     label: 'Berichtenlijst',

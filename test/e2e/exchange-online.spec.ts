@@ -56,6 +56,7 @@ test('signs in with the provider, opens a shared mailbox by address, triages, cl
     // No shared namespace: the server lists no shared mailbox. No QUOTA: no meter, and no error.
     await expect(sidebar.locator('.mailbox-name')).toHaveText([`tom@${D}`])
     await expect(sidebar.getByTestId('quota')).toHaveCount(0)
+    await expect(sidebar.getByTestId('quota-unreported')).toHaveText(['Storage: not reported by the server'])
     await expect(sidebar.getByRole('alert')).toHaveCount(0)
 
     // Add by address: the shared address as the login, with Tom's token.
@@ -65,6 +66,7 @@ test('signs in with the provider, opens a shared mailbox by address, triages, cl
     await dialog.getByLabel('Shared mailbox address').press('Enter')
     await expect(dialog).toHaveCount(0)
     await expect(sidebar.locator('.mailbox-name')).toHaveText([`tom@${D}`, `orders@${D}`])
+    await expect(sidebar.getByTestId('quota-unreported')).toHaveCount(2)
     const orders = sidebar.getByRole('region', { name: `orders@${D}` })
     // Roles by Exchange's names, with no SPECIAL-USE flags.
     for (const role of ['inbox', 'drafts', 'sent', 'archive', 'junk', 'trash']) await expect(orders.locator(`button[data-role="${role}"]`)).toHaveCount(1)

@@ -54,7 +54,7 @@ describe('Tandem on an Exchange Online-shaped server', () => {
     const t = await signIn(`maria@${D}`)
     const session = t.service.current()!
     // No shared namespace: no shared mailbox is listed by the server (R1 is the server's word).
-    expect(session.mailboxes.map((m) => [m.kind, m.address, m.quota])).toEqual([['own', `maria@${D}`, null]])
+    expect(session.mailboxes.map((m) => [m.kind, m.address, m.quota, m.quotaReported])).toEqual([['own', `maria@${D}`, null, false]])
     // A folder of her own named like a role, deeper down, is just a folder.
     const own = await memberSession(stack, `maria@${D}`)
     await own.mailboxCreate('Projects/Sent')
@@ -76,8 +76,8 @@ describe('Tandem on an Exchange Online-shaped server', () => {
     const maria = await signIn(`maria@${D}`)
     const session = await maria.service.addSharedMailbox(`Orders@${D}`)
     // No directory entry can be trusted without ACL: named by its address, grants the person's to state.
-    expect(session.mailboxes.map((m) => [m.address, m.name, m.added, m.unpublishedGrants, m.quota])).toEqual([
-      [`maria@${D}`, `maria@${D}`, undefined, undefined, null], [`orders@${D}`, `orders@${D}`, true, true, null],
+    expect(session.mailboxes.map((m) => [m.address, m.name, m.added, m.unpublishedGrants, m.quota, m.quotaReported])).toEqual([
+      [`maria@${D}`, `maria@${D}`, undefined, undefined, null, false], [`orders@${D}`, `orders@${D}`, true, true, null, false],
     ])
     const folders = await maria.service.listFolders(ORDERS)
     expect(folders.find((f) => f.role === 'sent')?.path).toBe('Sent Items')

@@ -118,11 +118,16 @@ export class MailboxRuntime {
 
   /** The mailbox's quota (R5) from the QUOTA extension, or null when the server has none. */
   async refreshQuota(): Promise<Quota | null> {
-    const client = await this.connection()
-    if (!client.capabilities.has('QUOTA')) return (this.mailbox.quota = null)
+    // Not the person's work in this mailbox (the connection budget keeps that apart, R9).
+    const client = await this.link.get()
+    // Not reported (R5) — shown as such, never an error: the server still refuses a full mailbox's mail (R6).
+    if (!client.capabilities.has('QUOTA')) {
+      this.mailbox = { ...this.mailbox, quota: null, quotaReported: false }
+      return null
+    }
     const q = await client.getQuota(inboxPathOf(this.scope)).catch(() => false as const)
     const storage = q && q.storage
-    this.mailbox = { ...this.mailbox, quota: storage ? quotaState(storage.usage ?? 0, storage.limit ?? null) : null }
+    this.mailbox = { ...this.mailbox, quota: storage ? quotaState(storage.usage ?? 0, storage.limit ?? null) : null, quotaReported: !!storage }
     return this.mailbox.quota
   }
 
