@@ -32,7 +32,6 @@ interface ImapError extends Error {
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'NoConnection', 'CONNECT_TIMEOUT', 'GREETING_TIMEOUT', 'ClosedAfterConnectText', 'EConnectionClosed'])
 
-/** Opens an authenticated IMAP connection, or fails with an ApiFailure written for people. */
 /** Options for one connection: a watcher IDLEs at once instead of after imapflow's 15 s. */
 export interface ConnectOptions {
   autoIdleDelay?: number
@@ -47,6 +46,10 @@ export interface ConnectOptions {
 /** The failure of a connection that would not fit the person's budget now (ConnectOptions.onlyIfFree). */
 export const noSlot = () => fail({ code: 'network.unreachable', rule: 'R9', key: 'errors.network.noSlot' })
 
+/**
+ * Opens an authenticated IMAP connection, or fails with an ApiFailure written for people. With
+ * the person's budget (login.budget, R9) it first waits for a slot, held until the connection closes.
+ */
 export async function connectImap(login: ImapLogin, knownShared: ReadonlySet<string> = new Set(), opts: ConnectOptions = {}): Promise<ImapFlow> {
   const insecure = insecureEndpointReason('IMAP', login.endpoint)
   if (insecure) throw new ApiFailure(insecure)

@@ -15,7 +15,7 @@ import { findByMessageId } from './triage'
  * to, a short look (an administrator may turn copies on later: the first copy seen changes the
  * answer); where nothing is known yet, in between.
  */
-export const LOOK_MS = { files: 10_000, unknown: 5_000, none: 1_500 } as const
+export const LOOK_MS = { files: 10_000, unknown: 3_000, none: 1_000 } as const
 /** Between two looks. */
 const EVERY_MS = 250
 
