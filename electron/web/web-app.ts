@@ -12,6 +12,7 @@ import { WebHost } from './web-host'
 import type { AutoconfigOptions } from '../service/session/autoconfig'
 import { ConfirmPage } from './confirm-page'
 import { parseOAuthClients } from '../../shared/rules/server-presets'
+import { maxConnectionsFrom } from '../service/imap/connection-budget'
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
@@ -25,6 +26,9 @@ export interface WebAppOptions {
   pollMs?: number
   /** Reconnection backoff (R9); tests shorten it. */
   backoff?: Partial<BackoffPolicy>
+  /** The person's connection budget (R9; else TANDEM_MAX_CONNECTIONS, else 10) and how often a mailbox at rest takes its turn. */
+  maxConnections?: number
+  turnMs?: number
   log?: (line: string) => void
   /** Where server settings are looked up from an address (tests and screenshots serve their own). */
   autoconfig?: AutoconfigOptions
@@ -69,6 +73,8 @@ export async function startWebApp(opts: WebAppOptions = {}): Promise<WebApp> {
     backoff: opts.backoff,
     autoconfig: opts.autoconfig,
     trustAnchors: opts.trustAnchors,
+    maxConnections: opts.maxConnections ?? maxConnectionsFrom(process.env.TANDEM_MAX_CONNECTIONS),
+    turnMs: opts.turnMs,
   })
   await service.start()
   const dispatch = createDispatcher(serviceHandlers(service), (msg, e) => log(`${msg}: ${(e as Error)?.stack ?? e}`))

@@ -59,6 +59,8 @@ export const en = {
       reconnectingWhy: '{mailbox}: reconnecting in {seconds} s ({detail}). Tandem keeps your changes and sends them when the connection is back.',
       closed: 'The connection to the server closed.',
       closedAfterSignIn: 'The server closed the connection right after signing in.',
+      noSlot: 'Tandem keeps to its own limit of connections to the server; this one waits for its turn.',
+      tooManyConnections: '{host} has too many connections open for this account just now ({detail}). Tandem tries again shortly; you keep working from what is on this device, and your changes wait.',
       other: '{detail}',
     },
     security: {
@@ -266,6 +268,8 @@ export const en = {
     quotaFullTitle: '{mailbox} is full (R6): you can still read and file mail, but sending from it is blocked until space is freed.',
     quotaWarnTitle: '{mailbox} is over 90 % of its storage (R5, R6). Free some space before it fills up.',
     quotaTitle: 'Storage used (R5)',
+    quotaNotReported: 'Storage: not reported by the server',
+    quotaNotReportedTitle: 'This server does not say how much storage the mailbox uses (R5). Tandem does not stop a send for it; the server refuses mail for a full mailbox itself (R6).',
   },
   list: {
     label: 'Message list',

@@ -61,6 +61,8 @@ export const nl: Catalogue = {
       reconnectingWhy: '{mailbox}: opnieuw verbinden over {seconds} s ({detail}). Tandem bewaart je wijzigingen en verstuurt ze zodra de verbinding terug is.',
       closed: 'De server heeft de verbinding gesloten.',
       closedAfterSignIn: 'De server sloot de verbinding direct na het aanmelden.',
+      noSlot: 'Tandem houdt zich aan een eigen maximum aantal verbindingen met de server; deze wacht op zijn beurt.',
+      tooManyConnections: '{host} heeft op dit moment te veel verbindingen open voor dit account ({detail}). Tandem probeert het zo opnieuw; je werkt verder met wat op dit apparaat staat, en je wijzigingen wachten.',
       other: '{detail}',
     },
     security: {
@@ -268,6 +270,8 @@ export const nl: Catalogue = {
     quotaFullTitle: '{mailbox} is vol (R6): je kunt nog e-mail lezen en opbergen, maar verzenden ervandaan is geblokkeerd tot er ruimte is vrijgemaakt.',
     quotaWarnTitle: '{mailbox} gebruikt meer dan 90 % van de opslag (R5, R6). Maak ruimte vrij voordat het vol raakt.',
     quotaTitle: 'Gebruikte opslag (R5)',
+    quotaNotReported: 'Opslag: niet gemeld door de server',
+    quotaNotReportedTitle: 'Deze server meldt niet hoeveel opslag de mailbox gebruikt (R5). Tandem houdt een verzending daarom niet tegen; de server weigert zelf mail voor een volle mailbox (R6).',
   },
   list: {
     label: 'Berichtenlijst',
