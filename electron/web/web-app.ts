@@ -7,7 +7,7 @@ import { MailService } from '../service/mail-service'
 import type { BackoffPolicy } from '../service/imap/mailbox-runtime'
 import { MemorySecretStore } from '../service/storage/secret-store'
 import { FileStateStore, MemoryStateStore, type StateStore } from '../service/storage/state-store'
-import { consoleLogger } from '../service/logger'
+import { consoleLogger, internalErrors, withoutSecrets } from '../service/logger'
 import { WebHost } from './web-host'
 import { parseOAuthClients } from '../../shared/rules/server-presets'
 
@@ -36,7 +36,8 @@ export interface WebApp {
 
 /** Runs the mail service and the web host together, as `npm run web` and the e2e tests do. */
 export async function startWebApp(opts: WebAppOptions = {}): Promise<WebApp> {
-  const log = opts.log ?? ((line: string) => console.error(line))
+  // Every line redacted: the host's own and the one door's internal failures (their stacks).
+  const log = (line: string) => (opts.log ?? console.error)(withoutSecrets(line))
   const rendererDir = opts.rendererDir ?? join(projectRoot, 'out', 'renderer')
   const version = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version
   const state: StateStore = opts.stateFile ? new FileStateStore(opts.stateFile, consoleLogger) : new MemoryStateStore()
@@ -54,7 +55,7 @@ export async function startWebApp(opts: WebAppOptions = {}): Promise<WebApp> {
     backoff: opts.backoff,
   })
   await service.start()
-  const dispatch = createDispatcher(serviceHandlers(service), (msg, e) => log(`${msg}: ${(e as Error)?.stack ?? e}`))
+  const dispatch = createDispatcher(serviceHandlers(service), internalErrors((_level, line) => log(line)))
   host = new WebHost({ rendererDir, dispatch, port: opts.port ?? 0, log, attachment: (t) => service.openAttachment(t) })
   await host.start()
   const h = host

@@ -40,22 +40,11 @@ export const useTeamStore = defineStore('team', () => {
   let sync: TeamSync | null = null
   /** When each mailbox's first pull in this window began: how long the person waited is measured. */
   const waitingSince = new Map<string, number>()
+  /** A read of every shared mailbox's team folder is under way (pullAll): the next poll does not start another. */
+  let pulling = false
 
   const me = computed(() => session.session?.account.address ?? '')
   const sharedIds = computed(() => (session.session?.mailboxes ?? []).filter((m) => m.kind === 'shared').map((m) => m.id))
-
-  watch(() => session.db, (db) => {
-    sync = db
-      ? new TeamSync(db, (name, input) => api.call(name, input),
-        (_mailboxId, by) => notices.show(tr('team.batchDistrusted', { by: by.join(', ') }), { kind: 'error' }),
-        () => (i18n.global.locale.value === 'nl' ? 'nl' : 'en'),
-        (team) => shown(team))
-      : null
-    teams.value = new Map()
-    waitingSince.clear()
-    version.value++
-    if (db) void pullAll()
-  }, { immediate: true })
 
   /** A mailbox's team state changed (or is here for the first time): shown. */
   function shown(team: MailboxTeam): void {
@@ -85,7 +74,6 @@ export const useTeamStore = defineStore('team', () => {
     if (s === sync && !teams.value.has(mailboxId)) shown(await s.team(mailboxId))
   }
 
-  let pulling = false
   async function pullAll(): Promise<void> {
     if (pulling) return
     pulling = true
@@ -98,6 +86,21 @@ export const useTeamStore = defineStore('team', () => {
   if (typeof window !== 'undefined') {
     setInterval(() => { if (typeof document === 'undefined' || document.visibilityState === 'visible') void pullAll() }, TEAM_POLL_MS)
   }
+
+  // Declared after everything it calls: `immediate` runs it now, while the store is being set up
+  // (a signed-in window's first read of team state starts here, not at the next poll).
+  watch(() => session.db, (db) => {
+    sync = db
+      ? new TeamSync(db, (name, input) => api.call(name, input),
+        (_mailboxId, by) => notices.show(tr('team.batchDistrusted', { by: by.join(', ') }), { kind: 'error' }),
+        () => (i18n.global.locale.value === 'nl' ? 'nl' : 'en'),
+        (team) => shown(team))
+      : null
+    teams.value = new Map()
+    waitingSince.clear()
+    version.value++
+    if (db) void pullAll()
+  }, { immediate: true })
 
   const teamTasks = computed(() => queue.tasks.filter((t): t is TeamTask => t.kind === 'team' && isOpen(t)))
 
