@@ -71,7 +71,7 @@ export function serviceHandlers(service: import('../service/mail-service').MailS
     'mailboxes.remove': (input) => service.removeSharedMailbox(input.mailboxId),
     'messages.sync': (input) => service.syncMessages(input),
     'messages.body': (input) => service.body(input.folderId, input.uid),
-    'team.read': (input) => service.teamRead(input.mailboxId, input.since, input.distrust),
+    'team.read': (input) => service.teamRead(input.mailboxId, input.since, input.distrust, input.batches),
     'team.verify': (input) => service.teamVerify(input.mailboxId, input.batches),
     'team.compact': (input) => service.teamCompact(input.mailboxId, input.locale),
     'team.record': (input) => service.teamRecord(input),

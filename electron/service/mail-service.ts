@@ -69,14 +69,14 @@ export class MailService extends SessionLifecycle {
   }
 
   /** A shared mailbox's team records from the cursor on (docs/team-state.md). */
-  async teamRead(mailboxId: string, since: TeamCursor | null, distrust: number[] = []): Promise<CallOutput<'team.read'>> {
+  async teamRead(mailboxId: string, since: TeamCursor | null, distrust: number[] = [], useBatches = true): Promise<CallOutput<'team.read'>> {
     const { client, path } = await this.sharedRuntime(mailboxId).teamFolder()
     if (!(await this.teamFolderExists(mailboxId, client, path, false))) return { exists: false, cursor: null, records: toTeamWire([]), more: false, skipped: 0, reset: false, batches: [] }
     // Batches this service found false are not started from either (team.compact checks them).
     const checked = this.teamChecked.get(mailboxId)
     const untrusted = new Set([...distrust, ...(checked?.bad ?? [])])
     // Gone since it was seen (another client deleted it): asked again next time.
-    const page = await readTeamState(client, path, since, untrusted, this.teamListsOf(mailboxId)).catch((e: unknown) => { this.teamFolders.delete(mailboxId); throw e })
+    const page = await readTeamState(client, path, since, untrusted, this.teamListsOf(mailboxId), undefined, useBatches).catch((e: unknown) => { this.teamFolders.delete(mailboxId); throw e })
     return { exists: true, ...page }
   }
 

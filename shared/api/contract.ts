@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { conversationIdSchema, teamActionSchema } from '../team/records'
 import { isTeamWire, type TeamWire } from '../team/wire'
+import { MAX_DISTRUST, VERIFY_CHUNK } from '../team/batches'
 import { LOCALES } from '../i18n'
 import { apiErrorSchema, textSchema } from './errors'
 import { batchFromWire } from './summary-wire'
@@ -177,7 +178,9 @@ export const calls = {
     mailboxId: z.string().min(1).max(400),
     since: teamCursorSchema.nullable(),
     /** Batches this device found to differ from the records they copy (team.verify): not started from. */
-    distrust: z.array(z.number().int().positive()).max(1000).default([]),
+    distrust: z.array(z.number().int().positive()).max(MAX_DISTRUST).default([]),
+    /** False: read the log alone, no batches (a device that found too many false ones, or could not check them). */
+    batches: z.boolean().default(true),
   }).strict(), z.object({
     exists: z.boolean(),
     cursor: teamCursorSchema.nullable(),
@@ -193,9 +196,10 @@ export const calls = {
   })),
   /**
    * Checks batches against the records they copy, reading every one of those: the batches that
-   * differ (or cannot be read). A device that started from batches asks this in the background.
+   * differ (or cannot be read). A device that started from batches asks this in the background,
+   * VERIFY_CHUNK batches a call, until it has asked about every one.
    */
-  'team.verify': call(z.object({ mailboxId: z.string().min(1).max(400), batches: z.array(z.number().int().positive()).min(1).max(1000) }).strict(),
+  'team.verify': call(z.object({ mailboxId: z.string().min(1).max(400), batches: z.array(z.number().int().positive()).min(1).max(VERIFY_CHUNK) }).strict(),
     z.object({ bad: z.array(batchInfoSchema), checked: z.number().int().nonnegative() })),
   /**
    * Appends a batch of the records after the last one, when enough have been appended since

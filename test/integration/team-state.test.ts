@@ -274,7 +274,7 @@ for (const c of cases) {
           const api = new ApiClient({ call: (n, i) => dispatch(n, i), on: () => () => undefined })
           const db = new TandemDb(`${name}.${randomUUID()}`)
           const reads: number[] = []
-          const sync = new TeamSync(db, (n, i) => { if (n === 'team.read') reads.push(1); return api.call(n, i) }, (_m, by) => told.push(by))
+          const sync = new TeamSync(db, (n, i) => { if (n === 'team.read') reads.push(1); return api.call(n, i) }, (_m, bad) => told.push([...new Set(bad.map((b) => b.by))]))
           return { db, sync, reads }
         }
         const settled = async (d: { db: TandemDb }) => {

@@ -43,6 +43,8 @@ export interface TeamCursorRow {
   distrust?: number[]
   /** Batches this fold started from that are not yet checked against those records. */
   unverified?: number[]
+  /** Folded from the log alone on this device: its batches could not be checked, or too many were false. */
+  noBatches?: boolean
 }
 
 export class TandemDb extends Dexie {
@@ -107,6 +109,12 @@ export class TandemDb extends Dexie {
     // Buckets packed, briefs apart: folded again from the server.
     this.version(9).stores({ teamBuckets: '[mailboxId+bucket], mailboxId', teamBriefs: '[mailboxId+bucket], mailboxId' }).upgrade(async (tx) => {
       await tx.table('teamBuckets').clear()
+      await tx.table('teamCursors').clear()
+    })
+    // Notes and history are capped per conversation (shared/team/fold.ts): folded again from the server.
+    this.version(10).stores({}).upgrade(async (tx) => {
+      await tx.table('teamBuckets').clear()
+      await tx.table('teamBriefs').clear()
       await tx.table('teamCursors').clear()
     })
     this.summaries = new SummaryBlocks(this, this.blocks, this.keys, this.tallies)

@@ -92,7 +92,7 @@ export const useTeamStore = defineStore('team', () => {
   watch(() => session.db, (db) => {
     sync = db
       ? new TeamSync(db, (name, input) => api.call(name, input),
-        (_mailboxId, by) => notices.show(tr('team.batchDistrusted', { by: by.join(', ') }), { kind: 'error' }),
+        (_mailboxId, bad) => notices.show(tr('team.batchDistrusted', { by: [...new Set(bad.map((b) => b.by))].join(', ') }), { kind: 'error' }),
         () => (i18n.global.locale.value === 'nl' ? 'nl' : 'en'),
         (team) => shown(team))
       : null
