@@ -73,6 +73,7 @@ export function serviceHandlers(service: import('../service/mail-service').MailS
     'messages.body': (input) => service.body(input.folderId, input.uid),
     'team.read': (input) => service.teamRead(input.mailboxId, input.since, input.distrust, input.batches),
     'team.verify': (input) => service.teamVerify(input.mailboxId, input.batches),
+    'team.authors': (input) => service.teamAuthors(input.mailboxId, input.records),
     'team.compact': (input) => service.teamCompact(input.mailboxId, input.locale),
     'team.record': (input) => service.teamRecord(input),
     'messages.setFlags': async (input) => ({ ok: true as const, gone: await service.setFlags(input.folderId, input.uids, input.add, input.remove) }),

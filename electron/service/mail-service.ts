@@ -16,7 +16,8 @@ import { publishMailboxes } from './session/memberships'
 import { fetchRemoteImage } from './operations/remote-content'
 import { syncFolder } from './operations/sync'
 import { releaseMemorySoon } from './memory'
-import { BATCH_EVERY, compactTeamFolder, readTeamState, verifyBatches, type BatchListCache } from './operations/team-batches'
+import { BATCH_EVERY, batchEvidence, compactTeamFolder, readTeamState, verifyBatches, type BatchListCache } from './operations/team-batches'
+import { authorSetup, confirmedBatchAuthors, confirmedRecords, type AuthorSetup } from './operations/team-authors'
 import { appendTeamRecord, ensureTeamFolder, recordMessage, recordMessageId, recordSentence, type TeamCursor } from './operations/team'
 import { TEAM_RECORD_VERSION, type TeamRecord } from '../../shared/team/records'
 import { toTeamWire } from '../../shared/team/wire'
@@ -25,6 +26,9 @@ import { findByMessageId, moveMessages, setFlags, trashFor } from './operations/
 import { SessionLifecycle, type MailServiceDeps } from './session/session-lifecycle'
 
 export type { MailServiceDeps } from './session/session-lifecycle'
+
+/** How long a team folder's author setup is taken as looked at (an administrator's change shows within this). */
+const AUTHOR_SETUP_FOR_MS = 10 * 60_000
 
 /** A sync that brought at least this many messages is followed by a garbage collection (memory.ts). */
 const BIG_SYNC = 2000
@@ -43,6 +47,8 @@ export class MailService extends SessionLifecycle {
   private readonly teamChecked = new Map<string, { uidValidity: string; good: Set<number>; bad: Set<number> }>()
   /** The batches of each team folder as last listed, while a device reads their chain page by page. */
   private readonly teamLists = new Map<string, BatchListCache>()
+  /** How each team folder's authors can be told (team-authors.ts), as last looked at. */
+  private readonly teamAuthorSetups = new Map<string, { path: string; setup: AuthorSetup; at: number }>()
 
   constructor(deps: MailServiceDeps) {
     super(deps)
@@ -86,7 +92,33 @@ export class MailService extends SessionLifecycle {
     const result = await verifyBatches(client, path, uids)
     const checked = this.teamCheckedOf(mailboxId)
     for (const u of uids) (result.bad.some((b) => b.uid === u) ? checked.bad : checked.good).add(u)
-    return result
+    // Who appended a false batch is named only where the server confirms it (team-authors.ts).
+    const setup = await this.teamAuthorSetup(mailboxId, client, path)
+    const evidence = setup.mode === 'confirmed' ? await Promise.all(result.bad.map(async (b) => ({ ...b, ...(await batchEvidence(client, path, b)) }))) : []
+    const confirmed = await confirmedBatchAuthors(client, path, setup, evidence)
+    return { ...result, bad: result.bad.map((b) => ({ ...b, confirmed: confirmed.has(b.uid) })) }
+  }
+
+  /**
+   * Which of a conversation's records (by UID, id and author, as the window folded them) the
+   * server confirms were written by their author, and how this mailbox's authors can be told
+   * at all (team-authors.ts); `members`: those the administrator gave a folder of their own.
+   */
+  async teamAuthors(mailboxId: string, records: { uid: number; id: string; by: string }[]): Promise<CallOutput<'team.authors'>> {
+    const { client, path } = await this.sharedRuntime(mailboxId).teamFolder()
+    if (!(await this.teamFolderExists(mailboxId, client, path, false))) return { mode: 'claimed', members: [], confirmed: [] }
+    const setup = await this.teamAuthorSetup(mailboxId, client, path)
+    return { mode: setup.mode, members: [...setup.folders.keys()].slice(0, 1000), confirmed: await confirmedRecords(client, path, setup, records) }
+  }
+
+  /** A team folder's author setup, looked at (one LIST, one MYRIGHTS per member folder) at most every ten minutes. */
+  private async teamAuthorSetup(mailboxId: string, client: ImapFlow, path: string): Promise<AuthorSetup> {
+    const known = this.teamAuthorSetups.get(mailboxId)
+    if (known && known.path === path && Date.now() - known.at < AUTHOR_SETUP_FOR_MS) return known.setup
+    const setup = await authorSetup(client, path, this.requireSession().session.account.address)
+    if (setup.mode === 'claimed' && setup.folders.size === 0 && setup.why && !/no member folders|ACL extension/.test(setup.why)) this.log('warn', `team authors of ${mailboxId} are claimed, not confirmed: ${setup.why} (docs/admin.md)`)
+    this.teamAuthorSetups.set(mailboxId, { path, setup, at: Date.now() })
+    return setup
   }
 
   /**
@@ -101,7 +133,10 @@ export class MailService extends SessionLifecycle {
     if (!(await this.teamFolderExists(mailboxId, client, path, false))) return { batch: null, passedOver: [] }
     const address = active.session.account.address
     const threshold = BATCH_EVERY + Math.round((BATCH_EVERY / 2) * ((createHash('sha256').update(address).digest()[0] ?? 0) / 255))
-    const made = await compactTeamFolder(client, path, { address, name: active.name }, locale ?? 'en', threshold, this.teamCheckedOf(mailboxId))
+    const setup = await this.teamAuthorSetup(mailboxId, client, path)
+    const mine = setup.mode === 'confirmed' ? setup.folders.get(address.toLowerCase()) : undefined
+    const made = await compactTeamFolder(client, path, { address, name: active.name }, locale ?? 'en', threshold, this.teamCheckedOf(mailboxId),
+      async (raw) => { if (mine) await appendTeamRecord(client, mine, raw) })
     if (!made) return { batch: null, passedOver: [] }
     const { passedOver, ...batch } = made
     return { batch: batch.uid ? batch : null, passedOver }
@@ -133,6 +168,13 @@ export class MailService extends SessionLifecycle {
     if (already !== null) return { uid: already }
     const { subject, text } = recordSentence(record, active.name, input.locale ?? 'en')
     const message = await recordMessage(record, active.name, subject, text)
+    // Where the administrator gave each member a folder of their own, the same record goes there
+    // first (team-authors.ts): a record in the log whose copy is in its author's folder is
+    // confirmed. First, so a record is never in the log without it (a crash between leaves a
+    // copy alone, which confirms nothing). A replay finds the copy it made before.
+    const setup = await this.teamAuthorSetup(input.mailboxId, client, path)
+    const mine = setup.mode === 'confirmed' ? setup.folders.get(record.by.toLowerCase()) : undefined
+    if (mine && (await findByMessageId(client, mine, recordMessageId(record.id))) === null) await appendTeamRecord(client, mine, message)
     return { uid: await appendTeamRecord(client, path, message).catch((e: unknown) => { this.teamFolders.delete(input.mailboxId); throw e }) }
   }
 

@@ -2,6 +2,10 @@ import { z } from 'zod'
 import { conversationIdSchema, teamActionSchema } from '../team/records'
 import { isTeamWire, type TeamWire } from '../team/wire'
 import { MAX_DISTRUST, VERIFY_CHUNK } from '../team/batches'
+import { MAX_HISTORY, MAX_NOTES } from '../team/fold'
+
+/** A conversation's records whose authors one `team.authors` asks about: all it keeps (notes and history). */
+const MAX_CONFIRM = MAX_NOTES * 2 + MAX_HISTORY
 import { LOCALES } from '../i18n'
 import { apiErrorSchema, textSchema } from './errors'
 import { batchFromWire } from './summary-wire'
@@ -75,6 +79,8 @@ export type SendRequest = z.infer<typeof sendRequestSchema>
 const batchInfoSchema = z.object({
   uid: z.number().int().positive(), from: z.number().int().positive(), upto: z.number().int().positive(),
   records: z.number().int().positive(), by: z.string().max(320),
+  /** The server confirms `by` appended it (docs/team-state.md, "Authors"); otherwise `by` is only its claim. */
+  confirmed: z.boolean().optional(),
 }).strict()
 
 /** Where a member's read of a team folder stopped. */
@@ -201,6 +207,20 @@ export const calls = {
    */
   'team.verify': call(z.object({ mailboxId: z.string().min(1).max(400), batches: z.array(z.number().int().positive()).min(1).max(VERIFY_CHUNK) }).strict(),
     z.object({ bad: z.array(batchInfoSchema), checked: z.number().int().nonnegative() })),
+  /**
+   * Which of a conversation's team records the server confirms were written by their author:
+   * `mode` confirmed where the administrator gave each member an append-only folder of their own,
+   * claimed elsewhere (every author is then only what its record says); `members`: the members
+   * who have such a folder (docs/team-state.md, "Authors").
+   */
+  'team.authors': call(z.object({
+    mailboxId: z.string().min(1).max(400),
+    records: z.array(z.object({ uid: z.number().int().positive(), id: z.string().uuid(), by: emailAddressSchema }).strict()).max(MAX_CONFIRM),
+  }).strict(), z.object({
+    mode: z.enum(['confirmed', 'claimed']),
+    members: z.array(emailAddressSchema).max(1000),
+    confirmed: z.array(z.string().uuid()).max(MAX_CONFIRM),
+  })),
   /**
    * Appends a batch of the records after the last one, when enough have been appended since
    * (the service decides, and checks the batches before it first); `batch` null when it did not.

@@ -47,8 +47,11 @@ export const MIN_BATCH_BYTES = 20_000
 
 /** What a batch's header says: the records of the folder with UIDs from..upto, `records` of them. */
 export interface BatchRange { from: number; upto: number; records: number }
-/** A batch as read from the folder: its own UID and who appended it (its From, any member's word). */
-export interface BatchInfo extends BatchRange { uid: number; by: string }
+/**
+ * A batch as read from the folder: its own UID and who appended it (its From, any member's
+ * word); `confirmed` once the server confirms that (team.verify, docs/team-state.md "Authors").
+ */
+export interface BatchInfo extends BatchRange { uid: number; by: string; confirmed?: boolean }
 
 export const batchHeaderValue = (r: BatchRange): string => `v=${BATCH_VERSION}; from=${r.from}; upto=${r.upto}; records=${r.records}`
 

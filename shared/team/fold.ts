@@ -6,7 +6,10 @@ export interface TeamNote {
   at: number
   text: string
   /** Who deleted it and when; a deleted note is kept, so members can see who and bring it back. */
-  deleted: { by: string; at: number } | null
+  deleted: { by: string; at: number; uid?: number; rid?: string } | null
+  /** The record that wrote it (its UID and id): whether its author is confirmed is asked by these. */
+  uid?: number
+  rid?: string
 }
 
 /** One thing a member did, as every member's fold saw it. */
@@ -93,7 +96,7 @@ export function applyTeamRecord(s: ConversationTeamState, r: StoredTeamRecord): 
       break
     case 'note':
       if (s.notes.some((n) => n.id === a.note)) { e = eventOf(r, 'ignored'); break }
-      s.notes.push({ id: a.note, by: r.by, at: r.at, text: a.text, deleted: null })
+      s.notes.push({ id: a.note, by: r.by, at: r.at, text: a.text, deleted: null, uid: r.uid, rid: r.id })
       if (s.notes.length > MAX_NOTES) s.olderNotes = (s.olderNotes ?? 0) + s.notes.splice(0, s.notes.length - MAX_NOTES).length
       e = eventOf(r, 'applied')
       break
@@ -101,7 +104,7 @@ export function applyTeamRecord(s: ConversationTeamState, r: StoredTeamRecord): 
     case 'noteRestore': {
       const n = s.notes.find((x) => x.id === a.note)
       if (!n || (a.kind === 'noteDelete') === (n.deleted !== null)) { e = eventOf(r, 'ignored'); break }
-      n.deleted = a.kind === 'noteDelete' ? { by: r.by, at: r.at } : null
+      n.deleted = a.kind === 'noteDelete' ? { by: r.by, at: r.at, uid: r.uid, rid: r.id } : null
       e = eventOf(r, 'applied')
       break
     }

@@ -41,6 +41,11 @@ const folderNames = z.object({
   directory: z.string().default('Directory'),
   /** Tandem's team-state folder, created as the administrator guide says (members: lrsi); null: not created. */
   team: z.string().nullable().default('Tandem Team'),
+  /**
+   * One folder per member under the team folder, where only that member may insert (the others
+   * read): Tandem then confirms who wrote each record (docs/admin.md). Off: authors are claimed.
+   */
+  teamMembers: z.boolean().default(false),
 })
 
 /**
@@ -62,7 +67,7 @@ export const organisationSchema = z
     users: z.array(user).min(1),
     sharedMailboxes: z.array(sharedMailbox).default([]),
     folders: folderNames.default({
-      sent: 'Sent Items', drafts: 'Drafts', trash: 'Deleted Items', junk: 'Junk Email', archive: 'Archive', directory: 'Directory', team: 'Tandem Team',
+      sent: 'Sent Items', drafts: 'Drafts', trash: 'Deleted Items', junk: 'Junk Email', archive: 'Archive', directory: 'Directory', team: 'Tandem Team', teamMembers: false,
     }),
     layout: layout.default({ separator: '/', sharedPrefix: 'shared/%%u/', masterSeparator: '*' }),
   })
@@ -120,6 +125,8 @@ export function smallOrganisation(name: string, domain: string, opts: {
   people: Record<string, string>
   shared: { local: string; name: string; members: { local: string; sendAs?: boolean; sendOnBehalf?: boolean }[] }[]
   layout?: Organisation['layout']
+  /** Per-member folders under the team folder (confirmed authors). */
+  teamMembers?: boolean
 }): Organisation {
   const at = (local: string) => `${local}@${domain}`
   return parseOrganisation({
@@ -128,5 +135,6 @@ export function smallOrganisation(name: string, domain: string, opts: {
     users: Object.entries(opts.people).map(([local, person]) => ({ address: at(local), name: person, password: `${local}-pass-1` })),
     sharedMailboxes: opts.shared.map((s) => ({ address: at(s.local), name: s.name, members: s.members.map((m) => ({ ...m, local: undefined, address: at(m.local) })) })),
     ...(opts.layout ? { layout: opts.layout } : {}),
+    ...(opts.teamMembers ? { folders: { teamMembers: true } } : {}),
   })
 }

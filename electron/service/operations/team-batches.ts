@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import { gunzip, gzipSync } from 'node:zlib'
@@ -6,6 +5,7 @@ import type { ImapFlow, MessageStructureObject } from 'imapflow'
 import MailComposer from 'nodemailer/lib/mail-composer'
 import addressparser from 'nodemailer/lib/addressparser'
 import { dropped, openedMailbox } from './sync'
+import { batchDigest } from './team-authors'
 import { formatIn, type Locale } from '../../../shared/i18n'
 import {
   BATCH_HEADER, MAX_BATCH_BYTES, MAX_BATCH_RECORDS, MAX_CHAIN_BATCHES, MAX_ZIPPED_BYTES, MIN_BATCH_BYTES, batchChain, batchHeaderValue, batchSlice, chainEnd, decodeBatch, encodeBatch,
@@ -287,6 +287,19 @@ function sameRecord(a: StoredTeamRecord, b: StoredTeamRecord): boolean {
  * page. This reads every record they cover, which is what a device that starts from batches
  * does in the background.
  */
+/** A batch's Message-ID and gzip bytes as the folder holds them: what confirms who appended it (team-authors.ts). */
+export async function batchEvidence(client: ImapFlow, path: string, b: BatchInfo): Promise<{ messageId: string | null; zipped: Buffer | null }> {
+  const lock = await client.getMailboxLock(path, { readOnly: true })
+  try {
+    let messageId: string | null = null
+    for await (const m of client.fetch(String(b.uid), { uid: true, bodyParts: [headerStart(LISTED_HEADER_BYTES)] }, { uid: true })) messageId = headerFields(m.headers).get('message-id') ?? null
+    const zipped = await zippedAlone(client, b).catch(() => { dropped(client); return null })
+    return { messageId, zipped }
+  } finally {
+    lock.release()
+  }
+}
+
 export async function verifyBatches(client: ImapFlow, path: string, uids: number[]): Promise<{ bad: BatchInfo[]; checked: number }> {
   const listed = await listBatches(client, path)
   const asked = new Set(uids)
@@ -317,7 +330,7 @@ export async function batchMessage(from: number, records: StoredTeamRecord[], by
   const range = { from, upto: records.at(-1)!.uid, records: records.length }
   const zipped = gzipSync(Buffer.from(encodeBatch(records)))
   const { subject, text } = batchSentence(records.length, locale)
-  const digest = createHash('sha256').update(zipped).digest('hex').slice(0, 32)
+  const digest = batchDigest(zipped)
   const raw = await new MailComposer({
     from: { name: by.name, address: by.address },
     subject,
@@ -333,10 +346,11 @@ export async function batchMessage(from: number, records: StoredTeamRecord[], by
  * Appends a batch of the records after the chain, when there are `threshold` of them or more,
  * checking the chain first (a batch that differs from the log is passed over, as every reader
  * that checked it does). `verified`: batches this service already checked, kept across calls.
- * The new batch, or null when there were too few records to batch.
+ * The new batch, or null when there were too few records to batch. `attest`: puts a copy in
+ * the author's own folder before the batch is appended (team-authors.ts).
  */
 export async function compactTeamFolder(client: ImapFlow, path: string, by: { address: string; name: string }, locale: Locale, threshold: number,
-  verified: { uidValidity: string; good: Set<number>; bad: Set<number> }): Promise<(BatchInfo & { passedOver: BatchInfo[] }) | null> {
+  verified: { uidValidity: string; good: Set<number>; bad: Set<number> }, attest: (raw: Buffer) => Promise<void> = async () => undefined): Promise<(BatchInfo & { passedOver: BatchInfo[] }) | null> {
   const listed = await listBatches(client, path)
   if (verified.uidValidity !== listed.uidValidity) { verified.uidValidity = listed.uidValidity; verified.good.clear(); verified.bad.clear() }
   const passedOver: BatchInfo[] = []
@@ -365,6 +379,8 @@ export async function compactTeamFolder(client: ImapFlow, path: string, by: { ad
   const { raw, range } = await batchMessage(from, records, by, locale)
   // Too small to be found (listBatches): not worth a message of its own.
   if (raw.length <= MIN_BATCH_BYTES) return null
+  // Its copy in the author's own folder first, where the administrator set one up (team-authors.ts).
+  await attest(raw)
   const uid = await appendTeamRecord(client, path, raw)
   if (uid !== null) verified.good.add(uid)
   return { ...range, uid: uid ?? 0, by: by.address, passedOver }

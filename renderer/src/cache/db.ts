@@ -30,7 +30,11 @@ export interface TeamBriefRow { mailboxId: string; bucket: string; briefs: Uint8
  * records name; the conversation ids one after another (28 characters each); per conversation
  * the index of its assignee among the people (-1: nobody) and its status; who writes where.
  */
-export interface PackedBriefs { people: string[]; convs: string; assignees: number[]; statuses: TeamStatus[]; writing: Record<string, Record<string, number>> }
+export interface PackedBriefs {
+  people: string[]; convs: string; assignees: number[]; statuses: TeamStatus[]; writing: Record<string, Record<string, number>>
+  /** Who wrote the bucket's kept records (indexes into people): whom a member may assign to, besides the directory's members. */
+  authors?: number[]
+}
 
 /** A bucket's states. */
 export const statesOf = (row: TeamBucketRow): ConversationTeamState[] => unpack<ConversationTeamState[]>(row.states)
