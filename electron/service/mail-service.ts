@@ -10,7 +10,8 @@ import { smtpSizeLimit, type SmtpLogin } from './operations/send'
 import { OutboxJournal } from './operations/outbox-journal'
 import { NO_CERTIFICATE, Outgoing } from './operations/outgoing'
 import { verifyDetachedSignature } from './crypto/smime-verify'
-import { mailboxOfFolder } from '../../shared/ids'
+import { mailboxOfFolder, messageKey } from '../../shared/ids'
+import { newMailNotice, NoticeLimiter, platformText } from './operations/new-mail-notice'
 import { MailboxRuntime } from './imap/mailbox-runtime'
 import { publishMailboxes } from './session/memberships'
 import { fetchRemoteImage } from './operations/remote-content'
@@ -49,6 +50,8 @@ export class MailService extends SessionLifecycle {
   private readonly teamLists = new Map<string, BatchListCache>()
   /** How each team folder's authors can be told (team-authors.ts), as last looked at. */
   private readonly teamAuthorSetups = new Map<string, { path: string; setup: AuthorSetup; at: number }>()
+  /** Desktop notifications shown, rate-limited whatever the window asks. */
+  private readonly notices = new NoticeLimiter()
 
   constructor(deps: MailServiceDeps) {
     super(deps)
@@ -61,6 +64,24 @@ export class MailService extends SessionLifecycle {
     const folders = await runtime.refreshFolders()
     void runtime.startWatching().catch(() => undefined)
     return folders
+  }
+
+  /**
+   * A desktop notification of new mail in an Inbox of the session (Electron; the window decided
+   * it is due: not muted, not quiet hours, not the person's own). What it says comes from the
+   * server, not the window; mail that is not there unread, and anything past the rate limit,
+   * is not shown. The text is made safe for the platform's notifications (new-mail-notice.ts).
+   */
+  async notify(input: CallInput<'app.notify'>): Promise<CallOutput<'app.notify'>> {
+    if (!this.deps.notify) return { shown: false }
+    const { runtime, folder } = await this.folder(input.folderId)
+    if (folder.role !== 'inbox') throw fail({ code: 'request.invalid', field: 'folderId', key: 'errors.request.invalid', params: { detail: 'folderId: not an Inbox' } })
+    const notice = await newMailNotice(await runtime.connection(), folder.path, runtime.mailbox.name, input.uids, input.locale ?? 'en')
+    if (!notice || !this.notices.allow(runtime.mailbox.id)) return { shown: false }
+    const platform = this.deps.platform ?? process.platform
+    const shown = { title: platformText(notice.title, platform, 'title'), body: platformText(notice.body, platform, 'body') }
+    this.deps.notify({ ...shown, target: { folderId: folder.id, id: messageKey(folder.id, notice.newest) } })
+    return { shown: true, ...shown }
   }
 
   /** Brings one folder's cache up to date; new messages go out as sync.messages events. */
@@ -171,9 +192,10 @@ export class MailService extends SessionLifecycle {
     // Where the administrator gave each member a folder of their own, the same record goes there
     // first (team-authors.ts): a record in the log whose copy is in its author's folder is
     // confirmed. First, so a record is never in the log without it (a crash between leaves a
-    // copy alone, which confirms nothing). A replay finds the copy it made before.
+    // copy alone, which confirms nothing). A replay finds the copy it made before. Not for a
+    // "writing a reply" mark: it is stale in a minute and kept in no history.
     const setup = await this.teamAuthorSetup(input.mailboxId, client, path)
-    const mine = setup.mode === 'confirmed' ? setup.folders.get(record.by.toLowerCase()) : undefined
+    const mine = setup.mode === 'confirmed' && record.action.kind !== 'writing' ? setup.folders.get(record.by.toLowerCase()) : undefined
     if (mine && (await findByMessageId(client, mine, recordMessageId(record.id))) === null) await appendTeamRecord(client, mine, message)
     return { uid: await appendTeamRecord(client, path, message).catch((e: unknown) => { this.teamFolders.delete(input.mailboxId); throw e }) }
   }

@@ -113,15 +113,17 @@ export const calls = {
   /** Name, version and launch hints for the sign-in form. */
   'app.info': call(none, appInfoSchema),
   /**
-   * Shows a desktop notification of new mail (Electron: main shows it; `shown` false where the
-   * host has none, the web host: the renderer uses the browser's Notification API). Clicking it
-   * comes back as an 'app.notificationClicked' event with the target.
+   * Shows a desktop notification of new mail in an Inbox (Electron: main shows it; `shown` false
+   * where the host has none — the web host's window uses the browser's Notification API — or
+   * when none of the messages is there unread, or past the rate limit). The window names the
+   * messages; main reads their senders and subjects itself and writes the words in `locale`.
+   * Clicking it comes back as an 'app.notificationClicked' event with the target.
    */
   'app.notify': call(z.object({
-    title: z.string().min(1).max(300),
-    body: z.string().max(1000),
-    target: notificationTargetSchema,
-  }).strict(), z.object({ shown: z.boolean() })),
+    folderId: z.string().min(1).max(1000),
+    uids: z.array(z.number().int().positive()).min(1).max(50),
+    locale: z.enum(LOCALES).default('en'),
+  }).strict(), z.object({ shown: z.boolean(), title: z.string().max(1000).optional(), body: z.string().max(4000).optional() })),
   /** The unread count of the unmuted Inboxes, for the dock / taskbar badge (0 clears it). */
   'app.badge': call(z.object({ count: z.number().int().nonnegative().max(10_000_000) }).strict(), z.object({ ok: z.literal(true) })),
   /**

@@ -473,6 +473,7 @@ export const en = {
   },
   notify: {
     one: '{mailbox} — {sender}: {subject}',
+    oneBody: '{sender}: {subject}',
     many: '{mailbox}: {count} new messages',
     manyBody: '{senders}',
     settings: 'Notifications',

@@ -475,6 +475,7 @@ export const nl: Catalogue = {
   },
   notify: {
     one: '{mailbox} — {sender}: {subject}',
+    oneBody: '{sender}: {subject}',
     many: '{mailbox}: {count} nieuwe berichten',
     manyBody: '{senders}',
     settings: 'Meldingen',
