@@ -5,7 +5,7 @@ import { serialiseTeamRecord, type TeamRecord } from '../../../shared/team/recor
 import type { BatchInfo } from '../../../shared/team/batches'
 import { myRights } from '../imap/raw'
 import { dropped } from './sync'
-import { headerFields, MAX_RECORD_MESSAGE, TEAM_FIELDS, teamMessageKind, uidSet } from './team'
+import { headerFields, MAX_RECORD_MESSAGE, TEAM_FIELDS, teamMessageKind, turns, uidSet } from './team'
 
 /**
  * Who wrote a team record (docs/team-state.md, "Authors"). Anyone who may append to the team
@@ -106,7 +106,9 @@ async function recordsAt(client: ImapFlow, path: string, uids: number[]): Promis
     const small: number[] = []
     for await (const m of client.fetch(uidSet([...new Set(uids)].sort((a, b) => a - b)), { uid: true, size: true }, { uid: true })) if ((m.size ?? 0) <= MAX_RECORD_MESSAGE) small.push(m.uid)
     if (small.length) {
+      const turn = turns()
       for await (const m of client.fetch(uidSet(small), { uid: true, headers: TEAM_FIELDS }, { uid: true })) {
+        await turn()
         const kind = teamMessageKind(headerFields(m.headers), 0)
         if (kind.kind === 'record') out.set(m.uid, kind.record)
       }

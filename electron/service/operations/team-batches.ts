@@ -13,7 +13,7 @@ import {
 } from '../../../shared/team/batches'
 import { serialiseTeamRecord, type StoredTeamRecord } from '../../../shared/team/records'
 import { fromTeamWire, joinTeamWires, toTeamWire, type TeamWire } from '../../../shared/team/wire'
-import { appendTeamRecord, headerFields, headerStart, readTeamRecords, TEAM_PAGE, uidSet, type TeamCursor, type TeamPage } from './team'
+import { appendTeamRecord, headerFields, headerStart, readTeamRecords, TEAM_PAGE, turns, uidSet, type TeamCursor, type TeamPage } from './team'
 
 /** Records appended since the last batch before a member's client writes the next one. */
 export const BATCH_EVERY = 2000
@@ -44,7 +44,9 @@ export async function listBatches(client: ImapFlow, path: string): Promise<{ uid
     const found = mb.exists > 0 ? (await client.search({ larger: MIN_BATCH_BYTES, header: { [BATCH_HEADER]: true } }, { uid: true })) || [] : []
     const uids = [...found].sort((a, b) => a - b).slice(0, MAX_LISTED)
     if (uids.length) {
+      const turn = turns()
       for await (const m of client.fetch(uidSet(uids), { uid: true, bodyParts: [headerStart(LISTED_HEADER_BYTES)] }, { uid: true })) {
+        await turn()
         const fields = headerFields(m.headers)
         const range = parseBatchHeader(fields.get(BATCH_HEADER.toLowerCase()) ?? '')
         const by = addressparser(fields.get('from') ?? '')[0]?.address ?? ''
