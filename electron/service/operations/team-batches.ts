@@ -203,7 +203,8 @@ export interface BatchedPage extends Omit<TeamPage, 'records'> { records: TeamWi
  */
 export async function readTeamState(client: ImapFlow, path: string, since: TeamCursor | null, distrust: ReadonlySet<number>, cache: BatchListCache = {}, pageRecords = CHAIN_PAGE, useBatches = true): Promise<BatchedPage> {
   if ((since && !since.chain) || !useBatches) {
-    const page = await readTeamRecords(client, path, since && (useBatches || !since.chain) ? since : since ? { uidValidity: since.uidValidity, uidNext: since.uidNext } : null)
+    // The log from the cursor (without batches: from where a chain had got to, as a plain cursor).
+    const page = await readTeamRecords(client, path, since ? { uidValidity: since.uidValidity, uidNext: since.uidNext } : null)
     if (!page.reset || !useBatches) return { ...page, records: toTeamWire(page.records), batches: [] }
   }
   const fresh = cache.listed && since?.chain && cache.listed.uidValidity === since.uidValidity && Date.now() - cache.listed.at < LISTED_FOR_MS
