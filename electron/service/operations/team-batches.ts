@@ -13,7 +13,7 @@ import {
 } from '../../../shared/team/batches'
 import { serialiseTeamRecord, type StoredTeamRecord } from '../../../shared/team/records'
 import { fromTeamWire, joinTeamWires, toTeamWire, type TeamWire } from '../../../shared/team/wire'
-import { appendTeamRecord, headerFields, headerStart, readTeamRecords, TEAM_PAGE, turns, uidSet, type TeamCursor, type TeamPage } from './team'
+import { appendTeamRecord, headerFields, headerStart, readTeamRecords, TEAM_PAGE, teamMessageKind, turns, uidSet, type TeamCursor, type TeamPage } from './team'
 
 /** Records appended since the last batch before a member's client writes the next one. */
 export const BATCH_EVERY = 2000
@@ -48,6 +48,8 @@ export async function listBatches(client: ImapFlow, path: string): Promise<{ uid
       for await (const m of client.fetch(uidSet(uids), { uid: true, bodyParts: [headerStart(LISTED_HEADER_BYTES)] }, { uid: true })) {
         await turn()
         const fields = headerFields(m.headers)
+        // Decided where every message of the team folder is (team.ts, teamMessageKind).
+        if (teamMessageKind(fields, Number.MAX_SAFE_INTEGER).kind !== 'batch') continue
         const range = parseBatchHeader(fields.get(BATCH_HEADER.toLowerCase()) ?? '')
         const by = addressparser(fields.get('from') ?? '')[0]?.address ?? ''
         if (range) batches.push({ ...range, uid: m.uid, by: by.toLowerCase().slice(0, 320) })
