@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto'
-import type { ImapFlow } from 'imapflow'
 import { ApiFailure, fail } from '../../shared/api/errors'
 import type { CallOutput, SendRequest } from '../../shared/api/contract'
 import type { Folder, FolderSyncState, Identity, MessageBody } from '../../shared/domain'
@@ -17,19 +15,13 @@ import { publishMailboxes } from './session/memberships'
 import { fetchRemoteImage } from './operations/remote-content'
 import { syncFolder } from './operations/sync'
 import { releaseMemorySoon } from './memory'
-import { BATCH_EVERY, batchEvidence, compactTeamFolder, readTeamState, verifyBatches, type BatchListCache } from './operations/team-batches'
-import { authorSetup, confirmedBatchAuthors, confirmedRecords, type AuthorSetup } from './operations/team-authors'
-import { appendTeamRecord, ensureTeamFolder, recordMessage, recordMessageId, recordSentence, type TeamCursor } from './operations/team'
-import { TEAM_RECORD_VERSION, type TeamRecord } from '../../shared/team/records'
-import { toTeamWire } from '../../shared/team/wire'
+import type { TeamCursor } from './operations/team'
+import { TeamService } from './team-service'
 import type { CallInput } from '../../shared/api/contract'
-import { findByMessageId, moveMessages, setFlags, trashFor } from './operations/triage'
+import { moveMessages, setFlags, trashFor } from './operations/triage'
 import { SessionLifecycle, type MailServiceDeps } from './session/session-lifecycle'
 
 export type { MailServiceDeps } from './session/session-lifecycle'
-
-/** How long a team folder's author setup is taken as looked at (an administrator's change shows within this). */
-const AUTHOR_SETUP_FOR_MS = 10 * 60_000
 
 /** A sync that brought at least this many messages is followed by a garbage collection (memory.ts). */
 const BIG_SYNC = 2000
@@ -43,19 +35,19 @@ const BIG_SYNC = 2000
 export class MailService extends SessionLifecycle {
   private readonly tickets = new AttachmentTickets()
   private readonly outgoing: Outgoing
-  private readonly teamFolders = new Map<string, { path: string; exists: boolean; at: number }>()
-  /** Batches of each team folder this service checked against the log: good ones, false ones. */
-  private readonly teamChecked = new Map<string, { uidValidity: string; good: Set<number>; bad: Set<number> }>()
-  /** The batches of each team folder as last listed, while a device reads their chain page by page. */
-  private readonly teamLists = new Map<string, BatchListCache>()
-  /** How each team folder's authors can be told (team-authors.ts), as last looked at. */
-  private readonly teamAuthorSetups = new Map<string, { path: string; setup: AuthorSetup; at: number }>()
   /** Desktop notifications shown, rate-limited whatever the window asks. */
   private readonly notices = new NoticeLimiter()
+  /** The team state calls (team-service.ts). */
+  private readonly team: TeamService
 
   constructor(deps: MailServiceDeps) {
     super(deps)
     this.outgoing = new Outgoing(new OutboxJournal(deps.state), this.keyring, deps.state)
+    this.team = new TeamService({
+      shared: (mailboxId) => this.sharedRuntime(mailboxId),
+      me: () => { const a = this.requireSession(); return { address: a.session.account.address, name: a.name } },
+      log: (level, line) => this.log(level, line),
+    })
   }
 
   /** Folders of one of the session's mailboxes, with the person's rights. */
@@ -96,122 +88,28 @@ export class MailService extends SessionLifecycle {
   }
 
   /** A shared mailbox's team records from the cursor on (docs/team-state.md). */
-  async teamRead(mailboxId: string, since: TeamCursor | null, distrust: number[] = [], useBatches = true): Promise<CallOutput<'team.read'>> {
-    const { client, path } = await this.sharedRuntime(mailboxId).teamFolder()
-    if (!(await this.teamFolderExists(mailboxId, client, path, false))) return { exists: false, cursor: null, records: toTeamWire([]), more: false, skipped: 0, reset: false, batches: [] }
-    // Batches this service found false are not started from either (team.compact checks them).
-    const checked = this.teamChecked.get(mailboxId)
-    const untrusted = new Set([...distrust, ...(checked?.bad ?? [])])
-    // Gone since it was seen (another client deleted it): asked again next time.
-    const page = await readTeamState(client, path, since, untrusted, this.teamListsOf(mailboxId), undefined, useBatches).catch((e: unknown) => { this.teamFolders.delete(mailboxId); throw e })
-    return { exists: true, ...page }
+  teamRead(mailboxId: string, since: TeamCursor | null, distrust: number[] = [], useBatches = true): Promise<CallOutput<'team.read'>> {
+    return this.team.read(mailboxId, since, distrust, useBatches)
   }
 
-  /** Checks batches of a team folder against the records they copy (team-batches.ts). */
-  async teamVerify(mailboxId: string, uids: number[]): Promise<CallOutput<'team.verify'>> {
-    const { client, path } = await this.sharedRuntime(mailboxId).teamFolder()
-    const result = await verifyBatches(client, path, uids)
-    const checked = this.teamCheckedOf(mailboxId)
-    for (const u of uids) (result.bad.some((b) => b.uid === u) ? checked.bad : checked.good).add(u)
-    // Who appended a false batch is named only where the server confirms it (team-authors.ts).
-    const setup = await this.teamAuthorSetup(mailboxId, client, path)
-    const evidence = setup.mode === 'confirmed' ? await Promise.all(result.bad.map(async (b) => ({ ...b, ...(await batchEvidence(client, path, b)) }))) : []
-    const confirmed = await confirmedBatchAuthors(client, path, setup, evidence)
-    return { ...result, bad: result.bad.map((b) => ({ ...b, confirmed: confirmed.has(b.uid) })) }
+  /** Checks batches of a team folder against the records they copy; who appended a false one, where the server confirms it. */
+  teamVerify(mailboxId: string, uids: number[]): Promise<CallOutput<'team.verify'>> {
+    return this.team.verify(mailboxId, uids)
   }
 
-  /**
-   * Which of a conversation's records (by UID, id and author, as the window folded them) the
-   * server confirms were written by their author, and how this mailbox's authors can be told
-   * at all (team-authors.ts); `members`: those the administrator gave a folder of their own.
-   */
-  async teamAuthors(mailboxId: string, records: { uid: number; id: string; by: string }[]): Promise<CallOutput<'team.authors'>> {
-    const { client, path } = await this.sharedRuntime(mailboxId).teamFolder()
-    if (!(await this.teamFolderExists(mailboxId, client, path, false))) return { mode: 'claimed', members: [], confirmed: [] }
-    const setup = await this.teamAuthorSetup(mailboxId, client, path)
-    return { mode: setup.mode, members: [...setup.folders.keys()].slice(0, 1000), confirmed: await confirmedRecords(client, path, setup, records) }
+  /** Which of a conversation's team records the server confirms were written by their author (team-authors.ts). */
+  teamAuthors(mailboxId: string, records: { uid: number; id: string; by: string }[]): Promise<CallOutput<'team.authors'>> {
+    return this.team.authors(mailboxId, records)
   }
 
-  /** A team folder's author setup, looked at (one LIST, one MYRIGHTS per member folder) at most every ten minutes. */
-  private async teamAuthorSetup(mailboxId: string, client: ImapFlow, path: string): Promise<AuthorSetup> {
-    const known = this.teamAuthorSetups.get(mailboxId)
-    if (known && known.path === path && Date.now() - known.at < AUTHOR_SETUP_FOR_MS) return known.setup
-    const setup = await authorSetup(client, path, this.requireSession().session.account.address)
-    // Member folders that are there but not as the administrator guide sets them up: said once a look.
-    if (setup.mode === 'claimed' && setup.why && !/^(no member folders|no team folder|the server has no ACL extension)$/.test(setup.why)) this.log('warn', `team authors of ${mailboxId} are claimed, not confirmed: ${setup.why} (docs/admin.md, "Who did what")`)
-    this.teamAuthorSetups.set(mailboxId, { path, setup, at: Date.now() })
-    return setup
+  /** Appends a batch of the team records after the last batch, once enough have piled up. */
+  teamCompact(mailboxId: string, locale: CallInput<'team.compact'>['locale']): Promise<CallOutput<'team.compact'>> {
+    return this.team.compact(mailboxId, locale)
   }
 
-  /**
-   * Appends a batch of the team records after the last batch, once enough have piled up. The
-   * threshold differs a little per member, so that of fifty members who look at once, one
-   * writes it and the others find it there.
-   */
-  async teamCompact(mailboxId: string, locale: CallInput<'team.compact'>['locale']): Promise<CallOutput<'team.compact'>> {
-    const runtime = this.sharedRuntime(mailboxId)
-    const active = this.requireSession()
-    const { client, path } = await runtime.teamFolder()
-    if (!(await this.teamFolderExists(mailboxId, client, path, false))) return { batch: null, passedOver: [] }
-    const address = active.session.account.address
-    const threshold = BATCH_EVERY + Math.round((BATCH_EVERY / 2) * ((createHash('sha256').update(address).digest()[0] ?? 0) / 255))
-    const setup = await this.teamAuthorSetup(mailboxId, client, path)
-    const mine = setup.mode === 'confirmed' ? setup.folders.get(address.toLowerCase()) : undefined
-    const made = await compactTeamFolder(client, path, { address, name: active.name }, locale ?? 'en', threshold, this.teamCheckedOf(mailboxId),
-      async (raw) => { if (mine) await appendTeamRecord(client, mine, raw) })
-    if (!made) return { batch: null, passedOver: [] }
-    const { passedOver, ...batch } = made
-    return { batch: batch.uid ? batch : null, passedOver }
-  }
-
-  private teamListsOf(mailboxId: string): BatchListCache {
-    let c = this.teamLists.get(mailboxId)
-    if (!c) this.teamLists.set(mailboxId, (c = {}))
-    return c
-  }
-
-  private teamCheckedOf(mailboxId: string): { uidValidity: string; good: Set<number>; bad: Set<number> } {
-    let c = this.teamChecked.get(mailboxId)
-    if (!c) this.teamChecked.set(mailboxId, (c = { uidValidity: '', good: new Set(), bad: new Set() }))
-    return c
-  }
-
-  /**
-   * Appends one team record as the signed-in member: who acted is the session's address, never
-   * the page's word. A record replayed after a crash is found by its Message-ID, not appended twice.
-   */
-  async teamRecord(input: CallInput<'team.record'>): Promise<{ uid: number | null }> {
-    const runtime = this.sharedRuntime(input.mailboxId)
-    const active = this.requireSession()
-    const record: TeamRecord = { v: TEAM_RECORD_VERSION, id: input.id, conv: input.conv, at: input.at, by: active.session.account.address, action: input.action }
-    const { client, path } = await runtime.teamFolder()
-    await this.teamFolderExists(input.mailboxId, client, path, true)
-    const already = await findByMessageId(client, path, recordMessageId(record.id))
-    if (already !== null) return { uid: already }
-    const { subject, text } = recordSentence(record, active.name, input.locale ?? 'en')
-    const message = await recordMessage(record, active.name, subject, text)
-    // Where the administrator gave each member a folder of their own, the same record goes there
-    // first (team-authors.ts): a record in the log whose copy is in its author's folder is
-    // confirmed. First, so a record is never in the log without it (a crash between leaves a
-    // copy alone, which confirms nothing). A replay finds the copy it made before. Not for a
-    // "writing a reply" mark: it is stale in a minute and kept in no history.
-    const setup = await this.teamAuthorSetup(input.mailboxId, client, path)
-    const mine = setup.mode === 'confirmed' && record.action.kind !== 'writing' ? setup.folders.get(record.by.toLowerCase()) : undefined
-    if (mine && (await findByMessageId(client, mine, recordMessageId(record.id))) === null) await appendTeamRecord(client, mine, message)
-    return { uid: await appendTeamRecord(client, path, message).catch((e: unknown) => { this.teamFolders.delete(input.mailboxId); throw e }) }
-  }
-
-  /**
-   * Whether the team folder is there, asked of the server (LIST) once while it is, and at most
-   * once a minute while it is not: the renderer reads team state every few seconds.
-   */
-  private async teamFolderExists(mailboxId: string, client: ImapFlow, path: string, create: boolean): Promise<boolean> {
-    const known = this.teamFolders.get(mailboxId)
-    if (known?.exists && known.path === path) return true
-    if (!create && known && known.path === path && Date.now() - known.at < 60_000) return false
-    const exists = await ensureTeamFolder(client, path, create)
-    this.teamFolders.set(mailboxId, { path, exists, at: Date.now() })
-    return exists
+  /** Appends one team record as the signed-in member (who acted is the session's address, never the page's word). */
+  teamRecord(input: CallInput<'team.record'>): Promise<{ uid: number | null }> {
+    return this.team.record(input)
   }
 
   private sharedRuntime(mailboxId: string): MailboxRuntime {

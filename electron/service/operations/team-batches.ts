@@ -1,25 +1,19 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { promisify } from 'node:util'
-import { gunzip, gzipSync } from 'node:zlib'
+import { gunzip } from 'node:zlib'
 import type { ImapFlow, MessageStructureObject } from 'imapflow'
-import MailComposer from 'nodemailer/lib/mail-composer'
 import addressparser from 'nodemailer/lib/addressparser'
 import { dropped, openedMailbox } from './sync'
-import { batchDigest } from './team-authors'
-import { formatIn, type Locale } from '../../../shared/i18n'
 import {
-  BATCH_HEADER, MAX_BATCH_BYTES, MAX_BATCH_RECORDS, MAX_CHAIN_BATCHES, MAX_ZIPPED_BYTES, MIN_BATCH_BYTES, batchChain, batchHeaderValue, batchSlice, chainEnd, decodeBatch, encodeBatch,
+  BATCH_HEADER, MAX_CHAIN_BATCHES, MAX_ZIPPED_BYTES, MIN_BATCH_BYTES, batchChain, decodeBatch,
   parseBatchHeader, plausibleZipped, unzipLimit, type BatchInfo, type BatchRange,
 } from '../../../shared/team/batches'
-import { serialiseTeamRecord, type StoredTeamRecord } from '../../../shared/team/records'
-import { fromTeamWire, joinTeamWires, toTeamWire, type TeamWire } from '../../../shared/team/wire'
-import { appendTeamRecord, headerFields, headerStart, readTeamRecords, TEAM_PAGE, teamMessageKind, turns, uidSet, type TeamCursor, type TeamPage } from './team'
+import { joinTeamWires, toTeamWire, type TeamWire } from '../../../shared/team/wire'
+import { headerFields, headerStart, readTeamRecords, teamMessageKind, turns, uidSet, type TeamCursor, type TeamPage } from './team'
 
-/** Records appended since the last batch before a member's client writes the next one. */
-export const BATCH_EVERY = 2000
-/** The attachment's type and name: a gzip of the batch's JSON. */
-const BATCH_TYPE = 'application/gzip'
-const BATCH_FILE = 'tandem-team-records.json.gz'
+/** The attachment's type and name: a gzip of the batch's JSON (team-batch-write.ts writes it). */
+export const BATCH_TYPE = 'application/gzip'
+export const BATCH_FILE = 'tandem-team-records.json.gz'
 /**
  * The most batches a listing looks at (the oldest, by UID: a chain starts at the first record):
  * twice the longest chain, so that passed-over batches leave room for the true ones.
@@ -29,7 +23,7 @@ const MAX_LISTED = 2 * MAX_CHAIN_BATCHES
  * The most of a batch's header read when listing: its range and From are near the top of what
  * Tandem writes, within the first few KB also where a server adds its own fields before them.
  */
-const LISTED_HEADER_BYTES = 8192
+export const LISTED_HEADER_BYTES = 8192
 
 /** Unzipping runs in libuv's thread pool, never on the service's thread, and stops at the limit given. */
 const gunzipAsync = promisify(gunzip)
@@ -99,7 +93,7 @@ async function unzipBatchSized(zipped: Buffer, b: BatchRange): Promise<{ wire: T
 }
 
 /** A batch's gzip bytes, read on their own (a server whose MIME the two-FETCH path could not take); null when it cannot be used. */
-async function zippedAlone(client: ImapFlow, b: BatchInfo): Promise<Buffer | null> {
+export async function zippedAlone(client: ImapFlow, b: BatchInfo): Promise<Buffer | null> {
   const msg = await client.fetchOne(String(b.uid), { uid: true, bodyStructure: true }, { uid: true })
   const part = msg ? gzipPart(msg.bodyStructure) : null
   if (!part || !plausibleZipped(b, decodedSize(part.size ?? 0, part.encoding))) return null
@@ -125,7 +119,7 @@ const FETCH_ZIPPED_BYTES = 16 * 1024 * 1024
  * parts), not two round trips per batch; a part's size is checked against its header before it
  * is fetched.
  */
-async function loadBatches(client: ImapFlow, path: string, batches: BatchInfo[], budget = Number.MAX_SAFE_INTEGER): Promise<Map<number, TeamWire | null>> {
+export async function loadBatches(client: ImapFlow, path: string, batches: BatchInfo[], budget = Number.MAX_SAFE_INTEGER): Promise<Map<number, TeamWire | null>> {
   const out = new Map<number, TeamWire | null>()
   if (!batches.length) return out
   const lock = await client.getMailboxLock(path, { readOnly: true })
@@ -242,151 +236,4 @@ export async function readTeamState(client: ImapFlow, path: string, since: TeamC
   // No chain (left) to read from: the records themselves, from where the chain ended.
   const page = await readTeamRecords(client, path, within ? { uidValidity: within.uidValidity, uidNext: from } : null)
   return { ...page, reset: page.reset || !within, records: toTeamWire(page.records), batches: [] }
-}
-
-/**
- * The log's own records from `from` on, in pages, up to `upto` and at most `limit` of them (what
- * a batch covering them must hold, or the records a new batch takes).
- */
-async function logRecords(client: ImapFlow, path: string, uidValidity: string, from: number, upto: number, limit = Number.MAX_SAFE_INTEGER): Promise<StoredTeamRecord[]> {
-  const out: StoredTeamRecord[] = []
-  let since: TeamCursor = { uidValidity, uidNext: from }
-  for (;;) {
-    const page = await readTeamRecords(client, path, since, Math.max(1, Math.min(TEAM_PAGE, upto - since.uidNext + 1, limit - out.length + 1)))
-    if (page.reset) throw new Error('the team folder was made anew')
-    for (const r of page.records) if (r.uid <= upto && out.length < limit) out.push(r)
-    since = page.cursor
-    if (!page.more || since.uidNext > upto || out.length >= limit) return out
-  }
-}
-
-/** Whether a batch's records are exactly the log's in its range: read page by page, stopped at the first difference. */
-async function agreesWithLog(client: ImapFlow, path: string, uidValidity: string, b: BatchInfo, batch: StoredTeamRecord[]): Promise<{ agrees: boolean; compared: number }> {
-  let i = 0
-  let since: TeamCursor = { uidValidity, uidNext: b.from }
-  for (;;) {
-    const page = await readTeamRecords(client, path, since, Math.max(1, Math.min(TEAM_PAGE, b.upto - since.uidNext + 1)))
-    if (page.reset) throw new Error('the team folder was made anew')
-    for (const r of page.records) {
-      if (r.uid > b.upto) break
-      const a = batch[i]
-      if (!a || a.uid !== r.uid || !sameRecord(a, r)) return { agrees: false, compared: i }
-      i++
-    }
-    since = page.cursor
-    if (!page.more || since.uidNext > b.upto) return { agrees: i === batch.length, compared: i }
-  }
-}
-
-function sameRecord(a: StoredTeamRecord, b: StoredTeamRecord): boolean {
-  const { uid: _a, ...ra } = a
-  const { uid: _b, ...rb } = b
-  return serialiseTeamRecord(ra) === serialiseTeamRecord(rb)
-}
-
-/**
- * Checks batches against the records they copy: the batches (by UID) that differ from the log
- * in any record — one left out, added or changed — or cannot be read, or are not in the folder
- * as batches at all. One batch at a time, each compared page by page with the log and stopped at
- * its first difference: however many batches are asked about, the memory is one batch and one
- * page. This reads every record they cover, which is what a device that starts from batches
- * does in the background.
- */
-/** A batch's Message-ID and gzip bytes as the folder holds them: what confirms who appended it (team-authors.ts). */
-export async function batchEvidence(client: ImapFlow, path: string, b: BatchInfo): Promise<{ messageId: string | null; zipped: Buffer | null }> {
-  const lock = await client.getMailboxLock(path, { readOnly: true })
-  try {
-    let messageId: string | null = null
-    for await (const m of client.fetch(String(b.uid), { uid: true, bodyParts: [headerStart(LISTED_HEADER_BYTES)] }, { uid: true })) messageId = headerFields(m.headers).get('message-id') ?? null
-    const zipped = await zippedAlone(client, b).catch(() => { dropped(client); return null })
-    return { messageId, zipped }
-  } finally {
-    lock.release()
-  }
-}
-
-export async function verifyBatches(client: ImapFlow, path: string, uids: number[]): Promise<{ bad: BatchInfo[]; checked: number }> {
-  const listed = await listBatches(client, path)
-  const asked = new Set(uids)
-  const wanted = listed.batches.filter((b) => asked.has(b.uid)).sort((a, b) => a.from - b.from)
-  const bad: BatchInfo[] = []
-  let checked = 0
-  for (const b of wanted) {
-    const wire = (await loadBatches(client, path, [b])).get(b.uid)
-    if (!wire) { bad.push(b); continue }
-    const { agrees, compared } = await agreesWithLog(client, path, listed.uidValidity, b, fromTeamWire(wire))
-    checked += compared
-    if (!agrees) bad.push(b)
-  }
-  // Asked about but not a batch there (any more): nothing to start from, and nothing to trust.
-  const seen = new Set(wanted.map((b) => b.uid))
-  for (const u of uids) if (!seen.has(u)) bad.push({ uid: u, from: 1, upto: 1, records: 1, by: '' })
-  return { bad, checked }
-}
-
-/** What a batch says to a person who opens the folder in another client. */
-export function batchSentence(count: number, locale: Locale): { subject: string; text: string } {
-  const subject = formatIn(locale, 'team.record.batch', { count })
-  return { subject, text: `${subject}.\n\n${formatIn(locale, 'team.record.batchExplain')}` }
-}
-
-/** A batch as a message: the sentence, and the records as a gzip attachment; \Seen, appended, never sent. */
-export async function batchMessage(from: number, records: StoredTeamRecord[], by: { address: string; name: string }, locale: Locale): Promise<{ raw: Buffer; range: BatchRange }> {
-  const range = { from, upto: records.at(-1)!.uid, records: records.length }
-  const zipped = gzipSync(Buffer.from(encodeBatch(records)))
-  const { subject, text } = batchSentence(records.length, locale)
-  const digest = batchDigest(zipped)
-  const raw = await new MailComposer({
-    from: { name: by.name, address: by.address },
-    subject,
-    messageId: `<batch-${range.from}-${range.upto}-${digest}@team.tandem.invalid>`,
-    headers: { 'X-Tandem-Team': '1', 'Auto-Submitted': 'auto-generated', [BATCH_HEADER]: batchHeaderValue(range) },
-    text,
-    attachments: [{ filename: BATCH_FILE, content: zipped, contentType: BATCH_TYPE }],
-  }).compile().build()
-  return { raw, range }
-}
-
-/**
- * Appends a batch of the records after the chain, when there are `threshold` of them or more,
- * checking the chain first (a batch that differs from the log is passed over, as every reader
- * that checked it does). `verified`: batches this service already checked, kept across calls.
- * The new batch, or null when there were too few records to batch. `attest`: puts a copy in
- * the author's own folder before the batch is appended (team-authors.ts).
- */
-export async function compactTeamFolder(client: ImapFlow, path: string, by: { address: string; name: string }, locale: Locale, threshold: number,
-  verified: { uidValidity: string; good: Set<number>; bad: Set<number> }, attest: (raw: Buffer) => Promise<void> = async () => undefined): Promise<(BatchInfo & { passedOver: BatchInfo[] }) | null> {
-  const listed = await listBatches(client, path)
-  if (verified.uidValidity !== listed.uidValidity) { verified.uidValidity = listed.uidValidity; verified.good.clear(); verified.bad.clear() }
-  const passedOver: BatchInfo[] = []
-  let chain = batchChain(listed.batches, verified.bad)
-  for (;;) {
-    const unchecked = chain.filter((b) => !verified.good.has(b.uid))
-    if (!unchecked.length) break
-    const { bad } = await verifyBatches(client, path, unchecked.map((b) => b.uid))
-    for (const b of unchecked) (bad.some((x) => x.uid === b.uid) ? verified.bad : verified.good).add(b.uid)
-    passedOver.push(...bad)
-    chain = batchChain(listed.batches, verified.bad)
-  }
-  const from = chainEnd(chain)
-  const lock = await client.getMailboxLock(path, { readOnly: true })
-  let candidates: number
-  try {
-    const found = (await client.search({ uid: `${from}:*` }, { uid: true })) || []
-    candidates = found.filter((u) => u >= from).length - listed.batches.filter((b) => b.uid >= from).length
-  } finally {
-    lock.release()
-  }
-  if (candidates < threshold) return null
-  // As many as one batch may take (MAX_BATCH_RECORDS, MAX_BATCH_BYTES); the rest go in the next.
-  const records = batchSlice(await logRecords(client, path, listed.uidValidity, from, Number.MAX_SAFE_INTEGER, MAX_BATCH_RECORDS))
-  if (records.length < threshold && encodeBatch(records).length < MAX_BATCH_BYTES / 2) return null
-  const { raw, range } = await batchMessage(from, records, by, locale)
-  // Too small to be found (listBatches): not worth a message of its own.
-  if (raw.length <= MIN_BATCH_BYTES) return null
-  // Its copy in the author's own folder first, where the administrator set one up (team-authors.ts).
-  await attest(raw)
-  const uid = await appendTeamRecord(client, path, raw)
-  if (uid !== null) verified.good.add(uid)
-  return { ...range, uid: uid ?? 0, by: by.address, passedOver }
 }
