@@ -7,11 +7,12 @@ import { MailService } from '../service/mail-service'
 import type { BackoffPolicy } from '../service/imap/mailbox-runtime'
 import { MemorySecretStore } from '../service/storage/secret-store'
 import { FileStateStore, MemoryStateStore, type StateStore } from '../service/storage/state-store'
-import { consoleLogger } from '../service/logger'
+import { consoleLogger, internalErrors, withoutSecrets } from '../service/logger'
 import { WebHost } from './web-host'
 import type { AutoconfigOptions } from '../service/session/autoconfig'
 import { ConfirmPage } from './confirm-page'
 import { parseOAuthClients } from '../../shared/rules/server-presets'
+import { maxConnectionsFrom } from '../service/imap/connection-budget'
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
@@ -25,6 +26,9 @@ export interface WebAppOptions {
   pollMs?: number
   /** Reconnection backoff (R9); tests shorten it. */
   backoff?: Partial<BackoffPolicy>
+  /** The person's connection budget (R9; else TANDEM_MAX_CONNECTIONS, else 10) and how often a mailbox at rest takes its turn. */
+  maxConnections?: number
+  turnMs?: number
   log?: (line: string) => void
   /** Where server settings are looked up from an address (tests and screenshots serve their own). */
   autoconfig?: AutoconfigOptions
@@ -44,7 +48,8 @@ export interface WebApp {
 
 /** Runs the mail service and the web host together, as `npm run web` and the e2e tests do. */
 export async function startWebApp(opts: WebAppOptions = {}): Promise<WebApp> {
-  const log = opts.log ?? ((line: string) => console.error(line))
+  // Every line redacted: the host's own and the one door's internal failures (their stacks).
+  const log = (line: string) => (opts.log ?? console.error)(withoutSecrets(line))
   const rendererDir = opts.rendererDir ?? join(projectRoot, 'out', 'renderer')
   const version = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version
   const state: StateStore = opts.stateFile ? new FileStateStore(opts.stateFile, consoleLogger) : new MemoryStateStore()
@@ -69,9 +74,11 @@ export async function startWebApp(opts: WebAppOptions = {}): Promise<WebApp> {
     backoff: opts.backoff,
     autoconfig: opts.autoconfig,
     trustAnchors: opts.trustAnchors,
+    maxConnections: opts.maxConnections ?? maxConnectionsFrom(process.env.TANDEM_MAX_CONNECTIONS),
+    turnMs: opts.turnMs,
   })
   await service.start()
-  const dispatch = createDispatcher(serviceHandlers(service), (msg, e) => log(`${msg}: ${(e as Error)?.stack ?? e}`))
+  const dispatch = createDispatcher(serviceHandlers(service), internalErrors((_level, line) => log(line)))
   host = new WebHost({ rendererDir, dispatch, port: opts.port ?? 0, log, attachment: (t) => service.openAttachment(t) })
   await host.start()
   const h = host

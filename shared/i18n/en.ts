@@ -59,6 +59,8 @@ export const en = {
       reconnectingWhy: '{mailbox}: reconnecting in {seconds} s ({detail}). Tandem keeps your changes and sends them when the connection is back.',
       closed: 'The connection to the server closed.',
       closedAfterSignIn: 'The server closed the connection right after signing in.',
+      noSlot: 'Tandem keeps to its own limit of connections to the server; this one waits for its turn.',
+      tooManyConnections: '{host} has too many connections open for this account just now ({detail}). Tandem tries again shortly; you keep working from what is on this device, and your changes wait.',
       other: '{detail}',
     },
     security: {
@@ -274,6 +276,8 @@ export const en = {
     quotaFullTitle: '{mailbox} is full (R6): you can still read and file mail, but sending from it is blocked until space is freed.',
     quotaWarnTitle: '{mailbox} is over 90 % of its storage (R5, R6). Free some space before it fills up.',
     quotaTitle: 'Storage used (R5)',
+    quotaNotReported: 'Storage: not reported by the server',
+    quotaNotReportedTitle: 'This server does not say how much storage the mailbox uses (R5). Tandem does not stop a send for it; the server refuses mail for a full mailbox itself (R6).',
   },
   list: {
     label: 'Message list',
@@ -569,6 +573,7 @@ export const en = {
   },
   notify: {
     one: '{mailbox} — {sender}: {subject}',
+    oneBody: '{sender}: {subject}',
     many: '{mailbox}: {count} new messages',
     manyBody: '{senders}',
     settings: 'Notifications',
@@ -611,6 +616,11 @@ export const en = {
     waiting: 'Saved on this device; the team sees it when the connection is back.',
     batchDistrusted: 'A summary of the team state that {by} appended does not match the team records: Tandem uses the records themselves. Tell your administrator if this happens again.',
     lost: '{who} already has this conversation.',
+    batchDistrustedUnnamed: 'A summary of the team state in this mailbox does not match the team records: Tandem uses the records themselves. Who appended it cannot be confirmed. Tell your administrator if this happens again.',
+    claimed: '{who} (unconfirmed)',
+    authorsClaimed: 'Names marked unconfirmed are as each member’s Tandem recorded them: this mail server does not let Tandem confirm who did what.',
+    authorsUnconfirmed: 'Entries marked unconfirmed name someone the server does not confirm wrote them: any member could have written them.',
+    olderNotes: 'No older notes | 1 older note is not shown here; the team folder keeps it | {count} older notes are not shown here; the team folder keeps them',
     history: {
       deleted: '{by} deleted {count} messages (in Deleted Items) | {by} deleted a message (in Deleted Items) | {by} deleted {count} messages (in Deleted Items)',
       title: 'History ({count})',
@@ -621,6 +631,8 @@ export const en = {
       noteDelete: '{by} deleted a note',
       noteRestore: '{by} restored a note',
       lost: '{line} — too late: {holder} had it',
+      deletedClaimed: 'Someone deleted {count} messages (in Deleted Items); the record names {by}, unconfirmed | Someone deleted a message (in Deleted Items); the record names {by}, unconfirmed | Someone deleted {count} messages (in Deleted Items); the record names {by}, unconfirmed',
+      older: 'No earlier entries | 1 earlier entry is not shown here; the team folder keeps it | {count} earlier entries are not shown here; the team folder keeps them',
     },
     filter: {
       label: 'Show',

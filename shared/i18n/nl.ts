@@ -61,6 +61,8 @@ export const nl: Catalogue = {
       reconnectingWhy: '{mailbox}: opnieuw verbinden over {seconds} s ({detail}). Tandem bewaart je wijzigingen en verstuurt ze zodra de verbinding terug is.',
       closed: 'De server heeft de verbinding gesloten.',
       closedAfterSignIn: 'De server sloot de verbinding direct na het aanmelden.',
+      noSlot: 'Tandem houdt zich aan een eigen maximum aantal verbindingen met de server; deze wacht op zijn beurt.',
+      tooManyConnections: '{host} heeft op dit moment te veel verbindingen open voor dit account ({detail}). Tandem probeert het zo opnieuw; je werkt verder met wat op dit apparaat staat, en je wijzigingen wachten.',
       other: '{detail}',
     },
     security: {
@@ -276,6 +278,8 @@ export const nl: Catalogue = {
     quotaFullTitle: '{mailbox} is vol (R6): je kunt nog e-mail lezen en opbergen, maar verzenden ervandaan is geblokkeerd tot er ruimte is vrijgemaakt.',
     quotaWarnTitle: '{mailbox} gebruikt meer dan 90 % van de opslag (R5, R6). Maak ruimte vrij voordat het vol raakt.',
     quotaTitle: 'Gebruikte opslag (R5)',
+    quotaNotReported: 'Opslag: niet gemeld door de server',
+    quotaNotReportedTitle: 'Deze server meldt niet hoeveel opslag de mailbox gebruikt (R5). Tandem houdt een verzending daarom niet tegen; de server weigert zelf mail voor een volle mailbox (R6).',
   },
   list: {
     label: 'Berichtenlijst',
@@ -571,6 +575,7 @@ export const nl: Catalogue = {
   },
   notify: {
     one: '{mailbox} — {sender}: {subject}',
+    oneBody: '{sender}: {subject}',
     many: '{mailbox}: {count} nieuwe berichten',
     manyBody: '{senders}',
     settings: 'Meldingen',
@@ -613,6 +618,11 @@ export const nl: Catalogue = {
     waiting: 'Bewaard op dit apparaat; het team ziet het zodra de verbinding terug is.',
     batchDistrusted: 'Een samenvatting van de teamstatus die {by} heeft toegevoegd klopt niet met de teamrecords: Tandem gebruikt de records zelf. Meld het je beheerder als dit vaker gebeurt.',
     lost: '{who} heeft dit gesprek al.',
+    batchDistrustedUnnamed: 'Een samenvatting van de teamstatus in dit postvak klopt niet met de teamrecords: Tandem gebruikt de records zelf. Wie ze heeft toegevoegd, kan niet worden bevestigd. Meld het je beheerder als dit vaker gebeurt.',
+    claimed: '{who} (onbevestigd)',
+    authorsClaimed: 'Namen met ‘onbevestigd’ zijn zoals de Tandem van elk lid ze heeft vastgelegd: deze mailserver laat Tandem niet bevestigen wie wat heeft gedaan.',
+    authorsUnconfirmed: 'Regels met ‘onbevestigd’ noemen iemand van wie de server niet bevestigt dat die ze heeft geschreven: elk lid kan ze hebben geschreven.',
+    olderNotes: 'Geen oudere notities | 1 oudere notitie staat hier niet; de teammap bewaart die | {count} oudere notities staan hier niet; de teammap bewaart ze',
     history: {
       deleted: '{by} heeft {count} berichten verwijderd (in Verwijderde items) | {by} heeft een bericht verwijderd (in Verwijderde items) | {by} heeft {count} berichten verwijderd (in Verwijderde items)',
       title: 'Geschiedenis ({count})',
@@ -623,6 +633,8 @@ export const nl: Catalogue = {
       noteDelete: '{by} heeft een notitie verwijderd',
       noteRestore: '{by} heeft een notitie teruggezet',
       lost: '{line} — te laat: {holder} had het al',
+      deletedClaimed: 'Iemand heeft {count} berichten verwijderd (in Verwijderde items); het record noemt {by}, onbevestigd | Iemand heeft een bericht verwijderd (in Verwijderde items); het record noemt {by}, onbevestigd | Iemand heeft {count} berichten verwijderd (in Verwijderde items); het record noemt {by}, onbevestigd',
+      older: 'Geen eerdere regels | 1 eerdere regel staat hier niet; de teammap bewaart die | {count} eerdere regels staan hier niet; de teammap bewaart ze',
     },
     filter: {
       label: 'Tonen',

@@ -6,13 +6,13 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import nodemailer from 'nodemailer'
 import {
-  dovecotConfig, denyFile, mastersFile, oauth2Config, passwdFile, MAIL_GID, MAIL_UID, OAUTH_KEYS_DIR, PUBLIC_DIR, R8_REASON, R8_REASON_ENV,
+  dovecotConfig, denyFile, mastersFile, oauth2Config, oauth2DelegateConfig, passwdFile, MAIL_GID, MAIL_UID, OAUTH_KEYS_DIR, PUBLIC_DIR, R8_REASON, R8_REASON_ENV,
   type DovecotOptions,
 } from './dovecot-config'
 import type { OidcOptions, OidcStack } from './oidc'
 import { ensureFolder, writeMessages, type SeedMessage } from './maildir'
 import { directoryPathOf, type Organisation, type OrgSharedMailbox } from './organisation'
-import { postfixMainCf, postfixMasterCf, senderLoginMap, virtualMailboxMap } from './postfix-config'
+import { outsideWorldMap, postfixMainCf, postfixMasterCf, senderLoginMap, sentCopyConfig, transportMap, virtualMailboxMap, type OutsideWorld } from './postfix-config'
 import { freePorts, waitForPort } from './ports'
 
 const run = promisify(execFile)
@@ -54,6 +54,20 @@ export function directoryMessage(about: string, entry: object): string {
 export const DIRECTORY_RIGHTS = 'lr'
 /** Members' rights on the team-state folder: look, read, seen, insert — an append-only log. */
 export const TEAM_RIGHTS = 'lrsi'
+/** The other members' rights on a member's own folder under it: look and read, never insert. */
+export const TEAM_READ_RIGHTS = 'lr'
+
+/**
+ * A member's folder under the team folder, named as docs/admin.md says: the address in lower
+ * case, every character but letters, digits, @, _, + and - as %XX (so no dot, no separator).
+ */
+export function memberFolder(address: string): string {
+  return address.toLowerCase().replace(/[^a-z0-9@_+-]/g, (c) => [...Buffer.from(c)].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''))
+}
+
+/** The dovecot-acl of one member's folder: that member appends, the others read. */
+const memberFolderAcl = (shared: OrgSharedMailbox, owner: string): string =>
+  shared.members.map((m) => `user=${m.address} ${m.address === owner ? TEAM_RIGHTS : TEAM_READ_RIGHTS}`).join('\n') + '\n'
 
 export interface MailStack {
   org: Organisation
@@ -81,6 +95,8 @@ export interface MailStack {
   withdrawDirectory(about: string): Promise<void>
   /** The public namespace's directory folder as people's sessions name it, or null without one. */
   directoryPath: string | null
+  /** The IMAP sessions open on the server now, by login (`doveadm who`): what a connection limit counts. */
+  imapSessions(): Promise<string[]>
   /**
    * What an administrator does: sets (or with null, removes) a member's rights on folders of a
    * shared mailbox (all of its folders when none is named), then rebuilds the shared dictionary.
@@ -102,6 +118,12 @@ export interface StartOptions extends Omit<DovecotOptions, 'oauth'> {
   keep?: boolean
   /** Start the organisation's OpenID provider too; IMAP and SMTP then take its tokens (XOAUTH2). */
   oauth?: OidcOptions | true
+  /**
+   * A mailbox outside the organisation that keeps all mail to addresses outside it (the demo's
+   * "outside world": a reply to a customer is delivered there and can be read by signing in as
+   * it). Off: such mail is refused, as the tests need.
+   */
+  outsideWorld?: OutsideWorld
 }
 
 /** Throws with the exact install command when Dovecot or Postfix is missing. */
@@ -145,18 +167,21 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
     await chown(d, MAIL_UID, MAIL_GID)
   }
   // Loaded only when wanted: oidc-provider is large, and warns about the Node version on load.
-  const oidc = opts.oauth ? await (await import('./oidc')).startOidcProvider(org, opts.oauth === true ? {} : opts.oauth) : null
+  // An organisation that signs in with tokens only always has its provider.
+  const oauth = opts.oauth ?? (org.server.signIn === 'oauth' ? true : undefined)
+  const oidc = oauth ? await (await import('./oidc')).startOidcProvider(org, oauth === true ? {} : oauth) : null
   const conf = join(dv, 'dovecot.conf')
   await writeOwned(conf, dovecotConfig(org, { root: dv, home }, ports, { ...opts, oauth: oidc ? { issuer: oidc.issuer } : undefined }))
   if (oidc) {
     await writeOwned(join(dv, 'oauth2.conf.ext'), oauth2Config({ root: dv, home }, { issuer: oidc.issuer }))
+    await writeOwned(join(dv, 'oauth2-delegate.conf.ext'), oauth2DelegateConfig({ root: dv, home }, { issuer: oidc.issuer }))
     // Tokens carry no azp: Dovecot looks under "default".
     const keyDir = join(dv, OAUTH_KEYS_DIR, 'default', oidc.signingKey.alg)
     await mkdir(keyDir, { recursive: true })
     for (const d of [join(dv, OAUTH_KEYS_DIR), join(dv, OAUTH_KEYS_DIR, 'default'), keyDir]) await chown(d, MAIL_UID, MAIL_GID)
     await writeOwned(join(keyDir, oidc.signingKey.kid), oidc.signingKey.publicPem)
   }
-  await writeOwned(join(dv, 'users.passwd'), passwdFile(org, { root: dv, home }))
+  await writeOwned(join(dv, 'users.passwd'), passwdFile(org, { root: dv, home }, opts.outsideWorld ? [opts.outsideWorld] : []))
   await writeOwned(join(dv, 'masters.passwd'), mastersFile(org))
   await writeOwned(join(dv, 'deny-smtp.passwd'), denyFile(org))
   await writeOwned(join(dv, 'deny-imap.passwd'), '')
@@ -181,6 +206,13 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
     if (f.team) {
       const team = await ensureFolder(join(home(shared.address), 'Maildir'), f.team)
       await writeOwned(join(team, 'dovecot-acl'), shared.members.map((m) => `user=${m.address} ${TEAM_RIGHTS}`).join('\n') + '\n')
+      // Confirmed authors (docs/admin.md): a folder per member under it, only its member inserts.
+      if (f.teamMembers) {
+        for (const m of shared.members) {
+          const own = await ensureFolder(join(home(shared.address), 'Maildir'), `${f.team}/${memberFolder(m.address)}`)
+          await writeOwned(join(own, 'dovecot-acl'), memberFolderAcl(shared, m.address))
+        }
+      }
     }
   }
 
@@ -191,7 +223,7 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
   if (directoryPath !== null) {
     await mkdir(publicRoot, { recursive: true })
     await chown(publicRoot, MAIL_UID, MAIL_GID)
-    const directory = await ensureFolder(publicRoot, org.folders.directory)
+    const directory = await ensureFolder(publicRoot, org.folders.directory!)
     await writeOwned(join(directory, 'dovecot-acl'), `authenticated ${DIRECTORY_RIGHTS}\n`)
   }
 
@@ -246,10 +278,18 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
   // Postfix: root-owned config; its master needs root and drops to the postfix user itself.
   const pf = join(dir, 'postfix')
   await makePostfixQueue(pf)
-  await writeFile(join(pf, 'main.cf'), postfixMainCf(org, pf, ports))
-  await writeFile(join(pf, 'master.cf'), postfixMasterCf(pf, ports, org.checksSenders))
+  await writeFile(join(pf, 'main.cf'), postfixMainCf(org, pf, ports, opts.outsideWorld ?? null))
+  if (opts.outsideWorld) await writeFile(join(pf, 'outside_world'), outsideWorldMap(org, opts.outsideWorld))
+  // The server's own Sent copies (server.sentCopy): a filer Postfix runs as the mail user.
+  const filer = org.server.sentCopy ? { node: process.execPath, script: join(pf, 'sent-copy-filer.mjs'), config: join(pf, 'sent-copy.json') } : null
+  if (filer) {
+    await writeFile(filer.script, await readFile(new URL('./sent-copy-filer.mjs', import.meta.url), 'utf8'), { mode: 0o644 })
+    await writeFile(filer.config, JSON.stringify(sentCopyConfig(org, conf)), { mode: 0o644 })
+    await writeFile(join(pf, 'transport'), transportMap())
+  }
+  await writeFile(join(pf, 'master.cf'), postfixMasterCf(pf, ports, org.checksSenders, filer))
   await writeFile(join(pf, 'sender_logins'), senderLoginMap(org))
-  await writeFile(join(pf, 'virtual_mailboxes'), virtualMailboxMap(org))
+  await writeFile(join(pf, 'virtual_mailboxes'), virtualMailboxMap(org, opts.outsideWorld ? [opts.outsideWorld.address] : []))
 
   // The master directly (-w: return once it is ready): `postfix start` would spend a second
   // in `postfix check` on a queue we have just laid out ourselves.
@@ -298,8 +338,9 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
       for (const shared of org.sharedMailboxes) await publishDirectory(shared.address, directoryEntry(shared))
       for (const user of org.users) await publishDirectory(user.address, { address: user.address, name: user.name })
     }
-    // A server without one: people's own names as they set them themselves (their own word, for their own From).
-    else {
+    // A server without one: people's own names as they set them themselves (their own word, for
+    // their own From), where the server has METADATA.
+    else if (org.server.metadata) {
       for (const user of org.users) await doveadm('mailbox', 'metadata', 'set', '-u', user.address, 'INBOX', DIRECTORY_ENTRY, JSON.stringify({ name: user.name }))
     }
     await startPostfix()
@@ -321,6 +362,10 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
       transport.close()
     },
     doveadm,
+    async imapSessions() {
+      const out = await doveadm('who', '-1')
+      return out.split('\n').slice(1).map((l) => l.trim().split(/\s+/)).filter((f) => f[1] === 'imap').map((f) => f[0]!)
+    },
     async pause() {
       if (paused || stopped) return
       paused = true
@@ -341,6 +386,15 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
       if (!only) {
         if (f.team && rights === null) await doveadm('acl', 'delete', '-u', shared, f.team, `user=${member}`)
         else if (f.team) await doveadm('acl', 'set', '-u', shared, f.team, `user=${member}`, ...rightNames(TEAM_RIGHTS))
+        // The other members' folders: read, or nothing once no longer a member.
+        const box = org.sharedMailboxes.find((s) => s.address === shared)
+        if (f.team && f.teamMembers && box) {
+          for (const m of box.members.filter((x) => x.address !== member)) {
+            const folder = `${f.team}${org.layout.separator}${memberFolder(m.address)}`
+            if (rights === null) await doveadm('acl', 'delete', '-u', shared, folder, `user=${member}`)
+            else await doveadm('acl', 'set', '-u', shared, folder, `user=${member}`, ...rightNames(TEAM_READ_RIGHTS))
+          }
+        }
       }
       await doveadm('acl', 'recalc', '-A')
     },

@@ -37,6 +37,8 @@ export interface TeamBriefRow { mailboxId: string; bucket: string; briefs: Uint8
 export interface PackedBriefs {
   people: string[]; ids: string; assignees: number[]; statuses: TeamStatus[]; assignedUids: number[]; statusUids: number[]
   writing: Record<string, Record<string, number>>
+  /** Who wrote the bucket's kept records (indexes into people): whom a member may assign to, besides the directory's members. */
+  authors?: number[]
 }
 
 /** A bucket's states. */
@@ -50,6 +52,8 @@ export interface TeamCursorRow {
   distrust?: number[]
   /** Batches this fold started from that are not yet checked against those records. */
   unverified?: number[]
+  /** Folded from the log alone on this device: its batches could not be checked, or too many were false. */
+  noBatches?: boolean
 }
 
 export class TandemDb extends Dexie {
@@ -116,12 +120,18 @@ export class TandemDb extends Dexie {
       await tx.table('teamBuckets').clear()
       await tx.table('teamCursors').clear()
     })
+    // Notes and history are capped per conversation (shared/team/fold.ts): folded again from the server.
+    this.version(10).stores({}).upgrade(async (tx) => {
+      await tx.table('teamBuckets').clear()
+      await tx.table('teamBriefs').clear()
+      await tx.table('teamCursors').clear()
+    })
     // Conversations come from each message's own headers (shared/conversation.ts): summaries get
     // the fields that need (Sender, References' root, Thread-Index's), fetched again in the
     // background (sync/threading-refetch.ts); until then their conversation is what Message-ID and
     // In-Reply-To say. Team state is folded again from the server: its briefs now keep the UIDs
     // that order states carried over from the ids of before (shared/team/carry-over.ts).
-    this.version(10).stores({}).upgrade(async (tx) => {
+    this.version(11).stores({}).upgrade(async (tx) => {
       const legacy = new Map<string, { about: { folderId: string; uid: number; messageId: string | null }; conversationId: string }>()
       const wanted = new Set<string>()
       await tx.table('tasks').each((t: { kind: string; status: string; mailboxId: string; conv?: string }) => {
@@ -155,7 +165,7 @@ export class TandemDb extends Dexie {
       await tx.table('teamCursors').clear()
     })
     // The unread count is kept with the message count (summary-blocks.ts TallyRow).
-    this.version(11).stores({}).upgrade(async (tx) => {
+    this.version(12).stores({}).upgrade(async (tx) => {
       const unseen = new Map<string, number>()
       await tx.table('blocks').each((b: BlockRow) => {
         let n = 0

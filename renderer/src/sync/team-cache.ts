@@ -26,8 +26,8 @@ export class MailboxTeam {
   /** The whole state of the conversations loaded so far (all of them after a fold from the server). */
   fold: TeamFold
   readonly briefs = new Map<string, TeamBrief>()
-  /** Everyone the records name (assignees, authors): former members included. */
-  readonly people = new Set<string>()
+  /** Who wrote the records (as they say): former members included; never an address a record only assigns to. */
+  readonly authors = new Set<string>()
   /** Some records name conversations by their ids of before (shared/team/carry-over.ts). */
   legacy = false
   private readonly loaded = new Set<string>()
@@ -52,8 +52,9 @@ export class MailboxTeam {
     // Records of before name conversations by their old ids: then briefs keep the UIDs that merge them.
     team.legacy = packed.some((p) => /(^|,)[0-9a-f]{28}(,|$)/.test(p.ids))
     for (const p of packed) {
-      const { people, ids, assignees, statuses, assignedUids, statusUids, writing } = p
-      for (const p of people) team.people.add(p)
+      const { people, ids, assignees, statuses, assignedUids, statusUids, writing, authors } = p
+      for (const i of authors ?? []) if (people[i]) team.authors.add(people[i])
+      for (const w of Object.values(writing)) for (const who of Object.keys(w)) team.authors.add(who)
       const list = ids ? ids.split(',') : []
       for (let i = 0; i < list.length; i++) {
         const conversationId = list[i]!
@@ -78,7 +79,7 @@ export class MailboxTeam {
     this.legacy = false
     this.fold = new TeamFold()
     this.briefs.clear()
-    this.people.clear()
+    this.authors.clear()
     this.loaded.clear()
     this.complete = true
   }
@@ -126,9 +127,8 @@ export class MailboxTeam {
       if (isLegacyConversationId(conversationId)) this.legacy = true
       const s = this.fold.conversations.get(conversationId)!
       this.briefs.set(conversationId, briefOf(s))
-      if (s.assignee) this.people.add(s.assignee)
     }
-    for (const r of records) this.people.add(r.by)
+    for (const r of records) this.authors.add(r.by)
     return changed
   }
 
@@ -174,7 +174,7 @@ function yieldToPage(): Promise<void> {
   })
 }
 
-/** A bucket's briefs as stored, with the people its conversations name. */
+/** A bucket's briefs as stored, with the people its conversations name (assignees, and who wrote its records: `authors`). */
 function packBriefs(states: ConversationTeamState[]): PackedBriefs {
   const people: string[] = []
   const index = new Map<string, number>()
@@ -183,14 +183,16 @@ function packBriefs(states: ConversationTeamState[]): PackedBriefs {
     if (i === undefined) { i = people.length; people.push(p); index.set(p, i) }
     return i
   }
-  const packed: PackedBriefs = { people, ids: states.map((s) => s.conversationId).join(','), assignees: [], statuses: [], assignedUids: [], statusUids: [], writing: {} }
+  const packed: PackedBriefs = { people, ids: states.map((s) => s.conversationId).join(','), assignees: [], statuses: [], assignedUids: [], statusUids: [], writing: {}, authors: [] }
+  const authors = new Set<number>()
   for (const s of states) {
-    for (const e of s.history) indexOf(e.by)
+    for (const e of s.history) authors.add(indexOf(e.by))
     packed.assignees.push(s.assignee ? indexOf(s.assignee) : -1)
     packed.statuses.push(s.status)
     packed.assignedUids.push(s.assignedUid)
     packed.statusUids.push(s.statusUid)
     if (Object.keys(s.writing).length) packed.writing[s.conversationId] = s.writing
   }
+  packed.authors = [...authors]
   return packed
 }
