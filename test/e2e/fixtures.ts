@@ -137,6 +137,12 @@ export function cachedSummaries(page: Page, address: string, mailboxId: string):
   }), [address, mailboxId] as const)
 }
 
+/**
+ * The list as single messages (the view toggle; conversations are the default), kept for the
+ * window: for tests about messages one by one (per-message triage, exact message counts).
+ */
+export const showSingleMessages = (page: Page) => page.getByRole('combobox', { name: 'List' }).selectOption('messages')
+
 /** The kinds of the tasks the page's cache holds, queued or waiting (IndexedDB, read by the page itself). */
 export function queuedTaskKinds(page: Page, address: string): Promise<string[]> {
   return page.evaluate((address) => new Promise<string[]>((resolve, reject) => {

@@ -2,14 +2,12 @@ import type { Page } from '@playwright/test'
 import { loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
 import { supportInbox } from '../mailstack/demo-mail'
-import { test, expect, imapSession, cachedSummaries, launch, openFolder, passwordOf, queuedTaskKinds, signIn } from './fixtures'
+import { test, expect, imapSession, cachedSummaries, launch, openFolder, passwordOf, queuedTaskKinds, showSingleMessages, signIn } from './fixtures'
 import { projectRoot } from '../../electron/web/web-app'
 import { uidOfMessage } from '../../shared/ids'
 
 const sidebar = (page: Page) => page.getByRole('navigation', { name: 'Mailboxes' })
 const rows = (page: Page) => page.getByRole('listbox', { name: 'Message list' }).locator('.row')
-/** The list as single messages (the view toggle; conversations are the default): these tests are about messages one by one. */
-const singleMessages = (page: Page) => page.getByRole('combobox', { name: 'List' }).selectOption('messages')
 
 const memberSession = imapSession
 
@@ -94,7 +92,7 @@ test.describe('own and shared mailboxes side by side', () => {
   test('another member\'s changes show up by themselves within seconds (R15)', async ({ app, stack }) => {
     await signIn(app, stack, 'bob@contoso.test')
     await openFolder(app, 'Contoso Support', 'inbox')
-    await singleMessages(app)
+    await showSingleMessages(app)
     // The first sync of this fresh profile has filled the list (not the empty cache's "0 messages").
     await expect(app.getByTestId('list-count')).toContainText(/^[1-9][\d,]* messages/)
     await expect(app.getByRole('status').filter({ hasText: /^Syncing/ })).toHaveCount(0)
@@ -177,7 +175,7 @@ test.describe('own and shared mailboxes side by side', () => {
   test('keyboard triage reaches the server, where another member sees it', async ({ app, stack }) => {
     await signIn(app, stack, 'bob@contoso.test')
     await openFolder(app, 'Contoso Support', 'inbox')
-    await singleMessages(app)
+    await showSingleMessages(app)
     await expect(app.getByTestId('list-count')).toContainText(/^[1-9][\d,]* messages/)
     await app.locator('body').click({ position: { x: 5, y: 5 } })
     await app.keyboard.press('j')
@@ -267,7 +265,7 @@ test.describe('with a stack of its own', () => {
       await rows(app).filter({ hasText: 'Quarterly figures' }).click()
       await expect(app.frameLocator('iframe.mail-frame').locator('body')).toContainText('zebracorn')
       await openFolder(app, 'Contoso Support', 'inbox')
-      await singleMessages(app)
+      await showSingleMessages(app)
       await expect(app.getByTestId('list-count')).toContainText('40 messages')
       await own.stop()
       await app.locator('body').click({ position: { x: 5, y: 5 } })
@@ -287,7 +285,7 @@ test.describe('with a stack of its own', () => {
     await launch(page, own, async (app) => {
       await signIn(app, own, 'bob@contoso.test')
       await openFolder(app, 'Contoso Support', 'inbox')
-      await singleMessages(app)
+      await showSingleMessages(app)
       await expect(app.getByTestId('list-count')).toContainText('40 messages')
       await own.setRights('support@contoso.test', 'bob@contoso.test', null)
       await app.evaluate(() => window.dispatchEvent(new Event('focus')))
