@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest'
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { listEntry, PasswdFile, unusablePassword } from '../../../admin/passwd-file'
+import { PostfixMap } from '../../../admin/postfix-maps'
+import { formatSize, parseSize } from '../../../admin/config'
+import { memberFolder } from '../../../admin/context'
+import { Doveadm, isLoopback } from '../../../admin/doveadm'
+import { AdminError } from '../../../admin/errors'
+
+async function scratch(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'tandem-admin-unit-'))
+}
+
+describe("the account store's passwd-files", () => {
+  it('keeps lines it does not manage, replaces one entry in place and writes with the old mode', async () => {
+    const dir = await scratch()
+    const path = join(dir, 'users.passwd')
+    const text = '# people\nalice@x.test:{PLAIN}a:65534:65534::/h/alice::userdb_quota_rule=*:bytes=100\n\nbob@x.test:{PLAIN}b:65534:65534::/h/bob::\n'
+    await writeFile(path, text, { mode: 0o640 })
+    const file = await PasswdFile.read(path)
+    expect(file.render()).toBe(text)
+    expect(file.get('ALICE@x.test')?.extra).toEqual(['userdb_quota_rule=*:bytes=100'])
+    file.set({ ...file.get('alice@x.test')!, password: '{PLAIN}changed' })
+    file.set(listEntry('carol@x.test'))
+    expect(file.remove('bob@x.test')).toBe(true)
+    expect(file.remove('nobody@x.test')).toBe(false)
+    await file.write({ uid: process.getuid!(), gid: process.getgid!() })
+    expect(await readFile(path, 'utf8')).toBe('# people\nalice@x.test:{PLAIN}changed:65534:65534::/h/alice::userdb_quota_rule=*:bytes=100\n\ncarol@x.test:::::::\n')
+    expect((await stat(path)).mode & 0o777).toBe(0o640)
+    await rm(dir, { recursive: true })
+  })
+
+  it('gives an account that must not sign in a password nobody knows, different every time (R8)', () => {
+    const a = unusablePassword()
+    expect(a).toMatch(/^\{SSHA512\}[A-Za-z0-9+/]{100,}={0,2}$/)
+    expect(unusablePassword()).not.toBe(a)
+  })
+})
+
+describe("Postfix's maps", () => {
+  it('reads and changes one key, keeping comments and the rest', async () => {
+    const dir = await scratch()
+    const path = join(dir, 'sender_logins')
+    await writeFile(path, '# senders\nsupport@x.test support@x.test,alice@x.test\nbob@x.test bob@x.test\n')
+    const map = await PostfixMap.read(`texthash:${path}`)
+    expect(map.get('SUPPORT@x.test')).toEqual(['support@x.test', 'alice@x.test'])
+    expect(map.get('nobody@x.test')).toBeNull()
+    map.set('support@x.test', ['support@x.test'])
+    map.set('desk@x.test', ['desk@x.test', 'bob@x.test'])
+    expect(map.remove('bob@x.test')).toBe(true)
+    await map.write({ configDir: dir, senderLogins: `texthash:${path}`, virtualMailboxes: `texthash:${path}`, postfixCommand: '/bin/false', postmapCommand: '/bin/false' })
+    expect(await readFile(path, 'utf8')).toBe('# senders\nsupport@x.test support@x.test\ndesk@x.test desk@x.test,bob@x.test\n')
+    await rm(dir, { recursive: true })
+  })
+})
+
+describe('sizes, names and where the key may go', () => {
+  it('reads and writes sizes as administrators write them (R5)', () => {
+    expect(parseSize('50GB')).toBe(50 * 1024 ** 3)
+    expect(parseSize('20 mb')).toBe(20 * 1024 ** 2)
+    expect(parseSize(1024)).toBe(1024)
+    expect(parseSize('lots')).toBeNull()
+    expect(parseSize('0GB')).toBeNull()
+    expect(formatSize(100 * 1024 ** 3)).toBe('100 GB')
+    expect(formatSize(52428800)).toBe('50 MB')
+  })
+
+  it("names a member's author folder without a separator or a dot", () => {
+    expect(memberFolder('Alice.Archer@Contoso.test')).toBe('alice%2Earcher@contoso%2Etest')
+    expect(memberFolder('o/r@x.test')).toBe('o%2Fr@x%2Etest')
+  })
+
+  it("sends the administrator's key only to this computer or over HTTPS (R12)", () => {
+    expect(isLoopback('127.0.0.1')).toBe(true)
+    expect(isLoopback('[::1]')).toBe(true)
+    expect(isLoopback('localhost')).toBe(true)
+    expect(isLoopback('10.0.0.1')).toBe(false)
+    expect(() => new Doveadm('http://mail.example.org:8080/doveadm/v1', 'k')).toThrow(AdminError)
+    expect(() => new Doveadm('https://mail.example.org:8080/doveadm/v1', 'k')).not.toThrow()
+    expect(() => new Doveadm('http://127.0.0.1:8080/doveadm/v1', 'k')).not.toThrow()
+  })
+})
