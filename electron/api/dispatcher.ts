@@ -85,6 +85,7 @@ export function serviceHandlers(service: import('../service/mail-service').MailS
     'drafts.delete': async (input) => { await service.discardDraft(input.mailboxId, input.key); return { ok: true as const } },
     'compose.limits': async () => ({ maxBytes: await service.sizeLimit() }),
     'messages.send': (input) => service.send(input),
+    'outbox.decide': (input) => service.decideOutbox(input.outboxId, input.attempt, input.choice),
     'smime.status': () => service.smimeStatus(),
     'smime.importIdentity': async (input) => { await service.importSmimeIdentity(input.p12, input.password); return { ok: true as const } },
     'smime.importCertificate': (input) => service.importCertificate(input.certificate),

@@ -7,7 +7,8 @@ import { authoriseSend, identitiesFor } from '../../shared/rules/identities'
 import { AttachmentTickets, streamAttachment, type OpenedAttachment } from './operations/attachments'
 import { loadBody } from './operations/bodies'
 import { smtpSizeLimit, type SmtpLogin } from './operations/send'
-import { OutboxJournal } from './operations/outbox-journal'
+import { OutboxJournal, type OutboxDecision } from './operations/outbox-journal'
+import { SmtpWatch } from './operations/smtp-watch'
 import { NO_CERTIFICATE, Outgoing } from './operations/outgoing'
 import { verifyDetachedSignature } from './crypto/smime-verify'
 import { mailboxKey, mailboxOfFolder, parseIdentityKey } from '../../shared/ids'
@@ -42,6 +43,8 @@ const BIG_SYNC = 2000
 export class MailService extends SessionLifecycle {
   private readonly tickets = new AttachmentTickets()
   private readonly outgoing: Outgoing
+  /** Whether the submission server answers, watched while it does not (queued mail waits for it). */
+  private readonly smtpWatch: SmtpWatch
   private readonly teamFolders = new Map<string, { path: string; exists: boolean; at: number }>()
   /** Batches of each team folder this service checked against the log: good ones, false ones. */
   private readonly teamChecked = new Map<string, { uidValidity: string; good: Set<number>; bad: Set<number> }>()
@@ -52,7 +55,18 @@ export class MailService extends SessionLifecycle {
 
   constructor(deps: MailServiceDeps) {
     super(deps)
-    this.outgoing = new Outgoing(new OutboxJournal(deps.state), this.keyring, deps.state)
+    this.smtpWatch = new SmtpWatch((_endpoint, reachable) => this.deps.emit('smtp.state', { reachable }))
+    this.outgoing = new Outgoing(new OutboxJournal(deps.state), this.keyring, deps.state, this.smtpWatch)
+  }
+
+  override async stop(): Promise<void> {
+    this.smtpWatch.stop()
+    await super.stop()
+  }
+
+  override async signOut(): Promise<void> {
+    this.smtpWatch.stop()
+    await super.signOut()
   }
 
   /** Folders of one of the session's mailboxes, with the person's rights. */
@@ -348,6 +362,11 @@ export class MailService extends SessionLifecycle {
       if (runtime) await this.outgoing.dropDraft(runtime, key).catch((e: unknown) => this.log('warn', `draft ${key} stays in ${runtime.mailbox.name}'s Drafts after sending: ${(e as Error).message}`))
     }
     return sent
+  }
+
+  /** The person's decision about a message held because an attempt may have gone (outgoing.ts). */
+  decideOutbox(outboxId: string, attempt: number, choice: OutboxDecision): Promise<CallOutput<'outbox.decide'>> {
+    return this.outgoing.decide(outboxId, attempt, choice)
   }
 
   /** How this person signs in to SMTP: their OAuth2 token (XOAUTH2), else their password. */

@@ -49,16 +49,13 @@ export const draftSchema = z.object({
 /**
  * How the outbox names a queued message: its id fixes the Message-ID (so a retry is recognised
  * in the Sent folder), when it was queued (for "answered meanwhile"), and what the
- * person has confirmed after a warning.
+ * person has confirmed after a warning. Whether a message that may have gone is sent again is
+ * not the request's to say: main's outbox journal holds the person's decision (outbox.decide).
  */
 const outboxFields = {
   outboxId: z.string().uuid().optional(),
   /** From when another member's answer is news to the person: when they opened the reply (else when it was queued). */
   queuedAt: z.number().int().positive().optional(),
-  /** The person chose to send again although an earlier attempt may have gone. */
-  resend: z.boolean().optional(),
-  /** The person found that an uncertain attempt did go: only its Sent copy is saved, nothing is sent. */
-  alreadySent: z.boolean().optional(),
   /** The person chose to send although another member answered the conversation meanwhile. */
   answeredOk: z.boolean().optional(),
   /**
@@ -256,7 +253,19 @@ export const calls = {
    */
   'compose.claimGrant': call(z.object({ mailboxId: z.string().min(1).max(400), kind: z.enum(['sendAs', 'onBehalf']), claimed: z.boolean() }).strict(), z.array(identitySchema)),
   /** Sends a message, authorised again in main (R2, R3, R4, R6); the copy goes to that mailbox's Sent. */
-  'messages.send': call(sendRequestSchema, z.object({ messageId: z.string(), sentFolderId: z.string().nullable(), /** An earlier attempt had already sent it. */ already: z.boolean().optional() })),
+  'messages.send': call(sendRequestSchema, z.object({
+    messageId: z.string(), sentFolderId: z.string().nullable(),
+    /** An earlier attempt had already sent it. */
+    already: z.boolean().optional(),
+    /** Recipients the server refused while it accepted the message for the others (never sent to again). */
+    refused: z.array(z.object({ address: z.string().max(400), reason: textSchema })).max(1500).default([]),
+  })),
+  /**
+   * The person's decision about a message held because attempt `attempt` may have gone: send it
+   * again (exactly the next attempt may go) or it was sent (nothing is ever submitted again).
+   * `applied` is false when that attempt is no longer the one held (the queue asks again).
+   */
+  'outbox.decide': call(z.object({ outboxId: z.string().uuid(), attempt: z.number().int().positive().max(1_000_000), choice: z.enum(['sendAgain', 'wasSent']) }).strict(), z.object({ applied: z.boolean() })),
   /** The person's S/MIME certificate (if imported) and whose certificates are known. */
   'smime.status': call(none, z.object({
     identity: z.object({ addresses: z.array(z.string()), expires: z.string() }).nullable(),
@@ -310,6 +319,8 @@ export const events = {
       if (!messages) { ctx.addIssue({ code: 'custom', message: 'a message summary is off-contract' }); return z.NEVER }
       return { folderId, messages, done, total }
     }),
+  /** The submission server was lost (a send could not reach it) or answers again: queued mail can go. */
+  'smtp.state': z.object({ reachable: z.boolean() }),
   /** Something changed in a folder on the server (IDLE or poll): sync it. */
   'folder.changed': z.object({ folderId: z.string() }),
   /** The system handed Tandem a mailto: link (a second launch, or the first): open a new message. */

@@ -1,3 +1,5 @@
+import { readdir } from 'node:fs/promises'
+import { join } from 'node:path'
 import { MailService } from '../../electron/service/mail-service'
 import { MemorySecretStore, type SecretStore } from '../../electron/service/storage/secret-store'
 import type { BackoffPolicy } from '../../electron/service/imap/mailbox-runtime'
@@ -22,6 +24,16 @@ export function serverSettings(stack: MailStack): ServerSettings {
     // The test stack's delegate login (Dovecot master users): member opens shared*member.
     delegateLogin: `{shared}${stack.org.layout.masterSeparator}{user}`,
   }
+}
+
+/** Whether Postfix holds no message any more (delivered or bounced: nothing in flight). */
+export async function postfixQueueEmpty(stack: MailStack): Promise<boolean> {
+  const queue = join(stack.dir, 'postfix', 'queue')
+  for (const sub of ['maildrop', 'incoming', 'active', 'deferred', 'hold']) {
+    const files = await readdir(join(queue, sub), { recursive: true, withFileTypes: true }).catch(() => [])
+    if (files.some((f) => f.isFile())) return false
+  }
+  return true
 }
 
 /** Waits until check() is truthy, polling; fails with the message after the timeout. */

@@ -130,13 +130,20 @@ describe('a queued send goes exactly once', () => {
     await eventually(async () => (await delivered(sent.messageId)).inbox === 1, 'delivery')
     expect(await delivered(sent.messageId)).toEqual({ inbox: 1, sent: 1 })
 
-    // Killed between handing the message over and the server's answer: unknown, so Tandem asks.
+    // Killed between handing the message over and the server's answer, as an earlier version's
+    // journal recorded it ('submitting'): unknown, so Tandem asks about that attempt.
     const cut = randomUUID()
     await state.write('outboxJournal', { [cut]: { stage: 'submitting', messageId: `<${cut}@contoso.test>`, at: Date.now() } })
+    expect(await failureOf(bob.service.send(makeRequest('Cut off', { outboxId: cut })))).toMatchObject({ code: 'send.uncertain', params: { attempt: 1 } })
+    // A decision about another attempt authorises nothing; Send again about this one, the next attempt only.
+    expect(await bob.service.decideOutbox(cut, 2, 'sendAgain')).toEqual({ applied: false })
     expect(await failureOf(bob.service.send(makeRequest('Cut off', { outboxId: cut })))).toMatchObject({ code: 'send.uncertain' })
-    const resent = await bob.service.send(makeRequest('Cut off', { outboxId: cut, resend: true }))
+    expect(await bob.service.decideOutbox(cut, 1, 'sendAgain')).toEqual({ applied: true })
+    const resent = await bob.service.send(makeRequest('Cut off', { outboxId: cut }))
     await eventually(async () => (await delivered(resent.messageId)).inbox === 1, 'the resend')
-    expect(await state.read('outboxJournal')).toEqual({})
+    // Finished: kept as a tombstone, so a replay sends nothing even without the Sent copy.
+    expect(await state.read('outboxJournal')).toMatchObject({ [cut]: { stage: 'done', attempt: 2, authorised: null } })
+    expect((await bob.service.send(makeRequest('Cut off', { outboxId: cut }))).already).toBe(true)
   })
 
   it('warns before a queued reply goes to a conversation another member answered meanwhile', async () => {

@@ -4,8 +4,9 @@ import { fail, text } from '../../../shared/api/errors'
 import type { CallOutput, SendRequest } from '../../../shared/api/contract'
 import type { Folder, Identity } from '../../../shared/domain'
 import type { MailboxRuntime } from '../imap/mailbox-runtime'
-import type { OutboxJournal } from './outbox-journal'
-import { composeEncrypted, composeMessage, messageIdFor, newMessageId, submit, SubmitFailure, type SmtpLogin } from './send'
+import type { OutboxDecision, OutboxJournal, RefusedRecipient } from './outbox-journal'
+import type { SmtpWatch } from './smtp-watch'
+import { composeEncrypted, composeMessage, messageIdFor, newMessageId, submit, SubmitFailure, type SmtpLogin, type Submitted } from './send'
 import type { SmimeIdentity } from '../crypto/smime'
 import type { SmimeKeyring } from '../crypto/smime-keyring'
 import type { StateStore } from '../storage/state-store'
@@ -30,7 +31,7 @@ export interface Authorised {
  */
 export class Outgoing {
   private secret: Promise<string> | null = null
-  constructor(private readonly journal: OutboxJournal, private readonly keyring: SmimeKeyring, private readonly state: StateStore) {}
+  constructor(private readonly journal: OutboxJournal, private readonly keyring: SmimeKeyring, private readonly state: StateStore, private readonly smtp: SmtpWatch) {}
 
   /**
    * The part of a queued draft's Message-ID that only this device can make: an HMAC of the
@@ -98,9 +99,10 @@ export class Outgoing {
   /**
    * Sends as the person (the SMTP login) from the authorised identity. Encrypted only for the
    * person's own identity, to recipients whose certificates are known (R4). A queued message
-   * (outboxId) keeps one Message-ID through every attempt, and the journal says how far an
-   * earlier attempt got: accepted or already in Sent → only the Sent copy is completed; stopped
-   * during the hand-over → the person decides (send.uncertain), Tandem never resends by itself.
+   * (outboxId) keeps one Message-ID through every attempt, and the journal says how far the
+   * attempts got (outbox-journal.ts): accepted or already in Sent → only the Sent copy is
+   * completed; an attempt that may have gone → the person decides (send.uncertain), and
+   * Tandem never resends by itself; what they decided covers exactly one attempt.
    */
   async send({ identity, runtime }: Authorised, req: SendRequest, login: SmtpLogin, smime: SmimeIdentity | null): Promise<CallOutput<'messages.send'>> {
     let encryptTo: string[] | null = null
@@ -127,18 +129,23 @@ export class Outgoing {
       if (sent) await (await runtime.connection()).append(sent.path, await build(true), ['\\Seen'])
     }
     const outboxId = req.outboxId
+    const before = outboxId ? await this.journal.get(outboxId) : null
+    let attempt = 1
     if (outboxId) {
-      const stage = await this.journal.stage(outboxId)
       const inSent = sent ? await findByMessageId(await runtime.connection(), sent.path, messageId) : null
-      if (stage === 'accepted' || inSent || req.alreadySent) {
+      if (before?.stage === 'accepted' || before?.stage === 'done' || inSent) {
         // An earlier attempt got it to the server (or the person found it did): complete the
         // Sent copy, never send again.
-        if (!inSent) await saveCopy()
-        await this.journal.mark(outboxId, null)
-        return { messageId, sentFolderId: sent?.id ?? null, already: true }
+        if (!inSent && before?.stage !== 'done') await saveCopy()
+        await this.journal.markDone(outboxId, messageId)
+        return { messageId, sentFolderId: sent?.id ?? null, already: true, refused: refusedOf(before?.refused ?? []) }
       }
-      if (stage === 'submitting' && !req.resend) {
-        throw fail({ code: 'send.uncertain', key: 'errors.send.uncertain' })
+      if (before?.stage === 'uncertain') {
+        // Only the person's decision about this very attempt lets the next one go.
+        if (before.authorised !== before.attempt + 1) {
+          throw fail({ code: 'send.uncertain', key: 'errors.send.uncertain', params: { attempt: before.attempt } })
+        }
+        attempt = before.authorised
       }
       // A reply names the message it answers; a forward only in its References.
       const about = req.inReplyTo ?? req.references.at(-1) ?? null
@@ -152,20 +159,48 @@ export class Outgoing {
       }
     }
     const raw = await build(false)
+    // Known unreachable: fails at once, without a connection (smtp-watch.ts).
+    this.smtp.check(login.endpoint)
+    let submitted: Submitted
     try {
-      await submit(login, identity, login.user, req, raw, outboxId ? () => this.journal.mark(outboxId, 'submitting', messageId) : undefined)
+      submitted = await submit(login, identity, login.user, req, raw, outboxId ? () => this.journal.markUncertain(outboxId, attempt, messageId) : undefined)
     } catch (e) {
-      // Refused, or lost before the hand-over: it did not go, and may be sent again.
-      if (outboxId && !(e instanceof SubmitFailure && e.maybeSent)) await this.journal.mark(outboxId, null)
+      if (e instanceof SubmitFailure) {
+        if (e.network) this.smtp.lost(login.endpoint, e.error)
+        else this.smtp.reached(login.endpoint)
+        // The server stated a refusal after the end of DATA: this attempt sent nothing, and the
+        // journal is as it was before it (a person's authorisation included).
+        if (outboxId && !e.maybeSent) await this.journal.restore(outboxId, before)
+      }
       throw e
     }
-    if (outboxId) await this.journal.mark(outboxId, 'accepted', messageId)
+    this.smtp.reached(login.endpoint)
+    if (outboxId) await this.journal.markAccepted(outboxId, attempt, messageId, submitted.refused)
     try {
       await saveCopy()
     } catch {
       throw fail({ code: 'network.unreachable', key: 'errors.send.sentCopyLater', params: { mailbox: runtime.mailbox.name } })
     }
-    if (outboxId) await this.journal.mark(outboxId, null)
-    return { messageId, sentFolderId: sent?.id ?? null }
+    if (outboxId) await this.journal.markDone(outboxId, messageId)
+    return { messageId, sentFolderId: sent?.id ?? null, refused: refusedOf(submitted.refused) }
   }
+
+  /**
+   * The person's decision about a message held as perhaps sent (attempt n): Send again lets
+   * attempt n + 1 go, once; It was sent ends it (its Sent copy is completed, nothing is
+   * submitted ever again). A decision about another attempt than the one held changes nothing.
+   */
+  async decide(outboxId: string, attempt: number, choice: OutboxDecision): Promise<CallOutput<'outbox.decide'>> {
+    const entry = await this.journal.decide(outboxId, attempt, choice)
+    const applied = !!entry && (choice === 'wasSent' ? entry.stage !== 'uncertain' : entry.authorised === attempt + 1)
+    return { applied }
+  }
+}
+
+/** Recipients the server refused, with its reason as the person reads it (R2/R3 where it names them). */
+function refusedOf(refused: RefusedRecipient[]): CallOutput<'messages.send'>['refused'] {
+  return refused.map((r) => ({
+    address: r.address,
+    reason: text('errors.send.recipientRefused', { address: r.address, code: r.code, text: r.text }),
+  }))
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { Readable } from 'node:stream'
 import MailComposer from 'nodemailer/lib/mail-composer'
 import MimeNode from 'nodemailer/lib/mime-node'
 import SMTPConnection from 'nodemailer/lib/smtp-connection'
@@ -9,6 +10,7 @@ import { smtpRefusal } from '../../../shared/rules/identities'
 import type { Endpoint, Identity } from '../../../shared/domain'
 import { insecureEndpointReason } from '../../../shared/rules/connection-security'
 import { xoauth2 } from '../../../shared/rules/oauth'
+import type { RefusedRecipient } from './outbox-journal'
 
 export interface SmtpLogin {
   endpoint: Endpoint
@@ -51,17 +53,28 @@ export async function composeMessage(identity: Identity, req: SendRequest, messa
 
 /** What happened to a submission that failed: definitely not sent, or perhaps sent. */
 export class SubmitFailure extends ApiFailure {
-  constructor(error: ApiFailure['error'], readonly maybeSent: boolean) { super(error) }
+  constructor(error: ApiFailure['error'], readonly maybeSent: boolean, readonly network: boolean) { super(error) }
+}
+
+/** What the server did with a submitted message: taken for these, refused for those (RCPT). */
+export interface Submitted {
+  accepted: string[]
+  refused: RefusedRecipient[]
 }
 
 /**
  * Submits over SMTP as the person. The envelope sender is the shared address for Send As (the
  * server checks it against the login) and the person for On Behalf and own mail: nodemailer
- * would take it from From, so it is set explicitly. `beforeHandOver` runs after the connection
- * and the login succeeded, just before the envelope and the message go: from then until the
- * server's answer, a crash leaves it unknown whether the message went (the outbox journal).
+ * would take it from From, so it is set explicitly.
+ *
+ * The message is streamed, and `beforeEnd` runs once the whole of it has been handed to the
+ * connection and before the end of DATA (the final dot) is written: the moment from which the
+ * server may have the message. A failure before it means the server never had the whole
+ * message (it discards an unfinished DATA), so trying again is safe; a lost connection after it
+ * leaves it unknown (`maybeSent`). nodemailer writes the dot when the message stream ends, and
+ * the stream ends only after `beforeEnd` resolved.
  */
-export async function submit(login: SmtpLogin, identity: Identity, person: string, req: SendRequest, raw: Buffer, beforeHandOver?: () => Promise<void>): Promise<void> {
+export async function submit(login: SmtpLogin, identity: Identity, person: string, req: SendRequest, raw: Buffer, beforeEnd?: () => Promise<void>): Promise<Submitted> {
   const insecure = insecureEndpointReason('SMTP', login.endpoint)
   if (insecure) throw new ApiFailure(insecure)
   const { host, port, security } = login.endpoint
@@ -73,7 +86,8 @@ export async function submit(login: SmtpLogin, identity: Identity, person: strin
     connectionTimeout: 15_000,
     socketTimeout: 60_000,
   })
-  let handedOver = false
+  let marked = false
+  let ok = false
   let tokenFailure: ApiFailure | null = null
   try {
     await new Promise<void>((resolve, reject) => {
@@ -95,28 +109,49 @@ export async function submit(login: SmtpLogin, identity: Identity, person: strin
         }
       : { user: login.user, pass: login.password }
     await new Promise<void>((resolve, reject) => conn.login(credentials as never, (err) => (err ? reject(err) : resolve())))
-    await beforeHandOver?.()
-    handedOver = true
     const env = { from: identity.kind === 'sendAs' ? identity.from.address : person, to: [...req.to, ...req.cc, ...req.bcc].map((r) => r.address) }
-    await new Promise<void>((resolve, reject) => conn.send(env, raw, (err) => (err ? reject(err) : resolve())))
+    // Read only after the server answered DATA with 354: the whole message, then the mark, then
+    // the end. In pieces, so that the connection's backpressure holds the mark back while the
+    // message is still on its way: it comes as late as it can.
+    const message = Readable.from((async function* () {
+      for (let at = 0; at < raw.length; at += CHUNK) yield raw.subarray(at, at + CHUNK)
+      await beforeEnd?.()
+      marked = true
+    })(), { objectMode: false })
+    const info = await new Promise<SentInfo>((resolve, reject) => conn.send(env, message, (err, i) => (err ? reject(err) : resolve(i as SentInfo))))
+    ok = true
+    return {
+      accepted: (info.accepted ?? []).map(String),
+      refused: (info.rejectedErrors ?? []).map((e) => ({ address: String(e.recipient ?? ''), code: e.responseCode ?? 0, text: e.response ?? e.message })),
+    }
   } catch (e) {
     if (e instanceof ApiFailure) throw e
     if (tokenFailure) throw tokenFailure
     const err = e as { responseCode?: number; response?: string; code?: string; message: string }
     const text = err.response ?? err.message
     const known = err.responseCode ? smtpRefusal(identity.kind, err.responseCode, text) : null
-    // A refusal the server stated means nothing went; a lost connection after the hand-over may have.
-    const maybeSent = handedOver && !err.responseCode
+    // A refusal the server stated means nothing went; a connection lost after the mark may have.
+    const maybeSent = marked && !err.responseCode
     throw new SubmitFailure(apiError({
       code: err.responseCode ? 'send.refused' : 'network.unreachable',
       ...(known?.rule ? { rule: known.rule, field: 'from' } : {}),
       ...(known ?? (err.responseCode
         ? { key: 'errors.send.refused', params: { code: err.responseCode, text } }
         : { key: 'errors.send.smtpUnreachable', params: { host, port, detail: err.code ?? text } })),
-    }), maybeSent)
+    }), maybeSent, !err.responseCode)
   } finally {
-    conn.quit()
+    // After a failure mid-DATA a QUIT would be read as part of the message: the connection is
+    // dropped instead, and the server discards what it has of an unfinished message.
+    if (ok) conn.quit()
+    else conn.close()
   }
+}
+
+const CHUNK = 64 * 1024
+
+interface SentInfo {
+  accepted?: unknown[]
+  rejectedErrors?: { recipient?: string; responseCode?: number; response?: string; message: string }[]
 }
 
 /**

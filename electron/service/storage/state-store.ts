@@ -1,5 +1,5 @@
 import type { Logger } from '../logger'
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, open, readFile, rename } from 'node:fs/promises'
 import { dirname } from 'node:path'
 
 /** Small, non-secret state the service keeps between launches (e.g. shared mailboxes seen). */
@@ -14,7 +14,7 @@ export class MemoryStateStore implements StateStore {
   async write<T>(key: string, value: T) { this.values.set(key, structuredClone(value)) }
 }
 
-/** One JSON file, replaced atomically on each write (writes one after the other). */
+/** One JSON file, replaced atomically and synced to disk on each write (writes one after the other). */
 export class FileStateStore implements StateStore {
   private cache: Record<string, unknown> | undefined
   private writing: Promise<void> = Promise.resolve()
@@ -42,8 +42,17 @@ export class FileStateStore implements StateStore {
       else all[key] = value
       await mkdir(dirname(this.file), { recursive: true })
       const tmp = `${this.file}.${process.pid}.tmp`
-      await writeFile(tmp, JSON.stringify(all, null, 2), { mode: 0o600 })
+      // On the disk before it counts, not only in the page cache: the outbox journal's mark
+      // must outlast a power cut, not just a crash of the process.
+      const handle = await open(tmp, 'w', 0o600)
+      try {
+        await handle.writeFile(JSON.stringify(all, null, 2))
+        await handle.sync()
+      } finally { await handle.close() }
       await rename(tmp, this.file)
+      const dir = await open(dirname(this.file), 'r').catch(() => null)
+      await dir?.sync().catch(() => undefined)
+      await dir?.close()
     })
     this.writing = next.catch(() => undefined)
     return next

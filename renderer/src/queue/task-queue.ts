@@ -176,7 +176,10 @@ export class TaskQueue {
       if (this.stopped) return false
       const error = apiErrorOf(e)
       if (isTransient(error, task.attempts)) {
-        await this.tasks.update(task.seq!, { attempts: task.attempts + 1, error })
+        // Only surprises count against the task: waiting for the network is not a failed attempt
+        // (a folder sync that flushes the queue while the server is away must not use them up).
+        const attempts = error.code === 'internal' || error.code === 'server.error' ? task.attempts + 1 : task.attempts
+        await this.tasks.update(task.seq!, { attempts, error })
         this.hooks.changed?.()
         return false
       }

@@ -263,7 +263,7 @@ export const useComposeStore = defineStore('compose', () => {
 
   /** Sends through the outbox: 'sent', 'queued' (offline; goes later), or false (refused, or invalid). */
   /** `answeredOk`: the person read another member's answer and sends theirs anyway. */
-  async function send(opts: { answeredOk?: boolean } = {}): Promise<'sent' | 'queued' | false> {
+  async function send(opts: { answeredOk?: boolean } = {}): Promise<'sent' | 'queued' | 'held' | false> {
     error.value = null
     for (const [field, value] of Object.entries({ to: to.value, cc: cc.value, bcc: bcc.value })) {
       const l = parseAddressList(value)
@@ -289,6 +289,16 @@ export const useComposeStore = defineStore('compose', () => {
       // The drafts go with the message, on the server: also when it waits in the outbox (offline).
       const replacesDrafts = savedDrafts.length ? { replacesDrafts: savedDrafts } : {}
       const outcome = await queue.addAndWait({ kind: 'send', id, mailboxId, request: { ...request(), queuedAt: openedAt, ...(opts.answeredOk ? { answeredOk: true } : {}), ...replacesDrafts } })
+      if (outcome.kind === 'held' && outcome.error.code === 'send.uncertain') {
+        // It may have gone: it stays in the Outbox, where the person decides. Sending it again
+        // from here would be a new message, delivered a second time without their decision.
+        const what = subject.value
+        open.value = false
+        await stopDrafts()
+        draft.value = null
+        queue.heldNotice(what, outcome.error)
+        return 'held'
+      }
       if (outcome.kind === 'held') {
         // Refused (R2, R3, R4, R6…): nothing left; the reason shows next to the field, and the
         // message stays here to change rather than in the outbox.

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
-import { computed, shallowRef, watch } from 'vue'
-import type { ApiError } from '../../../shared/api/errors'
+import { computed, ref, shallowRef, watch } from 'vue'
+import type { ApiError, Text } from '../../../shared/api/errors'
 import { useApi } from '../api/use-api'
 import { TaskQueue, type NewTask, type SendTask, type Task, type UndoOutcome } from '../queue/task-queue'
 import { isFinished, isOpen } from '../queue/tasks'
@@ -19,6 +19,14 @@ export const useQueueStore = defineStore('queue', () => {
   const session = useSessionStore()
   const notices = useNoticesStore()
   const tasks = shallowRef<Task[]>([])
+  /** Whether the Outbox dialog is open (a notice about a held message opens it). */
+  const outboxOpen = ref(false)
+  const showOutbox = () => { outboxOpen.value = true }
+  /** A notice about a held message, with the way to where the person decides. */
+  const heldNotice = (subject: string, error: ApiError) => notices.show(
+    tr('actions.held', { subject: subject || tr('list.noSubject'), reason: say(error) }),
+    { kind: 'error', ms: 20_000, action: { label: tr('outbox.open'), run: showOutbox } },
+  )
   const waiters = new Map<string, (o: Outcome) => void>()
   let queue: TaskQueue | null = null
 
@@ -46,6 +54,7 @@ export const useQueueStore = defineStore('queue', () => {
         if (gone.length) {
           notices.show(tr('actions.gone', { count: gone.length }), { kind: 'error' })
         }
+        if (task.kind === 'send') reportRefused(task, result)
       },
       dropped: (task, error) => {
         settle(task.id, { kind: 'held', error })
@@ -53,8 +62,10 @@ export const useQueueStore = defineStore('queue', () => {
         notices.show(tr('actions.takenBack', { reason: say(error) }), { kind: 'error' })
       },
       held: (task, error) => {
+        // The composer waiting for it says so itself (next to the field, or its own notice).
+        const told = waiters.has(task.id)
         settle(task.id, { kind: 'held', error })
-        if (!waiters.has(task.id) && task.kind === 'send') notices.show(tr('actions.held', { subject: task.request.subject || tr('list.noSubject'), reason: say(error) }), { kind: 'error' })
+        if (!told && task.kind === 'send') heldNotice(task.request.subject, error)
       },
     })
     void reload().then(() => queue?.kick())
@@ -64,6 +75,31 @@ export const useQueueStore = defineStore('queue', () => {
   watch(() => session.db, () => start(), { immediate: true })
   // Back online: replay. Also now and then, for anything that waited.
   api.on('connection.state', (s) => { if (s.state === 'online') void queue?.kick() })
+  // The submission server answers again (IMAP may never have gone): queued mail goes now.
+  api.on('smtp.state', (s) => { if (s.reachable) void queue?.kick() })
+
+  /** Sent, but some recipients refused by the server: they are named, and nobody gets it twice. */
+  function reportRefused(task: SendTask, result: unknown): void {
+    const refused = (result as { refused?: { address: string; reason: Text }[] } | null)?.refused ?? []
+    if (!refused.length) return
+    notices.show(tr('outbox.partlyRefused', {
+      subject: task.request.subject || tr('list.noSubject'),
+      addresses: refused.map((r) => r.address).join(', '),
+      reasons: refused.map((r) => say(r.reason)).join(' '),
+    }), { kind: 'error', ms: 20_000 })
+  }
+
+  /**
+   * The person's decision about a message held because an attempt may have gone. Main keeps it
+   * (for that one attempt); the task is then run again, and main does what was decided — or
+   * asks again, when the decision was about an attempt that is no longer the last.
+   */
+  async function decide(task: SendTask, choice: 'sendAgain' | 'wasSent'): Promise<void> {
+    const attempt = Number(task.error?.params?.attempt ?? 1)
+    const { applied } = await api.call('outbox.decide', { outboxId: task.id, attempt, choice })
+    if (!applied) notices.show(tr('outbox.staleDecision'))
+    await update(task.id, {})
+  }
   setInterval(() => { if (pending.value) void queue?.kick() }, 15_000)
 
   async function add(task: NewTask): Promise<Task> {
@@ -92,6 +128,6 @@ export const useQueueStore = defineStore('queue', () => {
   const undo = (id: string): Promise<UndoOutcome> => queue?.undo(id) ?? Promise.resolve('impossible')
 
   return {
-    tasks: live, pending, outbox, held, add, addAndWait, flush, cancel, update, undo,
+    tasks: live, pending, outbox, held, add, addAndWait, flush, cancel, update, undo, decide, outboxOpen, showOutbox, heldNotice,
   }
 })

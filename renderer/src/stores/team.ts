@@ -40,6 +40,8 @@ export const useTeamStore = defineStore('team', () => {
   let sync: TeamSync | null = null
   /** When each mailbox's first pull in this window began: how long the person waited is measured. */
   const waitingSince = new Map<string, number>()
+  /** A read of every mailbox's team state is under way (declared before the watch below runs it at once). */
+  let pulling = false
 
   const me = computed(() => session.session?.account.address ?? '')
   const sharedIds = computed(() => (session.session?.mailboxes ?? []).filter((m) => m.kind === 'shared').map((m) => m.id))
@@ -85,7 +87,6 @@ export const useTeamStore = defineStore('team', () => {
     if (s === sync && !teams.value.has(mailboxId)) shown(await s.team(mailboxId))
   }
 
-  let pulling = false
   async function pullAll(): Promise<void> {
     if (pulling) return
     pulling = true

@@ -38,6 +38,7 @@ function handlers(overrides: Partial<Handlers> = {}): { h: Handlers; seen: unkno
     'session.oauthFinish': unused,
     'session.oauthCancel': unused,
     'compose.limits': unused,
+    'outbox.decide': unused,
     'drafts.save': unused,
     'drafts.delete': unused,
     'messages.send': unused,

@@ -95,9 +95,16 @@ describe('outgoing tasks', () => {
     expect(sendTask.inverse(t, {})).toBeNull()
   })
 
+  it("a send stored by an earlier version with a decision in it (resend, alreadySent) goes without it: only main's journal can authorise another attempt", async () => {
+    const { calls, call } = recorder()
+    const legacy = { ...request, resend: true, alreadySent: true } as SendTask['request']
+    await sendTask.run({ ...base, kind: 'send', id: 'out-2', request: legacy }, call)
+    expect(calls).toEqual([['messages.send', { ...request, outboxId: 'out-2', queuedAt: 5 }]])
+  })
+
   it('a draft version is saved under its key and number; a discard removes every version', async () => {
     const { calls, call } = recorder()
-    await draftTask.run({ ...base, kind: 'draft', id: 'd.1', key: 'd', n: 1, request: { ...request, outboxId: 'x', resend: true } }, call)
+    await draftTask.run({ ...base, kind: 'draft', id: 'd.1', key: 'd', n: 1, request: { ...request, outboxId: 'x', resend: true } as SendTask['request'] }, call)
     await discardDraftTask.run({ ...base, kind: 'discardDraft', id: 'dd', key: 'd' }, call)
     const { queuedAt: _q, ...draft } = request
     expect(calls).toEqual([['drafts.save', { draft, version: { key: 'd', n: 1 } }], ['drafts.delete', { mailboxId: base.mailboxId, key: 'd' }]])

@@ -7,8 +7,18 @@ export interface DraftTask extends TaskBase { kind: 'draft'; request: SendReques
 export interface DiscardDraftTask extends TaskBase { kind: 'discardDraft'; key: string }
 
 function stripOutbox(r: SendRequest) {
-  const { outboxId: _o, queuedAt: _q, resend: _r, answeredOk: _a, alreadySent: _s, replacesDrafts: _d, ...draft } = r
+  const { outboxId: _o, queuedAt: _q, answeredOk: _a, replacesDrafts: _d, ...draft } = withoutDecisions(r)
   return draft
+}
+
+/**
+ * A request as an earlier version stored it could carry the person's decision about an
+ * uncertain attempt (resend, alreadySent) for good. Decisions live in main's journal now, each
+ * covering one attempt: what the window stored is dropped, and can authorise nothing.
+ */
+function withoutDecisions(r: SendRequest): SendRequest {
+  const { resend: _r, alreadySent: _s, ...rest } = r as SendRequest & { resend?: unknown; alreadySent?: unknown }
+  return rest
 }
 
 const noRows = { rows: () => null, overlay: () => null, revert: () => Promise.resolve(), inverse: () => null } as const
@@ -16,9 +26,9 @@ const noRows = { rows: () => null, overlay: () => null, revert: () => Promise.re
 /** A message to send: the task row is the Outbox; main checks R2–R6 again when it runs. */
 export const sendTask: TaskKind<SendTask> = {
   ...noRows,
-  run: (t, call) => call('messages.send', { ...t.request, outboxId: t.id, queuedAt: t.request.queuedAt ?? t.createdAt }),
+  run: (t, call) => call('messages.send', { ...withoutDecisions(t.request), outboxId: t.id, queuedAt: t.request.queuedAt ?? t.createdAt }),
   refused: 'hold',
-  afterCrash: 'The outbox id fixes the Message-ID: main finds it in its journal and the Sent folder and does not submit it twice.',
+  afterCrash: 'The outbox id fixes the Message-ID: main finds it in its journal (numbered attempts, marked before the end of DATA) and the Sent folder, and does not submit it twice; a message that may have gone waits for the person, whose decision main keeps for one attempt.',
 }
 
 /** A version of a draft, saved in the identity's mailbox's Drafts. */
