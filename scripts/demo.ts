@@ -74,6 +74,9 @@ async function main(): Promise<void> {
     console.log(`  ${u.address.padEnd(22)} password ${u.password.padEnd(14)} ${shared.length ? `member of ${shared.join(', ')}` : 'no shared mailboxes'}`)
   }
   console.log('  (support@contoso.test and reception@contoso.test are shared mailboxes: signing in as them is refused, R8.)')
+  // The administrator's side (docs/admin.md): carol becomes a member of support; her Tandem shows it at its next refresh (a minute).
+  console.log('\nAs the administrator, try (more: npm run admin -- --help):')
+  console.log(`  TANDEM_ADMIN_KEY=${stack.admin.key} npm run admin -- --config ${stack.admin.config} member add support@contoso.test carol@contoso.test`)
 
   const electron = electronBinary()
   if (electron) {
