@@ -94,6 +94,6 @@ async function postfixCommand(cmd: string, args: string[]): Promise<void> {
     await run(cmd, args, { timeout: 60_000 })
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { stderr?: string }
-    throw new AdminError('postfixFailed', { command: `${basename(cmd)} ${args.join(' ')}` }, { reply: (err.stderr || err.message).trim().split('\n').slice(-2).join(' ') })
+    throw new AdminError('postfixFailed', { command: `${cmd} ${args.join(' ')}` }, { reply: (err.stderr || err.message).trim().split('\n').slice(-2).join(' ') })
   }
 }

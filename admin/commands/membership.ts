@@ -76,7 +76,8 @@ export function planAccess(ctx: Context, mailbox: string, member: string, member
     const folders = await ownFolders(ctx, mailbox)
     for (const folder of folders) await setRights(ctx, mailbox, folder, member)
     if (ctx.cfg.folders.team && ctx.cfg.folders.teamMemberFolders && folders.includes(ctx.cfg.folders.team)) {
-      await ensureAuthorFolder(ctx, mailbox, member, members(), folders)
+      // Every member's, the newcomer's first: members from before author folders get theirs too.
+      for (const m of [member, ...members().filter((x) => x !== member)]) await ensureAuthorFolder(ctx, mailbox, m, members(), folders)
     }
     await ctx.doveadm.run('aclRecalc', { user: mailbox })
   })

@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { runAdmin } from '../../admin/run'
+import type { AdminConfig } from '../../admin/config'
 import type { MailStack } from '../mailstack/stack'
 
 export interface AdminRun {
@@ -15,12 +16,12 @@ export interface AdminRun {
  * Runs tandem-admin against a test stack as its administrator would (its configuration file and
  * key; `key: null` runs it without one), in this process, in English.
  */
-export async function admin(stack: MailStack, args: string[], opts: { key?: string | null } = {}): Promise<AdminRun> {
+export async function admin(stack: MailStack, args: string[], opts: { key?: string | null; config?: string } = {}): Promise<AdminRun> {
   const out: string[] = []
   const err: string[] = []
   const key = opts.key === undefined ? stack.admin.key : opts.key
   const code = await runAdmin(args, {
-    env: { TANDEM_ADMIN_CONFIG: stack.admin.config, LANG: 'en_GB.UTF-8', ...(key === null ? {} : { TANDEM_ADMIN_KEY: key }) },
+    env: { TANDEM_ADMIN_CONFIG: opts.config ?? stack.admin.config, LANG: 'en_GB.UTF-8', ...(key === null ? {} : { TANDEM_ADMIN_KEY: key }) },
     out: (l) => out.push(l),
     err: (l) => err.push(l),
   })
@@ -45,4 +46,13 @@ export async function serverSnapshot(stack: MailStack): Promise<string> {
     parts.push(`directory\n${await stack.doveadm('-o', 'mail_plugins=quota', 'search', '-u', stack.admin.account, 'mailbox', stack.directoryPath, 'all')}`)
   }
   return parts.join('\n')
+}
+
+/** A copy of the stack's tandem-admin configuration with some fields changed (another organisation's choices, a broken tool). */
+export async function adminConfigWith(stack: MailStack, name: string, change: (config: AdminConfig) => void): Promise<string> {
+  const config = JSON.parse(await readFile(stack.admin.config, 'utf8')) as AdminConfig
+  change(config)
+  const path = join(stack.dir, `tandem-admin-${name}.json`)
+  await writeFile(path, JSON.stringify(config), { mode: 0o600 })
+  return path
 }

@@ -10,7 +10,8 @@ import { startMailStack, type MailStack } from '../mailstack/stack'
 import { R8_REASON } from '../mailstack/dovecot-config'
 import { signInOnPage } from '../mailstack/oidc-browser'
 import { CONTOSO, eventually, imapSession, newService, oauthServerSettings, oauthSignIn, passwordOf, serverSettings, streamedMessages, type TestService } from './helpers'
-import { admin, serverSnapshot } from './admin-cli'
+import { admin, adminConfigWith, serverSnapshot } from './admin-cli'
+import { memberFolder } from '../../admin/context'
 
 /**
  * tandem-admin against real Dovecot (its doveadm HTTP API on loopback) and Postfix, on two
@@ -72,7 +73,7 @@ describe.each(orgs)('tandem-admin on %s', (_name, load, cast) => {
     const before = await serverSnapshot(stack)
     const none = await admin(stack, ['shared', 'create', billing, '--name', 'Billing'], { key: null })
     expect(none.code).toBe(1)
-    expect(none.err).toMatch(/needs the administrator's key \(R12\)/)
+    expect(none.err).toMatch(/No administrator's key was given, so nothing was read or changed: every command needs it \(R12\)/)
     expect(none.err).toMatch(/nothing was read or changed/)
     const wrong = await admin(stack, ['member', 'add', shared, at(cast.other)], { key: 'not-the-key' })
     expect(wrong.code).toBe(1)
@@ -144,6 +145,30 @@ describe.each(orgs)('tandem-admin on %s', (_name, load, cast) => {
     expect(await myRights(second, `${root}Projects`)).toMatch(/^lrwstipekx/)
     await second.logout()
     expect(sep).toBeTruthy()
+  })
+
+  it('with per-member author folders: each member appends only to their own, the others read it (confirmed authors)', async () => {
+    const config = await adminConfigWith(stack, 'authors', (c) => { c.folders.teamMemberFolders = true })
+    const added = await admin(stack, ['member', 'add', billing, at(cast.member)], { config })
+    expect(added.err).toBe('')
+    const sep = stack.org.layout.separator
+    const root = stack.org.layout.sharedPrefix!.replace('%%u', billing).replace('%%n', 'billing')
+    const folder = (local: string) => `${root}Tandem Team${sep}${memberFolder(at(local))}`
+    const newcomer = await imapSession(stack, at(cast.member), passwordOf(stack, at(cast.member)))
+    expect(await myRights(newcomer, folder(cast.member))).toBe('lrsi')
+    // Members from before author folders got theirs too; the newcomer reads them, and may add to none.
+    expect(await myRights(newcomer, folder(cast.other))).toBe('lr')
+    expect(await myRights(newcomer, folder(cast.onBehalf))).toBe('lr')
+    await newcomer.logout()
+    const earlier = await imapSession(stack, at(cast.other), passwordOf(stack, at(cast.other)))
+    expect(await myRights(earlier, folder(cast.member))).toBe('lr')
+    expect(await myRights(earlier, folder(cast.other))).toBe('lrsi')
+    await earlier.logout()
+    // Leaving ends their rights everywhere; their folder (what they wrote) stays for the others to read.
+    expect((await admin(stack, ['member', 'remove', billing, at(cast.member)], { config })).code).toBe(0)
+    const after = await imapSession(stack, at(cast.other), passwordOf(stack, at(cast.other)))
+    expect(await myRights(after, folder(cast.member))).toBe('lr')
+    await after.logout()
   })
 
   it('grant Send As: the From picker offers it and Postfix accepts; revoke: gone, the mailbox stays, Postfix refuses with 553 (R2)', async () => {
@@ -297,5 +322,20 @@ describe.each(orgs)('tandem-admin on %s', (_name, load, cast) => {
     const client = new ImapFlow({ host: stack.host, port: stack.ports.imap, secure: false, doSTARTTLS: false, auth: { user: billing, pass: 'x' }, logger: false })
     client.on('error', () => undefined)
     expect(await client.connect().then(() => 'in', () => 'refused')).toBe('refused')
+  })
+
+  it('stops part way with what was done and what to do, and audits it', async () => {
+    const config = await adminConfigWith(stack, 'broken-postfix', (c) => { c.postfix.postfixCommand = '/bin/false' })
+    const r = await admin(stack, ['revoke', shared, at(cast.member), 'send-as'], { config })
+    expect(r.code).toBe(1)
+    expect(r.err).toMatch(/^tandem-admin: Postfix did not carry out "\/bin\/false -c .* reload"\. Its reply is below; once that is fixed, run .* yourself: the maps are written already\./m)
+    expect(r.err).toMatch(/^Stopped after 2 of 3 changes; these were made:/m)
+    expect(r.err).toMatch(/Recorded in the audit/)
+    const [record] = (await admin(stack, ['audit', '--limit', '1', '--json'])).json<{ report: { records: { command: string[]; changes: string[]; error?: string }[] } }>().report.records
+    expect(record!.command).toEqual(['revoke', shared, at(cast.member), 'send-as'])
+    expect(record!.changes).toHaveLength(2)
+    expect(record!.error).toMatch(/Postfix did not carry out/)
+    // The map is written; granting again puts it back as it was.
+    expect((await admin(stack, ['grant', shared, at(cast.member), 'send-as'])).code).toBe(0)
   })
 })

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { listEntry, PasswdFile, unusablePassword } from '../../../admin/passwd-file'
 import { PostfixMap } from '../../../admin/postfix-maps'
-import { formatSize, parseSize } from '../../../admin/config'
+import { adminConfigSchema, formatSize, parseSize } from '../../../admin/config'
+import { AccountStore } from '../../../admin/account-store'
 import { memberFolder } from '../../../admin/context'
 import { Doveadm, isLoopback } from '../../../admin/doveadm'
 import { AdminError } from '../../../admin/errors'
@@ -36,6 +37,31 @@ describe("the account store's passwd-files", () => {
     const a = unusablePassword()
     expect(a).toMatch(/^\{SSHA512\}[A-Za-z0-9+/]{100,}={0,2}$/)
     expect(unusablePassword()).not.toBe(a)
+  })
+})
+
+describe('the account store', () => {
+  it('is held by one tandem-admin at a time, and tells shared mailboxes, people and the administrator apart', async () => {
+    const dir = await scratch()
+    await writeFile(join(dir, 'users.passwd'), 'alice@x.test:{PLAIN}a:1:1::/h::\ndesk@x.test:{SSHA512}x:1:1::/h::\nadmin@x.test:{SSHA512}y:1:1::/h::\n')
+    await writeFile(join(dir, 'no-sign-in.passwd'), 'desk@x.test:::::::\n')
+    const config = adminConfigSchema.parse({
+      organisation: 'X', domains: ['x.test'], doveadm: { url: 'http://127.0.0.1:1/doveadm/v1' }, adminAccount: 'admin@x.test', separator: '/',
+      folders: {}, directory: 'Public/Directory', audit: 'Public/Audit',
+      accounts: { passwd: join(dir, 'users.passwd'), noSignIn: join(dir, 'no-sign-in.passwd'), deny: [join(dir, 'deny-smtp.passwd')], home: '/h/%a', uid: 1, gid: 1 },
+      postfix: { configDir: dir, senderLogins: `texthash:${dir}/s`, virtualMailboxes: `texthash:${dir}/v` },
+    })
+    const store = await AccountStore.open(config)
+    await expect(AccountStore.open(config)).rejects.toMatchObject({ code: 'storeLocked' })
+    expect([store.kind('ALICE@x.test'), store.kind('desk@x.test'), store.kind('admin@x.test'), store.kind('nobody@x.test')]).toEqual(['person', 'shared', 'admin', null])
+    await store.blockSignIn('alice@x.test')
+    expect(store.kind('alice@x.test')).toBe('shared')
+    expect(await readFile(join(dir, 'deny-smtp.passwd'), 'utf8')).toBe('alice@x.test:::::::\n')
+    expect((await readFile(join(dir, 'users.passwd'), 'utf8')).split('\n')[0]).toMatch(/^alice@x\.test:\{SSHA512\}/)
+    await store.release()
+    const again = await AccountStore.open(config)
+    await again.release()
+    await rm(dir, { recursive: true })
   })
 })
 
