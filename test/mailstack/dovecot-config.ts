@@ -217,10 +217,10 @@ ${sharedNamespace}${publicNamespace}${detail}plugin {
   acl_shared_dict = file:${r}/state/shared-mailboxes.db
   # Rights changed by the administrator apply at once (default: re-read every 30 s).
   acl_cache_secs = 0
-  # A folder with no ACL of its own has its mailbox INBOX's: a member's Full Access covers
+${org.aclDefaultsFromInbox ? `  # A folder with no ACL of its own has its mailbox INBOX's: a member's Full Access covers
   # folders made later at the top (a subfolder copies its parent's ACL when it is created).
   acl_defaults_from_inbox = yes
-  # ns= keeps shared folders out of the member's own quota root.
+` : ''}  # ns= keeps shared folders out of the member's own quota root.
   quota = count:User quota:ns=
   quota_vsizes = yes
 }
