@@ -33,9 +33,6 @@ export interface Context {
   plan: Plan
 }
 
-/** A command's answer besides its changes: what a report shows (who-has, access, audit). */
-export type Report = Record<string, unknown>
-
 /** Rights a member gets on each folder of a shared mailbox: Exchange's Full Access (R1). */
 export const MEMBER_RIGHTS = ['lookup', 'read', 'write', 'write-seen', 'write-deleted', 'insert', 'post', 'expunge', 'create', 'delete']
 /** Members' rights on the team folder (docs/team-state.md): look, read, seen, insert — an append-only log. */

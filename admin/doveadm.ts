@@ -18,6 +18,15 @@ const EXIT_CODES: Record<number, string> = {
   68: 'not found', 69: 'service unavailable', 70: 'internal error', 75: 'temporary failure, try again', 77: 'no permission', 78: 'configuration error',
 }
 
+/**
+ * The doveadm commands tandem-admin uses, as the HTTP API names them; each run checks the server
+ * lists them all (acl* and quota* come with Dovecot's acl and quota plugins).
+ */
+export const NEEDED_COMMANDS = [
+  'mailboxList', 'mailboxCreate', 'mailboxDelete', 'aclGet', 'aclSet', 'aclDelete', 'aclRecalc',
+  'save', 'fetch', 'expunge', 'kick', 'user', 'authCacheFlush', 'quotaGet',
+] as const
+
 export class DoveadmCommandError extends Error {
   constructor(readonly command: string, readonly exitCode: number, readonly type: string) {
     super(`doveadm ${command}: exit code ${exitCode} (${EXIT_CODES[exitCode] ?? type})`)

@@ -5,7 +5,7 @@ export type AdminErrorCode =
   | 'usage' | 'unknownCommand'
   | 'configUnreadable' | 'configInvalid'
   | 'keyMissing' | 'keyRefused' | 'keyInsecure'
-  | 'doveadmUnreachable' | 'doveadmFailed' | 'doveadmHttp'
+  | 'doveadmUnreachable' | 'doveadmFailed' | 'doveadmHttp' | 'doveadmMissing'
   | 'storeUnwritable' | 'storeLocked' | 'postfixFailed'
   | 'outsideOrganisation' | 'notAPerson' | 'notShared' | 'exists' | 'isShared' | 'notMember' | 'memberIsMailbox'
   | 'quotaTooLarge' | 'quotaBadSize' | 'planUnknown' | 'planOverQuota' | 'badAddress'

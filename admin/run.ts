@@ -5,7 +5,7 @@ import { english, pickLocale, type MessageKey } from '../shared/i18n'
 import { AccountStore } from './account-store'
 import { DEFAULT_CONFIG, loadAdminConfig } from './config'
 import { Plan, type Context } from './context'
-import { Doveadm, DoveadmCommandError } from './doveadm'
+import { Doveadm, DoveadmCommandError, NEEDED_COMMANDS } from './doveadm'
 import { AdminError } from './errors'
 import { accessText, auditText, whoHasText, Words } from './output'
 import { PostfixMap } from './postfix-maps'
@@ -91,10 +91,14 @@ export async function runAdmin(argv: string[], io: AdminIo): Promise<number> {
   const plan = new Plan()
   const applied: string[] = []
   let ctx: Context | null = null
+  /** Set once the first change is being made: from then on a failure is audited, even one in the first change. */
+  let applying = false
   try {
     const cfg = await loadAdminConfig((v.config as string | undefined) ?? io.env.TANDEM_ADMIN_CONFIG ?? DEFAULT_CONFIG)
     const doveadm = new Doveadm(cfg.doveadm.url, key, { ca: cfg.doveadm.ca })
-    await doveadm.commands()
+    const offered = await doveadm.commands()
+    const missing = NEEDED_COMMANDS.filter((c) => !offered.includes(c))
+    if (missing.length) throw new AdminError('doveadmMissing', { url: cfg.doveadm.url, commands: missing.join(', ') })
     store = await AccountStore.open(cfg)
     ctx = {
       cfg, doveadm, store, plan,
@@ -117,6 +121,7 @@ export async function runAdmin(argv: string[], io: AdminIo): Promise<number> {
       }
       return 0
     }
+    applying = true
     for (const c of plan.changes) {
       await c.apply()
       applied.push(english(c.key, c.params))
@@ -131,15 +136,17 @@ export async function runAdmin(argv: string[], io: AdminIo): Promise<number> {
     return 0
   } catch (e) {
     const err = asAdminError(e)
-    if (!ctx || applied.length === 0) {
-      return fail(err)
-    }
-    // Stopped part way: what was done is said, and audited, with why it stopped.
-    const audited = await audit_(ctx, io, commandLine, applied, words.error(err).message)
+    if (!ctx || !applying) return fail(err)
+    // Stopped part way: what was done is said, and audited (in English, as every record), with
+    // why it stopped and the change it stopped in, which may be partly made.
+    const failed = plan.changes[applied.length]!
+    const why = `${english(failed.key, failed.params)}: ${new Words('en').error(err).message}${err.reply ? ` (${err.reply})` : ''}`
+    const audited = await audit_(ctx, io, commandLine, applied, why)
     const code = fail(err, { command: commandLine, changes: applied, audit: audited })
     if (!json) {
-      io.err(words.t('admin.stopped', { done: applied.length, count: plan.changes.length }))
-      for (const a of applied) io.err(`  • ${a}`)
+      if (applied.length) io.err(words.t('admin.stopped', { done: applied.length, count: plan.changes.length }))
+      for (const c of plan.changes.slice(0, applied.length)) io.err(`  • ${words.t(c.key, c.params)}`)
+      io.err(words.t('admin.stoppedIn', { change: words.t(failed.key, failed.params) }))
       io.err(auditLine(words, ctx, audited))
     }
     return code
