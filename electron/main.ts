@@ -17,6 +17,7 @@ import { apiError } from '../shared/api/errors'
 import { formatIn, pickLocale, type MessageKey } from '../shared/i18n'
 import type { Text } from '../shared/api/errors'
 import type { ConfirmQuestion } from './service/confirm'
+import { maxConnectionsFrom } from './service/imap/connection-budget'
 
 // Electron is this file and preload.ts only; everything else is the plain-Node mail service.
 
@@ -147,6 +148,7 @@ async function boot(): Promise<void> {
     suggestedServer: suggested ? serverSettingsSchema.parse(JSON.parse(suggested)) : null,
     oauthClients: parseOAuthClients(process.env.TANDEM_OAUTH_CLIENTS),
     attachmentUrl: (ticket) => `${ATTACHMENT_SCHEME}://file/${ticket}`,
+    maxConnections: maxConnectionsFrom(process.env.TANDEM_MAX_CONNECTIONS),
   })
   // Whatever goes wrong resuming the last session (an unreadable keychain entry, a broken state
   // file), the window opens: the person can always sign in again.

@@ -86,6 +86,8 @@ export const mailboxSchema = z.object({
   address: emailAddressSchema,
   name: z.string(),
   quota: quotaSchema.nullable().default(null),
+  /** False when the server does not report the quota (no IMAP QUOTA: Exchange Online); absent while not known. */
+  quotaReported: z.boolean().optional(),
   /** Something the person should know about how this mailbox is set up (e.g. its grants were ignored). */
   warning: textSchema.nullable().optional(),
   /** Opened by the person by address (the server does not list it): they may remove it again. */

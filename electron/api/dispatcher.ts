@@ -65,6 +65,7 @@ export function serviceHandlers(service: import('../service/mail-service').MailS
     'session.oauthCancel': (input) => { service.oauthCancel(input.flowId); return { ok: true as const } },
     'folders.list': (input) => service.listFolders(input.mailboxId),
     'mailboxes.refresh': () => service.refreshMailboxes(),
+    'mailboxes.focus': (input) => service.focusMailbox(input.mailboxId),
     'compose.claimGrant': (input) => service.claimGrant(input.mailboxId, input.kind, input.claimed),
     'server.discover': (input) => service.discoverServer(input.address),
     'mailboxes.add': (input) => service.addSharedMailbox(input.address),

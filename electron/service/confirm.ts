@@ -43,7 +43,7 @@ export function hostsQuestion(issuer: string, address: string, imap: Endpoint, s
       text('confirm.hosts.body', { address, provider, imap: endpoint(imap), smtp: endpoint(smtp) }),
       text('confirm.hosts.after'),
     ],
-    warning: outside.length ? text('confirm.hosts.outside', { hosts: outside.join(', '), domain: address.split('@')[1] ?? '' }) : null,
+    warning: outside.length ? text('confirm.hosts.outside', { hosts: outside.join(', '), count: outside.length, domain: address.split('@')[1] ?? '' }) : null,
     accept: text('confirm.hosts.accept'),
     refuse: text('confirm.refuse'),
   }

@@ -82,7 +82,7 @@ export class MailService extends SessionLifecycle {
     const { runtime, folder } = await this.folder(input.folderId)
     const result = await syncFolder(await runtime.connection(), { ...input, mailboxId: runtime.mailbox.id, path: folder.path },
       (rows, done, total) => this.deps.emit('sync.messages', { folderId: folder.id, rows, done, total }))
-    runtime.watch(folder.path)
+    runtime.watch(folder.path, { messages: result.state.count, uidNext: result.state.uidNext, modseq: result.state.highestModseq })
     // A big first sync leaves its parsed answers behind as garbage: collected once things are quiet.
     if (result.added >= BIG_SYNC) releaseMemorySoon()
     return result

@@ -9,8 +9,10 @@ import { MemorySecretStore } from '../service/storage/secret-store'
 import { FileStateStore, MemoryStateStore, type StateStore } from '../service/storage/state-store'
 import { consoleLogger } from '../service/logger'
 import { WebHost } from './web-host'
+import type { AutoconfigOptions } from '../service/session/autoconfig'
 import { ConfirmPage } from './confirm-page'
 import { parseOAuthClients } from '../../shared/rules/server-presets'
+import { maxConnectionsFrom } from '../service/imap/connection-budget'
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
@@ -24,7 +26,14 @@ export interface WebAppOptions {
   pollMs?: number
   /** Reconnection backoff (R9); tests shorten it. */
   backoff?: Partial<BackoffPolicy>
+  /** The person's connection budget (R9; else TANDEM_MAX_CONNECTIONS, else 10) and how often a mailbox at rest takes its turn. */
+  maxConnections?: number
+  turnMs?: number
   log?: (line: string) => void
+  /** Where server settings are looked up from an address (tests and screenshots serve their own). */
+  autoconfig?: AutoconfigOptions
+  /** The certificates an S/MIME chain must end at to count as verified (default: the system's roots). */
+  trustAnchors?: readonly string[]
 }
 
 export interface WebApp {
@@ -62,6 +71,10 @@ export async function startWebApp(opts: WebAppOptions = {}): Promise<WebApp> {
     attachmentUrl: (ticket) => `/attachments/${ticket}`,
     pollMs: opts.pollMs,
     backoff: opts.backoff,
+    autoconfig: opts.autoconfig,
+    trustAnchors: opts.trustAnchors,
+    maxConnections: opts.maxConnections ?? maxConnectionsFrom(process.env.TANDEM_MAX_CONNECTIONS),
+    turnMs: opts.turnMs,
   })
   await service.start()
   const dispatch = createDispatcher(serviceHandlers(service), (msg, e) => log(`${msg}: ${(e as Error)?.stack ?? e}`))

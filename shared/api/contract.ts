@@ -156,6 +156,8 @@ export const calls = {
   'mailboxes.add': call(z.object({ address: emailAddressSchema }).strict(), sessionSchema),
   /** Removes a shared mailbox the person opened by address; its cache goes with it. */
   'mailboxes.remove': call(z.object({ mailboxId: z.string().min(1).max(400) }).strict(), sessionSchema),
+  /** The mailbox the person is working in: its connections are the last the connection budget takes back (R9). */
+  'mailboxes.focus': call(z.object({ mailboxId: z.string().min(1).max(400) }).strict(), z.object({ ok: z.literal(true) })),
   /**
    * Brings a folder's cache up to date from the state the renderer holds. New messages arrive
    * as 'sync.messages' events before this resolves; flag changes and removals come back here.

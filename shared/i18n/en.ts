@@ -61,6 +61,8 @@ export const en = {
       reconnectingWhy: '{mailbox}: reconnecting in {seconds} s ({detail}). Tandem keeps your changes and sends them when the connection is back.',
       closed: 'The connection to the server closed.',
       closedAfterSignIn: 'The server closed the connection right after signing in.',
+      noSlot: 'Tandem keeps to its own limit of connections to the server; this one waits for its turn.',
+      tooManyConnections: '{host} has too many connections open for this account just now ({detail}). Tandem tries again shortly; you keep working from what is on this device, and your changes wait.',
       other: '{detail}',
     },
     security: {
@@ -173,7 +175,7 @@ export const en = {
     sourcePublishedBy: 'Settings published for {domain} ({provider})',
     serversFound: 'Tandem will connect to {imap} (incoming) and {smtp} (outgoing), as published at {source}.',
     serversPreset: 'Tandem will connect to {imap} (incoming) and {smtp} (outgoing), {provider} servers.',
-    serversOutside: '{hosts} is not part of {domain}, the domain of your address. Sign in only if your organisation told you to use these servers.',
+    serversOutside: '{hosts} is not part of {domain}, the domain of your address. Sign in only if your organisation told you to use it. | {hosts} is not part of {domain}, the domain of your address. Sign in only if your organisation told you to use it. | {hosts} are not part of {domain}, the domain of your address. Sign in only if your organisation told you to use these servers.',
     signInAs: 'Sign in as {address}',
   },
   server: {
@@ -268,6 +270,8 @@ export const en = {
     quotaFullTitle: '{mailbox} is full (R6): you can still read and file mail, but sending from it is blocked until space is freed.',
     quotaWarnTitle: '{mailbox} is over 90 % of its storage (R5, R6). Free some space before it fills up.',
     quotaTitle: 'Storage used (R5)',
+    quotaNotReported: 'Storage: not reported by the server',
+    quotaNotReportedTitle: 'This server does not say how much storage the mailbox uses (R5). Tandem does not stop a send for it; the server refuses mail for a full mailbox itself (R6).',
   },
   list: {
     label: 'Message list',
@@ -387,7 +391,7 @@ export const en = {
       title: 'Use your {provider} sign-in at these servers?',
       body: 'You signed in as {address} with {provider}. Tandem will send that sign-in to {imap} (incoming mail) and {smtp} (outgoing mail), now and every time it connects.',
       after: "Confirm only if these are your organisation's mail servers: whoever receives your sign-in can read your mail. Tandem remembers your answer for these servers.",
-      outside: 'Careful: {hosts} is not part of {domain}, the domain of your address.',
+      outside: 'Careful: {hosts} is not part of {domain}, the domain of your address. | Careful: {hosts} is not part of {domain}, the domain of your address. | Careful: {hosts} are not part of {domain}, the domain of your address.',
       accept: 'Use these servers',
     },
     claim: {

@@ -62,6 +62,8 @@ export const nl: Catalogue = {
       reconnectingWhy: '{mailbox}: opnieuw verbinden over {seconds} s ({detail}). Tandem bewaart je wijzigingen en verstuurt ze zodra de verbinding terug is.',
       closed: 'De server heeft de verbinding gesloten.',
       closedAfterSignIn: 'De server sloot de verbinding direct na het aanmelden.',
+      noSlot: 'Tandem houdt zich aan een eigen maximum aantal verbindingen met de server; deze wacht op zijn beurt.',
+      tooManyConnections: '{host} heeft op dit moment te veel verbindingen open voor dit account ({detail}). Tandem probeert het zo opnieuw; je werkt verder met wat op dit apparaat staat, en je wijzigingen wachten.',
       other: '{detail}',
     },
     security: {
@@ -174,7 +176,7 @@ export const nl: Catalogue = {
     sourcePublishedBy: 'Instellingen gepubliceerd voor {domain} ({provider})',
     serversFound: 'Tandem maakt verbinding met {imap} (inkomend) en {smtp} (uitgaand), zoals gepubliceerd op {source}.',
     serversPreset: 'Tandem maakt verbinding met {imap} (inkomend) en {smtp} (uitgaand), servers van {provider}.',
-    serversOutside: '{hosts} hoort niet bij {domain}, het domein van je adres. Meld je alleen aan als je organisatie je heeft gezegd deze servers te gebruiken.',
+    serversOutside: '{hosts} hoort niet bij {domain}, het domein van je adres. Meld je alleen aan als je organisatie je heeft gezegd die te gebruiken. | {hosts} hoort niet bij {domain}, het domein van je adres. Meld je alleen aan als je organisatie je heeft gezegd die te gebruiken. | {hosts} horen niet bij {domain}, het domein van je adres. Meld je alleen aan als je organisatie je heeft gezegd deze servers te gebruiken.',
     signInAs: 'Aanmelden als {address}',
   },
   server: {
@@ -269,6 +271,8 @@ export const nl: Catalogue = {
     quotaFullTitle: '{mailbox} is vol (R6): je kunt nog e-mail lezen en opbergen, maar verzenden ervandaan is geblokkeerd tot er ruimte is vrijgemaakt.',
     quotaWarnTitle: '{mailbox} gebruikt meer dan 90 % van de opslag (R5, R6). Maak ruimte vrij voordat het vol raakt.',
     quotaTitle: 'Gebruikte opslag (R5)',
+    quotaNotReported: 'Opslag: niet gemeld door de server',
+    quotaNotReportedTitle: 'Deze server meldt niet hoeveel opslag de mailbox gebruikt (R5). Tandem houdt een verzending daarom niet tegen; de server weigert zelf mail voor een volle mailbox (R6).',
   },
   list: {
     label: 'Berichtenlijst',
@@ -388,7 +392,7 @@ export const nl: Catalogue = {
       title: 'Je aanmelding bij {provider} gebruiken bij deze servers?',
       body: 'Je hebt je als {address} aangemeld bij {provider}. Tandem stuurt die aanmelding naar {imap} (inkomende e-mail) en {smtp} (uitgaande e-mail), nu en bij elke verbinding.',
       after: 'Bevestig alleen als dit de mailservers van je organisatie zijn: wie je aanmelding ontvangt, kan je e-mail lezen. Tandem onthoudt je antwoord voor deze servers.',
-      outside: 'Let op: {hosts} hoort niet bij {domain}, het domein van je adres.',
+      outside: 'Let op: {hosts} hoort niet bij {domain}, het domein van je adres. | Let op: {hosts} hoort niet bij {domain}, het domein van je adres. | Let op: {hosts} horen niet bij {domain}, het domein van je adres.',
       accept: 'Deze servers gebruiken',
     },
     claim: {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test as base, _electron, type Page } from '@playwright/test'
 import { startWebApp, projectRoot } from '../../electron/web/web-app'
-import { loadOrganisation } from '../mailstack/organisation'
+import { delegateLoginTemplate, loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
 import { supportInbox } from '../mailstack/demo-mail'
 import { passwordOf } from '../mailstack/sessions'
@@ -17,7 +17,7 @@ export function serverOf(stack: MailStack): ServerSettings {
   return {
     imap: { host: stack.host, port: stack.ports.imap, security: 'none' },
     smtp: { host: stack.host, port: stack.ports.submission, security: 'none' },
-    delegateLogin: `{shared}${stack.org.layout.masterSeparator}{user}`,
+    delegateLogin: delegateLoginTemplate(stack.org),
     ...(stack.oidc ? { oauth: { issuer: stack.oidc.issuer, clientId: stack.oidc.clientId, scopes: stack.oidc.scopes } } : {}),
   }
 }
@@ -86,7 +86,7 @@ export async function openFolder(page: Page, mailbox: string, role: string): Pro
 }
 
 export { expect } from '@playwright/test'
-export { imapSession, passwordOf } from '../mailstack/sessions'
+export { imapSession, memberSession, passwordOf } from '../mailstack/sessions'
 
 /** How many message summaries the page's IndexedDB cache holds for a mailbox (summaries live in blocks). */
 export function cachedSummaries(page: Page, address: string, mailboxId: string): Promise<number> {

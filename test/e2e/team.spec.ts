@@ -65,6 +65,8 @@ test.describe(`working a shared inbox as a team: ${setup.what}`, () => {
   test.afterAll(async () => { await stack?.stop() })
 
   test('claim race, status, internal note and its deletion, "is writing": each member sees the other\'s', async ({ browser }) => {
+    // Two windows, a dozen steps and two replies (each waits a moment for a server's own Sent copy).
+    test.setTimeout(120_000)
     const lars = await member(browser, stack, `lars@${setup.domain}`, setup.desk)
     const mei = await member(browser, stack, `mei@${setup.domain}`, setup.desk)
     try {

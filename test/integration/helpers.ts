@@ -11,8 +11,9 @@ import type { MailStack } from '../mailstack/stack'
 import type { Confirm, ConfirmQuestion } from '../../electron/service/confirm'
 import { signInOnPage } from '../mailstack/oidc-browser'
 import { passwordOf } from '../mailstack/sessions'
+import { delegateLoginTemplate } from '../mailstack/organisation'
 
-export { imapSession, passwordOf } from '../mailstack/sessions'
+export { imapSession, memberSession, passwordOf } from '../mailstack/sessions'
 
 export const CONTOSO = new URL('../fixtures/orgs/contoso.json', import.meta.url).pathname
 
@@ -21,8 +22,8 @@ export function serverSettings(stack: MailStack): ServerSettings {
   return {
     imap: { host: stack.host, port: stack.ports.imap, security: 'none' },
     smtp: { host: stack.host, port: stack.ports.submission, security: 'none' },
-    // The test stack's delegate login (Dovecot master users): member opens shared*member.
-    delegateLogin: `{shared}${stack.org.layout.masterSeparator}{user}`,
+    // The organisation's delegate login: Dovecot's master logins (shared*member), or the shared address itself.
+    delegateLogin: delegateLoginTemplate(stack.org),
   }
 }
 
@@ -66,7 +67,7 @@ export interface TestService {
   person: { answer: boolean | ((q: ConfirmQuestion) => boolean) }
 }
 
-export async function newService(state: StateStore = new MemoryStateStore(), pollMs = 500, opts: { secrets?: SecretStore; backoff?: Partial<BackoffPolicy>; log?: Logger; trustAnchors?: string[] } = {}): Promise<TestService> {
+export async function newService(state: StateStore = new MemoryStateStore(), pollMs = 500, opts: { secrets?: SecretStore; backoff?: Partial<BackoffPolicy>; log?: Logger; trustAnchors?: string[]; maxConnections?: number; turnMs?: number } = {}): Promise<TestService> {
   const events: TestService['events'] = []
   // The person at the screen, who answers main's own questions (a native dialog under Electron):
   // yes unless a test says otherwise. The window never answers these.
@@ -79,6 +80,8 @@ export async function newService(state: StateStore = new MemoryStateStore(), pol
     secrets: opts.secrets ?? new MemorySecretStore(),
     backoff: opts.backoff,
     log: opts.log,
+    maxConnections: opts.maxConnections,
+    turnMs: opts.turnMs,
     state,
     emit: <N extends EventName>(name: N, payload: EventWire<N>) => { events.push({ name, payload }) },
     host: 'web',

@@ -23,7 +23,9 @@ describe('sign-in against the real server', () => {
     const { service, events } = await newService()
     const session = await service.signIn({ address: 'alice@contoso.test', password: passwordOf(stack, 'alice@contoso.test'), server: serverSettings(stack) })
     expect(session.account.address).toBe('alice@contoso.test')
-    expect(session.mailboxes.map(({ quota: _q, ...m }) => m)).toEqual([
+    // Dovecot reports each mailbox's quota (R5).
+    expect(session.mailboxes.map((m) => m.quotaReported)).toEqual([true, true])
+    expect(session.mailboxes.map(({ quota: _q, quotaReported: _r, ...m }) => m)).toEqual([
       { id: 'own:alice@contoso.test', accountId: 'alice@contoso.test', kind: 'own', address: 'alice@contoso.test', name: 'alice@contoso.test' },
       // Its members as the administrator's directory entry lists them (team state's "assign to").
       { id: 'shared:support@contoso.test', accountId: 'alice@contoso.test', kind: 'shared', address: 'support@contoso.test', name: 'Contoso Support', members: ['alice@contoso.test', 'bob@contoso.test'] },

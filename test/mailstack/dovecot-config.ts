@@ -32,10 +32,7 @@ export const OAUTH_KEYS_DIR = 'oauth-keys'
 
 /**
  * Dovecot's oauth2 passdb settings: tokens are validated locally (signature with the provider's
- * key, issuer, expiry), and the person is the token's subject. Dovecot 2.3 cannot take a shared
- * mailbox's address as the user name with a member's token (Microsoft's convention): it requires
- * the token's person to be the user name. Its closest form is the delegate (master) login,
- * `shared<sep>member` with the member's token, which Tandem's delegate-login setting covers.
+ * key, issuer, expiry), and the person is the token's subject, which must be the login.
  */
 export function oauth2Config(paths: DovecotPaths, oauth: { issuer: string }): string {
   return [
@@ -44,6 +41,27 @@ export function oauth2Config(paths: DovecotPaths, oauth: { issuer: string }): st
     'username_attribute = sub',
     'username_format = %Lu',
     `issuers = ${oauth.issuer}`,
+    '',
+  ].join('\n')
+}
+
+/**
+ * Exchange Online's delegate login: the shared mailbox's address as the login, with a member's
+ * token. Dovecot 2.3 compares a token's subject with the login through `username_format`, so
+ * this passdb (used only for shared addresses) compares the domains alone — and then applies
+ * every ACL as the token's person (`userdb_acl_user`, the acl plugin's `acl_user`), so a
+ * member gets the rights the shared mailbox's ACLs give them and anyone else gets in and sees
+ * nothing. Exchange refuses a non-member's login outright; here the session opens empty (the
+ * same answer a master login of a non-member gets), which Tandem must read as "not a member".
+ */
+export function oauth2DelegateConfig(paths: DovecotPaths, oauth: { issuer: string }): string {
+  return [
+    'introspection_mode = local',
+    `local_validation_key_dict = fs:posix:prefix=${paths.root}/${OAUTH_KEYS_DIR}/`,
+    'username_attribute = sub',
+    'username_format = %Ld',
+    `issuers = ${oauth.issuer}`,
+    'pass_attrs = userdb_acl_user=%{oauth2:sub}',
     '',
   ].join('\n')
 }
@@ -109,26 +127,36 @@ export function noSignInFile(org: Organisation): string {
 
 export function dovecotConfig(org: Organisation, paths: DovecotPaths, ports: DovecotPorts, opts: DovecotOptions = {}): string {
   const r = paths.root
+  const shared = org.sharedMailboxes.map((s) => s.address)
   const f = org.folders
-  const specialUse = (name: string, use: string) => `  mailbox "${name}" {\n    special_use = ${use}\n    auto = subscribe\n  }`
+  const srv = org.server
+  const tokensOnly = srv.signIn === 'oauth'
+  if (tokensOnly && !opts.oauth) throw new Error(`${org.name} signs in with tokens only: start its stack with its OpenID provider`)
+  // Exchange Online's IMAP offers XOAUTH2 alone; Dovecot's own shape offers both token forms.
+  const tokenMechanisms = tokensOnly ? 'xoauth2' : 'xoauth2 oauthbearer'
+  const mechanisms = [...(tokensOnly ? [] : ['plain', 'login']), ...(opts.oauth ? [tokenMechanisms] : [])].join(' ')
+  // Roles by SPECIAL-USE flags (RFC 6154), or — like Exchange Online — by name alone.
+  const folder = (name: string, use: string) => `  mailbox "${name}" {\n${srv.specialUse ? `    special_use = ${use}\n` : ''}    auto = subscribe\n  }`
   // R8 for IMAP: a passdb that matches only the accounts listed in no-sign-in.passwd (shared
   // mailboxes, converted ones), accepts any password or token and refuses the login with a reason
   // the client can show. nologin alone does not stop SMTP AUTH through Postfix, so the first
   // passdb denies them outright for every other service (deny-smtp.passwd lists them;
   // deny-imap.passwd only the administrator's account; any other service finds no file and fails
   // closed). Both are files, not settings: tandem-admin changes them without touching this file
-  // (passwd-file passdbs are read again when they change).
+  // (passwd-file passdbs are read again when they change). With tokens only there is no password
+  // to refuse: a shared address signs in to IMAP only as a delegate login, with a member's token
+  // (below), which this passdb would refuse.
   const r8 = `passdb {
   driver = passwd-file
   deny = yes
   args = ${r}/deny-%{service}.passwd
 }
-passdb {
+${tokensOnly ? '' : `passdb {
   driver = passwd-file
   args = ${r}/no-sign-in.passwd
   default_fields = nopassword=y nologin=y reason=%{env:${R8_REASON_ENV}}
 }
-`
+`}`
   // Other people's mailboxes, where the layout has them (an owner by address with %%u, by bare
   // user name with %%n: then Dovecot takes the domain from the person looking).
   const sharedNamespace = org.layout.sharedPrefix === null ? '' : `namespace shared {
@@ -155,6 +183,29 @@ passdb {
 `
   // Mail for local+folder@ filed into that folder, as many servers are set up to do.
   const detail = org.detailDelivery ? 'recipient_delimiter = +\nlmtp_save_to_detail_mailbox = yes\n' : ''
+  const passwordMechanisms = opts.oauth ? '\n  mechanisms = plain login' : ''
+  const tokenPassdb = (file: string, extra = '') => `passdb {
+  driver = oauth2${extra}
+  mechanisms = ${tokenMechanisms}
+  args = ${r}/${file}
+}
+`
+  // Delegate logins: Dovecot's master logins (`shared*member`, people only: a shared mailbox
+  // listed there could act as a master login), or the shared address with a member's token.
+  const delegates = srv.delegateLogin === 'address'
+    ? (shared.length ? tokenPassdb('oauth2-delegate.conf.ext', `\n  username_filter = ${shared.join(' ')}`) : '')
+    : `${tokensOnly ? '' : `passdb {
+  driver = passwd-file
+  master = yes
+  args = ${r}/masters.passwd${passwordMechanisms}
+}
+`}${opts.oauth ? tokenPassdb('oauth2.conf.ext', '\n  master = yes') : ''}`
+  const people = `${tokensOnly ? '' : `passdb {
+  driver = passwd-file
+  args = ${r}/users.passwd${passwordMechanisms}
+}
+`}${opts.oauth ? tokenPassdb('oauth2.conf.ext') : ''}`
+  const imapPlugins = [...(srv.acl ? ['imap_acl'] : []), ...(srv.quota ? ['imap_quota'] : [])]
   return `# Generated by Tandem's test mail stack from the organisation "${org.name}". Do not edit.
 base_dir = ${r}/run
 state_dir = ${r}/state
@@ -165,7 +216,7 @@ protocols = imap lmtp
 listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login${opts.oauth ? ' xoauth2 oauthbearer' : ''}
+auth_mechanisms = ${mechanisms}
 auth_failure_delay = 0
 default_login_user = nobody
 default_internal_user = nobody
@@ -176,27 +227,12 @@ mail_location = maildir:~/Maildir
 mail_plugins = $mail_plugins acl quota
 mail_attribute_dict = file:%h/Maildir/dovecot-attributes
 mail_max_userip_connections = ${opts.maxUserIpConnections ?? 50}
-${r8}passdb {
-  driver = passwd-file
-  master = yes
-  args = ${r}/masters.passwd${opts.oauth ? '\n  mechanisms = plain login' : ''}
-}
-${opts.oauth ? `passdb {
-  driver = oauth2
-  master = yes
-  mechanisms = xoauth2 oauthbearer
-  args = ${r}/oauth2.conf.ext
-}
-` : ''}passdb {
-  driver = passwd-file
-  args = ${r}/users.passwd${opts.oauth ? '\n  mechanisms = plain login' : ''}
-}
-${opts.oauth ? `passdb {
-  driver = oauth2
-  mechanisms = xoauth2 oauthbearer
-  args = ${r}/oauth2.conf.ext
-}
-` : ''}
+${srv.keywords ? '' : `# Custom keywords refused: a keyword may be at most 0 characters long. Dovecot 2.3 still offers
+# \\* in PERMANENTFLAGS wherever the w right is granted (only its imapc storage can withdraw it
+# alone; the acl plugin withdraws it only together with \\Flagged and \\Answered), so unlike
+# Exchange Online the server says it takes keywords, then refuses each one: "Keyword length too long".
+mail_max_keyword_length = 0
+`}${r8}${delegates}${people}
 userdb {
   driver = passwd-file
   args = ${r}/users.passwd
@@ -204,11 +240,11 @@ userdb {
 namespace inbox {
   inbox = yes
   separator = ${org.layout.separator}
-${specialUse(f.sent, '\\Sent')}
-${specialUse(f.drafts, '\\Drafts')}
-${specialUse(f.trash, '\\Trash')}
-${specialUse(f.junk, '\\Junk')}
-${specialUse(f.archive, '\\Archive')}
+${folder(f.sent, '\\Sent')}
+${folder(f.drafts, '\\Drafts')}
+${folder(f.trash, '\\Trash')}
+${folder(f.junk, '\\Junk')}
+${folder(f.archive, '\\Archive')}
 }
 ${sharedNamespace}${publicNamespace}${detail}plugin {
   acl = vfile
@@ -225,9 +261,17 @@ ${org.aclDefaultsFromInbox ? `  # A folder with no ACL of its own has its mailbo
   quota_vsizes = yes
 }
 protocol imap {
-  mail_plugins = $mail_plugins imap_acl imap_quota
-  imap_metadata = yes
-}
+  mail_plugins = $mail_plugins${imapPlugins.map((p) => ` ${p}`).join('')}
+  imap_metadata = ${srv.metadata ? 'yes' : 'no'}
+${srv.capabilities ? `  # Exactly this list, after login too (an explicit list is never added to by Dovecot or its
+  # plugins). Before login Dovecot appends its SASL mechanisms (AUTH=XOAUTH2 a second time) and,
+  # with no PLAIN mechanism, LOGINDISABLED; Exchange Online refuses LOGIN without saying so.
+  # Dovecot keeps serving what it has (CONDSTORE, ESEARCH…): a client must use only what is listed.
+  imap_capability = ${srv.capabilities}
+` : ''}${srv.maxLineLength ? `  # Command lines longer than this are refused ("IMAP command line too large"), as Exchange
+  # Online refuses long ones ("Command Argument Error"); literals of APPEND do not count.
+  imap_max_line_length = ${srv.maxLineLength}
+` : ''}}
 service imap-login {
   chroot =
   inet_listener imap {

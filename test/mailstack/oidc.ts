@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { generateKeyPairSync, randomBytes } from 'node:crypto'
+import { createSign, generateKeyPairSync, randomBytes } from 'node:crypto'
 import Provider, { interactionPolicy } from 'oidc-provider'
 import type { Organisation } from './organisation'
 import { freePorts } from './ports'
@@ -20,6 +20,12 @@ export interface OidcStack {
   signingKey: { kid: string; alg: 'RS256'; publicPem: string }
   /** Ends every grant of a person (their refresh tokens stop working), as an administrator would. */
   revoke(address: string): Promise<void>
+  /**
+   * A mail access token for a person, made without their sign-in: for the tests' independent
+   * witnesses on a server that takes tokens only. The same issuer, key, claims and lifetime as
+   * the provider's own (RFC 9068 shape, header typ "JWT" for Dovecot).
+   */
+  accessToken(address: string): string
   stop(): Promise<void>
 }
 
@@ -198,6 +204,17 @@ export async function startOidcProvider(org: Organisation, opts: OidcOptions = {
     clientId: TANDEM_CLIENT_ID,
     scopes: ['openid', 'email', 'offline_access', ...MAIL_SCOPES],
     signingKey: { kid, alg: 'RS256', publicPem: publicKey.export({ format: 'pem', type: 'spki' }).toString() },
+    accessToken(address) {
+      const u = people.get(address.toLowerCase())
+      if (!u) throw new Error(`${address} is not a person of ${org.name}`)
+      const now = Math.floor(Date.now() / 1000)
+      const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url')
+      const signed = `${b64({ typ: 'JWT', alg: 'RS256', kid })}.${b64({
+        iss: issuer, sub: u.address, email: u.address, aud: MAIL_RESOURCE, client_id: TANDEM_CLIENT_ID,
+        scope: MAIL_SCOPES.join(' '), jti: randomBytes(12).toString('hex'), iat: now, exp: now + ttl,
+      })}`
+      return `${signed}.${createSign('RSA-SHA256').update(signed).sign(privateKey).toString('base64url')}`
+    },
     async revoke(address) {
       for (const id of grants.get(address) ?? []) await (await provider.Grant.find(id))?.destroy()
       grants.delete(address)

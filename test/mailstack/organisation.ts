@@ -28,6 +28,12 @@ const sharedMailbox = z.object({
   /** R5, scaled down for tests: 50 GB unlicensed becomes 50 MB here. */
   quotaMB: z.number().positive().default(50),
   members: z.array(member).default([]),
+  /**
+   * Where the server files copies of submitted mail (`server.sentCopy`): mail a member sends as
+   * or on behalf of this shared mailbox gets a copy in its own Sent folder too, besides the
+   * member's (Exchange's MessageCopyForSentAsEnabled and MessageCopyForSendOnBehalfEnabled).
+   */
+  sentCopy: z.boolean().default(false),
 })
 
 /** Folder names the organisation's server uses; the client must learn them from SPECIAL-USE. */
@@ -37,8 +43,12 @@ const folderNames = z.object({
   trash: z.string().default('Deleted Items'),
   junk: z.string().default('Junk Email'),
   archive: z.string().default('Archive'),
-  /** The directory's folder in the server's public namespace, where only administrators write (R2, R3). */
-  directory: z.string().default('Directory'),
+  /**
+   * The directory's folder in the server's public namespace, where only administrators write
+   * (R2, R3); null: the server has no public namespace and publishes no directory (Exchange
+   * Online's IMAP).
+   */
+  directory: z.string().nullable().default('Directory'),
   /** Tandem's team-state folder, created as the administrator guide says (members: lrsi); null: not created. */
   team: z.string().nullable().default('Tandem Team'),
 })
@@ -59,6 +69,48 @@ const layout = z.object({
    */
   publicPrefix: z.string().min(1).nullable().optional(),
 })
+
+/**
+ * What the organisation's servers offer beyond the layout. The defaults are Dovecot's own
+ * (CONDSTORE, QRESYNC, ACL, QUOTA, METADATA, SPECIAL-USE…, passwords, master logins). An
+ * Exchange Online-shaped organisation (test/fixtures/orgs/northwind-exchange.json) narrows it
+ * to what Microsoft 365's IMAP offers; what Dovecot 2.3 cannot imitate is said where it is
+ * generated (dovecot-config.ts, postfix-config.ts).
+ */
+const server = z.object({
+  /** Exactly the capabilities IMAP advertises (Dovecot's imap_capability); null: Dovecot's own list. */
+  capabilities: z.string().regex(/^IMAP4rev1( [A-Za-z0-9=+.-]+)*$/).nullable().default(null),
+  /** Folders carry SPECIAL-USE flags (RFC 6154) for their roles. */
+  specialUse: z.boolean().default(true),
+  /** IMAP METADATA (RFC 5464); with it, people's display names are published there. */
+  metadata: z.boolean().default(true),
+  /** The IMAP ACL extension (RFC 4314). Membership is enforced by Dovecot's acl plugin either way. */
+  acl: z.boolean().default(true),
+  /** The IMAP QUOTA extension (RFC 9208). Quotas are enforced either way (R5, R6). */
+  quota: z.boolean().default(true),
+  /** Custom keywords (flags other than the system ones) are accepted. */
+  keywords: z.boolean().default(true),
+  /** The longest command line the IMAP server accepts, in octets (imap_max_line_length); null: Dovecot's 64 KB. */
+  maxLineLength: z.number().int().min(1024).nullable().default(null),
+  /** Passwords (and the organisation's tokens when the stack runs its OpenID provider), or tokens only. */
+  signIn: z.enum(['password', 'oauth']).default('password'),
+  /**
+   * How a member opens a shared mailbox's own session: Dovecot's master login
+   * (`shared<masterSeparator>member` with the member's credentials), or the shared address itself
+   * as the login with the member's token (Exchange Online).
+   */
+  delegateLogin: z.enum(['master', 'address']).default('master'),
+  /**
+   * The server files a copy of every message submitted over SMTP in the submitter's Sent folder
+   * (as Exchange does); see also each shared mailbox's `sentCopy`.
+   */
+  sentCopy: z.boolean().default(false),
+})
+
+export const DOVECOT_SERVER: z.infer<typeof server> = {
+  capabilities: null, specialUse: true, metadata: true, acl: true, quota: true, keywords: true, maxLineLength: null,
+  signIn: 'password', delegateLogin: 'master', sentCopy: false,
+}
 
 export const organisationSchema = z
   .object({
@@ -84,6 +136,7 @@ export const organisationSchema = z
      * Exchange's does. false: only the owner may make a folder at the top of a shared mailbox.
      */
     aclDefaultsFromInbox: z.boolean().default(true),
+    server: server.default(DOVECOT_SERVER),
   })
   .superRefine((org, ctx) => {
     const inOrg = (a: string) => org.domains.includes(a.split('@')[1] ?? '')
@@ -96,6 +149,14 @@ export const organisationSchema = z
     // Dovecot breaks when %%u (an address, with dots) is used under a "." separator.
     if (org.layout.separator === '.' && org.layout.sharedPrefix?.includes('%%u')) {
       ctx.addIssue({ code: 'custom', message: 'a "." separator needs a shared prefix with %%n, not %%u' })
+    }
+    // Dovecot checks a token against the login it names; only the delegate passdb, which checks
+    // the member's token and applies the ACLs as that member, lets a shared address sign in.
+    if (org.server.delegateLogin === 'address' && org.server.signIn !== 'oauth') {
+      ctx.addIssue({ code: 'custom', message: 'a delegate login by the shared address needs sign-in by token (server.signIn "oauth")' })
+    }
+    if (!org.server.sentCopy && org.sharedMailboxes.some((s) => s.sentCopy)) {
+      ctx.addIssue({ code: 'custom', message: 'a shared mailbox\'s sentCopy needs the server\'s (server.sentCopy)' })
     }
     for (const s of org.sharedMailboxes) {
       for (const m of s.members) {
@@ -115,6 +176,7 @@ export type OrgSharedMailbox = Organisation['sharedMailboxes'][number]
 
 /** The public namespace's prefix of an organisation's server, or null when it has none. */
 export function publicPrefixOf(org: Organisation): string | null {
+  if (org.folders.directory === null) return null
   return org.layout.publicPrefix === undefined ? `Public${org.layout.separator}` : org.layout.publicPrefix
 }
 
@@ -152,6 +214,7 @@ export function smallOrganisation(name: string, domain: string, opts: {
   layout?: Organisation['layout']
   detailDelivery?: boolean
   checksSenders?: boolean
+  server?: Partial<Organisation['server']>
 }): Organisation {
   const at = (local: string) => `${local}@${domain}`
   return parseOrganisation({
@@ -162,5 +225,15 @@ export function smallOrganisation(name: string, domain: string, opts: {
     ...(opts.layout ? { layout: opts.layout } : {}),
     ...(opts.detailDelivery ? { detailDelivery: true } : {}),
     ...(opts.checksSenders === false ? { checksSenders: false } : {}),
+    ...(opts.server ? { server: { ...DOVECOT_SERVER, ...opts.server } } : {}),
   })
+}
+
+/**
+ * The delegate-login template a person would enter in Tandem's server settings for this
+ * organisation: `{shared}*{user}` on Dovecot's master logins, `{shared}` where the shared
+ * address itself is the login (Exchange Online).
+ */
+export function delegateLoginTemplate(org: Organisation): string {
+  return org.server.delegateLogin === 'address' ? '{shared}' : `{shared}${org.layout.masterSeparator}{user}`
 }

@@ -7,14 +7,14 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import nodemailer from 'nodemailer'
 import {
-  adminAccountOf, dovecotConfig, denyFile, denyImapFile, mastersFile, noSignInFile, oauth2Config, passwdFile, MAIL_GID, MAIL_UID, OAUTH_KEYS_DIR, PUBLIC_DIR, R8_REASON, R8_REASON_ENV,
+  adminAccountOf, dovecotConfig, denyFile, denyImapFile, mastersFile, noSignInFile, oauth2Config, oauth2DelegateConfig, passwdFile, MAIL_GID, MAIL_UID, OAUTH_KEYS_DIR, PUBLIC_DIR, R8_REASON, R8_REASON_ENV,
   type DovecotOptions,
 } from './dovecot-config'
 import { writeAdminConfig, ADMIN_RIGHTS, auditPathOf, type StackAdmin } from './admin-config'
 import type { OidcOptions, OidcStack } from './oidc'
 import { ensureFolder, writeMessages, type SeedMessage } from './maildir'
 import { directoryPathOf, publicPrefixOf, type Organisation, type OrgSharedMailbox } from './organisation'
-import { postfixMainCf, postfixMasterCf, senderLoginMap, virtualMailboxMap } from './postfix-config'
+import { postfixMainCf, postfixMasterCf, senderLoginMap, sentCopyConfig, transportMap, virtualMailboxMap } from './postfix-config'
 import { freePorts, waitForPort } from './ports'
 
 const run = promisify(execFile)
@@ -83,6 +83,8 @@ export interface MailStack {
   withdrawDirectory(about: string): Promise<void>
   /** The public namespace's directory folder as people's sessions name it, or null without one. */
   directoryPath: string | null
+  /** The IMAP sessions open on the server now, by login (`doveadm who`): what a connection limit counts. */
+  imapSessions(): Promise<string[]>
   /**
    * What an administrator does: sets (or with null, removes) a member's rights on folders of a
    * shared mailbox (all of its folders when none is named), then rebuilds the shared dictionary.
@@ -153,15 +155,18 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
     await chown(d, MAIL_UID, MAIL_GID)
   }
   // Loaded only when wanted: oidc-provider is large, and warns about the Node version on load.
-  // The provider asks the organisation's account store who may sign in: an account the
-  // administrator blocked (a shared mailbox, a converted one: R8, R11) gets no tokens.
+  // An organisation that signs in with tokens only always has its provider. The provider asks
+  // the organisation's account store who may sign in: an account the administrator blocked (a
+  // shared mailbox, a converted one: R8, R11) gets no tokens.
+  const oauth = opts.oauth ?? (org.server.signIn === 'oauth' ? true : undefined)
   const noSignIn = join(dv, 'no-sign-in.passwd')
   const blocked = async (address: string) => (await readFile(noSignIn, 'utf8').catch(() => '')).split('\n').some((l) => l.split(':')[0]?.toLowerCase() === address.toLowerCase())
-  const oidc = opts.oauth ? await (await import('./oidc')).startOidcProvider(org, { ...(opts.oauth === true ? {} : opts.oauth), blocked }) : null
+  const oidc = oauth ? await (await import('./oidc')).startOidcProvider(org, { ...(oauth === true ? {} : oauth), blocked }) : null
   const conf = join(dv, 'dovecot.conf')
   await writeOwned(conf, dovecotConfig(org, { root: dv, home }, ports, { ...opts, oauth: oidc ? { issuer: oidc.issuer } : undefined, doveadmApiKey }))
   if (oidc) {
     await writeOwned(join(dv, 'oauth2.conf.ext'), oauth2Config({ root: dv, home }, { issuer: oidc.issuer }))
+    await writeOwned(join(dv, 'oauth2-delegate.conf.ext'), oauth2DelegateConfig({ root: dv, home }, { issuer: oidc.issuer }))
     // Tokens carry no azp: Dovecot looks under "default".
     const keyDir = join(dv, OAUTH_KEYS_DIR, 'default', oidc.signingKey.alg)
     await mkdir(keyDir, { recursive: true })
@@ -207,7 +212,7 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
   if (directoryPath !== null) {
     await mkdir(publicRoot, { recursive: true })
     await chown(publicRoot, MAIL_UID, MAIL_GID)
-    const directory = await ensureFolder(publicRoot, org.folders.directory)
+    const directory = await ensureFolder(publicRoot, org.folders.directory!)
     // People read; the administrator's account (tandem-admin, through doveadm) writes.
     await writeOwned(join(directory, 'dovecot-acl'), `authenticated ${DIRECTORY_RIGHTS}\nuser=${adminAccount} ${ADMIN_RIGHTS}\n`)
     // tandem-admin's audit: who changed what, when; nobody but the administrator's account sees it.
@@ -267,7 +272,14 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
   const pf = join(dir, 'postfix')
   await makePostfixQueue(pf)
   await writeFile(join(pf, 'main.cf'), postfixMainCf(org, pf, ports))
-  await writeFile(join(pf, 'master.cf'), postfixMasterCf(pf, ports, org.checksSenders))
+  // The server's own Sent copies (server.sentCopy): a filer Postfix runs as the mail user.
+  const filer = org.server.sentCopy ? { node: process.execPath, script: join(pf, 'sent-copy-filer.mjs'), config: join(pf, 'sent-copy.json') } : null
+  if (filer) {
+    await writeFile(filer.script, await readFile(new URL('./sent-copy-filer.mjs', import.meta.url), 'utf8'), { mode: 0o644 })
+    await writeFile(filer.config, JSON.stringify(sentCopyConfig(org, conf)), { mode: 0o644 })
+    await writeFile(join(pf, 'transport'), transportMap())
+  }
+  await writeFile(join(pf, 'master.cf'), postfixMasterCf(pf, ports, org.checksSenders, filer))
   await writeFile(join(pf, 'sender_logins'), senderLoginMap(org))
   await writeFile(join(pf, 'virtual_mailboxes'), virtualMailboxMap(org))
 
@@ -318,8 +330,9 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
       for (const shared of org.sharedMailboxes) await publishDirectory(shared.address, directoryEntry(shared))
       for (const user of org.users) await publishDirectory(user.address, { address: user.address, name: user.name })
     }
-    // A server without one: people's own names as they set them themselves (their own word, for their own From).
-    else {
+    // A server without one: people's own names as they set them themselves (their own word, for
+    // their own From), where the server has METADATA.
+    else if (org.server.metadata) {
       for (const user of org.users) await doveadm('mailbox', 'metadata', 'set', '-u', user.address, 'INBOX', DIRECTORY_ENTRY, JSON.stringify({ name: user.name }))
     }
     await startPostfix()
@@ -341,6 +354,10 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
       transport.close()
     },
     doveadm,
+    async imapSessions() {
+      const out = await doveadm('who', '-1')
+      return out.split('\n').slice(1).map((l) => l.trim().split(/\s+/)).filter((f) => f[1] === 'imap').map((f) => f[0]!)
+    },
     async pause() {
       if (paused || stopped) return
       paused = true

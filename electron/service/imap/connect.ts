@@ -3,6 +3,7 @@ import type { Endpoint } from '../../../shared/domain'
 import { ApiFailure, fail } from '../../../shared/api/errors'
 import { explainSignInRefusal, namesSharedMailbox } from '../../../shared/rules/sign-in'
 import { insecureEndpointReason } from '../../../shared/rules/connection-security'
+import type { ConnectionBudget, Slot, SlotOwner } from './connection-budget'
 
 export interface ImapLogin {
   endpoint: Endpoint
@@ -17,6 +18,8 @@ export interface ImapLogin {
    * `renew` after the server refused one. A delegate login uses the same person's token.
    */
   accessToken?: (renew?: boolean) => Promise<string>
+  /** The person's connection budget (R9): every connection of this login and its delegate logins takes a slot. */
+  budget?: ConnectionBudget
 }
 
 interface ImapError extends Error {
@@ -29,17 +32,42 @@ interface ImapError extends Error {
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'NoConnection', 'CONNECT_TIMEOUT', 'GREETING_TIMEOUT', 'ClosedAfterConnectText', 'EConnectionClosed'])
 
-/** Opens an authenticated IMAP connection, or fails with an ApiFailure written for people. */
 /** Options for one connection: a watcher IDLEs at once instead of after imapflow's 15 s. */
 export interface ConnectOptions {
   autoIdleDelay?: number
   /** At sign-in: the people who signed in on this device (a generic refusal of anyone else may be R8). */
   knownPeople?: ReadonlySet<string>
+  /** What the connection is for, in the person's budget (default: a short look). */
+  slot?: SlotOwner
+  /** Only if a slot is free now (an IDLE watcher of a mailbox at rest); else fails with `noSlot`. */
+  onlyIfFree?: boolean
 }
 
+/** The failure of a connection that would not fit the person's budget now (ConnectOptions.onlyIfFree). */
+export const noSlot = () => fail({ code: 'network.unreachable', rule: 'R9', key: 'errors.network.noSlot' })
+
+/**
+ * Opens an authenticated IMAP connection, or fails with an ApiFailure written for people. With
+ * the person's budget (login.budget, R9) it first waits for a slot, held until the connection closes.
+ */
 export async function connectImap(login: ImapLogin, knownShared: ReadonlySet<string> = new Set(), opts: ConnectOptions = {}): Promise<ImapFlow> {
   const insecure = insecureEndpointReason('IMAP', login.endpoint)
   if (insecure) throw new ApiFailure(insecure)
+  if (!login.budget) return open(login, knownShared, opts)
+  // The person's budget (R9): a slot first, held until the connection has closed.
+  const slot: Slot | null = await login.budget.acquire(opts.slot ?? { kind: 'probe', mailboxId: '' }, !opts.onlyIfFree)
+  if (!slot) throw noSlot()
+  try {
+    const client = await open(login, knownShared, opts)
+    slot.attach(client)
+    return client
+  } catch (e) {
+    slot.release()
+    throw e
+  }
+}
+
+async function open(login: ImapLogin, knownShared: ReadonlySet<string>, opts: ConnectOptions): Promise<ImapFlow> {
   try {
     return await attempt(login, opts, login.accessToken ? await login.accessToken() : null)
   } catch (e) {
@@ -84,9 +112,22 @@ async function attempt(login: ImapLogin, opts: ConnectOptions, accessToken: stri
   }
 }
 
+/**
+ * Whether the server turned the connection away for having too many (RFC 5530's [LIMIT] code,
+ * Dovecot's "Maximum number of connections", Exchange's throttling "User is authenticated but not
+ * connected"): R9, try again later — never a refused sign-in or a lost membership.
+ */
+export function tooManyConnections(err: ImapError): boolean {
+  const text = `${err.response ?? ''} ${err.responseText ?? ''}`
+  return err.serverResponseCode?.toUpperCase() === 'LIMIT' || /\[LIMIT\]|too many (connections|sessions)|maximum number of connections|connection limit|authenticated but not connected/i.test(text)
+}
+
 export function describeConnectError(err: ImapError | ApiFailure, login: ImapLogin, knownShared: ReadonlySet<string>, knownPeople?: ReadonlySet<string>): ApiFailure {
   const { host, port } = login.endpoint
   if (err instanceof ApiFailure) return err
+  if (tooManyConnections(err)) {
+    return fail({ code: 'network.unreachable', rule: 'R9', key: 'errors.network.tooManyConnections', params: { host, detail: (err.response ?? err.responseText ?? err.message).slice(0, 300) } })
+  }
   if (err.authenticationFailed && login.accessToken && !namesSharedMailbox(err.response ?? err.responseText)) {
     return fail({ code: 'auth.failed', field: 'address', key: err.response ? 'errors.auth.tokenRefusedSaid' : 'errors.auth.tokenRefused', params: { host, user: login.user, text: err.response ?? '' } })
   }

@@ -2,6 +2,7 @@ import type { ImapFlow } from 'imapflow'
 import type { ConnectionState } from '../../../shared/domain'
 import { ApiFailure, fail, text } from '../../../shared/api/errors'
 import { connectImap, type ImapLogin } from './connect'
+import type { SlotOwner } from './connection-budget'
 
 export interface BackoffPolicy {
   /** The first wait; each failure doubles it, up to maxMs. */
@@ -49,6 +50,10 @@ export class ReconnectingConnection {
   private retryTimer: NodeJS.Timeout | null = null
   private lastError = ''
   private readonly backoff: BackoffPolicy
+  /** When the person's work last asked for the connection (the budget gives back the least recently used first). */
+  private lastUsed = 0
+  /** Its slot in the person's budget (R9): given back between commands when another mailbox needs it. */
+  private readonly owner: SlotOwner
   state: ConnectionState
 
   constructor(
@@ -61,9 +66,34 @@ export class ReconnectingConnection {
     first: ImapFlow | null = null,
   ) {
     this.backoff = { ...DEFAULT_BACKOFF, ...backoff }
+    this.owner = { kind: 'work', mailboxId, lastUsed: () => this.lastUsed, giveBack: (c) => this.rest(c) }
     this.state = { mailboxId, state: first ? 'online' : 'connecting' }
-    if (first) this.adopt(first)
+    if (first) {
+      // The sign-in's connection becomes this mailbox's working one, in the budget too.
+      login.budget?.slotOf(first)?.become(this.owner)
+      this.adopt(first)
+    }
   }
+
+  /** The person's work uses the mailbox now (a folder poll does not count). */
+  touch(): void {
+    this.lastUsed = Date.now()
+  }
+
+  /**
+   * Closes the connection to free its slot for another mailbox (the budget asks, between
+   * commands). Not a drop: nothing is announced, and the next get() connects again.
+   */
+  private rest(c: ImapFlow): void {
+    if (this.client === c) {
+      this.client = null
+      this.resting = true
+    }
+    void c.logout().catch(() => c.close())
+  }
+
+  /** Given back to the budget while online: connecting again for work is not news for the window. */
+  private resting = false
 
   /** The connection if it is usable now, without connecting. */
   get current(): ImapFlow | null {
@@ -72,7 +102,10 @@ export class ReconnectingConnection {
 
   async get(): Promise<ImapFlow> {
     if (this.stopped) throw signedOut()
-    if (this.client?.usable) return this.client
+    if (this.client?.usable) {
+      this.login.budget?.slotOf(this.client)?.handed()
+      return this.client
+    }
     if (!this.connecting && Date.now() < this.retryAt) throw this.waitingFailure()
     return this.connect()
   }
@@ -94,8 +127,8 @@ export class ReconnectingConnection {
 
   private connect(): Promise<ImapFlow> {
     if (!this.connecting) {
-      this.announce({ mailboxId: this.mailboxId, state: 'connecting' })
-      this.connecting = connectImap(this.login)
+      if (!this.resting) this.announce({ mailboxId: this.mailboxId, state: 'connecting' })
+      this.connecting = connectImap(this.login, undefined, { slot: this.owner })
         .then((c) => {
           if (this.stopped) { void c.logout().catch(() => c.close()); throw signedOut() }
           this.adopt(c)
@@ -112,6 +145,7 @@ export class ReconnectingConnection {
 
   /** Schedules the next attempt with backoff and jitter, and says so. */
   private failed(e: unknown): void {
+    this.resting = false
     this.failures += 1
     this.lastError = e instanceof ApiFailure ? e.message : (e as Error).message
     const detail = e instanceof ApiFailure && e.error.key ? { key: e.error.key, ...(e.error.params ? { params: e.error.params } : {}), message: e.message } : text('errors.network.other', { detail: this.lastError })
@@ -149,7 +183,8 @@ export class ReconnectingConnection {
       this.announce({ mailboxId: this.mailboxId, state: 'offline', detail: text('errors.network.closed') })
       void this.connect().catch(() => undefined)
     })
-    this.announce({ mailboxId: this.mailboxId, state: 'online' })
+    if (!this.resting || this.state.state !== 'online') this.announce({ mailboxId: this.mailboxId, state: 'online' })
+    this.resting = false
     this.events.online?.(client)
   }
 

@@ -1,7 +1,8 @@
 import { folderKey } from '../../../shared/ids'
 import type { ImapFlow, ListResponse } from 'imapflow'
 import type { Folder } from '../../../shared/domain'
-import { compareFolders, folderRole } from '../../../shared/rules/folder-role'
+import { specialUse } from 'imapflow/lib/special-use.js'
+import { compareFolders, folderRole, withNameRoles, type NameGuess } from '../../../shared/rules/folder-role'
 import { folderRights } from '../../../shared/rules/rights'
 import { myRights } from './raw'
 
@@ -41,29 +42,52 @@ export class RightsCache {
 }
 
 /**
+ * The role a folder's name suggests, from imapflow's table of well-known and localised folder
+ * names ("Sent Items", "Deleted Items", "Junk Email", "Verzonden items"…; lib/special-use.js):
+ * Tandem's code names no folder itself.
+ */
+export function nameGuess(name: string): NameGuess | null {
+  const { flag, source } = specialUse(false, { flags: new Set(), name })
+  return flag ? { role: folderRole('', [flag]), exact: source === 'name' } : null
+}
+
+/** Whether the server marks roles itself (SPECIAL-USE, or Gmail's older XLIST). */
+const marksRoles = (client: ImapFlow) => client.capabilities.has('SPECIAL-USE') || client.capabilities.has('XLIST')
+
+/**
+ * Roles by well-known name where the server marks none, for the folders at the top of the
+ * mailbox: `relative` is a folder's path within the mailbox (without the namespace prefix).
+ */
+function nameRoles(client: ImapFlow, folders: Folder[], relative: (f: Folder) => string): Folder[] {
+  if (marksRoles(client)) return folders
+  return withNameRoles(folders, (f) => (f.delimiter && relative(f).includes(f.delimiter) ? null : nameGuess(f.name)))
+}
+
+/**
  * The folders of the mailbox a session is signed in to (the person's own, or a shared mailbox's
  * delegate session): everything LISTed outside the shared and other-users namespaces, with the
- * person's rights. Roles come from SPECIAL-USE; only a server without SPECIAL-USE gets imapflow's
- * guesses from well-known names.
+ * person's rights. Roles come from SPECIAL-USE; a server without it gets roles from well-known
+ * names (nameRoles).
  */
 export async function listMailboxFolders(client: ImapFlow, mailboxId: string, rights: RightsCache = new RightsCache(0)): Promise<Folder[]> {
   const others = otherNamespacePrefixes(client)
-  const hasSpecialUse = client.capabilities.has('SPECIAL-USE')
+  const personal = client.namespaces?.personal?.[0]?.prefix ?? ''
   const listed = (await client.list({ statusQuery: { unseen: true, messages: true } })).filter((f) => !inNamespace(f.path, others))
   const folders: Folder[] = []
   for (const f of listed) {
-    const folder = toFolder(f, mailboxId, hasSpecialUse)
+    const folder = toFolder(f, mailboxId)
     folder.rights = folderRights(folder.selectable ? await rights.of(client, f.path) : null)
     // A folder the person cannot even read (R1: the server decides) is not theirs to see.
     if (folder.selectable && !folder.rights.read) continue
     folders.push(folder)
   }
-  return folders.sort(compareFolders)
+  return nameRoles(client, folders, (f) => (f.path.startsWith(personal) ? f.path.slice(personal.length) : f.path)).sort(compareFolders)
 }
 
-export function toFolder(f: ListResponse, mailboxId: string, trustServerOnly: boolean): Folder {
-  const specialUse = !trustServerOnly || f.specialUseSource === 'extension' ? f.specialUse : undefined
+/** A listed folder with the role the server gives it (SPECIAL-USE, as LIST flags). */
+export function toFolder(f: ListResponse, mailboxId: string): Folder {
   const flags = [...f.flags]
+  const specialUse = f.specialUseSource === 'extension' ? f.specialUse : undefined
   return {
     id: folderKey(mailboxId, f.path),
     mailboxId,
@@ -71,8 +95,9 @@ export function toFolder(f: ListResponse, mailboxId: string, trustServerOnly: bo
     name: f.name,
     parents: f.parent,
     delimiter: f.delimiter ?? null,
-    role: folderRole(f.path, trustServerOnly ? flags : [], specialUse),
-    subscribed: f.subscribed,
+    role: folderRole(f.path, flags, specialUse),
+    // imapflow leaves it undefined for a folder the person never subscribed to (one an administrator made).
+    subscribed: !!f.subscribed,
     unseen: f.status?.unseen ?? null,
     total: f.status?.messages ?? null,
     selectable: !flags.some((x) => /^\\noselect$|^\\nonexistent$/i.test(x)),
@@ -103,11 +128,11 @@ export async function listScopedFolders(client: ImapFlow, mailboxId: string, sco
   const listed = (await client.list()).filter((f) => (f.path === inboxPath || f.path.startsWith(prefix)) && !hiddenPaths.includes(f.path))
   const folders: Folder[] = []
   for (const f of listed) {
-    const folder = toFolder(f, mailboxId, client.capabilities.has('SPECIAL-USE'))
+    const folder = toFolder(f, mailboxId)
     if (f.path === inboxPath) { folder.role = 'inbox'; folder.name = 'INBOX' }
     folder.parents = f.path === inboxPath ? [] : f.path.slice(prefix.length).split(f.delimiter).slice(0, -1)
     folder.rights = folderRights(await rights.of(client, f.path))
     folders.push(folder)
   }
-  return folders.sort(compareFolders)
+  return nameRoles(client, folders, (f) => f.path.slice(prefix.length)).sort(compareFolders)
 }

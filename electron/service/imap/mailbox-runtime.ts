@@ -6,7 +6,7 @@ import { fail } from '../../../shared/api/errors'
 import type { ImapLogin } from './connect'
 import { ReconnectingConnection, type BackoffPolicy } from './connection'
 import { inboxPathOf, listScopedFolders, RightsCache, type MailboxScope } from './folder-listing'
-import { FolderWatcher } from './watcher'
+import { FolderWatcher, type Seen } from './watcher'
 import { TEAM_FOLDER, teamFolderPath } from '../operations/team'
 import type { Logger } from '../logger'
 
@@ -24,12 +24,16 @@ export interface RuntimeOptions {
   pollMs?: number
   /** Reconnection after a refused or dropped connection (R9); tests make it short. */
   backoff?: Partial<BackoffPolicy>
+  /** How often a mailbox at rest in the person's connection budget connects to poll (R9). */
+  turnMs?: number
 }
 
 /**
  * One mailbox as the service holds it: its folders and quota, and its connections — never more
  * than two (R9): the working one (connection.ts, reconnecting with backoff) and the IDLE
- * watcher on INBOX (watcher.ts), which comes back after every reconnection.
+ * watcher on INBOX (watcher.ts), which comes back after every reconnection. Both take slots of
+ * the person's connection budget (connection-budget.ts), which may take them back while the
+ * person works in another mailbox.
  */
 export class MailboxRuntime {
   folders: Folder[] = []
@@ -39,7 +43,7 @@ export class MailboxRuntime {
 
   constructor(
     public mailbox: Mailbox,
-    login: ImapLogin,
+    private readonly login: ImapLogin,
     private readonly scope: MailboxScope,
     opts: RuntimeOptions,
     first: ImapFlow | null = null,
@@ -48,8 +52,11 @@ export class MailboxRuntime {
       login,
       changed: (folderId) => opts.emit('folder.changed', { folderId }),
       client: () => this.link.current,
+      connect: () => this.link.get(),
       folders: () => this.folders,
+      mailboxId: mailbox.id,
       pollMs: opts.pollMs,
+      turnMs: opts.turnMs,
       log: opts.log,
     })
     this.link = new ReconnectingConnection(mailbox.id, () => this.mailbox.name, login, {
@@ -69,7 +76,17 @@ export class MailboxRuntime {
    * when the next attempt is.
    */
   connection(): Promise<ImapFlow> {
+    this.link.touch()
     return this.link.get()
+  }
+
+  /**
+   * The person is working in this mailbox: in their connection budget its connections are the
+   * last to be given back, and IDLE comes back on its INBOX if it had to go.
+   */
+  focus(): void {
+    this.login.budget?.focus(this.mailbox.id)
+    if (this.watcher.wanted && !this.watcher.idling) void this.startWatching().catch(() => undefined)
   }
 
   folderById(folderId: string): Folder {
@@ -99,22 +116,28 @@ export class MailboxRuntime {
 
   /** The mailbox's quota (R5) from the QUOTA extension, or null when the server has none. */
   async refreshQuota(): Promise<Quota | null> {
-    const client = await this.connection()
-    if (!client.capabilities.has('QUOTA')) return (this.mailbox.quota = null)
+    // Not the person's work in this mailbox (the connection budget keeps that apart, R9).
+    const client = await this.link.get()
+    // Not reported (R5) — shown as such, never an error: the server still refuses a full mailbox's mail (R6).
+    if (!client.capabilities.has('QUOTA')) {
+      this.mailbox = { ...this.mailbox, quota: null, quotaReported: false }
+      return null
+    }
     const q = await client.getQuota(inboxPathOf(this.scope)).catch(() => false as const)
     const storage = q && q.storage
-    this.mailbox = { ...this.mailbox, quota: storage ? quotaState(storage.usage ?? 0, storage.limit ?? null) : null }
+    this.mailbox = { ...this.mailbox, quota: storage ? quotaState(storage.usage ?? 0, storage.limit ?? null) : null, quotaReported: !!storage }
     return this.mailbox.quota
   }
 
-  /** Marks a folder as one to keep an eye on (after the renderer first synced it). */
-  watch(path: string): void {
-    this.watcher.watch(path)
+  /** Marks a folder as one to keep an eye on, as the renderer's sync left it. */
+  watch(path: string, synced?: Seen): void {
+    this.watcher.watch(path, synced)
   }
 
   /** IDLE on INBOX through a second connection, and a short STATUS poll of the other watched folders. */
   startWatching(): Promise<void> {
-    return this.watcher.start(inboxPathOf(this.scope))
+    const budget = this.login.budget
+    return this.watcher.start(inboxPathOf(this.scope), !!budget && budget.focusedMailbox !== this.mailbox.id)
   }
 
   async stop(): Promise<void> {

@@ -12,6 +12,7 @@ import type { SmimeKeyring } from '../crypto/smime-keyring'
 import type { StateStore } from '../storage/state-store'
 import { loadBody } from './bodies'
 import { answeredSince, deleteByUid, findAllByMessageId, findByMessageId } from './triage'
+import { completeSentCopy } from './sent-copy'
 
 const DRAFT_SECRET = 'draftSecret'
 
@@ -124,9 +125,10 @@ export class Outgoing {
     const build = async (forSent: boolean) => (encryptTo && smime
       ? composeEncrypted(identity, req, messageId, smime, encryptTo)
       : composeMessage(identity, req, messageId, forSent))
-    // Called only when the Sent folder has no copy yet (checked below, or just sent).
+    // Called only when the Sent folder has no copy yet (checked below, or just sent): the
+    // server's own copy, where it files one, or Tandem's (sent-copy.ts).
     const saveCopy = async (): Promise<void> => {
-      if (sent) await (await runtime.connection()).append(sent.path, await build(true), ['\\Seen'])
+      if (sent) await completeSentCopy({ client: () => runtime.connection(), path: sent.path, messageId, build: () => build(true), mailbox: runtime.mailbox.address, state: this.state })
     }
     const outboxId = req.outboxId
     const before = outboxId ? await this.journal.get(outboxId) : null

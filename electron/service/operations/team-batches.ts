@@ -13,6 +13,7 @@ import type { StoredTeamRecord } from '../../../shared/team/records'
 import { fromTeamWire, joinTeamWires, toTeamWire, type TeamWire } from '../../../shared/team/wire'
 import { appendTeamRecord, readTeamRecords, TEAM_PAGE, type TeamCursor, type TeamPage } from './team'
 import { DELIVERY_TRACE_FIELDS, isDeliveredMail } from '../../../shared/rules/delivered'
+import { uidSets } from '../imap/uid-sets'
 
 /** Records appended since the last batch before a member's client writes the next one. */
 export const BATCH_EVERY = 2000
@@ -29,13 +30,15 @@ export async function listBatches(client: ImapFlow, path: string): Promise<{ uid
     const batches: BatchInfo[] = []
     const uids = mb.exists > 0 ? (await client.search({ larger: MIN_BATCH_BYTES, header: { [BATCH_HEADER]: true } }, { uid: true })) || [] : []
     if (uids.length) {
-      for await (const m of client.fetch(uids.join(','), { uid: true, headers: [BATCH_HEADER, 'from', ...DELIVERY_TRACE_FIELDS] }, { uid: true })) {
-        // Delivered mail is never a batch (a detail address filed into the team folder).
-        if (isDeliveredMail(String(m.headers ?? ''))) continue
-        const fields = headerFields(m.headers)
-        const range = parseBatchHeader(fields.get(BATCH_HEADER.toLowerCase()) ?? '')
-        const by = addressparser(fields.get('from') ?? '')[0]?.address ?? ''
-        if (range) batches.push({ ...range, uid: m.uid, by: by.toLowerCase() })
+      for (const set of uidSets(uids)) {
+        for await (const m of client.fetch(set, { uid: true, headers: [BATCH_HEADER, 'from', ...DELIVERY_TRACE_FIELDS] }, { uid: true })) {
+          // Delivered mail is never a batch (a detail address filed into the team folder).
+          if (isDeliveredMail(String(m.headers ?? ''))) continue
+          const fields = headerFields(m.headers)
+          const range = parseBatchHeader(fields.get(BATCH_HEADER.toLowerCase()) ?? '')
+          const by = addressparser(fields.get('from') ?? '')[0]?.address ?? ''
+          if (range) batches.push({ ...range, uid: m.uid, by: by.toLowerCase() })
+        }
       }
       dropped(client)
     }
@@ -100,19 +103,23 @@ async function zippedOf(client: ImapFlow, batches: BatchInfo[]): Promise<Map<num
   const out = new Map<number, Buffer>()
   if (!batches.length) return out
   const parts = new Map<string, { uid: number; encoding: string }[]>()
-  for await (const m of client.fetch(batches.map((b) => b.uid).join(','), { uid: true, bodyStructure: true }, { uid: true })) {
-    const p = gzipPart(m.bodyStructure)
-    if (!p || (p.size ?? 0) > MAX_ZIPPED * 1.4) continue
-    parts.set(p.part, [...(parts.get(p.part) ?? []), { uid: m.uid, encoding: p.encoding }])
+  for (const set of uidSets(batches.map((b) => b.uid))) {
+    for await (const m of client.fetch(set, { uid: true, bodyStructure: true }, { uid: true })) {
+      const p = gzipPart(m.bodyStructure)
+      if (!p || (p.size ?? 0) > MAX_ZIPPED * 1.4) continue
+      parts.set(p.part, [...(parts.get(p.part) ?? []), { uid: m.uid, encoding: p.encoding }])
+    }
   }
   for (const [part, list] of parts) {
     const encoding = new Map(list.map((x) => [x.uid, x.encoding]))
-    for await (const m of client.fetch(list.map((x) => x.uid).join(','), { uid: true, bodyParts: [part] }, { uid: true })) {
-      const raw = m.bodyParts?.get(part)
-      if (!raw) continue
-      const enc = encoding.get(m.uid)
-      if (enc === 'base64') out.set(m.uid, Buffer.from(raw.toString('latin1'), 'base64'))
-      else if (enc === '7bit' || enc === '8bit' || enc === 'binary') out.set(m.uid, raw)
+    for (const set of uidSets(list.map((x) => x.uid))) {
+      for await (const m of client.fetch(set, { uid: true, bodyParts: [part] }, { uid: true })) {
+        const raw = m.bodyParts?.get(part)
+        if (!raw) continue
+        const enc = encoding.get(m.uid)
+        if (enc === 'base64') out.set(m.uid, Buffer.from(raw.toString('latin1'), 'base64'))
+        else if (enc === '7bit' || enc === '8bit' || enc === 'binary') out.set(m.uid, raw)
+      }
     }
   }
   dropped(client)

@@ -3,6 +3,7 @@ import MailComposer from 'nodemailer/lib/mail-composer'
 import PostalMime from 'postal-mime'
 import { fail } from '../../../shared/api/errors'
 import { dropped, openedMailbox } from './sync'
+import { uidSets } from '../imap/uid-sets'
 import { formatIn, type Locale } from '../../../shared/i18n'
 import { BATCH_HEADER } from '../../../shared/team/batches'
 import { MAX_RECORD_BYTES, parseTeamRecord, serialiseTeamRecord, type StoredTeamRecord, type TeamRecord } from '../../../shared/team/records'
@@ -155,21 +156,25 @@ export async function readTeamRecords(client: ImapFlow, path: string, since: Tea
     if (page.length) {
       // The record's header field for each; the whole (small) message only where that is missing.
       const whole: number[] = []
-      for await (const m of client.fetch(page.join(','), { uid: true, headers: [RECORD_HEADER, BATCH_HEADER, ...DELIVERY_TRACE_FIELDS] }, { uid: true })) {
-        // Delivered mail is never a record (a detail address filed into this folder: anyone can send one).
-        if (isDeliveredMail(String(m.headers ?? ''))) { skipped++; continue }
-        const r = recordOfHeader(m.headers)
-        // A batch (team-batches.ts) is not a record: the records it copies are read on their own.
-        if (!r && isBatch(m.headers)) continue
-        if (r) records.push({ ...r, uid: m.uid })
-        else whole.push(m.uid)
+      for (const set of uidSets(page)) {
+        for await (const m of client.fetch(set, { uid: true, headers: [RECORD_HEADER, BATCH_HEADER, ...DELIVERY_TRACE_FIELDS] }, { uid: true })) {
+          // Delivered mail is never a record (a detail address filed into this folder: anyone can send one).
+          if (isDeliveredMail(String(m.headers ?? ''))) { skipped++; continue }
+          const r = recordOfHeader(m.headers)
+          // A batch (team-batches.ts) is not a record: the records it copies are read on their own.
+          if (!r && isBatch(m.headers)) continue
+          if (r) records.push({ ...r, uid: m.uid })
+          else whole.push(m.uid)
+        }
       }
       dropped(client)
       if (whole.length) {
-        for await (const m of client.fetch(whole.join(','), { uid: true, source: { maxLength: MAX_SOURCE } }, { uid: true })) {
-          const r = m.source && m.source.length < MAX_SOURCE && !isDeliveredMail(m.source.toString('latin1')) ? await recordOf(m.source) : null
-          if (r) records.push({ ...r, uid: m.uid })
-          else skipped++
+        for (const set of uidSets(whole)) {
+          for await (const m of client.fetch(set, { uid: true, source: { maxLength: MAX_SOURCE } }, { uid: true })) {
+            const r = m.source && m.source.length < MAX_SOURCE && !isDeliveredMail(m.source.toString('latin1')) ? await recordOf(m.source) : null
+            if (r) records.push({ ...r, uid: m.uid })
+            else skipped++
+          }
         }
         dropped(client)
       }

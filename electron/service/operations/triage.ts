@@ -2,6 +2,7 @@ import type { ImapFlow } from 'imapflow'
 import { ApiFailure, fail } from '../../../shared/api/errors'
 import type { Folder, Mailbox } from '../../../shared/domain'
 import { deleteDestination, refusedFlagChange } from '../../../shared/rules/deletion'
+import { uidSets } from '../imap/uid-sets'
 
 const SYSTEM_SEEN = '\\Seen'
 
@@ -17,8 +18,11 @@ export function checkFlagRights(folder: Folder, flags: string[]): void {
 
 /** Which of these UIDs are still in the open folder (a queued action may meet a changed folder). */
 async function stillThere(client: ImapFlow, uids: number[]): Promise<Set<number>> {
-  const found = await client.search({ uid: uids.join(',') }, { uid: true })
-  return new Set(found || [])
+  const present = new Set<number>()
+  for (const set of uidSets(uids)) {
+    for (const u of (await client.search({ uid: set }, { uid: true })) || []) present.add(u)
+  }
+  return present
 }
 
 /**
@@ -32,9 +36,10 @@ export async function setFlags(client: ImapFlow, folder: Folder, uids: number[],
   const lock = await client.getMailboxLock(folder.path)
   try {
     const present = await stillThere(client, uids)
-    const range = uids.filter((u) => present.has(u)).join(',')
-    if (range && add.length) await client.messageFlagsAdd(range, add, { uid: true })
-    if (range && remove.length) await client.messageFlagsRemove(range, remove, { uid: true })
+    for (const set of uidSets(uids.filter((u) => present.has(u)))) {
+      if (add.length) await client.messageFlagsAdd(set, add, { uid: true })
+      if (remove.length) await client.messageFlagsRemove(set, remove, { uid: true })
+    }
     return uids.filter((u) => !present.has(u))
   } finally {
     lock.release()
@@ -66,7 +71,7 @@ export async function deleteByUid(client: ImapFlow, path: string, uids: number[]
   if (!uids.length || !client.capabilities.has('UIDPLUS')) return
   const lock = await client.getMailboxLock(path)
   try {
-    await client.messageDelete(uids.join(','), { uid: true })
+    for (const set of uidSets(uids)) await client.messageDelete(set, { uid: true })
   } finally {
     lock.release()
   }
@@ -90,10 +95,9 @@ export async function moveMessages(client: ImapFlow, from: Folder, to: Folder, u
   const lock = await client.getMailboxLock(from.path)
   try {
     const present = await stillThere(client, uids)
-    const range = uids.filter((u) => present.has(u))
     missing.push(...uids.filter((u) => !present.has(u)))
-    if (range.length) {
-      const result = await client.messageMove(range.join(','), to.path, { uid: true })
+    for (const set of uidSets(uids.filter((u) => present.has(u)))) {
+      const result = await client.messageMove(set, to.path, { uid: true })
       if (!result) throw fail({ code: 'message.gone', key: 'errors.message.gone', params: { folder: from.name } })
       if (result.uidMap) uidMap.push(...result.uidMap.entries())
     }
@@ -130,12 +134,14 @@ export async function answeredSince(client: ImapFlow, sentPath: string, inReplyT
     // Replies to it (In-Reply-To), and anything later in its conversation (References).
     const uids = await client.search({ or: [{ header: { 'in-reply-to': inReplyTo } }, { header: { references: inReplyTo } }], since: new Date(since - 86_400_000) }, { uid: true })
     if (!uids || !uids.length) return null
-    for await (const m of client.fetch(uids.join(','), { uid: true, envelope: true, internalDate: true }, { uid: true })) {
-      const at = m.internalDate ? new Date(m.internalDate).getTime() : 0
-      // INTERNALDATE has whole seconds: a reply saved in the second the person began counts.
-      if (m.envelope?.messageId === ours || at < Math.floor(since / 1000) * 1000) continue
-      const person = m.envelope?.sender?.[0] ?? m.envelope?.from?.[0]
-      return { uid: m.uid, who: person?.name || person?.address || 'Another member', at, subject: m.envelope?.subject ?? '' }
+    for (const set of uidSets(uids)) {
+      for await (const m of client.fetch(set, { uid: true, envelope: true, internalDate: true }, { uid: true })) {
+        const at = m.internalDate ? new Date(m.internalDate).getTime() : 0
+        // INTERNALDATE has whole seconds: a reply saved in the second the person began counts.
+        if (m.envelope?.messageId === ours || at < Math.floor(since / 1000) * 1000) continue
+        const person = m.envelope?.sender?.[0] ?? m.envelope?.from?.[0]
+        return { uid: m.uid, who: person?.name || person?.address || 'Another member', at, subject: m.envelope?.subject ?? '' }
+      }
     }
     return null
   } finally {

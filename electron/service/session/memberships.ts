@@ -43,8 +43,9 @@ export async function reconcileMemberships(active: SessionMailboxes, memberships
       existing.mailbox = { ...base, name: m.entry?.name ?? m.address, ...extras(m) }
       continue
     }
-    const quota = lastSeen.find((x) => x.id === id)?.quota ?? null
-    const mailbox: Mailbox = { id, accountId: active.session.account.id, kind: 'shared', address: m.address, name: m.entry?.name ?? m.address, quota, ...extras(m) }
+    const seen = lastSeen.find((x) => x.id === id)
+    const quota = seen?.quota ?? null
+    const mailbox: Mailbox = { id, accountId: active.session.account.id, kind: 'shared', address: m.address, name: m.entry?.name ?? m.address, quota, ...(seen?.quotaReported === false ? { quotaReported: false } : {}), ...extras(m) }
     const delegate = delegateLogin(active.login, template, m.address)
     // The mailbox's own session where the server offers one; else inside the person's session.
     const runtime = delegate

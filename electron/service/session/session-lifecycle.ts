@@ -8,6 +8,7 @@ import type { SmimeIdentity } from '../crypto/smime'
 import { SmimeKeyring } from '../crypto/smime-keyring'
 import { mailboxKey } from '../../../shared/ids'
 import { connectImap, type ImapLogin } from '../imap/connect'
+import { ConnectionBudget, DEFAULT_MAX_CONNECTIONS } from '../imap/connection-budget'
 import { MailboxRuntime, type BackoffPolicy, type Emit } from '../imap/mailbox-runtime'
 import { reconcileMemberships, type SessionMailboxes } from '../session/memberships'
 import { type FetchPolicy } from '../operations/remote-content'
@@ -41,6 +42,13 @@ export interface MailServiceDeps {
   remotePolicy?: FetchPolicy
   /** Reconnection backoff (R9); tests make it short. */
   backoff?: Partial<BackoffPolicy>
+  /**
+   * The most IMAP connections the person's Tandem holds at once over all their mailboxes (R9;
+   * default 10, connection-budget.ts). Hosts take it from TANDEM_MAX_CONNECTIONS.
+   */
+  maxConnections?: number
+  /** How often a mailbox at rest in that budget connects to poll (R9; default 30 s); tests make it short. */
+  turnMs?: number
   /** Where warnings go (default: the console). */
   log?: Logger
   /** Where server settings are looked up from an address (tests serve their own). */
@@ -138,13 +146,18 @@ export abstract class SessionLifecycle {
       return
     }
     const password = await this.deps.secrets.get(`imap:${account.id}`)
-    if (password) await this.resume(last, { endpoint: account.server.imap, user: account.address, password }, null)
+    if (password) await this.resume(last, { endpoint: account.server.imap, user: account.address, password, budget: this.budget() }, null)
+  }
+
+  /** A new session's connection budget (R9): all of the person's connections, every mailbox's, share it. */
+  private budget(): ConnectionBudget {
+    return new ConnectionBudget(this.deps.maxConnections ?? DEFAULT_MAX_CONNECTIONS)
   }
 
   /** A login with the person's OAuth2 tokens; a refused refresh token ends the session (kept cache, kept queue). */
   private tokenLogin(endpoint: ImapLogin['endpoint'], address: string, tokens: TokenSource): ImapLogin {
     return {
-      endpoint, user: address, password: '',
+      endpoint, user: address, password: '', budget: this.budget(),
       accessToken: (renew) => tokens.token(renew).catch((e: unknown) => {
         if (e instanceof ApiFailure && e.code === 'auth.expired') void this.expire(tokens, e.error)
         throw e
@@ -164,7 +177,7 @@ export abstract class SessionLifecycle {
   }
 
   protected runtimeOptions() {
-    return { emit: this.deps.emit, pollMs: this.deps.pollMs, backoff: this.deps.backoff, log: this.log }
+    return { emit: this.deps.emit, pollMs: this.deps.pollMs, backoff: this.deps.backoff, turnMs: this.deps.turnMs, log: this.log }
   }
 
   private async resume(last: SessionSnapshot, login: ImapLogin, tokens: TokenSource | null): Promise<void> {
@@ -224,7 +237,7 @@ export abstract class SessionLifecycle {
     if (this.knownShared.has(req.address)) {
       throw sharedSignIn(req.address)
     }
-    const login: ImapLogin = { endpoint: req.server.imap, user: req.address, password: req.password }
+    const login: ImapLogin = { endpoint: req.server.imap, user: req.address, password: req.password, budget: this.budget() }
     const client = await connectImap(login, this.knownShared, { knownPeople: this.knownPeople })
     const session = await this.open(req.address, { ...req.server, oauth: null }, login, client, null)
     await this.deps.secrets.set(`imap:${req.address}`, req.password)
@@ -394,6 +407,12 @@ export abstract class SessionLifecycle {
       this.deps.emit('session.changed', active.session)
     }
     return active.session
+  }
+
+  /** The mailbox the person works in now (R9: the connection budget keeps its connections longest). */
+  focusMailbox(mailboxId: string): { ok: true } {
+    this.active?.runtimes.get(mailboxId)?.focus()
+    return { ok: true }
   }
 
   /** Removes a shared mailbox the person opened by address (one the server lists stays: R1 is the server's). */

@@ -79,7 +79,7 @@ export function useSignInForm() {
     const f = found.value
     if (!f || serverTouched.value || f.source === 'preset') return null
     const outside = hostsOutsideDomain(address.value, f.server)
-    return outside.length ? text('signIn.serversOutside', { hosts: outside.join(', '), domain: address.value.trim().split('@')[1] ?? '' }) : null
+    return outside.length ? text('signIn.serversOutside', { hosts: outside.join(', '), count: outside.length, domain: address.value.trim().split('@')[1] ?? '' }) : null
   })
 
   function setSecurity(kind: 'imap' | 'smtp', security: Security): void {
@@ -157,6 +157,6 @@ export function useSignInForm() {
   return {
     address, password, server, serverSource, serversNote, serversWarning, otherPerson, signInAsTyped, showServer, errors, busy: computed(() => store.signingIn), provider, usePassword,
     waitingForBrowser: computed(() => store.oauthFlow !== null),
-    setSecurity, touchServer: () => { serverTouched.value = true }, submit, providerSignIn, cancelProvider: () => store.cancelProviderSignIn(),
+    setSecurity, touchServer: () => { serverTouched.value = true; serverSource.value = null }, submit, providerSignIn, cancelProvider: () => store.cancelProviderSignIn(),
   }
 }

@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia'
-import { computed, ref } from 'vue'
+import { computed, ref, watch } from 'vue'
 import type { ApiError } from '../../../shared/api/errors'
 import { apiErrorOf } from '../api/failure'
 import type { Folder } from '../../../shared/domain'
@@ -88,6 +88,11 @@ export const useFoldersStore = defineStore('folders', () => {
       selectedId.value = Object.values(rest).flat().find((f) => f.role === 'inbox')?.id ?? null
     }
   }
+
+  // The service keeps the connections of the mailbox on screen longest (R9: the connection budget).
+  watch(() => selected.value?.mailboxId, (mailboxId) => {
+    if (mailboxId) void api.call('mailboxes.focus', { mailboxId }).catch(() => undefined)
+  })
 
   function select(id: string): void {
     autoSelected = false

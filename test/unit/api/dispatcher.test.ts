@@ -19,6 +19,7 @@ function handlers(overrides: Partial<Handlers> = {}): { h: Handlers; seen: unkno
     'app.badge': unused,
     'mailboxes.add': unused,
     'mailboxes.remove': unused,
+    'mailboxes.focus': unused,
     'session.connections': unused,
     'messages.sync': unused,
     'messages.body': unused,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { loadOrganisation, parseOrganisation } from '../../mailstack/organisation'
-import { dovecotConfig, denyFile, mastersFile, noSignInFile, passwdFile } from '../../mailstack/dovecot-config'
-import { postfixMainCf, postfixMasterCf, senderLoginMap, virtualMailboxMap } from '../../mailstack/postfix-config'
+import { delegateLoginTemplate } from '../../mailstack/organisation'
+import { dovecotConfig, denyFile, mastersFile, noSignInFile, oauth2DelegateConfig, passwdFile } from '../../mailstack/dovecot-config'
+import { postfixMainCf, postfixMasterCf, senderLoginMap, sentCopyConfig, transportMap, virtualMailboxMap } from '../../mailstack/postfix-config'
 
 const org = await loadOrganisation(new URL('../../fixtures/orgs/contoso.json', import.meta.url).pathname)
 const paths = { root: '/tmp/x/dovecot', home: (a: string) => `/tmp/x/dovecot/home/${a}` }
@@ -71,5 +72,54 @@ describe('generated configuration', () => {
     const base = { name: 'X', domains: ['x.test'], users: [{ address: 'a@x.test', name: 'A', password: 'p' }] }
     expect(() => parseOrganisation({ ...base, sharedMailboxes: [{ address: 's@x.test', name: 'S', members: [{ address: 'someone@gmail.com' }] }] })).toThrow(/R7/)
     expect(() => parseOrganisation({ ...base, sharedMailboxes: [{ address: 's@x.test', name: 'S', members: [{ address: 'ghost@x.test' }] }] })).toThrow(/not a user/)
+  })
+})
+
+describe('the Exchange-shaped organisation (Northwind)', async () => {
+  const northwind = await loadOrganisation(new URL('../../fixtures/orgs/northwind-exchange.json', import.meta.url).pathname)
+  const conf = dovecotConfig(northwind, paths, ports, { oauth: { issuer: 'http://127.0.0.1:1' } })
+  const filer = { node: '/usr/bin/node', script: '/tmp/x/postfix/sent-copy-filer.mjs', config: '/tmp/x/postfix/sent-copy.json' }
+
+  it('advertises exactly Exchange Online\'s capabilities and serves no ACL, QUOTA, METADATA or SPECIAL-USE', () => {
+    expect(conf).toContain('imap_capability = IMAP4rev1 AUTH=XOAUTH2 SASL-IR UIDPLUS MOVE ID UNSELECT CHILDREN IDLE NAMESPACE LITERAL+\n')
+    expect(conf).toContain('protocol imap {\n  mail_plugins = $mail_plugins\n  imap_metadata = no\n')
+    expect(conf).not.toContain('special_use')
+    expect(conf).not.toContain('namespace shared')
+    // Membership is still the acl plugin's to enforce.
+    expect(conf).toContain('mail_plugins = $mail_plugins acl quota')
+    expect(conf).toContain('mail_max_keyword_length = 0')
+    expect(conf).toContain('imap_max_line_length = 4096')
+  })
+
+  it('signs in with tokens only, a shared mailbox by its own address with a member\'s token', () => {
+    expect(conf).toContain('auth_mechanisms = xoauth2\n')
+    expect(conf).not.toContain('master = yes')
+    expect(conf).not.toContain('users.passwd\n  mechanisms = plain')
+    expect(conf).toContain('username_filter = orders@northwind.test returns@northwind.test\n  mechanisms = xoauth2\n  args = /tmp/x/dovecot/oauth2-delegate.conf.ext')
+    // Checked as the member: the token's person is whom the ACLs apply to.
+    expect(oauth2DelegateConfig(paths, { issuer: 'http://127.0.0.1:1' })).toContain('pass_attrs = userdb_acl_user=%{oauth2:sub}')
+    expect(delegateLoginTemplate(northwind)).toBe('{shared}')
+    expect(delegateLoginTemplate(org)).toBe('{shared}*{user}')
+    expect(() => dovecotConfig(northwind, paths, ports)).toThrow(/tokens only/)
+  })
+
+  it('files the server\'s own Sent copies: the submitter\'s, and Orders\' (its sentCopy) but not Returns\'', () => {
+    expect(postfixMainCf(northwind, '/tmp/x/postfix', { smtp: 1, submission: 2, lmtp: 3, auth: 4 })).toContain('transport_maps = texthash:/tmp/x/postfix/transport')
+    expect(transportMap()).toBe('sent-copy.tandem.invalid sentcopy:\n')
+    const master = postfixMasterCf('/tmp/x/postfix', { smtp: 1, submission: 2, lmtp: 3, auth: 4 }, true, filer)
+    expect(master).toContain('-o smtpd_sasl_authenticated_header=yes\n  -o cleanup_service_name=sentcopy-cleanup')
+    expect(master).toContain('user=nobody argv=/usr/bin/node /tmp/x/postfix/sent-copy-filer.mjs /tmp/x/postfix/sent-copy.json')
+    expect(sentCopyConfig(northwind, '/tmp/x/dovecot/dovecot.conf')).toEqual({
+      doveadm: '/usr/bin/doveadm', dovecotConf: '/tmp/x/dovecot/dovecot.conf', sentFolder: 'Sent Items',
+      sharedCopies: { 'orders@northwind.test': ['maria@northwind.test', 'tom@northwind.test'] },
+    })
+    // Dovecot's shape files nothing of its own.
+    expect(postfixMasterCf('/tmp/x/postfix', { smtp: 1, submission: 2, lmtp: 3, auth: 4 })).not.toContain('sentcopy')
+  })
+
+  it('refuses a delegate login by address without tokens, and a shared Sent copy without the server\'s', () => {
+    const base = { name: 'X', domains: ['x.test'], users: [{ address: 'a@x.test', name: 'A', password: 'p' }] }
+    expect(() => parseOrganisation({ ...base, server: { delegateLogin: 'address' } })).toThrow(/needs sign-in by token/)
+    expect(() => parseOrganisation({ ...base, sharedMailboxes: [{ address: 's@x.test', name: 'S', sentCopy: true }] })).toThrow(/server\.sentCopy/)
   })
 })
