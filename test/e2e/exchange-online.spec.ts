@@ -1,3 +1,4 @@
+import type { BrowserContext, Page } from '@playwright/test'
 import { test, expect, launch, memberSession, openFolder } from './fixtures'
 import { loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
@@ -7,9 +8,9 @@ import { join } from 'node:path'
 /**
  * Tandem on the Exchange Online-shaped organisation (Northwind: tokens only, no shared
  * namespace, no SPECIAL-USE, ACL, QUOTA, METADATA or CONDSTORE, 4 096-octet command lines, the
- * server's own Sent copies): Tom signs in through the organisation's provider, opens the shared
+ * server's own Sent copies): Maria signs in through the organisation's provider, opens the shared
  * Orders mailbox by its address, reads and triages it, claims a conversation and writes a note,
- * replies on behalf of it, and keeps working while the server is away.
+ * replies as it (Send As, which the server checks; On Behalf is never acted on where nothing checks it), and keeps working while the server is away.
  */
 const D = 'northwind.test'
 
@@ -25,7 +26,7 @@ test.beforeAll(async () => {
 })
 test.afterAll(async () => { await stack?.stop() })
 
-/** What Tom's colleague's own client sees in the Orders mailbox. */
+/** What Maria's colleague's own client sees in the Orders mailbox. */
 async function inOrders<T>(folder: string, look: (c: Awaited<ReturnType<typeof memberSession>>) => Promise<T>): Promise<T> {
   const c = await memberSession(stack, `maria@${D}`, `orders@${D}`)
   try {
@@ -42,30 +43,43 @@ const subjects = async (c: Awaited<ReturnType<typeof memberSession>>, query: obj
   return out.sort()
 }
 
-test('signs in with the provider, opens a shared mailbox by address, triages, claims, notes, replies on behalf, works offline', async ({ page, context }) => {
+/** Main's question, answered on its own page (never in Tandem's window), as the person does. */
+async function answerOnConfirmPage(app: Page, context: BrowserContext, title: RegExp, accept: string): Promise<void> {
+  const banner = app.getByTestId('confirm-waiting')
+  await expect(banner).toBeVisible({ timeout: 15_000 })
+  const [confirm] = await Promise.all([context.waitForEvent('page'), banner.getByRole('link', { name: 'Open the confirmation page' }).click()])
+  await expect(confirm.getByRole('heading', { name: title })).toBeVisible()
+  await confirm.getByRole('button', { name: accept }).click()
+  await expect(confirm.getByRole('status')).toContainText('Your answer went to Tandem')
+  await confirm.close()
+}
+
+test('signs in with the provider, opens a shared mailbox by address, triages, claims, notes, replies as the mailbox, works offline', async ({ page, context }) => {
   test.setTimeout(150_000)
   await launch(page, stack, async (app) => {
     // Sign-in: the organisation's own page in a browser tab, tokens from then on.
-    await app.getByLabel('E-mail address').fill(`tom@${D}`)
+    await app.getByLabel('E-mail address').fill(`maria@${D}`)
     const [tab] = await Promise.all([context.waitForEvent('page'), app.getByRole('button', { name: /^Sign in with 127\.0\.0\.1:\d+$/ }).click()])
-    await tab.getByLabel('Email').fill(`tom@${D}`)
-    await tab.getByLabel('Password').fill(`tom-pass-1`)
+    await tab.getByLabel('Email').fill(`maria@${D}`)
+    await tab.getByLabel('Password').fill(`maria-pass-1`)
     await tab.getByRole('button', { name: 'Sign in' }).click()
-    await expect(app.getByTestId('signed-in-as')).toContainText(`tom@${D}`)
+    // The provider is no built-in one: main asks Maria, on its own page, before her token goes to these servers.
+    await answerOnConfirmPage(app, context, /Use your 127\.0\.0\.1:\d+ sign-in at these servers\?/, 'Use these servers')
+    await expect(app.getByTestId('signed-in-as')).toContainText(`maria@${D}`)
     const sidebar = app.getByRole('navigation', { name: 'Mailboxes' })
     // No shared namespace: the server lists no shared mailbox. No QUOTA: no meter, and no error.
-    await expect(sidebar.locator('.mailbox-name')).toHaveText([`tom@${D}`])
+    await expect(sidebar.locator('.mailbox-name')).toHaveText([`maria@${D}`])
     await expect(sidebar.getByTestId('quota')).toHaveCount(0)
     await expect(sidebar.getByTestId('quota-unreported')).toHaveText(['Storage: not reported by the server'])
     await expect(sidebar.getByRole('alert')).toHaveCount(0)
 
-    // Add by address: the shared address as the login, with Tom's token.
+    // Add by address: the shared address as the login, with Maria's token.
     await app.getByTestId('open-shared').click()
     const dialog = app.getByRole('dialog', { name: 'Open a shared mailbox' })
     await dialog.getByLabel('Shared mailbox address').fill(`orders@${D}`)
     await dialog.getByLabel('Shared mailbox address').press('Enter')
     await expect(dialog).toHaveCount(0)
-    await expect(sidebar.locator('.mailbox-name')).toHaveText([`tom@${D}`, `orders@${D}`])
+    await expect(sidebar.locator('.mailbox-name')).toHaveText([`maria@${D}`, `orders@${D}`])
     await expect(sidebar.getByTestId('quota-unreported')).toHaveCount(2)
     const orders = sidebar.getByRole('region', { name: `orders@${D}` })
     // Roles by Exchange's names, with no SPECIAL-USE flags.
@@ -100,13 +114,16 @@ test('signs in with the provider, opens a shared mailbox by address, triages, cl
       return ['took this conversation', 'wrote an internal note'].filter((what) => all.some((s) => s.endsWith(what)))
     }, { timeout: 15_000 }).toEqual(['took this conversation', 'wrote an internal note'])
 
-    // Reply on behalf: the server publishes no grants, so Tom says he has Send on Behalf.
+    // Reply as the mailbox: the server publishes no grants, so Maria says she has Send As (the
+    // submission server checks it). On Behalf is not offered: nothing at this server checks it (R3).
     await orders.locator('summary').filter({ hasText: 'Sending from this mailbox' }).click()
-    await orders.getByLabel(`Send on behalf of orders@${D}`).check()
+    await expect(orders.getByLabel(`Send on behalf of orders@${D}`)).toHaveCount(0)
+    await orders.getByLabel(`Send as orders@${D}`).check()
+    await answerOnConfirmPage(app, context, /Add "Send as orders@northwind\.test" to your From addresses\?/, 'Add it')
     await row('Teapot order 10248').click()
     await app.keyboard.press('r')
     const compose = app.getByRole('dialog', { name: 'New message' })
-    await compose.getByLabel('From').selectOption(`onBehalf:orders@${D}`)
+    await compose.getByLabel('From').selectOption(`sendAs:orders@${D}`)
     await compose.getByLabel('Message text').fill('It ships Thursday.')
     await compose.getByLabel('Message text').press('Control+Enter')
     await expect(compose).toHaveCount(0, { timeout: 15_000 })
@@ -118,14 +135,14 @@ test('signs in with the provider, opens a shared mailbox by address, triages, cl
         if (!uids.length) return null
         const m = await hanna.fetchOne(String(uids[0]), { envelope: true }, { uid: true })
         return m && m.envelope ? `${m.envelope.from?.[0]?.address} / ${m.envelope.sender?.[0]?.address}` : null
-      }, { timeout: 15_000 }).toBe(`orders@${D} / tom@${D}`)
+      }, { timeout: 15_000 }).toBe(`orders@${D} / orders@${D}`)
     } finally {
       await hanna.logout()
     }
     // One copy in Orders' Sent Items: the server files its own there, and Tandem appends none.
     await expect.poll(() => inOrders('Sent Items', (c) => subjects(c, { all: true })), { timeout: 15_000 }).toEqual(['Re: Teapot order 10248'])
 
-    // Offline: the server goes away; Tom keeps reading and triaging from the cache.
+    // Offline: the server goes away; Maria keeps reading and triaging from the cache.
     await stack.pause()
     try {
       await expect(app.getByTestId('connection-banner')).toBeVisible({ timeout: 30_000 })

@@ -145,23 +145,30 @@ describe('Tandem on an Exchange Online-shaped server', () => {
     expect(fold.get(conversationId(`order 1499|customer1499@example.net`)).status).toBe('waiting')
   })
 
-  it('replies on behalf of a shared mailbox whose grants the server does not publish (R3)', async () => {
+  it('with no directory, acts on a claimed Send As, which the server checks, and never on a claimed On Behalf (R2, R3)', async () => {
+    // Nothing here checks who may send on behalf (Exchange itself would; this Postfix cannot): refused.
     const tom = await signIn(`tom@${D}`)
     await tom.service.addSharedMailbox(`returns@${D}`)
-    const identities = await tom.service.claimGrant(RETURNS, 'onBehalf', true)
-    const onBehalf = identities.find((i) => i.kind === 'onBehalf' && i.from.address === `returns@${D}`)!
+    await expect(tom.service.claimGrant(RETURNS, 'onBehalf', true)).rejects.toMatchObject({ error: { code: 'send.notAllowed', rule: 'R3' } })
+    expect(tom.service.identities().some((i) => i.kind === 'onBehalf')).toBe(false)
+    // Send As is checked by the submission server's sender login map: the claim is acted on.
+    const yoshi = await signIn(`yoshi@${D}`)
+    await yoshi.service.addSharedMailbox(`returns@${D}`)
+    const identities = await yoshi.service.claimGrant(RETURNS, 'sendAs', true)
+    const sendAs = identities.find((i) => i.kind === 'sendAs' && i.from.address === `returns@${D}`)!
     const req: SendRequest = {
-      identityId: onBehalf.id, to: [{ name: 'Ana Trujillo', address: `hanna@${D}` }], cc: [], bcc: [], subject: 'Re: Broken teapot',
+      identityId: sendAs.id, to: [{ name: 'Ana Trujillo', address: `hanna@${D}` }], cc: [], bcc: [], subject: 'Re: Broken teapot',
       text: 'A new teapot is on its way.', html: null, inReplyTo: '<teapot-1@example.net>', references: ['<teapot-1@example.net>'], encrypt: false, attachments: [],
     }
-    const sent = await tom.service.send(req)
+    const sent = await yoshi.service.send(req)
     const hanna = await memberSession(stack, `hanna@${D}`)
     try {
       await hanna.mailboxOpen('INBOX', { readOnly: true })
       const uid = await eventually(async () => ((await hanna.search({ header: { 'message-id': sent.messageId } }, { uid: true })) || [])[0], 'the reply arrives')
       const m = await hanna.fetchOne(String(uid), { envelope: true }, { uid: true })
       expect(m && m.envelope?.from?.[0]?.address).toBe(`returns@${D}`)
-      expect(m && m.envelope?.sender?.[0]?.address).toBe(`tom@${D}`)
+      // Send As: no trace of the member (R2).
+      expect(m && m.envelope?.sender?.[0]?.address).toBe(`returns@${D}`)
     } finally {
       await hanna.logout()
     }
