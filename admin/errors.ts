@@ -4,7 +4,7 @@ import type { RuleId } from '../shared/api/errors'
 export type AdminErrorCode =
   | 'usage' | 'unknownCommand'
   | 'configUnreadable' | 'configInvalid'
-  | 'keyMissing' | 'keyRefused' | 'keyInsecure'
+  | 'keyMissing' | 'keyUnreadable' | 'keyRefused' | 'keyInsecure'
   | 'doveadmUnreachable' | 'doveadmFailed' | 'doveadmHttp' | 'doveadmMissing'
   | 'storeUnwritable' | 'storeLocked' | 'postfixFailed'
   | 'outsideOrganisation' | 'notAPerson' | 'notShared' | 'exists' | 'isShared' | 'notMember' | 'memberIsMailbox'

@@ -84,7 +84,13 @@ export async function runAdmin(argv: string[], io: AdminIo): Promise<number> {
   const commandLine = [...command.words, ...args]
 
   // R12: nothing is read or changed without the administrator's key.
-  const key = v['key-file'] ? (await readFile(v['key-file'] as string, 'utf8').catch(() => '')).trim() : (io.env.TANDEM_ADMIN_KEY ?? '').trim()
+  let key = (io.env.TANDEM_ADMIN_KEY ?? '').trim()
+  if (v['key-file']) {
+    const path = v['key-file'] as string
+    try { key = (await readFile(path, 'utf8')).trim() } catch (e) {
+      return fail(new AdminError('keyUnreadable', { path, detail: (e as NodeJS.ErrnoException).code ?? (e as Error).message }, { rule: 'R12' }))
+    }
+  }
   if (!key) return fail(new AdminError('keyMissing', {}, { rule: 'R12' }))
 
   let store: AccountStore | null = null

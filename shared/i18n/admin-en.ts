@@ -54,6 +54,7 @@ export const adminEn = {
     configUnreadable: 'The configuration {path} could not be read ({detail}). Name it with --config or TANDEM_ADMIN_CONFIG; docs/admin.md says what it holds.',
     configInvalid: 'The configuration {path} is not valid: {detail}. Correct it as docs/admin.md describes; nothing was changed.',
     keyMissing: "No administrator's key was given, so nothing was read or changed: every command needs it (R12). Give it with --key-file FILE or the TANDEM_ADMIN_KEY environment variable: it is the mail server's doveadm_api_key.",
+    keyUnreadable: 'The key file {path} could not be read ({detail}), so nothing was read or changed (R12). Check the path, and run tandem-admin as a user who may read it.',
     keyRefused: "The mail server did not accept the administrator's key (R12), so nothing was read or changed. Check that it is the server's doveadm_api_key.",
     keyInsecure: "The administration API {url} is neither on this computer nor reached over HTTPS: the administrator's key would travel unprotected, so nothing was sent. Use https (doveadm's TLS listener), or run tandem-admin on the mail server.",
     doveadmUnreachable: "The mail server's administration API {url} could not be reached. Check that Dovecot runs with its doveadm HTTP listener (docs/admin.md).",

@@ -53,6 +53,7 @@ export const adminNl: Catalogue['admin'] = {
     configUnreadable: 'De configuratie {path} kon niet worden gelezen ({detail}). Geef haar op met --config of TANDEM_ADMIN_CONFIG; docs/admin.md zegt wat erin staat.',
     configInvalid: 'De configuratie {path} is niet geldig: {detail}. Verbeter haar zoals docs/admin.md beschrijft; er is niets veranderd.',
     keyMissing: 'Er is geen sleutel van de beheerder opgegeven, dus er is niets gelezen of veranderd: elke opdracht heeft hem nodig (R12). Geef hem op met --key-file BESTAND of de omgevingsvariabele TANDEM_ADMIN_KEY: het is de doveadm_api_key van de mailserver.',
+    keyUnreadable: 'Het sleutelbestand {path} kon niet worden gelezen ({detail}), dus er is niets gelezen of veranderd (R12). Controleer het pad, en voer tandem-admin uit als een gebruiker die het mag lezen.',
     keyRefused: 'De mailserver accepteerde de sleutel van de beheerder niet (R12), dus er is niets gelezen of veranderd. Controleer of het de doveadm_api_key van de server is.',
     keyInsecure: 'De beheer-API {url} staat niet op deze computer en wordt niet via HTTPS bereikt: de sleutel van de beheerder zou onbeschermd reizen, dus er is niets verstuurd. Gebruik https (de TLS-listener van doveadm), of voer tandem-admin uit op de mailserver.',
     doveadmUnreachable: 'De beheer-API {url} van de mailserver is niet bereikbaar. Controleer of Dovecot draait met de HTTP-listener van doveadm (docs/admin.md).',

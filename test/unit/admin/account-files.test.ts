@@ -6,7 +6,7 @@ import { listEntry, PasswdFile, unusablePassword } from '../../../admin/passwd-f
 import { PostfixMap } from '../../../admin/postfix-maps'
 import { adminConfigSchema, formatSize, parseSize } from '../../../admin/config'
 import { AccountStore } from '../../../admin/account-store'
-import { memberFolder } from '../../../admin/context'
+import { addressArg, memberFolder } from '../../../admin/context'
 import { Doveadm, isLoopback } from '../../../admin/doveadm'
 import { AdminError } from '../../../admin/errors'
 
@@ -91,6 +91,13 @@ describe('sizes, names and where the key may go', () => {
     expect(parseSize('0GB')).toBeNull()
     expect(formatSize(100 * 1024 ** 3)).toBe('100 GB')
     expect(formatSize(52428800)).toBe('50 MB')
+  })
+
+  it('takes only plain addresses: nothing that could break a passwd-file line or a Postfix map', () => {
+    expect(addressArg(' Alice@Contoso.TEST ', 'person')).toBe('alice@contoso.test')
+    for (const bad of ['alice', 'a:b@x.test', 'a b@x.test', 'a@x.test\nb@x.test', 'a,b@x.test', 'a@x', '<a@x.test>', 'a@x.test:::::::']) {
+      expect(() => addressArg(bad, 'person'), bad).toThrow(AdminError)
+    }
   })
 
   it("names a member's author folder without a separator or a dot", () => {

@@ -29,6 +29,8 @@ describe('the tandem-admin command line', () => {
     expect(none.code).toBe(1)
     expect(none.err).toMatch(/No administrator's key was given, so nothing was read or changed: every command needs it \(R12\)/)
     expect(none.err).not.toMatch(/configuration/)
+    const unreadable = await run(['who-has', 'support@x.test', '--key-file', '/nonexistent/key'])
+    expect(unreadable.err).toMatch(/The key file \/nonexistent\/key could not be read \(ENOENT\), so nothing was read or changed \(R12\)/)
     const json = await run(['who-has', 'support@x.test', '--json'])
     expect(JSON.parse(json.out)).toMatchObject({ ok: false, error: { code: 'keyMissing', rule: 'R12' } })
   })
