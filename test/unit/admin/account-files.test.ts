@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
 import { join } from 'node:path'
 import { listEntry, PasswdFile, unusablePassword } from '../../../admin/passwd-file'
 import { PostfixMap } from '../../../admin/postfix-maps'
@@ -78,6 +80,23 @@ describe("Postfix's maps", () => {
     expect(map.remove('bob@x.test')).toBe(true)
     await map.write({ configDir: dir, senderLogins: `texthash:${path}`, virtualMailboxes: `texthash:${path}`, postfixCommand: '/bin/false', postmapCommand: '/bin/false' })
     expect(await readFile(path, 'utf8')).toBe('# senders\nsupport@x.test support@x.test\ndesk@x.test desk@x.test,bob@x.test\n')
+    await rm(dir, { recursive: true })
+  })
+})
+
+describe("Postfix's indexed maps", () => {
+  it('builds the lookup file with postmap after writing a hash: map, and fails in words when it cannot', async () => {
+    const dir = await scratch()
+    await writeFile(join(dir, 'main.cf'), '')
+    const path = join(dir, 'sender_logins')
+    await writeFile(path, 'bob@x.test bob@x.test\n')
+    const cfg = { configDir: dir, senderLogins: `hash:${path}`, virtualMailboxes: `hash:${path}`, postfixCommand: '/usr/sbin/postfix', postmapCommand: '/usr/sbin/postmap' }
+    const map = await PostfixMap.read(`hash:${path}`)
+    map.set('desk@x.test', ['desk@x.test', 'bob@x.test'])
+    await map.write(cfg)
+    const { stdout } = await promisify(execFile)('/usr/sbin/postmap', ['-c', dir, '-q', 'desk@x.test', `hash:${path}`])
+    expect(stdout.trim()).toBe('desk@x.test,bob@x.test')
+    await expect(map.write({ ...cfg, postmapCommand: join(dir, 'no-such-postmap') })).rejects.toMatchObject({ code: 'postfixFailed' })
     await rm(dir, { recursive: true })
   })
 })
