@@ -92,12 +92,27 @@ export class AccountStore {
   }
 
   /**
+   * Whether every sign-in of the account is blocked: listed for R8's passdb and every deny
+   * passdb, and no master login. (blockSignIn replaces the password before it lists the account,
+   * so a listed account's password is one nobody knows, or was so from the start.)
+   */
+  signInBlocked(address: string): boolean {
+    return [this.noSignIn, ...this.deny].every((list) => list.has(address)) && !this.masters?.has(address)
+  }
+
+  /** The full name the account store holds for an account (its passwd-file's GECOS field), or null. */
+  fullName(address: string): string | null {
+    return this.passwd.get(address)?.gecos.split(',')[0]?.trim() || null
+  }
+
+  /**
    * Blocks every sign-in of the account from now on (R8, R11): its password replaced by one
-   * nobody knows, listed for R8's passdb and every deny passdb, and no longer a master login.
+   * nobody knows (whatever scheme the old one had), listed for R8's passdb and every deny
+   * passdb, and no longer a master login.
    */
   async blockSignIn(address: string): Promise<void> {
     const entry = this.passwd.get(address)
-    if (entry && !entry.password.startsWith('{SSHA512}')) {
+    if (entry) {
       this.passwd.set({ ...entry, password: unusablePassword() })
       await this.write(this.passwd)
     }

@@ -42,10 +42,13 @@ export const TEAM_READ_RIGHTS = ['lookup', 'read']
 
 const ADDRESS = /^[^@\s"<>,;:]+@[a-z0-9.-]+\.[a-z0-9-]+$/i
 
+/** What an address on the command line stands for, as a refusal names it (admin.what.*). */
+export type AddressRole = 'shared' | 'person' | 'member'
+
 /** A command line address, lower case, or a refusal naming it. */
-export function addressArg(value: string | undefined, what: string): string {
+export function addressArg(value: string | undefined, what: AddressRole): string {
   const a = (value ?? '').trim().toLowerCase()
-  if (!ADDRESS.test(a)) throw new AdminError('badAddress', { value: value ?? '', what })
+  if (!ADDRESS.test(a)) throw new AdminError('badAddress', { value: value ?? '' }, { phrases: { what: { key: `admin.what.${what}` } } })
   return a
 }
 
@@ -67,7 +70,7 @@ export function mustBePerson(ctx: Context, address: string): void {
 /** A shared mailbox of the organisation. */
 export function mustBeShared(ctx: Context, address: string): void {
   if (ctx.store.kind(address) !== 'shared') {
-    throw new AdminError('notShared', { address, kind: ctx.store.kind(address) ?? 'none' })
+    throw new AdminError('notShared', { address })
   }
 }
 
@@ -117,7 +120,7 @@ export async function waitForAccount(ctx: Context, address: string): Promise<voi
   for (;;) {
     const found = await ctx.doveadm.run<Record<string, unknown>>('user', { userMask: [address] }).then((r) => !!r && address in r, () => false)
     if (found) return
-    if (Date.now() > deadline) throw new AdminError('doveadmFailed', { command: 'user' }, { reply: `${address}: not in the userdb 10 s after it was added to ${ctx.cfg.accounts.passwd}` })
+    if (Date.now() > deadline) throw new AdminError('accountNotSeen', { address, path: ctx.cfg.accounts.passwd })
     await new Promise((r) => setTimeout(r, 250))
   }
 }

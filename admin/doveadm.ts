@@ -12,11 +12,8 @@ import { AdminError } from './errors'
  * Every command tandem-admin uses was checked against a running 2.3.19 (docs/admin.md).
  */
 
-/** doveadm's exit codes (sysexits.h and Dovecot's own), in words. */
-const EXIT_CODES: Record<number, string> = {
-  1: 'failed', 2: 'no changes were needed', 64: 'wrong parameters', 65: 'not possible (it may exist already)', 67: 'no such user',
-  68: 'not found', 69: 'service unavailable', 70: 'internal error', 75: 'temporary failure, try again', 77: 'no permission', 78: 'configuration error',
-}
+/** doveadm's exit codes (sysexits.h and Dovecot's own) that have words in the catalogue (admin.exit.*). */
+export const EXIT_CODES = [1, 2, 64, 65, 67, 68, 69, 70, 75, 77, 78] as const
 
 /**
  * The doveadm commands tandem-admin uses, as the HTTP API names them; each run checks the server
@@ -27,9 +24,11 @@ export const NEEDED_COMMANDS = [
   'save', 'fetch', 'expunge', 'kick', 'user', 'authCacheFlush', 'quotaGet',
 ] as const
 
+/** A command the server answered with an error: the command, doveadm's exit code and the error type it named, as the server said them. */
 export class DoveadmCommandError extends Error {
   constructor(readonly command: string, readonly exitCode: number, readonly type: string) {
-    super(`doveadm ${command}: exit code ${exitCode} (${EXIT_CODES[exitCode] ?? type})`)
+    // The API names most errors only `exitCode`: then the code is all it said.
+    super(`doveadm ${command}: exit code ${exitCode}${type && type !== 'exitCode' ? `, ${type}` : ''}`)
   }
 }
 
@@ -83,7 +82,7 @@ export class Doveadm {
     if (!Array.isArray(answer)) throw new AdminError('doveadmHttp', { url: this.url.href }, { reply: 'not a list of answers' })
     return tags.map((tag, i) => {
       const a = (answer as unknown[][]).find((x) => Array.isArray(x) && x[2] === tag)
-      if (!a) return new DoveadmCommandError(commands[i]![0], 70, 'no answer (the server may have restarted)')
+      if (!a) return new DoveadmCommandError(commands[i]![0], 70, 'no answer')
       if (a[0] === 'error') {
         const e = a[1] as { type?: string; exitCode?: number }
         return new DoveadmCommandError(commands[i]![0], e.exitCode ?? 70, e.type ?? 'error')

@@ -1,7 +1,7 @@
 import { formatSize, parseSize } from '../config'
 import { addressArg, kick, membersOf, mustBeInside, mustBePerson, settleAccounts, type Context } from '../context'
 import { AdminError } from '../errors'
-import { currentEntry, planAccess, planEntry, planTeamFolder, postfixReloadLast } from './membership'
+import { accessNeedsWork, currentEntry, planAccess, planEntry, planTeamFolder, postfixReloadLast, teamFolderNeedsWork } from './membership'
 import { planMemberRemoval } from './member'
 import { usedBytes } from './licence'
 
@@ -11,14 +11,14 @@ import { usedBytes } from './licence'
  * reason for IMAP, password and token alike; deny for SMTP AUTH), it is no master login, its open
  * sessions are ended, and the organisation's sign-in provider — where it reads the account store,
  * as the test stack's does — refuses its refresh tokens. Members are added in the same step; the
- * person's own memberships of other shared mailboxes end.
+ * person's own memberships of other shared mailboxes end. Run again (a run that stopped part way,
+ * more members), it makes only what is missing; the members it had stay.
  */
-export async function convert(ctx: Context, args: { person?: string; toShared?: boolean; members?: string; name?: string }): Promise<void> {
+export async function convert(ctx: Context, args: { person?: string; members?: string; name?: string }): Promise<void> {
   const address = addressArg(args.person, 'person')
-  if (!args.toShared) throw new AdminError('usage', { detail: 'convert PERSON --to-shared' })
   mustBeInside(ctx, address)
-  if (ctx.store.kind(address) === 'shared') throw new AdminError('isShared', { address })
-  mustBePerson(ctx, address)
+  const again = ctx.store.kind(address) === 'shared'
+  if (!again) mustBePerson(ctx, address)
   const members = [...new Set((args.members ?? '').split(',').map((m) => m.trim()).filter(Boolean).map((m) => addressArg(m, 'member')))]
   // R7 for every member before anything changes: one outside address refuses the whole step.
   for (const m of members) mustBeInside(ctx, m)
@@ -36,20 +36,30 @@ export async function convert(ctx: Context, args: { person?: string; toShared?: 
     ctx.plan.add('admin.change.quotaLowered', { address, quota: formatSize(unlicensed), was: formatSize(quota) }, () => ctx.store.setLicence(address, unlicensed, licence))
   }
 
-  ctx.plan.add('admin.change.blockSignIn', { address }, async () => {
-    await ctx.store.blockSignIn(address)
-    await settleAccounts(ctx, [address])
-  })
-  ctx.plan.add('admin.change.kick', { address }, () => kick(ctx, address))
+  if (!ctx.store.signInBlocked(address)) {
+    ctx.plan.add('admin.change.blockSignIn', { address }, async () => {
+      await ctx.store.blockSignIn(address)
+      await settleAccounts(ctx, [address])
+    })
+    ctx.plan.add('admin.change.kick', { address }, () => kick(ctx, address))
+  }
   // The memberships the person had end with their sign-in.
   for (const shared of ctx.store.accounts('shared')) {
+    if (shared === address) continue
     const of = await membersOf(ctx, shared)
     if (of.has(address)) planMemberRemoval(ctx, shared, address, of)
   }
-  const all = [...members].sort()
-  planTeamFolder(ctx, address, () => all)
-  for (const m of members) planAccess(ctx, address, m, () => all)
-  const entry = currentEntry(ctx, address, args.name)
-  planEntry(ctx, { ...entry, name: args.name?.trim() || entry.name, members: all, sendAs: [], sendOnBehalf: [] })
+  const had = again ? [...(await membersOf(ctx, address)).keys()] : []
+  const all = [...new Set([...had, ...members])].sort()
+  if (await teamFolderNeedsWork(ctx, address, had)) planTeamFolder(ctx, address, () => all)
+  for (const m of members) {
+    if (!had.includes(m) || await accessNeedsWork(ctx, address, m)) planAccess(ctx, address, m, () => all)
+  }
+  const entry = currentEntry(ctx, address, ctx.store.fullName(address) ?? undefined)
+  // A person's grants were theirs to give no one: the shared mailbox starts with none; a rerun keeps those made since.
+  planEntry(ctx, {
+    ...entry, name: args.name?.trim() || entry.name, members: all,
+    sendAs: again ? entry.sendAs : [], sendOnBehalf: again ? entry.sendOnBehalf : [],
+  })
   postfixReloadLast(ctx)
 }

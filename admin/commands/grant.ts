@@ -1,12 +1,12 @@
 import { addressArg, membersOf, mustBeInside, mustBePerson, mustBeShared, type Context } from '../context'
-import { AdminError } from '../errors'
+import { AdminError, usage } from '../errors'
 import { currentEntry, planEntry, planSenderLogins, postfixReloadLast, sendAsLogins } from './membership'
 
 export type GrantKind = 'send-as' | 'send-on-behalf'
 
 function kindArg(value: string | undefined): GrantKind {
   if (value === 'send-as' || value === 'send-on-behalf') return value
-  throw new AdminError('usage', { detail: 'the grant is send-as or send-on-behalf' })
+  throw usage({ key: 'admin.usage.grantKind', params: { value: value ?? '' } }, 'tandem-admin grant|revoke SHARED PERSON send-as|send-on-behalf')
 }
 
 /**
@@ -15,7 +15,7 @@ function kindArg(value: string | undefined): GrantKind {
  * refuses it to anyone else. Only a member may be granted (and only a person inside, R7).
  */
 export async function grant(ctx: Context, args: { shared?: string; person?: string; kind?: string }): Promise<void> {
-  const shared = addressArg(args.shared, 'shared mailbox')
+  const shared = addressArg(args.shared, 'shared')
   const person = addressArg(args.person, 'person')
   const kind = kindArg(args.kind)
   mustBeInside(ctx, person)
@@ -36,7 +36,7 @@ export async function grant(ctx: Context, args: { shared?: string; person?: stri
  * Tandem only loses the identity.
  */
 export async function revoke(ctx: Context, args: { shared?: string; person?: string; kind?: string }): Promise<void> {
-  const shared = addressArg(args.shared, 'shared mailbox')
+  const shared = addressArg(args.shared, 'shared')
   const person = addressArg(args.person, 'person')
   const kind = kindArg(args.kind)
   mustBeShared(ctx, shared)

@@ -21,7 +21,7 @@ export const PLANS: Record<string, { licensed: boolean; archive: string; hold: b
  * the server and `who-has` read them. A mailbox that holds more than the new quota is refused.
  */
 export async function licence(ctx: Context, args: { shared?: string; plan?: string }): Promise<void> {
-  const address = addressArg(args.shared, 'shared mailbox')
+  const address = addressArg(args.shared, 'shared')
   const plan = (args.plan ?? '').trim().toLowerCase()
   const p = PLANS[plan]
   if (!p) throw new AdminError('planUnknown', { plan: args.plan ?? '', plans: Object.keys(PLANS).join(', ') }, { rule: 'R5' })
@@ -34,7 +34,7 @@ export async function licence(ctx: Context, args: { shared?: string; plan?: stri
   const next: Licence = { plan, archive: p.archive, hold: p.hold }
   const now = ctx.store.licence(address)
   if (ctx.store.quota(address) === quota && now.plan === next.plan && now.archive === next.archive && now.hold === next.hold) return
-  ctx.plan.add('admin.change.licence', { address, plan, quota: formatSize(quota), archive: next.archive, hold: next.hold ? 'on' : 'off' }, async () => {
+  ctx.plan.add(p.licensed ? 'admin.change.licenceLicensed' : 'admin.change.licenceUnlicensed', { address, plan, quota: formatSize(quota) }, async () => {
     await ctx.store.setLicence(address, quota, next)
     await settleAccounts(ctx, [address])
   })

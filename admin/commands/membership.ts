@@ -10,7 +10,7 @@ import { reloadPostfix } from '../postfix-maps'
  */
 
 /** The rights a member has on one folder of a shared mailbox: Full Access, except under the team folder. */
-function rightsFor(ctx: Context, folder: string, member: string): string[] {
+export function rightsFor(ctx: Context, folder: string, member: string): string[] {
   const team = ctx.cfg.folders.team
   if (!team) return MEMBER_RIGHTS
   if (folder === team) return TEAM_RIGHTS
@@ -66,6 +66,39 @@ async function ensureAuthorFolder(ctx: Context, mailbox: string, member: string,
   for (const m of members) await ctx.doveadm.run('aclSet', { user: mailbox, mailbox: folder, id: `user=${m}`, right: m === member ? TEAM_RIGHTS : TEAM_READ_RIGHTS })
 }
 
+const sameRights = (a: string[] | undefined, b: string[]) => !!a && a.length === b.length && b.every((r) => a.includes(r))
+
+/**
+ * Whether the team folder is not (or no longer) as planTeamFolder leaves it for these members:
+ * missing, a right too many or too few, someone else's entry; with author folders, one missing
+ * or with rights other than its member's insert and the others' read.
+ */
+export async function teamFolderNeedsWork(ctx: Context, mailbox: string, members: string[]): Promise<boolean> {
+  const team = ctx.cfg.folders.team
+  if (!team) return false
+  const folders = await ownFolders(ctx, mailbox)
+  if (!folders.includes(team)) return true
+  const acl = await aclOf(ctx, mailbox, team)
+  if ([...acl.keys()].some((id) => id.startsWith('user=') && !members.includes(id.slice(5).toLowerCase()))) return true
+  if (members.some((m) => !sameRights(acl.get(`user=${m}`), TEAM_RIGHTS))) return true
+  if (!ctx.cfg.folders.teamMemberFolders) return false
+  for (const owner of members) {
+    const folder = team + ctx.cfg.separator + memberFolder(owner)
+    if (!folders.includes(folder)) return true
+    const own = await aclOf(ctx, mailbox, folder)
+    if (members.some((m) => !sameRights(own.get(`user=${m}`), m === owner ? TEAM_RIGHTS : TEAM_READ_RIGHTS))) return true
+  }
+  return false
+}
+
+/** Whether a member lacks (or has other than) their rights on some folder of the mailbox (a run that stopped part way). */
+export async function accessNeedsWork(ctx: Context, mailbox: string, member: string): Promise<boolean> {
+  for (const folder of await ownFolders(ctx, mailbox)) {
+    if (!sameRights((await aclOf(ctx, mailbox, folder)).get(`user=${member}`), rightsFor(ctx, folder, member))) return true
+  }
+  return false
+}
+
 /**
  * Full Access for a member on every folder of a shared mailbox as it is when the change is made
  * (R1): INBOX too, whose ACL is the default of folders made later (`acl_defaults_from_inbox`), and
@@ -111,14 +144,14 @@ export function planEntry(ctx: Context, entry: DirectoryEntry): void {
   const sorted = normal(entry)
   const domains = [...ctx.cfg.domains].sort()
   if (JSON.stringify(ctx.directory.domains ? [...ctx.directory.domains].sort() : null) !== JSON.stringify(domains)) {
-    ctx.plan.add('admin.change.domains', { domains: domains.join(', ') }, () => publishEntry(ctx.doveadm, ctx.cfg, ctx.cfg.organisation, { domains }))
+    ctx.plan.add('admin.change.domains', { domains: domains.join(', ') }, () => publishEntry(ctx.doveadm, ctx.cfg, ctx.directory, ctx.cfg.organisation, { domains }))
     ctx.directory.domains = domains
   }
   const before = ctx.directory.entries.get(entry.address)?.entry
   if (before && same(before, sorted)) return
   ctx.plan.add('admin.change.directory', {
     address: entry.address, name: sorted.name, members: list(sorted.members), sendAs: list(sorted.sendAs), sendOnBehalf: list(sorted.sendOnBehalf),
-  }, () => publishEntry(ctx.doveadm, ctx.cfg, entry.address, sorted))
+  }, () => publishEntry(ctx.doveadm, ctx.cfg, ctx.directory, entry.address, sorted))
 }
 
 const list = (a: string[]) => (a.length ? a.join(', ') : '—')
@@ -128,7 +161,8 @@ export function planSenderLogins(ctx: Context, sender: string, logins: string[])
   const now = ctx.maps.senders.get(sender)
   const next = [sender, ...logins.filter((l) => l !== sender).sort()]
   if (now && now.join(',') === next.join(',')) return
-  ctx.plan.add('admin.change.senderLogins', { sender, logins: list(next) }, async () => {
+  const none = next.length === 1
+  ctx.plan.add(none ? 'admin.change.senderLoginsNone' : 'admin.change.senderLogins', none ? { sender } : { sender, logins: list(next) }, async () => {
     ctx.maps.senders.set(sender, next)
     await ctx.maps.senders.write(ctx.cfg.postfix)
   })

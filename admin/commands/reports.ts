@@ -1,5 +1,5 @@
 import { addressArg, membersOf, mustBeShared, MEMBER_RIGHTS, type Context } from '../context'
-import { AdminError } from '../errors'
+import { AdminError, usage } from '../errors'
 import { readAudit, type AuditRecord } from '../public-folders'
 import { sendAsLogins } from './membership'
 import { usedBytes } from './licence'
@@ -27,7 +27,7 @@ export interface WhoHas {
 
 /** `who-has SHARED`: who may open it, send as it and send on behalf of it, and where the sources disagree. */
 export async function whoHas(ctx: Context, args: { shared?: string }): Promise<WhoHas> {
-  const address = addressArg(args.shared, 'shared mailbox')
+  const address = addressArg(args.shared, 'shared')
   mustBeShared(ctx, address)
   const acl = await membersOf(ctx, address)
   const entry = ctx.directory.entries.get(address)?.entry ?? null
@@ -77,6 +77,6 @@ export async function access(ctx: Context, args: { person?: string }): Promise<A
 /** `audit [--limit N]`: the newest audit records, newest first. */
 export async function audit(ctx: Context, args: { limit?: string }): Promise<{ records: AuditRecord[] }> {
   const limit = args.limit === undefined ? 20 : Number(args.limit)
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new AdminError('usage', { detail: '--limit N (1 to 1000)' })
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw usage({ key: 'admin.usage.limit' }, 'tandem-admin audit [--limit N]')
   return { records: await readAudit(ctx.doveadm, ctx.cfg, limit) }
 }

@@ -330,7 +330,7 @@ describe.each(orgs)('tandem-admin on %s', (_name, load, cast) => {
     expect(r.code).toBe(1)
     expect(r.err).toMatch(/^tandem-admin: Postfix did not carry out "\/bin\/false -c .* reload"\. Its reply is below; once that is fixed, run .* yourself: the maps are written already\./m)
     expect(r.err).toMatch(/^Stopped after 2 of 3 changes; these were made:/m)
-    expect(r.err).toMatch(/^It stopped at: Reload Postfix so it uses its new maps \(that change may be partly made\)\.$/m)
+    expect(r.err).toMatch(/^It stopped at: Reload Postfix so it uses its new maps \(that change may be partly made\)\. Once the cause is put right, run the same command again/m)
     expect(r.err).toMatch(/Recorded in the audit/)
     const [record] = (await admin(stack, ['audit', '--limit', '1', '--json'])).json<{ report: { records: { command: string[]; changes: string[]; error?: string }[] } }>().report.records
     expect(record!.command).toEqual(['revoke', shared, at(cast.member), 'send-as'])

@@ -21,7 +21,28 @@ describe('the tandem-admin command line', () => {
     expect((await run(['frobnicate'])).code).toBe(2)
     const bad = await run(['grant', '--colour'])
     expect(bad.code).toBe(2)
-    expect(bad.err).toMatch(/^tandem-admin: That command line is not complete/)
+    expect(bad.err).toBe('tandem-admin: That command line is not right: there is no option --colour. Nothing was changed. Run tandem-admin --help for the commands.')
+  })
+
+  it('checks the whole command line before it looks for the key, and says how the command is written (every word from the catalogue)', async () => {
+    const cases: [string[], RegExp][] = [
+      [['member', 'add', 'desk@x.test'], /not right: it lacks PERSON\. Nothing was changed\. It is written: tandem-admin member add SHARED PERSON$/],
+      [['member', 'add', 'desk@x.test', 'bob@x.test', 'carol@x.test'], /not right: carol@x\.test: more than the command takes\./],
+      [['grant', 'desk@x.test', 'bob@x.test', 'send-as', '--plan', 'plan2'], /not right: --plan does not go with this command\. Nothing was changed\. It is written: tandem-admin grant SHARED PERSON send-as\|send-on-behalf/],
+      [['licence', 'desk@x.test'], /not right: it needs --plan none\|plan1\|plan1\+archive\|plan2\./],
+      [['convert', 'dave@x.test', '--members', 'a@x.test'], /not right: it needs --to-shared\./],
+      [['shared', 'create', 'desk@x.test', '--name'], /not right: --name needs a value\./],
+      [['audit', '--json=yes'], /not right: --json takes no value\./],
+    ]
+    for (const [argv, said] of cases) {
+      const r = await run(argv)
+      expect(r.code, argv.join(' ')).toBe(2)
+      expect(r.err, argv.join(' ')).toMatch(said)
+    }
+    const nl = await run(['member', 'add', 'desk@x.test'], { LANG: 'nl_NL.UTF-8' })
+    expect(nl.err).toBe('tandem-admin: Die opdrachtregel klopt niet: ze mist PERSON. Er is niets veranderd. Zo schrijft u haar: tandem-admin member add SHARED PERSON')
+    const json = await run(['licence', 'desk@x.test', '--json'])
+    expect(JSON.parse(json.out)).toMatchObject({ ok: false, error: { code: 'usageOf' }, changes: [] })
   })
 
   it('reads nothing without the key: not even its configuration (R12)', async () => {
