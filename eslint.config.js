@@ -12,6 +12,16 @@ const layer = (message, extra = []) => ['error', {
   patterns: [{ group: ['node:*', ...extra], message }],
 }]
 
+/** Globals of one side only (Node's, the page's) or of the network: never in shared/. */
+const sharedForbiddenGlobals = [
+  ...['Buffer', 'process', 'global', 'require', 'module', 'exports', '__dirname', '__filename', 'setImmediate', 'clearImmediate']
+    .map((name) => ({ name, message: 'shared/ runs in the window too: no Node globals (use TextEncoder, btoa, Uint8Array).' })),
+  ...['window', 'document', 'localStorage', 'sessionStorage', 'indexedDB', 'navigator', 'location']
+    .map((name) => ({ name, message: 'shared/ runs in the main process too: no DOM globals.' })),
+  ...['fetch', 'XMLHttpRequest', 'WebSocket', 'EventSource']
+    .map((name) => ({ name, message: 'shared/ never touches the network.' })),
+]
+
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', '.tandem-tmp/**', 'test-results/**', 'playwright-report/**'] },
   js.configs.recommended,
@@ -30,7 +40,13 @@ export default tseslint.config(
   },
   {
     files: ['shared/**/*.ts'],
-    rules: { 'no-restricted-imports': layer('shared/ is imported by both sides: no Node, Electron, network or UI code here.', ['vue', 'pinia', 'dexie', '**/electron/**', '**/renderer/**', '**/admin/**']) },
+    rules: {
+      'no-restricted-imports': layer('shared/ is imported by both sides: no Node, Electron, network or UI code here.', ['vue', 'pinia', 'dexie', '**/electron/**', '**/renderer/**', '**/admin/**']),
+      // Imports are not the only way in: a global such as Buffer type-checks (the project has
+      // Node's types) and then fails in the window. Web-standard globals both sides have
+      // (TextEncoder, btoa, URL, structuredClone) stay allowed.
+      'no-restricted-globals': ['error', ...sharedForbiddenGlobals],
+    },
   },
   {
     files: ['renderer/**/*.ts', 'renderer/**/*.vue'],

@@ -8,7 +8,7 @@ import { MailService } from './service/mail-service'
 import { attachmentHeaders } from './service/operations/attachments'
 import { KeychainSecrets } from './service/storage/keychain-secrets'
 import { FileStateStore } from './service/storage/state-store'
-import { consoleLogger } from './service/logger'
+import { consoleLogger, internalErrors } from './service/logger'
 import { contentSecurityPolicy } from './security/csp'
 import { isAllowedExternalUrl } from './security/external-links'
 import { serverSettingsSchema } from '../shared/domain'
@@ -20,6 +20,9 @@ import type { ConfirmQuestion } from './service/confirm'
 import { maxConnectionsFrom } from './service/imap/connection-budget'
 
 // Electron is this file and preload.ts only; everything else is the plain-Node mail service.
+
+/** Internal failures, redacted (an IMAP or OAuth error may quote a password or a token). */
+const logInternal = internalErrors(consoleLogger)
 
 /** Attachments stream through this scheme, one-time ticket in the path (never a file: URL). */
 const ATTACHMENT_SCHEME = 'tandem-attachment'
@@ -152,7 +155,7 @@ async function boot(): Promise<void> {
   })
   // Whatever goes wrong resuming the last session (an unreadable keychain entry, a broken state
   // file), the window opens: the person can always sign in again.
-  await service.start().catch((e: unknown) => console.error('tandem: could not resume the last session:', e))
+  await service.start().catch((e: unknown) => logInternal('could not resume the last session', e))
   const ticketOf = (url: string) => new URL(url).pathname.replace(/^\/+/, '')
 
   // The renderer's attachment links stream from here: a checked viewable type in place (in the
@@ -180,7 +183,7 @@ async function boot(): Promise<void> {
     })
     void viewer.loadURL(url)
   }
-  const dispatch = createDispatcher(serviceHandlers(service), (msg, e) => console.error(msg, e))
+  const dispatch = createDispatcher(serviceHandlers(service), logInternal)
   // The only ipcMain handler: sender checked, then the dispatcher validates against the contract.
   ipcMain.handle(IPC_CALL, (e, name: unknown, input: unknown) => {
     if (!isTrustedSender(e)) return { ok: false, error: apiError({ code: 'request.invalid', key: 'errors.request.notFromWindow' }) }
@@ -206,5 +209,5 @@ async function boot(): Promise<void> {
 }
 
 // A mail server that drops connections mid-command must never take the app down with it.
-process.on('unhandledRejection', (e) => { console.error('tandem: unhandled rejection:', e) })
+process.on('unhandledRejection', (e) => logInternal('unhandled rejection', e))
 void boot()

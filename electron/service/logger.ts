@@ -26,3 +26,19 @@ export function withoutSecrets(line: string): string {
 
 /** A logger that strips anything credential-like before the line reaches `inner`. */
 export const redacting = (inner: Logger): Logger => (level, line) => inner(level, withoutSecrets(line))
+
+/** An error as one line for the log: its stack where it has one (what a developer needs), else its text. */
+export function describeError(e: unknown): string {
+  if (e instanceof Error) return e.stack ?? `${e.name}: ${e.message}`
+  try { return typeof e === 'string' ? e : JSON.stringify(e) ?? String(e) } catch { return String(e) }
+}
+
+/**
+ * What a host hands the one door (api/dispatcher.ts) for internal failures, and uses for its own
+ * (a session that could not resume, an unhandled rejection): the error's stack, redacted — an
+ * IMAP or OAuth error may quote what was sent, a password or a token among it.
+ */
+export const internalErrors = (inner: Logger = consoleLogger) => {
+  const log = redacting(inner)
+  return (what: string, e: unknown): void => log('error', `${what}: ${describeError(e)}`)
+}

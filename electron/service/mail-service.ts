@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto'
-import type { ImapFlow } from 'imapflow'
 import { ApiFailure, fail } from '../../shared/api/errors'
 import type { CallOutput, SendRequest } from '../../shared/api/contract'
 import type { Folder, FolderSyncState, Identity, MessageBody } from '../../shared/domain'
@@ -11,18 +9,17 @@ import { OutboxJournal, type OutboxDecision } from './operations/outbox-journal'
 import { SmtpWatch } from './operations/smtp-watch'
 import { NO_CERTIFICATE, Outgoing } from './operations/outgoing'
 import { verifyDetachedSignature } from './crypto/smime-verify'
-import { mailboxKey, mailboxOfFolder, parseIdentityKey } from '../../shared/ids'
+import { mailboxKey, mailboxOfFolder, messageKey, parseIdentityKey } from '../../shared/ids'
+import { newMailNotice, NoticeLimiter, platformText } from './operations/new-mail-notice'
 import { MailboxRuntime } from './imap/mailbox-runtime'
 import { publishMailboxes } from './session/memberships'
 import { fetchRemoteImage } from './operations/remote-content'
 import { syncFolder } from './operations/sync'
 import { releaseMemorySoon } from './memory'
-import { BATCH_EVERY, compactTeamFolder, readTeamState, verifyBatches, type BatchListCache } from './operations/team-batches'
-import { appendTeamRecord, ensureTeamFolder, recordMessage, recordMessageId, recordSentence, type TeamCursor } from './operations/team'
-import { TEAM_RECORD_VERSION, type TeamRecord } from '../../shared/team/records'
-import { toTeamWire } from '../../shared/team/wire'
+import type { TeamCursor } from './operations/team'
+import { TeamService } from './team-service'
 import type { CallInput } from '../../shared/api/contract'
-import { findByMessageId, moveMessages, setFlags, trashFor } from './operations/triage'
+import { moveMessages, setFlags, trashFor } from './operations/triage'
 import { SessionLifecycle, type MailServiceDeps } from './session/session-lifecycle'
 import { serverChecksSenders } from '../../shared/rules/server-presets'
 import { serverRefusesForeignSender } from './operations/sender-check'
@@ -45,18 +42,22 @@ export class MailService extends SessionLifecycle {
   private readonly outgoing: Outgoing
   /** Whether the submission server answers, watched while it does not (queued mail waits for it). */
   private readonly smtpWatch: SmtpWatch
-  private readonly teamFolders = new Map<string, { path: string; exists: boolean; at: number }>()
-  /** Batches of each team folder this service checked against the log: good ones, false ones. */
-  private readonly teamChecked = new Map<string, { uidValidity: string; good: Set<number>; bad: Set<number> }>()
-  /** The batches of each team folder as last listed, while a device reads their chain page by page. */
-  private readonly teamLists = new Map<string, BatchListCache>()
   /** Whether this session's submission server refuses envelope senders the person does not own (null: not known yet). */
   private senderCheck: { account: string; refuses: boolean } | null = null
+  /** Desktop notifications shown, rate-limited whatever the window asks. */
+  private readonly notices = new NoticeLimiter()
+  /** The team state calls (team-service.ts). */
+  private readonly team: TeamService
 
   constructor(deps: MailServiceDeps) {
     super(deps)
     this.smtpWatch = new SmtpWatch((_endpoint, reachable) => this.deps.emit('smtp.state', { reachable }))
     this.outgoing = new Outgoing(new OutboxJournal(deps.state), this.keyring, deps.state, this.smtpWatch)
+    this.team = new TeamService({
+      shared: (mailboxId) => this.sharedRuntime(mailboxId),
+      me: () => { const a = this.requireSession(); return { address: a.session.account.address, name: a.name } },
+      log: (level, line) => this.log(level, line),
+    })
   }
 
   override async stop(): Promise<void> {
@@ -77,6 +78,24 @@ export class MailService extends SessionLifecycle {
     return folders
   }
 
+  /**
+   * A desktop notification of new mail in an Inbox of the session (Electron; the window decided
+   * it is due: not muted, not quiet hours, not the person's own). What it says comes from the
+   * server, not the window; mail that is not there unread, and anything past the rate limit,
+   * is not shown. The text is made safe for the platform's notifications (new-mail-notice.ts).
+   */
+  async notify(input: CallInput<'app.notify'>): Promise<CallOutput<'app.notify'>> {
+    if (!this.deps.notify) return { shown: false }
+    const { runtime, folder } = await this.folder(input.folderId)
+    if (folder.role !== 'inbox') throw fail({ code: 'request.invalid', field: 'folderId', key: 'errors.request.invalid', params: { detail: 'folderId: not an Inbox' } })
+    const notice = await newMailNotice(await runtime.connection(), folder.path, runtime.mailbox.name, input.uids, input.locale ?? 'en')
+    if (!notice || !this.notices.allow(runtime.mailbox.id)) return { shown: false }
+    const platform = this.deps.platform ?? process.platform
+    const shown = { title: platformText(notice.title, platform, 'title'), body: platformText(notice.body, platform, 'body') }
+    this.deps.notify({ ...shown, target: { folderId: folder.id, id: messageKey(folder.id, notice.newest) } })
+    return { shown: true, ...shown }
+  }
+
   /** Brings one folder's cache up to date; new messages go out as sync.messages events. */
   async syncMessages(input: { folderId: string; since: FolderSyncState | null; knownUids: number }): Promise<CallOutput<'messages.sync'>> {
     const { runtime, folder } = await this.folder(input.folderId)
@@ -89,84 +108,28 @@ export class MailService extends SessionLifecycle {
   }
 
   /** A shared mailbox's team records from the cursor on (docs/team-state.md). */
-  async teamRead(mailboxId: string, since: TeamCursor | null, distrust: number[] = []): Promise<CallOutput<'team.read'>> {
-    const { client, path } = await this.sharedRuntime(mailboxId).teamFolder()
-    if (!(await this.teamFolderExists(mailboxId, client, path, false))) return { exists: false, cursor: null, records: toTeamWire([]), more: false, skipped: 0, reset: false, batches: [] }
-    // Batches this service found false are not started from either (team.compact checks them).
-    const checked = this.teamChecked.get(mailboxId)
-    const untrusted = new Set([...distrust, ...(checked?.bad ?? [])])
-    // Gone since it was seen (another client deleted it): asked again next time.
-    const page = await readTeamState(client, path, since, untrusted, this.teamListsOf(mailboxId)).catch((e: unknown) => { this.teamFolders.delete(mailboxId); throw e })
-    return { exists: true, ...page }
+  teamRead(mailboxId: string, since: TeamCursor | null, distrust: number[] = [], useBatches = true): Promise<CallOutput<'team.read'>> {
+    return this.team.read(mailboxId, since, distrust, useBatches)
   }
 
-  /** Checks batches of a team folder against the records they copy (team-batches.ts). */
-  async teamVerify(mailboxId: string, uids: number[]): Promise<CallOutput<'team.verify'>> {
-    const { client, path } = await this.sharedRuntime(mailboxId).teamFolder()
-    const result = await verifyBatches(client, path, uids)
-    const checked = this.teamCheckedOf(mailboxId)
-    for (const u of uids) (result.bad.some((b) => b.uid === u) ? checked.bad : checked.good).add(u)
-    return result
+  /** Checks batches of a team folder against the records they copy; who appended a false one, where the server confirms it. */
+  teamVerify(mailboxId: string, uids: number[]): Promise<CallOutput<'team.verify'>> {
+    return this.team.verify(mailboxId, uids)
   }
 
-  /**
-   * Appends a batch of the team records after the last batch, once enough have piled up. The
-   * threshold differs a little per member, so that of fifty members who look at once, one
-   * writes it and the others find it there.
-   */
-  async teamCompact(mailboxId: string, locale: CallInput<'team.compact'>['locale']): Promise<CallOutput<'team.compact'>> {
-    const runtime = this.sharedRuntime(mailboxId)
-    const active = this.requireSession()
-    const { client, path } = await runtime.teamFolder()
-    if (!(await this.teamFolderExists(mailboxId, client, path, false))) return { batch: null, passedOver: [] }
-    const address = active.session.account.address
-    const threshold = BATCH_EVERY + Math.round((BATCH_EVERY / 2) * ((createHash('sha256').update(address).digest()[0] ?? 0) / 255))
-    const made = await compactTeamFolder(client, path, { address, name: active.name }, locale ?? 'en', threshold, this.teamCheckedOf(mailboxId))
-    if (!made) return { batch: null, passedOver: [] }
-    const { passedOver, ...batch } = made
-    return { batch: batch.uid ? batch : null, passedOver }
+  /** Which of a conversation's team records the server confirms were written by their author (team-authors.ts). */
+  teamAuthors(mailboxId: string, records: { uid: number; id: string; by: string }[]): Promise<CallOutput<'team.authors'>> {
+    return this.team.authors(mailboxId, records)
   }
 
-  private teamListsOf(mailboxId: string): BatchListCache {
-    let c = this.teamLists.get(mailboxId)
-    if (!c) this.teamLists.set(mailboxId, (c = {}))
-    return c
+  /** Appends a batch of the team records after the last batch, once enough have piled up. */
+  teamCompact(mailboxId: string, locale: CallInput<'team.compact'>['locale']): Promise<CallOutput<'team.compact'>> {
+    return this.team.compact(mailboxId, locale)
   }
 
-  private teamCheckedOf(mailboxId: string): { uidValidity: string; good: Set<number>; bad: Set<number> } {
-    let c = this.teamChecked.get(mailboxId)
-    if (!c) this.teamChecked.set(mailboxId, (c = { uidValidity: '', good: new Set(), bad: new Set() }))
-    return c
-  }
-
-  /**
-   * Appends one team record as the signed-in member: who acted is the session's address, never
-   * the page's word. A record replayed after a crash is found by its Message-ID, not appended twice.
-   */
-  async teamRecord(input: CallInput<'team.record'>): Promise<{ uid: number | null }> {
-    const runtime = this.sharedRuntime(input.mailboxId)
-    const active = this.requireSession()
-    const record: TeamRecord = { v: TEAM_RECORD_VERSION, id: input.id, conv: input.conv, at: input.at, by: active.session.account.address, action: input.action }
-    const { client, path } = await runtime.teamFolder()
-    await this.teamFolderExists(input.mailboxId, client, path, true)
-    const already = await findByMessageId(client, path, recordMessageId(record.id))
-    if (already !== null) return { uid: already }
-    const { subject, text } = recordSentence(record, active.name, input.locale ?? 'en')
-    const message = await recordMessage(record, active.name, subject, text)
-    return { uid: await appendTeamRecord(client, path, message).catch((e: unknown) => { this.teamFolders.delete(input.mailboxId); throw e }) }
-  }
-
-  /**
-   * Whether the team folder is there, asked of the server (LIST) once while it is, and at most
-   * once a minute while it is not: the renderer reads team state every few seconds.
-   */
-  private async teamFolderExists(mailboxId: string, client: ImapFlow, path: string, create: boolean): Promise<boolean> {
-    const known = this.teamFolders.get(mailboxId)
-    if (known?.exists && known.path === path) return true
-    if (!create && known && known.path === path && Date.now() - known.at < 60_000) return false
-    const exists = await ensureTeamFolder(client, path, create)
-    this.teamFolders.set(mailboxId, { path, exists, at: Date.now() })
-    return exists
+  /** Appends one team record as the signed-in member (who acted is the session's address, never the page's word). */
+  teamRecord(input: CallInput<'team.record'>): Promise<{ uid: number | null }> {
+    return this.team.record(input)
   }
 
   private sharedRuntime(mailboxId: string): MailboxRuntime {

@@ -7,7 +7,7 @@ import { MailService } from '../service/mail-service'
 import type { BackoffPolicy } from '../service/imap/mailbox-runtime'
 import { MemorySecretStore } from '../service/storage/secret-store'
 import { FileStateStore, MemoryStateStore, type StateStore } from '../service/storage/state-store'
-import { consoleLogger } from '../service/logger'
+import { consoleLogger, internalErrors, withoutSecrets } from '../service/logger'
 import { WebHost } from './web-host'
 import type { AutoconfigOptions } from '../service/session/autoconfig'
 import { ConfirmPage } from './confirm-page'
@@ -48,7 +48,8 @@ export interface WebApp {
 
 /** Runs the mail service and the web host together, as `npm run web` and the e2e tests do. */
 export async function startWebApp(opts: WebAppOptions = {}): Promise<WebApp> {
-  const log = opts.log ?? ((line: string) => console.error(line))
+  // Every line redacted: the host's own and the one door's internal failures (their stacks).
+  const log = (line: string) => (opts.log ?? console.error)(withoutSecrets(line))
   const rendererDir = opts.rendererDir ?? join(projectRoot, 'out', 'renderer')
   const version = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version
   const state: StateStore = opts.stateFile ? new FileStateStore(opts.stateFile, consoleLogger) : new MemoryStateStore()
@@ -77,7 +78,7 @@ export async function startWebApp(opts: WebAppOptions = {}): Promise<WebApp> {
     turnMs: opts.turnMs,
   })
   await service.start()
-  const dispatch = createDispatcher(serviceHandlers(service), (msg, e) => log(`${msg}: ${(e as Error)?.stack ?? e}`))
+  const dispatch = createDispatcher(serviceHandlers(service), internalErrors((_level, line) => log(line)))
   host = new WebHost({ rendererDir, dispatch, port: opts.port ?? 0, log, attachment: (t) => service.openAttachment(t) })
   await host.start()
   const h = host

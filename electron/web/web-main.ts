@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { serverSettingsSchema } from '../../shared/domain'
 import { projectRoot, startWebApp } from './web-app'
+import { internalErrors } from '../service/logger'
 
 /**
  * `npm run web`: the mail service and the built renderer on 127.0.0.1, for a browser.
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
   console.log(`Tandem is running at ${app.url}`)
   console.log('Open that address in a browser (the token in it is this launch\'s key). Ctrl+C stops.')
   // A mail server that drops connections must never take the service down with it.
-  process.on('unhandledRejection', (e) => { console.error('tandem: unhandled rejection:', e) })
+  process.on('unhandledRejection', (e) => internalErrors()('unhandled rejection', e))
   const stop = () => { void app.stop().then(() => process.exit(0)) }
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)

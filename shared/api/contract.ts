@@ -1,6 +1,11 @@
 import { z } from 'zod'
 import { conversationIdSchema, teamActionSchema } from '../team/records'
 import { isTeamWire, type TeamWire } from '../team/wire'
+import { MAX_DISTRUST, VERIFY_CHUNK } from '../team/batches'
+import { MAX_HISTORY, MAX_NOTES } from '../team/fold'
+
+/** A conversation's records whose authors one `team.authors` asks about: all it keeps (notes and history). */
+const MAX_CONFIRM = MAX_NOTES * 2 + MAX_HISTORY
 import { LOCALES } from '../i18n'
 import { apiErrorSchema, textSchema } from './errors'
 import { batchFromWire } from './summary-wire'
@@ -71,6 +76,8 @@ export type SendRequest = z.infer<typeof sendRequestSchema>
 const batchInfoSchema = z.object({
   uid: z.number().int().positive(), from: z.number().int().positive(), upto: z.number().int().positive(),
   records: z.number().int().positive(), by: z.string().max(320),
+  /** The server confirms `by` appended it (docs/team-state.md, "Authors"); otherwise `by` is only its claim. */
+  confirmed: z.boolean().optional(),
 }).strict()
 
 /** Where a member's read of a team folder stopped. */
@@ -103,15 +110,17 @@ export const calls = {
   /** Name, version and launch hints for the sign-in form. */
   'app.info': call(none, appInfoSchema),
   /**
-   * Shows a desktop notification of new mail (Electron: main shows it; `shown` false where the
-   * host has none, the web host: the renderer uses the browser's Notification API). Clicking it
-   * comes back as an 'app.notificationClicked' event with the target.
+   * Shows a desktop notification of new mail in an Inbox (Electron: main shows it; `shown` false
+   * where the host has none — the web host's window uses the browser's Notification API — or
+   * when none of the messages is there unread, or past the rate limit). The window names the
+   * messages; main reads their senders and subjects itself and writes the words in `locale`.
+   * Clicking it comes back as an 'app.notificationClicked' event with the target.
    */
   'app.notify': call(z.object({
-    title: z.string().min(1).max(300),
-    body: z.string().max(1000),
-    target: notificationTargetSchema,
-  }).strict(), z.object({ shown: z.boolean() })),
+    folderId: z.string().min(1).max(1000),
+    uids: z.array(z.number().int().positive()).min(1).max(50),
+    locale: z.enum(LOCALES).default('en'),
+  }).strict(), z.object({ shown: z.boolean(), title: z.string().max(1000).optional(), body: z.string().max(4000).optional() })),
   /** The unread count of the unmuted Inboxes, for the dock / taskbar badge (0 clears it). */
   'app.badge': call(z.object({ count: z.number().int().nonnegative().max(10_000_000) }).strict(), z.object({ ok: z.literal(true) })),
   /**
@@ -183,7 +192,9 @@ export const calls = {
     mailboxId: z.string().min(1).max(400),
     since: teamCursorSchema.nullable(),
     /** Batches this device found to differ from the records they copy (team.verify): not started from. */
-    distrust: z.array(z.number().int().positive()).max(1000).default([]),
+    distrust: z.array(z.number().int().positive()).max(MAX_DISTRUST).default([]),
+    /** False: read the log alone, no batches (a device that found too many false ones, or could not check them). */
+    batches: z.boolean().default(true),
   }).strict(), z.object({
     exists: z.boolean(),
     cursor: teamCursorSchema.nullable(),
@@ -199,10 +210,25 @@ export const calls = {
   })),
   /**
    * Checks batches against the records they copy, reading every one of those: the batches that
-   * differ (or cannot be read). A device that started from batches asks this in the background.
+   * differ (or cannot be read). A device that started from batches asks this in the background,
+   * VERIFY_CHUNK batches a call, until it has asked about every one.
    */
-  'team.verify': call(z.object({ mailboxId: z.string().min(1).max(400), batches: z.array(z.number().int().positive()).min(1).max(1000) }).strict(),
+  'team.verify': call(z.object({ mailboxId: z.string().min(1).max(400), batches: z.array(z.number().int().positive()).min(1).max(VERIFY_CHUNK) }).strict(),
     z.object({ bad: z.array(batchInfoSchema), checked: z.number().int().nonnegative() })),
+  /**
+   * Which of a conversation's team records the server confirms were written by their author:
+   * `mode` confirmed where the administrator gave each member an append-only folder of their own,
+   * claimed elsewhere (every author is then only what its record says); `members`: the members
+   * who have such a folder (docs/team-state.md, "Authors").
+   */
+  'team.authors': call(z.object({
+    mailboxId: z.string().min(1).max(400),
+    records: z.array(z.object({ uid: z.number().int().positive(), id: z.string().uuid(), by: emailAddressSchema }).strict()).max(MAX_CONFIRM),
+  }).strict(), z.object({
+    mode: z.enum(['confirmed', 'claimed']),
+    members: z.array(emailAddressSchema).max(1000),
+    confirmed: z.array(z.string().uuid()).max(MAX_CONFIRM),
+  })),
   /**
    * Appends a batch of the records after the last one, when enough have been appended since
    * (the service decides, and checks the batches before it first); `batch` null when it did not.

@@ -541,6 +541,7 @@ export const en = {
   },
   notify: {
     one: '{mailbox} — {sender}: {subject}',
+    oneBody: '{sender}: {subject}',
     many: '{mailbox}: {count} new messages',
     manyBody: '{senders}',
     settings: 'Notifications',
@@ -583,6 +584,11 @@ export const en = {
     waiting: 'Saved on this device; the team sees it when the connection is back.',
     batchDistrusted: 'A summary of the team state that {by} appended does not match the team records: Tandem uses the records themselves. Tell your administrator if this happens again.',
     lost: '{who} already has this conversation.',
+    batchDistrustedUnnamed: 'A summary of the team state in this mailbox does not match the team records: Tandem uses the records themselves. Who appended it cannot be confirmed. Tell your administrator if this happens again.',
+    claimed: '{who} (unconfirmed)',
+    authorsClaimed: 'Names marked unconfirmed are as each member’s Tandem recorded them: this mail server does not let Tandem confirm who did what.',
+    authorsUnconfirmed: 'Entries marked unconfirmed name someone the server does not confirm wrote them: any member could have written them.',
+    olderNotes: 'No older notes | 1 older note is not shown here; the team folder keeps it | {count} older notes are not shown here; the team folder keeps them',
     history: {
       deleted: '{by} deleted {count} messages (in Deleted Items) | {by} deleted a message (in Deleted Items) | {by} deleted {count} messages (in Deleted Items)',
       title: 'History ({count})',
@@ -593,6 +599,8 @@ export const en = {
       noteDelete: '{by} deleted a note',
       noteRestore: '{by} restored a note',
       lost: '{line} — too late: {holder} had it',
+      deletedClaimed: 'Someone deleted {count} messages (in Deleted Items); the record names {by}, unconfirmed | Someone deleted a message (in Deleted Items); the record names {by}, unconfirmed | Someone deleted {count} messages (in Deleted Items); the record names {by}, unconfirmed',
+      older: 'No earlier entries | 1 earlier entry is not shown here; the team folder keeps it | {count} earlier entries are not shown here; the team folder keeps them',
     },
     filter: {
       label: 'Show',

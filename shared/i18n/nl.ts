@@ -542,6 +542,7 @@ export const nl: Catalogue = {
   },
   notify: {
     one: '{mailbox} — {sender}: {subject}',
+    oneBody: '{sender}: {subject}',
     many: '{mailbox}: {count} nieuwe berichten',
     manyBody: '{senders}',
     settings: 'Meldingen',
@@ -584,6 +585,11 @@ export const nl: Catalogue = {
     waiting: 'Bewaard op dit apparaat; het team ziet het zodra de verbinding terug is.',
     batchDistrusted: 'Een samenvatting van de teamstatus die {by} heeft toegevoegd klopt niet met de teamrecords: Tandem gebruikt de records zelf. Meld het je beheerder als dit vaker gebeurt.',
     lost: '{who} heeft dit gesprek al.',
+    batchDistrustedUnnamed: 'Een samenvatting van de teamstatus in dit postvak klopt niet met de teamrecords: Tandem gebruikt de records zelf. Wie ze heeft toegevoegd, kan niet worden bevestigd. Meld het je beheerder als dit vaker gebeurt.',
+    claimed: '{who} (onbevestigd)',
+    authorsClaimed: 'Namen met ‘onbevestigd’ zijn zoals de Tandem van elk lid ze heeft vastgelegd: deze mailserver laat Tandem niet bevestigen wie wat heeft gedaan.',
+    authorsUnconfirmed: 'Regels met ‘onbevestigd’ noemen iemand van wie de server niet bevestigt dat die ze heeft geschreven: elk lid kan ze hebben geschreven.',
+    olderNotes: 'Geen oudere notities | 1 oudere notitie staat hier niet; de teammap bewaart die | {count} oudere notities staan hier niet; de teammap bewaart ze',
     history: {
       deleted: '{by} heeft {count} berichten verwijderd (in Verwijderde items) | {by} heeft een bericht verwijderd (in Verwijderde items) | {by} heeft {count} berichten verwijderd (in Verwijderde items)',
       title: 'Geschiedenis ({count})',
@@ -594,6 +600,8 @@ export const nl: Catalogue = {
       noteDelete: '{by} heeft een notitie verwijderd',
       noteRestore: '{by} heeft een notitie teruggezet',
       lost: '{line} — te laat: {holder} had het al',
+      deletedClaimed: 'Iemand heeft {count} berichten verwijderd (in Verwijderde items); het record noemt {by}, onbevestigd | Iemand heeft een bericht verwijderd (in Verwijderde items); het record noemt {by}, onbevestigd | Iemand heeft {count} berichten verwijderd (in Verwijderde items); het record noemt {by}, onbevestigd',
+      older: 'Geen eerdere regels | 1 eerdere regel staat hier niet; de teammap bewaart die | {count} eerdere regels staan hier niet; de teammap bewaart ze',
     },
     filter: {
       label: 'Tonen',

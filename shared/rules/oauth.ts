@@ -5,7 +5,14 @@
 
 /** SASL XOAUTH2 (Google's and Microsoft's): base64 of "user=<user>^Aauth=Bearer <token>^A^A". */
 export function xoauth2(user: string, accessToken: string): string {
-  return Buffer.from(`user=${user}\x01auth=Bearer ${accessToken}\x01\x01`, 'utf8').toString('base64')
+  return base64OfUtf8(`user=${user}\x01auth=Bearer ${accessToken}\x01\x01`)
+}
+
+/** Base64 of a string's UTF-8 bytes with what both sides have (shared/ has no Node Buffer). */
+function base64OfUtf8(s: string): string {
+  let binary = ''
+  for (const byte of new TextEncoder().encode(s)) binary += String.fromCharCode(byte)
+  return btoa(binary)
 }
 
 

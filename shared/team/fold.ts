@@ -6,7 +6,10 @@ export interface TeamNote {
   at: number
   text: string
   /** Who deleted it and when; a deleted note is kept, so members can see who and bring it back. */
-  deleted: { by: string; at: number } | null
+  deleted: { by: string; at: number; uid?: number; rid?: string } | null
+  /** The record that wrote it (its UID and id): whether its author is confirmed is asked by these. */
+  uid?: number
+  rid?: string
 }
 
 /** One thing a member did, as every member's fold saw it. */
@@ -21,6 +24,14 @@ export interface TeamEvent {
   holder?: string | null
 }
 
+/**
+ * The most notes and history events a conversation keeps (the newest): anyone who can append to
+ * the team folder could write thousands of maximal notes on one conversation (5 000 of them made
+ * a cache row that could no longer be stored). Older ones are folded into a count, shown as such.
+ */
+export const MAX_NOTES = 100
+export const MAX_HISTORY = 200
+
 export interface ConversationTeamState {
   conv: string
   assignee: string | null
@@ -34,8 +45,11 @@ export interface ConversationTeamState {
   notes: TeamNote[]
   /** Who is writing a reply, until when (their clock). */
   writing: Record<string, number>
-  /** Everything done to it, in the log's order: assignments, status, notes (writing marks are not kept). */
+  /** Everything done to it, in the log's order: assignments, status, notes (writing marks are not kept); the newest MAX_HISTORY. */
   history: TeamEvent[]
+  /** Notes and events older than those kept (MAX_NOTES, MAX_HISTORY): only counted. */
+  olderNotes?: number
+  olderEvents?: number
 }
 
 export const emptyTeamState = (conv: string): ConversationTeamState => ({
@@ -82,14 +96,15 @@ export function applyTeamRecord(s: ConversationTeamState, r: StoredTeamRecord): 
       break
     case 'note':
       if (s.notes.some((n) => n.id === a.note)) { e = eventOf(r, 'ignored'); break }
-      s.notes.push({ id: a.note, by: r.by, at: r.at, text: a.text, deleted: null })
+      s.notes.push({ id: a.note, by: r.by, at: r.at, text: a.text, deleted: null, uid: r.uid, rid: r.id })
+      if (s.notes.length > MAX_NOTES) s.olderNotes = (s.olderNotes ?? 0) + s.notes.splice(0, s.notes.length - MAX_NOTES).length
       e = eventOf(r, 'applied')
       break
     case 'noteDelete':
     case 'noteRestore': {
       const n = s.notes.find((x) => x.id === a.note)
       if (!n || (a.kind === 'noteDelete') === (n.deleted !== null)) { e = eventOf(r, 'ignored'); break }
-      n.deleted = a.kind === 'noteDelete' ? { by: r.by, at: r.at } : null
+      n.deleted = a.kind === 'noteDelete' ? { by: r.by, at: r.at, uid: r.uid, rid: r.id } : null
       e = eventOf(r, 'applied')
       break
     }
@@ -102,6 +117,7 @@ export function applyTeamRecord(s: ConversationTeamState, r: StoredTeamRecord): 
       return null
   }
   s.history.push(e)
+  if (s.history.length > MAX_HISTORY) s.olderEvents = (s.olderEvents ?? 0) + s.history.splice(0, s.history.length - MAX_HISTORY).length
   return e
 }
 
@@ -112,7 +128,9 @@ export function applyTeamRecord(s: ConversationTeamState, r: StoredTeamRecord): 
  * counts once, at its first UID. Each conversation's state depends on its own records alone, so
  * a fold that holds only some conversations (a device that loaded part of its cache) folds them
  * exactly as a fold of all of them does. ('Writing' marks are not kept in the history; one
- * replayed says again what it said.)
+ * replayed says again what it said.) A conversation keeps its newest MAX_NOTES notes and
+ * MAX_HISTORY events; a replayed record older than those counts again — alike for every member,
+ * as the same log gives every member the same kept history.
  */
 export class TeamFold {
   readonly conversations = new Map<string, ConversationTeamState>()

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { test as base, _electron, type Page } from '@playwright/test'
+import { test as base, _electron, type BrowserContext, type Page } from '@playwright/test'
 import { startWebApp, projectRoot } from '../../electron/web/web-app'
 import { delegateLoginTemplate, loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
@@ -32,6 +32,19 @@ function electronBinary(): string | null {
 interface Fixtures {
   /** The Tandem window, freshly launched, its sign-in form suggesting this worker's stack. */
   app: Page
+  /** Every test, whatever else it checks, fails on an error in any of its pages (below). */
+  failOnPageError: void
+}
+
+/** Uncaught errors and unhandled rejections in the pages of the running test. */
+let pageErrors: string[] = []
+
+/** Watches a context's pages for uncaught errors (the test's own, one it opened, Electron's window). */
+export function watchPageErrors(context: BrowserContext): void {
+  context.on('weberror', (e) => {
+    const err = e.error()
+    pageErrors.push(`${e.page()?.url().replace(/#.*/, '') ?? 'a page'}: ${err.stack ?? err.message}`)
+  })
 }
 
 export const test = base.extend<Fixtures, { stack: MailStack }>({
@@ -48,6 +61,29 @@ export const test = base.extend<Fixtures, { stack: MailStack }>({
   app: async ({ page, stack }, use) => {
     await launch(page, stack, use)
   },
+
+  /**
+   * A page error is a failure even when every assertion held: an uncaught error or rejection
+   * in any page the test opened — through `page`, `browser.newContext()` or Electron — fails it.
+   */
+  failOnPageError: [async ({ context, browser }, use) => {
+    pageErrors = []
+    watchPageErrors(context)
+    const newContext = browser.newContext
+    browser.newContext = async (...args: Parameters<typeof newContext>) => {
+      const c = await newContext.apply(browser, args)
+      watchPageErrors(c)
+      return c
+    }
+    try {
+      await use()
+    } finally {
+      browser.newContext = newContext
+    }
+    const seen = pageErrors
+    pageErrors = []
+    if (seen.length) throw new Error(`${seen.length} error(s) in the page:\n${seen.join('\n')}`)
+  }, { auto: true }],
 })
 
 /** Opens Tandem on a given stack (tests that stop or change their own stack use this). */
@@ -61,6 +97,7 @@ export async function launch(page: Page, stack: MailStack, use: (p: Page) => Pro
         args: [join(projectRoot, 'out', 'main', 'main.js'), `--user-data-dir=${userData}`, '--no-sandbox'],
         env: { ...process.env, TANDEM_SUGGESTED_SERVER: JSON.stringify(suggestedServer) },
       })
+      watchPageErrors(app.context())
       await use(await app.firstWindow())
       await app.close()
       await rm(userData, { recursive: true, force: true })

@@ -69,7 +69,8 @@ async function look(page: Page, name: string): Promise<void> {
 
 for (const locale of ['en', 'nl'] as const) {
   test(`a message that may have gone is held with words that name the choices shown, and each choice does what it says (${locale})`, async ({ browser }) => {
-    test.setTimeout(90_000)
+    // Three sends, two services' worth of waiting on a slow line, and 24 screenshots.
+    test.setTimeout(180_000)
     const t = catalogues[locale]
     const context = await browser.newContext({ locale: locale === 'nl' ? 'nl-NL' : 'en-US' })
     const page = await context.newPage()

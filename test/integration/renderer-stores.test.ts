@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto'
 import { randomUUID } from 'node:crypto'
 import { createPinia, setActivePinia } from 'pinia'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createApp } from 'vue'
 import { createDispatcher, serviceHandlers } from '../../electron/api/dispatcher'
 import { MailService } from '../../electron/service/mail-service'
@@ -15,6 +15,7 @@ import { useBodiesStore } from '../../renderer/src/stores/bodies'
 import { useQueueStore } from '../../renderer/src/stores/queue'
 import { useSessionStore } from '../../renderer/src/stores/session'
 import { useFoldersStore } from '../../renderer/src/stores/folders'
+import { useTeamStore } from '../../renderer/src/stores/team'
 import { useMessageActions } from '../../renderer/src/composables/use-message-actions'
 import { loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
@@ -71,7 +72,7 @@ async function renderer(hop: Hop = (_n, _i, answer) => answer()) {
   setActivePinia(pinia)
   app.provide(API_KEY, api)
   const stores = app.runWithContext(() => ({ session: useSessionStore(), messages: useMessagesStore(), queue: useQueueStore(), folders: useFoldersStore(), actions: useMessageActions(), bodies: useBodiesStore() }))
-  return { ...stores, signIn: async (address: string) => {
+  return { ...stores, app, api, signIn: async (address: string) => {
     expect(await stores.session.signIn({ address, password: passwordOf(stack, address), server: serverSettings(stack) })).toBe(true)
     caches.push(stores.session.db!)
   } }
@@ -256,6 +257,45 @@ describe('when another member removes the message being read', () => {
       await alice.messageMove([...moved.uidMap.values()].join(','), 'INBOX', { uid: true })
     } finally {
       await alice.logout()
+    }
+  })
+})
+
+describe('the team store in a window that is already signed in', () => {
+  it('reads team state as it is set up, not at the next poll, and throws nothing while doing it', async () => {
+    // The poll's timer never fires here: a read can only come from the store's own start.
+    vi.useFakeTimers({ toFake: ['setInterval'] })
+    const rejected: unknown[] = []
+    const onRejection = (e: unknown) => { rejected.push(e) }
+    process.on('unhandledRejection', onRejection)
+    try {
+      const reads: string[] = []
+      const first = await renderer(async (name, input, answer) => {
+        if (name === 'team.read') reads.push((input as { mailboxId: string }).mailboxId)
+        return answer()
+      })
+      await first.signIn(BOB)
+      // A window opened (or reloaded) while the service is signed in: its session store finds
+      // the session, and only then do the stores that show mail — the team store among them — start.
+      reads.length = 0
+      const app = createApp({})
+      const pinia = createPinia()
+      app.use(pinia)
+      setActivePinia(pinia)
+      app.provide(API_KEY, first.api)
+      const session = app.runWithContext(() => useSessionStore())
+      await session.load()
+      expect(session.db).toBeTruthy()
+      caches.push(session.db!)
+      const team = app.runWithContext(() => useTeamStore())
+      await eventually(() => reads.includes('shared:support@contoso.test') || null, 'a read of the team folder')
+      expect(team.version).toBeGreaterThan(0)
+      // Before, every such start threw "Cannot access 'pulling' before initialization" (a page error).
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(rejected.map(String)).toEqual([])
+    } finally {
+      process.off('unhandledRejection', onRejection)
+      vi.useRealTimers()
     }
   })
 })

@@ -13,7 +13,8 @@ import { TeamFold } from '../../shared/team/fold'
 import { fromTeamWire } from '../../shared/team/wire'
 import { conversationId, type StoredTeamRecord, type TeamAction } from '../../shared/team/records'
 import { readTeamRecords, recordMessage, TEAM_FOLDER, type TeamCursor } from '../../electron/service/operations/team'
-import { BATCH_EVERY, batchMessage, listBatches, readTeamState } from '../../electron/service/operations/team-batches'
+import { listBatches, readTeamState } from '../../electron/service/operations/team-batches'
+import { BATCH_EVERY, batchMessage } from '../../electron/service/operations/team-batch-write'
 import { MIN_BATCH_BYTES } from '../../shared/team/batches'
 import { parseOrganisation, type Organisation } from '../mailstack/organisation'
 import { loadOrganisation } from '../mailstack/organisation'
@@ -274,7 +275,7 @@ for (const c of cases) {
           const api = new ApiClient({ call: (n, i) => dispatch(n, i), on: () => () => undefined })
           const db = new TandemDb(`${name}.${randomUUID()}`)
           const reads: number[] = []
-          const sync = new TeamSync(db, (n, i) => { if (n === 'team.read') reads.push(1); return api.call(n, i) }, (_m, by) => told.push(by))
+          const sync = new TeamSync(db, (n, i) => { if (n === 'team.read') reads.push(1); return api.call(n, i) }, (_m, bad) => told.push([...new Set(bad.map((b) => b.by))]))
           return { db, sync, reads }
         }
         const settled = async (d: { db: TandemDb }) => {

@@ -51,6 +51,11 @@ const folderNames = z.object({
   directory: z.string().nullable().default('Directory'),
   /** Tandem's team-state folder, created as the administrator guide says (members: lrsi); null: not created. */
   team: z.string().nullable().default('Tandem Team'),
+  /**
+   * One folder per member under the team folder, where only that member may insert (the others
+   * read): Tandem then confirms who wrote each record (docs/admin.md). Off: authors are claimed.
+   */
+  teamMembers: z.boolean().default(false),
 })
 
 /**
@@ -119,7 +124,7 @@ export const organisationSchema = z
     users: z.array(user).min(1),
     sharedMailboxes: z.array(sharedMailbox).default([]),
     folders: folderNames.default({
-      sent: 'Sent Items', drafts: 'Drafts', trash: 'Deleted Items', junk: 'Junk Email', archive: 'Archive', directory: 'Directory', team: 'Tandem Team',
+      sent: 'Sent Items', drafts: 'Drafts', trash: 'Deleted Items', junk: 'Junk Email', archive: 'Archive', directory: 'Directory', team: 'Tandem Team', teamMembers: false,
     }),
     layout: layout.default({ separator: '/', sharedPrefix: 'shared/%%u/', masterSeparator: '*' }),
     /**
@@ -215,6 +220,8 @@ export function smallOrganisation(name: string, domain: string, opts: {
   detailDelivery?: boolean
   checksSenders?: boolean
   server?: Partial<Organisation['server']>
+  /** Per-member folders under the team folder (confirmed authors). */
+  teamMembers?: boolean
 }): Organisation {
   const at = (local: string) => `${local}@${domain}`
   return parseOrganisation({
@@ -226,6 +233,7 @@ export function smallOrganisation(name: string, domain: string, opts: {
     ...(opts.detailDelivery ? { detailDelivery: true } : {}),
     ...(opts.checksSenders === false ? { checksSenders: false } : {}),
     ...(opts.server ? { server: { ...DOVECOT_SERVER, ...opts.server } } : {}),
+    ...(opts.teamMembers ? { folders: { teamMembers: true } } : {}),
   })
 }
 

@@ -79,7 +79,17 @@ export async function startSmtpProxy(target: { host: string; port: number }, opt
     const upstream = connect(target.port, target.host)
     open.add(client)
     open.add(upstream)
-    client.on('close', () => { open.delete(client); upstream.destroy() })
+    client.on('close', () => {
+      open.delete(client)
+      upstream.destroy()
+      // A transaction that ended (a kill, a lost line) before its planned cut point leaves the
+      // plan for the next one: the cut is meant to land at that point of some transaction.
+      if (plan && !cutting) {
+        plans.unshift(plan)
+        if (tx) tx.cut = null
+        plan = null
+      }
+    })
     upstream.on('close', () => { open.delete(upstream); client.destroy() })
     client.on('error', () => undefined)
     upstream.on('error', () => undefined)

@@ -56,6 +56,20 @@ export function directoryMessage(about: string, entry: object): string {
 export const DIRECTORY_RIGHTS = 'lr'
 /** Members' rights on the team-state folder: look, read, seen, insert — an append-only log. */
 export const TEAM_RIGHTS = 'lrsi'
+/** The other members' rights on a member's own folder under it: look and read, never insert. */
+export const TEAM_READ_RIGHTS = 'lr'
+
+/**
+ * A member's folder under the team folder, named as docs/admin.md says: the address in lower
+ * case, every character but letters, digits, @, _, + and - as %XX (so no dot, no separator).
+ */
+export function memberFolder(address: string): string {
+  return address.toLowerCase().replace(/[^a-z0-9@_+-]/g, (c) => [...Buffer.from(c)].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''))
+}
+
+/** The dovecot-acl of one member's folder: that member appends, the others read. */
+const memberFolderAcl = (shared: OrgSharedMailbox, owner: string): string =>
+  shared.members.map((m) => `user=${m.address} ${m.address === owner ? TEAM_RIGHTS : TEAM_READ_RIGHTS}`).join('\n') + '\n'
 
 export interface MailStack {
   org: Organisation
@@ -202,6 +216,13 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
     if (f.team) {
       const team = await ensureFolder(join(home(shared.address), 'Maildir'), f.team)
       await writeOwned(join(team, 'dovecot-acl'), shared.members.map((m) => `user=${m.address} ${TEAM_RIGHTS}`).join('\n') + '\n')
+      // Confirmed authors (docs/admin.md): a folder per member under it, only its member inserts.
+      if (f.teamMembers) {
+        for (const m of shared.members) {
+          const own = await ensureFolder(join(home(shared.address), 'Maildir'), `${f.team}/${memberFolder(m.address)}`)
+          await writeOwned(join(own, 'dovecot-acl'), memberFolderAcl(shared, m.address))
+        }
+      }
     }
   }
 
@@ -378,6 +399,15 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
       if (!only) {
         if (f.team && rights === null) await doveadm('acl', 'delete', '-u', shared, f.team, `user=${member}`)
         else if (f.team) await doveadm('acl', 'set', '-u', shared, f.team, `user=${member}`, ...rightNames(TEAM_RIGHTS))
+        // The other members' folders: read, or nothing once no longer a member.
+        const box = org.sharedMailboxes.find((s) => s.address === shared)
+        if (f.team && f.teamMembers && box) {
+          for (const m of box.members.filter((x) => x.address !== member)) {
+            const folder = `${f.team}${org.layout.separator}${memberFolder(m.address)}`
+            if (rights === null) await doveadm('acl', 'delete', '-u', shared, folder, `user=${member}`)
+            else await doveadm('acl', 'set', '-u', shared, folder, `user=${member}`, ...rightNames(TEAM_READ_RIGHTS))
+          }
+        }
       }
       await doveadm('acl', 'recalc', '-A')
     },

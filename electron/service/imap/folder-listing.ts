@@ -118,14 +118,17 @@ export const inboxPathOf = (scope: MailboxScope): string => (scope.kind === 'ses
 
 /**
  * A mailbox's folders in its scope, without those that are Tandem's, not mail (`hidden`, relative
- * to the mailbox: its directory entry's, its team state's). In a namespace, paths keep the server's prefix and separator; the
+ * to the mailbox: its directory entry's, its team state's, and the folders under them). In a namespace, paths keep the server's prefix and separator; the
  * shared INBOX is the one folder named by its role.
  */
 export async function listScopedFolders(client: ImapFlow, mailboxId: string, scope: MailboxScope, hidden: string[], rights: RightsCache): Promise<Folder[]> {
-  if (scope.kind === 'session') return (await listMailboxFolders(client, mailboxId, rights)).filter((f) => !hidden.includes(f.path))
+  // A hidden folder's children too (the team folder's member folders: team-authors.ts).
+  const isHidden = (paths: string[]) => (f: { path: string; delimiter?: string | null }) =>
+    paths.some((h) => f.path === h || (!!f.delimiter && f.path.startsWith(h + f.delimiter)))
+  if (scope.kind === 'session') return (await listMailboxFolders(client, mailboxId, rights)).filter((f) => !isHidden(hidden)(f))
   const { inboxPath, prefix } = scope
-  const hiddenPaths = hidden.map((h) => prefix + h)
-  const listed = (await client.list()).filter((f) => (f.path === inboxPath || f.path.startsWith(prefix)) && !hiddenPaths.includes(f.path))
+  const hiddenPath = isHidden(hidden.map((h) => prefix + h))
+  const listed = (await client.list()).filter((f) => (f.path === inboxPath || f.path.startsWith(prefix)) && !hiddenPath(f))
   const folders: Folder[] = []
   for (const f of listed) {
     const folder = toFolder(f, mailboxId)

@@ -1,3 +1,4 @@
+import type { FetchMessageObject, FetchQueryObject, ImapFlow } from 'imapflow'
 /**
  * UID sets that fit any server's command line. Servers refuse long command lines at lengths of
  * their own choosing, and say so only by refusing: Dovecot at 64 KB by default, Exchange Online
@@ -40,4 +41,12 @@ export function uidSets(uids: Iterable<number>, maxOctets = MAX_SET_OCTETS): str
   }
   if (current) sets.push(current)
   return sets
+}
+
+/**
+ * A UID FETCH of any number of UIDs, as one command per set that fits the line (`uidSets`),
+ * the answers in one stream.
+ */
+export async function* fetchInSets(client: ImapFlow, uids: Iterable<number>, query: FetchQueryObject): AsyncGenerator<FetchMessageObject> {
+  for (const set of uidSets(uids)) yield* client.fetch(set, query, { uid: true })
 }

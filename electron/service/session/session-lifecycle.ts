@@ -60,6 +60,8 @@ export interface MailServiceDeps {
   openExternal?: (url: string) => Promise<void>
   /** Shows a desktop notification (Electron's); absent in the web host, where the browser shows them. */
   notify?: (n: { title: string; body: string; target: NotificationTarget }) => void
+  /** Whose notification conventions the text follows (Linux reads a body as markup); this process's by default. */
+  platform?: NodeJS.Platform
   /** Sets the dock / taskbar badge (Electron's); absent in the web host. */
   badge?: (count: number) => void
   /** Tandem's client IDs with providers (the build's, or TANDEM_OAUTH_CLIENTS): their presets then sign in with OAuth2. */
@@ -210,19 +212,12 @@ export abstract class SessionLifecycle {
     return discoverServer(address, { ...this.deps.autoconfig, clients: this.deps.oauthClients })
   }
 
-  /** Name, version and launch hints. */
-  /** A notification of new mail, when the host shows them (Electron); the renderer decided it is due. */
-  notify(n: { title: string; body: string; target: NotificationTarget }): { shown: boolean } {
-    if (!this.deps.notify) return { shown: false }
-    this.deps.notify(n)
-    return { shown: true }
-  }
-
   badge(count: number): { ok: true } {
     this.deps.badge?.(count)
     return { ok: true }
   }
 
+  /** Name, version and launch hints. */
   appInfo(): AppInfo {
     return { name: 'Tandem', version: this.deps.version, host: this.deps.host, suggestedServer: this.deps.suggestedServer ?? null, secretsPersist: this.deps.secrets.persistent !== false, oauthClients: this.deps.oauthClients ?? {} }
   }

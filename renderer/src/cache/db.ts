@@ -30,7 +30,11 @@ export interface TeamBriefRow { mailboxId: string; bucket: string; briefs: Uint8
  * records name; the conversation ids one after another (28 characters each); per conversation
  * the index of its assignee among the people (-1: nobody) and its status; who writes where.
  */
-export interface PackedBriefs { people: string[]; convs: string; assignees: number[]; statuses: TeamStatus[]; writing: Record<string, Record<string, number>> }
+export interface PackedBriefs {
+  people: string[]; convs: string; assignees: number[]; statuses: TeamStatus[]; writing: Record<string, Record<string, number>>
+  /** Who wrote the bucket's kept records (indexes into people): whom a member may assign to, besides the directory's members. */
+  authors?: number[]
+}
 
 /** A bucket's states. */
 export const statesOf = (row: TeamBucketRow): ConversationTeamState[] => unpack<ConversationTeamState[]>(row.states)
@@ -43,6 +47,8 @@ export interface TeamCursorRow {
   distrust?: number[]
   /** Batches this fold started from that are not yet checked against those records. */
   unverified?: number[]
+  /** Folded from the log alone on this device: its batches could not be checked, or too many were false. */
+  noBatches?: boolean
 }
 
 export class TandemDb extends Dexie {
@@ -107,6 +113,12 @@ export class TandemDb extends Dexie {
     // Buckets packed, briefs apart: folded again from the server.
     this.version(9).stores({ teamBuckets: '[mailboxId+bucket], mailboxId', teamBriefs: '[mailboxId+bucket], mailboxId' }).upgrade(async (tx) => {
       await tx.table('teamBuckets').clear()
+      await tx.table('teamCursors').clear()
+    })
+    // Notes and history are capped per conversation (shared/team/fold.ts): folded again from the server.
+    this.version(10).stores({}).upgrade(async (tx) => {
+      await tx.table('teamBuckets').clear()
+      await tx.table('teamBriefs').clear()
       await tx.table('teamCursors').clear()
     })
     this.summaries = new SummaryBlocks(this, this.blocks, this.keys, this.tallies)

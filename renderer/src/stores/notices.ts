@@ -7,17 +7,29 @@ export interface Notice {
   kind: 'info' | 'error'
   /** A button on the notice (Undo), while it shows. */
   action?: { label: string; run: () => void | Promise<void> }
+  /** Shown until the person closes it or acts (something waits for their decision). */
+  sticky?: boolean
 }
+
+/** At most this many notices show at once; the oldest that is not waiting for a decision goes first. */
+const MAX_SHOWN = 3
 
 /** Short messages at the bottom of the window: results, errors, Undo. */
 export const useNoticesStore = defineStore('notices', () => {
   const items = ref<Notice[]>([])
   let next = 1
 
-  function show(text: string, opts: { kind?: Notice['kind']; action?: Notice['action']; ms?: number } = {}): number {
+  /** Shows a notice for `ms` (by default 5 s, 10 s with an action); `ms: null` keeps it until it is closed or acted on. */
+  function show(text: string, opts: { kind?: Notice['kind']; action?: Notice['action']; ms?: number | null } = {}): number {
     const id = next++
-    items.value = [...items.value.slice(-2), { id, text, kind: opts.kind ?? 'info', action: opts.action }]
-    setTimeout(() => dismiss(id), opts.ms ?? (opts.action ? 10_000 : 5000))
+    const sticky = opts.ms === null
+    const all = [...items.value, { id, text, kind: opts.kind ?? 'info', action: opts.action, sticky }]
+    while (all.length > MAX_SHOWN) {
+      const drop = all.findIndex((n) => !n.sticky)
+      all.splice(drop < 0 ? 0 : drop, 1)
+    }
+    items.value = all
+    if (!sticky) setTimeout(() => dismiss(id), opts.ms ?? (opts.action ? 10_000 : 5000))
     return id
   }
 

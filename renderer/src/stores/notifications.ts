@@ -2,10 +2,10 @@ import { defineStore } from 'pinia'
 import { computed, nextTick, ref, watch } from 'vue'
 import type { NotificationTarget } from '../../../shared/api/contract'
 import type { MessageSummary } from '../../../shared/domain'
-import { mailboxOfFolder } from '../../../shared/ids'
+import { mailboxOfFolder, uidOfMessage } from '../../../shared/ids'
 import { inQuietHours, type QuietHours } from '../../../shared/rules/quiet-hours'
 import { useApi } from '../api/use-api'
-import { tr } from '../i18n'
+import { i18n, tr } from '../i18n'
 import { useFoldersStore } from './folders'
 import { useMessagesStore } from './messages'
 import { useQueueStore } from './queue'
@@ -123,13 +123,15 @@ export const useNotificationsStore = defineStore('notifications', () => {
       ? { title: tr('notify.one', { mailbox: mailbox.name, sender: sender(newest), subject: newest.subject || tr('list.noSubject') }), body: newest.snippet ?? '' }
       : { title: tr('notify.many', { mailbox: mailbox.name, count: rows.length }), body: tr('notify.manyBody', { senders: [...new Set(rows.map(sender))].slice(0, 5).join(', ') }) }
     const target = { folderId: newest.folderId, id: newest.id }
-    void show({ ...n, target })
+    void show({ ...n, target }, rows)
   }
 
-  async function show(n: { title: string; body: string; target: NotificationTarget }): Promise<void> {
+  async function show(n: { title: string; body: string; target: NotificationTarget }, rows: MessageSummary[]): Promise<void> {
     if (host.value === 'electron') {
-      const { shown: ok } = await api.call('app.notify', n).catch(() => ({ shown: false }))
-      if (ok) shown.value = [...shown.value.slice(-19), n]
+      // Main writes the words from what it reads on the server: the window only names the messages.
+      const inbox = rows.filter((m) => m.folderId === n.target.folderId).map((m) => uidOfMessage(m.id)).slice(0, 50)
+      const answer = await api.call('app.notify', { folderId: n.target.folderId, uids: inbox, locale: i18n.global.locale.value === 'nl' ? 'nl' : 'en' }).catch(() => ({ shown: false as const }))
+      if (answer.shown) shown.value = [...shown.value.slice(-19), { title: answer.title ?? '', body: answer.body ?? '', target: n.target }]
       return
     }
     if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return

@@ -22,10 +22,10 @@ export const useQueueStore = defineStore('queue', () => {
   /** Whether the Outbox dialog is open (a notice about a held message opens it). */
   const outboxOpen = ref(false)
   const showOutbox = () => { outboxOpen.value = true }
-  /** A notice about a held message, with the way to where the person decides. */
+  /** A notice about a held message, with the way to where the person decides: it stays until they close it or go there. */
   const heldNotice = (subject: string, error: ApiError) => notices.show(
     tr('actions.held', { subject: subject || tr('list.noSubject'), reason: say(error) }),
-    { kind: 'error', ms: 20_000, action: { label: tr('outbox.open'), run: showOutbox } },
+    { kind: 'error', ms: null, action: { label: tr('outbox.open'), run: showOutbox } },
   )
   const waiters = new Map<string, (o: Outcome) => void>()
   let queue: TaskQueue | null = null

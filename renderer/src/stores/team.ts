@@ -9,6 +9,8 @@ import { isOpen } from '../queue/tasks'
 import type { TeamTask } from '../queue/tasks/team'
 import { TeamSync } from '../sync/team-sync'
 import { bucketOf, type MailboxTeam } from '../sync/team-cache'
+import { assignable } from '../../../shared/team/authors'
+import { MAX_HISTORY, MAX_NOTES } from '../../../shared/team/fold'
 import { i18n, tr } from '../i18n'
 import { useNoticesStore } from './notices'
 import { useQueueStore } from './queue'
@@ -22,6 +24,8 @@ export const NO_TEAM_FILTER: TeamFilter = { who: 'all', status: 'any' }
 export const TEAM_POLL_MS = 3000
 /** A "writing a reply" mark lasts this long unless renewed (a crashed composer does not say it forever). */
 export const WRITING_MS = 60_000
+/** The most records one team.authors asks about: all a conversation keeps. */
+const MAX_ASKED = MAX_NOTES * 2 + MAX_HISTORY
 
 /**
  * The team state of the person's shared mailboxes (docs/team-state.md): folded from their team
@@ -40,24 +44,11 @@ export const useTeamStore = defineStore('team', () => {
   let sync: TeamSync | null = null
   /** When each mailbox's first pull in this window began: how long the person waited is measured. */
   const waitingSince = new Map<string, number>()
-  /** A read of every mailbox's team state is under way (declared before the watch below runs it at once). */
+  /** A read of every shared mailbox's team folder is under way (pullAll): the next poll does not start another. */
   let pulling = false
 
   const me = computed(() => session.session?.account.address ?? '')
   const sharedIds = computed(() => (session.session?.mailboxes ?? []).filter((m) => m.kind === 'shared').map((m) => m.id))
-
-  watch(() => session.db, (db) => {
-    sync = db
-      ? new TeamSync(db, (name, input) => api.call(name, input),
-        (_mailboxId, by) => notices.show(tr('team.batchDistrusted', { by: by.join(', ') }), { kind: 'error' }),
-        () => (i18n.global.locale.value === 'nl' ? 'nl' : 'en'),
-        (team) => shown(team))
-      : null
-    teams.value = new Map()
-    waitingSince.clear()
-    version.value++
-    if (db) void pullAll()
-  }, { immediate: true })
 
   /** A mailbox's team state changed (or is here for the first time): shown. */
   function shown(team: MailboxTeam): void {
@@ -99,6 +90,25 @@ export const useTeamStore = defineStore('team', () => {
   if (typeof window !== 'undefined') {
     setInterval(() => { if (typeof document === 'undefined' || document.visibilityState === 'visible') void pullAll() }, TEAM_POLL_MS)
   }
+
+  // Declared after everything it calls: `immediate` runs it now, while the store is being set up
+  // (a signed-in window's first read of team state starts here, not at the next poll).
+  watch(() => session.db, (db) => {
+    sync = db
+      ? new TeamSync(db, (name, input) => api.call(name, input),
+        (_mailboxId, bad) => {
+          // Only who the server confirms appended a false batch is named (docs/team-state.md, "Authors").
+          const named = [...new Set(bad.filter((b) => b.confirmed).map((b) => b.by))]
+          notices.show(named.length ? tr('team.batchDistrusted', { by: named.join(', ') }) : tr('team.batchDistrustedUnnamed'), { kind: 'error' })
+        },
+        () => (i18n.global.locale.value === 'nl' ? 'nl' : 'en'),
+        (team) => shown(team))
+      : null
+    teams.value = new Map()
+    waitingSince.clear()
+    version.value++
+    if (db) void pullAll()
+  }, { immediate: true })
 
   const teamTasks = computed(() => queue.tasks.filter((t): t is TeamTask => t.kind === 'team' && isOpen(t)))
 
@@ -151,20 +161,70 @@ export const useTeamStore = defineStore('team', () => {
     return b.assignee === (f.who === 'mine' ? me.value : f.who)
   }
 
-  /** The people of a mailbox's team: its members as the administrator lists them, those its records name, and the person: whom to assign to (worked out once per change). */
+  /**
+   * Whom to assign to in a mailbox (shared/team/authors.ts): the directory's members, those with a
+   * folder of their own, the person, and — where authors are only claimed — who wrote records,
+   * inside the organisation; never an address a record only assigns to. Worked out once per change.
+   */
   const membersMemo = new Map<string, { version: number; members: string[] }>()
   function membersOf(mailboxId: string): string[] {
     const v = version.value
     const hit = membersMemo.get(mailboxId)
     if (hit && hit.version === v) return hit.members
-    const members = membersNow(mailboxId)
+    const mailbox = session.session?.mailboxes.find((m) => m.id === mailboxId)
+    const setup = authorSetups.get(mailboxId)
+    if (!setup) void askAuthors(mailboxId, [])
+    const members = assignable({
+      me: me.value, listed: mailbox?.members ?? [], members: setup?.members ?? [], mode: setup?.mode ?? null,
+      authors: teams.value.get(mailboxId)?.authors ?? [], mailbox: mailbox?.address ?? '',
+    })
     membersMemo.set(mailboxId, { version: v, members })
     return members
   }
-  function membersNow(mailboxId: string): string[] {
-    // The administrator's list (the directory entry), and anyone the records name (a former member).
-    const listed = session.session?.mailboxes.find((m) => m.id === mailboxId)?.members ?? []
-    return [...new Set<string>([me.value, ...listed, ...(teams.value.get(mailboxId)?.people ?? [])])].filter(Boolean).sort()
+
+  /** How each mailbox's authors can be told (team.authors), and which records' authors the server confirmed, by record id. */
+  const authorSetups = new Map<string, { mode: 'confirmed' | 'claimed'; members: string[] }>()
+  const confirmed = new Map<string, Map<string, boolean>>()
+  const asking = new Set<string>()
+
+  /** Asks the service about these records' authors (and the mailbox's setup); what it says is kept for this window. */
+  async function askAuthors(mailboxId: string, records: { uid: number; id: string; by: string }[]): Promise<void> {
+    const key = `${mailboxId}\n${records.map((r) => r.id).join(',')}`
+    if (asking.has(key)) return
+    asking.add(key)
+    try {
+      const answer = await api.call('team.authors', { mailboxId, records: records.slice(0, MAX_ASKED) })
+      authorSetups.set(mailboxId, { mode: answer.mode, members: answer.members })
+      const known = confirmed.get(mailboxId) ?? new Map<string, boolean>()
+      const yes = new Set(answer.confirmed)
+      for (const r of records.slice(0, MAX_ASKED)) known.set(r.id, yes.has(r.id))
+      confirmed.set(mailboxId, known)
+      version.value++
+      asking.delete(key)
+    } catch (e) {
+      // Offline: authors stay unconfirmed on screen; asked again a little later.
+      console.warn('tandem: team authors not checked:', apiErrorOf(e).code)
+      setTimeout(() => asking.delete(key), 30_000)
+    }
+  }
+
+  /**
+   * Whose name a conversation's notes and history may show as fact: `confirmed(rid)` is true only
+   * for a record the server confirms its author wrote (team-authors.ts); everything else is shown
+   * as claimed. Asks about records not yet known (once), so the panel updates when it answers.
+   */
+  function authorship(m: Pick<MessageSummary, 'mailboxId' | 'threadKey'>, s: ConversationTeamState | null): { mode: 'confirmed' | 'claimed' | null; confirmed: (rid: string | undefined) => boolean } {
+    void version.value
+    const known = confirmed.get(m.mailboxId)
+    if (s) {
+      const records: { uid: number; id: string; by: string }[] = []
+      const add = (uid: number | undefined, id: string | undefined, by: string) => { if (uid && uid < Number.MAX_SAFE_INTEGER && id && !known?.has(id)) records.push({ uid, id, by }) }
+      for (const e of s.history) add(e.uid, e.id, e.by)
+      for (const n of s.notes) { add(n.uid, n.rid, n.by); if (n.deleted) add(n.deleted.uid, n.deleted.rid, n.deleted.by) }
+      const unique = [...new Map(records.map((r) => [r.id, r])).values()]
+      if (unique.length || !authorSetups.has(m.mailboxId)) void askAuthors(m.mailboxId, unique)
+    }
+    return { mode: authorSetups.get(m.mailboxId)?.mode ?? null, confirmed: (rid) => !!rid && known?.get(rid) === true }
   }
 
   async function act(m: Pick<MessageSummary, 'mailboxId' | 'threadKey'>, action: TeamAction, before?: TeamTask['before']): Promise<TeamTask['id']> {
@@ -223,5 +283,5 @@ export const useTeamStore = defineStore('team', () => {
     return Object.entries(b?.writing ?? {}).filter(([who, until]) => who !== me.value && until > now).map(([who]) => who)
   }
 
-  return { version, me, stateOf, brief, matches, membersOf, claim, assign, setStatus, addNote, deleteNote, restoreNote, deleted, writing, writers, pull, pullAll }
+  return { version, me, stateOf, brief, matches, membersOf, authorship, claim, assign, setStatus, addNote, deleteNote, restoreNote, deleted, writing, writers, pull, pullAll }
 })

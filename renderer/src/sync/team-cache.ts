@@ -27,8 +27,8 @@ export class MailboxTeam {
   /** The whole state of the conversations loaded so far (all of them after a fold from the server). */
   fold: TeamFold
   readonly briefs = new Map<string, TeamBrief>()
-  /** Everyone the records name (assignees, authors): former members included. */
-  readonly people = new Set<string>()
+  /** Who wrote the records (as they say): former members included; never an address a record only assigns to. */
+  readonly authors = new Set<string>()
   private readonly loaded = new Set<string>()
   /** Opened from what this device had stored (a read of the folder stopped somewhere before). */
   readonly cached: boolean
@@ -48,8 +48,9 @@ export class MailboxTeam {
     // Briefs are shared between conversations alike (members × statuses): never changed in place.
     const shared = new Map<string, TeamBrief>()
     for (const row of rows) {
-      const { people, convs, assignees, statuses, writing } = unpack<PackedBriefs>(row.briefs)
-      for (const p of people) team.people.add(p)
+      const { people, convs, assignees, statuses, writing, authors } = unpack<PackedBriefs>(row.briefs)
+      for (const i of authors ?? []) if (people[i]) team.authors.add(people[i])
+      for (const w of Object.values(writing)) for (const who of Object.keys(w)) team.authors.add(who)
       for (let i = 0; i < statuses.length; i++) {
         const conv = convs.slice(i * CONV_CHARS, (i + 1) * CONV_CHARS)
         const assignee = people[assignees[i]!] ?? null
@@ -68,7 +69,7 @@ export class MailboxTeam {
   clear(): void {
     this.fold = new TeamFold()
     this.briefs.clear()
-    this.people.clear()
+    this.authors.clear()
     this.loaded.clear()
     this.complete = true
   }
@@ -115,9 +116,8 @@ export class MailboxTeam {
     for (const conv of changed.keys()) {
       const s = this.fold.conversations.get(conv)!
       this.briefs.set(conv, briefOf(s))
-      if (s.assignee) this.people.add(s.assignee)
     }
-    for (const r of records) this.people.add(r.by)
+    for (const r of records) this.authors.add(r.by)
     return changed
   }
 
@@ -163,7 +163,7 @@ function yieldToPage(): Promise<void> {
   })
 }
 
-/** A bucket's briefs as stored, with the people its conversations name. */
+/** A bucket's briefs as stored, with the people its conversations name (assignees, and who wrote its records: `authors`). */
 function packBriefs(states: ConversationTeamState[]): PackedBriefs {
   const people: string[] = []
   const index = new Map<string, number>()
@@ -172,12 +172,14 @@ function packBriefs(states: ConversationTeamState[]): PackedBriefs {
     if (i === undefined) { i = people.length; people.push(p); index.set(p, i) }
     return i
   }
-  const packed: PackedBriefs = { people, convs: states.map((s) => s.conv).join(''), assignees: [], statuses: [], writing: {} }
+  const packed: PackedBriefs = { people, convs: states.map((s) => s.conv).join(''), assignees: [], statuses: [], writing: {}, authors: [] }
+  const authors = new Set<number>()
   for (const s of states) {
-    for (const e of s.history) indexOf(e.by)
+    for (const e of s.history) authors.add(indexOf(e.by))
     packed.assignees.push(s.assignee ? indexOf(s.assignee) : -1)
     packed.statuses.push(s.status)
     if (Object.keys(s.writing).length) packed.writing[s.conv] = s.writing
   }
+  packed.authors = [...authors]
   return packed
 }

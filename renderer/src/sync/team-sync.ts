@@ -1,7 +1,9 @@
 import type { CallInput, CallName, CallOutput } from '../../../shared/api/contract'
 import type { TeamEvent, TeamFold } from '../../../shared/team/fold'
 import { fromTeamWire } from '../../../shared/team/wire'
-import type { TandemDb } from '../cache/db'
+import type { TandemDb, TeamCursorRow } from '../cache/db'
+import { ApiFailure } from '../../../shared/api/errors'
+import { MAX_DISTRUST, VERIFY_CHUNK, type BatchInfo } from '../../../shared/team/batches'
 import { plain } from '../cache/plain'
 import { oneAtATime } from '../queue/one-at-a-time'
 import { bucketOf, MailboxTeam } from './team-cache'
@@ -30,12 +32,12 @@ export class TeamSync {
   private readonly compactedAt = new Map<string, number>()
 
   /**
-   * `distrusted`: told when batches this device started from turned out to differ from the
+   * `distrusted`: told which batches this device started from turned out to differ from the
    * records they copy (the fold is then made again from the records themselves). `folded`:
    * told as soon as a pull has folded what it read, before it is stored (the window shows it).
    */
   constructor(private readonly db: TandemDb, private readonly call: Call,
-    private readonly distrusted: (mailboxId: string, by: string[]) => void = () => undefined,
+    private readonly distrusted: (mailboxId: string, batches: BatchInfo[]) => void = () => undefined,
     private readonly locale: () => 'en' | 'nl' = () => 'en',
     private readonly folded: (team: MailboxTeam) => void = () => undefined) {}
 
@@ -74,8 +76,11 @@ export class TeamSync {
 
   /**
    * In the background, after a pull: checks the batches this device started from against the
-   * records they copy (reading all of those: seconds at 100 000), and now and then offers the
-   * service to write a batch of what was appended since the last one.
+   * records they copy (reading all of those: seconds at 100 000), VERIFY_CHUNK batches a call
+   * until every one is checked, and now and then offers the service to write a batch of what was
+   * appended since the last one. A batch found false is never started from again and its fold is
+   * made again from the log; a check that fails for any reason but a lost connection means the
+   * batches are not trusted: the fold is made again from the log alone, and nobody is named.
    */
   private async afterPull(mailboxId: string): Promise<void> {
     if (this.checking.has(mailboxId)) return
@@ -83,17 +88,33 @@ export class TeamSync {
     try {
       const row = await this.db.teamCursors.get(mailboxId)
       if (row?.unverified?.length) {
-        const { bad } = await this.call('team.verify', { mailboxId, batches: row.unverified })
-        await this.db.transaction('rw', [this.db.teamCursors], async () => {
-          const now = await this.db.teamCursors.get(mailboxId)
-          if (!now) return
-          await this.db.teamCursors.put(plain({ ...now, unverified: [], distrust: [...new Set([...(now.distrust ?? []), ...bad.map((b) => b.uid)])] }))
-        })
-        if (bad.length) {
-          this.refold.add(mailboxId)
-          await this.pull(mailboxId)
-          this.distrusted(mailboxId, [...new Set(bad.map((b) => b.by))])
+        const bad: BatchInfo[] = []
+        let failed = false
+        let left = [...row.unverified]
+        while (left.length) {
+          const chunk = left.slice(0, VERIFY_CHUNK)
+          try {
+            bad.push(...(await this.call('team.verify', { mailboxId, batches: chunk })).bad)
+          } catch (e) {
+            // Offline: checked after a later pull. Anything else: not trusted.
+            if (transient(e)) return
+            failed = true
+            break
+          }
+          left = left.slice(chunk.length)
+          // What is checked stays checked, should the service stop before the rest.
+          if (left.length) await this.update(mailboxId, (now) => ({ ...now, unverified: left, distrust: [...new Set([...(now.distrust ?? []), ...bad.map((b) => b.uid)])] }))
         }
+        // Decided before the row says "checked": a pull after that folds from the log.
+        if (failed || bad.length) this.refold.add(mailboxId)
+        if (bad.length) this.distrusted(mailboxId, bad)
+        await this.update(mailboxId, (now) => {
+          const distrust = [...new Set([...(now.distrust ?? []), ...bad.map((b) => b.uid)])]
+          // Folded from the log alone from now on, on this device: a folder whose batches cannot
+          // be checked, or that holds batch after false batch, is not worth starting from.
+          return failed || distrust.length > MAX_DISTRUST ? { ...now, unverified: [], distrust: [], noBatches: true } : { ...now, unverified: [], distrust }
+        })
+        if (failed || bad.length) await this.pull(mailboxId)
         return
       }
       const last = this.compactedAt.get(mailboxId) ?? 0
@@ -107,6 +128,14 @@ export class TeamSync {
     }
   }
 
+  /** Changes a mailbox's cursor row in one transaction (when there is one). */
+  private async update(mailboxId: string, change: (row: TeamCursorRow) => TeamCursorRow): Promise<void> {
+    await this.db.transaction('rw', [this.db.teamCursors], async () => {
+      const now = await this.db.teamCursors.get(mailboxId)
+      if (now) await this.db.teamCursors.put(plain(change(now)))
+    })
+  }
+
   private async pullNow(mailboxId: string): Promise<Map<string, TeamEvent | null>> {
     const started = performance.now()
     const team = await this.team(mailboxId)
@@ -116,25 +145,27 @@ export class TeamSync {
     const changed = new Map<string, TeamEvent | null>()
     let reset = false
     let unverified = [...(row?.unverified ?? [])]
-    // Made again from the records (a batch it came from was false), or read from the start with
-    // something still in memory (the cache was purged meanwhile: membership lost and given back).
-    if (this.refold.delete(mailboxId) || (!since && team.fold.lastUid > 0)) {
-      team.clear()
-      since = null
-      reset = true
-    }
-    const distrust = row?.distrust ?? []
-    let next = this.call('team.read', { mailboxId, since, distrust })
+    // Made again from the records (a batch it came from was false, or could not be checked), or
+    // read from the start with something still in memory (the cache was purged meanwhile:
+    // membership lost and given back). What is shown stays until the first page is here.
+    let fresh = this.refold.delete(mailboxId) || (!since && team.fold.lastUid > 0)
+    if (fresh) since = null
+    const kept = row?.distrust ?? []
+    // More false batches than a read may name: the log alone (afterPull says so for good).
+    const batches = !row?.noBatches && kept.length <= MAX_DISTRUST
+    const distrust = batches ? kept : []
+    let next = this.call('team.read', { mailboxId, since, distrust, batches })
     for (;;) {
       const page = await next
       if (!page.exists || !page.cursor) break
       // The next page is read by the service while this one is folded here: on a cold start
       // (100 000 records) the two take about as long, on two cores side by side.
-      if (page.more) next = this.call('team.read', { mailboxId, since: page.cursor, distrust })
-      if (page.reset && since) {
-        // The folder was made anew: what this device folded before no longer holds.
+      if (page.more) next = this.call('team.read', { mailboxId, since: page.cursor, distrust, batches })
+      if (fresh || (page.reset && since)) {
+        // Folded anew, or the folder was made anew: what this device folded before no longer holds.
         team.clear()
         reset = true
+        fresh = false
       }
       // Started from batches: to be checked against the records they copy (afterPull).
       if (page.reset) unverified = []
@@ -152,7 +183,7 @@ export class TeamSync {
     if (since && (moved || changed.size || reset)) {
       // The buckets the changed conversations are in, rewritten whole. When that fails, what is
       // in memory is ahead of the cache: forgotten, so the next pull starts from the cache again.
-      await team.save(new Set([...changed.keys()].map(bucketOf)), { cursor: since, distrust: row?.distrust ?? [], unverified }, reset)
+      await team.save(new Set([...changed.keys()].map(bucketOf)), { cursor: since, distrust: kept, unverified, ...(row?.noBatches ? { noBatches: true } : {}) }, reset)
         .catch((e: unknown) => { this.teams.delete(mailboxId); throw e })
     }
     // Measured when it brought something (a pull every few seconds would fill the timeline).
@@ -162,4 +193,10 @@ export class TeamSync {
     }
     return changed
   }
+}
+
+/** A failure that says nothing about the batches: the connection, not the check. */
+function transient(e: unknown): boolean {
+  const code = e instanceof ApiFailure ? e.error.code : null
+  return code === 'network.unreachable' || code === 'session.required' || code === 'auth.expired'
 }

@@ -26,6 +26,7 @@ function handlers(overrides: Partial<Handlers> = {}): { h: Handlers; seen: unkno
     'team.read': unused,
     'team.record': unused,
     'team.verify': unused,
+    'team.authors': unused,
     'team.compact': unused,
     'messages.setFlags': unused,
     'messages.move': unused,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { redacting, withoutSecrets, type Logger } from '../../../electron/service/logger'
+import { internalErrors, redacting, withoutSecrets, type Logger } from '../../../electron/service/logger'
+import { createDispatcher, type Handlers } from '../../../electron/api/dispatcher'
 
 describe('the service log never carries a credential', () => {
   it.each([
@@ -21,5 +22,16 @@ describe('the service log never carries a credential', () => {
     const log: Logger = redacting((level, l) => seen.push(`${level} ${l}`))
     log('error', 'login failed: pass=abc')
     expect(seen).toEqual(['error login failed: pass=[redacted]'])
+  })
+
+  it('an internal failure reaches the log through the one door with its stack, redacted', async () => {
+    const seen: string[] = []
+    const dispatch = createDispatcher({
+      'app.info': () => { throw new Error('server said: A1 AUTHENTICATE PLAIN AGJvYgBodW50ZXIy and password=hunter2') },
+    } as unknown as Handlers, internalErrors((level, line) => seen.push(`${level} ${line}`)))
+    expect(await dispatch('app.info', {})).toMatchObject({ ok: false, error: { code: 'internal' } })
+    expect(seen).toHaveLength(1)
+    expect(seen[0]).toMatch(/^error call app\.info failed: Error: server said: A1 AUTHENTICATE PLAIN \[redacted\] and password=\[redacted\]\n\s+at /)
+    expect(seen[0]).not.toMatch(/hunter2|AGJvYgBodW50ZXIy/)
   })
 })

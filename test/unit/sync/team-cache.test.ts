@@ -31,7 +31,8 @@ describe('a shared mailbox\'s team state on a device', () => {
     expect(again.briefs.size).toBe(convs.length)
     expect(again.briefs.get(convs[1]!)).toEqual({ assignee: 'cy@example.test', status: 'waiting', writing: { 'dee@example.test': 1_800_000_000_000 } })
     expect(again.briefs.get(convs[0]!)).toEqual({ assignee: null, status: 'open' })
-    expect([...again.people].sort()).toEqual(['ana@example.test', 'bo@example.test', 'cy@example.test'])
+    // Who wrote records (and who is writing), not whom they assign to.
+    expect([...again.authors].sort()).toEqual(['ana@example.test', 'bo@example.test', 'dee@example.test'])
     expect(again.isLoaded(convs[1]!)).toBe(false)
     expect(again.stateNow(convs[1]!)).toBeUndefined()
     await again.load([bucketOf(convs[1]!)])

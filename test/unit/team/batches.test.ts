@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { batchChain, batchHeaderValue, chainEnd, decodeBatch, encodeBatch, firstDifference, parseBatchHeader, type BatchInfo } from '../../../shared/team/batches'
+import { batchChain, batchHeaderValue, batchSlice, chainEnd, decodeBatch, encodeBatch, firstDifference, MAX_BATCH_BYTES, MAX_BATCH_RECORDS, parseBatchHeader, plausibleZipped, unzipLimit, type BatchInfo } from '../../../shared/team/batches'
 import { conversationId, type StoredTeamRecord } from '../../../shared/team/records'
 import { fromTeamWire, joinTeamWires, toTeamWire } from '../../../shared/team/wire'
 
@@ -79,6 +79,32 @@ describe('team record batches', () => {
       broken.rows[0]![i] = bad
       expect(decodeBatch(JSON.stringify(broken), { from: 3, upto: 3, records: 1 }), `row field ${i}: ${JSON.stringify(bad)}`).toBeNull()
     }
+  })
+})
+
+describe('bounded work for a batch, before it is unzipped', () => {
+  it('refuses a header that claims more records than a batch may hold, or a zipped part its records could not fill', () => {
+    expect(parseBatchHeader(`v=1; from=1; upto=${MAX_BATCH_RECORDS * 3}; records=${MAX_BATCH_RECORDS + 1}`)).toBeNull()
+    expect(parseBatchHeader(`v=1; from=1; upto=9; records=9${' '.repeat(300)}`)).toBeNull()
+    // A gzip of 318 KB that claims one record cannot be one: not unzipped at all.
+    expect(plausibleZipped({ from: 1, upto: 1, records: 1 }, 318 * 1024)).toBe(false)
+    expect(plausibleZipped({ from: 1, upto: 2500, records: 2500 }, 318 * 1024)).toBe(true)
+    expect(plausibleZipped({ from: 1, upto: 20_000, records: 20_000 }, MAX_BATCH_BYTES + 1)).toBe(false)
+    // Unzipped, at most what its records could take, and never more than MAX_BATCH_BYTES.
+    expect(unzipLimit({ from: 1, upto: 2, records: 2 })).toBeLessThan(200 * 1024)
+    expect(unzipLimit({ from: 1, upto: 20_000, records: 20_000 })).toBe(MAX_BATCH_BYTES)
+    expect(decodeBatch(' '.repeat(unzipLimit({ from: 1, upto: 1, records: 1 }) + 1), { from: 1, upto: 1, records: 1 })).toBeNull()
+  })
+
+  it('a writer takes as many records as fit a batch, by count and by bytes, at least one', () => {
+    const big = 'x'.repeat(10_000)
+    const notes = Array.from({ length: 2000 }, (_, i) => rec(i + 1, 'ana@litware.test', big))
+    const slice = batchSlice(notes)
+    expect(slice.length).toBeLessThan(notes.length)
+    expect(slice.length).toBeGreaterThan(500)
+    expect(encodeBatch(slice).length).toBeLessThanOrEqual(MAX_BATCH_BYTES)
+    expect(batchSlice(Array.from({ length: MAX_BATCH_RECORDS + 5 }, (_, i) => rec(i + 1)))).toHaveLength(MAX_BATCH_RECORDS)
+    expect(batchSlice([rec(1)])).toHaveLength(1)
   })
 })
 

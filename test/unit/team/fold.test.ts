@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { TeamFold } from '../../../shared/team/fold'
+import { MAX_HISTORY, MAX_NOTES, TeamFold } from '../../../shared/team/fold'
 import { conversationId, parseTeamRecord, serialiseTeamRecord, type StoredTeamRecord, type TeamAction } from '../../../shared/team/records'
 
 const conv = conversationId('printer on fire|customer@example.net')
@@ -58,6 +58,30 @@ describe('team fold', () => {
     f.add([rec(1, 'bob@x.test', { kind: 'deleted', messageIds: ['<a@x>', '<b@x>'], count: 2 })])
     expect(f.get(conv).history).toEqual([expect.objectContaining({ by: 'bob@x.test', outcome: 'applied', action: { kind: 'deleted', messageIds: ['<a@x>', '<b@x>'], count: 2 } })])
     expect(parseTeamRecord(JSON.stringify({ v: 1, id: uuid(), conv, at: 1, by: 'a@x.test', action: { kind: 'deleted', messageIds: [], count: 1 } }))).toBeNull()
+  })
+
+  it('keeps the newest notes and history of a conversation, and counts the older ones: 5 000 notes are bounded, alike in every fold', () => {
+    const text = '\u2603'.repeat(10_000)
+    const records = Array.from({ length: 5000 }, (_, i) => rec(i + 1, i % 2 ? 'a@x.test' : 'b@x.test', { kind: 'note', note: uuid(), text }))
+    const f = new TeamFold()
+    f.add(records)
+    const s = f.get(conv)
+    expect(s.notes).toHaveLength(MAX_NOTES)
+    expect(s.olderNotes).toBe(5000 - MAX_NOTES)
+    expect(s.notes[0]!.id).toBe((records[5000 - MAX_NOTES]!.action as { note: string }).note)
+    expect(s.history).toHaveLength(MAX_HISTORY)
+    expect(s.olderEvents).toBe(5000 - MAX_HISTORY)
+    expect(s.history.at(-1)!.uid).toBe(5000)
+    // Its JSON stays small enough to store (5 000 whole notes made a 229 MB row at 2 000).
+    expect(JSON.stringify(s).length).toBeLessThan(MAX_NOTES * 10_000 * 3 + MAX_HISTORY * 2_000)
+    // Page by page, the same.
+    const paged = new TeamFold()
+    for (let i = 0; i < records.length; i += 333) paged.add(records.slice(i, i + 333))
+    expect(paged.get(conv)).toEqual(s)
+    // Deleting a note no longer kept changes nothing, and says so.
+    const gone = (records[0]!.action as { note: string }).note
+    f.add([rec(5001, 'a@x.test', { kind: 'noteDelete', note: gone })])
+    expect(f.get(conv).history.at(-1)!.outcome).toBe('ignored')
   })
 
   it('keeps who is writing until they stop, out of the history', () => {

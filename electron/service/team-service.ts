@@ -1,0 +1,161 @@
+import { createHash } from 'node:crypto'
+import type { ImapFlow } from 'imapflow'
+import type { CallInput, CallOutput } from '../../shared/api/contract'
+import { TEAM_RECORD_VERSION, type TeamRecord } from '../../shared/team/records'
+import { toTeamWire } from '../../shared/team/wire'
+import type { MailboxRuntime } from './imap/mailbox-runtime'
+import type { Logger } from './logger'
+import { appendTeamRecord, ensureTeamFolder, recordMessage, recordMessageId, recordSentence, type TeamCursor } from './operations/team'
+import { authorSetup as authorSetupOf, confirmedBatchAuthors, confirmedRecords, type AuthorSetup } from './operations/team-authors'
+import { readTeamState, type BatchListCache } from './operations/team-batches'
+import { batchEvidence, verifyBatches } from './operations/team-batch-check'
+import { BATCH_EVERY, compactTeamFolder } from './operations/team-batch-write'
+import { findByMessageId } from './operations/triage'
+
+/** How long a team folder's author setup is taken as looked at (an administrator's change shows within this). */
+const AUTHOR_SETUP_FOR_MS = 10 * 60_000
+
+/** What the team operations need of the service: a shared mailbox's runtime, who is signed in, the log. */
+export interface TeamHost {
+  /** The runtime of one of the session's shared mailboxes (refused for any other). */
+  shared(mailboxId: string): MailboxRuntime
+  me(): { address: string; name: string }
+  log: Logger
+}
+
+/**
+ * The team state calls of the service (docs/team-state.md): reading a shared mailbox's team
+ * folder, checking batches and authors, appending records and batches. It keeps, per mailbox,
+ * what it learnt of the folder: whether it is there, the batches it listed and checked, and how
+ * its authors can be told.
+ */
+export class TeamService {
+  private readonly folders = new Map<string, { path: string; exists: boolean; at: number }>()
+  /** Batches of each team folder this service checked against the log: good ones, false ones. */
+  private readonly checked = new Map<string, { uidValidity: string; good: Set<number>; bad: Set<number> }>()
+  /** The batches of each team folder as last listed, while a device reads their chain page by page. */
+  private readonly lists = new Map<string, BatchListCache>()
+  /** How each team folder's authors can be told (team-authors.ts), as last looked at. */
+  private readonly setups = new Map<string, { path: string; setup: AuthorSetup; at: number }>()
+
+  constructor(private readonly host: TeamHost) {}
+
+  /** A shared mailbox's team records from the cursor on (docs/team-state.md). */
+  async read(mailboxId: string, since: TeamCursor | null, distrust: number[] = [], useBatches = true): Promise<CallOutput<'team.read'>> {
+    const { client, path } = await this.host.shared(mailboxId).teamFolder()
+    if (!(await this.folderExists(mailboxId, client, path, false))) return { exists: false, cursor: null, records: toTeamWire([]), more: false, skipped: 0, reset: false, batches: [] }
+    // Batches this service found false are not started from either (team.compact checks them).
+    const checked = this.checked.get(mailboxId)
+    const untrusted = new Set([...distrust, ...(checked?.bad ?? [])])
+    // Gone since it was seen (another client deleted it): asked again next time.
+    const page = await readTeamState(client, path, since, untrusted, this.listsOf(mailboxId), undefined, useBatches).catch((e: unknown) => { this.folders.delete(mailboxId); throw e })
+    return { exists: true, ...page }
+  }
+
+  /** Checks batches of a team folder against the records they copy (team-batch-check.ts). */
+  async verify(mailboxId: string, uids: number[]): Promise<CallOutput<'team.verify'>> {
+    const { client, path } = await this.host.shared(mailboxId).teamFolder()
+    const result = await verifyBatches(client, path, uids)
+    const checked = this.checkedOf(mailboxId)
+    for (const u of uids) (result.bad.some((b) => b.uid === u) ? checked.bad : checked.good).add(u)
+    // Who appended a false batch is named only where the server confirms it (team-authors.ts).
+    const setup = await this.authorSetup(mailboxId, client, path)
+    const evidence = setup.mode === 'confirmed' ? await Promise.all(result.bad.map(async (b) => ({ ...b, ...(await batchEvidence(client, path, b)) }))) : []
+    const confirmed = await confirmedBatchAuthors(client, path, setup, evidence)
+    return { ...result, bad: result.bad.map((b) => ({ ...b, confirmed: confirmed.has(b.uid) })) }
+  }
+
+  /**
+   * Which of a conversation's records (by UID, id and author, as the window folded them) the
+   * server confirms were written by their author, and how this mailbox's authors can be told
+   * at all (team-authors.ts); `members`: those the administrator gave a folder of their own.
+   */
+  async authors(mailboxId: string, records: { uid: number; id: string; by: string }[]): Promise<CallOutput<'team.authors'>> {
+    const { client, path } = await this.host.shared(mailboxId).teamFolder()
+    if (!(await this.folderExists(mailboxId, client, path, false))) return { mode: 'claimed', members: [], confirmed: [] }
+    const setup = await this.authorSetup(mailboxId, client, path)
+    return { mode: setup.mode, members: [...setup.folders.keys()].slice(0, 1000), confirmed: await confirmedRecords(client, path, setup, records) }
+  }
+
+  /** A team folder's author setup, looked at (one LIST, one MYRIGHTS per member folder) at most every ten minutes. */
+  private async authorSetup(mailboxId: string, client: ImapFlow, path: string): Promise<AuthorSetup> {
+    const known = this.setups.get(mailboxId)
+    if (known && known.path === path && Date.now() - known.at < AUTHOR_SETUP_FOR_MS) return known.setup
+    const setup = await authorSetupOf(client, path, this.host.me().address)
+    // Member folders that are there but not as the administrator guide sets them up: said once a look.
+    if (setup.mode === 'claimed' && setup.why && !/^(no member folders|no team folder|the server has no ACL extension)$/.test(setup.why)) this.host.log('warn', `team authors of ${mailboxId} are claimed, not confirmed: ${setup.why} (docs/admin.md, "Who did what")`)
+    this.setups.set(mailboxId, { path, setup, at: Date.now() })
+    return setup
+  }
+
+  /**
+   * Appends a batch of the team records after the last batch, once enough have piled up. The
+   * threshold differs a little per member, so that of fifty members who look at once, one
+   * writes it and the others find it there.
+   */
+  async compact(mailboxId: string, locale: CallInput<'team.compact'>['locale']): Promise<CallOutput<'team.compact'>> {
+    const runtime = this.host.shared(mailboxId)
+    const active = this.host.me()
+    const { client, path } = await runtime.teamFolder()
+    if (!(await this.folderExists(mailboxId, client, path, false))) return { batch: null, passedOver: [] }
+    const address = active.address
+    const threshold = BATCH_EVERY + Math.round((BATCH_EVERY / 2) * ((createHash('sha256').update(address).digest()[0] ?? 0) / 255))
+    const setup = await this.authorSetup(mailboxId, client, path)
+    const mine = setup.mode === 'confirmed' ? setup.folders.get(address.toLowerCase()) : undefined
+    const made = await compactTeamFolder(client, path, { address, name: active.name }, locale ?? 'en', threshold, this.checkedOf(mailboxId),
+      async (raw) => { if (mine) await appendTeamRecord(client, mine, raw) })
+    if (!made) return { batch: null, passedOver: [] }
+    const { passedOver, ...batch } = made
+    return { batch: batch.uid ? batch : null, passedOver }
+  }
+
+  private listsOf(mailboxId: string): BatchListCache {
+    let c = this.lists.get(mailboxId)
+    if (!c) this.lists.set(mailboxId, (c = {}))
+    return c
+  }
+
+  private checkedOf(mailboxId: string): { uidValidity: string; good: Set<number>; bad: Set<number> } {
+    let c = this.checked.get(mailboxId)
+    if (!c) this.checked.set(mailboxId, (c = { uidValidity: '', good: new Set(), bad: new Set() }))
+    return c
+  }
+
+  /**
+   * Appends one team record as the signed-in member: who acted is the session's address, never
+   * the page's word. A record replayed after a crash is found by its Message-ID, not appended twice.
+   */
+  async record(input: CallInput<'team.record'>): Promise<{ uid: number | null }> {
+    const runtime = this.host.shared(input.mailboxId)
+    const active = this.host.me()
+    const record: TeamRecord = { v: TEAM_RECORD_VERSION, id: input.id, conv: input.conv, at: input.at, by: active.address, action: input.action }
+    const { client, path } = await runtime.teamFolder()
+    await this.folderExists(input.mailboxId, client, path, true)
+    const already = await findByMessageId(client, path, recordMessageId(record.id))
+    if (already !== null) return { uid: already }
+    const { subject, text } = recordSentence(record, active.name, input.locale ?? 'en')
+    const message = await recordMessage(record, active.name, subject, text)
+    // Where the administrator gave each member a folder of their own, the same record goes there
+    // first (team-authors.ts): a record in the log whose copy is in its author's folder is
+    // confirmed. First, so a record is never in the log without it (a crash between leaves a
+    // copy alone, which confirms nothing). A replay finds the copy it made before. Not for a
+    // "writing a reply" mark: it is stale in a minute and kept in no history.
+    const setup = await this.authorSetup(input.mailboxId, client, path)
+    const mine = setup.mode === 'confirmed' && record.action.kind !== 'writing' ? setup.folders.get(record.by.toLowerCase()) : undefined
+    if (mine && (await findByMessageId(client, mine, recordMessageId(record.id))) === null) await appendTeamRecord(client, mine, message)
+    return { uid: await appendTeamRecord(client, path, message).catch((e: unknown) => { this.folders.delete(input.mailboxId); throw e }) }
+  }
+
+  /**
+   * Whether the team folder is there, asked of the server (LIST) once while it is, and at most
+   * once a minute while it is not: the renderer reads team state every few seconds.
+   */
+  private async folderExists(mailboxId: string, client: ImapFlow, path: string, create: boolean): Promise<boolean> {
+    const known = this.folders.get(mailboxId)
+    if (known?.exists && known.path === path) return true
+    if (!create && known && known.path === path && Date.now() - known.at < 60_000) return false
+    const exists = await ensureTeamFolder(client, path, create)
+    this.folders.set(mailboxId, { path, exists, at: Date.now() })
+    return exists
+  }
+}
