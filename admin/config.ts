@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { z } from 'zod'
+import { TEAM_FOLDER } from '../shared/team/records'
 import { AdminError } from './errors'
 
 /**
@@ -37,8 +38,8 @@ export const adminConfigSchema = z.object({
   folders: z.object({
     /** The folders every mailbox has besides INBOX (Sent, Drafts, Deleted Items, …), by their names on this server. */
     standard: z.array(z.string().min(1)).default([]),
-    /** Tandem's team-state folder (docs/team-state.md); null: not prepared. */
-    team: z.string().min(1).nullable().default('Tandem Team'),
+    /** Tandem's team-state folder, by the one name Tandem looks for (docs/team-state.md); null: not prepared. */
+    team: z.literal(TEAM_FOLDER, { error: `the team folder is "${TEAM_FOLDER}" (the name Tandem looks for) or null` }).nullable().default(TEAM_FOLDER),
     /** One folder per member under the team folder, only that member appends there (confirmed authors). */
     teamMemberFolders: z.boolean().default(false),
   }).strict(),

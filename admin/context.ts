@@ -1,5 +1,6 @@
 import type { MessageKey, Params } from '../shared/i18n'
 import { addressInDomains } from '../shared/rules/organisation'
+import { memberFolderName } from '../shared/team/authors'
 import type { AccountStore } from './account-store'
 import type { AdminConfig } from './config'
 import { DoveadmCommandError, type Doveadm } from './doveadm'
@@ -97,12 +98,10 @@ export async function membersOf(ctx: Context, shared: string): Promise<Map<strin
 }
 
 /**
- * A member's folder under the team folder (docs/team-state.md, "Authors"): the address in lower
- * case, every character but letters, digits, @, _, + and - as %XX, so it holds no separator.
+ * A member's folder under the team folder (docs/team-state.md, "Authors"), named by the very
+ * function a member's Tandem reads the names with: the two never disagree.
  */
-export function memberFolder(address: string): string {
-  return address.toLowerCase().replace(/[^a-z0-9@_+-]/g, (c) => [...Buffer.from(c)].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''))
-}
+export const memberFolder = memberFolderName
 
 /**
  * Dovecot reads a changed passwd-file again at its next lookup, but at most once a second: after
