@@ -44,7 +44,7 @@ export async function writeAdminConfig(org: Organisation, at: {
     folders: {
       standard: [f.sent, f.drafts, f.trash, f.junk, f.archive],
       team: f.team,
-      teamMemberFolders: (f as { teamMembers?: boolean }).teamMembers ?? false,
+      teamMemberFolders: f.teamMembers,
     },
     directory: directory ?? `Public${sep}${f.directory}`,
     audit: auditPathOf(org) ?? `Public${sep}Tandem Audit`,
