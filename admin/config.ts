@@ -107,11 +107,12 @@ export async function loadAdminConfig(path: string): Promise<AdminConfig> {
     throw new AdminError('configUnreadable', { path, detail: e.code ?? e.message })
   })
   let json: unknown
-  try { json = JSON.parse(raw) } catch (e) { throw new AdminError('configInvalid', { path, detail: (e as Error).message }) }
+  // What the parser or the schema said goes to the details line, as a server's reply would.
+  try { json = JSON.parse(raw) } catch (e) { throw new AdminError('configNotJson', { path }, { reply: (e as Error).message }) }
   const parsed = adminConfigSchema.safeParse(json)
   if (!parsed.success) {
     const first = parsed.error.issues[0]!
-    throw new AdminError('configInvalid', { path, detail: `${first.path.join('.') || '(top)'}: ${first.message}` })
+    throw new AdminError('configInvalid', { path, field: first.path.join('.') || '—' }, { reply: first.message })
   }
   return parsed.data
 }

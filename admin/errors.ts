@@ -4,7 +4,7 @@ import type { MessageKey, Params } from '../shared/i18n'
 /** Everything tandem-admin refuses or fails at, each with its message in the catalogue (admin.errors.*). */
 export type AdminErrorCode =
   | 'usage' | 'usageOf' | 'unknownCommand'
-  | 'configUnreadable' | 'configInvalid'
+  | 'configUnreadable' | 'configInvalid' | 'configNotJson'
   | 'keyMissing' | 'keyUnreadable' | 'keyRefused' | 'keyInsecure'
   | 'doveadmUnreachable' | 'doveadmFailed' | 'doveadmHttp' | 'doveadmMissing' | 'internal'
   | 'storeUnwritable' | 'storeLocked' | 'postfixFailed' | 'accountNotSeen'

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { runAdmin } from '../../../admin/run'
 
 async function run(argv: string[], env: Record<string, string> = {}) {
@@ -54,6 +57,21 @@ describe('the tandem-admin command line', () => {
     expect(unreadable.err).toMatch(/The key file \/nonexistent\/key could not be read \(ENOENT\), so nothing was read or changed \(R12\)/)
     const json = await run(['who-has', 'support@x.test', '--json'])
     expect(JSON.parse(json.out)).toMatchObject({ ok: false, error: { code: 'keyMissing', rule: 'R12' } })
+  })
+
+  it('says where its configuration is wrong, with what the parser said in the details line', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tandem-admin-config-'))
+    const bad = join(dir, 'bad.json')
+    await writeFile(bad, JSON.stringify({ organisation: 'X', domains: ['not a domain'] }))
+    const invalid = await run(['who-has', 'desk@x.test', '--config', bad], { TANDEM_ADMIN_KEY: 'k' })
+    expect(invalid.code).toBe(1)
+    expect(invalid.err).toMatch(new RegExp(`^tandem-admin: The configuration ${bad} is not valid at "domains\\.0" \\(what is wrong is below\\)\\. Correct it as docs/admin\\.md describes\\. Nothing was changed\\.$`, 'm'))
+    expect(invalid.err).toMatch(/^Details: a domain$/m)
+    await writeFile(bad, '{ "organisation": ')
+    const notJson = await run(['who-has', 'desk@x.test', '--config', bad], { TANDEM_ADMIN_KEY: 'k', LANG: 'nl_NL.UTF-8' })
+    expect(notJson.err).toMatch(/^tandem-admin: De configuratie .* is geen JSON \(waar staat hieronder\)/m)
+    expect(notJson.err).toMatch(/^Details: /m)
+    await rm(dir, { recursive: true })
   })
 
   it('speaks Dutch where the system does', async () => {
