@@ -38,7 +38,10 @@ async function main(): Promise<void> {
   }
   const org = await loadOrganisation(join(projectRoot, 'test', 'fixtures', 'orgs', 'contoso.json'))
   // With the organisation's own OpenID provider: each person can sign in on its page (OAuth2) or with a password.
-  const stack = await startMailStack(org, { oauth: true })
+  // Mail to customers (anyone outside Contoso) is kept in one local mailbox, so a reply to them goes
+  // and can be read there: nothing leaves this machine.
+  const world = { address: 'world@outside.example', name: 'The outside world', password: 'outside-pass-1' }
+  const stack = await startMailStack(org, { oauth: true, outsideWorld: world })
   const stopAll: (() => Promise<void>)[] = [() => stack.stop()]
   // Once, whatever number of signals arrive: a second run would exit before Postfix has stopped.
   let stopping: Promise<void> | null = null
@@ -74,6 +77,7 @@ async function main(): Promise<void> {
     console.log(`  ${u.address.padEnd(22)} password ${u.password.padEnd(14)} ${shared.length ? `member of ${shared.join(', ')}` : 'no shared mailboxes'}`)
   }
   console.log('  (support@contoso.test and reception@contoso.test are shared mailboxes: signing in as them is refused, R8.)')
+  console.log(`Mail to anyone outside Contoso (the customers) is kept in "${world.name}": sign in as ${world.address}, password ${world.password}, to read it.`)
   // The administrator's side (docs/admin.md): carol becomes a member of support; her Tandem shows it at its next refresh (a minute).
   console.log('\nAs the administrator, try (more: npm run admin -- --help):')
   console.log(`  TANDEM_ADMIN_KEY=${stack.admin.key} npm run admin -- --config ${stack.admin.config} member add support@contoso.test carol@contoso.test`)

@@ -6,6 +6,7 @@ import { CONTOSO, imapSession, passwordOf } from './helpers'
 
 let a: MailStack
 let b: MailStack
+const WORLD = { address: 'world@outside.example', name: 'The outside world', password: 'world-pw' }
 
 beforeAll(async () => {
   const contoso = await loadOrganisation(CONTOSO)
@@ -16,7 +17,8 @@ beforeAll(async () => {
     sharedMailboxes: [{ address: 'sales@fabrikam.test', name: 'Sales', quotaMB: 1, members: [{ address: 'erin@fabrikam.test', sendAs: true }] }],
     folders: { sent: 'Sent', drafts: 'Drafts', trash: 'Trash', junk: 'Spam', archive: 'Archive' },
   })
-  ;[a, b] = await Promise.all([startMailStack(contoso), startMailStack(fabrikam)])
+  // Fabrikam's stack keeps mail to the outside world in a mailbox of its own, as the demo's does.
+  ;[a, b] = await Promise.all([startMailStack(contoso), startMailStack(fabrikam, { outsideWorld: WORLD })])
 })
 afterAll(async () => { await Promise.all([a?.stop(), b?.stop()]) })
 
@@ -99,5 +101,26 @@ describe('the test mail stack', () => {
     }
     expect(subjects.sort()).toEqual(['envelope alice@contoso.test', 'envelope bob@contoso.test'])
     await c.logout()
+  })
+
+  it('keeps mail to anyone outside the organisation in the outside world\'s mailbox where asked, and mail inside goes where it is addressed', async () => {
+    const erin = nodemailer.createTransport({ host: b.host, port: b.ports.submission, secure: false, ignoreTLS: true, auth: { user: 'erin@fabrikam.test', pass: 'erin-pw' } })
+    const sent = await erin.sendMail({
+      envelope: { from: 'erin@fabrikam.test', to: ['tomas.herrera@fabrikam.example', 'priya@adatum.example', 'sales@fabrikam.test'] },
+      raw: 'From: erin@fabrikam.test\r\nTo: tomas.herrera@fabrikam.example, priya@adatum.example\r\nCc: sales@fabrikam.test\r\nSubject: To the customers\r\nMessage-ID: <outside-1@fabrikam.test>\r\n\r\nHello.\r\n',
+    })
+    expect(sent.accepted.sort()).toEqual(['priya@adatum.example', 'sales@fabrikam.test', 'tomas.herrera@fabrikam.example'])
+    const world = await imapSession(b, WORLD.address, WORLD.password)
+    const sales = await imapSession(b, 'sales@fabrikam.test*erin@fabrikam.test', 'erin-pw')
+    const count = async (c: typeof world) => {
+      await c.mailboxOpen('INBOX', { readOnly: true })
+      return ((await c.search({ header: { 'message-id': '<outside-1@fabrikam.test>' } }, { uid: true })) || []).length
+    }
+    for (let i = 0; i < 100 && (await count(world)) + (await count(sales)) < 2; i++) await new Promise((r) => setTimeout(r, 100))
+    // Two outside recipients, one mailbox: Postfix delivers a message once per final address.
+    expect(await count(world)).toBe(1)
+    expect(await count(sales)).toBe(1)
+    await world.logout()
+    await sales.logout()
   })
 })

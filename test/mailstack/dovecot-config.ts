@@ -87,8 +87,8 @@ const MB = 1024 * 1024
  */
 export const adminAccountOf = (org: Organisation): string => `tandem-admin@${org.domains[0]}`
 
-/** The passwd-file of people and shared mailboxes (userdb for both; passdb for people only). */
-export function passwdFile(org: Organisation, paths: DovecotPaths): string {
+/** The passwd-file of people and shared mailboxes (userdb for both; passdb for people only), and of mailboxes outside the organisation the stack keeps (the demo's outside world). */
+export function passwdFile(org: Organisation, paths: DovecotPaths, others: { address: string; password: string }[] = []): string {
   const line = (address: string, password: string, quotaMB: number) =>
     `${address}:{PLAIN}${password}:${MAIL_UID}:${MAIL_GID}::${paths.home(address)}::userdb_quota_rule=*:bytes=${Math.round(quotaMB * MB)}`
   const unusable = () => `!disabled-${Math.random().toString(36).slice(2)}`
@@ -98,6 +98,7 @@ export function passwdFile(org: Organisation, paths: DovecotPaths): string {
     // passdbs in front of this file refuse them before it is consulted.
     ...org.sharedMailboxes.map((s) => line(s.address, unusable(), s.quotaMB)),
     line(adminAccountOf(org), unusable(), 10),
+    ...others.map((o) => line(o.address, o.password, 1024)),
   ].join('\n') + '\n'
 }
 

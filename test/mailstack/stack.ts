@@ -14,7 +14,7 @@ import { writeAdminConfig, ADMIN_RIGHTS, auditPathOf, type StackAdmin } from './
 import type { OidcOptions, OidcStack } from './oidc'
 import { ensureFolder, writeMessages, type SeedMessage } from './maildir'
 import { directoryPathOf, publicPrefixOf, type Organisation, type OrgSharedMailbox } from './organisation'
-import { postfixMainCf, postfixMasterCf, senderLoginMap, sentCopyConfig, transportMap, virtualMailboxMap } from './postfix-config'
+import { outsideWorldMap, postfixMainCf, postfixMasterCf, senderLoginMap, sentCopyConfig, transportMap, virtualMailboxMap, type OutsideWorld } from './postfix-config'
 import { freePorts, waitForPort } from './ports'
 
 const run = promisify(execFile)
@@ -125,6 +125,12 @@ export interface StartOptions extends Omit<DovecotOptions, 'oauth'> {
   keep?: boolean
   /** Start the organisation's OpenID provider too; IMAP and SMTP then take its tokens (XOAUTH2). */
   oauth?: OidcOptions | true
+  /**
+   * A mailbox outside the organisation that keeps all mail to addresses outside it (the demo's
+   * "outside world": a reply to a customer is delivered there and can be read by signing in as
+   * it). Off: such mail is refused, as the tests need.
+   */
+  outsideWorld?: OutsideWorld
 }
 
 /** Throws with the exact install command when Dovecot or Postfix is missing. */
@@ -187,7 +193,7 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
     for (const d of [join(dv, OAUTH_KEYS_DIR), join(dv, OAUTH_KEYS_DIR, 'default'), keyDir]) await chown(d, MAIL_UID, MAIL_GID)
     await writeOwned(join(keyDir, oidc.signingKey.kid), oidc.signingKey.publicPem)
   }
-  await writeOwned(join(dv, 'users.passwd'), passwdFile(org, { root: dv, home }))
+  await writeOwned(join(dv, 'users.passwd'), passwdFile(org, { root: dv, home }, opts.outsideWorld ? [opts.outsideWorld] : []))
   await writeOwned(join(dv, 'masters.passwd'), mastersFile(org))
   await writeOwned(join(dv, 'deny-smtp.passwd'), denyFile(org))
   await writeOwned(join(dv, 'deny-imap.passwd'), denyImapFile(org))
@@ -292,7 +298,8 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
   // Postfix: root-owned config; its master needs root and drops to the postfix user itself.
   const pf = join(dir, 'postfix')
   await makePostfixQueue(pf)
-  await writeFile(join(pf, 'main.cf'), postfixMainCf(org, pf, ports))
+  await writeFile(join(pf, 'main.cf'), postfixMainCf(org, pf, ports, opts.outsideWorld ?? null))
+  if (opts.outsideWorld) await writeFile(join(pf, 'outside_world'), outsideWorldMap(org, opts.outsideWorld))
   // The server's own Sent copies (server.sentCopy): a filer Postfix runs as the mail user.
   const filer = org.server.sentCopy ? { node: process.execPath, script: join(pf, 'sent-copy-filer.mjs'), config: join(pf, 'sent-copy.json') } : null
   if (filer) {
@@ -302,7 +309,7 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
   }
   await writeFile(join(pf, 'master.cf'), postfixMasterCf(pf, ports, org.checksSenders, filer))
   await writeFile(join(pf, 'sender_logins'), senderLoginMap(org))
-  await writeFile(join(pf, 'virtual_mailboxes'), virtualMailboxMap(org))
+  await writeFile(join(pf, 'virtual_mailboxes'), virtualMailboxMap(org, opts.outsideWorld ? [opts.outsideWorld.address] : []))
 
   // The master directly (-w: return once it is ready): `postfix start` would spend a second
   // in `postfix check` on a queue we have just laid out ourselves.
