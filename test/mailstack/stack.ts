@@ -160,6 +160,18 @@ async function writeOwned(path: string, content: string, mode = 0o640): Promise<
  * 127.0.0.1 ports, everything generated from the organisation under one temporary directory.
  */
 export async function startMailStack(org: Organisation, opts: StartOptions = {}): Promise<MailStack> {
+  // Ports are found free, then bound by Dovecot and Postfix a moment later: a stack starting
+  // beside this one (test files run side by side) may take one in between. Then again, on others.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startMailStackOnce(org, opts)
+    } catch (e) {
+      if (attempt >= 4 || !/address already in use/i.test(String((e as Error).message))) throw e
+    }
+  }
+}
+
+async function startMailStackOnce(org: Organisation, opts: StartOptions): Promise<MailStack> {
   checkMailStackPackages()
   const dir = await mkdtemp(join(tmpdir(), 'tandem-stack-'))
   await chmod(dir, 0o755)
