@@ -1,4 +1,5 @@
 import type { Catalogue } from './index'
+import { adminNl } from './admin-nl'
 
 /**
  * Nederlands, in the words Microsoft 365's Dutch users know: gedeeld postvak, Verzenden als,
@@ -631,4 +632,5 @@ export const nl: Catalogue = {
       done: 'Klaar',
     },
   },
+  admin: adminNl,
 }
