@@ -41,7 +41,7 @@ export default tseslint.config(
   {
     files: ['shared/**/*.ts'],
     rules: {
-      'no-restricted-imports': layer('shared/ is imported by both sides: no Node, Electron, network or UI code here.', ['vue', 'pinia', 'dexie', '**/electron/**', '**/renderer/**']),
+      'no-restricted-imports': layer('shared/ is imported by both sides: no Node, Electron, network or UI code here.', ['vue', 'pinia', 'dexie', '**/electron/**', '**/renderer/**', '**/admin/**']),
       // Imports are not the only way in: a global such as Buffer type-checks (the project has
       // Node's types) and then fails in the window. Web-standard globals both sides have
       // (TextEncoder, btoa, URL, structuredClone) stay allowed.
@@ -50,7 +50,7 @@ export default tseslint.config(
   },
   {
     files: ['renderer/**/*.ts', 'renderer/**/*.vue'],
-    rules: { 'no-restricted-imports': layer('The renderer never touches the network or disk: ask the main process through the API client.', ['**/electron/**']) },
+    rules: { 'no-restricted-imports': layer('The renderer never touches the network or disk: ask the main process through the API client.', ['**/electron/**', '**/admin/**']) },
   },
   {
     files: ['electron/**/*.ts'],
@@ -58,7 +58,20 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         paths: [{ name: 'electron', message: 'Only electron/main.ts and electron/preload.ts import electron; the mail service is plain Node.' }],
-        patterns: [{ group: ['**/renderer/**'], message: 'The main process does not import renderer code.' }],
+        patterns: [
+          { group: ['**/renderer/**'], message: 'The main process does not import renderer code.' },
+          { group: ['**/admin/**'], message: "The app never loads the administrator's command (admin/)." },
+        ],
+      }],
+    },
+  },
+  {
+    // tandem-admin: plain Node for the administrator; it shares the directory's parser and the catalogue, nothing of the app's UI.
+    files: ['admin/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'electron', message: 'tandem-admin is plain Node.' }],
+        patterns: [{ group: ['**/renderer/**'], message: 'tandem-admin does not import renderer code.' }],
       }],
     },
   },

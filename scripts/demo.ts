@@ -78,6 +78,9 @@ async function main(): Promise<void> {
   }
   console.log('  (support@contoso.test and reception@contoso.test are shared mailboxes: signing in as them is refused, R8.)')
   console.log(`Mail to anyone outside Contoso (the customers) is kept in "${world.name}": sign in as ${world.address}, password ${world.password}, to read it.`)
+  // The administrator's side (docs/admin.md): carol becomes a member of support; her Tandem shows it at its next refresh (a minute).
+  console.log('\nAs the administrator, try (more: npm run admin -- --help):')
+  console.log(`  TANDEM_ADMIN_KEY=${stack.admin.key} npm run admin -- --config ${stack.admin.config} member add support@contoso.test carol@contoso.test`)
 
   const electron = electronBinary()
   if (electron) {

@@ -3,6 +3,8 @@
  * unit test "catalogue" checks it). vue-i18n syntax: {name} is a parameter, "a | b" are plural
  * forms chosen by {count}, and a literal @ { } | $ is written {'@'}.
  */
+import { adminEn } from './admin-en'
+
 export const en = {
   errors: {
     request: {
@@ -663,4 +665,5 @@ export const en = {
       done: 'Done',
     },
   },
+  admin: adminEn,
 } as const

@@ -1,4 +1,5 @@
 import type { Catalogue } from './index'
+import { adminNl } from './admin-nl'
 
 /**
  * Nederlands, in the words Microsoft 365's Dutch users know: gedeeld postvak, Verzenden als,
@@ -665,4 +666,5 @@ export const nl: Catalogue = {
       done: 'Klaar',
     },
   },
+  admin: adminNl,
 }

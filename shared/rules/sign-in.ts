@@ -11,6 +11,9 @@ export interface SignInRefusal {
 
 const SHARED_HINT = /\bshared mailbox\b|\bR8\b/i
 
+/** Whether a server's refusal says the account is a shared mailbox that cannot sign in (R8), as Dovecot's passdb reason can. */
+export const namesSharedMailbox = (text: string | undefined): boolean => SHARED_HINT.test(text ?? '')
+
 /**
  * Explains a refused sign-in (R8 first). A server may refuse a shared mailbox with nothing but a
  * generic AUTHENTICATIONFAILED, so the client also uses what it knows: shared mailboxes it has

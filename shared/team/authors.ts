@@ -1,3 +1,23 @@
+import { emailAddressSchema } from '../domain'
+
+/**
+ * A member's folder's name under the team folder: the address in lower case, every character
+ * but letters, digits, @, _, + and - written as %XX — no separator, no dot (Maildir++ forbids
+ * them in a name), nothing two addresses share (alice@contoso.test → alice@contoso%2Etest).
+ */
+export function memberFolderName(address: string): string {
+  return address.toLowerCase().replace(/[^a-z0-9@_+-]/g, (c) => [...new TextEncoder().encode(c)].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''))
+}
+
+/** The address a member folder's name stands for; null when it names none. */
+export function memberOfFolderName(name: string): string | null {
+  let address: string
+  try { address = decodeURIComponent(name) } catch { return null }
+  if (memberFolderName(address) !== name) return null
+  const r = emailAddressSchema.safeParse(address)
+  return r.success && r.data === address ? address : null
+}
+
 /**
  * Whom a member may assign a conversation to (docs/team-state.md, "Authors"): the members the
  * administrator's directory entry lists, the members who have a folder of their own under the

@@ -11,6 +11,14 @@ import { emailAddressSchema } from '../domain'
  */
 export const TEAM_RECORD_VERSION = 1
 
+/**
+ * The folder of a shared mailbox that holds its team state (docs/team-state.md), by this name
+ * at the top of the mailbox: the same for every member and every client, so it is not
+ * translated. An administrator may create it with append-only rights for members (lrsi);
+ * otherwise the first member who records something creates it, where the server lets them.
+ */
+export const TEAM_FOLDER = 'Tandem Team'
+
 /** Open: someone must act; Waiting: on the customer or a third party; Done: nothing left to do. */
 export const teamStatusSchema = z.enum(['open', 'waiting', 'done'])
 export type TeamStatus = z.infer<typeof teamStatusSchema>

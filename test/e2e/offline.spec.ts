@@ -7,7 +7,7 @@ import { projectRoot, startWebApp } from '../../electron/web/web-app'
 import { uidOfMessage } from '../../shared/ids'
 
 /**
- * Issue 5 end to end: the mail servers stop, bob triages ten messages in Contoso Support, reloads
+ * Offline triage end to end: the mail servers stop, bob triages ten messages in Contoso Support, reloads
  * the window, the servers come back — and alice's own IMAP session sees every one of the ten.
  */
 const rows = (page: Page) => page.getByRole('listbox', { name: 'Message list' }).locator('.row')

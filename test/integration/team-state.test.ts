@@ -428,6 +428,8 @@ describe('team state: a server where the folder is missing and members may not c
     users: [{ address: 'kim@fabrikam.test', name: 'Kim Kowalski', password: 'kim-pass-1' }],
     sharedMailboxes: [{ address: 'orders@fabrikam.test', name: 'Fabrikam Orders', members: [{ address: 'kim@fabrikam.test' }] }],
     folders: { sent: 'Sent', drafts: 'Drafts', trash: 'Trash', junk: 'Junk', archive: 'Archive', directory: 'Directory', team: null },
+    // Members cannot make folders at the top of the shared mailbox.
+    aclDefaultsFromInbox: false,
   })
   beforeAll(async () => { stack = await startMailStack(fabrikam); t = await newService() })
   afterAll(async () => { await t?.service.stop(); await stack?.stop() })

@@ -14,6 +14,8 @@ export interface DovecotPorts {
   lmtp: number
   /** Dovecot's auth listener, used by Postfix for SASL. */
   auth: number
+  /** doveadm's HTTP API (the administrator's: tandem-admin), on loopback; absent: none. */
+  doveadm?: number
 }
 
 export interface DovecotOptions {
@@ -21,6 +23,8 @@ export interface DovecotOptions {
   maxUserIpConnections?: number
   /** Accept XOAUTH2 / OAUTHBEARER with the organisation's OpenID provider's JWT access tokens. */
   oauth?: { issuer: string }
+  /** doveadm's HTTP API key (`Authorization: X-Dovecot-API <base64 key>`), with `ports.doveadm`. */
+  doveadmApiKey?: string
 }
 
 /** Where Dovecot finds the provider's signing keys: `<dir>/<azp or default>/<alg>/<kid>` (PEM). */
@@ -76,15 +80,24 @@ export const R8_REASON =
 
 const MB = 1024 * 1024
 
+/**
+ * The account the administrator's tools act as in doveadm (tandem-admin): the directory and the
+ * audit folders of the public namespace give it, and only it, the right to write. It is in the
+ * userdb only (a home for doveadm) and every passdb refuses it: nobody signs in as it (R12).
+ */
+export const adminAccountOf = (org: Organisation): string => `tandem-admin@${org.domains[0]}`
+
 /** The passwd-file of people and shared mailboxes (userdb for both; passdb for people only), and of mailboxes outside the organisation the stack keeps (the demo's outside world). */
 export function passwdFile(org: Organisation, paths: DovecotPaths, others: { address: string; password: string }[] = []): string {
   const line = (address: string, password: string, quotaMB: number) =>
     `${address}:{PLAIN}${password}:${MAIL_UID}:${MAIL_GID}::${paths.home(address)}::userdb_quota_rule=*:bytes=${Math.round(quotaMB * MB)}`
+  const unusable = () => `!disabled-${Math.random().toString(36).slice(2)}`
   return [
     ...org.users.map((u) => line(u.address, u.password, u.quotaMB)),
     // Shared mailboxes need a userdb entry (home, quota) but never a usable password (R8): the
     // passdbs in front of this file refuse them before it is consulted.
-    ...org.sharedMailboxes.map((s) => line(s.address, `!disabled-${Math.random().toString(36).slice(2)}`, s.quotaMB)),
+    ...org.sharedMailboxes.map((s) => line(s.address, unusable(), s.quotaMB)),
+    line(adminAccountOf(org), unusable(), 10),
     ...others.map((o) => line(o.address, o.password, 1024)),
   ].join('\n') + '\n'
 }
@@ -94,9 +107,23 @@ export function mastersFile(org: Organisation): string {
   return org.users.map((u) => `${u.address}:{PLAIN}${u.password}`).join('\n') + '\n'
 }
 
-/** Shared mailbox addresses, one passwd-file line each, for the SMTP deny passdb. */
+/** Shared mailbox addresses (and the administrator's account), one passwd-file line each, for the SMTP deny passdb. */
 export function denyFile(org: Organisation): string {
-  return org.sharedMailboxes.map((s) => `${s.address}:::::::`).join('\n') + '\n'
+  return [...org.sharedMailboxes.map((s) => s.address), adminAccountOf(org)].map((a) => `${a}:::::::`).join('\n') + '\n'
+}
+
+/** The IMAP deny passdb's list: nobody but the administrator's account (shared mailboxes get R8's reason instead). */
+export function denyImapFile(org: Organisation): string {
+  return `${adminAccountOf(org)}:::::::\n`
+}
+
+/**
+ * Accounts that can never sign in, with R8's reason (shared mailboxes, converted ones: R11): the
+ * passdb of this file accepts any password or token for them and refuses the login with the
+ * reason. Part of the organisation's account store, which tandem-admin keeps.
+ */
+export function noSignInFile(org: Organisation): string {
+  return org.sharedMailboxes.map((s) => `${s.address}:::::::\n`).join('')
 }
 
 export function dovecotConfig(org: Organisation, paths: DovecotPaths, ports: DovecotPorts, opts: DovecotOptions = {}): string {
@@ -111,21 +138,24 @@ export function dovecotConfig(org: Organisation, paths: DovecotPaths, ports: Dov
   const mechanisms = [...(tokensOnly ? [] : ['plain', 'login']), ...(opts.oauth ? [tokenMechanisms] : [])].join(' ')
   // Roles by SPECIAL-USE flags (RFC 6154), or — like Exchange Online — by name alone.
   const folder = (name: string, use: string) => `  mailbox "${name}" {\n${srv.specialUse ? `    special_use = ${use}\n` : ''}    auto = subscribe\n  }`
-  // R8 for IMAP: a static passdb that matches only the shared addresses, accepts any password and
-  // refuses the login with a reason the client can show. nologin alone does not stop SMTP AUTH
-  // through Postfix, so the first passdb denies them outright for every other service
-  // (deny-smtp.passwd lists them; deny-imap.passwd is empty; any other service finds no file and
-  // fails closed). With tokens only there is no password to refuse: a shared address signs in to
-  // IMAP only as a delegate login, with a member's token (below).
-  const r8 = shared.length === 0 ? '' : `passdb {
+  // R8 for IMAP: a passdb that matches only the accounts listed in no-sign-in.passwd (shared
+  // mailboxes, converted ones), accepts any password or token and refuses the login with a reason
+  // the client can show. nologin alone does not stop SMTP AUTH through Postfix, so the first
+  // passdb denies them outright for every other service (deny-smtp.passwd lists them;
+  // deny-imap.passwd only the administrator's account; any other service finds no file and fails
+  // closed). Both are files, not settings: tandem-admin changes them without touching this file
+  // (passwd-file passdbs are read again when they change). With tokens only there is no password
+  // to refuse: a shared address signs in to IMAP only as a delegate login, with a member's token
+  // (below), which this passdb would refuse.
+  const r8 = `passdb {
   driver = passwd-file
   deny = yes
   args = ${r}/deny-%{service}.passwd
 }
 ${tokensOnly ? '' : `passdb {
-  driver = static
-  username_filter = ${shared.join(' ')}
-  args = nopassword=y nologin=y reason=%{env:${R8_REASON_ENV}}
+  driver = passwd-file
+  args = ${r}/no-sign-in.passwd
+  default_fields = nopassword=y nologin=y reason=%{env:${R8_REASON_ENV}}
 }
 `}`
   // Other people's mailboxes, where the layout has them (an owner by address with %%u, by bare
@@ -224,7 +254,10 @@ ${sharedNamespace}${publicNamespace}${detail}plugin {
   acl_shared_dict = file:${r}/state/shared-mailboxes.db
   # Rights changed by the administrator apply at once (default: re-read every 30 s).
   acl_cache_secs = 0
-  # ns= keeps shared folders out of the member's own quota root.
+${org.aclDefaultsFromInbox ? `  # A folder with no ACL of its own has its mailbox INBOX's: a member's Full Access covers
+  # folders made later at the top (a subfolder copies its parent's ACL when it is created).
+  acl_defaults_from_inbox = yes
+` : ''}  # ns= keeps shared folders out of the member's own quota root.
   quota = count:User quota:ns=
   quota_vsizes = yes
 }
@@ -256,7 +289,15 @@ service lmtp {
     port = ${ports.lmtp}
   }
 }
-service auth {
+${ports.doveadm && opts.doveadmApiKey ? `# The administrator's API (tandem-admin): loopback only, and nothing without the key.
+doveadm_api_key = ${opts.doveadmApiKey}
+service doveadm {
+  inet_listener http {
+    address = 127.0.0.1
+    port = ${ports.doveadm}
+  }
+}
+` : ''}service auth {
   inet_listener {
     address = 127.0.0.1
     port = ${ports.auth}

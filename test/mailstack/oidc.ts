@@ -3,6 +3,7 @@ import { createSign, generateKeyPairSync, randomBytes } from 'node:crypto'
 import Provider, { interactionPolicy } from 'oidc-provider'
 import type { Organisation } from './organisation'
 import { freePorts } from './ports'
+import { R8_REASON } from './dovecot-config'
 
 /**
  * The organisation's OpenID provider, as Microsoft Entra ID is for a Microsoft 365 tenant: a real
@@ -32,6 +33,12 @@ export interface OidcOptions {
   /** Access token lifetime in seconds (tests make it short: 30–60 s). */
   accessTokenTtl?: number
   port?: number
+  /**
+   * Whether the organisation's account store blocks an account's sign-in (a shared mailbox, a
+   * converted one: R8, R11). Asked at each sign-in and each refresh, as Entra ID asks its
+   * directory: a blocked account gets no tokens and its refresh tokens are refused.
+   */
+  blocked?: (address: string) => Promise<boolean>
 }
 
 export const TANDEM_CLIENT_ID = 'tandem-desktop'
@@ -93,7 +100,7 @@ export async function startOidcProvider(org: Organisation, opts: OidcOptions = {
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
     async findAccount(_ctx, id) {
       const u = people.get(id.toLowerCase())
-      if (!u) return undefined
+      if (!u || await opts.blocked?.(u.address)) return undefined
       return { accountId: u.address, claims: async () => ({ sub: u.address, email: u.address, email_verified: true, name: u.name }) }
     },
     pkce: { required: () => true },
@@ -158,6 +165,13 @@ export async function startOidcProvider(org: Organisation, opts: OidcOptions = {
         res.statusCode = 200
         res.setHeader('content-type', 'text/html; charset=utf-8')
         res.end(loginPage(uid, org.name, 'That email address or password is not right.', login))
+        return
+      }
+      // An account the administrator blocked (R8, R11): the provider says why, as Dovecot does.
+      if (await opts.blocked?.(u.address)) {
+        res.statusCode = 200
+        res.setHeader('content-type', 'text/html; charset=utf-8')
+        res.end(loginPage(uid, org.name, R8_REASON, login))
         return
       }
       await provider.interactionFinished(req, res, { login: { accountId: u.address }, select_account: {} }, { mergeWithLastSubmission: false })

@@ -135,6 +135,12 @@ export const organisationSchema = z
     detailDelivery: z.boolean().default(false),
     /** The submission server refuses envelope senders a login does not own (Postfix's sender login map); false: it checks nothing. */
     checksSenders: z.boolean().default(true),
+    /**
+     * A folder without an ACL of its own has its mailbox INBOX's (Dovecot's acl_defaults_from_inbox):
+     * members' Full Access covers folders made later, and lets them make folders at the top, as
+     * Exchange's does. false: only the owner may make a folder at the top of a shared mailbox.
+     */
+    aclDefaultsFromInbox: z.boolean().default(true),
     server: server.default(DOVECOT_SERVER),
   })
   .superRefine((org, ctx) => {

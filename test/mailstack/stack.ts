@@ -1,4 +1,5 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -6,12 +7,13 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import nodemailer from 'nodemailer'
 import {
-  dovecotConfig, denyFile, mastersFile, oauth2Config, oauth2DelegateConfig, passwdFile, MAIL_GID, MAIL_UID, OAUTH_KEYS_DIR, PUBLIC_DIR, R8_REASON, R8_REASON_ENV,
+  adminAccountOf, dovecotConfig, denyFile, denyImapFile, mastersFile, noSignInFile, oauth2Config, oauth2DelegateConfig, passwdFile, MAIL_GID, MAIL_UID, OAUTH_KEYS_DIR, PUBLIC_DIR, R8_REASON, R8_REASON_ENV,
   type DovecotOptions,
 } from './dovecot-config'
+import { writeAdminConfig, ADMIN_RIGHTS, auditPathOf, type StackAdmin } from './admin-config'
 import type { OidcOptions, OidcStack } from './oidc'
 import { ensureFolder, writeMessages, type SeedMessage } from './maildir'
-import { directoryPathOf, type Organisation, type OrgSharedMailbox } from './organisation'
+import { directoryPathOf, publicPrefixOf, type Organisation, type OrgSharedMailbox } from './organisation'
 import { outsideWorldMap, postfixMainCf, postfixMasterCf, senderLoginMap, sentCopyConfig, transportMap, virtualMailboxMap, type OutsideWorld } from './postfix-config'
 import { freePorts, waitForPort } from './ports'
 
@@ -72,7 +74,7 @@ const memberFolderAcl = (shared: OrgSharedMailbox, owner: string): string =>
 export interface MailStack {
   org: Organisation
   host: '127.0.0.1'
-  ports: { imap: number; submission: number; smtp: number; lmtp: number; auth: number }
+  ports: { imap: number; submission: number; smtp: number; lmtp: number; auth: number; doveadm: number }
   dir: string
   /** The organisation's OpenID provider, when the stack was started with `oauth`. */
   oidc: OidcStack | null
@@ -111,6 +113,11 @@ export interface MailStack {
   resume(): Promise<void>
   /** Stops Postfix and Dovecot and removes the temporary directory. */
   stop(): Promise<void>
+  /**
+   * What the organisation's administrator holds for tandem-admin: its configuration file (the
+   * doveadm HTTP API on loopback, the account store, Postfix's maps) and the API key.
+   */
+  admin: StackAdmin
 }
 
 export interface StartOptions extends Omit<DovecotOptions, 'oauth'> {
@@ -153,11 +160,24 @@ async function writeOwned(path: string, content: string, mode = 0o640): Promise<
  * 127.0.0.1 ports, everything generated from the organisation under one temporary directory.
  */
 export async function startMailStack(org: Organisation, opts: StartOptions = {}): Promise<MailStack> {
+  // Ports are found free, then bound by Dovecot and Postfix a moment later: a stack starting
+  // beside this one (test files run side by side) may take one in between. Then again, on others.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startMailStackOnce(org, opts)
+    } catch (e) {
+      if (attempt >= 4 || !/address already in use/i.test(String((e as Error).message))) throw e
+    }
+  }
+}
+
+async function startMailStackOnce(org: Organisation, opts: StartOptions): Promise<MailStack> {
   checkMailStackPackages()
   const dir = await mkdtemp(join(tmpdir(), 'tandem-stack-'))
   await chmod(dir, 0o755)
-  const [imap, lmtp, auth, smtp, submission] = await freePorts(5) as [number, number, number, number, number]
-  const ports = { imap, lmtp, auth, smtp, submission }
+  const [imap, lmtp, auth, smtp, submission, doveadmHttp] = await freePorts(6) as [number, number, number, number, number, number]
+  const ports = { imap, lmtp, auth, smtp, submission, doveadm: doveadmHttp }
+  const doveadmApiKey = randomBytes(24).toString('base64url')
 
   // Dovecot: its files belong to the mail user, as it runs unprivileged.
   const dv = join(dir, 'dovecot')
@@ -167,11 +187,15 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
     await chown(d, MAIL_UID, MAIL_GID)
   }
   // Loaded only when wanted: oidc-provider is large, and warns about the Node version on load.
-  // An organisation that signs in with tokens only always has its provider.
+  // An organisation that signs in with tokens only always has its provider. The provider asks
+  // the organisation's account store who may sign in: an account the administrator blocked (a
+  // shared mailbox, a converted one: R8, R11) gets no tokens.
   const oauth = opts.oauth ?? (org.server.signIn === 'oauth' ? true : undefined)
-  const oidc = oauth ? await (await import('./oidc')).startOidcProvider(org, oauth === true ? {} : oauth) : null
+  const noSignIn = join(dv, 'no-sign-in.passwd')
+  const blocked = async (address: string) => (await readFile(noSignIn, 'utf8').catch(() => '')).split('\n').some((l) => l.split(':')[0]?.toLowerCase() === address.toLowerCase())
+  const oidc = oauth ? await (await import('./oidc')).startOidcProvider(org, { ...(oauth === true ? {} : oauth), blocked }) : null
   const conf = join(dv, 'dovecot.conf')
-  await writeOwned(conf, dovecotConfig(org, { root: dv, home }, ports, { ...opts, oauth: oidc ? { issuer: oidc.issuer } : undefined }))
+  await writeOwned(conf, dovecotConfig(org, { root: dv, home }, ports, { ...opts, oauth: oidc ? { issuer: oidc.issuer } : undefined, doveadmApiKey }))
   if (oidc) {
     await writeOwned(join(dv, 'oauth2.conf.ext'), oauth2Config({ root: dv, home }, { issuer: oidc.issuer }))
     await writeOwned(join(dv, 'oauth2-delegate.conf.ext'), oauth2DelegateConfig({ root: dv, home }, { issuer: oidc.issuer }))
@@ -184,7 +208,8 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
   await writeOwned(join(dv, 'users.passwd'), passwdFile(org, { root: dv, home }, opts.outsideWorld ? [opts.outsideWorld] : []))
   await writeOwned(join(dv, 'masters.passwd'), mastersFile(org))
   await writeOwned(join(dv, 'deny-smtp.passwd'), denyFile(org))
-  await writeOwned(join(dv, 'deny-imap.passwd'), '')
+  await writeOwned(join(dv, 'deny-imap.passwd'), denyImapFile(org))
+  await writeOwned(noSignIn, noSignInFile(org))
   await writeOwned(join(dv, 'dovecot.log'), '')
 
   const f = org.folders
@@ -194,6 +219,9 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
     await chown(home(account.address), MAIL_UID, MAIL_GID)
     for (const folder of folders) await ensureFolder(join(home(account.address), 'Maildir'), folder)
   }
+  const adminAccount = adminAccountOf(org)
+  await mkdir(home(adminAccount), { recursive: true })
+  await chown(home(adminAccount), MAIL_UID, MAIL_GID)
   // R1: membership is an ACL on every folder of the shared mailbox (vfile: a dovecot-acl file per
   // folder); `doveadm acl recalc` below builds the shared-mailbox dictionary from them.
   for (const shared of org.sharedMailboxes) {
@@ -224,7 +252,11 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
     await mkdir(publicRoot, { recursive: true })
     await chown(publicRoot, MAIL_UID, MAIL_GID)
     const directory = await ensureFolder(publicRoot, org.folders.directory!)
-    await writeOwned(join(directory, 'dovecot-acl'), `authenticated ${DIRECTORY_RIGHTS}\n`)
+    // People read; the administrator's account (tandem-admin, through doveadm) writes.
+    await writeOwned(join(directory, 'dovecot-acl'), `authenticated ${DIRECTORY_RIGHTS}\nuser=${adminAccount} ${ADMIN_RIGHTS}\n`)
+    // tandem-admin's audit: who changed what, when; nobody but the administrator's account sees it.
+    const audit = await ensureFolder(publicRoot, auditPathOf(org)!.slice(publicPrefixOf(org)!.length))
+    await writeOwned(join(audit, 'dovecot-acl'), `user=${adminAccount} ${ADMIN_RIGHTS}\n`)
   }
 
   let dovecotErr = ''
@@ -402,6 +434,7 @@ export async function startMailStack(org: Organisation, opts: StartOptions = {})
     withdrawDirectory,
     directoryPath,
     stop,
+    admin: await writeAdminConfig(org, { dir, dovecot: dv, postfix: pf, home, doveadmPort: doveadmHttp, apiKey: doveadmApiKey }),
   }
 }
 

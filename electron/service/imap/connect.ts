@@ -1,7 +1,7 @@
 import { ImapFlow } from 'imapflow'
 import type { Endpoint } from '../../../shared/domain'
 import { ApiFailure, fail } from '../../../shared/api/errors'
-import { explainSignInRefusal } from '../../../shared/rules/sign-in'
+import { explainSignInRefusal, namesSharedMailbox } from '../../../shared/rules/sign-in'
 import { insecureEndpointReason } from '../../../shared/rules/connection-security'
 import type { ConnectionBudget, Slot, SlotOwner } from './connection-budget'
 
@@ -72,8 +72,10 @@ async function open(login: ImapLogin, knownShared: ReadonlySet<string>, opts: Co
     return await attempt(login, opts, login.accessToken ? await login.accessToken() : null)
   } catch (e) {
     const err = e as ImapError
-    // A token the server refuses may have been revoked or have lapsed early: renewed once.
-    if (!(login.accessToken && err.authenticationFailed)) throw describeConnectError(err, login, knownShared, opts.knownPeople)
+    // A token the server refuses may have been revoked or have lapsed early: renewed once —
+    // unless the server said the account is a shared mailbox (R8, R11: a converted one), which
+    // no token changes.
+    if (!(login.accessToken && err.authenticationFailed) || namesSharedMailbox(err.response ?? err.responseText)) throw describeConnectError(err, login, knownShared, opts.knownPeople)
   }
   try {
     return await attempt(login, opts, await login.accessToken!(true))
@@ -126,7 +128,7 @@ export function describeConnectError(err: ImapError | ApiFailure, login: ImapLog
   if (tooManyConnections(err)) {
     return fail({ code: 'network.unreachable', rule: 'R9', key: 'errors.network.tooManyConnections', params: { host, detail: (err.response ?? err.responseText ?? err.message).slice(0, 300) } })
   }
-  if (err.authenticationFailed && login.accessToken) {
+  if (err.authenticationFailed && login.accessToken && !namesSharedMailbox(err.response ?? err.responseText)) {
     return fail({ code: 'auth.failed', field: 'address', key: err.response ? 'errors.auth.tokenRefusedSaid' : 'errors.auth.tokenRefused', params: { host, user: login.user, text: err.response ?? '' } })
   }
   if (err.authenticationFailed) {

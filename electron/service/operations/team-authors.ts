@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { ImapFlow } from 'imapflow'
-import { emailAddressSchema } from '../../../shared/domain'
+import { memberOfFolderName } from '../../../shared/team/authors'
 import { serialiseTeamRecord, type TeamRecord } from '../../../shared/team/records'
 import type { BatchInfo } from '../../../shared/team/batches'
 import { myRights } from '../imap/raw'
@@ -18,23 +18,8 @@ import { headerFields, MAX_RECORD_MESSAGE, TEAM_FIELDS, teamMessageKind, turns }
  * fact, which author R10's audit may name, and who may be named as the writer of a false batch.
  */
 
-/**
- * A member's folder's name under the team folder: the address in lower case, every character
- * but letters, digits, @, _, + and - written as %XX — no separator, no dot (Maildir++ forbids
- * them in a name), nothing two addresses share (alice@contoso.test → alice@contoso%2Etest).
- */
-export function memberFolderName(address: string): string {
-  return address.toLowerCase().replace(/[^a-z0-9@_+-]/g, (c) => [...new TextEncoder().encode(c)].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''))
-}
-
-/** The address a member folder's name stands for; null when it names none. */
-export function memberOfFolderName(name: string): string | null {
-  let address: string
-  try { address = decodeURIComponent(name) } catch { return null }
-  if (memberFolderName(address) !== name) return null
-  const r = emailAddressSchema.safeParse(address)
-  return r.success && r.data === address ? address : null
-}
+// One place names member folders, for the app and for tandem-admin, which makes them.
+export { memberFolderName, memberOfFolderName } from '../../../shared/team/authors'
 
 /** Rights that let a person make, rename or remove folders, or change rights: no member may have them here. */
 const ADMIN_RIGHTS = /[kxa]/

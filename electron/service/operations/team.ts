@@ -7,16 +7,11 @@ import { dropped, openedMailbox } from './sync'
 import { fetchInSets } from '../imap/uid-sets'
 import { formatIn, type Locale } from '../../../shared/i18n'
 import { BATCH_HEADER } from '../../../shared/team/batches'
-import { MAX_RECORD_BYTES, parseTeamRecord, serialiseTeamRecord, type StoredTeamRecord, type TeamRecord } from '../../../shared/team/records'
+import { MAX_RECORD_BYTES, parseTeamRecord, serialiseTeamRecord, TEAM_FOLDER, type StoredTeamRecord, type TeamRecord } from '../../../shared/team/records'
 import { DELIVERY_TRACE_FIELDS } from '../../../shared/rules/delivered'
 
-/**
- * The folder of a shared mailbox that holds its team state (docs/team-state.md), by this name
- * at the top of the mailbox: the same for every member and every client, so it is not
- * translated. An administrator may create it with append-only rights for members (lrsi);
- * otherwise the first member who records something creates it, where the server lets them.
- */
-export const TEAM_FOLDER = 'Tandem Team'
+// The team folder's name is in shared/: tandem-admin, which prepares it, uses the same.
+export { TEAM_FOLDER }
 
 /** Where the record's JSON starts in its text: everything before it is for people. */
 const MARKER = '-----BEGIN TANDEM TEAM RECORD-----'

@@ -18,6 +18,7 @@ const SAME_IN_BOTH = new Set([
   'errors.network.other', 'app.languages.en', 'app.languages.nl', 'server.provider', 'server.host',
   'sidebar.offline', 'sidebar.offlineState', 'shell.bannerOffline', 'notify.one', 'notify.oneBody', 'notify.manyBody', 'notify.titleBadge',
   'team.status.open', 'team.panel', 'team.statusLabel', 'list.inMailbox', 'reader.inFolder',
+  'admin.details', 'admin.report.title', 'admin.report.member', 'admin.report.mailbox',
 ])
 
 describe('the catalogue: English and Dutch complete', () => {
@@ -68,7 +69,7 @@ describe('the catalogue: English and Dutch complete', () => {
         else if (/\.(ts|vue)$/.test(name)) files.push(p)
       }
     }
-    for (const d of ['renderer/src', 'electron', 'shared']) walk(join(root, d))
+    for (const d of ['renderer/src', 'electron', 'shared', 'admin']) walk(join(root, d))
     const sections = Object.keys(catalogues.en).join('|')
     // tr('…'), text('…'), english('…'), key: '…' (an ApiError), what/label: '…' (tables of keys), a ? '…' : '…'
     const literal = new RegExp(`(?:(?:tr|text|english)\\(\\s*|(?:key|what|label):\\s*|\\?\\s*|['"]\\s*:\\s*)['"]((?:${sections})\\.[A-Za-z0-9_.]+)['"]`, 'g')

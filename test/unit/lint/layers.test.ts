@@ -11,7 +11,8 @@ const eslint = new ESLint({ cwd: root })
 const problems = async (path: string, code: string) =>
   (await eslint.lintText(code, { filePath: join(root, path) }))[0]!.messages.map((m) => `${m.ruleId}: ${m.message}`)
 
-describe('lint layers', () => {
+// ESLint loads its configuration and parsers on the first call: seconds on a loaded machine.
+describe('lint layers', { timeout: 60_000 }, () => {
   it('refuses Node and DOM globals in shared/, not only imports', async () => {
     expect(await problems('shared/rules/probe.ts', "export const b64 = Buffer.from('x').toString('base64')\n")).toEqual([expect.stringMatching(/^no-restricted-globals: .*Buffer.*no Node globals/)])
     expect(await problems('shared/rules/probe.ts', 'export const env = process.env.HOME\n')).toEqual([expect.stringMatching(/^no-restricted-globals: .*process/)])

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { loadOrganisation, parseOrganisation } from '../../mailstack/organisation'
 import { delegateLoginTemplate } from '../../mailstack/organisation'
-import { dovecotConfig, denyFile, mastersFile, oauth2DelegateConfig, passwdFile } from '../../mailstack/dovecot-config'
+import { dovecotConfig, denyFile, mastersFile, noSignInFile, oauth2DelegateConfig, passwdFile } from '../../mailstack/dovecot-config'
 import { postfixMainCf, postfixMasterCf, senderLoginMap, sentCopyConfig, transportMap, virtualMailboxMap } from '../../mailstack/postfix-config'
 
 const org = await loadOrganisation(new URL('../../fixtures/orgs/contoso.json', import.meta.url).pathname)
@@ -27,16 +27,27 @@ describe('generated configuration', () => {
   it('never lists a shared mailbox as a master login, and denies it SMTP AUTH (R8)', () => {
     expect(mastersFile(org)).not.toContain('support@')
     expect(mastersFile(org)).toContain('alice@contoso.test:')
-    expect(denyFile(org).trim().split('\n')).toEqual(['support@contoso.test:::::::', 'reception@contoso.test:::::::'])
+    expect(denyFile(org).trim().split('\n')).toEqual(['support@contoso.test:::::::', 'reception@contoso.test:::::::', 'tandem-admin@contoso.test:::::::'])
+    // R8's passdb lists them in a file tandem-admin keeps (the account store), not in the configuration.
+    expect(noSignInFile(org).trim().split('\n')).toEqual(['support@contoso.test:::::::', 'reception@contoso.test:::::::'])
     const conf = dovecotConfig(org, paths, ports)
-    expect(conf).toContain('username_filter = support@contoso.test reception@contoso.test')
-    expect(conf.indexOf('deny = yes')).toBeLessThan(conf.indexOf('master = yes'))
+    expect(conf).toContain('args = /tmp/x/dovecot/no-sign-in.passwd\n  default_fields = nopassword=y nologin=y reason=')
+    expect(conf.indexOf('deny = yes')).toBeLessThan(conf.indexOf('no-sign-in.passwd'))
+    expect(conf.indexOf('no-sign-in.passwd')).toBeLessThan(conf.indexOf('master = yes'))
   })
 
   it('gives shared mailboxes an unusable password and their own quota (R5, R8)', () => {
     const line = passwdFile(org, paths).split('\n').find((l) => l.startsWith('support@'))!
     expect(line).toMatch(/\{PLAIN\}!disabled-/)
     expect(line).toContain(`userdb_quota_rule=*:bytes=${50 * 1024 * 1024}`)
+  })
+
+  it('serves the administrator\'s API (doveadm over HTTP) on loopback only, with its key (R12)', () => {
+    const conf = dovecotConfig(org, paths, { ...ports, doveadm: 10026 }, { doveadmApiKey: 'k3y' })
+    expect(conf).toContain('doveadm_api_key = k3y\nservice doveadm {\n  inet_listener http {\n    address = 127.0.0.1\n    port = 10026\n')
+    expect(dovecotConfig(org, paths, ports)).not.toContain('doveadm_api_key')
+    // Full Access covers folders made later: a folder without its own ACL has its INBOX's.
+    expect(conf).toContain('acl_defaults_from_inbox = yes')
   })
 
   it('listens on loopback only', () => {
