@@ -108,6 +108,19 @@ test.describe(`conversations: ${setup.what}`, () => {
       await row(ana.page, 'Printer on fire').first().click()
       await expect(timeline(ana.page).getByTestId('timeline-author')).toContainText([`Mei Chen on behalf of ${setup.desk}`], { timeout: 30_000 })
 
+      // The shared Sent Items: one row for the conversation's two replies, naming whom they went to.
+      await openFolder(mei.page, setup.desk, 'Sent Items')
+      await expect(row(mei.page, 'Printer on fire')).toHaveCount(1, { timeout: 30_000 })
+      await expect(row(mei.page, 'Printer on fire').getByTestId('row-who')).toHaveText('To: Ana García')
+      // Searching every mailbox: the conversation is one result, naming its mailbox and folder.
+      await mei.page.getByRole('searchbox', { name: 'Search mail' }).fill('Printer on fire')
+      await mei.page.getByRole('combobox', { name: 'Search in' }).selectOption('all')
+      await expect(row(mei.page, 'Printer on fire')).toHaveCount(1, { timeout: 15_000 })
+      await expect(row(mei.page, 'Printer on fire').getByTestId('row-where')).toHaveText(`${setup.desk} · Inbox`)
+      await mei.page.getByRole('searchbox', { name: 'Search mail' }).fill('')
+      await openFolder(mei.page, setup.desk, 'Inbox')
+      await expect(row(mei.page, 'Printer on fire')).toHaveCount(1, { timeout: 15_000 })
+
       // Offline, Lars closes the conversation: Done and archive of the two messages he sees.
       await row(lars.page, 'Printer on fire').click()
       await expect(timeline(lars.page).getByTestId('timeline-message')).toHaveCount(4)
