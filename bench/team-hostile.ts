@@ -18,7 +18,8 @@ import { imapSession, passwordOf } from '../test/mailstack/sessions'
 import { projectRoot } from '../electron/web/web-app'
 import { recordMessage, TEAM_FOLDER } from '../electron/service/operations/team'
 import { batchHeaderValue } from '../shared/team/batches'
-import { conversationId, type TeamRecord } from '../shared/team/records'
+import { type TeamRecord } from '../shared/team/records'
+import { conversationIdFromRoot } from '../shared/conversation'
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, old: { type: 'string' }, profile: { type: 'string' } } })
 const RUNS = Number(values.runs)
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
     // conversation, 20 messages of 2 MB with a record header of junk, 200 of 150 KB that pass
     // for records whose header a server dropped, then a gzip bomb that claims to copy all of it.
     step('building the hostile folder')
-    const conv = conversationId('flood|flood@example.net')
+    const conv = conversationIdFromRoot('m:<flood@example.net>')
     const text = 'x'.repeat(10_000)
     const seed: { raw: Buffer; date: Date }[] = []
     for (let i = 0; i < 5000; i++) {

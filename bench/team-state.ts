@@ -12,7 +12,8 @@ import { imapSession, passwordOf } from '../test/mailstack/sessions'
 import { projectRoot } from '../electron/web/web-app'
 import { readTeamRecords, recordMessage, recordSentence, TEAM_FOLDER, type TeamCursor } from '../electron/service/operations/team'
 import { TeamFold } from '../shared/team/fold'
-import { conversationId, type StoredTeamRecord, type TeamRecord } from '../shared/team/records'
+import { conversationIdFromRoot } from '../shared/conversation'
+import { type StoredTeamRecord, type TeamRecord } from '../shared/team/records'
 import { readTeamState, type BatchListCache } from '../electron/service/operations/team-batches'
 import { verifyBatches } from '../electron/service/operations/team-batch-check'
 import { BATCH_EVERY, batchMessage } from '../electron/service/operations/team-batch-write'
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
     const seed: { raw: Buffer; date: Date }[] = []
     for (let i = 0; i < N; i++) {
       const by = members[i % members.length]!
-      const r: TeamRecord = { v: 1, id: randomUUID(), conv: conversationId(`conversation ${i}|customer${i}@example.net`), at: Date.UTC(2026, 10, 1) + i * 1000, by, action: { kind: 'assign', to: by, expect: null } }
+      const r: TeamRecord = { v: 1, id: randomUUID(), conv: conversationIdFromRoot(`m:<conversation.${i}@customer.example>`), at: Date.UTC(2026, 10, 1) + i * 1000, by, action: { kind: 'assign', to: by, expect: null } }
       const { subject, text } = recordSentence(r, by, 'en')
       seed.push({ raw: await recordMessage(r, by, subject, text), date: new Date(r.at) })
     }

@@ -14,8 +14,8 @@ import { imapSession } from '../test/mailstack/sessions'
 import { projectRoot, startWebApp } from '../electron/web/web-app'
 import { recordMessage, recordSentence, TEAM_FOLDER } from '../electron/service/operations/team'
 import { memberFolderName } from '../electron/service/operations/team-authors'
-import { conversationId, type TeamAction, type TeamRecord } from '../shared/team/records'
-import { threadKey } from '../shared/rules/threads'
+import { type TeamAction, type TeamRecord } from '../shared/team/records'
+import { conversationIdFromRoot } from '../shared/conversation'
 import { CHROMIUM_ARGS } from '../playwright.config'
 
 const out = process.argv[2] ?? join(projectRoot, '.tandem-tmp', 'screenshots')
@@ -31,9 +31,11 @@ async function shoot(kind: 'confirmed' | 'claimed'): Promise<void> {
   const box = at('helpdesk')
   const stack = await startMailStack(org)
   const subject = 'Printer on fire'
+  const messageId = `<printer.${Date.now()}@example.test>`
   await stack.deliver(box, [`From: Ana García <${at('ana')}>`, `To: Helpdesk <${box}>`, `Subject: ${subject}`, `Date: ${new Date().toUTCString()}`,
-    `Message-ID: <printer.${Date.now()}@example.test>`, 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '', 'The printer on the second floor is smoking. Please help.', ''].join('\r\n'))
-  const conv = conversationId(threadKey(subject, [{ name: 'Ana', address: at('ana') }, { name: 'Helpdesk', address: box }], `shared:${box}`))
+    `Message-ID: ${messageId}`, 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '', 'The printer on the second floor is smoking. Please help.', ''].join('\r\n'))
+  // A first message's conversation is its own Message-ID's (shared/conversation.ts).
+  const conv = conversationIdFromRoot(`m:${messageId}`)
   // A busy conversation: 130 notes and a status change after each, by both members, each copied
   // into its author's folder where there is one (as their Tandem does); then Mei forges a
   // deletion in Lars's name.

@@ -149,8 +149,27 @@ export const messageSummarySchema = z.object({
   size: z.number().int().nonnegative(),
   flags: z.array(z.string()),
   hasAttachments: z.boolean(),
-  /** Conversation key: normalised subject plus the people in it, for grouping. */
-  threadKey: z.string(),
+  /**
+   * The Sender header where it names someone other than From: the member who wrote "on behalf
+   * of" a shared mailbox (R3). Null otherwise (the IMAP envelope repeats From when it is absent).
+   */
+  sender: addressSchema.nullable(),
+  /**
+   * A draft's author as the draft says (X-Tandem-Draft-By): a shared mailbox's Drafts are every
+   * member's. Any member could write it: shown as the draft's word ("Bob's draft"). Null otherwise.
+   */
+  draftBy: addressSchema.nullable(),
+  /** The root of References: all threading needs of that header (shared/conversation.ts). */
+  referencesRoot: z.string().nullable(),
+  /** Outlook's Thread-Index root where the message is a reply (shared/conversation.ts). */
+  threadIndex: z.string().nullable(),
+  /** The conversation it belongs to: `conversationIdOf` its own headers (shared/conversation.ts). */
+  conversationId: z.string(),
+  /**
+   * Cached before summaries carried Sender, References and Thread-Index: its conversation is
+   * what its Message-ID and In-Reply-To tell until the device has fetched those again.
+   */
+  threadingPending: z.literal(true).optional(),
   /** The start of the text, once the body is in the cache (filled by the renderer). */
   snippet: z.string().optional(),
 })
@@ -178,6 +197,8 @@ export const messageBodySchema = z.object({
   warnings: z.array(textSchema),
   /** True when the body was cut to a readable size. */
   truncated: z.boolean(),
+  /** Its References, whole (at most 100 ids): a reply to it carries them on (shared/conversation.ts `replyReferences`). */
+  references: z.array(z.string().max(998)).max(100).default([]),
 })
 export type MessageBody = z.infer<typeof messageBodySchema>
 

@@ -17,6 +17,9 @@ export function parseMailboxKey(key: string): { kind: MailboxKind; address: stri
   return m ? { kind: m[1] as MailboxKind, address: m[2]! } : null
 }
 
+/** A mailbox key's address (`own:a@b` → `a@b`). */
+export const addressOfMailbox = (mailboxId: string): string => mailboxId.slice(mailboxId.indexOf(':') + 1)
+
 export const folderKey = (mailboxId: string, path: string): string => `${mailboxId}|${path}`
 
 /** Splits a folder key at its first `|`: mailbox keys never contain one, paths may. */

@@ -4,6 +4,7 @@ import type { Folder, FolderSyncState, Identity, MessageBody } from '../../share
 import { authoriseSend, identitiesFor } from '../../shared/rules/identities'
 import { AttachmentTickets, streamAttachment, type OpenedAttachment } from './operations/attachments'
 import { loadBody } from './operations/bodies'
+import { readDraft } from './operations/drafts'
 import { smtpSizeLimit, type SmtpLogin } from './operations/send'
 import { OutboxJournal, type OutboxDecision } from './operations/outbox-journal'
 import { SmtpWatch } from './operations/smtp-watch'
@@ -14,7 +15,7 @@ import { newMailNotice, NoticeLimiter, platformText } from './operations/new-mai
 import { MailboxRuntime } from './imap/mailbox-runtime'
 import { publishMailboxes } from './session/memberships'
 import { fetchRemoteImage } from './operations/remote-content'
-import { syncFolder } from './operations/sync'
+import { syncFolder, threadingOfUids } from './operations/sync'
 import { releaseMemorySoon } from './memory'
 import type { TeamCursor } from './operations/team'
 import { TeamService } from './team-service'
@@ -127,8 +128,8 @@ export class MailService extends SessionLifecycle {
     return this.team.compact(mailboxId, locale)
   }
 
-  /** Appends one team record as the signed-in member (who acted is the session's address, never the page's word). */
-  teamRecord(input: CallInput<'team.record'>): Promise<{ uid: number | null }> {
+  /** Appends one team record as the signed-in member (who acted and the conversation are the service's word, never the page's). */
+  teamRecord(input: CallInput<'team.record'>): Promise<CallOutput<'team.record'>> {
     return this.team.record(input)
   }
 
@@ -136,6 +137,12 @@ export class MailService extends SessionLifecycle {
     const runtime = this.runtime(mailboxId)
     if (runtime.mailbox.kind !== 'shared') throw fail({ code: 'request.invalid', field: 'mailboxId', key: 'errors.team.notShared' })
     return runtime
+  }
+
+  /** Sender, References' root and Thread-Index's of cached messages synced before summaries carried them. */
+  async threading(folderId: string, uids: number[]): Promise<CallOutput<'messages.threading'>> {
+    const { runtime, folder } = await this.folder(folderId)
+    return { rows: await threadingOfUids(await runtime.connection(), folder.path, uids) }
   }
 
   async body(folderId: string, uid: number): Promise<MessageBody> {
@@ -202,7 +209,22 @@ export class MailService extends SessionLifecycle {
     const active = this.requireSession()
     const verdict = authoriseSend({ identityId: req.identityId, encrypt: false }, this.identities(), active.session.mailboxes.map((m) => ({ ...m, quota: null })))
     if (!verdict.ok) throw new ApiFailure(verdict.error)
-    return this.outgoing.saveDraft({ identity: verdict.identity, runtime: active.runtimes.get(verdict.identity.mailboxId)! }, req, version, active.smime)
+    return this.outgoing.saveDraft({ identity: verdict.identity, runtime: active.runtimes.get(verdict.identity.mailboxId)! }, req, version, active.smime,
+      { name: active.name, address: active.session.account.address })
+  }
+
+  /**
+   * A draft of a Drafts folder as the composer reopens it: its fields, the identity it is from
+   * (one the person may use, else none), and — when this device saved it — its key and version,
+   * so editing goes on replacing it; anyone else's opens as a copy (`key` null).
+   */
+  async openDraft(folderId: string, uid: number): Promise<CallOutput<'drafts.open'>> {
+    const { runtime, folder } = await this.folder(folderId)
+    const draft = await readDraft(await runtime.connection(), folder.path, uid)
+    const identity = this.identities().find((i) => i.mailboxId === runtime.mailbox.id && i.from.address.toLowerCase() === draft.from.toLowerCase()
+      && (i.kind !== 'onBehalf' || !draft.sender || i.sender?.address.toLowerCase() === draft.sender.toLowerCase()))
+    const own = await this.outgoing.ownDraft(draft.messageId)
+    return { draft: { ...draft.request, identityId: identity?.id ?? '' }, key: own?.key ?? null, n: own?.n ?? 0, by: draft.by }
   }
 
   /** Removes every version this device saved of a discarded draft from the mailbox's Drafts. */

@@ -11,6 +11,9 @@ import { readTeamState, type BatchListCache } from './operations/team-batches'
 import { batchEvidence, verifyBatches } from './operations/team-batch-check'
 import { BATCH_EVERY, compactTeamFolder } from './operations/team-batch-write'
 import { findByMessageId } from './operations/triage'
+import { ConversationLookup } from './operations/conversations'
+import { fail } from '../../shared/api/errors'
+import { mailboxOfFolder } from '../../shared/ids'
 
 /** How long a team folder's author setup is taken as looked at (an administrator's change shows within this). */
 const AUTHOR_SETUP_FOR_MS = 10 * 60_000
@@ -37,13 +40,18 @@ export class TeamService {
   private readonly lists = new Map<string, BatchListCache>()
   /** How each team folder's authors can be told (team-authors.ts), as last looked at. */
   private readonly setups = new Map<string, { path: string; setup: AuthorSetup; at: number }>()
+  /** Which conversation a message is in, read from its headers on the server (team records). */
+  private readonly conversations = new ConversationLookup()
 
   constructor(private readonly host: TeamHost) {}
 
   /** A shared mailbox's team records from the cursor on (docs/team-state.md). */
   async read(mailboxId: string, since: TeamCursor | null, distrust: number[] = [], useBatches = true): Promise<CallOutput<'team.read'>> {
-    const { client, path } = await this.host.shared(mailboxId).teamFolder()
+    const runtime = this.host.shared(mailboxId)
+    const { client, path } = await runtime.teamFolder()
     if (!(await this.folderExists(mailboxId, client, path, false))) return { exists: false, cursor: null, records: toTeamWire([]), more: false, skipped: 0, reset: false, batches: [] }
+    // From now on the watcher's poll tells the window when members append (team.changed): no reading every few seconds.
+    runtime.watchTeam(path)
     // Batches this service found false are not started from either (team.compact checks them).
     const checked = this.checked.get(mailboxId)
     const untrusted = new Set([...distrust, ...(checked?.bad ?? [])])
@@ -123,16 +131,21 @@ export class TeamService {
 
   /**
    * Appends one team record as the signed-in member: who acted is the session's address, never
-   * the page's word. A record replayed after a crash is found by its Message-ID, not appended twice.
+   * the page's word, and so is the conversation: the service reads the headers of the message
+   * the action is about and computes its conversation itself (shared/conversation.ts). A record
+   * replayed after a crash is found by its Message-ID, not appended twice.
    */
-  async record(input: CallInput<'team.record'>): Promise<{ uid: number | null }> {
+  async record(input: CallInput<'team.record'>): Promise<CallOutput<'team.record'>> {
     const runtime = this.host.shared(input.mailboxId)
     const active = this.host.me()
-    const record: TeamRecord = { v: TEAM_RECORD_VERSION, id: input.id, conv: input.conv, at: input.at, by: active.address, action: input.action }
+    if (mailboxOfFolder(input.about.folderId) !== input.mailboxId) throw fail({ code: 'request.invalid', field: 'about', key: 'errors.request.moveAcrossMailboxes' })
     const { client, path } = await runtime.teamFolder()
     await this.folderExists(input.mailboxId, client, path, true)
-    const already = await findByMessageId(client, path, recordMessageId(record.id))
-    if (already !== null) return { uid: already }
+    const already = await findByMessageId(client, path, recordMessageId(input.id))
+    if (already !== null) return { uid: already, conversationId: null }
+    if (!runtime.folders.length) await runtime.refreshFolders()
+    const conversationId = await this.conversations.of(await runtime.connection(), runtime.folders, input.about)
+    const record: TeamRecord = { v: TEAM_RECORD_VERSION, id: input.id, conv: conversationId, at: input.at, by: active.address, action: input.action }
     const { subject, text } = recordSentence(record, active.name, input.locale ?? 'en')
     const message = await recordMessage(record, active.name, subject, text)
     // Where the administrator gave each member a folder of their own, the same record goes there
@@ -143,7 +156,7 @@ export class TeamService {
     const setup = await this.authorSetup(input.mailboxId, client, path)
     const mine = setup.mode === 'confirmed' && record.action.kind !== 'writing' ? setup.folders.get(record.by.toLowerCase()) : undefined
     if (mine && (await findByMessageId(client, mine, recordMessageId(record.id))) === null) await appendTeamRecord(client, mine, message)
-    return { uid: await appendTeamRecord(client, path, message).catch((e: unknown) => { this.folders.delete(input.mailboxId); throw e }) }
+    return { uid: await appendTeamRecord(client, path, message).catch((e: unknown) => { this.folders.delete(input.mailboxId); throw e }), conversationId }
   }
 
   /**

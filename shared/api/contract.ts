@@ -22,6 +22,9 @@ const id = z.string().min(1).max(1000)
 const uids = z.array(z.number().int().positive()).min(1).max(50_000)
 const flagName = z.string().regex(/^\\?[A-Za-z0-9$_.-]+$/).max(64)
 const messageIds = z.array(z.string().max(998).nullable()).max(50_000)
+/** One message of a folder, as the window names it: its UID there and its Message-ID (found again by it if it moved). */
+export const messageRefSchema = z.object({ folderId: id, uid: z.number().int().positive(), messageId: z.string().max(998).nullable() }).strict()
+export type MessageRef = z.infer<typeof messageRefSchema>
 const moved = z.object({ toFolderId: z.string(), uidMap: z.array(z.tuple([z.number().int(), z.number().int()])), gone: z.array(z.number().int()) })
 
 export const signInRequestSchema = z.object({
@@ -235,15 +238,26 @@ export const calls = {
    */
   'team.compact': call(z.object({ mailboxId: z.string().min(1).max(400), locale: z.enum(LOCALES).default('en') }).strict(),
     z.object({ batch: batchInfoSchema.nullable(), passedOver: z.array(batchInfoSchema) })),
-  /** Appends one team record as the signed-in member (main writes who); `locale` for the sentence other clients show. */
+  /**
+   * Appends one team record as the signed-in member (main writes who, and the conversation: it
+   * reads the headers of the message the action is `about`); `locale` for the sentence other
+   * clients show. `conversationId`: the one main recorded (null: the record was there already).
+   */
   'team.record': call(z.object({
     mailboxId: z.string().min(1).max(400),
     id: z.string().uuid(),
-    conv: conversationIdSchema,
+    about: messageRefSchema,
     at: z.number().int().positive(),
     action: teamActionSchema,
     locale: z.enum(LOCALES).default('en'),
-  }).strict(), z.object({ uid: z.number().int().positive().nullable() })),
+  }).strict(), z.object({ uid: z.number().int().positive().nullable(), conversationId: conversationIdSchema.nullable() })),
+  /**
+   * What threading needs of cached messages that were synced before summaries carried it:
+   * Sender, References' root, Thread-Index's and a draft's author (rows `[uid, sender, referencesRoot, threadIndex, draftBy]`,
+   * sender flat as in summary-wire.ts); UIDs no longer in the folder are left out.
+   */
+  'messages.threading': call(z.object({ folderId: id, uids: z.array(z.number().int().positive()).min(1).max(5000) }).strict(),
+    z.object({ rows: z.array(z.tuple([z.number().int().positive(), z.array(z.string().max(400)).max(2), z.string().max(998).nullable(), z.string().max(44).nullable(), z.array(z.string().max(400)).max(2)])).max(5000) })),
   /** A message's body, parsed in the main process. */
   'messages.body': call(z.object({ folderId: id, uid: z.number().int().positive() }).strict(), messageBodySchema),
   /** Adds and removes flags (\\Seen, \\Flagged…) on the server. */
@@ -269,6 +283,17 @@ export const calls = {
     version: z.object({ key: z.string().uuid(), n: z.number().int().nonnegative() }).optional(),
   }).strict(),
     z.object({ folderId: z.string(), uid: z.number().int().nullable() })),
+  /**
+   * A saved draft as the composer reopens it. `key` and `n` when this device saved it (editing
+   * replaces it); null for anyone else's draft, which opens as a copy. `identityId` empty when
+   * the person may not send from its From. `by`: who the draft says wrote it (a claim).
+   */
+  'drafts.open': call(z.object({ folderId: id, uid: z.number().int().positive() }).strict(), z.object({
+    draft: draftSchema.omit({ identityId: true }).extend({ identityId: z.string().max(400) }),
+    key: z.string().uuid().nullable(),
+    n: z.number().int().nonnegative(),
+    by: addressSchema.nullable(),
+  })),
   /** Removes every version this device saved of a draft (by its key) from a mailbox's Drafts: the person discarded it. */
   'drafts.delete': call(z.object({ mailboxId: z.string().min(1).max(400), key: z.string().uuid() }).strict(), z.object({ ok: z.literal(true) })),
   /** What the submission server accepts: its SIZE limit in bytes, or null when it states none. */
@@ -351,6 +376,8 @@ export const events = {
   'smtp.state': z.object({ reachable: z.boolean() }),
   /** Something changed in a folder on the server (IDLE or poll): sync it. */
   'folder.changed': z.object({ folderId: z.string() }),
+  /** Something was appended to a shared mailbox's team folder (main's watcher polls it): read it with team.read. */
+  'team.changed': z.object({ mailboxId: z.string().min(1).max(400) }),
   /** The system handed Tandem a mailto: link (a second launch, or the first): open a new message. */
   'app.mailto': z.object({ url: z.string().max(200_000) }),
   /** The person clicked a notification main showed: open that message. */

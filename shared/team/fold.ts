@@ -2,13 +2,14 @@ import type { StoredTeamRecord, TeamAction, TeamStatus } from './records'
 
 export interface TeamNote {
   id: string
+  /** The UID of its record: the log's order (notes of conversations carried over merge by it). */
+  uid: number
   by: string
   at: number
   text: string
   /** Who deleted it and when; a deleted note is kept, so members can see who and bring it back. */
   deleted: { by: string; at: number; uid?: number; rid?: string } | null
-  /** The record that wrote it (its UID and id): whether its author is confirmed is asked by these. */
-  uid?: number
+  /** The id of the record that wrote it (with `uid`): whether its author is confirmed is asked by these. */
   rid?: string
 }
 
@@ -33,14 +34,18 @@ export const MAX_NOTES = 100
 export const MAX_HISTORY = 200
 
 export interface ConversationTeamState {
-  conv: string
+  conversationId: string
   assignee: string | null
   /** Who made the assignment as it stands, and when (their clock). */
   assignedBy: string | null
   assignedAt: number
+  /** The UID of the record that made the assignment as it stands (0: none): the later one wins where states merge. */
+  assignedUid: number
   status: TeamStatus
   statusBy: string | null
   statusAt: number
+  /** The UID of the record that set the status as it stands (0: none). */
+  statusUid: number
   /** Time order of the log (the server's), which is the order they were written. */
   notes: TeamNote[]
   /** Who is writing a reply, until when (their clock). */
@@ -52,15 +57,20 @@ export interface ConversationTeamState {
   olderEvents?: number
 }
 
-export const emptyTeamState = (conv: string): ConversationTeamState => ({
-  conv, assignee: null, assignedBy: null, assignedAt: 0, status: 'open', statusBy: null, statusAt: 0, notes: [], writing: {}, history: [],
+export const emptyTeamState = (conversationId: string): ConversationTeamState => ({
+  conversationId, assignee: null, assignedBy: null, assignedAt: 0, assignedUid: 0, status: 'open', statusBy: null, statusAt: 0, statusUid: 0, notes: [], writing: {}, history: [],
 })
 
-/** What the list shows of a conversation: who has it, its status, who is writing a reply (until when). */
-export interface TeamBrief { assignee: string | null; status: TeamStatus; writing?: Record<string, number> }
+/**
+ * What the list shows of a conversation: who has it, its status, who is writing a reply (until
+ * when); and the UIDs of the records that set the first two (where states merge, the later wins).
+ */
+export interface TeamBrief { assignee: string | null; status: TeamStatus; writing?: Record<string, number>; assignedUid?: number; statusUid?: number }
 
 export function briefOf(s: ConversationTeamState): TeamBrief {
   const b: TeamBrief = { assignee: s.assignee, status: s.status }
+  if (s.assignedUid) b.assignedUid = s.assignedUid
+  if (s.statusUid) b.statusUid = s.statusUid
   if (Object.keys(s.writing).length) b.writing = { ...s.writing }
   return b
 }
@@ -86,12 +96,14 @@ export function applyTeamRecord(s: ConversationTeamState, r: StoredTeamRecord): 
       s.assignee = a.to
       s.assignedBy = r.by
       s.assignedAt = r.at
+      s.assignedUid = r.uid
       e = eventOf(r, 'applied')
       break
     case 'status':
       s.status = a.status
       s.statusBy = r.by
       s.statusAt = r.at
+      s.statusUid = r.uid
       e = eventOf(r, 'applied')
       break
     case 'note':
@@ -147,7 +159,7 @@ export class TeamFold {
 
   /** Conversations' states as kept (a bucket of the cache loaded later). */
   put(states: Iterable<ConversationTeamState>): void {
-    for (const s of states) this.conversations.set(s.conv, s)
+    for (const s of states) this.conversations.set(s.conversationId, s)
   }
 
   /** Folds records above lastUid (sorted here); returns the conversations that changed. */
@@ -166,12 +178,12 @@ export class TeamFold {
     return changed
   }
 
-  get(conv: string): ConversationTeamState {
-    return this.conversations.get(conv) ?? emptyTeamState(conv)
+  get(conversationId: string): ConversationTeamState {
+    return this.conversations.get(conversationId) ?? emptyTeamState(conversationId)
   }
 
   /** What became of one record (by its id), once folded: the claim that lost names who has it. */
-  outcomeOf(conv: string, id: string): TeamEvent | undefined {
-    return this.conversations.get(conv)?.history.find((e) => e.id === id)
+  outcomeOf(conversationId: string, id: string): TeamEvent | undefined {
+    return this.conversations.get(conversationId)?.history.find((e) => e.id === id)
   }
 }

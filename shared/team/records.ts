@@ -23,8 +23,12 @@ export const TEAM_FOLDER = 'Tandem Team'
 export const teamStatusSchema = z.enum(['open', 'waiting', 'done'])
 export type TeamStatus = z.infer<typeof teamStatusSchema>
 
-/** A conversation as team state names it: a hash of its thread key (shared/rules/threads.ts). */
-export const conversationIdSchema = z.string().regex(/^[0-9a-f]{28}$/)
+/**
+ * A conversation as team state names it: `conversationIdOf` its messages (shared/conversation.ts,
+ * 32 hex digits), computed by the service that appends the record. Records written before that
+ * name 28-digit hashes of subject and people (`legacyConversationId`), carried over when read.
+ */
+export const conversationIdSchema = z.string().regex(/^(?:[0-9a-f]{28}|[0-9a-f]{32})$/)
 
 /** A record's or a note's id. */
 export const teamIdSchema = z.string().uuid()
@@ -52,6 +56,7 @@ export const teamRecordSchema = z.object({
   v: z.literal(TEAM_RECORD_VERSION),
   /** Fixed when the person acts: a replayed record is the same record (kept once). */
   id: uuid,
+  /** The conversation (its id; the field's name on the server, in every record already written). */
   conv: conversationIdSchema,
   /** When the person acted, by their device's clock: shown, never used to order. */
   at: z.number().int().nonnegative(),
@@ -82,26 +87,4 @@ export function parseTeamRecord(json: string): TeamRecord | null {
  */
 export function serialiseTeamRecord(r: TeamRecord): string {
   return JSON.stringify(r).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
-}
-
-/** cyrb53 (public domain): a fast 53-bit string hash; two seeds make the 106 bits used below. */
-function cyrb53(s: string, seed: number): number {
-  let h1 = 0xdeadbeef ^ seed
-  let h2 = 0x41c6ce57 ^ seed
-  for (let i = 0; i < s.length; i++) {
-    const ch = s.charCodeAt(i)
-    h1 = Math.imul(h1 ^ ch, 2654435761)
-    h2 = Math.imul(h2 ^ ch, 1597334677)
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909)
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909)
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0)
-}
-
-/**
- * The conversation id team records use for a thread key: the same for every member (the key is
- * built from what every member's cache holds alike), bounded, and no subject in the clear.
- */
-export function conversationId(threadKey: string): string {
-  return cyrb53(threadKey, 1).toString(16).padStart(14, '0') + cyrb53(threadKey, 2).toString(16).padStart(14, '0')
 }

@@ -137,4 +137,22 @@ export function cachedSummaries(page: Page, address: string, mailboxId: string):
   }), [address, mailboxId] as const)
 }
 
+/**
+ * The list as single messages (the view toggle; conversations are the default), kept for the
+ * window: for tests about messages one by one (per-message triage, exact message counts).
+ */
+export const showSingleMessages = (page: Page) => page.getByRole('combobox', { name: 'List' }).selectOption('messages')
+
+/** The kinds of the tasks the page's cache holds, queued or waiting (IndexedDB, read by the page itself). */
+export function queuedTaskKinds(page: Page, address: string): Promise<string[]> {
+  return page.evaluate((address) => new Promise<string[]>((resolve, reject) => {
+    const open = indexedDB.open(`tandem:${address}`)
+    open.onerror = () => reject(open.error)
+    open.onsuccess = () => {
+      const req = open.result.transaction('tasks').objectStore('tasks').getAll()
+      req.onsuccess = () => { resolve((req.result as { kind: string }[]).map((t) => t.kind)); open.result.close() }
+    }
+  }), address)
+}
+
 /** Another member's own client, straight to the server (login may be a delegate login). */

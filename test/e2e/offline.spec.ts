@@ -2,7 +2,7 @@ import type { Page } from '@playwright/test'
 import { loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
 import { supportInbox } from '../mailstack/demo-mail'
-import { expect, imapSession, openFolder, passwordOf, serverOf, signIn, test } from './fixtures'
+import { expect, imapSession, openFolder, passwordOf, queuedTaskKinds, serverOf, showSingleMessages, signIn, test } from './fixtures'
 import { projectRoot, startWebApp } from '../../electron/web/web-app'
 import { uidOfMessage } from '../../shared/ids'
 
@@ -58,6 +58,8 @@ test('offline triage survives a reload and reaches the server when it is back', 
     await page.goto(web.url)
     await signIn(page, own, 'bob@contoso.test')
     await openFolder(page, 'Contoso Support', 'inbox')
+    // Triage message by message: the list as single messages (kept for this window, reloads too).
+    await showSingleMessages(page)
     await expect(page.getByTestId('list-count')).toContainText('30 messages')
     const before = await supportState(own)
     const uidToMessageId = new Map<number, string>()
@@ -166,7 +168,8 @@ test('mail kept for offline reading opens with the server down, also in folders 
 
     await own.pause()
     await openFolder(page, 'bob@contoso.test', 'archive')
-    await expect(page.getByTestId('list-count')).toContainText('12 messages')
+    // Each project note is a conversation of its own.
+    await expect(page.getByTestId('list-count')).toContainText('12 conversations')
     await page.getByRole('listbox', { name: 'Message list' }).locator('.row', { hasText: 'Project note 7' }).click()
     await expect(page.frameLocator('iframe.mail-frame').locator('body')).toContainText('The kiwifruit plan, part 7.')
     await expect(page.getByTestId('connection-banner')).toContainText('Offline')
@@ -181,6 +184,7 @@ test('a message written offline waits in the Outbox, can be changed there, and g
     await page.goto(web.url)
     await signIn(page, own, 'bob@contoso.test')
     await openFolder(page, 'Contoso Support', 'inbox')
+    await showSingleMessages(page)
     await expect(page.getByTestId('list-count')).toContainText('30 messages')
     // Started while still online: the draft is saved in Contoso Support's Drafts.
     const draftsOnServer = () => supportDrafts(own, 'Written on the train')
@@ -255,7 +259,8 @@ test('a draft deleted while offline leaves the server\'s Drafts when the connect
     await expect(page.getByTestId('connection-banner')).toContainText('Offline')
     await dialog.getByRole('button', { name: 'Delete draft' }).click()
     await expect(dialog).toHaveCount(0)
-    await page.waitForTimeout(500)
+    // The discard is stored to replay (an event, not a pause): then the server comes back.
+    await expect.poll(() => queuedTaskKinds(page, 'bob@contoso.test')).toContain('discardDraft')
     await own.resume()
     await expect(page.getByTestId('connection-banner')).toHaveCount(0, { timeout: 30_000 })
     await expect.poll(draftsOnServer, { timeout: 15_000 }).toBe(0)

@@ -132,9 +132,8 @@ test.describe(`working a shared inbox as a team: ${setup.what}`, () => {
       await expect(row(loser, 'Printer on fire').getByTestId('row-assignee')).toHaveText(larsWon ? 'lars' : 'mei')
       await row(loser, 'Printer on fire').click()
       await expect(loser.getByTestId('team-note')).toContainText('Called Ana')
-      await loser.getByTestId('team-panel').locator('summary').click()
-      await expect(loser.getByTestId('team-panel').locator('.team-history')).toContainText(/restored a note/)
-      await loser.getByTestId('team-panel').locator('summary').click()
+      // The team's actions are in the conversation's timeline at their time, marked internal.
+      await expect(loser.getByRole('list', { name: 'Conversation' }).getByTestId('team-event').filter({ hasText: /restored a note/ })).toContainText('Internal')
 
       // "Is writing a reply": the winner replies; the other sees it within 5 s, and it goes when the window closes.
       await winner.keyboard.press('r')
@@ -161,6 +160,11 @@ test.describe(`working a shared inbox as a team: ${setup.what}`, () => {
       const collision = loserCompose.getByTestId('collision')
       await expect(collision).toContainText(/replied (now|.*minute)/, { timeout: 15_000 })
       await expect(collision.locator('blockquote')).toContainText('a new printer ships Monday')
+      // One panel, first in the window, and no second message beside it.
+      await expect(loserCompose.getByRole('alert')).toHaveCount(1)
+      // The other member's reply is in the conversation's timeline too, from the shared Sent (the loser's own draft may be there beside it).
+      const timeline = loser.getByRole('list', { name: 'Conversation' })
+      await expect(timeline.getByTestId('timeline-message').filter({ has: loser.getByTestId('timeline-folder').filter({ hasText: 'in Sent Items' }) })).toHaveCount(1, { timeout: 15_000 })
       await collision.getByRole('button', { name: 'Send mine anyway' }).click()
       await expect(loserCompose).toHaveCount(0, { timeout: 15_000 })
 
@@ -178,17 +182,19 @@ test.describe(`working a shared inbox as a team: ${setup.what}`, () => {
       await expect(row(winner, 'Printer on fire')).toHaveCount(0, { timeout: 15_000 })
       await loser.getByRole('navigation', { name: 'Mailboxes' }).getByRole('region', { name: setup.desk }).locator('button[data-role="trash"]').click()
       await row(loser, 'Printer on fire').click()
-      await loser.getByTestId('team-panel').locator('summary').click()
-      const history = loser.getByTestId('team-panel').locator('.team-history')
+      // R10's audit is in the conversation's timeline, at its time, visibly internal.
+      const history = loser.getByRole('list', { name: 'Conversation' }).getByTestId('team-event')
+      const deletion = history.filter({ hasText: /deleted a message/ })
+      await expect(deletion).toContainText('Internal', { timeout: 15_000 })
       const winnerAddress = `${larsWon ? 'lars' : 'mei'}@${setup.domain}`
       if (setup.confirmed) {
         // Confirmed by the winner's own folder: R10's audit names the member as fact.
-        await expect(history).toContainText(`${winnerAddress} deleted a message (in Deleted Items)`, { timeout: 15_000 })
-        await expect(history.getByTestId('team-history-line').filter({ hasText: 'deleted a message' })).toHaveAttribute('data-confirmed', 'true')
+        await expect(deletion).toContainText(`${winnerAddress} deleted a message (in Deleted Items)`, { timeout: 15_000 })
+        await expect(deletion).toHaveAttribute('data-confirmed', 'true')
         await expect(loser.getByTestId('team-authors-claimed')).toHaveCount(0)
       } else {
         // Nothing on this server confirms who wrote a record: the audit says so, and names nobody as fact.
-        await expect(history).toContainText(`Someone deleted a message (in Deleted Items); the record names ${winnerAddress}, unconfirmed`, { timeout: 15_000 })
+        await expect(deletion).toContainText(`Someone deleted a message (in Deleted Items); the record names ${winnerAddress}, unconfirmed`, { timeout: 15_000 })
         await expect(loser.getByTestId('team-authors-claimed')).toContainText('this mail server does not let Tandem confirm who did what')
       }
 
@@ -214,7 +220,7 @@ test.describe(`working a shared inbox as a team: ${setup.what}`, () => {
         const forged = { ...real, id: randomUUID(), action: { kind: 'deleted' as const, messageIds: ['<forged@example.test>'], count: 3 } }
         const { uid: _uid, ...record } = forged
         await bare.append(setup.path('Tandem Team'), await recordMessage(record, 'Forger', 'forged', 'forged'), ['\\Seen'])
-        await expect(history).toContainText(`Someone deleted 3 messages (in Deleted Items); the record names ${winnerAddress}, unconfirmed`, { timeout: 15_000 })
+        await expect(history.filter({ hasText: 'deleted 3 messages' })).toContainText(`Someone deleted 3 messages (in Deleted Items); the record names ${winnerAddress}, unconfirmed`, { timeout: 15_000 })
         if (setup.confirmed) await expect(loser.getByTestId('team-authors-unconfirmed')).toBeVisible()
         // Both replies are in the shared Sent folder: the second went only when its writer chose.
         await bare.mailboxOpen(setup.path('Sent Items'), { readOnly: true })

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SendRequest } from '../../shared/api/contract'
-import { conversationId } from '../../shared/team/records'
+import { conversationIdFromRoot } from '../../shared/conversation'
 import { TeamFold } from '../../shared/team/fold'
 import { fromTeamWire } from '../../shared/team/wire'
 import { recordMessage, recordSentence } from '../../electron/service/operations/team'
@@ -123,14 +123,18 @@ describe('Tandem on an Exchange Online-shaped server', () => {
     await tom.service.addSharedMailbox(`orders@${D}`)
     // 1 500 earlier records, as if the team had worked for weeks (written as the server holds them).
     const earlier = await Promise.all(Array.from({ length: 1500 }, async (_, i) => {
-      const r = { v: 1 as const, id: randomUUID(), conv: conversationId(`order ${i}|customer${i}@example.net`), at: Date.now() - 86_400_000 + i, by: `tom@${D}`, action: { kind: 'status' as const, status: 'waiting' as const } }
+      const r = { v: 1 as const, id: randomUUID(), conv: conversationIdFromRoot(`m:<order-${i}@example.net>`), at: Date.now() - 86_400_000 + i, by: `tom@${D}`, action: { kind: 'status' as const, status: 'waiting' as const } }
       const { subject, text } = recordSentence(r, 'Tom Berglund', 'en')
       return { raw: await recordMessage(r, 'Tom Berglund', subject, text), flags: ['\\Seen'] }
     }))
     await stack.seed(`orders@${D}`, 'Tandem Team', earlier)
-    const conv = conversationId(`order 7|customer7@example.net`)
-    await maria.service.teamRecord({ mailboxId: ORDERS, id: randomUUID(), conv, at: Date.now(), action: { kind: 'assign', to: `maria@${D}`, expect: null }, locale: 'en' })
-    await maria.service.teamRecord({ mailboxId: ORDERS, id: randomUUID(), conv, at: Date.now(), action: { kind: 'note', note: randomUUID(), text: 'Called the courier.' }, locale: 'en' })
+    // Maria acts on order 7's mail: the service finds it by its Message-ID and computes its conversation.
+    await stack.seed(`orders@${D}`, 'INBOX', [{ raw: [`From: Customer <customer7@example.net>`, `To: orders@${D}`, 'Subject: order 7', 'Message-ID: <order-7@example.net>', `Date: ${new Date().toUTCString()}`, '', 'Where is it?', ''].join('\r\n') }])
+    const inbox = (await maria.service.listFolders(ORDERS)).find((f) => f.role === 'inbox')!
+    const about = { folderId: inbox.id, uid: 1, messageId: '<order-7@example.net>' }
+    const conv = conversationIdFromRoot('m:<order-7@example.net>')
+    expect((await maria.service.teamRecord({ mailboxId: ORDERS, id: randomUUID(), about, at: Date.now(), action: { kind: 'assign', to: `maria@${D}`, expect: null }, locale: 'en' })).conversationId).toBe(conv)
+    await maria.service.teamRecord({ mailboxId: ORDERS, id: randomUUID(), about, at: Date.now(), action: { kind: 'note', note: randomUUID(), text: 'Called the courier.' }, locale: 'en' })
     const fold = new TeamFold()
     let since = null
     for (;;) {
@@ -142,7 +146,7 @@ describe('Tandem on an Exchange Online-shaped server', () => {
     }
     expect(fold.get(conv).assignee).toBe(`maria@${D}`)
     expect(fold.get(conv).notes.map((n) => n.text)).toEqual(['Called the courier.'])
-    expect(fold.get(conversationId(`order 1499|customer1499@example.net`)).status).toBe('waiting')
+    expect(fold.get(conversationIdFromRoot('m:<order-1499@example.net>')).status).toBe('waiting')
   })
 
   it('with no directory, acts on a claimed Send As, which the server checks, and never on a claimed On Behalf (R2, R3)', async () => {

@@ -154,7 +154,7 @@ describe('a change made just as a sync starts', () => {
     await actions.toggleFlag()
     await eventually(() => queue.pending === 0 || null, 'the flag to reach the server')
     // Read here, and a sync starting in the same moment (another member's change, the poll).
-    const reading = actions.markRead(row())
+    const reading = actions.markRead([row()])
     const syncing = messages.sync(INBOX)
     await Promise.all([reading, syncing])
     await eventually(() => queue.pending === 0 || null, 'the queue to empty')

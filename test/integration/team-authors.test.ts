@@ -10,7 +10,8 @@ import { TandemDb } from '../../renderer/src/cache/db'
 import { TeamSync } from '../../renderer/src/sync/team-sync'
 import type { BatchInfo } from '../../shared/team/batches'
 import { TeamFold } from '../../shared/team/fold'
-import { conversationId, type TeamAction, type TeamRecord } from '../../shared/team/records'
+import { type TeamAction, type TeamRecord } from '../../shared/team/records'
+import { conversationIdFromRoot } from '../../shared/conversation'
 import { assignable } from '../../shared/team/authors'
 import { fromTeamWire } from '../../shared/team/wire'
 import { smallOrganisation, type Organisation } from '../mailstack/organisation'
@@ -76,7 +77,12 @@ for (const c of cases) {
 
     it('Eva\'s records are confirmed where each member has a folder; Finn\'s records in her name never are, and he cannot write in her folder', async () => {
       const [eva, gus] = [await signIn(EVA), await signIn(GUS)]
-      const conv = conversationId('refund request|customer@example.net')
+      // The customer's mail the records are about: the service computes its conversation from its headers.
+      const messageId = '<refund-request@example.net>'
+      await stack.deliver(box, [`From: Customer <customer@example.net>`, `To: ${box}`, 'Subject: refund request', `Message-ID: ${messageId}`, `Date: ${new Date().toUTCString()}`, '', 'Hello.', ''].join('\r\n'))
+      const inbox = (await eva.service.listFolders(mailboxId)).find((f) => f.role === 'inbox')!
+      const about = { folderId: inbox.id, uid: 1, messageId }
+      const conv = conversationIdFromRoot(`m:${messageId}`)
       const note = randomUUID()
       const own = [
         { kind: 'status', status: 'waiting' },
@@ -86,7 +92,7 @@ for (const c of cases) {
       const mine: string[] = []
       for (const action of own) {
         const id = randomUUID()
-        await eva.service.teamRecord({ mailboxId, id, conv, at: Date.now(), action, locale: 'en' })
+        expect((await eva.service.teamRecord({ mailboxId, id, about, at: Date.now(), action, locale: 'en' })).conversationId).toBe(conv)
         mine.push(id)
       }
       // Finn, with any IMAP client: records claiming Eva took the conversation, deleted her own
@@ -136,7 +142,7 @@ for (const c of cases) {
 
     it('a false batch in Eva\'s name does not name Eva; one Finn really appended (his own copy in his folder) names him where that can be told', async () => {
       const gus = await signIn(GUS)
-      const conv = conversationId('batch victim|customer@example.net')
+      const conv = conversationIdFromRoot('m:<batch-victim@example.net>')
       const { client, teamPath } = await finnBare()
       try {
         await client.append(teamPath, await recordMessage({ ...forge(conv, { kind: 'status', status: 'open' }), by: FINN }, 'Finn', 'x', 'x'), ['\\Seen'])

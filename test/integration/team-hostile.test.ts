@@ -16,7 +16,8 @@ import { bucketOf } from '../../renderer/src/sync/team-cache'
 import type { ImapFlow } from 'imapflow'
 import { MAX_CHAIN_BATCHES, batchHeaderValue, type BatchInfo } from '../../shared/team/batches'
 import { MAX_HISTORY, MAX_NOTES, TeamFold } from '../../shared/team/fold'
-import { conversationId, type StoredTeamRecord, type TeamRecord } from '../../shared/team/records'
+import { type StoredTeamRecord, type TeamRecord } from '../../shared/team/records'
+import { conversationIdFromRoot } from '../../shared/conversation'
 import { smallOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
 import { imapSession, newService, passwordOf, serverSettings, type TestService } from './helpers'
@@ -125,7 +126,7 @@ async function batchAround(zipped: Buffer, range: { from: number; upto: number; 
 describe('a team folder full of hostile messages (helpdesk)', () => {
   const shared = 'helpdesk@adatum.test'
   const mailboxId = `shared:${shared}`
-  const conv = conversationId('5000 notes|flood@example.net')
+  const conv = conversationIdFromRoot('m:<5000.notes@example.net>')
   const NOTES = 5000
   let bomb: Buffer
   let bombUid: number
@@ -211,7 +212,7 @@ describe('a team folder full of hostile messages (helpdesk)', () => {
     const row = await d.db.teamBuckets.get([mailboxId, bucketOf(conv)])
     expect(row).toBeDefined()
     expect(row!.states.byteLength).toBeLessThan(5 * 1024 * 1024)
-    expect(statesOf(row!).find((x) => x.conv === conv)).toMatchObject({ olderNotes: NOTES - MAX_NOTES, notes: expect.any(Array) })
+    expect(statesOf(row!).find((x) => x.conversationId === conv)).toMatchObject({ olderNotes: NOTES - MAX_NOTES, notes: expect.any(Array) })
     // Folded from its cache on the next start, the same.
     const again = new TeamSync(d.db, () => Promise.reject(new Error('offline')))
     expect((await again.fold(mailboxId)).get(conv)).toEqual(s)
@@ -226,7 +227,7 @@ describe('1 001 forged batches (orders)', () => {
   it('every batch a device started from is checked, VERIFY_CHUNK at a time, found false, and the state is the log\'s', async () => {
     // 1 001 honest records, one conversation each, all "waiting".
     const seed: { raw: Buffer; date: Date }[] = []
-    for (let i = 0; i < FORGED; i++) seed.push({ raw: await recordMessage(record(conversationId(`order ${i}|o${i}@example.net`), { kind: 'status', status: 'waiting' }, ANA), 'Ana', 'waiting', 'waiting'), date: new Date() })
+    for (let i = 0; i < FORGED; i++) seed.push({ raw: await recordMessage(record(conversationIdFromRoot(`m:<order-${i}@example.net>`), { kind: 'status', status: 'waiting' }, ANA), 'Ana', 'waiting', 'waiting'), date: new Date() })
     await stack.seed(shared, TEAM_FOLDER, seed)
     const c = await bare(shared)
     let log: StoredTeamRecord[] = []

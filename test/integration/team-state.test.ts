@@ -11,7 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ServerSettings } from '../../shared/domain'
 import { TeamFold } from '../../shared/team/fold'
 import { fromTeamWire } from '../../shared/team/wire'
-import { conversationId, type StoredTeamRecord, type TeamAction } from '../../shared/team/records'
+import type { StoredTeamRecord, TeamAction } from '../../shared/team/records'
+import type { MessageRef } from '../../shared/api/contract'
+import { conversationIdFromRoot } from '../../shared/conversation'
 import { readTeamRecords, recordMessage, TEAM_FOLDER, type TeamCursor } from '../../electron/service/operations/team'
 import { listBatches, readTeamState } from '../../electron/service/operations/team-batches'
 import { BATCH_EVERY, batchMessage } from '../../electron/service/operations/team-batch-write'
@@ -68,6 +70,9 @@ const cases: Case[] = [
   },
 ]
 
+/** The conversation id of a conversation started by the message `conversation()` delivers for this key. */
+const convOf = (key: string) => conversationIdFromRoot(`m:<${key.replace(/\W/g, '')}@example.net>`)
+
 for (const c of cases) {
   describe(`team state: ${c.what}`, () => {
     let stack: MailStack
@@ -82,8 +87,18 @@ for (const c of cases) {
       await t.service.signIn({ address, password: passwordOf(stack, address), server: c.server(stack) })
       return t
     }
-    const record = (t: TestService, conv: string, action: TeamAction, id = randomUUID()) =>
-      t.service.teamRecord({ mailboxId, id, conv, at: Date.now(), action, locale: 'en' }).then((r) => ({ ...r, id }))
+    const record = (t: TestService, about: MessageRef, action: TeamAction, id = randomUUID()) =>
+      t.service.teamRecord({ mailboxId, id, about, at: Date.now(), action, locale: 'en' }).then((r) => ({ ...r, id }))
+    /**
+     * A customer's message delivered to the shared mailbox, and how the window names it: its
+     * Message-ID (the UID is left for the service to find, as after another member's move).
+     */
+    const conversation = async (t: TestService, key: string) => {
+      const messageId = `<${key.replace(/\W/g, '')}@example.net>`
+      await stack.deliver(c.shared, [`From: Customer <customer@example.net>`, `To: ${c.shared}`, `Subject: ${key}`, `Message-ID: ${messageId}`, `Date: ${new Date().toUTCString()}`, '', 'Hello.', ''].join('\r\n'))
+      const inbox = (await t.service.listFolders(mailboxId)).find((f) => f.role === 'inbox')!
+      return { ref: { folderId: inbox.id, uid: 1, messageId }, conv: convOf(key) }
+    }
     /** Everything the folder holds, folded as the renderer folds it. */
     const fold = async (t: TestService) => {
       const f = new TeamFold()
@@ -101,12 +116,14 @@ for (const c of cases) {
       const [a, b] = [await signIn(c.members[0]), await signIn(c.members[1])]
       // The administrator created the folder (docs/admin.md); nothing is recorded yet.
       expect(await a.service.teamRead(mailboxId, null)).toMatchObject({ exists: true, records: { people: [], rows: [] }, skipped: 0 })
-      const conv = conversationId(`printer on fire|customer@example.net`)
+      const { ref, conv } = await conversation(a, 'printer on fire')
       // Both start from "nobody has it"; the server's APPEND order decides.
       const [ra, rb] = await Promise.all([
-        record(a, conv, { kind: 'assign', to: c.members[0], expect: null }),
-        record(b, conv, { kind: 'assign', to: c.members[1], expect: null }),
+        record(a, ref, { kind: 'assign', to: c.members[0], expect: null }),
+        record(b, ref, { kind: 'assign', to: c.members[1], expect: null }),
       ])
+      // The service named the conversation from the message's own headers.
+      expect([ra.conversationId, rb.conversationId]).toEqual([conv, conv])
       expect(ra.uid).not.toBeNull()
       expect(rb.uid).not.toBeNull()
       const [fa, fb] = [await fold(a), await fold(b)]
@@ -139,27 +156,43 @@ for (const c of cases) {
 
     it('status, a note and its deletion by another member: both see who did what; a replayed record is appended once', async () => {
       const [a, b] = [await signIn(c.members[0]), await signIn(c.members[1])]
-      const conv = conversationId(`invoice 7|supplier@example.net`)
+      const { ref, conv } = await conversation(a, 'invoice 7')
       const note = randomUUID()
-      await record(a, conv, { kind: 'status', status: 'waiting' })
-      const written = await record(a, conv, { kind: 'note', note, text: 'Called them: the invoice is in the post. Ünïcödé ok.' })
+      await record(a, ref, { kind: 'status', status: 'waiting' })
+      const written = await record(a, ref, { kind: 'note', note, text: 'Called them: the invoice is in the post. Ünïcödé ok.' })
       // The same record again (a task replayed after a crash): found, not appended twice.
-      const again = await record(a, conv, { kind: 'note', note, text: 'Called them: the invoice is in the post. Ünïcödé ok.' }, written.id)
+      const again = await record(a, ref, { kind: 'note', note, text: 'Called them: the invoice is in the post. Ünïcödé ok.' }, written.id)
       expect(again.uid).toBe(written.uid)
-      await record(b, conv, { kind: 'noteDelete', note })
+      await record(b, ref, { kind: 'noteDelete', note })
       const s = (await fold(a)).get(conv)
       expect(s.status).toBe('waiting')
       expect(s.statusBy).toBe(c.members[0])
       expect(s.notes).toEqual([expect.objectContaining({ id: note, by: c.members[0], text: 'Called them: the invoice is in the post. Ünïcödé ok.', deleted: expect.objectContaining({ by: c.members[1] }) })])
       expect(s.history.map((e) => [e.action.kind, e.by, e.outcome])).toEqual([['status', c.members[0], 'applied'], ['note', c.members[0], 'applied'], ['noteDelete', c.members[1], 'applied']])
       // The other member restores it: the deletion was not the end of it (R10).
-      await record(a, conv, { kind: 'noteRestore', note })
+      await record(a, ref, { kind: 'noteRestore', note })
       expect((await fold(b)).get(conv).notes[0]!.deleted).toBeNull()
+    })
+
+    it('the service records the conversation it reads from the message\'s headers, not the window\'s word; a message that is nowhere is refused', async () => {
+      const a = await signIn(c.members[0])
+      const { conv } = await conversation(a, 'headers decide')
+      // The customer's reply, from a client that adds a Cc and edits the subject: References keep the root.
+      const reply = '<reply.headers.decide@example.net>'
+      await stack.deliver(c.shared, ['From: Customer <customer@example.net>', `To: ${c.shared}`, 'Cc: Boss <boss@example.net>', 'Subject: Re: headers decide (urgent now)',
+        `Message-ID: ${reply}`, 'In-Reply-To: <headersdecide@example.net>', 'References: <headersdecide@example.net>', `Date: ${new Date().toUTCString()}`, '', 'Any news?', ''].join('\r\n'))
+      const inbox = (await a.service.listFolders(mailboxId)).find((f) => f.role === 'inbox')!
+      const written = await record(a, { folderId: inbox.id, uid: 1, messageId: reply }, { kind: 'status', status: 'waiting' })
+      expect(written.conversationId).toBe(conv)
+      // What the folder holds says so to every member.
+      expect((await fold(a)).get(conv).status).toBe('waiting')
+      await expect(record(a, { folderId: inbox.id, uid: 999_999, messageId: '<never.delivered@example.net>' }, { kind: 'status', status: 'done' }))
+        .rejects.toMatchObject({ error: { code: 'message.gone', key: 'errors.team.messageGone' } })
     })
 
     it('both members claim offline; replayed later, in either order, one deterministic winner that both devices fold alike', async () => {
       const [a, b] = [await signIn(c.members[0]), await signIn(c.members[1])]
-      const conv = conversationId(`offline claim|traveller@example.net`)
+      const { ref, conv } = await conversation(a, 'offline claim')
       const device = (t: TestService, name: string) => {
         const dispatch = createDispatcher(serviceHandlers(t.service))
         const api = new ApiClient({ call: (n, i) => dispatch(n, i), on: () => () => undefined })
@@ -169,7 +202,7 @@ for (const c of cases) {
       const [da, db] = [device(a, 'a'), device(b, 'b')]
       // On the train: each sees the conversation unassigned and takes it. Stored, not sent.
       for (const [d, who] of [[da, c.members[0]], [db, c.members[1]]] as const) {
-        await d.offline.add({ kind: 'team', id: randomUUID(), mailboxId, conv, at: Date.now(), locale: 'en', action: { kind: 'assign', to: who, expect: null }, before: { assignee: null } })
+        await d.offline.add({ kind: 'team', id: randomUUID(), mailboxId, conversationId: conv, about: ref, at: Date.now(), locale: 'en', action: { kind: 'assign', to: who, expect: null }, before: { assignee: null } })
         await d.offline.kick()
         expect(await d.db.tasks.filter((t) => t.status === 'applied').count()).toBe(1)
       }
@@ -184,7 +217,7 @@ for (const c of cases) {
       expect(fa.get(conv).history.map((e) => [e.by, e.outcome])).toEqual([[c.members[1], 'applied'], [c.members[0], 'lost']])
       // Kept on each device: a fresh start folds nothing new and says the same.
       const row = await da.db.teamBuckets.get([mailboxId, bucketOf(conv)])
-      expect(statesOf(row!).find((x) => x.conv === conv)?.assignee).toBe(c.members[1])
+      expect(statesOf(row!).find((x) => x.conversationId === conv)?.assignee).toBe(c.members[1])
       const restarted = new TeamSync(da.db, () => Promise.reject(new Error('offline')))
       expect((await restarted.fold(mailboxId)).get(conv)).toEqual(fa.get(conv))
       da.db.close(); db.db.close()
@@ -192,8 +225,8 @@ for (const c of cases) {
 
     it('reads in pages from where it stopped, and skips what is not a record (another client\'s, or hostile)', async () => {
       const a = await signIn(c.members[0])
-      const conv = conversationId(`paging|someone@example.net`)
-      for (let i = 0; i < 3; i++) await record(a, conv, { kind: 'status', status: i % 2 ? 'open' : 'done' })
+      const { ref, conv } = await conversation(a, 'paging')
+      for (let i = 0; i < 3; i++) await record(a, ref, { kind: 'status', status: i % 2 ? 'open' : 'done' })
       const { login, path } = c.witness(stack)
       const bare = await imapSession(stack, login, passwordOf(stack, c.members[0]))
       try {
@@ -201,7 +234,7 @@ for (const c of cases) {
         await bare.append(path, 'From: x@example.net\r\nSubject: hello\r\n\r\nnot a record\r\n')
         await bare.append(path, 'From: x@example.net\r\nSubject: forged\r\n\r\n-----BEGIN TANDEM TEAM RECORD-----\r\n{"v":1,"id":"not-a-uuid","conv":"<script>","at":1,"by":"x","action":{"kind":"assign","to":"x"}}\r\n-----END TANDEM TEAM RECORD-----\r\n')
         // A record whose header another server dropped: read from its text instead.
-        const stripped = conversationId(`stripped|someone@example.net`)
+        const stripped = convOf('stripped')
         const r = { v: 1 as const, id: randomUUID(), conv: stripped, at: Date.now(), by: c.members[1], action: { kind: 'status' as const, status: 'waiting' as const } }
         const raw = (await recordMessage(r, 'Someone', 'status', 'set')).toString('utf8').replace(/^X-Tandem-Record:.*\r\n(?:[ \t].*\r\n)*/m, '')
         expect(raw).not.toMatch(/X-Tandem-Record/i)
@@ -238,7 +271,7 @@ for (const c of cases) {
       const seed: { raw: Buffer; date: Date }[] = []
       for (let i = 0; i < BATCH_EVERY * 1.6; i++) {
         const by = c.members[i % 2]!
-        const r = { v: 1 as const, id: randomUUID(), conv: conversationId(`batch ${i}|c${i}@example.net`), at: Date.now(), by, action: { kind: 'assign' as const, to: by, expect: null } }
+        const r = { v: 1 as const, id: randomUUID(), conv: convOf(`batch ${i}`), at: Date.now(), by, action: { kind: 'assign' as const, to: by, expect: null } }
         seed.push({ raw: await recordMessage(r, by, 'claimed', 'claimed'), date: new Date() })
       }
       await stack.seed(c.shared, TEAM_FOLDER, seed)
@@ -247,7 +280,7 @@ for (const c of cases) {
       expect(made.batch!.records).toBeGreaterThanOrEqual(seed.length)
       // Too few records since that batch for another.
       expect((await b.service.teamCompact(mailboxId, 'en')).batch).toBeNull()
-      await record(b, conversationId('batch 0|c0@example.net'), { kind: 'status', status: 'done' })
+      await record(b, (await conversation(b, 'batch 0')).ref, { kind: 'status', status: 'done' })
 
       const { login, path } = c.witness(stack)
       const bare = await imapSession(stack, login, passwordOf(stack, c.members[0]))
@@ -294,7 +327,7 @@ for (const c of cases) {
         expect((await fresh.db.teamCursors.get(mailboxId))?.unverified).toEqual([made.batch!.uid])
         const expected = await logFold()
         expect([...(await fresh.sync.fold(mailboxId)).conversations.entries()].sort()).toEqual([...expected.conversations.entries()].sort())
-        expect((await fresh.sync.fold(mailboxId)).get(conversationId('batch 0|c0@example.net')).status).toBe('done')
+        expect((await fresh.sync.fold(mailboxId)).get(convOf('batch 0')).status).toBe('done')
         // Checked in the background against every record it copies: it holds.
         expect((await settled(fresh)).distrust).toEqual([])
         expect(told).toEqual([])
@@ -302,7 +335,7 @@ for (const c of cases) {
         // More records since (enough for a batch: it is found among messages of 20 KB or more) …
         const more: { raw: Buffer; date: Date }[] = []
         for (let i = 0; i < 600; i++) {
-          const r = { v: 1 as const, id: randomUUID(), conv: conversationId(`later ${i}|l${i}@example.net`), at: Date.now(), by: c.members[0]!, action: { kind: 'status' as const, status: 'waiting' as const } }
+          const r = { v: 1 as const, id: randomUUID(), conv: convOf(`later ${i}`), at: Date.now(), by: c.members[0]!, action: { kind: 'status' as const, status: 'waiting' as const } }
           more.push({ raw: await recordMessage(r, r.by, 'waiting', 'waiting'), date: new Date() })
         }
         await stack.seed(c.shared, TEAM_FOLDER, more)
@@ -316,12 +349,12 @@ for (const c of cases) {
         const victim = device('victim', a, told)
         await victim.sync.pull(mailboxId)
         // It starts from both batches, so at first it shows the forgery …
-        expect((await victim.sync.fold(mailboxId)).get(conversationId('batch 0|c0@example.net')).status).toBe('waiting')
+        expect((await victim.sync.fold(mailboxId)).get(convOf('batch 0')).status).toBe('waiting')
         // … until the check finds the batch false: never started from again, folded from the log, the forger named.
         const row = await settled(victim)
         expect(row.distrust).toHaveLength(1)
         await victim.sync.pull(mailboxId)
-        expect((await victim.sync.fold(mailboxId)).get(conversationId('batch 0|c0@example.net')).status).toBe('done')
+        expect((await victim.sync.fold(mailboxId)).get(convOf('batch 0')).status).toBe('done')
         expect(told).toEqual([[c.members[1]]])
         const truth = await logFold()
         expect([...(await victim.sync.fold(mailboxId)).conversations.entries()].sort()).toEqual([...truth.conversations.entries()].sort())
@@ -339,7 +372,7 @@ for (const c of cases) {
         // Enough for batches of a findable size (MIN_BATCH_BYTES) however the tests before ran.
         for (let i = 0; i < 1500; i++) {
           const by = c.members[i % 2]!
-          const r = { v: 1 as const, id: randomUUID(), conv: conversationId(`paged ${i}|p${i}@example.net`), at: Date.now(), by, action: { kind: 'status' as const, status: 'waiting' as const } }
+          const r = { v: 1 as const, id: randomUUID(), conv: convOf(`paged ${i}`), at: Date.now(), by, action: { kind: 'status' as const, status: 'waiting' as const } }
           seed.push({ raw: await recordMessage(r, by, 'waiting', 'waiting'), date: new Date() })
         }
         await stack.seed(c.shared, TEAM_FOLDER, seed)
@@ -403,7 +436,9 @@ describe('team state: a server where the folder is missing and members may not c
   it('reads as "nothing recorded yet", and refuses to record with the administrator\'s step, losing nothing else', async () => {
     await t.service.signIn({ address: 'kim@fabrikam.test', password: passwordOf(stack, 'kim@fabrikam.test'), server: serverSettings(stack) })
     expect(await t.service.teamRead('shared:orders@fabrikam.test', null)).toMatchObject({ exists: false, records: { people: [], rows: [] } })
-    await expect(t.service.teamRecord({ mailboxId: 'shared:orders@fabrikam.test', id: randomUUID(), conv: conversationId('x|y@example.net'), at: Date.now(), action: { kind: 'status', status: 'done' }, locale: 'en' }))
+    await stack.deliver('orders@fabrikam.test', 'From: y@example.net\r\nTo: orders@fabrikam.test\r\nSubject: x\r\nMessage-ID: <x@example.net>\r\n\r\nx\r\n')
+    const inbox = (await t.service.listFolders('shared:orders@fabrikam.test')).find((f) => f.role === 'inbox')!
+    await expect(t.service.teamRecord({ mailboxId: 'shared:orders@fabrikam.test', id: randomUUID(), about: { folderId: inbox.id, uid: 1, messageId: '<x@example.net>' }, at: Date.now(), action: { kind: 'status', status: 'done' }, locale: 'en' }))
       .rejects.toMatchObject({ error: { code: 'permission.denied', key: 'errors.team.noFolder' } })
     // The mailbox itself still works.
     expect((await t.service.listFolders('shared:orders@fabrikam.test')).some((f) => f.role === 'inbox')).toBe(true)

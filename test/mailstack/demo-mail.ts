@@ -108,3 +108,33 @@ export async function personalInbox(owner: string, colleagues: { name: string; a
   }
   return out
 }
+
+/**
+ * The team's replies to some of a shared mailbox's conversations, as its Sent Items hold them:
+ * from the mailbox, on behalf of a member (Sender, R3) or as the mailbox (Send As), answering the
+ * customer's message with In-Reply-To and the whole References chain.
+ */
+export async function teamReplies(inbox: SeedMessage[], mailbox: { name: string; address: string }, members: { name: string; address: string; onBehalf: boolean }[], every = 3, seed = 23): Promise<SeedMessage[]> {
+  const rnd = prng(seed)
+  const out: SeedMessage[] = []
+  for (const [k, m] of inbox.entries()) {
+    const head = m.raw.toString('utf8').split(/\r?\n\r?\n/, 1)[0]!.replace(/\r?\n[ \t]+/g, ' ')
+    const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'im').exec(head)?.[1]?.trim() ?? null
+    const id = field('Message-ID')
+    const from = field('From')
+    if (k % every || !id || !from || field('In-Reply-To')) continue
+    const member = members[Math.floor(rnd() * members.length)]!
+    const date = new Date((m.date ?? new Date()).getTime() + Math.floor((0.2 + rnd()) * 3 * 3600_000))
+    const subject = (field('Subject') ?? '').replace(/^(Re:\s*)?/i, 'Re: ')
+    out.push({
+      raw: await compose({
+        from: mailbox, ...(member.onBehalf ? { sender: { name: member.name, address: member.address } } : {}), to: from, subject, date,
+        messageId: `<${seed}.${k}.team@${mailbox.address.split('@')[1]}>`, inReplyTo: id, references: [id],
+        text: `Hello,\n\nThank you for your message. We are looking into it and will get back to you today.\n\nKind regards,\n${member.name}\n${mailbox.name}\n`,
+      }),
+      date,
+      flags: ['\\Seen'],
+    })
+  }
+  return out
+}

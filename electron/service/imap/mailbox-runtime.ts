@@ -40,6 +40,7 @@ export class MailboxRuntime {
   private readonly rights = new RightsCache()
   private readonly link: ReconnectingConnection
   private readonly watcher: FolderWatcher
+  private readonly emitTeamChanged: () => void
 
   constructor(
     public mailbox: Mailbox,
@@ -48,6 +49,7 @@ export class MailboxRuntime {
     opts: RuntimeOptions,
     first: ImapFlow | null = null,
   ) {
+    this.emitTeamChanged = () => opts.emit('team.changed', { mailboxId: this.mailbox.id })
     this.watcher = new FolderWatcher({
       login,
       changed: (folderId) => opts.emit('folder.changed', { folderId }),
@@ -132,6 +134,11 @@ export class MailboxRuntime {
   /** Marks a folder as one to keep an eye on, as the renderer's sync left it. */
   watch(path: string, synced?: Seen): void {
     this.watcher.watch(path, synced)
+  }
+
+  /** Keeps an eye on the team folder (after the renderer first read it): a change is a team.changed event, not a folder's. */
+  watchTeam(path: string): void {
+    this.watcher.watchOwn(path, () => this.emitTeamChanged())
   }
 
   /** IDLE on INBOX through a second connection, and a short STATUS poll of the other watched folders. */

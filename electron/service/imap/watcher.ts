@@ -48,6 +48,8 @@ export class FolderWatcher {
   private polling = false
   private lastTurn = 0
   private readonly watched = new Map<string, Seen | null>()
+  /** Folders that are not among the mailbox's listed ones (the team folder), with who to tell. */
+  private readonly own = new Map<string, () => void>()
   private readonly owner: SlotOwner
 
   constructor(private readonly opts: WatcherOptions) {
@@ -68,6 +70,12 @@ export class FolderWatcher {
   watch(path: string, synced?: Seen): void {
     if (synced) this.watched.set(path, synced)
     else if (!this.watched.has(path)) this.watched.set(path, null)
+  }
+
+  /** Keeps an eye on a folder the folder list leaves out (the team folder): `changed` is told instead of folder.changed. */
+  watchOwn(path: string, changed: () => void): void {
+    this.watch(path)
+    this.own.set(path, changed)
   }
 
   /** Whether start() was called (a reconnection then brings the IDLE connection back). */
@@ -155,8 +163,10 @@ export class FolderWatcher {
         const now: Seen = { messages: s.messages ?? 0, uidNext: s.uidNext ?? 0, modseq: s.highestModseq !== undefined ? String(s.highestModseq) : null }
         this.watched.set(path, now)
         if (before && (before.messages !== now.messages || before.uidNext !== now.uidNext || before.modseq !== now.modseq)) {
-          const folder = this.opts.folders().find((f) => f.path === path)
-          if (folder) this.opts.changed(folder.id)
+          const own = this.own.get(path)
+          const folder = own ? null : this.opts.folders().find((f) => f.path === path)
+          if (own) own()
+          else if (folder) this.opts.changed(folder.id)
         }
       }
     } finally {

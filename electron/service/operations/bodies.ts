@@ -2,6 +2,7 @@ import type { ImapFlow, MessageStructureObject } from 'imapflow'
 import type { Attachment, MessageBody } from '../../../shared/domain'
 import { attachmentsOf, textPartsOf } from './summaries'
 import { text as note, type Text } from '../../../shared/api/errors'
+import { headerField, messageIdsIn } from '../../../shared/conversation'
 
 /** Bodies above this are cut: the reader shows the start and says so. */
 export const BODY_LIMIT = 2 * 1024 * 1024
@@ -68,7 +69,7 @@ export async function loadBody(client: ImapFlow, folderId: string, path: string,
   const lock = await client.getMailboxLock(path, { readOnly: true })
   try {
     const warnings: Text[] = []
-    const msg = await client.fetchOne(String(uid), { uid: true, bodyStructure: true, envelope: true }, { uid: true })
+    const msg = await client.fetchOne(String(uid), { uid: true, bodyStructure: true, envelope: true, headers: ['references'] }, { uid: true })
     if (!msg) throw new Error(`message ${uid} is no longer in ${path}`)
     const structure = msg.bodyStructure
     const parts = structure ? textPartsOf(structure) : { html: null, text: null }
@@ -100,7 +101,9 @@ export async function loadBody(client: ImapFlow, folderId: string, path: string,
       warnings.push(note('notes.rawContent'))
     }
     const signed = await signedParts(client, uid, structure, attachments, msg.envelope?.from?.[0]?.address ?? null)
-    const body = { folderId, uid, html: html?.trim() ? html : null, text: text?.trim() ? text : fallback, attachments, warnings, truncated }
+    // The whole chain (at most 100 ids), for the References of a reply to it (shared/conversation.ts).
+    const references = messageIdsIn(headerField(msg.headers ? msg.headers.subarray(0, 128 * 1024).toString('latin1') : '', 'references'), 100)
+    const body = { folderId, uid, html: html?.trim() ? html : null, text: text?.trim() ? text : fallback, attachments, warnings, truncated, references }
     return { body, signed }
   } finally {
     lock.release()

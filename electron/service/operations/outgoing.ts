@@ -11,6 +11,7 @@ import type { SmimeIdentity } from '../crypto/smime'
 import type { SmimeKeyring } from '../crypto/smime-keyring'
 import type { StateStore } from '../storage/state-store'
 import { loadBody } from './bodies'
+import { conversationIdOf, firstMessageId } from '../../../shared/conversation'
 import { answeredSince, deleteByUid, findAllByMessageId, findByMessageId } from './triage'
 import { completeSentCopy } from './sent-copy'
 
@@ -57,7 +58,7 @@ export class Outgoing {
    * version fixes its Message-ID: a replay finds it saved and does not save it twice, and the
    * older versions go by UID (UIDPLUS only: a plain EXPUNGE would also erase others' mail, R10).
    */
-  async saveDraft({ identity, runtime }: Authorised, req: SendRequest, version: { key: string; n: number } | undefined, smime: SmimeIdentity | null): Promise<{ folderId: string; uid: number | null }> {
+  async saveDraft({ identity, runtime }: Authorised, req: SendRequest, version: { key: string; n: number } | undefined, smime: SmimeIdentity | null, author: { name: string; address: string }): Promise<{ folderId: string; uid: number | null }> {
     const drafts = await runtime.folderWithRole('drafts')
     if (!drafts) throw fail({ code: 'folder.missing', key: 'errors.folder.noDrafts', params: { mailbox: runtime.mailbox.name } })
     const client = await runtime.connection()
@@ -65,7 +66,7 @@ export class Outgoing {
     const messageId = version ? messageIdFor(`${await this.draftStem(version.key)}${version.n}`, from) : newMessageId(from)
     let uid = version ? await findByMessageId(client, drafts.path, messageId) : null
     if (!uid) {
-      const appended = await client.append(drafts.path, await this.draftMessage(identity, req, messageId, smime), ['\\Draft', '\\Seen'])
+      const appended = await client.append(drafts.path, await this.draftMessage(identity, req, messageId, smime, author), ['\\Draft', '\\Seen'])
       uid = appended && appended.uid ? appended.uid : null
     }
     if (version) await this.dropOlderDrafts(client, drafts, version.key, uid)
@@ -78,11 +79,23 @@ export class Outgoing {
    * read by every member; R4 keeps shared identities from encrypting at all). Without the
    * person's certificate it is not stored on the server: it stays in the window until sent.
    */
-  private async draftMessage(identity: Identity, req: SendRequest, messageId: string, smime: SmimeIdentity | null): Promise<Buffer> {
-    if (!req.encrypt) return composeMessage(identity, req, messageId, true)
+  private async draftMessage(identity: Identity, req: SendRequest, messageId: string, smime: SmimeIdentity | null, author: { name: string; address: string }): Promise<Buffer> {
+    if (!req.encrypt) return composeMessage(identity, req, messageId, true, author)
     if (identity.kind !== 'self') throw fail({ code: 'send.encryptionShared', rule: 'R4', field: 'encrypt', key: 'errors.send.encryptionSharedDraft' })
     if (!smime) throw fail({ code: 'send.noCertificate', field: 'encrypt', key: 'errors.send.noCertificateDraft' })
     return composeEncrypted(identity, { ...req, bcc: [] }, messageId, smime, [smime.certPem])
+  }
+
+  /**
+   * A draft's key and version when this device saved it (its Message-ID carries the key and an
+   * HMAC only this device can make: draftStem); null for anyone else's draft, which the person
+   * then edits as a copy — never two people silently editing one draft.
+   */
+  async ownDraft(messageId: string | null): Promise<{ key: string; n: number } | null> {
+    const m = /^<?draft\.([0-9a-f-]{36})\.[0-9a-f]{16}\.(\d+)@/.exec(messageId ?? '')
+    if (!m) return null
+    const stem = await this.draftStem(m[1]!)
+    return messageId!.replace(/^</, '').startsWith(stem) ? { key: m[1]!, n: Number(m[2]) } : null
   }
 
   /** Removes every saved version of a draft from the mailbox's Drafts (after it was sent). */
@@ -149,10 +162,11 @@ export class Outgoing {
         }
         attempt = before.authorised
       }
-      // A reply names the message it answers; a forward only in its References.
-      const about = req.inReplyTo ?? req.references.at(-1) ?? null
-      if (about && req.queuedAt && !req.answeredOk && sent) {
-        const other = await answeredSince(await runtime.connection(), sent.path, about, req.queuedAt, messageId)
+      // A reply or a forward names its conversation's root first in References (else In-Reply-To).
+      const root = firstMessageId(req.references[0]) ?? firstMessageId(req.inReplyTo)
+      if (root && req.queuedAt && !req.answeredOk && sent) {
+        const ours = conversationIdOf({ messageId, inReplyTo: req.inReplyTo, referencesRoot: firstMessageId(req.references[0]), threadIndex: null, subject: req.subject, from: [identity.from], to: req.to, cc: req.cc }, runtime.mailbox.address)
+        const other = await answeredSince(await runtime.connection(), sent, root, ours, req.queuedAt, messageId)
         if (other) {
           // The other member's reply itself, so the person can read it before deciding (its text, bounded).
           const reply = await loadBody(await runtime.connection(), sent.id, sent.path, other.uid).then((b) => (b.body.text ?? '').slice(0, 2000)).catch(() => '')

@@ -7,6 +7,7 @@ import { envelope, innerEntity, sign, type SmimeIdentity } from '../crypto/smime
 import type { SendRequest } from '../../../shared/api/contract'
 import { ApiFailure, apiError, fail } from '../../../shared/api/errors'
 import { smtpRefusal } from '../../../shared/rules/identities'
+import { formatDraftAuthor } from '../../../shared/rules/draft-author'
 import type { Endpoint, Identity } from '../../../shared/domain'
 import { insecureEndpointReason } from '../../../shared/rules/connection-security'
 import { xoauth2 } from '../../../shared/rules/oauth'
@@ -30,8 +31,15 @@ export function newMessageId(from: string): string {
   return messageIdFor(`${Date.now().toString(36)}.${randomBytes(9).toString('base64url')}`, from)
 }
 
+/**
+ * Who wrote a draft, in the draft itself: a shared mailbox's Drafts are every member's, and a
+ * send-as draft has no Sender. Any member could write this header, so it is shown as the draft's
+ * word ("Bob's draft"), never trusted; the message that is finally sent is composed anew without it.
+ */
+export const DRAFT_AUTHOR_HEADER = 'X-Tandem-Draft-By'
+
 /** The MIME message: From and Sender as the identity says (R2: no Sender; R3: Sender = member). */
-export async function composeMessage(identity: Identity, req: SendRequest, messageId: string, keepBcc: boolean): Promise<Buffer> {
+export async function composeMessage(identity: Identity, req: SendRequest, messageId: string, keepBcc: boolean, draftBy?: { name: string; address: string }): Promise<Buffer> {
   const composer = new MailComposer({
     from: identity.from,
     ...(identity.kind === 'onBehalf' && identity.sender ? { sender: identity.sender } : {}),
@@ -43,7 +51,7 @@ export async function composeMessage(identity: Identity, req: SendRequest, messa
     ...(req.references.length ? { references: req.references } : {}),
     messageId,
     date: new Date(),
-    headers: { 'X-Mailer': 'Tandem' },
+    headers: { 'X-Mailer': 'Tandem', ...(draftBy ? { [DRAFT_AUTHOR_HEADER]: { prepared: true, value: formatDraftAuthor(draftBy) } } : {}) },
     attachments: attachmentsOf(req),
   })
   const node = composer.compile()

@@ -2,9 +2,17 @@ import type { FetchMessageObject, MessageAddressObject, MessageStructureObject }
 import type { Attachment } from '../../../shared/domain'
 import type { WireSummary } from '../../../shared/api/summary-wire'
 import { safeFilename, viewableType } from '../../../shared/rules/attachments'
+import { firstMessageId, headerField, referencesRoot, threadIndexRoot } from '../../../shared/conversation'
+import { parseDraftAuthor } from '../../../shared/rules/draft-author'
 
-/** What every header sync fetches: enough for the list, nothing of the body. */
-export const SUMMARY_QUERY = { uid: true, flags: true, envelope: true, size: true, internalDate: true, bodyStructure: true } as const
+/**
+ * The header fields threading needs besides the envelope (which has Message-ID, In-Reply-To and
+ * Sender): References and Outlook's Thread-Index, as BODY.PEEK[HEADER.FIELDS (…)].
+ */
+export const THREADING_HEADERS = ['references', 'thread-index', 'x-tandem-draft-by']
+
+/** What every header sync fetches: enough for the list and its conversations, nothing of the body. */
+export const SUMMARY_QUERY = { uid: true, flags: true, envelope: true, size: true, internalDate: true, bodyStructure: true, headers: THREADING_HEADERS } as const
 
 /** \Recent belongs to one session (RFC 3501), never to the shared cache. */
 export const cacheableFlags = (flags: Iterable<string> | undefined): string[] => [...(flags ?? [])].filter((f) => f.toLowerCase() !== '\\recent')
@@ -17,6 +25,27 @@ const flatAddresses = (list: MessageAddressObject[] | undefined): string[] => {
   return out
 }
 
+/** The Sender where it names someone other than the first From (R3); the envelope repeats From when there is none. */
+function senderOf(env: FetchMessageObject['envelope']): string[] {
+  const s = env?.sender?.[0]
+  const from = env?.from?.[0]
+  if (!s?.address || (from?.address ?? '').toLowerCase() === s.address.toLowerCase()) return []
+  return [(s.name ?? '').slice(0, 200), s.address.slice(0, 320)]
+}
+
+/** References' root and Thread-Index's, from the header block fetched with THREADING_HEADERS (bounded: the root only). */
+export function threadingOf(headers: Buffer | undefined): { referencesRoot: string | null; threadIndex: string | null } {
+  // A References header of thousands of ids is read no further than its first.
+  const raw = headers ? headers.subarray(0, 64 * 1024).toString('latin1') : ''
+  return { referencesRoot: referencesRoot(headerField(raw, 'references')), threadIndex: threadIndexRoot(headerField(raw, 'thread-index')) }
+}
+
+/** A draft's author as it says (shared/rules/draft-author.ts), flat for the wire; [] when none or malformed. */
+function draftByOf(headers: Buffer | undefined): string[] {
+  const a = parseDraftAuthor(headerField(headers ? headers.subarray(0, 64 * 1024).toString('latin1') : '', 'x-tandem-draft-by'))
+  return a ? [a.name, a.address] : []
+}
+
 /**
  * A fetched message as a sync batch carries it (shared/api/summary-wire.ts): everything the
  * list needs, bounded, in one pass and one array; the renderer derives the cache key and the
@@ -24,11 +53,12 @@ const flatAddresses = (list: MessageAddressObject[] | undefined): string[] => {
  */
 export function toWireSummary(m: FetchMessageObject): WireSummary {
   const env = m.envelope
+  const threading = threadingOf(m.headers)
   const date = (m.internalDate instanceof Date ? m.internalDate : env?.date instanceof Date ? env.date : new Date(0)).getTime()
   return [
     m.uid,
-    env?.messageId ?? null,
-    env?.inReplyTo ?? null,
+    firstMessageId(env?.messageId) ?? env?.messageId?.slice(0, 998) ?? null,
+    firstMessageId(env?.inReplyTo),
     (env?.subject ?? '').slice(0, 1000),
     flatAddresses(env?.from),
     flatAddresses(env?.to),
@@ -37,6 +67,10 @@ export function toWireSummary(m: FetchMessageObject): WireSummary {
     m.size ?? 0,
     cacheableFlags(m.flags),
     m.bodyStructure && hasFiles(m.bodyStructure) ? 1 : 0,
+    senderOf(env),
+    threading.referencesRoot,
+    threading.threadIndex,
+    draftByOf(m.headers),
   ]
 }
 

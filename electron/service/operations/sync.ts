@@ -2,7 +2,7 @@ import { connectionLost } from '../imap/connect'
 import type { FetchMessageObject, ImapFlow, MailboxObject } from 'imapflow'
 import type { FolderSyncState } from '../../../shared/domain'
 import type { WireSummary } from '../../../shared/api/summary-wire'
-import { SUMMARY_QUERY, cacheableFlags, toWireSummary } from './summaries'
+import { SUMMARY_QUERY, THREADING_HEADERS, cacheableFlags, toWireSummary } from './summaries'
 
 export interface SyncResult {
   state: FolderSyncState
@@ -155,4 +155,23 @@ export function openedMailbox(client: ImapFlow, path: string): MailboxObject {
 /** Fails the sync when the connection went away under it: what was fetched is kept, the rest comes next time. */
 export function dropped(client: ImapFlow): void {
   if (!client.usable) throw connectionLost()
+}
+
+/**
+ * What threading needs of messages cached before summaries carried it (the renderer fetches it
+ * again in the background): the same fields a sync now brings, for these UIDs only.
+ */
+export async function threadingOfUids(client: ImapFlow, path: string, uids: number[]): Promise<[number, string[], string | null, string | null, string[]][]> {
+  const lock = await client.getMailboxLock(path, { readOnly: true })
+  try {
+    const out: [number, string[], string | null, string | null, string[]][] = []
+    for await (const m of client.fetch(uids.join(','), { uid: true, envelope: true, headers: THREADING_HEADERS }, { uid: true })) {
+      const w = toWireSummary(m)
+      out.push([m.uid, w[11], w[12], w[13], w[14]])
+    }
+    dropped(client)
+    return out
+  } finally {
+    lock.release()
+  }
 }

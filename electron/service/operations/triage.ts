@@ -2,6 +2,8 @@ import type { ImapFlow } from 'imapflow'
 import { ApiFailure, fail } from '../../../shared/api/errors'
 import type { Folder, Mailbox } from '../../../shared/domain'
 import { deleteDestination, refusedFlagChange } from '../../../shared/rules/deletion'
+import { conversationOfFetched } from './conversations'
+import { THREADING_HEADERS } from './summaries'
 import { uidSets } from '../imap/uid-sets'
 
 const SYSTEM_SEEN = '\\Seen'
@@ -122,23 +124,25 @@ export function trashFor(mailbox: Mailbox, folders: Folder[], from: Folder): Fol
 }
 
 /**
- * Another member's reply or forward in the conversation of this message, saved in a Sent folder
- * after `since` (not ours): it was answered while the person wrote theirs, or while it waited.
+ * Another member's reply or forward in this conversation, saved in a Sent folder after `since`
+ * (not ours): it was answered while the person wrote theirs, or while it waited. Found by the
+ * conversation's root in In-Reply-To or References, then checked by the conversation id each
+ * candidate's own headers give (shared/conversation.ts).
  */
-export async function answeredSince(client: ImapFlow, sentPath: string, inReplyTo: string, since: number, ours: string): Promise<{ uid: number; who: string; at: number; subject: string } | null> {
-  const lock = await client.getMailboxLock(sentPath, { readOnly: true })
+export async function answeredSince(client: ImapFlow, sent: Folder, root: string, conversationId: string, since: number, ours: string): Promise<{ uid: number; who: string; at: number; subject: string } | null> {
+  const lock = await client.getMailboxLock(sent.path, { readOnly: true })
   try {
     // The folder may have been open on this connection for a while: NOOP, so the search sees what
     // other members saved since (the server keeps a session's view until it is told to sync).
     await client.noop()
-    // Replies to it (In-Reply-To), and anything later in its conversation (References).
-    const uids = await client.search({ or: [{ header: { 'in-reply-to': inReplyTo } }, { header: { references: inReplyTo } }], since: new Date(since - 86_400_000) }, { uid: true })
+    const uids = await client.search({ or: [{ header: { 'in-reply-to': root } }, { header: { references: root } }], since: new Date(since - 86_400_000) }, { uid: true })
     if (!uids || !uids.length) return null
     for (const set of uidSets(uids)) {
-      for await (const m of client.fetch(set, { uid: true, envelope: true, internalDate: true }, { uid: true })) {
+      for await (const m of client.fetch(set, { uid: true, envelope: true, internalDate: true, headers: THREADING_HEADERS }, { uid: true })) {
         const at = m.internalDate ? new Date(m.internalDate).getTime() : 0
         // INTERNALDATE has whole seconds: a reply saved in the second the person began counts.
         if (m.envelope?.messageId === ours || at < Math.floor(since / 1000) * 1000) continue
+        if (conversationOfFetched(m, sent.mailboxId) !== conversationId) continue
         const person = m.envelope?.sender?.[0] ?? m.envelope?.from?.[0]
         return { uid: m.uid, who: person?.name || person?.address || 'Another member', at, subject: m.envelope?.subject ?? '' }
       }

@@ -1,7 +1,10 @@
 import Dexie, { type Table } from 'dexie'
 import type { ConversationTeamState } from '../../../shared/team/fold'
 import type { TeamStatus } from '../../../shared/team/records'
-import type { Folder, FolderSyncState, MessageBody } from '../../../shared/domain'
+import type { Folder, FolderSyncState, MessageBody, MessageSummary } from '../../../shared/domain'
+import { apiError } from '../../../shared/api/errors'
+import { conversationIdOf, legacyConversationId } from '../../../shared/conversation'
+import { addressOfMailbox } from '../../../shared/ids'
 import { kindOf, type Task } from '../queue/tasks'
 import { unpack } from './packed'
 import { SummaryBlocks, latestOf, type BlockRow, type KeyRow, type TallyRow } from './summary-blocks'
@@ -27,11 +30,13 @@ export interface TeamBucketRow { mailboxId: string; bucket: string; /** Conversa
 export interface TeamBriefRow { mailboxId: string; bucket: string; briefs: Uint8Array }
 /**
  * Briefs by column, which JSON reads far quicker than a row per conversation: the people the
- * records name; the conversation ids one after another (28 characters each); per conversation
- * the index of its assignee among the people (-1: nobody) and its status; who writes where.
+ * records name; the conversation ids, comma-separated (32 hex digits each, 28 for ids of before);
+ * per conversation the index of its assignee among the people (-1: nobody), its status and the
+ * UIDs of the records that set them (0: none); who writes where.
  */
 export interface PackedBriefs {
-  people: string[]; convs: string; assignees: number[]; statuses: TeamStatus[]; writing: Record<string, Record<string, number>>
+  people: string[]; ids: string; assignees: number[]; statuses: TeamStatus[]; assignedUids: number[]; statusUids: number[]
+  writing: Record<string, Record<string, number>>
   /** Who wrote the bucket's kept records (indexes into people): whom a member may assign to, besides the directory's members. */
   authors?: number[]
 }
@@ -100,7 +105,7 @@ export class TandemDb extends Dexie {
     this.version(6).stores({ tallies: 'folderId, mailboxId' }).upgrade(async (tx) => {
       const tallies = new Map<string, TallyRow>()
       await tx.table('keys').each((k: KeyRow) => {
-        const t = tallies.get(k.folderId) ?? { folderId: k.folderId, mailboxId: k.mailboxId, count: 0 }
+        const t = tallies.get(k.folderId) ?? { folderId: k.folderId, mailboxId: k.mailboxId, count: 0, unseen: 0 }
         t.count += k.uids.length
         tallies.set(k.folderId, t)
       })
@@ -120,6 +125,54 @@ export class TandemDb extends Dexie {
       await tx.table('teamBuckets').clear()
       await tx.table('teamBriefs').clear()
       await tx.table('teamCursors').clear()
+    })
+    // Conversations come from each message's own headers (shared/conversation.ts): summaries get
+    // the fields that need (Sender, References' root, Thread-Index's), fetched again in the
+    // background (sync/threading-refetch.ts); until then their conversation is what Message-ID and
+    // In-Reply-To say. Team state is folded again from the server: its briefs now keep the UIDs
+    // that order states carried over from the ids of before (shared/team/carry-over.ts).
+    this.version(11).stores({}).upgrade(async (tx) => {
+      const legacy = new Map<string, { about: { folderId: string; uid: number; messageId: string | null }; conversationId: string }>()
+      const wanted = new Set<string>()
+      await tx.table('tasks').each((t: { kind: string; status: string; mailboxId: string; conv?: string }) => {
+        if (t.kind === 'team' && t.conv && (t.status === 'queued' || t.status === 'applied')) wanted.add(`${t.mailboxId}\n${t.conv}`)
+      })
+      await tx.table('blocks').toCollection().modify((b: BlockRow) => {
+        b.rows = b.rows.map((old) => {
+          const { threadKey: _gone, ...rest } = old as MessageSummary & { threadKey?: string }
+          const m: MessageSummary = { ...rest, sender: null, draftBy: null, referencesRoot: null, threadIndex: null, conversationId: '', threadingPending: true }
+          m.conversationId = conversationIdOf(m, addressOfMailbox(m.mailboxId))
+          if (wanted.size) {
+            const k = `${m.mailboxId}\n${legacyConversationId(m)}`
+            if (wanted.has(k) && !legacy.has(k)) legacy.set(k, { about: { folderId: m.folderId, uid: m.uid, messageId: m.messageId }, conversationId: m.conversationId })
+          }
+          return m
+        })
+      })
+      if (wanted.size) {
+        await tx.table('tasks').toCollection().modify((t: Record<string, unknown>) => {
+          if (t.kind !== 'team' || typeof t.conv !== 'string') return
+          const found = legacy.get(`${String(t.mailboxId)}\n${t.conv}`)
+          t.conversationId = found?.conversationId ?? t.conv
+          delete t.conv
+          if (found) t.about = found.about
+          // Nothing names a message of it any more: it cannot be recorded, and says so.
+          else if (t.status === 'queued' || t.status === 'applied') Object.assign(t, { status: 'failed', finishedAt: Date.now(), error: apiError({ code: 'message.gone', key: 'errors.team.messageGone' }) })
+        })
+      }
+      await tx.table('teamBuckets').clear()
+      await tx.table('teamBriefs').clear()
+      await tx.table('teamCursors').clear()
+    })
+    // The unread count is kept with the message count (summary-blocks.ts TallyRow).
+    this.version(12).stores({}).upgrade(async (tx) => {
+      const unseen = new Map<string, number>()
+      await tx.table('blocks').each((b: BlockRow) => {
+        let n = 0
+        for (const m of b.rows) if (!m.flags.includes('\\Seen')) n++
+        unseen.set(b.folderId, (unseen.get(b.folderId) ?? 0) + n)
+      })
+      await tx.table('tallies').toCollection().modify((t: TallyRow) => { t.unseen = unseen.get(t.folderId) ?? 0 })
     })
     this.summaries = new SummaryBlocks(this, this.blocks, this.keys, this.tallies)
   }

@@ -18,8 +18,13 @@ export interface BlockRow { folderId: string; block: number; mailboxId: string; 
  */
 export interface KeyRow { folderId: string; block: number; mailboxId: string; uids: number[]; dates: number[]; maxDate: number }
 
-/** How many summaries a folder holds, written in the same transaction as its blocks. */
-export interface TallyRow { folderId: string; mailboxId: string; count: number }
+/**
+ * How many summaries a folder holds and how many of them are unread, written in the same
+ * transaction as its blocks: the sidebar's unread count is the cache's, never recounted from a list.
+ */
+export interface TallyRow { folderId: string; mailboxId: string; count: number; unseen: number }
+
+const unseenIn = (rows: Iterable<MessageSummary>): number => { let n = 0; for (const m of rows) if (!m.flags.includes('\\Seen')) n++; return n }
 
 /** The latest of a block's dates (its key row's `maxDate`). */
 export const latestOf = (dates: number[]): number => dates.reduce((a, d) => Math.max(a, d), -Infinity)
@@ -123,29 +128,32 @@ export class SummaryBlocks {
       const existing = await this.blocks.bulkGet(targets.map((t) => [t.folderId, t.block] as [string, number]))
       const put: BlockRow[] = []
       const drop: [string, number][] = []
-      /** Per folder: its mailbox and how many rows it gains (or loses) here. */
-      const delta = new Map<string, { mailboxId: string; by: number }>()
-      const tally = (folderId: string, mailboxId: string, by: number) => {
+      /** Per folder: its mailbox and how many rows (and unread rows) it gains or loses here. */
+      const delta = new Map<string, { mailboxId: string; by: number; unseen: number }>()
+      const tally = (folderId: string, mailboxId: string, by: number, unseen: number) => {
         const d = delta.get(folderId)
-        if (d) d.by += by
-        else delta.set(folderId, { mailboxId, by })
+        if (d) { d.by += by; d.unseen += unseen }
+        else delta.set(folderId, { mailboxId, by, unseen })
       }
       targets.forEach((t, i) => {
         const old = existing[i]
         const rows = new Map((old?.rows ?? []).map((m) => [m.id, m]))
         if (!change(rows, keyOf(t.folderId, t.block))) return
         const mailboxId = old?.mailboxId ?? t.mailboxId ?? [...rows.values()][0]?.mailboxId
+        const unseenBefore = old ? unseenIn(old.rows) : 0
         if (!rows.size || !mailboxId) {
-          if (old) { drop.push([t.folderId, t.block]); tally(t.folderId, old.mailboxId, -old.rows.length) }
+          if (old) { drop.push([t.folderId, t.block]); tally(t.folderId, old.mailboxId, -old.rows.length, -unseenBefore) }
           return
         }
-        tally(t.folderId, mailboxId, rows.size - (old?.rows.length ?? 0))
+        tally(t.folderId, mailboxId, rows.size - (old?.rows.length ?? 0), unseenIn(rows.values()) - unseenBefore)
         put.push({ folderId: t.folderId, block: t.block, mailboxId, rows: [...rows.values()].sort((a, b) => a.uid - b.uid) })
       })
-      const moved = [...delta].filter(([, d]) => d.by !== 0)
+      const moved = [...delta].filter(([, d]) => d.by !== 0 || d.unseen !== 0)
       if (moved.length) {
         const was = await this.tallies.bulkGet(moved.map(([folderId]) => folderId))
-        await this.tallies.bulkPut(moved.map(([folderId, d], i) => ({ folderId, mailboxId: d.mailboxId, count: Math.max(0, (was[i]?.count ?? 0) + d.by) })))
+        await this.tallies.bulkPut(moved.map(([folderId, d], i) => ({
+          folderId, mailboxId: d.mailboxId, count: Math.max(0, (was[i]?.count ?? 0) + d.by), unseen: Math.max(0, (was[i]?.unseen ?? 0) + d.unseen),
+        })))
       }
       if (put.length) {
         await this.blocks.bulkPut(put)
@@ -275,6 +283,11 @@ export class SummaryBlocks {
   /** How many summaries a folder holds (one record read, however big the folder). */
   async count(folderId: string): Promise<number> {
     return (await this.tallies.get(folderId))?.count ?? 0
+  }
+
+  /** How many summaries each of these folders holds and how many are unread (undefined: nothing cached). */
+  async tallyOf(folderIds: string[]): Promise<({ count: number; unseen: number } | undefined)[]> {
+    return (await this.tallies.bulkGet(folderIds)).map((t) => (t ? { count: t.count, unseen: t.unseen } : undefined))
   }
 
   /** Walks every cached summary, block by block; with `maxBlocks`, reads no more blocks than that. */

@@ -45,9 +45,11 @@ export function useMessageActions() {
   const folderOf = (m: MessageSummary) => folders.byId(m.folderId)
 
   /** Shows what was done, with Undo (the notice's button, or z). */
-  function offerUndo(text: string, taskId: string, undone: string, opts: { quiet?: boolean; resync?: string } = {}): void {
+  function offerUndo(text: string, taskId: string, undone: string, opts: { quiet?: boolean; resync?: string; also?: string[] } = {}): void {
     const run = async () => {
       lastUndo.value = null
+      // What was done with it (Done and archive: the status) is undone with it.
+      for (const id of opts.also ?? []) await queue.undo(id)
       const outcome = await queue.undo(taskId)
       if (outcome === 'impossible') { notices.show(tr('actions.cannotUndo'), { kind: 'error' }); return }
       notices.show(undone)
@@ -78,11 +80,11 @@ export function useMessageActions() {
 
   const toggleRead = () => setFlag(SEEN, !messages.targets.every((m) => m.flags.includes(SEEN)))
   const toggleFlag = () => setFlag(FLAGGED, !messages.targets.every((m) => m.flags.includes(FLAGGED)))
-  /** Opening a message reads it: no notice, but z still takes it back. */
-  const markRead = (m: MessageSummary) => setFlag(SEEN, true, [m], { quiet: true })
+  /** Opening a conversation reads its unread messages there: no notice, but z still takes it back. */
+  const markRead = (ms: MessageSummary[]) => setFlag(SEEN, true, ms, { quiet: true })
 
   /** Moves (or deletes, via the server's Deleted Items) at once on screen, as a queued task. */
-  const relocate = (kind: 'move' | 'delete', targets: MessageSummary[], to: Folder): Promise<void> => stored(async () => {
+  const relocate = (kind: 'move' | 'delete', targets: MessageSummary[], to: Folder, also?: { taskIds: string[]; done: string; undone: string }): Promise<void> => stored(async () => {
     const from = folderOf(targets[0]!)
     if (!from) return
     messages.focusPast(targets.map((m) => m.id))
@@ -91,7 +93,8 @@ export function useMessageActions() {
       messageIds: targets.map((m) => m.messageId ?? null), toFolderId: kind === 'move' ? to.id : null, before: targets,
     })
     const count = targets.length
-    offerUndo(tr(kind === 'delete' ? 'actions.deleted' : 'actions.moved', { count, folder: folderLabel(to) }), task.id, tr('actions.putBack', { count, folder: folderLabel(from) }), { resync: from.id })
+    if (also) offerUndo(also.done, task.id, also.undone, { resync: from.id, also: also.taskIds })
+    else offerUndo(tr(kind === 'delete' ? 'actions.deleted' : 'actions.moved', { count, folder: folderLabel(to) }), task.id, tr('actions.putBack', { count, folder: folderLabel(from) }), { resync: from.id })
   })
 
   function archive(): Promise<void> {
@@ -102,6 +105,27 @@ export function useMessageActions() {
     if (!to) { notices.show(tr('actions.noArchive'), { kind: 'error' }); return Promise.resolve() }
     if (to.id === first.folderId) return Promise.resolve()
     return relocate('move', targets, to)
+  }
+
+  /**
+   * Done, and out of the Inbox: the conversation's status is recorded first (the team sees why
+   * it went), then its messages here that the person sees now are archived, as one move. One
+   * Undo takes back both.
+   */
+  async function doneAndArchive(): Promise<void> {
+    const targets = messages.targets
+    const first = targets[0]
+    if (!first) return
+    const to = (folders.byMailbox[first.mailboxId] ?? []).find((f) => f.role === 'archive')
+    const statusTask = await team.setStatus(first, 'done')
+    if (!to) { notices.show(tr('actions.noArchive'), { kind: 'error' }); return }
+    if (to.id === first.folderId) return
+    const from = folderOf(first)
+    const count = targets.length
+    await relocate('move', targets, to, {
+      taskIds: [statusTask], done: tr('actions.doneArchived', { count, folder: folderLabel(to) }),
+      undone: tr('actions.undoneDoneArchived', { count, folder: from ? folderLabel(from) : '' }),
+    })
   }
 
   function moveTo(to: Folder, targets = messages.targets): Promise<void> {
@@ -145,5 +169,5 @@ export function useMessageActions() {
     await last.run()
   }
 
-  return { toggleRead, toggleFlag, markRead, archive, moveTo, remove, undoLast }
+  return { toggleRead, toggleFlag, markRead, archive, doneAndArchive, moveTo, remove, undoLast }
 }

@@ -1,33 +1,36 @@
-import { computed, ref, watch } from 'vue'
-import type { MessageSummary } from '../../../shared/domain'
+import { computed, ref, watch, type Ref } from 'vue'
+import type { MessageBody, MessageSummary } from '../../../shared/domain'
 import { useApi } from '../api/use-api'
 import { frameDocument, sanitizeMail, textDocument } from '../mail/sanitize'
-import { useMessagesStore } from '../stores/messages'
-import { useBodiesStore } from '../stores/bodies'
+import { foldHtmlQuote, foldTextQuote } from '../mail/quotes'
+import { tr } from '../i18n'
 
 /**
- * What the reader shows of the focused message, with remote content blocked until allowed for
- * this message. There is no "always from this sender": the From address is the sender's to
- * write, and Tandem cannot tell which Authentication-Results header the organisation's own
- * server added, so a sender allowed once could be anyone who claims that address.
+ * What the reader shows of one message of a conversation, with remote content blocked until
+ * allowed for this message, and the quote a reply ends with folded (the messages above show
+ * it). There is no "always from this sender": the From address is the sender's to write, and
+ * Tandem cannot tell which Authentication-Results header the organisation's own server added,
+ * so a sender allowed once could be anyone who claims that address.
  */
-export function useReader() {
+export function useReader(message: Ref<MessageSummary | null>, body: Ref<MessageBody | null>) {
   const api = useApi()
-  const messages = useMessagesStore()
-  const bodies = useBodiesStore()
-  const allowedForMessage = ref<Set<string>>(new Set())
+  const allowed = ref(false)
   const images = ref<Record<string, string | null>>({})
   const loadingImages = ref(false)
+  watch(() => message.value?.id, () => { allowed.value = false })
 
-  const message = computed(() => messages.focused)
-  const allowed = computed(() => !!message.value && allowedForMessage.value.has(message.value.id))
-  const safe = computed(() => (bodies.body?.html ? sanitizeMail(bodies.body.html) : null))
+  const mine = computed(() => {
+    const b = body.value
+    const m = message.value
+    return b && m && b.folderId === m.folderId && b.uid === m.uid ? b : null
+  })
+  const safe = computed(() => (mine.value?.html ? sanitizeMail(mine.value.html) : null))
 
   const srcdoc = computed(() => {
-    const body = bodies.body
-    if (!body || body.folderId !== message.value?.folderId || body.uid !== message.value?.uid) return null
+    const b = mine.value
+    if (!b) return null
     if (safe.value) {
-      let html = safe.value.html
+      let html = foldHtmlQuote(safe.value.html, tr('reader.showQuoted'))
       if (allowed.value) {
         html = html.replace(/data-tandem-src="([^"]*)"/g, (whole, url: string) => {
           const data = images.value[url.replace(/&amp;/g, '&')]
@@ -36,7 +39,8 @@ export function useReader() {
       }
       return frameDocument(html)
     }
-    return textDocument(body.text ?? '')
+    const { own, quoted } = foldTextQuote(b.text ?? '')
+    return textDocument(own, quoted ? { quoted, label: tr('reader.showQuoted') } : undefined)
   })
 
   /** Remote images are fetched by the main process, never by the renderer, and only now. */
@@ -52,7 +56,7 @@ export function useReader() {
   }, { immediate: true })
 
   function allowOnce(): void {
-    if (message.value) allowedForMessage.value = new Set([...allowedForMessage.value, message.value.id])
+    allowed.value = true
   }
 
   /** Opens an attachment the system's way: shown in a new window for safe types, else saved. */
@@ -76,5 +80,5 @@ export function useReader() {
     window.open(url, '_blank', 'noopener,noreferrer')
   }
 
-  return { message, srcdoc, safe, allowed, loadingImages, allowOnce, save, openAttachment, openLink }
+  return { body: mine, srcdoc, safe, allowed, loadingImages, allowOnce, save, openAttachment, openLink }
 }

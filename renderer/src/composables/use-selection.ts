@@ -68,6 +68,15 @@ export function useSelection(visible: Ref<MessageSummary[]>, show: (row: Message
     setFocus(id, true)
   }
 
+  /**
+   * The focused row stands for another now (a conversation's newest message changed): the focus
+   * and the selection move to it as they were, chosen by the person or not.
+   */
+  function retarget(from: string, to: string): void {
+    if (selection.value.has(from)) selection.value = new Set([...selection.value].map((id) => (id === from ? to : id)))
+    if (focusedId.value === from) setFocus(to, focusedByPerson.value)
+  }
+
   function step(delta: number, extend = false): void {
     const rows = visible.value
     const at = rows.findIndex((m) => m.id === focusedId.value)
@@ -88,5 +97,5 @@ export function useSelection(visible: Ref<MessageSummary[]>, show: (row: Message
     show(null)
   }
 
-  return { selection, focusedId, focusedByPerson, focused, targets, focus, focusFirst, focusPast, takePlaceOf, step, clear }
+  return { selection, focusedId, focusedByPerson, focused, targets, focus, focusFirst, focusPast, takePlaceOf, retarget, step, clear }
 }

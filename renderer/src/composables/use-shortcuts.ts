@@ -1,10 +1,14 @@
 import { onBeforeUnmount, onMounted, ref } from 'vue'
 import { useMessagesStore } from '../stores/messages'
-import { useBodiesStore } from '../stores/bodies'
 import { useComposeStore, type ComposeMode } from '../stores/compose'
-import { useFoldersStore } from '../stores/folders'
 import { useTeamStore } from '../stores/team'
 import { useMessageActions, pendingDelete } from './use-message-actions'
+import { useWrite } from './use-write'
+import { isDraft } from '../mail/drafts'
+import { apiErrorOf } from '../api/failure'
+import { say } from '../i18n'
+import { useFoldersStore } from '../stores/folders'
+import { useNoticesStore } from '../stores/notices'
 import type { MessageKey } from '../../../shared/i18n'
 
 /** Every shortcut, for the ? dialog and for the handler below: one list, so they cannot drift apart. */
@@ -33,17 +37,14 @@ export const SHORTCUTS: { keys: string[]; what: MessageKey }[] = [
 /** Mail shortcuts on the window; ignored while typing in a field. */
 export function useShortcuts(focusSearch: () => void, clearSearch: () => void) {
   const messages = useMessagesStore()
-  const bodies = useBodiesStore()
   const actions = useMessageActions()
   const team = useTeamStore()
   const compose = useComposeStore()
-  const folders = useFoldersStore()
   const helpOpen = ref(false)
-  const write = (mode: ComposeMode) => {
-    const m = messages.focused
-    if (mode !== 'new' && !m) return
-    void compose.start(mode, folders.selected?.mailboxId ?? null, m && mode !== 'new' ? { message: m, body: bodies.body?.uid === m.uid && bodies.body.folderId === m.folderId ? bodies.body : null } : undefined)
-  }
+  const writer = useWrite()
+  const folders = useFoldersStore()
+  const notices = useNoticesStore()
+  const write = (mode: ComposeMode) => { void writer.write(mode) }
 
   function onKey(e: KeyboardEvent): void {
     const t = e.target as HTMLElement | null
@@ -63,7 +64,13 @@ export function useShortcuts(focusSearch: () => void, clearSearch: () => void) {
       j: () => messages.step(1, e.shiftKey), J: () => messages.step(1, true), ArrowDown: () => messages.step(1, e.shiftKey),
       k: () => messages.step(-1, e.shiftKey), K: () => messages.step(-1, true), ArrowUp: () => messages.step(-1, e.shiftKey),
       x: () => messages.focus(messages.focusedId, { toggle: true }),
-      Enter: () => { if (messages.focused) void actions.markRead(messages.focused) },
+      Enter: () => {
+        // A draft reopens in the composer; a conversation is read.
+        const f = messages.focused
+        if (f && isDraft(f, folders.byId(f.folderId))) { void compose.openDraft(f).catch((err: unknown) => notices.show(say(apiErrorOf(err)), { kind: 'error' })); return }
+        const unread = messages.targets.filter((m) => !m.flags.includes('\\Seen'))
+        if (unread.length) void actions.markRead(unread)
+      },
       c: () => write('new'),
       r: () => write('reply'),
       a: () => write('replyAll'),

@@ -15,11 +15,11 @@ export function perList<T>(compute: (rows: readonly MessageSummary[]) => T): (ro
   }
 }
 
-/** How many messages of each conversation a list holds. */
-export const threadCounts = perList((rows) => {
-  const counts = new Map<string, number>()
-  for (const m of rows) counts.set(m.threadKey, (counts.get(m.threadKey) ?? 0) + 1)
-  return counts
+/** How many conversations of a list have unread mail. */
+export const unreadConversations = perList((rows) => {
+  const unread = new Set<string>()
+  for (const m of rows) if (!m.flags.includes('\\Seen')) unread.add(`${m.mailboxId}\n${m.conversationId}`)
+  return unread.size
 })
 
 /** How many messages of a list are unread. */

@@ -80,13 +80,19 @@ export function sanitizeMail(raw: string): SafeHtml {
 export function frameDocument(safe: string): string {
   return `<!doctype html><html><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data: blob:; style-src 'unsafe-inline'; font-src data:">
-<style>html,body{margin:0;padding:0;background:#fff;color:#1c2330;font:14px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;word-wrap:break-word}body{padding:4px 2px}img{max-width:100%;height:auto}img[data-tandem-src]{display:inline-block;min-width:16px;min-height:16px;background:#eef1f5;outline:1px dashed #c5ccd6}pre{white-space:pre-wrap}table{max-width:100%}</style>
+<style>html,body{margin:0;padding:0;background:#fff;color:#1c2330;font:14px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;word-wrap:break-word}body{padding:4px 2px}img{max-width:100%;height:auto}img[data-tandem-src]{display:inline-block;min-width:16px;min-height:16px;background:#eef1f5;outline:1px dashed #c5ccd6}pre{white-space:pre-wrap}table{max-width:100%}details.tandem-quote{margin-top:6px;color:#4a5568}details.tandem-quote>summary{cursor:pointer;color:#2b5fb4;font-size:12px}</style>
 </head><body>${safe}</body></html>`
 }
 
-/** Plain text shown as text, links made clickable, nothing else interpreted. */
-export function textDocument(text: string): string {
-  const escaped = text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
-  const linked = escaped.replace(/\b(https?:\/\/[^\s<>"']+)/g, '<a href="$1" rel="noopener noreferrer">$1</a>')
-  return frameDocument(`<pre style="font:inherit;margin:0">${linked}</pre>`)
+const asHtml = (text: string): string => text
+  .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
+  .replace(/\b(https?:\/\/[^\s<>"']+)/g, '<a href="$1" rel="noopener noreferrer">$1</a>')
+
+/**
+ * Plain text shown as text, links made clickable, nothing else interpreted; a quote it ends with
+ * folded in a closed <details> (it opens without scripts).
+ */
+export function textDocument(text: string, fold?: { quoted: string; label: string }): string {
+  const quote = fold ? `<details class="tandem-quote"><summary>${asHtml(fold.label)}</summary><pre style="font:inherit;margin:0">${asHtml(fold.quoted)}</pre></details>` : ''
+  return frameDocument(`<pre style="font:inherit;margin:0">${asHtml(text)}</pre>${quote}`)
 }

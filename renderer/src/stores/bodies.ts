@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia'
-import { ref } from 'vue'
+import { ref, shallowReactive } from 'vue'
 import type { ApiError } from '../../../shared/api/errors'
 import type { MessageBody, MessageSummary } from '../../../shared/domain'
 import { apiErrorOf } from '../api/failure'
@@ -53,6 +53,32 @@ export const useBodiesStore = defineStore('bodies', () => {
     }
   }
 
+  /** Bodies a conversation's timeline shows, by message id (the last few dozen). */
+  const loaded = shallowReactive(new Map<string, MessageBody | ApiError>())
+  const TIMELINE_KEEP = 60
+
+  /**
+   * A message's body for the timeline: from the cache, else from the server (then cached). A
+   * failure is kept as the message's (offline: shown where the body would be).
+   */
+  async function load(m: MessageSummary): Promise<void> {
+    if (loaded.get(m.id) && !('code' in loaded.get(m.id)!)) return
+    const db = session.db
+    if (!db) return
+    const cached = await db.bodies.get(m.id)
+    let b: MessageBody | ApiError
+    if (cached) b = cached
+    else {
+      try {
+        b = await api.call('messages.body', { folderId: m.folderId, uid: m.uid })
+        await store(m, b)
+      } catch (e) { b = apiErrorOf(e) }
+    }
+    loaded.delete(m.id)
+    loaded.set(m.id, b)
+    while (loaded.size > TIMELINE_KEEP) loaded.delete(loaded.keys().next().value!)
+  }
+
   /** Fetches the bodies of these rows that have no snippet yet, one at a time, while `wanted()` holds. */
   async function prefetch(rows: MessageSummary[], wanted: () => boolean, count = 25): Promise<void> {
     const db = session.db
@@ -69,5 +95,5 @@ export const useBodiesStore = defineStore('bodies', () => {
     }
   }
 
-  return { body, bodyError, show, store, prefetch }
+  return { body, bodyError, show, store, prefetch, load, loaded }
 })

@@ -1,22 +1,35 @@
 import { defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
-import { apiError, type ApiError, type Text } from '../../../shared/api/errors'
+import { apiError, text as asNote, type ApiError, type Text } from '../../../shared/api/errors'
 import { fileToBase64 } from '../mail/files'
 import { htmlToText } from '../mail/text'
 import type { Identity, MessageBody, MessageSummary } from '../../../shared/domain'
 import { defaultIdentity } from '../../../shared/rules/identities'
 import { formatAddress, parseAddressList, replySubject } from '../../../shared/rules/addresses'
 import { parseMailto } from '../../../shared/rules/mailto'
+import { replyReferences } from '../../../shared/conversation'
 import { useApi } from '../api/use-api'
 import DOMPurify from 'dompurify'
 import { useSessionStore } from './session'
 import { useQueueStore } from './queue'
 import { useNoticesStore } from './notices'
 import { useTeamStore, WRITING_MS } from './team'
+import { useFoldersStore } from './folders'
+import { useMessagesStore } from './messages'
 import type { SendTask } from '../queue/task-queue'
 import { bytes, dateTime, tr } from '../i18n'
 
 export type ComposeMode = 'new' | 'reply' | 'replyAll' | 'forward'
+
+/**
+ * The References of a reply to (or forward of) a message: its whole chain as its body gave it,
+ * and its Message-ID; trimmed from the middle only (shared/conversation.ts). Without the body,
+ * what the summary keeps: the root, and the parent.
+ */
+function chainOf(m: MessageSummary, body: MessageBody | null): string[] {
+  const known = body?.references?.length ? body.references : [m.referencesRoot, m.inReplyTo].filter((x): x is string => !!x)
+  return replyReferences(known, m.messageId)
+}
 
 /** One message being written: identity, recipients, text, and what it answers. */
 export const useComposeStore = defineStore('compose', () => {
@@ -26,6 +39,8 @@ export const useComposeStore = defineStore('compose', () => {
   const notices = useNoticesStore()
   const open = ref(false)
   const team = useTeamStore()
+  const folders = useFoldersStore()
+  const messages = useMessagesStore()
   /** When the person opened this message to write it: another member's answer after that is news to them. */
   let openedAt = Date.now()
   /** The shared mailbox's conversation this answers, for "is writing a reply" (docs/team-state.md). */
@@ -117,7 +132,7 @@ export const useComposeStore = defineStore('compose', () => {
         subject.value = replySubject(m.subject, 'Fwd')
         // A forward stays in the conversation (References, no In-Reply-To): so another member's
         // reply meanwhile stops it as it stops a reply.
-        references.value = [m.inReplyTo, m.messageId].filter((x): x is string => !!x)
+        references.value = chainOf(m, source.body)
         text.value = `\n\n${tr('compose.forwarded')}\n${tr('reader.from')}: ${who}\n${tr('reader.date')}: ${when}\n${tr('compose.subject')}: ${m.subject}\n${tr('reader.to')}: ${m.to.map(formatAddress).join(', ')}\n\n${source.body?.text ?? ''}`
       } else {
         subject.value = replySubject(m.subject, 'Re')
@@ -125,7 +140,7 @@ export const useComposeStore = defineStore('compose', () => {
         if (mode === 'replyAll') cc.value = others(m.cc).map(formatAddress).join(', ')
         text.value = `\n\n${tr('compose.wrote', { when, who })}\n${quoted}`
         inReplyTo.value = m.messageId
-        references.value = [m.inReplyTo, m.messageId].filter((x): x is string => !!x)
+        references.value = chainOf(m, source.body)
       }
     }
     // The signature goes above any quoted text, as people expect.
@@ -133,7 +148,43 @@ export const useComposeStore = defineStore('compose', () => {
     if (rich.value) html.value = toHtml(text.value)
     openedAt = Date.now()
     answering = m && mode !== 'new' ? m : null
+    pristine = written()
     open.value = true
+    setTimeout(() => { starting = false }, 0)
+  }
+
+  /**
+   * Reopens a saved draft from a Drafts folder. One this device saved goes on as the same draft
+   * (its next version replaces it); anyone else's — another member's in a shared mailbox, or one
+   * written elsewhere — opens as a copy, saved as a draft of the person's own: never two people
+   * silently editing one draft.
+   */
+  async function openDraft(m: MessageSummary): Promise<void> {
+    const opened = await api.call('drafts.open', { folderId: m.folderId, uid: m.uid })
+    await start('new', m.mailboxId)
+    starting = true
+    const d = opened.draft
+    const list = (xs: typeof d.to) => xs.map(formatAddress).join(', ')
+    if (d.identityId && identities.value.some((i) => i.id === d.identityId)) identityId.value = d.identityId
+    else note.value = asNote('compose.draftNoIdentity')
+    to.value = list(d.to); cc.value = list(d.cc); bcc.value = list(d.bcc)
+    subject.value = d.subject
+    text.value = d.text
+    if (rich.value) html.value = d.html ?? toHtml(d.text)
+    inReplyTo.value = d.inReplyTo
+    references.value = d.references
+    attachments.value = d.attachments.map((a) => ({ ...a, size: Math.floor(a.contentBase64.length * 0.75) }))
+    if (opened.key) {
+      draftKey = opened.key as typeof draftKey
+      draftN = opened.n
+      savedDrafts = [{ key: opened.key, mailboxId: m.mailboxId }]
+      draft.value = { folderId: m.folderId, uid: m.uid }
+    } else {
+      note.value = opened.by ? asNote('compose.draftCopy', { who: opened.by.name || opened.by.address }) : asNote('compose.draftCopyUnknown')
+    }
+    // The conversation it answers, for "is writing a reply".
+    if (d.inReplyTo) answering = m
+    pristine = written()
     setTimeout(() => { starting = false }, 0)
   }
 
@@ -173,7 +224,16 @@ export const useComposeStore = defineStore('compose', () => {
       attachments: attachments.value.map(({ filename, contentType, contentBase64 }) => ({ filename, contentType, contentBase64 })),
     }
   }
-  const hasContent = () => !!(to.value.trim() || subject.value.trim() || text.value.trim() || (rich.value && htmlToText(html.value).trim()) || attachments.value.length)
+  /**
+   * What the person wrote, as a comparable string: the text as plain text (a rich editor's
+   * rewriting of the same HTML is no change), the recipients, the subject, the files.
+   */
+  const written = () => JSON.stringify([identityId.value, to.value.trim(), cc.value.trim(), bcc.value.trim(), subject.value.trim(),
+    (rich.value ? htmlToText(html.value) : text.value).trim(), attachments.value.map((a) => [a.filename, a.size])])
+  /** The message as it was opened (a new reply with its quote and signature, a reopened draft): saving it would save nothing of the person's. */
+  let pristine = ''
+  /** The person changed something since the window opened: only then is there a draft to keep. */
+  const hasContent = () => written() !== pristine
 
   /**
    * Saves the draft now into the Drafts of the chosen identity's mailbox — through the queue,
@@ -207,15 +267,22 @@ export const useComposeStore = defineStore('compose', () => {
 
   // Autosave a few seconds after the person stops typing.
   watch([identityId, to, cc, bcc, subject, text, html, attachments], () => {
-    if (!open.value || starting) return
+    if (!open.value || starting || sending.value || !hasContent()) return
     if (saveTimer) clearTimeout(saveTimer)
     saveTimer = setTimeout(() => { void saveDraft() }, 2500)
   })
 
-  /** Closes the window, keeping what was written as a draft. */
-  async function close(): Promise<void> {
+  /**
+   * Closes the window, keeping what was written as a draft: where it went (the identity's
+   * mailbox's Drafts, or this device until the connection is back), or null when nothing was
+   * written — an untouched reply or new message leaves no draft behind.
+   */
+  async function close(): Promise<{ mailboxId: string; queued: boolean } | null> {
     open.value = false
-    if (hasContent()) await saveDraft()
+    const mailboxId = identity.value?.mailboxId ?? null
+    if (!hasContent() || !mailboxId) { if (saveTimer) { clearTimeout(saveTimer); saveTimer = null }; return null }
+    await saveDraft()
+    return draft.value || draftQueued.value ? { mailboxId, queued: draftQueued.value } : null
   }
 
   /** Throws the draft away, also on the server. */
@@ -270,6 +337,8 @@ export const useComposeStore = defineStore('compose', () => {
       if (l.invalid.length) { error.value = apiError({ code: 'request.invalid', field, key: 'compose.notAddress', params: { addresses: l.invalid.join(', ') } }); return false }
     }
     sending.value = true
+    // No version saved behind the message's back: one landing after it went would stay in Drafts.
+    if (saveTimer) { clearTimeout(saveTimer); saveTimer = null }
     try {
       if (editing.value) {
         // Changing a queued message replaces it: take the old one out first (after its attempt
@@ -304,6 +373,9 @@ export const useComposeStore = defineStore('compose', () => {
         // message stays here to change rather than in the outbox.
         await queue.cancel(id)
         error.value = outcome.error
+        // Another member answered: their reply joins the conversation's timeline now, not at the next poll.
+        const sent = outcome.error.code === 'send.conversationAnswered' ? (folders.byMailbox[mailboxId] ?? []).find((f) => f.role === 'sent') : null
+        if (sent) void messages.sync(sent.id)
         return false
       }
       open.value = false
@@ -317,6 +389,15 @@ export const useComposeStore = defineStore('compose', () => {
     } finally {
       sending.value = false
     }
+  }
+
+  /**
+   * The person read another member's reply in the collision panel and goes on editing theirs:
+   * that reply is news no more, so the next send stops only for one that comes after now.
+   */
+  function acknowledgeAnswer(): void {
+    openedAt = Date.now()
+    error.value = null
   }
 
   /** Opens a queued message from the outbox to change it; sending replaces the queued one. */
@@ -354,6 +435,6 @@ export const useComposeStore = defineStore('compose', () => {
   return {
     fromMailto,
     open, identities, identityId, identity, note, to, cc, bcc, subject, text, encrypt, encryptBlocked, sending, error,
-    attachments, maxBytes, wireSize, attach, detach, start, send, close, discard, saveDraft, draft, savedAt, draftQueued, editing, editQueued, signatures, setSignature, rich, html, setRich,
+    attachments, maxBytes, wireSize, attach, detach, start, openDraft, send, acknowledgeAnswer, close, discard, saveDraft, draft, savedAt, draftQueued, editing, editQueued, signatures, setSignature, rich, html, setRich,
   }
 })

@@ -6,8 +6,10 @@ import { useApi } from '../api/use-api'
 import { mailboxOfFolder } from '../../../shared/ids'
 import { mergeNewest, type CacheChange } from '../cache/summary-blocks'
 import { useSelection } from '../composables/use-selection'
-import { unreadCount } from '../mail/per-list'
-import { FolderSync, type SyncOutcome } from '../sync/folder-sync'
+import type { SyncOutcome } from '../sync/folder-sync'
+import { MailboxSession } from '../session/mailbox-session'
+import { ConversationView } from '../mail/conversation-view'
+import type { ThreadingProgress } from '../sync/threading-refetch'
 import { useBodiesStore } from './bodies'
 import { useFoldersStore } from './folders'
 import { useQueueStore } from './queue'
@@ -21,7 +23,8 @@ const FIRST_PAGE = 150
 const SHOW_EVERY_MS = 250
 /** A sync bringing at most this many new messages shows them as they come. */
 const SMALL_SYNC = 1000
-const SEEN = '\\Seen'
+const VIEW_KEY = 'tandem.list.view'
+export type ListView = 'conversations' | 'messages'
 
 /**
  * The list on screen: the selected folder's messages as the cache holds them (newest first), or
@@ -48,12 +51,53 @@ export const useMessagesStore = defineStore('messages', () => {
   const team = useTeamStore()
   /** The team filter over a shared mailbox's list (who has it, status); none elsewhere. */
   const teamFilter = ref<TeamFilter>({ ...NO_TEAM_FILTER })
+  /** The list shows a row per conversation (its newest message here), or every message. */
+  const view = ref<ListView>(localStorage.getItem(VIEW_KEY) === 'messages' ? 'messages' : 'conversations')
+  /** The open folder's conversations, newest first, each shown by its newest message there. */
+  const conversationRows = shallowRef<MessageSummary[]>([])
+  /** Bumped when the conversations behind the rows change (counts, the reader's timeline). */
+  const conversationsVersion = ref(0)
+  const groupedSearch = computed(() => (searchRows.value ? ConversationView.group(searchRows.value) : null))
+  /**
+   * Whether the rows are conversations. Drafts are always single: each is a thing of its own to
+   * reopen (a conversation may hold one draft per member), as Outlook and Front list them.
+   */
+  const grouped = computed(() => view.value === 'conversations' && (searchRows.value !== null || folders.byId(listFolderId.value ?? '')?.role !== 'drafts'))
   const visible = computed(() => {
-    const rows = searchRows.value ?? list.value
+    const asConversations = grouped.value
+    const rows = searchRows.value ? (asConversations ? groupedSearch.value! : searchRows.value) : asConversations ? conversationRows.value : list.value
     const f = teamFilter.value
     return f.who === 'all' && f.status === 'any' ? rows : rows.filter((m) => team.matches(m, f))
   })
   const selection = useSelection(visible, (row) => { void bodies.show(row) })
+  /**
+   * What an action acts on: shown as conversations, every message of the focused (or selected)
+   * conversations in the folder on screen — those cached now, which the person sees; a message
+   * arriving afterwards has another UID and is never part of a task queued before it. Single
+   * messages and search results: the rows themselves.
+   */
+  const actionTargets = computed<MessageSummary[]>(() => {
+    void conversationsVersion.value
+    const rows = selection.targets.value
+    if (!grouped.value || searchRows.value || !conversations) return rows
+    const out: MessageSummary[] = []
+    for (const r of rows) {
+      const all = conversations.inFolder(r.conversationId)
+      out.push(...(all.some((m) => m.id === r.id) ? all : [r]))
+    }
+    return out
+  })
+  /** The conversation the focus is in: its row follows its newest message. */
+  let focusedConversation: string | null = null
+  watch(() => selection.focused.value, (m) => { if (m) focusedConversation = `${m.mailboxId}\n${m.conversationId}` })
+  function showConversations(rows: MessageSummary[]): void {
+    conversationRows.value = rows
+    conversationsVersion.value++
+    const id = selection.focusedId.value
+    if (!id || !conversations || !grouped.value || searchRows.value || rows.some((m) => m.id === id)) return
+    const rep = focusedConversation ? conversations.rowOf(focusedConversation.slice(focusedConversation.indexOf('\n') + 1)) : null
+    if (rep) selection.retarget(id, rep.id)
+  }
 
   // Search results from the open folder come from these rows, not from another read of the cache.
   let byId: { rows: MessageSummary[]; map: Map<string, MessageSummary> } | null = null
@@ -62,15 +106,49 @@ export const useMessagesStore = defineStore('messages', () => {
     return byId.map.get(id)
   })
 
-  let folderSync: FolderSync | null = null
-  let unfollow: (() => void) | null = null
+  /** The person's mailbox session: syncs, events, conversations, counts (session/mailbox-session.ts). */
+  let mailboxSession: MailboxSession | null = null
+  let conversations: ConversationView | null = null
+  team.useLegacyIds((mailboxId, conversationId) => conversations?.legacyIds(mailboxId, conversationId) ?? [])
+  /** Summaries cached before they carried what threading needs, being completed (null: none left). */
+  const threadingProgress = ref<ThreadingProgress | null>(null)
   watch(() => session.db, (db) => {
-    unfollow?.()
-    unfollow = db ? db.summaries.onChange(follow) : null
-    folderSync = db ? new FolderSync(db, (name, input) => api.call(name, input), () => queue.flush(), { synced, failed }) : null
+    mailboxSession?.stop()
+    mailboxSession = db ? new MailboxSession({
+      db,
+      call: (name, input) => api.call(name, input),
+      on: (name, listener) => api.on(name, listener),
+      flush: () => queue.flush(),
+      foldersOf: (mailboxId) => folders.byMailbox[mailboxId] ?? [],
+      isShared: (mailboxId) => session.session?.mailboxes.some((m) => m.id === mailboxId && m.kind === 'shared') ?? false,
+      openFolder: () => listFolderId.value,
+      view: {
+        cacheChanged: follow,
+        searchFollow: (c) => search.follow(c),
+        searchWarm: () => search.warm(),
+        batch: (folderId, done, total, arrived) => {
+          progress.value = { ...progress.value, [folderId]: { done, total } }
+          if (arrived.length) for (const l of arrivalListeners) l(folderId, arrived)
+        },
+        synced, failed,
+        conversations: showConversations,
+        // While a folder's first sync runs, the server's counts stand (the cache is still filling).
+        counts: (folderId, unseen, total) => { if (!progress.value[folderId]) folders.setCounts(folderId, unseen, total) },
+        threading: (p) => { threadingProgress.value = p },
+        teamChanged: (mailboxId) => { void team.pull(mailboxId).catch(() => undefined) },
+        online: (mailboxId) => {
+          if (folders.errors[mailboxId]) void folders.load(mailboxId)
+          void team.pull(mailboxId).catch(() => undefined)
+        },
+      },
+    }) : null
+    mailboxSession?.start()
+    conversations = mailboxSession?.conversations ?? null
+    conversationRows.value = []
+    threadingProgress.value = null
   }, { immediate: true })
 
-  /** The list, the search results and the unread counts follow every change of the cache. */
+  /** The list, its conversations, the search results and the unread counts follow every change of the cache. */
   function follow(c: CacheChange): void {
     if ('added' in c) {
       const open = listFolderId.value
@@ -78,41 +156,31 @@ export const useMessagesStore = defineStore('messages', () => {
       if (rows.length) showSoon(rows, progress.value[open!]?.total ?? rows.length)
     } else if ('changed' in c) {
       const after = new Map<string, MessageSummary>()
-      for (const { before, after: row } of c.changed) {
-        after.set(row.id, row)
-        const was = before.flags.includes(SEEN)
-        if (was !== row.flags.includes(SEEN)) folders.bumpUnseen(row.folderId, was ? 1 : -1)
-      }
+      for (const { after: row } of c.changed) after.set(row.id, row)
       if (c.changed.some((x) => x.after.folderId === listFolderId.value)) list.value = list.value.map((m) => after.get(m.id) ?? m)
       if (searchRows.value) searchRows.value = searchRows.value.map((m) => after.get(m.id) ?? m)
+      // The session's conversations have the change: shown now (the reader and the focus follow).
+      conversations?.flush()
     } else if ('removed' in c) {
       const gone = new Set(c.removed)
       const rows = visible.value
       const focusedAt = selection.focusedId.value && gone.has(selection.focusedId.value) ? rows.findIndex((m) => m.id === selection.focusedId.value) : -1
       list.value = list.value.filter((m) => !gone.has(m.id))
       if (searchRows.value) searchRows.value = searchRows.value.filter((m) => !gone.has(m.id))
+      conversations?.flush()
       if (selection.selection.value.size) selection.selection.value = new Set([...selection.selection.value].filter((id) => !gone.has(id)))
-      // Removed by someone else (the person's own removals moved the focus first): shown in its place, not marked read.
-      if (focusedAt >= 0) selection.takePlaceOf(focusedAt, visible.value, false)
-    } else {
-      // A mailbox purged (R1): what is shown of it goes with the next open.
+      // Removed by someone else (the person's own removals moved the focus first): shown in its
+      // place, not marked read — unless its conversation is still there, by an older message.
+      if (focusedAt >= 0 && selection.focusedId.value && gone.has(selection.focusedId.value)) selection.takePlaceOf(focusedAt, visible.value, false)
     }
+    // A mailbox purged (R1): what is shown of it goes with the next open.
+    conversationsVersion.value++
   }
 
   /** Mail that arrived since a folder last synced on this device (the notifications listen). */
   const arrivalListeners = new Set<(folderId: string, rows: MessageSummary[]) => void>()
 
   function wire(): void {
-    api.on('sync.messages', ({ folderId, messages, done, total }) => {
-      progress.value = { ...progress.value, [folderId]: { done, total } }
-      folderSync?.batch(folderId, messages)
-      const news = folderSync?.arrivals(folderId, messages) ?? []
-      if (!news.length) return
-      // A folder not on screen counts its new unread mail here (the list's own is counted when shown).
-      if (folderId !== listFolderId.value) folders.bumpUnseen(folderId, news.filter((m) => !m.flags.includes(SEEN)).length)
-      for (const l of arrivalListeners) l(folderId, news)
-    })
-    api.on('folder.changed', ({ folderId }) => { void sync(folderId) })
     session.onMailboxesRemoved((ids) => {
       if (listFolderId.value && ids.includes(mailboxOfFolder(listFolderId.value))) {
         list.value = []
@@ -165,6 +233,8 @@ export const useMessagesStore = defineStore('messages', () => {
     const first = await db.summaries.newest(folderId, FIRST_PAGE)
     if (listFolderId.value !== folderId) return
     list.value = first
+    conversations?.close()
+    conversationRows.value = ConversationView.group(first)
     // User Timing for the benchmark (bench/run.ts reads it): cache read + render of the first rows.
     void nextTick(() => performance.measure('tandem:first-rows', { start: started, end: performance.now() }))
     selection.focusFirst(first[0]?.id ?? null)
@@ -175,11 +245,24 @@ export const useMessagesStore = defineStore('messages', () => {
       // Keep what a sync batch added meanwhile.
       list.value = mergeNewest(rows, list.value)
     }
+    await showAsConversations(folderId)
+    mailboxSession?.syncConversationFolders(mailboxOfFolder(folderId), folderId)
+    // User Timing for the benchmark (bench/conversations.ts): open → every conversation grouped, rows ready.
+    if (listFolderId.value === folderId) performance.measure('tandem:conversations', { start: started, end: performance.now() })
     await sync(folderId)
   }
 
+  /** The open folder's conversations from its whole list (its mailbox's index built once, then kept). */
+  async function showAsConversations(folderId: string): Promise<void> {
+    const v = conversations
+    if (!v) return
+    const rows = await v.open(folderId, list.value)
+    if (listFolderId.value !== folderId || v !== conversations) return
+    showConversations(rows)
+  }
+
   function sync(folderId: string): Promise<void> {
-    return folderSync?.sync(folderId) ?? Promise.resolve()
+    return mailboxSession?.sync(folderId) ?? Promise.resolve()
   }
 
   async function synced(o: SyncOutcome): Promise<void> {
@@ -190,9 +273,9 @@ export const useMessagesStore = defineStore('messages', () => {
     if (o.reset && session.db) {
       // Start over from the cache.
       list.value = await session.db.summaries.folder(o.folderId)
+      await showAsConversations(o.folderId)
       if (selection.focusedId.value && !list.value.some((m) => m.id === selection.focusedId.value)) selection.takePlaceOf(0, visible.value, false)
     }
-    folders.setCounts(o.folderId, unreadCount(list.value), list.value.length)
     void bodies.prefetch(list.value, () => listFolderId.value === o.folderId)
   }
 
@@ -212,16 +295,39 @@ export const useMessagesStore = defineStore('messages', () => {
   function reset(): void {
     searchRows.value = null
     list.value = []
+    conversationRows.value = []
+    conversations?.close()
     listFolderId.value = null
     selection.clear()
+  }
+
+  /** Conversations or single messages, kept on this device. */
+  function setView(next: ListView): void {
+    view.value = next
+    localStorage.setItem(VIEW_KEY, next)
+    selection.selection.value = new Set()
+    // The focus stays on what was read: a conversation's newest message, or that message's conversation.
+    const f = selection.focused.value
+    if (!f && focusedConversation) {
+      const rep = conversations?.rowOf(focusedConversation.slice(focusedConversation.indexOf('\n') + 1))
+      if (rep) selection.focusFirst(rep.id)
+    }
   }
 
   // Another mailbox: its own team, so the filter starts over.
   watch(() => (listFolderId.value ? mailboxOfFolder(listFolderId.value) : null), () => { teamFilter.value = { ...NO_TEAM_FILTER } })
 
   return {
-    list, visible, teamFilter, searchRows, showSearch, listFolderId, progress, syncErrors,
-    selection: selection.selection, focusedId: selection.focusedId, focusedByPerson: selection.focusedByPerson, focused: selection.focused, targets: selection.targets,
+    list, visible, teamFilter, searchRows, threadingProgress, view, setView,
+    /** The rows are conversations (the view says so, and the folder is not Drafts). */
+    grouped, conversationsVersion, conversationRows,
+    /** What a conversation's row shows, in the folder on screen. */
+    conversationInfo: (conversationId: string) => { void conversationsVersion.value; return conversations?.info(conversationId) ?? null },
+    /** A conversation's messages in the folder on screen, oldest first (what an action on its row acts on). */
+    inFolder: (conversationId: string) => { void conversationsVersion.value; return conversations?.inFolder(conversationId) ?? [] },
+    /** A conversation's cached messages in its mailbox's Inbox, Sent, Archive and Drafts (and the open folder), oldest first. */
+    conversationMessages: (mailboxId: string, conversationId: string) => { void conversationsVersion.value; return conversations?.messagesOf(mailboxId, conversationId) ?? [] }, showSearch, listFolderId, progress, syncErrors,
+    selection: selection.selection, focusedId: selection.focusedId, focusedByPerson: selection.focusedByPerson, focused: selection.focused, targets: actionTargets,
     focus: selection.focus, step: selection.step, focusPast: selection.focusPast,
     wire, open, sync, reset, onArrivals: (l: (folderId: string, rows: MessageSummary[]) => void) => { arrivalListeners.add(l) },
   }

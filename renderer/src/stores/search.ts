@@ -4,6 +4,7 @@ import type { MessageSummary } from '../../../shared/domain'
 import { useFoldersStore } from './folders'
 import { useSessionStore } from './session'
 import { HeaderIndex } from '../cache/header-index'
+import type { CacheChange } from '../cache/summary-blocks'
 
 /** The newest matches shown; the title still counts them all. */
 const MAX_SHOWN = 5000
@@ -26,17 +27,15 @@ export const useSearchStore = defineStore('search', () => {
   /** How many matched (results holds the newest MAX_SHOWN of them). */
   const total = ref(0)
   const index = new HeaderIndex()
-  // The index follows every change of the cache; it is built once per person, a few seconds
-  // after sign-in, so that the first search does not pay for it either.
-  let unfollow: (() => void) | null = null
-  let warmTimer: ReturnType<typeof setTimeout> | null = null
-  watch(() => session.db, (db) => {
-    unfollow?.()
-    unfollow = db ? db.summaries.onChange((c) => index.apply(c)) : null
-    index.reset()
-    if (warmTimer) clearTimeout(warmTimer)
-    if (db) warmTimer = setTimeout(() => { void index.get(db).then(() => index.bodyHits(db, [])).catch(() => undefined) }, 3000)
-  }, { immediate: true })
+  // The index follows every change of the cache (the mailbox session hands them over: `follow`);
+  // it is built once per person, a few seconds after sign-in (`warm`), so that the first search
+  // does not pay for it either.
+  watch(() => session.db, () => index.reset(), { immediate: true })
+  /** Builds the index and its body words in the background. */
+  function warm(): void {
+    const db = session.db
+    if (db) void index.get(db).then(() => index.bodyHits(db, [])).catch(() => undefined)
+  }
   /** Rows already in memory (the open folder's list), so results need not be read from the cache. */
   let inMemory: (id: string) => MessageSummary | undefined = () => undefined
   let generation = 0
@@ -98,7 +97,9 @@ export const useSearchStore = defineStore('search', () => {
   }
 
   return {
-    query, scope, results, total, running, run, prepare, clear,
+    query, scope, results, total, running, run, prepare, clear, warm,
+    /** A change of the cache (from the mailbox session). */
+    follow: (c: CacheChange) => index.apply(c),
     addBody: (id: string, text: string) => index.addBody(id, text),
     useRowsInMemory: (lookup: (id: string) => MessageSummary | undefined) => { inMemory = lookup },
   }

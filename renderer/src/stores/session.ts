@@ -22,6 +22,8 @@ export const useSessionStore = defineStore('session', () => {
   const connections = ref<Record<string, ConnectionState>>({})
 
   const signedIn = computed(() => session.value !== null)
+  /** No mailbox of the session is online now. */
+  const offline = computed(() => Object.values(connections.value).length > 0 && Object.values(connections.value).every((c) => c.state !== 'online'))
   /** The signed-in person's cache. */
   const db = computed<TandemDb | null>(() => (session.value ? cacheFor(session.value.account.address) : null))
   /** Called with the ids of mailboxes the person lost (R1), after their cache is purged. */
@@ -158,5 +160,5 @@ export const useSessionStore = defineStore('session', () => {
     session.value = null
   }
 
-  return { info, session, loaded, signingIn, error, connections, signedIn, db, oauthFlow, ended, load, signIn, signInWithProvider, cancelProviderSignIn, signOut, refresh, addShared, removeShared, onMailboxesRemoved: (l: (ids: string[]) => void) => removedListeners.add(l) }
+  return { info, session, loaded, signingIn, error, connections, offline, signedIn, db, oauthFlow, ended, load, signIn, signInWithProvider, cancelProviderSignIn, signOut, refresh, addShared, removeShared, onMailboxesRemoved: (l: (ids: string[]) => void) => removedListeners.add(l) }
 })

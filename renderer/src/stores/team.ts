@@ -2,13 +2,15 @@ import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, watch } from 'vue'
 import type { MessageSummary } from '../../../shared/domain'
 import { applyTeamRecord, emptyTeamState, type ConversationTeamState, type TeamBrief } from '../../../shared/team/fold'
-import { conversationId, type TeamAction, type TeamStatus } from '../../../shared/team/records'
+import { mergeTeamBriefs, mergeTeamStates } from '../../../shared/team/carry-over'
+import type { TeamAction, TeamStatus } from '../../../shared/team/records'
 import { useApi } from '../api/use-api'
 import { apiErrorOf } from '../api/failure'
 import { isOpen } from '../queue/tasks'
 import type { TeamTask } from '../queue/tasks/team'
 import { TeamSync } from '../sync/team-sync'
 import { bucketOf, type MailboxTeam } from '../sync/team-cache'
+import type { MessageRef } from '../../../shared/api/contract'
 import { assignable } from '../../../shared/team/authors'
 import { MAX_HISTORY, MAX_NOTES } from '../../../shared/team/fold'
 import { i18n, tr } from '../i18n'
@@ -16,12 +18,13 @@ import { useNoticesStore } from './notices'
 import { useQueueStore } from './queue'
 import { useSessionStore } from './session'
 
+/** A conversation as the team state knows it: its mailbox and id (any message of it, or a Conversation). */
+export type ConversationRef = Pick<MessageSummary, 'mailboxId' | 'conversationId'>
+
 /** The list's team filter: everyone's, nobody's, the person's or one member's; and a status or any. */
 export interface TeamFilter { who: 'all' | 'unassigned' | 'mine' | string; status: 'any' | TeamStatus }
 export const NO_TEAM_FILTER: TeamFilter = { who: 'all', status: 'any' }
 
-/** How often the team folders are read while Tandem is on screen: "is writing" shows within this. */
-export const TEAM_POLL_MS = 3000
 /** A "writing a reply" mark lasts this long unless renewed (a crashed composer does not say it forever). */
 export const WRITING_MS = 60_000
 /** The most records one team.authors asks about: all a conversation keeps. */
@@ -87,9 +90,8 @@ export const useTeamStore = defineStore('team', () => {
       for (const id of sharedIds.value) await pull(id).catch((e: unknown) => console.warn(`tandem: team state of ${id} not read:`, e instanceof Error ? e.message : apiErrorOf(e).code))
     } finally { pulling = false }
   }
-  if (typeof window !== 'undefined') {
-    setInterval(() => { if (typeof document === 'undefined' || document.visibilityState === 'visible') void pullAll() }, TEAM_POLL_MS)
-  }
+  // What members append is read when main's watcher says the team folder changed (the mailbox
+  // session's team.changed), when a mailbox is back online and when the window comes back.
 
   // Declared after everything it calls: `immediate` runs it now, while the store is being set up
   // (a signed-in window's first read of team state starts here, not at the next poll).
@@ -113,20 +115,34 @@ export const useTeamStore = defineStore('team', () => {
   const teamTasks = computed(() => queue.tasks.filter((t): t is TeamTask => t.kind === 'team' && isOpen(t)))
 
   /**
-   * A conversation's state as the person sees it: the server's, with their own pending actions
-   * laid over it. Its notes and history come with its bucket of the cache, loaded on first look.
+   * The ids of before that a conversation's messages had (shared/team/carry-over.ts), from
+   * whoever knows its messages (the conversation index of the mailbox on screen).
    */
-  function stateOf(m: Pick<MessageSummary, 'mailboxId' | 'threadKey'>): ConversationTeamState | null {
+  let legacyIdsOf: (mailboxId: string, conversationId: string) => string[] = () => []
+  function useLegacyIds(lookup: typeof legacyIdsOf): void { legacyIdsOf = lookup; version.value++ }
+
+  /** A conversation's ids in the fold: today's, and those of before its messages had, where records name them. */
+  function idsOf(team: MailboxTeam | undefined, c: ConversationRef): string[] {
+    return team?.legacy ? [c.conversationId, ...legacyIdsOf(c.mailboxId, c.conversationId)] : [c.conversationId]
+  }
+
+  /**
+   * A conversation's state as the person sees it: the server's (with what records of before said
+   * of its messages), with their own pending actions laid over it. Its notes and history come
+   * with its buckets of the cache, loaded on first look.
+   */
+  function stateOf(c: ConversationRef): ConversationTeamState | null {
     void version.value
-    if (!sharedIds.value.includes(m.mailboxId)) return null
-    const conv = conversationId(m.threadKey)
-    const team = teams.value.get(m.mailboxId)
-    if (team && !team.isLoaded(conv)) void team.load([bucketOf(conv)]).then(() => { version.value++ }, (e: unknown) => console.warn('tandem: team state not read from the cache:', e))
-    const base = team?.stateNow(conv)
-    const b = base ? null : team?.briefs.get(conv)
-    const pending = teamTasks.value.filter((t) => t.mailboxId === m.mailboxId && t.conv === conv)
+    if (!sharedIds.value.includes(c.mailboxId)) return null
+    const team = teams.value.get(c.mailboxId)
+    const ids = idsOf(team, c)
+    if (team && ids.some((id) => !team.isLoaded(id))) void team.load(ids.map(bucketOf)).then(() => { version.value++ }, (e: unknown) => console.warn('tandem: team state not read from the cache:', e))
+    const loaded = !!team && ids.every((id) => team.isLoaded(id))
+    const base = loaded ? mergeTeamStates(c.conversationId, ids.map((id) => team.stateNow(id))) : undefined
+    const b = base ? null : mergeTeamBriefs(ids.map((id) => team?.briefs.get(id)))
+    const pending = teamTasks.value.filter((t) => t.mailboxId === c.mailboxId && t.conversationId === c.conversationId)
     const s: ConversationTeamState = base ? structuredClone({ ...base, history: [] })
-      : { ...emptyTeamState(conv), ...(b ? { assignee: b.assignee, status: b.status, writing: { ...b.writing } } : {}) }
+      : { ...emptyTeamState(c.conversationId), ...(b ? { assignee: b.assignee, status: b.status, writing: { ...b.writing } } : {}) }
     layOver(s, pending)
     s.history = base?.history ?? []
     return s
@@ -134,25 +150,25 @@ export const useTeamStore = defineStore('team', () => {
 
   /** The person's pending actions on a copy of a conversation's state, as the fold will apply them. */
   function layOver(s: ConversationTeamState, pending: TeamTask[]): void {
-    for (const t of pending) applyTeamRecord(s, { v: 1, id: t.id, conv: s.conv, at: t.at, by: me.value, action: t.action, uid: Number.MAX_SAFE_INTEGER })
+    for (const t of pending) applyTeamRecord(s, { v: 1, id: t.id, conv: s.conversationId, at: t.at, by: me.value, action: t.action, uid: Number.MAX_SAFE_INTEGER })
   }
 
   /** Who has a conversation, its status and who is writing, cheaply (the list filters 100 000 rows by it); null outside shared mailboxes. */
-  function brief(m: Pick<MessageSummary, 'mailboxId' | 'threadKey'>): TeamBrief | null {
+  function brief(c: ConversationRef): TeamBrief | null {
     void version.value
-    if (!sharedIds.value.includes(m.mailboxId)) return null
-    const conv = conversationId(m.threadKey)
-    const base = teams.value.get(m.mailboxId)?.briefs.get(conv)
-    const pending = teamTasks.value.filter((t) => t.mailboxId === m.mailboxId && t.conv === conv)
+    if (!sharedIds.value.includes(c.mailboxId)) return null
+    const team = teams.value.get(c.mailboxId)
+    const base = team?.legacy ? mergeTeamBriefs(idsOf(team, c).map((id) => team.briefs.get(id))) : team?.briefs.get(c.conversationId)
+    const pending = teamTasks.value.filter((t) => t.mailboxId === c.mailboxId && t.conversationId === c.conversationId)
     if (!pending.length) return base ?? { assignee: null, status: 'open' }
     // Only who has it and the status: no copy of the notes and history for each row filtered.
-    const s = { ...emptyTeamState(conv), assignee: base?.assignee ?? null, status: base?.status ?? 'open' }
+    const s = { ...emptyTeamState(c.conversationId), assignee: base?.assignee ?? null, status: base?.status ?? 'open' }
     layOver(s, pending)
     return { assignee: s.assignee, status: s.status, ...(base?.writing ? { writing: base.writing } : {}) }
   }
 
   /** Whether a row passes the list's team filter: by who has it, and by status. */
-  function matches(m: Pick<MessageSummary, 'mailboxId' | 'threadKey'>, f: TeamFilter): boolean {
+  function matches(m: ConversationRef, f: TeamFilter): boolean {
     const b = brief(m)
     if (!b) return true
     if (f.status !== 'any' && b.status !== f.status) return false
@@ -213,7 +229,7 @@ export const useTeamStore = defineStore('team', () => {
    * for a record the server confirms its author wrote (team-authors.ts); everything else is shown
    * as claimed. Asks about records not yet known (once), so the panel updates when it answers.
    */
-  function authorship(m: Pick<MessageSummary, 'mailboxId' | 'threadKey'>, s: ConversationTeamState | null): { mode: 'confirmed' | 'claimed' | null; confirmed: (rid: string | undefined) => boolean } {
+  function authorship(m: Pick<MessageSummary, 'mailboxId'>, s: ConversationTeamState | null): { mode: 'confirmed' | 'claimed' | null; confirmed: (rid: string | undefined) => boolean } {
     void version.value
     const known = confirmed.get(m.mailboxId)
     if (s) {
@@ -227,9 +243,12 @@ export const useTeamStore = defineStore('team', () => {
     return { mode: authorSetups.get(m.mailboxId)?.mode ?? null, confirmed: (rid) => !!rid && known?.get(rid) === true }
   }
 
-  async function act(m: Pick<MessageSummary, 'mailboxId' | 'threadKey'>, action: TeamAction, before?: TeamTask['before']): Promise<TeamTask['id']> {
+  /** A message of the conversation as the service finds it again (it computes the conversation from its headers). */
+  const aboutOf = (m: MessageSummary): MessageRef => ({ folderId: m.folderId, uid: m.uid, messageId: m.messageId })
+
+  async function act(m: MessageSummary, action: TeamAction, before?: TeamTask['before']): Promise<TeamTask['id']> {
     const id = crypto.randomUUID()
-    const outcome = await queue.addAndWait({ kind: 'team', id, mailboxId: m.mailboxId, conv: conversationId(m.threadKey), action, at: Date.now(), locale: i18n.global.locale.value, ...(before ? { before } : {}) })
+    const outcome = await queue.addAndWait({ kind: 'team', id, mailboxId: m.mailboxId, conversationId: m.conversationId, about: aboutOf(m), action, at: Date.now(), locale: i18n.global.locale.value, ...(before ? { before } : {}) })
     if (outcome.kind === 'done') await pull(m.mailboxId).catch(() => undefined)
     else if (outcome.kind === 'waiting') notices.show(tr('team.waiting'))
     // Refused: the queue has taken it back and said why.
@@ -241,7 +260,7 @@ export const useTeamStore = defineStore('team', () => {
     const s = stateOf(m)
     if (!s || s.assignee === me.value) return
     const id = await act(m, { kind: 'assign', to: me.value, expect: s.assignee }, { assignee: s.assignee })
-    const lost = teams.value.get(m.mailboxId)?.stateNow(conversationId(m.threadKey))?.history.find((e) => e.id === id && e.outcome === 'lost')
+    const lost = stateOf(m)?.history.find((e) => e.id === id && e.outcome === 'lost')
     if (lost) notices.show(tr('team.lost', { who: lost.holder ?? tr('team.nobody') }), { kind: 'error' })
   }
 
@@ -259,29 +278,29 @@ export const useTeamStore = defineStore('team', () => {
     const byConv = new Map<string, MessageSummary[]>()
     for (const m of rows) {
       if (!sharedIds.value.includes(m.mailboxId)) continue
-      const k = `${m.mailboxId}\n${m.threadKey}`
+      const k = `${m.mailboxId}\n${m.conversationId}`
       byConv.set(k, [...(byConv.get(k) ?? []), m])
     }
     for (const ms of byConv.values()) {
       const ids = ms.map((m) => m.messageId).filter((x): x is string => !!x).slice(0, 50)
       if (!ids.length) continue
-      await queue.add({ kind: 'team', id: crypto.randomUUID(), mailboxId: ms[0]!.mailboxId, conv: conversationId(ms[0]!.threadKey), action: { kind: 'deleted', messageIds: ids, count: ms.length }, at: Date.now(), locale: i18n.global.locale.value })
+      await queue.add({ kind: 'team', id: crypto.randomUUID(), mailboxId: ms[0]!.mailboxId, conversationId: ms[0]!.conversationId, about: aboutOf(ms[0]!), action: { kind: 'deleted', messageIds: ids, count: ms.length }, at: Date.now(), locale: i18n.global.locale.value })
     }
   }
 
   /** Says to the others that the person is writing a reply (renewed by the composer), or stopped. */
-  async function writing(m: Pick<MessageSummary, 'mailboxId' | 'threadKey'>, on: boolean): Promise<void> {
+  async function writing(m: MessageSummary, on: boolean): Promise<void> {
     if (!sharedIds.value.includes(m.mailboxId)) return
     // Not a task: a mark that is stale a minute later is not worth replaying after a restart.
-    await api.call('team.record', { mailboxId: m.mailboxId, id: crypto.randomUUID(), conv: conversationId(m.threadKey), at: Date.now(), action: { kind: 'writing', until: on ? Date.now() + WRITING_MS : 0 }, locale: i18n.global.locale.value })
+    await api.call('team.record', { mailboxId: m.mailboxId, id: crypto.randomUUID(), about: aboutOf(m), at: Date.now(), action: { kind: 'writing', until: on ? Date.now() + WRITING_MS : 0 }, locale: i18n.global.locale.value })
       .catch((e: unknown) => console.warn('tandem: writing mark not recorded', apiErrorOf(e).code))
   }
 
   /** Others writing a reply in this conversation now (their marks not expired). */
-  function writers(m: Pick<MessageSummary, 'mailboxId' | 'threadKey'>, now = Date.now()): string[] {
+  function writers(m: ConversationRef, now = Date.now()): string[] {
     const b = brief(m)
     return Object.entries(b?.writing ?? {}).filter(([who, until]) => who !== me.value && until > now).map(([who]) => who)
   }
 
-  return { version, me, stateOf, brief, matches, membersOf, authorship, claim, assign, setStatus, addNote, deleteNote, restoreNote, deleted, writing, writers, pull, pullAll }
+  return { version, me, useLegacyIds, stateOf, brief, matches, membersOf, authorship, claim, assign, setStatus, addNote, deleteNote, restoreNote, deleted, writing, writers, pull, pullAll }
 })

@@ -1,3 +1,4 @@
+import { isLegacyConversationId } from '../../../shared/conversation'
 import { briefOf, TeamFold, type ConversationTeamState, type TeamBrief, type TeamEvent } from '../../../shared/team/fold'
 import type { StoredTeamRecord } from '../../../shared/team/records'
 import { statesOf, type PackedBriefs, type TandemDb, type TeamBriefRow, type TeamBucketRow, type TeamCursorRow } from '../cache/db'
@@ -9,9 +10,7 @@ import { plain } from '../cache/plain'
  * hex digits. (Its first two are not spread evenly: each half of the id is a 53-bit hash written
  * as 14 hex digits, whose first is 0 or 1 — 32 buckets of ~3 000 conversations at 100 000.)
  */
-export const bucketOf = (conv: string): string => conv.slice(-2)
-/** A conversation id's length (shared/team/records.ts). */
-const CONV_CHARS = 28
+export const bucketOf = (conversationId: string): string => conversationId.slice(-2)
 const ALL_BUCKETS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
 /** Buckets packed between two turns of the page's event loop while a whole fold is saved. */
 const PACK_AT_ONCE = 16
@@ -29,6 +28,8 @@ export class MailboxTeam {
   readonly briefs = new Map<string, TeamBrief>()
   /** Who wrote the records (as they say): former members included; never an address a record only assigns to. */
   readonly authors = new Set<string>()
+  /** Some records name conversations by their ids of before (shared/team/carry-over.ts). */
+  legacy = false
   private readonly loaded = new Set<string>()
   /** Opened from what this device had stored (a read of the folder stopped somewhere before). */
   readonly cached: boolean
@@ -47,19 +48,27 @@ export class MailboxTeam {
     const team = new MailboxTeam(db, mailboxId, cursor?.lastUid ?? 0, !cursor)
     // Briefs are shared between conversations alike (members × statuses): never changed in place.
     const shared = new Map<string, TeamBrief>()
-    for (const row of rows) {
-      const { people, convs, assignees, statuses, writing, authors } = unpack<PackedBriefs>(row.briefs)
+    const packed = rows.map((row) => unpack<PackedBriefs>(row.briefs))
+    // Records of before name conversations by their old ids: then briefs keep the UIDs that merge them.
+    team.legacy = packed.some((p) => /(^|,)[0-9a-f]{28}(,|$)/.test(p.ids))
+    for (const p of packed) {
+      const { people, ids, assignees, statuses, assignedUids, statusUids, writing, authors } = p
       for (const i of authors ?? []) if (people[i]) team.authors.add(people[i])
       for (const w of Object.values(writing)) for (const who of Object.keys(w)) team.authors.add(who)
-      for (let i = 0; i < statuses.length; i++) {
-        const conv = convs.slice(i * CONV_CHARS, (i + 1) * CONV_CHARS)
+      const list = ids ? ids.split(',') : []
+      for (let i = 0; i < list.length; i++) {
+        const conversationId = list[i]!
         const assignee = people[assignees[i]!] ?? null
-        const w = writing[conv]
-        if (w) { team.briefs.set(conv, { assignee, status: statuses[i]!, writing: w }); continue }
+        const w = writing[conversationId]
+        const a = assignedUids[i]!
+        const st = statusUids[i]!
+        const uids = team.legacy ? { ...(a ? { assignedUid: a } : {}), ...(st ? { statusUid: st } : {}) } : {}
+        // Without records of before, briefs need no UIDs: shared between conversations alike.
+        if (w || team.legacy) { team.briefs.set(conversationId, { assignee, status: statuses[i]!, ...uids, ...(w ? { writing: w } : {}) }); continue }
         const key = `${assignees[i]}\n${statuses[i]}`
         let b = shared.get(key)
         if (!b) shared.set(key, (b = { assignee, status: statuses[i]! }))
-        team.briefs.set(conv, b)
+        team.briefs.set(conversationId, b)
       }
     }
     return team
@@ -67,6 +76,7 @@ export class MailboxTeam {
 
   /** Forgets everything: what comes next is folded from the server's records alone. */
   clear(): void {
+    this.legacy = false
     this.fold = new TeamFold()
     this.briefs.clear()
     this.authors.clear()
@@ -75,12 +85,12 @@ export class MailboxTeam {
   }
 
   /** A conversation's whole state, when its bucket is in memory. */
-  stateNow(conv: string): ConversationTeamState | undefined {
-    return this.complete || this.loaded.has(bucketOf(conv)) ? this.fold.conversations.get(conv) : undefined
+  stateNow(conversationId: string): ConversationTeamState | undefined {
+    return this.complete || this.loaded.has(bucketOf(conversationId)) ? this.fold.conversations.get(conversationId) : undefined
   }
 
-  isLoaded(conv: string): boolean {
-    return this.complete || this.loaded.has(bucketOf(conv))
+  isLoaded(conversationId: string): boolean {
+    return this.complete || this.loaded.has(bucketOf(conversationId))
   }
 
   /** Loads the whole state of these buckets' conversations, where not in memory yet. */
@@ -113,9 +123,10 @@ export class MailboxTeam {
   /** Folds records whose conversations' buckets are loaded (`load` first); the conversations that changed. */
   apply(records: StoredTeamRecord[]): Map<string, TeamEvent | null> {
     const changed = this.fold.add(records)
-    for (const conv of changed.keys()) {
-      const s = this.fold.conversations.get(conv)!
-      this.briefs.set(conv, briefOf(s))
+    for (const conversationId of changed.keys()) {
+      if (isLegacyConversationId(conversationId)) this.legacy = true
+      const s = this.fold.conversations.get(conversationId)!
+      this.briefs.set(conversationId, briefOf(s))
     }
     for (const r of records) this.authors.add(r.by)
     return changed
@@ -128,7 +139,7 @@ export class MailboxTeam {
    */
   async save(buckets: Set<string>, cursor: Omit<TeamCursorRow, 'mailboxId' | 'lastUid'>, reset: boolean): Promise<void> {
     const byBucket = new Map<string, ConversationTeamState[]>([...buckets].map((b) => [b, []]))
-    if (buckets.size) for (const [conv, state] of this.fold.conversations) byBucket.get(bucketOf(conv))?.push(state)
+    if (buckets.size) for (const [conversationId, state] of this.fold.conversations) byBucket.get(bucketOf(conversationId))?.push(state)
     const lastUid = this.fold.lastUid
     const states: TeamBucketRow[] = []
     const briefs: TeamBriefRow[] = []
@@ -172,13 +183,15 @@ function packBriefs(states: ConversationTeamState[]): PackedBriefs {
     if (i === undefined) { i = people.length; people.push(p); index.set(p, i) }
     return i
   }
-  const packed: PackedBriefs = { people, convs: states.map((s) => s.conv).join(''), assignees: [], statuses: [], writing: {}, authors: [] }
+  const packed: PackedBriefs = { people, ids: states.map((s) => s.conversationId).join(','), assignees: [], statuses: [], assignedUids: [], statusUids: [], writing: {}, authors: [] }
   const authors = new Set<number>()
   for (const s of states) {
     for (const e of s.history) authors.add(indexOf(e.by))
     packed.assignees.push(s.assignee ? indexOf(s.assignee) : -1)
     packed.statuses.push(s.status)
-    if (Object.keys(s.writing).length) packed.writing[s.conv] = s.writing
+    packed.assignedUids.push(s.assignedUid)
+    packed.statusUids.push(s.statusUid)
+    if (Object.keys(s.writing).length) packed.writing[s.conversationId] = s.writing
   }
   packed.authors = [...authors]
   return packed

@@ -172,7 +172,7 @@ export class TeamSync {
       for (const b of page.batches) unverified.push(b.uid)
       const records = fromTeamWire(page.records)
       await team.load(records.map((r) => bucketOf(r.conv)))
-      for (const [conv, e] of team.apply(records)) changed.set(conv, e)
+      for (const [conversationId, e] of team.apply(records)) changed.set(conversationId, e)
       since = page.cursor
       if (!page.more) break
     }

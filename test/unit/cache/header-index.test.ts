@@ -12,7 +12,7 @@ function summary(folderId: string, uid: number, subject: string, from = 'Maya Pa
   const [, name, address] = /^(.*) <(.*)>$/.exec(from)!
   return {
     id: messageKey(folderId, uid), folderId, mailboxId: mailboxOfFolder(folderId), uid, messageId: null, inReplyTo: null,
-    subject, from: [{ name: name!, address: address! }], to: [], cc: [], date: uid, size: 1, flags: [], hasAttachments: false, threadKey: subject,
+    subject, from: [{ name: name!, address: address! }], to: [], cc: [], date: uid, size: 1, flags: [], hasAttachments: false, sender: null, draftBy: null, referencesRoot: null, threadIndex: null, conversationId: subject,
   }
 }
 

@@ -12,7 +12,7 @@ const OTHER = 'own:bob@example.test|INBOX'
 function summary(folderId: string, uid: number, date = uid * 1000): MessageSummary {
   return {
     id: messageKey(folderId, uid), folderId, mailboxId: mailboxOfFolder(folderId), uid, messageId: `<m${uid}@example.test>`, inReplyTo: null,
-    subject: `message ${uid}`, from: [{ name: 'Maya', address: 'maya@example.test' }], to: [], cc: [], date, size: 100, flags: [], hasAttachments: false, threadKey: `message ${uid}|maya@example.test`,
+    subject: `message ${uid}`, from: [{ name: 'Maya', address: 'maya@example.test' }], to: [], cc: [], date, size: 100, flags: [], hasAttachments: false, sender: null, draftBy: null, referencesRoot: null, threadIndex: null, conversationId: `message ${uid}|maya@example.test`,
   }
 }
 
@@ -35,6 +35,20 @@ describe('summaries stored in UID blocks', () => {
     expect(all.map((m) => m.uid)).toEqual(rows.map((m) => m.uid).reverse())
     expect(all[0]).toEqual(rows[999])
     expect(await d.summaries.get([`${FOLDER}|5`, `${FOLDER}|5000`, `${OTHER}|7`])).toEqual([rows[4], undefined, summary(OTHER, 7)])
+  })
+
+  it('keeps each folder\'s unread count with its message count, through every kind of change', async () => {
+    const d = open()
+    const rows = Array.from({ length: 600 }, (_, i) => ({ ...summary(FOLDER, i + 1), flags: i % 3 ? ['\\Seen'] : [] }))
+    await d.summaries.put(rows)
+    expect(await d.summaries.tallyOf([FOLDER, OTHER])).toEqual([{ count: 600, unseen: 200 }, undefined])
+    // Read two, unread one, across blocks; remove an unread one and a read one.
+    await d.summaries.modify([messageKey(FOLDER, 1), messageKey(FOLDER, 301)], (m) => ({ ...m, flags: ['\\Seen'] }))
+    await d.summaries.modify([messageKey(FOLDER, 2)], (m) => ({ ...m, flags: [] }))
+    await d.summaries.remove([messageKey(FOLDER, 4), messageKey(FOLDER, 5)])
+    const now = (await d.summaries.folder(FOLDER)).filter((m) => !m.flags.includes('\\Seen')).length
+    expect(await d.summaries.tallyOf([FOLDER])).toEqual([{ count: 598, unseen: now }])
+    expect(now).toBe(200 - 2 + 1 - 1)
   })
 
   it('finds the newest by date, not by UID, and from a date on', async () => {

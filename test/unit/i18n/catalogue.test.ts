@@ -17,7 +17,7 @@ const rules = (m: string) => [...m.matchAll(/\bR\d{1,2}\b/g)].map((x) => x[0]).s
 const SAME_IN_BOTH = new Set([
   'errors.network.other', 'app.languages.en', 'app.languages.nl', 'server.provider', 'server.host',
   'sidebar.offline', 'sidebar.offlineState', 'shell.bannerOffline', 'notify.one', 'notify.oneBody', 'notify.manyBody', 'notify.titleBadge',
-  'team.status.open', 'team.panel', 'team.statusLabel',
+  'team.status.open', 'team.panel', 'team.statusLabel', 'list.inMailbox', 'reader.inFolder',
   'admin.details', 'admin.report.title', 'admin.report.member', 'admin.report.mailbox',
 ])
 

@@ -8,7 +8,7 @@ export const ARCHIVE = 'shared:helpdesk@fabrikam.test|Archief'
 export function row(folderId: string, uid: number, flags: string[] = []): MessageSummary {
   return {
     id: messageKey(folderId, uid), folderId, mailboxId: mailboxOfFolder(folderId), uid, messageId: `<m${uid}@fabrikam.test>`, inReplyTo: null,
-    subject: `message ${uid}`, from: [{ name: 'Noor', address: 'noor@fabrikam.test' }], to: [], cc: [], date: uid * 1000, size: 100, flags, hasAttachments: false, threadKey: `message ${uid}`,
+    subject: `message ${uid}`, from: [{ name: 'Noor', address: 'noor@fabrikam.test' }], to: [], cc: [], date: uid * 1000, size: 100, flags, hasAttachments: false, sender: null, draftBy: null, referencesRoot: null, threadIndex: null, conversationId: `message ${uid}`,
   }
 }
 

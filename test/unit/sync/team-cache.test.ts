@@ -4,12 +4,13 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { TandemDb } from '../../../renderer/src/cache/db'
 import { bucketOf, MailboxTeam } from '../../../renderer/src/sync/team-cache'
 import { TeamFold } from '../../../shared/team/fold'
-import { conversationId, type StoredTeamRecord, type TeamAction } from '../../../shared/team/records'
+import { conversationIdFromRoot } from '../../../shared/conversation'
+import { type StoredTeamRecord, type TeamAction } from '../../../shared/team/records'
 
 const MAILBOX = 'shared:support@example.test'
 let uid = 0
 const rec = (conv: string, by: string, action: TeamAction): StoredTeamRecord => ({ v: 1, id: randomUUID(), conv, at: 1_764_000_000_000 + uid, by, action, uid: ++uid })
-const convs = Array.from({ length: 600 }, (_, i) => conversationId(`conversation ${i}|c${i}@example.test`))
+const convs = Array.from({ length: 600 }, (_, i) => conversationIdFromRoot(`m:<conversation.${i}@example.test>`))
 
 let db: TandemDb
 afterEach(() => db?.close())

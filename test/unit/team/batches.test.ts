@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { batchChain, batchHeaderValue, batchSlice, chainEnd, decodeBatch, encodeBatch, firstDifference, MAX_BATCH_BYTES, MAX_BATCH_RECORDS, parseBatchHeader, plausibleZipped, unzipLimit, type BatchInfo } from '../../../shared/team/batches'
-import { conversationId, type StoredTeamRecord } from '../../../shared/team/records'
+import { conversationIdFromRoot } from '../../../shared/conversation'
+import { type StoredTeamRecord } from '../../../shared/team/records'
 import { fromTeamWire, joinTeamWires, toTeamWire } from '../../../shared/team/wire'
 
 const rec = (uid: number, by = 'ana@litware.test', text?: string): StoredTeamRecord => ({
-  v: 1, id: randomUUID(), conv: conversationId(`c${uid}|x@example.net`), at: 1_764_000_000_000 + uid, by,
+  v: 1, id: randomUUID(), conv: conversationIdFromRoot(`m:<c${uid}@example.net>`), at: 1_764_000_000_000 + uid, by,
   action: text ? { kind: 'note', note: randomUUID(), text } : { kind: 'assign', to: by, expect: null }, uid,
 })
 const info = (uid: number, from: number, upto: number, records = upto - from + 1): BatchInfo => ({ uid, from, upto, records, by: 'ana@litware.test' })

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { MAX_HISTORY, MAX_NOTES, TeamFold } from '../../../shared/team/fold'
-import { conversationId, parseTeamRecord, serialiseTeamRecord, type StoredTeamRecord, type TeamAction } from '../../../shared/team/records'
+import { conversationIdFromRoot } from '../../../shared/conversation'
+import { parseTeamRecord, serialiseTeamRecord, type StoredTeamRecord, type TeamAction } from '../../../shared/team/records'
 
-const conv = conversationId('printer on fire|customer@example.net')
+const conv = conversationIdFromRoot('m:<printer.on.fire@customer.example>')
 let n = 0
 const uuid = () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`
 const rec = (uid: number, by: string, action: TeamAction, id = uuid()): StoredTeamRecord => ({ v: 1, id, conv, at: 1_700_000_000_000 + uid, by, action, uid })
@@ -117,10 +118,10 @@ describe('team records', () => {
     expect(parseTeamRecord('x'.repeat(70_000))).toBeNull()
   })
 
-  it('name a conversation the same for every member, bounded, without its subject', () => {
-    const key = 'change delivery address|customer@example.net'
-    expect(conversationId(key)).toBe(conversationId(key))
-    expect(conversationId(key)).toMatch(/^[0-9a-f]{28}$/)
-    expect(conversationId(key)).not.toBe(conversationId('change delivery address|other@example.net'))
+  it('name a conversation by its id of today or of before, nothing else', () => {
+    const good = { v: 1, id: uuid(), conv, at: 1, by: 'a@x.test', action: { kind: 'status', status: 'done' } }
+    expect(parseTeamRecord(JSON.stringify(good))).not.toBeNull()
+    expect(parseTeamRecord(JSON.stringify({ ...good, conv: '0b91ea8b7868450cde174f2845eb' }))).not.toBeNull()
+    expect(parseTeamRecord(JSON.stringify({ ...good, conv: 'printer on fire|customer@example.net' }))).toBeNull()
   })
 })

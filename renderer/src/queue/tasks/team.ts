@@ -1,4 +1,5 @@
 import type { TeamAction, TeamStatus } from '../../../../shared/team/records'
+import type { MessageRef } from '../../../../shared/api/contract'
 import type { Locale } from '../../../../shared/i18n'
 import type { Fresh, TaskBase, TaskKind } from './types'
 
@@ -8,7 +9,10 @@ import type { Fresh, TaskBase, TaskKind } from './types'
  */
 export interface TeamTask extends TaskBase {
   kind: 'team'
-  conv: string
+  /** The conversation as this device computed it (its own actions are laid over its state until the server has them). */
+  conversationId: string
+  /** A message of the conversation: the service reads its headers and records the conversation it computes. */
+  about: MessageRef
   action: TeamAction
   /** When the person acted (their clock): the record says so, however late it is appended. */
   at: number
@@ -33,10 +37,10 @@ export const teamTask: TaskKind<TeamTask> = {
   rows: () => null,
   overlay: (_t, row) => row,
   revert: async () => undefined,
-  run: (t, call) => call('team.record', { mailboxId: t.mailboxId, id: t.id, conv: t.conv, at: t.at, action: t.action, locale: t.locale }),
+  run: (t, call) => call('team.record', { mailboxId: t.mailboxId, id: t.id, about: t.about, at: t.at, action: t.action, locale: t.locale }),
   inverse: (t): Fresh<TeamTask> | null => {
     const action = undoing(t)
-    return action ? { kind: 'team', id: crypto.randomUUID(), mailboxId: t.mailboxId, conv: t.conv, action, at: Date.now(), locale: t.locale } : null
+    return action ? { kind: 'team', id: crypto.randomUUID(), mailboxId: t.mailboxId, conversationId: t.conversationId, about: t.about, action, at: Date.now(), locale: t.locale } : null
   },
   refused: 'drop',
   afterCrash: "The record's id is its Message-ID: main finds a record already appended and does not append it again, and the fold counts an id once.",
