@@ -113,9 +113,9 @@ describe('flags without CONDSTORE', () => {
 })
 
 describe('no STATUS of the selected mailbox', () => {
-  it('a sync and the watcher\'s polls of the folder open on the working connection send no STATUS of it (Dovecot with CONDSTORE)', async () => {
+  it('a sync and the watcher\'s polls of the folder open on the working connection send no STATUS of it; the poll\'s NOOP finds another member\'s change (Dovecot with CONDSTORE)', async () => {
     const contoso = await startMailStack(await loadOrganisation(CONTOSO))
-    await contoso.seed('support@contoso.test', 'INBOX', Array.from({ length: 50 }, (_, i) => ({
+    await contoso.seed('support@contoso.test', 'Archive', Array.from({ length: 50 }, (_, i) => ({
       raw: `From: c${i}@example.net\r\nSubject: Question ${i}\r\nMessage-ID: <q-${i}@example.net>\r\n\r\nHello\r\n`, date: new Date(Date.now() - i * 60_000),
     })))
     const ctap = await startWireTap(contoso.host, contoso.ports.imap, { keepCommands: true })
@@ -125,24 +125,30 @@ describe('no STATUS of the selected mailbox', () => {
       await t.service.signIn({ address: 'bob@contoso.test', password: passwordOf(contoso, 'bob@contoso.test'), server: { ...serverSettings(contoso), imap: { ...serverSettings(contoso).imap, port: ctap.port } } })
       const folders = await t.service.listFolders('shared:support@contoso.test')
       const inbox = folders.find((f) => f.role === 'inbox')!
-      const first = await t.service.syncMessages({ folderId: inbox.id, since: null, knownUids: 0 })
+      const archive = folders.find((f) => f.role === 'archive')!
+      await t.service.syncMessages({ folderId: inbox.id, since: null, knownUids: 0 })
+      // Synced last, Archive stays open on the working connection; IDLE watches INBOX on its own.
+      const from = t.events.length
+      const first = await t.service.syncMessages({ folderId: archive.id, since: null, knownUids: 0 })
       expect(first.state.highestModseq).not.toBeNull()
+      // Synced again while open: opened again (EXAMINE), not asked by STATUS.
+      const second = await t.service.syncMessages({ folderId: archive.id, since: first.state, knownUids: first.added })
+      expect(second.changed).toEqual([])
       const polls = ctap.commands.length
-      await eventually(() => ctap.commands.slice(polls).filter((c) => / NOOP$/i.test(c)).length >= 3, 'three polls of the open INBOX')
-      // Another member's flag change is found by the poll's NOOP and handed over by CONDSTORE.
-      const uid = streamedMessages(t.events)[0]!.uid
+      await eventually(() => ctap.commands.slice(polls).filter((c) => / NOOP$/i.test(c)).length >= 3, 'three polls of the open Archive')
+      const uid = streamedMessages(t.events, from)[0]!.uid
       const mark = t.events.length
       const alice = await memberSession(contoso, 'alice@contoso.test', 'support@contoso.test')
       try {
-        await alice.mailboxOpen('INBOX')
+        await alice.mailboxOpen('Archive')
         await alice.messageFlagsAdd(String(uid), ['\\Flagged'], { uid: true })
       } finally {
         await alice.logout()
       }
-      await eventually(() => t.events.slice(mark).some((e) => e.name === 'folder.changed'), 'folder.changed after the change')
-      const next = await t.service.syncMessages({ folderId: inbox.id, since: first.state, knownUids: first.added })
+      await eventually(() => t.events.slice(mark).some((e) => e.name === 'folder.changed' && (e.payload as { folderId: string }).folderId === archive.id), 'folder.changed for Archive after the change')
+      const next = await t.service.syncMessages({ folderId: archive.id, since: second.state, knownUids: first.added })
       expect(next.changed).toEqual([{ uid, flags: expect.arrayContaining(['\\Flagged']) }])
-      expect(ctap.clientBugs).toBe(0)
+      expect(ctap.clientBugs, ctap.commands.filter((c) => / STATUS /i.test(c) || c.includes('CLIENTBUG')).join('\n')).toBe(0)
     } finally {
       await ctap.close()
       await contoso.stop()
