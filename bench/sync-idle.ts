@@ -10,6 +10,7 @@
 // then computed from those measured costs: polls + (60 / 50 s) window scans + 1 / 55 full scans.
 import { fork, type ChildProcess } from 'node:child_process'
 import { execFileSync } from 'node:child_process'
+import { copyFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { build } from 'esbuild'
@@ -28,7 +29,10 @@ const { values } = parseArgs({ options: {
   'idle-s': { type: 'string', default: '120' },
   scans: { type: 'string', default: '5' },
   changes: { type: 'string', default: '5' },
+  /** Another checkout (e.g. `git archive main | tar -x -C DIR`, node_modules linked): its service, same harness; no scans there. */
+  base: { type: 'string' },
 } })
+const BASE = values.base
 const SIZE = Number(values.size)
 const IDLE_S = Number(values['idle-s'])
 const SCANS = Number(values.scans)
@@ -51,8 +55,10 @@ const SHAPES: Record<string, Shape> = {
 interface Service { child: ChildProcess; messages: { kind: string; [k: string]: unknown }[]; ready: { folderId: string; initialMs: number; count: number } }
 
 async function startService(stack: MailStack, tap: WireTap, shape: Shape): Promise<Service> {
-  const bundle = join(projectRoot, 'out', 'bench-sync-idle', 'service.mjs')
-  await build({ entryPoints: [join(projectRoot, 'bench', 'sync-idle-service.ts')], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: bundle, logLevel: 'error' })
+  const root = BASE ?? projectRoot
+  const bundle = join(projectRoot, 'out', 'bench-sync-idle', BASE ? 'base.mjs' : 'service.mjs')
+  if (BASE) copyFileSync(join(projectRoot, 'bench', 'sync-idle-service.ts'), join(BASE, 'bench', 'sync-idle-service.ts'))
+  await build({ entryPoints: [join(root, 'bench', 'sync-idle-service.ts')], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: bundle, logLevel: 'error' })
   const oauth = stack.org.server.signIn === 'oauth'
   const server = {
     imap: { host: stack.host, port: tap.port, security: 'none' as const },
@@ -137,7 +143,7 @@ async function measureShape(key: string): Promise<string[]> {
       return { bytes, cpu }
     }
     let scans = { bytes: 0, cpu: 0 }
-    if (key === 'exchange') {
+    if (key === 'exchange' && !BASE) {
       step(`${shape.name}: ${SCANS} window scans, ${SCANS} full scans (the scan clock moved on)`)
       const w = await scanCost(WINDOW_MS, 5000)
       const f = await scanCost(FULL_MS, 15_000)
@@ -175,7 +181,7 @@ async function measureShape(key: string): Promise<string[]> {
         const from2 = svc.messages.length
         const t2 = Date.now()
         await other.messageFlagsAdd(String(old), ['\\Flagged'], { uid: true })
-        if (key === 'exchange') { await sleep(2000); const t3 = Date.now(); send({ kind: 'advance', ms: FULL_MS }); await seen(old, from2, 'changed'); outside.push(Date.now() - t3) } else outside.push((await seen(old, from2, 'changed')) - t2)
+        if (key === 'exchange' && !BASE) { await sleep(2000); const t3 = Date.now(); send({ kind: 'advance', ms: FULL_MS }); await seen(old, from2, 'changed'); outside.push(Date.now() - t3) } else outside.push((await seen(old, from2, 'changed')) - t2)
         await sleep(1000)
         // New mail: from the server having it (APPEND answered) to the service handing it over.
         const from3 = svc.messages.length
@@ -188,7 +194,7 @@ async function measureShape(key: string): Promise<string[]> {
       await other.logout().catch(() => undefined)
     }
     out.push(`| | flag change among the newest ${WINDOW} → handed over (the server's IDLE/NOOP news, ${CHANGES} runs) | ${range(window)} ms | |`)
-    if (key === 'exchange') {
+    if (key === 'exchange' && !BASE) {
       out.push(`| | flag change far below the window → handed over, from the full scan falling due (${CHANGES} runs) | ${range(outside)} ms | |`)
       out.push(`| | … so, by the real schedule, at most (computed: ${WINDOW_MS / 1000} s window / ${FULL_MS / 60_000} min full + ${POLL_MS / 1000} s poll + the scan and sync) | newest ${WINDOW}: ${((WINDOW_MS + POLL_MS + median(outside)) / 1000).toFixed(1)} s; anywhere: ${((FULL_MS + POLL_MS + median(outside)) / 60_000).toFixed(1)} min | |`)
     } else {

@@ -138,10 +138,12 @@ export async function syncFolder(client: ImapFlow, req: SyncRequest, emit: (batc
       const flags = req.flags
       const now = (req.now ?? Date.now)()
       const all = flags.acknowledge(since.flagsSeen) === 'unknown'
-      // A device without this service's flags gets them all, from a full scan unless one is recent;
-      // otherwise a scan that is due (or was hinted at) runs here, and the changes found go over.
+      // A device without this service's flags gets them all, from a full scan unless one is recent.
+      // Otherwise the window is scanned here when IDLE or a NOOP said a flag changed (or its time
+      // came); a full scan that falls due is the watcher's, in the background, not this sync's.
       const due = flags.due(now)
-      if (state.count > 0 && (due === 'full' || (due && !all))) await flags.scanLocked(client, due, now)
+      if (state.count > 0 && all && due === 'full') await flags.scanLocked(client, 'full', now)
+      else if (state.count > 0 && !all && due) await flags.scanLocked(client, 'window', now)
       dropped(client)
       changed = flags.take(all).filter((c) => c.uid < firstNew)
       state.flagsSeen = flags.token
