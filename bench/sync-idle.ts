@@ -68,7 +68,9 @@ async function startService(stack: MailStack, tap: WireTap, shape: Shape): Promi
   }
   // The real schedule's clock: the harness moves it on to make a scan due.
   const start = { address: shape.person, password: passwordOf(stack, shape.person), shared: shape.shared, server, oauth, windowMs: WINDOW_MS, fullMs: FULL_MS }
-    const child = fork(bundle, [JSON.stringify(start)], { cwd: projectRoot, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    // BENCH_CPU_PROF=DIR: a V8 CPU profile of the service's whole run (BENCH_PROFILE: of the idle minutes alone).
+  const execArgv = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []
+  const child = fork(bundle, [JSON.stringify(start)], { cwd: projectRoot, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv })
   const messages: Service['messages'] = []
   child.on('message', (m: { kind: string }) => { messages.push(m); if (m.kind === 'error') step(`service: ${String((m as { message?: string }).message)}`) })
   const ready = await until(messages, (m) => m.kind === 'ready', 600_000) as unknown as Service['ready']
