@@ -208,6 +208,8 @@ export const folderSyncStateSchema = z.object({
   uidNext: z.number().int(),
   highestModseq: z.string().nullable(),
   count: z.number().int(),
+  /** Without CONDSTORE: which of the service's answers about flags the cache holds (the service's token; flag-scan.ts). */
+  flagsSeen: z.string().max(100).nullish(),
 })
 export type FolderSyncState = z.infer<typeof folderSyncStateSchema>
 

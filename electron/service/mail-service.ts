@@ -100,7 +100,10 @@ export class MailService extends SessionLifecycle {
   /** Brings one folder's cache up to date; new messages go out as sync.messages events. */
   async syncMessages(input: { folderId: string; since: FolderSyncState | null; knownUids: number }): Promise<CallOutput<'messages.sync'>> {
     const { runtime, folder } = await this.folder(input.folderId)
-    const result = await syncFolder(await runtime.connection(), { ...input, mailboxId: runtime.mailbox.id, path: folder.path },
+    const client = await runtime.connection()
+    // Without CONDSTORE the service keeps the folder's flags, so a sync hands over only changes (flag-scan.ts).
+    const flags = client.capabilities.has('CONDSTORE') ? undefined : runtime.flags(folder.path)
+    const result = await syncFolder(client, { ...input, mailboxId: runtime.mailbox.id, path: folder.path, flags, now: runtime.now },
       (rows, done, total) => this.deps.emit('sync.messages', { folderId: folder.id, rows, done, total }))
     runtime.watch(folder.path, { messages: result.state.count, uidNext: result.state.uidNext, modseq: result.state.highestModseq })
     // A big first sync leaves its parsed answers behind as garbage: collected once things are quiet.
@@ -160,6 +163,7 @@ export class MailService extends SessionLifecycle {
 
   async setFlags(folderId: string, uids: number[], add: string[], remove: string[]): Promise<number[]> {
     const { runtime, folder } = await this.folder(folderId)
+    runtime.flagsChanged(folder.path, uids)
     return setFlags(await runtime.connection(), folder, uids, add, remove)
   }
 

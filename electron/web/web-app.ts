@@ -13,6 +13,7 @@ import type { AutoconfigOptions } from '../service/session/autoconfig'
 import { ConfirmPage } from './confirm-page'
 import { parseOAuthClients } from '../../shared/rules/server-presets'
 import { maxConnectionsFrom } from '../service/imap/connection-budget'
+import { flagScanFrom } from '../service/operations/flag-scan'
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
@@ -76,6 +77,7 @@ export async function startWebApp(opts: WebAppOptions = {}): Promise<WebApp> {
     trustAnchors: opts.trustAnchors,
     maxConnections: opts.maxConnections ?? maxConnectionsFrom(process.env.TANDEM_MAX_CONNECTIONS),
     turnMs: opts.turnMs,
+    flagScan: flagScanFrom(process.env.TANDEM_FLAG_SCAN),
   })
   await service.start()
   const dispatch = createDispatcher(serviceHandlers(service), internalErrors((_level, line) => log(line)))

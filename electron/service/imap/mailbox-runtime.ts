@@ -8,6 +8,7 @@ import { ReconnectingConnection, type BackoffPolicy } from './connection'
 import { inboxPathOf, listScopedFolders, RightsCache, type MailboxScope } from './folder-listing'
 import { FolderWatcher, type Seen } from './watcher'
 import { TEAM_FOLDER, teamFolderPath } from '../operations/team'
+import { DEFAULT_FLAG_SCAN, FolderFlags, type FlagScanSchedule } from '../operations/flag-scan'
 import type { Logger } from '../logger'
 
 export type { BackoffPolicy } from './connection'
@@ -26,6 +27,10 @@ export interface RuntimeOptions {
   backoff?: Partial<BackoffPolicy>
   /** How often a mailbox at rest in the person's connection budget connects to poll (R9). */
   turnMs?: number
+  /** When flags are scanned on a server without CONDSTORE (flag-scan.ts). */
+  flagScan?: FlagScanSchedule
+  /** The clock flag scans are scheduled by (tests move it on). */
+  now?: () => number
 }
 
 /**
@@ -41,6 +46,10 @@ export class MailboxRuntime {
   private readonly link: ReconnectingConnection
   private readonly watcher: FolderWatcher
   private readonly emitTeamChanged: () => void
+  /** What the service knows of each folder's flags, by path, where the server has no CONDSTORE. */
+  private readonly flagState = new Map<string, FolderFlags>()
+  /** The clock flag scans are scheduled by. */
+  readonly now: () => number
 
   constructor(
     public mailbox: Mailbox,
@@ -50,6 +59,13 @@ export class MailboxRuntime {
     first: ImapFlow | null = null,
   ) {
     this.emitTeamChanged = () => opts.emit('team.changed', { mailboxId: this.mailbox.id })
+    this.now = opts.now ?? Date.now
+    const schedule = opts.flagScan ?? DEFAULT_FLAG_SCAN
+    this.flags = (path) => {
+      let f = this.flagState.get(path)
+      if (!f) this.flagState.set(path, f = new FolderFlags(schedule))
+      return f
+    }
     this.watcher = new FolderWatcher({
       login,
       changed: (folderId) => opts.emit('folder.changed', { folderId }),
@@ -59,6 +75,8 @@ export class MailboxRuntime {
       mailboxId: mailbox.id,
       pollMs: opts.pollMs,
       turnMs: opts.turnMs,
+      scan: (path) => this.scanFlags(path),
+      hint: (path) => { const f = this.flagState.get(path); if (f) f.hinted = true },
       log: opts.log,
     })
     this.link = new ReconnectingConnection(mailbox.id, () => this.mailbox.name, login, {
@@ -129,6 +147,35 @@ export class MailboxRuntime {
     const storage = q && q.storage
     this.mailbox = { ...this.mailbox, quota: storage ? quotaState(storage.usage ?? 0, storage.limit ?? null) : null, quotaReported: !!storage }
     return this.mailbox.quota
+  }
+
+  /** What the service knows of a folder's flags (for a server without CONDSTORE; flag-scan.ts). */
+  readonly flags: (path: string) => FolderFlags
+
+  /** The person changed these messages' flags through this service: the next scan reports them, whatever it finds. */
+  flagsChanged(path: string, uids: number[]): void {
+    this.flagState.get(path)?.invalidate(uids)
+  }
+
+  /**
+   * A flag scan of a folder the renderer synced, when one is due, on the working connection (a
+   * mailbox at rest waits for its next connection); true when it found changes to hand over.
+   */
+  private async scanFlags(path: string): Promise<boolean> {
+    const f = this.flagState.get(path)
+    const client = this.link.current
+    if (!f || !client?.usable || client.capabilities.has('CONDSTORE')) return false
+    const due = f.due(this.now())
+    if (!due) return false
+    const selected = client.mailbox
+    const lock = await client.getMailboxLock(path, { readOnly: true })
+    try {
+      // Open already: the server tells this session what changed (the count) only when asked.
+      if (selected && client.mailbox === selected) await client.noop()
+      return (await f.scanLocked(client, due, this.now())) > 0
+    } finally {
+      lock.release()
+    }
   }
 
   /** Marks a folder as one to keep an eye on, as the renderer's sync left it. */

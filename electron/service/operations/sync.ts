@@ -3,6 +3,7 @@ import type { FetchMessageObject, ImapFlow, MailboxObject } from 'imapflow'
 import type { FolderSyncState } from '../../../shared/domain'
 import type { WireSummary } from '../../../shared/api/summary-wire'
 import { SUMMARY_QUERY, THREADING_HEADERS, cacheableFlags, toWireSummary } from './summaries'
+import type { FolderFlags } from './flag-scan'
 
 export interface SyncResult {
   state: FolderSyncState
@@ -22,6 +23,10 @@ export interface SyncRequest {
   since: FolderSyncState | null
   /** How many messages the cache holds for this folder. */
   knownUids: number
+  /** What the service knows of this folder's flags, for a server without CONDSTORE (flag-scan.ts). */
+  flags?: FolderFlags
+  /** The clock the flag scans are scheduled by. */
+  now?: () => number
 }
 
 /** Messages are handed over in batches so that fetching, the IPC hop and IndexedDB writes overlap. */
@@ -33,36 +38,38 @@ export const SYNC_CHUNK = 10_000
 /**
  * Brings one folder's cache up to date. New messages go out through `emit` in batches as they
  * arrive; flag changes come from CONDSTORE (only what changed since the cache's HIGHESTMODSEQ)
- * or, on a server without it, from one light FETCH of all flags. Removals are found by counting:
+ * or, on a server without it, from what the flag scans found changed (flag-scan.ts: the newest
+ * messages often, the whole folder rarely; a device that holds nothing of this service's gets
+ * every message's flags, after a full scan when the last is not recent). Removals are found by counting:
  * when cache + new ≠ server count, QRESYNC's VANISHED (EARLIER) names the UIDs that went; when
  * the server lacks QRESYNC, or the counts still do not add up, one UID SEARCH tells which remain.
  */
 export async function syncFolder(client: ImapFlow, req: SyncRequest, emit: (batch: WireSummary[], done: number, total: number) => void): Promise<SyncResult> {
   const condstoreCapable = client.capabilities.has('CONDSTORE')
+  const selected = client.mailbox
   const lock = await client.getMailboxLock(req.path, { readOnly: true })
   const receivedBefore = client.stats().received
   // With QRESYNC enabled the server reports removals as VANISHED, which imapflow hands out as
-  // 'expunge' events with a UID: during the NOOP (since this session last looked) and in the
-  // answer to the CHANGEDSINCE fetch below (EARLIER: since the cache's HIGHESTMODSEQ).
+  // 'expunge' events with a UID: in the answer to the CHANGEDSINCE fetch below (EARLIER: since
+  // the cache's HIGHESTMODSEQ).
   const qresync = client.enabled.has('QRESYNC')
   const gone = new Set<number>()
   const onExpunge = (e: { path: string; uid?: number; vanished?: boolean }) => { if (e.vanished && e.uid && e.path === req.path) gone.add(e.uid) }
   if (qresync) client.on('expunge', onExpunge)
   try {
-    // imapflow does not re-select a mailbox that is already selected, and the server keeps that
-    // session's view until it is told to sync: NOOP, then STATUS gives the current UIDNEXT,
-    // count and HIGHESTMODSEQ. (Re-selecting via CLOSE would expunge \Deleted mail: never, R10.)
-    await client.noop()
-    const st = await client.status(req.path, { messages: true, uidNext: true, uidValidity: true, ...(condstoreCapable ? { highestModseq: true } : {}) })
-    if (!st) throw new Error(`could not read the status of ${req.path}`)
+    // The lock opened the folder, and EXAMINE's answer is current. One that was open already
+    // shows this session's view, unchanged until the session is told: opened again (EXAMINE
+    // expunges nothing), not asked by STATUS — a STATUS of the selected mailbox is a client
+    // bug (Dovecot logs [CLIENTBUG]) and may answer from that old view.
+    if (selected && client.mailbox === selected) await client.mailboxOpen(req.path, { readOnly: true })
     const mb = openedMailbox(client, req.path)
-    const highestModseq = st.highestModseq ?? mb.highestModseq
-    const condstore = condstoreCapable && highestModseq !== undefined
+    const highestModseq = mb.highestModseq
+    const condstore = condstoreCapable && highestModseq !== undefined && !mb.noModseq
     const state: FolderSyncState = {
-      uidValidity: String(st.uidValidity ?? mb.uidValidity),
-      uidNext: st.uidNext ?? mb.uidNext,
+      uidValidity: String(mb.uidValidity),
+      uidNext: mb.uidNext,
       highestModseq: condstore ? String(highestModseq) : null,
-      count: st.messages ?? mb.exists,
+      count: mb.exists,
     }
     const reset = !req.since || req.since.uidValidity !== state.uidValidity
     const since = reset ? null : req.since!
@@ -70,12 +77,16 @@ export async function syncFolder(client: ImapFlow, req: SyncRequest, emit: (batc
 
     let added = 0
     let highestUid = 0
+    // Without CONDSTORE the service keeps the flags it handed over, to hand over only changes later.
+    const learn = condstore ? undefined : req.flags
+    if (learn && !since) learn.forget(null, [])
     if (state.count > 0 && state.uidNext > firstNew) {
       const total = since ? Math.max(0, state.count - req.knownUids) : state.count
       let batch: WireSummary[] = []
       const flush = () => { if (batch.length) { emit(batch, added, Math.max(total, added)); batch = [] } }
       const take = (m: FetchMessageObject) => {
         batch.push(toWireSummary(m))
+        if (learn) learn.learn(m.uid, m.flags ?? [])
         added++
         highestUid = Math.max(highestUid, m.uid)
         if (batch.length >= SYNC_BATCH) flush()
@@ -113,9 +124,9 @@ export async function syncFolder(client: ImapFlow, req: SyncRequest, emit: (batc
     // Mail that arrived between STATUS and FETCH is in the cache now: never fetch it twice.
     state.uidNext = Math.max(state.uidNext, highestUid + 1)
 
-    const changed: { uid: number; flags: string[] }[] = []
-    if (since && state.count > 0 && firstNew > 1) {
-      const sinceModseq = condstore && since.highestModseq ? BigInt(since.highestModseq) : null
+    let changed: { uid: number; flags: string[] }[] = []
+    if (since && state.count > 0 && firstNew > 1 && condstore) {
+      const sinceModseq = since.highestModseq ? BigInt(since.highestModseq) : null
       if (sinceModseq === null || sinceModseq < BigInt(state.highestModseq ?? 0)) {
         const opts = sinceModseq !== null ? { uid: true, changedSince: sinceModseq } : { uid: true }
         for await (const m of client.fetch(`1:${firstNew - 1}`, { uid: true, flags: true }, opts)) {
@@ -123,6 +134,33 @@ export async function syncFolder(client: ImapFlow, req: SyncRequest, emit: (batc
         }
         dropped(client)
       }
+    } else if (since && !condstore && req.flags) {
+      const flags = req.flags
+      const now = (req.now ?? Date.now)()
+      const all = flags.acknowledge(since.flagsSeen) === 'unknown'
+      // A device without this service's flags gets them all, from a full scan unless one is recent.
+      // Otherwise the window is scanned here when IDLE or a NOOP said a flag changed (or its time
+      // came); a full scan that falls due is the watcher's, in the background, not this sync's.
+      const due = flags.due(now)
+      if (state.count > 0 && all && due === 'full') await flags.scanLocked(client, 'full', now)
+      else if (state.count > 0 && !all && due) await flags.scanLocked(client, 'window', now)
+      dropped(client)
+      changed = flags.take(all).filter((c) => c.uid < firstNew)
+      state.flagsSeen = flags.token
+    } else if (since && state.count > 0 && firstNew > 1) {
+      // No CONDSTORE and no memory of the folder's flags: every message's, as they are.
+      for await (const m of client.fetch(`1:${firstNew - 1}`, { uid: true, flags: true }, { uid: true })) {
+        if (m.uid < firstNew) changed.push({ uid: m.uid, flags: cacheableFlags(m.flags) })
+      }
+      dropped(client)
+    }
+    if (!since && learn) {
+      // Everything the device now holds came with its flags: the table is whole, and current.
+      learn.acknowledge(null)
+      learn.take(false)
+      learn.complete = true
+      learn.lastFull = learn.lastWindow = (req.now ?? Date.now)()
+      state.flagsSeen = learn.token
     }
 
     let present: number[] | null = null
@@ -137,6 +175,7 @@ export async function syncFolder(client: ImapFlow, req: SyncRequest, emit: (batc
       present = Array.isArray(all) ? all : []
       state.count = present.length
     }
+    if (learn && since) learn.forget(vanished, present)
     dropped(client)
     return { state, reset, changed, vanished, present, added, received: client.stats().received - receivedBefore }
   } finally {

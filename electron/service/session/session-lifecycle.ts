@@ -24,6 +24,7 @@ import { OAuthFlows, type TokenSource } from './oauth'
 import type { OAuthClients } from '../../../shared/rules/server-presets'
 import { hostsOutsideDomain, tokenHostsVerdict, presetOfIssuer } from '../../../shared/rules/token-hosts'
 import { hostsQuestion, notConfirmed, refuseAll, type Confirm } from '../confirm'
+import type { FlagScanSchedule } from '../operations/flag-scan'
 
 export interface MailServiceDeps {
   secrets: SecretStore
@@ -49,6 +50,10 @@ export interface MailServiceDeps {
   maxConnections?: number
   /** How often a mailbox at rest in that budget connects to poll (R9; default 30 s); tests make it short. */
   turnMs?: number
+  /** When flags are scanned on a server without CONDSTORE (flag-scan.ts; hosts take it from TANDEM_FLAG_SCAN). */
+  flagScan?: FlagScanSchedule
+  /** The clock flag scans are scheduled by (tests move it on). */
+  now?: () => number
   /** Where warnings go (default: the console). */
   log?: Logger
   /** Where server settings are looked up from an address (tests serve their own). */
@@ -179,7 +184,7 @@ export abstract class SessionLifecycle {
   }
 
   protected runtimeOptions() {
-    return { emit: this.deps.emit, pollMs: this.deps.pollMs, backoff: this.deps.backoff, turnMs: this.deps.turnMs, log: this.log }
+    return { emit: this.deps.emit, pollMs: this.deps.pollMs, backoff: this.deps.backoff, turnMs: this.deps.turnMs, flagScan: this.deps.flagScan, now: this.deps.now, log: this.log }
   }
 
   private async resume(last: SessionSnapshot, login: ImapLogin, tokens: TokenSource | null): Promise<void> {

@@ -98,7 +98,7 @@ export class FolderSync {
     try {
       const res = await this.call('messages.sync', {
         folderId,
-        since: state ? { uidValidity: state.uidValidity, uidNext: state.uidNext, highestModseq: state.highestModseq, count: state.count } : null,
+        since: state ? { uidValidity: state.uidValidity, uidNext: state.uidNext, highestModseq: state.highestModseq, count: state.count, flagsSeen: state.flagsSeen ?? null } : null,
         knownUids: knownCount,
       })
       await this.writes
