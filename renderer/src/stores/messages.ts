@@ -52,7 +52,7 @@ export const useMessagesStore = defineStore('messages', () => {
   /** The team filter over a shared mailbox's list (who has it, status); none elsewhere. */
   const teamFilter = ref<TeamFilter>({ ...NO_TEAM_FILTER })
   /** The list shows a row per conversation (its newest message here), or every message. */
-  const view = ref<ListView>(localStorage.getItem(VIEW_KEY) === 'messages' ? 'messages' : 'conversations')
+  const view = ref<ListView>(globalThis.localStorage?.getItem(VIEW_KEY) === 'messages' ? 'messages' : 'conversations')
   /** The open folder's conversations, newest first, each shown by its newest message there. */
   const conversationRows = shallowRef<MessageSummary[]>([])
   /** Bumped when the conversations behind the rows change (counts, the reader's timeline). */
@@ -304,7 +304,7 @@ export const useMessagesStore = defineStore('messages', () => {
   /** Conversations or single messages, kept on this device. */
   function setView(next: ListView): void {
     view.value = next
-    localStorage.setItem(VIEW_KEY, next)
+    globalThis.localStorage?.setItem(VIEW_KEY, next)
     selection.selection.value = new Set()
     // The focus stays on what was read: a conversation's newest message, or that message's conversation.
     const f = selection.focused.value
