@@ -3,7 +3,7 @@ import { loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
 import { supportInbox } from '../mailstack/demo-mail'
 import { admin } from '../integration/admin-cli'
-import { test, expect, cachedSummaries, launch, openFolder, signIn } from './fixtures'
+import { test, expect, cachedSummaries, launch, openFolder, showSingleMessages, signIn } from './fixtures'
 import { projectRoot } from '../../electron/web/web-app'
 
 const sidebar = (page: Page) => page.getByRole('navigation', { name: 'Mailboxes' })
@@ -38,6 +38,8 @@ test.describe('the administrator\'s changes in a member\'s open window', () => {
       await refresh(app)
       await expect(sidebar(app).locator('.mailbox-name')).toHaveText(['carol@contoso.test', 'Contoso Billing', 'Reception Desk'])
       await openFolder(app, 'Contoso Billing', 'inbox')
+      // Every message the administrator's new mailbox holds, counted one a row.
+      await showSingleMessages(app)
       await expect(app.getByTestId('list-count')).toContainText('12 messages')
 
       expect((await admin(own, ['grant', 'billing@contoso.test', 'carol@contoso.test', 'send-as'])).code).toBe(0)
