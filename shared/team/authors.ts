@@ -3,7 +3,7 @@ import { emailAddressSchema } from '../domain'
 /**
  * A member's folder's name under the team folder: the address in lower case, every character
  * but letters, digits, @, _, + and - written as %XX — no separator, no dot (Maildir++ forbids
- * them in a name), nothing two addresses share (alice@contoso.test → alice@contoso%2Etest).
+ * them in a name), nothing two addresses share (alice@example.org → alice@example%2Eorg).
  */
 export function memberFolderName(address: string): string {
   return address.toLowerCase().replace(/[^a-z0-9@_+-]/g, (c) => [...new TextEncoder().encode(c)].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''))

@@ -4,7 +4,7 @@ import { tr } from '../i18n'
 const nameOf = (a: Address | undefined): string => a?.name || a?.address || tr('list.unknownSender')
 
 /**
- * Who wrote a message, as Outlook shows it: "Bob Baker on behalf of Contoso Support" where its
+ * Who wrote a message, as Outlook shows it: "Bob Baker on behalf of Support Desk" where its
  * Sender names a member who wrote for the mailbox in From (R3), else From. The Sender is what
  * the message says: a claim like From itself, which the mailbox's grants decided on sending.
  */

@@ -3,8 +3,8 @@ import { formatAddress } from '../../../shared/rules/addresses'
 import { tr } from '../i18n'
 
 /**
- * What the From picker shows for an identity, in the person's language: "Contoso Support
- * <support@…>" (Send As, R2), "Ana on behalf of Contoso Support" (R3), marked when the server
+ * What the From picker shows for an identity, in the person's language: "Support Desk
+ * <support@…>" (Send As, R2), "Ana on behalf of Support Desk" (R3), marked when the server
  * has not confirmed the grant or refused it. Main's English label stays for logs.
  */
 export function identityLabel(i: Identity): string {
