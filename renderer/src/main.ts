@@ -3,7 +3,7 @@ import { createPinia } from 'pinia'
 import App from './App.vue'
 import { API_KEY } from './api/use-api'
 import { createApiClient, MissingLaunchToken } from './api/client'
-import './styles.css'
+import './styles/index.css'
 import { i18n, tr } from './i18n'
 
 try {

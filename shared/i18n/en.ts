@@ -133,6 +133,10 @@ export const en = {
       notCertificate: 'That file is not a certificate (PEM or DER).',
     },
   },
+  common: {
+    close: 'Close',
+    more: 'More actions',
+  },
   app: {
     starting: 'Starting Tandem…',
     couldNotStart: 'Tandem could not start: {detail}',

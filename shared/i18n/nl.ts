@@ -134,6 +134,10 @@ export const nl: Catalogue = {
       notCertificate: 'Dat bestand is geen certificaat (PEM of DER).',
     },
   },
+  common: {
+    close: 'Sluiten',
+    more: 'Meer acties',
+  },
   app: {
     starting: 'Tandem wordt gestart…',
     couldNotStart: 'Tandem kon niet starten: {detail}',
