@@ -208,10 +208,14 @@ export async function startOidcProvider(org: Organisation, opts: OidcOptions = {
       const u = people.get(address.toLowerCase())
       if (!u) throw new Error(`${address} is not a person of ${org.name}`)
       const now = Math.floor(Date.now() / 1000)
+      // Entra ID dates iat and nbf five minutes back, for clock skew; a server whose idea of
+      // "now" lags by a second under load (Dovecot keeps a cached loop time) would otherwise
+      // refuse a token issued this very second as "issued in the future".
+      const issued = now - 300
       const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url')
       const signed = `${b64({ typ: 'JWT', alg: 'RS256', kid })}.${b64({
         iss: issuer, sub: u.address, email: u.address, aud: MAIL_RESOURCE, client_id: TANDEM_CLIENT_ID,
-        scope: MAIL_SCOPES.join(' '), jti: randomBytes(12).toString('hex'), iat: now, exp: now + ttl,
+        scope: MAIL_SCOPES.join(' '), jti: randomBytes(12).toString('hex'), iat: issued, nbf: issued, exp: now + ttl,
       })}`
       return `${signed}.${createSign('RSA-SHA256').update(signed).sign(privateKey).toString('base64url')}`
     },
