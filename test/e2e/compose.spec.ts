@@ -46,7 +46,8 @@ test.describe('compose with the right identity', () => {
   test('someone without a grant replies from their own address, with a note', async ({ app, stack }) => {
     await signIn(app, stack, 'alice@contoso.test')
     // Alice has Send As on support; dave has nothing: check the note with dave on his own mailbox instead.
-    await app.getByRole('button', { name: 'Sign out' }).click()
+    await app.getByTestId('account-menu').click()
+    await app.getByRole('menuitem', { name: 'Sign out' }).click()
     await signIn(app, stack, 'dave@contoso.test')
     await app.getByRole('button', { name: 'New message' }).click()
     await expect(fromOptions(app)).toHaveText(['Dave Dunn <dave@contoso.test>'])

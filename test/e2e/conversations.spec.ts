@@ -117,7 +117,8 @@ test.describe(`conversations: ${setup.what}`, () => {
       await expect(row(mei.page, 'Printer on fire').getByTestId('row-who')).toHaveText('To: Ana García')
       // Searching every mailbox: the conversation is one result, naming its mailbox and folder.
       await mei.page.getByRole('searchbox', { name: 'Search mail' }).fill('Printer on fire')
-      await mei.page.getByRole('combobox', { name: 'Search in' }).selectOption('all')
+      await mei.page.getByRole('combobox', { name: 'Search in' }).click()
+      await mei.page.getByRole('option', { name: 'All mailboxes', exact: true }).click()
       await expect(row(mei.page, 'Printer on fire')).toHaveCount(1, { timeout: 15_000 })
       await expect(row(mei.page, 'Printer on fire').getByTestId('row-where')).toHaveText(`${setup.desk} · Inbox`)
       await mei.page.getByRole('searchbox', { name: 'Search mail' }).fill('')

@@ -213,13 +213,16 @@ test.describe('in Dutch (nl-NL), on a Dutch organisation', () => {
         locale: 'nl', person: 'sanne@waterland.test', shared: 'Klantenbalie', t: catalogues.nl,
         own: { heading: 'Aanmelden bij Tandem', inbox: 'Postvak IN', folders: ['Postvak IN', 'Concepten', 'Verzonden items', 'Archief', 'Ongewenste e-mail', 'Verwijderde items'] },
       })
-      // The choice of language is the person's, and it is kept.
-      await app.getByTestId('language').selectOption('en')
-      await expect(app.locator('.pane-title')).toHaveText('Inbox')
+      // The choice of language is the person's, and it is kept (here on the sign-in screen).
+      await app.getByTestId('account-menu').click()
+      await app.getByRole('menuitem', { name: 'Afmelden' }).click()
+      const choose = async (label: RegExp) => { await app.getByTestId('language').click(); await app.getByRole('option', { name: label }).click() }
+      await choose(/^English$/)
+      await expect(app.getByRole('heading', { name: 'Sign in to Tandem' })).toBeVisible()
       await app.reload()
-      await expect(app.getByRole('button', { name: 'Sign out' })).toBeVisible()
-      await app.getByTestId('language').selectOption('')
-      await expect(app.getByRole('button', { name: 'Afmelden' })).toBeVisible()
+      await expect(app.getByRole('heading', { name: 'Sign in to Tandem' })).toBeVisible()
+      await choose(/^System/)
+      await expect(app.getByRole('heading', { name: 'Aanmelden bij Tandem' })).toBeVisible()
     })
   })
 })

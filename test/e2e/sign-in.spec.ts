@@ -21,7 +21,8 @@ test.describe('signing in', () => {
     // A reload keeps the session: the main side holds it, the tab keeps its launch key.
     await app.reload()
     await expect(app.getByTestId('signed-in-as')).toHaveText('alice@contoso.test')
-    await app.getByRole('button', { name: 'Sign out' }).click()
+    await app.getByTestId('account-menu').click()
+    await app.getByRole('menuitem', { name: 'Sign out' }).click()
     await expect(app.getByRole('heading', { name: 'Sign in to Tandem' })).toBeVisible()
   })
 
@@ -30,7 +31,8 @@ test.describe('signing in', () => {
     await app.getByLabel('E-mail address').fill('alice@contoso.test')
     await app.getByLabel('Password').fill(passwordOf(stack, 'alice@contoso.test'))
     await app.getByRole('button', { name: 'Sign in' }).click()
-    await app.getByRole('button', { name: 'Sign out' }).click()
+    await app.getByTestId('account-menu').click()
+    await app.getByRole('menuitem', { name: 'Sign out' }).click()
     await app.getByLabel('E-mail address').fill('alice@contoso.test')
     await app.getByLabel('Password').fill('wrong-password')
     await app.getByRole('button', { name: 'Sign in' }).click()

@@ -1,0 +1,143 @@
+import { computed, onBeforeUnmount, ref, watch } from 'vue'
+import type { MessageSummary } from '../../../../shared/domain'
+import type { CacheChange } from '../../cache/summary-blocks'
+import { useFoldersStore } from '../../stores/folders'
+import { useMessagesStore } from '../../stores/messages'
+import { useSearchStore } from '../../stores/search'
+import { useSessionStore } from '../../stores/session'
+import { useTeamStore, type ConversationRef, type TeamFilter } from '../../stores/team'
+
+/** The counted views under a shared mailbox: its Inbox with the team filter set. */
+export type TeamView = 'unassigned' | 'mine' | 'waiting'
+export const TEAM_VIEWS: readonly TeamView[] = ['unassigned', 'mine', 'waiting']
+export const filterOf = (view: TeamView): TeamFilter => (view === 'waiting' ? { who: 'all', status: 'waiting' } : { who: view, status: 'any' })
+export type ViewCounts = Record<TeamView, number>
+
+/** Cache changes during a big sync come a few times a second: the counts follow at most this often. */
+const RECOUNT_MS = 400
+
+/**
+ * Counts of the counted views and what choosing one does. A view counts what the list shows
+ * after choosing it: the Inbox's rows (conversations, or messages in the single-message view)
+ * that pass the same team filter (team.matches' rules, in one pass for the three views). The
+ * Inbox rows come from the cache — read once per Inbox, then kept up to date from its changes —
+ * so a mailbox not on screen is counted too, without a second sync.
+ */
+export function useTeamViews() {
+  const session = useSessionStore()
+  const folders = useFoldersStore()
+  const messages = useMessagesStore()
+  const search = useSearchStore()
+  const team = useTeamStore()
+
+  /** Each shared mailbox's Inbox folder id. */
+  const inboxes = computed(() => {
+    const out = new Map<string, string>()
+    for (const m of session.session?.mailboxes ?? []) {
+      if (m.kind !== 'shared') continue
+      const inbox = folders.byMailbox[m.id]?.find((f) => f.role === 'inbox')
+      if (inbox) out.set(m.id, inbox.id)
+    }
+    return out
+  })
+
+  /** Per Inbox folder id: its cached messages' conversations, by message id. Plain maps: counted on `tick`. */
+  let rows = new Map<string, Map<string, ConversationRef>>()
+  const tick = ref(0)
+  let timer: ReturnType<typeof setTimeout> | null = null
+  const recount = () => { timer ??= setTimeout(() => { timer = null; tick.value++ }, RECOUNT_MS) }
+
+  async function read(folderId: string): Promise<void> {
+    const db = session.db
+    if (!db) return
+    const list = await db.summaries.folder(folderId)
+    if (session.db !== db || !inboxesHave(folderId)) return
+    rows.set(folderId, new Map(list.map((m) => [m.id, refOf(m)])))
+    tick.value++
+  }
+  const inboxesHave = (folderId: string) => [...inboxes.value.values()].includes(folderId)
+  const refOf = (m: MessageSummary): ConversationRef => ({ mailboxId: m.mailboxId, conversationId: m.conversationId })
+
+  function apply(c: CacheChange): void {
+    let touched = false
+    if ('reset' in c) {
+      rows = new Map()
+      for (const id of inboxes.value.values()) void read(id)
+      return
+    }
+    if ('added' in c) {
+      for (const m of c.added) { const kept = rows.get(m.folderId); if (kept) { kept.set(m.id, refOf(m)); touched = true } }
+    } else if ('changed' in c) {
+      for (const { before, after } of c.changed) {
+        if (before.folderId !== after.folderId && rows.get(before.folderId)?.delete(before.id)) touched = true
+        const kept = rows.get(after.folderId)
+        if (kept) { kept.set(after.id, refOf(after)); touched = true }
+      }
+    } else {
+      for (const id of c.removed) for (const kept of rows.values()) if (kept.delete(id)) touched = true
+    }
+    if (touched) recount()
+  }
+
+  let stopListening: (() => void) | null = null
+  watch(() => session.db, (db) => {
+    stopListening?.()
+    stopListening = db ? db.summaries.onChange(apply) : null
+    rows = new Map()
+    tick.value++
+  }, { immediate: true })
+  watch(() => [...inboxes.value.values()].join('\n'), () => {
+    for (const id of inboxes.value.values()) if (!rows.has(id)) void read(id)
+  }, { immediate: true })
+  onBeforeUnmount(() => { stopListening?.(); if (timer) clearTimeout(timer) })
+
+  /** Each shared mailbox's three counts. */
+  const counts = computed(() => {
+    void tick.value
+    const out = new Map<string, ViewCounts>()
+    const asConversations = messages.view === 'conversations'
+    const me = team.me
+    for (const [mailboxId, inboxId] of inboxes.value) {
+      const c: ViewCounts = { unassigned: 0, mine: 0, waiting: 0 }
+      const seen = new Set<string>()
+      for (const r of rows.get(inboxId)?.values() ?? []) {
+        if (asConversations) { if (seen.has(r.conversationId)) continue; seen.add(r.conversationId) }
+        const b = team.brief(r)
+        if (!b) continue
+        if (b.assignee === null) c.unassigned++
+        else if (b.assignee === me) c.mine++
+        if (b.status === 'waiting') c.waiting++
+      }
+      out.set(mailboxId, c)
+    }
+    return out
+  })
+
+  /** A view asked for before its Inbox was open: set once the list shows that folder (after its mailbox's filter reset). */
+  let pending: { folderId: string; filter: TeamFilter } | null = null
+  watch(() => messages.listFolderId, (id) => {
+    if (!pending || id !== pending.folderId) return
+    messages.teamFilter = { ...pending.filter }
+    pending = null
+  }, { flush: 'post' })
+
+  /** Opens the mailbox's Inbox with the view's team filter. */
+  function choose(mailboxId: string, view: TeamView): void {
+    const inboxId = inboxes.value.get(mailboxId)
+    if (!inboxId) return
+    if (search.query || messages.searchRows) { search.clear(); messages.showSearch(null) }
+    const filter = filterOf(view)
+    if (messages.listFolderId === inboxId && folders.selectedId === inboxId) { messages.teamFilter = { ...filter }; return }
+    pending = { folderId: inboxId, filter }
+    folders.select(inboxId)
+  }
+
+  /** The view on screen in this mailbox, if any. */
+  function current(mailboxId: string): TeamView | null {
+    if (messages.searchRows || messages.listFolderId !== inboxes.value.get(mailboxId)) return null
+    const f = messages.teamFilter
+    return TEAM_VIEWS.find((v) => { const g = filterOf(v); return g.who === f.who && g.status === f.status }) ?? null
+  }
+
+  return { counts, choose, current, inboxOf: (mailboxId: string) => inboxes.value.get(mailboxId) ?? null }
+}
