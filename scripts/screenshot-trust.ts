@@ -16,6 +16,12 @@ import { makeCa } from '../test/fixtures/smime'
 import { projectRoot, startWebApp } from '../electron/web/web-app'
 import { CHROMIUM_ARGS } from '../playwright.config'
 
+/** Chooses an option of one of the sign-in screen's selects (drawn by Tandem, not the browser). */
+async function pick(page: Page, testid: string, label: string): Promise<void> {
+  await page.getByTestId(testid).click()
+  await page.getByRole('option', { name: label, exact: true }).click()
+}
+
 const ORG = smallOrganisation('Woodgrove', 'woodgrove.test', {
   people: { lena: 'Lena Lindqvist', omar: 'Omar Osei' },
   shared: [
@@ -85,13 +91,13 @@ async function main(): Promise<void> {
     if (!(await details.getAttribute('open').then((v) => v !== null))) await page.locator('form summary').first().click()
     await page.locator('#imap-host').fill(settings.imap.host)
     await page.locator('#imap-port').fill(String(settings.imap.port))
-    await page.locator('#imap-security').selectOption('none')
+    await pick(page, 'imap-security', 'None (this computer only)')
     await page.locator('#imap-port').fill(String(settings.imap.port))
     await page.locator('#smtp-host').fill(settings.smtp.host)
-    await page.locator('#smtp-security').selectOption('none')
+    await pick(page, 'smtp-security', 'None (this computer only)')
     await page.locator('#smtp-port').fill(String(settings.smtp.port))
-    await page.locator('#delegate-login').selectOption('{shared}*{user}')
-    await page.locator('#sign-in-method').selectOption('oauth')
+    await pick(page, 'delegate-login', 'Dovecot master user (shared*me)')
+    await pick(page, 'sign-in-method', 'Organisation sign-in (OAuth2)')
     await page.locator('#oauth-issuer').fill(settings.oauth.issuer)
     await page.locator('#oauth-client').fill(settings.oauth.clientId)
     await page.locator('#oauth-scopes').fill(settings.oauth.scopes.join(' '))
@@ -131,7 +137,7 @@ async function main(): Promise<void> {
     await silent.close()
     await shot(page, 'sign-in-other-person')
     // 3. Signed in with a password: the helpdesk's old Directory warning, and a Send As claim asked on main's page.
-    await page.locator('#sign-in-method').selectOption('password')
+    await pick(page, 'sign-in-method', 'Password')
     await page.locator('#address').fill('lena@woodgrove.test')
     await page.locator('#password').fill(passwordOf(stack, 'lena@woodgrove.test'))
     await page.locator('#password').press('Enter')

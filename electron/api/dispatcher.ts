@@ -15,7 +15,7 @@ export function toApiError(e: unknown): ApiError {
   if (e instanceof ZodError) {
     const issue = e.issues[0]
     return issue
-      ? apiError({ code: 'request.invalid', key: 'errors.request.invalid', params: { detail: `${issue.path.join('.') || 'request'}: ${issue.message}` }, field: issue.path.map(String).join('.') || undefined })
+      ? apiError({ code: 'request.invalid', key: 'errors.request.invalid', cause: `${issue.path.join('.') || 'request'}: ${issue.message}`, field: issue.path.map(String).join('.') || undefined })
       : apiError({ code: 'request.invalid', key: 'errors.request.unknownField' })
   }
   return apiError({ code: 'internal', key: 'errors.internal' })

@@ -88,7 +88,7 @@ export class MailService extends SessionLifecycle {
   async notify(input: CallInput<'app.notify'>): Promise<CallOutput<'app.notify'>> {
     if (!this.deps.notify) return { shown: false }
     const { runtime, folder } = await this.folder(input.folderId)
-    if (folder.role !== 'inbox') throw fail({ code: 'request.invalid', field: 'folderId', key: 'errors.request.invalid', params: { detail: 'folderId: not an Inbox' } })
+    if (folder.role !== 'inbox') throw fail({ code: 'request.invalid', field: 'folderId', key: 'errors.request.invalid', cause: 'folderId: not an Inbox' })
     const notice = await newMailNotice(await runtime.connection(), folder.path, runtime.mailbox.name, input.uids, input.locale ?? 'en')
     if (!notice || !this.notices.allow(runtime.mailbox.id)) return { shown: false }
     const platform = this.deps.platform ?? process.platform

@@ -1,7 +1,8 @@
 import { createI18n } from 'vue-i18n'
 import type { ApiError, Text } from '../../shared/api/errors'
 import { formatBytes } from '../../shared/rules/quota'
-import { catalogues, localParams, LOCALES, pickLocale, type Locale, type MessageKey, type Params } from '../../shared/i18n'
+import { catalogues, detailsWith, joinDetails, localParams, LOCALES, pickLocale, type Locale, type MessageKey, type Params } from '../../shared/i18n'
+import { ruleOfKey } from '../../shared/api/error-rules'
 
 const CHOICE = 'tandem.locale'
 // The stores also run outside a window (the integration tests drive them in Node): no storage,
@@ -48,9 +49,24 @@ export function tr(key: MessageKey, params: Params = {}): string {
   return typeof params.count === 'number' ? i18n.global.t(key, named, params.count) : i18n.global.t(key, named)
 }
 
-/** What main said (an error, a warning), in the person's language; its English text when the key is unknown. */
-export function say(e: Pick<ApiError | Text, 'message'> & { key?: string; params?: Params }): string {
-  return e.key && i18n.global.te(e.key, 'en') ? tr(e.key as MessageKey, e.params ?? {}) : e.message
+/** What main said (an error, a warning, a note): its key and parameters, its details, and its English text. */
+export type Sayable = Pick<ApiError | Text, 'message'> & { key?: string; params?: Params; rule?: string; reply?: string; cause?: string }
+
+/**
+ * What main said, in the person's language, as a lead and a details line: the lead says what
+ * happened and what to do; the details name the rule (R8…), the server's own reply and the
+ * technical cause, or are null. An unknown key shows main's English text as the lead.
+ */
+export function sayParts(e: Sayable): { lead: string; details: string | null } {
+  if (!e.key || !i18n.global.te(e.key, 'en')) return { lead: e.message, details: null }
+  const rule = e.rule ?? ruleOfKey(e.key)
+  return { lead: tr(e.key as MessageKey, e.params ?? {}), details: detailsWith(tr, { rule, reply: e.reply, cause: e.cause }) }
+}
+
+/** {@link sayParts} in one string ("Lead. (Rule R8)"), for places with room for one line of text only. */
+export function say(e: Sayable): string {
+  const { lead, details } = sayParts(e)
+  return joinDetails(lead, details)
 }
 
 /** A number as the locale writes it (1,234 / 1.234). */

@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { english, type MessageKey, type Params } from '../i18n'
+import { fullText, type MessageKey, type Params } from '../i18n'
+import { ruleOfKey } from './error-rules'
 
 /** Rule IDs of ../shared/design/shared-mailbox-rules.md that an error can name. */
 export const ruleIdSchema = z.enum(['R1', 'R2', 'R3', 'R4', 'R5', 'R6', 'R7', 'R8', 'R9', 'R10', 'R11', 'R12', 'R13', 'R14', 'R15'])
@@ -71,27 +72,55 @@ export const apiErrorSchema = z.object({
   params: paramsSchema.optional(),
   /** Which input field the error is about, when there is one (the form shows it there). */
   field: z.string().optional(),
+  /** The server's own words (an SMTP or IMAP reply), verbatim: shown in the details line, never in the sentence. */
+  reply: z.string().max(2000).optional(),
+  /** The technical cause (ECONNREFUSED, a TLS error, the field that failed validation): shown in the details line. */
+  cause: z.string().max(2000).optional(),
 })
 export type ApiError = z.infer<typeof apiErrorSchema>
 
 /** Something main tells the person that is not an error (a mailbox's warning, a body's note): the catalogue's key, its parameters, the English text. */
-export const textSchema = z.object({ key: z.string().max(120), params: paramsSchema.optional(), message: z.string() })
+export const textSchema = z.object({
+  key: z.string().max(120),
+  params: paramsSchema.optional(),
+  message: z.string(),
+  /** As on {@link ApiError}: the rule, the server's words and the cause, for the details line. */
+  rule: ruleIdSchema.optional(),
+  reply: z.string().max(2000).optional(),
+  cause: z.string().max(2000).optional(),
+})
 export type Text = z.infer<typeof textSchema>
 
-/** A {@link Text} from the catalogue. */
-export function text(key: MessageKey, params?: Params): Text {
-  return { key, ...(params ? { params } : {}), message: english(key, params) }
+/** What goes in an error's details line rather than its sentence. */
+export interface Details { rule?: RuleId; reply?: string; cause?: string }
+
+const detailsOf = (key: MessageKey, d: Details): Details => {
+  const rule = d.rule ?? ruleOfKey(key)
+  const reply = d.reply?.trim().slice(0, 2000)
+  const cause = d.cause?.trim().slice(0, 2000)
+  return { ...(rule ? { rule } : {}), ...(reply ? { reply } : {}), ...(cause ? { cause } : {}) }
 }
 
-/** An error as the catalogue words it: the key and its parameters, with the English text for logs. */
-export function apiError(e: { code: ErrorCode; key: MessageKey; params?: Params; rule?: RuleId; field?: string }): ApiError {
+/** A {@link Text} from the catalogue; a warning or a reason that quotes a server passes its words as `details.reply`. */
+export function text(key: MessageKey, params?: Params, details: Details = {}): Text {
+  const d = detailsOf(key, details)
+  return { key, ...(params ? { params } : {}), ...d, message: fullText('en', key, params, d) }
+}
+
+/**
+ * An error as the catalogue words it: the key and its parameters, the rule (from the key when the
+ * caller does not name it), the server's reply and the cause; `message` is the English sentence
+ * with its details, for logs.
+ */
+export function apiError(e: { code: ErrorCode; key: MessageKey; params?: Params; rule?: RuleId; field?: string; reply?: string; cause?: string }): ApiError {
+  const d = detailsOf(e.key, e)
   return {
     code: e.code,
-    ...(e.rule ? { rule: e.rule } : {}),
+    ...d,
     ...(e.field ? { field: e.field } : {}),
     key: e.key,
     ...(e.params ? { params: e.params } : {}),
-    message: english(e.key, e.params),
+    message: fullText('en', e.key, e.params, d),
   }
 }
 
@@ -108,4 +137,22 @@ export class ApiFailure extends Error {
   }
   get code(): ErrorCode { return this.error.code }
   get rule(): RuleId | undefined { return this.error.rule }
+}
+
+/** A server's reply with its numeric code in front ("550 5.7.1 …"), as the server sent it when it already starts so. */
+export const withCode = (code: number | undefined, reply: string): string => {
+  const t = reply.trim()
+  return code && !t.startsWith(String(code)) ? `${code} ${t}` : t
+}
+
+/** An error passed on as a {@link Text} (a connection's state says why it is offline): its words and details kept. */
+export function textOf(e: ApiError): Text {
+  return {
+    key: e.key ?? 'errors.internal',
+    ...(e.params ? { params: e.params } : {}),
+    ...(e.rule ? { rule: e.rule } : {}),
+    ...(e.reply ? { reply: e.reply } : {}),
+    ...(e.cause ? { cause: e.cause } : {}),
+    message: e.message,
+  }
 }

@@ -73,3 +73,28 @@ export function localParams(params: Params, locale: string): Params {
   }
   return out
 }
+
+/** What an error's details line holds: the rule it is about, the server's own words, the technical cause. */
+export interface DetailParts { rule?: string; reply?: string; cause?: string }
+
+/**
+ * An error's details line in a language ("Rule R8 · The server said: “…”"), or null when it has
+ * none. Errors lead with what happened and what to do; this secondary line carries what support
+ * and administrators need, so the sentence never has to.
+ */
+export function detailsWith(format: (key: MessageKey, params: Params) => string, d: DetailParts): string | null {
+  const parts = [
+    d.rule ? format('errors.details.rule', { rule: d.rule }) : null,
+    d.reply ? format('errors.details.reply', { reply: d.reply }) : null,
+    d.cause ? format('errors.details.cause', { cause: d.cause }) : null,
+  ].filter((p): p is string => !!p)
+  return parts.length ? parts.join(' · ') : null
+}
+
+/** The sentence and its details in one string, as a log or a plain-text place shows it: "Sentence. (Rule R8)". */
+export const joinDetails = (lead: string, details: string | null): string => (details ? `${lead} (${details})` : lead)
+
+/** A message with its details line, formatted in a language (main: ApiError.message in English). */
+export function fullText(locale: Locale, key: MessageKey, params: Params = {}, d: DetailParts = {}): string {
+  return joinDetails(formatIn(locale, key, params), detailsWith((k, p) => formatIn(locale, k, p), d))
+}

@@ -102,12 +102,12 @@ export function authoriseSend(req: SendCheck, identities: Identity[], mailboxes:
  * "554 5.2.252 SendAsDenied"), SMTP AUTH switched off for the tenant (Exchange's 535 5.7.139),
  * or null for anything else.
  */
-export function smtpRefusal(kind: Identity['kind'], code: number | undefined, text: string): { rule?: 'R2' | 'R3'; key: MessageKey; params?: Params } | null {
+export function smtpRefusal(kind: Identity['kind'], code: number | undefined, text: string): { rule?: 'R2' | 'R3'; key: MessageKey; params?: Params; reply: string } | null {
   const denied = /SendAsDenied|5\.2\.252|not owned by user|5\.7\.60\b/i.test(text) || (code === 553 && /5\.7\.1\b/.test(text))
   if (denied && kind !== 'self') {
     const rule = kind === 'onBehalf' ? 'R3' : 'R2'
-    return { rule, key: rule === 'R3' ? 'errors.send.refusedOnBehalf' : 'errors.send.refusedAs', params: { text: text.trim() } }
+    return { rule, key: rule === 'R3' ? 'errors.send.refusedOnBehalf' : 'errors.send.refusedAs', reply: text.trim() }
   }
-  if (code === 535 && /5\.7\.139/.test(text)) return { key: 'errors.send.smtpAuthDisabled' }
+  if (code === 535 && /5\.7\.139/.test(text)) return { key: 'errors.send.smtpAuthDisabled', reply: text.trim() }
   return null
 }

@@ -30,10 +30,10 @@ export function explainSignInRefusal(refusal: SignInRefusal, knownShared: Readon
   // RFC 5530: a temporary failure (e.g. the server is shutting down, or its auth service is
   // busy). Not the person's fault, and worth another attempt.
   if (code === 'UNAVAILABLE') {
-    return apiError({ code: 'server.error', rule: 'R9', key: text ? 'errors.auth.unavailableSaid' : 'errors.auth.unavailable', params: { address, text } })
+    return apiError({ code: 'server.error', rule: 'R9', key: 'errors.auth.unavailable', params: { address }, reply: text })
   }
   if (code && code !== 'AUTHENTICATIONFAILED' && text && !/^authentication failed\.?$/i.test(text)) {
-    return apiError({ code: 'auth.refused', key: 'errors.auth.refused', params: { address, text } })
+    return apiError({ code: 'auth.refused', key: 'errors.auth.refused', params: { address }, reply: text })
   }
   if (knownPeople && !knownPeople.has(address)) {
     return apiError({ code: 'auth.failed', rule: 'R8', field: 'password', key: 'errors.auth.wrongOrShared', params: { address } })

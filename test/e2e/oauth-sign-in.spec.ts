@@ -75,15 +75,17 @@ test('the Microsoft 365 preset offers "Sign in with Microsoft 365" once Tandem h
   try {
     await launch(page, stack, async (app) => {
       await app.getByText('Server settings').click()
-      await app.locator('#server-preset').selectOption({ label: 'Microsoft 365' })
+      await app.getByRole('combobox', { name: 'Provider' }).click()
+      await app.getByRole('option', { name: 'Microsoft 365', exact: true }).click()
       await expect(app.getByRole('button', { name: 'Sign in with Microsoft 365' })).toBeVisible()
       await expect(app.locator('#imap-host')).toHaveValue('outlook.office365.com')
-      await expect(app.locator('#sign-in-method')).toHaveValue('oauth')
+      await expect(app.getByRole('combobox', { name: 'How you sign in' })).toHaveText('Organisation sign-in (OAuth2)')
       await expect(app.locator('#oauth-issuer')).toHaveValue('https://login.microsoftonline.com/common/v2.0')
       await expect(app.locator('#oauth-client')).toHaveValue('11111111-2222-3333-4444-555555555555')
-      await expect(app.locator('#delegate-login')).toHaveValue('{shared}')
+      await expect(app.getByRole('combobox', { name: 'Delegate login' })).toHaveText('Exchange Online with organisation sign-in (the shared address)')
       // Back to a password: the usual form.
-      await app.locator('#sign-in-method').selectOption('password')
+      await app.getByRole('combobox', { name: 'How you sign in' }).click()
+      await app.getByRole('option', { name: 'Password', exact: true }).click()
       await expect(app.getByRole('button', { name: 'Sign in', exact: true })).toBeVisible()
       await expect(app.getByLabel('Password')).toBeVisible()
     })

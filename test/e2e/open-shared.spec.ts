@@ -33,7 +33,7 @@ test('opens a shared mailbox by address, reads it, replies from it, and finds th
     // Not a member: refused with the rule, nothing added.
     await dialog.getByLabel('Shared mailbox address').fill('billing@fabrikam.test')
     await dialog.getByRole('button', { name: 'Open' }).click()
-    await expect(dialog.getByRole('alert')).toContainText('(R1)')
+    await expect(dialog.getByRole('alert')).toContainText('Rule R1')
     await dialog.getByLabel('Shared mailbox address').fill('helpdesk@fabrikam.test')
     await dialog.getByLabel('Shared mailbox address').press('Enter')
     await expect(dialog).toHaveCount(0)

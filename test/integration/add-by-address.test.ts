@@ -64,7 +64,7 @@ describe('opening a shared mailbox by address (R1)', () => {
 
   it('a non-member is told why, and nothing is added', async () => {
     const ines = await signIn('ines@tailspin.test')
-    await expect(ines.service.addSharedMailbox('finance@tailspin.test')).rejects.toMatchObject({ error: { code: 'permission.denied', rule: 'R1', message: expect.stringContaining('You are not a member of finance@tailspin.test (R1)') } })
+    await expect(ines.service.addSharedMailbox('finance@tailspin.test')).rejects.toMatchObject({ error: { code: 'permission.denied', rule: 'R1', message: expect.stringMatching(/^You are not a member of finance@tailspin\.test\. .*\(Rule R1/) } })
     await expect(ines.service.addSharedMailbox('ines@tailspin.test')).rejects.toMatchObject({ error: { field: 'address' } })
     expect(names(ines)).toEqual(['ines@tailspin.test'])
     await ines.service.stop()

@@ -59,7 +59,7 @@ describe('sign-in against the real server', () => {
     const e = await failure(service.signIn({ address: 'helpdesk@contoso.test', password: 'a guess', server: serverSettings(stack) }))
     expect(e.error).toMatchObject({ code: 'auth.failed', rule: 'R8', field: 'password' })
     expect(e.message).toMatch(/password is wrong/)
-    expect(e.message).toMatch(/shared mailbox.*cannot sign in \(R8\)/)
+    expect(e.message).toMatch(/shared mailbox.*cannot sign in.*\(Rule R8\)$/)
     expect(e.message).toMatch(/sign in with your own address/i)
   })
 

@@ -126,10 +126,10 @@ export function describeConnectError(err: ImapError | ApiFailure, login: ImapLog
   const { host, port } = login.endpoint
   if (err instanceof ApiFailure) return err
   if (tooManyConnections(err)) {
-    return fail({ code: 'network.unreachable', rule: 'R9', key: 'errors.network.tooManyConnections', params: { host, detail: (err.response ?? err.responseText ?? err.message).slice(0, 300) } })
+    return fail({ code: 'network.unreachable', rule: 'R9', key: 'errors.network.tooManyConnections', params: { host }, reply: (err.response ?? err.responseText ?? err.message).slice(0, 300) })
   }
   if (err.authenticationFailed && login.accessToken && !namesSharedMailbox(err.response ?? err.responseText)) {
-    return fail({ code: 'auth.failed', field: 'address', key: err.response ? 'errors.auth.tokenRefusedSaid' : 'errors.auth.tokenRefused', params: { host, user: login.user, text: err.response ?? '' } })
+    return fail({ code: 'auth.failed', field: 'address', key: 'errors.auth.tokenRefused', params: { host, user: login.user }, reply: err.response ?? '' })
   }
   if (err.authenticationFailed) {
     const address = login.person ?? login.user
@@ -140,12 +140,12 @@ export function describeConnectError(err: ImapError | ApiFailure, login: ImapLog
     }, knownShared, knownPeople))
   }
   if (err.code && NETWORK_CODES.has(err.code)) {
-    return fail({ code: 'network.unreachable', field: 'server', key: 'errors.network.unreachable', params: { host, port, detail: err.code } })
+    return fail({ code: 'network.unreachable', field: 'server', key: 'errors.network.unreachable', params: { host, port }, cause: err.code })
   }
   if (/certificate|TLS|SSL|self.signed/i.test(`${err.code ?? ''} ${err.message}`)) {
-    return fail({ code: 'security.tls', field: 'server', key: 'errors.security.tls', params: { host, port, detail: err.message } })
+    return fail({ code: 'security.tls', field: 'server', key: 'errors.security.tls', params: { host, port }, cause: err.message })
   }
-  return fail({ code: 'server.error', key: 'errors.server.unexpected', params: { host, port, detail: err.message } })
+  return fail({ code: 'server.error', key: 'errors.server.unexpected', params: { host, port }, reply: err.message })
 }
 
 /** The error for a connection lost during a command (R9): the renderer keeps what it has and retries. */

@@ -1,6 +1,6 @@
 import type { ImapFlow } from 'imapflow'
 import type { ConnectionState } from '../../../shared/domain'
-import { ApiFailure, fail, text } from '../../../shared/api/errors'
+import { ApiFailure, fail, text, textOf } from '../../../shared/api/errors'
 import { connectImap, type ImapLogin } from './connect'
 import type { SlotOwner } from './connection-budget'
 
@@ -120,8 +120,9 @@ export class ReconnectingConnection {
     return fail({
       code: 'network.unreachable',
       rule: 'R9',
-      key: this.lastError ? 'errors.network.reconnectingWhy' : 'errors.network.reconnecting',
-      params: { mailbox: this.nameOf(), seconds, detail: this.lastError },
+      key: 'errors.network.reconnecting',
+      params: { mailbox: this.nameOf(), seconds },
+      ...(this.lastError ? { cause: this.lastError } : {}),
     })
   }
 
@@ -148,7 +149,7 @@ export class ReconnectingConnection {
     this.resting = false
     this.failures += 1
     this.lastError = e instanceof ApiFailure ? e.message : (e as Error).message
-    const detail = e instanceof ApiFailure && e.error.key ? { key: e.error.key, ...(e.error.params ? { params: e.error.params } : {}), message: e.message } : text('errors.network.other', { detail: this.lastError })
+    const detail = e instanceof ApiFailure && e.error.key ? textOf(e.error) : text('errors.network.other', {}, { cause: this.lastError })
     if (!retryable(e)) {
       this.retryAt = 0
       this.announce({ mailboxId: this.mailboxId, state: 'offline', detail })

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import type { ImapFlow } from 'imapflow'
-import { fail, text } from '../../../shared/api/errors'
+import { fail, text, withCode } from '../../../shared/api/errors'
 import type { CallOutput, SendRequest } from '../../../shared/api/contract'
 import type { Folder, Identity } from '../../../shared/domain'
 import type { MailboxRuntime } from '../imap/mailbox-runtime'
@@ -217,6 +217,6 @@ export class Outgoing {
 function refusedOf(refused: RefusedRecipient[]): CallOutput<'messages.send'>['refused'] {
   return refused.map((r) => ({
     address: r.address,
-    reason: text('errors.send.recipientRefused', { address: r.address, code: r.code, text: r.text }),
+    reason: text('errors.send.recipientRefused', { address: r.address }, { reply: withCode(r.code, r.text) }),
   }))
 }

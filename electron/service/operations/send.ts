@@ -5,7 +5,7 @@ import MimeNode from 'nodemailer/lib/mime-node'
 import SMTPConnection from 'nodemailer/lib/smtp-connection'
 import { envelope, innerEntity, sign, type SmimeIdentity } from '../crypto/smime'
 import type { SendRequest } from '../../../shared/api/contract'
-import { ApiFailure, apiError, fail } from '../../../shared/api/errors'
+import { ApiFailure, apiError, fail, withCode } from '../../../shared/api/errors'
 import { smtpRefusal } from '../../../shared/rules/identities'
 import { formatDraftAuthor } from '../../../shared/rules/draft-author'
 import type { Endpoint, Identity } from '../../../shared/domain'
@@ -144,8 +144,8 @@ export async function submit(login: SmtpLogin, identity: Identity, person: strin
       code: err.responseCode ? 'send.refused' : 'network.unreachable',
       ...(known?.rule ? { rule: known.rule, field: 'from' } : {}),
       ...(known ?? (err.responseCode
-        ? { key: 'errors.send.refused', params: { code: err.responseCode, text } }
-        : { key: 'errors.send.smtpUnreachable', params: { host, port, detail: err.code ?? text } })),
+        ? { key: 'errors.send.refused', reply: withCode(err.responseCode, text) }
+        : { key: 'errors.send.smtpUnreachable', params: { host, port }, cause: err.code ?? text })),
     }), maybeSent, !err.responseCode)
   } finally {
     // After a failure mid-DATA a QUIT would be read as part of the message: the connection is

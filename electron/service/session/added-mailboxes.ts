@@ -33,7 +33,7 @@ export function delegateLogin(login: ImapLogin, template: string | null | undefi
 
 const notMember = (address: string, detail?: string) => fail({
   code: 'permission.denied', rule: 'R1', field: 'address',
-  key: detail ? 'errors.permission.notMemberSaid' : 'errors.permission.notMember', params: { address, detail: detail ?? '' },
+  key: 'errors.permission.notMember', params: { address }, ...(detail ? { reply: detail } : {}),
 })
 
 /** Whether a refusal means "no access" (drop the mailbox) rather than "not now" (keep it). */

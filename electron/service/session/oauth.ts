@@ -27,7 +27,7 @@ async function configFor(settings: OAuthSettings): Promise<client.Configuration>
     const auth = settings.clientSecret ? client.ClientSecretPost(settings.clientSecret) : client.None()
     return await client.discovery(new URL(settings.issuer), settings.clientId, undefined, auth, insecure ? { execute: [client.allowInsecureRequests] } : undefined)
   } catch (e) {
-    throw fail({ code: 'network.unreachable', field: 'server', key: 'errors.auth.providerUnreachable', params: { issuer: settings.issuer, detail: (e as Error).message } })
+    throw fail({ code: 'network.unreachable', field: 'server', key: 'errors.auth.providerUnreachable', params: { issuer: settings.issuer }, cause: (e as Error).message })
   }
 }
 
@@ -128,13 +128,13 @@ export class OAuthFlows {
         const description = back.searchParams.get('error_description')
         throw fail(cancelled
           ? { code: 'auth.cancelled', key: 'errors.auth.cancelledInBrowser' }
-          : { code: 'auth.refused', key: 'errors.auth.providerRefused', params: { detail: `${error}${description ? `: ${description}` : ''}` } })
+          : { code: 'auth.refused', key: 'errors.auth.providerRefused', reply: `${error}${description ? `: ${description}` : ''}` })
       }
       let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>
       try {
         tokens = await client.authorizationCodeGrant(flow.config, back, { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce, idTokenExpected: true })
       } catch (e) {
-        throw fail({ code: 'auth.refused', key: 'errors.auth.notCompleted', params: { detail: (e as Error).message } })
+        throw fail({ code: 'auth.refused', key: 'errors.auth.notCompleted', cause: (e as Error).message })
       }
       const claims = tokens.claims()
       const address = typeof claims?.email === 'string' ? claims.email.toLowerCase() : typeof claims?.preferred_username === 'string' ? claims.preferred_username.toLowerCase() : null
@@ -227,7 +227,7 @@ export class TokenSource {
         await this.forget()
         throw signInAgain(this.settings.issuer)
       }
-      throw fail({ code: 'network.unreachable', key: 'errors.auth.renewLater', params: { host: new URL(this.settings.issuer).host, detail: (e as Error).message } })
+      throw fail({ code: 'network.unreachable', key: 'errors.auth.renewLater', params: { host: new URL(this.settings.issuer).host }, cause: (e as Error).message })
     }
     this.accessToken = tokens.access_token
     const expiresIn = tokens.expiresIn()

@@ -8,7 +8,7 @@ import { useNoticesStore } from '../stores/notices'
 import { useQueueStore } from '../stores/queue'
 import { useSessionStore } from '../stores/session'
 import { useTeamStore } from '../stores/team'
-import { say, tr } from '../i18n'
+import { tr } from '../i18n'
 
 const SEEN = '\\Seen'
 const FLAGGED = '\\Flagged'
@@ -146,7 +146,7 @@ export function useMessageActions() {
       return Promise.resolve()
     }
     const verdict = deleteDestination(mailbox, folders.byMailbox[mailbox.id] ?? [], folder.id)
-    if (!verdict.ok) { notices.show(say(verdict.error), { kind: 'error' }); return Promise.resolve() }
+    if (!verdict.ok) { notices.showError(verdict.error); return Promise.resolve() }
     const to = verdict.to as Folder
     // In a shared mailbox the team sees who deleted what (R10): recorded with the delete.
     const gone = () => relocate('delete', targets, to).then(() => team.deleted(targets))

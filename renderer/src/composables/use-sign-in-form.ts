@@ -6,7 +6,7 @@ import { hostsOutsideDomain } from '../../../shared/rules/token-hosts'
 import { useSessionStore } from '../stores/session'
 import { useApi } from '../api/use-api'
 import { text, type Text } from '../../../shared/api/errors'
-import { say, tr } from '../i18n'
+import { tr, type Sayable } from '../i18n'
 
 const PORTS: Record<'imap' | 'smtp', Record<Security, number>> = {
   imap: { tls: 993, starttls: 143, none: 143 },
@@ -42,6 +42,7 @@ export function useSignInForm() {
   // Follow the address's domain until the person edits the server settings themselves: the
   // guess at once, then what the domain publishes (autoconfig) or a preset, when there is one.
   watch(address, (a) => {
+    clearErrors()
     if (serverTouched.value || store.info?.suggestedServer) return
     Object.assign(server, guessServer(a), { delegateLogin: null, oauth: null })
     serverSource.value = null
@@ -84,16 +85,24 @@ export function useSignInForm() {
 
   function setSecurity(kind: 'imap' | 'smtp', security: Security): void {
     serverTouched.value = true
+    clearErrors()
     server[kind].security = security
     server[kind].port = PORTS[kind][security]
   }
 
+  /** Each field's error: the form's own check, or what the server said about the last attempt (shown with its details). */
   const errors = computed(() => {
-    const e = { ...fieldErrors.value }
+    const e: Record<string, Sayable> = {}
+    for (const [field, message] of Object.entries(fieldErrors.value)) e[field] = { message }
     const serverError = store.error
-    if (serverError) e[serverError.field ?? 'form'] = say(serverError)
+    if (serverError) e[serverError.field ?? 'form'] = serverError
     return e
   })
+  /** An earlier attempt's errors no longer apply once the address or the server settings change. */
+  function clearErrors(): void {
+    if (Object.keys(fieldErrors.value).length) fieldErrors.value = {}
+    if (store.error) store.error = null
+  }
 
   async function submit(): Promise<boolean> {
     fieldErrors.value = {}
@@ -157,6 +166,6 @@ export function useSignInForm() {
   return {
     address, password, server, serverSource, serversNote, serversWarning, otherPerson, signInAsTyped, showServer, errors, busy: computed(() => store.signingIn), provider, usePassword,
     waitingForBrowser: computed(() => store.oauthFlow !== null),
-    setSecurity, touchServer: () => { serverTouched.value = true; serverSource.value = null }, submit, providerSignIn, cancelProvider: () => store.cancelProviderSignIn(),
+    setSecurity, touchServer: () => { serverTouched.value = true; serverSource.value = null; clearErrors() }, submit, providerSignIn, cancelProvider: () => store.cancelProviderSignIn(),
   }
 }

@@ -6,6 +6,24 @@ import type { Folder } from '../../../shared/domain'
 import { useApi } from '../api/use-api'
 import { useSessionStore } from './session'
 
+/** Where the folder a person last had open is kept, per account, on this device. */
+const LAST_KEY = (address: string) => `tandem.lastFolder.${address.toLowerCase()}`
+interface LastFolder { mailboxId: string; folderId: string }
+function readLast(address: string | undefined): LastFolder | null {
+  if (!address) return null
+  try {
+    const v = JSON.parse(globalThis.localStorage?.getItem(LAST_KEY(address)) ?? 'null') as Partial<LastFolder> | null
+    return typeof v?.mailboxId === 'string' && typeof v.folderId === 'string' ? { mailboxId: v.mailboxId, folderId: v.folderId } : null
+  } catch { return null }
+}
+function writeLast(address: string | undefined, last: LastFolder | null): void {
+  if (!address) return
+  try {
+    if (last) globalThis.localStorage?.setItem(LAST_KEY(address), JSON.stringify(last))
+    else globalThis.localStorage?.removeItem(LAST_KEY(address))
+  } catch { /* storage full or absent: the choice lasts this session */ }
+}
+
 /** The folders of each mailbox and which one is selected: from the cache first, then the server. */
 export const useFoldersStore = defineStore('folders', () => {
   const api = useApi()
@@ -28,6 +46,7 @@ export const useFoldersStore = defineStore('folders', () => {
     loading.value = { ...loading.value, [mailboxId]: true }
     try {
       const folders = await api.call('folders.list', { mailboxId })
+      fromServer.add(mailboxId)
       set(mailboxId, folders)
       errors.value = { ...errors.value, [mailboxId]: undefined }
       if (db) {
@@ -46,6 +65,11 @@ export const useFoldersStore = defineStore('folders', () => {
 
   /** True while the selection is Tandem's choice, not the person's. */
   let autoSelected = true
+  /** Mailboxes whose folder list came from the server (not only the cache) since sign-in. */
+  const fromServer = new Set<string>()
+  /** The folder the person had open last time, until it is selected or known to be gone (then their Inbox). */
+  let pendingLast: LastFolder | null | undefined
+  const me = () => session.session?.account.address
 
   function set(mailboxId: string, folders: Folder[]): void {
     byMailbox.value = { ...byMailbox.value, [mailboxId]: folders }
@@ -62,6 +86,24 @@ export const useFoldersStore = defineStore('folders', () => {
    */
   function autoSelect(): void {
     if (!autoSelected) return
+    if (pendingLast === undefined) pendingLast = readLast(me())
+    const last = pendingLast
+    if (last) {
+      if (byMailbox.value[last.mailboxId]?.some((f) => f.id === last.folderId)) {
+        // Still there in what is known (the cache first): open it. The server's list may yet say otherwise.
+        selectedId.value = last.folderId
+        // Confirmed by the server: from now on the selection changes only when the person chooses.
+        if (fromServer.has(last.mailboxId)) { pendingLast = null; autoSelected = false }
+        return
+      }
+      const mailboxGone = session.session && !session.session.mailboxes.some((m) => m.id === last.mailboxId)
+      if (mailboxGone || fromServer.has(last.mailboxId)) {
+        // Deleted or renamed on the server meanwhile, or the mailbox is no longer the person's: the Inbox.
+        pendingLast = null
+        writeLast(me(), null)
+        if (selectedId.value === last.folderId) selectedId.value = null
+      }
+    }
     const own = Object.keys(byMailbox.value).find(isOwn)
     const ownInbox = own ? inboxOf(byMailbox.value[own]) : null
     if (ownInbox) selectedId.value = ownInbox
@@ -94,15 +136,21 @@ export const useFoldersStore = defineStore('folders', () => {
     if (mailboxId) void api.call('mailboxes.focus', { mailboxId }).catch(() => undefined)
   })
 
+  /** The person opens a folder: it is the one a reload returns to. */
   function select(id: string): void {
     autoSelected = false
+    pendingLast = null
     selectedId.value = id
+    const f = byId(id)
+    if (f) writeLast(me(), { mailboxId: f.mailboxId, folderId: f.id })
   }
 
   function reset(): void {
     byMailbox.value = {}
     selectedId.value = null
     autoSelected = true
+    pendingLast = undefined
+    fromServer.clear()
   }
 
   return { byMailbox, loading, errors, selectedId, selected, all, byId, load, select, reset, forget, bumpUnseen, setCounts }

@@ -3,6 +3,7 @@ import type { Mailbox } from '../../../shared/domain'
 import { authoriseSend, defaultIdentity, identitiesFor, smtpRefusal } from '../../../shared/rules/identities'
 import { quotaState } from '../../../shared/rules/quota'
 import { english } from '../../../shared/i18n'
+import { apiError } from '../../../shared/api/errors'
 
 const box = (id: string, kind: 'own' | 'shared', address: string, name: string, full = false): Mailbox =>
   ({ id, accountId: 'x', kind, address, name, quota: quotaState(full ? 100 : 1, 100) })
@@ -75,7 +76,9 @@ describe('smtpRefusal: what a submission server\'s refusal means for the identit
     const r = smtpRefusal(kind, code, text)
     if (rule) {
       expect(r).toMatchObject({ rule, key: rule === 'R3' ? 'errors.send.refusedOnBehalf' : 'errors.send.refusedAs' })
-      expect(english(r!.key, r!.params)).toContain(`(${rule})`)
+      // The sentence says what to do; the rule and the server's own words go in the details line.
+      expect(r!.reply).toBe(text)
+      expect(apiError({ code: 'send.refused', ...r! }).message).toContain(`(Rule ${rule} · The server said: “${text}”)`)
     }
     else expect(r).toBeNull()
   })
@@ -83,6 +86,7 @@ describe('smtpRefusal: what a submission server\'s refusal means for the identit
   it('names SMTP AUTH switched off for the tenant (535 5.7.139)', () => {
     const r = smtpRefusal('self', 535, '535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.')
     expect(english(r!.key)).toMatch(/turned off SMTP sending for apps/)
+    expect(r!.reply).toMatch(/^535 5\.7\.139/)
   })
 
   it('leaves other refusals alone', () => {
