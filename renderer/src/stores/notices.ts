@@ -21,6 +21,14 @@ const MAX_SHOWN = 3
 export const useNoticesStore = defineStore('notices', () => {
   const items = ref<Notice[]>([])
   let next = 1
+  /** Each timed notice's time to show and its running timer. */
+  const timed = new Map<number, { ms: number; timer: ReturnType<typeof setTimeout> | null }>()
+  /** While the pointer or the focus is on the notices, none goes away (WCAG 2.2.1: time to read). */
+  let held = false
+  const arm = (id: number) => {
+    const t = timed.get(id)
+    if (t && !held) t.timer = setTimeout(() => dismiss(id), t.ms)
+  }
 
   /** Shows a notice for `ms` (by default 5 s, 10 s with an action); `ms: null` keeps it until it is closed or acted on. */
   function show(text: string, opts: { kind?: Notice['kind']; action?: Notice['action']; ms?: number | null; details?: string | null } = {}): number {
@@ -32,7 +40,8 @@ export const useNoticesStore = defineStore('notices', () => {
       all.splice(drop < 0 ? 0 : drop, 1)
     }
     items.value = all
-    if (!sticky) setTimeout(() => dismiss(id), opts.ms ?? (opts.action ? 10_000 : 5000))
+    for (const gone of [...timed.keys()].filter((k) => !all.some((n) => n.id === k))) dismiss(gone)
+    if (!sticky) { timed.set(id, { ms: opts.ms ?? (opts.action ? 10_000 : 5000), timer: null }); arm(id) }
     return id
   }
 
@@ -46,8 +55,23 @@ export const useNoticesStore = defineStore('notices', () => {
   }
 
   function dismiss(id: number): void {
+    const t = timed.get(id)
+    if (t?.timer) clearTimeout(t.timer)
+    timed.delete(id)
     items.value = items.value.filter((n) => n.id !== id)
   }
 
-  return { items, show, showError, dismiss }
+  /** The person is reading the notices (pointer or focus on them): their timers stop. */
+  function hold(): void {
+    held = true
+    for (const t of timed.values()) { if (t.timer) clearTimeout(t.timer); t.timer = null }
+  }
+
+  /** The person moved on: each timed notice gets its full time again. */
+  function release(): void {
+    held = false
+    for (const id of timed.keys()) arm(id)
+  }
+
+  return { items, show, showError, dismiss, hold, release }
 })
