@@ -342,6 +342,19 @@ export const en = {
     draft: 'Draft',
     draftBy: "{who}'s draft",
     draftClaim: 'The draft says {who} wrote it; any member of the mailbox could have written that.',
+    markRead: 'Mark read',
+    markUnread: 'Mark unread',
+    unflag: 'Remove flag',
+    more: 'More actions',
+    quickActions: 'Actions for {subject}',
+    rowMenu: 'Message actions',
+    gettingMail: 'Getting your mail…',
+    gettingMailCount: 'Getting your mail… {done} of {total}',
+    gettingMailHint: 'The first time takes a moment; the newest mail shows first.',
+    notSyncedYet: 'This folder has not been fetched yet. It will be as soon as the connection is back.',
+    filterEmpty: 'No conversations match this filter.',
+    clearFilter: 'Show all conversations',
+    emptyFolder: 'Nothing in this folder.',
   },
   search: {
     placeholder: 'Search mail  ( / )',
@@ -508,6 +521,8 @@ export const en = {
     partial: 'Only this message is shown: the rest of its conversation is not cached here yet.',
     editDraft: 'Edit',
     editDraftTitle: 'Open this draft in the composer (Enter, or double-click it in the list)',
+    back: 'Back to the list',
+    imagesFailed: '{count} images could not be loaded: the server that holds them did not send them. | 1 image could not be loaded: the server that holds it did not send it. | {count} images could not be loaded: the server that holds them did not send them.',
   },
   compose: {
     collision: {

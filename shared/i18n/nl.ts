@@ -343,6 +343,19 @@ export const nl: Catalogue = {
     draft: 'Concept',
     draftBy: 'Concept van {who}',
     draftClaim: 'Het concept zegt dat {who} het schreef; elk lid van het postvak had dat kunnen schrijven.',
+    markRead: 'Markeren als gelezen',
+    markUnread: 'Markeren als ongelezen',
+    unflag: 'Vlag verwijderen',
+    more: 'Meer acties',
+    quickActions: 'Acties voor {subject}',
+    rowMenu: 'Berichtacties',
+    gettingMail: 'Je mail wordt opgehaald…',
+    gettingMailCount: 'Je mail wordt opgehaald… {done} van {total}',
+    gettingMailHint: 'De eerste keer duurt even; de nieuwste mail komt eerst.',
+    notSyncedYet: 'Deze map is nog niet opgehaald. Dat gebeurt zodra de verbinding terug is.',
+    filterEmpty: 'Geen gesprekken passen bij dit filter.',
+    clearFilter: 'Alle gesprekken tonen',
+    emptyFolder: 'Niets in deze map.',
   },
   search: {
     placeholder: 'E-mail zoeken  ( / )',
@@ -509,6 +522,8 @@ export const nl: Catalogue = {
     partial: 'Alleen dit bericht wordt getoond: de rest van het gesprek staat hier nog niet in de cache.',
     editDraft: 'Bewerken',
     editDraftTitle: 'Dit concept openen om verder te schrijven (Enter, of dubbelklik erop in de lijst)',
+    back: 'Terug naar de lijst',
+    imagesFailed: '{count} afbeeldingen konden niet worden geladen: de server waar ze staan stuurde ze niet. | 1 afbeelding kon niet worden geladen: de server waar die staat stuurde hem niet. | {count} afbeeldingen konden niet worden geladen: de server waar ze staan stuurde ze niet.',
   },
   compose: {
     collision: {

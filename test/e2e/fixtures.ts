@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { test as base, _electron, type BrowserContext, type Page } from '@playwright/test'
+import { test as base, _electron, type BrowserContext, type Locator, type Page } from '@playwright/test'
 import { startWebApp, projectRoot } from '../../electron/web/web-app'
 import { delegateLoginTemplate, loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
@@ -141,7 +141,17 @@ export function cachedSummaries(page: Page, address: string, mailboxId: string):
  * The list as single messages (the view toggle; conversations are the default), kept for the
  * window: for tests about messages one by one (per-message triage, exact message counts).
  */
-export const showSingleMessages = (page: Page) => page.getByRole('combobox', { name: 'List' }).selectOption('messages')
+export const showSingleMessages = (page: Page) => choose(page, 'List', 'Single messages')
+
+/**
+ * Chooses an option of one of Tandem's selects (AppSelect: a combobox button and a listbox of
+ * options, not the browser's select, so `selectOption` does not apply). `within` narrows where
+ * the combobox is looked for (a panel, a dialog).
+ */
+export async function choose(page: Page, name: string | RegExp, optionLabel: string | RegExp, within?: Locator): Promise<void> {
+  await (within ?? page).getByRole('combobox', { name }).click()
+  await page.getByRole('option', { name: optionLabel, exact: typeof optionLabel === 'string' }).click()
+}
 
 /** The kinds of the tasks the page's cache holds, queued or waiting (IndexedDB, read by the page itself). */
 export function queuedTaskKinds(page: Page, address: string): Promise<string[]> {

@@ -78,8 +78,9 @@ export function useMessageActions() {
     offerUndo(tr(`actions.marked${word(on)}`, { count }), task.id, tr(`actions.undone${word(!on)}`, { count }), opts)
   })
 
-  const toggleRead = () => setFlag(SEEN, !messages.targets.every((m) => m.flags.includes(SEEN)))
-  const toggleFlag = () => setFlag(FLAGGED, !messages.targets.every((m) => m.flags.includes(FLAGGED)))
+  /** `targets`: what a row's own actions (hover, right-click) act on; else the focus or selection. */
+  const toggleRead = (targets = messages.targets) => setFlag(SEEN, !targets.every((m) => m.flags.includes(SEEN)), targets)
+  const toggleFlag = (targets = messages.targets) => setFlag(FLAGGED, !targets.every((m) => m.flags.includes(FLAGGED)), targets)
   /** Opening a conversation reads its unread messages there: no notice, but z still takes it back. */
   const markRead = (ms: MessageSummary[]) => setFlag(SEEN, true, ms, { quiet: true })
 
@@ -97,8 +98,7 @@ export function useMessageActions() {
     else offerUndo(tr(kind === 'delete' ? 'actions.deleted' : 'actions.moved', { count, folder: folderLabel(to) }), task.id, tr('actions.putBack', { count, folder: folderLabel(from) }), { resync: from.id })
   })
 
-  function archive(): Promise<void> {
-    const targets = messages.targets
+  function archive(targets = messages.targets): Promise<void> {
     const first = targets[0]
     if (!first) return Promise.resolve()
     const to = (folders.byMailbox[first.mailboxId] ?? []).find((f) => f.role === 'archive')
@@ -134,8 +134,7 @@ export function useMessageActions() {
   }
 
   /** R10: a delete goes to Deleted Items; in a shared mailbox the person confirms first. */
-  function remove(): Promise<void> {
-    const targets = messages.targets
+  function remove(targets = messages.targets): Promise<void> {
     const first = targets[0]
     if (!first) return Promise.resolve()
     const folder = folderOf(first)
@@ -169,5 +168,17 @@ export function useMessageActions() {
     await last.run()
   }
 
-  return { toggleRead, toggleFlag, markRead, archive, doneAndArchive, moveTo, remove, undoLast }
+  /**
+   * What an action on one row acts on (its hover actions, its right-click menu): a conversation's
+   * messages in the folder on screen that the person sees now, or the message alone — as the
+   * focused row's actions do (the messages store's targets).
+   */
+  function targetsOf(row: MessageSummary): MessageSummary[] {
+    if (messages.targets.some((m) => m.id === row.id)) return messages.targets
+    if (!messages.grouped || messages.searchRows) return [row]
+    const all = messages.inFolder(row.conversationId)
+    return all.some((m) => m.id === row.id) ? all : [row]
+  }
+
+  return { toggleRead, toggleFlag, markRead, archive, doneAndArchive, moveTo, remove, undoLast, targetsOf }
 }

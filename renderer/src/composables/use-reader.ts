@@ -55,6 +55,9 @@ export function useReader(message: Ref<MessageSummary | null>, body: Ref<Message
     loadingImages.value = false
   }, { immediate: true })
 
+  /** Remote images asked for and refused (not found, not an image, too large, no connection): the reader says so. */
+  const failedImages = computed(() => (allowed.value && !loadingImages.value ? Object.values(images.value).filter((v) => v === null).length : 0))
+
   function allowOnce(): void {
     allowed.value = true
   }
@@ -80,5 +83,5 @@ export function useReader(message: Ref<MessageSummary | null>, body: Ref<Message
     window.open(url, '_blank', 'noopener,noreferrer')
   }
 
-  return { body: mine, srcdoc, safe, allowed, loadingImages, allowOnce, save, openAttachment, openLink }
+  return { body: mine, srcdoc, safe, allowed, loadingImages, failedImages, allowOnce, save, openAttachment, openLink }
 }
