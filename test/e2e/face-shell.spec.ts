@@ -79,7 +79,7 @@ const WINDOWS: Window[] = [
 ]
 
 test('any window: nothing sideways, New message, search and Sign out reachable, folders as a drawer, the message over the list', async ({ browser }) => {
-  test.setTimeout(180_000)
+  test.setTimeout(360_000)
   for (const w of WINDOWS) {
     const t = catalogues[w.locale ?? 'en']
     const page = await open(browser, w)
@@ -150,7 +150,7 @@ async function axe(page: Page, where: string): Promise<void> {
 }
 
 test('the sidebar: right-click and keyboard menus, counted views that match the list, a folder under a drag, axe in light and dark', async ({ browser }) => {
-  test.setTimeout(180_000)
+  test.setTimeout(360_000)
   const page = await open(browser, { name: 'wide', width: 1440, height: 900 })
   const t = catalogues.en
   const sidebar = page.getByRole('navigation', { name: t.sidebar.mailboxes })
