@@ -158,11 +158,19 @@ async function walk(page: Page, stack: MailStack, w: Walk): Promise<void> {
   // Focus goes back where it was.
   await expect(page.getByRole('listbox', { name: t.list.label })).toBeFocused()
 
-  await page.getByRole('button', { name: t.shell.security, exact: true }).click()
-  const security = page.getByRole('dialog', { name: t.dialogs.securityTitle })
-  await expect(security).toBeVisible()
-  await checkScreen(page, w.locale, 'security dialog')
-  await security.getByRole('button', { name: t.dialogs.close }).click()
+  // Settings (Ctrl+,), each section.
+  await page.getByRole('listbox', { name: t.list.label }).focus()
+  await page.keyboard.press('Control+,')
+  const settings = page.getByRole('dialog', { name: t.settings.title })
+  await expect(settings).toBeVisible()
+  for (const section of [t.settings.account, t.settings.notifications, t.settings.language, t.settings.appearance, t.settings.offline, t.settings.security, t.settings.shortcuts]) {
+    await settings.getByRole('tab', { name: section.title }).click()
+    await expect(settings.getByRole('tabpanel')).toContainText(section.title)
+    await checkScreen(page, w.locale, `Settings → ${section.title}`)
+  }
+  await settings.getByRole('button', { name: t.common.close }).click()
+  await expect(settings).toHaveCount(0)
+  await expect(page.getByRole('listbox', { name: t.list.label })).toBeFocused()
 
   await page.getByTestId('open-shared').click()
   const openShared = page.getByRole('dialog', { name: t.dialogs.openSharedTitle })
@@ -213,16 +221,22 @@ test.describe('in Dutch (nl-NL), on a Dutch organisation', () => {
         locale: 'nl', person: 'sanne@waterland.test', shared: 'Klantenbalie', t: catalogues.nl,
         own: { heading: 'Aanmelden bij Tandem', inbox: 'Postvak IN', folders: ['Postvak IN', 'Concepten', 'Verzonden items', 'Archief', 'Ongewenste e-mail', 'Verwijderde items'] },
       })
-      // The choice of language is the person's, and it is kept (here on the sign-in screen).
-      await app.getByTestId('account-menu').click()
-      await app.getByRole('menuitem', { name: 'Afmelden' }).click()
-      const choose = async (label: RegExp) => { await app.getByTestId('language').click(); await app.getByRole('option', { name: label }).click() }
-      await choose(/^English$/)
-      await expect(app.getByRole('heading', { name: 'Sign in to Tandem' })).toBeVisible()
+      // The choice of language is the person's (Settings → Language), and it is kept.
+      const language = async (t: (typeof catalogues)['en'], option: string) => {
+        await app.keyboard.press('Control+,')
+        const settings = app.getByRole('dialog', { name: t.settings.title })
+        await settings.getByRole('tab', { name: t.settings.language.title }).click()
+        await settings.getByTestId('language').click()
+        await app.getByRole('option', { name: option, exact: true }).click()
+        await app.keyboard.press('Escape')
+        await expect(settings).toHaveCount(0)
+      }
+      await language(catalogues.nl, 'English')
+      await expect(app.locator('.pane-title')).toHaveText('Inbox')
       await app.reload()
-      await expect(app.getByRole('heading', { name: 'Sign in to Tandem' })).toBeVisible()
-      await choose(/^System/)
-      await expect(app.getByRole('heading', { name: 'Aanmelden bij Tandem' })).toBeVisible()
+      await expect(app.locator('.pane-title')).toHaveText('Inbox')
+      await language(catalogues.en, 'System (Nederlands)')
+      await expect(app.locator('.pane-title')).toHaveText('Postvak IN')
     })
   })
 })

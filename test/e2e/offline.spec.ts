@@ -163,8 +163,13 @@ test('mail kept for offline reading opens with the server down, also in folders 
       }
     }))
     await expect.poll(kept, { timeout: 20_000 }).toBe(12)
-    const shared = page.getByRole('combobox', { name: 'Keep offline for Contoso Support' })
-    await expect(shared).toHaveValue('recent')
+    // Settings → Offline: the shared mailbox keeps its recent Inbox and Sent.
+    await page.keyboard.press('Control+,')
+    const settings = page.getByRole('dialog', { name: 'Settings' })
+    await settings.getByRole('tab', { name: 'Offline' }).click()
+    await expect(settings.getByRole('combobox', { name: 'Keep offline for Contoso Support' })).toHaveText('Inbox and Sent, last 30 days')
+    await page.keyboard.press('Escape')
+    await expect(settings).toHaveCount(0)
 
     await own.pause()
     await openFolder(page, 'bob@contoso.test', 'archive')

@@ -16,8 +16,11 @@ test('importing a certificate turns Encrypt on for personal mail only (R4)', asy
   await expect(dialog).toContainText('import your S/MIME certificate')
   await dialog.getByRole('button', { name: 'Close' }).click()
 
-  await app.getByRole('button', { name: 'Security' }).click()
-  const security = app.getByRole('dialog', { name: 'Security (S/MIME)' })
+  // Settings → Security (Ctrl+, opens Settings from anywhere in the mail).
+  await app.keyboard.press('Control+,')
+  const security = app.getByRole('dialog', { name: 'Settings' })
+  await security.getByRole('tab', { name: 'Security' }).click()
+  await expect(security.getByRole('tabpanel')).toContainText('Your certificate and key')
   await security.getByLabel('Certificate file', { exact: true }).setInputFiles(join(dir, 'alice.p12'))
   await security.getByLabel('Certificate password').fill(mine.password)
   await security.getByRole('button', { name: 'Import' }).click()

@@ -9,6 +9,7 @@ import { apiErrorOf } from '../api/failure'
 import { say } from '../i18n'
 import { useFoldersStore } from '../stores/folders'
 import { useNoticesStore } from '../stores/notices'
+import { useUiStore } from '../stores/ui'
 import type { MessageKey } from '../../../shared/i18n'
 
 /** Every shortcut, for the ? dialog and for the handler below: one list, so they cannot drift apart. */
@@ -32,7 +33,19 @@ export const SHORTCUTS: { keys: string[]; what: MessageKey }[] = [
   { keys: ['/'], what: 'shortcuts.search' },
   { keys: ['Esc'], what: 'shortcuts.clear' },
   { keys: ['?'], what: 'shortcuts.help' },
+  { keys: ['Ctrl+,'], what: 'shortcuts.settings' },
 ]
+
+/**
+ * A layer over the mail that handles its own keys: a dialog, a menu, a select's list. Esc there
+ * closes that layer only (reka-ui's dismissable layers do it), never the search or the selection.
+ */
+const LAYER = '[role=dialog], [role=alertdialog], [role=menu], [role=listbox][data-state], [data-reka-popper-content-wrapper]'
+/** An open modal layer or menu, wherever the focus is (it may have gone to the body). */
+const OPEN_LAYER = '[role=dialog][data-state=open], [role=alertdialog][data-state=open], [role=menu][data-state=open], [role=listbox][data-state=open]'
+export function inLayer(target: EventTarget | null): boolean {
+  return (target instanceof Element && !!target.closest(LAYER)) || !!globalThis.document?.querySelector(OPEN_LAYER)
+}
 
 /** Mail shortcuts on the window; ignored while typing in a field. */
 export function useShortcuts(focusSearch: () => void, clearSearch: () => void) {
@@ -44,19 +57,27 @@ export function useShortcuts(focusSearch: () => void, clearSearch: () => void) {
   const writer = useWrite()
   const folders = useFoldersStore()
   const notices = useNoticesStore()
+  const ui = useUiStore()
   const write = (mode: ComposeMode) => { void writer.write(mode) }
 
   function onKey(e: KeyboardEvent): void {
     const t = e.target as HTMLElement | null
     const typing = !!t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))
+    // Ctrl+, (Cmd+, on a Mac) opens Settings, as in Outlook and most desktop apps; also while typing.
+    if (e.key === ',' && (e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey) {
+      if (inLayer(t) || compose.open) return
+      e.preventDefault()
+      ui.openSettings()
+      return
+    }
+    // What a dialog, menu or select did with a key (Esc closes it) is not for the mail behind it.
+    if (e.defaultPrevented || inLayer(t)) return
     if (e.key === 'Escape') {
-      if (helpOpen.value) helpOpen.value = false
-      else if (pendingDelete.value) pendingDelete.value.cancel()
-      else clearSearch()
+      clearSearch()
       if (typing) t?.blur()
       return
     }
-    if (typing || e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || pendingDelete.value || compose.open) return
+    if (typing || e.ctrlKey || e.metaKey || e.altKey || pendingDelete.value || compose.open) return
     const key = e.key
     // A focused button or link keeps Enter and Space for itself.
     if ((key === 'Enter' || key === ' ') && t && /^(BUTTON|A|SUMMARY)$/.test(t.tagName)) return
