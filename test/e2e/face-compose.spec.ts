@@ -1,17 +1,13 @@
 import AxeBuilder from '@axe-core/playwright'
-import type { Browser, Locator, Page } from '@playwright/test'
+import type { Locator, Page } from '@playwright/test'
 import PostalMime from 'postal-mime'
 import type { ImapFlow } from 'imapflow'
-import { startWebApp } from '../../electron/web/web-app'
-import { smallOrganisation, type Organisation } from '../mailstack/organisation'
-import { startMailStack, type MailStack } from '../mailstack/stack'
-import { expect, imapSession, openFolder, passwordOf, serverOf, signIn, test } from './fixtures'
+import { expect, imapSession, openFolder, passwordOf, signIn, test } from './fixtures'
 
 /**
  * The composer on TipTap: links through the link form, pasted HTML cleaned, the signature as a
- * block (end of new mail, above the quote of a reply), rich or plain text kept per person, a
- * shared mailbox's signature kept on the server for every member, the window at small sizes,
- * and axe in light and dark. What arrived is read with an independent IMAP session and parsed.
+ * block (end of new mail, above the quote of a reply), rich or plain text kept per person, the
+ * window at small sizes, and axe in light and dark. What arrived is read with an independent IMAP session and parsed.
  */
 
 /** The newest message with this subject in a folder, parsed (html and text as they arrived). */
@@ -171,81 +167,3 @@ test('links, pasted HTML, signature blocks in new mail and replies, rich text pe
   await app.getByRole('button', { name: 'New message' }).click()
   await expect(dialog.getByRole('checkbox', { name: 'Rich text' })).toBeChecked()
 })
-
-/** Two members of a shared mailbox, each with a Tandem (web host) of their own. */
-interface Org { what: string; org: Organisation; domain: string; desk: string; noKeywords: boolean }
-const org = (name: string, domain: string, desk: string, server?: Partial<Organisation['server']>) => smallOrganisation(name, domain, {
-  people: { lars: 'Lars Visser', mei: 'Mei Chen', ana: 'Ana García' },
-  shared: [{ local: 'helpdesk', name: desk, members: [{ local: 'lars', sendAs: true }, { local: 'mei', sendAs: true }] }],
-  ...(server ? { server } : {}),
-})
-const ORGS: Org[] = [
-  { what: 'Tailspin (Dovecot)', org: org('Tailspin Toys', 'tailspin.test', 'Tailspin Helpdesk'), domain: 'tailspin.test', desk: 'Tailspin Helpdesk', noKeywords: false },
-  {
-    what: 'Fabrikam, shaped like Exchange Online (no METADATA, no ACL, no custom keywords)',
-    org: org('Fabrikam', 'fabrikam.test', 'Fabrikam Helpdesk', { metadata: false, acl: false, keywords: false }), domain: 'fabrikam.test', desk: 'Fabrikam Helpdesk', noKeywords: true,
-  },
-]
-
-async function member(browser: Browser, stack: MailStack, address: string): Promise<{ page: Page; stop: () => Promise<void> }> {
-  const web = await startWebApp({ suggestedServer: serverOf(stack), log: () => undefined, pollMs: 500 })
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
-  const page = await context.newPage()
-  await page.goto(web.url)
-  await signIn(page, stack, address)
-  return { page, stop: async () => { await context.close(); await web.stop() } }
-}
-
-for (const o of ORGS) {
-  test(`a shared mailbox's signature set by one member is the one another member sends, after a restart: ${o.what}`, async ({ browser }) => {
-    test.setTimeout(180_000)
-    const stack = await startMailStack(o.org)
-    try {
-      if (o.noKeywords) for (const m of ['lars', 'mei']) await stack.setRights(`helpdesk@${o.domain}`, `${m}@${o.domain}`, 'lrstipekx')
-      // Mei's Tandem was running before: no signature for the desk yet.
-      let mei = await member(browser, stack, `mei@${o.domain}`)
-      await openFolder(mei.page, o.desk, 'inbox')
-      await mei.page.keyboard.press('c')
-      const meiDialog = () => mei.page.getByRole('dialog', { name: 'New message' })
-      await expect(meiDialog().getByRole('textbox', { name: 'Message text' })).toHaveValue('')
-      await meiDialog().getByRole('button', { name: 'Close' }).click()
-
-      const lars = await member(browser, stack, `lars@${o.domain}`)
-      await lars.page.getByRole('button', { name: 'New message' }).click()
-      await lars.page.getByRole('button', { name: 'Signatures…' }).click()
-      const sigs = lars.page.getByTestId('signatures-dialog')
-      await sigs.getByRole('combobox', { name: 'Signature of' }).click()
-      await lars.page.getByRole('option', { name: `${o.desk} (the team’s)`, exact: true }).click()
-      await expect(sigs.getByTestId('team-signature-note')).toContainText('No member has set a signature')
-      await sigs.getByTestId('signature-editor').click()
-      await lars.page.keyboard.type(`The ${o.desk} team`)
-      await sigs.getByRole('button', { name: 'Save' }).click()
-      await expect(sigs.getByRole('status')).toHaveText(`Saved for everyone in ${o.desk}.`)
-      await expect(sigs.getByTestId('team-signature-note')).toContainText(`Last changed by lars@${o.domain}`)
-      await lars.stop()
-
-      // Mei's Tandem restarts (a new service and window): the desk's signature is the team's.
-      await mei.stop()
-      mei = await member(browser, stack, `mei@${o.domain}`)
-      await openFolder(mei.page, o.desk, 'inbox')
-      await mei.page.keyboard.press('c')
-      await expect(meiDialog().getByLabel('From')).toHaveValue(`sendAs:helpdesk@${o.domain}`)
-      await expect(meiDialog().getByRole('textbox', { name: 'Message text' })).toHaveValue(`\n\n-- \nThe ${o.desk} team`)
-      await meiDialog().getByLabel('To', { exact: true }).fill(`ana@${o.domain}`)
-      await meiDialog().getByLabel('Subject').fill('From the desk')
-      await meiDialog().getByRole('textbox', { name: 'Message text' }).press('Control+Home')
-      await meiDialog().getByRole('textbox', { name: 'Message text' }).pressSequentially('Hello Ana')
-      await meiDialog().getByRole('button', { name: 'Send' }).click()
-      await expect(meiDialog()).toHaveCount(0)
-      await mei.stop()
-      const ana = await imapSession(stack, `ana@${o.domain}`, passwordOf(stack, `ana@${o.domain}`))
-      try {
-        await expect.poll(async () => (await arrived(ana, 'INBOX', 'From the desk'))?.text.trim() ?? null, { timeout: 15_000 }).toBe(`Hello Ana\n\n-- \nThe ${o.desk} team`)
-      } finally {
-        await ana.logout()
-      }
-    } finally {
-      await stack.stop()
-    }
-  })
-}
