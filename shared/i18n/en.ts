@@ -562,7 +562,6 @@ export const en = {
     linkInvalid: 'Use an address that starts with https://, http:// or mailto:.',
     removeSignature: 'Remove the signature',
     editSignatures: 'Signatures…',
-    attachUpTo: 'Attach files (up to {size} in all)',
   },
   outbox: {
     title: 'Outbox',

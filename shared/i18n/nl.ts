@@ -563,7 +563,6 @@ export const nl: Catalogue = {
     linkInvalid: 'Gebruik een adres dat begint met https://, http:// of mailto:.',
     removeSignature: 'Handtekening verwijderen',
     editSignatures: 'Handtekeningen…',
-    attachUpTo: 'Bestanden bijvoegen (tot {size} in totaal)',
   },
   outbox: {
     title: 'Postvak UIT',
