@@ -78,6 +78,8 @@ export function serviceHandlers(service: import('../service/mail-service').MailS
     'team.authors': (input) => service.teamAuthors(input.mailboxId, input.records),
     'team.compact': (input) => service.teamCompact(input.mailboxId, input.locale),
     'team.record': (input) => service.teamRecord(input),
+    'signatures.shared': (input) => service.sharedSignature(input.mailboxId),
+    'signatures.setShared': (input) => service.setSharedSignature(input),
     'messages.setFlags': async (input) => ({ ok: true as const, gone: await service.setFlags(input.folderId, input.uids, input.add, input.remove) }),
     'messages.move': (input) => service.move(input.folderId, input.uids, input.toFolderId, input.messageIds),
     'messages.delete': (input) => service.delete(input.folderId, input.uids, input.messageIds),

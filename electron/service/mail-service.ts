@@ -136,6 +136,16 @@ export class MailService extends SessionLifecycle {
     return this.team.record(input)
   }
 
+  /** A shared mailbox's signature as its members last saved it (kept in its team folder). */
+  sharedSignature(mailboxId: string): Promise<CallOutput<'signatures.shared'>> {
+    return this.team.signature(mailboxId)
+  }
+
+  /** Saves a shared mailbox's signature for every member, as the signed-in member. */
+  setSharedSignature(input: CallInput<'signatures.setShared'>): Promise<CallOutput<'signatures.setShared'>> {
+    return this.team.setSignature(input)
+  }
+
   private sharedRuntime(mailboxId: string): MailboxRuntime {
     const runtime = this.runtime(mailboxId)
     if (runtime.mailbox.kind !== 'shared') throw fail({ code: 'request.invalid', field: 'mailboxId', key: 'errors.team.notShared' })

@@ -14,6 +14,9 @@ import { findByMessageId } from './operations/triage'
 import { ConversationLookup } from './operations/conversations'
 import { fail } from '../../shared/api/errors'
 import { mailboxOfFolder } from '../../shared/ids'
+import { formatIn } from '../../shared/i18n'
+import { SHARED_SIGNATURE_VERSION, type SharedSignature } from '../../shared/rules/shared-signature'
+import { readSharedSignature, signatureMessage, signatureMessageId } from './operations/shared-signature'
 
 /** How long a team folder's author setup is taken as looked at (an administrator's change shows within this). */
 const AUTHOR_SETUP_FOR_MS = 10 * 60_000
@@ -157,6 +160,31 @@ export class TeamService {
     const mine = setup.mode === 'confirmed' && record.action.kind !== 'writing' ? setup.folders.get(record.by.toLowerCase()) : undefined
     if (mine && (await findByMessageId(client, mine, recordMessageId(record.id))) === null) await appendTeamRecord(client, mine, message)
     return { uid: await appendTeamRecord(client, path, message).catch((e: unknown) => { this.folders.delete(input.mailboxId); throw e }), conversationId }
+  }
+
+  /** A shared mailbox's signature, kept in its team folder (operations/shared-signature.ts); null when the team has none. */
+  async signature(mailboxId: string): Promise<CallOutput<'signatures.shared'>> {
+    const { client, path } = await this.host.shared(mailboxId).teamFolder()
+    if (!(await this.folderExists(mailboxId, client, path, false))) return { signature: null }
+    const s = await readSharedSignature(client, path)
+    return { signature: s ? { html: s.html, forNew: s.forNew, forReplies: s.forReplies, by: s.by, at: s.at } : null }
+  }
+
+  /**
+   * Saves a shared mailbox's signature for the whole team: appended to its team folder as the
+   * signed-in member (who saved it is the session's address, never the page's word). A replay
+   * (same id) finds the message it appended before.
+   */
+  async setSignature(input: CallInput<'signatures.setShared'>): Promise<CallOutput<'signatures.setShared'>> {
+    const active = this.host.me()
+    const { client, path } = await this.host.shared(input.mailboxId).teamFolder()
+    await this.folderExists(input.mailboxId, client, path, true)
+    const signature: SharedSignature = { v: SHARED_SIGNATURE_VERSION, id: input.id, at: input.at, by: active.address, html: input.html, forNew: input.forNew, forReplies: input.forReplies }
+    const already = await findByMessageId(client, path, signatureMessageId(input.id))
+    if (already !== null) return { uid: already }
+    const locale = input.locale ?? 'en'
+    const message = await signatureMessage(signature, active.name, formatIn(locale, 'signatures.record', { by: active.name || active.address }), formatIn(locale, 'signatures.recordExplain'))
+    return { uid: await appendTeamRecord(client, path, message).catch((e: unknown) => { this.folders.delete(input.mailboxId); throw e }) }
   }
 
   /**

@@ -7,6 +7,7 @@ import { MAX_HISTORY, MAX_NOTES } from '../team/fold'
 /** A conversation's records whose authors one `team.authors` asks about: all it keeps (notes and history). */
 const MAX_CONFIRM = MAX_NOTES * 2 + MAX_HISTORY
 import { LOCALES } from '../i18n'
+import { MAX_SIGNATURE_HTML } from '../rules/shared-signature'
 import { apiErrorSchema, textSchema } from './errors'
 import { batchFromWire } from './summary-wire'
 import {
@@ -251,6 +252,22 @@ export const calls = {
     action: teamActionSchema,
     locale: z.enum(LOCALES).default('en'),
   }).strict(), z.object({ uid: z.number().int().positive().nullable(), conversationId: conversationIdSchema.nullable() })),
+  /**
+   * A shared mailbox's signature, kept in its team folder so every member sends the same one
+   * (shared/rules/shared-signature.ts): the newest a member saved, with who and when; null when none.
+   */
+  'signatures.shared': call(z.object({ mailboxId: z.string().min(1).max(400) }).strict(),
+    z.object({ signature: z.object({ html: z.string().max(MAX_SIGNATURE_HTML), forNew: z.boolean(), forReplies: z.boolean(), by: emailAddressSchema, at: z.number().int().nonnegative() }).nullable() })),
+  /** Saves a shared mailbox's signature for the whole team as the signed-in member (main writes who); `id` makes a replay the same save. */
+  'signatures.setShared': call(z.object({
+    mailboxId: z.string().min(1).max(400),
+    id: z.string().uuid(),
+    at: z.number().int().positive(),
+    html: z.string().max(MAX_SIGNATURE_HTML),
+    forNew: z.boolean(),
+    forReplies: z.boolean(),
+    locale: z.enum(LOCALES).default('en'),
+  }).strict(), z.object({ uid: z.number().int().positive().nullable() })),
   /**
    * What threading needs of cached messages that were synced before summaries carried it:
    * Sender, References' root, Thread-Index's and a draft's author (rows `[uid, sender, referencesRoot, threadIndex, draftBy]`,

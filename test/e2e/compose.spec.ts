@@ -109,10 +109,12 @@ test('rich text with a signature and autocomplete from cached contacts arrives a
   await expect(dialog.getByRole('listbox').getByRole('option').first()).toContainText('alice@contoso.test')
   await dialog.getByLabel('To', { exact: true }).press('Enter')
   await expect(dialog.getByLabel('To', { exact: true })).toHaveValue(/Alice Archer <alice@contoso\.test>/)
-  await dialog.getByRole('button', { name: 'Signature' }).click()
-  await dialog.getByLabel(/Signature for/).fill('Bob Baker, Support')
-  await dialog.getByLabel(/Signature for/).blur()
-  await dialog.getByRole('button', { name: 'Done' }).click()
+  await dialog.getByRole('button', { name: 'Signatures…' }).click()
+  const signatures = app.getByTestId('signatures-dialog')
+  await signatures.getByTestId('signature-editor').click()
+  await app.keyboard.type('Bob Baker, Support')
+  await signatures.getByRole('button', { name: 'Save' }).click()
+  await app.keyboard.press('Escape')
   await dialog.getByText('Rich text').click()
   await dialog.getByLabel('Subject').fill('Rich hello')
   const body = dialog.getByRole('textbox', { name: 'Message text' })
@@ -128,7 +130,7 @@ test('rich text with a signature and autocomplete from cached contacts arrives a
     const uids = (await c.search({ subject: 'Rich hello' }, { uid: true })) || []
     if (!uids.length) return null
     const src = (await c.fetchOne(String(uids[0]), { source: true }, { uid: true }) || null)?.source?.toString() ?? ''
-    return { html: /text\/html/.test(src) && /<b>Important<\/b>/.test(src.replace(/=\r?\n/g, '')), text: /text\/plain/.test(src), sig: src.includes('Bob Baker, Support') }
+    return { html: /text\/html/.test(src) && /<strong>Important<\/strong>/.test(src.replace(/=\r?\n/g, '')), text: /text\/plain/.test(src), sig: src.includes('Bob Baker, Support') }
   }).toEqual({ html: true, text: true, sig: true })
   await c.logout()
 })

@@ -2,15 +2,15 @@ import { defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
 import { apiError, text as asNote, type ApiError, type Text } from '../../../shared/api/errors'
 import { fileToBase64 } from '../mail/files'
-import { htmlToText } from '../mail/text'
 import type { Identity, MessageBody, MessageSummary } from '../../../shared/domain'
 import { defaultIdentity } from '../../../shared/rules/identities'
 import { formatAddress, parseAddressList, replySubject } from '../../../shared/rules/addresses'
 import { parseMailto } from '../../../shared/rules/mailto'
 import { replyReferences } from '../../../shared/conversation'
 import { useApi } from '../api/use-api'
-import DOMPurify from 'dompurify'
 import { useSessionStore } from './session'
+import { useSignaturesStore, type Signature } from './signatures'
+import { cleanHtml, htmlToPlain, quoteHtml, signatureBlock, textToHtml, withSignature } from '../components/compose/clean-html'
 import { useQueueStore } from './queue'
 import { useNoticesStore } from './notices'
 import { useTeamStore, WRITING_MS } from './team'
@@ -76,8 +76,14 @@ export const useComposeStore = defineStore('compose', () => {
   const bcc = ref('')
   const subject = ref('')
   const text = ref('')
-  /** Rich text mode: the editor's HTML; `text` is then derived from it for the plain part. */
-  const rich = ref(localStorage.getItem('tandem.compose.rich') === '1')
+  /**
+   * Rich text mode: the editor's HTML; `text` is then derived from it for the plain part. The
+   * choice is each person's (kept per signed-in account on this device), not the device's.
+   */
+  const richKey = () => `tandem.compose.rich.${session.session?.account.address ?? ''}`
+  // Before, one choice was kept for whoever used the device next: nobody's in particular, so not carried over.
+  localStorage.removeItem('tandem.compose.rich')
+  const rich = ref(false)
   const html = ref('')
   const encrypt = ref(false)
   const inReplyTo = ref<string | null>(null)
@@ -93,10 +99,45 @@ export const useComposeStore = defineStore('compose', () => {
   const savedAt = ref<Date | null>(null)
   let saveTimer: ReturnType<typeof setTimeout> | null = null
   let starting = false
-  /** Signatures per identity, kept per person on this device. */
-  const signatures = ref<Record<string, string>>({})
-  const sigKey = () => `tandem.signatures.${session.session?.account.address ?? ''}`
-  const block = (id: string) => (signatures.value[id] ? `\n\n-- \n${signatures.value[id]}` : '')
+  const signatures = useSignaturesStore()
+  /** Whether this message is new (its signature is the one for new messages) or answers one. */
+  let replying = false
+  /** The signature in this message now, in plain text as it was put there (to find and replace it). */
+  let plainSignature = ''
+  /** Plain text: where the quoted text starts ("On … wrote:"), so a signature goes above it. */
+  let quoteIntro = ''
+  const plainBlock = (sig: Signature | null) => (sig?.html ? `\n\n-- \n${htmlToPlain(sig.html)}` : '')
+  /** The signature a message from this identity starts with, for this kind of message (or null). */
+  async function signatureFor(id: string): Promise<Signature | null> {
+    const i = identities.value.find((x) => x.id === id)
+    const sig = i ? await signatures.forIdentity(i).catch(() => null) : null
+    return sig && (replying ? sig.forReplies : sig.forNew) ? sig : null
+  }
+  /** Puts a signature in place of the one there (null: removes it), in both modes. */
+  function putSignature(sig: Signature | null): void {
+    if (rich.value) {
+      html.value = withSignature(html.value, sig ? signatureBlock(sig.html) : '')
+    } else {
+      const next = plainBlock(sig)
+      if (plainSignature && text.value.includes(plainSignature)) text.value = text.value.replace(plainSignature, next)
+      else if (next) {
+        const at = quoteIntro ? text.value.indexOf(quoteIntro) : -1
+        text.value = at >= 0 ? `${text.value.slice(0, at)}${next}${text.value.slice(at)}` : text.value + next
+      }
+      plainSignature = next
+    }
+    hasSignature.value = !!sig?.html
+  }
+  /** Whether the message holds a signature block now. */
+  const hasSignature = ref(false)
+  /** Puts the identity's signature (as now set) in place of the one in this message. */
+  async function refreshSignature(): Promise<void> {
+    if (open.value) putSignature(await signatureFor(identityId.value))
+  }
+  /** Takes the signature out of this message. */
+  function removeSignature(): void {
+    putSignature(null)
+  }
   const identity = computed(() => identities.value.find((i) => i.id === identityId.value) ?? null)
 
   /** Why the encrypt option is off for this identity (R4, or no certificate yet), or null. */
@@ -104,7 +145,7 @@ export const useComposeStore = defineStore('compose', () => {
 
   async function start(mode: ComposeMode, mailboxId: string | null, source?: { message: MessageSummary; body: MessageBody | null }): Promise<void> {
     starting = true
-    signatures.value = JSON.parse(localStorage.getItem(sigKey()) ?? '{}') as Record<string, string>
+    rich.value = localStorage.getItem(richKey()) === '1'
     identities.value = await api.call('compose.identities', {})
     attachments.value = []
     draft.value = null
@@ -121,11 +162,16 @@ export const useComposeStore = defineStore('compose', () => {
     note.value = pick.note
     to.value = ''; cc.value = ''; bcc.value = ''; subject.value = ''; text.value = ''
     inReplyTo.value = null; references.value = []; encrypt.value = false; error.value = null
+    html.value = ''; quoteIntro = ''; plainSignature = ''
+    replying = mode !== 'new'
     const m = source?.message
+    let quoteRich = ''
     if (m) {
       const mine = new Set(identities.value.map((i) => i.from.address))
       const others = (list: typeof m.to) => list.filter((a) => !mine.has(a.address.toLowerCase()))
-      const quoted = (source.body?.text ?? '').split('\n').map((l) => `> ${l}`).join('\n')
+      // An HTML-only message is quoted by its text, read from its cleaned HTML (scripts and styles never become text).
+      const bodyText = source.body?.text || (source.body?.html ? htmlToPlain(cleanHtml(source.body.html)) : '')
+      const quoted = bodyText.split('\n').map((l) => `> ${l}`).join('\n')
       const who = m.from[0] ? formatAddress(m.from[0]) : tr('compose.someone')
       const when = dateTime(new Date(m.date))
       if (mode === 'forward') {
@@ -133,19 +179,32 @@ export const useComposeStore = defineStore('compose', () => {
         // A forward stays in the conversation (References, no In-Reply-To): so another member's
         // reply meanwhile stops it as it stops a reply.
         references.value = chainOf(m, source.body)
-        text.value = `\n\n${tr('compose.forwarded')}\n${tr('reader.from')}: ${who}\n${tr('reader.date')}: ${when}\n${tr('compose.subject')}: ${m.subject}\n${tr('reader.to')}: ${m.to.map(formatAddress).join(', ')}\n\n${source.body?.text ?? ''}`
+        quoteIntro = `\n\n${tr('compose.forwarded')}`
+        const head = `${tr('compose.forwarded')}\n${tr('reader.from')}: ${who}\n${tr('reader.date')}: ${when}\n${tr('compose.subject')}: ${m.subject}\n${tr('reader.to')}: ${m.to.map(formatAddress).join(', ')}`
+        text.value = `\n\n${head}\n\n${bodyText}`
+        quoteRich = `<blockquote>${textToHtml(head)}${source.body?.html ? cleanHtml(source.body.html) : textToHtml(bodyText)}</blockquote>`
       } else {
         subject.value = replySubject(m.subject, 'Re')
         to.value = [...m.from, ...(mode === 'replyAll' ? others(m.to) : [])].map(formatAddress).join(', ')
         if (mode === 'replyAll') cc.value = others(m.cc).map(formatAddress).join(', ')
-        text.value = `\n\n${tr('compose.wrote', { when, who })}\n${quoted}`
+        quoteIntro = `\n\n${tr('compose.wrote', { when, who })}`
+        text.value = `${quoteIntro}\n${quoted}`
+        quoteRich = `${textToHtml(tr('compose.wrote', { when, who }))}${source.body?.html ? `<blockquote>${cleanHtml(source.body.html)}</blockquote>` : quoteHtml(bodyText)}`
         inReplyTo.value = m.messageId
         references.value = chainOf(m, source.body)
       }
     }
-    // The signature goes above any quoted text, as people expect.
-    text.value = block(identityId.value) + text.value
-    if (rich.value) html.value = toHtml(text.value)
+    // The signature goes at the end of a new message and above the quoted text of a reply, as
+    // Outlook puts it: its own block, replaced when the From changes, removable.
+    const sig = await signatureFor(identityId.value)
+    if (rich.value) {
+      html.value = `<p></p>${sig ? signatureBlock(sig.html) : ''}${quoteRich}`
+      hasSignature.value = !!sig?.html
+    } else {
+      text.value = `${plainBlock(sig)}${text.value}`
+      plainSignature = plainBlock(sig)
+      hasSignature.value = !!sig?.html
+    }
     openedAt = Date.now()
     answering = m && mode !== 'new' ? m : null
     pristine = written()
@@ -170,7 +229,8 @@ export const useComposeStore = defineStore('compose', () => {
     to.value = list(d.to); cc.value = list(d.cc); bcc.value = list(d.bcc)
     subject.value = d.subject
     text.value = d.text
-    if (rich.value) html.value = d.html ?? toHtml(d.text)
+    if (rich.value) html.value = d.html ? cleanHtml(d.html) : textToHtml(d.text)
+    hasSignature.value = false; plainSignature = ''
     inReplyTo.value = d.inReplyTo
     references.value = d.references
     attachments.value = d.attachments.map((a) => ({ ...a, size: Math.floor(a.contentBase64.length * 0.75) }))
@@ -188,35 +248,31 @@ export const useComposeStore = defineStore('compose', () => {
     setTimeout(() => { starting = false }, 0)
   }
 
-  /** Swaps the signature block when the From identity changes. */
-  watch(identityId, (next, prev) => {
-    if (!open.value || !prev) return
-    const old = block(prev)
-    text.value = old && text.value.includes(old) ? text.value.replace(old, block(next)) : text.value
+  /** Swaps the signature block when the From identity changes (the new one's, or none). */
+  watch(identityId, async (next, prev) => {
+    if (!open.value || !prev || starting) return
+    putSignature(await signatureFor(next))
   })
 
-  function setSignature(id: string, value: string): void {
-    const before = block(id)
-    signatures.value = { ...signatures.value, [id]: value }
-    localStorage.setItem(sigKey(), JSON.stringify(signatures.value))
-    if (id === identityId.value) text.value = before && text.value.includes(before) ? text.value.replace(before, block(id)) : text.value + block(id)
-  }
-
-  const escape = (t: string) => t.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!)
-  const toHtml = (t: string) => escape(t).replace(/\n/g, '<br>')
-
-  /** Switches between plain and rich text, keeping what was written. */
+  /** Switches between plain and rich text, keeping what was written; the choice is kept for this person. */
   function setRich(on: boolean): void {
     if (on === rich.value) return
-    if (on) html.value = toHtml(text.value)
-    else text.value = htmlToText(html.value)
+    if (on) {
+      const sig = plainSignature && text.value.includes(plainSignature) ? plainSignature : ''
+      const [before, after] = sig ? [text.value.slice(0, text.value.indexOf(sig)), text.value.slice(text.value.indexOf(sig) + sig.length)] : [text.value, '']
+      html.value = `${textToHtml(before)}${sig ? `<div data-signature="">${textToHtml(sig.replace(/^\n\n-- \n/, ''))}</div>` : ''}${textToHtml(after.replace(/^\n+/, ''))}`
+    } else {
+      text.value = htmlToPlain(html.value)
+      plainSignature = ''
+    }
     rich.value = on
-    localStorage.setItem('tandem.compose.rich', on ? '1' : '0')
+    localStorage.setItem(richKey(), on ? '1' : '0')
   }
 
   const request = () => {
-    const outgoingHtml = rich.value ? DOMPurify.sanitize(html.value, { FORBID_TAGS: ['script', 'iframe', 'form', 'object', 'embed', 'style'], FORBID_ATTR: ['style'] }) as unknown as string : null
-    const plain = rich.value ? htmlToText(html.value) : text.value
+    // What leaves is cleaned again (clean-html.ts), whatever the editor holds; the plain part follows from it.
+    const outgoingHtml = rich.value ? cleanHtml(html.value) : null
+    const plain = rich.value ? htmlToPlain(outgoingHtml ?? '') : text.value
     const lists = { to: parseAddressList(to.value), cc: parseAddressList(cc.value), bcc: parseAddressList(bcc.value) }
     return {
       identityId: identityId.value, to: lists.to.addresses, cc: lists.cc.addresses, bcc: lists.bcc.addresses,
@@ -229,7 +285,7 @@ export const useComposeStore = defineStore('compose', () => {
    * rewriting of the same HTML is no change), the recipients, the subject, the files.
    */
   const written = () => JSON.stringify([identityId.value, to.value.trim(), cc.value.trim(), bcc.value.trim(), subject.value.trim(),
-    (rich.value ? htmlToText(html.value) : text.value).trim(), attachments.value.map((a) => [a.filename, a.size])])
+    (rich.value ? htmlToPlain(html.value) : text.value).trim(), attachments.value.map((a) => [a.filename, a.size])])
   /** The message as it was opened (a new reply with its quote and signature, a reopened draft): saving it would save nothing of the person's. */
   let pristine = ''
   /** The person changed something since the window opened: only then is there a draft to keep. */
@@ -409,7 +465,8 @@ export const useComposeStore = defineStore('compose', () => {
     to.value = list(r.to); cc.value = list(r.cc); bcc.value = list(r.bcc)
     subject.value = r.subject
     text.value = r.text
-    if (rich.value) html.value = r.html ?? toHtml(r.text)
+    if (rich.value) html.value = r.html ? cleanHtml(r.html) : textToHtml(r.text)
+    hasSignature.value = false; plainSignature = ''
     inReplyTo.value = r.inReplyTo
     references.value = r.references
     // The queued message's drafts are this one's too: they go when the changed message goes.
@@ -427,7 +484,10 @@ export const useComposeStore = defineStore('compose', () => {
     if (!session.session) { pendingMailto = url; return }
     await start('new', null)
     to.value = fields.to; cc.value = fields.cc; bcc.value = fields.bcc; subject.value = fields.subject
-    if (fields.body) text.value = `${fields.body}${text.value}`
+    if (fields.body) {
+      text.value = `${fields.body}${text.value}`
+      if (rich.value) html.value = `${textToHtml(fields.body)}${html.value.replace(/^<p><\/p>/, '')}`
+    }
   }
   api.on('app.mailto', ({ url }) => { void fromMailto(url) })
   watch(() => session.session, (s) => { if (s && pendingMailto) { const url = pendingMailto; pendingMailto = null; void fromMailto(url) } })
@@ -435,6 +495,6 @@ export const useComposeStore = defineStore('compose', () => {
   return {
     fromMailto,
     open, identities, identityId, identity, note, to, cc, bcc, subject, text, encrypt, encryptBlocked, sending, error,
-    attachments, maxBytes, wireSize, attach, detach, start, openDraft, send, acknowledgeAnswer, close, discard, saveDraft, draft, savedAt, draftQueued, editing, editQueued, signatures, setSignature, rich, html, setRich,
+    attachments, maxBytes, wireSize, attach, detach, start, openDraft, send, acknowledgeAnswer, close, discard, saveDraft, draft, savedAt, draftQueued, editing, editQueued, rich, html, setRich, hasSignature, removeSignature, refreshSignature,
   }
 })

@@ -25,6 +25,8 @@ function handlers(overrides: Partial<Handlers> = {}): { h: Handlers; seen: unkno
     'messages.threading': unused,
     'team.read': unused,
     'team.record': unused,
+    'signatures.shared': unused,
+    'signatures.setShared': unused,
     'team.verify': unused,
     'team.authors': unused,
     'team.compact': unused,
