@@ -9,6 +9,7 @@ import { imapSession, passwordOf } from '../test/mailstack/sessions'
 import { projectRoot } from '../electron/web/web-app'
 import { benchMessages } from './fixtures'
 import { SUMMARY_QUERY, toWireSummary } from '../electron/service/operations/summaries'
+import { fetchSummaries } from '../electron/service/imap/summary-fetch'
 
 const { values } = parseArgs({ options: { size: { type: 'string', default: '20000' }, runs: { type: 'string', default: '5' } } })
 const SIZE = Number(values.size)
@@ -40,6 +41,28 @@ async function main(): Promise<void> {
         for await (const m of c.fetch('1:*', SUMMARY_QUERY, { uid: true })) stage(m, batch)
         ;(times[name] ??= []).push(performance.now() - t0)
       }
+      // The purpose-built reader (imap/summary-fetch-parser.ts), as the sync uses it: CPU of this process too.
+      const batch: unknown[] = []
+      const cpu0 = process.cpuUsage()
+      const t0 = performance.now()
+      const stats = await fetchSummaries(c, '1:*', SUMMARY_QUERY, { uid: true }, (m) => {
+        batch.push(toWireSummary(m))
+        if (batch.length >= 1000) { JSON.stringify({ type: 'event', name: 'sync.messages', payload: { messages: batch } }); batch.length = 0 }
+      })
+      ;(times['summary reader + toWireSummary + JSON'] ??= []).push(performance.now() - t0)
+      const cpu = process.cpuUsage(cpu0)
+      ;(times['… its CPU (this process)'] ??= []).push((cpu.user + cpu.system) / 1000)
+      if (stats.fast + stats.generic < SIZE) throw new Error(`the reader took ${stats.fast} and imapflow ${stats.generic} of ${SIZE}`)
+    }
+    for (let r = 0; r < RUNS; r++) {
+      const cpu0 = process.cpuUsage()
+      const batch: unknown[] = []
+      for await (const m of c.fetch('1:*', SUMMARY_QUERY, { uid: true })) {
+        batch.push(toWireSummary(m))
+        if (batch.length >= 1000) { JSON.stringify({ type: 'event', name: 'sync.messages', payload: { messages: batch } }); batch.length = 0 }
+      }
+      const cpu = process.cpuUsage(cpu0)
+      ;(times['imapflow + toWireSummary + JSON: CPU (this process)'] ??= []).push((cpu.user + cpu.system) / 1000)
     }
     // toWireSummary alone, over objects already parsed.
     const parsed: import('imapflow').FetchMessageObject[] = []

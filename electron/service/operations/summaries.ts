@@ -46,12 +46,15 @@ function draftByOf(headers: Buffer | undefined): string[] {
   return a ? [a.name, a.address] : []
 }
 
+/** The fields of a fetched message the mapping reads (imapflow's object, or the summary reader's: imap/summary-fetch-parser.ts). */
+export type SummaryFields = Pick<FetchMessageObject, 'uid' | 'flags' | 'envelope' | 'size' | 'internalDate' | 'bodyStructure' | 'headers'>
+
 /**
  * A fetched message as a sync batch carries it (shared/api/summary-wire.ts): everything the
  * list needs, bounded, in one pass and one array; the renderer derives the cache key and the
  * conversation key.
  */
-export function toWireSummary(m: FetchMessageObject): WireSummary {
+export function toWireSummary(m: SummaryFields): WireSummary {
   const env = m.envelope
   const threading = threadingOf(m.headers)
   const date = (m.internalDate instanceof Date ? m.internalDate : env?.date instanceof Date ? env.date : new Date(0)).getTime()

@@ -1,8 +1,9 @@
 import { connectionLost } from '../imap/connect'
-import type { FetchMessageObject, ImapFlow, MailboxObject } from 'imapflow'
+import type { ImapFlow, MailboxObject } from 'imapflow'
 import type { FolderSyncState } from '../../../shared/domain'
 import type { WireSummary } from '../../../shared/api/summary-wire'
-import { SUMMARY_QUERY, THREADING_HEADERS, cacheableFlags, toWireSummary } from './summaries'
+import { SUMMARY_QUERY, THREADING_HEADERS, cacheableFlags, toWireSummary, type SummaryFields } from './summaries'
+import { fetchSummaries } from '../imap/summary-fetch'
 import type { FolderFlags } from './flag-scan'
 
 export interface SyncResult {
@@ -84,7 +85,7 @@ export async function syncFolder(client: ImapFlow, req: SyncRequest, emit: (batc
       const total = since ? Math.max(0, state.count - req.knownUids) : state.count
       let batch: WireSummary[] = []
       const flush = () => { if (batch.length) { emit(batch, added, Math.max(total, added)); batch = [] } }
-      const take = (m: FetchMessageObject) => {
+      const take = (m: SummaryFields) => {
         batch.push(toWireSummary(m))
         if (learn) learn.learn(m.uid, m.flags ?? [])
         added++
@@ -101,21 +102,19 @@ export async function syncFolder(client: ImapFlow, req: SyncRequest, emit: (batc
         for (let size = NEWEST_FIRST; hi >= 1; size = Math.min(size * 4, SYNC_CHUNK)) {
           const lo = Math.max(1, hi - size + 1)
           let lowest = below
-          for await (const m of client.fetch(`${lo}:${hi}`, SUMMARY_QUERY)) {
-            if (!(m.uid < below)) continue
+          await fetchSummaries(client, `${lo}:${hi}`, SUMMARY_QUERY, {}, (m) => {
+            if (!(m.uid < below)) return
             take(m)
             lowest = Math.min(lowest, m.uid)
-          }
+          })
           dropped(client)
           flush()
           below = lowest
           hi = lo - 1
         }
       } else {
-        for await (const m of client.fetch(`${firstNew}:*`, SUMMARY_QUERY, { uid: true })) {
-          // "n:*" also returns the highest message when nothing is at or above n.
-          if (m.uid >= firstNew) take(m)
-        }
+        // "n:*" also returns the highest message when nothing is at or above n.
+        await fetchSummaries(client, `${firstNew}:*`, SUMMARY_QUERY, { uid: true }, (m) => { if (m.uid >= firstNew) take(m) })
         // imapflow ends the iteration quietly when the connection drops: never take that for the end.
         dropped(client)
         flush()
