@@ -1,5 +1,5 @@
 import type { Component } from 'vue'
-import { Bell, Globe, Keyboard, Palette, ShieldCheck, UserRound, WifiOff } from 'lucide-vue-next'
+import { Bell, Globe, Keyboard, Palette, PenLine, ShieldCheck, UserRound, WifiOff } from 'lucide-vue-next'
 import type { MessageKey } from '../../../../shared/i18n'
 import AccountSection from './AccountSection.vue'
 import NotificationsSection from './NotificationsSection.vue'
@@ -8,6 +8,7 @@ import AppearanceSection from './AppearanceSection.vue'
 import OfflineSection from './OfflineSection.vue'
 import SecuritySection from './SecuritySection.vue'
 import ShortcutsSection from './ShortcutsSection.vue'
+import SignaturesSection from './SignaturesSection.vue'
 
 /**
  * One section of the Settings screen: its id (for `useUiStore().openSettings(id)`), its title,
@@ -26,6 +27,8 @@ export interface SettingsSection {
 export const SECTIONS: readonly SettingsSection[] = [
   { id: 'account', title: 'settings.account.title', icon: UserRound, component: AccountSection,
     keywords: ['settings.account.words', 'settings.account.signedInAs', 'settings.account.how', 'settings.account.servers', 'settings.account.mailboxes', 'settings.account.signOut'] },
+  { id: 'signatures', title: 'signatures.title', icon: PenLine, component: SignaturesSection,
+    keywords: ['signatures.title', 'signatures.editor', 'signatures.forNew', 'signatures.forReplies', 'signatures.address'] },
   { id: 'notifications', title: 'settings.notifications.title', icon: Bell, component: NotificationsSection,
     keywords: ['settings.notifications.words', 'notify.enable', 'notify.quietHours', 'notify.quietEnable', 'notify.perMailbox'] },
   { id: 'language', title: 'settings.language.title', icon: Globe, component: LanguageSection,
