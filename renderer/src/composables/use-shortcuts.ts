@@ -6,7 +6,6 @@ import { useMessageActions, pendingDelete } from './use-message-actions'
 import { useWrite } from './use-write'
 import { isDraft } from '../mail/drafts'
 import { apiErrorOf } from '../api/failure'
-import { say } from '../i18n'
 import { useFoldersStore } from '../stores/folders'
 import { useNoticesStore } from '../stores/notices'
 import { useUiStore } from '../stores/ui'
@@ -88,7 +87,7 @@ export function useShortcuts(focusSearch: () => void, clearSearch: () => void) {
       Enter: () => {
         // A draft reopens in the composer; a conversation is read.
         const f = messages.focused
-        if (f && isDraft(f, folders.byId(f.folderId))) { void compose.openDraft(f).catch((err: unknown) => notices.show(say(apiErrorOf(err)), { kind: 'error' })); return }
+        if (f && isDraft(f, folders.byId(f.folderId))) { void compose.openDraft(f).catch((err: unknown) => notices.showError(apiErrorOf(err))); return }
         const unread = messages.targets.filter((m) => !m.flags.includes('\\Seen'))
         if (unread.length) void actions.markRead(unread)
       },
