@@ -1,5 +1,6 @@
-// Takes the README's screenshot of the real UI: the Contoso stack, the web host, Debian's
-// Chromium. Usage: npx tsx scripts/screenshot.ts [out.png]
+// Takes the README's screenshots of the real UI, in the light theme and in the dark one: the
+// Contoso stack, the web host, Debian's Chromium. Usage: npx tsx scripts/screenshot.ts [out.png]
+// (the dark one is written beside it, as out-dark.png).
 import { join } from 'node:path'
 import { chromium } from '@playwright/test'
 import { loadOrganisation } from '../test/mailstack/organisation'
@@ -17,18 +18,22 @@ async function main(): Promise<void> {
   const web = await startWebApp({ suggestedServer: server, log: () => undefined })
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
   try {
-    const page = await browser.newPage({ viewport: { width: 1360, height: 760 }, deviceScaleFactor: 1 })
+    for (const colorScheme of ['light', 'dark'] as const) {
+    const page = await browser.newPage({ viewport: { width: 1360, height: 760 }, deviceScaleFactor: 1, colorScheme })
     page.on('console', (m) => { if (m.type() === 'error') console.error('console:', m.text()) })
     page.on('pageerror', (e) => console.error('pageerror:', e.message))
     await page.goto(web.url)
     await page.getByLabel('E-mail address').fill('bob@contoso.test')
     await page.getByLabel('Password').fill(org.users.find((u) => u.address === 'bob@contoso.test')!.password)
     await page.getByRole('button', { name: 'Sign in' }).click()
-    await page.locator('section[data-kind="shared"] button[data-role="inbox"]').click()
+    await page.getByRole('navigation', { name: 'Mailboxes' }).getByRole('region', { name: 'Contoso Support' }).getByRole('button', { name: /^Inbox\b/ }).first().click()
     await page.locator('.row').nth(2).click()
-    await page.waitForTimeout(800)
-    await page.screenshot({ path: out })
-    console.log(`wrote ${out}`)
+    await page.waitForTimeout(1500)
+    const file = colorScheme === 'light' ? out : out.replace(/\.png$/, '-dark.png')
+    await page.screenshot({ path: file })
+    console.log(`wrote ${file}`)
+    await page.close()
+    }
   } finally {
     await browser.close()
     await web.stop()
