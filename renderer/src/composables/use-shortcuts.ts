@@ -39,7 +39,9 @@ export const SHORTCUTS: { keys: string[]; what: MessageKey }[] = [
  * A layer over the mail that handles its own keys: a dialog, a menu, a select's list. Esc there
  * closes that layer only (reka-ui's dismissable layers do it), never the search or the selection.
  */
-const LAYER = '[role=dialog], [role=alertdialog], [role=menu], [role=listbox][data-state], [data-reka-popper-content-wrapper]'
+// A select's open list has data-state="open"; the message list (also a listbox) carries
+// data-state="closed" as the trigger of its right-click menu, and is not a layer.
+const LAYER = '[role=dialog], [role=alertdialog], [role=menu], [role=listbox][data-state=open], [data-reka-popper-content-wrapper]'
 /** An open modal layer or menu, wherever the focus is (it may have gone to the body). */
 const OPEN_LAYER = '[role=dialog][data-state=open], [role=alertdialog][data-state=open], [role=menu][data-state=open], [role=listbox][data-state=open]'
 export function inLayer(target: EventTarget | null): boolean {
