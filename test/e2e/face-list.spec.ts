@@ -61,7 +61,7 @@ async function inWindow(page: Page, el: Locator): Promise<boolean> {
 
 test.describe('the list and the reader', () => {
   test('quick actions and the row menu by mouse and keyboard, the toolbar at 1024×768, an empty filter, the first sync\'s progress, axe in both themes', async ({ app, stack }) => {
-    test.setTimeout(240_000)
+    test.setTimeout(420_000)
     await stack.seed('support@contoso.test', 'INBOX', SUBJECTS.map((s, i) => customer(s, i + 1)))
     // A big folder of bob's own that no sync has touched: its first sync must say it is on its way.
     await stack.seed('bob@contoso.test', 'Projects', await supportInbox(1500, 'Bob Baker <bob@contoso.test>', 11))

@@ -25,9 +25,6 @@ export interface FolderSyncEvents {
   failed?(folderId: string, error: ApiError): void
 }
 
-/** The most rows one IndexedDB write of sync batches takes (about 30 blocks). */
-const MAX_WRITE_ROWS = 8000
-
 const sameFlags = (a: string[], b: string[]) => a.length === b.length && a.every((f) => b.includes(f))
 
 /**
@@ -74,19 +71,8 @@ export class FolderSync {
   batch(folderId: string, rows: MessageSummary[]): void {
     const seen = this.written.get(folderId)
     if (seen) for (const m of rows) seen.add(m.id)
-    for (const m of rows) this.pending.push(m)
-    if (this.queued) return
-    // Batches that arrive while a write runs go into the next one together: fewer, larger
-    // IndexedDB transactions (each costs a fixed ~ms, and neighbouring batches share blocks).
-    this.queued = true
-    this.writes = this.writes.then(async () => {
-      this.queued = false
-      while (this.pending.length) await this.db.summaries.put(this.pending.splice(0, MAX_WRITE_ROWS))
-    })
+    this.writes = this.writes.then(() => this.db.summaries.put(rows))
   }
-  /** Rows of sync batches not yet written, and whether a write for them is queued. */
-  private pending: MessageSummary[] = []
-  private queued = false
 
   sync(folderId: string): Promise<void> {
     let run = this.runs.get(folderId)

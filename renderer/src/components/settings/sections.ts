@@ -27,10 +27,10 @@ export interface SettingsSection {
 export const SECTIONS: readonly SettingsSection[] = [
   { id: 'account', title: 'settings.account.title', icon: UserRound, component: AccountSection,
     keywords: ['settings.account.words', 'settings.account.signedInAs', 'settings.account.how', 'settings.account.servers', 'settings.account.mailboxes', 'settings.account.signOut'] },
-  { id: 'signatures', title: 'signatures.title', icon: PenLine, component: SignaturesSection,
-    keywords: ['signatures.title', 'signatures.editor', 'signatures.forNew', 'signatures.forReplies', 'signatures.address'] },
   { id: 'notifications', title: 'settings.notifications.title', icon: Bell, component: NotificationsSection,
     keywords: ['settings.notifications.words', 'notify.enable', 'notify.quietHours', 'notify.quietEnable', 'notify.perMailbox'] },
+  { id: 'signatures', title: 'signatures.title', icon: PenLine, component: SignaturesSection,
+    keywords: ['signatures.title', 'signatures.editor', 'signatures.forNew', 'signatures.forReplies', 'signatures.address'] },
   { id: 'language', title: 'settings.language.title', icon: Globe, component: LanguageSection,
     keywords: ['settings.language.words', 'app.language'] },
   { id: 'appearance', title: 'settings.appearance.title', icon: Palette, component: AppearanceSection,
