@@ -46,7 +46,9 @@ const foldersOf = async (stack: MailStack, subject: string) => (await onServer(s
 async function axe(page: Page, what: string): Promise<void> {
   await page.mouse.move(1, 1)
   await page.waitForTimeout(150)
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).options({ iframes: false }).analyze()
+  // The mail is in sandboxed frames without scripts, where axe cannot run: axe runs on the page
+  // alone, in one pass (its finishing step in a page of its own hung here with the frames open).
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).exclude('iframe').options({ iframes: false }).setLegacyMode(true).analyze()
   const show = (rs: typeof results.violations) => rs.map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => `${n.target.join(' ')} ${n.failureSummary ?? ''}`).join(' | ')}`)
   expect.soft(show(results.violations), `axe on ${what}`).toEqual([])
   expect.soft(show(results.incomplete.filter((v) => v.id === 'color-contrast')), `undecided contrast on ${what}`).toEqual([])
