@@ -18,8 +18,7 @@ async function main(): Promise<void> {
   const web = await startWebApp({ suggestedServer: server, log: () => undefined })
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
   try {
-    for (const colorScheme of ['light', 'dark'] as const) {
-    const page = await browser.newPage({ viewport: { width: 1360, height: 760 }, deviceScaleFactor: 1, colorScheme })
+    const page = await browser.newPage({ viewport: { width: 1360, height: 760 }, deviceScaleFactor: 1, colorScheme: 'light' })
     page.on('console', (m) => { if (m.type() === 'error') console.error('console:', m.text()) })
     page.on('pageerror', (e) => console.error('pageerror:', e.message))
     await page.goto(web.url)
@@ -28,11 +27,13 @@ async function main(): Promise<void> {
     await page.getByRole('button', { name: 'Sign in' }).click()
     await page.getByRole('navigation', { name: 'Mailboxes' }).getByRole('region', { name: 'Contoso Support' }).getByRole('button', { name: /^Inbox\b/ }).first().click()
     await page.locator('.row').nth(2).click()
-    await page.waitForTimeout(1500)
-    const file = colorScheme === 'light' ? out : out.replace(/\.png$/, '-dark.png')
-    await page.screenshot({ path: file })
-    console.log(`wrote ${file}`)
-    await page.close()
+    // The same window in each theme (the system's, as the app follows it by default).
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme })
+      await page.waitForTimeout(1500)
+      const file = colorScheme === 'light' ? out : out.replace(/\.png$/, '-dark.png')
+      await page.screenshot({ path: file })
+      console.log(`wrote ${file}`)
     }
   } finally {
     await browser.close()
