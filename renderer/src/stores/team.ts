@@ -261,7 +261,7 @@ export const useTeamStore = defineStore('team', () => {
     if (!s || s.assignee === me.value) return
     const id = await act(m, { kind: 'assign', to: me.value, expect: s.assignee }, { assignee: s.assignee })
     const lost = stateOf(m)?.history.find((e) => e.id === id && e.outcome === 'lost')
-    if (lost) notices.show(tr('team.lost', { who: lost.holder ?? tr('team.nobody') }), { kind: 'error' })
+    if (lost) notices.show(tr('team.lost', { who: lost.holder ?? tr('team.nobody') }), { kind: 'error', ms: 10_000 })
   }
 
   const assign = (m: MessageSummary, to: string | null) => act(m, { kind: 'assign', to }, { assignee: stateOf(m)?.assignee ?? null })
