@@ -3,11 +3,10 @@ import { loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
 import { supportInbox } from '../mailstack/demo-mail'
 import { admin } from '../integration/admin-cli'
-import { test, expect, cachedSummaries, launch, openFolder, showSingleMessages, signIn } from './fixtures'
+import { test, expect, cachedSummaries, fromChoices, launch, openFolder, showSingleMessages, signIn } from './fixtures'
 import { projectRoot } from '../../electron/web/web-app'
 
 const sidebar = (page: Page) => page.getByRole('navigation', { name: 'Mailboxes' })
-const fromOptions = (page: Page) => page.getByRole('dialog', { name: 'New message' }).getByLabel('From').locator('option')
 /**
  * The window's mailbox refresh, as its 60 s timer or the window coming back to the front starts
  * it (the window refreshes on focus at most every 15 s: the test waits that out).
@@ -48,8 +47,7 @@ test.describe('the administrator\'s changes in a member\'s open window', () => {
       await expect(async () => {
         await app.getByRole('button', { name: 'New message' }).click()
         try {
-          await expect(fromOptions(app)).toHaveCount(3, { timeout: 1000 })
-          expect((await fromOptions(app).allTextContents()).sort()).toEqual(['Carol Chen <carol@contoso.test>', 'Contoso Billing <billing@contoso.test>', 'Reception Desk <reception@contoso.test>'])
+          expect((await fromChoices(app)).sort()).toEqual(['Carol Chen <carol@contoso.test>', 'Contoso Billing <billing@contoso.test>', 'Reception Desk <reception@contoso.test>'])
         } finally {
           await app.getByRole('dialog', { name: 'New message' }).getByRole('button', { name: 'Close' }).click()
         }

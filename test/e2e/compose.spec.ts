@@ -1,7 +1,4 @@
-import type { Page } from '@playwright/test'
-import { test, expect, imapSession, openFolder, passwordOf, signIn } from './fixtures'
-
-const fromOptions = (page: Page) => page.getByRole('dialog', { name: 'New message' }).getByLabel('From').locator('option')
+import { test, expect, fromChoices, fromPicker, imapSession, openFolder, passwordOf, signIn } from './fixtures'
 
 test.describe('compose with the right identity', () => {
   for (const [who, expected] of [
@@ -12,7 +9,7 @@ test.describe('compose with the right identity', () => {
     test(`the From picker offers ${who} exactly their identities (R2, R3)`, async ({ app, stack }) => {
       await signIn(app, stack, who)
       await app.getByRole('button', { name: 'New message' }).click()
-      await expect(fromOptions(app)).toHaveText([...expected])
+      await expect.poll(() => fromChoices(app)).toEqual([...expected])
     })
   }
 
@@ -23,7 +20,7 @@ test.describe('compose with the right identity', () => {
     const subject = (await app.locator('.reader .subject').textContent())!.trim()
     await app.keyboard.press('r')
     const dialog = app.getByRole('dialog', { name: 'New message' })
-    await expect(dialog.getByLabel('From')).toHaveValue('onBehalf:support@contoso.test')
+    await expect(fromPicker(app)).toHaveAttribute('data-value', 'onBehalf:support@contoso.test')
     await expect(dialog.getByLabel('Subject')).toHaveValue(/^Re: /)
     await expect(dialog.getByRole('checkbox', { name: 'Encrypt' })).toBeDisabled()
     await expect(dialog).toContainText('cannot be encrypted')
@@ -50,7 +47,7 @@ test.describe('compose with the right identity', () => {
     await app.getByRole('menuitem', { name: 'Sign out' }).click()
     await signIn(app, stack, 'dave@contoso.test')
     await app.getByRole('button', { name: 'New message' }).click()
-    await expect(fromOptions(app)).toHaveText(['Dave Dunn <dave@contoso.test>'])
+    await expect.poll(() => fromChoices(app)).toEqual(['Dave Dunn <dave@contoso.test>'])
     await expect(app.getByRole('dialog', { name: 'New message' }).getByRole('checkbox', { name: 'Encrypt' })).toBeDisabled()
   })
 })
@@ -74,7 +71,7 @@ test('a message from Contoso Support autosaves to its Drafts, takes a file, and 
   await openFolder(app, 'Contoso Support', 'inbox')
   await app.keyboard.press('c')
   const dialog = app.getByRole('dialog', { name: 'New message' })
-  await expect(dialog.getByLabel('From')).toHaveValue('sendAs:support@contoso.test')
+  await expect(fromPicker(app)).toHaveAttribute('data-value', 'sendAs:support@contoso.test')
   await dialog.getByLabel('To', { exact: true }).fill('dave@contoso.test')
   await dialog.getByLabel('Subject').fill('Our opening hours')
   await dialog.getByLabel('Message text').fill('Please find them attached.')

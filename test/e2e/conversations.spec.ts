@@ -1,9 +1,8 @@
-import type { Browser, Page } from '@playwright/test'
-import { startWebApp } from '../../electron/web/web-app'
+import type { Page } from '@playwright/test'
 import { smallOrganisation, type Organisation } from '../mailstack/organisation'
 import { imapSession } from '../mailstack/sessions'
 import { startMailStack, type MailStack } from '../mailstack/stack'
-import { test, expect, passwordOf, queuedTaskKinds, serverOf } from './fixtures'
+import { test, expect, passwordOf, person, queuedTaskKinds } from './fixtures'
 
 /**
  * The conversation as the unit, on two generated organisations of different layouts: a
@@ -33,19 +32,6 @@ const customerMail = (domain: string, subject: string, messageId: string, refere
   ...(references.length ? [`In-Reply-To: ${references.at(-1)}`, `References: ${references.join(' ')}`] : []),
   'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '', `${subject}: please help.`, ''].join('\r\n')
 
-/** A person's own Tandem: a web host of their own and a browser context, signed in. */
-async function person(browser: Browser, stack: MailStack, address: string): Promise<{ page: Page; stop: () => Promise<void> }> {
-  const web = await startWebApp({ suggestedServer: serverOf(stack), log: () => undefined, pollMs: 500 })
-  const context = await browser.newContext({ viewport: { width: 1360, height: 860 } })
-  const page = await context.newPage()
-  await page.goto(web.url)
-  await page.getByLabel('E-mail address').fill(address)
-  await page.getByLabel('Password').fill(passwordOf(stack, address))
-  await page.getByLabel('Password').press('Enter')
-  // Three windows and their services share two cores here: signing in can take a while.
-  await expect(page.getByTestId('signed-in-as')).toHaveText(address, { timeout: 30_000 })
-  return { page, stop: async () => { await context.close(); await web.stop() } }
-}
 /** A folder of a mailbox in the sidebar, by its name (its button also says how many are unread). */
 const openFolder = (p: Page, mailbox: string, name: string) => p.getByRole('navigation', { name: 'Mailboxes' }).getByRole('region', { name: mailbox }).getByRole('button', { name: new RegExp(`^${name}\\b`) }).first().click()
 const row = (p: Page, subject: string) => p.getByRole('listbox', { name: 'Message list' }).getByRole('option').filter({ hasText: subject })

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { test as base, _electron, type BrowserContext, type Locator, type Page } from '@playwright/test'
+import { test as base, _electron, expect, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test'
 import { startWebApp, projectRoot } from '../../electron/web/web-app'
 import { delegateLoginTemplate, loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
@@ -151,6 +151,36 @@ export const showSingleMessages = (page: Page) => choose(page, 'List', 'Single m
 export async function choose(page: Page, name: string | RegExp, optionLabel: string | RegExp, within?: Locator): Promise<void> {
   await (within ?? page).getByRole('combobox', { name }).click()
   await page.getByRole('option', { name: optionLabel, exact: typeof optionLabel === 'string' }).click()
+}
+
+/**
+ * A person's own Tandem beside another's: a web host of its own (its own service) and a browser
+ * context, signed in. Several windows and their services share two cores: signing in may take a while.
+ */
+export async function person(browser: Browser, stack: MailStack, address: string): Promise<{ page: Page; stop: () => Promise<void> }> {
+  const web = await startWebApp({ suggestedServer: serverOf(stack), log: () => undefined, pollMs: 500 })
+  const context = await browser.newContext({ viewport: { width: 1360, height: 860 } })
+  const page = await context.newPage()
+  await page.goto(web.url)
+  await page.getByLabel('E-mail address').fill(address)
+  await page.getByLabel('Password').fill(passwordOf(stack, address))
+  await page.getByLabel('Password').press('Enter')
+  await expect(page.getByTestId('signed-in-as')).toHaveText(address, { timeout: 30_000 })
+  return { page, stop: async () => { await context.close(); await web.stop() } }
+}
+
+/** The composer's From picker: a select drawn by Tandem, its chosen identity's id in data-value. */
+export const fromPicker = (page: Page) => page.getByRole('dialog', { name: 'New message' }).getByRole('combobox', { name: 'From' })
+
+/** The identities the composer's From picker offers, as the person reads them (it is opened and closed again). */
+export async function fromChoices(page: Page): Promise<string[]> {
+  await fromPicker(page).click()
+  const options = page.getByRole('listbox').last().getByRole('option')
+  await options.first().waitFor({ timeout: 5000 })
+  const texts = (await options.allTextContents()).map((t) => t.trim())
+  await page.keyboard.press('Escape')
+  await expect(page.getByRole('listbox').last().getByRole('option')).toHaveCount(0)
+  return texts
 }
 
 /** The kinds of the tasks the page's cache holds, queued or waiting (IndexedDB, read by the page itself). */

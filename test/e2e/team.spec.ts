@@ -1,9 +1,8 @@
 import type { Browser, Page } from '@playwright/test'
-import { startWebApp } from '../../electron/web/web-app'
 import { smallOrganisation, type Organisation } from '../mailstack/organisation'
 import { imapSession } from '../mailstack/sessions'
 import { startMailStack, type MailStack } from '../mailstack/stack'
-import { test, expect, choose, passwordOf, serverOf } from './fixtures'
+import { test, expect, choose, passwordOf, person } from './fixtures'
 import { randomUUID } from 'node:crypto'
 import { readTeamRecords, recordMessage } from '../../electron/service/operations/team'
 
@@ -46,16 +45,9 @@ const customerMail = (domain: string, subject: string) => [`From: Ana García <a
 
 /** A member's own Tandem: a web host of their own and a browser context, signed in, on the shared Inbox. */
 async function member(browser: Browser, stack: MailStack, address: string, desk: string): Promise<{ page: Page; stop: () => Promise<void> }> {
-  const web = await startWebApp({ suggestedServer: serverOf(stack), log: () => undefined, pollMs: 500 })
-  const context = await browser.newContext({ viewport: { width: 1360, height: 860 } })
-  const page = await context.newPage()
-  await page.goto(web.url)
-  await page.getByLabel('E-mail address').fill(address)
-  await page.getByLabel('Password').fill(passwordOf(stack, address))
-  await page.getByLabel('Password').press('Enter')
-  await expect(page.getByTestId('signed-in-as')).toHaveText(address)
-  await page.getByRole('navigation', { name: 'Mailboxes' }).getByRole('region', { name: desk }).locator('button[data-role="inbox"]').click()
-  return { page, stop: async () => { await context.close(); await web.stop() } }
+  const m = await person(browser, stack, address)
+  await m.page.getByRole('navigation', { name: 'Mailboxes' }).getByRole('region', { name: desk }).locator('button[data-role="inbox"]').click()
+  return m
 }
 
 for (const setup of SETUPS) {

@@ -112,8 +112,7 @@ export function useMessageActions() {
    * it went), then its messages here that the person sees now are archived, as one move. One
    * Undo takes back both.
    */
-  async function doneAndArchive(): Promise<void> {
-    const targets = messages.targets
+  async function doneAndArchive(targets = messages.targets): Promise<void> {
     const first = targets[0]
     if (!first) return
     const to = (folders.byMailbox[first.mailboxId] ?? []).find((f) => f.role === 'archive')

@@ -1,5 +1,4 @@
-import { Archive, Flag, FlagOff, Forward, Mail, MailOpen, Reply, ReplyAll, Trash2, UserCheck } from 'lucide-vue-next'
-import type { Component } from 'vue'
+import { Archive, CheckCheck, Flag, FlagOff, Forward, Mail, MailOpen, Reply, ReplyAll, Trash2, UserCheck } from 'lucide-vue-next'
 import type { MessageSummary } from '../../../shared/domain'
 import type { MenuItem } from '../components/common/menu-item'
 import { tr } from '../i18n'
@@ -13,12 +12,18 @@ import { useWrite } from './use-write'
 /** The keys the shortcuts (use-shortcuts.ts) give these actions, as the menus and tooltips show them. */
 export const KEYS = { reply: 'R', replyAll: 'A', forward: 'F', archive: 'E', delete: '#', read: 'U', flag: 'S', claim: 'M' } as const
 
-export interface RowAction { id: string; label: string; icon: Component; shortcut: string; disabled: boolean; run: () => void }
+/** Every action on messages, each once; `claim` and `done` only where a team shares the mailbox and they apply. */
+export interface ActionItems {
+  reply: MenuItem; replyAll: MenuItem; forward: MenuItem
+  archive: MenuItem; delete: MenuItem; read: MenuItem; flag: MenuItem
+  claim: MenuItem | null; done: MenuItem | null
+}
 
 /**
- * One row's actions — its hover and keyboard quick actions and its right-click menu — the same
- * actions as the reader's toolbar, through the same tasks and the same Undo (use-message-actions).
- * They act on the row (its conversation's messages here), or on the selection it is part of.
+ * The actions on messages — a row's hover and keyboard quick actions, its right-click menu and
+ * the reader's toolbar — built in one place, through the same tasks and the same Undo
+ * (use-message-actions). They act on what `of` returns when run (a row's conversation, the
+ * selection, the focused conversation); answering answers `answer`'s message.
  */
 export function useRowActions() {
   const actions = useMessageActions()
@@ -28,33 +33,53 @@ export function useRowActions() {
   const team = useTeamStore()
   const writer = useWrite()
 
+  function items(of: () => MessageSummary[], answer: () => MessageSummary | null): ActionItems {
+    const targets = of()
+    const first = targets[0] ?? null
+    const folder = first ? folders.byId(first.folderId) : null
+    const read = targets.length > 0 && targets.every((m) => m.flags.includes('\\Seen'))
+    const flagged = targets.length > 0 && targets.every((m) => m.flags.includes('\\Flagged'))
+    const focused = answer()
+    const write = (mode: 'reply' | 'replyAll' | 'forward') => () => {
+      const m = answer()
+      if (!m) return
+      if (messages.focusedId !== m.id) messages.focus(m.id)
+      void writer.write(mode)
+    }
+    const shared = !!focused && !!session.session?.mailboxes.some((m) => m.id === focused.mailboxId && m.kind === 'shared')
+    const state = shared ? team.stateOf(focused) : null
+    return {
+      reply: { id: 'reply', label: tr('list.reply'), icon: Reply, shortcut: KEYS.reply, disabled: !focused, run: write('reply') },
+      replyAll: { id: 'replyAll', label: tr('list.replyAll'), icon: ReplyAll, shortcut: KEYS.replyAll, disabled: !focused, run: write('replyAll') },
+      forward: { id: 'forward', label: tr('list.forward'), icon: Forward, shortcut: KEYS.forward, disabled: !focused, run: write('forward') },
+      archive: { id: 'archive', label: tr('list.archive'), icon: Archive, shortcut: KEYS.archive, disabled: !first || folder?.role === 'archive', run: () => void actions.archive(of()) },
+      delete: { id: 'delete', label: tr('list.delete'), icon: Trash2, shortcut: KEYS.delete, danger: true, disabled: !first || !folder?.rights.delete, run: () => void actions.remove(of()) },
+      read: { id: 'read', label: read ? tr('list.markUnread') : tr('list.markRead'), icon: read ? Mail : MailOpen, shortcut: KEYS.read, disabled: !first || !folder?.rights.seen, run: () => void actions.toggleRead(of()) },
+      flag: { id: 'flag', label: flagged ? tr('list.unflag') : tr('list.flag'), icon: flagged ? FlagOff : Flag, shortcut: KEYS.flag, disabled: !first || !folder?.rights.write, run: () => void actions.toggleFlag(of()) },
+      claim: shared && state?.assignee !== team.me ? { id: 'claim', label: tr('team.claim'), icon: UserCheck, shortcut: KEYS.claim, run: () => void team.claim(focused) } : null,
+      done: shared && state?.status !== 'done' ? { id: 'done', label: tr('team.doneArchive'), icon: CheckCheck, run: () => void actions.doneAndArchive(of()) } : null,
+    }
+  }
+
+  /** A row's items: its conversation's messages in this folder, or the selection it is part of. */
+  const ofRow = (row: MessageSummary) => items(() => actions.targetsOf(row), () => row)
+
   /** Archive, Delete, Read/Unread, Flag: what a row offers on hover. */
-  function quick(row: MessageSummary): RowAction[] {
-    const targets = actions.targetsOf(row)
-    const folder = folders.byId(row.folderId)
-    const read = targets.every((m) => m.flags.includes('\\Seen'))
-    const flagged = targets.every((m) => m.flags.includes('\\Flagged'))
-    return [
-      { id: 'archive', label: tr('list.archive'), icon: Archive, shortcut: KEYS.archive, disabled: folder?.role === 'archive', run: () => void actions.archive(actions.targetsOf(row)) },
-      { id: 'delete', label: tr('list.delete'), icon: Trash2, shortcut: KEYS.delete, disabled: !folder?.rights.delete, run: () => void actions.remove(actions.targetsOf(row)) },
-      { id: 'read', label: read ? tr('list.markUnread') : tr('list.markRead'), icon: read ? Mail : MailOpen, shortcut: KEYS.read, disabled: !folder?.rights.seen, run: () => void actions.toggleRead(actions.targetsOf(row)) },
-      { id: 'flag', label: flagged ? tr('list.unflag') : tr('list.flag'), icon: flagged ? FlagOff : Flag, shortcut: KEYS.flag, disabled: !folder?.rights.write, run: () => void actions.toggleFlag(actions.targetsOf(row)) },
-    ]
+  function quick(row: MessageSummary): MenuItem[] {
+    const i = ofRow(row)
+    return [i.archive, i.delete, i.read, i.flag]
   }
 
   /** The right-click menu: answering (which reads the row), then the row's quick actions, then the team's. */
   function menu(row: MessageSummary): MenuItem[] {
-    const write = (mode: 'reply' | 'replyAll' | 'forward') => () => { if (messages.focusedId !== row.id) messages.focus(row.id); void writer.write(mode) }
-    const shared = session.session?.mailboxes.some((m) => m.id === row.mailboxId && m.kind === 'shared')
-    const items: MenuItem[] = [
-      { id: 'reply', label: tr('list.reply'), icon: Reply, shortcut: KEYS.reply, run: write('reply') },
-      { id: 'replyAll', label: tr('list.replyAll'), icon: ReplyAll, shortcut: KEYS.replyAll, run: write('replyAll') },
-      { id: 'forward', label: tr('list.forward'), icon: Forward, shortcut: KEYS.forward, run: write('forward') },
-      ...quick(row).map((a, i) => ({ ...a, separatorBefore: i === 0, danger: a.id === 'delete' })),
+    const i = ofRow(row)
+    const team = [i.claim, i.done].filter((x): x is MenuItem => !!x)
+    return [
+      i.reply, i.replyAll, i.forward,
+      ...[i.archive, i.delete, i.read, i.flag].map((a, n) => ({ ...a, separatorBefore: n === 0 })),
+      ...team.map((a, n) => ({ ...a, separatorBefore: n === 0 })),
     ]
-    if (shared && team.stateOf(row)?.assignee !== team.me) items.push({ id: 'claim', label: tr('team.claim'), icon: UserCheck, shortcut: KEYS.claim, separatorBefore: true, run: () => void team.claim(row) })
-    return items
   }
 
-  return { quick, menu }
+  return { items, quick, menu }
 }

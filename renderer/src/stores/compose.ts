@@ -212,6 +212,19 @@ export const useComposeStore = defineStore('compose', () => {
     setTimeout(() => { starting = false }, 0)
   }
 
+  /** The fields of a message written before (a saved draft, a queued send), its signature part of its text. */
+  function fill(m: Pick<SendTask['request'], 'to' | 'cc' | 'bcc' | 'subject' | 'text' | 'html' | 'inReplyTo' | 'references' | 'attachments'>): void {
+    const list = (xs: typeof m.to) => xs.map(formatAddress).join(', ')
+    to.value = list(m.to); cc.value = list(m.cc); bcc.value = list(m.bcc)
+    subject.value = m.subject
+    text.value = m.text
+    if (rich.value) html.value = m.html ? cleanHtml(m.html) : textToHtml(m.text)
+    hasSignature.value = false; plainSignature = ''
+    inReplyTo.value = m.inReplyTo
+    references.value = m.references
+    attachments.value = m.attachments.map((a) => ({ ...a, size: Math.floor(a.contentBase64.length * 0.75) }))
+  }
+
   /**
    * Reopens a saved draft from a Drafts folder. One this device saved goes on as the same draft
    * (its next version replaces it); anyone else's — another member's in a shared mailbox, or one
@@ -223,17 +236,9 @@ export const useComposeStore = defineStore('compose', () => {
     await start('new', m.mailboxId)
     starting = true
     const d = opened.draft
-    const list = (xs: typeof d.to) => xs.map(formatAddress).join(', ')
     if (d.identityId && identities.value.some((i) => i.id === d.identityId)) identityId.value = d.identityId
     else note.value = asNote('compose.draftNoIdentity')
-    to.value = list(d.to); cc.value = list(d.cc); bcc.value = list(d.bcc)
-    subject.value = d.subject
-    text.value = d.text
-    if (rich.value) html.value = d.html ? cleanHtml(d.html) : textToHtml(d.text)
-    hasSignature.value = false; plainSignature = ''
-    inReplyTo.value = d.inReplyTo
-    references.value = d.references
-    attachments.value = d.attachments.map((a) => ({ ...a, size: Math.floor(a.contentBase64.length * 0.75) }))
+    fill(d)
     if (opened.key) {
       draftKey = opened.key as typeof draftKey
       draftN = opened.n
@@ -460,18 +465,10 @@ export const useComposeStore = defineStore('compose', () => {
   async function editQueued(task: SendTask): Promise<void> {
     await start('new', task.mailboxId)
     const r = task.request
-    const list = (xs: typeof r.to) => xs.map(formatAddress).join(', ')
     identityId.value = r.identityId
-    to.value = list(r.to); cc.value = list(r.cc); bcc.value = list(r.bcc)
-    subject.value = r.subject
-    text.value = r.text
-    if (rich.value) html.value = r.html ? cleanHtml(r.html) : textToHtml(r.text)
-    hasSignature.value = false; plainSignature = ''
-    inReplyTo.value = r.inReplyTo
-    references.value = r.references
+    fill(r)
     // The queued message's drafts are this one's too: they go when the changed message goes.
     savedDrafts = [...(r.replacesDrafts ?? [])]
-    attachments.value = r.attachments.map((a) => ({ ...a, size: Math.floor(a.contentBase64.length * 0.75) }))
     note.value = task.error ?? null
     editing.value = task.id
   }

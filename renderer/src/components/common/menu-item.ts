@@ -16,3 +16,9 @@ export interface MenuItem {
   separatorBefore?: boolean
   run: () => void
 }
+
+/** An IconButton's props for a menu entry (a toolbar shows the same entry as a button). */
+export function buttonOf(i: MenuItem): { icon: Component; label: string; shortcut?: string; disabled?: boolean; danger?: boolean } {
+  if (!i.icon) throw new Error(`the menu entry ${i.id} has no icon to show as a button`)
+  return { icon: i.icon, label: i.label, shortcut: i.shortcut, disabled: i.disabled, danger: i.danger }
+}
