@@ -9,7 +9,6 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { createGzip } from 'node:zlib'
 import { build } from 'esbuild'
 import MailComposer from 'nodemailer/lib/mail-composer'
 import { smallOrganisation } from '../test/mailstack/organisation'
@@ -20,6 +19,7 @@ import { recordMessage, TEAM_FOLDER } from '../electron/service/operations/team'
 import { batchHeaderValue } from '../shared/team/batches'
 import { type TeamRecord } from '../shared/team/records'
 import { conversationIdFromRoot } from '../shared/conversation'
+import { gzipBomb as makeGzipBomb } from '../test/fixtures/gzip-bomb'
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, old: { type: 'string' }, profile: { type: 'string' } } })
 const RUNS = Number(values.runs)
@@ -34,20 +34,8 @@ const ANA = 'ana@adatum.test'
 const BEN = 'ben@adatum.test'
 const SHARED = 'helpdesk@adatum.test'
 
-/** A gzip of valid batch JSON that unzips to `mb` megabytes (the same row again and again). */
-async function gzipBomb(mb: number, conv: string): Promise<Buffer> {
-  const gz = createGzip({ level: 9 })
-  const out: Buffer[] = []
-  gz.on('data', (c: Buffer) => out.push(c))
-  const ended = once(gz, 'end')
-  const row = `[1,"${randomUUID()}","${conv}",1,0,{"kind":"status","status":"open"}],`
-  const block = row.repeat(Math.floor((1024 * 1024) / row.length))
-  gz.write('{"v":1,"people":["ana@adatum.test"],"rows":[')
-  for (let i = 0; i < mb; i++) if (!gz.write(block)) await once(gz, 'drain')
-  gz.end(`${row.slice(0, -1)}]}`)
-  await ended
-  return Buffer.concat(out)
-}
+/** A gzip bomb of batch rows as ana (test/fixtures/gzip-bomb.ts). */
+const gzipBomb = (mb: number, conv: string) => makeGzipBomb(mb, conv, ANA)
 
 async function main(): Promise<void> {
   const stack = await startMailStack(org)

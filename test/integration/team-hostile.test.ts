@@ -1,7 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto'
-import { once } from 'node:events'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
-import { createGzip } from 'node:zlib'
 import 'fake-indexeddb/auto'
 import MailComposer from 'nodemailer/lib/mail-composer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -21,6 +19,7 @@ import { conversationIdFromRoot } from '../../shared/conversation'
 import { smallOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
 import { imapSession, newService, passwordOf, serverSettings, type TestService } from './helpers'
+import { gzipBomb as makeGzipBomb } from '../fixtures/gzip-bomb'
 
 /**
  * Team state against a hostile member: anyone who can append to the team folder can append
@@ -93,23 +92,8 @@ async function checked(db: TandemDb, mailboxId: string, timeoutMs = 240_000) {
   }
 }
 
-/**
- * A gzip of valid batch JSON that unzips to `mb` megabytes: the same row again and again, so it
- * zips at about 1 : 400. Made as a stream, so the test itself never holds the unzipped bytes.
- */
-async function gzipBomb(mb: number, conv: string): Promise<Buffer> {
-  const gz = createGzip({ level: 9 })
-  const out: Buffer[] = []
-  gz.on('data', (c: Buffer) => out.push(c))
-  const ended = once(gz, 'end')
-  const row = `[1,"${randomUUID()}","${conv}",1,0,{"kind":"status","status":"open"}],`
-  const block = row.repeat(Math.floor((1024 * 1024) / row.length))
-  gz.write('{"v":1,"people":["ana@adatum.test"],"rows":[')
-  for (let i = 0; i < mb; i++) if (!gz.write(block)) await once(gz, 'drain')
-  gz.end(`${row.slice(0, -1)}]}`)
-  await ended
-  return Buffer.concat(out)
-}
+/** A gzip bomb of batch rows as ana (test/fixtures/gzip-bomb.ts). */
+const gzipBomb = (mb: number, conv: string) => makeGzipBomb(mb, conv, 'ana@adatum.test')
 
 /** A batch message around any gzip bytes, claiming any range (a member can append anything). */
 async function batchAround(zipped: Buffer, range: { from: number; upto: number; records: number }, extra: { filename: string; content: Buffer }[] = []): Promise<Buffer> {
