@@ -4,7 +4,7 @@
 // Screens: list (the shared Inbox as conversations), reader (a conversation's timeline),
 // sent (Sent Items), search (results grouped by conversation), compose (a reply), drafts (the
 // shared Drafts: another member's draft, with its author), collision (the "someone already
-// replied" panel at the top of the composer).
+// replied" panel at the top of the composer), from (the composer's From picker, open).
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { chromium, type Page } from '@playwright/test'
@@ -120,7 +120,9 @@ async function show(page: Page, screen: string): Promise<void> {
     await page.keyboard.type('order')
     await page.keyboard.press('Enter')
   }
-  if (screen === 'compose') await page.keyboard.press('r')
+  if (screen === 'compose' || screen === 'from') await page.keyboard.press('r')
+  // The From picker open: the identities the person may send as, drawn by Tandem in both themes.
+  if (screen === 'from') await page.getByRole('dialog').getByRole('combobox', { name: /^(From|Van)$/ }).click()
   await page.waitForTimeout(1200)
 }
 
