@@ -9,7 +9,7 @@ test.describe('compose with the right identity', () => {
     test(`the From picker offers ${who} exactly their identities (R2, R3)`, async ({ app, stack }) => {
       await signIn(app, stack, who)
       await app.getByRole('button', { name: 'New message' }).click()
-      await expect.poll(() => fromChoices(app)).toEqual([...expected])
+      await expect.poll(() => fromChoices(app), { timeout: 30_000 }).toEqual([...expected])
     })
   }
 
@@ -28,7 +28,7 @@ test.describe('compose with the right identity', () => {
     // The test stack delivers only inside Contoso: reply to a colleague instead of the customer.
     await dialog.getByLabel('To', { exact: true }).fill('Dave Dunn <dave@contoso.test>')
     await dialog.getByLabel('Message text').press('Control+Enter')
-    await expect(dialog).toHaveCount(0)
+    await expect(dialog).toHaveCount(0, { timeout: 30_000 })
     const c = await imapSession(stack, 'support@contoso.test*alice@contoso.test', passwordOf(stack, 'alice@contoso.test'))
     await expect.poll(async () => {
       await c.mailboxOpen('Sent Items')
@@ -47,7 +47,7 @@ test.describe('compose with the right identity', () => {
     await app.getByRole('menuitem', { name: 'Sign out' }).click()
     await signIn(app, stack, 'dave@contoso.test')
     await app.getByRole('button', { name: 'New message' }).click()
-    await expect.poll(() => fromChoices(app)).toEqual(['Dave Dunn <dave@contoso.test>'])
+    await expect.poll(() => fromChoices(app), { timeout: 30_000 }).toEqual(['Dave Dunn <dave@contoso.test>'])
     await expect(app.getByRole('dialog', { name: 'New message' }).getByRole('checkbox', { name: 'Encrypt' })).toBeDisabled()
   })
 })

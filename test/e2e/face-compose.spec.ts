@@ -81,7 +81,9 @@ test('links, pasted HTML, signature blocks in new mail and replies, rich text pe
   await form.getByLabel('Link address').press('Enter')
   await expect(form).toHaveCount(0)
   await expect(editor.locator('a[href="https://example.org/docs"]')).toHaveText('docs')
-  // Ctrl+K opens it on the link; Esc closes the form only, not the composer.
+  // Ctrl+K opens it on the link; Esc closes the form only, not the composer. (The text has the
+  // focus again once the form is gone: the keys below go there.)
+  await expect(editor).toBeFocused()
   await app.keyboard.press('ArrowLeft')
   await app.keyboard.press('ArrowRight')
   await app.keyboard.press('Control+k')

@@ -174,9 +174,14 @@ export const fromPicker = (page: Page) => page.getByRole('dialog', { name: 'New 
 
 /** The identities the composer's From picker offers, as the person reads them (it is opened and closed again). */
 export async function fromChoices(page: Page): Promise<string[]> {
-  await fromPicker(page).click()
-  const options = page.getByRole('listbox').last().getByRole('option')
-  await options.first().waitFor({ timeout: 5000 })
+  const picker = fromPicker(page)
+  // The picker's own list (open, in a layer of its own), not the message list behind the composer.
+  const options = page.locator('[role="listbox"][data-state="open"]').getByRole('option')
+  // A click while the composer is still settling (its first focus) may not open it: again until it shows.
+  await expect(async () => {
+    if (await picker.getAttribute('aria-expanded') !== 'true') await picker.click()
+    await expect(options.first()).toBeVisible({ timeout: 2000 })
+  }).toPass({ timeout: 20_000 })
   const texts = (await options.allTextContents()).map((t) => t.trim())
   await page.keyboard.press('Escape')
   await expect(fromPicker(page)).toHaveAttribute('aria-expanded', 'false')
