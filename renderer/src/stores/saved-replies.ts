@@ -59,6 +59,11 @@ export const useSavedRepliesStore = defineStore('savedReplies', () => {
     return p
   }
 
+  /** Reads every mailbox's saved replies (cache first, then the server), one after another. */
+  async function loadAll(): Promise<void> {
+    for (const m of session.session?.mailboxes ?? []) await load(m.id)
+  }
+
   /** The person's own mailbox's id. */
   const ownMailbox = () => session.session?.mailboxes.find((m) => m.kind === 'own')?.id ?? null
 
@@ -96,5 +101,5 @@ export const useSavedRepliesStore = defineStore('savedReplies', () => {
   /** Brings a deleted saved reply back. */
   const restore = (mailboxId: string, reply: string) => change(mailboxId, 'restore', reply)
 
-  return { byMailbox, load, offered, prepare, save, remove, restore, ownMailbox }
+  return { byMailbox, load, loadAll, offered, prepare, save, remove, restore, ownMailbox }
 })
