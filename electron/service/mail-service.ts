@@ -19,6 +19,7 @@ import { syncFolder, threadingOfUids } from './operations/sync'
 import { releaseMemorySoon } from './memory'
 import type { TeamCursor } from './operations/team'
 import { TeamService } from './team-service'
+import { SavedRepliesService } from './saved-replies-service'
 import type { CallInput } from '../../shared/api/contract'
 import { moveMessages, setFlags, trashFor } from './operations/triage'
 import { SessionLifecycle, type MailServiceDeps } from './session/session-lifecycle'
@@ -49,6 +50,7 @@ export class MailService extends SessionLifecycle {
   private readonly notices = new NoticeLimiter()
   /** The team state calls (team-service.ts). */
   private readonly team: TeamService
+  private readonly replies: SavedRepliesService
 
   constructor(deps: MailServiceDeps) {
     super(deps)
@@ -58,6 +60,11 @@ export class MailService extends SessionLifecycle {
       shared: (mailboxId) => this.sharedRuntime(mailboxId),
       me: () => { const a = this.requireSession(); return { address: a.session.account.address, name: a.name } },
       log: (level, line) => this.log(level, line),
+    })
+    this.replies = new SavedRepliesService({
+      runtime: (mailboxId) => this.runtime(mailboxId),
+      me: () => { const a = this.requireSession(); return { address: a.session.account.address, name: a.name } },
+      authorSetup: (mailboxId, client, path) => this.team.authorSetup(mailboxId, client, path),
     })
   }
 
@@ -144,6 +151,16 @@ export class MailService extends SessionLifecycle {
   /** Saves a shared mailbox's signature for every member, as the signed-in member. */
   setSharedSignature(input: CallInput<'signatures.setShared'>): Promise<CallOutput<'signatures.setShared'>> {
     return this.team.setSignature(input)
+  }
+
+  /** A mailbox's saved replies (its team folder's), with who changed each last; deleted ones too, to bring back (R10). */
+  savedReplies(mailboxId: string): Promise<CallOutput<'replies.list'>> {
+    return this.replies.list(mailboxId)
+  }
+
+  /** Saves, deletes or restores one of a mailbox's saved replies as the signed-in person. */
+  changeSavedReply(input: CallInput<'replies.change'>): Promise<CallOutput<'replies.change'>> {
+    return this.replies.change(input)
   }
 
   private sharedRuntime(mailboxId: string): MailboxRuntime {

@@ -89,7 +89,7 @@ export class TeamService {
   }
 
   /** A team folder's author setup, looked at (one LIST, one MYRIGHTS per member folder) at most every ten minutes. */
-  private async authorSetup(mailboxId: string, client: ImapFlow, path: string): Promise<AuthorSetup> {
+  async authorSetup(mailboxId: string, client: ImapFlow, path: string): Promise<AuthorSetup> {
     const known = this.setups.get(mailboxId)
     if (known && known.path === path && Date.now() - known.at < AUTHOR_SETUP_FOR_MS) return known.setup
     const setup = await authorSetupOf(client, path, this.host.me().address)

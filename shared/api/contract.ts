@@ -8,6 +8,7 @@ import { MAX_HISTORY, MAX_NOTES } from '../team/fold'
 const MAX_CONFIRM = MAX_NOTES * 2 + MAX_HISTORY
 import { LOCALES } from '../i18n'
 import { MAX_SIGNATURE_HTML } from '../rules/shared-signature'
+import { MAX_REPLY_HISTORY, MAX_REPLY_HTML, MAX_REPLY_NAME, MAX_SAVED_REPLIES } from '../rules/saved-replies'
 import { apiErrorSchema, textSchema } from './errors'
 import { batchFromWire } from './summary-wire'
 import {
@@ -268,6 +269,43 @@ export const calls = {
     forReplies: z.boolean(),
     locale: z.enum(LOCALES).default('en'),
   }).strict(), z.object({ uid: z.number().int().positive().nullable() })),
+  /**
+   * The saved replies of a mailbox (shared/rules/saved-replies.ts): a shared mailbox's are the
+   * team's, the person's own mailbox's are theirs; each with who changed it last and its history,
+   * deleted ones too (R10: to bring back). `skipped`: messages passed over (not records, too big,
+   * past the bounds); `authors`: whether the server confirms who wrote each change.
+   */
+  'replies.list': call(z.object({ mailboxId: z.string().min(1).max(400) }).strict(), z.object({
+    replies: z.array(z.object({
+      id: z.string().uuid(),
+      name: z.string().max(MAX_REPLY_NAME),
+      html: z.string().max(MAX_REPLY_HTML),
+      changedBy: emailAddressSchema,
+      changedAt: z.number().int().nonnegative(),
+      changedConfirmed: z.boolean(),
+      deleted: z.object({ by: emailAddressSchema, at: z.number().int().nonnegative(), confirmed: z.boolean() }).nullable(),
+      uid: z.number().int().positive(),
+      history: z.array(z.object({ op: z.enum(['save', 'delete', 'restore']), by: emailAddressSchema, at: z.number().int().nonnegative(), uid: z.number().int().positive(), confirmed: z.boolean() })).max(MAX_REPLY_HISTORY),
+    })).max(MAX_SAVED_REPLIES),
+    skipped: z.number().int().nonnegative(),
+    authors: z.enum(['confirmed', 'claimed']),
+  })),
+  /**
+   * Saves, deletes or restores a saved reply of a mailbox as the signed-in person (main writes
+   * who); `id` is the change's own, so a replay is the same change; `reply` the saved reply's.
+   */
+  'replies.change': call(z.object({
+    op: z.enum(['save', 'delete', 'restore']),
+    mailboxId: z.string().min(1).max(400),
+    id: z.string().uuid(),
+    reply: z.string().uuid(),
+    at: z.number().int().positive(),
+    /** A save's name and HTML; a delete or restore carries neither. */
+    name: z.string().trim().min(1).max(MAX_REPLY_NAME).optional(),
+    html: z.string().max(MAX_REPLY_HTML).optional(),
+    locale: z.enum(LOCALES).default('en'),
+  }).strict().refine((c) => (c.op === 'save') === (c.name !== undefined && c.html !== undefined), { message: 'a save carries a name and HTML, a delete or restore neither', path: ['op'] }),
+  z.object({ uid: z.number().int().positive().nullable() })),
   /**
    * What threading needs of cached messages that were synced before summaries carried it:
    * Sender, References' root, Thread-Index's and a draft's author (rows `[uid, sender, referencesRoot, threadIndex, draftBy]`,

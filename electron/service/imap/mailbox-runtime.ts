@@ -123,7 +123,8 @@ export class MailboxRuntime {
 
   async refreshFolders(): Promise<Folder[]> {
     const client = await this.connection()
-    const hidden = this.mailbox.kind === 'shared' ? [this.scope.kind === 'namespace' ? TEAM_FOLDER : teamFolderPath(client, null)] : []
+    // The team folder holds team state and saved replies, in the person's own mailbox too: never listed as a folder.
+    const hidden = [this.scope.kind === 'namespace' ? TEAM_FOLDER : teamFolderPath(client, null)]
     this.folders = await listScopedFolders(client, this.mailbox.id, this.scope, hidden, this.rights)
     return this.folders
   }

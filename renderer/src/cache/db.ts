@@ -1,5 +1,6 @@
 import Dexie, { type Table } from 'dexie'
 import type { ConversationTeamState } from '../../../shared/team/fold'
+import type { SavedReply } from '../../../shared/rules/saved-replies'
 import type { TeamStatus } from '../../../shared/team/records'
 import type { Folder, FolderSyncState, MessageBody, MessageSummary } from '../../../shared/domain'
 import { apiError } from '../../../shared/api/errors'
@@ -56,6 +57,9 @@ export interface TeamCursorRow {
   noBatches?: boolean
 }
 
+/** A mailbox's saved replies as last read from its team folder (shared/rules/saved-replies.ts): read first, so they work offline. */
+export interface SavedRepliesRow { mailboxId: string; replies: SavedReply[]; authors: 'confirmed' | 'claimed'; readAt: number }
+
 export class TandemDb extends Dexie {
   folders!: Table<Folder, string>
   blocks!: Table<BlockRow, [string, number]>
@@ -70,6 +74,7 @@ export class TandemDb extends Dexie {
   teamBuckets!: Table<TeamBucketRow, [string, string]>
   teamBriefs!: Table<TeamBriefRow, [string, string]>
   teamCursors!: Table<TeamCursorRow, string>
+  savedReplies!: Table<SavedRepliesRow, string>
   /** The message summaries (stored in blocks; see summary-blocks.ts). */
   readonly summaries: SummaryBlocks
 
@@ -174,12 +179,14 @@ export class TandemDb extends Dexie {
       })
       await tx.table('tallies').toCollection().modify((t: TallyRow) => { t.unseen = unseen.get(t.folderId) ?? 0 })
     })
+    // Saved replies, one row per mailbox (a few hundred at most: shared/rules/saved-replies.ts).
+    this.version(13).stores({ savedReplies: 'mailboxId' })
     this.summaries = new SummaryBlocks(this, this.blocks, this.keys, this.tallies)
   }
 
   /** Drops everything cached of a mailbox the person is no longer a member of (R1). */
   async purgeMailbox(mailboxId: string): Promise<void> {
-    await this.transaction('rw', [this.folders, ...this.summaries.tables, this.bodies, this.sync, this.tasks, this.teamBuckets, this.teamBriefs, this.teamCursors], async () => {
+    await this.transaction('rw', [this.folders, ...this.summaries.tables, this.bodies, this.sync, this.tasks, this.teamBuckets, this.teamBriefs, this.teamCursors, this.savedReplies], async () => {
       // Triage there can no longer happen; what the Outbox holds (kinds that are held, not
       // dropped, when refused) stays, for the person to change.
       await this.tasks.where('mailboxId').equals(mailboxId).filter((t) => kindOf(t).refused !== 'hold').delete()
@@ -190,6 +197,7 @@ export class TandemDb extends Dexie {
       await this.teamBuckets.where('mailboxId').equals(mailboxId).delete()
       await this.teamBriefs.where('mailboxId').equals(mailboxId).delete()
       await this.teamCursors.delete(mailboxId)
+      await this.savedReplies.delete(mailboxId)
     })
   }
 }

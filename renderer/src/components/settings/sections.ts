@@ -1,5 +1,5 @@
 import type { Component } from 'vue'
-import { Bell, Globe, Keyboard, Palette, PenLine, ShieldCheck, UserRound, WifiOff } from 'lucide-vue-next'
+import { Bell, Globe, Keyboard, MessageSquareText, Palette, PenLine, ShieldCheck, UserRound, WifiOff } from 'lucide-vue-next'
 import type { MessageKey } from '../../../../shared/i18n'
 import AccountSection from './AccountSection.vue'
 import NotificationsSection from './NotificationsSection.vue'
@@ -9,6 +9,7 @@ import OfflineSection from './OfflineSection.vue'
 import SecuritySection from './SecuritySection.vue'
 import ShortcutsSection from './ShortcutsSection.vue'
 import SignaturesSection from './SignaturesSection.vue'
+import SavedRepliesSection from './SavedRepliesSection.vue'
 
 /**
  * One section of the Settings screen: its id (for `useUiStore().openSettings(id)`), its title,
@@ -31,6 +32,8 @@ export const SECTIONS: readonly SettingsSection[] = [
     keywords: ['settings.notifications.words', 'notify.enable', 'notify.quietHours', 'notify.quietEnable', 'notify.perMailbox'] },
   { id: 'signatures', title: 'signatures.title', icon: PenLine, component: SignaturesSection,
     keywords: ['signatures.title', 'signatures.editor', 'signatures.forNew', 'signatures.forReplies', 'signatures.address'] },
+  { id: 'replies', title: 'replies.title', icon: MessageSquareText, component: SavedRepliesSection,
+    keywords: ['replies.words', 'replies.title', 'replies.new', 'replies.of'] },
   { id: 'language', title: 'settings.language.title', icon: Globe, component: LanguageSection,
     keywords: ['settings.language.words', 'app.language'] },
   { id: 'appearance', title: 'settings.appearance.title', icon: Palette, component: AppearanceSection,

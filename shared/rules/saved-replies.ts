@@ -1,0 +1,142 @@
+import { z } from 'zod'
+import { emailAddressSchema } from '../domain'
+
+/**
+ * Saved replies (docs/team-state.md, "Saved replies"): texts a person inserts into a message
+ * with `/` and a name. A shared mailbox's are the team's, kept in its team folder so every
+ * member and every new device has them (R1: only members can read or append there); the
+ * person's own are kept the same way in the team folder of their own mailbox.
+ *
+ * Each change is one message appended to that folder, never sent: a save (the whole reply, its
+ * name and HTML), a delete, a restore. The records are folded in the server's UID order
+ * (members' clocks never decide): per saved reply the newest save is its text, and a delete is
+ * a record like any other, so who deleted it is kept and it can be brought back (R10: a
+ * deletion cannot be prevented, it is made visible and undoable). Delivered mail is never a
+ * record (a detail address files mail from anyone into the folder: shared/rules/delivered.ts).
+ * The HTML is a member's: the window sanitises it when it reads it and again before sending.
+ */
+export const SAVED_REPLY_VERSION = 1
+
+/** The header a saved-reply record carries its JSON in (base64), and what a search finds it by. */
+export const SAVED_REPLY_HEADER = 'X-Tandem-Saved-Reply'
+
+/** The most a saved reply's HTML may be (a page of formatted text fits several times). */
+export const MAX_REPLY_HTML = 32 * 1024
+/** The most a saved reply's name may be. */
+export const MAX_REPLY_NAME = 80
+/** The most a record's JSON can be: the HTML with every character escaped as \uXXXX, and the rest. */
+export const MAX_REPLY_JSON = MAX_REPLY_HTML * 6 + 4096
+/** The most a record's message can be: the JSON in base64 in a header, folded, and a sentence. */
+export const MAX_REPLY_MESSAGE = Math.ceil(MAX_REPLY_JSON / 3) * 4 * 1.1 + 16 * 1024
+/** How many of a folder's newest records are read: a hostile member's thousands cost no more (R15). */
+export const MAX_REPLY_RECORDS = 2000
+/** How many bytes of records one read takes in at most, by the sizes the server gives. */
+export const MAX_REPLY_READ_BYTES = 8 * 1024 * 1024
+/** How many saved replies a folder shows at most (those changed last). */
+export const MAX_SAVED_REPLIES = 500
+/** How many changes of each saved reply are kept in its history (newest first). */
+export const MAX_REPLY_HISTORY = 20
+
+const base = { v: z.literal(SAVED_REPLY_VERSION), id: z.string().uuid(), reply: z.string().uuid(), at: z.number().int().nonnegative(), by: emailAddressSchema }
+export const savedReplyRecordSchema = z.discriminatedUnion('op', [
+  z.object({ ...base, op: z.literal('save'), name: z.string().trim().min(1).max(MAX_REPLY_NAME), html: z.string().max(MAX_REPLY_HTML) }).strict(),
+  z.object({ ...base, op: z.literal('delete') }).strict(),
+  z.object({ ...base, op: z.literal('restore') }).strict(),
+])
+/** One change of a saved reply: `id` is the change's own (its Message-ID), `reply` the saved reply's. */
+export type SavedReplyRecord = z.infer<typeof savedReplyRecordSchema>
+export type SavedReplyOp = SavedReplyRecord['op']
+
+/** One change as the history shows it: who did what, when (their clock), and whether the server confirms who. */
+export interface SavedReplyChange { op: SavedReplyOp; by: string; at: number; uid: number; confirmed: boolean }
+
+/** A saved reply as the fold of its records makes it. */
+export interface SavedReply {
+  id: string
+  name: string
+  html: string
+  /** The last change of any kind (save, delete, restore), with its author. */
+  changedBy: string
+  changedAt: number
+  changedConfirmed: boolean
+  /** Set when its last delete was not restored after: it is listed among the deleted, to bring back. */
+  deleted: { by: string; at: number; confirmed: boolean } | null
+  /** The UID of its last record: the server's order. */
+  uid: number
+  /** Its changes, newest first, at most MAX_REPLY_HISTORY. */
+  history: SavedReplyChange[]
+}
+
+/** The JSON in ASCII only (\u escapes), so no server or transfer encoding changes it. */
+export function serialiseSavedReplyRecord(r: SavedReplyRecord): string {
+  return JSON.stringify(r).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+}
+
+/** A record from its JSON; null when it is not a well-formed one of this version or too big. */
+export function parseSavedReplyRecord(json: string): SavedReplyRecord | null {
+  if (json.length > MAX_REPLY_JSON) return null
+  let value: unknown
+  try { value = JSON.parse(json) } catch { return null }
+  const r = savedReplyRecordSchema.safeParse(value)
+  return r.success ? r.data : null
+}
+
+/** The trace fields mail delivery stamps (shared/rules/delivered.ts), as FETCHed header names. */
+const DELIVERED = ['received', 'return-path', 'delivered-to']
+
+/**
+ * The records among a folder's messages, each as its UID and its header fields by lower-case
+ * name: those appended (no delivery trace) holding a well-formed record; `skipped` counts the rest.
+ */
+export function savedReplyRecordsOf(messages: readonly { uid: number; fields: ReadonlyMap<string, string> }[]): { records: (SavedReplyRecord & { uid: number })[]; skipped: number } {
+  const records: (SavedReplyRecord & { uid: number })[] = []
+  let skipped = 0
+  for (const m of messages) {
+    const b64 = (m.fields.get(SAVED_REPLY_HEADER.toLowerCase()) ?? '').replace(/\s+/g, '')
+    const r = DELIVERED.some((f) => m.fields.has(f)) || !b64 || b64.length > Math.ceil(MAX_REPLY_JSON / 3) * 4 || !/^[A-Za-z0-9+/=]*$/.test(b64) ? null : parseSavedReplyRecord(decodeBase64(b64))
+    if (r) records.push({ ...r, uid: m.uid })
+    else skipped++
+  }
+  return { records, skipped }
+}
+
+/**
+ * The saved replies a folder's records make, folded in UID order: a save sets the name and the
+ * text, a delete marks it deleted (by whom, when), a restore clears that; a delete or restore of
+ * a reply never saved changes nothing. A record whose id came before counts once, at its first
+ * UID (a replay). `confirmed`: the ids of records the server confirms were written by their
+ * author (docs/team-state.md, "Authors"); everything else is only claimed. Sorted by name;
+ * at most MAX_SAVED_REPLIES, those changed last.
+ */
+export function foldSavedReplies(records: readonly (SavedReplyRecord & { uid: number })[], confirmed: ReadonlySet<string> = new Set()): SavedReply[] {
+  const seen = new Set<string>()
+  const byId = new Map<string, SavedReply>()
+  for (const r of [...records].sort((a, b) => a.uid - b.uid)) {
+    if (seen.has(r.id)) continue
+    seen.add(r.id)
+    const sure = confirmed.has(r.id)
+    let s = byId.get(r.reply)
+    if (r.op === 'save') {
+      if (!s) byId.set(r.reply, (s = { id: r.reply, name: r.name, html: r.html, changedBy: r.by, changedAt: r.at, changedConfirmed: sure, deleted: null, uid: r.uid, history: [] }))
+      s.name = r.name
+      s.html = r.html
+    } else if (!s) {
+      continue
+    } else {
+      s.deleted = r.op === 'delete' ? { by: r.by, at: r.at, confirmed: sure } : null
+    }
+    s.changedBy = r.by
+    s.changedAt = r.at
+    s.changedConfirmed = sure
+    s.uid = r.uid
+    s.history.unshift({ op: r.op, by: r.by, at: r.at, uid: r.uid, confirmed: sure })
+    if (s.history.length > MAX_REPLY_HISTORY) s.history.length = MAX_REPLY_HISTORY
+  }
+  return [...byId.values()].sort((a, b) => b.uid - a.uid).slice(0, MAX_SAVED_REPLIES)
+    .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
+}
+
+/** Base64 to UTF-8 text (atob and TextDecoder: both sides have them). */
+function decodeBase64(b64: string): string {
+  try { return new TextDecoder().decode(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))) } catch { return '' }
+}
