@@ -1,8 +1,11 @@
 // The service of bench/sync-idle.ts, in a process of its own (bundled, as Electron's main runs
 // it): one member signed in, one shared mailbox open, and a stand-in for the window that asks
 // what the real one asks while the person reads — a sync of a folder on every folder.changed
-// (one at a time, one more when asked meanwhile; no IndexedDB here) and the team folder's read
-// every 3 s. It reports to the harness over IPC and moves its scan clock when told.
+// (one at a time, one more when asked meanwhile; no IndexedDB here) and a read of the team
+// folder once at sign-in and then on every team.changed, as renderer/src/stores/team.ts does
+// (it no longer polls; its reads when the window comes back, at most every 15 s, are left out:
+// nobody comes back to this window). It reports to the harness over IPC and moves (or holds) its
+// scan clock when told.
 import { randomUUID } from 'node:crypto'
 import { MailService } from '../electron/service/mail-service'
 import { MemorySecretStore } from '../electron/service/storage/secret-store'
@@ -14,16 +17,18 @@ import { signInOnPage } from '../test/mailstack/oidc-browser'
 
 interface Start { address: string; password: string; shared: string; server: ServerSettings; oauth: boolean; windowMs: number; fullMs: number }
 
-/** How often the window's team store reads each team folder (renderer/src/stores/team.ts, TEAM_POLL_MS). */
-const TEAM_POLL_MS = 3000
 const send = (m: object) => process.send!(m)
 let offset = 0
+/** The scan clock while the harness holds it (idle minutes measured without scans), else null. */
+let held: number | null = null
 const start = JSON.parse(process.argv[2]!) as Start
 
 async function main(): Promise<void> {
   const synced = new Map<string, { since: FolderSyncState | null; known: number }>()
   const running = new Map<string, Promise<void>>()
   const again = new Set<string>()
+  let teamChanges = 0
+  let readTeam: () => Promise<void> = async () => undefined
   const service = new MailService({
     confirm: async () => true,
     secrets: new MemorySecretStore(),
@@ -31,7 +36,7 @@ async function main(): Promise<void> {
     host: 'web',
     version: 'bench',
     flagScan: { window: 1000, windowMs: start.windowMs, fullMs: start.fullMs },
-    now: () => Date.now() + offset,
+    now: () => held ?? Date.now() + offset,
     log: () => undefined,
     emit: (name, payload) => {
       if (name === 'sync.messages') {
@@ -41,6 +46,7 @@ async function main(): Promise<void> {
         if (s?.since) send({ kind: 'rows', folderId: p.folderId, uids: p.messages.map((m) => m.uid), at: Date.now() })
       }
       if (name === 'folder.changed') void sync((payload as { folderId: string }).folderId)
+      if (name === 'team.changed') { teamChanges++; void readTeam() }
     },
   })
   await service.start()
@@ -82,27 +88,35 @@ async function main(): Promise<void> {
   // A team folder with something in it, as a team working the mailbox has.
   await service.teamRecord({ mailboxId, id: randomUUID(), about: { folderId: inbox.id, uid: 1, messageId: null }, at: Date.now(), action: { kind: 'assign', to: start.address, expect: null }, locale: 'en' })
   let cursor: TeamCursor | null = null
-  let reading = false
-  let teamReads = true
-  setInterval(() => {
-    if (reading || !teamReads) return
-    reading = true
-    void (async () => {
-      for (;;) {
-        const page = await service.teamRead(mailboxId, cursor)
-        cursor = page.cursor ?? cursor
-        if (!page.more) break
-      }
-    })().catch(() => undefined).finally(() => { reading = false })
-  }, TEAM_POLL_MS)
+  let reading: Promise<void> | null = null
+  let readAgain = false
+  // As the window's team store (TeamSync.pull): one read at a time, one more when told meanwhile.
+  readTeam = async () => {
+    if (reading) { readAgain = true; return reading }
+    reading = (async () => {
+      do {
+        readAgain = false
+        for (;;) {
+          const page = await service.teamRead(mailboxId, cursor)
+          cursor = page.cursor ?? cursor
+          if (!page.more) break
+        }
+      } while (readAgain)
+    })().catch(() => undefined).finally(() => { reading = null })
+    return reading
+  }
+  // The window's first read at sign-in: from then on main watches the team folder (team.changed).
+  await readTeam()
 
   // BENCH_PROFILE=DIR: a CPU profile of the idle minutes alone (the harness says when).
   const inspector = process.env.BENCH_PROFILE ? new (await import('node:inspector')).Session() : null
   const post = (method: string) => new Promise<unknown>((resolve, reject) => inspector!.post(method, (e, r) => (e ? reject(e) : resolve(r))))
   process.on('message', (m: { kind: string; ms?: number }) => {
     if (m.kind === 'advance') { offset += m.ms!; send({ kind: 'advanced' }) }
-    // The team folder's reads stop: what the sync alone costs (the team folder's watching is its own piece).
-    if (m.kind === 'team-off') teamReads = false
+    // Held, the clock goes on afterwards from where it stood: no scan fell due meanwhile.
+    if (m.kind === 'clock-hold') held = Date.now() + offset
+    if (m.kind === 'clock-release' && held !== null) { offset = held - Date.now(); held = null }
+    if (m.kind === 'team-changes') send({ kind: 'team-changes', n: teamChanges })
     if (m.kind === 'profile-start' && inspector) { inspector.connect(); void post('Profiler.enable').then(() => post('Profiler.start')) }
     if (m.kind === 'profile-stop' && inspector) {
       void post('Profiler.stop').then(async (r) => {

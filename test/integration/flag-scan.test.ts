@@ -112,6 +112,57 @@ describe('flags without CONDSTORE', () => {
   })
 })
 
+describe('INBOX while IDLE watches it', () => {
+  it('the poll asks about the open Archive every time and about INBOX only now and then, and another member\'s flag change and new mail in INBOX still reach the person by IDLE (no CONDSTORE)', async () => {
+    // A relay of this test's own: the first test's service polls through the other one.
+    const own = await startWireTap(stack.host, stack.ports.imap, { keepCommands: true })
+    // The scan clock stands still: a flag change can only be found through IDLE's word (its hint).
+    const t = await newService(undefined, 200, { now: () => 5_000_000 })
+    try {
+      const server = { ...oauthServerSettings(stack), imap: { ...oauthServerSettings(stack).imap, port: own.port } }
+      await oauthSignIn(t, stack, `maria@${D}`, { server })
+      await t.service.addSharedMailbox(`orders@${D}`)
+      const folders = await t.service.listFolders(`shared:orders@${D}`)
+      const inbox = folders.find((f) => f.role === 'inbox')!
+      const archive = folders.find((f) => f.role === 'archive')!
+      const from = t.events.length
+      const first = await t.service.syncMessages({ folderId: inbox.id, since: null, knownUids: 0 })
+      const newest = Math.max(...streamedMessages(t.events, from).map((m) => m.uid))
+      // Archive synced last stays open on the working connection (a NOOP each poll); INBOX is IDLE's.
+      await t.service.syncMessages({ folderId: archive.id, since: null, knownUids: 0 })
+      await eventually(() => own.commands.some((c) => / IDLE$/i.test(c)), 'IDLE on INBOX')
+      const mark = own.commands.length
+      await eventually(() => own.commands.slice(mark).filter((c) => / NOOP$/i.test(c)).length >= 10, 'ten polls of the open Archive')
+      const polls = own.commands.slice(mark).filter((c) => / NOOP$/i.test(c)).length
+      const inboxLooks = own.commands.slice(mark).filter((c) => / STATUS "?INBOX"? /i.test(c)).length
+      // Before, every poll sent a STATUS of INBOX as well; now one every IDLE_CHECK_MS (30 s) at most.
+      expect(inboxLooks, own.commands.slice(mark).join('\n')).toBeLessThanOrEqual(1 + Math.floor(polls / 10))
+
+      const tom = await memberSession(stack, `tom@${D}`, `orders@${D}`)
+      try {
+        await tom.mailboxOpen('INBOX')
+        const flagged = t.events.length
+        await tom.messageFlagsAdd(String(newest), ['\\Flagged'], { uid: true })
+        await eventually(() => t.events.slice(flagged).some((e) => e.name === 'folder.changed' && (e.payload as { folderId: string }).folderId === inbox.id), 'folder.changed for INBOX after the flag change')
+        const seen = await t.service.syncMessages({ folderId: inbox.id, since: first.state, knownUids: SIZE })
+        expect(seen.changed).toEqual([{ uid: newest, flags: expect.arrayContaining(['\\Flagged']) }])
+        const arrived = t.events.length
+        const appended = await tom.append('INBOX', `From: late@example.net\r\nTo: orders@${D}\r\nSubject: Late order\r\nMessage-ID: <late-order@example.net>\r\n\r\nOne more\r\n`)
+        await eventually(() => t.events.slice(arrived).some((e) => e.name === 'folder.changed' && (e.payload as { folderId: string }).folderId === inbox.id), 'folder.changed for INBOX after new mail')
+        const rows = t.events.length
+        const next = await t.service.syncMessages({ folderId: inbox.id, since: seen.state, knownUids: SIZE })
+        expect(next.added).toBe(1)
+        expect(streamedMessages(t.events, rows).map((m) => [m.uid, m.subject])).toEqual([[appended && appended.uid, 'Late order']])
+      } finally {
+        await tom.logout()
+      }
+    } finally {
+      await t.service.stop()
+      await own.close()
+    }
+  })
+})
+
 describe('no STATUS of the selected mailbox', () => {
   it('a sync and the watcher\'s polls of the folder open on the working connection send no STATUS of it; the poll\'s NOOP finds another member\'s change (Dovecot with CONDSTORE)', async () => {
     const contoso = await startMailStack(await loadOrganisation(CONTOSO))

@@ -62,6 +62,8 @@ export class FolderFlags {
   private readonly table = new Map<number, number>()
   private readonly sets: string[][] = []
   private readonly setIds = new Map<string, number>()
+  /** Flag set ids by a scan's bit mask (searchFlags); the bits' meaning never changes, as keywords are only appended. */
+  private readonly maskIds = new Map<number, number>()
   private readonly dirty = new Set<number>()
   /** What the last answer handed over, until the device's next sync says it kept it. */
   private handed: Set<number> | null = null
@@ -160,10 +162,9 @@ export class FolderFlags {
     let scanned = 0
     for (let hi = exists; hi >= low; hi -= chunk) {
       const lo = Math.max(low, hi - chunk + 1)
-      const found = this.keywords.length > MAX_KEYWORDS ? await fetchFlags(client, lo, hi) : await this.searchFlags(client, lo, hi, counted)
+      const found = this.keywords.length > MAX_KEYWORDS ? this.internAll(await fetchFlags(client, lo, hi)) : await this.searchFlags(client, lo, hi, counted)
       scanned += found.size
-      for (const [uid, flags] of found) {
-        const id = this.intern(flags)
+      for (const [uid, id] of found) {
         if (this.table.get(uid) !== id) { this.table.set(uid, id); this.dirty.add(uid) }
       }
     }
@@ -174,27 +175,57 @@ export class FolderFlags {
     return this.dirty.size - before
   }
 
-  /** Every message in lo:hi (message numbers) and its flags, by one UID SEARCH for the UIDs and one per flag. */
-  private async searchFlags(client: ImapFlow, lo: number, hi: number, counted: Map<string, number>): Promise<Map<number, string[]>> {
+  /**
+   * Every message in lo:hi (message numbers) and its flag set (an id of `sets`), by one UID
+   * SEARCH for the UIDs and one per flag. Each message's flags are a bit mask while the answers
+   * come (bit i: the i-th flag asked; stable, as keywords are only appended): a window scan runs
+   * every 50 s, and building a list of names per message cost more CPU than the SEARCHes.
+   */
+  private async searchFlags(client: ImapFlow, lo: number, hi: number, counted: Map<string, number>): Promise<Map<number, number>> {
     const uids = await uidSearch(client, { seq: `${lo}:${hi}` })
-    const out = new Map<number, string[]>()
-    if (!uids.length) return out
-    for (const uid of uids) out.set(uid, [])
+    const masks = new Map<number, number>()
+    if (!uids.length) return masks
+    for (const uid of uids) masks.set(uid, 0)
     // By UID from here: message numbers shift when a message goes meanwhile, UIDs do not.
     const range = `${uids[0]}:${uids[uids.length - 1]}`
     const flags = [...Object.keys(SYSTEM).map((f) => f.replace(/^\\(.)/, (_, c: string) => `\\${c.toUpperCase()}`)), ...this.keywords]
-    for (const flag of flags) {
+    for (let i = 0; i < flags.length; i++) {
+      const flag = flags[i]!
+      const bit = 1 << i
       const key = SYSTEM[flag.toLowerCase()]
       // Ask for the shorter answer: those without the flag when most messages have it (\Seen, usually).
       const negate = (this.share.get(flag) ?? (key === 'seen' ? 1 : 0)) > 0.5
       const query: SearchObject = key ? { uid: range, [key]: !negate } : { uid: range, [negate ? 'unKeyword' : 'keyword']: flag }
-      const hits = new Set(await uidSearch(client, query))
+      const hits = await uidSearch(client, query)
       let n = 0
-      for (const [uid, list] of out) {
-        if (hits.has(uid) !== negate) { list.push(flag); n++ }
+      if (negate) {
+        // The answer named those without the flag: every other message listed has it.
+        const without = new Set(hits)
+        for (const [uid, m] of masks) if (!without.has(uid)) { masks.set(uid, m | bit); n++ }
+      } else {
+        // A UID the listing did not have (it came meanwhile) waits for the next scan.
+        for (const uid of hits) { const m = masks.get(uid); if (m !== undefined && !(m & bit)) { masks.set(uid, m | bit); n++ } }
       }
       counted.set(flag, (counted.get(flag) ?? 0) + n)
     }
+    for (const [uid, m] of masks) masks.set(uid, this.idOfMask(m, flags))
+    return masks
+  }
+
+  /** The flag set id of a bit mask over `flags` (the scan's list: system flags, then keywords). */
+  private idOfMask(mask: number, flags: string[]): number {
+    let id = this.maskIds.get(mask)
+    if (id === undefined) {
+      id = this.intern(flags.filter((_, i) => mask & (1 << i)))
+      this.maskIds.set(mask, id)
+    }
+    return id
+  }
+
+  /** Flag lists (a FETCH's) as flag set ids. */
+  private internAll(found: Map<number, string[]>): Map<number, number> {
+    const out = new Map<number, number>()
+    for (const [uid, flags] of found) out.set(uid, this.intern(flags))
     return out
   }
 
