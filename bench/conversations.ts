@@ -170,6 +170,8 @@ async function main(): Promise<void> {
       const metrics = await cdp.send('Performance.getMetrics')
       heap.push((metrics.metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0) / 1024 / 1024)
       await cdp.detach()
+      // Each run's figures as it ends: a later run that fails leaves these.
+      step(`  run ${r + 1}: first rows ${Math.round(firstRows.at(-1)!)} ms, grouped ${Math.round(grouped.at(-1)!)} ms, scroll p95 ${Math.round(frameP95.at(-1)!)} ms (median ${frameMedian.at(-1)!.toFixed(1)}), long conversation ${Math.round(bigFirst.at(-1)!)} / cached ${Math.round(bigCached.at(-1)!)} ms, heap ${Math.round(heap.at(-1)!)} MB`)
     }
 
     step('a cache of before: every summary without References, Sender, Thread-Index; completed in the background')
