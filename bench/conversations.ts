@@ -12,6 +12,7 @@
 //   again for every cached message): the whole round, from the app's User Timing.
 // Prints figures; never fails on time.
 import { execFileSync } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { chromium, type Page } from '@playwright/test'
@@ -22,15 +23,19 @@ import { projectRoot } from '../electron/web/web-app'
 import { CHROMIUM_ARGS } from '../playwright.config'
 import { benchConversations } from './fixtures'
 import { openSignedIn, startService } from './service'
+import { topSelfTime, type CpuProfile } from './profile'
 
-const { values } = parseArgs({ options: { size: { type: 'string', default: '20000' }, runs: { type: 'string', default: '3' } } })
+const { values } = parseArgs({ options: { size: { type: 'string', default: '20000' }, runs: { type: 'string', default: '3' }, profile: { type: 'string' } } })
+/** With --profile DIR: one more run, not counted, with the page's CPU profile of the open and of the scroll. */
+const PROFILE_DIR = values.profile
 const SIZE = Number(values.size)
 const RUNS = Math.max(1, Number(values.runs))
 const CACHE_DB = 'tandem:bob@contoso.test'
 const step = (what: string) => process.stderr.write(`bench: ${what}\n`)
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]! }
 const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(s.length * p))]! }
-const entry = (page: Page, name: string) => page.evaluate((n) => performance.getEntriesByName(n).at(-1)?.duration ?? NaN, name)
+/** The app's measure of that name that began at or after `since` (the page's clock): this open's, not an earlier open's. */
+const entry = (page: Page, name: string, since: number) => page.evaluate(([n, t0]) => performance.getEntriesByName(n).find((e) => e.startTime >= t0)?.duration ?? NaN, [name, since] as const)
 const shared = (page: Page, role: string) => page.locator(`section[data-kind="shared"] button[data-role="${role}"]`)
 
 /** Until the list's count shows at least `n` (conversations) and no sync runs. */
@@ -38,6 +43,22 @@ async function listShows(page: Page, n: number, timeout: number): Promise<void> 
   await page.waitForFunction((n) => Number((document.querySelector('[data-testid="list-count"]')?.textContent ?? '').split(' ')[0]!.replace(/\D/g, '')) >= n
     && !document.querySelector('.sync-progress[role="status"]:not([data-testid])'), n, { timeout, polling: 100 })
 }
+
+/** 3 s at 400 px a frame: every frame's time (a string: tsx would wrap a function in a helper the page lacks). */
+const SCROLL = `new Promise((resolve) => {
+  const el = document.querySelector('.message-scroller')
+  const times = []
+  let last = performance.now()
+  const end = last + 3000
+  const tick = (now) => {
+    times.push(now - last)
+    last = now
+    el.scrollTop += 400
+    if (now < end && el.scrollTop + el.clientHeight < el.scrollHeight) requestAnimationFrame(tick)
+    else resolve(times.slice(1))
+  }
+  requestAnimationFrame(tick)
+})`
 
 async function main(): Promise<void> {
   const org = await loadOrganisation(join(projectRoot, 'test', 'fixtures', 'orgs', 'contoso.json'))
@@ -73,33 +94,46 @@ async function main(): Promise<void> {
     await listShows(page, Math.floor(mail.sent.length * 0.9), 20 * 60_000)
     await shared(page, 'inbox').click()
     await listShows(page, mail.conversations, 20 * 60_000)
-    for (let r = 0; r < RUNS; r++) {
-      step(`run ${r + 1}/${RUNS}: open the cached folder as conversations, scroll, open the long conversation`)
+    for (let r = 0; r < RUNS + (PROFILE_DIR ? 1 : 0); r++) {
+      const profiling = PROFILE_DIR && r === RUNS ? await context.newCDPSession(page) : null
+      const profile = async (name: string, what: () => Promise<void>) => {
+        if (profiling) { await profiling.send('Profiler.enable'); await profiling.send('Profiler.setSamplingInterval', { interval: 200 }); await profiling.send('Profiler.start') }
+        await what()
+        if (!profiling) return
+        const p = (await profiling.send('Profiler.stop')).profile as unknown as CpuProfile
+        mkdirSync(PROFILE_DIR!, { recursive: true })
+        writeFileSync(join(PROFILE_DIR!, `page-${name}.cpuprofile`), JSON.stringify(p))
+        console.error(`\npage-${name}.cpuprofile: the 25 functions with the most self time`)
+        for (const line of topSelfTime(p, 25)) console.error(line)
+      }
+      step(profiling ? 'one more run, profiled (not counted)' : `run ${r + 1}/${RUNS}: open the cached folder as conversations, scroll, open the long conversation`)
       await page.reload()
       await shared(page, 'inbox').waitFor()
       await page.locator('section[data-kind="own"] button[data-role="inbox"]').click()
       await page.waitForTimeout(500)
-      await shared(page, 'inbox').click()
-      await page.waitForFunction(() => performance.getEntriesByName('tandem:first-rows').length > 0 && performance.getEntriesByName('tandem:conversations').length > 0, undefined, { timeout: 120_000, polling: 50 })
-      firstRows.push(await entry(page, 'tandem:first-rows'))
-      grouped.push(await entry(page, 'tandem:conversations'))
+      let clicked = 0
+      await profile('open', async () => {
+        clicked = await page.evaluate(() => performance.now())
+        await shared(page, 'inbox').click()
+        // The measures of this open: the page's load opened the folder selected before, and the
+        // click on the own Inbox that one; their entries are still there.
+        await page.waitForFunction((t0) => ['tandem:first-rows', 'tandem:conversations'].every((n) => performance.getEntriesByName(n).some((e) => e.startTime >= t0)), clicked, { timeout: 120_000, polling: 50 })
+      })
+      // What else ran from the page's load to the rows: the app's User Timing, from the click (ms).
+      const timeline = await page.evaluate((t0) => performance.getEntriesByType('measure').filter((e) => e.name.startsWith('tandem:'))
+        .map((e) => `${e.name} ${Math.round(e.startTime - t0)}+${Math.round(e.duration)}`).join(', '), clicked)
+      step(`  timeline from the click: ${timeline}`)
+      if (profiling) {
+        await listShows(page, mail.conversations, 120_000)
+        await page.waitForTimeout(500)
+        await profile('scroll', async () => { await page.evaluate(SCROLL) })
+        break
+      }
+      firstRows.push(await entry(page, 'tandem:first-rows', clicked))
+      grouped.push(await entry(page, 'tandem:conversations', clicked))
       await listShows(page, mail.conversations, 120_000)
       await page.waitForTimeout(500)
-      // 3 s at 400 px a frame: every frame's time (a string: tsx would wrap a function in a helper the page lacks).
-      const frames = await page.evaluate(`new Promise((resolve) => {
-        const el = document.querySelector('.message-scroller')
-        const times = []
-        let last = performance.now()
-        const end = last + 3000
-        const tick = (now) => {
-          times.push(now - last)
-          last = now
-          el.scrollTop += 400
-          if (now < end && el.scrollTop + el.clientHeight < el.scrollHeight) requestAnimationFrame(tick)
-          else resolve(times.slice(1))
-        }
-        requestAnimationFrame(tick)
-      })`) as number[]
+      const frames = await page.evaluate(SCROLL) as number[]
       frameP95.push(pct(frames, 0.95))
       frameMedian.push(median(frames))
       await page.locator('.message-scroller').evaluate((el) => { el.scrollTop = 0 })
@@ -136,6 +170,8 @@ async function main(): Promise<void> {
       const metrics = await cdp.send('Performance.getMetrics')
       heap.push((metrics.metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0) / 1024 / 1024)
       await cdp.detach()
+      // Each run's figures as it ends: a later run that fails leaves these.
+      step(`  run ${r + 1}: first rows ${Math.round(firstRows.at(-1)!)} ms, grouped ${Math.round(grouped.at(-1)!)} ms, scroll p95 ${Math.round(frameP95.at(-1)!)} ms (median ${frameMedian.at(-1)!.toFixed(1)}), long conversation ${Math.round(bigFirst.at(-1)!)} / cached ${Math.round(bigCached.at(-1)!)} ms, heap ${Math.round(heap.at(-1)!)} MB`)
     }
 
     step('a cache of before: every summary without References, Sender, Thread-Index; completed in the background')
@@ -158,7 +194,7 @@ async function main(): Promise<void> {
     }), CACHE_DB)
     await page.reload()
     await page.waitForFunction(() => performance.getEntriesByName('tandem:threading-refetch').length > 0, undefined, { timeout: 30 * 60_000, polling: 500 })
-    refetch = await entry(page, 'tandem:threading-refetch')
+    refetch = await entry(page, 'tandem:threading-refetch', 0)
     await context.close()
   } finally {
     await browser.close()
@@ -177,4 +213,4 @@ async function main(): Promise<void> {
   console.log(`| summaries of before completed in the background (${refetched} messages: Sender, References' root, Thread-Index fetched again, conversations recomputed, cache rewritten) | ${Math.round(refetch)} ms | once per device |`)
 }
 
-void main()
+main().catch((e: unknown) => { console.error(e); process.exit(1) })

@@ -69,13 +69,29 @@ export function say(e: Sayable): string {
   return joinDetails(lead, details)
 }
 
+/**
+ * One formatter per locale and options: making an Intl formatter costs far more than using it,
+ * and every list row formats its date (a scroll draws a dozen rows a frame).
+ */
+const formatters = new Map<string, Intl.DateTimeFormat | Intl.NumberFormat>()
+function dateFormat(opts: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale()}\n${JSON.stringify(opts)}`
+  let f = formatters.get(key) as Intl.DateTimeFormat | undefined
+  if (!f) formatters.set(key, (f = new Intl.DateTimeFormat(locale(), opts)))
+  return f
+}
 /** A number as the locale writes it (1,234 / 1.234). */
-export const num = (n: number): string => new Intl.NumberFormat(locale()).format(n)
+export const num = (n: number): string => {
+  const key = `${locale()}\nnumber`
+  let f = formatters.get(key) as Intl.NumberFormat | undefined
+  if (!f) formatters.set(key, (f = new Intl.NumberFormat(locale())))
+  return f.format(n)
+}
 /** A time of day (14:05). */
-export const time = (d: Date | number): string => new Intl.DateTimeFormat(locale(), { hour: '2-digit', minute: '2-digit' }).format(d)
+export const time = (d: Date | number): string => dateFormat({ hour: '2-digit', minute: '2-digit' }).format(d)
 /** A date (12 Mar 2026). */
-export const date = (d: Date | number, opts: Intl.DateTimeFormatOptions = { dateStyle: 'medium' }): string => new Intl.DateTimeFormat(locale(), opts).format(d)
+export const date = (d: Date | number, opts: Intl.DateTimeFormatOptions = { dateStyle: 'medium' }): string => dateFormat(opts).format(d)
 /** A date and time. */
-export const dateTime = (d: Date | number): string => new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' }).format(d)
+export const dateTime = (d: Date | number): string => dateFormat({ dateStyle: 'medium', timeStyle: 'short' }).format(d)
 /** A size (1.2 MB / 1,2 MB). */
 export const bytes = (n: number): string => formatBytes(n, locale())

@@ -99,7 +99,8 @@ export class HeaderIndex {
       const version = this.version
       this.building = (async () => {
         const out = new Map<string, HeaderEntry>()
-        await db.summaries.each((m) => { out.set(m.id, entryOf(m)) })
+        // In pages between idle moments: built in the background while the person scrolls the list.
+        await db.summaries.eachPaged((m) => { out.set(m.id, entryOf(m)) })
         if (version !== this.version) return out
         for (const c of this.pending) applyTo(out, c)
         this.pending = []

@@ -296,6 +296,23 @@ export class SummaryBlocks {
     await blocks.each((b) => { for (const m of b.rows) visit(m) })
   }
 
+  /**
+   * Walks every cached summary as {@link each} does, `pageBlocks` blocks per read, awaiting
+   * `pause` between reads: a walk in the background (the search index, summaries of before)
+   * then never holds the main thread or IndexedDB for long from the list and its scrolling.
+   * Not a snapshot: what changes meanwhile is told by onChange, as ever.
+   */
+  async eachPaged(visit: (m: MessageSummary) => void, pause: () => Promise<void> = idleMoment, pageBlocks = 8): Promise<void> {
+    let after: [string, number] | null = null
+    for (;;) {
+      const page: BlockRow[] = after ? await this.blocks.where(':id').above(after).limit(pageBlocks).toArray() : await this.blocks.limit(pageBlocks).toArray()
+      for (const b of page) for (const m of b.rows) visit(m)
+      if (page.length < pageBlocks) return
+      after = [page.at(-1)!.folderId, page.at(-1)!.block]
+      await pause()
+    }
+  }
+
   /** Drops a folder's summaries except `keep` (after a UIDVALIDITY change); returns the ids dropped. */
   async clearFolder(folderId: string, keep: Set<string> = new Set()): Promise<string[]> {
     const stale = (await this.uids(folderId)).map((uid) => messageKey(folderId, uid)).filter((id) => !keep.has(id))
@@ -312,4 +329,12 @@ export class SummaryBlocks {
     })
     this.tell({ reset: true })
   }
+}
+
+/** The next idle moment of the page (a macrotask where there is no requestIdleCallback). */
+function idleMoment(): Promise<void> {
+  return new Promise((resolve) => {
+    if (typeof requestIdleCallback === 'function') requestIdleCallback(() => resolve(), { timeout: 1000 })
+    else setTimeout(resolve, 0)
+  })
 }

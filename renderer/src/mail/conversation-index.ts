@@ -14,8 +14,12 @@ export class ConversationIndex {
   private readonly byId = new Map<string, MessageSummary[]>()
   /** Which conversation each message is in now (a changed row may name another). */
   private readonly convOf = new Map<string, string>()
-  /** Per conversation, the ids of before its messages had, counted (team records of before: shared/team/carry-over.ts). */
-  private readonly legacy = new Map<string, Map<string, number>>()
+  /**
+   * What is derived from a conversation's messages (a list row's info, per folder shown), by
+   * what it is and conversation: computed on first look, dropped when the conversation changes.
+   * A row rendered again, scrolled back to or shown by another open reads it, never recomputes it.
+   */
+  private readonly derivedOf = new Map<string, Map<string, unknown>>()
   version = 0
 
   constructor(readonly mailboxId: string, private readonly folders: Set<string>, private readonly keepLegacy: boolean) {}
@@ -46,10 +50,9 @@ export class ConversationIndex {
       while (lo < hi) { const mid = (lo + hi) >> 1; if (byDate(list[mid]!, m) < 0) lo = mid + 1; else hi = mid }
       list.splice(lo, 0, m)
       this.convOf.set(m.id, m.conversationId)
-      if (this.keepLegacy) this.countLegacy(m.conversationId, legacyConversationId(m), 1)
       touched.add(m.conversationId)
     }
-    if (touched.size) this.version++
+    this.changed(touched)
     return touched
   }
 
@@ -60,28 +63,38 @@ export class ConversationIndex {
       const was = this.convOf.get(id)
       if (was !== undefined) this.take(id, was, touched)
     }
-    if (touched.size) this.version++
+    this.changed(touched)
     return touched
+  }
+
+  private changed(touched: Set<string>): void {
+    if (!touched.size) return
+    this.version++
+    for (const memo of this.derivedOf.values()) for (const c of touched) memo.delete(c)
+  }
+
+  /**
+   * `compute` of a conversation's messages (oldest first), kept under `kind` until one of its
+   * messages changes: what differs by kind (the folder a row is shown in) goes in the kind.
+   */
+  derived<T>(kind: string, conversationId: string, compute: (messages: readonly MessageSummary[]) => T): T {
+    let memo = this.derivedOf.get(kind)
+    if (!memo) this.derivedOf.set(kind, (memo = new Map()))
+    if (memo.has(conversationId)) return memo.get(conversationId) as T
+    const value = compute(this.messages(conversationId))
+    memo.set(conversationId, value)
+    return value
   }
 
   private take(id: string, conversationId: string, touched: Set<string>): void {
     const list = this.byId.get(conversationId)
     const at = list ? list.findIndex((x) => x.id === id) : -1
     if (list && at >= 0) {
-      const [gone] = list.splice(at, 1)
-      if (this.keepLegacy) this.countLegacy(conversationId, legacyConversationId(gone!), -1)
-      if (!list.length) { this.byId.delete(conversationId); this.legacy.delete(conversationId) }
+      list.splice(at, 1)
+      if (!list.length) this.byId.delete(conversationId)
     }
     this.convOf.delete(id)
     touched.add(conversationId)
-  }
-
-  private countLegacy(conversationId: string, legacyId: string, by: number): void {
-    let counts = this.legacy.get(conversationId)
-    if (!counts) this.legacy.set(conversationId, (counts = new Map()))
-    const n = (counts.get(legacyId) ?? 0) + by
-    if (n > 0) counts.set(legacyId, n)
-    else counts.delete(legacyId)
   }
 
   /** A conversation's messages in the covered folders, oldest first (empty when none is cached). */
@@ -89,9 +102,14 @@ export class ConversationIndex {
     return this.byId.get(conversationId) ?? []
   }
 
-  /** The ids of before its messages had (only kept where the mailbox's team records use such ids). */
+  /**
+   * The ids of before its messages had (only where the mailbox's team records may use such ids),
+   * oldest message's first: worked out when first asked and kept until the conversation changes
+   * (hashing every message's subject and people as it was put cost half the index's build).
+   */
   legacyIds(conversationId: string): string[] {
-    return [...(this.legacy.get(conversationId)?.keys() ?? [])]
+    if (!this.keepLegacy) return []
+    return [...this.derived('legacy', conversationId, (all) => [...new Set(all.map(legacyConversationId))])]
   }
 
   /** The conversation a cached message is in. */

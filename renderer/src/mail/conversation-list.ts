@@ -83,25 +83,36 @@ export class ConversationList {
     return this.index.messages(conversationId).filter((m) => m.folderId === this.folderId)
   }
 
+  /**
+   * What its row shows, kept by the index until the conversation changes (the same object
+   * again: a row re-rendered while scrolling, or by a change elsewhere, is not redone).
+   */
   info(conversationId: string): ConversationInfo {
-    const all = this.index.messages(conversationId)
-    const self = this.mailboxAddress.toLowerCase()
-    const inFolder: MessageSummary[] = []
-    let count = 0
-    let unread = 0
-    const people = new Map<string, Address>()
-    let newest: MessageSummary | null = null
-    for (const m of all) {
-      const here = m.folderId === this.folderId
-      if (!here && m.folderId !== this.sentFolderId) continue
-      count++
-      newest = m
-      if (here) { inFolder.push(m); if (!m.flags.includes(SEEN)) unread++ }
-      for (const a of [...m.from, ...m.to, ...m.cc]) {
-        const key = a.address.toLowerCase()
-        if (key && key !== self && !people.has(key)) people.set(key, a)
-      }
-    }
-    return { count, unread, people: [...people.values()], inFolder, newest }
+    return this.index.derived(this.infoKind, conversationId, (all) => rowInfo(all, this.folderId, this.sentFolderId, this.mailboxAddress.toLowerCase()))
   }
+
+  private get infoKind(): string {
+    return `row\n${this.folderId}\n${this.sentFolderId ?? ''}\n${this.mailboxAddress.toLowerCase()}`
+  }
+}
+
+/** A conversation's row info in a folder, from its messages (oldest first); the mailbox itself (`self`) is no person of it. */
+function rowInfo(all: readonly MessageSummary[], folderId: string, sentFolderId: string | null, self: string): ConversationInfo {
+  const inFolder: MessageSummary[] = []
+  let count = 0
+  let unread = 0
+  const people = new Map<string, Address>()
+  let newest: MessageSummary | null = null
+  for (const m of all) {
+    const here = m.folderId === folderId
+    if (!here && m.folderId !== sentFolderId) continue
+    count++
+    newest = m
+    if (here) { inFolder.push(m); if (!m.flags.includes(SEEN)) unread++ }
+    for (const a of [...m.from, ...m.to, ...m.cc]) {
+      const key = a.address.toLowerCase()
+      if (key && key !== self && !people.has(key)) people.set(key, a)
+    }
+  }
+  return { count, unread, people: [...people.values()], inFolder, newest }
 }

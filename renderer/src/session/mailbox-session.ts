@@ -41,6 +41,8 @@ export interface MailboxSessionDeps {
   isShared(mailboxId: string): boolean
   /** The folder on screen, if any (it syncs again when its mailbox comes back). */
   openFolder(): string | null
+  /** Runs start-up work that is not on screen once the list is (session/start-up-gate.ts); at once without. */
+  afterList?(fn: () => void): void
   view: MailboxSessionView
 }
 
@@ -101,8 +103,10 @@ export class MailboxSession {
       if (open && mailboxOfFolder(open) === s.mailboxId) void this.sync(open)
       void this.refetch.run()
     }))
-    this.timers.push(setTimeout(() => { void this.refetch.run() }, REFETCH_AFTER_MS))
-    this.timers.push(setTimeout(() => v.searchWarm(), SEARCH_WARM_AFTER_MS))
+    // Not before the list is on screen either: both read every cached summary (IndexedDB and the main thread).
+    const afterList = deps.afterList ?? ((fn: () => void) => fn())
+    this.timers.push(setTimeout(() => afterList(() => { if (this.running) void this.refetch.run() }), REFETCH_AFTER_MS))
+    this.timers.push(setTimeout(() => afterList(() => { if (this.running) v.searchWarm() }), SEARCH_WARM_AFTER_MS))
   }
 
   /** Stops listening and drops its timers (signed out, or another person's cache). */

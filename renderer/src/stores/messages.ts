@@ -8,6 +8,7 @@ import { mergeNewest, type CacheChange } from '../cache/summary-blocks'
 import { useSelection } from '../composables/use-selection'
 import type { SyncOutcome } from '../sync/folder-sync'
 import { MailboxSession } from '../session/mailbox-session'
+import { startUp } from '../session/start-up-gate'
 import { ConversationView } from '../mail/conversation-view'
 import type { ThreadingProgress } from '../sync/threading-refetch'
 import { useBodiesStore } from './bodies'
@@ -122,6 +123,7 @@ export const useMessagesStore = defineStore('messages', () => {
       foldersOf: (mailboxId) => folders.byMailbox[mailboxId] ?? [],
       isShared: (mailboxId) => session.session?.mailboxes.some((m) => m.id === mailboxId && m.kind === 'shared') ?? false,
       openFolder: () => listFolderId.value,
+      afterList: (fn) => startUp.after(fn),
       view: {
         cacheChanged: follow,
         searchFollow: (c) => search.follow(c),
@@ -142,6 +144,7 @@ export const useMessagesStore = defineStore('messages', () => {
         },
       },
     }) : null
+    startUp.reset()
     mailboxSession?.start()
     conversations = mailboxSession?.conversations ?? null
     conversationRows.value = []
@@ -229,6 +232,8 @@ export const useMessagesStore = defineStore('messages', () => {
     // The newest screenful first, so the list paints at once; the rest right after (
     // reading 20 000 rows out of IndexedDB before the first paint cost a quarter second).
     const started = performance.now()
+    // Start-up work not on screen waits until this folder is (session/start-up-gate.ts).
+    startUp.hold()
     incoming = []
     const first = await db.summaries.newest(folderId, FIRST_PAGE)
     if (listFolderId.value !== folderId) return
@@ -249,6 +254,8 @@ export const useMessagesStore = defineStore('messages', () => {
     mailboxSession?.syncConversationFolders(mailboxOfFolder(folderId), folderId)
     // User Timing for the benchmark (bench/conversations.ts): open → every conversation grouped, rows ready.
     if (listFolderId.value === folderId) performance.measure('tandem:conversations', { start: started, end: performance.now() })
+    // The folder is on screen in full: start-up work held back may run (session/start-up-gate.ts).
+    startUp.open()
     await sync(folderId)
   }
 

@@ -24,7 +24,8 @@ export class ThreadingRefetch {
   /** The UIDs still to complete, by folder (one pass over the cache). */
   async pending(): Promise<Map<string, number[]>> {
     const out = new Map<string, number[]>()
-    await this.db.summaries.each((m) => {
+    // In pages between idle moments: a walk of every summary at each start, in the background.
+    await this.db.summaries.eachPaged((m) => {
       if (!m.threadingPending) return
       const list = out.get(m.folderId)
       if (list) list.push(m.uid)

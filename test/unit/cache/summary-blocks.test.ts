@@ -37,6 +37,26 @@ describe('summaries stored in UID blocks', () => {
     expect(await d.summaries.get([`${FOLDER}|5`, `${FOLDER}|5000`, `${OTHER}|7`])).toEqual([rows[4], undefined, summary(OTHER, 7)])
   })
 
+  it('walks every summary in pages with a pause between them, as the one-cursor walk does', async () => {
+    const d = open()
+    await d.summaries.put(Array.from({ length: 3000 }, (_, i) => summary(FOLDER, i + 1)))
+    await d.summaries.put(Array.from({ length: 600 }, (_, i) => summary(OTHER, i + 1)))
+    const blocks = await d.blocks.count()
+    const whole: string[] = []
+    await d.summaries.each((m) => whole.push(m.id))
+    const paged: string[] = []
+    let pauses = 0
+    await d.summaries.eachPaged((m) => paged.push(m.id), async () => { pauses++ }, 3)
+    expect(whole).toHaveLength(3600)
+    expect(paged).toEqual(whole)
+    // A pause after every full page: the walk never reads more than a page at once.
+    expect(pauses).toBe(Math.floor(blocks / 3))
+    // What changes between pages is read as it is then (not a snapshot): a page not yet read sees the new row.
+    const seen: string[] = []
+    await d.summaries.eachPaged((m) => seen.push(m.id), async () => { if (!seen.includes(`${FOLDER}|3500`)) await d.summaries.put([summary(FOLDER, 3500)]) }, 3)
+    expect(seen).toContain(`${FOLDER}|3500`)
+  })
+
   it('keeps each folder\'s unread count with its message count, through every kind of change', async () => {
     const d = open()
     const rows = Array.from({ length: 600 }, (_, i) => ({ ...summary(FOLDER, i + 1), flags: i % 3 ? ['\\Seen'] : [] }))

@@ -64,6 +64,41 @@ describe('the conversations of a mailbox, kept by every change', () => {
     expect(index.legacyIds('a')).toHaveLength(1)
   })
 
+  it('keeps each row\'s info until its conversation changes: the same object for a row drawn again, a new one after a batch touched it', () => {
+    const a1 = msg(INBOX, 'a', 1)
+    const b1 = msg(INBOX, 'b', 2)
+    const aSent = msg(SENT, 'a', 3, { from: [{ name: 'Support', address: 'support@contoso.test' }], to: [{ name: 'Élodie Martin', address: 'elodie@customer.example' }] })
+    const index = new ConversationIndex(MAILBOX, new Set([INBOX, SENT, ARCHIVE]), false)
+    index.put([a1, b1, aSent])
+    const list = new ConversationList(index, INBOX, SENT, 'support@contoso.test')
+    list.rebuild([b1, a1])
+    const a = list.info('a')
+    list.info('b')
+    expect(a).toMatchObject({ count: 2, unread: 1, newest: { id: aSent.id } })
+    expect(list.info('a')).toBe(a)
+    // Another open of the folder (a new list over the same index) reads what is kept.
+    const again = new ConversationList(index, INBOX, SENT, 'support@contoso.test')
+    expect(again.info('a')).toBe(a)
+    // A batch: a read a1 and a new b2; b's info is redone, a's too; an untouched conversation keeps its object.
+    const c1 = msg(INBOX, 'c', 4)
+    index.put([c1])
+    const c = list.info('c')
+    const b2 = msg(INBOX, 'b', 5, { from: [{ name: 'Marc Dubois', address: 'marc@customer.example' }] })
+    list.update(index.put([{ ...a1, flags: ['\\Seen'] }, b2]))
+    expect(list.info('a')).not.toBe(a)
+    expect(list.info('a')).toMatchObject({ count: 2, unread: 0 })
+    expect(list.info('b')).toMatchObject({ count: 2, unread: 2, newest: { id: b2.id } })
+    expect(list.info('b').people.map((p) => p.address)).toEqual(['elodie@customer.example', 'marc@customer.example'])
+    expect(list.info('c')).toBe(c)
+    // Removed: the row's info says so (nothing left in the folder), not what it was.
+    index.remove([c1.id])
+    expect(list.info('c')).toMatchObject({ count: 0, unread: 0, newest: null })
+    // The same conversation shown in another folder has its own info.
+    const inSent = new ConversationList(index, SENT, SENT, 'support@contoso.test')
+    expect(inSent.info('a')).toMatchObject({ count: 1, inFolder: [{ id: aSent.id }] })
+    expect(list.info('a')).toMatchObject({ count: 2 })
+  })
+
   it('leaves out folders it does not cover', () => {
     const index = new ConversationIndex(MAILBOX, new Set([INBOX]), false)
     expect(index.put([msg(`${MAILBOX}|Junk`, 'j', 1)]).size).toBe(0)
