@@ -5,9 +5,9 @@ export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking',
 
 export default defineConfig({
   testDir: 'test/e2e',
-  // Each worker starts its own mail stack. Three on CI's two cores: the specs mostly wait (on
-  // servers, syncs, other members' windows) — the CPU was 0.7 cores busy on average with two.
-  workers: 3,
+  // Each worker starts its own mail stack; two cores, so two workers (three made every test two to
+  // three times slower, the two-member specs most: their windows and services compete for CPU).
+  workers: 2,
   fullyParallel: true,
   timeout: 60_000,
   expect: { timeout: 10_000 },

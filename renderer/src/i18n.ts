@@ -87,11 +87,14 @@ export const num = (n: number): string => {
   if (!f) formatters.set(key, (f = new Intl.NumberFormat(locale())))
   return f.format(n)
 }
+/** A time that no Date can hold (a record's `at` out of range) is written as nothing, never thrown on. */
+const formatted = (f: Intl.DateTimeFormat, d: Date | number): string => (Number.isFinite(+d) && Math.abs(+d) <= MAX_TIME ? f.format(d) : '')
+const MAX_TIME = 8.64e15
 /** A time of day (14:05). */
-export const time = (d: Date | number): string => dateFormat({ hour: '2-digit', minute: '2-digit' }).format(d)
+export const time = (d: Date | number): string => formatted(dateFormat({ hour: '2-digit', minute: '2-digit' }), d)
 /** A date (12 Mar 2026). */
-export const date = (d: Date | number, opts: Intl.DateTimeFormatOptions = { dateStyle: 'medium' }): string => dateFormat(opts).format(d)
+export const date = (d: Date | number, opts: Intl.DateTimeFormatOptions = { dateStyle: 'medium' }): string => formatted(dateFormat(opts), d)
 /** A date and time. */
-export const dateTime = (d: Date | number): string => dateFormat({ dateStyle: 'medium', timeStyle: 'short' }).format(d)
+export const dateTime = (d: Date | number): string => formatted(dateFormat({ dateStyle: 'medium', timeStyle: 'short' }), d)
 /** A size (1.2 MB / 1,2 MB). */
 export const bytes = (n: number): string => formatBytes(n, locale())

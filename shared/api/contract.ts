@@ -15,6 +15,7 @@ import {
   addressSchema, connectionStateSchema, emailAddressSchema, folderSchema, folderSyncStateSchema, identitySchema,
   messageBodySchema, serverSettingsSchema, sessionSchema,
 } from '../domain'
+import { timestampSchema } from '../rules/timestamp'
 
 /** A call: the schema of its input and of its output. */
 export interface CallSpec<I extends z.ZodType, O extends z.ZodType> { input: I; output: O }
@@ -249,7 +250,7 @@ export const calls = {
     mailboxId: z.string().min(1).max(400),
     id: z.string().uuid(),
     about: messageRefSchema,
-    at: z.number().int().positive(),
+    at: timestampSchema.positive(),
     action: teamActionSchema,
     locale: z.enum(LOCALES).default('en'),
   }).strict(), z.object({ uid: z.number().int().positive().nullable(), conversationId: conversationIdSchema.nullable() })),
@@ -258,12 +259,12 @@ export const calls = {
    * (shared/rules/shared-signature.ts): the newest a member saved, with who and when; null when none.
    */
   'signatures.shared': call(z.object({ mailboxId: z.string().min(1).max(400) }).strict(),
-    z.object({ signature: z.object({ html: z.string().max(MAX_SIGNATURE_HTML), forNew: z.boolean(), forReplies: z.boolean(), by: emailAddressSchema, at: z.number().int().nonnegative() }).nullable() })),
+    z.object({ signature: z.object({ html: z.string().max(MAX_SIGNATURE_HTML), forNew: z.boolean(), forReplies: z.boolean(), by: emailAddressSchema, at: timestampSchema }).nullable() })),
   /** Saves a shared mailbox's signature for the whole team as the signed-in member (main writes who); `id` makes a replay the same save. */
   'signatures.setShared': call(z.object({
     mailboxId: z.string().min(1).max(400),
     id: z.string().uuid(),
-    at: z.number().int().positive(),
+    at: timestampSchema.positive(),
     html: z.string().max(MAX_SIGNATURE_HTML),
     forNew: z.boolean(),
     forReplies: z.boolean(),
@@ -283,9 +284,9 @@ export const calls = {
       changedBy: emailAddressSchema,
       changedAt: z.number().int().nonnegative(),
       changedConfirmed: z.boolean(),
-      deleted: z.object({ by: emailAddressSchema, at: z.number().int().nonnegative(), confirmed: z.boolean() }).nullable(),
+      deleted: z.object({ by: emailAddressSchema, at: timestampSchema, confirmed: z.boolean() }).nullable(),
       uid: z.number().int().positive(),
-      history: z.array(z.object({ op: z.enum(['save', 'delete', 'restore']), by: emailAddressSchema, at: z.number().int().nonnegative(), uid: z.number().int().positive(), confirmed: z.boolean() })).max(MAX_REPLY_HISTORY),
+      history: z.array(z.object({ op: z.enum(['save', 'delete', 'restore']), by: emailAddressSchema, at: timestampSchema, uid: z.number().int().positive(), confirmed: z.boolean() })).max(MAX_REPLY_HISTORY),
     })).max(MAX_SAVED_REPLIES),
     skipped: z.number().int().nonnegative(),
     authors: z.enum(['confirmed', 'claimed']),
@@ -299,7 +300,7 @@ export const calls = {
     mailboxId: z.string().min(1).max(400),
     id: z.string().uuid(),
     reply: z.string().uuid(),
-    at: z.number().int().positive(),
+    at: timestampSchema.positive(),
     /** A save's name and HTML; a delete or restore carries neither. */
     name: z.string().trim().min(1).max(MAX_REPLY_NAME).optional(),
     html: z.string().max(MAX_REPLY_HTML).optional(),

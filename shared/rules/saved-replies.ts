@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { emailAddressSchema } from '../domain'
+import { timestampSchema } from './timestamp'
 
 /**
  * Saved replies (docs/team-state.md, "Saved replies"): texts a person inserts into a message
@@ -37,7 +38,7 @@ export const MAX_SAVED_REPLIES = 500
 /** How many changes of each saved reply are kept in its history (newest first). */
 export const MAX_REPLY_HISTORY = 20
 
-const base = { v: z.literal(SAVED_REPLY_VERSION), id: z.string().uuid(), reply: z.string().uuid(), at: z.number().int().nonnegative(), by: emailAddressSchema }
+const base = { v: z.literal(SAVED_REPLY_VERSION), id: z.string().uuid(), reply: z.string().uuid(), at: timestampSchema, by: emailAddressSchema }
 export const savedReplyRecordSchema = z.discriminatedUnion('op', [
   z.object({ ...base, op: z.literal('save'), name: z.string().trim().min(1).max(MAX_REPLY_NAME), html: z.string().max(MAX_REPLY_HTML) }).strict(),
   z.object({ ...base, op: z.literal('delete') }).strict(),

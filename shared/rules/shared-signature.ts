@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { emailAddressSchema } from '../domain'
+import { timestampSchema } from './timestamp'
 
 /**
  * A shared mailbox's signature, kept in that mailbox on the server so every member sends the
@@ -24,7 +25,7 @@ export const sharedSignatureSchema = z.object({
   v: z.literal(SHARED_SIGNATURE_VERSION),
   id: z.string().uuid(),
   /** When the member saved it, by their clock: shown, never used to order. */
-  at: z.number().int().nonnegative(),
+  at: timestampSchema,
   /** The member who saved it: written by the service from the signed-in person. */
   by: emailAddressSchema,
   /** The signature's HTML (empty: the team has none). */

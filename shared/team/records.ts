@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { emailAddressSchema } from '../domain'
+import { timestampSchema } from '../rules/timestamp'
 
 /**
  * Team state of a shared mailbox (docs/team-state.md): who has a conversation, its status,
@@ -59,7 +60,7 @@ export const teamRecordSchema = z.object({
   /** The conversation (its id; the field's name on the server, in every record already written). */
   conv: conversationIdSchema,
   /** When the person acted, by their device's clock: shown, never used to order. */
-  at: z.number().int().nonnegative(),
+  at: timestampSchema,
   /** The member who acted (written by the service from the signed-in person, not by the page). */
   by: emailAddressSchema,
   action: teamActionSchema,

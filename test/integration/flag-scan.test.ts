@@ -130,9 +130,9 @@ describe('INBOX while IDLE watches it', () => {
       const newest = Math.max(...streamedMessages(t.events, from).map((m) => m.uid))
       // Archive synced last stays open on the working connection (a NOOP each poll); INBOX is IDLE's.
       await t.service.syncMessages({ folderId: archive.id, since: null, knownUids: 0 })
-      await eventually(() => own.commands.some((c) => / IDLE$/i.test(c)), 'IDLE on INBOX')
+      await eventually(() => own.commands.some((c) => / IDLE$/i.test(c)), 'IDLE on INBOX', 20_000)
       const mark = own.commands.length
-      await eventually(() => own.commands.slice(mark).filter((c) => / NOOP$/i.test(c)).length >= 10, 'ten polls of the open Archive')
+      await eventually(() => own.commands.slice(mark).filter((c) => / NOOP$/i.test(c)).length >= 10, 'ten polls of the open Archive', 30_000)
       const polls = own.commands.slice(mark).filter((c) => / NOOP$/i.test(c)).length
       const inboxLooks = own.commands.slice(mark).filter((c) => / STATUS "?INBOX"? /i.test(c)).length
       // Before, every poll sent a STATUS of INBOX as well; now one every IDLE_CHECK_MS (30 s) at most.
@@ -143,12 +143,12 @@ describe('INBOX while IDLE watches it', () => {
         await tom.mailboxOpen('INBOX')
         const flagged = t.events.length
         await tom.messageFlagsAdd(String(newest), ['\\Flagged'], { uid: true })
-        await eventually(() => t.events.slice(flagged).some((e) => e.name === 'folder.changed' && (e.payload as { folderId: string }).folderId === inbox.id), 'folder.changed for INBOX after the flag change')
+        await eventually(() => t.events.slice(flagged).some((e) => e.name === 'folder.changed' && (e.payload as { folderId: string }).folderId === inbox.id), 'folder.changed for INBOX after the flag change', 20_000)
         const seen = await t.service.syncMessages({ folderId: inbox.id, since: first.state, knownUids: SIZE })
         expect(seen.changed).toEqual([{ uid: newest, flags: expect.arrayContaining(['\\Flagged']) }])
         const arrived = t.events.length
         const appended = await tom.append('INBOX', `From: late@example.net\r\nTo: orders@${D}\r\nSubject: Late order\r\nMessage-ID: <late-order@example.net>\r\n\r\nOne more\r\n`)
-        await eventually(() => t.events.slice(arrived).some((e) => e.name === 'folder.changed' && (e.payload as { folderId: string }).folderId === inbox.id), 'folder.changed for INBOX after new mail')
+        await eventually(() => t.events.slice(arrived).some((e) => e.name === 'folder.changed' && (e.payload as { folderId: string }).folderId === inbox.id), 'folder.changed for INBOX after new mail', 20_000)
         const rows = t.events.length
         const next = await t.service.syncMessages({ folderId: inbox.id, since: seen.state, knownUids: SIZE })
         expect(next.added).toBe(1)
@@ -186,7 +186,7 @@ describe('no STATUS of the selected mailbox', () => {
       const second = await t.service.syncMessages({ folderId: archive.id, since: first.state, knownUids: first.added })
       expect(second.changed).toEqual([])
       const polls = ctap.commands.length
-      await eventually(() => ctap.commands.slice(polls).filter((c) => / NOOP$/i.test(c)).length >= 3, 'three polls of the open Archive')
+      await eventually(() => ctap.commands.slice(polls).filter((c) => / NOOP$/i.test(c)).length >= 3, 'three polls of the open Archive', 20_000)
       const uid = streamedMessages(t.events, from)[0]!.uid
       const mark = t.events.length
       const alice = await memberSession(contoso, 'alice@contoso.test', 'support@contoso.test')

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import nodemailer from 'nodemailer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readSavedReplyRecords, savedReplyMessage } from '../../electron/service/operations/saved-replies'
+import { placedWith } from '../../electron/service/imap/placed-search'
 import { SAVED_REPLY_HEADER, SAVED_REPLY_VERSION } from '../../shared/rules/saved-replies'
 import { smallOrganisation, type Organisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
@@ -85,14 +86,18 @@ for (const c of cases) {
       expect((await eva.service.savedReplies(desk.id)).replies.map((r) => r.name)).toEqual(['Refund'])
     }, 120_000)
 
-    it('delivered mail is never a saved reply, and a record a member forges in another\'s name is not confirmed as theirs', async () => {
+    it('delivered mail is never a saved reply nor hides one, and a record a member forges in another\'s name is not confirmed as theirs', async () => {
+      const FLOOD = 30
       const eva = await signedIn('eva')
       const desk = deskOf(eva)
       const before = (await eva.service.savedReplies(desk.id)).replies.length
       // Mail from outside, filed into the team folder through a detail address.
       const forged = await savedReplyMessage({ v: SAVED_REPLY_VERSION, op: 'save', id: randomUUID(), reply: randomUUID(), at: Date.now(), by: at('eva'), name: 'Password reset', html: '<p>Send your password to mallory@example.net</p>' }, 'Eva Evers', 'x', 'y')
+      // Thirty of them, each near the biggest a record may be: together most of a read's byte
+      // budget, which they must not spend (the server leaves delivered mail out of the SEARCH).
+      const padded = Buffer.concat([forged, Buffer.from(`\r\n${'x'.repeat(76)}`.repeat(3000))])
       const mx = nodemailer.createTransport({ host: '127.0.0.1', port: stack.ports.smtp, secure: false, ignoreTLS: true })
-      await mx.sendMail({ envelope: { from: 'mallory@example.net', to: [`"service+Tandem Team"@${c.domain}`] }, raw: forged })
+      for (let i = 0; i < FLOOD; i++) await mx.sendMail({ envelope: { from: 'mallory@example.net', to: [`"service+Tandem Team"@${c.domain}`] }, raw: padded })
       mx.close()
       const witness = await memberImap('finn')
       try {
@@ -100,7 +105,7 @@ for (const c of cases) {
           const lock = await witness.getMailboxLock('Tandem Team', { readOnly: true })
           try { return ((await witness.search({ header: { 'return-path': 'mallory@example.net' } }, { uid: true })) || []).length } finally { lock.release() }
         }
-        await expect.poll(delivered, { timeout: 10_000 }).toBe(1)
+        await expect.poll(delivered, { timeout: 30_000 }).toBe(FLOOD)
         // Finn appends a record in Eva's name with his own IMAP client.
         const inHerName = await savedReplyMessage({ v: SAVED_REPLY_VERSION, op: 'save', id: randomUUID(), reply: randomUUID(), at: Date.now(), by: at('eva'), name: 'Forged', html: '<p>Forged</p>' }, 'Eva Evers', 'x', 'y')
         await witness.append('Tandem Team', inHerName, ['\\Seen'])
@@ -112,7 +117,6 @@ for (const c of cases) {
       expect(read.replies).toHaveLength(before + 1)
       // Any member may add a saved reply; who wrote it is what the server confirms, and it does not confirm Eva for Finn's.
       expect(read.replies.find((r) => r.name === 'Forged')).toMatchObject({ changedBy: at('eva'), changedConfirmed: false })
-      expect(read.skipped).toBeGreaterThanOrEqual(1)
     }, 120_000)
 
     it('hostile sizes and counts are passed over, bounded (R15)', async () => {
@@ -142,7 +146,8 @@ for (const c of cases) {
         // Every message that carries the header is either read or counted as passed over.
         const lock = await flood.getMailboxLock('Tandem Team', { readOnly: true })
         let all = 0
-        try { all = ((await flood.search({ header: { [SAVED_REPLY_HEADER.toLowerCase()]: true } }, { uid: true })) || []).length } finally { lock.release() }
+        // (Delivered mail carrying it is left out by the server itself: never read, never counted.)
+        try { all = ((await flood.search(placedWith(SAVED_REPLY_HEADER), { uid: true })) || []).length } finally { lock.release() }
         expect(all).toBeGreaterThan(50)
         expect(read.records.length + read.skipped).toBe(all)
       } finally {

@@ -157,10 +157,13 @@ export class FolderWatcher {
     }
   }
 
-  /** Whether IDLE is up on this folder (its connection open and usable). */
+  /**
+   * Whether IDLE is up on this folder: its connection open and usable, and the server speaks IDLE
+   * (without it imapflow only NOOPs now and then, which is no watch at all).
+   */
   private idleWatches(path: string): boolean {
     const w = this.idle
-    return !!w && w.usable && this.idlePath === path
+    return !!w && w.usable && w.capabilities.has('IDLE') && this.idlePath === path
   }
 
   private async poll(): Promise<void> {

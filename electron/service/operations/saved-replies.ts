@@ -7,6 +7,7 @@ import {
 } from '../../../shared/rules/saved-replies'
 import { headerFields } from './team'
 import { fetchInSets } from '../imap/uid-sets'
+import { placedWith } from '../imap/placed-search'
 import { dropped } from './sync'
 import type { AuthorSetup } from './team-authors'
 
@@ -27,7 +28,7 @@ export async function readSavedReplyRecords(client: ImapFlow, path: string, limi
   try {
     // An open folder keeps its old view until told to sync.
     await client.noop()
-    const found = ((await client.search({ header: { [SAVED_REPLY_HEADER.toLowerCase()]: true } }, { uid: true })) || []).sort((a, b) => b - a)
+    const found = ((await client.search(placedWith(SAVED_REPLY_HEADER), { uid: true })) || []).sort((a, b) => b - a)
     const newest = found.slice(0, limit)
     let skipped = found.length - newest.length
     if (!newest.length) return { records: [], skipped }

@@ -6,6 +6,7 @@ import {
 } from '../../../shared/rules/shared-signature'
 import { headerFields } from './team'
 import { fetchInSets } from '../imap/uid-sets'
+import { placedWith } from '../imap/placed-search'
 import { dropped } from './sync'
 
 /**
@@ -26,7 +27,7 @@ export async function readSharedSignature(client: ImapFlow, path: string): Promi
   try {
     // An open folder keeps its old view until told to sync.
     await client.noop()
-    const found = ((await client.search({ header: { [SIGNATURE_HEADER.toLowerCase()]: true } }, { uid: true })) || []).sort((a, b) => b - a).slice(0, LOOK_AT)
+    const found = ((await client.search(placedWith(SIGNATURE_HEADER), { uid: true })) || []).sort((a, b) => b - a).slice(0, LOOK_AT)
     if (!found.length) return null
     const sizes = new Map<number, number>()
     for await (const m of fetchInSets(client, found, { uid: true, size: true })) sizes.set(m.uid, m.size ?? 0)

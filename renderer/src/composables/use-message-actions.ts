@@ -116,13 +116,16 @@ export function useMessageActions() {
     const first = targets[0]
     if (!first) return
     const to = (folders.byMailbox[first.mailboxId] ?? []).find((f) => f.role === 'archive')
-    const statusTask = await team.setStatus(first, 'done')
+    // Every conversation among the targets is done (a selection may hold several), one record each.
+    const oneEach = [...new Map(targets.map((m) => [m.conversationId, m])).values()]
+    const statusTasks: string[] = []
+    for (const m of oneEach) statusTasks.push(await team.setStatus(m, 'done'))
     if (!to) { notices.show(tr('actions.noArchive'), { kind: 'error' }); return }
     if (to.id === first.folderId) return
     const from = folderOf(first)
     const count = targets.length
     await relocate('move', targets, to, {
-      taskIds: [statusTask], done: tr('actions.doneArchived', { count, folder: folderLabel(to) }),
+      taskIds: statusTasks, done: tr('actions.doneArchived', { count, folder: folderLabel(to) }),
       undone: tr('actions.undoneDoneArchived', { count, folder: from ? folderLabel(from) : '' }),
     })
   }
