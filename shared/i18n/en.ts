@@ -845,6 +845,7 @@ export const en = {
     restored: '“{name}” is back.',
     cached: 'Shown as last read on this device: the server could not be asked now ({reason}).',
     unsaved: 'The saved reply was not saved: {reason}',
+    unchanged: 'The saved reply was not changed: {reason}',
     nameNeeded: 'Give the saved reply a name.',
     tooLong: 'The saved reply is too long to keep in the mailbox ({size}, at most {max}). Shorten it, or split it in two.',
     noMailboxes: 'Sign in to keep saved replies.',

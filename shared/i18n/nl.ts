@@ -846,6 +846,7 @@ export const nl: Catalogue = {
     restored: '“{name}” is terug.',
     cached: 'Getoond zoals het laatst op dit apparaat is gelezen: de server kon nu niet worden gevraagd ({reason}).',
     unsaved: 'Het opgeslagen antwoord is niet opgeslagen: {reason}',
+    unchanged: 'Het opgeslagen antwoord is niet gewijzigd: {reason}',
     nameNeeded: 'Geef het opgeslagen antwoord een naam.',
     tooLong: 'Het opgeslagen antwoord is te lang om in de mailbox te bewaren ({size}, hoogstens {max}). Maak het korter, of splits het in tweeën.',
     noMailboxes: 'Meld je aan om opgeslagen antwoorden te bewaren.',

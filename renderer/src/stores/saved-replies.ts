@@ -87,6 +87,8 @@ export const useSavedRepliesStore = defineStore('savedReplies', () => {
     const locale = i18n.global.locale.value
     const base = { mailboxId, id: crypto.randomUUID(), reply, at: Date.now(), locale }
     await api.call('replies.change', op === 'save' ? { ...base, op, name: content!.name.trim(), html: cleanHtml(content!.html) } : { ...base, op })
+    // A read that started before the change may not hold it: that one ends first, then a read of now.
+    await reading.get(mailboxId)?.catch(() => undefined)
     await load(mailboxId)
   }
 
