@@ -1,10 +1,10 @@
 /** A hostile HTML mail: a script, an event handler, a remote tracking image, a remote stylesheet. */
-export function hostileMail(): string {
+export function hostileMail(subject = 'Your invoice is ready', id = 'hostile-1'): string {
   return [
     'From: Mallory <mallory@evil.example>',
     'To: bob@contoso.test',
-    'Subject: Your invoice is ready',
-    'Message-ID: <hostile-1@evil.example>',
+    `Subject: ${subject}`,
+    `Message-ID: <${id}@evil.example>`,
     `Date: ${new Date().toUTCString()}`,
     'MIME-Version: 1.0',
     'Content-Type: text/html; charset=utf-8',
