@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto'
 import nodemailer from 'nodemailer'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { readSavedReplyRecords, savedReplyMessage } from '../../electron/service/operations/saved-replies'
 import { placedWith } from '../../electron/service/imap/placed-search'
 import { SAVED_REPLY_HEADER, SAVED_REPLY_VERSION } from '../../shared/rules/saved-replies'
 import { smallOrganisation, type Organisation } from '../mailstack/organisation'
-import { startMailStack, type MailStack } from '../mailstack/stack'
-import { imapSession, newService, passwordOf, serverSettings, type TestService } from './helpers'
+import type { MailStack } from '../mailstack/stack'
+import { imapSession, passwordOf, type TestService } from './helpers'
+import { organisationHarness } from './organisation-harness'
 
 /**
  * Saved replies kept in a mailbox's team folder (R1, R10, R15): one member saves one, another
@@ -30,20 +31,10 @@ const cases: { what: string; org: Organisation; domain: string; confirmed: boole
 
 for (const c of cases) {
   describe(`saved replies: ${c.what}`, () => {
+    const org = organisationHarness(c.org, c.domain)
+    const { at, signedIn } = org
     let stack: MailStack
-    const started: TestService[] = []
-    beforeAll(async () => { stack = await startMailStack(c.org) })
-    afterAll(async () => {
-      for (const t of started) await t.service.stop().catch(() => undefined)
-      await stack?.stop()
-    })
-    const at = (local: string) => `${local}@${c.domain}`
-    async function signedIn(local: string): Promise<TestService> {
-      const t = await newService()
-      started.push(t)
-      await t.service.signIn({ address: at(local), password: passwordOf(stack, at(local)), server: serverSettings(stack) })
-      return t
-    }
+    beforeAll(() => { stack = org.stack() })
     const deskOf = (t: TestService) => t.service.current()!.mailboxes.find((m) => m.address === at('service'))!
     const ownOf = (t: TestService) => t.service.current()!.mailboxes.find((m) => m.kind !== 'shared')!
     const save = (t: TestService, mailboxId: string, reply: string, name: string, html: string) =>

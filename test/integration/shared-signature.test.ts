@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import nodemailer from 'nodemailer'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { signatureMessage } from '../../electron/service/operations/shared-signature'
 import { SHARED_SIGNATURE_VERSION } from '../../shared/rules/shared-signature'
 import { smallOrganisation, type Organisation } from '../mailstack/organisation'
-import { startMailStack, type MailStack } from '../mailstack/stack'
-import { imapSession, newService, passwordOf, serverSettings, type TestService } from './helpers'
+import type { MailStack } from '../mailstack/stack'
+import { imapSession, passwordOf, type TestService } from './helpers'
+import { organisationHarness } from './organisation-harness'
 
 /**
  * A shared mailbox's signature kept in the mailbox's team folder: one member saves it, another
@@ -28,20 +29,10 @@ const cases: { what: string; org: Organisation; domain: string }[] = [
 
 for (const c of cases) {
   describe(`a shared mailbox's signature: ${c.what}`, () => {
+    const org = organisationHarness(c.org, c.domain)
+    const { at, signedIn } = org
     let stack: MailStack
-    const started: TestService[] = []
-    beforeAll(async () => { stack = await startMailStack(c.org) })
-    afterAll(async () => {
-      for (const t of started) await t.service.stop().catch(() => undefined)
-      await stack?.stop()
-    })
-    const at = (local: string) => `${local}@${c.domain}`
-    async function signedIn(local: string): Promise<TestService> {
-      const t = await newService()
-      started.push(t)
-      await t.service.signIn({ address: at(local), password: passwordOf(stack, at(local)), server: serverSettings(stack) })
-      return t
-    }
+    beforeAll(() => { stack = org.stack() })
     const deskOf = (t: TestService) => t.service.current()!.mailboxes.find((m) => m.address === at('service'))
 
     it('one member saves it, another reads the same with its author; a colleague changes it; delivered mail and outsiders do not', async () => {
