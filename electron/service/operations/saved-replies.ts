@@ -1,11 +1,10 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { ImapFlow } from 'imapflow'
-import MailComposer from 'nodemailer/lib/mail-composer'
 import { DELIVERY_TRACE_FIELDS } from '../../../shared/rules/delivered'
 import {
   MAX_REPLY_MESSAGE, MAX_REPLY_READ_BYTES, MAX_REPLY_RECORDS, SAVED_REPLY_HEADER, savedReplyRecordsOf, serialiseSavedReplyRecord, type SavedReplyRecord,
 } from '../../../shared/rules/saved-replies'
-import { headerFields } from './team'
+import { headerFields, headerJsonMessage } from './team'
 import { fetchInSets } from '../imap/uid-sets'
 import { placedWith } from '../imap/placed-search'
 import { dropped } from './sync'
@@ -81,21 +80,8 @@ export async function confirmedSavedReplyRecords(client: ImapFlow, setup: Author
  * A change of a saved reply as a message for the team folder: a sentence for people who open
  * the folder in another client, and the record's JSON in a header. \Seen and appended, never sent.
  */
-export async function savedReplyMessage(r: SavedReplyRecord, fromName: string, subject: string, explain: string): Promise<Buffer> {
-  const b64 = Buffer.from(serialiseSavedReplyRecord(r)).toString('base64')
-  return new MailComposer({
-    from: { name: fromName, address: r.by },
-    subject,
-    date: new Date(r.at),
-    messageId: savedReplyMessageId(r.id),
-    headers: {
-      'X-Tandem-Team': String(r.v),
-      'Auto-Submitted': 'auto-generated',
-      [SAVED_REPLY_HEADER]: { prepared: true, value: (b64.match(/.{1,76}/g) ?? ['']).join('\r\n ') },
-    },
-    // Text only: the HTML a member wrote is not rendered from here by any client.
-    text: `${subject}.\n\n${explain}\n`,
-  }).compile().build()
+export function savedReplyMessage(r: SavedReplyRecord, fromName: string, subject: string, explain: string): Promise<Buffer> {
+  return headerJsonMessage({ header: SAVED_REPLY_HEADER, json: serialiseSavedReplyRecord(r), v: r.v, by: r.by, at: r.at, messageId: savedReplyMessageId(r.id), fromName, subject, explain })
 }
 
 /** A change's Message-ID: its id, so a replayed change is found, not appended twice. */

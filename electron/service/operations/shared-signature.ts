@@ -1,10 +1,9 @@
 import type { ImapFlow } from 'imapflow'
-import MailComposer from 'nodemailer/lib/mail-composer'
 import { DELIVERY_TRACE_FIELDS } from '../../../shared/rules/delivered'
 import {
   currentSharedSignature, MAX_SIGNATURE_HTML, serialiseSharedSignature, SIGNATURE_HEADER, type SharedSignature,
 } from '../../../shared/rules/shared-signature'
-import { headerFields } from './team'
+import { headerFields, headerJsonMessage } from './team'
 import { fetchInSets } from '../imap/uid-sets'
 import { placedWith } from '../imap/placed-search'
 import { dropped } from './sync'
@@ -49,22 +48,8 @@ export async function readSharedSignature(client: ImapFlow, path: string): Promi
  * A signature as a message for the team folder: a sentence for people who open the folder in
  * another client, the signature's text, and the JSON in a header. \Seen and appended, never sent.
  */
-export async function signatureMessage(s: SharedSignature, fromName: string, subject: string, explain: string): Promise<Buffer> {
-  const json = serialiseSharedSignature(s)
-  const b64 = Buffer.from(json).toString('base64')
-  return new MailComposer({
-    from: { name: fromName, address: s.by },
-    subject,
-    date: new Date(s.at),
-    messageId: signatureMessageId(s.id),
-    headers: {
-      'X-Tandem-Team': String(s.v),
-      'Auto-Submitted': 'auto-generated',
-      [SIGNATURE_HEADER]: { prepared: true, value: (b64.match(/.{1,76}/g) ?? ['']).join('\r\n ') },
-    },
-    // Text only: the HTML a member wrote is not rendered from here by any client.
-    text: `${subject}.\n\n${explain}\n`,
-  }).compile().build()
+export function signatureMessage(s: SharedSignature, fromName: string, subject: string, explain: string): Promise<Buffer> {
+  return headerJsonMessage({ header: SIGNATURE_HEADER, json: serialiseSharedSignature(s), v: s.v, by: s.by, at: s.at, messageId: signatureMessageId(s.id), fromName, subject, explain })
 }
 
 /** A signature message's Message-ID: its id, so a replayed save is found, not appended twice. */

@@ -102,6 +102,27 @@ const RECORD_HEADER = 'X-Tandem-Record'
 const foldBase64 = (b64: string): string => (b64.match(/.{1,76}/g) ?? ['']).join('\r\n ')
 
 /**
+ * Team state kept beside the records (the shared signature, a saved reply) as a message for the
+ * team folder: a sentence for people who open the folder in another client, and the JSON base64
+ * in `header`, what a read FETCHes. \Seen and appended, never sent. Text only: the HTML a member
+ * wrote is not rendered from here by any client.
+ */
+export function headerJsonMessage(m: { header: string; json: string; v: number; by: string; at: number; messageId: string; fromName: string; subject: string; explain: string }): Promise<Buffer> {
+  return new MailComposer({
+    from: { name: m.fromName, address: m.by },
+    subject: m.subject,
+    date: new Date(m.at),
+    messageId: m.messageId,
+    headers: {
+      'X-Tandem-Team': String(m.v),
+      'Auto-Submitted': 'auto-generated',
+      [m.header]: { prepared: true, value: foldBase64(Buffer.from(m.json).toString('base64')) },
+    },
+    text: `${m.subject}.\n\n${m.explain}\n`,
+  }).compile().build()
+}
+
+/**
  * The most a record's message can be: its JSON (MAX_RECORD_BYTES) in base64 in a header and
  * again in its text, and a sentence. Anything bigger in the team folder is not a record and is
  * never fetched whole.
