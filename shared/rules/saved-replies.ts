@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { emailAddressSchema } from '../domain'
 import { timestampSchema } from './timestamp'
+import { asciiJson, headerJson, parseBoundedJson } from './header-json'
 
 /**
  * Saved replies (docs/team-state.md, "Saved replies"): texts a person inserts into a message
@@ -70,20 +71,13 @@ export interface SavedReply {
 
 /** The JSON in ASCII only (\u escapes), so no server or transfer encoding changes it. */
 export function serialiseSavedReplyRecord(r: SavedReplyRecord): string {
-  return JSON.stringify(r).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return asciiJson(r)
 }
 
 /** A record from its JSON; null when it is not a well-formed one of this version or too big. */
 export function parseSavedReplyRecord(json: string): SavedReplyRecord | null {
-  if (json.length > MAX_REPLY_JSON) return null
-  let value: unknown
-  try { value = JSON.parse(json) } catch { return null }
-  const r = savedReplyRecordSchema.safeParse(value)
-  return r.success ? r.data : null
+  return parseBoundedJson(json, MAX_REPLY_JSON, savedReplyRecordSchema)
 }
-
-/** The trace fields mail delivery stamps (shared/rules/delivered.ts), as FETCHed header names. */
-const DELIVERED = ['received', 'return-path', 'delivered-to']
 
 /**
  * The records among a folder's messages, each as its UID and its header fields by lower-case
@@ -93,8 +87,8 @@ export function savedReplyRecordsOf(messages: readonly { uid: number; fields: Re
   const records: (SavedReplyRecord & { uid: number })[] = []
   let skipped = 0
   for (const m of messages) {
-    const b64 = (m.fields.get(SAVED_REPLY_HEADER.toLowerCase()) ?? '').replace(/\s+/g, '')
-    const r = DELIVERED.some((f) => m.fields.has(f)) || !b64 || b64.length > Math.ceil(MAX_REPLY_JSON / 3) * 4 || !/^[A-Za-z0-9+/=]*$/.test(b64) ? null : parseSavedReplyRecord(decodeBase64(b64))
+    const json = headerJson(m.fields, SAVED_REPLY_HEADER, MAX_REPLY_JSON)
+    const r = json === null ? null : parseSavedReplyRecord(json)
     if (r) records.push({ ...r, uid: m.uid })
     else skipped++
   }
@@ -137,7 +131,3 @@ export function foldSavedReplies(records: readonly (SavedReplyRecord & { uid: nu
     .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
 }
 
-/** Base64 to UTF-8 text (atob and TextDecoder: both sides have them). */
-function decodeBase64(b64: string): string {
-  try { return new TextDecoder().decode(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))) } catch { return '' }
-}

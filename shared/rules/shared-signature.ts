@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { emailAddressSchema } from '../domain'
 import { timestampSchema } from './timestamp'
+import { asciiJson, headerJson, parseBoundedJson } from './header-json'
 
 /**
  * A shared mailbox's signature, kept in that mailbox on the server so every member sends the
@@ -39,20 +40,13 @@ export type SharedSignature = z.infer<typeof sharedSignatureSchema>
 
 /** The JSON in ASCII only (\u escapes), so no server or transfer encoding changes it. */
 export function serialiseSharedSignature(s: SharedSignature): string {
-  return JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return asciiJson(s)
 }
 
 /** A signature from its JSON; null when it is not a well-formed one of this version or too big. */
 export function parseSharedSignature(json: string): SharedSignature | null {
-  if (json.length > MAX_SIGNATURE_HTML * 7) return null
-  let value: unknown
-  try { value = JSON.parse(json) } catch { return null }
-  const r = sharedSignatureSchema.safeParse(value)
-  return r.success ? r.data : null
+  return parseBoundedJson(json, MAX_SIGNATURE_HTML * 7, sharedSignatureSchema)
 }
-
-/** The trace fields mail delivery stamps (shared/rules/delivered.ts), as FETCHed header names. */
-const DELIVERED = ['received', 'return-path', 'delivered-to']
 
 /**
  * The current signature among the team folder's signature messages, each as its UID and its
@@ -61,16 +55,10 @@ const DELIVERED = ['received', 'return-path', 'delivered-to']
  */
 export function currentSharedSignature(messages: readonly { uid: number; fields: ReadonlyMap<string, string> }[]): (SharedSignature & { uid: number }) | null {
   for (const m of [...messages].sort((a, b) => b.uid - a.uid)) {
-    if (DELIVERED.some((f) => m.fields.has(f))) continue
-    const b64 = (m.fields.get(SIGNATURE_HEADER.toLowerCase()) ?? '').replace(/\s+/g, '')
-    if (!b64 || b64.length > Math.ceil((MAX_SIGNATURE_HTML * 7) / 3) * 4 || !/^[A-Za-z0-9+/=]*$/.test(b64)) continue
-    const s = parseSharedSignature(decodeBase64(b64))
+    const json = headerJson(m.fields, SIGNATURE_HEADER, MAX_SIGNATURE_HTML * 7)
+    const s = json === null ? null : parseSharedSignature(json)
     if (s) return { ...s, uid: m.uid }
   }
   return null
 }
 
-/** Base64 to UTF-8 text (atob and TextDecoder: both sides have them). */
-function decodeBase64(b64: string): string {
-  try { return new TextDecoder().decode(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))) } catch { return '' }
-}

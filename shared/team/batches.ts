@@ -1,6 +1,7 @@
 import { emailAddressSchema } from '../domain'
 import { toTeamWire, type TeamWire, type TeamWireRow } from './wire'
 import { conversationIdSchema, MAX_RECORD_BYTES, serialiseTeamRecord, teamActionSchema, teamIdSchema, type StoredTeamRecord } from './records'
+import { asciiJson } from '../rules/header-json'
 
 /**
  * Batches of team records (docs/team-state.md, "Batches"): one message of the team folder that
@@ -106,7 +107,7 @@ export function batchSlice(records: readonly StoredTeamRecord[]): StoredTeamReco
 export function encodeBatch(records: StoredTeamRecord[]): string {
   const { people, rows } = toTeamWire(records)
   // ASCII, as a record's own JSON: nothing between here and the reader can change it.
-  return JSON.stringify({ v: BATCH_VERSION, people, rows }).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return asciiJson({ v: BATCH_VERSION, people, rows })
 }
 
 /**

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { emailAddressSchema } from '../domain'
 import { timestampSchema } from '../rules/timestamp'
+import { asciiJson, parseBoundedJson } from '../rules/header-json'
 
 /**
  * Team state of a shared mailbox (docs/team-state.md): who has a conversation, its status,
@@ -75,11 +76,7 @@ export const MAX_RECORD_BYTES = 64 * 1024
 
 /** A record from the folder's text; null when it is not a well-formed record of this version. */
 export function parseTeamRecord(json: string): TeamRecord | null {
-  if (json.length > MAX_RECORD_BYTES) return null
-  let value: unknown
-  try { value = JSON.parse(json) } catch { return null }
-  const r = teamRecordSchema.safeParse(value)
-  return r.success ? r.data : null
+  return parseBoundedJson(json, MAX_RECORD_BYTES, teamRecordSchema)
 }
 
 /**
@@ -87,5 +84,5 @@ export function parseTeamRecord(json: string): TeamRecord | null {
  * it, whatever language a note is in.
  */
 export function serialiseTeamRecord(r: TeamRecord): string {
-  return JSON.stringify(r).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return asciiJson(r)
 }
