@@ -109,7 +109,8 @@ export class TaskQueue {
   async cancel(id: string): Promise<Task | null> {
     if (this.inFlight === id) return null
     const row = await this.tasks.where('id').equals(id).first()
-    if (!row || !changeable(row)) return null
+    // Picked up by the queue while this read: it may be on the server already (see runOne).
+    if (this.inFlight === id || !row || !changeable(row)) return null
     await this.tasks.delete(row.seq!)
     await kindOf(row).revert(row, this.store)
     this.hooks.changed?.()
@@ -135,7 +136,7 @@ export class TaskQueue {
   /** Changes a held or pending task (edit a queued message, confirm a warning) and runs it again. */
   async update(id: string, changes: Partial<Task>): Promise<void> {
     const row = await this.tasks.where('id').equals(id).first()
-    if (!row || !changeable(row)) return
+    if (this.inFlight === id || !row || !changeable(row)) return
     await this.tasks.update(row.seq!, plain({ ...changes, status: 'applied', error: null }) as Partial<Task>)
     this.hooks.changed?.()
     void this.kick()
@@ -166,10 +167,16 @@ export class TaskQueue {
   }
 
   /** Runs one task; false when it must wait for the connection. */
-  private async runOne(task: Task): Promise<boolean> {
+  private async runOne(picked: Task): Promise<boolean> {
+    // Claimed first, then read again: a cancel or change that began before the claim has been
+    // written by now (IndexedDB keeps their order), and one after it sees the claim and stops.
+    // Without the second read an undo racing the pick-up took the task back on screen while
+    // main carried it out anyway.
+    this.inFlight = picked.id
+    const task = await this.tasks.get(picked.seq!)
+    if (!task || task.status !== 'applied' || task.id !== picked.id) { this.inFlight = null; return true }
     const kind = kindOf(task)
     let result: unknown
-    this.inFlight = task.id
     try {
       result = await kind.run(task, this.call).finally(() => { this.inFlight = null })
     } catch (e) {

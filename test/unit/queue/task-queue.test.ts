@@ -135,3 +135,37 @@ describe('the task lifecycle', () => {
     expect(await db.tasks.count()).toBe(0)
   })
 })
+
+describe('undo racing the queue', () => {
+  /**
+   * z pressed while the queue is picking the task up: either the task is taken back before main
+   * hears of it, or it runs and its inverse runs after it — never "taken back" on screen while the
+   * server does it anyway. The server here keeps the flags; the screen must end as the server.
+   */
+  it('a change undone at once ends the same on screen and on the server, whatever moment the undo hits', async () => {
+    for (let round = 0; round < 40; round++) {
+      const db = freshDb()
+      await db.summaries.put([row(FOLDER, 1, ['\\Seen'])])
+      const server = new Set(['\\Seen'])
+      const q = new TaskQueue(db, main({
+        'messages.setFlags': async (input: { add: string[]; remove: string[] }) => {
+          await new Promise((r) => setTimeout(r, round % 4))
+          for (const f of input.remove) server.delete(f)
+          for (const f of input.add) server.add(f)
+          return { ok: true, gone: [] }
+        },
+      }).call)
+      const unread: NewTask = { kind: 'flags', id: crypto.randomUUID(), mailboxId: MAILBOX, folderId: FOLDER, uids: [1], add: [], remove: ['\\Seen'] }
+      const t = await q.add(unread)
+      // A different moment each round: straight away, or after a few turns of the event loop.
+      for (let i = 0; i < round % 5; i++) await new Promise((r) => setImmediate(r))
+      const outcome = await q.undo(t.id)
+      expect(['cancelled', 'reversed']).toContain(outcome)
+      await q.kick()
+      expect(await flagsOf(db, FOLDER, 1), `round ${round} (${outcome})`).toEqual(['\\Seen'])
+      expect([...server], `round ${round} (${outcome})`).toEqual(['\\Seen'])
+      q.stop()
+      db.close()
+    }
+  })
+})
