@@ -145,13 +145,5 @@ export const useFoldersStore = defineStore('folders', () => {
     if (f) writeLast(me(), { mailboxId: f.mailboxId, folderId: f.id })
   }
 
-  function reset(): void {
-    byMailbox.value = {}
-    selectedId.value = null
-    autoSelected = true
-    pendingLast = undefined
-    fromServer.clear()
-  }
-
-  return { byMailbox, loading, errors, selectedId, selected, all, byId, load, select, reset, forget, bumpUnseen, setCounts }
+  return { byMailbox, loading, errors, selectedId, selected, all, byId, load, select, forget, bumpUnseen, setCounts }
 })

@@ -299,15 +299,6 @@ export const useMessagesStore = defineStore('messages', () => {
     if (rows && rows[0]) selection.focusFirst(rows[0].id)
   }
 
-  function reset(): void {
-    searchRows.value = null
-    list.value = []
-    conversationRows.value = []
-    conversations?.close()
-    listFolderId.value = null
-    selection.clear()
-  }
-
   /** Conversations or single messages, kept on this device. */
   function setView(next: ListView): void {
     view.value = next
@@ -336,6 +327,6 @@ export const useMessagesStore = defineStore('messages', () => {
     conversationMessages: (mailboxId: string, conversationId: string) => { void conversationsVersion.value; return conversations?.messagesOf(mailboxId, conversationId) ?? [] }, showSearch, listFolderId, progress, syncErrors,
     selection: selection.selection, focusedId: selection.focusedId, focusedByPerson: selection.focusedByPerson, focused: selection.focused, targets: actionTargets,
     focus: selection.focus, step: selection.step, focusPast: selection.focusPast,
-    wire, open, sync, reset, onArrivals: (l: (folderId: string, rows: MessageSummary[]) => void) => { arrivalListeners.add(l) },
+    wire, open, sync, onArrivals: (l: (folderId: string, rows: MessageSummary[]) => void) => { arrivalListeners.add(l) },
   }
 })

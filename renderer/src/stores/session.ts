@@ -155,9 +155,14 @@ export const useSessionStore = defineStore('session', () => {
     if (oauthFlow.value) await api.call('session.oauthCancel', { flowId: oauthFlow.value }).catch(() => undefined)
   }
 
+  /**
+   * Signs out, then the page starts afresh: nothing the person had in any store (team state,
+   * saved replies, bodies, search) outlives the session for whoever signs in next.
+   */
   async function signOut(): Promise<void> {
     await api.call('session.signOut', {})
     session.value = null
+    globalThis.location?.reload()
   }
 
   return { info, session, loaded, signingIn, error, connections, offline, signedIn, db, oauthFlow, ended, load, signIn, signInWithProvider, cancelProviderSignIn, signOut, refresh, addShared, removeShared, onMailboxesRemoved: (l: (ids: string[]) => void) => removedListeners.add(l) }
