@@ -26,8 +26,8 @@ const DEFAULTS: NotifySettings = { enabled: true, muted: [], quiet: null }
  * colleague moving a conversation back), shown this long after the last of it, and never more
  * than GROUP_MAX_MS after the first.
  */
-const GROUP_MS = 1200
-const GROUP_MAX_MS = 5000
+const GROUP_MS = 2000
+const GROUP_MAX_MS = 6000
 
 /**
  * New mail in an Inbox, own or shared, as a desktop notification naming the mailbox and the
