@@ -83,6 +83,8 @@ export class TandemDb extends Dexie {
   teamCursors!: Table<TeamCursorRow, string>
   savedReplies!: Table<SavedRepliesRow, string>
   mentions!: Table<MentionRow, [string, string]>
+  /** Shared mailboxes whose team folder this device has read at least once: mentions found after that are news. */
+  mentionReads!: Table<{ mailboxId: string }, string>
   /** The message summaries (stored in blocks; see summary-blocks.ts). */
   readonly summaries: SummaryBlocks
 
@@ -190,13 +192,13 @@ export class TandemDb extends Dexie {
     // Saved replies, one row per mailbox (a few hundred at most: shared/rules/saved-replies.ts).
     this.version(13).stores({ savedReplies: 'mailboxId' })
     // The person's mentions: their Mentions view and what they have read of it, on this device.
-    this.version(14).stores({ mentions: '[mailboxId+note], mailboxId' })
+    this.version(14).stores({ mentions: '[mailboxId+note], mailboxId', mentionReads: 'mailboxId' })
     this.summaries = new SummaryBlocks(this, this.blocks, this.keys, this.tallies)
   }
 
   /** Drops everything cached of a mailbox the person is no longer a member of (R1). */
   async purgeMailbox(mailboxId: string): Promise<void> {
-    await this.transaction('rw', [this.folders, ...this.summaries.tables, this.bodies, this.sync, this.tasks, this.teamBuckets, this.teamBriefs, this.teamCursors, this.savedReplies, this.mentions], async () => {
+    await this.transaction('rw', [this.folders, ...this.summaries.tables, this.bodies, this.sync, this.tasks, this.teamBuckets, this.teamBriefs, this.teamCursors, this.savedReplies, this.mentions, this.mentionReads], async () => {
       // Triage there can no longer happen; what the Outbox holds (kinds that are held, not
       // dropped, when refused) stays, for the person to change.
       await this.tasks.where('mailboxId').equals(mailboxId).filter((t) => kindOf(t).refused !== 'hold').delete()
@@ -209,6 +211,7 @@ export class TandemDb extends Dexie {
       await this.teamCursors.delete(mailboxId)
       await this.savedReplies.delete(mailboxId)
       await this.mentions.where('mailboxId').equals(mailboxId).delete()
+      await this.mentionReads.delete(mailboxId)
     })
   }
 }

@@ -21,7 +21,8 @@ export const MAX_KEPT_MENTIONS = 500
  * The person's mentions across their shared mailboxes (docs/team-state.md, "Mentions"): found in
  * the team records every pull folds (sync/team-sync.ts), kept in IndexedDB with whether the
  * person read them on this device, notified when they are news. A device's first read of a team
- * folder, or a fold made anew, lists what it finds but notifies nothing (no flood). The author is
+ * folder (even an empty or missing one: `primed`), or a fold made anew, lists what it finds but
+ * notifies nothing (no flood). The author is
  * never told of their own mention; only the named member is. Read state is the device's: a
  * mention is something to look at once, and keeping it here costs the server nothing.
  */
@@ -33,6 +34,8 @@ export const useMentionsStore = defineStore('mentions', () => {
   const open = ref(false)
   /** Each mailbox's mentions by note id, as folded so far (loaded from the cache first). */
   const kept = new Map<string, Map<string, Mention>>()
+  /** Mailboxes whose team folder this device has read before (IndexedDB): only then is a mention news. */
+  const primedIds = new Set<string>()
   let ready: Promise<void> = Promise.resolve()
   let db: TandemDb | null = null
 
@@ -40,9 +43,11 @@ export const useMentionsStore = defineStore('mentions', () => {
     db = next
     rows.value = []
     kept.clear()
-    ready = next ? next.mentions.toArray().then((all) => {
+    primedIds.clear()
+    ready = next ? Promise.all([next.mentions.toArray(), next.mentionReads.toArray()]).then(([all, reads]) => {
       if (db !== next) return
       for (const r of all) byMailbox(r.mailboxId).set(r.note, r)
+      for (const r of reads) primedIds.add(r.mailboxId)
       rows.value = all
     }).catch((e: unknown) => console.warn('tandem: mentions not read from the cache:', e)) : Promise.resolve()
   }, { immediate: true })
@@ -90,8 +95,18 @@ export const useMentionsStore = defineStore('mentions', () => {
     for (const r of put) byKey.set(`${r.mailboxId}\n${r.note}`, r)
     for (const note of gone) byKey.delete(`${mailboxId}\n${note}`)
     rows.value = [...byKey.values()]
-    const news = newAbove === null ? [] : added.filter((m) => m.uid > newAbove && !m.deleted && !gone.has(m.note))
+    // The device's first read of the folder lists what is there and tells nothing (no flood).
+    const news = newAbove === null || !primedIds.has(mailboxId) ? [] : added.filter((m) => m.uid > newAbove && !m.deleted && !gone.has(m.note))
     if (news.length) notify(mailboxId, news)
+  }
+
+  /** A pull of the mailbox's team folder finished (something there or not): from now on, what a pull finds is news. */
+  async function primed(mailboxId: string): Promise<void> {
+    await ready
+    const here = db
+    if (!here || primedIds.has(mailboxId)) return
+    primedIds.add(mailboxId)
+    await here.mentionReads.put({ mailboxId }).catch((e: unknown) => console.warn('tandem: mentions not marked read here:', e))
   }
 
   /** Newest first, across the person's shared mailboxes. */
@@ -158,5 +173,5 @@ export const useMentionsStore = defineStore('mentions', () => {
     }
   }
 
-  return { rows, list, unread, open, fold, markRead, openMention, insideFor }
+  return { rows, list, unread, open, fold, primed, markRead, openMention, insideFor }
 })

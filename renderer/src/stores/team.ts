@@ -78,6 +78,8 @@ export const useTeamStore = defineStore('team', () => {
     const s = sync
     await showKept(mailboxId)
     await s.pull(mailboxId)
+    // Read once on this device: mentions found by later reads are news (stores/mentions.ts).
+    await useMentionsStore().primed(mailboxId)
     // A pull that found nothing new says nothing: what the cache held is shown.
     if (s === sync && !teams.value.has(mailboxId)) shown(await s.team(mailboxId))
   }

@@ -33,8 +33,8 @@ export class TeamSync {
   private readonly compactedAt = new Map<string, number>()
   /**
    * Told every page of records a pull folds (the person's mentions are found in them:
-   * stores/mentions.ts), with the UID above which a record is news on this device; null when
-   * none is (the device's first read of the folder, or a fold made anew: no notification flood).
+   * stores/mentions.ts), with the UID above which a record is news on this device (what it had
+   * folded before); null when none is (a fold made anew, a folder made anew: no notification flood).
    */
   onRecords: ((mailboxId: string, records: StoredTeamRecord[], newAbove: number | null) => Promise<void>) | null = null
 
@@ -157,8 +157,8 @@ export class TeamSync {
     // membership lost and given back). What is shown stays until the first page is here.
     let fresh = this.refold.delete(mailboxId) || (!since && team.fold.lastUid > 0)
     if (fresh) since = null
-    // What is news here: records above what this device had folded, once it had read the folder before.
-    let newAbove: number | null = stored ? team.fold.lastUid : null
+    // What is news here: records above what this device had folded (a fold made anew: nothing).
+    let newAbove: number | null = fresh ? null : team.fold.lastUid
     const kept = row?.distrust ?? []
     // More false batches than a read may name: the log alone (afterPull says so for good).
     const batches = !row?.noBatches && kept.length <= MAX_DISTRUST
