@@ -93,11 +93,16 @@ test.describe('mentions in internal notes', () => {
       await expect(lars.page.getByTestId('team-note').getByTestId('mention-chip')).toHaveText(`@${at('mei')}`, { timeout: 15_000 })
       const field = lars.page.getByLabel('Internal note for the team')
 
-      // The @ suggestions: the members in the directory entry's order (never the person), filtered as Lars types; Enter picks.
+      // The @ suggestions: the members in the directory entry's order (never the person), filtered as Lars types; arrows move, Enter picks.
       await field.click()
       await field.pressSequentially('Can you call her, @')
       const list = lars.page.getByTestId('mention-suggestions')
       await expect(list.getByRole('option')).toHaveText([at('mei'), at('kees')])
+      await field.press('ArrowDown')
+      await expect(field).toHaveAttribute('aria-activedescendant', 'team-note-mentions-option-1')
+      await expect(list.getByRole('option', { selected: true })).toHaveText(at('kees'))
+      await field.press('ArrowUp')
+      await expect(field).toHaveAttribute('aria-activedescendant', 'team-note-mentions-option-0')
       await field.pressSequentially('m')
       await expect(list.getByRole('option')).toHaveText([at('mei')])
       await expect(field).toHaveAttribute('aria-activedescendant', 'team-note-mentions-option-0')

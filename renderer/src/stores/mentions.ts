@@ -109,10 +109,16 @@ export const useMentionsStore = defineStore('mentions', () => {
     await here.mentionReads.put({ mailboxId }).catch((e: unknown) => console.warn('tandem: mentions not marked read here:', e))
   }
 
-  /** Newest first, across the person's shared mailboxes. */
-  const list = computed(() => [...rows.value].sort((a, b) => b.at - a.at || b.uid - a.uid))
+  /**
+   * Newest first, across the person's shared mailboxes — those they are a member of now (R1: a
+   * mailbox they left is purged from the cache; until then its mentions are not shown).
+   */
+  const list = computed(() => {
+    const member = new Set((session.session?.mailboxes ?? []).map((m) => m.id))
+    return rows.value.filter((r) => member.has(r.mailboxId)).sort((a, b) => b.at - a.at || b.uid - a.uid)
+  })
   /** Not read on this device, and not deleted. */
-  const unread = computed(() => rows.value.filter((r) => !r.read && !r.deleted).length)
+  const unread = computed(() => list.value.filter((r) => !r.read && !r.deleted).length)
 
   /** A desktop notification per pull and mailbox (several mentions at once: one, counted). */
   function notify(mailboxId: string, news: Mention[]): void {
