@@ -6,6 +6,7 @@ import { recordMessage } from '../../electron/service/operations/team'
 import { ApiClient } from '../../renderer/src/api/client'
 import { TandemDb } from '../../renderer/src/cache/db'
 import { TeamSync } from '../../renderer/src/sync/team-sync'
+import { TaskQueue } from '../../renderer/src/queue/task-queue'
 import { ApiFailure } from '../../shared/api/errors'
 import { foldMentions, insideOf, mentionsOf, type Mention } from '../../shared/team/mentions'
 import { TEAM_FOLDER, type StoredTeamRecord, type TeamAction } from '../../shared/team/records'
@@ -16,7 +17,8 @@ import { organisationHarness } from './organisation-harness'
 /**
  * Mentions in internal notes on real servers (docs/team-state.md, "Mentions"; R7): a note by
  * Eva that mentions Finn is read by Finn's service — its records folded as his window folds
- * them (TeamSync, IndexedDB) — as a mention of him, news only above what his device had folded; not a mention of Eva (the author) nor of Gus (not named). A note that names an
+ * them (TeamSync, IndexedDB) — as a mention of him, news only above what his device had folded
+ * (one Eva wrote offline, a durable team task, too); not a mention of Eva (the author) nor of Gus (not named). A note that names an
  * address outside the organisation is refused before anything is appended (an independent
  * session counts the folder), and one a member appends by hand with raw IMAP mentions nobody
  * outside. On Proseware (Dovecot, a folder per member) and on Fabrikam, shaped like Exchange
@@ -49,7 +51,9 @@ for (const c of cases) {
       const sync = new TeamSync(db, (n, i) => api.call(n, i))
       const pages: { records: StoredTeamRecord[]; newAbove: number | null }[] = []
       sync.onRecords = async (_m, records, newAbove) => { pages.push({ records, newAbove }) }
-      return { db, sync, pages }
+      const online = new TaskQueue(db, (n, i) => api.call(n, i))
+      const offline = new TaskQueue(db, () => Promise.reject(new ApiFailure({ code: 'network.unreachable', message: 'offline' })))
+      return { db, sync, pages, online, offline }
     }
     /** The records in a folder's message count, as an independent IMAP session of the mailbox sees it. */
     const folderCount = async () => {
@@ -61,7 +65,7 @@ for (const c of cases) {
       } finally { await imap.logout() }
     }
 
-    it("a note by Eva mentioning Finn is his mention, read by his service; news only above what his device had folded; not Eva's, not Gus's", async () => {
+    it("a note by Eva mentioning Finn is his mention, read by his service; news only above what his device had folded, one written offline too; not Eva's, not Gus's", async () => {
       const s = org.stack()
       const messageId = `<refund.${randomUUID()}@example.net>`
       await s.deliver(at('service'), [`From: Customer <customer@example.net>`, `To: ${at('service')}`, 'Subject: Refund', `Message-ID: ${messageId}`, `Date: ${new Date().toUTCString()}`, '', 'Hello.', ''].join('\r\n'))
@@ -87,6 +91,22 @@ for (const c of cases) {
       await fd.sync.pull(deskOf(finn).id)
       const news = fd.pages.flatMap((p) => foldMentions(kept, deskOf(finn).id, p.records, at('finn'), inside).added.filter((m) => p.newAbove !== null && m.uid > p.newAbove))
       expect(news.map((m) => m.uid)).toEqual([second.uid])
+
+      // Offline: Eva's note with a mention is a durable team task, stored on her device, appended when
+      // she is back; Finn's next read has it as news.
+      const ed = device(eva)
+      const offlineNote = randomUUID()
+      await ed.offline.add({ kind: 'team', id: randomUUID(), mailboxId: deskOf(eva).id, conversationId: first.conversationId!, about, at: Date.now(), locale: 'en',
+        action: { kind: 'note', note: offlineNote, text: `Written on the train: @${at('finn')} the parcel is back.` } })
+      await ed.offline.kick()
+      expect(await ed.db.tasks.filter((t) => t.status === 'applied').count()).toBe(1)
+      await ed.online.kick()
+      expect(await ed.db.tasks.filter((t) => t.status !== 'done').count()).toBe(0)
+      fd.pages.length = 0
+      await fd.sync.pull(deskOf(finn).id)
+      const later = fd.pages.flatMap((p) => foldMentions(kept, deskOf(finn).id, p.records, at('finn'), inside).added.filter((m) => p.newAbove !== null && m.uid > p.newAbove))
+      expect(later.map((m) => m.note)).toEqual([offlineNote])
+      ed.db.close()
 
       // The author is never told of it, and nobody who is not named.
       for (const [who, t] of [['eva', eva], ['gus', gus]] as const) {
