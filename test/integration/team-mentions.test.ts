@@ -19,9 +19,9 @@ import { organisationHarness } from './organisation-harness'
  * Eva that mentions Finn is read by Finn's service — its records folded as his window folds
  * them (TeamSync, IndexedDB) — as a mention of him, news only above what his device had folded
  * (one Eva wrote offline, a durable team task, too); not a mention of Eva (the author) nor of
- * Gus (not named). A note that names an address outside the organisation is refused before anything is appended (an independent
- * session counts the folder), and one a member appends by hand with raw IMAP mentions nobody
- * outside. On Proseware (Dovecot, a folder per member) and on Fabrikam, shaped like Exchange
+ * Gus (not named). A note that names an address outside the organisation is refused before
+ * anything is appended (an independent session counts the folder), and one a member appends by
+ * hand with raw IMAP mentions nobody outside. On Proseware (Dovecot, a folder per member) and on Fabrikam, shaped like Exchange
  * Online (no METADATA, ACL or custom keywords).
  */
 const people = { eva: 'Eva Evers', finn: 'Finn Falk', gus: 'Gus Gray' }
