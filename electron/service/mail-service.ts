@@ -19,6 +19,7 @@ import { syncFolder, threadingOfUids } from './operations/sync'
 import { releaseMemorySoon } from './memory'
 import type { TeamCursor } from './operations/team'
 import { TeamService } from './team-service'
+import { NO_DIRECTORY, organisationDomains } from './session/directory'
 import { SavedRepliesService } from './saved-replies-service'
 import type { CallInput } from '../../shared/api/contract'
 import { moveMessages, setFlags, trashFor } from './operations/triage'
@@ -59,6 +60,7 @@ export class MailService extends SessionLifecycle {
     this.team = new TeamService({
       shared: (mailboxId) => this.sharedRuntime(mailboxId),
       me: () => { const a = this.requireSession(); return { address: a.session.account.address, name: a.name } },
+      domains: () => organisationDomains(this.directory ?? NO_DIRECTORY, this.requireSession().session.account.address),
       log: (level, line) => this.log(level, line),
     })
     this.replies = new SavedRepliesService({

@@ -17,6 +17,7 @@ import { mailboxOfFolder } from '../../shared/ids'
 import { formatIn } from '../../shared/i18n'
 import { SHARED_SIGNATURE_VERSION, type SharedSignature } from '../../shared/rules/shared-signature'
 import { readSharedSignature, signatureMessage, signatureMessageId } from './operations/shared-signature'
+import { MAX_MENTIONS, mentionProblem } from '../../shared/team/mentions'
 
 /** How long a team folder's author setup is taken as looked at (an administrator's change shows within this). */
 const AUTHOR_SETUP_FOR_MS = 10 * 60_000
@@ -26,6 +27,8 @@ export interface TeamHost {
   /** The runtime of one of the session's shared mailboxes (refused for any other). */
   shared(mailboxId: string): MailboxRuntime
   me(): { address: string; name: string }
+  /** The organisation's domains (R7: only the administrator's directory and the person's own domain say so). */
+  domains(): string[]
   log: Logger
 }
 
@@ -142,6 +145,7 @@ export class TeamService {
     const runtime = this.host.shared(input.mailboxId)
     const active = this.host.me()
     if (mailboxOfFolder(input.about.folderId) !== input.mailboxId) throw fail({ code: 'request.invalid', field: 'about', key: 'errors.request.moveAcrossMailboxes' })
+    if (input.action.kind === 'note') checkMentions(input.action.text, this.host.domains())
     const { client, path } = await runtime.teamFolder()
     await this.folderExists(input.mailboxId, client, path, true)
     const already = await findByMessageId(client, path, recordMessageId(input.id))
@@ -199,4 +203,16 @@ export class TeamService {
     this.folders.set(mailboxId, { path, exists, at: Date.now() })
     return exists
   }
+}
+
+/**
+ * A note's mentions before it is written (shared/team/mentions.ts): a mention never leaves the
+ * organisation (R7) — an address outside its domains is refused, and so are more than
+ * MAX_MENTIONS members in one note. Nothing is appended; the window keeps the note to change.
+ */
+function checkMentions(text: string, domains: string[]): void {
+  const problem = mentionProblem(text, domains)
+  if (!problem) return
+  if ('outside' in problem) throw fail({ code: 'permission.denied', rule: 'R7', field: 'action', key: 'errors.team.mentionOutside', params: { address: problem.outside.join(', '), domains: domains.join(', ') } })
+  throw fail({ code: 'request.invalid', field: 'action', key: 'errors.team.mentionTooMany', params: { count: problem.tooMany, max: MAX_MENTIONS } })
 }

@@ -15,6 +15,7 @@ export const RULE_OF_KEY: Partial<Record<MessageKey, RuleId>> = {
   'errors.permission.notMember': 'R1',
   'errors.permission.notListed': 'R1',
   'errors.permission.outsideOrganisation': 'R7',
+  'errors.team.mentionOutside': 'R7',
   'errors.permission.deletedFlag': 'R10',
   'errors.permission.alreadyInTrash': 'R10',
   'errors.folder.noTrash': 'R10',

@@ -1,6 +1,7 @@
 import Dexie, { type Table } from 'dexie'
 import type { ConversationTeamState } from '../../../shared/team/fold'
 import type { SavedReply } from '../../../shared/rules/saved-replies'
+import type { Mention } from '../../../shared/team/mentions'
 import type { TeamStatus } from '../../../shared/team/records'
 import type { Folder, FolderSyncState, MessageBody, MessageSummary } from '../../../shared/domain'
 import { apiError } from '../../../shared/api/errors'
@@ -58,6 +59,12 @@ export interface TeamCursorRow {
 }
 
 /** A mailbox's saved replies as last read from its team folder (shared/rules/saved-replies.ts): read first, so they work offline. */
+/**
+ * One mention of the person (shared/team/mentions.ts), as their Mentions view lists it: kept on
+ * this device (docs/team-state.md, "Mentions"); `read` 1 once the person opened it here.
+ */
+export type MentionRow = Mention & { read: 0 | 1 }
+
 export interface SavedRepliesRow { mailboxId: string; replies: SavedReply[]; authors: 'confirmed' | 'claimed'; readAt: number }
 
 export class TandemDb extends Dexie {
@@ -75,6 +82,9 @@ export class TandemDb extends Dexie {
   teamBriefs!: Table<TeamBriefRow, [string, string]>
   teamCursors!: Table<TeamCursorRow, string>
   savedReplies!: Table<SavedRepliesRow, string>
+  mentions!: Table<MentionRow, [string, string]>
+  /** Shared mailboxes whose team folder this device has read at least once: mentions found after that are news. */
+  mentionReads!: Table<{ mailboxId: string }, string>
   /** The message summaries (stored in blocks; see summary-blocks.ts). */
   readonly summaries: SummaryBlocks
 
@@ -181,12 +191,14 @@ export class TandemDb extends Dexie {
     })
     // Saved replies, one row per mailbox (a few hundred at most: shared/rules/saved-replies.ts).
     this.version(13).stores({ savedReplies: 'mailboxId' })
+    // The person's mentions: their Mentions view and what they have read of it, on this device.
+    this.version(14).stores({ mentions: '[mailboxId+note], mailboxId', mentionReads: 'mailboxId' })
     this.summaries = new SummaryBlocks(this, this.blocks, this.keys, this.tallies)
   }
 
   /** Drops everything cached of a mailbox the person is no longer a member of (R1). */
   async purgeMailbox(mailboxId: string): Promise<void> {
-    await this.transaction('rw', [this.folders, ...this.summaries.tables, this.bodies, this.sync, this.tasks, this.teamBuckets, this.teamBriefs, this.teamCursors, this.savedReplies], async () => {
+    await this.transaction('rw', [this.folders, ...this.summaries.tables, this.bodies, this.sync, this.tasks, this.teamBuckets, this.teamBriefs, this.teamCursors, this.savedReplies, this.mentions, this.mentionReads], async () => {
       // Triage there can no longer happen; what the Outbox holds (kinds that are held, not
       // dropped, when refused) stays, for the person to change.
       await this.tasks.where('mailboxId').equals(mailboxId).filter((t) => kindOf(t).refused !== 'hold').delete()
@@ -198,6 +210,8 @@ export class TandemDb extends Dexie {
       await this.teamBriefs.where('mailboxId').equals(mailboxId).delete()
       await this.teamCursors.delete(mailboxId)
       await this.savedReplies.delete(mailboxId)
+      await this.mentions.where('mailboxId').equals(mailboxId).delete()
+      await this.mentionReads.delete(mailboxId)
     })
   }
 }

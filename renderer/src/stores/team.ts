@@ -15,6 +15,7 @@ import { assignable } from '../../../shared/team/authors'
 import { MAX_HISTORY, MAX_NOTES } from '../../../shared/team/fold'
 import { i18n, tr } from '../i18n'
 import { useNoticesStore } from './notices'
+import { useMentionsStore } from './mentions'
 import { useQueueStore } from './queue'
 import { useSessionStore } from './session'
 
@@ -77,6 +78,8 @@ export const useTeamStore = defineStore('team', () => {
     const s = sync
     await showKept(mailboxId)
     await s.pull(mailboxId)
+    // Read once on this device: mentions found by later reads are news (stores/mentions.ts).
+    await useMentionsStore().primed(mailboxId)
     // A pull that found nothing new says nothing: what the cache held is shown.
     if (s === sync && !teams.value.has(mailboxId)) shown(await s.team(mailboxId))
   }
@@ -106,6 +109,8 @@ export const useTeamStore = defineStore('team', () => {
         () => (i18n.global.locale.value === 'nl' ? 'nl' : 'en'),
         (team) => shown(team))
       : null
+    // The person's mentions are found in the records each pull folds (stores/mentions.ts).
+    if (sync) sync.onRecords = (mailboxId, records, newAbove) => useMentionsStore().fold(mailboxId, records, newAbove)
     teams.value = new Map()
     waitingSince.clear()
     version.value++

@@ -1,6 +1,7 @@
 import type { CallInput, CallName, CallOutput } from '../../../shared/api/contract'
 import type { TeamEvent, TeamFold } from '../../../shared/team/fold'
 import { fromTeamWire } from '../../../shared/team/wire'
+import type { StoredTeamRecord } from '../../../shared/team/records'
 import type { TandemDb, TeamCursorRow } from '../cache/db'
 import { ApiFailure } from '../../../shared/api/errors'
 import { MAX_DISTRUST, VERIFY_CHUNK, type BatchInfo } from '../../../shared/team/batches'
@@ -30,6 +31,12 @@ export class TeamSync {
   private readonly refold = new Set<string>()
   private readonly checking = new Set<string>()
   private readonly compactedAt = new Map<string, number>()
+  /**
+   * Told every page of records a pull folds (the person's mentions are found in them:
+   * stores/mentions.ts), with the UID above which a record is news on this device (what it had
+   * folded before); null when none is (a fold made anew, a folder made anew: no notification flood).
+   */
+  onRecords: ((mailboxId: string, records: StoredTeamRecord[], newAbove: number | null) => Promise<void>) | null = null
 
   /**
    * `distrusted`: told which batches this device started from turned out to differ from the
@@ -150,6 +157,8 @@ export class TeamSync {
     // membership lost and given back). What is shown stays until the first page is here.
     let fresh = this.refold.delete(mailboxId) || (!since && team.fold.lastUid > 0)
     if (fresh) since = null
+    // What is news here: records above what this device had folded (a fold made anew: nothing).
+    let newAbove: number | null = fresh ? null : team.fold.lastUid
     const kept = row?.distrust ?? []
     // More false batches than a read may name: the log alone (afterPull says so for good).
     const batches = !row?.noBatches && kept.length <= MAX_DISTRUST
@@ -163,6 +172,7 @@ export class TeamSync {
       if (page.more) next = this.call('team.read', { mailboxId, since: page.cursor, distrust, batches })
       if (fresh || (page.reset && since)) {
         // Folded anew, or the folder was made anew: what this device folded before no longer holds.
+        if (page.reset) newAbove = null
         team.clear()
         reset = true
         fresh = false
@@ -173,6 +183,7 @@ export class TeamSync {
       const records = fromTeamWire(page.records)
       await team.load(records.map((r) => bucketOf(r.conv)))
       for (const [conversationId, e] of team.apply(records)) changed.set(conversationId, e)
+      if (this.onRecords && records.length) await this.onRecords(mailboxId, records, newAbove)
       since = page.cursor
       if (!page.more) break
     }
