@@ -84,3 +84,13 @@ export function wakeTimeOf(choice: SnoozeChoice, now: Date): number | null {
   d.setDate(d.getDate() + ahead)
   return d.getTime()
 }
+
+/**
+ * Per conversation, the newest server arrival (INTERNALDATE) of a message from a customer among
+ * these (a shared Inbox's cached messages): what `snoozeWake` compares a snooze's `after` with.
+ */
+export function newestCustomerArrivals(rows: Iterable<{ conversationId: string; from: string | undefined; date: number }>, isCustomer: (from: string | undefined) => boolean): Map<string, number> {
+  const newest = new Map<string, number>()
+  for (const r of rows) if (r.date > (newest.get(r.conversationId) ?? 0) && isCustomer(r.from)) newest.set(r.conversationId, r.date)
+  return newest
+}

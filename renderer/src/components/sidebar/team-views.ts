@@ -1,6 +1,7 @@
 import { computed, onBeforeUnmount, ref, watch } from 'vue'
 import type { MessageSummary } from '../../../../shared/domain'
 import type { CacheChange } from '../../cache/summary-blocks'
+import { newestCustomerArrivals } from '../../../../shared/team/snooze'
 import { useFoldersStore } from '../../stores/folders'
 import { useMessagesStore } from '../../stores/messages'
 import { useSearchStore } from '../../stores/search'
@@ -99,13 +100,7 @@ export function useTeamViews() {
    * snoozes "until the customer replies" (whose mail is the team's own is the store's rule).
    */
   watch([tick, () => session.session], () => {
-    for (const [mailboxId, inboxId] of inboxes.value) {
-      const newest = new Map<string, number>()
-      for (const r of rows.get(inboxId)?.values() ?? []) {
-        if (r.date > (newest.get(r.conversationId) ?? 0) && team.isCustomer(mailboxId, r.from)) newest.set(r.conversationId, r.date)
-      }
-      team.setArrivals(mailboxId, newest)
-    }
+    for (const [mailboxId, inboxId] of inboxes.value) team.setArrivals(mailboxId, newestCustomerArrivals(rows.get(inboxId)?.values() ?? [], (from) => team.isCustomer(mailboxId, from)))
   })
 
   /** Each shared mailbox's counts: snoozed conversations count only under Snoozed (they left the Inbox's views). */
