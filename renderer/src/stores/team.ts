@@ -202,10 +202,27 @@ export const useTeamStore = defineStore('team', () => {
    */
   const arrivals = shallowRef(new Map<string, Map<string, number>>())
   function setArrivals(mailboxId: string, byConversation: Map<string, number>): void {
+    if (!byConversation.size && !arrivals.value.get(mailboxId)?.size) return
     const next = new Map(arrivals.value)
     next.set(mailboxId, byConversation)
     arrivals.value = next
   }
+  /**
+   * Per shared mailbox, the conversations whose snooze a customer's reply would wake: only their
+   * Inbox rows are looked at for arrivals, so a mailbox without such snoozes costs nothing.
+   */
+  const replyWatchedNow = computed(() => {
+    void version.value
+    const out = new Map<string, Set<string>>()
+    for (const mailboxId of sharedIds.value) {
+      const set = new Set<string>()
+      for (const [conversationId, b] of teams.value.get(mailboxId)?.briefs ?? []) if (b.snooze?.onReply) set.add(conversationId)
+      for (const t of teamTasks.value) if (t.mailboxId === mailboxId && t.action.kind === 'snooze' && t.action.onReply) set.add(t.conversationId)
+      out.set(mailboxId, set)
+    }
+    return out
+  })
+  const replyWatched = (mailboxId: string): ReadonlySet<string> => replyWatchedNow.value.get(mailboxId) ?? EMPTY
   const arrivalOf = (c: ConversationRef) => arrivals.value.get(c.mailboxId)?.get(c.conversationId) ?? 0
   /**
    * Whether a sender is a customer of this mailbox: outside the organisation's domains (the
@@ -416,5 +433,5 @@ export const useTeamStore = defineStore('team', () => {
     return Object.entries(b?.writing ?? {}).filter(([who, until]) => who !== me.value && until > now).map(([who]) => who)
   }
 
-  return { version, me, useLegacyIds, stateOf, brief, matches, clock, snoozed, snoozedIn, snoozeOf, setArrivals, isCustomer, snooze, unsnooze, membersOf, authorship, claim, assign, setStatus, addNote, deleteNote, restoreNote, deleted, writing, writers, pull, pullAll }
+  return { version, me, useLegacyIds, stateOf, brief, matches, clock, snoozed, snoozedIn, snoozeOf, setArrivals, replyWatched, isCustomer, snooze, unsnooze, membersOf, authorship, claim, assign, setStatus, addNote, deleteNote, restoreNote, deleted, writing, writers, pull, pullAll }
 })

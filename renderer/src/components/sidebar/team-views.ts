@@ -99,8 +99,13 @@ export function useTeamViews() {
    * Each shared Inbox's newest arrival from a customer, per conversation, for the team store's
    * snoozes "until the customer replies" (whose mail is the team's own is the store's rule).
    */
-  watch([tick, () => session.session], () => {
-    for (const [mailboxId, inboxId] of inboxes.value) team.setArrivals(mailboxId, newestCustomerArrivals(rows.get(inboxId)?.values() ?? [], (from) => team.isCustomer(mailboxId, from)))
+  watch([tick, () => session.session, () => [...inboxes.value.keys()].map((m) => team.replyWatched(m))], () => {
+    for (const [mailboxId, inboxId] of inboxes.value) {
+      // Only the rows of conversations a reply would wake: none snoozed so, no pass at all.
+      const watched = team.replyWatched(mailboxId)
+      const kept = watched.size ? [...(rows.get(inboxId)?.values() ?? [])].filter((r) => watched.has(r.conversationId)) : []
+      team.setArrivals(mailboxId, newestCustomerArrivals(kept, (from) => team.isCustomer(mailboxId, from)))
+    }
   })
 
   /** Each shared mailbox's counts: snoozed conversations count only under Snoozed (they left the Inbox's views). */
