@@ -86,3 +86,15 @@ describe('snooze in the team fold', () => {
     expect(wakeTimeOf('laterToday', new Date(2026, 11, 4, 22, 0))).toBeNull()
   })
 })
+
+describe('undoing a snooze (the queue\'s inverse task)', () => {
+  const base = { kind: 'team' as const, id: uuid(), mailboxId: 'shared:desk@x.test', conversationId: conv, about: { folderId: 'f', uid: 1, messageId: '<a@x.test>' }, at: 5, locale: 'en' as const, state: 'queued' as const, attempts: 0, createdAt: 5 }
+  it('a snooze is undone by an unsnooze, or by the snooze that held before; an unsnooze by the snooze it lifted', async () => {
+    const { teamTask } = await import('../../../renderer/src/queue/tasks/team')
+    const snooze = { kind: 'snooze' as const, until: MONDAY_9, onReply: false, after: ARRIVED }
+    expect(teamTask.inverse!({ ...base, action: snooze, before: { snooze: null } } as never)?.action).toEqual({ kind: 'unsnooze' })
+    const was = { until: null, onReply: true, after: ARRIVED }
+    expect(teamTask.inverse!({ ...base, action: snooze, before: { snooze: was } } as never)?.action).toEqual({ kind: 'snooze', ...was })
+    expect(teamTask.inverse!({ ...base, action: { kind: 'unsnooze' }, before: { snooze: { ...snooze } } } as never)?.action).toEqual(snooze)
+  })
+})
