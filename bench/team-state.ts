@@ -1,6 +1,7 @@
 // `npx tsx bench/team-state.ts [--conversations N]`: the team state of a shared mailbox with N
 // conversations (docs/team-state.md), read from a real Dovecot as the service reads it and folded
-// as the renderer folds it. Prints figures; never fails on time.
+// as the renderer folds it; and what snooze marks add to opening the folder (bench/snooze-list.ts).
+// Prints figures; never fails on time.
 import { randomUUID } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
 import { cpus } from 'node:os'
@@ -24,6 +25,7 @@ import { CHROMIUM_ARGS } from '../playwright.config'
 import { openSignedIn, startService } from './service'
 import { topSelfTime } from './profile'
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { snoozeListLine } from './snooze-list'
 
 /** The shared mailbox measured, and the cache of the member who reads it. */
 const MAILBOX = 'shared:support@contoso.test'
@@ -39,6 +41,8 @@ const step = (what: string) => process.stderr.write(`bench: ${what}\n`)
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 async function main(): Promise<void> {
+  // What snoozes add to opening the shared Inbox: a tenth of the conversations snoozed, and none (bench/snooze-list.ts).
+  console.log(snoozeListLine(N, Math.round(N / 10)))
   const org = await loadOrganisation(join(projectRoot, 'test', 'fixtures', 'orgs', 'contoso.json'))
   // A record is about 1 KB of the shared mailbox's quota: 100 000 of them need more than the fixture's 50 MB.
   for (const m of org.sharedMailboxes) m.quotaMB = Math.max(m.quotaMB, Math.ceil(N / 500))

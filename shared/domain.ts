@@ -216,6 +216,12 @@ export type FolderSyncState = z.infer<typeof folderSyncStateSchema>
 export const sessionSchema = z.object({
   account: accountSchema,
   mailboxes: z.array(mailboxSchema),
+  /**
+   * The organisation's domains (shared/rules/organisation.ts: the administrator's directory and
+   * the person's own domain): whose mail is the team's own, e.g. a reply that does not wake a
+   * snoozed conversation. Absent until the directory was read once.
+   */
+  domains: z.array(z.string().min(1).max(253)).max(1000).optional(),
 })
 export type Session = z.infer<typeof sessionSchema>
 

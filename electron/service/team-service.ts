@@ -146,6 +146,8 @@ export class TeamService {
     const active = this.host.me()
     if (mailboxOfFolder(input.about.folderId) !== input.mailboxId) throw fail({ code: 'request.invalid', field: 'about', key: 'errors.request.moveAcrossMailboxes' })
     if (input.action.kind === 'note') checkMentions(input.action.text, this.host.domains())
+    // A snooze whose time is before the person acted would never hide anything: said, not appended.
+    if (input.action.kind === 'snooze' && input.action.until !== null && input.action.until <= input.at) throw fail({ code: 'request.invalid', field: 'action', key: 'errors.team.snoozePast' })
     const { client, path } = await runtime.teamFolder()
     await this.folderExists(input.mailboxId, client, path, true)
     const already = await findByMessageId(client, path, recordMessageId(input.id))

@@ -24,6 +24,7 @@ export function mergeTeamStates(conversationId: string, states: (ConversationTea
     for (const n of s.notes) { const had = notes.get(n.id); if (!had || n.uid > had.uid) notes.set(n.id, n) }
     for (const e of s.history) { const had = history.get(e.id); if (!had || e.uid < had.uid) history.set(e.id, e) }
     for (const [who, until] of Object.entries(s.writing)) out.writing[who] = Math.max(out.writing[who] ?? 0, until)
+    if (s.snooze && s.snooze.uid > (out.snooze?.uid ?? 0)) out.snooze = s.snooze
   }
   out.notes = [...notes.values()].sort((a, b) => a.uid - b.uid)
   out.history = [...history.values()].sort((a, b) => a.uid - b.uid)
@@ -39,6 +40,7 @@ export function mergeTeamBriefs(briefs: (TeamBrief | undefined)[]): TeamBrief | 
   for (const b of present) {
     if ((b.assignedUid ?? 0) > (out.assignedUid ?? 0)) { out.assignee = b.assignee; out.assignedUid = b.assignedUid }
     if ((b.statusUid ?? 0) > (out.statusUid ?? 0)) { out.status = b.status; out.statusUid = b.statusUid }
+    if (b.snooze && b.snooze.uid > (out.snooze?.uid ?? 0)) out.snooze = b.snooze
     if (b.writing) { writing ??= {}; for (const [who, until] of Object.entries(b.writing)) writing[who] = Math.max(writing[who] ?? 0, until) }
   }
   if (writing) out.writing = writing

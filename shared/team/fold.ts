@@ -1,4 +1,5 @@
 import type { StoredTeamRecord, TeamAction, TeamStatus } from './records'
+import type { TeamSnooze } from './snooze'
 
 export interface TeamNote {
   id: string
@@ -55,6 +56,8 @@ export interface ConversationTeamState {
   /** Notes and events older than those kept (MAX_NOTES, MAX_HISTORY): only counted. */
   olderNotes?: number
   olderEvents?: number
+  /** The snooze the log's last snooze or unsnooze left (shared/team/snooze.ts); absent or null: none. Whether it still holds is each device's clock and mail. */
+  snooze?: TeamSnooze | null
 }
 
 export const emptyTeamState = (conversationId: string): ConversationTeamState => ({
@@ -65,13 +68,14 @@ export const emptyTeamState = (conversationId: string): ConversationTeamState =>
  * What the list shows of a conversation: who has it, its status, who is writing a reply (until
  * when); and the UIDs of the records that set the first two (where states merge, the later wins).
  */
-export interface TeamBrief { assignee: string | null; status: TeamStatus; writing?: Record<string, number>; assignedUid?: number; statusUid?: number }
+export interface TeamBrief { assignee: string | null; status: TeamStatus; writing?: Record<string, number>; assignedUid?: number; statusUid?: number; snooze?: TeamSnooze }
 
 export function briefOf(s: ConversationTeamState): TeamBrief {
   const b: TeamBrief = { assignee: s.assignee, status: s.status }
   if (s.assignedUid) b.assignedUid = s.assignedUid
   if (s.statusUid) b.statusUid = s.statusUid
   if (Object.keys(s.writing).length) b.writing = { ...s.writing }
+  if (s.snooze) b.snooze = s.snooze
   return b
 }
 
@@ -121,6 +125,15 @@ export function applyTeamRecord(s: ConversationTeamState, r: StoredTeamRecord): 
       break
     }
     case 'deleted':
+      e = eventOf(r, 'applied')
+      break
+    // The log's last snooze or unsnooze is the one that holds, as for the status.
+    case 'snooze':
+      s.snooze = { until: a.until, onReply: a.onReply, after: a.after, by: r.by, at: r.at, uid: r.uid, rid: r.id }
+      e = eventOf(r, 'applied')
+      break
+    case 'unsnooze':
+      s.snooze = null
       e = eventOf(r, 'applied')
       break
     case 'writing':

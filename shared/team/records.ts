@@ -48,6 +48,17 @@ export const teamActionSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('noteRestore'), note: uuid }).strict(),
   /** Messages of the conversation a member deleted (R10: they went to Deleted Items), by Message-ID, so others see who. */
   z.object({ kind: z.literal('deleted'), messageIds: z.array(z.string().min(1).max(998)).min(1).max(50), count: z.number().int().positive().max(100_000) }).strict(),
+  /**
+   * Snoozed (docs/team-state.md, "Snooze"): out of the team's Open view until `until` (UTC ms;
+   * null: no time), and — with `onReply` — earlier when a message from outside the organisation
+   * arrives in the conversation after `after` (the server's arrival time, INTERNALDATE, of its
+   * newest message the member had: the server's clock on both sides, never a Date header). Every
+   * device wakes it by its own clock and its own mail; no record wakes it.
+   */
+  z.object({ kind: z.literal('snooze'), until: timestampSchema.nullable(), onReply: z.boolean(), after: timestampSchema }).strict()
+    .refine((a) => a.until !== null || a.onReply, { message: 'a snooze wakes at a time, on a reply, or both' }),
+  /** Back in the Open view now, whatever the snooze before it said. */
+  z.object({ kind: z.literal('unsnooze') }).strict(),
   /** A reply being written, until this moment (the author's clock); 0: stopped. */
   z.object({ kind: z.literal('writing'), until: z.number().int().nonnegative() }).strict(),
 ])

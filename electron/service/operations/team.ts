@@ -87,6 +87,11 @@ export function recordSentence(r: TeamRecord, byName: string, locale: Locale): {
       case 'status': return formatIn(locale, 'team.record.status', { by, status: formatIn(locale, `team.status.${a.status}`) })
       case 'writing': return formatIn(locale, a.until > 0 ? 'team.record.writing' : 'team.record.writingStopped', { by })
       case 'deleted': return formatIn(locale, 'team.record.deleted', { by, count: a.count })
+      case 'snooze': {
+        // The service's time zone is no one's in particular: the wake time in UTC, said so.
+        const until = a.until === null ? '' : `${new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(a.until)} UTC`
+        return formatIn(locale, a.until === null ? 'team.record.snoozeReply' : a.onReply ? 'team.record.snoozeBoth' : 'team.record.snooze', { by, until })
+      }
       default: return formatIn(locale, `team.record.${a.kind}`, { by })
     }
   })(r.action)

@@ -2,7 +2,7 @@ import { ApiFailure, fail, type ApiError } from '../../../shared/api/errors'
 import type { AppInfo, NotificationTarget, SignInRequest } from '../../../shared/api/contract'
 import type { ConnectionState, Mailbox, ServerSettings, Session } from '../../../shared/domain'
 import { insecureEndpointReason } from '../../../shared/rules/connection-security'
-import { DIRECTORY_ENTRY, NO_DIRECTORY, discoverMemberships, parseOwnName, readDirectory, type Directory, type SharedMembership } from '../session/directory'
+import { DIRECTORY_ENTRY, NO_DIRECTORY, discoverMemberships, organisationDomains, parseOwnName, readDirectory, type Directory, type SharedMembership } from '../session/directory'
 import { getMetadata } from '../imap/raw'
 import type { SmimeIdentity } from '../crypto/smime'
 import { SmimeKeyring } from '../crypto/smime-keyring'
@@ -192,7 +192,7 @@ export abstract class SessionLifecycle {
     const ownBox = last.session.mailboxes.find((m) => m.kind === 'own')!
     const own = new MailboxRuntime(ownBox, login, { kind: 'session' }, this.runtimeOptions())
     this.active = {
-      session: { account, mailboxes: [ownBox] }, login, own, runtimes: new Map([[ownBox.id, own]]),
+      session: { account, mailboxes: [ownBox], ...(last.session.domains ? { domains: last.session.domains } : {}) }, login, own, runtimes: new Map([[ownBox.id, own]]),
       name: last.name, grants: new Map(), smime: await this.keyring.identity(account.id), tokens,
     }
     this.memberships = last.memberships
@@ -451,7 +451,10 @@ export abstract class SessionLifecycle {
   /** Runtimes for the memberships the server reports (R1), then kept for an offline start. */
   private async reconcile(memberships: SharedMembership[], lastSeen: Mailbox[] = []): Promise<void> {
     this.memberships = memberships
-    await reconcileMemberships(this.requireSession(), memberships, lastSeen, this.runtimeOptions())
+    const active = this.requireSession()
+    // The organisation's domains as the directory read this session says (an offline start keeps the last ones).
+    if (this.directory) active.session = { ...active.session, domains: organisationDomains(this.directory, active.session.account.address) }
+    await reconcileMemberships(active, memberships, lastSeen, this.runtimeOptions())
     await this.rememberShared(memberships.map((m) => m.address))
     await this.remember()
   }

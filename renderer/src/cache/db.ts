@@ -3,6 +3,7 @@ import type { ConversationTeamState } from '../../../shared/team/fold'
 import type { SavedReply } from '../../../shared/rules/saved-replies'
 import type { Mention } from '../../../shared/team/mentions'
 import type { TeamStatus } from '../../../shared/team/records'
+import type { TeamSnooze } from '../../../shared/team/snooze'
 import type { Folder, FolderSyncState, MessageBody, MessageSummary } from '../../../shared/domain'
 import { apiError } from '../../../shared/api/errors'
 import { conversationIdOf, legacyConversationId } from '../../../shared/conversation'
@@ -39,6 +40,8 @@ export interface TeamBriefRow { mailboxId: string; bucket: string; briefs: Uint8
 export interface PackedBriefs {
   people: string[]; ids: string; assignees: number[]; statuses: TeamStatus[]; assignedUids: number[]; statusUids: number[]
   writing: Record<string, Record<string, number>>
+  /** Snoozed conversations' snoozes, by conversation id (few: sparse, like `writing`). */
+  snoozes?: Record<string, TeamSnooze>
   /** Who wrote the bucket's kept records (indexes into people): whom a member may assign to, besides the directory's members. */
   authors?: number[]
 }

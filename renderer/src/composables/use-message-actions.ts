@@ -7,7 +7,7 @@ import { useMessagesStore } from '../stores/messages'
 import { useNoticesStore } from '../stores/notices'
 import { useQueueStore } from '../stores/queue'
 import { useSessionStore } from '../stores/session'
-import { useTeamStore } from '../stores/team'
+import { useTeamStore, wakeWords } from '../stores/team'
 import { tr } from '../i18n'
 
 const SEEN = '\\Seen'
@@ -162,6 +162,28 @@ export function useMessageActions() {
     })
   }
 
+  /**
+   * Snoozes the conversation of these messages for the team (docs/team-state.md, "Snooze"),
+   * with Undo. `after`: the newest server arrival among them — a customer's message that arrives
+   * later wakes it when `onReply`. False when the time has passed (nothing recorded).
+   */
+  async function snooze(targets: MessageSummary[], until: number | null, onReply: boolean): Promise<boolean> {
+    const first = targets[0]
+    if (!first) return false
+    const after = Math.max(...targets.filter((m) => m.conversationId === first.conversationId).map((m) => m.date))
+    const id = team.snooze(first, until, onReply, Math.max(0, after))
+    if (!id) return false
+    const taskId = await stored(() => id.then(() => undefined)).then(() => id)
+    offerUndo(until === null ? tr('team.snooze.snoozedReply') : tr('team.snooze.snoozed', { until: wakeWords(until) }), taskId, tr('team.snooze.undone'))
+    return true
+  }
+
+  /** Brings a snoozed conversation back for the team now, with Undo. */
+  async function unsnooze(m: MessageSummary): Promise<void> {
+    const id = await team.unsnooze(m)
+    offerUndo(tr('team.snooze.unsnoozed'), id, tr('team.snooze.unsnoozeUndone'))
+  }
+
   /** Undoes the last action, while its ten seconds last. */
   async function undoLast(): Promise<void> {
     await storing
@@ -182,5 +204,5 @@ export function useMessageActions() {
     return all.some((m) => m.id === row.id) ? all : [row]
   }
 
-  return { toggleRead, toggleFlag, markRead, archive, doneAndArchive, moveTo, remove, undoLast, targetsOf }
+  return { toggleRead, toggleFlag, markRead, archive, doneAndArchive, moveTo, remove, undoLast, targetsOf, snooze, unsnooze }
 }

@@ -1,4 +1,4 @@
-import { Archive, CheckCheck, Flag, FlagOff, Forward, Mail, MailOpen, Reply, ReplyAll, Trash2, UserCheck } from 'lucide-vue-next'
+import { AlarmClock, Archive, CheckCheck, Flag, FlagOff, Forward, Mail, MailOpen, Reply, ReplyAll, Trash2, UserCheck } from 'lucide-vue-next'
 import type { MessageSummary } from '../../../shared/domain'
 import type { MenuItem } from '../components/common/menu-item'
 import { tr } from '../i18n'
@@ -6,17 +6,20 @@ import { useFoldersStore } from '../stores/folders'
 import { useMessagesStore } from '../stores/messages'
 import { useSessionStore } from '../stores/session'
 import { useTeamStore } from '../stores/team'
+import { useUiStore } from '../stores/ui'
 import { useMessageActions } from './use-message-actions'
 import { useWrite } from './use-write'
 
 /** The keys the shortcuts (use-shortcuts.ts) give these actions, as the menus and tooltips show them. */
-export const KEYS = { reply: 'R', replyAll: 'A', forward: 'F', archive: 'E', delete: '#', read: 'U', flag: 'S', claim: 'M' } as const
+export const KEYS = { reply: 'R', replyAll: 'A', forward: 'F', archive: 'E', delete: '#', read: 'U', flag: 'S', claim: 'M', snooze: 'B' } as const
 
 /** Every action on messages, each once; `claim` and `done` only where a team shares the mailbox and they apply. */
 export interface ActionItems {
   reply: MenuItem; replyAll: MenuItem; forward: MenuItem
   archive: MenuItem; delete: MenuItem; read: MenuItem; flag: MenuItem
   claim: MenuItem | null; done: MenuItem | null
+  /** Snooze the conversation for the team (shared mailboxes only). */
+  snooze: MenuItem | null
 }
 
 /**
@@ -32,6 +35,7 @@ export function useRowActions() {
   const session = useSessionStore()
   const team = useTeamStore()
   const writer = useWrite()
+  const ui = useUiStore()
 
   function items(of: () => MessageSummary[], answer: () => MessageSummary | null): ActionItems {
     const targets = of()
@@ -57,6 +61,7 @@ export function useRowActions() {
       read: { id: 'read', label: read ? tr('list.markUnread') : tr('list.markRead'), icon: read ? Mail : MailOpen, shortcut: KEYS.read, disabled: !first || !folder?.rights.seen, run: () => void actions.toggleRead(of()) },
       flag: { id: 'flag', label: flagged ? tr('list.unflag') : tr('list.flag'), icon: flagged ? FlagOff : Flag, shortcut: KEYS.flag, disabled: !first || !folder?.rights.write, run: () => void actions.toggleFlag(of()) },
       claim: shared && state?.assignee !== team.me ? { id: 'claim', label: tr('team.claim'), icon: UserCheck, shortcut: KEYS.claim, run: () => void team.claim(focused) } : null,
+      snooze: shared ? { id: 'snooze', label: tr('team.snooze.action'), icon: AlarmClock, shortcut: KEYS.snooze, run: () => ui.openSnooze(of()) } : null,
       done: shared && state?.status !== 'done' ? { id: 'done', label: tr('team.doneArchive'), icon: CheckCheck, run: () => void actions.doneAndArchive(of()) } : null,
     }
   }
@@ -73,7 +78,7 @@ export function useRowActions() {
   /** The right-click menu: answering (which reads the row), then the row's quick actions, then the team's. */
   function menu(row: MessageSummary): MenuItem[] {
     const i = ofRow(row)
-    const team = [i.claim, i.done].filter((x): x is MenuItem => !!x)
+    const team = [i.claim, i.snooze, i.done].filter((x): x is MenuItem => !!x)
     return [
       i.reply, i.replyAll, i.forward,
       ...[i.archive, i.delete, i.read, i.flag].map((a, n) => ({ ...a, separatorBefore: n === 0 })),

@@ -29,6 +29,7 @@ export const SHORTCUTS: { keys: string[]; what: MessageKey }[] = [
   { keys: ['s'], what: 'shortcuts.flag' },
   { keys: ['z'], what: 'shortcuts.undo' },
   { keys: ['m'], what: 'shortcuts.claim' },
+  { keys: ['b'], what: 'shortcuts.snooze' },
   { keys: ['/'], what: 'shortcuts.search' },
   { keys: ['Esc'], what: 'shortcuts.clear' },
   { keys: ['?'], what: 'shortcuts.help' },
@@ -104,6 +105,8 @@ export function useShortcuts(focusSearch: () => void, clearSearch: () => void) {
       z: () => void actions.undoLast(),
       s: () => void actions.toggleFlag(),
       m: () => { if (messages.focused) void team.claim(messages.focused) },
+      // Snooze (as in Front and Gmail): the dialog for the focused conversation, in shared mailboxes only.
+      b: () => { const f = messages.focused; if (f && team.stateOf(f)) ui.openSnooze(messages.targets) },
       '/': () => focusSearch(),
       '?': () => { helpOpen.value = !helpOpen.value },
     }

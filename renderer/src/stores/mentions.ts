@@ -2,7 +2,6 @@ import { defineStore } from 'pinia'
 import { computed, nextTick, ref, shallowRef, watch } from 'vue'
 import { foldMentions, insideOf, type Mention } from '../../../shared/team/mentions'
 import type { StoredTeamRecord } from '../../../shared/team/records'
-import { domainOf } from '../../../shared/rules/organisation'
 import { inQuietHours } from '../../../shared/rules/quiet-hours'
 import type { MentionRow, TandemDb } from '../cache/db'
 import { plain } from '../cache/plain'
@@ -59,17 +58,11 @@ export const useMentionsStore = defineStore('mentions', () => {
   }
 
   /**
-   * Inside the organisation, as the window knows it (R7): the person's and the mailbox's domains
-   * and those of the members to assign to (the directory's, which main keeps inside the
-   * organisation's domains). The service refuses to write anything else; a record that names
-   * another domain is someone's own word and stays plain text.
+   * Inside the organisation, as the window knows it (R7: the team store's domainsOf). The service
+   * refuses to write anything else; a record that names another domain is someone's own word and
+   * stays plain text.
    */
-  function insideFor(mailboxId: string): (address: string) => boolean {
-    const team = useTeamStore()
-    const mailbox = session.session?.mailboxes.find((m) => m.id === mailboxId)
-    const domains = new Set([domainOf(team.me), ...(mailbox ? [domainOf(mailbox.address)] : []), ...(mailbox?.members ?? []).map(domainOf)])
-    return insideOf([...domains].filter(Boolean))
-  }
+  const insideFor = (mailboxId: string): ((address: string) => boolean) => insideOf(useTeamStore().domainsOf(mailboxId))
 
   /** A page of one mailbox's team records a pull folded: the person's mentions in it, kept, and notified when news. */
   async function fold(mailboxId: string, records: StoredTeamRecord[], newAbove: number | null): Promise<void> {

@@ -68,7 +68,15 @@ export const useMessagesStore = defineStore('messages', () => {
     const asConversations = grouped.value
     const rows = searchRows.value ? (asConversations ? groupedSearch.value! : searchRows.value) : asConversations ? conversationRows.value : list.value
     const f = teamFilter.value
-    return f.who === 'all' && f.status === 'any' ? rows : rows.filter((m) => team.matches(m, f))
+    // A shared mailbox's Inbox is the team's Open view: snoozed conversations leave it (docs/team-state.md, "Snooze").
+    const folder = searchRows.value ? null : folders.byId(listFolderId.value ?? '')
+    const inInbox = folder?.role === 'inbox'
+    if (f.who === 'all' && f.status === 'any') {
+      const snoozed = inInbox ? team.snoozedIn(folder.mailboxId) : null
+      // One Set lookup per row, and none when nothing is snoozed: opening a folder pays nothing for snoozes.
+      return snoozed?.size ? rows.filter((m) => !snoozed.has(m.conversationId)) : rows
+    }
+    return rows.filter((m) => team.matches(m, f, inInbox))
   })
   const selection = useSelection(visible, (row) => { void bodies.show(row) })
   /**

@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia'
-import { computed, ref, shallowRef, watch } from 'vue'
+import { computed, onScopeDispose, ref, shallowRef, watch } from 'vue'
 import type { MessageSummary } from '../../../shared/domain'
 import { applyTeamRecord, emptyTeamState, type ConversationTeamState, type TeamBrief } from '../../../shared/team/fold'
 import { mergeTeamBriefs, mergeTeamStates } from '../../../shared/team/carry-over'
@@ -13,7 +13,9 @@ import { bucketOf, type MailboxTeam } from '../sync/team-cache'
 import type { MessageRef } from '../../../shared/api/contract'
 import { assignable } from '../../../shared/team/authors'
 import { MAX_HISTORY, MAX_NOTES } from '../../../shared/team/fold'
-import { i18n, tr } from '../i18n'
+import { fromOutside, isSnoozed, nextWake, snoozeWake, type SnoozeWake, type TeamSnooze } from '../../../shared/team/snooze'
+import { domainOf } from '../../../shared/rules/organisation'
+import { date, dateTime, i18n, time, tr } from '../i18n'
 import { useNoticesStore } from './notices'
 import { useMentionsStore } from './mentions'
 import { useQueueStore } from './queue'
@@ -22,9 +24,26 @@ import { useSessionStore } from './session'
 /** A conversation as the team state knows it: its mailbox and id (any message of it, or a Conversation). */
 export type ConversationRef = Pick<MessageSummary, 'mailboxId' | 'conversationId'>
 
-/** The list's team filter: everyone's, nobody's, the person's or one member's; and a status or any. */
-export interface TeamFilter { who: 'all' | 'unassigned' | 'mine' | string; status: 'any' | TeamStatus }
+/** The list's team filter: everyone's, nobody's, the person's or one member's; and a status, any, or the snoozed ones. */
+export interface TeamFilter { who: 'all' | 'unassigned' | 'mine' | string; status: 'any' | TeamStatus | 'snoozed' }
 export const NO_TEAM_FILTER: TeamFilter = { who: 'all', status: 'any' }
+
+const EMPTY: ReadonlySet<string> = new Set()
+
+/**
+ * A wake time in the person's words: "today 18:00", "tomorrow 9:00", "Monday 9:00" within the
+ * week, else the date and time (their locale and time zone).
+ */
+export function wakeWords(at: number, now = Date.now()): string {
+  const d = new Date(at)
+  const t = time(d)
+  const day = (x: Date) => new Date(x.getFullYear(), x.getMonth(), x.getDate()).getTime()
+  const days = Math.round((day(d) - day(new Date(now))) / 86_400_000)
+  if (days === 0) return tr('team.snooze.today', { time: t })
+  if (days === 1) return tr('team.snooze.tomorrowAt', { time: t })
+  if (days > 1 && days < 7) return tr('team.snooze.weekdayAt', { day: date(d, { weekday: 'long' }), time: t })
+  return dateTime(d)
+}
 
 /** A "writing a reply" mark lasts this long unless renewed (a crashed composer does not say it forever). */
 export const WRITING_MS = 60_000
@@ -147,7 +166,7 @@ export const useTeamStore = defineStore('team', () => {
     const b = base ? null : mergeTeamBriefs(ids.map((id) => team?.briefs.get(id)))
     const pending = teamTasks.value.filter((t) => t.mailboxId === c.mailboxId && t.conversationId === c.conversationId)
     const s: ConversationTeamState = base ? structuredClone({ ...base, history: [] })
-      : { ...emptyTeamState(c.conversationId), ...(b ? { assignee: b.assignee, status: b.status, writing: { ...b.writing } } : {}) }
+      : { ...emptyTeamState(c.conversationId), ...(b ? { assignee: b.assignee, status: b.status, writing: { ...b.writing }, snooze: b.snooze ?? null } : {}) }
     layOver(s, pending)
     s.history = base?.history ?? []
     return s
@@ -166,17 +185,125 @@ export const useTeamStore = defineStore('team', () => {
     const base = team?.legacy ? mergeTeamBriefs(idsOf(team, c).map((id) => team.briefs.get(id))) : team?.briefs.get(c.conversationId)
     const pending = teamTasks.value.filter((t) => t.mailboxId === c.mailboxId && t.conversationId === c.conversationId)
     if (!pending.length) return base ?? { assignee: null, status: 'open' }
-    // Only who has it and the status: no copy of the notes and history for each row filtered.
-    const s = { ...emptyTeamState(c.conversationId), assignee: base?.assignee ?? null, status: base?.status ?? 'open' }
+    // Only who has it, the status and the snooze: no copy of the notes and history for each row filtered.
+    const s = { ...emptyTeamState(c.conversationId), assignee: base?.assignee ?? null, status: base?.status ?? 'open', snooze: base?.snooze ?? null }
     layOver(s, pending)
-    return { assignee: s.assignee, status: s.status, ...(base?.writing ? { writing: base.writing } : {}) }
+    return { assignee: s.assignee, status: s.status, ...(base?.writing ? { writing: base.writing } : {}), ...(s.snooze ? { snooze: s.snooze } : {}) }
   }
 
-  /** Whether a row passes the list's team filter: by who has it, and by status. */
-  function matches(m: ConversationRef, f: TeamFilter): boolean {
+  // ── Snooze (docs/team-state.md, "Snooze") ──────────────────────────────────────────────────
+  /**
+   * This device's clock as snoozes see it: moved on by a timer at the next wake time, and when
+   * the window comes back (a laptop that slept past a wake time shows it at once). No record
+   * wakes a snooze: every member's device does it by its own clock.
+   */
+  const clock = ref(Date.now())
+  const tickClock = () => { clock.value = Date.now() }
+  /**
+   * Per shared mailbox, per conversation: the newest server arrival (INTERNALDATE) in its Inbox of
+   * a message from outside the organisation (whoever reads that mailbox's Inbox says: the
+   * sidebar's team views keep every shared Inbox's rows). A snooze "until the customer replies"
+   * wakes when one arrived after it.
+   */
+  const arrivals = shallowRef(new Map<string, Map<string, number>>())
+  function setArrivals(mailboxId: string, byConversation: Map<string, number>): void {
+    if (!byConversation.size && !arrivals.value.get(mailboxId)?.size) return
+    const next = new Map(arrivals.value)
+    next.set(mailboxId, byConversation)
+    arrivals.value = next
+  }
+  /**
+   * Per shared mailbox, the conversations whose snooze a customer's reply would wake: only their
+   * Inbox rows are looked at for arrivals, so a mailbox without such snoozes costs nothing.
+   */
+  const replyWatchedNow = computed(() => {
+    void version.value
+    const out = new Map<string, Set<string>>()
+    for (const mailboxId of sharedIds.value) {
+      const set = new Set<string>()
+      for (const [conversationId, b] of teams.value.get(mailboxId)?.briefs ?? []) if (b.snooze?.onReply) set.add(conversationId)
+      for (const t of teamTasks.value) if (t.mailboxId === mailboxId && t.action.kind === 'snooze' && t.action.onReply) set.add(t.conversationId)
+      out.set(mailboxId, set)
+    }
+    return out
+  })
+  const replyWatched = (mailboxId: string): ReadonlySet<string> => replyWatchedNow.value.get(mailboxId) ?? EMPTY
+  const arrivalOf = (c: ConversationRef) => arrivals.value.get(c.mailboxId)?.get(c.conversationId) ?? 0
+  /**
+   * Whether a sender is a customer of this mailbox: outside the organisation's domains (the
+   * directory's, the person's own, the mailbox's) and not one of its members.
+   */
+  function isCustomer(mailboxId: string, from: string | undefined): boolean {
+    const mailbox = session.session?.mailboxes.find((m) => m.id === mailboxId)
+    return fromOutside(from, domainsOf(mailboxId), [...(mailbox?.members ?? []), ...membersOf(mailboxId)])
+  }
+  /**
+   * The organisation's domains as the window knows them (R7): the directory's (main keeps it),
+   * the person's own and the mailbox's. Who is a customer (snooze) and whom a note may mention.
+   */
+  function domainsOf(mailboxId: string): string[] {
+    const s = session.session
+    const mailbox = s?.mailboxes.find((m) => m.id === mailboxId)
+    return [...new Set([...(s?.domains ?? []), domainOf(me.value), ...(mailbox ? [domainOf(mailbox.address)] : [])])].filter(Boolean)
+  }
+  /**
+   * The conversations snoozed now, per shared mailbox: the list hides them from the Inbox and
+   * the Snoozed view shows them; one pass over the briefs whenever the state, the clock or an
+   * arrival changes — what opening a folder then pays is a Set lookup per row. Also when the
+   * next snooze wakes (the timer below).
+   */
+  const snoozedNow = computed(() => {
+    void version.value
+    const now = clock.value
+    const sets = new Map<string, Set<string>>()
+    let next: number | null = null
+    const pendingOf = new Map<string, TeamTask[]>()
+    for (const t of teamTasks.value) if (t.action.kind === 'snooze' || t.action.kind === 'unsnooze') pendingOf.set(t.mailboxId, [...(pendingOf.get(t.mailboxId) ?? []), t])
+    for (const mailboxId of sharedIds.value) {
+      const set = new Set<string>()
+      const team = teams.value.get(mailboxId)
+      const look = (c: ConversationRef, z: TeamSnooze | null | undefined) => {
+        if (!z) return
+        if (isSnoozed(z, now, arrivalOf(c))) set.add(c.conversationId)
+        const w = nextWake([z], now)
+        if (w !== null && (next === null || w < next)) next = w
+      }
+      if (team) for (const [conversationId, b] of team.briefs) if (b.snooze) look({ mailboxId, conversationId }, b.snooze)
+      for (const t of pendingOf.get(mailboxId) ?? []) { set.delete(t.conversationId); look(t, brief(t)?.snooze) }
+      sets.set(mailboxId, set)
+    }
+    return { sets, next }
+  })
+  // One timer, for the next wake; timers longer than 2^31-1 ms fire at once, so long ones are cut.
+  let wakeTimer: ReturnType<typeof setTimeout> | null = null
+  watch(() => snoozedNow.value.next, (at) => {
+    if (wakeTimer) clearTimeout(wakeTimer)
+    wakeTimer = at === null ? null : setTimeout(tickClock, Math.min(Math.max(0, at - Date.now()) + 50, 2 ** 31 - 1))
+  }, { immediate: true })
+  if (typeof window !== 'undefined') {
+    const back = () => { if (document.visibilityState !== 'hidden') tickClock() }
+    window.addEventListener('focus', tickClock)
+    window.addEventListener('online', tickClock)
+    document.addEventListener('visibilitychange', back)
+    onScopeDispose(() => { window.removeEventListener('focus', tickClock); window.removeEventListener('online', tickClock); document.removeEventListener('visibilitychange', back); if (wakeTimer) clearTimeout(wakeTimer) })
+  }
+  /** Whether a conversation is snoozed now. */
+  const snoozed = (c: ConversationRef): boolean => snoozedNow.value.sets.get(c.mailboxId)?.has(c.conversationId) ?? false
+  /** The snoozed conversations of a mailbox now (the list hides them from its Inbox in one pass). */
+  const snoozedIn = (mailboxId: string): ReadonlySet<string> => snoozedNow.value.sets.get(mailboxId) ?? EMPTY
+  /** A conversation's snooze as it stands, and whether and why it woke (by this device's clock and mail). */
+  function snoozeOf(c: ConversationRef): { snooze: TeamSnooze; woke: SnoozeWake | null } | null {
+    void snoozedNow.value
+    const z = brief(c)?.snooze
+    return z ? { snooze: z, woke: snoozeWake(z, clock.value, arrivalOf(c)) } : null
+  }
+
+  /** Whether a row passes the list's team filter: by who has it, by status, and snoozed or not (`inInbox`: the Inbox hides snoozed ones). */
+  function matches(m: ConversationRef, f: TeamFilter, inInbox = true): boolean {
     const b = brief(m)
     if (!b) return true
-    if (f.status !== 'any' && b.status !== f.status) return false
+    if (f.status === 'snoozed') { if (!snoozed(m)) return false } else if (inInbox && snoozed(m)) return false
+    if (f.status !== 'any' && f.status !== 'snoozed' && b.status !== f.status) return false
     if (f.who === 'all') return true
     if (f.who === 'unassigned') return b.assignee === null
     return b.assignee === (f.who === 'mine' ? me.value : f.who)
@@ -271,6 +398,17 @@ export const useTeamStore = defineStore('team', () => {
 
   const assign = (m: MessageSummary, to: string | null) => act(m, { kind: 'assign', to }, { assignee: stateOf(m)?.assignee ?? null })
   const setStatus = (m: MessageSummary, status: TeamStatus) => act(m, { kind: 'status', status }, { status: stateOf(m)?.status ?? 'open' })
+  /**
+   * Snoozes a conversation for the team until `until` (UTC ms; null: until a reply) and/or until
+   * the customer replies. `after`: the server's arrival time of its newest message the person has.
+   */
+  function snooze(m: MessageSummary, until: number | null, onReply: boolean, after: number): Promise<string> | null {
+    if (until !== null && until <= Date.now()) return null
+    const was = brief(m)?.snooze
+    const before = was && isSnoozed(was, Date.now(), arrivalOf(m)) ? { snooze: { until: was.until, onReply: was.onReply, after: was.after } } : { snooze: null }
+    return act(m, { kind: 'snooze', until, onReply, after }, before)
+  }
+  const unsnooze = (m: MessageSummary) => act(m, { kind: 'unsnooze' }, { snooze: snoozeOf(m)?.snooze ?? null })
   const addNote = (m: MessageSummary, text: string) => act(m, { kind: 'note', note: crypto.randomUUID(), text })
   const deleteNote = (m: MessageSummary, note: string) => act(m, { kind: 'noteDelete', note })
   const restoreNote = (m: MessageSummary, note: string) => act(m, { kind: 'noteRestore', note })
@@ -307,5 +445,5 @@ export const useTeamStore = defineStore('team', () => {
     return Object.entries(b?.writing ?? {}).filter(([who, until]) => who !== me.value && until > now).map(([who]) => who)
   }
 
-  return { version, me, useLegacyIds, stateOf, brief, matches, membersOf, authorship, claim, assign, setStatus, addNote, deleteNote, restoreNote, deleted, writing, writers, pull, pullAll }
+  return { version, me, useLegacyIds, stateOf, brief, matches, clock, snoozed, snoozedIn, snoozeOf, setArrivals, replyWatched, isCustomer, domainsOf, snooze, unsnooze, membersOf, authorship, claim, assign, setStatus, addNote, deleteNote, restoreNote, deleted, writing, writers, pull, pullAll }
 })

@@ -52,7 +52,7 @@ export class MailboxTeam {
     // Records of before name conversations by their old ids: then briefs keep the UIDs that merge them.
     team.legacy = packed.some((p) => /(^|,)[0-9a-f]{28}(,|$)/.test(p.ids))
     for (const p of packed) {
-      const { people, ids, assignees, statuses, assignedUids, statusUids, writing, authors } = p
+      const { people, ids, assignees, statuses, assignedUids, statusUids, writing, authors, snoozes } = p
       for (const i of authors ?? []) if (people[i]) team.authors.add(people[i])
       for (const w of Object.values(writing)) for (const who of Object.keys(w)) team.authors.add(who)
       const list = ids ? ids.split(',') : []
@@ -60,11 +60,12 @@ export class MailboxTeam {
         const conversationId = list[i]!
         const assignee = people[assignees[i]!] ?? null
         const w = writing[conversationId]
+        const z = snoozes?.[conversationId]
         const a = assignedUids[i]!
         const st = statusUids[i]!
         const uids = team.legacy ? { ...(a ? { assignedUid: a } : {}), ...(st ? { statusUid: st } : {}) } : {}
         // Without records of before, briefs need no UIDs: shared between conversations alike.
-        if (w || team.legacy) { team.briefs.set(conversationId, { assignee, status: statuses[i]!, ...uids, ...(w ? { writing: w } : {}) }); continue }
+        if (w || z || team.legacy) { team.briefs.set(conversationId, { assignee, status: statuses[i]!, ...uids, ...(w ? { writing: w } : {}), ...(z ? { snooze: z } : {}) }); continue }
         const key = `${assignees[i]}\n${statuses[i]}`
         let b = shared.get(key)
         if (!b) shared.set(key, (b = { assignee, status: statuses[i]! }))
@@ -192,6 +193,7 @@ function packBriefs(states: ConversationTeamState[]): PackedBriefs {
     packed.assignedUids.push(s.assignedUid)
     packed.statusUids.push(s.statusUid)
     if (Object.keys(s.writing).length) packed.writing[s.conversationId] = s.writing
+    if (s.snooze) (packed.snoozes ??= {})[s.conversationId] = s.snooze
   }
   packed.authors = [...authors]
   return packed

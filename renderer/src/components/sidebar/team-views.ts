@@ -1,6 +1,7 @@
 import { computed, onBeforeUnmount, ref, watch } from 'vue'
 import type { MessageSummary } from '../../../../shared/domain'
 import type { CacheChange } from '../../cache/summary-blocks'
+import { newestCustomerArrivals } from '../../../../shared/team/snooze'
 import { useFoldersStore } from '../../stores/folders'
 import { useMessagesStore } from '../../stores/messages'
 import { useSearchStore } from '../../stores/search'
@@ -8,10 +9,12 @@ import { useSessionStore } from '../../stores/session'
 import { useTeamStore, type ConversationRef, type TeamFilter } from '../../stores/team'
 
 /** The counted views under a shared mailbox: its Inbox with the team filter set. */
-export type TeamView = 'unassigned' | 'mine' | 'waiting'
-export const TEAM_VIEWS: readonly TeamView[] = ['unassigned', 'mine', 'waiting']
-export const filterOf = (view: TeamView): TeamFilter => (view === 'waiting' ? { who: 'all', status: 'waiting' } : { who: view, status: 'any' })
+export type TeamView = 'unassigned' | 'mine' | 'waiting' | 'snoozed'
+export const TEAM_VIEWS: readonly TeamView[] = ['unassigned', 'mine', 'waiting', 'snoozed']
+export const filterOf = (view: TeamView): TeamFilter => (view === 'waiting' || view === 'snoozed' ? { who: 'all', status: view } : { who: view, status: 'any' })
 export type ViewCounts = Record<TeamView, number>
+/** A cached Inbox message as the views need it: its conversation, its sender, its arrival (INTERNALDATE). */
+type InboxRow = ConversationRef & { from: string | undefined; date: number }
 
 /** Cache changes during a big sync come a few times a second: the counts follow at most this often. */
 const RECOUNT_MS = 400
@@ -42,7 +45,7 @@ export function useTeamViews() {
   })
 
   /** Per Inbox folder id: its cached messages' conversations, by message id. Plain maps: counted on `tick`. */
-  let rows = new Map<string, Map<string, ConversationRef>>()
+  let rows = new Map<string, Map<string, InboxRow>>()
   const tick = ref(0)
   let timer: ReturnType<typeof setTimeout> | null = null
   const recount = () => { timer ??= setTimeout(() => { timer = null; tick.value++ }, RECOUNT_MS) }
@@ -56,7 +59,8 @@ export function useTeamViews() {
     tick.value++
   }
   const inboxesHave = (folderId: string) => [...inboxes.value.values()].includes(folderId)
-  const refOf = (m: MessageSummary): ConversationRef => ({ mailboxId: m.mailboxId, conversationId: m.conversationId })
+  // With who sent it and when the server got it: a customer's reply wakes a snooze (team.isCustomer).
+  const refOf = (m: MessageSummary): InboxRow => ({ mailboxId: m.mailboxId, conversationId: m.conversationId, from: m.from[0]?.address, date: m.date })
 
   function apply(c: CacheChange): void {
     let touched = false
@@ -91,17 +95,32 @@ export function useTeamViews() {
   }, { immediate: true })
   onBeforeUnmount(() => { stopListening?.(); if (timer) clearTimeout(timer) })
 
-  /** Each shared mailbox's three counts. */
+  /**
+   * Each shared Inbox's newest arrival from a customer, per conversation, for the team store's
+   * snoozes "until the customer replies" (whose mail is the team's own is the store's rule).
+   */
+  watch([tick, () => session.session, () => [...inboxes.value.keys()].map((m) => team.replyWatched(m))], () => {
+    for (const [mailboxId, inboxId] of inboxes.value) {
+      // Only the rows of conversations a reply would wake: none snoozed so, no pass at all.
+      const watched = team.replyWatched(mailboxId)
+      const kept = watched.size ? [...(rows.get(inboxId)?.values() ?? [])].filter((r) => watched.has(r.conversationId)) : []
+      team.setArrivals(mailboxId, newestCustomerArrivals(kept, (from) => team.isCustomer(mailboxId, from)))
+    }
+  })
+
+  /** Each shared mailbox's counts: snoozed conversations count only under Snoozed (they left the Inbox's views). */
   const counts = computed(() => {
     void tick.value
     const out = new Map<string, ViewCounts>()
     const asConversations = messages.view === 'conversations'
     const me = team.me
     for (const [mailboxId, inboxId] of inboxes.value) {
-      const c: ViewCounts = { unassigned: 0, mine: 0, waiting: 0 }
+      const c: ViewCounts = { unassigned: 0, mine: 0, waiting: 0, snoozed: 0 }
       const seen = new Set<string>()
+      const snoozed = team.snoozedIn(mailboxId)
       for (const r of rows.get(inboxId)?.values() ?? []) {
         if (asConversations) { if (seen.has(r.conversationId)) continue; seen.add(r.conversationId) }
+        if (snoozed.has(r.conversationId)) { c.snoozed++; continue }
         const b = team.brief(r)
         if (!b) continue
         if (b.assignee === null) c.unassigned++

@@ -18,10 +18,10 @@ export interface TeamTask extends TaskBase {
   at: number
   locale: Locale
   /** What the action replaced, for Undo: the assignee or status the person saw. */
-  before?: { assignee?: string | null; status?: TeamStatus }
+  before?: { assignee?: string | null; status?: TeamStatus; snooze?: { until: number | null; onReply: boolean; after: number } | null }
 }
 
-/** Claims and status changes are undone by the record that puts back what was; notes by deleting them. */
+/** Claims, status changes and snoozes are undone by the record that puts back what was; notes by deleting them. */
 function undoing(t: TeamTask): TeamAction | null {
   const a = t.action
   if (a.kind === 'assign' && t.before && 'assignee' in t.before) return { kind: 'assign', to: t.before.assignee ?? null, expect: a.to }
@@ -29,6 +29,11 @@ function undoing(t: TeamTask): TeamAction | null {
   if (a.kind === 'note') return { kind: 'noteDelete', note: a.note }
   if (a.kind === 'noteDelete') return { kind: 'noteRestore', note: a.note }
   if (a.kind === 'noteRestore') return { kind: 'noteDelete', note: a.note }
+  // A snooze is undone by the snooze that held before (or an unsnooze); an unsnooze by the snooze it lifted.
+  if ((a.kind === 'snooze' || a.kind === 'unsnooze') && t.before && 'snooze' in t.before) {
+    const was = t.before.snooze
+    return was ? { kind: 'snooze', until: was.until, onReply: was.onReply, after: was.after } : { kind: 'unsnooze' }
+  }
   return null
 }
 

@@ -1,0 +1,96 @@
+import { addressInDomains } from '../rules/organisation'
+
+/**
+ * A snoozed conversation (docs/team-state.md, "Snooze"): the log's last snooze or unsnooze
+ * record decides whether there is one (server order, fold.ts); whether it still holds is each
+ * device's own clock and mail — no record wakes it, so every member's Tandem wakes it alike and
+ * nobody has to be online at the wake time.
+ */
+export interface TeamSnooze {
+  /** When it wakes, UTC ms (null: only on a reply). */
+  until: number | null
+  /** Whether a message from outside the organisation wakes it earlier. */
+  onReply: boolean
+  /** The server's arrival time (INTERNALDATE) of its newest message the member had when snoozing. */
+  after: number
+  /** Who snoozed it and when (their clock: shown only), the record's UID and id. */
+  by: string
+  at: number
+  uid: number
+  rid?: string
+}
+
+/** Why a snooze no longer holds: its time came, or the customer wrote (at the server's arrival time). */
+export interface SnoozeWake { kind: 'time' | 'reply'; at: number }
+
+/**
+ * Whether and why a snooze woke: at its time by this device's clock, or earlier when a message
+ * from outside the organisation arrived after it (`outsideArrival`: the newest such arrival in
+ * the conversation, 0 for none; both sides the server's INTERNALDATE). Null: still snoozed.
+ */
+export function snoozeWake(s: TeamSnooze, now: number, outsideArrival: number): SnoozeWake | null {
+  const reply = s.onReply && outsideArrival > s.after ? outsideArrival : null
+  const time = s.until !== null && now >= s.until ? s.until : null
+  if (reply !== null && (time === null || reply <= time)) return { kind: 'reply', at: reply }
+  return time !== null ? { kind: 'time', at: time } : null
+}
+
+/** Whether a conversation is snoozed now (out of the team's Open view, in Snoozed). */
+export function isSnoozed(s: TeamSnooze | null | undefined, now: number, outsideArrival: number): boolean {
+  return !!s && snoozeWake(s, now, outsideArrival) === null
+}
+
+/**
+ * Whether a message's sender is a customer for a snooze: outside the organisation's domains
+ * (shared/rules/organisation.ts, what the administrator's directory says) and not a member.
+ * The team's own replies — from a member or a domain of the organisation — never wake it.
+ */
+export function fromOutside(from: string | undefined, domains: readonly string[], members: readonly string[]): boolean {
+  if (!from) return false
+  const a = from.trim().toLowerCase()
+  return !addressInDomains(a, domains) && !members.some((m) => m.toLowerCase() === a)
+}
+
+/** The earliest wake time still to come among these snoozes (null: none): when the device looks again. */
+export function nextWake(snoozes: Iterable<TeamSnooze | null | undefined>, now: number): number | null {
+  let next: number | null = null
+  for (const s of snoozes) if (s?.until != null && s.until > now && (next === null || s.until < next)) next = s.until
+  return next
+}
+
+/** The times a person picks from, by their device's clock and time zone (as Front offers them). */
+export type SnoozeChoice = 'laterToday' | 'tomorrow' | 'nextWeek'
+
+/** The morning hour "Tomorrow" and "Next week" wake at. */
+export const MORNING_HOUR = 9
+/** "Later today" is this many hours on, on the hour. */
+export const LATER_HOURS = 3
+
+/**
+ * A choice's wake time from `now`, in the device's time zone: Later today (three hours on, on the
+ * hour; null once that is tomorrow), Tomorrow morning (9:00), Next week (Monday 9:00).
+ */
+export function wakeTimeOf(choice: SnoozeChoice, now: Date): number | null {
+  const d = new Date(now.getTime())
+  if (choice === 'laterToday') {
+    d.setMinutes(0, 0, 0)
+    d.setHours(d.getHours() + LATER_HOURS + (now.getMinutes() || now.getSeconds() || now.getMilliseconds() ? 1 : 0))
+    return d.getDate() === now.getDate() ? d.getTime() : null
+  }
+  d.setHours(MORNING_HOUR, 0, 0, 0)
+  if (choice === 'tomorrow') { d.setDate(d.getDate() + 1); return d.getTime() }
+  // Monday is 1; from a Monday, the Monday after.
+  const ahead = ((8 - d.getDay()) % 7) || 7
+  d.setDate(d.getDate() + ahead)
+  return d.getTime()
+}
+
+/**
+ * Per conversation, the newest server arrival (INTERNALDATE) of a message from a customer among
+ * these (a shared Inbox's cached messages): what `snoozeWake` compares a snooze's `after` with.
+ */
+export function newestCustomerArrivals(rows: Iterable<{ conversationId: string; from: string | undefined; date: number }>, isCustomer: (from: string | undefined) => boolean): Map<string, number> {
+  const newest = new Map<string, number>()
+  for (const r of rows) if (r.date > (newest.get(r.conversationId) ?? 0) && isCustomer(r.from)) newest.set(r.conversationId, r.date)
+  return newest
+}
