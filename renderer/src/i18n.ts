@@ -90,8 +90,8 @@ export const num = (n: number): string => {
 /** A time that no Date can hold (a record's `at` out of range) is written as nothing, never thrown on. */
 const formatted = (f: Intl.DateTimeFormat, d: Date | number): string => (Number.isFinite(+d) && Math.abs(+d) <= MAX_TIME ? f.format(d) : '')
 const MAX_TIME = 8.64e15
-/** A time of day (14:05). */
-export const time = (d: Date | number): string => formatted(dateFormat({ hour: '2-digit', minute: '2-digit' }), d)
+/** A time of day as the locale writes it (14:05, 9:00 AM: no "09:00 AM"). */
+export const time = (d: Date | number): string => formatted(dateFormat({ hour: 'numeric', minute: '2-digit' }), d)
 /** A date (12 Mar 2026). */
 export const date = (d: Date | number, opts: Intl.DateTimeFormatOptions = { dateStyle: 'medium' }): string => formatted(dateFormat(opts), d)
 /** A date and time. */
