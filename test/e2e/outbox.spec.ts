@@ -55,6 +55,9 @@ async function look(page: Page, name: string): Promise<void> {
   // As the language walk checks every screen: serious and critical findings, colour contrast included.
   const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
   expect.soft(serious.map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`), `axe on ${name}`).toEqual([])
+  // The screenshots are for a person to look at (light and dark, both sizes), not asserted: taken
+  // when asked for (TANDEM_SCREENS=1), not on every run of the suite.
+  if (!process.env.TANDEM_SCREENS) return
   for (const scheme of ['light', 'dark'] as const) {
     for (const [w, h] of [[1440, 900], [1024, 768]] as const) {
       await page.emulateMedia({ colorScheme: scheme })
@@ -69,7 +72,7 @@ async function look(page: Page, name: string): Promise<void> {
 
 for (const locale of ['en', 'nl'] as const) {
   test(`a message that may have gone is held with words that name the choices shown, and each choice does what it says (${locale})`, async ({ browser }) => {
-    // Three sends, two services' worth of waiting on a slow line, and 24 screenshots.
+    // Three sends and two services' worth of waiting on a slow line (and 16 screenshots when asked for).
     test.setTimeout(180_000)
     const t = catalogues[locale]
     const context = await browser.newContext({ locale: locale === 'nl' ? 'nl-NL' : 'en-US' })
