@@ -125,7 +125,7 @@ test.describe('mentions in internal notes', () => {
       await expect(lars.page.getByTestId('team-note')).toHaveCount(2, { timeout: 15_000 })
 
       // Mei: one notification (the new mention), and the view lists both, newest first.
-      await expect.poll(() => mentionTitles(mei.page), { timeout: 20_000 }).toEqual([`${at('lars')} mentioned you in ${DESK} | Can you call her, @${at('mei')} about the grinder?`])
+      await expect.poll(() => mentionTitles(mei.page), { timeout: 20_000 }).toEqual([`${at('lars')} (unconfirmed) mentioned you in ${DESK} | Can you call her, @${at('mei')} about the grinder?`])
       await expect(mei.page.getByTestId('mentions-unread')).toHaveText(/^2\s*unread$/)
       await mei.page.getByTestId('mentions-link').click()
       const view = mei.page.getByRole('dialog', { name: 'Mentions' })

@@ -163,18 +163,26 @@ export function useMessageActions() {
   }
 
   /**
-   * Snoozes the conversation of these messages for the team (docs/team-state.md, "Snooze"),
-   * with Undo. `after`: the newest server arrival among them — a customer's message that arrives
-   * later wakes it when `onReply`. False when the time has passed (nothing recorded).
+   * Snoozes the conversations of these messages for the team (docs/team-state.md, "Snooze"), one
+   * record each (a selection may hold several), with one Undo for all. `after`, per conversation:
+   * the newest server arrival the person has of it here — the rows chosen and the conversation's
+   * messages in the folder on screen — so that a customer message already in is not taken for a
+   * reply when `onReply`. False when the time has passed (nothing recorded).
    */
   async function snooze(targets: MessageSummary[], until: number | null, onReply: boolean): Promise<boolean> {
-    const first = targets[0]
-    if (!first) return false
-    const after = Math.max(...targets.filter((m) => m.conversationId === first.conversationId).map((m) => m.date))
-    const id = team.snooze(first, until, onReply, Math.max(0, after))
-    if (!id) return false
-    const taskId = await stored(() => id.then(() => undefined)).then(() => id)
-    offerUndo(until === null ? tr('team.snooze.snoozedReply') : tr('team.snooze.snoozed', { until: wakeWords(until) }), taskId, tr('team.snooze.undone'))
+    const key = (m: MessageSummary) => `${m.mailboxId}|${m.conversationId}`
+    const oneEach = [...new Map(targets.map((m) => [key(m), m])).values()]
+    if (!oneEach.length || (until !== null && until <= Date.now())) return false
+    const taskIds: string[] = []
+    for (const m of oneEach) {
+      const known = [...targets, ...messages.inFolder(m.conversationId)].filter((x) => key(x) === key(m))
+      const id = team.snooze(m, until, onReply, Math.max(0, ...known.map((x) => x.date)))
+      if (!id) break
+      taskIds.push(await stored(() => id.then(() => undefined)).then(() => id))
+    }
+    const last = taskIds.pop()
+    if (!last) return false
+    offerUndo(until === null ? tr('team.snooze.snoozedReply') : tr('team.snooze.snoozed', { until: wakeWords(until) }), last, tr('team.snooze.undone'), { also: taskIds })
     return true
   }
 

@@ -127,6 +127,9 @@ export class TaskQueue {
     const row = await this.tasks.where('id').equals(id).first()
     // Refused meanwhile: its effect was taken back already.
     if (row?.status === 'failed') return 'cancelled'
+    // It was being carried out and could not reach the server (or was held): it waits again, so
+    // it can still be taken back before it runs.
+    if (row && changeable(row) && await this.cancel(id)) return 'cancelled'
     const inverse = row?.status === 'done' ? kindOf(row).inverse(row, row.result) : null
     if (!inverse) return 'impossible'
     await this.add(inverse as NewTask)

@@ -1,5 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, nextTick, ref, shallowRef, watch } from 'vue'
+import { emptyTeamState } from '../../../shared/team/fold'
 import { foldMentions, insideOf, type Mention } from '../../../shared/team/mentions'
 import type { StoredTeamRecord } from '../../../shared/team/records'
 import { inQuietHours } from '../../../shared/rules/quiet-hours'
@@ -11,7 +12,7 @@ import { useMessagesStore } from './messages'
 import { useNoticesStore } from './notices'
 import { useNotificationsStore } from './notifications'
 import { useSessionStore } from './session'
-import { useTeamStore } from './team'
+import { NO_TEAM_FILTER, useTeamStore } from './team'
 
 /** The most mentions kept per mailbox (the newest): a colleague who writes thousands of them fills nothing more. */
 export const MAX_KEPT_MENTIONS = 500
@@ -121,7 +122,11 @@ export const useMentionsStore = defineStore('mentions', () => {
     if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return
     const mailbox = session.session?.mailboxes.find((m) => m.id === mailboxId)?.name ?? mailboxId
     const newest = [...news].sort((a, b) => b.uid - a.uid)[0]!
-    const title = news.length === 1 ? tr('mentions.notify', { who: newest.by, mailbox }) : tr('mentions.notifyMany', { count: news.length, mailbox })
+    // Who wrote it, as the Mentions view says it: "(unconfirmed)" unless the server confirms the author.
+    const note = { id: newest.note, uid: newest.uid, rid: newest.rid, by: newest.by, at: newest.at, text: '', deleted: null }
+    const confirmed = useTeamStore().authorship({ mailboxId }, { ...emptyTeamState(''), notes: [note] }).confirmed(newest.rid)
+    const who = confirmed ? newest.by : tr('team.claimed', { who: newest.by })
+    const title = news.length === 1 ? tr('mentions.notify', { who, mailbox }) : tr('mentions.notifyMany', { count: news.length, mailbox })
     // The renderer's Notification in both hosts: main lets Tandem's own window show them.
     const n = new Notification(title, { body: newest.text.slice(0, 200), tag: `tandem:mention:${mailboxId}` })
     n.onclick = () => { window.focus(); void openMention(newest); n.close() }
@@ -162,9 +167,15 @@ export const useMentionsStore = defineStore('mentions', () => {
     if (folders.selectedId !== target.folderId) folders.select(target.folderId)
     await nextTick()
     for (let i = 0; i < 100 && messages.listFolderId !== target.folderId; i++) await wait(50)
+    // A team filter on screen may hide it, and a snoozed conversation is out of the Inbox's
+    // default view: the list shows everyone's, or the Snoozed view when it is snoozed.
+    if (messages.listFolderId === target.folderId) {
+      messages.teamFilter = { ...NO_TEAM_FILTER, status: useTeamStore().snoozed({ mailboxId: m.mailboxId, conversationId: m.conv }) ? 'snoozed' : 'any' }
+    }
     const row = () => messages.visible.find((r) => r.id === target.id) ?? messages.visible.find((r) => r.mailboxId === m.mailboxId && r.conversationId === m.conv)
     for (let i = 0; i < 100 && !row(); i++) await wait(50)
-    messages.focus(row()?.id ?? target.id)
+    if (!row()) { notices.show(tr('mentions.notFound'), { kind: 'error' }); return }
+    messages.focus(row()!.id)
     for (let i = 0; i < 100; i++) {
       const el = document.querySelector(`[data-note-id="${CSS.escape(m.note)}"]`)
       if (el) { el.scrollIntoView({ block: 'center' }); el.classList.add('flash'); return }

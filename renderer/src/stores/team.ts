@@ -274,12 +274,18 @@ export const useTeamStore = defineStore('team', () => {
     }
     return { sets, next }
   })
-  // One timer, for the next wake; timers longer than 2^31-1 ms fire at once, so long ones are cut.
+  // One timer, for the next wake, on the minute after it: snoozes a colleague wrote a moment apart
+  // cost one look a minute, not one each. Timers longer than 2^31-1 ms fire at once, so a long
+  // wait is cut in pieces, each arming the next.
   let wakeTimer: ReturnType<typeof setTimeout> | null = null
-  watch(() => snoozedNow.value.next, (at) => {
+  const arm = (at: number | null) => {
     if (wakeTimer) clearTimeout(wakeTimer)
-    wakeTimer = at === null ? null : setTimeout(tickClock, Math.min(Math.max(0, at - Date.now()) + 50, 2 ** 31 - 1))
-  }, { immediate: true })
+    wakeTimer = null
+    if (at === null) return
+    const due = Math.ceil(at / 60_000) * 60_000
+    wakeTimer = setTimeout(() => { wakeTimer = null; if (Date.now() < due) arm(at); else tickClock() }, Math.min(Math.max(0, due - Date.now()) + 50, 2 ** 31 - 1))
+  }
+  watch(() => snoozedNow.value.next, arm, { immediate: true })
   if (typeof window !== 'undefined') {
     const back = () => { if (document.visibilityState !== 'hidden') tickClock() }
     window.addEventListener('focus', tickClock)

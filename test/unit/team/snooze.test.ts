@@ -92,10 +92,12 @@ describe('undoing a snooze (the queue\'s inverse task)', () => {
   it('a snooze is undone by an unsnooze, or by the snooze that held before; an unsnooze by the snooze it lifted', async () => {
     const { teamTask } = await import('../../../renderer/src/queue/tasks/team')
     const inverseOf = (t: unknown) => (teamTask.inverse!(t as never, null) as { action?: unknown } | null)?.action
-    const snooze = { kind: 'snooze' as const, until: MONDAY_9, onReply: false, after: ARRIVED }
+    const snooze = { kind: 'snooze' as const, until: Date.now() + 86_400_000, onReply: false, after: ARRIVED }
     expect(inverseOf({ ...base, action: snooze, before: { snooze: null } })).toEqual({ kind: 'unsnooze' })
     const was = { until: null, onReply: true, after: ARRIVED }
     expect(inverseOf({ ...base, action: snooze, before: { snooze: was } })).toEqual({ kind: 'snooze', ...was })
     expect(inverseOf({ ...base, action: { kind: 'unsnooze' }, before: { snooze: { ...snooze } } })).toEqual(snooze)
+    // A snooze whose time passed meanwhile is over: undoing the unsnooze that lifted it snoozes nothing.
+    expect(inverseOf({ ...base, action: { kind: 'unsnooze' }, before: { snooze: { ...snooze, until: Date.now() - 1000 } } })).toEqual({ kind: 'unsnooze' })
   })
 })

@@ -32,7 +32,9 @@ function undoing(t: TeamTask): TeamAction | null {
   // A snooze is undone by the snooze that held before (or an unsnooze); an unsnooze by the snooze it lifted.
   if ((a.kind === 'snooze' || a.kind === 'unsnooze') && t.before && 'snooze' in t.before) {
     const was = t.before.snooze
-    return was ? { kind: 'snooze', until: was.until, onReply: was.onReply, after: was.after } : { kind: 'unsnooze' }
+    // A snooze whose time has passed meanwhile would be refused (and hide nothing): it is over, so none.
+    const over = !!was && was.until !== null && was.until <= Date.now()
+    return was && !over ? { kind: 'snooze', until: was.until, onReply: was.onReply, after: was.after } : { kind: 'unsnooze' }
   }
   return null
 }
