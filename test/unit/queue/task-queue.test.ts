@@ -137,6 +137,31 @@ describe('the task lifecycle', () => {
 })
 
 describe('undo racing the queue', () => {
+  it('an undo while the task is being carried out, which then cannot reach the server, takes it back: main never does it', async () => {
+    const db = freshDb()
+    await db.summaries.put([row(FOLDER, 1)])
+    let fail: (() => void) | null = null
+    let calls = 0
+    const q = new TaskQueue(db, main({
+      // The first call hangs until the line drops; the line then stays down.
+      'messages.setFlags': () => {
+        calls++
+        const down = new ApiFailure({ code: 'network.unreachable', message: 'line dropped' })
+        return fail ? Promise.reject(down) : new Promise((_r, reject) => { fail = () => reject(down) })
+      },
+    }).call)
+    const t = await q.add(seen([1]))
+    while (!fail) await new Promise((r) => setTimeout(r, 5))
+    const undone = q.undo(t.id)
+    fail!()
+    expect(await undone).toBe('cancelled')
+    await q.kick()
+    // Tried again once more at most while the undo waited (still unreachable): never carried out.
+    expect(calls).toBeLessThanOrEqual(2)
+    expect(await db.tasks.count()).toBe(0)
+    expect(await flagsOf(db, FOLDER, 1)).toEqual([])
+  })
+
   /**
    * z pressed while the queue is picking the task up: either the task is taken back before main
    * hears of it, or it runs and its inverse runs after it — never "taken back" on screen while the
