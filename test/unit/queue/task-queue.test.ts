@@ -140,20 +140,20 @@ describe('undo racing the queue', () => {
   it('an undo while the task is being carried out, which then cannot reach the server, takes it back: main never does it', async () => {
     const db = freshDb()
     await db.summaries.put([row(FOLDER, 1)])
-    let fail: (() => void) | null = null
+    const line: { drop: (() => void) | null } = { drop: null }
     let calls = 0
     const q = new TaskQueue(db, main({
       // The first call hangs until the line drops; the line then stays down.
       'messages.setFlags': () => {
         calls++
         const down = new ApiFailure({ code: 'network.unreachable', message: 'line dropped' })
-        return fail ? Promise.reject(down) : new Promise((_r, reject) => { fail = () => reject(down) })
+        return line.drop ? Promise.reject(down) : new Promise((_r, reject) => { line.drop = () => reject(down) })
       },
     }).call)
     const t = await q.add(seen([1]))
-    while (!fail) await new Promise((r) => setTimeout(r, 5))
+    while (!line.drop) await new Promise((r) => setTimeout(r, 5))
     const undone = q.undo(t.id)
-    fail!()
+    line.drop()
     expect(await undone).toBe('cancelled')
     await q.kick()
     // Tried again once more at most while the undo waited (still unreachable): never carried out.
