@@ -4,10 +4,9 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { readSavedReplyRecords, savedReplyMessage } from '../../electron/service/operations/saved-replies'
 import { placedWith } from '../../electron/service/imap/placed-search'
 import { SAVED_REPLY_HEADER, SAVED_REPLY_VERSION } from '../../shared/rules/saved-replies'
-import { smallOrganisation, type Organisation } from '../mailstack/organisation'
 import type { MailStack } from '../mailstack/stack'
 import { imapSession, passwordOf, type TestService } from './helpers'
-import { organisationHarness } from './organisation-harness'
+import { organisationHarness, twoServerShapes } from './organisation-harness'
 
 /**
  * Saved replies kept in a mailbox's team folder (R1, R10, R15): one member saves one, another
@@ -20,14 +19,7 @@ import { organisationHarness } from './organisation-harness'
  */
 const people = { eva: 'Eva Evers', finn: 'Finn Falk', gus: 'Gus Gray' }
 const shared = [{ local: 'service', name: 'Service Desk', members: [{ local: 'eva', sendAs: true }, { local: 'finn' }] }]
-const cases: { what: string; org: Organisation; domain: string; confirmed: boolean }[] = [
-  { what: 'Proseware (Dovecot, a folder per member, detail delivery on)', org: smallOrganisation('Proseware', 'proseware.test', { people, shared, detailDelivery: true, teamMembers: true }), domain: 'proseware.test', confirmed: true },
-  {
-    what: 'Fabrikam, shaped like Exchange Online (no METADATA, ACL or custom keywords)',
-    org: smallOrganisation('Fabrikam', 'fabrikam.test', { people, shared, detailDelivery: true, server: { metadata: false, acl: false, keywords: false } }),
-    domain: 'fabrikam.test', confirmed: false,
-  },
-]
+const cases = twoServerShapes(people, shared, { teamMembers: true, detailDelivery: true })
 
 for (const c of cases) {
   describe(`saved replies: ${c.what}`, () => {

@@ -3,10 +3,9 @@ import nodemailer from 'nodemailer'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { signatureMessage } from '../../electron/service/operations/shared-signature'
 import { SHARED_SIGNATURE_VERSION } from '../../shared/rules/shared-signature'
-import { smallOrganisation, type Organisation } from '../mailstack/organisation'
 import type { MailStack } from '../mailstack/stack'
 import { imapSession, passwordOf, type TestService } from './helpers'
-import { organisationHarness } from './organisation-harness'
+import { organisationHarness, twoServerShapes } from './organisation-harness'
 
 /**
  * A shared mailbox's signature kept in the mailbox's team folder: one member saves it, another
@@ -18,14 +17,7 @@ import { organisationHarness } from './organisation-harness'
  */
 const people = { eva: 'Eva Evers', finn: 'Finn Falk', gus: 'Gus Gray' }
 const shared = [{ local: 'service', name: 'Service Desk', members: [{ local: 'eva', sendAs: true }, { local: 'finn' }] }]
-const cases: { what: string; org: Organisation; domain: string }[] = [
-  { what: 'Proseware (Dovecot, detail delivery on)', org: smallOrganisation('Proseware', 'proseware.test', { people, shared, detailDelivery: true }), domain: 'proseware.test' },
-  {
-    what: 'Fabrikam, shaped like Exchange Online (no METADATA, ACL or custom keywords)',
-    org: smallOrganisation('Fabrikam', 'fabrikam.test', { people, shared, detailDelivery: true, server: { metadata: false, acl: false, keywords: false } }),
-    domain: 'fabrikam.test',
-  },
-]
+const cases = twoServerShapes(people, shared, { detailDelivery: true })
 
 for (const c of cases) {
   describe(`a shared mailbox's signature: ${c.what}`, () => {

@@ -10,9 +10,8 @@ import { TaskQueue } from '../../renderer/src/queue/task-queue'
 import { ApiFailure } from '../../shared/api/errors'
 import { foldMentions, insideOf, mentionsOf, type Mention } from '../../shared/team/mentions'
 import { TEAM_FOLDER, type StoredTeamRecord, type TeamAction } from '../../shared/team/records'
-import { smallOrganisation, type Organisation } from '../mailstack/organisation'
 import { imapSession, passwordOf, type TestService } from './helpers'
-import { organisationHarness } from './organisation-harness'
+import { organisationHarness, twoServerShapes } from './organisation-harness'
 
 /**
  * Mentions in internal notes on real servers (docs/team-state.md, "Mentions"; R7): a note by
@@ -26,14 +25,7 @@ import { organisationHarness } from './organisation-harness'
  */
 const people = { eva: 'Eva Evers', finn: 'Finn Falk', gus: 'Gus Gray' }
 const shared = [{ local: 'service', name: 'Service Desk', members: [{ local: 'eva', sendAs: true }, { local: 'finn' }, { local: 'gus' }] }]
-const cases: { what: string; org: Organisation; domain: string }[] = [
-  { what: 'Proseware (Dovecot, a folder per member)', org: smallOrganisation('Proseware', 'proseware.test', { people, shared, teamMembers: true }), domain: 'proseware.test' },
-  {
-    what: 'Fabrikam, shaped like Exchange Online (no METADATA, ACL or custom keywords)',
-    org: smallOrganisation('Fabrikam', 'fabrikam.test', { people, shared, server: { metadata: false, acl: false, keywords: false } }),
-    domain: 'fabrikam.test',
-  },
-]
+const cases = twoServerShapes(people, shared, { teamMembers: true })
 
 for (const c of cases) {
   describe(`mentions: ${c.what}`, () => {

@@ -5,9 +5,8 @@ import { TeamFold } from '../../shared/team/fold'
 import { fromTeamWire } from '../../shared/team/wire'
 import type { TeamAction } from '../../shared/team/records'
 import { fromOutside, isSnoozed, newestCustomerArrivals, snoozeWake } from '../../shared/team/snooze'
-import { smallOrganisation, type Organisation } from '../mailstack/organisation'
 import { imapSession, passwordOf, streamedMessages, type TestService } from './helpers'
-import { organisationHarness } from './organisation-harness'
+import { organisationHarness, twoServerShapes } from './organisation-harness'
 
 /**
  * Snooze on real servers (docs/team-state.md, "Snooze"): one member snoozes a conversation of
@@ -19,14 +18,7 @@ import { organisationHarness } from './organisation-harness'
  */
 const people = { eva: 'Eva Evers', finn: 'Finn Falk' }
 const shared = [{ local: 'service', name: 'Service Desk', members: [{ local: 'eva' }, { local: 'finn' }] }]
-const cases: { what: string; org: Organisation; domain: string }[] = [
-  { what: 'Proseware (Dovecot, a folder per member)', org: smallOrganisation('Proseware', 'proseware.test', { people, shared, teamMembers: true }), domain: 'proseware.test' },
-  {
-    what: 'Fabrikam, shaped like Exchange Online (no METADATA, ACL or custom keywords)',
-    org: smallOrganisation('Fabrikam', 'fabrikam.test', { people, shared, server: { metadata: false, acl: false, keywords: false } }),
-    domain: 'fabrikam.test',
-  },
-]
+const cases = twoServerShapes(people, shared, { teamMembers: true })
 
 for (const c of cases) {
   describe(`snooze: ${c.what}`, () => {
