@@ -3,7 +3,7 @@ import type { StoredTeamRecord } from './records'
 
 /**
  * @mentions in internal notes (docs/team-state.md, "Mentions"). A mention is written in the note's
- * own text as `@` and the member's address ("@bob@contoso.test, can you look?"), not in a field
+ * own text as `@` and the member's address ("@bob@example.org, can you look?"), not in a field
  * of its own: the record schemas are strict, so a new field on the note action would make every
  * Tandem of before drop the whole note. In the text, a Tandem of before shows the note as it was
  * written, address and all, and so does another client that opens the team folder.
@@ -19,7 +19,7 @@ export const MAX_MENTIONS = 20
 
 /**
  * `@` and an address, at the start or after a space or an opening mark: an address typed
- * inside a word (`alice@contoso.test`) is no mention. The domain ends in letters, so a full stop
+ * inside a word (`alice@example.org`) is no mention. The domain ends in letters, so a full stop
  * or comma after it is not part of it. Linear: no nested quantifiers.
  */
 const MENTION = /(^|[\s([{"'])@([A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,63})(?![A-Za-z0-9-])/g
