@@ -201,3 +201,23 @@ export function queuedTaskKinds(page: Page, address: string): Promise<string[]> 
 }
 
 /** Another member's own client, straight to the server (login may be a delegate login). */
+
+/**
+ * Desktop notifications allowed for the context and every one the page shows kept (the browser
+ * shows none headless): read with `notificationsShown`. Call before the page loads the app.
+ */
+export async function watchNotifications(context: BrowserContext, page: Page): Promise<void> {
+  await context.grantPermissions(['notifications'])
+  await page.addInitScript(() => {
+    const Real = window.Notification
+    const shown: { title: string; body: string; note: Notification }[] = []
+    ;(window as unknown as { __shown: typeof shown }).__shown = shown
+    window.Notification = class extends Real {
+      constructor(title: string, opts?: NotificationOptions) { super(title, opts); shown.push({ title, body: opts?.body ?? '', note: this }) }
+    } as typeof Notification
+  })
+}
+
+/** The notifications the page has shown, oldest first. */
+export const notificationsShown = (page: Page): Promise<{ title: string; body: string }[]> =>
+  page.evaluate(() => (window as unknown as { __shown: { title: string; body: string }[] }).__shown.map((n) => ({ title: n.title, body: n.body })))

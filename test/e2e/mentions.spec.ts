@@ -7,7 +7,7 @@ import { conversationIdFromRoot } from '../../shared/conversation'
 import { imapSession } from '../mailstack/sessions'
 import { smallOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
-import { test, expect, passwordOf, serverOf } from './fixtures'
+import { test, expect, notificationsShown, passwordOf, serverOf, watchNotifications } from './fixtures'
 
 /**
  * @mentions in internal notes (docs/team-state.md, "Mentions"): Lars mentions Mei in a note on a
@@ -33,16 +33,8 @@ const at = (local: string) => `${local}@${DOMAIN}`
 async function member(browser: Browser, stack: MailStack, address: string): Promise<{ page: Page; stop: () => Promise<void> }> {
   const web = await startWebApp({ suggestedServer: serverOf(stack), log: () => undefined, pollMs: 500 })
   const context = await browser.newContext({ viewport: { width: 1360, height: 860 } })
-  await context.grantPermissions(['notifications'])
   const page = await context.newPage()
-  await page.addInitScript(() => {
-    const Real = window.Notification
-    const shown: { title: string; body: string; note: Notification }[] = []
-    ;(window as unknown as { __shown: typeof shown }).__shown = shown
-    window.Notification = class extends Real {
-      constructor(title: string, opts?: NotificationOptions) { super(title, opts); shown.push({ title, body: opts?.body ?? '', note: this }) }
-    } as typeof Notification
-  })
+  await watchNotifications(context, page)
   await page.goto(web.url)
   await page.getByLabel('E-mail address').fill(address)
   await page.getByLabel('Password').fill(passwordOf(stack, address))
@@ -52,7 +44,7 @@ async function member(browser: Browser, stack: MailStack, address: string): Prom
   return { page, stop: async () => { await context.close(); await web.stop() } }
 }
 
-const shown = (page: Page) => page.evaluate(() => (window as unknown as { __shown: { title: string; body: string }[] }).__shown.map((n) => `${n.title} | ${n.body}`))
+const shown = async (page: Page) => (await notificationsShown(page)).map((n) => `${n.title} | ${n.body}`)
 const mentionTitles = async (page: Page) => (await shown(page)).filter((t) => t.includes('mentioned you') || t.includes('new mentions'))
 
 /** axe on what is open now (WCAG 2.1 AA), light and dark, iframes left out. */

@@ -1,7 +1,7 @@
 import type { Page } from '@playwright/test'
 import { smallOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
-import { test, expect, choose, launch, passwordOf } from './fixtures'
+import { test, expect, choose, launch, notificationsShown, passwordOf, watchNotifications } from './fixtures'
 
 /**
  * Desktop notifications in the web host: the browser's Notification API with the permission
@@ -23,7 +23,7 @@ function customerMail(fromName: string, subject: string): string {
     'Content-Type: text/plain; charset=utf-8', '', `${subject}: please help.`, ''].join('\r\n')
 }
 
-const shownTitles = (page: Page) => page.evaluate(() => (window as unknown as { __shown: { title: string }[] }).__shown.map((n) => n.title))
+const shownTitles = async (page: Page) => (await notificationsShown(page)).map((n) => n.title)
 
 test.describe('notifications of new mail', () => {
   let stack: MailStack
@@ -31,15 +31,7 @@ test.describe('notifications of new mail', () => {
   test.afterAll(async () => { await stack?.stop() })
 
   test('a delivery to a shared Inbox notifies, grouped, opens on click; own sends and moves and a muted mailbox stay silent', async ({ page, context }) => {
-    await context.grantPermissions(['notifications'])
-    await page.addInitScript(() => {
-      const Real = window.Notification
-      const shown: { title: string; body: string; note: Notification }[] = []
-      ;(window as unknown as { __shown: typeof shown }).__shown = shown
-      window.Notification = class extends Real {
-        constructor(title: string, opts?: NotificationOptions) { super(title, opts); shown.push({ title, body: opts?.body ?? '', note: this }) }
-      } as typeof Notification
-    })
+    await watchNotifications(context, page)
     await launch(page, stack, async (app) => {
       await app.getByLabel('E-mail address').fill('lars@northwind.test')
       await app.getByLabel('Password').fill(passwordOf(stack, 'lars@northwind.test'))
