@@ -231,11 +231,14 @@ export const useTeamStore = defineStore('team', () => {
   const arrivalOf = (c: ConversationRef) => arrivals.value.get(c.mailboxId)?.get(c.conversationId) ?? 0
   /**
    * Whether a sender is a customer of this mailbox: outside the organisation's domains (the
-   * directory's, the person's own, the mailbox's) and not one of its members.
+   * directory's, the person's own, the mailbox's) and not one of its members. The domains and
+   * members are worked out once, for a pass over many rows.
    */
-  function isCustomer(mailboxId: string, from: string | undefined): boolean {
+  function customerOf(mailboxId: string): (from: string | undefined) => boolean {
     const mailbox = session.session?.mailboxes.find((m) => m.id === mailboxId)
-    return fromOutside(from, domainsOf(mailboxId), [...(mailbox?.members ?? []), ...membersOf(mailboxId)])
+    const domains = domainsOf(mailboxId)
+    const members = [...(mailbox?.members ?? []), ...membersOf(mailboxId)]
+    return (from) => fromOutside(from, domains, members)
   }
   /**
    * The organisation's domains as the window knows them (R7): the directory's (main keeps it),
@@ -451,5 +454,5 @@ export const useTeamStore = defineStore('team', () => {
     return Object.entries(b?.writing ?? {}).filter(([who, until]) => who !== me.value && until > now).map(([who]) => who)
   }
 
-  return { version, me, useLegacyIds, stateOf, brief, matches, clock, snoozed, snoozedIn, snoozeOf, setArrivals, replyWatched, isCustomer, domainsOf, snooze, unsnooze, membersOf, authorship, claim, assign, setStatus, addNote, deleteNote, restoreNote, deleted, writing, writers, pull, pullAll }
+  return { version, me, useLegacyIds, stateOf, brief, matches, clock, snoozed, snoozedIn, snoozeOf, setArrivals, replyWatched, customerOf, domainsOf, snooze, unsnooze, membersOf, authorship, claim, assign, setStatus, addNote, deleteNote, restoreNote, deleted, writing, writers, pull, pullAll }
 })

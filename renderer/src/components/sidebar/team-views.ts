@@ -59,7 +59,7 @@ export function useTeamViews() {
     tick.value++
   }
   const inboxesHave = (folderId: string) => [...inboxes.value.values()].includes(folderId)
-  // With who sent it and when the server got it: a customer's reply wakes a snooze (team.isCustomer).
+  // With who sent it and when the server got it: a customer's reply wakes a snooze (team.customerOf).
   const refOf = (m: MessageSummary): InboxRow => ({ mailboxId: m.mailboxId, conversationId: m.conversationId, from: m.from[0]?.address, date: m.date })
 
   function apply(c: CacheChange): void {
@@ -104,7 +104,7 @@ export function useTeamViews() {
       // Only the rows of conversations a reply would wake: none snoozed so, no pass at all.
       const watched = team.replyWatched(mailboxId)
       const kept = watched.size ? [...(rows.get(inboxId)?.values() ?? [])].filter((r) => watched.has(r.conversationId)) : []
-      team.setArrivals(mailboxId, newestCustomerArrivals(kept, (from) => team.isCustomer(mailboxId, from)))
+      team.setArrivals(mailboxId, newestCustomerArrivals(kept, team.customerOf(mailboxId)))
     }
   })
 
