@@ -699,6 +699,7 @@ export const en = {
     addNoteLabel: 'Internal note for the team',
     addNotePlaceholder: 'Internal note: only members see it; it is never sent or quoted',
     addNote: 'Add note',
+    noteNotAdded: 'The note was not added: its text is back in the field. Change it and add it again.',
     waiting: 'Saved on this device; the team sees it when the connection is back.',
     batchDistrusted: 'A summary of the team state that {by} appended does not match the team records: Tandem uses the records themselves. Tell your administrator if this happens again.',
     lost: '{who} already has this conversation.',

@@ -700,6 +700,7 @@ export const nl: Catalogue = {
     addNoteLabel: 'Interne notitie voor het team',
     addNotePlaceholder: 'Interne notitie: alleen leden zien die; ze wordt nooit verzonden of geciteerd',
     addNote: 'Notitie toevoegen',
+    noteNotAdded: 'De notitie is niet toegevoegd: de tekst staat weer in het veld. Pas hem aan en voeg hem opnieuw toe.',
     waiting: 'Bewaard op dit apparaat; het team ziet het zodra de verbinding terug is.',
     batchDistrusted: 'Een samenvatting van de teamstatus die {by} heeft toegevoegd klopt niet met de teamrecords: Tandem gebruikt de records zelf. Meld het je beheerder als dit vaker gebeurt.',
     lost: '{who} heeft dit gesprek al.',

@@ -30,11 +30,12 @@ const DESK = 'Coffee Helpdesk'
 const at = (local: string) => `${local}@${DOMAIN}`
 
 /** A member's own Tandem with desktop notifications allowed and observed, on the shared Inbox. */
-async function member(browser: Browser, stack: MailStack, address: string): Promise<{ page: Page; stop: () => Promise<void> }> {
+async function member(browser: Browser, stack: MailStack, address: string, prepare?: (page: Page) => Promise<void>): Promise<{ page: Page; stop: () => Promise<void> }> {
   const web = await startWebApp({ suggestedServer: serverOf(stack), log: () => undefined, pollMs: 500 })
   const context = await browser.newContext({ viewport: { width: 1360, height: 860 } })
   const page = await context.newPage()
   await watchNotifications(context, page)
+  await prepare?.(page)
   await page.goto(web.url)
   await page.getByLabel('E-mail address').fill(address)
   await page.getByLabel('Password').fill(passwordOf(stack, address))
@@ -42,6 +43,24 @@ async function member(browser: Browser, stack: MailStack, address: string): Prom
   await expect(page.getByTestId('signed-in-as')).toHaveText(address, { timeout: 30_000 })
   await page.getByRole('navigation', { name: 'Mailboxes' }).getByRole('region', { name: DESK }).locator('button[data-role="inbox"]').click()
   return { page, stop: async () => { await context.close(); await web.stop() } }
+}
+
+/**
+ * A window whose notes marked OUTSIDE reach the service with a mention of someone outside the
+ * organisation added on the way — as a window that missed an address would send them — so the
+ * real service refuses them (R7). Every other message passes through unchanged.
+ */
+async function refusingOutsideNotes(page: Page): Promise<void> {
+  await page.routeWebSocket(/.*/, (ws) => {
+    const server = ws.connectToServer()
+    ws.onMessage((raw) => {
+      const m = typeof raw === 'string' ? JSON.parse(raw) as { name?: string; input?: { action?: { kind?: string; text?: string } } } : null
+      const action = m?.name === 'team.record' ? m.input?.action : undefined
+      if (action?.kind === 'note' && action.text?.includes('OUTSIDE')) { action.text += ' @someone@elsewhere.example'; server.send(JSON.stringify(m)) }
+      else server.send(raw)
+    })
+    server.onMessage((raw) => ws.send(raw))
+  })
 }
 
 const shown = async (page: Page) => (await notificationsShown(page)).map((n) => `${n.title} | ${n.body}`)
@@ -77,7 +96,7 @@ test.describe('mentions in internal notes', () => {
     // Two windows, two services and a mail server on two shared cores: a walk, never a race against time.
     test.setTimeout(120_000)
     const row = (p: Page) => p.getByRole('listbox', { name: 'Message list' }).locator('.row', { hasText: 'Grinder makes a noise' })
-    const [lars, mei] = await Promise.all([member(browser, stack, at('lars')), member(browser, stack, at('mei'))])
+    const [lars, mei] = await Promise.all([member(browser, stack, at('lars'), refusingOutsideNotes), member(browser, stack, at('mei'))])
     try {
       // The mention already there when Mei's device first read the folder: listed for her, not notified.
       await expect(mei.page.getByTestId('mentions-unread')).toHaveText(/^1\s*unread$/, { timeout: 20_000 })
@@ -144,6 +163,14 @@ test.describe('mentions in internal notes', () => {
       // Lars, the author, was told nothing; nor has he a mention.
       expect(await mentionTitles(lars.page)).toEqual([])
       await expect(lars.page.getByTestId('mentions-unread')).toHaveText(/^0\s*unread$/)
+
+      // A note the service refuses is not lost: its text comes back to the field, and the window says so.
+      await row(lars.page).click()
+      await field.fill('OUTSIDE: ask the supplier about the burr set.')
+      await lars.page.getByRole('button', { name: 'Add note' }).click()
+      await expect(lars.page.getByTestId('mention-error')).toHaveText('The note was not added: its text is back in the field. Change it and add it again.', { timeout: 15_000 })
+      await expect(field).toHaveValue('OUTSIDE: ask the supplier about the burr set.')
+      await expect(lars.page.getByTestId('team-note')).toHaveCount(2)
 
       // Notes are never in outgoing mail: neither a reply nor a forward quotes them.
       for (const key of ['r', 'f']) {

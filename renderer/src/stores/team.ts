@@ -387,14 +387,16 @@ export const useTeamStore = defineStore('team', () => {
   /** A message of the conversation as the service finds it again (it computes the conversation from its headers). */
   const aboutOf = (m: MessageSummary): MessageRef => ({ folderId: m.folderId, uid: m.uid, messageId: m.messageId })
 
-  async function act(m: MessageSummary, action: TeamAction, before?: TeamTask['before']): Promise<TeamTask['id']> {
+  /** Records an action as a durable task; says whether it was refused (held) rather than done or queued. */
+  async function record(m: MessageSummary, action: TeamAction, before?: TeamTask['before']): Promise<{ id: TeamTask['id']; refused: boolean }> {
     const id = crypto.randomUUID()
     const outcome = await queue.addAndWait({ kind: 'team', id, mailboxId: m.mailboxId, conversationId: m.conversationId, about: aboutOf(m), action, at: Date.now(), locale: i18n.global.locale.value, ...(before ? { before } : {}) })
     if (outcome.kind === 'done') await pull(m.mailboxId).catch(() => undefined)
     else if (outcome.kind === 'waiting') notices.show(tr('team.waiting'))
     // Refused: the queue has taken it back and said why.
-    return id
+    return { id, refused: outcome.kind === 'held' }
   }
+  const act = (m: MessageSummary, action: TeamAction, before?: TeamTask['before']): Promise<TeamTask['id']> => record(m, action, before).then((r) => r.id)
 
   /** "Assign to me": a claim, counted only if nobody took it meanwhile; if someone did, the person is told who. */
   async function claim(m: MessageSummary): Promise<void> {
@@ -418,7 +420,8 @@ export const useTeamStore = defineStore('team', () => {
     return act(m, { kind: 'snooze', until, onReply, after }, before)
   }
   const unsnooze = (m: MessageSummary) => act(m, { kind: 'unsnooze' }, { snooze: snoozeOf(m)?.snooze ?? null })
-  const addNote = (m: MessageSummary, text: string) => act(m, { kind: 'note', note: crypto.randomUUID(), text })
+  /** Adds an internal note; false when the service refused it (the caller keeps its text). */
+  const addNote = (m: MessageSummary, text: string) => record(m, { kind: 'note', note: crypto.randomUUID(), text }).then((r) => !r.refused)
   const deleteNote = (m: MessageSummary, note: string) => act(m, { kind: 'noteDelete', note })
   const restoreNote = (m: MessageSummary, note: string) => act(m, { kind: 'noteRestore', note })
 
