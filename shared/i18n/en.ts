@@ -140,6 +140,9 @@ export const en = {
   common: {
     close: 'Close',
     more: 'More actions',
+    pickDate: 'Open the calendar',
+    previousMonth: 'Previous month',
+    nextMonth: 'Next month',
   },
   app: {
     starting: 'Starting Tandem…',

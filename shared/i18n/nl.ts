@@ -141,6 +141,9 @@ export const nl: Catalogue = {
   common: {
     close: 'Sluiten',
     more: 'Meer acties',
+    pickDate: 'Kalender openen',
+    previousMonth: 'Vorige maand',
+    nextMonth: 'Volgende maand',
   },
   app: {
     starting: 'Tandem wordt gestart…',

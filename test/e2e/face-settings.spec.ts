@@ -60,8 +60,15 @@ test('settings are kept across a restart of the app, and the app shows them', as
 
     await settings.getByRole('tab', { name: en.settings.notifications.title }).click()
     await settings.getByRole('checkbox', { name: en.notify.quietEnable }).check()
-    await settings.getByLabel(en.notify.quietFrom, { exact: true }).fill('21:30')
-    await settings.getByLabel(en.notify.quietUntil, { exact: true }).fill('06:45')
+    // Typed part by part, as a person does: English shows hours of 12 and AM/PM.
+    for (const [name, keys] of [[en.notify.quietFrom, ['09', '30', 'P']], [en.notify.quietUntil, ['06', '45', 'A']]] as const) {
+      const field = settings.getByLabel(name, { exact: true })
+      for (const [i, part] of (['hour', 'minute', 'dayPeriod'] as const).entries()) {
+        await field.locator(`[data-part="${part}"]`).click()
+        await page.keyboard.type(keys[i]!)
+      }
+    }
+    await expect(settings.getByLabel(en.notify.quietFrom, { exact: true })).toHaveAttribute('data-value', '21:30')
     await settings.getByRole('checkbox', { name: 'Notify me of new mail in Contoso Support' }).uncheck()
 
     await settings.getByRole('tab', { name: en.settings.offline.title }).click()
@@ -99,8 +106,9 @@ test('settings are kept across a restart of the app, and the app shows them', as
     await expect(again.getByRole('radio', { name: nl.settings.appearance.compact })).toBeChecked()
     await again.getByRole('tab', { name: nl.settings.notifications.title }).click()
     await expect(again.getByRole('checkbox', { name: nl.notify.quietEnable })).toBeChecked()
-    await expect(again.getByLabel(nl.notify.quietFrom, { exact: true })).toHaveValue('21:30')
-    await expect(again.getByLabel(nl.notify.quietUntil, { exact: true })).toHaveValue('06:45')
+    // Dutch shows the same times on a 24-hour clock.
+    await expect(again.getByLabel(nl.notify.quietFrom, { exact: true })).toHaveText('21:30')
+    await expect(again.getByLabel(nl.notify.quietUntil, { exact: true })).toHaveText('06:45')
     await expect(again.getByRole('checkbox', { name: 'Meld nieuwe e-mail in Contoso Support' })).not.toBeChecked()
     await expect(again.getByRole('checkbox', { name: 'Meld nieuwe e-mail in bob@contoso.test' })).toBeChecked()
     await again.getByRole('tab', { name: nl.settings.offline.title }).click()

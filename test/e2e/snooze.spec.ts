@@ -1,5 +1,5 @@
 import AxeBuilder from '@axe-core/playwright'
-import type { Browser, Page } from '@playwright/test'
+import type { Browser, Locator, Page } from '@playwright/test'
 import { smallOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
 import { test, expect, choose, person } from './fixtures'
@@ -37,6 +37,20 @@ async function member(browser: Browser, stack: MailStack, local: string): Promis
 const desk = (p: Page) => p.getByRole('navigation', { name: 'Mailboxes' }).getByRole('region', { name: DESK })
 const row = (p: Page, subject: string) => p.getByRole('listbox', { name: 'Message list' }).locator('.row', { hasText: subject })
 const snoozedCount = (p: Page) => desk(p).getByTestId('view-count-snoozed')
+
+/**
+ * Types a local date and time into the snooze dialog's field part by part, as a person does: each
+ * part is a spin button named by the part; English orders them month, day, year, hour, minute, AM/PM.
+ */
+async function typeWhen(field: Locator, t: { year: number; month: number; day: number; hour: number; minute: number }): Promise<void> {
+  const two = (n: number) => String(n).padStart(2, '0')
+  const parts: [string, string][] = [['month', two(t.month)], ['day', two(t.day)], ['year', String(t.year)],
+    ['hour', two(t.hour % 12 || 12)], ['minute', two(t.minute)], ['dayPeriod', t.hour < 12 ? 'A' : 'P']]
+  for (const [part, keys] of parts) {
+    await field.locator(`[data-part="${part}"]`).click()
+    await field.page().keyboard.type(keys)
+  }
+}
 
 async function axe(page: Page, what: string): Promise<void> {
   // Not over a row, nor the list focused: a row's quick actions would cover its date.
@@ -78,16 +92,17 @@ test.describe('snooze a conversation for the team', () => {
       await expect(dialog.getByRole('button', { name: /Tomorrow morning/ })).toBeVisible()
       await axe(alice.page, 'the snooze dialog')
       // A time already past is refused, in words, and nothing is recorded.
-      await dialog.getByLabel('Pick a date and time').fill('2020-01-01T09:00')
+      const field = dialog.getByTestId('snooze-pick-at')
+      await expect(field).toHaveAccessibleName('Pick a date and time')
+      await typeWhen(field, { year: 2020, month: 1, day: 1, hour: 9, minute: 0 })
       await dialog.getByRole('button', { name: 'Snooze until then' }).click()
       await expect(dialog.getByTestId('snooze-error')).toHaveText('That time has already passed. Pick a time in the future.')
       // Two to three minutes on, by her page's clock (the field takes local minutes).
       const soon = await alice.page.evaluate(() => {
         const d = new Date(Date.now() + 120_000)
-        const two = (n: number) => String(n).padStart(2, '0')
-        return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}T${two(d.getHours())}:${two(d.getMinutes())}`
+        return { year: d.getFullYear(), month: d.getMonth() + 1, day: d.getDate(), hour: d.getHours(), minute: d.getMinutes() }
       })
-      await dialog.getByLabel('Pick a date and time').fill(soon)
+      await typeWhen(field, soon)
       await dialog.getByRole('button', { name: 'Snooze until then' }).click()
       await expect(alice.page.getByRole('status').filter({ hasText: /^Snoozed until today / })).toBeVisible()
       await expect(row(alice.page, 'Parcel lost')).toHaveCount(0)
