@@ -4,13 +4,14 @@ import { loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
 import { projectRoot } from '../../electron/web/web-app'
 import { join } from 'node:path'
+import { recordOf, TEAM_FOLDER } from '../../electron/service/operations/team'
 
 /**
  * Tandem on the Exchange Online-shaped organisation (Northwind: tokens only, no shared
  * namespace, no SPECIAL-USE, ACL, QUOTA, METADATA or CONDSTORE, 4 096-octet command lines, the
  * server's own Sent copies): Maria signs in through the organisation's provider, opens the shared
  * Orders mailbox by its address, reads and triages it, claims a conversation and writes a note,
- * replies as it (Send As, which the server checks; On Behalf is never acted on where nothing checks it), and keeps working while the server is away.
+ * replies as it (Send As, which the server checks; On Behalf is never acted on where nothing checks it), and keeps working while the server is away (a flag and a team snooze, replayed once when it is back).
  */
 const D = 'northwind.test'
 
@@ -150,10 +151,24 @@ test('signs in with the provider, opens a shared mailbox by address, triages, cl
       await row('Chai order 10249').click()
       await expect(app.frameLocator('iframe.mail-frame').locator('body')).toContainText('where is it?')
       await app.keyboard.press('s')
+      // Snoozed for the team until the customer writes again: out of the Inbox at once, offline.
+      await app.keyboard.press('b')
+      await app.getByTestId('snooze-dialog').getByRole('button', { name: 'Until the customer replies' }).click()
+      await expect(row('Chai order 10249')).toHaveCount(0)
     } finally {
       await stack.resume()
     }
     // Back: the queued flag reaches the server, nothing lost.
     await expect.poll(() => inOrders('INBOX', (c) => subjects(c, { flagged: true })), { timeout: 60_000 }).toEqual(['Chai order 10249', 'Teapot order 10248'])
+    // And the snooze is in the team folder, Maria's, once — what every member's Tandem folds.
+    const snoozes = () => inOrders(TEAM_FOLDER, async (c) => {
+      const out: string[] = []
+      for await (const m of c.fetch('1:*', { source: true })) {
+        const r = m.source ? await recordOf(m.source) : null
+        if (r?.action.kind === 'snooze') out.push(`${r.by} until=${r.action.until} onReply=${r.action.onReply}`)
+      }
+      return out
+    })
+    await expect.poll(snoozes, { timeout: 30_000 }).toEqual([`maria@${D} until=null onReply=true`])
   })
 })
