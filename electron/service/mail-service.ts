@@ -165,6 +165,11 @@ export class MailService extends SessionLifecycle {
     return this.replies.change(input)
   }
 
+  /** A saved reply's files, checked against what its record lists, for the composer to attach. */
+  savedReplyFiles(mailboxId: string, uid: number): Promise<CallOutput<'replies.files'>> {
+    return this.replies.files(mailboxId, uid)
+  }
+
   private sharedRuntime(mailboxId: string): MailboxRuntime {
     const runtime = this.runtime(mailboxId)
     if (runtime.mailbox.kind !== 'shared') throw fail({ code: 'request.invalid', field: 'mailboxId', key: 'errors.team.notShared' })

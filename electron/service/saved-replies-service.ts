@@ -1,11 +1,12 @@
 import type { ImapFlow } from 'imapflow'
 import type { CallInput, CallOutput } from '../../shared/api/contract'
 import { formatIn } from '../../shared/i18n'
-import { foldSavedReplies, SAVED_REPLY_VERSION, type SavedReplyRecord } from '../../shared/rules/saved-replies'
+import { fail } from '../../shared/api/errors'
+import { foldSavedReplies, MAX_REPLY_FILES_BYTES, SAVED_REPLY_FILES_VERSION, SAVED_REPLY_VERSION, type SavedReplyRecord } from '../../shared/rules/saved-replies'
 import type { MailboxRuntime } from './imap/mailbox-runtime'
 import { appendTeamRecord, ensureTeamFolder } from './operations/team'
 import type { AuthorSetup } from './operations/team-authors'
-import { confirmedSavedReplyRecords, readSavedReplyRecords, savedReplyMessage, savedReplyMessageId } from './operations/saved-replies'
+import { confirmedSavedReplyRecords, readSavedReplyFiles, readSavedReplyRecords, replyFileOf, savedReplyMessage, savedReplyMessageId } from './operations/saved-replies'
 import { findByMessageId } from './operations/triage'
 
 /** What saved replies need of the service: a mailbox's runtime, who is signed in, how a team folder's authors are told. */
@@ -57,18 +58,38 @@ export class SavedRepliesService {
     const { client, path } = await runtime.teamFolder()
     await this.exists(input.mailboxId, client, path, true)
     const base = { v: SAVED_REPLY_VERSION, id: input.id, reply: input.reply, at: input.at, by: active.address } as const
-    const record: SavedReplyRecord = input.op === 'save' ? { ...base, op: 'save', name: input.name ?? '', html: input.html ?? '' } : { ...base, op: input.op }
+    // A save's files: their sizes and hashes worked out here from the bytes, bounded together.
+    const bytes = (input.files ?? []).map((f) => Buffer.from(f.contentBase64, 'base64'))
+    const total = bytes.reduce((n, b) => n + b.length, 0)
+    if (total > MAX_REPLY_FILES_BYTES) throw fail({ code: 'request.invalid', field: 'files', key: 'errors.replies.filesTooBig', params: { size: total, max: MAX_REPLY_FILES_BYTES } })
+    const files = (input.files ?? []).map((f, i) => replyFileOf(f.filename, f.contentType, bytes[i]!))
+    const record: SavedReplyRecord = input.op !== 'save' ? { ...base, op: input.op }
+      : files.length ? { ...base, v: SAVED_REPLY_FILES_VERSION, op: 'save', name: input.name ?? '', html: input.html ?? '', files }
+        : { ...base, op: 'save', name: input.name ?? '', html: input.html ?? '' }
     const already = await findByMessageId(client, path, savedReplyMessageId(record.id))
     if (already !== null) return { uid: already }
     const who = active.name || active.address
     const subject = formatIn(input.locale ?? 'en', `replies.record.${record.op}`, { by: who, name: input.name ?? '' })
-    const message = await savedReplyMessage(record, active.name, subject, formatIn(input.locale ?? 'en', 'replies.record.explain'))
+    const message = await savedReplyMessage(record, active.name, subject, formatIn(input.locale ?? 'en', 'replies.record.explain'), bytes)
     if (runtime.mailbox.kind === 'shared') {
       const setup = await this.host.authorSetup(input.mailboxId, client, path)
       const mine = setup.mode === 'confirmed' ? setup.folders.get(active.address.toLowerCase()) : undefined
       if (mine && (await findByMessageId(client, mine, savedReplyMessageId(record.id))) === null) await appendTeamRecord(client, mine, message)
     }
     return { uid: await appendTeamRecord(client, path, message).catch((e: unknown) => { this.there.delete(input.mailboxId); throw e }) }
+  }
+
+  /**
+   * A saved reply's files (the record at `uid`, which lists them), each checked against its
+   * record. In the person's own mailbox only a record by the person counts, as for the list.
+   */
+  async files(mailboxId: string, uid: number): Promise<CallOutput<'replies.files'>> {
+    const runtime = this.host.runtime(mailboxId)
+    const { client, path } = await runtime.teamFolder()
+    if (!(await this.exists(mailboxId, client, path, false))) throw fail({ code: 'message.gone', key: 'errors.replies.filesGone' })
+    const owner = runtime.mailbox.kind === 'shared' ? null : this.host.me().address
+    const read = await readSavedReplyFiles(client, path, uid, owner)
+    return { files: read.map(({ file, content }) => ({ filename: file.name, contentType: file.type, contentBase64: content.toString('base64'), sha256: file.sha256 })) }
   }
 
   /** Whether the mailbox's team folder is there (one LIST until it is seen); created when `create` and the server lets the person. */

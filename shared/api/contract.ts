@@ -8,7 +8,7 @@ import { MAX_HISTORY, MAX_NOTES } from '../team/fold'
 const MAX_CONFIRM = MAX_NOTES * 2 + MAX_HISTORY
 import { LOCALES } from '../i18n'
 import { MAX_SIGNATURE_HTML } from '../rules/shared-signature'
-import { MAX_REPLY_HISTORY, MAX_REPLY_HTML, MAX_REPLY_NAME, MAX_SAVED_REPLIES } from '../rules/saved-replies'
+import { MAX_REPLY_FILES, MAX_REPLY_FILES_BYTES, MAX_REPLY_HISTORY, MAX_REPLY_HTML, MAX_REPLY_NAME, MAX_SAVED_REPLIES, replyFileSchema } from '../rules/saved-replies'
 import { apiErrorSchema, textSchema } from './errors'
 import { batchFromWire } from './summary-wire'
 import {
@@ -281,6 +281,8 @@ export const calls = {
       id: z.string().uuid(),
       name: z.string().max(MAX_REPLY_NAME),
       html: z.string().max(MAX_REPLY_HTML),
+      files: z.array(replyFileSchema).max(MAX_REPLY_FILES),
+      filesUid: z.number().int().positive().nullable(),
       changedBy: emailAddressSchema,
       changedAt: z.number().int().nonnegative(),
       changedConfirmed: z.boolean(),
@@ -304,9 +306,23 @@ export const calls = {
     /** A save's name and HTML; a delete or restore carries neither. */
     name: z.string().trim().min(1).max(MAX_REPLY_NAME).optional(),
     html: z.string().max(MAX_REPLY_HTML).optional(),
+    /** A save's files (main works out their sizes and hashes; MAX_REPLY_FILES_BYTES together at most). */
+    files: z.array(z.object({
+      filename: z.string().trim().min(1).max(255),
+      contentType: z.string().max(200),
+      contentBase64: z.string().max(Math.ceil(MAX_REPLY_FILES_BYTES / 3) * 4),
+    }).strict()).max(MAX_REPLY_FILES).optional(),
     locale: z.enum(LOCALES).default('en'),
-  }).strict().refine((c) => (c.op === 'save') === (c.name !== undefined && c.html !== undefined), { message: 'a save carries a name and HTML, a delete or restore neither', path: ['op'] }),
+  }).strict().refine((c) => (c.op === 'save') === (c.name !== undefined && c.html !== undefined), { message: 'a save carries a name and HTML, a delete or restore neither', path: ['op'] })
+    .refine((c) => c.op === 'save' || c.files === undefined, { message: 'only a save carries files', path: ['files'] }),
   z.object({ uid: z.number().int().positive().nullable() })),
+  /**
+   * The files of a saved reply (its `filesUid`), as the composer attaches them: each checked
+   * against the size and SHA-256 its record lists before it is given.
+   */
+  'replies.files': call(z.object({ mailboxId: z.string().min(1).max(400), uid: z.number().int().positive() }).strict(), z.object({
+    files: z.array(z.object({ filename: z.string().max(255), contentType: z.string().max(200), contentBase64: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) })).max(MAX_REPLY_FILES),
+  })),
   /**
    * What threading needs of cached messages that were synced before summaries carried it:
    * Sender, References' root, Thread-Index's and a draft's author (rows `[uid, sender, referencesRoot, threadIndex, draftBy]`,

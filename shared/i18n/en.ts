@@ -121,6 +121,11 @@ export const en = {
       mentionTooMany: 'The note was not saved: it mentions {count} people, and a note may mention at most {max}. Mention fewer people, or write more than one note.',
       snoozePast: 'The conversation was not snoozed: the time to wake it has already passed. Pick a time in the future.',
     },
+    replies: {
+      filesGone: 'The files of this saved reply are no longer in the mailbox, so they were not attached. Open Settings, Saved replies to see it as it is now.',
+      filesChanged: 'The files of this saved reply do not match what it lists, so they were not attached. Save the reply again with its files.',
+      filesTooBig: 'The saved reply was not saved: its files come to {size} bytes together, and a saved reply may carry at most {max}. Attach smaller files, or fewer.',
+    },
     smime: {
       otherAddress: 'That certificate is for {addresses}, not for {address}.',
       noAddressFor: 'That certificate is for no e-mail address, not for {address}.',
@@ -920,6 +925,14 @@ export const en = {
     empty: 'No saved replies yet. Add them in Settings, Saved replies.',
     manage: 'Manage saved replies…',
     left: 'Fill in what the saved reply left open: {list}.',
+    filesNotAttached: 'The files of “{name}” were not attached: {reason}',
+    files: 'Files it attaches',
+    attachFiles: 'Attach files…',
+    removeFile: 'Remove {name}',
+    filesTooBig: 'These files come to {size} together, and a saved reply may carry at most {max}. Attach smaller files, or fewer.',
+    tooManyFiles: 'A saved reply may carry at most {max} files.',
+    filesUnread: 'Its files could not be read now, so it cannot be changed here: {reason}',
+    withFiles: 'No files | 1 file | {count} files',
     record: {
       save: '{by} saved the reply “{name}”',
       delete: '{by} deleted a saved reply',

@@ -122,6 +122,11 @@ export const nl: Catalogue = {
       mentionTooMany: 'De notitie is niet opgeslagen: er worden {count} mensen in vermeld, en een notitie mag er hoogstens {max} vermelden. Vermeld minder mensen, of schrijf meer dan één notitie.',
       snoozePast: 'Het gesprek is niet gesnoozed: het tijdstip om het terug te zetten is al voorbij. Kies een tijdstip in de toekomst.',
     },
+    replies: {
+      filesGone: 'De bestanden van dit opgeslagen antwoord staan niet meer in het postvak, dus ze zijn niet bijgevoegd. Open Instellingen, Opgeslagen antwoorden om te zien hoe het nu is.',
+      filesChanged: 'De bestanden van dit opgeslagen antwoord kloppen niet met wat het noemt, dus ze zijn niet bijgevoegd. Sla het antwoord opnieuw op met zijn bestanden.',
+      filesTooBig: 'Het opgeslagen antwoord is niet opgeslagen: de bestanden zijn samen {size} bytes, en een opgeslagen antwoord mag er hoogstens {max} meenemen. Voeg kleinere of minder bestanden toe.',
+    },
     smime: {
       otherAddress: 'Dat certificaat is voor {addresses}, niet voor {address}.',
       noAddressFor: 'Dat certificaat is voor geen enkel e-mailadres, niet voor {address}.',
@@ -921,6 +926,14 @@ export const nl: Catalogue = {
     empty: 'Nog geen opgeslagen antwoorden. Voeg ze toe in Instellingen, Opgeslagen antwoorden.',
     manage: 'Opgeslagen antwoorden beheren…',
     left: 'Vul in wat het opgeslagen antwoord openliet: {list}.',
+    filesNotAttached: 'De bestanden van “{name}” zijn niet bijgevoegd: {reason}',
+    files: 'Bestanden die het meeneemt',
+    attachFiles: 'Bestanden toevoegen…',
+    removeFile: '{name} verwijderen',
+    filesTooBig: 'Deze bestanden zijn samen {size}, en een opgeslagen antwoord mag er hoogstens {max} meenemen. Voeg kleinere of minder bestanden toe.',
+    tooManyFiles: 'Een opgeslagen antwoord mag hoogstens {max} bestanden meenemen.',
+    filesUnread: 'De bestanden konden nu niet gelezen worden, dus het kan hier niet gewijzigd worden: {reason}',
+    withFiles: 'Geen bestanden | 1 bestand | {count} bestanden',
     record: {
       save: '{by} heeft het antwoord “{name}” opgeslagen',
       delete: '{by} heeft een opgeslagen antwoord verwijderd',

@@ -18,6 +18,12 @@ import { asciiJson, headerJson, parseBoundedJson } from './header-json'
  * The HTML is a member's: the window sanitises it when it reads it and again before sending.
  */
 export const SAVED_REPLY_VERSION = 1
+/**
+ * A save that carries files: its record lists them (name, type, size, SHA-256) and the message
+ * holds them as its attachments, in that order. A version of its own, so a Tandem that knows
+ * only version 1 passes over a reply whose files it could not give (it would send it without).
+ */
+export const SAVED_REPLY_FILES_VERSION = 2
 
 /** The header a saved-reply record carries its JSON in (base64), and what a search finds it by. */
 export const SAVED_REPLY_HEADER = 'X-Tandem-Saved-Reply'
@@ -38,10 +44,34 @@ export const MAX_REPLY_READ_BYTES = 8 * 1024 * 1024
 export const MAX_SAVED_REPLIES = 500
 /** How many changes of each saved reply are kept in its history (newest first). */
 export const MAX_REPLY_HISTORY = 20
+/** How many files a saved reply may carry. */
+export const MAX_REPLY_FILES = 10
+/**
+ * The most a saved reply's files may be together (decoded): a reply is inserted into messages
+ * that the submission server's size limit bounds too, and each change of the reply keeps a copy
+ * in the team folder.
+ */
+export const MAX_REPLY_FILES_BYTES = 10 * 1024 * 1024
+/** The most a record's message with files can be: the record, its files in base64 (76-character lines), and each part's headers. */
+export const MAX_REPLY_FILES_MESSAGE = MAX_REPLY_MESSAGE + Math.ceil(MAX_REPLY_FILES_BYTES / 57) * 78 + MAX_REPLY_FILES * 2048
+
+/** A file a saved reply carries, as its record lists it: the message's attachment at the same place holds it. */
+export const replyFileSchema = z.object({
+  name: z.string().trim().min(1).max(255),
+  type: z.string().regex(/^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}$/i),
+  size: z.number().int().nonnegative().max(MAX_REPLY_FILES_BYTES),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+}).strict()
+export type ReplyFile = z.infer<typeof replyFileSchema>
 
 const base = { v: z.literal(SAVED_REPLY_VERSION), id: z.string().uuid(), reply: z.string().uuid(), at: timestampSchema, by: emailAddressSchema }
-export const savedReplyRecordSchema = z.discriminatedUnion('op', [
-  z.object({ ...base, op: z.literal('save'), name: z.string().trim().min(1).max(MAX_REPLY_NAME), html: z.string().max(MAX_REPLY_HTML) }).strict(),
+const saveFields = { op: z.literal('save'), name: z.string().trim().min(1).max(MAX_REPLY_NAME), html: z.string().max(MAX_REPLY_HTML) }
+export const savedReplyRecordSchema = z.union([
+  z.object({ ...base, ...saveFields }).strict(),
+  z.object({
+    ...base, ...saveFields, v: z.literal(SAVED_REPLY_FILES_VERSION),
+    files: z.array(replyFileSchema).min(1).max(MAX_REPLY_FILES).refine((fs) => fs.reduce((n, f) => n + f.size, 0) <= MAX_REPLY_FILES_BYTES, { message: 'the files are bigger together than a saved reply may carry' }),
+  }).strict(),
   z.object({ ...base, op: z.literal('delete') }).strict(),
   z.object({ ...base, op: z.literal('restore') }).strict(),
 ])
@@ -57,6 +87,10 @@ export interface SavedReply {
   id: string
   name: string
   html: string
+  /** The files its last save carries (version 2), in the order of its message's attachments; none for version 1. */
+  files: ReplyFile[]
+  /** The UID of the message that holds those files (its last save); null without files. */
+  filesUid: number | null
   /** The last change of any kind (save, delete, restore), with its author. */
   changedBy: string
   changedAt: number
@@ -112,9 +146,11 @@ export function foldSavedReplies(records: readonly (SavedReplyRecord & { uid: nu
     const sure = confirmed.has(r.id)
     let s = byId.get(r.reply)
     if (r.op === 'save') {
-      if (!s) byId.set(r.reply, (s = { id: r.reply, name: r.name, html: r.html, changedBy: r.by, changedAt: r.at, changedConfirmed: sure, deleted: null, uid: r.uid, history: [] }))
+      if (!s) byId.set(r.reply, (s = { id: r.reply, name: r.name, html: r.html, files: [], filesUid: null, changedBy: r.by, changedAt: r.at, changedConfirmed: sure, deleted: null, uid: r.uid, history: [] }))
       s.name = r.name
       s.html = r.html
+      s.files = 'files' in r ? r.files : []
+      s.filesUid = s.files.length ? r.uid : null
     } else if (!s) {
       continue
     } else {

@@ -11,7 +11,8 @@ import { expect, openFolder, person, serverOf, signIn, test } from './fixtures'
  * Saved replies end to end (R1, R10): alice creates one for Contoso Support in Settings; bob, on
  * his own Tandem, inserts it with `/` into a reply after a restart (a reload) and while the mail
  * server is unreachable, the customer's first name filled in. axe on the Settings section and on
- * the `/` list, light and dark.
+ * the `/` list, light and dark. The reply carries a file: bob's device keeps it ahead and attaches
+ * it offline, once however often the reply is inserted.
  */
 const en = catalogues.en
 
@@ -34,6 +35,21 @@ function cachedReplyNames(page: Page, address: string, mailboxId: string): Promi
     }
   }), [address, mailboxId] as const)
 }
+/** The saved replies' files bob's device keeps (IndexedDB, read by the page itself), as base64. */
+function cachedFiles(page: Page, address: string): Promise<string[]> {
+  return page.evaluate((address) => new Promise<string[]>((resolve, reject) => {
+    const open = indexedDB.open(`tandem:${address}`)
+    open.onerror = () => reject(open.error)
+    open.onsuccess = () => {
+      const db = open.result
+      if (!db.objectStoreNames.contains('savedReplyFiles')) { db.close(); resolve([]); return }
+      const req = db.transaction('savedReplyFiles').objectStore('savedReplyFiles').getAll()
+      req.onsuccess = () => { resolve((req.result as { contentBase64: string }[]).map((r) => r.contentBase64)); db.close() }
+    }
+  }), address)
+}
+/** A refund form as a saved reply carries it. */
+const FORM = Buffer.concat([Buffer.from('%PDF-1.4\n% refund form\n'), Buffer.alloc(40_000, 7)])
 const setTheme = (page: Page, theme: 'light' | 'dark') => page.evaluate((t) => document.documentElement.setAttribute('data-theme', t), theme)
 
 let own: MailStack
@@ -64,10 +80,14 @@ test('a saved reply alice makes in Settings, bob inserts with / after a reload a
     await section.getByTestId('reply-name').fill('Refund on its way')
     await section.getByTestId('reply-editor').click()
     await a.keyboard.type('Dear {customer.firstName}, your refund for "{subject}" is on its way. {order.number}')
+    // With a file: the refund form goes with the text wherever it is inserted.
+    await section.getByTestId('reply-file-input').setInputFiles({ name: 'refund-form.pdf', mimeType: 'application/pdf', buffer: FORM })
+    await expect(section.getByTestId('reply-files')).toContainText('refund-form.pdf')
     await section.getByTestId('reply-save').click()
     const list = section.getByTestId('replies-list')
     await expect(list).toContainText('Refund on its way')
     await expect(list).toContainText('Changed by alice@contoso.test')
+    await expect(list.getByTestId('reply-row-files')).toHaveText(/1 file · refund-form\.pdf/)
     for (const theme of ['light', 'dark'] as const) {
       await setTheme(a, theme)
       await axe(a, '[data-testid=saved-replies-section]', `Settings › Saved replies (${theme})`)
@@ -77,6 +97,8 @@ test('a saved reply alice makes in Settings, bob inserts with / after a reload a
     await page.goto(web.url)
     await signIn(page, own, 'bob@contoso.test')
     await expect.poll(() => cachedReplyNames(page, 'bob@contoso.test', 'shared:support@contoso.test'), { timeout: 15_000 }).toEqual(['Refund on its way'])
+    // Its file too, fetched ahead for offline use (its bytes, by their SHA-256).
+    await expect.poll(() => cachedFiles(page, 'bob@contoso.test'), { timeout: 15_000 }).toEqual([FORM.toString('base64')])
     await openFolder(page, 'Contoso Support', 'inbox')
     await page.getByRole('listbox', { name: 'Message list' }).locator('.row').filter({ hasText: 'Where is my refund?' }).click()
     await expect(page.locator('.reader .subject')).toContainText('Where is my refund?')
@@ -101,6 +123,10 @@ test('a saved reply alice makes in Settings, bob inserts with / after a reload a
     await page.keyboard.press('Enter')
     await expect(page.getByTestId('compose-plain-slash')).toHaveCount(0)
     await expect(plain).toHaveValue(filled)
+    // Its file is attached, offline, from bob's device.
+    const attached = dialog.getByRole('list', { name: en.compose.attached })
+    await expect(attached.getByRole('listitem')).toHaveCount(1)
+    await expect(attached).toContainText('refund-form.pdf')
 
     // The rich editor.
     await dialog.getByRole('checkbox', { name: en.compose.rich }).check()
@@ -129,6 +155,8 @@ test('a saved reply alice makes in Settings, bob inserts with / after a reload a
     await expect(popup).toHaveCount(0)
     await expect(body).toContainText(filled)
     await expect(body).not.toContainText('/ref')
+    // Inserted twice, its file is attached once.
+    await expect(attached.getByRole('listitem')).toHaveCount(1)
     // What the message had no value for stays, and is said.
     await expect(page.getByText('Fill in what the saved reply left open: {order.number}.').first()).toBeVisible()
   } finally {

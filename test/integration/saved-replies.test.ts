@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto'
+import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import nodemailer from 'nodemailer'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { readSavedReplyRecords, savedReplyMessage } from '../../electron/service/operations/saved-replies'
 import { placedWith } from '../../electron/service/imap/placed-search'
-import { SAVED_REPLY_HEADER, SAVED_REPLY_VERSION } from '../../shared/rules/saved-replies'
+import { MAX_REPLY_FILES_BYTES, SAVED_REPLY_FILES_VERSION, SAVED_REPLY_HEADER, SAVED_REPLY_VERSION } from '../../shared/rules/saved-replies'
 import type { MailStack } from '../mailstack/stack'
 import { imapSession, passwordOf, type TestService } from './helpers'
 import { organisationHarness, twoServerShapes } from './organisation-harness'
@@ -137,6 +137,57 @@ for (const c of cases) {
         await flood.logout()
       }
     }, 240_000)
+
+    it('a saved reply carries files: another member reads the list without them and gets them, checked, when using it; a forged part is refused', async () => {
+      const eva = await signedIn('eva')
+      const desk = deskOf(eva)
+      const reply = randomUUID()
+      const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(300_000)])
+      const csv = Buffer.from('order,amount\n10248,32.00\n', 'utf8')
+      await eva.service.changeSavedReply({ op: 'save', mailboxId: desk.id, id: randomUUID(), reply, at: Date.now(), name: 'Returns form', html: '<p>The form is attached.</p>', locale: 'en',
+        files: [{ filename: 'Returns form.pdf', contentType: 'application/pdf', contentBase64: pdf.toString('base64') }, { filename: 'orders.csv', contentType: 'text/csv', contentBase64: csv.toString('base64') }] })
+
+      // Finn's device lists it with what its files are (sizes and hashes worked out by Eva's service, never the window's word)…
+      const finn = await signedIn('finn')
+      const listed = (await finn.service.savedReplies(deskOf(finn).id)).replies.find((r) => r.id === reply)!
+      const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex')
+      expect(listed.files).toEqual([{ name: 'Returns form.pdf', type: 'application/pdf', size: pdf.length, sha256: sha(pdf) }, { name: 'orders.csv', type: 'text/csv', size: csv.length, sha256: sha(csv) }])
+      expect(listed.filesUid).toBeGreaterThan(0)
+      // …and gets the very bytes when he uses it.
+      const got = await finn.service.savedReplyFiles(deskOf(finn).id, listed.filesUid!)
+      expect(got.files.map((f) => [f.filename, f.contentType, Buffer.from(f.contentBase64, 'base64').equals(f.filename.endsWith('.pdf') ? pdf : csv)])).toEqual([['Returns form.pdf', 'application/pdf', true], ['orders.csv', 'text/csv', true]])
+
+      // An independent session sees one message in the team folder holding both as attachments.
+      const imap = await memberImap('finn')
+      try {
+        const lock = await imap.getMailboxLock('Tandem Team', { readOnly: true })
+        try {
+          const m = await imap.fetchOne(String(listed.filesUid), { bodyStructure: true, size: true }, { uid: true })
+          const names: string[] = []
+          const walk = (n: { disposition?: string; dispositionParameters?: { filename?: string }; childNodes?: unknown[] }) => { if (n.disposition === 'attachment') names.push(n.dispositionParameters?.filename ?? ''); for (const c of n.childNodes ?? []) walk(c as typeof n) }
+          walk((m ? m.bodyStructure : {}) as never)
+          expect(names).toEqual(['Returns form.pdf', 'orders.csv'])
+        } finally { lock.release() }
+
+        // A member appends a record that lists a file its message does not hold: it is listed, but its files are refused, in words.
+        const other = Buffer.from('not the file the record lists')
+        const forged = await savedReplyMessage({ v: SAVED_REPLY_FILES_VERSION, op: 'save', id: randomUUID(), reply: randomUUID(), at: Date.now(), by: at('finn'), name: 'Forged form', html: '<p>x</p>',
+          files: [{ name: 'form.pdf', type: 'application/pdf', size: pdf.length, sha256: sha(pdf) }] }, 'Finn Falk', 'x', 'y', [other])
+        await imap.append('Tandem Team', forged, ['\\Seen'])
+      } finally {
+        await imap.logout()
+      }
+      const forgedReply = (await eva.service.savedReplies(desk.id)).replies.find((r) => r.name === 'Forged form')!
+      await expect(eva.service.savedReplyFiles(desk.id, forgedReply.filesUid!)).rejects.toMatchObject({ error: { key: 'errors.replies.filesChanged' } })
+      // A reply's UID that holds no files (or no record) is "gone", not an attachment of anything else.
+      const { uid: plainUid } = await save(eva, desk.id, randomUUID(), 'No files', '<p>Nothing attached.</p>')
+      await expect(eva.service.savedReplyFiles(desk.id, plainUid!)).rejects.toMatchObject({ error: { key: 'errors.replies.filesGone' } })
+      // Files beyond the bound are refused before anything is appended.
+      const big = randomBytes(MAX_REPLY_FILES_BYTES + 1).toString('base64')
+      await expect(eva.service.changeSavedReply({ op: 'save', mailboxId: desk.id, id: randomUUID(), reply: randomUUID(), at: Date.now(), name: 'Too big', html: '<p>x</p>', locale: 'en',
+        files: [{ filename: 'big.bin', contentType: 'application/octet-stream', contentBase64: big }] })).rejects.toMatchObject({ error: { key: 'errors.replies.filesTooBig' } })
+      expect((await eva.service.savedReplies(desk.id)).replies.some((r) => r.name === 'Too big')).toBe(false)
+    }, 120_000)
 
     it('the person\'s own saved replies are kept in their own mailbox, for them alone', async () => {
       const finn = await signedIn('finn')

@@ -112,8 +112,9 @@ const foldBase64 = (b64: string): string => (b64.match(/.{1,76}/g) ?? ['']).join
  * in `header`, what a read FETCHes. \Seen and appended, never sent. Text only: the HTML a member
  * wrote is not rendered from here by any client.
  */
-export function headerJsonMessage(m: { header: string; json: string; v: number; by: string; at: number; messageId: string; fromName: string; subject: string; explain: string }): Promise<Buffer> {
+export function headerJsonMessage(m: { header: string; json: string; v: number; by: string; at: number; messageId: string; fromName: string; subject: string; explain: string; attachments?: { filename: string; contentType: string; content: Buffer }[] }): Promise<Buffer> {
   return new MailComposer({
+    ...(m.attachments?.length ? { attachments: m.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, content: a.content, contentDisposition: 'attachment' as const })) } : {}),
     from: { name: m.fromName, address: m.by },
     subject: m.subject,
     date: new Date(m.at),

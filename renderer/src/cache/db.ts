@@ -61,14 +61,16 @@ export interface TeamCursorRow {
   noBatches?: boolean
 }
 
-/** A mailbox's saved replies as last read from its team folder (shared/rules/saved-replies.ts): read first, so they work offline. */
 /**
  * One mention of the person (shared/team/mentions.ts), as their Mentions view lists it: kept on
  * this device (docs/team-state.md, "Mentions"); `read` 1 once the person opened it here.
  */
 export type MentionRow = Mention & { read: 0 | 1 }
 
+/** A mailbox's saved replies as last read from its team folder (shared/rules/saved-replies.ts): read first, so they work offline. */
 export interface SavedRepliesRow { mailboxId: string; replies: SavedReply[]; authors: 'confirmed' | 'claimed'; readAt: number }
+/** A file a saved reply carries, by its SHA-256 (its record names it and its type), kept so the reply works offline. */
+export interface SavedReplyFileRow { mailboxId: string; sha256: string; contentBase64: string }
 
 export class TandemDb extends Dexie {
   folders!: Table<Folder, string>
@@ -85,6 +87,7 @@ export class TandemDb extends Dexie {
   teamBriefs!: Table<TeamBriefRow, [string, string]>
   teamCursors!: Table<TeamCursorRow, string>
   savedReplies!: Table<SavedRepliesRow, string>
+  savedReplyFiles!: Table<SavedReplyFileRow, [string, string]>
   mentions!: Table<MentionRow, [string, string]>
   /** Shared mailboxes whose team folder this device has read at least once: mentions found after that are news. */
   mentionReads!: Table<{ mailboxId: string }, string>
@@ -196,12 +199,14 @@ export class TandemDb extends Dexie {
     this.version(13).stores({ savedReplies: 'mailboxId' })
     // The person's mentions: their Mentions view and what they have read of it, on this device.
     this.version(14).stores({ mentions: '[mailboxId+note], mailboxId', mentionReads: 'mailboxId' })
+    // The files saved replies carry, fetched once (on use, or ahead while they are few), for offline use.
+    this.version(17).stores({ savedReplyFiles: '[mailboxId+sha256], mailboxId' })
     this.summaries = new SummaryBlocks(this, this.blocks, this.keys, this.tallies)
   }
 
   /** Drops everything cached of a mailbox the person is no longer a member of (R1). */
   async purgeMailbox(mailboxId: string): Promise<void> {
-    await this.transaction('rw', [this.folders, ...this.summaries.tables, this.bodies, this.sync, this.tasks, this.teamBuckets, this.teamBriefs, this.teamCursors, this.savedReplies, this.mentions, this.mentionReads], async () => {
+    await this.transaction('rw', [this.folders, ...this.summaries.tables, this.bodies, this.sync, this.tasks, this.teamBuckets, this.teamBriefs, this.teamCursors, this.savedReplies, this.savedReplyFiles, this.mentions, this.mentionReads], async () => {
       // Triage there can no longer happen; what the Outbox holds (kinds that are held, not
       // dropped, when refused) stays, for the person to change.
       await this.tasks.where('mailboxId').equals(mailboxId).filter((t) => kindOf(t).refused !== 'hold').delete()
@@ -213,6 +218,7 @@ export class TandemDb extends Dexie {
       await this.teamBriefs.where('mailboxId').equals(mailboxId).delete()
       await this.teamCursors.delete(mailboxId)
       await this.savedReplies.delete(mailboxId)
+      await this.savedReplyFiles.where('mailboxId').equals(mailboxId).delete()
       await this.mentions.where('mailboxId').equals(mailboxId).delete()
       await this.mentionReads.delete(mailboxId)
     })

@@ -385,6 +385,22 @@ export const useComposeStore = defineStore('compose', () => {
     }
   }
 
+  /**
+   * Adds a saved reply's files (their bytes already here); refuses what would take the message
+   * over the server's limit, as for any file, and one already attached (same name and bytes).
+   */
+  function attachSaved(files: readonly { filename: string; contentType: string; contentBase64: string }[]): void {
+    for (const f of files) {
+      if (attachments.value.some((a) => a.filename === f.filename && a.contentBase64 === f.contentBase64)) continue
+      const size = Math.floor(f.contentBase64.length * 3 / 4) - (f.contentBase64.endsWith('==') ? 2 : f.contentBase64.endsWith('=') ? 1 : 0)
+      if (maxBytes.value && wireSize.value + Math.ceil(size * 1.37) > maxBytes.value) {
+        error.value = apiError({ code: 'request.invalid', field: 'attachments', key: 'compose.tooLarge', params: { name: f.filename, max: bytes(maxBytes.value) } })
+        continue
+      }
+      attachments.value = [...attachments.value, { filename: f.filename, contentType: f.contentType || 'application/octet-stream', size, contentBase64: f.contentBase64 }]
+    }
+  }
+
   function detach(index: number): void {
     attachments.value = attachments.value.filter((_, i) => i !== index)
   }
@@ -492,6 +508,6 @@ export const useComposeStore = defineStore('compose', () => {
   return {
     fromMailto,
     open, identities, identityId, identity, note, to, cc, bcc, subject, text, encrypt, encryptBlocked, sending, error,
-    attachments, maxBytes, wireSize, attach, detach, start, openDraft, send, acknowledgeAnswer, close, discard, saveDraft, draft, savedAt, draftQueued, editing, editQueued, rich, html, setRich, hasSignature, removeSignature, refreshSignature,
+    attachments, maxBytes, wireSize, attach, attachSaved, detach, start, openDraft, send, acknowledgeAnswer, close, discard, saveDraft, draft, savedAt, draftQueued, editing, editQueued, rich, html, setRich, hasSignature, removeSignature, refreshSignature,
   }
 })

@@ -8,6 +8,12 @@ import { i18n } from '../i18n'
 import { useSessionStore } from './session'
 import { cleanHtml } from '../components/compose/clean-html'
 
+/** A file of a saved reply with its bytes (base64), as the composer attaches it and a save sends it. */
+export interface ReplyFileContent { filename: string; contentType: string; contentBase64: string }
+
+/** How much of a mailbox's saved replies' files is fetched ahead for offline use; more is fetched on first use. */
+const KEEP_AHEAD_BYTES = 25 * 1024 * 1024
+
 /** A mailbox's saved replies as this device knows them: from the server, or as last read (`problem` says why not fresh). */
 export interface MailboxReplies { replies: SavedReply[]; authors: 'confirmed' | 'claimed'; readAt: number; problem: ApiError | null }
 
@@ -24,7 +30,8 @@ export const useSavedRepliesStore = defineStore('savedReplies', () => {
   const byMailbox = ref<Record<string, MailboxReplies>>({})
   const reading = new Map<string, Promise<MailboxReplies>>()
 
-  const cleaned = (replies: SavedReply[]) => replies.map((r) => ({ ...r, html: cleanHtml(r.html) }))
+  // A cache written before replies carried files has none.
+  const cleaned = (replies: SavedReply[]) => replies.map((r) => ({ ...r, html: cleanHtml(r.html), files: r.files ?? [], filesUid: r.filesUid ?? null }))
   const put = (mailboxId: string, m: MailboxReplies) => { byMailbox.value = { ...byMailbox.value, [mailboxId]: m } }
 
   /** What the device's cache holds for a mailbox, when nothing is in memory yet. */
@@ -48,6 +55,7 @@ export const useSavedRepliesStore = defineStore('savedReplies', () => {
         const m: MailboxReplies = { replies: cleaned(r.replies), authors: r.authors, readAt: Date.now(), problem: null }
         put(mailboxId, m)
         await session.db?.savedReplies.put({ mailboxId, replies: r.replies, authors: r.authors, readAt: m.readAt })
+        void keepFiles(mailboxId, m.replies).catch((e: unknown) => console.warn('tandem: saved replies\' files not kept', apiErrorOf(e).code))
         return m
       } catch (e) {
         const m: MailboxReplies = { ...(byMailbox.value[mailboxId] ?? { replies: [], authors: 'claimed', readAt: 0 }), problem: apiErrorOf(e) }
@@ -83,19 +91,55 @@ export const useSavedRepliesStore = defineStore('savedReplies', () => {
     void Promise.all(ids.map((id) => load(id)))
   }
 
-  async function change(mailboxId: string, op: 'save' | 'delete' | 'restore', reply: string, content?: { name: string; html: string }): Promise<void> {
+  /**
+   * A saved reply's files, as the composer attaches them: from this device's cache, else from
+   * the server (checked there against the reply's record), then kept here for offline use.
+   */
+  async function filesOf(mailboxId: string, r: Pick<SavedReply, 'files' | 'filesUid'>): Promise<ReplyFileContent[]> {
+    if (!r.files.length || r.filesUid === null) return []
+    const db = session.db
+    const cached = db ? await db.savedReplyFiles.bulkGet(r.files.map((f) => [mailboxId, f.sha256] as [string, string])) : []
+    if (cached.length === r.files.length && cached.every(Boolean)) return r.files.map((f, i) => ({ filename: f.name, contentType: f.type, contentBase64: cached[i]!.contentBase64 }))
+    const got = await api.call('replies.files', { mailboxId, uid: r.filesUid })
+    await db?.savedReplyFiles.bulkPut(got.files.map((f) => ({ mailboxId, sha256: f.sha256, contentBase64: f.contentBase64 })))
+    return got.files.map(({ filename, contentType, contentBase64 }) => ({ filename, contentType, contentBase64 }))
+  }
+
+  /**
+   * Keeps a mailbox's saved replies' files on this device, so they work offline: fetched ahead
+   * while they come to KEEP_AHEAD_BYTES (the rest on first use), and files no reply names any
+   * more are let go.
+   */
+  async function keepFiles(mailboxId: string, replies: SavedReply[]): Promise<void> {
+    const db = session.db
+    if (!db) return
+    const named = new Set(replies.flatMap((r) => r.files.map((f) => f.sha256)))
+    const kept = new Set((await db.savedReplyFiles.where('mailboxId').equals(mailboxId).primaryKeys()).map(([, sha]) => sha))
+    const gone = [...kept].filter((sha) => !named.has(sha))
+    if (gone.length) await db.savedReplyFiles.bulkDelete(gone.map((sha) => [mailboxId, sha] as [string, string]))
+    let budget = KEEP_AHEAD_BYTES
+    for (const r of replies) {
+      if (r.deleted || !r.files.length || r.files.every((f) => kept.has(f.sha256))) continue
+      const size = r.files.reduce((n, f) => n + f.size, 0)
+      if (size > budget) continue
+      budget -= size
+      await filesOf(mailboxId, r)
+    }
+  }
+
+  async function change(mailboxId: string, op: 'save' | 'delete' | 'restore', reply: string, content?: { name: string; html: string; files: ReplyFileContent[] }): Promise<void> {
     const locale = i18n.global.locale.value
     const base = { mailboxId, id: crypto.randomUUID(), reply, at: Date.now(), locale }
-    await api.call('replies.change', op === 'save' ? { ...base, op, name: content!.name.trim(), html: cleanHtml(content!.html) } : { ...base, op })
+    await api.call('replies.change', op === 'save' ? { ...base, op, name: content!.name.trim(), html: cleanHtml(content!.html), ...(content!.files.length ? { files: content!.files } : {}) } : { ...base, op })
     // A read that started before the change may not hold it: that one ends first, then a read of now.
     await reading.get(mailboxId)?.catch(() => undefined)
     await load(mailboxId)
   }
 
-  /** Saves a saved reply (a new one when `reply` is null); returns its id. */
-  async function save(mailboxId: string, reply: string | null, name: string, html: string): Promise<string> {
+  /** Saves a saved reply (a new one when `reply` is null) with the files it carries; returns its id. */
+  async function save(mailboxId: string, reply: string | null, name: string, html: string, files: ReplyFileContent[] = []): Promise<string> {
     const id = reply ?? crypto.randomUUID()
-    await change(mailboxId, 'save', id, { name, html })
+    await change(mailboxId, 'save', id, { name, html, files })
     return id
   }
   /** Deletes a saved reply: a record of who did, so any member can bring it back (R10). */
@@ -103,5 +147,5 @@ export const useSavedRepliesStore = defineStore('savedReplies', () => {
   /** Brings a deleted saved reply back. */
   const restore = (mailboxId: string, reply: string) => change(mailboxId, 'restore', reply)
 
-  return { byMailbox, load, loadAll, offered, prepare, save, remove, restore, ownMailbox }
+  return { byMailbox, load, loadAll, offered, prepare, save, remove, restore, ownMailbox, filesOf }
 })

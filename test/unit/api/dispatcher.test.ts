@@ -28,6 +28,7 @@ function handlers(overrides: Partial<Handlers> = {}): { h: Handlers; seen: unkno
     'signatures.shared': unused,
     'signatures.setShared': unused,
     'replies.list': unused,
+    'replies.files': unused,
     'replies.change': unused,
     'team.verify': unused,
     'team.authors': unused,

@@ -192,5 +192,5 @@ describe('undo racing the queue', () => {
       q.stop()
       db.close()
     }
-  })
+  }, 30_000) // forty rounds of IndexedDB in memory: seconds on a busy machine, never a question of speed
 })

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import {
-  foldSavedReplies, MAX_REPLY_HISTORY, MAX_REPLY_HTML, MAX_SAVED_REPLIES, parseSavedReplyRecord, SAVED_REPLY_VERSION, savedReplyRecordsOf,
+  foldSavedReplies, MAX_REPLY_FILES, MAX_REPLY_FILES_BYTES, MAX_REPLY_HISTORY, MAX_REPLY_HTML, MAX_SAVED_REPLIES, parseSavedReplyRecord, SAVED_REPLY_FILES_VERSION, SAVED_REPLY_VERSION, savedReplyRecordsOf,
   serialiseSavedReplyRecord, type SavedReplyRecord,
 } from '../../../shared/rules/saved-replies'
 import { fillPlaceholders, firstNameOf } from '../../../shared/rules/reply-placeholders'
@@ -75,6 +75,29 @@ describe('saved replies folded from their records (R10)', () => {
     expect(records[0]!.op === 'save' && records[0]!.html).toBe('<p>Grüße</p>')
     expect(skipped).toBe(6)
     expect(parseSavedReplyRecord(JSON.stringify(bare(rec('save', { name: '   ' }))))).toBeNull()
+  })
+
+  it('a save with files is version 2, lists each file bounded, and the reply keeps the files of its last save', () => {
+    const file = { name: 'form.pdf', type: 'application/pdf', size: 1200, sha256: 'a'.repeat(64) }
+    const withFiles = rec('save', { v: SAVED_REPLY_FILES_VERSION, files: [file] } as Partial<SavedReplyRecord>)
+    expect(parseSavedReplyRecord(serialiseSavedReplyRecord(bare(withFiles)))).toMatchObject({ v: 2, files: [file] })
+    // Version 1 carries no files, version 2 at least one; names, types, sizes, hashes and counts are bounded.
+    const bad: Record<string, unknown>[] = [
+      { ...bare(withFiles), v: SAVED_REPLY_VERSION },
+      { ...bare(withFiles), files: [] },
+      { ...bare(withFiles), files: [{ ...file, sha256: 'xyz' }] },
+      { ...bare(withFiles), files: [{ ...file, type: 'pdf' }] },
+      { ...bare(withFiles), files: [{ ...file, name: 'n'.repeat(256) }] },
+      { ...bare(withFiles), files: [{ ...file, size: MAX_REPLY_FILES_BYTES + 1 }] },
+      { ...bare(withFiles), files: Array.from({ length: MAX_REPLY_FILES + 1 }, () => ({ ...file, size: 1 })) },
+      { ...bare(withFiles), files: [{ ...file, size: MAX_REPLY_FILES_BYTES / 2 + 1 }, { ...file, size: MAX_REPLY_FILES_BYTES / 2 }] },
+      { ...bare(rec('delete')), v: SAVED_REPLY_FILES_VERSION, files: [file] },
+    ]
+    for (const b of bad) expect(parseSavedReplyRecord(JSON.stringify(b))).toBeNull()
+    // The fold: the files and the UID that holds them follow the last save; a later plain save drops them; a delete keeps them.
+    const del = rec('delete')
+    expect(foldSavedReplies([withFiles, del])[0]).toMatchObject({ files: [file], filesUid: withFiles.uid, uid: del.uid })
+    expect(foldSavedReplies([withFiles, del, rec('save')])[0]).toMatchObject({ files: [], filesUid: null })
   })
 })
 
