@@ -22,7 +22,7 @@ export interface WebHostOptions {
 }
 
 /** Calls that may carry attachments; every other message must stay under SMALL_MESSAGE. */
-const LARGE_CALLS = new Set(['messages.send', 'drafts.save'])
+const LARGE_CALLS = new Set(['messages.send', 'drafts.save', 'replies.change'])
 const SMALL_MESSAGE = 1024 * 1024
 /** Calls one socket may have running at once (the renderer needs a handful; a flood is refused). */
 const MAX_IN_FLIGHT = 64

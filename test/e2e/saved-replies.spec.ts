@@ -48,8 +48,8 @@ function cachedFiles(page: Page, address: string): Promise<string[]> {
     }
   }), address)
 }
-/** A refund form as a saved reply carries it. */
-const FORM = Buffer.concat([Buffer.from('%PDF-1.4\n% refund form\n'), Buffer.alloc(40_000, 7)])
+/** A refund form as a saved reply carries it: over a megabyte, as scanned forms are (more than a window's ordinary call may carry). */
+const FORM = Buffer.concat([Buffer.from('%PDF-1.4\n% refund form\n'), Buffer.alloc(1_200_000, 7)])
 const setTheme = (page: Page, theme: 'light' | 'dark') => page.evaluate((t) => document.documentElement.setAttribute('data-theme', t), theme)
 
 let own: MailStack
