@@ -70,6 +70,15 @@ export type MentionRow = Mention & { read: 0 | 1 }
 
 export interface SavedRepliesRow { mailboxId: string; replies: SavedReply[]; authors: 'confirmed' | 'claimed'; readAt: number }
 
+/**
+ * The person's own read state of one folder of a shared mailbox (shared/team/own-read.ts):
+ * `read` as the list shows it (the server's state with what is not there yet), and what is not
+ * on the server yet — read and made unread since the last append (sets: a replay is harmless).
+ * `server`: whether the server held any of the member's marks for the folder when last read;
+ * `deltas`: appended since the member's last snapshot there.
+ */
+export interface OwnReadRow { folderId: string; mailboxId: string; uidValidity: number; read: number[]; pendingRead: number[]; pendingUnread: number[]; server: boolean; deltas: number }
+
 export class TandemDb extends Dexie {
   folders!: Table<Folder, string>
   blocks!: Table<BlockRow, [string, number]>
@@ -88,6 +97,8 @@ export class TandemDb extends Dexie {
   mentions!: Table<MentionRow, [string, string]>
   /** Shared mailboxes whose team folder this device has read at least once: mentions found after that are news. */
   mentionReads!: Table<{ mailboxId: string }, string>
+  /** The person's own read state per folder of their shared mailboxes (OwnReadRow). */
+  ownReads!: Table<OwnReadRow, string>
   /** The message summaries (stored in blocks; see summary-blocks.ts). */
   readonly summaries: SummaryBlocks
 
@@ -196,12 +207,14 @@ export class TandemDb extends Dexie {
     this.version(13).stores({ savedReplies: 'mailboxId' })
     // The person's mentions: their Mentions view and what they have read of it, on this device.
     this.version(14).stores({ mentions: '[mailboxId+note], mailboxId', mentionReads: 'mailboxId' })
+    // Each member's own unread in shared mailboxes: one row per folder (docs/team-state.md).
+    this.version(15).stores({ ownReads: 'folderId, mailboxId' })
     this.summaries = new SummaryBlocks(this, this.blocks, this.keys, this.tallies)
   }
 
   /** Drops everything cached of a mailbox the person is no longer a member of (R1). */
   async purgeMailbox(mailboxId: string): Promise<void> {
-    await this.transaction('rw', [this.folders, ...this.summaries.tables, this.bodies, this.sync, this.tasks, this.teamBuckets, this.teamBriefs, this.teamCursors, this.savedReplies, this.mentions, this.mentionReads], async () => {
+    await this.transaction('rw', [this.folders, ...this.summaries.tables, this.bodies, this.sync, this.tasks, this.teamBuckets, this.teamBriefs, this.teamCursors, this.savedReplies, this.mentions, this.mentionReads, this.ownReads], async () => {
       // Triage there can no longer happen; what the Outbox holds (kinds that are held, not
       // dropped, when refused) stays, for the person to change.
       await this.tasks.where('mailboxId').equals(mailboxId).filter((t) => kindOf(t).refused !== 'hold').delete()
@@ -215,6 +228,7 @@ export class TandemDb extends Dexie {
       await this.savedReplies.delete(mailboxId)
       await this.mentions.where('mailboxId').equals(mailboxId).delete()
       await this.mentionReads.delete(mailboxId)
+      await this.ownReads.where('mailboxId').equals(mailboxId).delete()
     })
   }
 }

@@ -29,6 +29,8 @@ function handlers(overrides: Partial<Handlers> = {}): { h: Handlers; seen: unkno
     'signatures.setShared': unused,
     'replies.list': unused,
     'replies.change': unused,
+    'read.state': unused,
+    'read.mark': unused,
     'team.verify': unused,
     'team.authors': unused,
     'team.compact': unused,
