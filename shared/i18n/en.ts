@@ -882,7 +882,7 @@ export const en = {
   ownRead: {
     openedByTeam: 'Opened by someone on the team (still unread for you)',
     filter: {
-      label: 'Show',
+      label: 'Read state',
       any: 'All',
       unread: 'Unread',
       unreadMine: 'Unread by me',

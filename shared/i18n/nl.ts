@@ -883,7 +883,7 @@ export const nl: Catalogue = {
   ownRead: {
     openedByTeam: 'Geopend door iemand van het team (voor jou nog ongelezen)',
     filter: {
-      label: 'Toon',
+      label: 'Leesstatus',
       any: 'Alles',
       unread: 'Ongelezen',
       unreadMine: 'Ongelezen door mij',

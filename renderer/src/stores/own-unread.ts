@@ -37,6 +37,9 @@ export const useOwnUnreadStore = defineStore('ownUnread', () => {
   let recountIds = new Set<string>()
   let recountTimer: ReturnType<typeof setTimeout> | null = null
   let offCache: (() => void) | null = null
+  /** The server's last answer per mailbox (its folders' states): a folder first synced after it is adopted from it. */
+  const answered = new Map<string, Map<string, { uidValidity: number; read: number[]; deltas: number }>>()
+  const adopting = new Set<string>()
 
   const db = () => session.db
   const isShared = (mailboxId: string) => !!session.session?.mailboxes.some((m) => m.id === mailboxId && m.kind === 'shared')
@@ -45,13 +48,14 @@ export const useOwnUnreadStore = defineStore('ownUnread', () => {
     offCache?.()
     offCache = null
     rows.clear()
+    answered.clear()
     clearOwnRanges()
     counts.value = {}
     fromServer.value = {}
     if (!d) return
     // A folder's count follows its cached rows: new mail is unread, a removed message counts no more.
     offCache = d.summaries.onChange((c) => {
-      if ('added' in c) recountSoon(c.added.map((m) => m.folderId))
+      if ('added' in c) { recountSoon(c.added.map((m) => m.folderId)); adoptSoon(c.added.map((m) => m.folderId)) }
       else if ('changed' in c) recountSoon(c.changed.map((x) => x.after.folderId))
       else if ('removed' in c) recountSoon(c.removed.map((id) => id.slice(0, id.lastIndexOf('|'))))
       else recountSoon([...rows.keys()])
@@ -91,6 +95,39 @@ export const useOwnUnreadStore = defineStore('ownUnread', () => {
     return counts.value[f.id] ?? f.unseen
   }
 
+  /**
+   * Folders of a mailbox whose state the server gave, first synced after that: their state is
+   * the server's answer (or nothing read), once the folder's sync state (its UIDVALIDITY) is kept.
+   */
+  function adoptSoon(folderIds: string[]): void {
+    for (const folderId of new Set(folderIds)) {
+      const mailboxId = mailboxOfFolder(folderId)
+      if (rows.has(folderId) || adopting.has(folderId) || !answered.has(mailboxId)) continue
+      adopting.add(folderId)
+      void (async () => {
+        try {
+          // The sync state is written when the folder's first sync ends: until then, look again.
+          for (let i = 0; i < 120 && !rows.has(folderId); i++) {
+            const s = await db()?.sync.get(folderId)
+            if (s) { await adopt(folderId, mailboxId, Number(s.uidValidity)); return }
+            await new Promise((r) => setTimeout(r, 1000))
+          }
+        } finally {
+          adopting.delete(folderId)
+        }
+      })()
+    }
+  }
+
+  async function adopt(folderId: string, mailboxId: string, validity: number): Promise<void> {
+    if (rows.has(folderId)) return
+    const there = answered.get(mailboxId)?.get(folderId)
+    const mine = there && there.uidValidity === validity ? there : null
+    const row: OwnReadRow = { folderId, mailboxId, uidValidity: validity, read: mine?.read ?? [], pendingRead: [], pendingUnread: [], server: !!mine, deltas: mine?.deltas ?? 0 }
+    show(row)
+    await db()?.ownReads.put({ ...row })
+  }
+
   /** The rows this device kept for a mailbox, shown at once (the state works offline). */
   async function fromCache(mailboxId: string): Promise<void> {
     const kept = await db()?.ownReads.where('mailboxId').equals(mailboxId).toArray() ?? []
@@ -113,6 +150,7 @@ export const useOwnUnreadStore = defineStore('ownUnread', () => {
       const d = db()
       if (!d) return
       const server = new Map(r.folders.map((f) => [f.folderId, f]))
+      answered.set(mailboxId, server)
       const synced = await d.sync.where('mailboxId').equals(mailboxId).toArray()
       const changed: OwnReadRow[] = []
       for (const s of synced) {
