@@ -2,11 +2,11 @@ import { defineStore } from 'pinia'
 import { ref, watch } from 'vue'
 import type { Folder, MessageSummary } from '../../../shared/domain'
 import { mailboxOfFolder } from '../../../shared/ids'
-import { MAX_DELTA_NUMBERS, rangesOf, SNAPSHOT_EVERY, snapshotOver, subtractRanges, unionRanges, hasUid } from '../../../shared/team/own-read'
+import { MAX_DELTA_NUMBERS, rangesOf, SNAPSHOT_EVERY, snapshotOver, subtractRanges, unionRanges } from '../../../shared/team/own-read'
 import type { OwnReadRow } from '../cache/db'
 import { useApi } from '../api/use-api'
 import { i18n } from '../i18n'
-import { clearOwnRanges, isOwnTracked, ownRangesOf, setOwnRanges } from '../mail/own-unread'
+import { clearOwnRanges, isOwnTracked, ownUnreadAmong, setOwnRanges } from '../mail/own-unread'
 import { useSessionStore } from './session'
 
 /** At most one append of read marks per mailbox this often (docs/team-state.md, "Each member's own unread"). */
@@ -77,11 +77,7 @@ export const useOwnUnreadStore = defineStore('ownUnread', () => {
       recountIds = new Set()
       void Promise.all([...ids].map(async (folderId) => {
         const uids = await db()?.summaries.uids(folderId) ?? []
-        const read = ownRangesOf(folderId)
-        if (!read) return [folderId, null] as const
-        let n = 0
-        for (const u of uids) if (!hasUid(read, u)) n++
-        return [folderId, n] as const
+        return [folderId, ownUnreadAmong(folderId, uids)] as const
       })).then((done) => {
         const next = { ...counts.value }
         for (const [f, n] of done) { if (n === null) delete next[f]; else next[f] = n }
