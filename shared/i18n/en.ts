@@ -490,7 +490,7 @@ export const en = {
     forward: 'Forward',
     archive: 'Archive',
     delete: 'Delete (to Deleted Items; shared mailboxes ask first)',
-    read: 'Mark read / unread',
+    read: 'Mark read / unread (in a shared mailbox: for you; reading also tells the team it was opened)',
     flag: 'Flag / unflag',
     undo: 'Undo the last action (for ten seconds)',
     claim: 'Assign the conversation to yourself (shared mailboxes)',

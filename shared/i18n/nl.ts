@@ -491,7 +491,7 @@ export const nl: Catalogue = {
     forward: 'Doorsturen',
     archive: 'Archiveren',
     delete: 'Verwijderen (naar Verwijderde items; gedeelde postvakken vragen het eerst)',
-    read: 'Als gelezen / ongelezen markeren',
+    read: 'Als gelezen / ongelezen markeren (in een gedeelde mailbox: voor jou; lezen laat het team ook zien dat het geopend is)',
     flag: 'Vlag zetten / weghalen',
     undo: 'De laatste actie ongedaan maken (tien seconden lang)',
     claim: 'Het gesprek aan jezelf toewijzen (gedeelde postvakken)',
