@@ -883,7 +883,7 @@ export const en = {
     openedByTeam: 'Opened by someone on the team (still unread for you)',
     filter: {
       label: 'Read state',
-      any: 'All',
+      any: 'Read and unread',
       unread: 'Unread',
       unreadMine: 'Unread by me',
       unopened: 'Not opened by anyone on the team',

@@ -884,7 +884,7 @@ export const nl: Catalogue = {
     openedByTeam: 'Geopend door iemand van het team (voor jou nog ongelezen)',
     filter: {
       label: 'Leesstatus',
-      any: 'Alles',
+      any: 'Gelezen en ongelezen',
       unread: 'Ongelezen',
       unreadMine: 'Ongelezen door mij',
       unopened: 'Door niemand van het team geopend',
