@@ -67,7 +67,7 @@ test.describe('each member\'s own unread in a shared mailbox', () => {
 
   test('alice reading leaves it unread for bob, opened by the team; her state follows her to a new device', async ({ browser }) => {
     // Two windows, two services and a mail server on two shared cores: a walk, never a race against time.
-    test.setTimeout(90_000)
+    test.setTimeout(150_000)
     const ALICE = `alice@${DOMAIN}`
     const BOB = `bob@${DOMAIN}`
     let alice = await person(browser, stack, ALICE)
