@@ -1,5 +1,6 @@
 import { defineStore } from 'pinia'
 import { isUnread, openedByTeam, ownReadVersion } from '../mail/own-unread'
+import { useOwnUnreadStore } from './own-unread'
 import { computed, nextTick, ref, shallowRef, watch } from 'vue'
 import type { ApiError } from '../../../shared/api/errors'
 import type { MessageSummary } from '../../../shared/domain'
@@ -54,6 +55,7 @@ export const useMessagesStore = defineStore('messages', () => {
   /** Search results, when a search is showing: the list the keyboard and the reader work on. */
   const searchRows = shallowRef<MessageSummary[] | null>(null)
   const team = useTeamStore()
+  const ownUnread = useOwnUnreadStore()
   /** The team filter over a shared mailbox's list (who has it, status); none elsewhere. */
   const teamFilter = ref<TeamFilter>({ ...NO_TEAM_FILTER })
   /**
@@ -164,10 +166,13 @@ export const useMessagesStore = defineStore('messages', () => {
         // While a folder's first sync runs, the server's counts stand (the cache is still filling).
         counts: (folderId, unseen, total) => { if (!progress.value[folderId]) folders.setCounts(folderId, unseen, total) },
         threading: (p) => { threadingProgress.value = p },
-        teamChanged: (mailboxId) => { void team.pull(mailboxId).catch(() => undefined) },
+        // The team folder changed: team records, or — where marks are kept there — a member's read marks (a second device of the person's).
+        teamChanged: (mailboxId) => { void team.pull(mailboxId).catch(() => undefined); void ownUnread.load(mailboxId).catch(() => undefined) },
         online: (mailboxId) => {
           if (folders.errors[mailboxId]) void folders.load(mailboxId)
           void team.pull(mailboxId).catch(() => undefined)
+          // Read marks kept while offline reach the server now (and the state of other devices comes back).
+          void ownUnread.flush(mailboxId).then(() => ownUnread.load(mailboxId)).catch(() => undefined)
         },
       },
     }) : null

@@ -34,6 +34,8 @@ export const useOwnUnreadStore = defineStore('ownUnread', () => {
   const timers = new Map<string, ReturnType<typeof setTimeout>>()
   const flushing = new Map<string, Promise<void>>()
   const loading = new Map<string, Promise<void>>()
+  /** How many appends ended, by mailbox: a read of the server's state that overlapped one asks again. */
+  const appended = new Map<string, number>()
   let recountIds = new Set<string>()
   let recountTimer: ReturnType<typeof setTimeout> | null = null
   let offCache: (() => void) | null = null
@@ -142,7 +144,15 @@ export const useOwnUnreadStore = defineStore('ownUnread', () => {
     if (running) return running
     const p = (async () => {
       await fromCache(mailboxId)
-      const r = await api.call('read.state', { mailboxId })
+      // An answer that began before an append ended may not hold it, while the append has taken
+      // it out of what is pending: wait for a running append, and ask again if one ended meanwhile.
+      let r
+      for (let attempt = 0; ; attempt++) {
+        await flushing.get(mailboxId)?.catch(() => undefined)
+        const before = appended.get(mailboxId) ?? 0
+        r = await api.call('read.state', { mailboxId })
+        if ((appended.get(mailboxId) ?? 0) === before || attempt >= 2) break
+      }
       const d = db()
       if (!d) return
       const server = new Map(r.folders.map((f) => [f.folderId, f]))
@@ -260,6 +270,7 @@ export const useOwnUnreadStore = defineStore('ownUnread', () => {
           pendingRead: subtractRanges(now.pendingRead, sentRead), pendingUnread: subtractRanges(now.pendingUnread, sentUnread),
         }
         rows.set(done.folderId, done)
+        appended.set(mailboxId, (appended.get(mailboxId) ?? 0) + 1)
         await d.ownReads.put({ ...done })
       }
       if (failed) schedule(mailboxId)
