@@ -2,7 +2,7 @@ import type { Page } from '@playwright/test'
 import { loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
 import { supportInbox } from '../mailstack/demo-mail'
-import { test, expect, imapSession, cachedSummaries, launch, openFolder, passwordOf, queuedTaskKinds, showSingleMessages, signIn } from './fixtures'
+import { test, expect, imapSession, cachedSummaries, launch, openFolder, passwordOf, queuedTaskKinds, seenRemovals, showSingleMessages, signIn } from './fixtures'
 import { projectRoot } from '../../electron/web/web-app'
 import { uidOfMessage } from '../../shared/ids'
 import { randomUUID } from 'node:crypto'
@@ -33,18 +33,6 @@ async function onServer(stack: MailStack, which: Which, folder = 'INBOX'): Promi
 async function focusedUid(page: Page): Promise<number> {
   const id = await page.locator('.row[data-focused="true"]').getAttribute('data-id')
   return uidOfMessage(id!)
-}
-
-/** The tasks of the page's cache that take \Seen away (stored when the action is taken, kept after they ran). */
-function seenRemovals(page: Page, address: string): Promise<number[][]> {
-  return page.evaluate((address) => new Promise<number[][]>((resolve, reject) => {
-    const open = indexedDB.open(`tandem:${address}`)
-    open.onerror = () => reject(open.error)
-    open.onsuccess = () => {
-      const req = open.result.transaction('tasks').objectStore('tasks').getAll()
-      req.onsuccess = () => { resolve((req.result as { kind: string; remove?: string[]; uids?: number[] }[]).filter((t) => t.kind === 'flags' && t.remove?.includes('\\Seen')).map((t) => t.uids ?? [])); open.result.close() }
-    }
-  }), address)
 }
 
 /** Whether the person's own read state of the shared Inbox, as the page keeps it (IndexedDB `ownReads`), holds this UID; null when it has none. */
