@@ -306,7 +306,7 @@ describe('the team store in a window that is already signed in', () => {
 describe('each member\'s own unread, offline', () => {
   it('a read offline is read for the person at once and kept; its mark reaches the server when the line is back, once', async () => {
     let offline = false
-    const { app, messages, actions, session, signIn } = await renderer(async (name, _input, answer) => {
+    const { app, messages, actions, session, folders, signIn } = await renderer(async (name, _input, answer) => {
       if (offline && name === 'read.mark') throw new Error('the line is down')
       return answer()
     })
@@ -315,6 +315,8 @@ describe('each member\'s own unread, offline', () => {
     await signIn(BOB)
     await messages.open(INBOX)
     const mailboxId = 'shared:support@contoso.test'
+    // The folder's role decides whether its unread is the person's own (the Inbox's is).
+    await folders.load(mailboxId)
     await ownUnread.load(mailboxId)
     expect(ownUnread.isTracked(INBOX)).toBe(true)
     const target = messages.list[0]!

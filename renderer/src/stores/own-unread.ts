@@ -8,9 +8,16 @@ import { useApi } from '../api/use-api'
 import { i18n } from '../i18n'
 import { clearOwnRanges, isOwnTracked, ownUnreadAmong, setOwnRanges } from '../mail/own-unread'
 import { useSessionStore } from './session'
+import { useFoldersStore } from './folders'
 
 /** At most one append of read marks per mailbox this often (docs/team-state.md, "Each member's own unread"). */
 export const OWN_READ_APPEND_MS = 30_000
+/**
+ * Folders whose unread stays the shared \Seen: mail there is not waiting to be worked (the
+ * team's sent replies, drafts, what was deleted, junk, what is archived — done). Own unread is
+ * the Inbox's and the mailbox's other folders'.
+ */
+const SEEN_ROLES: ReadonlySet<string> = new Set(['sent', 'drafts', 'trash', 'junk', 'archive'])
 /** The folder counts follow changes at most this often. */
 const RECOUNT_MS = 250
 
@@ -25,6 +32,9 @@ const RECOUNT_MS = 250
 export const useOwnUnreadStore = defineStore('ownUnread', () => {
   const api = useApi()
   const session = useSessionStore()
+  const folders = useFoldersStore()
+  /** Whether a folder's unread is the person's own: a folder of a shared mailbox where mail waits to be worked. */
+  const ownKind = (folderId: string) => { const f = folders.byId(folderId); return !!f && !SEEN_ROLES.has(f.role) }
   /** Unread-by-me counts of tracked folders, by folder id (the sidebar and the window title). */
   const counts = ref<Record<string, number>>({})
   /** Whether the person's state of a mailbox came from the server this session, by mailbox id. */
@@ -100,7 +110,7 @@ export const useOwnUnreadStore = defineStore('ownUnread', () => {
   function adoptSoon(folderIds: string[]): void {
     for (const folderId of new Set(folderIds)) {
       const mailboxId = mailboxOfFolder(folderId)
-      if (rows.has(folderId) || adopting.has(folderId) || !answered.has(mailboxId)) continue
+      if (rows.has(folderId) || adopting.has(folderId) || !answered.has(mailboxId) || !ownKind(folderId)) continue
       adopting.add(folderId)
       void (async () => {
         try {
@@ -129,7 +139,7 @@ export const useOwnUnreadStore = defineStore('ownUnread', () => {
   /** The rows this device kept for a mailbox, shown at once (the state works offline). */
   async function fromCache(mailboxId: string): Promise<void> {
     const kept = await db()?.ownReads.where('mailboxId').equals(mailboxId).toArray() ?? []
-    for (const row of kept) if (!rows.has(row.folderId)) show(row)
+    for (const row of kept) if (!rows.has(row.folderId) && ownKind(row.folderId)) show(row)
   }
 
   /**
@@ -160,6 +170,7 @@ export const useOwnUnreadStore = defineStore('ownUnread', () => {
       const synced = await d.sync.where('mailboxId').equals(mailboxId).toArray()
       const changed: OwnReadRow[] = []
       for (const s of synced) {
+        if (!ownKind(s.folderId)) continue
         const local = rows.get(s.folderId)
         const validity = Number(s.uidValidity)
         const there = server.get(s.folderId)
