@@ -1,6 +1,7 @@
 // `npx tsx bench/team-state.ts [--conversations N]`: the team state of a shared mailbox with N
 // conversations (docs/team-state.md), read from a real Dovecot as the service reads it and folded
-// as the renderer folds it; and what snooze marks add to opening the folder (bench/snooze-list.ts).
+// as the renderer folds it; what snooze marks add to opening the folder (bench/snooze-list.ts); and
+// what each member's own unread adds to it (bench/own-unread-list.ts).
 // Prints figures; never fails on time.
 import { randomUUID } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
@@ -26,6 +27,7 @@ import { openSignedIn, startService } from './service'
 import { topSelfTime } from './profile'
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { snoozeListLine } from './snooze-list'
+import { ownUnreadLine } from './own-unread-list'
 
 /** The shared mailbox measured, and the cache of the member who reads it. */
 const MAILBOX = 'shared:support@contoso.test'
@@ -43,6 +45,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function main(): Promise<void> {
   // What snoozes add to opening the shared Inbox: a tenth of the conversations snoozed, and none (bench/snooze-list.ts).
   console.log(snoozeListLine(N, Math.round(N / 10)))
+  // What each member's own unread adds to opening the folder, and its snapshots' size for 50 members (bench/own-unread-list.ts).
+  console.log(ownUnreadLine(N, 50))
   const org = await loadOrganisation(join(projectRoot, 'test', 'fixtures', 'orgs', 'contoso.json'))
   // A record is about 1 KB of the shared mailbox's quota: 100 000 of them need more than the fixture's 50 MB.
   for (const m of org.sharedMailboxes) m.quotaMB = Math.max(m.quotaMB, Math.ceil(N / 500))

@@ -83,6 +83,8 @@ export function serviceHandlers(service: import('../service/mail-service').MailS
     'replies.list': (input) => service.savedReplies(input.mailboxId),
     'replies.change': (input) => service.changeSavedReply(input),
     'replies.files': (input) => service.savedReplyFiles(input.mailboxId, input.uid),
+    'read.state': (input) => service.ownReadState(input.mailboxId),
+    'read.mark': (input) => service.markOwnRead(input),
     'messages.setFlags': async (input) => ({ ok: true as const, gone: await service.setFlags(input.folderId, input.uids, input.add, input.remove) }),
     'messages.move': (input) => service.move(input.folderId, input.uids, input.toFolderId, input.messageIds),
     'messages.delete': (input) => service.delete(input.folderId, input.uids, input.messageIds),

@@ -21,6 +21,7 @@ import type { TeamCursor } from './operations/team'
 import { TeamService } from './team-service'
 import { NO_DIRECTORY, organisationDomains } from './session/directory'
 import { SavedRepliesService } from './saved-replies-service'
+import { OwnReadService } from './own-read-service'
 import type { CallInput } from '../../shared/api/contract'
 import { moveMessages, setFlags, trashFor } from './operations/triage'
 import { SessionLifecycle, type MailServiceDeps } from './session/session-lifecycle'
@@ -52,6 +53,8 @@ export class MailService extends SessionLifecycle {
   /** The team state calls (team-service.ts). */
   private readonly team: TeamService
   private readonly replies: SavedRepliesService
+  /** Each member's own unread in shared mailboxes (own-read-service.ts). */
+  private readonly ownRead: OwnReadService
 
   constructor(deps: MailServiceDeps) {
     super(deps)
@@ -67,6 +70,12 @@ export class MailService extends SessionLifecycle {
       runtime: (mailboxId) => this.runtime(mailboxId),
       me: () => { const a = this.requireSession(); return { address: a.session.account.address, name: a.name } },
       authorSetup: (mailboxId, client, path) => this.team.authorSetup(mailboxId, client, path),
+    })
+    this.ownRead = new OwnReadService({
+      shared: (mailboxId) => this.sharedRuntime(mailboxId),
+      me: () => { const a = this.requireSession(); return { address: a.session.account.address, name: a.name } },
+      authorSetup: (mailboxId, client, path) => this.team.authorSetup(mailboxId, client, path),
+      log: (level, line) => this.log(level, line),
     })
   }
 
@@ -168,6 +177,16 @@ export class MailService extends SessionLifecycle {
   /** A saved reply's files, checked against what its record lists, for the composer to attach. */
   savedReplyFiles(mailboxId: string, uid: number): Promise<CallOutput<'replies.files'>> {
     return this.replies.files(mailboxId, uid)
+  }
+
+  /** The signed-in member's own read state of a shared mailbox's folders, read from its team folder. */
+  ownReadState(mailboxId: string): Promise<CallOutput<'read.state'>> {
+    return this.ownRead.state(mailboxId)
+  }
+
+  /** Appends a snapshot or delta of the signed-in member's own read state of one folder of a shared mailbox. */
+  markOwnRead(input: CallInput<'read.mark'>): Promise<CallOutput<'read.mark'>> {
+    return this.ownRead.mark(input)
   }
 
   private sharedRuntime(mailboxId: string): MailboxRuntime {

@@ -16,6 +16,7 @@ import {
   messageBodySchema, serverSettingsSchema, sessionSchema,
 } from '../domain'
 import { timestampSchema } from '../rules/timestamp'
+import { isRanges, MAX_DELTA_NUMBERS, MAX_SNAPSHOT_NUMBERS, MAX_STATE_NUMBERS, MAX_UID } from '../team/own-read'
 
 /** A call: the schema of its input and of its output. */
 export interface CallSpec<I extends z.ZodType, O extends z.ZodType> { input: I; output: O }
@@ -323,6 +324,38 @@ export const calls = {
   'replies.files': call(z.object({ mailboxId: z.string().min(1).max(400), uid: z.number().int().positive() }).strict(), z.object({
     files: z.array(z.object({ filename: z.string().max(255), contentType: z.string().max(200), contentBase64: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) })).max(MAX_REPLY_FILES),
   })),
+  /**
+   * The signed-in member's own read state of each folder of a shared mailbox (shared/team/own-read.ts):
+   * per folder its UIDVALIDITY and the UIDs read as ranges [start, end, …]; `found`: whether the
+   * server holds any of the member's marks there; `authors`: whether the server confirms they are theirs.
+   */
+  'read.state': call(z.object({ mailboxId: z.string().min(1).max(400) }).strict(), z.object({
+    folders: z.array(z.object({
+      folderId: id,
+      uidValidity: z.number().int().positive().max(MAX_UID),
+      read: z.array(z.number().int().positive().max(MAX_UID)).max(MAX_STATE_NUMBERS),
+      deltas: z.number().int().nonnegative(),
+    })).max(2000),
+    authors: z.enum(['confirmed', 'claimed']),
+    skipped: z.number().int().nonnegative(),
+    found: z.boolean(),
+  })),
+  /**
+   * Appends a snapshot (the UIDs read, as ranges) or a delta (ranges read and made unread) of the
+   * signed-in member's read state of one folder of a shared mailbox (main writes who); `id`
+   * makes a replay the same mark.
+   */
+  'read.mark': call(z.object({
+    mailboxId: z.string().min(1).max(400),
+    folderId: id,
+    id: z.string().uuid(),
+    at: timestampSchema.positive(),
+    uidValidity: z.number().int().positive().max(MAX_UID),
+    kind: z.enum(['snapshot', 'delta']),
+    read: z.array(z.number().int()).max(MAX_SNAPSHOT_NUMBERS).refine(isRanges, 'ranges in order'),
+    unread: z.array(z.number().int()).max(MAX_DELTA_NUMBERS).refine(isRanges, 'ranges in order'),
+    locale: z.enum(LOCALES).default('en'),
+  }).strict(), z.object({ uid: z.number().int().positive().nullable() })),
   /**
    * What threading needs of cached messages that were synced before summaries carried it:
    * Sender, References' root, Thread-Index's and a draft's author (rows `[uid, sender, referencesRoot, threadIndex, draftBy]`,

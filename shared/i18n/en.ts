@@ -113,6 +113,9 @@ export const en = {
       answered: '{who} already answered this conversation from {mailbox} at {at} ("{subject}"). Read it first; then send yours anyway, or change it.',
       sentCopyLater: "The message was sent, but its copy for {mailbox}'s Sent folder could not be saved yet. Tandem saves it when the connection is back, and does not send the message again.",
     },
+    ownRead: {
+      badMark: 'The read mark was not kept: it did not name a folder of this shared mailbox with well-formed ranges. Reload Tandem; if it happens again, report it.',
+    },
     team: {
       noFolder: 'The shared mailbox has no "{folder}" folder for team state, and the server does not let you create it. Ask an administrator to create it with read and append rights for the members (see the administrator guide).',
       messageGone: 'The message this was about is no longer in the shared mailbox (another member may have deleted it), so the team state was not changed. Open the conversation again and repeat it if it still matters.',
@@ -495,7 +498,7 @@ export const en = {
     forward: 'Forward',
     archive: 'Archive',
     delete: 'Delete (to Deleted Items; shared mailboxes ask first)',
-    read: 'Mark read / unread',
+    read: 'Mark read / unread (in a shared mailbox: for you; reading also tells the team it was opened)',
     flag: 'Flag / unflag',
     undo: 'Undo the last action (for ten seconds)',
     claim: 'Assign the conversation to yourself (shared mailboxes)',
@@ -884,6 +887,21 @@ export const en = {
     noIdentities: 'Sign in to set signatures.',
     record: '{by} changed the team’s signature',
     recordExplain: 'Tandem keeps the signature the members of this shared mailbox send in messages like this one; the newest counts. Please leave this message here.',
+  },
+  ownRead: {
+    openedByTeam: 'Opened by someone on the team (still unread for you)',
+    filter: {
+      label: 'Read state',
+      any: 'Read and unread',
+      unread: 'Unread',
+      unreadMine: 'Unread by me',
+      unopened: 'Not opened by anyone on the team',
+    },
+    record: {
+      snapshot: '{by} kept what they have read here',
+      delta: '{by} read or marked unread here',
+      explain: 'Tandem keeps what each member of this shared mailbox has read, so that their unread mail follows them to every device while the mailbox\'s own read flag keeps meaning "someone on the team opened it". Please leave this message here.',
+    },
   },
   replies: {
     title: 'Saved replies',

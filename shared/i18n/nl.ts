@@ -114,6 +114,9 @@ export const nl: Catalogue = {
       answered: '{who} heeft dit gesprek al beantwoord vanuit {mailbox} op {at} ("{subject}"). Lees dat eerst; verzend het jouwe daarna toch, of pas het aan.',
       sentCopyLater: 'Het bericht is verzonden, maar de kopie voor de map Verzonden items van {mailbox} kon nog niet worden opgeslagen. Tandem slaat die op zodra de verbinding terug is, en verzendt het bericht niet nog eens.',
     },
+    ownRead: {
+      badMark: 'De leesmarkering is niet bewaard: ze noemde geen map van deze gedeelde mailbox met geldige reeksen. Laad Tandem opnieuw; meld het als het weer gebeurt.',
+    },
     team: {
       noFolder: 'Het gedeelde postvak heeft geen map "{folder}" voor de teamstatus, en de server laat je die niet aanmaken. Vraag een beheerder die aan te maken met lees- en toevoegrechten voor de leden (zie de beheerdershandleiding).',
       messageGone: 'Het bericht waar dit over ging staat niet meer in het gedeelde postvak (een ander lid heeft het misschien verwijderd), dus de teamstatus is niet gewijzigd. Open het gesprek opnieuw en herhaal het als het nog nodig is.',
@@ -496,7 +499,7 @@ export const nl: Catalogue = {
     forward: 'Doorsturen',
     archive: 'Archiveren',
     delete: 'Verwijderen (naar Verwijderde items; gedeelde postvakken vragen het eerst)',
-    read: 'Als gelezen / ongelezen markeren',
+    read: 'Als gelezen / ongelezen markeren (in een gedeelde mailbox: voor jou; lezen laat het team ook zien dat het geopend is)',
     flag: 'Vlag zetten / weghalen',
     undo: 'De laatste actie ongedaan maken (tien seconden lang)',
     claim: 'Het gesprek aan jezelf toewijzen (gedeelde postvakken)',
@@ -885,6 +888,21 @@ export const nl: Catalogue = {
     noIdentities: 'Meld je aan om handtekeningen in te stellen.',
     record: '{by} heeft de handtekening van het team aangepast',
     recordExplain: 'Tandem bewaart in berichten zoals dit de handtekening die de leden van deze gedeelde mailbox verzenden; de nieuwste telt. Laat dit bericht hier staan.',
+  },
+  ownRead: {
+    openedByTeam: 'Geopend door iemand van het team (voor jou nog ongelezen)',
+    filter: {
+      label: 'Leesstatus',
+      any: 'Gelezen en ongelezen',
+      unread: 'Ongelezen',
+      unreadMine: 'Ongelezen door mij',
+      unopened: 'Door niemand van het team geopend',
+    },
+    record: {
+      snapshot: '{by} heeft bewaard wat hij of zij hier gelezen heeft',
+      delta: '{by} heeft hier berichten gelezen of als ongelezen gemarkeerd',
+      explain: 'Tandem bewaart wat elk lid van deze gedeelde mailbox gelezen heeft, zodat hun ongelezen mail hen naar elk apparaat volgt, terwijl de gelezen-markering van de mailbox zelf blijft betekenen "iemand van het team heeft het geopend". Laat dit bericht hier staan.',
+    },
   },
   replies: {
     title: 'Opgeslagen antwoorden',

@@ -221,3 +221,15 @@ export async function watchNotifications(context: BrowserContext, page: Page): P
 /** The notifications the page has shown, oldest first. */
 export const notificationsShown = (page: Page): Promise<{ title: string; body: string }[]> =>
   page.evaluate(() => (window as unknown as { __shown: { title: string; body: string }[] }).__shown.map((n) => ({ title: n.title, body: n.body })))
+
+/** The tasks of the page's cache that take \Seen away (stored when the action is taken, kept after they ran). */
+export function seenRemovals(page: Page, address: string): Promise<number[][]> {
+  return page.evaluate((address) => new Promise<number[][]>((resolve, reject) => {
+    const open = indexedDB.open(`tandem:${address}`)
+    open.onerror = () => reject(open.error)
+    open.onsuccess = () => {
+      const req = open.result.transaction('tasks').objectStore('tasks').getAll()
+      req.onsuccess = () => { resolve((req.result as { kind: string; remove?: string[]; uids?: number[] }[]).filter((t) => t.kind === 'flags' && t.remove?.includes('\\Seen')).map((t) => t.uids ?? [])); open.result.close() }
+    }
+  }), address)
+}

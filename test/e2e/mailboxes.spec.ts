@@ -2,7 +2,7 @@ import type { Page } from '@playwright/test'
 import { loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
 import { supportInbox } from '../mailstack/demo-mail'
-import { test, expect, imapSession, cachedSummaries, launch, openFolder, passwordOf, queuedTaskKinds, showSingleMessages, signIn } from './fixtures'
+import { test, expect, imapSession, cachedSummaries, launch, openFolder, passwordOf, queuedTaskKinds, seenRemovals, showSingleMessages, signIn } from './fixtures'
 import { projectRoot } from '../../electron/web/web-app'
 import { uidOfMessage } from '../../shared/ids'
 import { randomUUID } from 'node:crypto'
@@ -33,6 +33,24 @@ async function onServer(stack: MailStack, which: Which, folder = 'INBOX'): Promi
 async function focusedUid(page: Page): Promise<number> {
   const id = await page.locator('.row[data-focused="true"]').getAttribute('data-id')
   return uidOfMessage(id!)
+}
+
+/** Whether the person's own read state of the shared Inbox, as the page keeps it (IndexedDB `ownReads`), holds this UID; null when it has none. */
+function ownInboxRead(page: Page, address: string, uid: number): Promise<boolean | null> {
+  return page.evaluate(([address, uid]) => new Promise<boolean | null>((resolve, reject) => {
+    const open = indexedDB.open(`tandem:${address}`)
+    open.onerror = () => reject(open.error)
+    open.onsuccess = () => {
+      const req = open.result.transaction('ownReads').objectStore('ownReads').getAll()
+      req.onsuccess = () => {
+        const row = (req.result as { folderId: string; read: number[] }[]).find((r) => r.folderId.startsWith('shared:') && /\|INBOX$/.test(r.folderId))
+        let found = false
+        for (let i = 0; row && i < row.read.length; i += 2) if (uid >= row.read[i]! && uid <= row.read[i + 1]!) found = true
+        resolve(row ? found : null)
+        open.result.close()
+      }
+    }
+  }), [address, uid] as const)
 }
 
 test.describe('own and shared mailboxes side by side', () => {
@@ -210,10 +228,14 @@ test.describe('own and shared mailboxes side by side', () => {
     await expect(app.getByRole('status').filter({ hasText: 'Undone: 1 message marked read again.' })).toBeVisible()
     await expect(app.locator('.row[data-focused="true"]')).toHaveAttribute('data-unread', 'false')
     expect((await onServer(stack, { uid }))?.flags).toContain('\\Flagged')
-    // u toggles the read state: the server ends up as the list shows it.
+    // u toggles the read state. In a shared mailbox it is bob's own (docs/team-state.md, "Each
+    // member's own unread"): unread for him, kept in his read state, while \Seen stays the team's
+    // "someone opened it" — no flags task takes it away.
     await app.keyboard.press('u')
     await expect(app.locator('.row[data-focused="true"]')).toHaveAttribute('data-unread', 'true')
-    await expect.poll(async () => (await onServer(stack, { uid }))?.flags.includes('\\Seen')).toBe(false)
+    await expect.poll(() => ownInboxRead(app, 'bob@contoso.test', uid)).toBe(false)
+    expect(await seenRemovals(app, 'bob@contoso.test')).toEqual([])
+    expect((await onServer(stack, { uid }))?.flags).toContain('\\Seen')
     expect(before.flags.includes('\\Flagged')).toBe(false)
     await app.keyboard.press('e')
     await expect(app.getByRole('status').filter({ hasText: 'Moved 1 message to Archive' })).toBeVisible()

@@ -94,7 +94,9 @@ test('offline triage survives a reload and reaches the server when it is back', 
       // Looking at a message reads it after a moment (offline too): waited for, so that u then
       // makes it unread again whatever the machine's speed, and it stays so.
       await expect(page.locator('.row[data-focused="true"]')).toHaveAttribute('data-unread', 'false')
-      await note({ seen: false })
+      // In a shared mailbox u is the person's own unread (docs/team-state.md, "Each member's own
+      // unread"): the read's \Seen reaches the server, the u takes nothing away from the team.
+      await note({ seen: true })
       await page.keyboard.press('u')
       await expect(page.locator('.row[data-focused="true"]')).toHaveAttribute('data-unread', 'true')
     }

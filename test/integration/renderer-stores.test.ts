@@ -17,6 +17,9 @@ import { useSessionStore } from '../../renderer/src/stores/session'
 import { useFoldersStore } from '../../renderer/src/stores/folders'
 import { useTeamStore } from '../../renderer/src/stores/team'
 import { useMessageActions } from '../../renderer/src/composables/use-message-actions'
+import { useOwnUnreadStore } from '../../renderer/src/stores/own-unread'
+import { isUnread } from '../../renderer/src/mail/own-unread'
+import { hasUid } from '../../shared/team/own-read'
 import { loadOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
 import { CONTOSO, eventually, imapSession, passwordOf, serverSettings } from './helpers'
@@ -296,6 +299,58 @@ describe('the team store in a window that is already signed in', () => {
     } finally {
       process.off('unhandledRejection', onRejection)
       vi.useRealTimers()
+    }
+  })
+})
+
+describe('each member\'s own unread, offline', () => {
+  it('a read offline is read for the person at once and kept; its mark reaches the server when the line is back, once', async () => {
+    let offline = false
+    const { app, messages, actions, session, folders, signIn } = await renderer(async (name, _input, answer) => {
+      if (offline && name === 'read.mark') throw new Error('the line is down')
+      return answer()
+    })
+    const ownUnread = app.runWithContext(() => useOwnUnreadStore())
+    messages.wire()
+    await signIn(BOB)
+    await messages.open(INBOX)
+    const mailboxId = 'shared:support@contoso.test'
+    // The folder's role decides whether its unread is the person's own (the Inbox's is).
+    await folders.load(mailboxId)
+    await ownUnread.load(mailboxId)
+    expect(ownUnread.isTracked(INBOX)).toBe(true)
+    const target = messages.list[0]!
+    expect(isUnread(target)).toBe(true)
+
+    offline = true
+    await actions.markRead([target])
+    // Read for bob at once, and kept on the device, waiting for the server.
+    expect(isUnread(target)).toBe(false)
+    const kept = async () => (await session.db!.ownReads.get(INBOX))!
+    await eventually(async () => (await kept()).pendingRead.length > 0 || null, 'the mark kept in IndexedDB')
+    await ownUnread.flush(mailboxId)
+    expect((await kept()).pendingRead).toEqual([target.uid, target.uid])
+
+    offline = false
+    await ownUnread.flush(mailboxId)
+    expect(await kept()).toMatchObject({ pendingRead: [], pendingUnread: [], server: true })
+    await ownUnread.flush(mailboxId)
+    // Another device of bob's reads it from the server; one mark was appended, not one per attempt.
+    const other = await renderer()
+    await other.signIn(BOB)
+    const state = await other.api.call('read.state', { mailboxId })
+    expect(hasUid(state.folders.find((f) => f.folderId === INBOX)!.read, target.uid)).toBe(true)
+    const imap = await imapSession(stack, 'support@contoso.test*bob@contoso.test', passwordOf(stack, BOB))
+    try {
+      const found: number[] = []
+      for (const f of await imap.list()) {
+        if (!f.path.includes('Tandem Team')) continue
+        await imap.mailboxOpen(f.path, { readOnly: true })
+        found.push(...(((await imap.search({ header: { 'x-tandem-read-by': '' } }, { uid: true })) || [])))
+      }
+      expect(found).toHaveLength(1)
+    } finally {
+      await imap.logout()
     }
   })
 })

@@ -72,6 +72,15 @@ export interface SavedRepliesRow { mailboxId: string; replies: SavedReply[]; aut
 /** A file a saved reply carries, by its SHA-256 (its record names it and its type), kept so the reply works offline. */
 export interface SavedReplyFileRow { mailboxId: string; sha256: string; contentBase64: string }
 
+/**
+ * The person's own read state of one folder of a shared mailbox (shared/team/own-read.ts):
+ * `read` as the list shows it (the server's state with what is not there yet), and what is not
+ * on the server yet — read and made unread since the last append (sets: a replay is harmless).
+ * `server`: whether the server held any of the member's marks for the folder when last read;
+ * `deltas`: appended since the member's last snapshot there.
+ */
+export interface OwnReadRow { folderId: string; mailboxId: string; uidValidity: number; read: number[]; pendingRead: number[]; pendingUnread: number[]; server: boolean; deltas: number }
+
 export class TandemDb extends Dexie {
   folders!: Table<Folder, string>
   blocks!: Table<BlockRow, [string, number]>
@@ -91,6 +100,8 @@ export class TandemDb extends Dexie {
   mentions!: Table<MentionRow, [string, string]>
   /** Shared mailboxes whose team folder this device has read at least once: mentions found after that are news. */
   mentionReads!: Table<{ mailboxId: string }, string>
+  /** The person's own read state per folder of their shared mailboxes (OwnReadRow). */
+  ownReads!: Table<OwnReadRow, string>
   /** The message summaries (stored in blocks; see summary-blocks.ts). */
   readonly summaries: SummaryBlocks
 
@@ -199,6 +210,8 @@ export class TandemDb extends Dexie {
     this.version(13).stores({ savedReplies: 'mailboxId' })
     // The person's mentions: their Mentions view and what they have read of it, on this device.
     this.version(14).stores({ mentions: '[mailboxId+note], mailboxId', mentionReads: 'mailboxId' })
+    // Each member's own unread in shared mailboxes: one row per folder (docs/team-state.md).
+    this.version(15).stores({ ownReads: 'folderId, mailboxId' })
     // The files saved replies carry, fetched once (on use, or ahead while they are few), for offline use.
     this.version(17).stores({ savedReplyFiles: '[mailboxId+sha256], mailboxId' })
     this.summaries = new SummaryBlocks(this, this.blocks, this.keys, this.tallies)
@@ -206,7 +219,7 @@ export class TandemDb extends Dexie {
 
   /** Drops everything cached of a mailbox the person is no longer a member of (R1). */
   async purgeMailbox(mailboxId: string): Promise<void> {
-    await this.transaction('rw', [this.folders, ...this.summaries.tables, this.bodies, this.sync, this.tasks, this.teamBuckets, this.teamBriefs, this.teamCursors, this.savedReplies, this.savedReplyFiles, this.mentions, this.mentionReads], async () => {
+    await this.transaction('rw', [this.folders, ...this.summaries.tables, this.bodies, this.sync, this.tasks, this.teamBuckets, this.teamBriefs, this.teamCursors, this.savedReplies, this.savedReplyFiles, this.mentions, this.mentionReads, this.ownReads], async () => {
       // Triage there can no longer happen; what the Outbox holds (kinds that are held, not
       // dropped, when refused) stays, for the person to change.
       await this.tasks.where('mailboxId').equals(mailboxId).filter((t) => kindOf(t).refused !== 'hold').delete()
@@ -221,6 +234,7 @@ export class TandemDb extends Dexie {
       await this.savedReplyFiles.where('mailboxId').equals(mailboxId).delete()
       await this.mentions.where('mailboxId').equals(mailboxId).delete()
       await this.mentionReads.delete(mailboxId)
+      await this.ownReads.where('mailboxId').equals(mailboxId).delete()
     })
   }
 }

@@ -8,6 +8,8 @@ import { useNoticesStore } from '../stores/notices'
 import { useQueueStore } from '../stores/queue'
 import { useSessionStore } from '../stores/session'
 import { useTeamStore, wakeWords } from '../stores/team'
+import { useOwnUnreadStore } from '../stores/own-unread'
+import { isUnread } from '../mail/own-unread'
 import { tr } from '../i18n'
 
 const SEEN = '\\Seen'
@@ -42,15 +44,17 @@ export function useMessageActions() {
   const team = useTeamStore()
   const notices = useNoticesStore()
   const queue = useQueueStore()
+  const ownUnread = useOwnUnreadStore()
   const folderOf = (m: MessageSummary) => folders.byId(m.folderId)
 
   /** Shows what was done, with Undo (the notice's button, or z). */
-  function offerUndo(text: string, taskId: string, undone: string, opts: { quiet?: boolean; resync?: string; also?: string[] } = {}): void {
+  function offerUndo(text: string, taskId: string | null, undone: string, opts: { quiet?: boolean; resync?: string; also?: string[]; alsoRun?: () => Promise<void> } = {}): void {
     const run = async () => {
       lastUndo.value = null
-      // What was done with it (Done and archive: the status) is undone with it.
+      // What was done with it (Done and archive: the status; the person's own read marks) is undone with it.
       for (const id of opts.also ?? []) await queue.undo(id)
-      const outcome = await queue.undo(taskId)
+      await opts.alsoRun?.()
+      const outcome = taskId === null ? 'reversed' : await queue.undo(taskId)
       if (outcome === 'impossible') { notices.show(tr('actions.cannotUndo'), { kind: 'error' }); return }
       notices.show(undone)
       // Moved back on the server: they have new UIDs there, which the next sync brings.
@@ -62,10 +66,11 @@ export function useMessageActions() {
 
   /** Flags change in the cache (and so on screen) at once, as a durable task. */
   const setFlag = (flag: string, on: boolean, targets = messages.targets, opts: { quiet?: boolean } = {}): Promise<void> => stored(async () => {
+    if (flag === SEEN) return setRead(on, targets, opts)
     const changing = targets.filter((m) => m.flags.includes(flag) !== on)
     if (!changing.length) return
     const folder = folderOf(changing[0]!)
-    if (folder && !(flag === SEEN ? folder.rights.seen : folder.rights.write)) {
+    if (folder && !folder.rights.write) {
       notices.show(tr('actions.notAllowedChange', { folder: folderLabel(folder) }), { kind: 'error' })
       return
     }
@@ -73,13 +78,43 @@ export function useMessageActions() {
       kind: 'flags', id: crypto.randomUUID(), mailboxId: changing[0]!.mailboxId, folderId: changing[0]!.folderId,
       uids: changing.map((m) => m.uid), add: on ? [flag] : [], remove: on ? [] : [flag],
     })
-    const word = (set: boolean) => (flag === SEEN ? (set ? 'Read' : 'Unread') : set ? 'Flagged' : 'Unflagged')
+    const word = (set: boolean) => (set ? 'Flagged' : 'Unflagged')
     const count = changing.length
     offerUndo(tr(`actions.marked${word(on)}`, { count }), task.id, tr(`actions.undone${word(!on)}`, { count }), opts)
   })
 
+  /**
+   * Read or unread for the person (docs/team-state.md, "Each member's own unread"). In a shared
+   * mailbox it is their own mark; reading also sets the shared \Seen ("someone on the team
+   * opened it"), as opening always did, while "mark unread" is theirs alone and leaves \Seen
+   * to the team. Elsewhere \Seen is the read state, as ever. One Undo takes back both.
+   */
+  async function setRead(on: boolean, targets: MessageSummary[], opts: { quiet?: boolean }): Promise<void> {
+    const mine = targets.filter((m) => isUnread(m) === on)
+    const seenChanging = on ? targets.filter((m) => !m.flags.includes(SEEN)) : targets.filter((m) => m.flags.includes(SEEN))
+    const own = await ownUnread.mark(mine, on)
+    const ownDone = mine.filter((m) => !own.includes(m))
+    // \Seen: set by reading anywhere; taken away by "mark unread" only where read is \Seen itself.
+    const seenTargets = on ? seenChanging : seenChanging.filter((m) => !ownUnread.isTracked(m.folderId))
+    const folder = seenTargets[0] ? folderOf(seenTargets[0]) : null
+    let taskId: string | null = null
+    if (seenTargets.length && folder && !folder.rights.seen) {
+      if (!ownDone.length) { notices.show(tr('actions.notAllowedChange', { folder: folderLabel(folder) }), { kind: 'error' }); return }
+    } else if (seenTargets.length) {
+      taskId = (await queue.add({
+        kind: 'flags', id: crypto.randomUUID(), mailboxId: seenTargets[0]!.mailboxId, folderId: seenTargets[0]!.folderId,
+        uids: seenTargets.map((m) => m.uid), add: on ? [SEEN] : [], remove: on ? [] : [SEEN],
+      })).id
+    }
+    const count = new Set([...ownDone, ...seenTargets].map((m) => m.id)).size
+    if (!count) return
+    const word = (set: boolean) => (set ? 'Read' : 'Unread')
+    const undoOwn = async () => { if (ownDone.length) await ownUnread.mark(ownDone, !on) }
+    offerUndo(tr(`actions.marked${word(on)}`, { count }), taskId, tr(`actions.undone${word(!on)}`, { count }), { ...opts, alsoRun: undoOwn })
+  }
+
   /** `targets`: what a row's own actions (hover, right-click) act on; else the focus or selection. */
-  const toggleRead = (targets = messages.targets) => setFlag(SEEN, !targets.every((m) => m.flags.includes(SEEN)), targets)
+  const toggleRead = (targets = messages.targets) => setFlag(SEEN, targets.some(isUnread), targets)
   const toggleFlag = (targets = messages.targets) => setFlag(FLAGGED, !targets.every((m) => m.flags.includes(FLAGGED)), targets)
   /** Opening a conversation reads its unread messages there: no notice, but z still takes it back. */
   const markRead = (ms: MessageSummary[]) => setFlag(SEEN, true, ms, { quiet: true })

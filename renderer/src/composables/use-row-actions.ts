@@ -1,3 +1,4 @@
+import { isUnread } from '../mail/own-unread'
 import { AlarmClock, Archive, CheckCheck, Flag, FlagOff, Forward, Mail, MailOpen, Reply, ReplyAll, Trash2, UserCheck } from 'lucide-vue-next'
 import type { MessageSummary } from '../../../shared/domain'
 import type { MenuItem } from '../components/common/menu-item'
@@ -41,7 +42,7 @@ export function useRowActions() {
     const targets = of()
     const first = targets[0] ?? null
     const folder = first ? folders.byId(first.folderId) : null
-    const read = targets.length > 0 && targets.every((m) => m.flags.includes('\\Seen'))
+    const read = targets.length > 0 && !targets.some(isUnread)
     const flagged = targets.length > 0 && targets.every((m) => m.flags.includes('\\Flagged'))
     const focused = answer()
     const write = (mode: 'reply' | 'replyAll' | 'forward') => () => {

@@ -1,3 +1,4 @@
+import { isUnread } from '../mail/own-unread'
 import { onBeforeUnmount, onMounted, ref } from 'vue'
 import { useMessagesStore } from '../stores/messages'
 import { useComposeStore, type ComposeMode } from '../stores/compose'
@@ -91,7 +92,7 @@ export function useShortcuts(focusSearch: () => void, clearSearch: () => void) {
         // A draft reopens in the composer; a conversation is read.
         const f = messages.focused
         if (f && isDraft(f, folders.byId(f.folderId))) { void compose.openDraft(f).catch((err: unknown) => notices.showError(apiErrorOf(err))); return }
-        const unread = messages.targets.filter((m) => !m.flags.includes('\\Seen'))
+        const unread = messages.targets.filter(isUnread)
         if (unread.length) void actions.markRead(unread)
       },
       c: () => write('new'),

@@ -7,7 +7,7 @@ const SEEN = '\\Seen'
 export interface ConversationInfo {
   /** Its messages in this folder, and the team's replies in the mailbox's Sent. */
   count: number
-  /** Its unread messages in this folder. */
+  /** Its messages in this folder nobody opened (no \\Seen); unread for the person is mail/own-unread.ts's `isUnread` over `inFolder`. */
   unread: number
   /** Who took part, the mailbox itself left out, in the order they first wrote. */
   people: Address[]

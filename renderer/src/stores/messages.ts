@@ -1,4 +1,6 @@
 import { defineStore } from 'pinia'
+import { isUnread, openedByTeam, ownReadVersion } from '../mail/own-unread'
+import { useOwnUnreadStore } from './own-unread'
 import { computed, nextTick, ref, shallowRef, watch } from 'vue'
 import type { ApiError } from '../../../shared/api/errors'
 import type { MessageSummary } from '../../../shared/domain'
@@ -33,6 +35,9 @@ export type ListView = 'conversations' | 'messages'
  * with the person's pending tasks laid over it (queue/tasks) — and the list follows its changes.
  * The sync is FolderSync's, the bodies the bodies store's, focus and selection useSelection's.
  */
+/** Which rows the read filter keeps (ListPane). */
+export type ReadFilter = 'any' | 'unread' | 'unopened'
+
 export const useMessagesStore = defineStore('messages', () => {
   const api = useApi()
   const session = useSessionStore()
@@ -50,8 +55,14 @@ export const useMessagesStore = defineStore('messages', () => {
   /** Search results, when a search is showing: the list the keyboard and the reader work on. */
   const searchRows = shallowRef<MessageSummary[] | null>(null)
   const team = useTeamStore()
+  const ownUnread = useOwnUnreadStore()
   /** The team filter over a shared mailbox's list (who has it, status); none elsewhere. */
   const teamFilter = ref<TeamFilter>({ ...NO_TEAM_FILTER })
+  /**
+   * The read filter: every row, those unread for the person (their own in a shared mailbox:
+   * mail/own-unread.ts), or those nobody on the team opened (no shared \Seen).
+   */
+  const readFilter = ref<ReadFilter>('any')
   /** The list shows a row per conversation (its newest message here), or every message. */
   const view = ref<ListView>(globalThis.localStorage?.getItem(VIEW_KEY) === 'messages' ? 'messages' : 'conversations')
   /** The open folder's conversations, newest first, each shown by its newest message there. */
@@ -65,6 +76,16 @@ export const useMessagesStore = defineStore('messages', () => {
    */
   const grouped = computed(() => view.value === 'conversations' && (searchRows.value !== null || folders.byId(listFolderId.value ?? '')?.role !== 'drafts'))
   const visible = computed(() => {
+    const rows = teamVisible.value
+    const r = readFilter.value
+    if (r === 'any') return rows
+    void ownReadVersion.value
+    void conversationsVersion.value
+    const convs = grouped.value && !searchRows.value ? conversations : null
+    const of = (m: MessageSummary) => (convs ? convs.inFolder(m.conversationId) : [m])
+    return r === 'unread' ? rows.filter((m) => of(m).some(isUnread)) : rows.filter((m) => of(m).some((x) => !openedByTeam(x)))
+  })
+  const teamVisible = computed(() => {
     const asConversations = grouped.value
     const rows = searchRows.value ? (asConversations ? groupedSearch.value! : searchRows.value) : asConversations ? conversationRows.value : list.value
     const f = teamFilter.value
@@ -145,10 +166,13 @@ export const useMessagesStore = defineStore('messages', () => {
         // While a folder's first sync runs, the server's counts stand (the cache is still filling).
         counts: (folderId, unseen, total) => { if (!progress.value[folderId]) folders.setCounts(folderId, unseen, total) },
         threading: (p) => { threadingProgress.value = p },
-        teamChanged: (mailboxId) => { void team.pull(mailboxId).catch(() => undefined) },
+        // The team folder changed: team records, or — where marks are kept there — a member's read marks (a second device of the person's).
+        teamChanged: (mailboxId) => { void team.pull(mailboxId).catch(() => undefined); void ownUnread.load(mailboxId).catch(() => undefined) },
         online: (mailboxId) => {
           if (folders.errors[mailboxId]) void folders.load(mailboxId)
           void team.pull(mailboxId).catch(() => undefined)
+          // Read marks kept while offline reach the server now (and the state of other devices comes back).
+          void ownUnread.flush(mailboxId).then(() => ownUnread.load(mailboxId)).catch(() => undefined)
         },
       },
     }) : null
@@ -321,10 +345,10 @@ export const useMessagesStore = defineStore('messages', () => {
   }
 
   // Another mailbox: its own team, so the filter starts over.
-  watch(() => (listFolderId.value ? mailboxOfFolder(listFolderId.value) : null), () => { teamFilter.value = { ...NO_TEAM_FILTER } })
+  watch(() => (listFolderId.value ? mailboxOfFolder(listFolderId.value) : null), () => { teamFilter.value = { ...NO_TEAM_FILTER }; if (readFilter.value === 'unopened') readFilter.value = 'any' })
 
   return {
-    list, visible, teamFilter, searchRows, threadingProgress, view, setView,
+    list, visible, teamFilter, readFilter, searchRows, threadingProgress, view, setView,
     /** The rows are conversations (the view says so, and the folder is not Drafts). */
     grouped, conversationsVersion, conversationRows,
     /** What a conversation's row shows, in the folder on screen. */

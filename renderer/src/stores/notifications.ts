@@ -1,3 +1,4 @@
+import { isUnread } from '../mail/own-unread'
 import { defineStore } from 'pinia'
 import { computed, nextTick, ref, watch } from 'vue'
 import type { NotificationTarget } from '../../../shared/api/contract'
@@ -10,6 +11,7 @@ import { useFoldersStore } from './folders'
 import { useMessagesStore } from './messages'
 import { useQueueStore } from './queue'
 import { useSessionStore } from './session'
+import { useOwnUnreadStore } from './own-unread'
 
 export interface NotifySettings {
   /** Desktop notifications at all (the browser also needs its permission). */
@@ -43,6 +45,7 @@ export const useNotificationsStore = defineStore('notifications', () => {
   const folders = useFoldersStore()
   const messages = useMessagesStore()
   const queue = useQueueStore()
+  const ownUnread = useOwnUnreadStore()
 
   const key = () => `tandem.notify.${session.session?.account.address ?? ''}`
   const settings = ref<NotifySettings>({ ...DEFAULTS })
@@ -95,7 +98,7 @@ export const useNotificationsStore = defineStore('notifications', () => {
   function arrived(folderId: string, rows: MessageSummary[]): void {
     const folder = folders.byId(folderId)
     if (folder?.role !== 'inbox' || !rows.length) return
-    const news = rows.filter((m) => !m.flags.includes('\\Seen') && !isOwn(m))
+    const news = rows.filter((m) => isUnread(m) && !isOwn(m))
     if (!news.length) return
     const mailboxId = mailboxOfFolder(folderId)
     const now = Date.now()
@@ -154,7 +157,7 @@ export const useNotificationsStore = defineStore('notifications', () => {
   /** Unread mail of the unmuted Inboxes: the window title and the dock / taskbar badge. */
   const badge = computed(() => (session.session?.mailboxes ?? [])
     .filter((m) => !isMuted(m.id))
-    .reduce((n, m) => n + (folders.byMailbox[m.id]?.find((f) => f.role === 'inbox')?.unseen ?? 0), 0))
+    .reduce((n, m) => { const inbox = folders.byMailbox[m.id]?.find((f) => f.role === 'inbox'); return n + (inbox ? ownUnread.unseenOf(inbox) ?? 0 : 0) }, 0))
   watch(badge, (count) => {
     document.title = count > 0 ? tr('notify.titleBadge', { count }) : 'Tandem'
     if (host.value === 'electron') void api.call('app.badge', { count }).catch(() => undefined)

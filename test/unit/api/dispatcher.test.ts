@@ -30,6 +30,8 @@ function handlers(overrides: Partial<Handlers> = {}): { h: Handlers; seen: unkno
     'replies.list': unused,
     'replies.files': unused,
     'replies.change': unused,
+    'read.state': unused,
+    'read.mark': unused,
     'team.verify': unused,
     'team.authors': unused,
     'team.compact': unused,

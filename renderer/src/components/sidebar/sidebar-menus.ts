@@ -9,6 +9,8 @@ import { useNotificationsStore } from '../../stores/notifications'
 import { useOfflineStore } from '../../stores/offline'
 import { useSessionStore } from '../../stores/session'
 import type { MenuItem } from '../common/menu-item'
+import { useOwnUnreadStore } from '../../stores/own-unread'
+import { isUnread } from '../../mail/own-unread'
 
 const SEEN = '\\Seen'
 
@@ -24,13 +26,22 @@ export function useSidebarMenus(opts: { openShared: () => void; removeShared: (m
   const notifications = useNotificationsStore()
   const notices = useNoticesStore()
   const actions = useMessageActions()
+  const ownUnread = useOwnUnreadStore()
 
-  /** Every cached unread message of the folder marked read, as one durable task (as opening a conversation does). */
+  /**
+   * Every cached unread message of the folder marked read, as one durable task (as opening a
+   * conversation does). In a shared mailbox, read for the person as one range from UID 1 (the
+   * watermark: a few bytes however big the folder), and \Seen set where nobody had opened it.
+   */
   async function markAllRead(f: Folder): Promise<void> {
     const db = session.db
     if (!db) return
-    const unread = (await db.summaries.folder(f.id)).filter((m) => !m.flags.includes(SEEN))
-    if (unread.length) await actions.markRead(unread)
+    const rows = await db.summaries.folder(f.id)
+    const unread = rows.filter(isUnread)
+    if (await ownUnread.markAll(f.id)) {
+      const unopened = rows.filter((m) => !m.flags.includes(SEEN))
+      if (unopened.length && f.rights.seen) await actions.markRead(unopened)
+    } else if (unread.length) await actions.markRead(unread)
     notices.show(tr('sidebar.markedAllRead', { count: unread.length, folder: folderLabel(f) }))
   }
 
@@ -38,7 +49,7 @@ export function useSidebarMenus(opts: { openShared: () => void; removeShared: (m
     const kept = !!offline.windowOf(f)
     return [
       { id: 'open', label: tr('sidebar.open'), icon: FolderOpen, disabled: !f.selectable, run: () => folders.select(f.id) },
-      { id: 'read', label: tr('sidebar.markAllRead'), icon: CheckCheck, disabled: !f.selectable || !f.rights.seen, run: () => { void markAllRead(f) } },
+      { id: 'read', label: tr('sidebar.markAllRead'), icon: CheckCheck, disabled: !f.selectable || (!f.rights.seen && !ownUnread.isTracked(f.id)), run: () => { void markAllRead(f) } },
       { id: 'offline', label: tr(kept ? 'sidebar.stopOffline' : 'sidebar.keepOffline'), icon: kept ? CloudOff : HardDriveDownload, separatorBefore: true,
         disabled: !f.selectable, run: () => { void offline.setFolder(f, !kept) } },
     ]
