@@ -961,7 +961,6 @@ export const en = {
     duration: {
       minutes: '{m}m',
       hours: '{h}h {m}m',
-      days: '{d}d {h}h',
     },
     sortWaiting: 'Waiting longest first',
   },

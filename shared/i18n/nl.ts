@@ -962,7 +962,6 @@ export const nl: Catalogue = {
     duration: {
       minutes: '{m}m',
       hours: '{h}u {m}m',
-      days: '{d}d {h}u',
     },
     sortWaiting: 'Langst wachtend eerst',
   },

@@ -4,6 +4,8 @@ import type { SavedReply } from '../../../shared/rules/saved-replies'
 import type { Mention } from '../../../shared/team/mentions'
 import type { TeamStatus } from '../../../shared/team/records'
 import type { TeamSnooze } from '../../../shared/team/snooze'
+import type { ResponseFigures } from '../../../shared/team/response-figures'
+import type { CallOutput } from '../../../shared/api/contract'
 import type { Folder, FolderSyncState, MessageBody, MessageSummary } from '../../../shared/domain'
 import { apiError } from '../../../shared/api/errors'
 import { conversationIdOf, legacyConversationId } from '../../../shared/conversation'
@@ -70,6 +72,11 @@ export type MentionRow = Mention & { read: 0 | 1 }
 
 export interface SavedRepliesRow { mailboxId: string; replies: SavedReply[]; authors: 'confirmed' | 'claimed'; readAt: number }
 
+/** A shared mailbox's response targets as last read from its team folder (shared/rules/response-targets.ts): read first, so the marks work offline. */
+export type ResponseTargetsRow = CallOutput<'targets.get'> & { mailboxId: string; readAt: number }
+/** Which shared mailboxes' response figures this device has worked out from its whole cache once (then kept up as messages come). */
+export interface FiguresBuiltRow { mailboxId: string; at: number }
+
 export class TandemDb extends Dexie {
   folders!: Table<Folder, string>
   blocks!: Table<BlockRow, [string, number]>
@@ -88,6 +95,11 @@ export class TandemDb extends Dexie {
   mentions!: Table<MentionRow, [string, string]>
   /** Shared mailboxes whose team folder this device has read at least once: mentions found after that are news. */
   mentionReads!: Table<{ mailboxId: string }, string>
+  /** Response targets per shared mailbox (docs/team-state.md, "Response times"). */
+  responseTargets!: Table<ResponseTargetsRow, string>
+  /** Response figures per conversation of a shared mailbox (shared/team/response-figures.ts): what the Report sums. */
+  responseFigures!: Table<ResponseFigures, [string, string]>
+  figuresBuilt!: Table<FiguresBuiltRow, string>
   /** The message summaries (stored in blocks; see summary-blocks.ts). */
   readonly summaries: SummaryBlocks
 
@@ -196,12 +208,14 @@ export class TandemDb extends Dexie {
     this.version(13).stores({ savedReplies: 'mailboxId' })
     // The person's mentions: their Mentions view and what they have read of it, on this device.
     this.version(14).stores({ mentions: '[mailboxId+note], mailboxId', mentionReads: 'mailboxId' })
+    // Response times: targets read from each shared mailbox's team folder, and figures kept per conversation.
+    this.version(16).stores({ responseTargets: 'mailboxId', responseFigures: '[mailboxId+conv], mailboxId', figuresBuilt: 'mailboxId' })
     this.summaries = new SummaryBlocks(this, this.blocks, this.keys, this.tallies)
   }
 
   /** Drops everything cached of a mailbox the person is no longer a member of (R1). */
   async purgeMailbox(mailboxId: string): Promise<void> {
-    await this.transaction('rw', [this.folders, ...this.summaries.tables, this.bodies, this.sync, this.tasks, this.teamBuckets, this.teamBriefs, this.teamCursors, this.savedReplies, this.mentions, this.mentionReads], async () => {
+    await this.transaction('rw', [this.folders, ...this.summaries.tables, this.bodies, this.sync, this.tasks, this.teamBuckets, this.teamBriefs, this.teamCursors, this.savedReplies, this.mentions, this.mentionReads, this.responseTargets, this.responseFigures, this.figuresBuilt], async () => {
       // Triage there can no longer happen; what the Outbox holds (kinds that are held, not
       // dropped, when refused) stays, for the person to change.
       await this.tasks.where('mailboxId').equals(mailboxId).filter((t) => kindOf(t).refused !== 'hold').delete()
@@ -215,6 +229,9 @@ export class TandemDb extends Dexie {
       await this.savedReplies.delete(mailboxId)
       await this.mentions.where('mailboxId').equals(mailboxId).delete()
       await this.mentionReads.delete(mailboxId)
+      await this.responseTargets.delete(mailboxId)
+      await this.responseFigures.where('mailboxId').equals(mailboxId).delete()
+      await this.figuresBuilt.delete(mailboxId)
     })
   }
 }
