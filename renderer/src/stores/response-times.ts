@@ -43,6 +43,8 @@ export const useResponseTimesStore = defineStore('responseTimes', () => {
   const team = useTeamStore()
 
   const read = ref<Record<string, { row: ResponseTargetsRow | null; problem: ApiError | null }>>({})
+  /** The Report is on screen. */
+  const reportOpen = ref(false)
   /** The clock the marks count to, moved on the minute: a mark changes once a minute at most. */
   const now = ref(Date.now())
   let tick: ReturnType<typeof setTimeout> | null = null
@@ -252,5 +254,5 @@ export const useResponseTimesStore = defineStore('responseTimes', () => {
     return reportOf(all(), start, end, (id) => calendars.value.get(id) ?? none, dayOf)
   }
 
-  return { shown, load, loadAll, save, calendars, markOf, waitedOf, report, foldRecords, take, now, figuresVersion, flush }
+  return { reportOpen, shown, load, loadAll, save, calendars, markOf, waitedOf, report, foldRecords, take, now, figuresVersion, flush }
 })
