@@ -931,7 +931,7 @@ export const en = {
     firstReply: 'First reply within',
     nextReply: 'Next reply within',
     off: 'No target',
-    hours: '{n} working hours | {n} working hour | {n} working hours',
+    hours: '{count} working hours | {count} working hour | {count} working hours',
     minutes: '{n} minutes',
     timeZone: 'Time zone',
     workingHours: 'Working hours',

@@ -932,7 +932,7 @@ export const nl: Catalogue = {
     firstReply: 'Eerste antwoord binnen',
     nextReply: 'Volgend antwoord binnen',
     off: 'Geen doel',
-    hours: '{n} werkuren | {n} werkuur | {n} werkuren',
+    hours: '{count} werkuren | {count} werkuur | {count} werkuren',
     minutes: '{n} minuten',
     timeZone: 'Tijdzone',
     workingHours: 'Werktijden',
