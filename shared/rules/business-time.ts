@@ -24,6 +24,8 @@ export interface BusinessHours {
 const DAY_MS = 86_400_000
 /** How far a walk goes before it gives up (a target can never lie further out; hostile hours with no working day end here). */
 const MAX_DAYS = 3 * 366
+/** The most days the prefix sums hold (ten years): enough for every report and mark, bounded whatever instants a record names. */
+const PREFIX_DAYS = 3660
 
 /** Whether the platform knows this time zone. */
 export function isTimeZone(tz: string): boolean {
@@ -39,6 +41,12 @@ export const isoDate = (day: number) => new Date(day * DAY_MS).toISOString().sli
 export class BusinessCalendar {
   private readonly format: Intl.DateTimeFormat
   private readonly offsets = new Map<number, number>()
+  private readonly isoDays = new Map<number, string>()
+  /** Per UTC day: its one offset, or null when it changes that day. */
+  private readonly dayOffsets = new Map<number, number | null>()
+  /** Business ms from `base`'s start to each following day's start (prefix sums: a duration is two lookups). */
+  private base = 0
+  private prefix: number[] = []
   private readonly windows = new Map<number, readonly [number, number] | null>()
   private readonly holidays: ReadonlySet<string>
 
@@ -47,18 +55,38 @@ export class BusinessCalendar {
     this.holidays = new Set(hours.holidays)
   }
 
-  /** The zone's offset from UTC at `t`, in ms (local = t + offset); kept per quarter hour (every zone changes on one). */
+  /**
+   * The zone's offset from UTC at `t`, in ms (local = t + offset). Asked of Intl once per UTC
+   * day where the offset is the same at both its ends (nearly every day); on a day it changes,
+   * once per quarter hour (every zone changes on one).
+   */
   offsetAt(t: number): number {
-    const key = Math.floor(t / 900_000)
-    let o = this.offsets.get(key)
+    const day = Math.floor(t / DAY_MS)
+    let o = this.dayOffsets.get(day)
     if (o === undefined) {
-      const start = key * 900_000
-      const p: Record<string, number> = {}
-      for (const part of this.format.formatToParts(new Date(start))) if (part.type !== 'literal') p[part.type] = Number(part.value)
-      o = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!) - start
-      this.offsets.set(key, o)
+      const start = this.intlOffset(day * DAY_MS)
+      o = start === this.intlOffset((day + 1) * DAY_MS) ? start : null
+      this.dayOffsets.set(day, o)
     }
-    return o
+    if (o !== null) return o
+    const key = Math.floor(t / 900_000)
+    let q = this.offsets.get(key)
+    if (q === undefined) { q = this.intlOffset(key * 900_000); this.offsets.set(key, q) }
+    return q
+  }
+
+  private intlOffset(at: number): number {
+    const p: Record<string, number> = {}
+    for (const part of this.format.formatToParts(new Date(at))) if (part.type !== 'literal') p[part.type] = Number(part.value)
+    return Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!) - at
+  }
+
+  /** The local date "YYYY-MM-DD" `t` falls on (kept per day: a report asks for it per conversation). */
+  isoDayOf(t: number): string {
+    const day = this.dayOf(t)
+    let s = this.isoDays.get(day)
+    if (s === undefined) { s = isoDate(day); this.isoDays.set(day, s) }
+    return s
   }
 
   /** The local day number `t` falls on. */
@@ -94,6 +122,40 @@ export class BusinessCalendar {
   /** The business time between two instants, in ms (0 when `to` is not after `from`). */
   duration(from: number, to: number): number {
     if (!(to > from)) return 0
+    const a = this.dayOf(from)
+    const b = this.dayOf(to)
+    if (b - a > MAX_DAYS) return this.walk(from, to)
+    const ca = this.before(from, a)
+    const cb = this.before(to, b)
+    return ca === null || cb === null ? this.walk(from, to) : cb - ca
+  }
+
+  /** Business ms from the prefix's base to `t` (on local day `day`); null when that is further than the prefix may reach. */
+  private before(t: number, day: number): number | null {
+    if (!this.prefix.length || day < this.base) {
+      // Started (again) a year before: later days extend it, earlier ones start it anew.
+      const old = this.prefix.length ? this.base + this.prefix.length - 1 : day
+      this.base = day - 366
+      this.prefix = [0]
+      if (old - this.base > PREFIX_DAYS) return null
+      this.extend(old)
+    }
+    if (day - this.base > PREFIX_DAYS) return null
+    this.extend(day)
+    const w = this.window(day)
+    return this.prefix[day - this.base]! + (w ? Math.max(0, Math.min(t, w[1]) - w[0]) : 0)
+  }
+
+  private extend(day: number): void {
+    while (this.base + this.prefix.length - 1 < day) {
+      const d = this.base + this.prefix.length - 1
+      const w = this.window(d)
+      this.prefix.push(this.prefix[this.prefix.length - 1]! + (w ? w[1] - w[0] : 0))
+    }
+  }
+
+  /** The duration day by day (far-apart instants, or outside what the prefix holds). */
+  private walk(from: number, to: number): number {
     let total = 0
     const last = Math.min(this.dayOf(to), this.dayOf(from) + MAX_DAYS)
     for (let day = this.dayOf(from); day <= last; day++) {

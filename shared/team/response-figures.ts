@@ -99,7 +99,8 @@ export function eventOf(m: { id: string; messageId: string | null; folderId: str
 /** The median and 90th percentile (nearest rank) of durations; null for none. */
 export function percentiles(values: readonly number[]): { median: number; p90: number } | null {
   if (!values.length) return null
-  const s = [...values].sort((a, b) => a - b)
+  // A typed array sorts numbers without a comparator call per pair.
+  const s = Float64Array.from(values).sort()
   const rank = (p: number) => s[Math.max(0, Math.ceil(p * s.length) - 1)]!
   return { median: rank(0.5), p90: rank(0.9) }
 }
@@ -123,50 +124,69 @@ export interface ReportFigures {
 /** Targets of one mailbox for a report: its calendar, and its targets in ms (null: none). */
 export interface ReportTargets { calendar: BusinessCalendar; first: number | null; next: number | null }
 
+/** Sums of one mailbox's or member's response times while a report is made. */
+class Times {
+  first: number[] = []
+  firstIn = 0
+  firstOf = 0
+  next: number[] = []
+  nextIn = 0
+  nextOf = 0
+  done = 0
+  add(kind: 'first' | 'next', ms: number, target: number | null): void {
+    if (kind === 'first') { this.first.push(ms); if (target !== null) { this.firstOf++; if (ms <= target) this.firstIn++ } } else { this.next.push(ms); if (target !== null) { this.nextOf++; if (ms <= target) this.nextIn++ } }
+  }
+}
+const timesRow = (values: number[], within: number, of: number): TimesRow => {
+  const p = percentiles(values)
+  return { count: values.length, median: p?.median ?? null, p90: p?.p90 ?? null, within: of ? within / of : null }
+}
+
 /**
- * A report over a period [start, end) from kept figures: one pass, a few business-time sums
- * each (the calendar keeps its days). `targetsOf` gives a mailbox's calendar and targets;
- * `dayOf` the person's local day of an instant.
+ * A report over a period [start, end) from kept figures: one pass, two prefix-sum lookups per
+ * reply (BusinessCalendar keeps its days), no closure or array made per conversation — at
+ * 100 000 conversations the garbage collector was half the time. `targetsOf` gives a mailbox's
+ * calendar and targets; `dayOf` the person's local day of an instant.
  */
 export function reportOf(figures: Iterable<ResponseFigures>, start: number, end: number, targetsOf: (mailboxId: string) => ReportTargets, dayOf: (t: number) => string): ReportFigures {
   const perDay = new Map<string, { opened: number; done: number }>()
   const day = (t: number) => { const k = dayOf(t); let d = perDay.get(k); if (!d) { d = { opened: 0, done: 0 }; perDay.set(k, d) } return d }
-  const team = { first: [] as number[], firstIn: 0, firstOf: 0, next: [] as number[], nextIn: 0, nextOf: 0 }
-  const members = new Map<string, typeof team & { done: number }>()
-  const member = (m: string) => { let x = members.get(m); if (!x) { x = { first: [], firstIn: 0, firstOf: 0, next: [], nextIn: 0, nextOf: 0, done: 0 }; members.set(m, x) } return x }
+  const team = new Times()
+  const members = new Map<string, Times>()
+  const member = (m: string) => { let x = members.get(m); if (!x) { x = new Times(); members.set(m, x) } return x }
   let opened = 0
   let done = 0
   let conversations = 0
-  const inside = (t: number) => t >= start && t < end
+  let lastMailbox: string | null = null
+  let t: ReportTargets | null = null
   for (const f of figures) {
     let counted = false
-    const t = targetsOf(f.mailboxId)
-    if (f.opened !== null && inside(f.opened)) { opened++; day(f.opened).opened++; counted = true }
-    for (const d of f.done) if (inside(d.at)) { done++; day(d.at).done++; member(d.by.toLowerCase()).done++; counted = true }
+    if (f.mailboxId !== lastMailbox) { t = targetsOf(f.mailboxId); lastMailbox = f.mailboxId }
+    if (f.opened !== null && f.opened >= start && f.opened < end) { opened++; day(f.opened).opened++; counted = true }
+    for (const d of f.done) if (d.at >= start && d.at < end) { done++; day(d.at).done++; member(d.by.toLowerCase()).done++; counted = true }
     // A reply counts in the period it was given.
-    const add = (r: ReplyFigure, kind: 'first' | 'next') => {
-      const ms = t.calendar.duration(r.from, r.at)
-      const target = kind === 'first' ? t.first : t.next
-      for (const x of [team, member(r.by)]) {
-        x[kind].push(ms)
-        if (target !== null) { x[`${kind}Of`]++; if (ms <= target) x[`${kind}In`]++ }
-      }
+    const r0 = f.first
+    if (r0 && r0.at >= start && r0.at < end) {
+      const ms = t!.calendar.duration(r0.from, r0.at)
+      team.add('first', ms, t!.first)
+      member(r0.by).add('first', ms, t!.first)
       counted = true
     }
-    if (f.first && inside(f.first.at)) add(f.first, 'first')
-    for (const r of f.next) if (inside(r.at)) add(r, 'next')
+    for (const r of f.next) {
+      if (r.at < start || r.at >= end) continue
+      const ms = t!.calendar.duration(r.from, r.at)
+      team.add('next', ms, t!.next)
+      member(r.by).add('next', ms, t!.next)
+      counted = true
+    }
     if (counted) conversations++
-  }
-  const row = (values: number[], within: number, of: number): TimesRow => {
-    const p = percentiles(values)
-    return { count: values.length, median: p?.median ?? null, p90: p?.p90 ?? null, within: of ? within / of : null }
   }
   return {
     opened, done, conversations,
     perDay: [...perDay.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([d, x]) => ({ day: d, ...x })),
-    first: row(team.first, team.firstIn, team.firstOf),
-    next: row(team.next, team.nextIn, team.nextOf),
-    members: [...members.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([m, x]) => ({ member: m, first: row(x.first, x.firstIn, x.firstOf), next: row(x.next, x.nextIn, x.nextOf), done: x.done })),
+    first: timesRow(team.first, team.firstIn, team.firstOf),
+    next: timesRow(team.next, team.nextIn, team.nextOf),
+    members: [...members.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([m, x]) => ({ member: m, first: timesRow(x.first, x.firstIn, x.firstOf), next: timesRow(x.next, x.nextIn, x.nextOf), done: x.done })),
   }
 }
 
