@@ -497,6 +497,7 @@ export const en = {
     help: 'Show these shortcuts',
     send: 'Send (while writing)',
     settings: 'Open Settings',
+    report: 'Open the Report (response times)',
     keyDown: 'Down arrow',
     keyUp: 'Up arrow',
   },

@@ -498,6 +498,7 @@ export const nl: Catalogue = {
     help: 'Deze sneltoetsen tonen',
     send: 'Verzenden (tijdens het schrijven)',
     settings: 'Instellingen openen',
+    report: 'Het rapport openen (reactietijden)',
     keyDown: 'Pijl omlaag',
     keyUp: 'Pijl omhoog',
   },
