@@ -114,6 +114,28 @@ export const useResponseTimesStore = defineStore('responseTimes', () => {
 
   // ---- Figures, per conversation ----
 
+  /**
+   * The shared mailboxes whose Sent this device has synced at least once: until then every
+   * answered conversation would look unanswered, so no mark is shown (a first start, a new member).
+   */
+  const sentReady = ref(new Set<string>())
+  let checkingSent = false
+  async function checkSent(): Promise<void> {
+    const db = session.db
+    if (!db || checkingSent) return
+    checkingSent = true
+    try {
+      const ready = new Set(sentReady.value)
+      for (const id of sharedIds.value) {
+        if (ready.has(id)) continue
+        const sent = (folders.byMailbox[id] ?? []).find((f) => f.role === 'sent')
+        // A mailbox without a Sent folder has no team replies to wait for.
+        if ((folders.byMailbox[id]?.length && !sent) || (sent && (await db.sync.get(sent.id)))) ready.add(id)
+      }
+      if (session.db === db && ready.size !== sentReady.value.size) sentReady.value = ready
+    } finally { checkingSent = false }
+  }
+
   /** By mailbox, by conversation. Plain maps; `figuresVersion` says when they changed. */
   let figures = new Map<string, Map<string, ResponseFigures>>()
   const figuresVersion = shallowRef(0)
@@ -174,6 +196,7 @@ export const useResponseTimesStore = defineStore('responseTimes', () => {
   }
 
   function onCacheChange(c: CacheChange): void {
+    if (sentReady.value.size < sharedIds.value.length) void checkSent()
     if ('added' in c) take(c.added)
     // A move (archive) is the same message: only where it went may change how it counts.
     else if ('changed' in c) take(c.changed.filter((x) => x.before.folderId !== x.after.folderId).map((x) => x.after))
@@ -217,7 +240,9 @@ export const useResponseTimesStore = defineStore('responseTimes', () => {
     figures = new Map()
     figuresVersion.value++
     read.value = {}
+    sentReady.value = new Set()
     if (!db) return
+    void checkSent()
     stop = db.summaries.onChange(onCacheChange)
     for (const id of sharedIds.value) {
       const rows = await db.responseFigures.where('mailboxId').equals(id).toArray()
@@ -233,6 +258,7 @@ export const useResponseTimesStore = defineStore('responseTimes', () => {
   watch(() => sharedIds.value.map((id) => `${id}:${folders.byMailbox[id]?.length ?? 0}`).join(','), () => {
     const db = session.db
     if (db) for (const id of sharedIds.value) void build(db, id)
+    void checkSent()
   }, { immediate: true })
   // The team folder changed (a member may have changed the targets): read again, at most once a minute.
   watch(() => team.version, () => { if (Date.now() - lastRead > REREAD_MS) void loadAll() })
@@ -242,7 +268,7 @@ export const useResponseTimesStore = defineStore('responseTimes', () => {
   function markOf(m: MessageSummary): WaitMark | null {
     void figuresVersion.value
     const t = calendars.value.get(m.mailboxId)
-    if (!t) return null
+    if (!t || !sentReady.value.has(m.mailboxId)) return null
     const f = figures.get(m.mailboxId)?.get(m.conversationId) ?? null
     return waitMark(f, team.brief(m)?.status, team.snoozed(m), t, now.value)
   }
