@@ -80,6 +80,8 @@ export function serviceHandlers(service: import('../service/mail-service').MailS
     'team.record': (input) => service.teamRecord(input),
     'signatures.shared': (input) => service.sharedSignature(input.mailboxId),
     'signatures.setShared': (input) => service.setSharedSignature(input),
+    'targets.get': (input) => service.responseTargets(input.mailboxId),
+    'targets.set': (input) => service.setResponseTargets(input),
     'replies.list': (input) => service.savedReplies(input.mailboxId),
     'replies.change': (input) => service.changeSavedReply(input),
     'replies.files': (input) => service.savedReplyFiles(input.mailboxId, input.uid),

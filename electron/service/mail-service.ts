@@ -164,6 +164,16 @@ export class MailService extends SessionLifecycle {
     return this.team.setSignature(input)
   }
 
+  /** A shared mailbox's response targets as its members last set them, with the recent changes (kept in its team folder). */
+  responseTargets(mailboxId: string): Promise<CallOutput<'targets.get'>> {
+    return this.team.responseTargets(mailboxId)
+  }
+
+  /** Sets a shared mailbox's response targets for every member, as the signed-in member. */
+  setResponseTargets(input: CallInput<'targets.set'>): Promise<CallOutput<'targets.set'>> {
+    return this.team.setResponseTargets(input)
+  }
+
   /** A mailbox's saved replies (its team folder's), with who changed each last; deleted ones too, to bring back (R10). */
   savedReplies(mailboxId: string): Promise<CallOutput<'replies.list'>> {
     return this.replies.list(mailboxId)

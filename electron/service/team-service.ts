@@ -17,6 +17,8 @@ import { mailboxOfFolder } from '../../shared/ids'
 import { formatIn } from '../../shared/i18n'
 import { SHARED_SIGNATURE_VERSION, type SharedSignature } from '../../shared/rules/shared-signature'
 import { readSharedSignature, signatureMessage, signatureMessageId } from './operations/shared-signature'
+import { RESPONSE_TARGETS_VERSION, responseTargetsSchema, type ResponseTargets } from '../../shared/rules/response-targets'
+import { readResponseTargets, targetsMessage, targetsMessageId } from './operations/response-targets'
 import { MAX_MENTIONS, mentionProblem } from '../../shared/team/mentions'
 
 /** How long a team folder's author setup is taken as looked at (an administrator's change shows within this). */
@@ -190,6 +192,38 @@ export class TeamService {
     if (already !== null) return { uid: already }
     const locale = input.locale ?? 'en'
     const message = await signatureMessage(signature, active.name, formatIn(locale, 'signatures.record', { by: active.name || active.address }), formatIn(locale, 'signatures.recordExplain'))
+    return { uid: await appendTeamRecord(client, path, message).catch((e: unknown) => { this.folders.delete(input.mailboxId); throw e }) }
+  }
+
+  /** A shared mailbox's response targets and their recent changes, kept in its team folder (operations/response-targets.ts). */
+  async responseTargets(mailboxId: string): Promise<CallOutput<'targets.get'>> {
+    const { client, path } = await this.host.shared(mailboxId).teamFolder()
+    if (!(await this.folderExists(mailboxId, client, path, false))) return { targets: null, changes: [] }
+    const changes = await readResponseTargets(client, path)
+    const current = changes[0]
+    return {
+      targets: current ? { firstReply: current.firstReply, nextReply: current.nextReply, timeZone: current.timeZone, days: current.days, holidays: current.holidays, by: current.by, at: current.at } : null,
+      changes: changes.map((c) => ({ by: c.by, at: c.at, firstReply: c.firstReply, nextReply: c.nextReply })),
+    }
+  }
+
+  /**
+   * Sets a shared mailbox's response targets for the whole team: appended to its team folder as
+   * the signed-in member (who is the session's address, never the page's word). A replay (same
+   * id) finds the message it appended before.
+   */
+  async setResponseTargets(input: CallInput<'targets.set'>): Promise<CallOutput<'targets.set'>> {
+    const active = this.host.me()
+    const { client, path } = await this.host.shared(input.mailboxId).teamFolder()
+    await this.folderExists(input.mailboxId, client, path, true)
+    // Checked here too (not only by the contract): nothing the schema refuses is ever appended for the team to read.
+    const checked = responseTargetsSchema.safeParse({ v: RESPONSE_TARGETS_VERSION, id: input.id, at: input.at, by: active.address, ...input.targets })
+    if (!checked.success) throw fail({ code: 'request.invalid', field: 'targets', key: 'errors.request.invalid' })
+    const targets: ResponseTargets = checked.data
+    const already = await findByMessageId(client, path, targetsMessageId(input.id))
+    if (already !== null) return { uid: already }
+    const locale = input.locale ?? 'en'
+    const message = await targetsMessage(targets, active.name, formatIn(locale, 'responseTimes.record', { by: active.name || active.address }), formatIn(locale, 'responseTimes.recordExplain'))
     return { uid: await appendTeamRecord(client, path, message).catch((e: unknown) => { this.folders.delete(input.mailboxId); throw e }) }
   }
 

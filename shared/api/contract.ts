@@ -8,6 +8,7 @@ import { MAX_HISTORY, MAX_NOTES } from '../team/fold'
 const MAX_CONFIRM = MAX_NOTES * 2 + MAX_HISTORY
 import { LOCALES } from '../i18n'
 import { MAX_SIGNATURE_HTML } from '../rules/shared-signature'
+import { responseTargetsSettingsSchema, TARGETS_LOOK_AT } from '../rules/response-targets'
 import { MAX_REPLY_FILES, MAX_REPLY_FILES_BYTES, MAX_REPLY_HISTORY, MAX_REPLY_HTML, MAX_REPLY_NAME, MAX_SAVED_REPLIES, replyFileSchema } from '../rules/saved-replies'
 import { apiErrorSchema, textSchema } from './errors'
 import { batchFromWire } from './summary-wire'
@@ -269,6 +270,23 @@ export const calls = {
     html: z.string().max(MAX_SIGNATURE_HTML),
     forNew: z.boolean(),
     forReplies: z.boolean(),
+    locale: z.enum(LOCALES).default('en'),
+  }).strict(), z.object({ uid: z.number().int().positive().nullable() })),
+  /**
+   * A shared mailbox's response targets (shared/rules/response-targets.ts), kept in its team
+   * folder: the newest a member set, with who and when (null: none set), and the recent changes
+   * newest first, with who made each.
+   */
+  'targets.get': call(z.object({ mailboxId: z.string().min(1).max(400) }).strict(), z.object({
+    targets: responseTargetsSettingsSchema.extend({ by: emailAddressSchema, at: timestampSchema }).nullable(),
+    changes: z.array(z.object({ by: emailAddressSchema, at: timestampSchema, firstReply: z.number().int().nullable(), nextReply: z.number().int().nullable() })).max(TARGETS_LOOK_AT),
+  })),
+  /** Sets a shared mailbox's response targets for the whole team as the signed-in member (main writes who); `id` makes a replay the same change. */
+  'targets.set': call(z.object({
+    mailboxId: z.string().min(1).max(400),
+    id: z.string().uuid(),
+    at: timestampSchema.positive(),
+    targets: responseTargetsSettingsSchema,
     locale: z.enum(LOCALES).default('en'),
   }).strict(), z.object({ uid: z.number().int().positive().nullable() })),
   /**

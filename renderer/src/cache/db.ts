@@ -4,6 +4,8 @@ import type { SavedReply } from '../../../shared/rules/saved-replies'
 import type { Mention } from '../../../shared/team/mentions'
 import type { TeamStatus } from '../../../shared/team/records'
 import type { TeamSnooze } from '../../../shared/team/snooze'
+import type { ResponseFigures } from '../../../shared/team/response-figures'
+import type { CallOutput } from '../../../shared/api/contract'
 import type { Folder, FolderSyncState, MessageBody, MessageSummary } from '../../../shared/domain'
 import { apiError } from '../../../shared/api/errors'
 import { conversationIdOf, legacyConversationId } from '../../../shared/conversation'
@@ -81,6 +83,11 @@ export interface SavedReplyFileRow { mailboxId: string; sha256: string; contentB
  */
 export interface OwnReadRow { folderId: string; mailboxId: string; uidValidity: number; read: number[]; pendingRead: number[]; pendingUnread: number[]; server: boolean; deltas: number }
 
+/** A shared mailbox's response targets as last read from its team folder (shared/rules/response-targets.ts): read first, so the marks work offline. */
+export type ResponseTargetsRow = CallOutput<'targets.get'> & { mailboxId: string; readAt: number }
+/** Which shared mailboxes' response figures this device has worked out from its whole cache once (then kept up as messages come). */
+export interface FiguresBuiltRow { mailboxId: string; at: number }
+
 export class TandemDb extends Dexie {
   folders!: Table<Folder, string>
   blocks!: Table<BlockRow, [string, number]>
@@ -102,6 +109,11 @@ export class TandemDb extends Dexie {
   mentionReads!: Table<{ mailboxId: string }, string>
   /** The person's own read state per folder of their shared mailboxes (OwnReadRow). */
   ownReads!: Table<OwnReadRow, string>
+  /** Response targets per shared mailbox (docs/team-state.md, "Response times"). */
+  responseTargets!: Table<ResponseTargetsRow, string>
+  /** Response figures per conversation of a shared mailbox (shared/team/response-figures.ts): what the Report sums. */
+  responseFigures!: Table<ResponseFigures, [string, string]>
+  figuresBuilt!: Table<FiguresBuiltRow, string>
   /** The message summaries (stored in blocks; see summary-blocks.ts). */
   readonly summaries: SummaryBlocks
 
@@ -212,6 +224,8 @@ export class TandemDb extends Dexie {
     this.version(14).stores({ mentions: '[mailboxId+note], mailboxId', mentionReads: 'mailboxId' })
     // Each member's own unread in shared mailboxes: one row per folder (docs/team-state.md).
     this.version(15).stores({ ownReads: 'folderId, mailboxId' })
+    // Response times: targets read from each shared mailbox's team folder, and figures kept per conversation.
+    this.version(16).stores({ responseTargets: 'mailboxId', responseFigures: '[mailboxId+conv], mailboxId', figuresBuilt: 'mailboxId' })
     // The files saved replies carry, fetched once (on use, or ahead while they are few), for offline use.
     this.version(17).stores({ savedReplyFiles: '[mailboxId+sha256], mailboxId' })
     this.summaries = new SummaryBlocks(this, this.blocks, this.keys, this.tallies)
@@ -219,7 +233,7 @@ export class TandemDb extends Dexie {
 
   /** Drops everything cached of a mailbox the person is no longer a member of (R1). */
   async purgeMailbox(mailboxId: string): Promise<void> {
-    await this.transaction('rw', [this.folders, ...this.summaries.tables, this.bodies, this.sync, this.tasks, this.teamBuckets, this.teamBriefs, this.teamCursors, this.savedReplies, this.savedReplyFiles, this.mentions, this.mentionReads, this.ownReads], async () => {
+    await this.transaction('rw', [this.folders, ...this.summaries.tables, this.bodies, this.sync, this.tasks, this.teamBuckets, this.teamBriefs, this.teamCursors, this.savedReplies, this.savedReplyFiles, this.mentions, this.mentionReads, this.ownReads, this.responseTargets, this.responseFigures, this.figuresBuilt], async () => {
       // Triage there can no longer happen; what the Outbox holds (kinds that are held, not
       // dropped, when refused) stays, for the person to change.
       await this.tasks.where('mailboxId').equals(mailboxId).filter((t) => kindOf(t).refused !== 'hold').delete()
@@ -235,6 +249,9 @@ export class TandemDb extends Dexie {
       await this.mentions.where('mailboxId').equals(mailboxId).delete()
       await this.mentionReads.delete(mailboxId)
       await this.ownReads.where('mailboxId').equals(mailboxId).delete()
+      await this.responseTargets.delete(mailboxId)
+      await this.responseFigures.where('mailboxId').equals(mailboxId).delete()
+      await this.figuresBuilt.delete(mailboxId)
     })
   }
 }

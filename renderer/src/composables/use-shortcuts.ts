@@ -2,6 +2,7 @@ import { isUnread } from '../mail/own-unread'
 import { onBeforeUnmount, onMounted, ref } from 'vue'
 import { useMessagesStore } from '../stores/messages'
 import { useComposeStore, type ComposeMode } from '../stores/compose'
+import { useResponseTimesStore } from '../stores/response-times'
 import { useTeamStore } from '../stores/team'
 import { useMessageActions, pendingDelete } from './use-message-actions'
 import { useWrite } from './use-write'
@@ -35,6 +36,7 @@ export const SHORTCUTS: { keys: string[]; what: MessageKey }[] = [
   { keys: ['Esc'], what: 'shortcuts.clear' },
   { keys: ['?'], what: 'shortcuts.help' },
   { keys: ['Ctrl+,'], what: 'shortcuts.settings' },
+  { keys: ['g r'], what: 'shortcuts.report' },
 ]
 
 /**
@@ -51,6 +53,9 @@ export function inLayer(target: EventTarget | null): boolean {
 }
 
 /** Mail shortcuts on the window; ignored while typing in a field. */
+/** How long after "g" its second key counts. */
+const GO_MS = 1500
+
 export function useShortcuts(focusSearch: () => void, clearSearch: () => void) {
   const messages = useMessagesStore()
   const actions = useMessageActions()
@@ -62,6 +67,9 @@ export function useShortcuts(focusSearch: () => void, clearSearch: () => void) {
   const notices = useNoticesStore()
   const ui = useUiStore()
   const write = (mode: ComposeMode) => { void writer.write(mode) }
+  const responseTimes = useResponseTimesStore()
+  /** When "g" was pressed: the next key goes somewhere ("g r": the Report). */
+  let goAt = 0
 
   function onKey(e: KeyboardEvent): void {
     const t = e.target as HTMLElement | null
@@ -82,6 +90,15 @@ export function useShortcuts(focusSearch: () => void, clearSearch: () => void) {
     }
     if (typing || e.ctrlKey || e.metaKey || e.altKey || pendingDelete.value || compose.open) return
     const key = e.key
+    // "g r" (go to the Report, as Gmail's and Front's "g" keys go places): r within a moment of g.
+    if (key === 'g') { goAt = Date.now(); e.preventDefault(); return }
+    if (key === 'r' && Date.now() - goAt < GO_MS) {
+      goAt = 0
+      e.preventDefault()
+      if (responseTimes.hasShared()) responseTimes.reportOpen = true
+      return
+    }
+    goAt = 0
     // A focused button or link keeps Enter and Space for itself.
     if ((key === 'Enter' || key === ' ') && t && /^(BUTTON|A|SUMMARY)$/.test(t.tagName)) return
     const run: Record<string, () => void> = {

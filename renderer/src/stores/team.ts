@@ -18,6 +18,7 @@ import { domainOf } from '../../../shared/rules/organisation'
 import { date, dateTime, i18n, time, tr } from '../i18n'
 import { useNoticesStore } from './notices'
 import { useMentionsStore } from './mentions'
+import { useResponseTimesStore } from './response-times'
 import { useQueueStore } from './queue'
 import { useSessionStore } from './session'
 
@@ -128,8 +129,8 @@ export const useTeamStore = defineStore('team', () => {
         () => (i18n.global.locale.value === 'nl' ? 'nl' : 'en'),
         (team) => shown(team))
       : null
-    // The person's mentions are found in the records each pull folds (stores/mentions.ts).
-    if (sync) sync.onRecords = (mailboxId, records, newAbove) => useMentionsStore().fold(mailboxId, records, newAbove)
+    // The person's mentions are found in the records each pull folds (stores/mentions.ts); Done records feed the response figures.
+    if (sync) sync.onRecords = async (mailboxId, records, newAbove) => { useResponseTimesStore().foldRecords(mailboxId, records); await useMentionsStore().fold(mailboxId, records, newAbove) }
     teams.value = new Map()
     waitingSince.clear()
     version.value++

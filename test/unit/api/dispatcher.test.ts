@@ -27,6 +27,8 @@ function handlers(overrides: Partial<Handlers> = {}): { h: Handlers; seen: unkno
     'team.record': unused,
     'signatures.shared': unused,
     'signatures.setShared': unused,
+    'targets.get': unused,
+    'targets.set': unused,
     'replies.list': unused,
     'replies.files': unused,
     'replies.change': unused,

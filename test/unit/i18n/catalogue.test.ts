@@ -21,6 +21,7 @@ const SAME_IN_BOTH = new Set([
   'sidebar.offline', 'sidebar.offlineState', 'shell.bannerOffline', 'notify.one', 'notify.oneBody', 'notify.manyBody', 'notify.titleBadge',
   'team.status.open', 'team.panel', 'team.statusLabel', 'list.inMailbox', 'reader.inFolder',
   'admin.details', 'admin.report.title', 'admin.report.member', 'admin.report.mailbox',
+  'responseTimes.duration.minutes', 'report.none',
 ])
 
 describe('the catalogue: English and Dutch complete', () => {

@@ -1,5 +1,6 @@
 import 'fake-indexeddb/auto'
 import { afterEach, describe, expect, it } from 'vitest'
+import { defaultTargets } from '../../../shared/rules/response-targets'
 import { flagsTask, type FlagsTask } from '../../../renderer/src/queue/tasks/flags'
 import { deleteTask, moveTask, type MoveTask } from '../../../renderer/src/queue/tasks/relocate'
 import { discardDraftTask, draftTask, sendTask, type SendTask } from '../../../renderer/src/queue/tasks/outgoing'
@@ -125,6 +126,7 @@ describe('the registry', () => {
       draft: { ...base, kind: 'draft', id: 'k.3', key: 'k', n: 3, request },
       discardDraft: { ...base, kind: 'discardDraft', id: 'dd', key: 'k' },
       team: { ...base, kind: 'team', id: '7d1f0e52-6a4b-4c1e-9b3a-2f0c8d9e1a77', conversationId: 'c'.repeat(32), about, action: { kind: 'status', status: 'done' }, at: 9, locale: 'en' },
+      targets: { ...base, kind: 'targets', id: '5c2b7d4e-1f3a-4b6c-8d9e-0a1b2c3d4e5f', targets: defaultTargets('Europe/Amsterdam'), at: 9, locale: 'nl' },
     }
     // What main finds an earlier attempt by (its journal, the Message-ID it fixes, the folder it looks in).
     const recognisedBy: Record<Task['kind'], (input: Record<string, unknown>) => unknown> = {
@@ -135,6 +137,7 @@ describe('the registry', () => {
       draft: (i) => i.version,
       discardDraft: (i) => i.key,
       team: (i) => [i.id, i.about],
+      targets: (i) => i.id,
     }
     for (const [kind, task] of Object.entries(tasks) as [Task['kind'], Task][]) {
       const { calls, call } = recorder()
@@ -146,7 +149,7 @@ describe('the registry', () => {
       expect(key, kind).toBeDefined()
       expect(JSON.stringify(key), kind).not.toMatch(/^(null|\[\]|\[null.*)$/)
     }
-    expect(Object.keys(tasks).sort()).toEqual(['delete', 'discardDraft', 'draft', 'flags', 'move', 'send', 'team'])
+    expect(Object.keys(tasks).sort()).toEqual(['delete', 'discardDraft', 'draft', 'flags', 'move', 'send', 'targets', 'team'])
   })
 
   it('lays open tasks, and those done after a sync asked, over a row in queue order', () => {

@@ -1,5 +1,5 @@
 import type { Component } from 'vue'
-import { Bell, Globe, Keyboard, MessageSquareText, Palette, PenLine, ShieldCheck, UserRound, WifiOff } from 'lucide-vue-next'
+import { Bell, Globe, Hourglass, Keyboard, MessageSquareText, Palette, PenLine, ShieldCheck, UserRound, WifiOff } from 'lucide-vue-next'
 import type { MessageKey } from '../../../../shared/i18n'
 import AccountSection from './AccountSection.vue'
 import NotificationsSection from './NotificationsSection.vue'
@@ -10,6 +10,7 @@ import SecuritySection from './SecuritySection.vue'
 import ShortcutsSection from './ShortcutsSection.vue'
 import SignaturesSection from './SignaturesSection.vue'
 import SavedRepliesSection from './SavedRepliesSection.vue'
+import ResponseTimesSection from './ResponseTimesSection.vue'
 
 /**
  * One section of the Settings screen: its id (for `useUiStore().openSettings(id)`), its title,
@@ -34,6 +35,8 @@ export const SECTIONS: readonly SettingsSection[] = [
     keywords: ['signatures.title', 'signatures.editor', 'signatures.forNew', 'signatures.forReplies', 'signatures.address'] },
   { id: 'replies', title: 'replies.title', icon: MessageSquareText, component: SavedRepliesSection,
     keywords: ['replies.words', 'replies.title', 'replies.new', 'replies.of'] },
+  { id: 'response-times', title: 'responseTimes.title', icon: Hourglass, component: ResponseTimesSection,
+    keywords: ['responseTimes.words', 'responseTimes.firstReply', 'responseTimes.nextReply', 'responseTimes.workingHours', 'responseTimes.holidays', 'responseTimes.timeZone'] },
   { id: 'language', title: 'settings.language.title', icon: Globe, component: LanguageSection,
     keywords: ['settings.language.words', 'app.language'] },
   { id: 'appearance', title: 'settings.appearance.title', icon: Palette, component: AppearanceSection,

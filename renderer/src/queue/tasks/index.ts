@@ -3,16 +3,18 @@ import { flagsTask, type FlagsTask } from './flags'
 import { deleteTask, moveTask, type MoveTask } from './relocate'
 import { discardDraftTask, draftTask, sendTask, type DiscardDraftTask, type DraftTask, type SendTask } from './outgoing'
 import { teamTask, type TeamTask } from './team'
+import { targetsTask, type TargetsTask } from './targets'
 import type { Fresh, TaskKind, TaskStatus } from './types'
 
 export type { FlagsTask } from './flags'
 export type { MoveTask } from './relocate'
 export type { SendTask, DraftTask, DiscardDraftTask } from './outgoing'
 export type { TeamTask } from './team'
+export type { TargetsTask } from './targets'
 export type { Call, LocalCache, TaskStatus } from './types'
 
 /** Every kind of task. A new kind is a module beside this one and a line here. */
-export type Task = FlagsTask | MoveTask | SendTask | DraftTask | DiscardDraftTask | TeamTask
+export type Task = FlagsTask | MoveTask | SendTask | DraftTask | DiscardDraftTask | TeamTask | TargetsTask
 export type NewTask = Task extends infer T ? T extends Task ? Fresh<T> : never : never
 
 const KINDS: { [K in Task['kind']]: TaskKind<Extract<Task, { kind: K }>> } = {
@@ -23,6 +25,7 @@ const KINDS: { [K in Task['kind']]: TaskKind<Extract<Task, { kind: K }>> } = {
   draft: draftTask,
   discardDraft: discardDraftTask,
   team: teamTask,
+  targets: targetsTask,
 }
 
 /** The module of a task's kind. */

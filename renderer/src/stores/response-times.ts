@@ -1,0 +1,291 @@
+import { defineStore } from 'pinia'
+import { computed, onScopeDispose, ref, shallowRef, watch } from 'vue'
+import type { MessageSummary } from '../../../shared/domain'
+import type { ApiError } from '../../../shared/api/errors'
+import { BusinessCalendar } from '../../../shared/rules/business-time'
+import { hoursOf, type ResponseTargetsSettings } from '../../../shared/rules/response-targets'
+import type { StoredTeamRecord } from '../../../shared/team/records'
+import {
+  emptyFigures, eventOf, figuresOf, reportOf, waitMark, withDone, type FigureEvent, type ReportFigures, type ReportTargets, type ResponseFigures, type WaitMark,
+} from '../../../shared/team/response-figures'
+import type { CacheChange } from '../cache/summary-blocks'
+import type { ResponseTargetsRow, TandemDb } from '../cache/db'
+import { useApi } from '../api/use-api'
+import { apiErrorOf } from '../api/failure'
+import { isOpen, type TargetsTask } from '../queue/tasks'
+import { i18n } from '../i18n'
+import { useFoldersStore } from './folders'
+import { useQueueStore } from './queue'
+import { useSessionStore } from './session'
+import { useTeamStore } from './team'
+
+/** A mailbox's targets as the window shows them: the server's (or the cache's), or the person's change not yet appended. */
+export interface ShownTargets { targets: (ResponseTargetsSettings & { by: string; at: number }) | null; changes: ResponseTargetsRow['changes']; pending: boolean; problem: ApiError | null; readAt: number }
+
+/** The folders whose messages never count as a customer's: not mail the team works. */
+const NOT_COUNTED = new Set(['drafts', 'trash', 'junk'])
+/** Figures are written to IndexedDB at most this often during a big sync (one bulkPut for many conversations). */
+const WRITE_MS = 500
+/** Messages worked into figures at a time when a mailbox's figures are first built from the cache. */
+const BUILD_SLICE = 2000
+/** The targets are read again at most this often when the team folder changes. */
+const REREAD_MS = 60_000
+
+/**
+ * Response times (docs/team-state.md, "Response times"): each shared mailbox's targets (read
+ * from its team folder, cached for offline, changed as a durable task) and each conversation's
+ * response figures, kept up as the folder sync stores summaries and the team's records are
+ * folded — the list's wait marks and the Report read them, never the messages.
+ */
+export const useResponseTimesStore = defineStore('responseTimes', () => {
+  const api = useApi()
+  const session = useSessionStore()
+  const queue = useQueueStore()
+  const folders = useFoldersStore()
+  const team = useTeamStore()
+
+  const read = ref<Record<string, { row: ResponseTargetsRow | null; problem: ApiError | null }>>({})
+  /** The Report is on screen. */
+  const reportOpen = ref(false)
+  /** The clock the marks count to, moved on the minute: a mark changes once a minute at most. */
+  const now = ref(Date.now())
+  let tick: ReturnType<typeof setTimeout> | null = null
+  const nextMinute = () => { tick = setTimeout(() => { now.value = Date.now(); nextMinute() }, 60_000 - (Date.now() % 60_000) + 50) }
+  nextMinute()
+  onScopeDispose(() => { if (tick) clearTimeout(tick) })
+
+  const sharedIds = computed(() => (session.session?.mailboxes ?? []).filter((m) => m.kind === 'shared').map((m) => m.id))
+  const targetTasks = computed(() => queue.tasks.filter((t): t is TargetsTask => t.kind === 'targets' && isOpen(t)))
+
+  /** A mailbox's targets now: the newest change not yet appended, else what was read. */
+  function shown(mailboxId: string): ShownTargets {
+    const r = read.value[mailboxId]
+    const mine = targetTasks.value.filter((t) => t.mailboxId === mailboxId).at(-1)
+    const base = { changes: r?.row?.changes ?? [], problem: r?.problem ?? null, readAt: r?.row?.readAt ?? 0 }
+    if (mine) return { ...base, targets: { ...mine.targets, by: team.me, at: mine.at }, pending: true }
+    return { ...base, targets: r?.row?.targets ?? null, pending: false }
+  }
+
+  /** Each shared mailbox's calendar and targets in ms; none where no target is set. */
+  const calendars = computed(() => {
+    const out = new Map<string, ReportTargets>()
+    for (const id of sharedIds.value) {
+      const t = shown(id).targets
+      if (!t) continue
+      out.set(id, { calendar: new BusinessCalendar(hoursOf(t)), first: t.firstReply === null ? null : t.firstReply * 60_000, next: t.nextReply === null ? null : t.nextReply * 60_000 })
+    }
+    return out
+  })
+
+  /** A shared mailbox's targets: the cache's at once, then the server's (kept for next time and offline). */
+  async function load(mailboxId: string): Promise<void> {
+    const db = session.db
+    if (!db) return
+    if (!read.value[mailboxId]) {
+      const row = (await db.responseTargets.get(mailboxId)) ?? null
+      if (!read.value[mailboxId]) read.value = { ...read.value, [mailboxId]: { row, problem: null } }
+    }
+    try {
+      const r = await api.call('targets.get', { mailboxId })
+      const row: ResponseTargetsRow = { ...r, mailboxId, readAt: Date.now() }
+      read.value = { ...read.value, [mailboxId]: { row, problem: null } }
+      await db.responseTargets.put(row)
+    } catch (e) {
+      read.value = { ...read.value, [mailboxId]: { row: read.value[mailboxId]?.row ?? null, problem: apiErrorOf(e) } }
+    }
+  }
+  let lastRead = 0
+  async function loadAll(): Promise<void> {
+    lastRead = Date.now()
+    for (const id of sharedIds.value) await load(id)
+  }
+
+  /**
+   * Saves a mailbox's targets for the team: a durable task (appended now, or when the mailbox can
+   * be reached again). 'waiting' when it is queued for later.
+   */
+  async function save(mailboxId: string, targets: ResponseTargetsSettings): Promise<'done' | 'waiting' | ApiError> {
+    const outcome = await queue.addAndWait({ kind: 'targets', id: crypto.randomUUID(), mailboxId, targets, at: Date.now(), locale: i18n.global.locale.value === 'nl' ? 'nl' : 'en' })
+    if (outcome.kind === 'waiting') return 'waiting'
+    if (outcome.kind === 'held') return outcome.error
+    await load(mailboxId)
+    return 'done'
+  }
+
+  // ---- Figures, per conversation ----
+
+  /**
+   * The shared mailboxes whose Sent this device has synced at least once: until then every
+   * answered conversation would look unanswered, so no mark is shown (a first start, a new member).
+   */
+  const sentReady = ref(new Set<string>())
+  let checkingSent = false
+  async function checkSent(): Promise<void> {
+    const db = session.db
+    if (!db || checkingSent) return
+    checkingSent = true
+    try {
+      const ready = new Set(sentReady.value)
+      for (const id of sharedIds.value) {
+        if (ready.has(id)) continue
+        const sent = (folders.byMailbox[id] ?? []).find((f) => f.role === 'sent')
+        // A mailbox without a Sent folder has no team replies to wait for.
+        if ((folders.byMailbox[id]?.length && !sent) || (sent && (await db.sync.get(sent.id)))) ready.add(id)
+      }
+      if (session.db === db && ready.size !== sentReady.value.size) sentReady.value = ready
+    } finally { checkingSent = false }
+  }
+
+  /** By mailbox, by conversation. Plain maps; `figuresVersion` says when they changed. */
+  let figures = new Map<string, Map<string, ResponseFigures>>()
+  const figuresVersion = shallowRef(0)
+  const dirty = new Map<string, ResponseFigures>()
+  let writeTimer: ReturnType<typeof setTimeout> | null = null
+
+  const keyOf = (f: { mailboxId: string; conv: string }) => `${f.mailboxId}\n${f.conv}`
+  function put(f: ResponseFigures): void {
+    let m = figures.get(f.mailboxId)
+    if (!m) { m = new Map(); figures.set(f.mailboxId, m) }
+    m.set(f.conv, f)
+    dirty.set(keyOf(f), f)
+    writeTimer ??= setTimeout(() => { void flush() }, WRITE_MS)
+  }
+  async function flush(): Promise<void> {
+    writeTimer = null
+    const db = session.db
+    const rows = [...dirty.values()]
+    dirty.clear()
+    if (db && rows.length) await db.responseFigures.bulkPut(rows).catch((e: unknown) => console.warn('tandem: response figures not stored:', e))
+  }
+
+  /** How a message of a shared mailbox counts (shared/team/response-figures.ts), with the rules worked out once per pass. */
+  function classifier(mailboxId: string): (m: MessageSummary) => FigureEvent | null {
+    const list = folders.byMailbox[mailboxId] ?? []
+    const sent = list.find((f) => f.role === 'sent')?.id ?? null
+    const skip = new Set(list.filter((f) => NOT_COUNTED.has(f.role)).map((f) => f.id))
+    const isCustomer = team.customerOf(mailboxId)
+    const mailbox = session.session?.mailboxes.find((m) => m.id === mailboxId)
+    const teamSet = new Set([mailbox?.address ?? '', ...(mailbox?.members ?? []), ...team.membersOf(mailboxId)].map((a) => a.toLowerCase()).filter(Boolean))
+    return (m) => (skip.has(m.folderId) ? null : eventOf(m, sent, isCustomer, (a) => teamSet.has(a.toLowerCase())))
+  }
+
+  /** Adds what these messages tell to their conversations' figures. */
+  function take(messages: readonly MessageSummary[]): void {
+    const shared = new Set(sharedIds.value)
+    const byConv = new Map<string, { mailboxId: string; conv: string; events: FigureEvent[] }>()
+    const classifiers = new Map<string, (m: MessageSummary) => FigureEvent | null>()
+    for (const m of messages) {
+      if (!shared.has(m.mailboxId)) continue
+      let c = classifiers.get(m.mailboxId)
+      if (!c) { c = classifier(m.mailboxId); classifiers.set(m.mailboxId, c) }
+      const e = c(m)
+      if (!e) continue
+      const k = `${m.mailboxId}\n${m.conversationId}`
+      let x = byConv.get(k)
+      if (!x) { x = { mailboxId: m.mailboxId, conv: m.conversationId, events: [] }; byConv.set(k, x) }
+      x.events.push(e)
+    }
+    if (!byConv.size) return
+    for (const x of byConv.values()) {
+      const before = figures.get(x.mailboxId)?.get(x.conv) ?? emptyFigures(x.mailboxId, x.conv)
+      const known = new Set(before.events.map((e) => e.key))
+      const fresh = x.events.filter((e) => !known.has(e.key))
+      if (fresh.length) put(figuresOf(before, [...before.events, ...fresh]))
+    }
+    figuresVersion.value++
+  }
+
+  function onCacheChange(c: CacheChange): void {
+    if (sentReady.value.size < sharedIds.value.length) void checkSent()
+    if ('added' in c) take(c.added)
+    // A move (archive) is the same message: only where it went may change how it counts.
+    else if ('changed' in c) take(c.changed.filter((x) => x.before.folderId !== x.after.folderId).map((x) => x.after))
+    // Removed messages stay in the figures: what the team answered stays answered (history).
+  }
+
+  /** Done records as the team's fold reads them (TeamSync.onRecords): when and by whom. */
+  function foldRecords(mailboxId: string, records: readonly StoredTeamRecord[]): void {
+    let changed = false
+    for (const r of records) {
+      if (r.action.kind !== 'status' || r.action.status !== 'done') continue
+      const before = figures.get(mailboxId)?.get(r.conv) ?? emptyFigures(mailboxId, r.conv)
+      const after = withDone(before, { at: r.at, by: r.by, uid: r.uid })
+      if (after !== before) { put(after); changed = true }
+    }
+    if (changed) figuresVersion.value++
+  }
+
+  /** A mailbox's figures from its whole cache, once per device (after that the sync keeps them). */
+  async function build(db: TandemDb, mailboxId: string): Promise<void> {
+    if (await db.figuresBuilt.get(mailboxId)) return
+    const list = folders.byMailbox[mailboxId]
+    if (!list?.length) return
+    const all: MessageSummary[] = []
+    for (const f of list) if (!NOT_COUNTED.has(f.role)) all.push(...(await db.summaries.folder(f.id)))
+    // In slices, giving the window a turn between them: 100 000 messages took seconds in one go.
+    for (let i = 0; i < all.length; i += BUILD_SLICE) {
+      if (session.db !== db) return
+      take(all.slice(i, i + BUILD_SLICE))
+      await new Promise((r) => setTimeout(r, 0))
+    }
+    if (session.db !== db) return
+    await flush()
+    await db.figuresBuilt.put({ mailboxId, at: Date.now() })
+  }
+
+  let stop: (() => void) | null = null
+  watch(() => session.db, async (db) => {
+    stop?.()
+    stop = null
+    figures = new Map()
+    figuresVersion.value++
+    read.value = {}
+    sentReady.value = new Set()
+    if (!db) return
+    void checkSent()
+    stop = db.summaries.onChange(onCacheChange)
+    for (const id of sharedIds.value) {
+      const rows = await db.responseFigures.where('mailboxId').equals(id).toArray()
+      if (session.db !== db) return
+      const m = figures.get(id) ?? new Map<string, ResponseFigures>()
+      for (const r of rows) if (!m.has(r.conv)) m.set(r.conv, r)
+      figures.set(id, m)
+    }
+    figuresVersion.value++
+    void loadAll()
+  }, { immediate: true })
+  // Built once the mailbox's folders are known (their roles say which is Sent).
+  watch(() => sharedIds.value.map((id) => `${id}:${folders.byMailbox[id]?.length ?? 0}`).join(','), () => {
+    const db = session.db
+    if (db) for (const id of sharedIds.value) void build(db, id)
+    void checkSent()
+  }, { immediate: true })
+  // The team folder changed (a member may have changed the targets): read again, at most once a minute.
+  watch(() => team.version, () => { if (Date.now() - lastRead > REREAD_MS) void loadAll() })
+  onScopeDispose(() => stop?.())
+
+  /** The wait mark of a row of a shared mailbox's Inbox (null: none to show). */
+  function markOf(m: MessageSummary): WaitMark | null {
+    void figuresVersion.value
+    const t = calendars.value.get(m.mailboxId)
+    if (!t || !sentReady.value.has(m.mailboxId)) return null
+    const f = figures.get(m.mailboxId)?.get(m.conversationId) ?? null
+    return waitMark(f, team.brief(m)?.status, team.snoozed(m), t, now.value)
+  }
+
+  /** How long a conversation has waited in business time, 0 when it is not waiting (for "Waiting longest"). */
+  function waitedOf(m: MessageSummary): number {
+    return markOf(m)?.waited ?? 0
+  }
+
+  /** A report over [start, end) for one mailbox or all shared ones, from the kept figures. */
+  function report(start: number, end: number, mailboxId: string | null, dayOf: (t: number) => string): ReportFigures {
+    void figuresVersion.value
+    const none: ReportTargets = { calendar: new BusinessCalendar({ timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone, days: Array(7).fill({ start: 0, end: 1440 }), holidays: [] }), first: null, next: null }
+    const ids = mailboxId ? [mailboxId] : sharedIds.value
+    function* all(): Generator<ResponseFigures> { for (const id of ids) yield* figures.get(id)?.values() ?? [] }
+    return reportOf(all(), start, end, (id) => calendars.value.get(id) ?? none, dayOf)
+  }
+
+  return { reportOpen, hasShared: () => sharedIds.value.length > 0, shown, load, loadAll, save, calendars, markOf, waitedOf, report, foldRecords, take, now, figuresVersion, flush }
+})
