@@ -88,8 +88,15 @@ test.describe('response times of a shared mailbox', () => {
         const day = section.getByTestId(`rt-day-${i}`)
         const closed = day.getByRole('checkbox', { name: 'Closed' })
         if (await closed.isChecked()) await closed.uncheck()
-        await day.getByLabel(/ From$/).fill('00:00')
-        await day.getByLabel(/ Until$/).fill('00:00')
+        // Midnight to midnight, typed part by part (English: 12:00 AM); "until 00:00" is the day's end.
+        for (const name of [/ From$/, / Until$/]) {
+          const field = day.getByLabel(name)
+          for (const [part, keys] of [['hour', '12'], ['minute', '00'], ['dayPeriod', 'A']] as const) {
+            await field.locator(`[data-part="${part}"]`).click()
+            await page.keyboard.type(keys)
+          }
+          await expect(field).toHaveAttribute('data-value', '00:00')
+        }
       }
       await section.getByTestId('rt-holiday').fill('2026-12-25')
       await section.getByRole('button', { name: 'Add day off' }).click()

@@ -52,6 +52,19 @@ export const useOwnUnreadStore = defineStore('ownUnread', () => {
   /** The server's last answer per mailbox (its folders' states): a folder first synced after it is adopted from it. */
   const answered = new Map<string, Map<string, { uidValidity: number; read: number[]; deltas: number }>>()
   const adopting = new Set<string>()
+  /** Shared mailboxes where the server held none of the person's marks at all when last asked: their first use of own unread. */
+  const firstUse = new Set<string>()
+
+  /**
+   * The person's first use of own unread in a mailbox (the server holds none of their marks):
+   * what the team had opened then counts as read for them too — as their Tandem showed it until
+   * now — so a member who upgrades does not find every message of the shared Inbox bold again.
+   * From then on, a colleague's open no longer reads it for them. Appended as their first snapshot.
+   */
+  async function seenOf(folderId: string): Promise<number[]> {
+    const cached = await db()?.summaries.folder(folderId) ?? []
+    return rangesOf(cached.filter((m) => m.flags.includes('\\Seen')).map((m) => m.uid))
+  }
 
   const db = () => session.db
   const isShared = (mailboxId: string) => !!session.session?.mailboxes.some((m) => m.id === mailboxId && m.kind === 'shared')
@@ -131,7 +144,9 @@ export const useOwnUnreadStore = defineStore('ownUnread', () => {
     if (rows.has(folderId)) return
     const there = answered.get(mailboxId)?.get(folderId)
     const mine = there && there.uidValidity === validity ? there : null
-    const row: OwnReadRow = { folderId, mailboxId, uidValidity: validity, read: mine?.read ?? [], pendingRead: [], pendingUnread: [], server: !!mine, deltas: mine?.deltas ?? 0 }
+    const seed = !mine && firstUse.has(mailboxId) ? await seenOf(folderId) : []
+    if (rows.has(folderId)) return
+    const row: OwnReadRow = { folderId, mailboxId, uidValidity: validity, read: mine?.read ?? seed, pendingRead: seed, pendingUnread: [], server: !!mine, deltas: mine?.deltas ?? 0 }
     show(row)
     await db()?.ownReads.put({ ...row })
   }
@@ -167,6 +182,8 @@ export const useOwnUnreadStore = defineStore('ownUnread', () => {
       if (!d) return
       const server = new Map(r.folders.map((f) => [f.folderId, f]))
       answered.set(mailboxId, server)
+      if (r.found) firstUse.delete(mailboxId)
+      else firstUse.add(mailboxId)
       const synced = await d.sync.where('mailboxId').equals(mailboxId).toArray()
       const changed: OwnReadRow[] = []
       for (const s of synced) {
@@ -175,7 +192,8 @@ export const useOwnUnreadStore = defineStore('ownUnread', () => {
         const validity = Number(s.uidValidity)
         const there = server.get(s.folderId)
         const mine = local && local.uidValidity === validity ? local : null
-        const pendingRead = mine?.pendingRead ?? []
+        const seed = !r.found && !mine && !there ? await seenOf(s.folderId) : []
+        const pendingRead = mine?.pendingRead ?? seed
         const pendingUnread = mine?.pendingUnread ?? []
         const base = there && there.uidValidity === validity ? there.read : []
         const row: OwnReadRow = {
