@@ -165,7 +165,7 @@ test('search narrows the sections, and Esc closes only the topmost layer', async
   await openSettings(app)
   const search = settings.getByRole('searchbox', { name: en.settings.search })
   const tabs = settings.getByRole('tab')
-  await expect(tabs).toHaveCount(9)
+  await expect(tabs).toHaveCount(10)
   await search.fill('quiet')
   await expect(tabs).toHaveCount(1)
   await expect(tabs.first()).toContainText(en.settings.notifications.title)
@@ -182,7 +182,7 @@ test('search narrows the sections, and Esc closes only the topmost layer', async
   // Esc in a search that holds text clears it first.
   await search.press('Escape')
   await expect(search).toHaveValue('')
-  await expect(tabs).toHaveCount(9)
+  await expect(tabs).toHaveCount(10)
   // The tab list by keyboard.
   await tabs.first().focus()
   await app.keyboard.press('ArrowDown')

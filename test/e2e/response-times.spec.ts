@@ -90,7 +90,7 @@ test.describe('response times of a shared mailbox', () => {
         if (await closed.isChecked()) await closed.uncheck()
         // Midnight to midnight, typed part by part (English: 12:00 AM); "until 00:00" is the day's end.
         for (const name of [/ From$/, / Until$/]) {
-          const field = day.getByLabel(name)
+          const field = day.getByRole('group', { name })
           for (const [part, keys] of [['hour', '12'], ['minute', '00'], ['dayPeriod', 'A']] as const) {
             await field.locator(`[data-part="${part}"]`).click()
             await page.keyboard.type(keys)
