@@ -17,7 +17,7 @@ import { mailboxOfFolder } from '../../shared/ids'
 import { formatIn } from '../../shared/i18n'
 import { SHARED_SIGNATURE_VERSION, type SharedSignature } from '../../shared/rules/shared-signature'
 import { readSharedSignature, signatureMessage, signatureMessageId } from './operations/shared-signature'
-import { RESPONSE_TARGETS_VERSION, responseTargetsSchema, type ResponseTargets } from '../../shared/rules/response-targets'
+import { RESPONSE_TARGETS_VERSION, responseTargetsSchema, serialiseResponseTargets, type ResponseTargets } from '../../shared/rules/response-targets'
 import { readResponseTargets, targetsMessage, targetsMessageId } from './operations/response-targets'
 import { MAX_MENTIONS, mentionProblem } from '../../shared/team/mentions'
 
@@ -198,12 +198,25 @@ export class TeamService {
   /** A shared mailbox's response targets and their recent changes, kept in its team folder (operations/response-targets.ts). */
   async responseTargets(mailboxId: string): Promise<CallOutput<'targets.get'>> {
     const { client, path } = await this.host.shared(mailboxId).teamFolder()
-    if (!(await this.folderExists(mailboxId, client, path, false))) return { targets: null, changes: [] }
+    if (!(await this.folderExists(mailboxId, client, path, false))) return { targets: null, changes: [], authors: 'claimed' }
     const changes = await readResponseTargets(client, path)
+    // Authors as for team records (team-authors.ts): where each member has a folder only they may
+    // insert into, a change whose very copy is in its author's folder is confirmed theirs.
+    const setup = await this.authorSetup(mailboxId, client, path)
+    const confirmed = new Set<string>()
+    if (setup.mode === 'confirmed') {
+      for (const author of new Set(changes.map((c) => c.by.toLowerCase()))) {
+        const folder = setup.folders.get(author)
+        if (!folder) continue
+        const copies = new Set((await readResponseTargets(client, folder)).filter((c) => c.by.toLowerCase() === author).map(({ uid: _, ...c }) => serialiseResponseTargets(c)))
+        for (const { uid: _, ...c } of changes) if (c.by.toLowerCase() === author && copies.has(serialiseResponseTargets(c))) confirmed.add(c.id)
+      }
+    }
     const current = changes[0]
     return {
-      targets: current ? { firstReply: current.firstReply, nextReply: current.nextReply, timeZone: current.timeZone, days: current.days, holidays: current.holidays, by: current.by, at: current.at } : null,
-      changes: changes.map((c) => ({ by: c.by, at: c.at, firstReply: c.firstReply, nextReply: c.nextReply })),
+      targets: current ? { firstReply: current.firstReply, nextReply: current.nextReply, timeZone: current.timeZone, days: current.days, holidays: current.holidays, by: current.by, at: current.at, confirmed: confirmed.has(current.id) } : null,
+      changes: changes.map((c) => ({ by: c.by, at: c.at, firstReply: c.firstReply, nextReply: c.nextReply, confirmed: confirmed.has(c.id) })),
+      authors: setup.mode,
     }
   }
 
@@ -224,6 +237,10 @@ export class TeamService {
     if (already !== null) return { uid: already }
     const locale = input.locale ?? 'en'
     const message = await targetsMessage(targets, active.name, formatIn(locale, 'responseTimes.record', { by: active.name || active.address }), formatIn(locale, 'responseTimes.recordExplain'))
+    // The author's own folder first, where the administrator gave each member one: it confirms who set them.
+    const setup = await this.authorSetup(input.mailboxId, client, path)
+    const mine = setup.mode === 'confirmed' ? setup.folders.get(active.address.toLowerCase()) : undefined
+    if (mine && (await findByMessageId(client, mine, targetsMessageId(input.id))) === null) await appendTeamRecord(client, mine, message)
     return { uid: await appendTeamRecord(client, path, message).catch((e: unknown) => { this.folders.delete(input.mailboxId); throw e }) }
   }
 

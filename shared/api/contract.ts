@@ -278,8 +278,10 @@ export const calls = {
    * newest first, with who made each.
    */
   'targets.get': call(z.object({ mailboxId: z.string().min(1).max(400) }).strict(), z.object({
-    targets: responseTargetsSettingsSchema.extend({ by: emailAddressSchema, at: timestampSchema }).nullable(),
-    changes: z.array(z.object({ by: emailAddressSchema, at: timestampSchema, firstReply: z.number().int().nullable(), nextReply: z.number().int().nullable() })).max(TARGETS_LOOK_AT),
+    targets: responseTargetsSettingsSchema.extend({ by: emailAddressSchema, at: timestampSchema, confirmed: z.boolean() }).nullable(),
+    changes: z.array(z.object({ by: emailAddressSchema, at: timestampSchema, firstReply: z.number().int().nullable(), nextReply: z.number().int().nullable(), confirmed: z.boolean() })).max(TARGETS_LOOK_AT),
+    /** Whether the server can confirm who made a change (each member has a folder of their own) or authors are only claimed. */
+    authors: z.enum(['confirmed', 'claimed']),
   })),
   /** Sets a shared mailbox's response targets for the whole team as the signed-in member (main writes who); `id` makes a replay the same change. */
   'targets.set': call(z.object({

@@ -16,7 +16,7 @@ import { organisationHarness, twoServerShapes } from './organisation-harness'
  */
 const people = { eva: 'Eva Evers', finn: 'Finn Falk', gus: 'Gus Gray' }
 const shared = [{ local: 'service', name: 'Service Desk', members: [{ local: 'eva', sendAs: true }, { local: 'finn' }] }]
-const cases = twoServerShapes(people, shared, { detailDelivery: true })
+const cases = twoServerShapes(people, shared, { teamMembers: true, detailDelivery: true })
 
 const evas: ResponseTargetsSettings = { ...defaultTargets('Europe/Amsterdam'), firstReply: 4 * 60, nextReply: 8 * 60, holidays: ['2026-12-25', '2026-12-26'] }
 
@@ -31,13 +31,15 @@ for (const c of cases) {
     it('one member sets them, another reads the same with its author; a colleague changes them; delivered mail and outsiders do not count', async () => {
       const eva = await signedIn('eva')
       const desk = deskOf(eva)!
-      expect(await eva.service.responseTargets(desk.id)).toEqual({ targets: null, changes: [] })
+      expect(await eva.service.responseTargets(desk.id)).toMatchObject({ targets: null, changes: [] })
       const saved = await eva.service.setResponseTargets({ mailboxId: desk.id, id: randomUUID(), at: Date.now(), targets: evas, locale: 'en' })
       expect(saved.uid).toBeGreaterThan(0)
 
       const finn = await signedIn('finn')
       const read = await finn.service.responseTargets(deskOf(finn)!.id)
-      expect(read.targets).toEqual({ ...evas, by: at('eva'), at: expect.any(Number) })
+      // Confirmed hers where each member has a folder of their own (her Tandem put the same change there first); claimed elsewhere.
+      expect(read.targets).toEqual({ ...evas, by: at('eva'), at: expect.any(Number), confirmed: c.confirmed })
+      expect(read.authors).toBe(c.confirmed ? 'confirmed' : 'claimed')
 
       // Mail from outside, filed into the team folder through a detail address: never the targets.
       const forged = await targetsMessage({ v: RESPONSE_TARGETS_VERSION, id: randomUUID(), at: Date.now(), by: at('eva'), ...evas, firstReply: 5 * 24 * 60 }, 'Eva Evers', 'x', 'y')
@@ -56,7 +58,16 @@ for (const c of cases) {
       await finn.service.setResponseTargets({ mailboxId: deskOf(finn)!.id, id: randomUUID(), at: Date.now(), targets: { ...evas, firstReply: 2 * 60, timeZone: 'America/New_York' }, locale: 'nl' })
       const after = await eva.service.responseTargets(desk.id)
       expect(after.targets).toMatchObject({ firstReply: 2 * 60, timeZone: 'America/New_York', by: at('finn') })
-      expect(after.changes.map((x) => [x.by, x.firstReply])).toEqual([[at('finn'), 120], [at('eva'), 240]])
+      expect(after.changes.map((x) => [x.by, x.firstReply, x.confirmed])).toEqual([[at('finn'), 120, c.confirmed], [at('eva'), 240, c.confirmed]])
+
+      // Finn, writing raw IMAP, appends a change in Eva's name: it counts (a member may set them), but it is never confirmed as hers.
+      const raw = await imapSession(stack, `${at('service')}*${at('finn')}`, passwordOf(stack, at('finn')))
+      try {
+        await raw.append('Tandem Team', await targetsMessage({ v: RESPONSE_TARGETS_VERSION, id: randomUUID(), at: Date.now(), by: at('eva'), ...evas, firstReply: 60 }, 'Eva Evers', 'x', 'y'), ['\\Seen'])
+      } finally {
+        await raw.logout()
+      }
+      expect((await eva.service.responseTargets(desk.id)).targets).toMatchObject({ firstReply: 60, by: at('eva'), confirmed: false })
 
       // A target the schema refuses is not written (a window cannot store a bad time zone).
       await expect(eva.service.setResponseTargets({ mailboxId: desk.id, id: randomUUID(), at: Date.now(), targets: { ...evas, timeZone: 'Mars/Olympus' }, locale: 'en' } as never)).rejects.toBeTruthy()

@@ -20,7 +20,7 @@ import { useSessionStore } from './session'
 import { useTeamStore } from './team'
 
 /** A mailbox's targets as the window shows them: the server's (or the cache's), or the person's change not yet appended. */
-export interface ShownTargets { targets: (ResponseTargetsSettings & { by: string; at: number }) | null; changes: ResponseTargetsRow['changes']; pending: boolean; problem: ApiError | null; readAt: number }
+export interface ShownTargets { targets: (ResponseTargetsSettings & { by: string; at: number; confirmed?: boolean }) | null; changes: ResponseTargetsRow['changes']; pending: boolean; problem: ApiError | null; readAt: number }
 
 /** The folders whose messages never count as a customer's: not mail the team works. */
 const NOT_COUNTED = new Set(['drafts', 'trash', 'junk'])
@@ -62,7 +62,7 @@ export const useResponseTimesStore = defineStore('responseTimes', () => {
     const r = read.value[mailboxId]
     const mine = targetTasks.value.filter((t) => t.mailboxId === mailboxId).at(-1)
     const base = { changes: r?.row?.changes ?? [], problem: r?.problem ?? null, readAt: r?.row?.readAt ?? 0 }
-    if (mine) return { ...base, targets: { ...mine.targets, by: team.me, at: mine.at }, pending: true }
+    if (mine) return { ...base, targets: { ...mine.targets, by: team.me, at: mine.at, confirmed: true }, pending: true }
     return { ...base, targets: r?.row?.targets ?? null, pending: false }
   }
 
