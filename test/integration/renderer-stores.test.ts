@@ -319,8 +319,16 @@ describe('each member\'s own unread, offline', () => {
     await folders.load(mailboxId)
     await ownUnread.load(mailboxId)
     expect(ownUnread.isTracked(INBOX)).toBe(true)
-    const target = messages.list[0]!
+    // His first use: what the team had opened (\Seen) is read for him too, appended as his first snapshot.
+    const opened = messages.list.filter((m) => m.flags.includes('\\Seen'))
+    const target = messages.list.find((m) => !m.flags.includes('\\Seen'))!
+    expect(opened.length).toBeGreaterThan(0)
+    expect(opened.every((m) => !isUnread(m))).toBe(true)
     expect(isUnread(target)).toBe(true)
+    await ownUnread.flush(mailboxId)
+    await eventually(async () => (await session.db!.ownReads.get(INBOX))?.server || null, 'the first snapshot appended')
+    const marksBefore = await readMarksOnServer()
+    expect(marksBefore).toBe(1)
 
     offline = true
     await actions.markRead([target])
@@ -335,11 +343,15 @@ describe('each member\'s own unread, offline', () => {
     await ownUnread.flush(mailboxId)
     expect(await kept()).toMatchObject({ pendingRead: [], pendingUnread: [], server: true })
     await ownUnread.flush(mailboxId)
-    // Another device of bob's reads it from the server; one mark was appended, not one per attempt.
+    // Another device of bob's reads it from the server; one mark was appended for it, not one per attempt.
     const other = await renderer()
     await other.signIn(BOB)
     const state = await other.api.call('read.state', { mailboxId })
     expect(hasUid(state.folders.find((f) => f.folderId === INBOX)!.read, target.uid)).toBe(true)
+    expect(await readMarksOnServer()).toBe(marksBefore + 1)
+  })
+  /** How many of bob's read-mark messages an independent IMAP session finds (team folder and his own folder under it). */
+  async function readMarksOnServer(): Promise<number> {
     const imap = await imapSession(stack, 'support@contoso.test*bob@contoso.test', passwordOf(stack, BOB))
     try {
       const found: number[] = []
@@ -348,9 +360,9 @@ describe('each member\'s own unread, offline', () => {
         await imap.mailboxOpen(f.path, { readOnly: true })
         found.push(...(((await imap.search({ header: { 'x-tandem-read-by': '' } }, { uid: true })) || [])))
       }
-      expect(found).toHaveLength(1)
+      return found.length
     } finally {
       await imap.logout()
     }
-  })
+  }
 })
