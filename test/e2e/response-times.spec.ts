@@ -98,7 +98,13 @@ test.describe('response times of a shared mailbox', () => {
           await expect(field).toHaveAttribute('data-value', '00:00')
         }
       }
-      await section.getByTestId('rt-holiday').fill('2026-12-25')
+      // A day off, typed part by part (English: month, day, year).
+      const holiday = section.getByTestId('rt-holiday')
+      await expect(holiday).toHaveAccessibleName('Days off')
+      for (const [part, keys] of [['month', '12'], ['day', '25'], ['year', '2026']] as const) {
+        await holiday.locator(`[data-part="${part}"]`).click()
+        await page.keyboard.type(keys)
+      }
       await section.getByRole('button', { name: 'Add day off' }).click()
       await axe(page, 'Settings › Response times', '[role=dialog][data-state=open]')
       await section.getByTestId('rt-save').click()
