@@ -94,3 +94,33 @@ export function newestCustomerArrivals(rows: Iterable<{ conversationId: string; 
   for (const r of rows) if (r.date > (newest.get(r.conversationId) ?? 0) && isCustomer(r.from)) newest.set(r.conversationId, r.date)
   return newest
 }
+
+/**
+ * The team's Open view of a shared Inbox: its rows without the snoozed conversations, in order.
+ * One Set look-up per row into an array sized once (no growing, no closure): the list pays
+ * this only when something is snoozed, and `keptWithoutSnoozed` keeps it until the rows or the
+ * snoozed set change.
+ */
+export function withoutSnoozed<T extends { conversationId: string }>(rows: readonly T[], snoozed: ReadonlySet<string>): T[] {
+  const out = new Array<T>(rows.length)
+  let k = 0
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!
+    if (!snoozed.has(r.conversationId)) out[k++] = r
+  }
+  out.length = k
+  return out
+}
+
+/**
+ * `withoutSnoozed`, worked out again only when the rows or the snoozed set are other objects:
+ * what the list reads on a change of filter, focus or anything else costs nothing for snoozes.
+ */
+export function keptWithoutSnoozed<T extends { conversationId: string }>(): (rows: T[], snoozed: ReadonlySet<string>) => T[] {
+  let last: { rows: T[]; snoozed: ReadonlySet<string>; out: T[] } | null = null
+  return (rows, snoozed) => {
+    if (!snoozed.size) return rows
+    if (last?.rows !== rows || last.snoozed !== snoozed) last = { rows, snoozed, out: withoutSnoozed(rows, snoozed) }
+    return last.out
+  }
+}

@@ -19,6 +19,7 @@ import { useQueueStore } from './queue'
 import { useSearchStore } from './search'
 import { useSessionStore } from './session'
 import { NO_TEAM_FILTER, useTeamStore, type TeamFilter } from './team'
+import { keptWithoutSnoozed } from '../../../shared/team/snooze'
 
 /** Rows read before the first paint of a cached folder: more than a tall window shows. */
 const FIRST_PAGE = 150
@@ -85,6 +86,7 @@ export const useMessagesStore = defineStore('messages', () => {
     const of = (m: MessageSummary) => (convs ? convs.inFolder(m.conversationId) : [m])
     return r === 'unread' ? rows.filter((m) => of(m).some(isUnread)) : rows.filter((m) => of(m).some((x) => !openedByTeam(x)))
   })
+  const openView = keptWithoutSnoozed<MessageSummary>()
   const teamVisible = computed(() => {
     const asConversations = grouped.value
     const rows = searchRows.value ? (asConversations ? groupedSearch.value! : searchRows.value) : asConversations ? conversationRows.value : list.value
@@ -93,9 +95,8 @@ export const useMessagesStore = defineStore('messages', () => {
     const folder = searchRows.value ? null : folders.byId(listFolderId.value ?? '')
     const inInbox = folder?.role === 'inbox'
     if (f.who === 'all' && f.status === 'any') {
-      const snoozed = inInbox ? team.snoozedIn(folder.mailboxId) : null
-      // One Set lookup per row, and none when nothing is snoozed: opening a folder pays nothing for snoozes.
-      return snoozed?.size ? rows.filter((m) => !snoozed.has(m.conversationId)) : rows
+      // One Set look-up per row, none when nothing is snoozed, and kept until the rows or the set change.
+      return inInbox ? openView(rows, team.snoozedIn(folder.mailboxId)) : rows
     }
     return rows.filter((m) => team.matches(m, f, inInbox))
   })

@@ -3,7 +3,7 @@ import { briefOf, TeamFold } from '../../../shared/team/fold'
 import { mergeTeamBriefs } from '../../../shared/team/carry-over'
 import { conversationIdFromRoot } from '../../../shared/conversation'
 import { parseTeamRecord, serialiseTeamRecord, teamActionSchema, type StoredTeamRecord, type TeamAction } from '../../../shared/team/records'
-import { fromOutside, isSnoozed, nextWake, snoozeWake, wakeTimeOf, type TeamSnooze } from '../../../shared/team/snooze'
+import { fromOutside, isSnoozed, keptWithoutSnoozed, nextWake, snoozeWake, wakeTimeOf, withoutSnoozed, type TeamSnooze } from '../../../shared/team/snooze'
 import { MAX_TIMESTAMP } from '../../../shared/rules/timestamp'
 
 const conv = conversationIdFromRoot('m:<late.parcel@customer.example>')
@@ -99,5 +99,30 @@ describe('undoing a snooze (the queue\'s inverse task)', () => {
     expect(inverseOf({ ...base, action: { kind: 'unsnooze' }, before: { snooze: { ...snooze } } })).toEqual(snooze)
     // A snooze whose time passed meanwhile is over: undoing the unsnooze that lifted it snoozes nothing.
     expect(inverseOf({ ...base, action: { kind: 'unsnooze' }, before: { snooze: { ...snooze, until: Date.now() - 1000 } } })).toEqual({ kind: 'unsnooze' })
+  })
+})
+
+describe('the team\'s Open view (a shared Inbox without its snoozed conversations)', () => {
+  const rows = ['a', 'b', 'a', 'c', 'd', 'b'].map((conversationId, i) => ({ conversationId, i }))
+
+  it('leaves out every row of a snoozed conversation and keeps the order of the rest', () => {
+    expect(withoutSnoozed(rows, new Set(['b'])).map((r) => r.i)).toEqual([0, 2, 3, 4])
+    expect(withoutSnoozed(rows, new Set(['a', 'b', 'c', 'd']))).toEqual([])
+    expect(withoutSnoozed(rows, new Set(['x'])).map((r) => r.i)).toEqual([0, 1, 2, 3, 4, 5])
+  })
+
+  it('is worked out again only when the rows or the snoozed set are other objects', () => {
+    const view = keptWithoutSnoozed<(typeof rows)[number]>()
+    const none = new Set<string>()
+    expect(view(rows, none)).toBe(rows)
+    const set = new Set(['c'])
+    const first = view(rows, set)
+    expect(first.map((r) => r.conversationId)).toEqual(['a', 'b', 'a', 'd', 'b'])
+    expect(view(rows, set)).toBe(first)
+    const woke = new Set<string>()
+    expect(view(rows, woke)).toBe(rows)
+    const moreRows = [...rows, { conversationId: 'c', i: 6 }, { conversationId: 'e', i: 7 }]
+    expect(view(moreRows, set).map((r) => r.i)).toEqual([0, 1, 2, 4, 5, 7])
+    expect(view(rows, new Set(['a'])).map((r) => r.i)).toEqual([1, 3, 4, 5])
   })
 })
