@@ -55,10 +55,13 @@ export const MAX_REPLY_FILES_BYTES = 10 * 1024 * 1024
 /** The most a record's message with files can be: the record, its files in base64 (76-character lines), and each part's headers. */
 export const MAX_REPLY_FILES_MESSAGE = MAX_REPLY_MESSAGE + Math.ceil(MAX_REPLY_FILES_BYTES / 57) * 78 + MAX_REPLY_FILES * 2048
 
+/** A MIME type as RFC 6838 allows its names (type/subtype, each 1–64 restricted characters). */
+export const MIME_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}$/i
+
 /** A file a saved reply carries, as its record lists it: the message's attachment at the same place holds it. */
 export const replyFileSchema = z.object({
   name: z.string().trim().min(1).max(255),
-  type: z.string().regex(/^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}$/i),
+  type: z.string().regex(MIME_TYPE),
   size: z.number().int().nonnegative().max(MAX_REPLY_FILES_BYTES),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
 }).strict()

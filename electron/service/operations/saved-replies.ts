@@ -4,7 +4,7 @@ import { DELIVERY_TRACE_FIELDS } from '../../../shared/rules/delivered'
 import { createHash } from 'node:crypto'
 import { fail } from '../../../shared/api/errors'
 import {
-  MAX_REPLY_FILES_MESSAGE, MAX_REPLY_MESSAGE, MAX_REPLY_READ_BYTES, MAX_REPLY_RECORDS, SAVED_REPLY_HEADER, savedReplyRecordsOf, serialiseSavedReplyRecord,
+  MAX_REPLY_FILES_MESSAGE, MAX_REPLY_MESSAGE, MIME_TYPE, MAX_REPLY_READ_BYTES, MAX_REPLY_RECORDS, SAVED_REPLY_HEADER, savedReplyRecordsOf, serialiseSavedReplyRecord,
   type ReplyFile, type SavedReplyRecord,
 } from '../../../shared/rules/saved-replies'
 import { headerFields, headerJsonMessage, headerStart } from './team'
@@ -100,7 +100,7 @@ export function savedReplyMessage(r: SavedReplyRecord, fromName: string, subject
 
 /** What a file's record says of it, worked out from its bytes (never the window's word). */
 export const replyFileOf = (name: string, type: string, content: Buffer): ReplyFile =>
-  ({ name, type: /^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}$/i.test(type) ? type : 'application/octet-stream', size: content.length, sha256: createHash('sha256').update(content).digest('hex') })
+  ({ name, type: MIME_TYPE.test(type) ? type : 'application/octet-stream', size: content.length, sha256: createHash('sha256').update(content).digest('hex') })
 
 /** A part of a message's structure as imapflow gives it (only what finding the attachments needs). */
 interface Part { part?: string; type?: string; disposition?: string; childNodes?: Part[] }

@@ -7,3 +7,8 @@ export function fileToBase64(file: File): Promise<string> {
     r.readAsDataURL(file)
   })
 }
+
+/** How many bytes a base64 text holds (its padding left out): a file's size without decoding it. */
+export function base64Bytes(b64: string): number {
+  return Math.floor(b64.length * 3 / 4) - (b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0)
+}

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
 import { apiError, text as asNote, type ApiError, type Text } from '../../../shared/api/errors'
-import { fileToBase64 } from '../mail/files'
+import { base64Bytes, fileToBase64 } from '../mail/files'
 import type { Identity, MessageBody, MessageSummary } from '../../../shared/domain'
 import { defaultIdentity } from '../../../shared/rules/identities'
 import { formatAddress, parseAddressList, replySubject } from '../../../shared/rules/addresses'
@@ -392,7 +392,7 @@ export const useComposeStore = defineStore('compose', () => {
   function attachSaved(files: readonly { filename: string; contentType: string; contentBase64: string }[]): void {
     for (const f of files) {
       if (attachments.value.some((a) => a.filename === f.filename && a.contentBase64 === f.contentBase64)) continue
-      const size = Math.floor(f.contentBase64.length * 3 / 4) - (f.contentBase64.endsWith('==') ? 2 : f.contentBase64.endsWith('=') ? 1 : 0)
+      const size = base64Bytes(f.contentBase64)
       if (maxBytes.value && wireSize.value + Math.ceil(size * 1.37) > maxBytes.value) {
         error.value = apiError({ code: 'request.invalid', field: 'attachments', key: 'compose.tooLarge', params: { name: f.filename, max: bytes(maxBytes.value) } })
         continue
