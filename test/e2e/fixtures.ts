@@ -157,16 +157,41 @@ export async function choose(page: Page, name: string | RegExp, optionLabel: str
  * A person's own Tandem beside another's: a web host of its own (its own service) and a browser
  * context, signed in. Several windows and their services share two cores: signing in may take a while.
  */
-export async function person(browser: Browser, stack: MailStack, address: string): Promise<{ page: Page; stop: () => Promise<void> }> {
+export async function person(browser: Browser, stack: MailStack, address: string, prepare?: (page: Page) => Promise<void>): Promise<{ page: Page; stop: () => Promise<void> }> {
   const web = await startWebApp({ suggestedServer: serverOf(stack), log: () => undefined, pollMs: 500 })
   const context = await browser.newContext({ viewport: { width: 1360, height: 860 } })
   const page = await context.newPage()
+  await prepare?.(page)
   await page.goto(web.url)
   await page.getByLabel('E-mail address').fill(address)
   await page.getByLabel('Password').fill(passwordOf(stack, address))
   await page.getByLabel('Password').press('Enter')
   await expect(page.getByTestId('signed-in-as')).toHaveText(address, { timeout: 30_000 })
   return { page, stop: async () => { await context.close(); await web.stop() } }
+}
+
+/**
+ * What the services tell their windows, held back while closed: each window's messages (replies
+ * and news alike) wait in order and arrive when it opens again. Two members' clicks made while
+ * it is closed are made on what each window knew before — a race the test decides, not the
+ * machine's load.
+ */
+export class ServiceNewsGate {
+  private held: (() => void)[] | null = null
+  /** Sends the page's connection to its service through the gate (before the page loads). */
+  route(page: Page): Promise<void> {
+    return page.routeWebSocket(/.*/, (ws) => {
+      const server = ws.connectToServer()
+      ws.onMessage((raw) => server.send(raw))
+      server.onMessage((raw) => { if (this.held) this.held.push(() => ws.send(raw)); else ws.send(raw) })
+    })
+  }
+  close(): void { this.held ??= [] }
+  open(): void {
+    const held = this.held ?? []
+    this.held = null
+    for (const send of held) send()
+  }
 }
 
 /** The composer's From picker: a select drawn by Tandem, its chosen identity's id in data-value. */

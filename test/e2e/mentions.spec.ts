@@ -1,13 +1,12 @@
 import AxeBuilder from '@axe-core/playwright'
 import type { Browser, Page } from '@playwright/test'
 import { randomUUID } from 'node:crypto'
-import { startWebApp } from '../../electron/web/web-app'
 import { recordMessage } from '../../electron/service/operations/team'
 import { conversationIdFromRoot } from '../../shared/conversation'
 import { imapSession } from '../mailstack/sessions'
 import { smallOrganisation } from '../mailstack/organisation'
 import { startMailStack, type MailStack } from '../mailstack/stack'
-import { test, expect, notificationsShown, passwordOf, serverOf, watchNotifications } from './fixtures'
+import { test, expect, notificationsShown, passwordOf, person, watchNotifications } from './fixtures'
 
 /**
  * @mentions in internal notes (docs/team-state.md, "Mentions"): Lars mentions Mei in a note on a
@@ -31,18 +30,9 @@ const at = (local: string) => `${local}@${DOMAIN}`
 
 /** A member's own Tandem with desktop notifications allowed and observed, on the shared Inbox. */
 async function member(browser: Browser, stack: MailStack, address: string, prepare?: (page: Page) => Promise<void>): Promise<{ page: Page; stop: () => Promise<void> }> {
-  const web = await startWebApp({ suggestedServer: serverOf(stack), log: () => undefined, pollMs: 500 })
-  const context = await browser.newContext({ viewport: { width: 1360, height: 860 } })
-  const page = await context.newPage()
-  await watchNotifications(context, page)
-  await prepare?.(page)
-  await page.goto(web.url)
-  await page.getByLabel('E-mail address').fill(address)
-  await page.getByLabel('Password').fill(passwordOf(stack, address))
-  await page.getByLabel('Password').press('Enter')
-  await expect(page.getByTestId('signed-in-as')).toHaveText(address, { timeout: 30_000 })
-  await page.getByRole('navigation', { name: 'Mailboxes' }).getByRole('region', { name: DESK }).locator('button[data-role="inbox"]').click()
-  return { page, stop: async () => { await context.close(); await web.stop() } }
+  const m = await person(browser, stack, address, async (page) => { await watchNotifications(page.context(), page); await prepare?.(page) })
+  await m.page.getByRole('navigation', { name: 'Mailboxes' }).getByRole('region', { name: DESK }).locator('button[data-role="inbox"]').click()
+  return m
 }
 
 /**

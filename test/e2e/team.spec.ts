@@ -2,7 +2,7 @@ import type { Browser, Page } from '@playwright/test'
 import { smallOrganisation, type Organisation } from '../mailstack/organisation'
 import { imapSession } from '../mailstack/sessions'
 import { startMailStack, type MailStack } from '../mailstack/stack'
-import { test, expect, choose, passwordOf, person } from './fixtures'
+import { test, expect, choose, passwordOf, person, ServiceNewsGate } from './fixtures'
 import { randomUUID } from 'node:crypto'
 import { readTeamRecords, recordMessage } from '../../electron/service/operations/team'
 
@@ -44,8 +44,8 @@ const customerMail = (domain: string, subject: string) => [`From: Ana García <a
   'Content-Type: text/plain; charset=utf-8', '', 'Please help.', ''].join('\r\n')
 
 /** A member's own Tandem: a web host of their own and a browser context, signed in, on the shared Inbox. */
-async function member(browser: Browser, stack: MailStack, address: string, desk: string): Promise<{ page: Page; stop: () => Promise<void> }> {
-  const m = await person(browser, stack, address)
+async function member(browser: Browser, stack: MailStack, address: string, desk: string, gate?: ServiceNewsGate): Promise<{ page: Page; stop: () => Promise<void> }> {
+  const m = await person(browser, stack, address, gate && ((p) => gate.route(p)))
   await m.page.getByRole('navigation', { name: 'Mailboxes' }).getByRole('region', { name: desk }).locator('button[data-role="inbox"]').click()
   return m
 }
@@ -64,8 +64,9 @@ test.describe(`working a shared inbox as a team: ${setup.what}`, () => {
   test('claim race, status, internal note and its deletion, "is writing": each member sees the other\'s', async ({ browser }) => {
     // Two windows, two services and a mail server on two shared cores: a long walk, never a race against time.
     test.setTimeout(180_000)
-    const lars = await member(browser, stack, `lars@${setup.domain}`, setup.desk)
-    const mei = await member(browser, stack, `mei@${setup.domain}`, setup.desk)
+    const gate = new ServiceNewsGate()
+    const lars = await member(browser, stack, `lars@${setup.domain}`, setup.desk, gate)
+    const mei = await member(browser, stack, `mei@${setup.domain}`, setup.desk, gate)
     try {
       const row = (p: Page, subject: string) => p.getByRole('listbox', { name: 'Message list' }).locator('.row', { hasText: subject })
       for (const p of [lars.page, mei.page]) {
@@ -80,8 +81,14 @@ test.describe(`working a shared inbox as a team: ${setup.what}`, () => {
 
       // Both press "Assign to me" at once: one has it, in both windows; the other is told who
       // (watched from the click on: the notice goes after its time, while the windows settle).
+      // "At once" is made certain: what the services say is held until both clicks are made, so
+      // neither window can have seen the other's claim first (which would make its click a
+      // takeover, as it should); the server's order of the two claims decides.
       const told = Promise.any([lars.page, mei.page].map((p) => p.getByRole('alert').filter({ hasText: 'already has this conversation' }).first().waitFor({ timeout: 30_000 }).then(() => p)))
-      await Promise.all([lars.page, mei.page].map((p) => p.getByTestId('team-panel').getByRole('button', { name: 'Assign to me' }).click()))
+      gate.close()
+      try {
+        await Promise.all([lars.page, mei.page].map((p) => p.getByTestId('team-panel').getByRole('button', { name: 'Assign to me' }).click()))
+      } finally { gate.open() }
       await expect.poll(async () => {
         const [a, b] = await Promise.all([lars.page, mei.page].map((p) => p.getByTestId('team-assignee').textContent()))
         return [a, b].join(' | ')
