@@ -2,20 +2,13 @@
 // times, the shared Inbox with its wait marks (near and past), and the Report, in light and
 // dark, 1440×900 and 1024×768, English and Dutch, from the real UI (the Contoso stack, the web
 // host, Debian's Chromium). Usage: npx tsx scripts/response-times-screens.ts OUT_DIR
+import { atEachSize, contosoStack, eachLook } from './screens-kit'
 import { randomUUID } from 'node:crypto'
-import { mkdir } from 'node:fs/promises'
-import { join } from 'node:path'
-import { chromium, type Page } from '@playwright/test'
 import MailComposer from 'nodemailer/lib/mail-composer'
-import { loadOrganisation } from '../test/mailstack/organisation'
-import { startMailStack } from '../test/mailstack/stack'
 import { imapSession, passwordOf } from '../test/mailstack/sessions'
-import { projectRoot, startWebApp } from '../electron/web/web-app'
 import { targetsMessage } from '../electron/service/operations/response-targets'
 import { RESPONSE_TARGETS_VERSION, type ResponseTargets } from '../shared/rules/response-targets'
-import { CHROMIUM_ARGS } from '../playwright.config'
 
-const SIZES = [[1440, 900], [1024, 768]] as const
 const H = 3_600_000
 const DESK = 'Contoso Support <support@contoso.test>'
 const mail = (o: { from: string; to?: string; sender?: string; subject: string; id: string; at: number; inReplyTo?: string }) => new MailComposer({
@@ -24,9 +17,7 @@ const mail = (o: { from: string; to?: string; sender?: string; subject: string; 
 }).compile().build()
 
 async function main(): Promise<void> {
-  const out = process.argv[2] ?? '/tmp/response-times-screens'
-  await mkdir(out, { recursive: true })
-  const stack = await startMailStack(await loadOrganisation(join(projectRoot, 'test', 'fixtures', 'orgs', 'contoso.json')))
+  const { stack, out } = await contosoStack('/tmp/response-times-screens')
   const now = Date.now()
   const day = 24 * H
   const inbox = []
@@ -55,62 +46,22 @@ async function main(): Promise<void> {
   } finally {
     await imap.logout()
   }
-  const server = { imap: { host: stack.host, port: stack.ports.imap, security: 'none' as const }, smtp: { host: stack.host, port: stack.ports.submission, security: 'none' as const }, delegateLogin: '{shared}*{user}' }
-  const web = await startWebApp({ suggestedServer: server, log: () => undefined })
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
-  try {
-    for (const locale of ['en-GB', 'nl-NL']) {
-      for (const colorScheme of ['light', 'dark'] as const) {
-        const context = await browser.newContext({ locale, colorScheme, viewport: { width: 1440, height: 900 } })
-        const page = await context.newPage()
-        page.on('pageerror', (e) => console.error('pageerror:', e.message))
-        await page.goto(web.url)
-        await page.locator('#address').or(page.getByTestId('signed-in-as')).first().waitFor()
-        if (await page.locator('#address').count()) {
-          await page.locator('#address').fill('bob@contoso.test')
-          await page.locator('#password').fill(passwordOf(stack, 'bob@contoso.test'))
-          await page.locator('#password').press('Enter')
-          await page.getByTestId('signed-in-as').waitFor()
-        }
-        const lang = locale.slice(0, 2)
-        const shared = page.locator('section[data-kind="shared"]').first()
-        await shared.locator('button[data-role="inbox"]').click()
-        await page.getByTestId('row-wait').first().waitFor({ timeout: 30_000 })
-        for (const [w, h] of SIZES) {
-          await page.setViewportSize({ width: w, height: h })
-          await page.mouse.move(1, 1)
-          await shot(page, out, `rt-list-${lang}-${colorScheme}-${w}x${h}.png`)
-        }
-        await page.keyboard.press('Control+,')
-        await page.locator('.settings-tab[data-section="response-times"]').click()
-        await page.getByTestId('rt-by').filter({ hasText: 'alice@' }).waitFor()
-        for (const [w, h] of SIZES) {
-          await page.setViewportSize({ width: w, height: h })
-          await shot(page, out, `rt-settings-${lang}-${colorScheme}-${w}x${h}.png`)
-        }
-        await page.keyboard.press('Escape')
-        await page.locator('.topbar-end button').first().click()
-        await page.getByTestId('report').waitFor()
-        await page.getByTestId('report-period').click()
-        await page.getByRole('option').nth(3).click()
-        for (const [w, h] of SIZES) {
-          await page.setViewportSize({ width: w, height: h })
-          await shot(page, out, `rt-report-${lang}-${colorScheme}-${w}x${h}.png`)
-        }
-        await context.close()
-      }
-    }
-  } finally {
-    await browser.close()
-    await web.stop()
-    await stack.stop()
-  }
-}
-
-async function shot(page: Page, out: string, name: string): Promise<void> {
-  await page.waitForTimeout(400)
-  await page.screenshot({ path: join(out, name) })
-  console.log(join(out, name))
+  await eachLook(stack, 'bob@contoso.test', async (page, look) => {
+    const shared = page.locator('section[data-kind="shared"]').first()
+    await shared.locator('button[data-role="inbox"]').click()
+    await page.getByTestId('row-wait').first().waitFor({ timeout: 30_000 })
+    await atEachSize(page, out, 'rt-list', look, () => page.mouse.move(1, 1))
+    await page.keyboard.press('Control+,')
+    await page.locator('.settings-tab[data-section="response-times"]').click()
+    await page.getByTestId('rt-by').filter({ hasText: 'alice@' }).waitFor()
+    await atEachSize(page, out, 'rt-settings', look)
+    await page.keyboard.press('Escape')
+    await page.locator('.topbar-end button').first().click()
+    await page.getByTestId('report').waitFor()
+    await page.getByTestId('report-period').click()
+    await page.getByRole('option').nth(3).click()
+    await atEachSize(page, out, 'rt-report', look)
+  })
 }
 
 main().catch((e: unknown) => { console.error(e); process.exit(1) })
