@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
 import { apiError, text as asNote, type ApiError, type Text } from '../../../shared/api/errors'
-import { base64Bytes, fileToBase64 } from '../mail/files'
+import { useComposeFiles } from '../composables/use-compose-files'
 import type { Identity, MessageBody, MessageSummary } from '../../../shared/domain'
 import { defaultIdentity } from '../../../shared/rules/identities'
 import { formatAddress, parseAddressList, replySubject } from '../../../shared/rules/addresses'
@@ -17,7 +17,7 @@ import { useTeamStore, WRITING_MS } from './team'
 import { useFoldersStore } from './folders'
 import { useMessagesStore } from './messages'
 import type { SendTask } from '../queue/task-queue'
-import { bytes, dateTime, tr } from '../i18n'
+import { dateTime, tr } from '../i18n'
 
 export type ComposeMode = 'new' | 'reply' | 'replyAll' | 'forward'
 
@@ -89,11 +89,8 @@ export const useComposeStore = defineStore('compose', () => {
   const inReplyTo = ref<string | null>(null)
   const references = ref<string[]>([])
   const sending = ref(false)
-  const attachments = ref<{ filename: string; contentType: string; size: number; contentBase64: string }[]>([])
-  /** The server's SIZE limit; base64 makes a file about a third larger on the wire. */
-  const maxBytes = ref<number | null>(null)
-  const wireSize = computed(() => Math.ceil(attachments.value.reduce((n, a) => n + a.size, 0) * 1.37) + text.value.length)
   const error = ref<ApiError | null>(null)
+  const { attachments, maxBytes, wireSize, attach, attachSaved, detach, restore } = useComposeFiles(() => text.value.length, (e) => { error.value = e })
   /** Where the latest saved version of this draft is, and when it was saved. */
   const draft = ref<{ folderId: string; uid: number | null } | null>(null)
   const savedAt = ref<Date | null>(null)
@@ -222,7 +219,7 @@ export const useComposeStore = defineStore('compose', () => {
     hasSignature.value = false; plainSignature = ''
     inReplyTo.value = m.inReplyTo
     references.value = m.references
-    attachments.value = m.attachments.map((a) => ({ ...a, size: Math.floor(a.contentBase64.length * 0.75) }))
+    restore(m.attachments)
   }
 
   /**
@@ -370,39 +367,6 @@ export const useComposeStore = defineStore('compose', () => {
     }
     savedDrafts = savedDrafts.filter((x) => x.key !== draftKey)
     draft.value = null
-  }
-
-  /** Adds files; refuses what would take the message over the server's limit, saying so. */
-  async function attach(files: FileList | File[]): Promise<void> {
-    for (const file of Array.from(files)) {
-      const projected = wireSize.value + Math.ceil(file.size * 1.37)
-      if (maxBytes.value && projected > maxBytes.value) {
-        error.value = apiError({ code: 'request.invalid', field: 'attachments', key: 'compose.tooLarge', params: { name: file.name, max: bytes(maxBytes.value) } })
-        continue
-      }
-      const contentBase64 = await fileToBase64(file)
-      attachments.value = [...attachments.value, { filename: file.name, contentType: file.type || 'application/octet-stream', size: file.size, contentBase64 }]
-    }
-  }
-
-  /**
-   * Adds a saved reply's files (their bytes already here); refuses what would take the message
-   * over the server's limit, as for any file, and one already attached (same name and bytes).
-   */
-  function attachSaved(files: readonly { filename: string; contentType: string; contentBase64: string }[]): void {
-    for (const f of files) {
-      if (attachments.value.some((a) => a.filename === f.filename && a.contentBase64 === f.contentBase64)) continue
-      const size = base64Bytes(f.contentBase64)
-      if (maxBytes.value && wireSize.value + Math.ceil(size * 1.37) > maxBytes.value) {
-        error.value = apiError({ code: 'request.invalid', field: 'attachments', key: 'compose.tooLarge', params: { name: f.filename, max: bytes(maxBytes.value) } })
-        continue
-      }
-      attachments.value = [...attachments.value, { filename: f.filename, contentType: f.contentType || 'application/octet-stream', size, contentBase64: f.contentBase64 }]
-    }
-  }
-
-  function detach(index: number): void {
-    attachments.value = attachments.value.filter((_, i) => i !== index)
   }
 
   /** Sends through the outbox: 'sent', 'queued' (offline; goes later), or false (refused, or invalid). */
