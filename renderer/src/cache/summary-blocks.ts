@@ -247,6 +247,27 @@ export class SummaryBlocks {
   }
 
   /**
+   * Every cached summary of a folder, newest first, as {@link folder} does, read `pageBlocks`
+   * blocks at a time, newest UIDs first; null as soon as `wanted()` says no between two reads.
+   * The list's open reads a 100 000-message folder this way: an open the person has gone on
+   * from stops reading (an IndexedDB read cannot be cancelled, and each one's copy of the rows
+   * costs the main thread the next open needs). Not a snapshot: changes meanwhile are told by onChange.
+   */
+  async folderWhile(folderId: string, wanted: () => boolean, pageBlocks = 32): Promise<MessageSummary[] | null> {
+    const out: MessageSummary[] = []
+    let below: number | null = null
+    for (;;) {
+      if (!wanted()) return null
+      const upTo: [string, unknown] = [folderId, below === null ? Dexie.maxKey : below]
+      const page = await this.blocks.where('[folderId+block]').between([folderId, Dexie.minKey], upTo, true, below === null).reverse().limit(pageBlocks).toArray() as BlockRow[]
+      for (const b of page) for (const m of b.rows) out.push(m)
+      if (page.length < pageBlocks) break
+      below = page.at(-1)!.block
+    }
+    return wanted() ? out.sort(byDateDesc) : null
+  }
+
+  /**
    * The newest `n` summaries of a folder, dated `since` or later. The key rows are read newest
    * block first (by their latest date), a few at a time, until no unread block can hold one of
    * the n newest; then only the blocks that hold them (at 100 000 messages, reading

@@ -37,6 +37,25 @@ describe('summaries stored in UID blocks', () => {
     expect(await d.summaries.get([`${FOLDER}|5`, `${FOLDER}|5000`, `${OTHER}|7`])).toEqual([rows[4], undefined, summary(OTHER, 7)])
   })
 
+  it('reads a folder in pages as the whole read does, and stops when no longer wanted', async () => {
+    const d = open()
+    // Dates not in UID order: the pages come by UID, the answer is newest first.
+    const rows = Array.from({ length: 2000 }, (_, i) => summary(FOLDER, i + 1, ((i * 7919) % 2000) * 1000))
+    await d.summaries.put(rows)
+    await d.summaries.put([summary(OTHER, 7)])
+    const whole = await d.summaries.folder(FOLDER)
+    let pages = 0
+    const paged = await d.summaries.folderWhile(FOLDER, () => { pages++; return true }, 2)
+    expect(paged).toEqual(whole)
+    expect(paged!.length).toBe(2000)
+    // 2000 UIDs in blocks of 256: 8 blocks, 2 a read, asked before each read and once at the end.
+    expect(pages).toBe(Math.ceil(Math.ceil(2001 / BLOCK_UIDS) / 2) + 2)
+    let asked = 0
+    expect(await d.summaries.folderWhile(FOLDER, () => ++asked < 3, 2)).toBeNull()
+    expect(asked).toBe(3)
+    expect(await d.summaries.folderWhile(`${FOLDER}x`, () => true)).toEqual([])
+  })
+
   it('walks every summary in pages with a pause between them, as the one-cursor walk does', async () => {
     const d = open()
     await d.summaries.put(Array.from({ length: 3000 }, (_, i) => summary(FOLDER, i + 1)))
