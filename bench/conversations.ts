@@ -26,7 +26,7 @@ import { openSignedIn, startService } from './service'
 import { topSelfTime, type CpuProfile } from './profile'
 
 const { values } = parseArgs({ options: { size: { type: 'string', default: '20000' }, runs: { type: 'string', default: '3' }, profile: { type: 'string' } } })
-/** With --profile DIR: one more run, not counted, with the page's CPU profile of the open and of the scroll. */
+/** With --profile DIR: one more run, not counted, with the page's CPU profile of the open and of the scroll, and a heap snapshot after it. */
 const PROFILE_DIR = values.profile
 const SIZE = Number(values.size)
 const RUNS = Math.max(1, Number(values.runs))
@@ -123,22 +123,6 @@ async function main(): Promise<void> {
       const timeline = await page.evaluate((t0) => performance.getEntriesByType('measure').filter((e) => e.name.startsWith('tandem:'))
         .map((e) => `${e.name} ${Math.round(e.startTime - t0)}+${Math.round(e.duration)}`).join(', '), clicked)
       step(`  timeline from the click: ${timeline}`)
-      if (profiling) {
-        await listShows(page, mail.conversations, 120_000)
-        await page.waitForTimeout(500)
-        await profile('scroll', async () => { await page.evaluate(SCROLL) })
-        break
-      }
-      firstRows.push(await entry(page, 'tandem:first-rows', clicked))
-      grouped.push(await entry(page, 'tandem:conversations', clicked))
-      await listShows(page, mail.conversations, 120_000)
-      await page.waitForTimeout(500)
-      const frames = await page.evaluate(SCROLL) as number[]
-      frameP95.push(pct(frames, 0.95))
-      frameMedian.push(median(frames))
-      await page.locator('.message-scroller').evaluate((el) => { el.scrollTop = 0 })
-      // Back at the top: the virtual list draws its first rows again on the next frame.
-      await page.locator('.row', { hasText: 'Big conversation' }).waitFor()
       // The long conversation: click → 50 messages in the timeline and the open ones' bodies in their frames.
       const openBig = async () => {
         await page.evaluate(`(() => {
@@ -160,6 +144,35 @@ async function main(): Promise<void> {
         await page.waitForFunction(() => (window as unknown as { __big: number | null }).__big !== null, undefined, { timeout: 60_000, polling: 20 })
         return await page.evaluate(() => (window as unknown as { __big: number }).__big)
       }
+      if (profiling) {
+        await listShows(page, mail.conversations, 120_000)
+        await page.waitForTimeout(500)
+        await profile('scroll', async () => { await page.evaluate(SCROLL) })
+        await page.locator('.message-scroller').evaluate((el) => { el.scrollTop = 0 })
+        await page.locator('.row', { hasText: 'Big conversation' }).waitFor()
+        await openBig()
+        await page.locator('.row').nth(3).click()
+        await page.waitForTimeout(300)
+        await profile('long-conversation-cached', async () => { await openBig() })
+        // What holds the heap: a snapshot after a full GC, for the DevTools' Memory panel or a script.
+        await profiling!.send('HeapProfiler.collectGarbage')
+        const chunks: string[] = []
+        profiling!.on('HeapProfiler.addHeapSnapshotChunk', (e) => { chunks.push(e.chunk) })
+        await profiling!.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false })
+        writeFileSync(join(PROFILE_DIR!, 'page.heapsnapshot'), chunks.join(''))
+        step(`  heap snapshot: ${join(PROFILE_DIR!, 'page.heapsnapshot')}`)
+        break
+      }
+      firstRows.push(await entry(page, 'tandem:first-rows', clicked))
+      grouped.push(await entry(page, 'tandem:conversations', clicked))
+      await listShows(page, mail.conversations, 120_000)
+      await page.waitForTimeout(500)
+      const frames = await page.evaluate(SCROLL) as number[]
+      frameP95.push(pct(frames, 0.95))
+      frameMedian.push(median(frames))
+      await page.locator('.message-scroller').evaluate((el) => { el.scrollTop = 0 })
+      // Back at the top: the virtual list draws its first rows again on the next frame.
+      await page.locator('.row', { hasText: 'Big conversation' }).waitFor()
       bigFirst.push(await openBig())
       await page.locator('.row').nth(3).click()
       await page.waitForTimeout(300)

@@ -54,17 +54,24 @@ export function perList<S>(tally: Tally<S>, version: () => number = () => 0): Pe
   return figure
 }
 
-/** How many conversations of a list have unread mail: per conversation, how many of its messages are unread. */
-export const unreadConversations = perList<Map<string, number>>({
-  start: () => new Map(),
-  add: (unread, m, sign) => {
+/**
+ * How many conversations of a list have unread mail: per mailbox and conversation, how many of
+ * its messages are unread (nested maps: a key string per conversation cost 3.6 MB at 100 000).
+ */
+export const unreadConversations = perList<{ of: Map<string, Map<string, number>>; n: number }>({
+  start: () => ({ of: new Map(), n: 0 }),
+  add: (s, m, sign) => {
     if (!isUnread(m)) return
-    const k = `${m.mailboxId}\n${m.conversationId}`
-    const n = (unread.get(k) ?? 0) + sign
-    if (n > 0) unread.set(k, n)
-    else unread.delete(k)
+    let inMailbox = s.of.get(m.mailboxId)
+    if (!inMailbox) s.of.set(m.mailboxId, (inMailbox = new Map()))
+    const was = inMailbox.get(m.conversationId) ?? 0
+    const now = was + sign
+    if (now > 0) inMailbox.set(m.conversationId, now)
+    else inMailbox.delete(m.conversationId)
+    if (!was && now > 0) s.n++
+    else if (was > 0 && now <= 0) s.n--
   },
-  value: (unread) => unread.size,
+  value: (s) => s.n,
 }, () => ownReadVersion.value)
 
 /** How many messages of a list are unread (by the person: mail/own-unread.ts). */

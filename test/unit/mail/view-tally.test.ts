@@ -11,7 +11,7 @@ function random(seed: number): () => number {
 }
 
 /** The counts from scratch, as the sidebar counted every Inbox row before (one pass, a conversation once in that view). */
-function recount(rows: Map<string, InboxRow>, classify: (c: ConversationRef) => number, asConversations: boolean): ViewCounts {
+function recount(rows: Map<number, InboxRow>, classify: (c: ConversationRef) => number, asConversations: boolean): ViewCounts {
   const c: ViewCounts = { unassigned: 0, mine: 0, waiting: 0, snoozed: 0 }
   const seen = new Set<string>()
   for (const r of rows.values()) {
@@ -26,21 +26,21 @@ describe('the team views\' counts, kept per change', () => {
   it('equal a recount of every row after every change of the rows and of the team state, as conversations and as messages', () => {
     const rnd = random(11)
     const tally = new ViewTally()
-    const truth = new Map<string, InboxRow>()
+    const truth = new Map<number, InboxRow>()
     // The team state: per conversation its views' bits; `epoch` changes when it does.
     const state = new Map<string, number>()
     let epoch = {}
     let asked = 0
     const classify = (c: ConversationRef) => { asked++; return state.get(c.conversationId) ?? IN_VIEW.unassigned }
     const bitsOf = () => [IN_VIEW.snoozed, IN_VIEW.unassigned, IN_VIEW.mine, IN_VIEW.unassigned | IN_VIEW.waiting, IN_VIEW.mine | IN_VIEW.waiting, 0][Math.floor(rnd() * 6)]!
-    const put = (id: string, conversationId: string) => { const r = { mailboxId: MAILBOX, conversationId, from: 'a@customer.example', date: Number(id) }; tally.put(id, r); truth.set(id, r) }
-    for (let i = 0; i < 400; i++) put(String(i), `c${Math.floor(rnd() * 120)}`)
+    const put = (id: number, conversationId: string) => { const r = { mailboxId: MAILBOX, conversationId, from: 'a@customer.example', date: id }; tally.put(id, r); truth.set(id, r) }
+    for (let i = 0; i < 400; i++) put(i, `c${Math.floor(rnd() * 120)}`)
     for (let i = 0; i < 120; i++) state.set(`c${i}`, bitsOf())
     expect(tally.counts([epoch], classify, true)).toEqual(recount(truth, classify, true))
     let next = 400
     for (let step = 0; step < 300; step++) {
       const r = rnd()
-      if (r < 0.35) put(String(next++), `c${Math.floor(rnd() * 130)}`)
+      if (r < 0.35) put(next++, `c${Math.floor(rnd() * 130)}`)
       else if (r < 0.6) { const id = [...truth.keys()][Math.floor(rnd() * truth.size)]!; expect(tally.remove(id)).toBe(true); truth.delete(id) }
       else if (r < 0.8) put([...truth.keys()][Math.floor(rnd() * truth.size)]!, `c${Math.floor(rnd() * 130)}`)
       else { state.set(`c${Math.floor(rnd() * 130)}`, bitsOf()); epoch = {} }
@@ -50,10 +50,10 @@ describe('the team views\' counts, kept per change', () => {
     }
     // A change of one message asks about its conversation alone.
     asked = 0
-    put(String(next), 'c3')
+    put(next, 'c3')
     tally.counts([epoch], classify, true)
     expect(asked).toBe(1)
-    expect(tally.remove('no such message')).toBe(false)
+    expect(tally.remove(-1)).toBe(false)
     expect(tally.rowsOf('c3').length).toBe([...truth.values()].filter((x) => x.conversationId === 'c3').length)
   })
 })

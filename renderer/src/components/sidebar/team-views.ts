@@ -1,6 +1,7 @@
 import { computed, onBeforeUnmount, ref, watch } from 'vue'
 import type { MessageSummary } from '../../../../shared/domain'
 import type { CacheChange } from '../../cache/summary-blocks'
+import { parseMessageKey } from '../../../../shared/ids'
 import { newestCustomerArrivals } from '../../../../shared/team/snooze'
 import { useFoldersStore } from '../../stores/folders'
 import { useMessagesStore } from '../../stores/messages'
@@ -53,7 +54,7 @@ export function useTeamViews() {
     const list = await db.summaries.folder(folderId)
     if (session.db !== db || !inboxesHave(folderId)) return
     const tally = new ViewTally()
-    for (const m of list) tally.put(m.id, refOf(m))
+    for (const m of list) tally.put(m.uid, refOf(m))
     rows.set(folderId, tally)
     tick.value++
   }
@@ -70,16 +71,16 @@ export function useTeamViews() {
       return
     }
     if ('added' in c) {
-      for (const m of c.added) { const kept = rows.get(m.folderId); if (kept) { kept.put(m.id, refOf(m)); touched = true } }
+      for (const m of c.added) { const kept = rows.get(m.folderId); if (kept) { kept.put(m.uid, refOf(m)); touched = true } }
     } else if ('changed' in c) {
       for (const { before, after } of c.changed) {
-        if (before.folderId !== after.folderId && rows.get(before.folderId)?.remove(before.id)) touched = true
+        if (before.folderId !== after.folderId && rows.get(before.folderId)?.remove(before.uid)) touched = true
         const kept = rows.get(after.folderId)
         // A flag change leaves what is counted as it was: nothing to count again.
-        if (kept && !sameRef(kept.get(after.id), after)) { kept.put(after.id, refOf(after)); touched = true }
+        if (kept && !sameRef(kept.get(after.uid), after)) { kept.put(after.uid, refOf(after)); touched = true }
       }
     } else {
-      for (const id of c.removed) for (const kept of rows.values()) if (kept.remove(id)) touched = true
+      for (const id of c.removed) { const { folderId, uid } = parseMessageKey(id); if (rows.get(folderId)?.remove(uid)) touched = true }
     }
     if (touched) recount()
   }

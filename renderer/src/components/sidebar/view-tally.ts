@@ -2,6 +2,8 @@ import type { ConversationRef } from '../../stores/team'
 
 /** A cached Inbox message as the views need it: its conversation, its sender, its arrival (INTERNALDATE). */
 export type InboxRow = ConversationRef & { from: string | undefined; date: number }
+/** A message of the Inbox by its UID: a number key, not a second copy of each message id's string. */
+type Uid = number
 
 /** The counted views under a shared mailbox: its Inbox with the team filter set. */
 export type TeamView = 'unassigned' | 'mine' | 'waiting' | 'snoozed'
@@ -23,7 +25,7 @@ interface Kept { rows: InboxRow[]; bits: number; n: number }
  * snoozes, who the person is: `key`) recounts every conversation once. Plain TypeScript.
  */
 export class ViewTally {
-  private readonly rows = new Map<string, InboxRow>()
+  private readonly rows = new Map<Uid, InboxRow>()
   private readonly convs = new Map<string, Kept>()
   private dirty = new Set<string>()
   private key: readonly unknown[] | null = null
@@ -31,7 +33,7 @@ export class ViewTally {
   private byMessage = zero()
 
   /** Adds or replaces a message. */
-  put(id: string, row: InboxRow): void {
+  put(id: Uid, row: InboxRow): void {
     const was = this.rows.get(id)
     if (was) this.take(was)
     this.rows.set(id, row)
@@ -42,7 +44,7 @@ export class ViewTally {
   }
 
   /** Removes a message; whether it was here. */
-  remove(id: string): boolean {
+  remove(id: Uid): boolean {
     const was = this.rows.get(id)
     if (!was) return false
     this.take(was)
@@ -59,7 +61,7 @@ export class ViewTally {
   }
 
   /** A kept message. */
-  get(id: string): InboxRow | undefined {
+  get(id: Uid): InboxRow | undefined {
     return this.rows.get(id)
   }
 
