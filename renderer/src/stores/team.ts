@@ -65,6 +65,12 @@ export const useTeamStore = defineStore('team', () => {
   const notices = useNoticesStore()
   /** Bumped whenever a fold changed: what reads state depends on it. */
   const version = ref(0)
+  /**
+   * Bumped only when briefs may have changed (a fold shown, a new session, the legacy-id lookup):
+   * not when a conversation's notes are loaded or authors checked — opening a conversation in
+   * the reader did that, and every brief and the sidebar's counts were worked out again.
+   */
+  const briefVersion = ref(0)
   /** Each shared mailbox's team state on this device (sync/team-cache.ts), once its first pull is done. */
   const teams = shallowRef(new Map<string, MailboxTeam>())
   let sync: TeamSync | null = null
@@ -81,6 +87,7 @@ export const useTeamStore = defineStore('team', () => {
     const first = !teams.value.has(team.mailboxId)
     teams.value.set(team.mailboxId, team)
     version.value++
+    briefVersion.value++
     const started = waitingSince.get(team.mailboxId)
     // How long the person waited for a mailbox's team state in this window (bench/team-state.ts).
     if (first && started !== undefined) performance.measure('tandem:team-load', { start: started, end: performance.now(), detail: { mailboxId: team.mailboxId, conversations: team.briefs.size } })
@@ -136,6 +143,7 @@ export const useTeamStore = defineStore('team', () => {
     teams.value = new Map()
     waitingSince.clear()
     version.value++
+    briefVersion.value++
     if (db) void pullAll()
   }, { immediate: true })
 
@@ -146,7 +154,7 @@ export const useTeamStore = defineStore('team', () => {
    * whoever knows its messages (the conversation index of the mailbox on screen).
    */
   let legacyIdsOf: (mailboxId: string, conversationId: string) => string[] = () => []
-  function useLegacyIds(lookup: typeof legacyIdsOf): void { legacyIdsOf = lookup; version.value++ }
+  function useLegacyIds(lookup: typeof legacyIdsOf): void { legacyIdsOf = lookup; version.value++; briefVersion.value++ }
 
   /** A conversation's ids in the fold: today's, and those of before its messages had, where records name them. */
   function idsOf(team: MailboxTeam | undefined, c: ConversationRef): string[] {
@@ -184,7 +192,7 @@ export const useTeamStore = defineStore('team', () => {
    * A new object whenever what `brief` answers may change (the folded state, the person's
    * pending team tasks, which mailboxes are shared): reading it makes a computed follow briefs.
    */
-  const briefEpoch = computed(() => ({ v: version.value, tasks: teamTasks.value, shared: sharedIds.value }))
+  const briefEpoch = computed(() => ({ v: briefVersion.value, tasks: teamTasks.value, shared: sharedIds.value }))
   /**
    * Briefs worked out since the epoch last changed, per mailbox and conversation (a row drawn
    * again while scrolling, and the sidebar's counts, look each up once). Not for mailboxes with
