@@ -357,7 +357,7 @@ export class SummaryBlocks {
 }
 
 /** The next idle moment of the page (a macrotask where there is no requestIdleCallback). */
-function idleMoment(): Promise<void> {
+export function idleMoment(): Promise<void> {
   return new Promise((resolve) => {
     if (typeof requestIdleCallback === 'function') requestIdleCallback(() => resolve(), { timeout: 1000 })
     else setTimeout(resolve, 0)
