@@ -257,7 +257,7 @@ export class SummaryBlocks {
    * from stops reading (an IndexedDB read cannot be cancelled, and each one's copy of the rows
    * costs the main thread the next open needs). Not a snapshot: changes meanwhile are told by onChange.
    */
-  async folderWhile(folderId: string, wanted: () => boolean, pageBlocks = 32): Promise<MessageSummary[] | null> {
+  async folderWhile(folderId: string, wanted: () => boolean, pageBlocks = 64): Promise<MessageSummary[] | null> {
     const out: MessageSummary[] = []
     let below: number | null = null
     for (;;) {
