@@ -4,7 +4,8 @@
 // quarter answered from the shared Sent, one of 50 messages), then
 // - a cached folder opened as conversations: click → first rows (the app's User Timing), and
 //   → every conversation grouped (the index built from the cache);
-// - scrolling it: frame times while it scrolls 400 px a frame for 3 s (p95);
+// - scrolling it: frame times while it scrolls 400 px a frame for 3 s (p95), and the same folder
+//   as single messages scrolled the same way (what it is held to);
 // - the 50-message conversation: click → its timeline's first screen (rows, the open messages'
 //   bodies in their frames), from the cache;
 // - the renderer's JS heap after a full GC;
@@ -26,7 +27,7 @@ import { openSignedIn, startService } from './service'
 import { topSelfTime, type CpuProfile } from './profile'
 
 const { values } = parseArgs({ options: { size: { type: 'string', default: '20000' }, runs: { type: 'string', default: '3' }, profile: { type: 'string' } } })
-/** With --profile DIR: one more run, not counted, with the page's CPU profile of the open and of the scroll. */
+/** With --profile DIR: one more run, not counted, with the page's CPU profile of the open and of the scroll, and a heap snapshot after it. */
 const PROFILE_DIR = values.profile
 const SIZE = Number(values.size)
 const RUNS = Math.max(1, Number(values.runs))
@@ -42,6 +43,14 @@ const shared = (page: Page, role: string) => page.locator(`section[data-kind="sh
 async function listShows(page: Page, n: number, timeout: number): Promise<void> {
   await page.waitForFunction((n) => Number((document.querySelector('[data-testid="list-count"]')?.textContent ?? '').split(' ')[0]!.replace(/\D/g, '')) >= n
     && !document.querySelector('.sync-progress[role="status"]:not([data-testid])'), n, { timeout, polling: 100 })
+}
+
+/** The list's view toggle (conversations or single messages), then a moment for the list to draw, from the top. */
+async function view(page: Page, label: string): Promise<void> {
+  await page.getByRole('combobox', { name: 'List', exact: true }).click()
+  await page.getByRole('option', { name: label, exact: true }).click()
+  await page.locator('.message-scroller').evaluate((el) => { el.scrollTop = 0 })
+  await page.waitForTimeout(500)
 }
 
 /** 3 s at 400 px a frame: every frame's time (a string: tsx would wrap a function in a helper the page lacks). */
@@ -75,6 +84,7 @@ async function main(): Promise<void> {
   const grouped: number[] = []
   const frameP95: number[] = []
   const frameMedian: number[] = []
+  const singleP95: number[] = []
   const bigFirst: number[] = []
   const bigCached: number[] = []
   const heap: number[] = []
@@ -123,22 +133,6 @@ async function main(): Promise<void> {
       const timeline = await page.evaluate((t0) => performance.getEntriesByType('measure').filter((e) => e.name.startsWith('tandem:'))
         .map((e) => `${e.name} ${Math.round(e.startTime - t0)}+${Math.round(e.duration)}`).join(', '), clicked)
       step(`  timeline from the click: ${timeline}`)
-      if (profiling) {
-        await listShows(page, mail.conversations, 120_000)
-        await page.waitForTimeout(500)
-        await profile('scroll', async () => { await page.evaluate(SCROLL) })
-        break
-      }
-      firstRows.push(await entry(page, 'tandem:first-rows', clicked))
-      grouped.push(await entry(page, 'tandem:conversations', clicked))
-      await listShows(page, mail.conversations, 120_000)
-      await page.waitForTimeout(500)
-      const frames = await page.evaluate(SCROLL) as number[]
-      frameP95.push(pct(frames, 0.95))
-      frameMedian.push(median(frames))
-      await page.locator('.message-scroller').evaluate((el) => { el.scrollTop = 0 })
-      // Back at the top: the virtual list draws its first rows again on the next frame.
-      await page.locator('.row', { hasText: 'Big conversation' }).waitFor()
       // The long conversation: click → 50 messages in the timeline and the open ones' bodies in their frames.
       const openBig = async () => {
         await page.evaluate(`(() => {
@@ -160,6 +154,40 @@ async function main(): Promise<void> {
         await page.waitForFunction(() => (window as unknown as { __big: number | null }).__big !== null, undefined, { timeout: 60_000, polling: 20 })
         return await page.evaluate(() => (window as unknown as { __big: number }).__big)
       }
+      if (profiling) {
+        await listShows(page, mail.conversations, 120_000)
+        await page.waitForTimeout(500)
+        await profile('scroll', async () => { await page.evaluate(SCROLL) })
+        await page.locator('.message-scroller').evaluate((el) => { el.scrollTop = 0 })
+        await page.locator('.row', { hasText: 'Big conversation' }).waitFor()
+        await openBig()
+        await page.locator('.row').nth(3).click()
+        await page.waitForTimeout(300)
+        await profile('long-conversation-cached', async () => { await openBig() })
+        // What holds the heap: a snapshot after a full GC, for the DevTools' Memory panel or a script.
+        await profiling!.send('HeapProfiler.collectGarbage')
+        const chunks: string[] = []
+        profiling!.on('HeapProfiler.addHeapSnapshotChunk', (e) => { chunks.push(e.chunk) })
+        await profiling!.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false })
+        writeFileSync(join(PROFILE_DIR!, 'page.heapsnapshot'), chunks.join(''))
+        step(`  heap snapshot: ${join(PROFILE_DIR!, 'page.heapsnapshot')}`)
+        break
+      }
+      firstRows.push(await entry(page, 'tandem:first-rows', clicked))
+      grouped.push(await entry(page, 'tandem:conversations', clicked))
+      await listShows(page, mail.conversations, 120_000)
+      await page.waitForTimeout(500)
+      const frames = await page.evaluate(SCROLL) as number[]
+      frameP95.push(pct(frames, 0.95))
+      frameMedian.push(median(frames))
+      // The same folder as single messages, scrolled the same way: what the conversation list's scroll is held to.
+      await view(page, 'Single messages')
+      const single = await page.evaluate(SCROLL) as number[]
+      singleP95.push(pct(single, 0.95))
+      await view(page, 'Conversations')
+      await page.locator('.message-scroller').evaluate((el) => { el.scrollTop = 0 })
+      // Back at the top: the virtual list draws its first rows again on the next frame.
+      await page.locator('.row', { hasText: 'Big conversation' }).waitFor()
       bigFirst.push(await openBig())
       await page.locator('.row').nth(3).click()
       await page.waitForTimeout(300)
@@ -171,7 +199,7 @@ async function main(): Promise<void> {
       heap.push((metrics.metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0) / 1024 / 1024)
       await cdp.detach()
       // Each run's figures as it ends: a later run that fails leaves these.
-      step(`  run ${r + 1}: first rows ${Math.round(firstRows.at(-1)!)} ms, grouped ${Math.round(grouped.at(-1)!)} ms, scroll p95 ${Math.round(frameP95.at(-1)!)} ms (median ${frameMedian.at(-1)!.toFixed(1)}), long conversation ${Math.round(bigFirst.at(-1)!)} / cached ${Math.round(bigCached.at(-1)!)} ms, heap ${Math.round(heap.at(-1)!)} MB`)
+      step(`  run ${r + 1}: first rows ${Math.round(firstRows.at(-1)!)} ms, grouped ${Math.round(grouped.at(-1)!)} ms, scroll p95 ${Math.round(frameP95.at(-1)!)} ms (median ${frameMedian.at(-1)!.toFixed(1)}; single messages p95 ${Math.round(singleP95.at(-1)!)} ms), long conversation ${Math.round(bigFirst.at(-1)!)} / cached ${Math.round(bigCached.at(-1)!)} ms, heap ${Math.round(heap.at(-1)!)} MB`)
     }
 
     step('a cache of before: every summary without References, Sender, Thread-Index; completed in the background')
@@ -207,6 +235,7 @@ async function main(): Promise<void> {
   console.log(row('open the cached folder as conversations: click → first rows painted (app User Timing)', firstRows, 'ms', 'target ≤ 150 ms'))
   console.log(row('… → every conversation grouped (index built from the cache, rows ready)', grouped, 'ms'))
   console.log(row('scrolling it 400 px a frame for 3 s: frame time p95', frameP95, 'ms', `median frame ${median(frameMedian).toFixed(1)} ms`))
+  console.log(row('… the same folder as single messages, scrolled the same way: frame time p95', singleP95, 'ms', 'what the scroll above is held to'))
   console.log(row('the 50-message conversation: click → timeline and open bodies shown, first time', bigFirst, 'ms', 'bodies fetched from the server'))
   console.log(row('… again, from the cache', bigCached, 'ms', 'target ≤ 200 ms'))
   console.log(row('renderer JS heap after a full GC', heap, 'MB', 'target ≤ 150 MB'))

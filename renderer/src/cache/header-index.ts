@@ -1,6 +1,6 @@
 import type { MessageSummary } from '../../../shared/domain'
 import type { TandemDb } from './db'
-import type { CacheChange } from './summary-blocks'
+import { idleMoment, type CacheChange } from './summary-blocks'
 
 /** A body longer than this is searched from IndexedDB instead of held in memory. */
 const BODY_CAP = 16_000
@@ -29,6 +29,16 @@ export class HeaderIndex {
   private bodiesLoading: Promise<void> | null = null
   private readonly overflow = new Set<string>()
   private bodyChars = 0
+  /** A search asked for the index while it was being built in the background: its walk no longer waits for `backgroundPause`. */
+  private wanted = false
+  /** Ends the background pause under way, if any (a search wants the index now). */
+  private hurry: (() => void) | null = null
+
+  /**
+   * `backgroundPause`: what a build begun in the background waits for between its pages besides
+   * an idle moment (the window's start-up gate: a folder being opened goes first).
+   */
+  constructor(private readonly backgroundPause: () => Promise<void> = idleMoment) {}
 
   /** Follows a change of the cache (see SummaryBlocks.onChange). */
   apply(change: CacheChange): void {
@@ -92,15 +102,27 @@ export class HeaderIndex {
     this.pending = []
   }
 
-  /** Every entry, by message id (built from the cache on first use). */
-  async get(db: TandemDb): Promise<Map<string, HeaderEntry>> {
+  /** The background pause, ended early by a search that wants the index. */
+  private paused(): Promise<void> {
+    let end: () => void = () => undefined
+    return new Promise<void>((resolve) => {
+      end = resolve
+      this.hurry = resolve
+      void this.backgroundPause().then(resolve)
+    }).finally(() => { if (this.hurry === end) this.hurry = null })
+  }
+
+  /** Every entry, by message id (built from the cache on first use); `background`: for no search yet (warming up). */
+  async get(db: TandemDb, background = false): Promise<Map<string, HeaderEntry>> {
     if (this.entries) return this.entries
+    if (!background) { this.wanted = true; this.hurry?.() }
     if (!this.building) {
       const version = this.version
+      this.wanted = !background
       this.building = (async () => {
         const out = new Map<string, HeaderEntry>()
         // In pages between idle moments: built in the background while the person scrolls the list.
-        await db.summaries.eachPaged((m) => { out.set(m.id, entryOf(m)) })
+        await db.summaries.eachPaged((m) => { out.set(m.id, entryOf(m)) }, () => (this.wanted ? idleMoment() : this.paused()))
         if (version !== this.version) return out
         for (const c of this.pending) applyTo(out, c)
         this.pending = []

@@ -1,6 +1,7 @@
 import Dexie, { type Table } from 'dexie'
 import type { MessageSummary } from '../../../shared/domain'
 import { messageKey, parseMessageKey } from '../../../shared/ids'
+import { interned } from './interned'
 
 /**
  * How many UIDs one block covers. IndexedDB in Chromium costs about 120 µs per record whatever
@@ -97,6 +98,9 @@ export class SummaryBlocks {
    * commits (a rolled-back sync must not leave the search index ahead of the cache).
    */
   private tell(change: CacheChange): void {
+    // What listeners keep of the change shares the repeated strings and objects (cache/interned.ts).
+    if ('added' in change) for (const m of change.added) interned(m)
+    else if ('changed' in change) for (const x of change.changed) interned(x.after)
     const notify = () => { for (const l of this.listeners) l(change) }
     const outer = Dexie.currentTransaction
     if (outer) outer.on('complete', notify)
@@ -237,13 +241,34 @@ export class SummaryBlocks {
     }
     const found = new Map<string, MessageSummary>()
     for (const b of await this.blocks.bulkGet([...blockKeys.values()])) for (const m of b?.rows ?? []) found.set(m.id, m)
-    return ids.map((id) => found.get(id))
+    return ids.map((id) => { const m = found.get(id); return m && interned(m) })
   }
 
   /** Every cached summary of a folder, newest first. */
   async folder(folderId: string): Promise<MessageSummary[]> {
     const blocks = await this.folderRange(this.blocks, folderId).toArray() as BlockRow[]
-    return blocks.flatMap((b) => b.rows).sort(byDateDesc)
+    return blocks.flatMap((b) => b.rows.map(interned)).sort(byDateDesc)
+  }
+
+  /**
+   * Every cached summary of a folder, newest first, as {@link folder} does, read `pageBlocks`
+   * blocks at a time, newest UIDs first; null as soon as `wanted()` says no between two reads.
+   * The list's open reads a 100 000-message folder this way: an open the person has gone on
+   * from stops reading (an IndexedDB read cannot be cancelled, and each one's copy of the rows
+   * costs the main thread the next open needs). Not a snapshot: changes meanwhile are told by onChange.
+   */
+  async folderWhile(folderId: string, wanted: () => boolean, pageBlocks = 64): Promise<MessageSummary[] | null> {
+    const out: MessageSummary[] = []
+    let below: number | null = null
+    for (;;) {
+      if (!wanted()) return null
+      const upTo: [string, unknown] = [folderId, below === null ? Dexie.maxKey : below]
+      const page = await this.blocks.where('[folderId+block]').between([folderId, Dexie.minKey], upTo, true, below === null).reverse().limit(pageBlocks).toArray() as BlockRow[]
+      for (const b of page) for (const m of b.rows) out.push(interned(m))
+      if (page.length < pageBlocks) break
+      below = page.at(-1)!.block
+    }
+    return wanted() ? out.sort(byDateDesc) : null
   }
 
   /**
@@ -293,7 +318,7 @@ export class SummaryBlocks {
   /** Walks every cached summary, block by block; with `maxBlocks`, reads no more blocks than that. */
   async each(visit: (m: MessageSummary) => void, maxBlocks = Infinity): Promise<void> {
     const blocks = Number.isFinite(maxBlocks) ? this.blocks.limit(maxBlocks) : this.blocks.toCollection()
-    await blocks.each((b) => { for (const m of b.rows) visit(m) })
+    await blocks.each((b) => { for (const m of b.rows) visit(interned(m)) })
   }
 
   /**
@@ -306,7 +331,7 @@ export class SummaryBlocks {
     let after: [string, number] | null = null
     for (;;) {
       const page: BlockRow[] = after ? await this.blocks.where(':id').above(after).limit(pageBlocks).toArray() : await this.blocks.limit(pageBlocks).toArray()
-      for (const b of page) for (const m of b.rows) visit(m)
+      for (const b of page) for (const m of b.rows) visit(interned(m))
       if (page.length < pageBlocks) return
       after = [page.at(-1)!.folderId, page.at(-1)!.block]
       await pause()
@@ -332,7 +357,7 @@ export class SummaryBlocks {
 }
 
 /** The next idle moment of the page (a macrotask where there is no requestIdleCallback). */
-function idleMoment(): Promise<void> {
+export function idleMoment(): Promise<void> {
   return new Promise((resolve) => {
     if (typeof requestIdleCallback === 'function') requestIdleCallback(() => resolve(), { timeout: 1000 })
     else setTimeout(resolve, 0)

@@ -12,6 +12,8 @@ import type { SyncOutcome } from '../sync/folder-sync'
 import { MailboxSession } from '../session/mailbox-session'
 import { startUp } from '../session/start-up-gate'
 import { ConversationView } from '../mail/conversation-view'
+import { replaceRows } from '../mail/list-rows'
+import { carryListCounts } from '../mail/per-list'
 import type { ThreadingProgress } from '../sync/threading-refetch'
 import { useBodiesStore } from './bodies'
 import { useFoldersStore } from './folders'
@@ -191,17 +193,33 @@ export const useMessagesStore = defineStore('messages', () => {
       const rows = c.added.filter((m) => m.folderId === open)
       if (rows.length) showSoon(rows, progress.value[open!]?.total ?? rows.length)
     } else if ('changed' in c) {
-      const after = new Map<string, MessageSummary>()
-      for (const { after: row } of c.changed) after.set(row.id, row)
-      if (c.changed.some((x) => x.after.folderId === listFolderId.value)) list.value = list.value.map((m) => after.get(m.id) ?? m)
-      if (searchRows.value) searchRows.value = searchRows.value.map((m) => after.get(m.id) ?? m)
+      const open = listFolderId.value
+      const here = c.changed.filter((x) => x.after.folderId === open)
+      if (here.length) {
+        // Only the changed rows are set, and the unread counts carried by them: no pass over 100 000 rows per change.
+        const was = list.value
+        const r = replaceRows(was, here)
+        carryListCounts(was, r.rows, r.gone, r.came)
+        list.value = r.rows
+      }
+      if (searchRows.value) {
+        const after = new Map<string, MessageSummary>()
+        for (const { after: row } of c.changed) after.set(row.id, row)
+        searchRows.value = searchRows.value.map((m) => after.get(m.id) ?? m)
+      }
       // The session's conversations have the change: shown now (the reader and the focus follow).
       conversations?.flush()
     } else if ('removed' in c) {
       const gone = new Set(c.removed)
       const rows = visible.value
       const focusedAt = selection.focusedId.value && gone.has(selection.focusedId.value) ? rows.findIndex((m) => m.id === selection.focusedId.value) : -1
-      list.value = list.value.filter((m) => !gone.has(m.id))
+      const was = list.value
+      const left: MessageSummary[] = []
+      const next = was.filter((m) => (gone.has(m.id) ? (left.push(m), false) : true))
+      if (left.length) {
+        carryListCounts(was, next, left, [])
+        list.value = next
+      }
       if (searchRows.value) searchRows.value = searchRows.value.filter((m) => !gone.has(m.id))
       conversations?.flush()
       if (selection.selection.value.size) selection.selection.value = new Set([...selection.selection.value].filter((id) => !gone.has(id)))
@@ -245,11 +263,23 @@ export const useMessagesStore = defineStore('messages', () => {
     showTimer = null
     const rows = incoming.filter((m) => m.folderId === listFolderId.value)
     incoming = []
-    if (rows.length) list.value = mergeNewest(list.value, rows)
+    if (rows.length) {
+      const was = list.value
+      const next = mergeNewest(was, rows)
+      if (next !== was) {
+        // The rows merged in are those not there before (a row there already stays): the unread counts are carried by them.
+        const fresh = new Map(rows.map((m) => [m.id, m]))
+        for (const m of was) fresh.delete(m.id)
+        carryListCounts(was, next, [], [...fresh.values()])
+        list.value = next
+      }
+    }
     // A folder opened before its first rows arrived shows its newest message, as a cached one does.
     if (!selection.focusedId.value && !searchRows.value && list.value[0]) selection.focusFirst(list.value[0].id)
   }
 
+  /** Counts the opens: an open that another one followed stops reading the cache. */
+  let opening = 0
   /** Shows a folder from the cache at once, then syncs it. */
   async function open(folderId: string): Promise<void> {
     const db = session.db
@@ -261,6 +291,7 @@ export const useMessagesStore = defineStore('messages', () => {
       selection.clear()
     }
     listFolderId.value = folderId
+    const thisOpen = ++opening
     selection.selection.value = new Set()
     // The newest screenful first, so the list paints at once; the rest right after (
     // reading 20 000 rows out of IndexedDB before the first paint cost a quarter second).
@@ -278,8 +309,10 @@ export const useMessagesStore = defineStore('messages', () => {
     selection.focusFirst(first[0]?.id ?? null)
     if (first.length === FIRST_PAGE) {
       await new Promise((r) => requestAnimationFrame(() => r(null)))
-      const rows = await db.summaries.folder(folderId)
-      if (listFolderId.value !== folderId) return
+      // Read in pages, and left as soon as another open began (the page's load opens the folder
+      // selected before; the person may have gone on before its 100 000 rows are read).
+      const rows = await db.summaries.folderWhile(folderId, () => opening === thisOpen)
+      if (!rows || listFolderId.value !== folderId) return
       // Keep what a sync batch added meanwhile.
       list.value = mergeNewest(rows, list.value)
     }

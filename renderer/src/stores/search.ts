@@ -4,6 +4,7 @@ import type { MessageSummary } from '../../../shared/domain'
 import { useFoldersStore } from './folders'
 import { useSessionStore } from './session'
 import { HeaderIndex } from '../cache/header-index'
+import { startUp } from '../session/start-up-gate'
 import type { CacheChange } from '../cache/summary-blocks'
 
 /** The newest matches shown; the title still counts them all. */
@@ -26,7 +27,8 @@ export const useSearchStore = defineStore('search', () => {
   const running = ref(false)
   /** How many matched (results holds the newest MAX_SHOWN of them). */
   const total = ref(0)
-  const index = new HeaderIndex()
+  // Built in the background, it yields to a folder being opened (session/start-up-gate.ts) between its pages.
+  const index = new HeaderIndex(() => new Promise<void>((resolve) => startUp.after(resolve)))
   // The index follows every change of the cache (the mailbox session hands them over: `follow`);
   // it is built once per person, a few seconds after sign-in (`warm`), so that the first search
   // does not pay for it either.
@@ -34,7 +36,7 @@ export const useSearchStore = defineStore('search', () => {
   /** Builds the index and its body words in the background. */
   function warm(): void {
     const db = session.db
-    if (db) void index.get(db).then(() => index.bodyHits(db, [])).catch(() => undefined)
+    if (db) void index.get(db, true).then(() => index.bodyHits(db, [])).catch(() => undefined)
   }
   /** Rows already in memory (the open folder's list), so results need not be read from the cache. */
   let inMemory: (id: string) => MessageSummary | undefined = () => undefined

@@ -30,6 +30,8 @@ export interface TeamFilter { who: 'all' | 'unassigned' | 'mine' | string; statu
 export const NO_TEAM_FILTER: TeamFilter = { who: 'all', status: 'any' }
 
 const EMPTY: ReadonlySet<string> = new Set()
+/** The brief of a conversation no record speaks of: one object for all of them (the list may ask 75 000). */
+const OPEN_BRIEF: TeamBrief = { assignee: null, status: 'open' }
 
 /**
  * A wake time in the person's words: "today 18:00", "tomorrow 9:00", "Monday 9:00" within the
@@ -63,6 +65,12 @@ export const useTeamStore = defineStore('team', () => {
   const notices = useNoticesStore()
   /** Bumped whenever a fold changed: what reads state depends on it. */
   const version = ref(0)
+  /**
+   * Bumped only when briefs may have changed (a fold shown, a new session, the legacy-id lookup):
+   * not when a conversation's notes are loaded or authors checked — opening a conversation in
+   * the reader did that, and every brief and the sidebar's counts were worked out again.
+   */
+  const briefVersion = ref(0)
   /** Each shared mailbox's team state on this device (sync/team-cache.ts), once its first pull is done. */
   const teams = shallowRef(new Map<string, MailboxTeam>())
   let sync: TeamSync | null = null
@@ -79,6 +87,7 @@ export const useTeamStore = defineStore('team', () => {
     const first = !teams.value.has(team.mailboxId)
     teams.value.set(team.mailboxId, team)
     version.value++
+    briefVersion.value++
     const started = waitingSince.get(team.mailboxId)
     // How long the person waited for a mailbox's team state in this window (bench/team-state.ts).
     if (first && started !== undefined) performance.measure('tandem:team-load', { start: started, end: performance.now(), detail: { mailboxId: team.mailboxId, conversations: team.briefs.size } })
@@ -134,6 +143,7 @@ export const useTeamStore = defineStore('team', () => {
     teams.value = new Map()
     waitingSince.clear()
     version.value++
+    briefVersion.value++
     if (db) void pullAll()
   }, { immediate: true })
 
@@ -144,7 +154,7 @@ export const useTeamStore = defineStore('team', () => {
    * whoever knows its messages (the conversation index of the mailbox on screen).
    */
   let legacyIdsOf: (mailboxId: string, conversationId: string) => string[] = () => []
-  function useLegacyIds(lookup: typeof legacyIdsOf): void { legacyIdsOf = lookup; version.value++ }
+  function useLegacyIds(lookup: typeof legacyIdsOf): void { legacyIdsOf = lookup; version.value++; briefVersion.value++ }
 
   /** A conversation's ids in the fold: today's, and those of before its messages had, where records name them. */
   function idsOf(team: MailboxTeam | undefined, c: ConversationRef): string[] {
@@ -178,14 +188,38 @@ export const useTeamStore = defineStore('team', () => {
     for (const t of pending) applyTeamRecord(s, { v: 1, id: t.id, conv: s.conversationId, at: t.at, by: me.value, action: t.action, uid: Number.MAX_SAFE_INTEGER })
   }
 
+  /**
+   * A new object whenever what `brief` answers may change (the folded state, the person's
+   * pending team tasks, which mailboxes are shared): reading it makes a computed follow briefs.
+   */
+  const briefEpoch = computed(() => ({ v: briefVersion.value, tasks: teamTasks.value, shared: sharedIds.value }))
+  /**
+   * Briefs worked out since the epoch last changed, per mailbox and conversation (a row drawn
+   * again while scrolling, and the sidebar's counts, look each up once). Not for mailboxes with
+   * records of before: their brief depends on the conversation's messages (legacy ids).
+   */
+  const keptBriefs = new Map<string, Map<string, TeamBrief | null>>()
+  let keptEpoch: object | null = null
+
   /** Who has a conversation, its status and who is writing, cheaply (the list filters 100 000 rows by it); null outside shared mailboxes. */
   function brief(c: ConversationRef): TeamBrief | null {
-    void version.value
+    const epoch = briefEpoch.value
+    if (epoch !== keptEpoch) { keptBriefs.clear(); keptEpoch = epoch }
+    let kept = keptBriefs.get(c.mailboxId)
+    if (kept?.has(c.conversationId)) return kept.get(c.conversationId)!
+    const b = briefNow(c)
+    if (teams.value.get(c.mailboxId)?.legacy) return b
+    if (!kept) keptBriefs.set(c.mailboxId, (kept = new Map()))
+    kept.set(c.conversationId, b)
+    return b
+  }
+
+  function briefNow(c: ConversationRef): TeamBrief | null {
     if (!sharedIds.value.includes(c.mailboxId)) return null
     const team = teams.value.get(c.mailboxId)
     const base = team?.legacy ? mergeTeamBriefs(idsOf(team, c).map((id) => team.briefs.get(id))) : team?.briefs.get(c.conversationId)
     const pending = teamTasks.value.filter((t) => t.mailboxId === c.mailboxId && t.conversationId === c.conversationId)
-    if (!pending.length) return base ?? { assignee: null, status: 'open' }
+    if (!pending.length) return base ?? OPEN_BRIEF
     // Only who has it, the status and the snooze: no copy of the notes and history for each row filtered.
     const s = { ...emptyTeamState(c.conversationId), assignee: base?.assignee ?? null, status: base?.status ?? 'open', snooze: base?.snooze ?? null }
     layOver(s, pending)
@@ -458,5 +492,5 @@ export const useTeamStore = defineStore('team', () => {
     return Object.entries(b?.writing ?? {}).filter(([who, until]) => who !== me.value && until > now).map(([who]) => who)
   }
 
-  return { version, me, useLegacyIds, stateOf, brief, matches, clock, snoozed, snoozedIn, snoozeOf, setArrivals, replyWatched, customerOf, domainsOf, snooze, unsnooze, membersOf, authorship, claim, assign, setStatus, addNote, deleteNote, restoreNote, deleted, writing, writers, pull, pullAll }
+  return { version, me, useLegacyIds, stateOf, brief, briefEpoch, matches, clock, snoozed, snoozedIn, snoozeOf, setArrivals, replyWatched, customerOf, domainsOf, snooze, unsnooze, membersOf, authorship, claim, assign, setStatus, addNote, deleteNote, restoreNote, deleted, writing, writers, pull, pullAll }
 })

@@ -53,3 +53,24 @@ describe('the header index (offline search)', () => {
     expect(ids(await index.search(db, ['hello'], everywhere))).toEqual([`${INBOX}|1`, `${INBOX}|2`])
   })
 })
+
+describe('the header index built in the background', () => {
+  it('waits between its pages for what the window holds it for, until a search wants it', async () => {
+    db = new TandemDb('index-background@example.test')
+    // Enough blocks for several pages (8 blocks of 256 UIDs a page).
+    await db.summaries.put(Array.from({ length: 5000 }, (_, i) => summary(INBOX, i * 3 + 1, `subject ${i}`)))
+    let release: (() => void) | null = null
+    let paused = 0
+    const index = new HeaderIndex(() => { paused++; return new Promise<void>((r) => { release = r }) })
+    const warm = index.get(db, true)
+    await new Promise((r) => setTimeout(r, 50))
+    // Held after its first page: one pause asked for, nothing more read.
+    expect(paused).toBe(1)
+    // A search does not wait for the hold: the walk goes on in idle moments alone.
+    const found = await index.search(db, ['subject', '4999'], everywhere)
+    expect(found.map((e) => e.id)).toEqual([messageKey(INBOX, 4999 * 3 + 1)])
+    expect(paused).toBe(1)
+    release!()
+    expect((await warm).size).toBe(5000)
+  })
+})

@@ -37,6 +37,41 @@ describe('summaries stored in UID blocks', () => {
     expect(await d.summaries.get([`${FOLDER}|5`, `${FOLDER}|5000`, `${OTHER}|7`])).toEqual([rows[4], undefined, summary(OTHER, 7)])
   })
 
+  it('rows read share their repeated strings, addresses and flag lists, and read back equal to what was stored', async () => {
+    const d = open()
+    const rows = Array.from({ length: 600 }, (_, i) => ({ ...summary(FOLDER, i + 1), flags: i % 2 ? ['\\Seen'] : [], cc: i % 3 ? [] : [{ name: 'Ann', address: 'ann@example.test' }] }))
+    await d.summaries.put(rows)
+    const a = await d.summaries.folder(FOLDER)
+    const b = await d.summaries.folderWhile(FOLDER, () => true)
+    expect(a).toEqual([...rows].reverse())
+    expect(b).toEqual(a)
+    // Two reads, and two rows of one read: one object per address, one list per set of flags.
+    expect(b![0]!.from[0]).toBe(a[0]!.from[0])
+    expect(a[0]!.from[0]).toBe(a[1]!.from[0])
+    const seen = a.filter((m) => m.flags.length)
+    expect(seen[0]!.flags).toBe(seen[1]!.flags)
+    expect(a.filter((m) => m.cc.length).every((m, _, all) => m.cc[0] === all[0]!.cc[0])).toBe(true)
+  })
+
+  it('reads a folder in pages as the whole read does, and stops when no longer wanted', async () => {
+    const d = open()
+    // Dates not in UID order: the pages come by UID, the answer is newest first.
+    const rows = Array.from({ length: 2000 }, (_, i) => summary(FOLDER, i + 1, ((i * 7919) % 2000) * 1000))
+    await d.summaries.put(rows)
+    await d.summaries.put([summary(OTHER, 7)])
+    const whole = await d.summaries.folder(FOLDER)
+    let pages = 0
+    const paged = await d.summaries.folderWhile(FOLDER, () => { pages++; return true }, 2)
+    expect(paged).toEqual(whole)
+    expect(paged!.length).toBe(2000)
+    // 2000 UIDs in blocks of 256: 8 blocks, 2 a read, asked before each read and once at the end.
+    expect(pages).toBe(Math.ceil(Math.ceil(2001 / BLOCK_UIDS) / 2) + 2)
+    let asked = 0
+    expect(await d.summaries.folderWhile(FOLDER, () => ++asked < 3, 2)).toBeNull()
+    expect(asked).toBe(3)
+    expect(await d.summaries.folderWhile(`${FOLDER}x`, () => true)).toEqual([])
+  })
+
   it('walks every summary in pages with a pause between them, as the one-cursor walk does', async () => {
     const d = open()
     await d.summaries.put(Array.from({ length: 3000 }, (_, i) => summary(FOLDER, i + 1)))

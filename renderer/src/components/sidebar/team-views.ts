@@ -1,20 +1,18 @@
 import { computed, onBeforeUnmount, ref, watch } from 'vue'
 import type { MessageSummary } from '../../../../shared/domain'
 import type { CacheChange } from '../../cache/summary-blocks'
+import { parseMessageKey } from '../../../../shared/ids'
 import { newestCustomerArrivals } from '../../../../shared/team/snooze'
 import { useFoldersStore } from '../../stores/folders'
 import { useMessagesStore } from '../../stores/messages'
 import { useSearchStore } from '../../stores/search'
 import { useSessionStore } from '../../stores/session'
 import { useTeamStore, type ConversationRef, type TeamFilter } from '../../stores/team'
+import { IN_VIEW, ViewTally, type InboxRow, type TeamView, type ViewCounts } from './view-tally'
 
-/** The counted views under a shared mailbox: its Inbox with the team filter set. */
-export type TeamView = 'unassigned' | 'mine' | 'waiting' | 'snoozed'
+export type { TeamView, ViewCounts } from './view-tally'
 export const TEAM_VIEWS: readonly TeamView[] = ['unassigned', 'mine', 'waiting', 'snoozed']
 export const filterOf = (view: TeamView): TeamFilter => (view === 'waiting' || view === 'snoozed' ? { who: 'all', status: view } : { who: view, status: 'any' })
-export type ViewCounts = Record<TeamView, number>
-/** A cached Inbox message as the views need it: its conversation, its sender, its arrival (INTERNALDATE). */
-type InboxRow = ConversationRef & { from: string | undefined; date: number }
 
 /** Cache changes during a big sync come a few times a second: the counts follow at most this often. */
 const RECOUNT_MS = 400
@@ -44,8 +42,8 @@ export function useTeamViews() {
     return out
   })
 
-  /** Per Inbox folder id: its cached messages' conversations, by message id. Plain maps: counted on `tick`. */
-  let rows = new Map<string, Map<string, InboxRow>>()
+  /** Per Inbox folder id: its cached messages by conversation, and their counts (view-tally.ts). Plain: counted on `tick`. */
+  let rows = new Map<string, ViewTally>()
   const tick = ref(0)
   let timer: ReturnType<typeof setTimeout> | null = null
   const recount = () => { timer ??= setTimeout(() => { timer = null; tick.value++ }, RECOUNT_MS) }
@@ -55,12 +53,15 @@ export function useTeamViews() {
     if (!db) return
     const list = await db.summaries.folder(folderId)
     if (session.db !== db || !inboxesHave(folderId)) return
-    rows.set(folderId, new Map(list.map((m) => [m.id, refOf(m)])))
+    const tally = new ViewTally()
+    for (const m of list) tally.put(m.uid, refOf(m))
+    rows.set(folderId, tally)
     tick.value++
   }
   const inboxesHave = (folderId: string) => [...inboxes.value.values()].includes(folderId)
   // With who sent it and when the server got it: a customer's reply wakes a snooze (team.customerOf).
   const refOf = (m: MessageSummary): InboxRow => ({ mailboxId: m.mailboxId, conversationId: m.conversationId, from: m.from[0]?.address, date: m.date })
+  const sameRef = (r: InboxRow | undefined, m: MessageSummary) => !!r && r.conversationId === m.conversationId && r.from === m.from[0]?.address && r.date === m.date
 
   function apply(c: CacheChange): void {
     let touched = false
@@ -70,15 +71,16 @@ export function useTeamViews() {
       return
     }
     if ('added' in c) {
-      for (const m of c.added) { const kept = rows.get(m.folderId); if (kept) { kept.set(m.id, refOf(m)); touched = true } }
+      for (const m of c.added) { const kept = rows.get(m.folderId); if (kept) { kept.put(m.uid, refOf(m)); touched = true } }
     } else if ('changed' in c) {
       for (const { before, after } of c.changed) {
-        if (before.folderId !== after.folderId && rows.get(before.folderId)?.delete(before.id)) touched = true
+        if (before.folderId !== after.folderId && rows.get(before.folderId)?.remove(before.uid)) touched = true
         const kept = rows.get(after.folderId)
-        if (kept) { kept.set(after.id, refOf(after)); touched = true }
+        // A flag change leaves what is counted as it was: nothing to count again.
+        if (kept && !sameRef(kept.get(after.uid), after)) { kept.put(after.uid, refOf(after)); touched = true }
       }
     } else {
-      for (const id of c.removed) for (const kept of rows.values()) if (kept.delete(id)) touched = true
+      for (const id of c.removed) { const { folderId, uid } = parseMessageKey(id); if (rows.get(folderId)?.remove(uid)) touched = true }
     }
     if (touched) recount()
   }
@@ -103,31 +105,32 @@ export function useTeamViews() {
     for (const [mailboxId, inboxId] of inboxes.value) {
       // Only the rows of conversations a reply would wake: none snoozed so, no pass at all.
       const watched = team.replyWatched(mailboxId)
-      const kept = watched.size ? [...(rows.get(inboxId)?.values() ?? [])].filter((r) => watched.has(r.conversationId)) : []
+      const tally = rows.get(inboxId)
+      const kept = tally ? [...watched].flatMap((c) => tally.rowsOf(c)) : []
       team.setArrivals(mailboxId, newestCustomerArrivals(kept, team.customerOf(mailboxId)))
     }
   })
 
-  /** Each shared mailbox's counts: snoozed conversations count only under Snoozed (they left the Inbox's views). */
+  /**
+   * Each shared mailbox's counts: snoozed conversations count only under Snoozed (they left the
+   * Inbox's views). Kept per change (view-tally.ts): a change of the cache counts again only the
+   * conversations it touched; a change of the team state, the snoozes or the person, all of them.
+   */
   const counts = computed(() => {
     void tick.value
     const out = new Map<string, ViewCounts>()
     const asConversations = messages.view === 'conversations'
     const me = team.me
+    const epoch = team.briefEpoch
     for (const [mailboxId, inboxId] of inboxes.value) {
-      const c: ViewCounts = { unassigned: 0, mine: 0, waiting: 0, snoozed: 0 }
-      const seen = new Set<string>()
       const snoozed = team.snoozedIn(mailboxId)
-      for (const r of rows.get(inboxId)?.values() ?? []) {
-        if (asConversations) { if (seen.has(r.conversationId)) continue; seen.add(r.conversationId) }
-        if (snoozed.has(r.conversationId)) { c.snoozed++; continue }
+      const classify = (r: ConversationRef): number => {
+        if (snoozed.has(r.conversationId)) return IN_VIEW.snoozed
         const b = team.brief(r)
-        if (!b) continue
-        if (b.assignee === null) c.unassigned++
-        else if (b.assignee === me) c.mine++
-        if (b.status === 'waiting') c.waiting++
+        if (!b) return 0
+        return (b.assignee === null ? IN_VIEW.unassigned : b.assignee === me ? IN_VIEW.mine : 0) | (b.status === 'waiting' ? IN_VIEW.waiting : 0)
       }
-      out.set(mailboxId, c)
+      out.set(mailboxId, rows.get(inboxId)?.counts([epoch, snoozed, me], classify, asConversations) ?? { unassigned: 0, mine: 0, waiting: 0, snoozed: 0 })
     }
     return out
   })
