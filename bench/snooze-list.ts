@@ -1,8 +1,9 @@
 // What snoozes add to opening a shared Inbox (docs/team-state.md, "Snooze"), with and without
 // 10 000 snoozed conversations among 100 000, in one invocation:
 // - the open: the list's own work (ConversationList.rebuild over the folder's rows, as
-//   ConversationView.open does) and then the team's Open view (`keptWithoutSnoozed`, as the
-//   messages store's `teamVisible` does). Without snoozes the Open view is the rows themselves.
+//   ConversationView.open does) and then the team's Open view (`keptWithoutSnoozed` with the
+//   list's row finder, as the messages store's `teamVisible` does: each snoozed conversation's
+//   row found by date). Without snoozes the Open view is the rows themselves.
 // - the team store's pass when the state, the clock or the Inbox change (not at open): the set
 //   of conversations snoozed now (stores/team.ts).
 // - the team views' recount when the cache or the state change (not at open): the sidebar's
@@ -80,7 +81,7 @@ export function snoozeListFigures(n: number, snoozed: number, runs = 21): Snooze
     const list = new ConversationList(index, folderId, null, 'support@contoso.test')
     list.rebuild(rows as unknown as MessageSummary[])
     const openView = keptWithoutSnoozed<MessageSummary>()
-    return { view: timed(() => openView(list.rows, set)) }
+    return { view: timed(() => openView(list.rows, set, (c) => list.rowOf(c))) }
   }
   const none = build(0)
   const some = build(snoozed)

@@ -119,6 +119,15 @@ export class ConversationView {
     if (list.update(t)) this.deps.rows(list.rows)
   }
 
+  /**
+   * Finds a conversation's row in the list of `folderId` when that list is the one kept here (the
+   * rows the list shows after an open or a change); null while another or none is.
+   */
+  rowFinder(folderId: string): ((conversationId: string) => MessageSummary | null) | null {
+    const list = this.list
+    return list && list.folderId === folderId ? (c) => list.rowOf(c) : null
+  }
+
   /** What a conversation's row shows (null when the folder on screen is not shown as conversations). */
   info(conversationId: string): ConversationInfo | null {
     return this.list?.info(conversationId) ?? null

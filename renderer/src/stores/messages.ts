@@ -97,8 +97,11 @@ export const useMessagesStore = defineStore('messages', () => {
     const folder = searchRows.value ? null : folders.byId(listFolderId.value ?? '')
     const inInbox = folder?.role === 'inbox'
     if (f.who === 'all' && f.status === 'any') {
-      // One Set look-up per row, none when nothing is snoozed, and kept until the rows or the set change.
-      return inInbox ? openView(rows, team.snoozedIn(folder.mailboxId)) : rows
+      // Nothing when nothing is snoozed, and kept until the rows or the set change.
+      // As conversations, each snoozed one's row is found in the list (no look-up for each row).
+      if (!inInbox) return rows
+      const rowOf = asConversations ? conversations?.rowFinder(folder.id) ?? null : null
+      return openView(rows, team.snoozedIn(folder.mailboxId), rowOf)
     }
     return rows.filter((m) => team.matches(m, f, inInbox))
   })

@@ -3,7 +3,7 @@ import { briefOf, TeamFold } from '../../../shared/team/fold'
 import { mergeTeamBriefs } from '../../../shared/team/carry-over'
 import { conversationIdFromRoot } from '../../../shared/conversation'
 import { parseTeamRecord, serialiseTeamRecord, teamActionSchema, type StoredTeamRecord, type TeamAction } from '../../../shared/team/records'
-import { fromOutside, isSnoozed, keptWithoutSnoozed, nextWake, snoozeWake, wakeTimeOf, withoutSnoozed, type TeamSnooze } from '../../../shared/team/snooze'
+import { fromOutside, isSnoozed, keptWithoutSnoozed, nextWake, snoozeWake, wakeTimeOf, withoutSnoozed, withoutSnoozedRows, type TeamSnooze } from '../../../shared/team/snooze'
 import { MAX_TIMESTAMP } from '../../../shared/rules/timestamp'
 
 const conv = conversationIdFromRoot('m:<late.parcel@customer.example>')
@@ -103,7 +103,7 @@ describe('undoing a snooze (the queue\'s inverse task)', () => {
 })
 
 describe('the team\'s Open view (a shared Inbox without its snoozed conversations)', () => {
-  const rows = ['a', 'b', 'a', 'c', 'd', 'b'].map((conversationId, i) => ({ conversationId, i }))
+  const rows = ['a', 'b', 'a', 'c', 'd', 'b'].map((conversationId, i) => ({ conversationId, i, date: 100 - i }))
 
   it('leaves out every row of a snoozed conversation and keeps the order of the rest', () => {
     expect(withoutSnoozed(rows, new Set(['b'])).map((r) => r.i)).toEqual([0, 2, 3, 4])
@@ -121,8 +121,38 @@ describe('the team\'s Open view (a shared Inbox without its snoozed conversation
     expect(view(rows, set)).toBe(first)
     const woke = new Set<string>()
     expect(view(rows, woke)).toBe(rows)
-    const moreRows = [...rows, { conversationId: 'c', i: 6 }, { conversationId: 'e', i: 7 }]
+    const moreRows = [...rows, { conversationId: 'c', i: 6, date: 50 }, { conversationId: 'e', i: 7, date: 40 }]
     expect(view(moreRows, set).map((r) => r.i)).toEqual([0, 1, 2, 4, 5, 7])
     expect(view(rows, new Set(['a'])).map((r) => r.i)).toEqual([1, 3, 4, 5])
+  })
+})
+
+describe('the Open view of a list with one row per conversation (found by date, not by a look-up per row)', () => {
+  // Newest first, with ties in date (the same second) as real lists have.
+  const dates = [90, 80, 80, 80, 70, 60, 60, 50, 40, 30]
+  const rows = dates.map((date, i) => ({ conversationId: `c${i}`, date }))
+  const rowOf = (c: string) => rows.find((r) => r.conversationId === c) ?? null
+
+  it('leaves out exactly the rows a per-row filter leaves out, for any set of snoozed conversations', () => {
+    for (let mask = 0; mask < 1 << rows.length; mask += 7) {
+      const snoozed = new Set(rows.filter((_, i) => mask & (1 << i)).map((r) => r.conversationId))
+      snoozed.add('not-in-this-list')
+      expect(withoutSnoozedRows(rows, snoozed, rowOf)).toEqual(withoutSnoozed(rows, snoozed))
+    }
+  })
+
+  it('asks the list for the snoozed conversations only, not a look-up for each row', () => {
+    let asked = 0
+    const snoozed = new Set(['c2', 'c6'])
+    const out = withoutSnoozedRows(rows, snoozed, (c) => { asked++; return rowOf(c) })
+    expect(out.map((r) => r.conversationId)).toEqual(['c0', 'c1', 'c3', 'c4', 'c5', 'c7', 'c8', 'c9'])
+    expect(asked).toBe(2)
+  })
+
+  it('falls back to the per-row filter when a row is not where the date order says (a list out of order, another list\'s row)', () => {
+    const shuffled = [rows[3]!, rows[0]!, rows[9]!, rows[1]!]
+    expect(withoutSnoozedRows(shuffled, new Set(['c0', 'c9']), rowOf).map((r) => r.conversationId)).toEqual(['c3', 'c1'])
+    const other = { conversationId: 'c1', date: 80 }
+    expect(withoutSnoozedRows(rows, new Set(['c1']), () => other).map((r) => r.conversationId)).not.toContain('c1')
   })
 })
