@@ -998,7 +998,6 @@ export const en = {
       minutes: '{m}m',
       hours: '{h}h {m}m',
     },
-    sortWaiting: 'Waiting longest first',
   },
   report: {
     title: 'Report',

@@ -999,7 +999,6 @@ export const nl: Catalogue = {
       minutes: '{m}m',
       hours: '{h}u {m}m',
     },
-    sortWaiting: 'Langst wachtend eerst',
   },
   report: {
     title: 'Rapport',

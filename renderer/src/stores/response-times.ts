@@ -273,11 +273,6 @@ export const useResponseTimesStore = defineStore('responseTimes', () => {
     return waitMark(f, team.brief(m)?.status, team.snoozed(m), t, now.value)
   }
 
-  /** How long a conversation has waited in business time, 0 when it is not waiting (for "Waiting longest"). */
-  function waitedOf(m: MessageSummary): number {
-    return markOf(m)?.waited ?? 0
-  }
-
   /** A report over [start, end) for one mailbox or all shared ones, from the kept figures. */
   function report(start: number, end: number, mailboxId: string | null, dayOf: (t: number) => string): ReportFigures {
     void figuresVersion.value
@@ -287,5 +282,5 @@ export const useResponseTimesStore = defineStore('responseTimes', () => {
     return reportOf(all(), start, end, (id) => calendars.value.get(id) ?? none, dayOf)
   }
 
-  return { reportOpen, hasShared: () => sharedIds.value.length > 0, shown, load, loadAll, save, calendars, markOf, waitedOf, report, foldRecords, take, now, figuresVersion, flush }
+  return { reportOpen, hasShared: () => sharedIds.value.length > 0, shown, load, loadAll, save, calendars, markOf, report, foldRecords, take, now, figuresVersion, flush }
 })
