@@ -116,6 +116,26 @@ for (const shape of shapes) {
       }
     })
 
+    it('with the team folder open on the person\'s working connection (a NOOP is the look), another member\'s note is told once, not at every poll after', async () => {
+      const other = await member(shape.other, { tapped: false })
+      await note(other, 'Who takes the refund?')
+      const me = await member(shape.person, { tapped: true, teamWatch: { busyForMs: 600_000, quietMs: 600_000 } })
+      try {
+        // Read last: the team folder stays open on the working connection, so each poll NOOPs it.
+        await me.t.service.teamRead(mailboxId, null)
+        await eventually(() => teamChanged(me.t, 0), 'the first look at the team folder', 30_000)
+        await sleep(1000)
+        const from = me.t.events.length
+        await note(other, 'I will.')
+        await eventually(() => teamChanged(me.t, from), 'team.changed for the note', 30_000)
+        // Ten polls and more (busy: every poll asks): the same change is not told again.
+        await sleep(10 * POLL_MS + 1000)
+        expect(me.t.events.slice(from).filter((e) => e.name === 'team.changed').length).toBe(1)
+      } finally {
+        await done(me.t, other.t)
+      }
+    })
+
     it('after a quiet spell the team folder is asked at once when the person opens the mailbox', async () => {
       const other = await member(shape.other, { tapped: false })
       await note(other, 'Back from lunch.')

@@ -319,8 +319,11 @@ export class FolderWatcher {
     }
     const mb = client.mailbox
     if (!mb || mb.path !== path) return news
-    // Nothing seen before: this look is where the next ones start from.
-    if (!before) { this.watched.set(path, { messages: mb.exists, uidNext: mb.uidNext, modseq: mb.highestModseq !== undefined ? String(mb.highestModseq) : null }); return false }
+    // This look is where the next ones start from, as after a STATUS: a change is told once, not
+    // at every poll until something else moves the mark (the team folder has no sync that would).
+    this.watched.set(path, { messages: mb.exists, uidNext: mb.uidNext, modseq: mb.highestModseq !== undefined ? String(mb.highestModseq) : null })
+    // Nothing seen before: nothing to compare with.
+    if (!before) return false
     return news || mb.exists !== before.messages || (before.modseq !== null && mb.highestModseq !== undefined && mb.highestModseq > BigInt(before.modseq))
   }
 
