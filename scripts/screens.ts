@@ -5,25 +5,16 @@
 // sent (Sent Items), search (results grouped by conversation), compose (a reply), drafts (the
 // shared Drafts: another member's draft, with its author), collision (the "someone already
 // replied" panel at the top of the composer), from (the composer's From picker, open).
-import { mkdir } from 'node:fs/promises'
-import { join } from 'node:path'
-import { chromium, type Page } from '@playwright/test'
-import { loadOrganisation } from '../test/mailstack/organisation'
-import { startMailStack } from '../test/mailstack/stack'
+import type { Page } from '@playwright/test'
 import { supportInbox, teamReplies } from '../test/mailstack/demo-mail'
-import { projectRoot, startWebApp } from '../electron/web/web-app'
-import { CHROMIUM_ARGS } from '../playwright.config'
+import { atEachSize, contosoStack, eachLook } from './screens-kit'
 import type { SeedMessage } from '../test/mailstack/maildir'
 
-const SIZES = [[1440, 900], [1024, 768]] as const
 
 async function main(): Promise<void> {
-  const out = process.argv[2] ?? '/tmp/screens'
   const wanted = process.argv.slice(3)
   const screens = wanted.length ? wanted : ['list', 'reader', 'sent', 'search', 'drafts', 'collision']
-  await mkdir(out, { recursive: true })
-  const org = await loadOrganisation(join(projectRoot, 'test', 'fixtures', 'orgs', 'contoso.json'))
-  const stack = await startMailStack(org)
+  const { stack, out } = await contosoStack('/tmp/screens')
   const inbox = await supportInbox(120, 'Contoso Support <support@contoso.test>')
   await stack.seed('support@contoso.test', 'INBOX', inbox)
   await stack.seed('support@contoso.test', 'Sent Items', await teamReplies(inbox, { name: 'Contoso Support', address: 'support@contoso.test' },
@@ -34,41 +25,10 @@ async function main(): Promise<void> {
   await stack.seed('support@contoso.test', 'INBOX', [printer])
   await stack.seed('support@contoso.test', 'Drafts', [{ raw: draftOf('Alice Archer', 'alice@contoso.test'), date: new Date(), flags: ['\\Seen', '\\Draft'] }])
   seedSent = (m) => stack.seed('support@contoso.test', 'Sent Items', [m])
-  const server = { imap: { host: stack.host, port: stack.ports.imap, security: 'none' as const }, smtp: { host: stack.host, port: stack.ports.submission, security: 'none' as const }, delegateLogin: '{shared}*{user}' }
-  const web = await startWebApp({ suggestedServer: server, log: () => undefined })
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
-  try {
-    for (const locale of ['en-GB', 'nl-NL']) {
-      for (const colorScheme of ['light', 'dark'] as const) {
-        const context = await browser.newContext({ locale, colorScheme, viewport: { width: 1440, height: 900 } })
-        const page = await context.newPage()
-        page.on('pageerror', (e) => console.error('pageerror:', e.message))
-        await page.goto(web.url)
-        // The web host keeps the session of the first sign-in for the windows after it.
-        await page.locator('#address').or(page.getByTestId('signed-in-as')).first().waitFor()
-        if (await page.locator('#address').count()) {
-          await page.locator('#address').fill('bob@contoso.test')
-          await page.locator('#password').fill(org.users.find((u) => u.address === 'bob@contoso.test')!.password)
-          await page.locator('#password').press('Enter')
-          await page.getByTestId('signed-in-as').waitFor()
-        }
-        for (const screen of screens) {
-          for (const [w, h] of SIZES) {
-            await page.setViewportSize({ width: w, height: h })
-            await show(page, screen)
-            const file = join(out, `${screen}-${locale.slice(0, 2)}-${colorScheme}-${w}x${h}.png`)
-            await page.screenshot({ path: file })
-            console.log(file)
-          }
-        }
-        await context.close()
-      }
-    }
-  } finally {
-    await browser.close()
-    await web.stop()
-    await stack.stop()
-  }
+  // The web host keeps the session of the first sign-in for the windows after it.
+  await eachLook(stack, 'bob@contoso.test', async (page, look) => {
+    for (const screen of screens) await atEachSize(page, out, screen, look, () => show(page, screen))
+  })
 }
 
 const PRINTER = '<printer.fire@customers.example>'
