@@ -21,6 +21,7 @@ const readJson = (f) => (existsSync(f) ? JSON.parse(readFileSync(f, 'utf8')) : n
 let passed = 0
 let failed = 0
 const problems = []
+const failedNames = []
 
 for (const [label, cmd, args] of [
   ['lint', 'npx', ['eslint', '.']],
@@ -36,6 +37,12 @@ if (vitest) {
   passed += vitest.numPassedTests
   failed += vitest.numFailedTests
   if (vitest.numFailedTests > 0) problems.push(`${vitest.numFailedTests} unit/integration`)
+  // Named again at the end, so a log cut to its last lines still says which test failed and why.
+  for (const file of vitest.testResults) {
+    for (const t of file.assertionResults.filter((a) => a.status === 'failed')) {
+      failedNames.push(`${file.name.replace(`${process.cwd()}/`, '')} › ${t.fullName}\n    ${(t.failureMessages?.[0] ?? '').split('\n')[0].slice(0, 400)}`)
+    }
+  }
   // A file that failed to load has no tests to count: count it.
   const broken = vitest.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length
   if (broken > 0) { failed += broken; problems.push(`${broken} test file(s) that did not load`) }
@@ -48,10 +55,23 @@ if (existsSync('out/renderer/index.html')) {
     passed += e2e.stats.expected + e2e.stats.flaky
     failed += e2e.stats.unexpected
     if (e2e.stats.unexpected > 0) problems.push(`${e2e.stats.unexpected} e2e`)
+    const walk = (suite, trail) => {
+      for (const spec of suite.specs ?? []) {
+        for (const t of spec.tests ?? []) {
+          if (t.status === 'unexpected') {
+            const error = t.results?.at(-1)?.error?.message ?? ''
+            failedNames.push(`${spec.file} › ${[...trail, spec.title].join(' › ')}\n    ${error.split('\n')[0].slice(0, 400)}`)
+          }
+        }
+      }
+      for (const child of suite.suites ?? []) walk(child, [...trail, child.title])
+    }
+    for (const suite of e2e.suites ?? []) walk(suite, [])
     if (e2e.errors?.length) { failed += e2e.errors.length; problems.push('e2e run errors') }
   } else { failed++; problems.push('playwright wrote no results') }
 } else { failed++; problems.push('e2e (renderer not built)') }
 
+if (failedNames.length) console.log(`\nFailed tests:\n${failedNames.map((n) => `  ${n}`).join('\n')}`)
 if (problems.length) console.log(`\nFailed: ${problems.join(', ')}`)
 console.log(`\n${passed} passed, ${failed} failed`)
 process.exit(failed === 0 && passed > 0 ? 0 : 1)
