@@ -76,6 +76,17 @@ export function ownLookDue(now: number, look: OwnLook, watch: TeamWatch, pollMs:
 /** What no folder's state ever is: the first look at a folder watched from it says it changed. */
 const UNSEEN: Seen = { messages: -1, uidNext: -1, modseq: null }
 
+/**
+ * Whether a caller holds `client`'s mailbox lock, has one queued or is being granted one (the
+ * SELECT of its folder under way). imapflow keeps these on the client without typing them
+ * (imap-flow.js: `currentLock`, `locks`, `processingLock`); its own connectionBusy() counts
+ * commands in flight as well, which an IDLE on the working connection always is.
+ */
+export function mailboxLockBusy(client: ImapFlow): boolean {
+  const c = client as unknown as { currentLock?: unknown; locks?: unknown[]; processingLock?: boolean }
+  return !!c.currentLock || (c.locks?.length ?? 0) > 0 || !!c.processingLock
+}
+
 /** How often a mailbox at rest connects for its turn to poll, by default (docs/rules.md, R9). */
 export const DEFAULT_TURN_MS = 30_000
 
@@ -273,6 +284,12 @@ export class FolderWatcher {
           continue
         }
         if (this.idleWatches(path)) this.lastIdleCheck = Date.now()
+        // Another caller holds the connection's mailbox lock, waits for it or is being given it (a
+        // sync opening a folder): this look waits for the next poll. Queued behind it, a lock on
+        // the folder open now would open that folder again once the other is done — the poll
+        // would move the connection off the folder the sync left open (a NOOP there is the cheap
+        // look) to one IDLE already watches.
+        if (mailboxLockBusy(client)) return
         // Which folder is open stays put while this looks (a lock on it): a STATUS sent as another
         // command opens this very folder would be a STATUS of the selected mailbox.
         const open = client.mailbox
