@@ -125,6 +125,17 @@ export class TeamService {
     return { batch: batch.uid ? batch : null, passedOver }
   }
 
+  /**
+   * Appends a message to the team folder (its log). Gone since it was seen (another client
+   * deleted it): asked again next time. The team is busy now: the folder is asked every poll for
+   * a while, so teammates' answers to what the person wrote show soon (watcher.ts, TEAM_WATCH).
+   */
+  private async appendToLog(mailboxId: string, client: ImapFlow, path: string, message: Buffer): Promise<number | null> {
+    const uid = await appendTeamRecord(client, path, message).catch((e: unknown) => { this.folders.delete(mailboxId); throw e })
+    this.host.shared(mailboxId).teamActive()
+    return uid
+  }
+
   private listsOf(mailboxId: string): BatchListCache {
     let c = this.lists.get(mailboxId)
     if (!c) this.lists.set(mailboxId, (c = {}))
@@ -167,7 +178,7 @@ export class TeamService {
     const setup = await this.authorSetup(input.mailboxId, client, path)
     const mine = setup.mode === 'confirmed' && record.action.kind !== 'writing' ? setup.folders.get(record.by.toLowerCase()) : undefined
     if (mine && (await findByMessageId(client, mine, recordMessageId(record.id))) === null) await appendTeamRecord(client, mine, message)
-    return { uid: await appendTeamRecord(client, path, message).catch((e: unknown) => { this.folders.delete(input.mailboxId); throw e }), conversationId }
+    return { uid: await this.appendToLog(input.mailboxId, client, path, message), conversationId }
   }
 
   /** A shared mailbox's signature, kept in its team folder (operations/shared-signature.ts); null when the team has none. */
@@ -192,7 +203,7 @@ export class TeamService {
     if (already !== null) return { uid: already }
     const locale = input.locale ?? 'en'
     const message = await signatureMessage(signature, active.name, formatIn(locale, 'signatures.record', { by: active.name || active.address }), formatIn(locale, 'signatures.recordExplain'))
-    return { uid: await appendTeamRecord(client, path, message).catch((e: unknown) => { this.folders.delete(input.mailboxId); throw e }) }
+    return { uid: await this.appendToLog(input.mailboxId, client, path, message) }
   }
 
   /** A shared mailbox's response targets and their recent changes, kept in its team folder (operations/response-targets.ts). */
@@ -241,7 +252,7 @@ export class TeamService {
     const setup = await this.authorSetup(input.mailboxId, client, path)
     const mine = setup.mode === 'confirmed' ? setup.folders.get(active.address.toLowerCase()) : undefined
     if (mine && (await findByMessageId(client, mine, targetsMessageId(input.id))) === null) await appendTeamRecord(client, mine, message)
-    return { uid: await appendTeamRecord(client, path, message).catch((e: unknown) => { this.folders.delete(input.mailboxId); throw e }) }
+    return { uid: await this.appendToLog(input.mailboxId, client, path, message) }
   }
 
   /**

@@ -5,6 +5,7 @@ import { MemorySecretStore, type SecretStore } from '../../electron/service/stor
 import type { BackoffPolicy } from '../../electron/service/imap/mailbox-runtime'
 import type { Logger } from '../../electron/service/logger'
 import type { FlagScanSchedule } from '../../electron/service/operations/flag-scan'
+import type { TeamWatch } from '../../electron/service/imap/watcher'
 import { MemoryStateStore, type StateStore } from '../../electron/service/storage/state-store'
 import { events as contractEvents, type EventName, type EventWire } from '../../shared/api/contract'
 import type { MessageSummary, ServerSettings, Session } from '../../shared/domain'
@@ -68,7 +69,7 @@ export interface TestService {
   person: { answer: boolean | ((q: ConfirmQuestion) => boolean) }
 }
 
-export async function newService(state: StateStore = new MemoryStateStore(), pollMs = 500, opts: { secrets?: SecretStore; backoff?: Partial<BackoffPolicy>; log?: Logger; trustAnchors?: string[]; maxConnections?: number; turnMs?: number; flagScan?: FlagScanSchedule; now?: () => number } = {}): Promise<TestService> {
+export async function newService(state: StateStore = new MemoryStateStore(), pollMs = 500, opts: { secrets?: SecretStore; backoff?: Partial<BackoffPolicy>; log?: Logger; trustAnchors?: string[]; maxConnections?: number; turnMs?: number; flagScan?: FlagScanSchedule; now?: () => number; teamWatch?: TeamWatch } = {}): Promise<TestService> {
   const events: TestService['events'] = []
   // The person at the screen, who answers main's own questions (a native dialog under Electron):
   // yes unless a test says otherwise. The window never answers these.
@@ -84,6 +85,7 @@ export async function newService(state: StateStore = new MemoryStateStore(), pol
     maxConnections: opts.maxConnections,
     turnMs: opts.turnMs,
     flagScan: opts.flagScan,
+    teamWatch: opts.teamWatch,
     now: opts.now,
     state,
     emit: <N extends EventName>(name: N, payload: EventWire<N>) => { events.push({ name, payload }) },

@@ -6,7 +6,7 @@ import { fail } from '../../../shared/api/errors'
 import type { ImapLogin } from './connect'
 import { ReconnectingConnection, type BackoffPolicy } from './connection'
 import { inboxPathOf, listScopedFolders, RightsCache, type MailboxScope } from './folder-listing'
-import { FolderWatcher, type Seen } from './watcher'
+import { FolderWatcher, type Seen, type TeamWatch } from './watcher'
 import { TEAM_FOLDER, teamFolderPath } from '../operations/team'
 import { DEFAULT_FLAG_SCAN, FolderFlags, type FlagScanSchedule } from '../operations/flag-scan'
 import type { Logger } from '../logger'
@@ -23,6 +23,8 @@ export interface RuntimeOptions {
   log?: Logger
   /** How often folders that were synced are checked for changes (STATUS), besides IDLE on INBOX. */
   pollMs?: number
+  /** How the team folder's watch steps back after a quiet spell (watcher.ts, TEAM_WATCH); tests make it short. */
+  teamWatch?: TeamWatch
   /** Reconnection after a refused or dropped connection (R9); tests make it short. */
   backoff?: Partial<BackoffPolicy>
   /** How often a mailbox at rest in the person's connection budget connects to poll (R9). */
@@ -74,6 +76,7 @@ export class MailboxRuntime {
       folders: () => this.folders,
       mailboxId: mailbox.id,
       pollMs: opts.pollMs,
+      teamWatch: opts.teamWatch,
       turnMs: opts.turnMs,
       scan: (path) => this.scanFlags(path),
       hint: (path) => { const f = this.flagState.get(path); if (f) f.hinted = true },
@@ -106,6 +109,8 @@ export class MailboxRuntime {
    */
   focus(): void {
     this.login.budget?.focus(this.mailbox.id)
+    // Opening the mailbox: its team folder is asked at the next poll, and every poll for a while (TEAM_WATCH).
+    this.watcher.busyAll(true)
     if (this.watcher.wanted && !this.watcher.idling) void this.startWatching().catch(() => undefined)
   }
 
@@ -187,6 +192,11 @@ export class MailboxRuntime {
   /** Keeps an eye on the team folder (after the renderer first read it): a change is a team.changed event, not a folder's. */
   watchTeam(path: string): void {
     this.watcher.watchOwn(path, () => this.emitTeamChanged())
+  }
+
+  /** The person wrote to the team folder: it is asked every poll for a while, so teammates' answers show soon (TEAM_WATCH). */
+  teamActive(): void {
+    this.watcher.busyAll()
   }
 
   /** IDLE on INBOX through a second connection, and a short STATUS poll of the other watched folders. */

@@ -26,6 +26,8 @@ export interface WatcherOptions {
   folders(): Folder[]
   /** How often folders that were synced are checked (STATUS), besides IDLE on INBOX. */
   pollMs?: number
+  /** How the poll steps back on main's own folders (the team folder) while nothing changes there (default TEAM_WATCH). */
+  teamWatch?: TeamWatch
   /** How often the poll still looks at the folder IDLE watches while IDLE is up (default IDLE_CHECK_MS). */
   idleCheckMs?: number
   /** Runs a flag scan of the folder when one is due (no CONDSTORE, flag-scan.ts); true when it found changes. */
@@ -33,6 +35,56 @@ export interface WatcherOptions {
   /** The server said a flag changed in the folder (IDLE, a NOOP): the next sync scans its newest messages. */
   hint?(path: string): void
   log?: Logger
+}
+
+/** How often the poll runs, by default: synced folders are asked this often, and the team folder while its team is busy. */
+export const DEFAULT_POLL_MS = 3_000
+
+/**
+ * How often the team folder is asked, which nothing can IDLE on (IDLE watches INBOX on the one
+ * connection it has; Exchange has no NOTIFY): every poll (DEFAULT_POLL_MS, 3 s) while the team
+ * is busy — for `busyForMs` after a change was seen there, the person wrote there, read it or
+ * opened the mailbox — then every `quietMs`, as Thunderbird and Mailspring step back on folders
+ * they cannot IDLE on. So a teammate's claim or note shows within 3 s while the team is busy,
+ * within 15 s after a quiet spell (docs/team-state.md). Two minutes covers a claim and the
+ * replies and notes around it (a "writing a reply" mark is renewed every 30 s, so a member
+ * composing keeps it busy); 15 s is how often the window already looks again when it comes back
+ * (AppShell's refresh on return), and at rest it is 4 STATUS a minute instead of 20 — most of
+ * the service's CPU at rest on a server without CONDSTORE. Claims stay safe whatever the delay:
+ * they are compare-and-set in the server's order (docs/team-state.md, "One order").
+ */
+export interface TeamWatch {
+  /** How long after the last sign of activity the team folder is still asked every poll. */
+  busyForMs: number
+  /** How often it is asked after that. */
+  quietMs: number
+}
+export const TEAM_WATCH: TeamWatch = { busyForMs: 120_000, quietMs: 15_000 }
+
+/** When a folder of main's own was last asked, and until when its team counts as busy. */
+export interface OwnLook { lastLook: number; busyUntil: number }
+
+/**
+ * Whether the poll asks about a folder of main's own now: every poll while its team is busy,
+ * else once `quietMs` has passed since the last look (half a poll early, so a timer that fires a
+ * little early does not cost a whole poll more).
+ */
+export function ownLookDue(now: number, look: OwnLook, watch: TeamWatch, pollMs: number): boolean {
+  return now < look.busyUntil || now - look.lastLook >= watch.quietMs - pollMs / 2
+}
+
+/** What no folder's state ever is: the first look at a folder watched from it says it changed. */
+const UNSEEN: Seen = { messages: -1, uidNext: -1, modseq: null }
+
+/**
+ * Whether a caller holds `client`'s mailbox lock, has one queued or is being granted one (the
+ * SELECT of its folder under way). imapflow keeps these on the client without typing them
+ * (imap-flow.js: `currentLock`, `locks`, `processingLock`); its own connectionBusy() counts
+ * commands in flight as well, which an IDLE on the working connection always is.
+ */
+export function mailboxLockBusy(client: ImapFlow): boolean {
+  const c = client as unknown as { currentLock?: unknown; locks?: unknown[]; processingLock?: boolean }
+  return !!c.currentLock || (c.locks?.length ?? 0) > 0 || !!c.processingLock
 }
 
 /** How often a mailbox at rest connects for its turn to poll, by default (docs/rules.md, R9). */
@@ -65,8 +117,8 @@ export class FolderWatcher {
   private polling = false
   private lastTurn = 0
   private readonly watched = new Map<string, Seen | null>()
-  /** Folders that are not among the mailbox's listed ones (the team folder), with who to tell. */
-  private readonly own = new Map<string, () => void>()
+  /** Folders that are not among the mailbox's listed ones (the team folder), with who to tell and when they were asked (TEAM_WATCH). */
+  private readonly own = new Map<string, OwnLook & { changed: () => void }>()
   private readonly owner: SlotOwner
 
   constructor(private readonly opts: WatcherOptions) {
@@ -89,10 +141,36 @@ export class FolderWatcher {
     else if (!this.watched.has(path)) this.watched.set(path, null)
   }
 
-  /** Keeps an eye on a folder the folder list leaves out (the team folder): `changed` is told instead of folder.changed. */
+  /**
+   * Keeps an eye on a folder the folder list leaves out (the team folder): `changed` is told
+   * instead of folder.changed. Called when the window reads it, which counts as activity there.
+   */
   watchOwn(path: string, changed: () => void): void {
-    this.watch(path)
-    this.own.set(path, changed)
+    // Nothing seen of it yet: what members appended between the window's read and the first look
+    // would be taken as where the looks start from, and missed. So the first look says "changed"
+    // once; the window reads from its cursor again and finds it, or nothing.
+    if (!this.watched.get(path)) this.watched.set(path, UNSEEN)
+    const known = this.own.get(path)
+    if (known) known.changed = changed
+    else this.own.set(path, { changed, lastLook: 0, busyUntil: 0 })
+    this.busy(path)
+  }
+
+  /**
+   * The team is active in a folder of main's own (the person wrote or read there, a change was
+   * seen): it is asked every poll for the next `busyForMs` (TEAM_WATCH). `now`: asked at the
+   * next poll even if it was asked a moment ago (the person opened the mailbox).
+   */
+  busy(path: string, now = false): void {
+    const look = this.own.get(path)
+    if (!look) return
+    look.busyUntil = Date.now() + (this.opts.teamWatch ?? TEAM_WATCH).busyForMs
+    if (now) look.lastLook = 0
+  }
+
+  /** busy() for every folder of main's own. */
+  busyAll(now = false): void {
+    for (const path of this.own.keys()) this.busy(path, now)
   }
 
   /** Whether start() was called (a reconnection then brings the IDLE connection back). */
@@ -152,7 +230,7 @@ export class FolderWatcher {
       }
     }
     if (!this.pollTimer) {
-      this.pollTimer = setInterval(() => { void this.poll().catch(() => undefined) }, this.opts.pollMs ?? 3000)
+      this.pollTimer = setInterval(() => { void this.poll().catch(() => undefined) }, this.opts.pollMs ?? DEFAULT_POLL_MS)
       this.pollTimer.unref()
     }
   }
@@ -185,8 +263,13 @@ export class FolderWatcher {
         const folder = () => this.opts.folders().find((f) => f.path === path)
         // A folder main watches for itself (the team folder) tells its own listener; others, the window.
         const own = this.own.get(path)
+        // The team folder: every poll while its team is busy, less often after a quiet spell (TEAM_WATCH).
+        if (own) {
+          if (!ownLookDue(Date.now(), own, this.opts.teamWatch ?? TEAM_WATCH, this.opts.pollMs ?? DEFAULT_POLL_MS)) continue
+          own.lastLook = Date.now()
+        }
         const notify = () => {
-          if (own) { own(); return }
+          if (own) { this.busy(path); own.changed(); return }
           const f = folder()
           if (f) this.opts.changed(f.id)
         }
@@ -201,6 +284,12 @@ export class FolderWatcher {
           continue
         }
         if (this.idleWatches(path)) this.lastIdleCheck = Date.now()
+        // Another caller holds the connection's mailbox lock, waits for it or is being given it (a
+        // sync opening a folder): this look waits for the next poll. Queued behind it, a lock on
+        // the folder open now would open that folder again once the other is done — the poll
+        // would move the connection off the folder the sync left open (a NOOP there is the cheap
+        // look) to one IDLE already watches.
+        if (mailboxLockBusy(client)) return
         // Which folder is open stays put while this looks (a lock on it): a STATUS sent as another
         // command opens this very folder would be a STATUS of the selected mailbox.
         const open = client.mailbox
@@ -247,8 +336,11 @@ export class FolderWatcher {
     }
     const mb = client.mailbox
     if (!mb || mb.path !== path) return news
-    // Nothing seen before: this look is where the next ones start from.
-    if (!before) { this.watched.set(path, { messages: mb.exists, uidNext: mb.uidNext, modseq: mb.highestModseq !== undefined ? String(mb.highestModseq) : null }); return false }
+    // This look is where the next ones start from, as after a STATUS: a change is told once, not
+    // at every poll until something else moves the mark (the team folder has no sync that would).
+    this.watched.set(path, { messages: mb.exists, uidNext: mb.uidNext, modseq: mb.highestModseq !== undefined ? String(mb.highestModseq) : null })
+    // Nothing seen before: nothing to compare with.
+    if (!before) return false
     return news || mb.exists !== before.messages || (before.modseq !== null && mb.highestModseq !== undefined && mb.highestModseq > BigInt(before.modseq))
   }
 

@@ -25,6 +25,7 @@ import type { OAuthClients } from '../../../shared/rules/server-presets'
 import { hostsOutsideDomain, tokenHostsVerdict, presetOfIssuer } from '../../../shared/rules/token-hosts'
 import { hostsQuestion, notConfirmed, refuseAll, type Confirm } from '../confirm'
 import type { FlagScanSchedule } from '../operations/flag-scan'
+import type { TeamWatch } from '../imap/watcher'
 
 export interface MailServiceDeps {
   secrets: SecretStore
@@ -39,6 +40,11 @@ export interface MailServiceDeps {
   attachmentUrl?: (ticket: string) => string
   /** How often synced folders are polled for changes made elsewhere (R15). */
   pollMs?: number
+  /**
+   * How the team folder's watch steps back while nothing changes there (watcher.ts, TEAM_WATCH:
+   * every poll for two minutes after activity, then every 15 s); tests make it short.
+   */
+  teamWatch?: TeamWatch
   /** Which addresses remote images may come from (tests add their own loopback listener). */
   remotePolicy?: FetchPolicy
   /** Reconnection backoff (R9); tests make it short. */
@@ -184,7 +190,7 @@ export abstract class SessionLifecycle {
   }
 
   protected runtimeOptions() {
-    return { emit: this.deps.emit, pollMs: this.deps.pollMs, backoff: this.deps.backoff, turnMs: this.deps.turnMs, flagScan: this.deps.flagScan, now: this.deps.now, log: this.log }
+    return { emit: this.deps.emit, pollMs: this.deps.pollMs, teamWatch: this.deps.teamWatch, backoff: this.deps.backoff, turnMs: this.deps.turnMs, flagScan: this.deps.flagScan, now: this.deps.now, log: this.log }
   }
 
   private async resume(last: SessionSnapshot, login: ImapLogin, tokens: TokenSource | null): Promise<void> {
