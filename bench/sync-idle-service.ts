@@ -85,6 +85,11 @@ async function main(): Promise<void> {
   const t0 = performance.now()
   await sync(inbox.id)
   const initialMs = performance.now() - t0
+  // The person's own Inbox too, as the window syncs it at sign-in: its connections then live as
+  // in the app (IDLE, the poll's look now and then). Left unsynced, its working connection sat
+  // silent until the socket timeout and connected again inside the idle minutes.
+  const own = (await service.listFolders(`own:${start.address}`)).find((f) => f.role === 'inbox')
+  if (own) { synced.set(own.id, { since: null, known: 0 }); await sync(own.id) }
   // A team folder with something in it, as a team working the mailbox has.
   await service.teamRecord({ mailboxId, id: randomUUID(), about: { folderId: inbox.id, uid: 1, messageId: null }, at: Date.now(), action: { kind: 'assign', to: start.address, expect: null }, locale: 'en' })
   let cursor: TeamCursor | null = null
