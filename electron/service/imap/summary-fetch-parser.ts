@@ -1,4 +1,5 @@
 import type { FetchMessageObject, MessageAddressObject, MessageEnvelopeObject, MessageStructureObject } from 'imapflow'
+import libmime from 'libmime'
 
 /**
  * A purpose-built reader for the one response a header sync receives in bulk: an untagged
@@ -9,10 +10,11 @@ import type { FetchMessageObject, MessageAddressObject, MessageEnvelopeObject, M
  * mapping reads (summaries.ts), at a fraction of the cost.
  *
  * It only reads what it can read with certainty: the common, plain shape. Anything else — a
- * backslash escape, 8-bit or control bytes, an encoded word (=?…?=), a literal outside the header
- * section, a quote in a name, RFC 2231 parameters, an item it does not expect, odd nesting, an
- * envelope of another length — and it answers null, so the caller hands the response to
- * imapflow's own path. It never guesses. Its cost is linear in the response, its depth and
+ * backslash escape, 8-bit or control bytes, a literal outside the header section, RFC 2231
+ * parameters, an item it does not expect, odd nesting, an envelope of another length — and it
+ * answers null, so the caller hands the response to imapflow's own path. Encoded words (=?…?=,
+ * how most mail carries a name or subject beyond ASCII) in the envelope's subject and names are
+ * decoded by the very function imapflow uses (libmime's decodeWords, the version imapflow pins). It never guesses. Its cost is linear in the response, its depth and
  * token count are bounded (below imapflow's own limits, so it never accepts what imapflow would
  * refuse).
  */
@@ -36,7 +38,12 @@ const ATOM = new Uint8Array(128)
 for (let c = 0; c < 128; c++) ATOM[c] = /[A-Za-z0-9$_.-]/.test(String.fromCharCode(c)) ? 1 : 0
 
 class Unsure extends Error {}
-const unsure = (): never => { throw new Unsure() }
+/**
+ * One instance, thrown again each time: a new Error captures a stack trace, and on mail that
+ * goes imapflow's way (8-bit names, say) that capture was a tenth of the service's CPU in a sync.
+ */
+const UNSURE = new Unsure('not a shape this reader is certain of')
+const unsure = (): never => { throw UNSURE }
 
 class Reader {
   pos = 0
@@ -118,8 +125,15 @@ export interface ParsedSummaryFetch {
 }
 
 const isDigits = (s: Node, max: number): s is string => typeof s === 'string' && s.length > 0 && s.length <= max && /^[0-9]+$/.test(s)
-/** A string the decoding imapflow applies (encoded words, surrounding quotes) would leave as it is. */
-const plain = (s: string): boolean => !s.includes('=?') && !s.includes('"')
+/**
+ * imapflow's decodeText (tools.js) for the envelope's names: encoded words, then the surrounding
+ * quotes some servers leave. Without `=?` libmime's decodeWords leaves a string as it is (each
+ * of its patterns needs one; its join marker holds NUL bytes, which no quoted string here has).
+ */
+function decodeText(s: string): string {
+  const v = s.includes('=?') ? libmime.decodeWords(s) : s
+  return v.length > 2 && v.startsWith('"') && v.endsWith('"') ? v.slice(1, -1) : v
+}
 
 /** The response's `* <seq> FETCH (` prefix, then its items as key → value. */
 function items(r: Reader): { seq: number; out: Map<string, Node> } {
@@ -164,11 +178,12 @@ function addresses(list: Node): MessageAddressObject[] | undefined {
     if (addr === null) continue
     if (!Array.isArray(addr) || addr.length !== 4) unsure()
     const [n, , m, h] = addr as Node[]
-    for (const f of addr as Node[]) if (f !== null && (typeof f !== 'string' || !plain(f))) unsure()
-    const name = (n as string | null) ?? ''
+    for (const f of addr as Node[]) if (f !== null && typeof f !== 'string') unsure()
+    const name = decodeText((n as string | null) ?? '')
     const mailbox = (m as string | null) || ''
     const host = (h as string | null) || ''
-    const a = host ? { name, address: `${mailbox}@${host}` } : { name: name || mailbox, address: '' }
+    // A NIL host: a group's name in the mailbox field, decoded as a name (RFC 9051 7.5.2).
+    const a = host ? { name, address: `${mailbox}@${host}` } : { name: name || (mailbox && decodeText(mailbox)), address: '' }
     if (a.name || a.address) out.push(a)
   }
   return (list as Node[]).length ? out : undefined
@@ -182,7 +197,7 @@ function envelopeOf(e: Node): MessageEnvelopeObject {
   const date = f[0] as string | null
   if (date) { const d = new Date(date); env.date = (d.toString() === 'Invalid Date' ? date : d) as Date }
   const subject = f[1] as string | null
-  if (subject) { if (subject.includes('=?')) unsure(); env.subject = subject }
+  if (subject) env.subject = subject.includes('=?') ? libmime.decodeWords(subject) : subject
   const lists = ['from', 'sender', 'replyTo', 'to', 'cc', 'bcc'] as const
   lists.forEach((k, i) => { const a = addresses(f[2 + i]!); if (a) env[k] = a })
   if (f[8]) env.inReplyTo = (f[8] as string).trim()

@@ -82,14 +82,19 @@ const TAKEN: [string, string][] = [
   ['deep multiparts (30 levels)', response({ bs: `${'('.repeat(30)}${PLAIN.slice(1, -1)}${' "mixed")'.repeat(30)}` })],
   ['a message id with spaces around, and In-Reply-To', response({ env: env({ messageId: '" <m@x.example> "', inReplyTo: '"<p@x.example> <q@x.example>"' }) })],
   ['an unsafe-looking but harmless parameter key', response({ bs: '("application" "pdf" ("hasownproperty" "x" "name" "a.pdf") NIL NIL "base64" 30 NIL NIL NIL NIL)' })],
+  ['an encoded word in the subject', response({ env: env({ subject: '"=?utf-8?q?Caf=C3=A9?="' }) })],
+  ['an encoded word in a name', response({ env: env({ from: '(("=?utf-8?b?w6k=?=" NIL "a" "x.example"))' }) })],
+  ['encoded words side by side, Q and B, in a subject', response({ env: env({ subject: '"Re: =?utf-8?q?R=C3=A9sum=C3=A9?= =?utf-8?q?_du_dossier?= and =?utf-8?b?w6k=?= =?iso-8859-1?b?6Q==?="' }) })],
+  ['an encoded word in an unknown charset, and one broken', response({ env: env({ subject: '"=?x-klingon?q?Qapla?= =?utf-8?q?half"', from: '(("=?utf-8?x?odd?=" NIL "a" "x.example"))' }) })],
+  ['an encoded name that decodes to quotes', response({ env: env({ from: '(("=?utf-8?q?=22Bob_Baker=22?=" NIL "bob" "x.example"))' }) })],
+  ['an encoded group name (NIL host)', response({ env: env({ to: '((NIL NIL "=?utf-8?q?=C3=89quipe?=" NIL)(NIL NIL NIL NIL))' }) })],
+  ['a name in the quotes some servers leave', response({ env: env({ from: '(("\'Maya\'" NIL "maya" "x.example"))' }) })],
   ['fifty-five recipients (the wire keeps 50)', response({ env: env({ to: `(${Array.from({ length: 55 }, (_, i) => `("P${i}" NIL "p${i}" "x.example")`).join('')})` }) })],
 ]
 
 /** Shapes the reader leaves to imapflow: it must answer null, never a guess. */
 const REFUSED: [string, string | Buffer][] = [
   ['an escaped quote in a name', response({ env: env({ from: '(("Maya \\"M\\" Jansen" NIL "maya" "x.example"))' }) })],
-  ['an encoded word in the subject', response({ env: env({ subject: '"=?utf-8?q?Caf=C3=A9?="' }) })],
-  ['an encoded word in a name', response({ env: env({ from: '(("=?utf-8?b?w6k=?=" NIL "a" "x.example"))' }) })],
   ['a subject as a literal (8-bit)', response({ env: env({ subject: lit('Caf\xe9') }) })],
   ['8-bit in a quoted string', Buffer.concat([Buffer.from(response({ env: env({ subject: '"Caf\xc3\xa9"' }) }), 'latin1')])],
   ['an RFC 2231 filename', response({ bs: '("application" "pdf" NIL NIL NIL "base64" 30 NIL ("attachment" ("filename*" "utf-8\'\'caf%C3%A9.pdf")) NIL NIL)' })],
