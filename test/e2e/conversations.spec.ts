@@ -68,6 +68,11 @@ test.describe(`conversations: ${setup.what}`, () => {
       await row(lars.page, 'Printer on fire').click()
       await reply(lars.page, 'Lars here: a technician is on the way.')
       await row(mei.page, 'Printer on fire').click()
+      // Mei reads Lars's reply first, and answers a second later: a reply saved in the second a
+      // member begins theirs counts as "answered meanwhile" (INTERNALDATE has whole seconds), and
+      // her reply would wait for her decision instead.
+      await expect(timeline(mei.page).getByTestId('timeline-message')).toHaveCount(2, { timeout: 30_000 })
+      await new Promise((r) => setTimeout(r, 1_100))
       await reply(mei.page, 'Mei here: we ordered a new drum too.')
       await mei.page.getByLabel('Internal note for the team').fill('Drum ordered from the supplier, ref 4471.')
       await mei.page.getByRole('button', { name: 'Add note' }).click()
