@@ -31,7 +31,7 @@ for (const [label, cmd, args] of [
   if (!step(label, cmd, args)) { failed++; problems.push(label) }
 }
 
-step('unit + integration', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile=${results}/vitest.json`])
+const vitestOk = step('unit + integration', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile=${results}/vitest.json`])
 const vitest = readJson(`${results}/vitest.json`)
 if (vitest) {
   passed += vitest.numPassedTests
@@ -46,6 +46,9 @@ if (vitest) {
   // A file that failed to load has no tests to count: count it.
   const broken = vitest.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length
   if (broken > 0) { failed += broken; problems.push(`${broken} test file(s) that did not load`) }
+  // Vitest fails a run whose tests all passed when errors went unhandled meanwhile (its JSON still
+  // says success): those count as a failure too, named in its output above.
+  if (!vitestOk && vitest.numFailedTests === 0 && broken === 0) { failed++; problems.push('vitest exited with an error (unhandled errors or rejections: see "Unhandled" above)') }
 } else { failed++; problems.push('vitest wrote no results') }
 
 if (existsSync('out/renderer/index.html')) {

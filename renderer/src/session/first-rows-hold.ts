@@ -46,5 +46,18 @@ export class FirstRowsHold {
   }
 }
 
+/** The next frame (a macrotask where the page draws none, as the stores' tests in Node). */
+export function nextFrame(): Promise<void> {
+  return new Promise((resolve) => {
+    if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => resolve())
+    else setTimeout(resolve, 0)
+  })
+}
+
+/** Runs `fn` once the frame drawn next is on screen: after that frame's callbacks, in a task of its own. */
+export function afterNextFrame(fn: () => void): void {
+  void nextFrame().then(() => { setTimeout(fn, 0) })
+}
+
 /** This window's hold. */
 export const firstRows = new FirstRowsHold()

@@ -11,7 +11,7 @@ import { useSelection } from '../composables/use-selection'
 import type { SyncOutcome } from '../sync/folder-sync'
 import { MailboxSession } from '../session/mailbox-session'
 import { startUp } from '../session/start-up-gate'
-import { firstRows } from '../session/first-rows-hold'
+import { afterNextFrame, firstRows, nextFrame } from '../session/first-rows-hold'
 import { ConversationView } from '../mail/conversation-view'
 import { replaceRows } from '../mail/list-rows'
 import { carryListCounts } from '../mail/per-list'
@@ -322,10 +322,10 @@ export const useMessagesStore = defineStore('messages', () => {
     // What waited resumes once the frame with them is painted (the frame after the render).
     void nextTick(() => {
       performance.measure('tandem:first-rows', { start: started, end: performance.now() })
-      requestAnimationFrame(() => setTimeout(() => { focusNewest(); painted() }, 0))
+      afterNextFrame(() => { focusNewest(); painted() })
     })
     if (first.length === FIRST_PAGE) {
-      await new Promise((r) => requestAnimationFrame(() => r(null)))
+      await nextFrame()
       // Read in pages, and left as soon as another open began (the page's load opens the folder
       // selected before; the person may have gone on before its 100 000 rows are read).
       const rows = await db.summaries.folderWhile(folderId, () => opening === thisOpen)
