@@ -136,6 +136,27 @@ for (const shape of shapes) {
       }
     })
 
+    it('while the person\'s connection is never free (bodies read back to back, one always waiting for the lock), another member\'s claim is still seen, not only once it is quiet', async () => {
+      const other = await member(shape.other, { tapped: false })
+      await note(other, 'Looking at the queue.')
+      const me = await watching({ busyForMs: 600_000, quietMs: 600_000 })
+      let reading = true
+      // Three readers: while one holds the mailbox lock, the others wait for it, so a poll never finds it free.
+      const readers = Array.from({ length: 3 }, async () => { while (reading) await me.t.service.body(me.inbox.id, 1) })
+      try {
+        await sleep(500)
+        const from = me.t.events.length
+        await claim(other, null)
+        // A poll steps aside for a busy lock MAX_SKIPPED_POLLS times, then waits its turn: seen while the reading goes on.
+        await eventually(() => teamChanged(me.t, from), 'team.changed for a claim while the connection is busy', 30_000)
+        expect(reading).toBe(true)
+      } finally {
+        reading = false
+        await Promise.all(readers)
+        await done(me.t, other.t)
+      }
+    })
+
     it('after a quiet spell the team folder is asked at once when the person opens the mailbox', async () => {
       const other = await member(shape.other, { tapped: false })
       await note(other, 'Back from lunch.')

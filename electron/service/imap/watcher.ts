@@ -87,6 +87,9 @@ export function mailboxLockBusy(client: ImapFlow): boolean {
   return !!c.currentLock || (c.locks?.length ?? 0) > 0 || !!c.processingLock
 }
 
+/** Polls in a row that step aside for a busy mailbox lock before one queues for it (at 3 s a poll, about 15 s). */
+export const MAX_SKIPPED_POLLS = 4
+
 /** How often a mailbox at rest connects for its turn to poll, by default (docs/rules.md, R9). */
 export const DEFAULT_TURN_MS = 30_000
 
@@ -115,6 +118,8 @@ export class FolderWatcher {
   private stopped = false
   private pollTimer: NodeJS.Timeout | null = null
   private polling = false
+  /** Polls in a row that found the mailbox lock busy and waited for the next (MAX_SKIPPED_POLLS). */
+  private skippedPolls = 0
   private lastTurn = 0
   private readonly watched = new Map<string, Seen | null>()
   /** Folders that are not among the mailbox's listed ones (the team folder), with who to tell and when they were asked (TEAM_WATCH). */
@@ -260,6 +265,15 @@ export class FolderWatcher {
       for (const [path, before] of this.watched) {
         // The connection may drop between two folders: then the next poll, on the new one, goes on.
         if (!client.usable || this.opts.client() !== client) return
+        // Another caller holds the connection's mailbox lock, waits for it or is being given it (a
+        // sync opening a folder): the rest of this poll waits for the next one, and nothing counts
+        // as looked at. Queued behind it, a lock on the folder open now would open that folder
+        // again once the other is done — the poll would move the connection off the folder the
+        // sync left open (a NOOP there is the cheap look) to one IDLE already watches. A
+        // connection busy for longer (an offline round's hundreds of bodies, syncs back to back)
+        // is waited for after MAX_SKIPPED_POLLS polls, queued as any caller is: so the team folder
+        // and the other folders are still looked at within about 15 s, not only once it is quiet.
+        if (mailboxLockBusy(client) && this.skippedPolls < MAX_SKIPPED_POLLS) { this.skippedPolls++; return }
         const folder = () => this.opts.folders().find((f) => f.path === path)
         // A folder main watches for itself (the team folder) tells its own listener; others, the window.
         const own = this.own.get(path)
@@ -284,12 +298,6 @@ export class FolderWatcher {
           continue
         }
         if (this.idleWatches(path)) this.lastIdleCheck = Date.now()
-        // Another caller holds the connection's mailbox lock, waits for it or is being given it (a
-        // sync opening a folder): this look waits for the next poll. Queued behind it, a lock on
-        // the folder open now would open that folder again once the other is done — the poll
-        // would move the connection off the folder the sync left open (a NOOP there is the cheap
-        // look) to one IDLE already watches.
-        if (mailboxLockBusy(client)) return
         // Which folder is open stays put while this looks (a lock on it): a STATUS sent as another
         // command opens this very folder would be a STATUS of the selected mailbox.
         const open = client.mailbox
@@ -314,6 +322,7 @@ export class FolderWatcher {
         }
         if (!this.own.has(path) && this.opts.scan && client.usable && await this.opts.scan(path).catch(() => false)) { const f = folder(); if (f) this.opts.changed(f.id) }
       }
+      this.skippedPolls = 0
     } finally {
       this.polling = false
     }
