@@ -43,8 +43,6 @@ export interface MailboxSessionDeps {
   openFolder(): string | null
   /** Runs start-up work that is not on screen once the list is (session/start-up-gate.ts); at once without. */
   afterList?(fn: () => void): void
-  /** Resolves once no folder's first rows are being read and painted (session/first-rows-hold.ts); syncs and the completion wait for it. */
-  firstRows?(): Promise<void>
   view: MailboxSessionView
 }
 
@@ -75,15 +73,14 @@ export class MailboxSession {
 
   constructor(private readonly deps: MailboxSessionDeps) {
     const v = deps.view
-    const pause = () => deps.firstRows?.() ?? Promise.resolve()
-    this.folderSync = new FolderSync(deps.db, deps.call, deps.flush, { synced: (o) => { this.countSoon([o.folderId]); return v.synced(o) }, failed: (f, e) => v.failed(f, e) }, pause)
+    this.folderSync = new FolderSync(deps.db, deps.call, deps.flush, { synced: (o) => { this.countSoon([o.folderId]); return v.synced(o) }, failed: (f, e) => v.failed(f, e) })
     this.conversations = new ConversationView({
       folderRows: (folderId) => deps.db.summaries.folder(folderId),
       foldersOf: deps.foldersOf,
       keepsLegacy: deps.isShared,
       rows: (rows) => v.conversations(rows),
     })
-    this.refetch = new ThreadingRefetch(deps.db, deps.call, (p) => v.threading(p), pause)
+    this.refetch = new ThreadingRefetch(deps.db, deps.call, (p) => v.threading(p))
   }
 
   /** Starts listening: main's events, the cache's changes; the background completion soon after. */

@@ -7,7 +7,6 @@ import { useApi } from '../api/use-api'
 import { htmlToText } from '../mail/text'
 import { useSearchStore } from './search'
 import { useSessionStore } from './session'
-import { firstRows } from '../session/first-rows-hold'
 
 /**
  * Message bodies: the one the reader shows, and the cache of bodies for offline reading and
@@ -85,8 +84,6 @@ export const useBodiesStore = defineStore('bodies', () => {
     const db = session.db
     if (!db) return
     for (const m of rows.filter((x) => x.snippet === undefined).slice(0, count)) {
-      // Not while another folder's first rows are read and painted (session/first-rows-hold.ts).
-      await firstRows.wait()
       if (!wanted()) return
       if (await db.bodies.get(m.id)) continue
       try {

@@ -11,7 +11,6 @@ import { useSelection } from '../composables/use-selection'
 import type { SyncOutcome } from '../sync/folder-sync'
 import { MailboxSession } from '../session/mailbox-session'
 import { startUp } from '../session/start-up-gate'
-import { afterNextFrame, firstRows, nextFrame } from '../session/first-rows-hold'
 import { ConversationView } from '../mail/conversation-view'
 import { replaceRows } from '../mail/list-rows'
 import { carryListCounts } from '../mail/per-list'
@@ -160,7 +159,6 @@ export const useMessagesStore = defineStore('messages', () => {
       isShared: (mailboxId) => session.session?.mailboxes.some((m) => m.id === mailboxId && m.kind === 'shared') ?? false,
       openFolder: () => listFolderId.value,
       afterList: (fn) => startUp.after(fn),
-      firstRows: () => firstRows.wait(),
       view: {
         cacheChanged: follow,
         searchFollow: (c) => search.follow(c),
@@ -303,29 +301,17 @@ export const useMessagesStore = defineStore('messages', () => {
     const started = performance.now()
     // Start-up work not on screen waits until this folder is (session/start-up-gate.ts).
     startUp.hold()
-    // Syncs' writes and background walks of the cache wait until these rows are painted (session/first-rows-hold.ts).
-    const painted = firstRows.begin()
     incoming = []
-    const first = await db.summaries.newest(folderId, FIRST_PAGE).catch((e: unknown) => { painted(); throw e })
-    if (listFolderId.value !== folderId) { painted(); return }
+    const first = await db.summaries.newest(folderId, FIRST_PAGE)
+    if (listFolderId.value !== folderId) return
     list.value = first
     conversations?.close()
     conversationRows.value = ConversationView.group(first)
-    // The newest row takes the focus, and the reader shows it, in the frame after the rows: the
-    // reader's conversation is drawn once the list is on screen, not before it. The person's own
-    // choice meanwhile (a click, a key) stands.
-    const focusedBefore = selection.focusedId.value
-    const focusNewest = () => {
-      if (listFolderId.value === folderId && opening === thisOpen && selection.focusedId.value === focusedBefore) selection.focusFirst(first[0]?.id ?? null)
-    }
     // User Timing for the benchmark (bench/run.ts reads it): cache read + render of the first rows.
-    // What waited resumes once the frame with them is painted (the frame after the render).
-    void nextTick(() => {
-      performance.measure('tandem:first-rows', { start: started, end: performance.now() })
-      afterNextFrame(() => { focusNewest(); painted() })
-    })
+    void nextTick(() => performance.measure('tandem:first-rows', { start: started, end: performance.now() }))
+    selection.focusFirst(first[0]?.id ?? null)
     if (first.length === FIRST_PAGE) {
-      await nextFrame()
+      await new Promise((r) => requestAnimationFrame(() => r(null)))
       // Read in pages, and left as soon as another open began (the page's load opens the folder
       // selected before; the person may have gone on before its 100 000 rows are read).
       const rows = await db.summaries.folderWhile(folderId, () => opening === thisOpen)

@@ -9,7 +9,6 @@ import { useMessagesStore } from './messages'
 import { useSessionStore } from './session'
 import { oneAtATime } from '../queue/one-at-a-time'
 import { plain } from '../cache/plain'
-import { firstRows } from '../session/first-rows-hold'
 
 /** At most this many bodies per round, so a first round on a big mailbox does not hog the server. */
 const ROUND = 400
@@ -76,8 +75,6 @@ export const useOfflineStore = defineStore('offline', () => {
     }
     const todo: MessageSummary[] = []
     for (const { folder, since } of wanted) {
-      // Not while a folder's first rows are read and painted (session/first-rows-hold.ts).
-      await firstRows.wait()
       // Headers first: a folder nobody opened on this device has none cached yet.
       if (!(await db.sync.get(folder.id))) await messages.sync(folder.id)
       const rows = await db.summaries.newest(folder.id, Infinity, since)
@@ -89,7 +86,6 @@ export const useOfflineStore = defineStore('offline', () => {
     progress.value = batch.length ? { done: 0, total: batch.length } : null
     for (const [i, m] of batch.entries()) {
       if (session.connections[m.mailboxId]?.state === 'offline') continue
-      await firstRows.wait()
       try {
         await bodies.store(m, await api.call('messages.body', { folderId: m.folderId, uid: m.uid }))
       } catch {

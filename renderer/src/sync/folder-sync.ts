@@ -54,11 +54,6 @@ export class FolderSync {
     /** Sends what is queued first, so the server has the person's changes before it answers. */
     private readonly flush: () => Promise<void>,
     private readonly events: FolderSyncEvents = {},
-    /**
-     * Resolves when the cache may be written: while a folder's first rows are read and painted
-     * (session/first-rows-hold.ts) a sync neither begins nor writes; what it brought waits, in order.
-     */
-    private readonly pause: () => Promise<void> = () => Promise.resolve(),
   ) {}
 
   /**
@@ -76,7 +71,7 @@ export class FolderSync {
   batch(folderId: string, rows: MessageSummary[]): void {
     const seen = this.written.get(folderId)
     if (seen) for (const m of rows) seen.add(m.id)
-    this.writes = this.writes.then(() => this.pause()).then(() => this.db.summaries.put(rows))
+    this.writes = this.writes.then(() => this.db.summaries.put(rows))
   }
 
   sync(folderId: string): Promise<void> {
@@ -90,7 +85,6 @@ export class FolderSync {
 
   private async run(folderId: string): Promise<void> {
     const db = this.db
-    await this.pause()
     await this.flush()
     const mailboxId = mailboxOfFolder(folderId)
     const askedAt = Date.now()
@@ -108,7 +102,6 @@ export class FolderSync {
         knownUids: knownCount,
       })
       await this.writes
-      await this.pause()
       let removed: string[] = []
       await db.transaction('rw', [...db.summaries.tables, db.sync, db.bodies, db.tasks], async () => {
         if (res.reset && state) {

@@ -2,7 +2,6 @@ import { conversationIdOf } from '../../../shared/conversation'
 import type { MessageSummary } from '../../../shared/domain'
 import { addressOfMailbox, messageKey } from '../../../shared/ids'
 import type { TandemDb } from '../cache/db'
-import { idleMoment } from '../cache/summary-blocks'
 import type { Call } from '../queue/tasks/types'
 
 /** UIDs asked per call: a few seconds of the server's time at most, and a bounded answer. */
@@ -20,13 +19,7 @@ export interface ThreadingProgress { done: number; total: number }
 export class ThreadingRefetch {
   private running: Promise<void> | null = null
 
-  constructor(
-    private readonly db: TandemDb,
-    private readonly call: Call,
-    private readonly progress: (p: ThreadingProgress | null) => void = () => undefined,
-    /** Resolves when the cache may be walked and written (not while a folder's first rows are painted: session/first-rows-hold.ts). */
-    private readonly pause: () => Promise<void> = () => Promise.resolve(),
-  ) {}
+  constructor(private readonly db: TandemDb, private readonly call: Call, private readonly progress: (p: ThreadingProgress | null) => void = () => undefined) {}
 
   /** The UIDs still to complete, by folder (one pass over the cache). */
   async pending(): Promise<Map<string, number[]>> {
@@ -37,7 +30,7 @@ export class ThreadingRefetch {
       const list = out.get(m.folderId)
       if (list) list.push(m.uid)
       else out.set(m.folderId, [m.uid])
-    }, () => idleMoment().then(this.pause))
+    })
     return out
   }
 
@@ -67,7 +60,6 @@ export class ThreadingRefetch {
             if ((e as { error?: { code?: string } }).error?.code === 'message.gone') break
             throw e
           }
-          await this.pause()
           await this.db.summaries.modify(rows.map(([uid]) => messageKey(folderId, uid)), completer(rows))
           done += chunk.length
           this.progress({ done, total })
