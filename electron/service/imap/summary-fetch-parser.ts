@@ -14,9 +14,9 @@ import libmime from 'libmime'
  * parameters, an item it does not expect, odd nesting, an envelope of another length — and it
  * answers null, so the caller hands the response to imapflow's own path. Encoded words (=?…?=,
  * how most mail carries a name or subject beyond ASCII) in the envelope's subject and names are
- * decoded by the very function imapflow uses (libmime's decodeWords, the version imapflow pins). It never guesses. Its cost is linear in the response, its depth and
- * token count are bounded (below imapflow's own limits, so it never accepts what imapflow would
- * refuse).
+ * decoded by the very function imapflow uses (libmime's decodeWords, the version imapflow pins).
+ * It never guesses. Its cost is linear in the response, its depth and token count are bounded
+ * (below imapflow's own limits, so it never accepts what imapflow would refuse).
  */
 
 /** A parsed value: an atom or quoted string, NIL, a parenthesised list, or a literal. */
@@ -126,12 +126,15 @@ export interface ParsedSummaryFetch {
 
 const isDigits = (s: Node, max: number): s is string => typeof s === 'string' && s.length > 0 && s.length <= max && /^[0-9]+$/.test(s)
 /**
- * imapflow's decodeText (tools.js) for the envelope's names: encoded words, then the surrounding
- * quotes some servers leave. Without `=?` libmime's decodeWords leaves a string as it is (each
- * of its patterns needs one; its join marker holds NUL bytes, which no quoted string here has).
+ * libmime's decodeWords, as imapflow applies it to the envelope's subject; skipped without `=?`,
+ * where it leaves a string as it is (each of its patterns needs one; its join marker holds NUL
+ * bytes, which no quoted string here has).
  */
+const decodeWords = (s: string): string => (s.includes('=?') ? libmime.decodeWords(s) : s)
+
+/** imapflow's decodeText (tools.js) for the envelope's names: encoded words, then the surrounding quotes some servers leave. */
 function decodeText(s: string): string {
-  const v = s.includes('=?') ? libmime.decodeWords(s) : s
+  const v = decodeWords(s)
   return v.length > 2 && v.startsWith('"') && v.endsWith('"') ? v.slice(1, -1) : v
 }
 
@@ -197,7 +200,7 @@ function envelopeOf(e: Node): MessageEnvelopeObject {
   const date = f[0] as string | null
   if (date) { const d = new Date(date); env.date = (d.toString() === 'Invalid Date' ? date : d) as Date }
   const subject = f[1] as string | null
-  if (subject) env.subject = subject.includes('=?') ? libmime.decodeWords(subject) : subject
+  if (subject) env.subject = decodeWords(subject)
   const lists = ['from', 'sender', 'replyTo', 'to', 'cc', 'bcc'] as const
   lists.forEach((k, i) => { const a = addresses(f[2 + i]!); if (a) env[k] = a })
   if (f[8]) env.inReplyTo = (f[8] as string).trim()
