@@ -10,7 +10,8 @@ import libmime from 'libmime'
  * mapping reads (summaries.ts), at a fraction of the cost.
  *
  * It only reads what it can read with certainty: the common, plain shape. Anything else — a
- * backslash escape, 8-bit or control bytes, a literal outside the header section, RFC 2231
+ * backslash escape, 8-bit or control bytes in a quoted string, a literal outside the envelope's
+ * strings and the header section, RFC 2231
  * parameters, an item it does not expect, odd nesting, an envelope of another length — and it
  * answers null, so the caller hands the response to imapflow's own path. Encoded words (=?…?=,
  * how most mail carries a name or subject beyond ASCII) in the envelope's subject and names are
@@ -132,12 +133,6 @@ const isDigits = (s: Node, max: number): s is string => typeof s === 'string' &&
  */
 const decodeWords = (s: string): string => (s.includes('=?') ? libmime.decodeWords(s) : s)
 
-/** imapflow's decodeText (tools.js) for the envelope's names: encoded words, then the surrounding quotes some servers leave. */
-function decodeText(s: string): string {
-  const v = decodeWords(s)
-  return v.length > 2 && v.startsWith('"') && v.endsWith('"') ? v.slice(1, -1) : v
-}
-
 /** The response's `* <seq> FETCH (` prefix, then its items as key → value. */
 function items(r: Reader): { seq: number; out: Map<string, Node> } {
   r.expect('* ')
@@ -172,6 +167,29 @@ function items(r: Reader): { seq: number; out: Map<string, Node> } {
 const EXPECTED = ['UID', 'FLAGS', 'ENVELOPE', 'RFC822.SIZE', 'INTERNALDATE', 'BODYSTRUCTURE', 'HEADER']
 const OPTIONAL = new Set(['MODSEQ', 'EMAILID'])
 
+/**
+ * An envelope field as imapflow's parseEnvelope reads it (getStrValue): a quoted string as it is,
+ * a literal — how Dovecot sends a name or subject in 8-bit UTF-8 — decoded as UTF-8 with
+ * Buffer's toString, as imapflow does; null for NIL.
+ */
+function field(x: Node | undefined): string | null {
+  if (x === null || x === undefined) return null
+  if (typeof x === 'string') return x
+  if (Buffer.isBuffer(x)) return x.toString()
+  return unsure()
+}
+
+/** libmime's decodeWords on a literal's text: its shortcut (decodeWords above) is only certain of quoted strings. */
+const decodeLiteralWords = (x: Node | undefined, s: string): string => (Buffer.isBuffer(x) ? libmime.decodeWords(s) : decodeWords(s))
+
+/** imapflow's decodeText for a field: encoded words, then the surrounding quotes some servers leave. */
+function nameOf(x: Node | undefined): string {
+  const s = field(x)
+  if (s === null) return ''
+  const v = decodeLiteralWords(x, s)
+  return v.length > 2 && v.startsWith('"') && v.endsWith('"') ? v.slice(1, -1) : v
+}
+
 /** An address list of the envelope, as imapflow's parseEnvelope makes it (undefined when NIL or empty). */
 function addresses(list: Node): MessageAddressObject[] | undefined {
   if (list === null) return undefined
@@ -180,13 +198,13 @@ function addresses(list: Node): MessageAddressObject[] | undefined {
   for (const addr of list as Node[]) {
     if (addr === null) continue
     if (!Array.isArray(addr) || addr.length !== 4) unsure()
-    const [n, , m, h] = addr as Node[]
-    for (const f of addr as Node[]) if (f !== null && typeof f !== 'string') unsure()
-    const name = decodeText((n as string | null) ?? '')
-    const mailbox = (m as string | null) || ''
-    const host = (h as string | null) || ''
+    const [n, adl, m, h] = addr as Node[]
+    if (adl !== null && typeof adl !== 'string' && !Buffer.isBuffer(adl)) unsure()
+    const name = nameOf(n)
+    const mailbox = field(m) || ''
+    const host = field(h) || ''
     // A NIL host: a group's name in the mailbox field, decoded as a name (RFC 9051 7.5.2).
-    const a = host ? { name, address: `${mailbox}@${host}` } : { name: name || (mailbox && decodeText(mailbox)), address: '' }
+    const a = host ? { name, address: `${mailbox}@${host}` } : { name: name || (mailbox && nameOf(m)), address: '' }
     if (a.name || a.address) out.push(a)
   }
   return (list as Node[]).length ? out : undefined
@@ -195,16 +213,19 @@ function addresses(list: Node): MessageAddressObject[] | undefined {
 function envelopeOf(e: Node): MessageEnvelopeObject {
   if (!Array.isArray(e) || e.length !== 10) unsure()
   const f = e as Node[]
-  for (const i of [0, 1, 8, 9]) if (f[i] !== null && typeof f[i] !== 'string') unsure()
   const env: Partial<MessageEnvelopeObject> & Record<string, unknown> = {}
-  const date = f[0] as string | null
-  if (date) { const d = new Date(date); env.date = (d.toString() === 'Invalid Date' ? date : d) as Date }
-  const subject = f[1] as string | null
-  if (subject) env.subject = decodeWords(subject)
+  // imapflow takes a field when its token's value is truthy: a non-empty string, or any literal (a Buffer, even empty).
+  const given = (x: Node | undefined) => (typeof x === 'string' ? x.length > 0 : Buffer.isBuffer(x))
+  const date = field(f[0])
+  if (given(f[0])) { const d = new Date(date!); env.date = (d.toString() === 'Invalid Date' ? date : d) as Date }
+  const subject = field(f[1])
+  if (given(f[1])) env.subject = decodeLiteralWords(f[1], subject!)
   const lists = ['from', 'sender', 'replyTo', 'to', 'cc', 'bcc'] as const
   lists.forEach((k, i) => { const a = addresses(f[2 + i]!); if (a) env[k] = a })
-  if (f[8]) env.inReplyTo = (f[8] as string).trim()
-  if (f[9]) env.messageId = (f[9] as string).trim()
+  const inReplyTo = field(f[8])
+  if (given(f[8])) env.inReplyTo = inReplyTo!.trim()
+  const messageId = field(f[9])
+  if (given(f[9])) env.messageId = messageId!.trim()
   return env as MessageEnvelopeObject
 }
 

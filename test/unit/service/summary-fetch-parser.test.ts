@@ -89,13 +89,19 @@ const TAKEN: [string, string][] = [
   ['an encoded name that decodes to quotes', response({ env: env({ from: '(("=?utf-8?q?=22Bob_Baker=22?=" NIL "bob" "x.example"))' }) })],
   ['an encoded group name (NIL host)', response({ env: env({ to: '((NIL NIL "=?utf-8?q?=C3=89quipe?=" NIL)(NIL NIL NIL NIL))' }) })],
   ['a name in the quotes some servers leave', response({ env: env({ from: '(("\'Maya\'" NIL "maya" "x.example"))' }) })],
+  ['a subject as a literal (8-bit, not UTF-8)', response({ env: env({ subject: lit('Caf\xe9') }) })],
+  ['a subject as a literal in UTF-8', response({ env: env({ subject: lit('Caf\xc3\xa9 \xe2\x82\xac') }) })],
+  ['an empty literal subject', response({ env: env({ subject: lit('') }) })],
+  ['a name as a literal in UTF-8, as Dovecot sends 8-bit names', response({ env: env({ from: `((${lit('Tom\xc3\xa1s Herrera')} NIL "c1" "customers.example"))` }) })],
+  ['a literal name with encoded words, quotes and a NUL byte', response({ env: env({ from: `((${lit('"=?utf-8?q?Caf=C3=A9?= \x00x"')} NIL "a" "x.example"))` }) })],
+  ['a literal group name (NIL host)', response({ env: env({ to: `((NIL NIL ${lit('\xc3\x89quipe')} NIL)(NIL NIL NIL NIL))` }) })],
+  ['literal mailbox, host, date, In-Reply-To and Message-ID', response({ env: env({ from: `(("A" NIL ${lit('caf\xc3\xa9')} ${lit('x.example')}))`, date: lit('Tue, 01 Dec 2026 10:00:00 +0000'), inReplyTo: lit(' <r@x> '), messageId: lit('') }) })],
   ['fifty-five recipients (the wire keeps 50)', response({ env: env({ to: `(${Array.from({ length: 55 }, (_, i) => `("P${i}" NIL "p${i}" "x.example")`).join('')})` }) })],
 ]
 
 /** Shapes the reader leaves to imapflow: it must answer null, never a guess. */
 const REFUSED: [string, string | Buffer][] = [
   ['an escaped quote in a name', response({ env: env({ from: '(("Maya \\"M\\" Jansen" NIL "maya" "x.example"))' }) })],
-  ['a subject as a literal (8-bit)', response({ env: env({ subject: lit('Caf\xe9') }) })],
   ['8-bit in a quoted string', Buffer.concat([Buffer.from(response({ env: env({ subject: '"Caf\xc3\xa9"' }) }), 'latin1')])],
   ['an RFC 2231 filename', response({ bs: '("application" "pdf" NIL NIL NIL "base64" 30 NIL ("attachment" ("filename*" "utf-8\'\'caf%C3%A9.pdf")) NIL NIL)' })],
   ['a filename that looks RFC 2231-encoded', response({ bs: '("application" "pdf" NIL NIL NIL "base64" 30 NIL ("attachment" ("filename" "utf-8\'\'x.pdf")) NIL NIL)' })],
