@@ -57,7 +57,7 @@ async function main(): Promise<void> {
       const qStart = new Date(d.getFullYear(), Math.floor(d.getMonth() / 3) * 3, 1).getTime()
       const H = 3_600_000
       const who = Array.from({ length: members }, (_, i) => `member${i}@contoso.test`)
-      const rows: unknown[] = []
+      const rows: { conv: string; [k: string]: unknown }[] = []
       for (let i = 0; i < n; i++) {
         const opened = qStart + Math.floor(rnd() * (now - qStart))
         const events: unknown[] = []
@@ -79,10 +79,13 @@ async function main(): Promise<void> {
         }
         rows.push({ mailboxId, conv: i.toString(16).padStart(32, '0'), events, opened, first, next, waitingSince: pending, done: rnd() < 0.7 ? [{ at: Math.min(now, t), by: who[Math.floor(rnd() * members)]!, uid: i + 1 }] : [] })
       }
+      // A bucket a record (cache/db.ts ResponseBucketRow: by the id's last two hex digits), packed as JSON bytes.
+      const buckets = new Map<string, unknown[]>()
+      for (const r of rows) { const b = r.conv.slice(-2); const list = buckets.get(b); if (list) list.push(r); else buckets.set(b, [r]) }
       await new Promise<void>((res, rej) => {
-        const tx = db.transaction('responseFigures', 'readwrite')
-        const s = tx.objectStore('responseFigures')
-        for (const r of rows) s.put(r)
+        const tx = db.transaction('responseBuckets', 'readwrite')
+        const s = tx.objectStore('responseBuckets')
+        for (const [bucket, figures] of buckets) s.put({ mailboxId, bucket, figures: new TextEncoder().encode(JSON.stringify(figures)) })
         tx.oncomplete = () => res()
         tx.onerror = () => rej(tx.error)
       })

@@ -11,7 +11,7 @@ import { apiError } from '../../../shared/api/errors'
 import { conversationIdOf, legacyConversationId } from '../../../shared/conversation'
 import { addressOfMailbox } from '../../../shared/ids'
 import { kindOf, type Task } from '../queue/tasks'
-import { unpack } from './packed'
+import { pack, unpack } from './packed'
 import { SummaryBlocks, latestOf, type BlockRow, type KeyRow, type TallyRow } from './summary-blocks'
 
 export interface SyncRow extends FolderSyncState { folderId: string; mailboxId: string }
@@ -85,6 +85,18 @@ export interface OwnReadRow { folderId: string; mailboxId: string; uidValidity: 
 
 /** A shared mailbox's response targets as last read from its team folder (shared/rules/response-targets.ts): read first, so the marks work offline. */
 export type ResponseTargetsRow = CallOutput<'targets.get'> & { mailboxId: string; readAt: number }
+/**
+ * The bucket a conversation's team state and response figures are stored in: 256 of them, by the
+ * id's last two hex digits. (Its first two are not spread evenly: each half of the id is a 53-bit
+ * hash written as 14 hex digits, whose first is 0 or 1 — 32 buckets of ~3 000 conversations at 100 000.)
+ */
+export const bucketOf = (conversationId: string): string => conversationId.slice(-2)
+
+/**
+ * The response figures of a shared mailbox's conversations in one bucket (bucketOf), packed: a conversation
+ * a record cost IndexedDB about 25 µs of the window's time per conversation on a first sync.
+ */
+export interface ResponseBucketRow { mailboxId: string; bucket: string; /** ResponseFigures[], packed. */ figures: Uint8Array }
 /** Which shared mailboxes' response figures this device has worked out from its whole cache once (then kept up as messages come). */
 export interface FiguresBuiltRow { mailboxId: string; at: number }
 
@@ -112,7 +124,7 @@ export class TandemDb extends Dexie {
   /** Response targets per shared mailbox (docs/team-state.md, "Response times"). */
   responseTargets!: Table<ResponseTargetsRow, string>
   /** Response figures per conversation of a shared mailbox (shared/team/response-figures.ts): what the Report sums. */
-  responseFigures!: Table<ResponseFigures, [string, string]>
+  responseBuckets!: Table<ResponseBucketRow, [string, string]>
   figuresBuilt!: Table<FiguresBuiltRow, string>
   /** The message summaries (stored in blocks; see summary-blocks.ts). */
   readonly summaries: SummaryBlocks
@@ -228,12 +240,24 @@ export class TandemDb extends Dexie {
     this.version(16).stores({ responseTargets: 'mailboxId', responseFigures: '[mailboxId+conv], mailboxId', figuresBuilt: 'mailboxId' })
     // The files saved replies carry, fetched once (on use, or ahead while they are few), for offline use.
     this.version(17).stores({ savedReplyFiles: '[mailboxId+sha256], mailboxId' })
+    // Response figures move from a record per conversation to packed buckets (ResponseBucketRow).
+    this.version(18).stores({ responseBuckets: '[mailboxId+bucket], mailboxId' }).upgrade(async (tx) => {
+      const buckets = new Map<string, { mailboxId: string; bucket: string; list: ResponseFigures[] }>()
+      await tx.table('responseFigures').each((f: ResponseFigures) => {
+        const k = `${f.mailboxId}\n${bucketOf(f.conv)}`
+        let b = buckets.get(k)
+        if (!b) { b = { mailboxId: f.mailboxId, bucket: bucketOf(f.conv), list: [] }; buckets.set(k, b) }
+        b.list.push(f)
+      })
+      await tx.table('responseBuckets').bulkPut([...buckets.values()].map((b) => ({ mailboxId: b.mailboxId, bucket: b.bucket, figures: pack(b.list) })))
+    })
+    this.version(19).stores({ responseFigures: null })
     this.summaries = new SummaryBlocks(this, this.blocks, this.keys, this.tallies)
   }
 
   /** Drops everything cached of a mailbox the person is no longer a member of (R1). */
   async purgeMailbox(mailboxId: string): Promise<void> {
-    await this.transaction('rw', [this.folders, ...this.summaries.tables, this.bodies, this.sync, this.tasks, this.teamBuckets, this.teamBriefs, this.teamCursors, this.savedReplies, this.savedReplyFiles, this.mentions, this.mentionReads, this.ownReads, this.responseTargets, this.responseFigures, this.figuresBuilt], async () => {
+    await this.transaction('rw', [this.folders, ...this.summaries.tables, this.bodies, this.sync, this.tasks, this.teamBuckets, this.teamBriefs, this.teamCursors, this.savedReplies, this.savedReplyFiles, this.mentions, this.mentionReads, this.ownReads, this.responseTargets, this.responseBuckets, this.figuresBuilt], async () => {
       // Triage there can no longer happen; what the Outbox holds (kinds that are held, not
       // dropped, when refused) stays, for the person to change.
       await this.tasks.where('mailboxId').equals(mailboxId).filter((t) => kindOf(t).refused !== 'hold').delete()
@@ -250,7 +274,7 @@ export class TandemDb extends Dexie {
       await this.mentionReads.delete(mailboxId)
       await this.ownReads.where('mailboxId').equals(mailboxId).delete()
       await this.responseTargets.delete(mailboxId)
-      await this.responseFigures.where('mailboxId').equals(mailboxId).delete()
+      await this.responseBuckets.where('mailboxId').equals(mailboxId).delete()
       await this.figuresBuilt.delete(mailboxId)
     })
   }

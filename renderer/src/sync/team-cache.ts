@@ -1,16 +1,12 @@
 import { isLegacyConversationId } from '../../../shared/conversation'
 import { briefOf, TeamFold, type ConversationTeamState, type TeamBrief, type TeamEvent } from '../../../shared/team/fold'
 import type { StoredTeamRecord } from '../../../shared/team/records'
-import { statesOf, type PackedBriefs, type TandemDb, type TeamBriefRow, type TeamBucketRow, type TeamCursorRow } from '../cache/db'
+import { bucketOf, statesOf, type PackedBriefs, type TandemDb, type TeamBriefRow, type TeamBucketRow, type TeamCursorRow } from '../cache/db'
 import { pack, unpack } from '../cache/packed'
 import { plain } from '../cache/plain'
 
-/**
- * The bucket a conversation's state is stored in (cache/db.ts): 256 of them, by the id's last two
- * hex digits. (Its first two are not spread evenly: each half of the id is a 53-bit hash written
- * as 14 hex digits, whose first is 0 or 1 — 32 buckets of ~3 000 conversations at 100 000.)
- */
-export const bucketOf = (conversationId: string): string => conversationId.slice(-2)
+export { bucketOf }
+
 const ALL_BUCKETS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
 /** Buckets packed between two turns of the page's event loop while a whole fold is saved. */
 const PACK_AT_ONCE = 16
