@@ -230,8 +230,15 @@ export const useMessagesStore = defineStore('messages', () => {
       // place, not marked read — unless its conversation is still there, by an older message.
       if (focusedAt >= 0 && selection.focusedId.value && gone.has(selection.focusedId.value)) selection.takePlaceOf(focusedAt, visible.value, false)
     }
-    // A mailbox purged (R1): what is shown of it goes with the next open.
-    conversationsVersion.value++
+    // A mailbox purged (R1): what is shown of it goes with the next open. Rows added by a big
+    // sync tell the rows and the reader at the list's pace, not once per batch (each told
+    // every row on screen to draw itself again).
+    if ('added' in c && c.added.length && (progress.value[c.added[0]!.folderId]?.total ?? 0) > SMALL_SYNC) conversationsSoon()
+    else conversationsVersion.value++
+  }
+  let conversationsTimer: ReturnType<typeof setTimeout> | null = null
+  function conversationsSoon(): void {
+    conversationsTimer ??= setTimeout(() => { conversationsTimer = null; conversationsVersion.value++ }, SHOW_EVERY_MS)
   }
 
   /** Mail that arrived since a folder last synced on this device (the notifications listen). */

@@ -44,7 +44,12 @@ export class FolderSync {
   private readonly runs = new Map<string, () => Promise<void>>()
   /** Ids written by the sync running for each folder (to drop the rest after a UIDVALIDITY reset). */
   private readonly written = new Map<string, Set<string>>()
-  private writes: Promise<unknown> = Promise.resolve()
+  /** The batches' writes, one after another. Never rejected: a failed write is kept per folder in `writeFailed`. */
+  private writes: Promise<void> = Promise.resolve()
+  /** Rows of batches that came while the last write ran: written together by the next one. */
+  private pending: MessageSummary[] | null = null
+  /** Per folder, the first write of its batches that failed since its sync began: that sync fails with it. */
+  private readonly writeFailed = new Map<string, unknown>()
   /** Per folder syncing now: where the cache stood before (null: never synced on this device). */
   private readonly before = new Map<string, { uidValidity: string; uidNext: number } | null>()
 
@@ -67,11 +72,26 @@ export class FolderSync {
     return rows.filter((m) => m.uid >= was.uidNext)
   }
 
-  /** New rows of a running sync. */
+  /**
+   * New rows of a running sync. Batches that arrive while the last write runs are written
+   * together by the next one, in the order they came: a window that falls behind a big sync
+   * catches up in fewer, larger transactions (each also tells the list, the counts and the
+   * search index once), and one that keeps up writes each batch as it comes.
+   */
   batch(folderId: string, rows: MessageSummary[]): void {
     const seen = this.written.get(folderId)
     if (seen) for (const m of rows) seen.add(m.id)
-    this.writes = this.writes.then(() => this.db.summaries.put(rows))
+    if (this.pending) { for (const m of rows) this.pending.push(m); return }
+    this.pending = rows.slice()
+    this.writes = this.writes.then(async () => {
+      const all = this.pending!
+      this.pending = null
+      try {
+        await this.db.summaries.put(all)
+      } catch (e) {
+        for (const m of all) if (!this.writeFailed.has(m.folderId)) this.writeFailed.set(m.folderId, e)
+      }
+    })
   }
 
   sync(folderId: string): Promise<void> {
@@ -95,6 +115,7 @@ export class FolderSync {
     const knownCount = await db.summaries.count(folderId)
     const fresh = new Set<string>()
     this.written.set(folderId, fresh)
+    this.writeFailed.delete(folderId)
     try {
       const res = await this.call('messages.sync', {
         folderId,
@@ -102,6 +123,8 @@ export class FolderSync {
         knownUids: knownCount,
       })
       await this.writes
+      // A batch not stored: this sync did not bring the folder up to date (the next one asks again from the same state).
+      if (this.writeFailed.has(folderId)) throw this.writeFailed.get(folderId)
       let removed: string[] = []
       await db.transaction('rw', [...db.summaries.tables, db.sync, db.bodies, db.tasks], async () => {
         if (res.reset && state) {
@@ -137,6 +160,7 @@ export class FolderSync {
       this.events.failed?.(folderId, apiErrorOf(e))
     } finally {
       this.written.delete(folderId)
+      this.writeFailed.delete(folderId)
     }
   }
 }

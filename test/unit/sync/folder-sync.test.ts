@@ -69,6 +69,48 @@ describe('a folder sync reconciles the server\'s answer with what the person did
     expect(await flagsOf(db, FOLDER, 7)).toEqual(['\\Flagged'])
   })
 
+  it('batches that come while a write runs are written together by the next one, in the order they came', async () => {
+    const db = freshDb()
+    const puts: number[][] = []
+    let release!: () => void
+    const gate = new Promise<void>((r) => { release = r })
+    const put = db.summaries.put.bind(db.summaries)
+    db.summaries.put = async (rows) => { puts.push(rows.map((m) => m.uid)); if (puts.length === 1) await gate; return put(rows) }
+    const sync: FolderSync = syncer(db, answer({ state: { uidValidity: '1', uidNext: 6, highestModseq: null, count: 5 } }), async () => {
+      sync.batch(FOLDER, [row(FOLDER, 1), row(FOLDER, 2)])
+      await new Promise((r) => setTimeout(r, 10))
+      // The first write is held: these two wait, and go as one.
+      sync.batch(FOLDER, [row(FOLDER, 3), row(FOLDER, 5)])
+      sync.batch(FOLDER, [row(FOLDER, 4), row(FOLDER, 5, ['\\Seen'])])
+      release()
+    })
+    await sync.sync(FOLDER)
+    expect(puts).toEqual([[1, 2], [3, 5, 4, 5]])
+    expect((await db.summaries.folder(FOLDER)).map((m) => m.uid)).toEqual([5, 4, 3, 2, 1])
+    // The later batch's row is the one kept.
+    expect(await flagsOf(db, FOLDER, 5)).toEqual(['\\Seen'])
+  })
+
+  it('a batch that could not be stored fails its sync, and the next sync\'s batches are written', async () => {
+    const db = freshDb()
+    const put = db.summaries.put.bind(db.summaries)
+    let refuse = true
+    db.summaries.put = async (rows) => { if (refuse) { refuse = false; throw new Error('QuotaExceededError') } return put(rows) }
+    const failed: string[] = []
+    const res = answer({ state: { uidValidity: '1', uidNext: 3, highestModseq: null, count: 2 } })
+    const sync: FolderSync = new FolderSync(db, (async () => { sync.batch(FOLDER, [row(FOLDER, batchUid++)]); await new Promise((r) => setTimeout(r, 5)); return res }) as unknown as Call,
+      async () => undefined, { failed: (folderId) => { failed.push(folderId) } })
+    let batchUid = 1
+    await sync.sync(FOLDER)
+    expect(failed).toEqual([FOLDER])
+    // Not marked synced: the next sync asks from the state before.
+    expect(await db.sync.get(FOLDER)).toBeUndefined()
+    await sync.sync(FOLDER)
+    expect(failed).toEqual([FOLDER])
+    expect((await db.summaries.folder(FOLDER)).map((m) => m.uid)).toEqual([2])
+    expect(await db.sync.get(FOLDER)).toMatchObject({ uidNext: 3 })
+  })
+
   it('asking during a sync gets one more sync after it, not a second one at the same time', async () => {
     const db = freshDb()
     let running = 0
