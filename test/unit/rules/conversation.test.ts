@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
-  conversationIdOf, conversationRoot, firstMessageId, headerField, legacyConversationId, messageIdsIn, referencesRoot,
+  conversationIdFromRoot, conversationIdOf, conversationRoot, firstMessageId, headerField, legacyConversationId, messageIdsIn, referencesRoot,
   replyReferences, threadIndexRoot, type ThreadHeaders,
 } from '../../../shared/conversation'
 import type { Address } from '../../../shared/domain'
@@ -149,6 +149,21 @@ Subject: RE: Toner low`
 const noIdsOtherPrinter = `From: Printer 2B <printer2b@contoso.test>
 To: support@contoso.test
 Subject: Toner low`
+
+describe('a conversation\'s id', () => {
+  it('is the same 32 hex digits it always was (team records on the server name conversations by it)', () => {
+    // Pinned from the first implementation (each hash's low 32 bits by modulo and toString(16)).
+    expect(conversationIdFromRoot('m:<a@b>')).toBe('87373e63d3ee44359c2d237425d77378')
+    expect(conversationIdFromRoot('s:invoice question|maya@customer.example')).toBe('923b2144308d3a81f9f664e5ffc80ca2')
+    const modulo = (n: number) => (n % 4294967296 >>> 0).toString(16).padStart(8, '0')
+    for (let i = 0; i < 2000; i++) {
+      const id = conversationIdFromRoot(`m:<${i}.${i * 7919}@example.test>`)
+      expect(id).toMatch(/^[0-9a-f]{32}$/)
+      // Every 8-digit group is a 32-bit value written with its leading zeros, as the modulo form wrote it.
+      for (let g = 0; g < 4; g++) expect(modulo(parseInt(id.slice(8 * g, 8 * g + 8), 16))).toBe(id.slice(8 * g, 8 * g + 8))
+    }
+  })
+})
 
 describe('one conversation from each message\'s own headers', () => {
   const printer = idOf(customerGmail)
