@@ -210,27 +210,33 @@ export const useResponseTimesStore = defineStore('responseTimes', () => {
   /** Adds what these messages tell to their conversations' figures. */
   function take(messages: readonly MessageSummary[]): void {
     const shared = new Set(sharedIds.value)
-    const byConv = new Map<string, { mailboxId: string; conv: string; events: FigureEvent[] }>()
-    const classifiers = new Map<string, (m: MessageSummary) => FigureEvent | null>()
+    // By mailbox, then by conversation: no key string made per message.
+    const byMailbox = new Map<string, { classify: (m: MessageSummary) => FigureEvent | null; byConv: Map<string, FigureEvent[]> }>()
     for (const m of messages) {
-      if (!shared.has(m.mailboxId)) continue
-      let c = classifiers.get(m.mailboxId)
-      if (!c) { c = classifier(m.mailboxId); classifiers.set(m.mailboxId, c) }
-      const e = c(m)
+      let x = byMailbox.get(m.mailboxId)
+      if (!x) {
+        if (!shared.has(m.mailboxId)) continue
+        x = { classify: classifier(m.mailboxId), byConv: new Map() }
+        byMailbox.set(m.mailboxId, x)
+      }
+      const e = x.classify(m)
       if (!e) continue
-      const k = `${m.mailboxId}\n${m.conversationId}`
-      let x = byConv.get(k)
-      if (!x) { x = { mailboxId: m.mailboxId, conv: m.conversationId, events: [] }; byConv.set(k, x) }
-      x.events.push(e)
+      const events = x.byConv.get(m.conversationId)
+      if (events) events.push(e)
+      else x.byConv.set(m.conversationId, [e])
     }
-    if (!byConv.size) return
-    for (const x of byConv.values()) {
-      const before = figures.get(x.mailboxId)?.get(x.conv) ?? emptyFigures(x.mailboxId, x.conv)
-      const known = new Set(before.events.map((e) => e.key))
-      const fresh = x.events.filter((e) => !known.has(e.key))
-      if (fresh.length) put(figuresOf(before, [...before.events, ...fresh]))
+    let changed = false
+    for (const [mailboxId, { byConv }] of byMailbox) {
+      const kept = figures.get(mailboxId)
+      for (const [conv, events] of byConv) {
+        const before = kept?.get(conv)
+        if (!before) { put(figuresOf(emptyFigures(mailboxId, conv), events)); changed = true; continue }
+        const known = new Set(before.events.map((e) => e.key))
+        const fresh = events.filter((e) => !known.has(e.key))
+        if (fresh.length) { put(figuresOf(before, [...before.events, ...fresh])); changed = true }
+      }
     }
-    figuresVersion.value++
+    if (changed) figuresVersion.value++
   }
 
   function onCacheChange(c: CacheChange): void {
