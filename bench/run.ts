@@ -198,6 +198,9 @@ async function main(): Promise<void> {
       }, [SIZE, FOLDER] as const, { timeout: 300_000, polling: 50 })
       const sync = await firstSync.jsonValue() as { duration: number; start: number }
       initial.push(sync.duration)
+      // The open's own clocks (the newest rows read and drawn; the rows grouped as conversations), for a run that stands out.
+      const openClocks = await page.evaluate(() => ['tandem:first-rows', 'tandem:conversations', 'tandem:sync'].map((n) => { const e = performance.getEntriesByName(n).at(-1); return e ? `${n.slice(7)} ${Math.round(e.duration)} ms from ${Math.round(e.startTime)}` : `${n.slice(7)}: none` }).join(', '))
+      step(`  run ${r + 1}: never-synced folder's first rows ${Math.round(coldOpen.at(-1)!)} ms after the click (page clocks: ${openClocks})`)
       if (sampler) {
         clearInterval(sampler)
         series.push({ at: Date.now(), service: cpuMs(web.child.pid!), page: treeCpuMs(browserPid!) })

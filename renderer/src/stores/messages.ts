@@ -164,7 +164,7 @@ export const useMessagesStore = defineStore('messages', () => {
         searchFollow: (c) => search.follow(c),
         searchWarm: () => search.warm(),
         batch: (folderId, done, total, arrived) => {
-          progress.value = { ...progress.value, [folderId]: { done, total } }
+          showProgress(folderId, { done, total })
           if (arrived.length) for (const l of arrivalListeners) l(folderId, arrived)
         },
         synced, failed,
@@ -237,6 +237,27 @@ export const useMessagesStore = defineStore('messages', () => {
     else conversationsVersion.value++
   }
   let conversationsTimer: ReturnType<typeof setTimeout> | null = null
+
+  /**
+   * How far each folder's sync is, shown at once when it starts and for a small sync, and at the
+   * list's pace during a big one (each change drew the list's header again, some twenty times a
+   * second in a first sync).
+   */
+  const progressDue = new Map<string, { done: number; total: number }>()
+  let progressTimer: ReturnType<typeof setTimeout> | null = null
+  function showProgress(folderId: string, p: { done: number; total: number }): void {
+    if (!progress.value[folderId] || p.total <= SMALL_SYNC) {
+      progressDue.delete(folderId)
+      progress.value = { ...progress.value, [folderId]: p }
+      return
+    }
+    progressDue.set(folderId, p)
+    progressTimer ??= setTimeout(() => {
+      progressTimer = null
+      if (progressDue.size) progress.value = { ...progress.value, ...Object.fromEntries(progressDue) }
+      progressDue.clear()
+    }, SHOW_EVERY_MS)
+  }
   function conversationsSoon(): void {
     conversationsTimer ??= setTimeout(() => { conversationsTimer = null; conversationsVersion.value++ }, SHOW_EVERY_MS)
   }
@@ -350,6 +371,7 @@ export const useMessagesStore = defineStore('messages', () => {
 
   async function synced(o: SyncOutcome): Promise<void> {
     syncErrors.value = { ...syncErrors.value, [o.folderId]: undefined }
+    progressDue.delete(o.folderId)
     progress.value = { ...progress.value, [o.folderId]: undefined }
     if (listFolderId.value !== o.folderId) return
     showIncoming()
@@ -364,6 +386,7 @@ export const useMessagesStore = defineStore('messages', () => {
 
   function failed(folderId: string, error: ApiError): void {
     syncErrors.value = { ...syncErrors.value, [folderId]: error }
+    progressDue.delete(folderId)
     progress.value = { ...progress.value, [folderId]: undefined }
   }
 

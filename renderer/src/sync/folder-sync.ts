@@ -25,6 +25,14 @@ export interface FolderSyncEvents {
   failed?(folderId: string, error: ApiError): void
 }
 
+/**
+ * The most rows batches joined into one write take (two of the service's batches, about eight
+ * blocks): a write holds the summaries' tables, and each read of a folder being opened waits for
+ * the write under way to end (joined up to 3 500, an open's reads waited behind one write after
+ * another, and a folder opened during a first sync showed its rows a second late).
+ */
+const MAX_WRITE_ROWS = 2000
+
 const sameFlags = (a: string[], b: string[]) => a.length === b.length && a.every((f) => b.includes(f))
 
 /**
@@ -80,16 +88,18 @@ export class FolderSync {
    */
   batch(folderId: string, rows: MessageSummary[]): void {
     const seen = this.written.get(folderId)
+    // A sync's first batch (a never-synced folder's newest rows, the list may be waiting for them) is written on its own, joined by nothing.
+    const first = !!seen && seen.size === 0
     if (seen) for (const m of rows) seen.add(m.id)
-    if (this.pending) { for (const m of rows) this.pending.push(m); return }
-    this.pending = rows.slice()
+    if (!first && this.pending && this.pending.length + rows.length <= MAX_WRITE_ROWS) { for (const m of rows) this.pending.push(m); return }
+    const pending = rows.slice()
+    this.pending = first ? null : pending
     this.writes = this.writes.then(async () => {
-      const all = this.pending!
-      this.pending = null
+      if (this.pending === pending) this.pending = null
       try {
-        await this.db.summaries.put(all)
+        await this.db.summaries.put(pending)
       } catch (e) {
-        for (const m of all) if (!this.writeFailed.has(m.folderId)) this.writeFailed.set(m.folderId, e)
+        for (const m of pending) if (!this.writeFailed.has(m.folderId)) this.writeFailed.set(m.folderId, e)
       }
     })
   }

@@ -91,6 +91,25 @@ describe('a folder sync reconciles the server\'s answer with what the person did
     expect(await flagsOf(db, FOLDER, 5)).toEqual(['\\Seen'])
   })
 
+  it('batches joined into one write stop at 2 000 rows: a write holds the tables an opened folder reads', async () => {
+    const db = freshDb()
+    const puts: number[] = []
+    let release!: () => void
+    const gate = new Promise<void>((r) => { release = r })
+    const put = db.summaries.put.bind(db.summaries)
+    db.summaries.put = async (rows) => { puts.push(rows.length); if (puts.length === 1) await gate; return put(rows) }
+    const batchOf = (from: number) => Array.from({ length: 1000 }, (_, i) => row(FOLDER, from + i))
+    const sync: FolderSync = syncer(db, answer({ state: { uidValidity: '1', uidNext: 5001, highestModseq: null, count: 5000 } }), async () => {
+      sync.batch(FOLDER, batchOf(1))
+      await new Promise((r) => setTimeout(r, 10))
+      for (const from of [1001, 2001, 3001, 4001]) sync.batch(FOLDER, batchOf(from))
+      release()
+    })
+    await sync.sync(FOLDER)
+    expect(puts).toEqual([1000, 2000, 2000])
+    expect(await db.summaries.count(FOLDER)).toBe(5000)
+  })
+
   it('a batch that could not be stored fails its sync, and the next sync\'s batches are written', async () => {
     const db = freshDb()
     const put = db.summaries.put.bind(db.summaries)
