@@ -75,6 +75,12 @@ export function figuresOf(base: ResponseFigures, events: readonly FigureEvent[])
 /** The figures with these events added (a message that arrived, moved or was first seen). */
 export const withEvents = (f: ResponseFigures, events: readonly FigureEvent[]): ResponseFigures => figuresOf(f, [...f.events, ...events])
 
+/**
+ * A conversation's stored figures with what was worked out in memory before they were read
+ * (new messages' events, Done records) laid over them: nothing of either is lost.
+ */
+export const laidOver = (stored: ResponseFigures, mem: ResponseFigures): ResponseFigures => mem.done.reduce(withDone, withEvents(stored, mem.events))
+
 /** The figures with a Done record added (by its UID: a fold read again adds nothing twice). */
 export function withDone(f: ResponseFigures, d: DoneFigure): ResponseFigures {
   if (f.done.some((x) => x.uid === d.uid)) return f

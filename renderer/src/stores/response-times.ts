@@ -6,7 +6,7 @@ import { BusinessCalendar } from '../../../shared/rules/business-time'
 import { hoursOf, type ResponseTargetsSettings } from '../../../shared/rules/response-targets'
 import type { StoredTeamRecord } from '../../../shared/team/records'
 import {
-  emptyFigures, eventOf, figuresOf, reportOf, waitMark, withDone, type FigureEvent, type ReportFigures, type ReportTargets, type ResponseFigures, type WaitMark,
+  emptyFigures, eventOf, figuresOf, laidOver, reportOf, waitMark, withDone, type FigureEvent, type ReportFigures, type ReportTargets, type ResponseFigures, type WaitMark,
 } from '../../../shared/team/response-figures'
 import type { CacheChange } from '../cache/summary-blocks'
 import { bucketOf, type ResponseBucketRow, type ResponseTargetsRow, type TandemDb } from '../cache/db'
@@ -174,6 +174,36 @@ export const useResponseTimesStore = defineStore('responseTimes', () => {
   }
   /** The cache the figures in memory belong to. */
   let figuresDb: TandemDb | null = null
+  /**
+   * Per shared mailbox, its stored figures read into memory (once per session). A bucket is
+   * written whole from memory, so a mailbox's buckets are written only once its stored ones are
+   * in: written before, a bucket would hold only the conversations touched meanwhile.
+   */
+  let loaded = new Map<string, Promise<void>>()
+  const loadedDone = new Set<string>()
+  function ensureLoaded(db: TandemDb, mailboxId: string): Promise<void> {
+    let p = loaded.get(mailboxId)
+    if (!p) {
+      p = (async () => {
+        const rows = await db.responseBuckets.where('mailboxId').equals(mailboxId).toArray()
+        if (figuresDb !== db) return
+        let m = figures.get(mailboxId)
+        if (!m) { m = new Map(); figures.set(mailboxId, m) }
+        for (const row of rows) {
+          for (const stored of unpack<ResponseFigures[]>(row.figures)) {
+            const mem = m.get(stored.conv)
+            // Worked out meanwhile from new messages and records: laid over what was stored.
+            m.set(stored.conv, mem ? laidOver(stored, mem) : stored)
+          }
+        }
+        loadedDone.add(mailboxId)
+        figuresVersion.value++
+        if (dirty.has(mailboxId)) writeTimer ??= setTimeout(writeWhenQuiet, WRITE_QUIET_MS)
+      })()
+      loaded.set(mailboxId, p)
+    }
+    return p
+  }
   /** Writes the changed buckets, each with every figure it holds now (packed before the first await: the figures may change hands after). */
   async function flush(): Promise<void> {
     if (writeTimer) clearTimeout(writeTimer)
@@ -184,11 +214,14 @@ export const useResponseTimesStore = defineStore('responseTimes', () => {
     const started = performance.now()
     const rows: ResponseBucketRow[] = []
     for (const [mailboxId, buckets] of dirty) {
+      // Not read in yet: stays to be written after (ensureLoaded).
+      if (!loadedDone.has(mailboxId)) continue
       const byBucket = new Map<string, ResponseFigures[]>([...buckets].map((b) => [b, []]))
       for (const [conv, f] of figures.get(mailboxId) ?? []) byBucket.get(bucketOf(conv))?.push(f)
       for (const [bucket, list] of byBucket) rows.push({ mailboxId, bucket, figures: pack(list) })
+      dirty.delete(mailboxId)
     }
-    dirty.clear()
+    if (!rows.length) return
     await db.responseBuckets.bulkPut(rows).catch((e: unknown) => console.warn('tandem: response figures not stored:', e))
     // User Timing for the benchmark: what keeping the figures costs after a sync.
     performance.measure('tandem:figures-write', { start: started, end: performance.now(), detail: { buckets: rows.length } })
@@ -261,7 +294,8 @@ export const useResponseTimesStore = defineStore('responseTimes', () => {
 
   /** A mailbox's figures from its whole cache, once per device (after that the sync keeps them). */
   async function build(db: TandemDb, mailboxId: string): Promise<void> {
-    if (await db.figuresBuilt.get(mailboxId)) return
+    await ensureLoaded(db, mailboxId)
+    if (session.db !== db || await db.figuresBuilt.get(mailboxId)) return
     const list = folders.byMailbox[mailboxId]
     if (!list?.length) return
     const all: MessageSummary[] = []
@@ -277,6 +311,15 @@ export const useResponseTimesStore = defineStore('responseTimes', () => {
     await db.figuresBuilt.put({ mailboxId, at: Date.now() })
   }
 
+  // A mailbox the person is no longer a member of (R1): its figures go from memory too, and
+  // whatever a write under way put back after the cache was purged goes again.
+  session.onMailboxesRemoved((ids) => {
+    for (const id of ids) { figures.delete(id); dirty.delete(id); loaded.delete(id); loadedDone.delete(id) }
+    const db = figuresDb
+    if (db) void db.responseBuckets.where('mailboxId').anyOf(ids).delete().catch(() => undefined)
+    figuresVersion.value++
+  })
+
   let stop: (() => void) | null = null
   watch(() => session.db, async (db) => {
     stop?.()
@@ -285,20 +328,17 @@ export const useResponseTimesStore = defineStore('responseTimes', () => {
     void flush()
     figuresDb = db
     figures = new Map()
+    dirty.clear()
+    loaded = new Map()
+    loadedDone.clear()
     figuresVersion.value++
     read.value = {}
     sentReady.value = new Set()
     if (!db) return
     void checkSent()
     stop = db.summaries.onChange(onCacheChange)
-    for (const id of sharedIds.value) {
-      const rows = await db.responseBuckets.where('mailboxId').equals(id).toArray()
-      if (session.db !== db) return
-      const m = figures.get(id) ?? new Map<string, ResponseFigures>()
-      for (const row of rows) for (const r of unpack<ResponseFigures[]>(row.figures)) if (!m.has(r.conv)) m.set(r.conv, r)
-      figures.set(id, m)
-    }
-    figuresVersion.value++
+    for (const id of sharedIds.value) await ensureLoaded(db, id)
+    if (session.db !== db) return
     void loadAll()
   }, { immediate: true })
   // Built once the mailbox's folders are known (their roles say which is Sent).

@@ -169,6 +169,9 @@ export class FolderSync {
     } catch (e) {
       this.events.failed?.(folderId, apiErrorOf(e))
     } finally {
+      // Batches of this sync still being written (the call failed before they were awaited) end
+      // first: a write of theirs that fails must not fail the next sync.
+      await this.writes
       this.written.delete(folderId)
       this.writeFailed.delete(folderId)
     }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { BusinessCalendar, isoDate } from '../../../shared/rules/business-time'
 import { defaultTargets, hoursOf } from '../../../shared/rules/response-targets'
-import { emptyFigures, eventOf, figuresOf, percentiles, reportOf, waitMark, withDone, withEvents, type FigureEvent } from '../../../shared/team/response-figures'
+import { emptyFigures, eventOf, figuresOf, laidOver, percentiles, reportOf, waitMark, withDone, withEvents, type FigureEvent } from '../../../shared/team/response-figures'
 import { fromOutside } from '../../../shared/team/snooze'
 
 const H = 3_600_000
@@ -56,6 +56,18 @@ describe('response figures of a conversation', () => {
     expect(fa.next.map((r) => calendar.duration(r.from, r.at))).toEqual([2 * H, 1 * H])
     expect(fc.waitingSince).toBe(mon(16))
     expect(events(d)).toEqual([])
+  })
+
+  it('worked out in memory before the stored figures were read, laid over them: nothing of either lost', () => {
+    // Stored: the first half of the conversation and a Done record; in memory meanwhile: the rest, one message twice, and another Done.
+    const half = Math.ceil(a.length / 2)
+    const stored = withDone(figuresOf(emptyFigures(MAILBOX, 'a'), events(a.slice(0, half))), { at: mon(12), by: 'bob@org.example', uid: 7 })
+    const mem = withDone(figuresOf(emptyFigures(MAILBOX, 'a'), events([a[0]!, ...a.slice(half)])), { at: tue(10), by: 'alice@org.example', uid: 9 })
+    const both = laidOver(stored, mem)
+    expect({ ...both, done: [] }).toEqual({ ...fa, done: [] })
+    expect(both.done.map((d) => d.uid)).toEqual([7, 9])
+    // Nothing in memory: the stored figures as they were.
+    expect(laidOver(stored, emptyFigures(MAILBOX, 'a'))).toEqual(stored)
   })
 
   it('is the same whatever order the messages came in, and a message seen twice (moved) counts once', () => {
