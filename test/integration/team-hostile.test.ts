@@ -10,7 +10,7 @@ import { batchMessage } from '../../electron/service/operations/team-batch-write
 import { ApiClient } from '../../renderer/src/api/client'
 import { statesOf, TandemDb } from '../../renderer/src/cache/db'
 import { TeamSync } from '../../renderer/src/sync/team-sync'
-import { bucketOf } from '../../renderer/src/sync/team-cache'
+import { bucketOf } from '../../renderer/src/cache/db'
 import type { ImapFlow } from 'imapflow'
 import { MAX_CHAIN_BATCHES, batchHeaderValue, type BatchInfo } from '../../shared/team/batches'
 import { MAX_HISTORY, MAX_NOTES, TeamFold } from '../../shared/team/fold'

@@ -5,8 +5,6 @@ import { bucketOf, statesOf, type PackedBriefs, type TandemDb, type TeamBriefRow
 import { pack, unpack } from '../cache/packed'
 import { plain } from '../cache/plain'
 
-export { bucketOf }
-
 const ALL_BUCKETS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
 /** Buckets packed between two turns of the page's event loop while a whole fold is saved. */
 const PACK_AT_ONCE = 16

@@ -2,12 +2,12 @@ import type { CallInput, CallName, CallOutput } from '../../../shared/api/contra
 import type { TeamEvent, TeamFold } from '../../../shared/team/fold'
 import { fromTeamWire } from '../../../shared/team/wire'
 import type { StoredTeamRecord } from '../../../shared/team/records'
-import type { TandemDb, TeamCursorRow } from '../cache/db'
+import { bucketOf, type TandemDb, type TeamCursorRow } from '../cache/db'
 import { ApiFailure } from '../../../shared/api/errors'
 import { MAX_DISTRUST, VERIFY_CHUNK, type BatchInfo } from '../../../shared/team/batches'
 import { plain } from '../cache/plain'
 import { oneAtATime } from '../queue/one-at-a-time'
-import { bucketOf, MailboxTeam } from './team-cache'
+import { MailboxTeam } from './team-cache'
 
 /** How often this device offers to write a batch of a team folder (the service decides whether). */
 export const COMPACT_EVERY_MS = 10 * 60_000
