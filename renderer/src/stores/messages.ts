@@ -236,7 +236,6 @@ export const useMessagesStore = defineStore('messages', () => {
     if ('added' in c && c.added.length && (progress.value[c.added[0]!.folderId]?.total ?? 0) > SMALL_SYNC) conversationsSoon()
     else conversationsVersion.value++
   }
-  let conversationsTimer: ReturnType<typeof setTimeout> | null = null
 
   /**
    * How far each folder's sync is, shown at once when it starts and for a small sync, and at the
@@ -258,6 +257,7 @@ export const useMessagesStore = defineStore('messages', () => {
       progressDue.clear()
     }, SHOW_EVERY_MS)
   }
+  let conversationsTimer: ReturnType<typeof setTimeout> | null = null
   function conversationsSoon(): void {
     conversationsTimer ??= setTimeout(() => { conversationsTimer = null; conversationsVersion.value++ }, SHOW_EVERY_MS)
   }

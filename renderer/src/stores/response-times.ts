@@ -179,7 +179,7 @@ export const useResponseTimesStore = defineStore('responseTimes', () => {
    * written whole from memory, so a mailbox's buckets are written only once its stored ones are
    * in: written before, a bucket would hold only the conversations touched meanwhile.
    */
-  let loaded = new Map<string, Promise<void>>()
+  const loaded = new Map<string, Promise<void>>()
   const loadedDone = new Set<string>()
   function ensureLoaded(db: TandemDb, mailboxId: string): Promise<void> {
     let p = loaded.get(mailboxId)
@@ -211,7 +211,6 @@ export const useResponseTimesStore = defineStore('responseTimes', () => {
     dirtySince = 0
     const db = figuresDb
     if (!db || !dirty.size) { dirty.clear(); return }
-    const started = performance.now()
     const rows: ResponseBucketRow[] = []
     for (const [mailboxId, buckets] of dirty) {
       // Not read in yet: stays to be written after (ensureLoaded).
@@ -223,11 +222,13 @@ export const useResponseTimesStore = defineStore('responseTimes', () => {
     }
     if (!rows.length) return
     await db.responseBuckets.bulkPut(rows).catch((e: unknown) => console.warn('tandem: response figures not stored:', e))
-    // User Timing for the benchmark: what keeping the figures costs after a sync.
-    performance.measure('tandem:figures-write', { start: started, end: performance.now(), detail: { buckets: rows.length } })
   }
   // A window closed within a write's wait still writes what it has.
-  addEventListener('pagehide', () => { void flush() })
+  if (typeof window !== 'undefined') {
+    const onHide = () => { void flush() }
+    window.addEventListener('pagehide', onHide)
+    onScopeDispose(() => { window.removeEventListener('pagehide', onHide); if (writeTimer) clearTimeout(writeTimer) })
+  }
 
   /** How a message of a shared mailbox counts (shared/team/response-figures.ts), with the rules worked out once per pass. */
   function classifier(mailboxId: string): (m: MessageSummary) => FigureEvent | null {
@@ -329,7 +330,7 @@ export const useResponseTimesStore = defineStore('responseTimes', () => {
     figuresDb = db
     figures = new Map()
     dirty.clear()
-    loaded = new Map()
+    loaded.clear()
     loadedDone.clear()
     figuresVersion.value++
     read.value = {}
